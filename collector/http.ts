@@ -1,0 +1,147 @@
+import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { Signal } from '../schemas/otlp'
+import type { Logger } from '../server/logger'
+import type { SelfMetrics } from '../server/self-metrics'
+import type { TokenSet } from './auth'
+import type { Ingestor } from './ingest'
+import { DecodeError, decodeBody, decompress, encodingOf, type Encoding } from './otlp/decode'
+import { encodeResponse, encodeStatus, responseObject } from './otlp/proto'
+import { ClosedError, OverloadedError, WarehouseUnavailableError } from './writer/writer'
+
+/**
+ * OTLP/HTTP receiver: POST /v1/logs, /v1/metrics, /v1/traces with application/json or
+ * application/x-protobuf bodies, gzip-encoded or not. Answers as the OTLP specification says:
+ * 200 (with partial success when some records were refused), 400, 401, 413, 415, and 429/503 with
+ * Retry-After when the exporter should try again.
+ */
+
+export interface HttpReceiverOptions {
+  ingestor: Ingestor
+  tokens: TokenSet
+  metrics: SelfMetrics
+  log: Logger
+  maxBodyBytes: number
+  maxDecompressedBytes: number
+  /** Longest time a request may take to arrive and be answered. */
+  requestTimeoutMs?: number
+}
+
+const PATHS: Record<string, Signal> = { '/v1/logs': 'logs', '/v1/metrics': 'metrics', '/v1/traces': 'traces' }
+
+// google.rpc.Code values used in Status bodies.
+const RPC = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNAUTHENTICATED: 16, UNAVAILABLE: 14, INTERNAL: 13 }
+
+function send(reply: FastifyReply, encoding: Encoding, status: number, payload: Uint8Array | object): FastifyReply {
+  if (encoding === 'protobuf') {
+    return reply.code(status).type('application/x-protobuf').send(Buffer.from(payload as Uint8Array))
+  }
+  return reply.code(status).type('application/json').send(payload)
+}
+
+function sendStatus(reply: FastifyReply, encoding: Encoding, status: number, rpcCode: number, message: string) {
+  return send(reply, encoding, status, encoding === 'protobuf' ? encodeStatus(rpcCode, message) : { code: rpcCode, message })
+}
+
+export async function createHttpReceiver(options: HttpReceiverOptions) {
+  const { ingestor, tokens, metrics, log } = options
+  const app = Fastify({
+    loggerInstance: log.child({ component: 'otlp-http' }),
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.maxBodyBytes,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    connectionTimeout: options.requestTimeoutMs ?? 30_000,
+    keepAliveTimeout: 65_000,
+  })
+
+  // Bodies are taken as raw bytes; decoding is ours (and answers in the request's encoding).
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.maxBodyBytes }, (_req, body, done) => {
+    done(null, body)
+  })
+
+  const count = (signal: string, encoding: string, status: number) =>
+    metrics.requests.inc({ signal, transport: 'http', encoding, status: String(status) })
+
+  app.addHook('onRequest', async (request, reply) => {
+    const signal = PATHS[request.url.split('?')[0] ?? '']
+    if (!signal || request.method !== 'POST') return
+    if (!tokens.allows(request.headers.authorization)) {
+      const encoding = encodingOf(request.headers['content-type']) ?? 'json'
+      metrics.refused.inc({ signal, reason: 'unauthenticated' })
+      count(signal, encoding, 401)
+      reply.header('WWW-Authenticate', 'Bearer')
+      return sendStatus(reply, encoding, 401, RPC.UNAUTHENTICATED, 'missing or invalid bearer token')
+    }
+  })
+
+  async function handle(signal: Signal, request: FastifyRequest, reply: FastifyReply) {
+    const encoding = encodingOf(request.headers['content-type'])
+    if (!encoding) {
+      metrics.refused.inc({ signal, reason: 'unsupported_media_type' })
+      count(signal, 'unknown', 415)
+      return sendStatus(
+        reply,
+        'json',
+        415,
+        RPC.INVALID_ARGUMENT,
+        `unsupported Content-Type "${request.headers['content-type'] ?? ''}": use application/x-protobuf or application/json`,
+      )
+    }
+    try {
+      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
+      const bytes = await decompress(raw, request.headers['content-encoding'], options.maxDecompressedBytes)
+      const batch = decodeBody(signal, encoding, bytes)
+      const result = await ingestor.ingest(batch)
+      count(signal, encoding, 200)
+      const payload = encoding === 'protobuf' ? encodeResponse(signal, result.partial) : responseObject(signal, result.partial)
+      return send(reply, encoding, 200, payload)
+    } catch (error) {
+      if (error instanceof DecodeError) {
+        metrics.refused.inc({ signal, reason: error.reason })
+        count(signal, encoding, error.status)
+        request.log.warn({ signal, reason: error.reason }, error.message)
+        return sendStatus(reply, encoding, error.status, RPC.INVALID_ARGUMENT, error.message)
+      }
+      if (error instanceof OverloadedError) {
+        metrics.refused.inc({ signal, reason: 'overloaded' })
+        count(signal, encoding, 429)
+        reply.header('Retry-After', String(error.retryAfterSeconds))
+        return sendStatus(reply, encoding, 429, RPC.RESOURCE_EXHAUSTED, error.message)
+      }
+      if (error instanceof WarehouseUnavailableError || error instanceof ClosedError) {
+        metrics.refused.inc({ signal, reason: error instanceof ClosedError ? 'shutting_down' : 'warehouse_unavailable' })
+        count(signal, encoding, 503)
+        reply.header('Retry-After', String(error.retryAfterSeconds))
+        return sendStatus(reply, encoding, 503, RPC.UNAVAILABLE, error.message)
+      }
+      metrics.refused.inc({ signal, reason: 'internal_error' })
+      count(signal, encoding, 500)
+      request.log.error({ err: error, signal }, 'unexpected error while ingesting')
+      return sendStatus(reply, encoding, 500, RPC.INTERNAL, 'internal error')
+    }
+  }
+
+  for (const [path, signal] of Object.entries(PATHS)) {
+    app.post(path, (request, reply) => handle(signal, request, reply))
+  }
+
+  // Errors raised before a handler runs (body too large, aborted upload, …).
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const signal = PATHS[request.url.split('?')[0] ?? ''] ?? 'unknown'
+    const encoding = encodingOf(request.headers['content-type']) ?? 'json'
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
+    const reason = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body_too_large' : (error.code ?? 'error').toLowerCase()
+    metrics.refused.inc({ signal, reason })
+    count(signal, encoding, status)
+    if (status === 500) request.log.error({ err: error }, 'unexpected error in the OTLP receiver')
+    const message =
+      status === 413 ? `body larger than the ${options.maxBodyBytes}-byte limit` : status === 500 ? 'internal error' : error.message
+    return sendStatus(reply, encoding, status, status === 413 ? RPC.RESOURCE_EXHAUSTED : RPC.INVALID_ARGUMENT, message)
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ code: 5, message: `no OTLP endpoint at ${request.method} ${request.url}; use POST /v1/logs, /v1/metrics or /v1/traces` })
+  })
+
+  return app
+}

@@ -1,0 +1,102 @@
+import crypto from 'node:crypto'
+import type { Resource, Scope } from '../../schemas/otlp'
+import { attributesToMap, type AttributeMap } from './attributes'
+
+/** Why a record was not stored. Every reason is counted (ccscope_records_rejected_total). */
+export type RejectReason =
+  | 'timestamp_invalid'
+  | 'timestamp_too_old'
+  | 'timestamp_in_future'
+  | 'value_missing'
+  | 'value_invalid'
+  | 'metric_name_missing'
+
+export interface Rejection {
+  reason: RejectReason
+  detail: string
+}
+
+export interface NormalizeLimits {
+  /** Milliseconds since the epoch at which the request is handled. */
+  nowMs: number
+  maxRecordAgeMs: number
+  maxClockSkewMs: number
+}
+
+export interface Normalized<Row> {
+  rows: Row[]
+  rejected: Rejection[]
+}
+
+/** "1795573653667000000" → "1795573653.667000000", the exact DateTime64(9) text form. */
+export function nanosToDateTime(nanos: string): string {
+  const padded = nanos.padStart(10, '0')
+  return `${padded.slice(0, -9)}.${padded.slice(-9)}`
+}
+
+export function nanosString(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return '0'
+  return typeof value === 'number' ? BigInt(Math.trunc(value)).toString() : value.replace(/^0+(?=\d)/, '')
+}
+
+/**
+ * Picks a record's time (its own, else the observed time, else now, as the OTLP spec orders them)
+ * and checks it falls inside the accepted window. Returns the time in nanoseconds or a rejection.
+ */
+export function recordTime(
+  candidates: Array<string | number | null | undefined>,
+  limits: NormalizeLimits,
+): { nanos: string } | Rejection {
+  let nanos = ''
+  for (const c of candidates) {
+    const n = nanosString(c)
+    if (n !== '0') {
+      nanos = n
+      break
+    }
+  }
+  if (nanos === '') nanos = (BigInt(limits.nowMs) * 1_000_000n).toString()
+  if (nanos.length > 20) return { reason: 'timestamp_invalid', detail: `time ${nanos} is not a valid Unix time` }
+  const ms = Number(BigInt(nanos) / 1_000_000n)
+  if (ms < limits.nowMs - limits.maxRecordAgeMs)
+    return { reason: 'timestamp_too_old', detail: `time ${new Date(ms).toISOString()} is older than the accepted window` }
+  if (ms > limits.nowMs + limits.maxClockSkewMs)
+    return { reason: 'timestamp_in_future', detail: `time ${new Date(ms).toISOString()} is in the future` }
+  return { nanos }
+}
+
+export function isRejection(value: object): value is Rejection {
+  return 'reason' in value
+}
+
+/** A stable UUID from content: the same record re-sent (an exporter retry) gets the same id. */
+export function contentId(...parts: unknown[]): string {
+  const h = crypto.createHash('sha256').update(JSON.stringify(parts)).digest('hex')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`
+}
+
+export interface ScopeContext {
+  resource: AttributeMap
+  scope: { name: string; version: string; attributes: AttributeMap }
+  /** Hash of resource and scope, mixed into every record id and series id below them. */
+  key: string
+}
+
+export function scopeContext(resource: Resource | null | undefined, scope: Scope | null | undefined): ScopeContext {
+  const resourceMap = attributesToMap(resource?.attributes)
+  const scopeInfo = {
+    name: scope?.name ?? '',
+    version: scope?.version ?? '',
+    attributes: attributesToMap(scope?.attributes),
+  }
+  return { resource: resourceMap, scope: scopeInfo, key: contentId(resourceMap, scopeInfo) }
+}
+
+export function scopeColumns(ctx: ScopeContext) {
+  return {
+    resource_attributes: ctx.resource,
+    scope_name: ctx.scope.name,
+    scope_version: ctx.scope.version,
+    scope_attributes: ctx.scope.attributes,
+  }
+}

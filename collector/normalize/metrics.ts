@@ -1,0 +1,146 @@
+import type { ExportMetricsRequest, KeyValue, Metric } from '../../schemas/otlp'
+import type { MetricPointRow } from '../../warehouse/rows'
+import { attributesToMap } from './attributes'
+import {
+  contentId,
+  isRejection,
+  nanosString,
+  nanosToDateTime,
+  recordTime,
+  scopeColumns,
+  scopeContext,
+  type NormalizeLimits,
+  type Normalized,
+  type Rejection,
+  type ScopeContext,
+} from './common'
+import { lookup, resolveIdentity } from './identity'
+
+type Temporality = MetricPointRow['temporality']
+
+export function temporality(value: number | string | null | undefined): Temporality {
+  if (value === 1 || value === 'AGGREGATION_TEMPORALITY_DELTA') return 'delta'
+  if (value === 2 || value === 'AGGREGATION_TEMPORALITY_CUMULATIVE') return 'cumulative'
+  return 'unspecified'
+}
+
+function toNumber(value: string | number | null | undefined): number | undefined {
+  if (value === null || value === undefined) return undefined
+  return typeof value === 'number' ? value : Number(value)
+}
+
+/** One data point, whatever the metric type, before it becomes a row. */
+interface Point {
+  attributes?: KeyValue[] | null
+  startTimeUnixNano?: string | number | null
+  timeUnixNano?: string | number | null
+  flags?: number | null
+  value: number | undefined
+  count: number
+}
+
+function pointsOf(metric: Metric): { type: MetricPointRow['metric_type']; temporality: Temporality; monotonic: boolean; points: Point[] } | undefined {
+  if (metric.sum) {
+    return {
+      type: 'sum',
+      temporality: temporality(metric.sum.aggregationTemporality),
+      monotonic: metric.sum.isMonotonic === true,
+      points: (metric.sum.dataPoints ?? []).map((p) => ({ ...p, value: toNumber(p.asDouble ?? p.asInt), count: 0 })),
+    }
+  }
+  if (metric.gauge) {
+    return {
+      type: 'gauge',
+      temporality: 'unspecified',
+      monotonic: false,
+      points: (metric.gauge.dataPoints ?? []).map((p) => ({ ...p, value: toNumber(p.asDouble ?? p.asInt), count: 0 })),
+    }
+  }
+  const distribution = (type: MetricPointRow['metric_type'], t: Temporality, dps: Array<{ sum?: string | number | null; count?: string | number | null } & Omit<Point, 'value' | 'count'>>) => ({
+    type,
+    temporality: t,
+    monotonic: false,
+    points: dps.map((p) => ({ ...p, value: toNumber(p.sum) ?? 0, count: toNumber(p.count) ?? 0 })),
+  })
+  if (metric.histogram)
+    return distribution('histogram', temporality(metric.histogram.aggregationTemporality), metric.histogram.dataPoints ?? [])
+  if (metric.exponentialHistogram)
+    return distribution(
+      'exponential_histogram',
+      temporality(metric.exponentialHistogram.aggregationTemporality),
+      metric.exponentialHistogram.dataPoints ?? [],
+    )
+  if (metric.summary) return distribution('summary', 'unspecified', metric.summary.dataPoints ?? [])
+  return undefined
+}
+
+function normalizeMetric(metric: Metric, ctx: ScopeContext, limits: NormalizeLimits, out: Normalized<MetricPointRow>) {
+  const shape = pointsOf(metric)
+  const name = metric.name ?? ''
+  if (!shape) return // a metric with no data field carries no points
+  if (name === '') {
+    for (let i = 0; i < shape.points.length; i++)
+      out.rejected.push({ reason: 'metric_name_missing', detail: 'a metric without a name' })
+    return
+  }
+  for (const point of shape.points) {
+    const row = normalizePoint(name, metric.unit ?? '', shape, point, ctx, limits)
+    if (isRejection(row)) out.rejected.push(row)
+    else out.rows.push(row)
+  }
+}
+
+function normalizePoint(
+  name: string,
+  unit: string,
+  shape: NonNullable<ReturnType<typeof pointsOf>>,
+  point: Point,
+  ctx: ScopeContext,
+  limits: NormalizeLimits,
+): MetricPointRow | Rejection {
+  if (point.value === undefined) return { reason: 'value_missing', detail: `${name}: a data point without a value` }
+  if (!Number.isFinite(point.value) || (shape.monotonic && point.value < 0) || !Number.isFinite(point.count) || point.count < 0)
+    return { reason: 'value_invalid', detail: `${name}: value ${point.value} is not a valid ${shape.monotonic ? 'counter ' : ''}value` }
+  const time = recordTime([point.timeUnixNano], limits)
+  if (isRejection(time)) return time
+  const start = nanosString(point.startTimeUnixNano)
+  const attributes = attributesToMap(point.attributes)
+  const seriesId = contentId(ctx.key, name, unit, shape.type, shape.temporality, shape.monotonic, attributes)
+  return {
+    id: contentId(seriesId, start, time.nanos, point.value, point.count, point.flags ?? 0),
+    series_id: seriesId,
+    metric_name: name,
+    metric_type: shape.type,
+    temporality: shape.temporality,
+    is_monotonic: shape.monotonic,
+    unit,
+    start_timestamp: nanosToDateTime(start),
+    timestamp: nanosToDateTime(time.nanos),
+    value: point.value,
+    delta: 0,
+    count: point.count,
+    ...resolveIdentity(attributes, ctx.resource),
+    terminal_type: lookup(attributes, ctx.resource, 'terminal.type'),
+    type: attributes['type'] ?? '',
+    model: attributes['model'] ?? '',
+    query_source: attributes['query_source'] ?? '',
+    tool_name: attributes['tool_name'] ?? '',
+    decision: attributes['decision'] ?? '',
+    source: attributes['source'] ?? '',
+    language: attributes['language'] ?? '',
+    attributes,
+    ...scopeColumns(ctx),
+  }
+}
+
+/** OTLP metrics → one row per data point, and the points refused, with reasons. */
+export function normalizeMetrics(request: ExportMetricsRequest, limits: NormalizeLimits): Normalized<MetricPointRow> {
+  const out: Normalized<MetricPointRow> = { rows: [], rejected: [] }
+  for (const rm of request.resourceMetrics ?? []) {
+    for (const sm of rm.scopeMetrics ?? []) {
+      const ctx = scopeContext(rm.resource, sm.scope)
+      for (const metric of sm.metrics ?? []) normalizeMetric(metric, ctx, limits, out)
+    }
+  }
+  return out
+}

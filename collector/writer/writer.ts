@@ -1,0 +1,266 @@
+import type { Logger } from '../../server/logger'
+import type { SelfMetrics } from '../../server/self-metrics'
+import { selectRows, type Warehouse } from '../../warehouse/client'
+import { rowTime, timeColumn, type MetricPointRow, type TableName, type TableRows } from '../../warehouse/rows'
+import { computeDeltas, needsState, streamKey, type StreamPoint } from './cumulative'
+import { nanosToDateTime } from '../normalize/common'
+
+/**
+ * The batching writer: the last step of the collector (decode → validate → normalize → batch → write).
+ *
+ * - Requests hand their rows to `submit`, which resolves only once those rows are committed to the
+ *   warehouse (or found already stored): the collector acknowledges a batch only when it is durable.
+ * - Rows from many requests are written together, per table, every `flushIntervalMs` or as soon as
+ *   `batchMaxRows` are waiting; one flush runs at a time.
+ * - At most `bufferMaxRows` rows may wait; past that `submit` throws OverloadedError (→ 429).
+ * - Exactly-once: every row carries a content id. Before an insert the writer drops ids already in
+ *   the batch and ids already stored, so a retried export is never counted twice. Because flushes
+ *   are serial, the check-then-insert cannot race with itself. (The tables are also
+ *   ReplacingMergeTree on that id, a backstop if several collectors write to one server.)
+ * - Cumulative metric points get their `delta` here, against the latest stored point of each stream.
+ */
+
+export interface WriterOptions {
+  flushIntervalMs: number
+  batchMaxRows: number
+  bufferMaxRows: number
+}
+
+export interface WriteResult {
+  written: number
+  duplicates: number
+}
+
+export class OverloadedError extends Error {
+  readonly retryAfterSeconds = 2
+  constructor(buffered: number) {
+    super(`ccscope is writing ${buffered} buffered rows; retry shortly`)
+    this.name = 'OverloadedError'
+  }
+}
+
+export class WarehouseUnavailableError extends Error {
+  readonly retryAfterSeconds = 5
+  constructor(cause: unknown) {
+    super(`the warehouse did not accept the write: ${cause instanceof Error ? cause.message : String(cause)}`)
+    this.name = 'WarehouseUnavailableError'
+  }
+}
+
+export class ClosedError extends Error {
+  readonly retryAfterSeconds = 5
+  constructor() {
+    super('ccscope is shutting down')
+    this.name = 'ClosedError'
+  }
+}
+
+interface Pending<T extends TableName> {
+  rows: TableRows[T][]
+  resolve: (result: WriteResult) => void
+  reject: (error: Error) => void
+}
+
+const TABLES: TableName[] = ['events', 'metric_points', 'spans']
+const ID_LOOKUP_CHUNK = 5_000
+const STREAM_CACHE_MAX = 200_000
+
+export class Writer {
+  private readonly pending: { [T in TableName]: Pending<T>[] } = { events: [], metric_points: [], spans: [] }
+  private readonly pendingRows: Record<TableName, number> = { events: 0, metric_points: 0, spans: 0 }
+  private inFlightRows = 0
+  private timer: NodeJS.Timeout | undefined
+  private flushing: Promise<void> | undefined
+  private closed = false
+  /** Latest committed point of each cumulative stream (bounded; misses are read from the warehouse). */
+  private readonly streams = new Map<string, StreamPoint>()
+
+  constructor(
+    private readonly client: Warehouse,
+    private readonly options: WriterOptions,
+    private readonly log: Logger,
+    private readonly metrics: SelfMetrics,
+  ) {}
+
+  get bufferedRows(): number {
+    return this.pendingRows.events + this.pendingRows.metric_points + this.pendingRows.spans + this.inFlightRows
+  }
+
+  submit<T extends TableName>(table: T, rows: TableRows[T][]): Promise<WriteResult> {
+    if (this.closed) return Promise.reject(new ClosedError())
+    if (rows.length === 0) return Promise.resolve({ written: 0, duplicates: 0 })
+    if (this.bufferedRows + rows.length > this.options.bufferMaxRows && this.bufferedRows > 0) {
+      return Promise.reject(new OverloadedError(this.bufferedRows))
+    }
+    return new Promise<WriteResult>((resolve, reject) => {
+      const queue: Pending<T>[] = this.pending[table]
+      queue.push({ rows, resolve, reject })
+      this.pendingRows[table] += rows.length
+      this.metrics.bufferedRows.set(this.bufferedRows)
+      this.schedule(this.pendingRows[table] >= this.options.batchMaxRows ? 0 : this.options.flushIntervalMs)
+    })
+  }
+
+  /** Writes everything still buffered, then refuses new rows. */
+  async close(): Promise<void> {
+    this.closed = true
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
+    while (this.flushing || this.bufferedRows > 0) {
+      if (this.flushing) await this.flushing
+      else await this.flush()
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.flushing) return // the running flush re-schedules when it ends
+    if (this.timer && delayMs > 0) return
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      void this.flush()
+    }, delayMs)
+  }
+
+  /** One pass over the tables; never throws (failures are handed to the waiting requests). */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing
+    this.flushing = (async () => {
+      for (const table of TABLES) {
+        while (this.pending[table].length > 0) await this.flushTable(table)
+      }
+    })().finally(() => {
+      this.flushing = undefined
+      this.metrics.bufferedRows.set(this.bufferedRows)
+      if (this.bufferedRows > 0 && !this.closed) this.schedule(0)
+    })
+    return this.flushing
+  }
+
+  private takeBatch<T extends TableName>(table: T): Pending<T>[] {
+    const queue: Pending<T>[] = this.pending[table]
+    const batch: Pending<T>[] = []
+    let rows = 0
+    while (queue.length > 0 && (batch.length === 0 || rows + (queue[0]?.rows.length ?? 0) <= this.options.batchMaxRows)) {
+      const entry = queue.shift()
+      if (!entry) break
+      batch.push(entry)
+      rows += entry.rows.length
+    }
+    this.pendingRows[table] -= rows
+    this.inFlightRows += rows
+    return batch
+  }
+
+  private async flushTable<T extends TableName>(table: T): Promise<void> {
+    const batch = this.takeBatch(table)
+    const batchRows = batch.reduce((n, e) => n + e.rows.length, 0)
+    const stopTimer = this.metrics.flushSeconds.startTimer({ table })
+    try {
+      const unique = new Map<string, TableRows[T]>()
+      for (const entry of batch) for (const row of entry.rows) if (!unique.has(row.id)) unique.set(row.id, row)
+      const stored = await this.storedIds(table, [...unique.values()])
+      const fresh = [...unique.values()].filter((row) => !stored.has(row.id))
+      let streamUpdates = new Map<string, StreamPoint>()
+      if (table === 'metric_points') streamUpdates = await this.fillDeltas(fresh as MetricPointRow[])
+      if (fresh.length > 0) {
+        await this.client.insert({
+          table,
+          values: fresh,
+          format: 'JSONEachRow',
+          // The insert returns once the part is written: no server-side async buffering to lose.
+          clickhouse_settings: { async_insert: 0, date_time_input_format: 'basic' },
+        })
+      }
+      for (const [key, point] of streamUpdates) this.rememberStream(key, point)
+      this.metrics.written.inc({ table }, fresh.length)
+      this.settle(table, batch, new Set(fresh.map((r) => r.id)))
+    } catch (error) {
+      this.metrics.flushFailures.inc({ table })
+      this.log.error({ err: error, table, rows: batchRows }, 'write to the warehouse failed; the exporters will retry')
+      const failure = new WarehouseUnavailableError(error)
+      for (const entry of batch) entry.reject(failure)
+    } finally {
+      this.inFlightRows -= batchRows
+      stopTimer()
+    }
+  }
+
+  /** Resolves each request with how many of its rows were written and how many were duplicates. */
+  private settle<T extends TableName>(table: T, batch: Pending<T>[], written: Set<string>): void {
+    let duplicates = 0
+    for (const entry of batch) {
+      let mine = 0
+      for (const row of entry.rows) {
+        if (written.delete(row.id)) mine++
+      }
+      duplicates += entry.rows.length - mine
+      entry.resolve({ written: mine, duplicates: entry.rows.length - mine })
+    }
+    if (duplicates > 0) this.metrics.duplicates.inc({ table }, duplicates)
+  }
+
+  /** Ids of these rows that the table already holds. */
+  private async storedIds<T extends TableName>(table: T, rows: TableRows[T][]): Promise<Set<string>> {
+    const stored = new Set<string>()
+    const column = timeColumn[table]
+    for (let i = 0; i < rows.length; i += ID_LOOKUP_CHUNK) {
+      const chunk = rows.slice(i, i + ID_LOOKUP_CHUNK)
+      let min = ''
+      let max = ''
+      for (const row of chunk) {
+        const t = rowTime(row)
+        if (min === '' || t.length < min.length || (t.length === min.length && t < min)) min = t
+        if (max === '' || t.length > max.length || (t.length === max.length && t > max)) max = t
+      }
+      const found = await selectRows<{ id: string }>(
+        this.client,
+        // table and column come from the code's own TableName map, never from a request.
+        `SELECT id FROM ${table}
+         WHERE ${column} BETWEEN fromUnixTimestamp64Nano({min:Int64}) AND fromUnixTimestamp64Nano({max:Int64})
+           AND id IN {ids:Array(UUID)}`,
+        { min: min.replace('.', ''), max: max.replace('.', ''), ids: chunk.map((r) => r.id) },
+      )
+      for (const { id } of found) stored.add(id)
+    }
+    return stored
+  }
+
+  private async fillDeltas(rows: MetricPointRow[]): Promise<Map<string, StreamPoint>> {
+    const known = new Map<string, StreamPoint>()
+    const missing = new Set<string>()
+    for (const row of rows) {
+      if (!needsState(row)) continue
+      const key = streamKey(row)
+      const point = this.streams.get(key)
+      if (point) known.set(key, point)
+      else missing.add(row.series_id)
+    }
+    if (missing.size > 0) {
+      // Aliases differ from column names on purpose: in ClickHouse an alias shadows its column in WHERE.
+      const latest = await selectRows<{ series_id: string; start_ns: string; last_ns: string; last_value: number }>(
+        this.client,
+        `SELECT series_id, toString(toUnixTimestamp64Nano(start_timestamp)) AS start_ns,
+                toString(toUnixTimestamp64Nano(max(timestamp))) AS last_ns, argMax(value, timestamp) AS last_value
+         FROM metric_points
+         WHERE series_id IN {ids:Array(UUID)} AND temporality = 'cumulative'
+         GROUP BY series_id, start_timestamp`,
+        { ids: [...missing] },
+      )
+      for (const r of latest) {
+        const key = streamKey({ series_id: r.series_id, start_timestamp: nanosToDateTime(r.start_ns) })
+        known.set(key, { time: BigInt(r.last_ns), value: Number(r.last_value) })
+      }
+    }
+    return computeDeltas(rows, known)
+  }
+
+  private rememberStream(key: string, point: StreamPoint): void {
+    this.streams.delete(key)
+    this.streams.set(key, point)
+    if (this.streams.size > STREAM_CACHE_MAX) {
+      const oldest = this.streams.keys().next().value
+      if (oldest !== undefined) this.streams.delete(oldest)
+    }
+  }
+}

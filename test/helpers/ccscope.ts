@@ -1,0 +1,47 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { startCcscope, type Ccscope } from '../../server/ccscope'
+import { loadConfig } from '../../server/config'
+import { createLogger } from '../../server/logger'
+import type { SummaryResponse } from '../../schemas/api'
+
+export function tempDir(prefix = 'ccscope-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+}
+
+/** Settings every test run wants: ephemeral ports and a record-age window that lets old fixtures in. */
+export const TEST_ENV = {
+  OTLP_HTTP_PORT: '0',
+  OTLP_GRPC_PORT: '0',
+  PORT: '0',
+  CCSCOPE_MAX_RECORD_AGE_DAYS: '36500',
+  CCSCOPE_FLUSH_INTERVAL_MS: '50',
+  CCSCOPE_LOG_LEVEL: 'silent',
+}
+
+export interface TestCcscope extends Ccscope {
+  otlpUrl: string
+  apiUrl: string
+  dataDir: string
+  summary(range?: { from: Date | string; to: Date | string }): Promise<SummaryResponse>
+}
+
+/** ccscope in this process on the embedded engine, on a fresh data directory (one per test file). */
+export async function startTestCcscope(env: Record<string, string> = {}): Promise<TestCcscope> {
+  const dataDir = tempDir()
+  const config = loadConfig({ ...TEST_ENV, CCSCOPE_DATA_DIR: dataDir, ...env })
+  const ccscope = await startCcscope(config, createLogger(config.logLevel))
+  const apiUrl = `http://127.0.0.1:${ccscope.ports.api}`
+  return Object.assign(ccscope, {
+    otlpUrl: `http://127.0.0.1:${ccscope.ports.otlpHttp}`,
+    apiUrl,
+    dataDir,
+    async summary(range: { from: Date | string; to: Date | string } = { from: '2000-01-01', to: '2100-01-01' }) {
+      const iso = (d: Date | string) => (typeof d === 'string' ? d : d.toISOString())
+      const res = await fetch(`${apiUrl}/api/v1/summary?from=${encodeURIComponent(iso(range.from))}&to=${encodeURIComponent(iso(range.to))}`)
+      if (res.status !== 200) throw new Error(`summary answered ${res.status}: ${await res.text()}`)
+      return (await res.json()) as SummaryResponse
+    },
+  })
+}

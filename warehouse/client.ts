@@ -1,0 +1,63 @@
+import fs from 'node:fs'
+import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client'
+import { createChdbConnection } from 'chdb/connection'
+import type { Config } from '../server/config'
+
+export type Warehouse = ClickHouseClient
+
+type Connection = NonNullable<ClickHouseClientConfigOptions['connection']>
+
+/**
+ * chDB implements the Connection contract of @clickhouse/client-common 1.23.0; @clickhouse/client
+ * 1.23.1 bundles its own copy of the same interface whose settings list has grown since, so the
+ * compiler sees two types. They are the same contract: this is the one cast that bridges the copies.
+ */
+function chdbConnection(path: string): Connection {
+  return createChdbConnection({ path }) as unknown as Connection
+}
+
+/**
+ * The one place that knows whether ccscope runs on the embedded engine (chDB, in-process, data on
+ * local disk) or on a ClickHouse server. Everything above gets the same @clickhouse/client API, and
+ * unqualified table names resolve to the configured database in both modes.
+ */
+export async function openWarehouse(ch: Config['clickhouse']): Promise<Warehouse> {
+  if (ch.mode === 'embedded') {
+    fs.mkdirSync(ch.path, { recursive: true })
+    const client = createClient({ connection: chdbConnection(ch.path) })
+    // chDB keeps one session per process: USE sticks to it, like `database` does for a server client.
+    await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${ch.database}` })
+    await client.command({ query: `USE ${ch.database}` })
+    return client
+  }
+  const bootstrap = createClient({ url: ch.url, username: ch.user, password: ch.password })
+  try {
+    await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${ch.database}` })
+  } finally {
+    await bootstrap.close()
+  }
+  return createClient({
+    url: ch.url,
+    username: ch.user,
+    password: ch.password,
+    database: ch.database,
+    request_timeout: 30_000,
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+  })
+}
+
+/** Reads a query's rows as JSON objects. */
+export async function selectRows<T>(
+  client: Warehouse,
+  query: string,
+  params: Record<string, unknown> = {},
+): Promise<T[]> {
+  const result = await client.query({
+    query,
+    query_params: params,
+    format: 'JSONEachRow',
+    // 64-bit integers as strings, on both engines, so that no count loses precision in JSON.
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+  })
+  return result.json<T>()
+}

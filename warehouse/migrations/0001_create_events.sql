@@ -1,0 +1,53 @@
+-- OTLP log records (Claude Code "events"), one row per record.
+-- Analytics filter on the promoted columns; every attribute is also kept, as sent, in `attributes`.
+CREATE TABLE IF NOT EXISTS events
+(
+    id                    UUID COMMENT 'content hash of the record: a re-sent record gets the same id',
+    timestamp             DateTime64(9, 'UTC') CODEC(Delta, ZSTD(1)),
+    observed_timestamp    DateTime64(9, 'UTC') CODEC(Delta, ZSTD(1)),
+    ingested_at           DateTime64(3, 'UTC') DEFAULT now64(3) CODEC(Delta, ZSTD(1)),
+    event_name            LowCardinality(String) COMMENT 'event.name attribute, else the body without its claude_code. prefix',
+    body                  String CODEC(ZSTD(1)),
+    severity_text         LowCardinality(String),
+    severity_number       UInt8,
+    trace_id              String CODEC(ZSTD(1)),
+    span_id               String CODEC(ZSTD(1)),
+    user_key              String COMMENT 'resolved identity: user.email, else enduser.id, else user.account_uuid, else user.id',
+    user_email            String,
+    enduser_id            String,
+    user_account_uuid     String,
+    user_id               String,
+    organization_id       LowCardinality(String),
+    session_id            String,
+    prompt_id             String,
+    event_sequence        UInt64,
+    team_id               LowCardinality(String),
+    department            LowCardinality(String),
+    cost_center           LowCardinality(String),
+    service_name          LowCardinality(String),
+    service_version       LowCardinality(String),
+    terminal_type         LowCardinality(String),
+    model                 LowCardinality(String),
+    query_source          LowCardinality(String),
+    tool_name             LowCardinality(String),
+    tool_source           LowCardinality(String),
+    decision              LowCardinality(String),
+    source                LowCardinality(String),
+    request_id            String CODEC(ZSTD(1)),
+    cost_usd              Float64 COMMENT 'api_request: cost_usd_micros / 1e6 when sent, else cost_usd',
+    input_tokens          UInt64,
+    output_tokens         UInt64,
+    cache_read_tokens     UInt64,
+    cache_creation_tokens UInt64,
+    duration_ms           Float64,
+    attributes            Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    resource_attributes   Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    scope_name            LowCardinality(String),
+    scope_version         LowCardinality(String),
+    scope_attributes      Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    INDEX idx_id id TYPE bloom_filter(0.001) GRANULARITY 1,
+    INDEX idx_session session_id TYPE bloom_filter(0.01) GRANULARITY 1
+)
+ENGINE = ReplacingMergeTree
+PARTITION BY toDate(timestamp)
+ORDER BY (event_name, team_id, user_key, timestamp, id);

@@ -1,0 +1,47 @@
+-- OTLP metric data points, one row per point, with the increase each point contributes (`delta`).
+CREATE TABLE IF NOT EXISTS metric_points
+(
+    id                  UUID COMMENT 'content hash of the point: a re-sent point gets the same id',
+    series_id           UUID COMMENT 'hash of metric name, resource, scope and point attributes',
+    metric_name         LowCardinality(String),
+    metric_type         LowCardinality(String) COMMENT 'sum, gauge, histogram, exponential_histogram, summary',
+    temporality         LowCardinality(String) COMMENT 'delta, cumulative or unspecified',
+    is_monotonic        Bool,
+    unit                LowCardinality(String),
+    start_timestamp     DateTime64(9, 'UTC') CODEC(Delta, ZSTD(1)),
+    timestamp           DateTime64(9, 'UTC') CODEC(Delta, ZSTD(1)),
+    ingested_at         DateTime64(3, 'UTC') DEFAULT now64(3) CODEC(Delta, ZSTD(1)),
+    value               Float64 COMMENT 'as sent (sum or gauge value; histogram/summary sum)',
+    delta               Float64 COMMENT 'what this point adds: value for delta sums, increase over the previous point of the same stream for cumulative sums, 0 otherwise',
+    count               UInt64 COMMENT 'histogram and summary count',
+    user_key            String,
+    user_email          String,
+    enduser_id          String,
+    user_account_uuid   String,
+    user_id             String,
+    organization_id     LowCardinality(String),
+    session_id          String,
+    team_id             LowCardinality(String),
+    department          LowCardinality(String),
+    cost_center         LowCardinality(String),
+    service_name        LowCardinality(String),
+    service_version     LowCardinality(String),
+    terminal_type       LowCardinality(String),
+    type                LowCardinality(String) COMMENT 'the point attribute `type` (input/output/cacheRead/cacheCreation, added/removed, user/cli)',
+    model               LowCardinality(String),
+    query_source        LowCardinality(String),
+    tool_name           LowCardinality(String),
+    decision            LowCardinality(String),
+    source              LowCardinality(String),
+    language            LowCardinality(String),
+    attributes          Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    resource_attributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    scope_name          LowCardinality(String),
+    scope_version       LowCardinality(String),
+    scope_attributes    Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    INDEX idx_id id TYPE bloom_filter(0.001) GRANULARITY 1,
+    INDEX idx_series series_id TYPE bloom_filter(0.01) GRANULARITY 1
+)
+ENGINE = ReplacingMergeTree
+PARTITION BY toDate(timestamp)
+ORDER BY (metric_name, team_id, user_key, timestamp, id);

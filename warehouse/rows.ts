@@ -1,0 +1,112 @@
+/**
+ * Rows as written to the warehouse tables (JSONEachRow). Column names are the tables' own
+ * (warehouse/migrations); DateTime64 values are decimal-second strings, e.g. "1795573653.667000000".
+ */
+import type { AttributeMap } from '../collector/normalize/attributes'
+import type { Identity } from '../collector/normalize/identity'
+
+export interface ScopeColumns {
+  resource_attributes: AttributeMap
+  scope_name: string
+  scope_version: string
+  scope_attributes: AttributeMap
+}
+
+export interface EventRow extends Identity, ScopeColumns {
+  id: string
+  timestamp: string
+  observed_timestamp: string
+  event_name: string
+  body: string
+  severity_text: string
+  severity_number: number
+  trace_id: string
+  span_id: string
+  prompt_id: string
+  event_sequence: number
+  terminal_type: string
+  model: string
+  query_source: string
+  tool_name: string
+  tool_source: string
+  decision: string
+  source: string
+  request_id: string
+  cost_usd: number
+  input_tokens: number
+  output_tokens: number
+  cache_read_tokens: number
+  cache_creation_tokens: number
+  duration_ms: number
+  attributes: AttributeMap
+}
+
+export interface MetricPointRow extends Identity, ScopeColumns {
+  id: string
+  series_id: string
+  metric_name: string
+  metric_type: 'sum' | 'gauge' | 'histogram' | 'exponential_histogram' | 'summary'
+  temporality: 'delta' | 'cumulative' | 'unspecified'
+  is_monotonic: boolean
+  unit: string
+  start_timestamp: string
+  timestamp: string
+  value: number
+  /** Filled in by the writer (collector/writer/cumulative.ts) just before the insert. */
+  delta: number
+  count: number
+  terminal_type: string
+  type: string
+  model: string
+  query_source: string
+  tool_name: string
+  decision: string
+  source: string
+  language: string
+  attributes: AttributeMap
+}
+
+export interface SpanRow extends Identity, ScopeColumns {
+  id: string
+  trace_id: string
+  span_id: string
+  parent_span_id: string
+  trace_state: string
+  name: string
+  kind: string
+  start_timestamp: string
+  end_timestamp: string
+  duration_ns: string
+  status_code: string
+  status_message: string
+  model: string
+  tool_name: string
+  decision: string
+  source: string
+  attributes: AttributeMap
+  'events.timestamp': string[]
+  'events.name': string[]
+  'events.attributes': AttributeMap[]
+  'links.trace_id': string[]
+  'links.span_id': string[]
+  'links.attributes': AttributeMap[]
+}
+
+export interface TableRows {
+  events: EventRow
+  metric_points: MetricPointRow
+  spans: SpanRow
+}
+export type TableName = keyof TableRows
+
+/** The column each table's rows are timed by (used to bound duplicate look-ups). */
+export const timeColumn: Record<TableName, string> = {
+  events: 'timestamp',
+  metric_points: 'timestamp',
+  spans: 'start_timestamp',
+}
+
+/** The value of a row's time column. */
+export function rowTime(row: EventRow | MetricPointRow | SpanRow): string {
+  return 'span_id' in row && 'end_timestamp' in row ? row.start_timestamp : row.timestamp
+}
