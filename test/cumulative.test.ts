@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { computeDeltas } from '../collector/writer/cumulative'
+import type { MetricPointRow } from '../warehouse/rows'
+import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
+import { costMetrics, postJson, type CostPoint } from './helpers/otlp-factory'
+
+function row(overrides: Partial<MetricPointRow>): MetricPointRow {
+  return {
+    series_id: 's1',
+    start_timestamp: '1000.000000000',
+    timestamp: '1001.000000000',
+    metric_type: 'sum',
+    temporality: 'cumulative',
+    is_monotonic: true,
+    value: 0,
+    delta: 0,
+    ...overrides,
+  } as MetricPointRow
+}
+
+describe('computeDeltas', () => {
+  it('turns a cumulative stream into increases, with resets and late points', () => {
+    const rows = [
+      row({ timestamp: '1001.000000000', value: 5 }),
+      row({ timestamp: '1003.000000000', value: 12 }),
+      row({ timestamp: '1002.000000000', value: 9 }), // out of order within the batch: sorted first
+      row({ start_timestamp: '2000.000000000', timestamp: '2001.000000000', value: 4 }), // reset: new start
+      row({ timestamp: '1004.000000000', value: 3 }), // went down without a new start: a reset too
+    ]
+    const latest = computeDeltas(rows, new Map())
+    expect(rows.map((r) => r.delta)).toEqual([5, 3, 4, 4, 3])
+    expect(latest.get('s1|1000.000000000')).toEqual({ time: 1004_000_000_000n, value: 3 })
+  })
+
+  it('continues from the latest stored point and ignores points no newer than it', () => {
+    const known = new Map([['s1|1000.000000000', { time: 1005_000_000_000n, value: 10 }]])
+    const rows = [row({ timestamp: '1004.000000000', value: 9 }), row({ timestamp: '1006.000000000', value: 15 })]
+    computeDeltas(rows, known)
+    expect(rows.map((r) => r.delta)).toEqual([0, 5])
+  })
+
+  it('passes delta points through and gives gauges no delta', () => {
+    const rows = [row({ temporality: 'delta', value: 7 }), row({ metric_type: 'gauge', temporality: 'unspecified', value: 42 })]
+    computeDeltas(rows, new Map())
+    expect(rows.map((r) => r.delta)).toEqual([7, 0])
+  })
+})
+
+describe('cumulative and delta exports give the same totals', () => {
+  let cc: TestCcscope
+  beforeAll(async () => {
+    cc = await startTestCcscope()
+  })
+  afterAll(async () => {
+    await cc?.stop()
+  })
+
+  // One session, three processes: A, then A restarted (a reset), and B in parallel (a --resume).
+  const base = Date.now() - 3 * 3600_000
+  const A = base
+  const A2 = base + 600_000
+  const B = base + 30_000
+  const cumulative: CostPoint[][] = [
+    [{ startMs: A, timeMs: A + 60_000, value: 0.5 }],
+    [{ startMs: A, timeMs: A + 120_000, value: 1.25 }, { startMs: B, timeMs: B + 60_000, value: 0.1 }],
+    [{ startMs: A, timeMs: A + 180_000, value: 2.0 }, { startMs: B, timeMs: B + 120_000, value: 0.3 }],
+    [{ startMs: A2, timeMs: A2 + 60_000, value: 0.25 }],
+    [{ startMs: A2, timeMs: A2 + 120_000, value: 0.75 }],
+  ]
+  const totalCost = 2.0 + 0.3 + 0.75
+
+  /** The same usage as a delta exporter reports it, an hour later so the two windows do not overlap. */
+  function asDelta(exports: CostPoint[][]): CostPoint[][] {
+    const last = new Map<number, CostPoint>()
+    return exports.map((points) =>
+      points.map((p) => {
+        const prev = last.get(p.startMs)
+        last.set(p.startMs, p)
+        const start = prev ? prev.timeMs : p.startMs
+        return { startMs: start + 3600_000, timeMs: p.timeMs + 3600_000, value: p.value - (prev?.value ?? 0) }
+      }),
+    )
+  }
+
+  const window = (offset: number) => ({ from: new Date(base + offset), to: new Date(base + offset + 3600_000) })
+
+  it('sums cumulative streams with a reset and a parallel process, across a collector restart', async () => {
+    const who = { user: 'cum@example.com', session: 'sess-cumulative' }
+    for (const [i, points] of cumulative.entries()) {
+      const res = await postJson(cc.otlpUrl, '/v1/metrics', costMetrics(who, 'cumulative', points, 1000))
+      expect(res.status).toBe(200)
+      if (i === 1) {
+        // Restart: the in-memory stream state is gone and must be read back from the warehouse.
+        await cc.stop()
+        cc = await startTestCcscope({ CCSCOPE_DATA_DIR: cc.dataDir })
+      }
+    }
+    const s = await cc.summary(window(0))
+    expect(s.costUsd).toBeCloseTo(totalCost, 9)
+    expect(s.tokens.input).toBe(Math.round(totalCost * 1000))
+    expect(s.sessions).toBe(1)
+  })
+
+  it('equals the delta equivalent', async () => {
+    const who = { user: 'delta@example.com', session: 'sess-delta' }
+    for (const points of asDelta(cumulative)) {
+      expect((await postJson(cc.otlpUrl, '/v1/metrics', costMetrics(who, 'delta', points, 1000))).status).toBe(200)
+    }
+    const deltaSummary = await cc.summary(window(3600_000))
+    const cumulativeSummary = await cc.summary(window(0))
+    expect(deltaSummary.costUsd).toBeCloseTo(cumulativeSummary.costUsd, 9)
+    expect(deltaSummary.tokens).toEqual(cumulativeSummary.tokens)
+  })
+
+  it('is unchanged by re-sent and late cumulative exports', async () => {
+    const who = { user: 'cum@example.com', session: 'sess-cumulative' }
+    const before = await cc.summary(window(0))
+    for (const points of [cumulative[2], cumulative[0], cumulative[4]]) {
+      expect((await postJson(cc.otlpUrl, '/v1/metrics', costMetrics(who, 'cumulative', points ?? [], 1000))).status).toBe(200)
+    }
+    // A late export of an older value, never sent before: covered by the newer cumulative value.
+    const late = [{ startMs: A, timeMs: A + 150_000, value: 1.5 }]
+    expect((await postJson(cc.otlpUrl, '/v1/metrics', costMetrics(who, 'cumulative', late, 1000))).status).toBe(200)
+    expect(await cc.summary(window(0))).toEqual(before)
+  })
+})
