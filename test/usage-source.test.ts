@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
+import { apiRequest, costMetrics, events, postJson, type Who } from './helpers/otlp-factory'
+
+/**
+ * Cost and tokens arrive as api_request events and as cost/token metric points. A fleet sending
+ * metrics only, events only, or both must see each request's cost once (warehouse/RULES.md).
+ */
+let cc: TestCcscope
+beforeAll(async () => {
+  cc = await startTestCcscope()
+})
+afterAll(async () => {
+  await cc?.stop()
+})
+
+const hour = 3600_000
+// Whole days back, so that every scenario stays inside one UTC day.
+const day0 = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000
+const at = (slot: number) => day0 + slot * hour
+const windowOf = (slot: number) => ({ from: new Date(at(slot)), to: new Date(at(slot) + hour) })
+
+async function sendEvents(who: Who, slot: number, costs: number[]) {
+  const res = await postJson(cc.otlpUrl, '/v1/logs', events(who, costs.map((c, i) => apiRequest(at(slot) + 1000 * (i + 1), c))))
+  expect(res.status).toBe(200)
+}
+async function sendMetric(who: Who, slot: number, cost: number) {
+  const res = await postJson(cc.otlpUrl, '/v1/metrics', costMetrics(who, 'delta', [{ startMs: at(slot), timeMs: at(slot) + 30_000, value: cost }], 1000))
+  expect(res.status).toBe(200)
+}
+
+describe('one source of truth for cost and tokens', () => {
+  it('events only', async () => {
+    await sendEvents({ user: 'a@x', session: 's-events' }, 1, [0.01, 0.02])
+    const s = await cc.summary(windowOf(1))
+    expect(s.costUsd).toBeCloseTo(0.03, 9)
+    expect(s.apiRequests).toBe(2)
+    expect(s.tokens.input).toBe(200)
+  })
+
+  it('metrics only', async () => {
+    await sendMetric({ user: 'b@x', session: 's-metrics' }, 2, 0.04)
+    const s = await cc.summary(windowOf(2))
+    expect(s.costUsd).toBeCloseTo(0.04, 9)
+    expect(s.apiRequests).toBe(0)
+    expect(s.tokens.input).toBe(40)
+  })
+
+  it('both: the events count, the metric points of the same session do not', async () => {
+    await sendMetric({ user: 'c@x', session: 's-both' }, 3, 0.03)
+    await sendEvents({ user: 'c@x', session: 's-both' }, 3, [0.01, 0.02])
+    const s = await cc.summary(windowOf(3))
+    expect(s.costUsd).toBeCloseTo(0.03, 9)
+    expect(s.tokens.input).toBe(200)
+  })
+
+  it('metrics without session.id are matched to events by user and day', async () => {
+    await sendEvents({ user: 'd@x', session: 's-d' }, 4, [0.05])
+    await sendMetric({ user: 'd@x' }, 4, 0.05)
+    expect((await cc.summary(windowOf(4))).costUsd).toBeCloseTo(0.05, 9)
+
+    await sendMetric({ user: 'e@x' }, 5, 0.07)
+    expect((await cc.summary(windowOf(5))).costUsd).toBeCloseTo(0.07, 9)
+  })
+
+  it('the whole range is the sum of its parts', async () => {
+    const s = await cc.summary({ from: new Date(at(0)), to: new Date(at(6)) })
+    expect(s.costUsd).toBeCloseTo(0.03 + 0.04 + 0.03 + 0.05 + 0.07, 9)
+    expect(s.users).toBe(5)
+    expect(s.sessions).toBe(4)
+  })
+})
