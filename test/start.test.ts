@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it } from 'vitest'
+import { tempDir, TEST_ENV } from './helpers/ccscope'
+import { loadFixture, replay } from './helpers/fixtures'
+
+/** `npm start` as a user runs it: a child process on the embedded engine, found ready by its log line. */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const children: ChildProcess[] = []
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL')
+})
+
+interface Started {
+  child: ChildProcess
+  ports: { otlpHttp: number; otlpGrpc: number; api: number }
+  output: () => string
+}
+
+function start(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'server/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...TEST_ENV, CCSCOPE_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  children.push(child)
+  let out = ''
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`ccscope did not become ready:\n${out}`)), 30_000)
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString()
+      const line = out.split('\n').find((l) => l.includes('ccscope is ready'))
+      if (line) {
+        clearTimeout(timer)
+        const { otlpHttp, otlpGrpc, api } = JSON.parse(line) as Started['ports']
+        resolve({ child, ports: { otlpHttp, otlpGrpc, api }, output: () => out })
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.on('exit', (code) => reject(new Error(`ccscope exited with ${code}:\n${out}`)))
+  })
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code)))
+}
+
+describe('npm start', () => {
+  it('starts on the embedded engine, says it listens on loopback only, serves health and ingest, stops cleanly', async () => {
+    const dataDir = tempDir()
+    const cc = await start({ CCSCOPE_DATA_DIR: dataDir })
+    expect(cc.output()).toMatch(/listens on 127\.0\.0\.1 only/)
+    expect(cc.output()).toMatch(/applied 4 migration/)
+    const api = `http://127.0.0.1:${cc.ports.api}`
+    expect(await (await fetch(`${api}/healthz`)).json()).toEqual({ status: 'ok' })
+    expect(await (await fetch(`${api}/readyz`)).json()).toEqual({ status: 'ready' })
+    await replay(`http://127.0.0.1:${cc.ports.otlpHttp}`, loadFixture('http-json-delta'))
+    const summary = (await (await fetch(`${api}/api/v1/summary?from=2020-01-01&to=2100-01-01`)).json()) as { apiRequests: number }
+    expect(summary.apiRequests).toBe(7)
+    const code = exited(cc.child)
+    cc.child.kill('SIGTERM')
+    expect(await code).toBe(0)
+
+    // A second start on the same data: migrations are not applied again, the data is still there.
+    const again = await start({ CCSCOPE_DATA_DIR: dataDir })
+    expect(again.output()).toMatch(/schema up to date/)
+    const after = (await (await fetch(`http://127.0.0.1:${again.ports.api}/api/v1/summary?from=2020-01-01&to=2100-01-01`)).json()) as {
+      apiRequests: number
+    }
+    expect(after.apiRequests).toBe(7)
+  })
+
+  it('refuses a bad configuration with a message naming the variable', async () => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'server/main.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: 'abc', CCSCOPE_DATA_DIR: tempDir() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    children.push(child)
+    let err = ''
+    child.stderr?.on('data', (c: Buffer) => (err += c.toString()))
+    expect(await exited(child)).toBe(2)
+    expect(err).toMatch(/PORT: .*\(got "abc"\)/)
+  })
+
+  it('rejects bad summary parameters with a 400 naming them', async () => {
+    const cc = await start({ CCSCOPE_DATA_DIR: tempDir() })
+    const api = `http://127.0.0.1:${cc.ports.api}`
+    for (const [query, parameter] of [
+      ['from=yesterday', 'from'],
+      ["to=2026-01-01'%20OR%201=1", 'to'],
+      ['from=2026-02-01&to=2026-01-01', 'from'],
+      ['from=99999-01-01', 'from'],
+    ] as const) {
+      const res = await fetch(`${api}/api/v1/summary?${query}`)
+      expect(res.status, query).toBe(400)
+      expect(((await res.json()) as { parameter: string }).parameter).toBe(parameter)
+    }
+  })
+})
