@@ -22,7 +22,11 @@ afterAll(async () => {
 })
 
 const post = (path: string, body: Uint8Array | string, headers: Record<string, string>) =>
-  fetch(`${cc.otlpUrl}${path}`, { method: 'POST', headers: { ...auth, ...headers }, body })
+  fetch(`${cc.otlpUrl}${path}`, {
+    method: 'POST',
+    headers: { ...auth, ...headers },
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+  })
 
 const protoLogs = () => {
   const request = loadFixture('http-protobuf-delta').find((r) => r.signal === 'logs')

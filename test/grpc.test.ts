@@ -3,6 +3,7 @@ import { Metadata } from '@grpc/grpc-js'
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc'
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc'
+import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs'
 import { AggregationTemporality, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics'
@@ -38,7 +39,7 @@ describe('OTLP/gRPC with the real OTel exporters', () => {
 
     const loggerProvider = new LoggerProvider({
       resource,
-      processors: [new BatchLogRecordProcessor(new OTLPLogExporter({ url, metadata, compression: 'gzip' }))],
+      processors: [new BatchLogRecordProcessor(new OTLPLogExporter({ url, metadata, compression: CompressionAlgorithm.GZIP }))],
     })
     const logger = loggerProvider.getLogger('com.anthropic.claude_code.events', '2.1.328')
     const t0 = Date.now() - 60_000

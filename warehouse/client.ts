@@ -1,6 +1,5 @@
 import fs from 'node:fs'
 import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client'
-import { createChdbConnection } from 'chdb/connection'
 import type { Config } from '../server/config'
 
 export type Warehouse = ClickHouseClient
@@ -12,7 +11,9 @@ type Connection = NonNullable<ClickHouseClientConfigOptions['connection']>
  * 1.23.1 bundles its own copy of the same interface whose settings list has grown since, so the
  * compiler sees two types. They are the same contract: this is the one cast that bridges the copies.
  */
-function chdbConnection(path: string): Connection {
+async function chdbConnection(path: string): Promise<Connection> {
+  // Loaded on demand: a server deployment may install without chDB's native engine.
+  const { createChdbConnection } = await import('chdb/connection')
   return createChdbConnection({ path }) as unknown as Connection
 }
 
@@ -24,7 +25,7 @@ function chdbConnection(path: string): Connection {
 export async function openWarehouse(ch: Config['clickhouse']): Promise<Warehouse> {
   if (ch.mode === 'embedded') {
     fs.mkdirSync(ch.path, { recursive: true })
-    const client = createClient({ connection: chdbConnection(ch.path) })
+    const client = createClient({ connection: await chdbConnection(ch.path) })
     // chDB keeps one session per process: USE sticks to it, like `database` does for a server client.
     await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${ch.database}` })
     await client.command({ query: `USE ${ch.database}` })
