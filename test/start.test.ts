@@ -5,7 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { tempDir, TEST_ENV } from './helpers/ccscope'
 import { loadFixture, replay } from './helpers/fixtures'
 
-/** `npm start` as a user runs it: a child process on the embedded engine, found ready by its log line. */
+/**
+ * `npm start` as a user runs it: a child process on the embedded engine, found ready by its log line.
+ * (node --import tsx rather than the tsx CLI, so that killing the child leaves no grandchild behind.)
+ */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const children: ChildProcess[] = []
 afterEach(() => {
@@ -19,7 +22,7 @@ interface Started {
 }
 
 function start(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'server/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...TEST_ENV, CCSCOPE_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -73,7 +76,7 @@ describe('npm start', () => {
   })
 
   it('refuses a bad configuration with a message naming the variable', async () => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'server/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
       cwd: ROOT,
       env: { ...process.env, PORT: 'abc', CCSCOPE_DATA_DIR: tempDir() },
       stdio: ['ignore', 'pipe', 'pipe'],
