@@ -37,6 +37,8 @@ export interface CapturedRequest {
 /** A folder's requests in arrival order, each with the headers the CLI sent. */
 export function loadFixture(folder: FixtureFolder): CapturedRequest[] {
   const dir = path.join(FIXTURES_DIR, folder)
+  if (!fs.existsSync(dir))
+    throw new Error(`Claude Code fixtures not found at ${dir}: the tests expect the shared/ folder beside this repository`)
   return fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.headers.json'))
