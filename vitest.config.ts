@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup.ts'],
     // Each test file runs in its own process: the embedded engine binds one data directory per process.
     pool: 'forks',
     maxWorkers: 2,

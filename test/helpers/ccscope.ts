@@ -6,8 +6,17 @@ import { loadConfig } from '../../server/config'
 import { createLogger } from '../../server/logger'
 import type { SummaryResponse } from '../../schemas/api'
 
+const created: string[] = []
+
+/** A fresh directory under the OS temp dir, removed when the test file ends (test/setup.ts). */
 export function tempDir(prefix = 'ccscope-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  created.push(dir)
+  return dir
+}
+
+export function removeTempDirs(): void {
+  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
 }
 
 /** Settings every test run wants: ephemeral ports and a record-age window that lets old fixtures in. */
