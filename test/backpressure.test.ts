@@ -36,6 +36,11 @@ describe('overload', () => {
   })
 })
 
+function oneEventRow() {
+  const limits = { nowMs: Date.now(), maxRecordAgeMs: 86_400_000, maxClockSkewMs: 60_000 }
+  return normalizeLogs(events({ user: 'u@x', session: 's' }, [apiRequest(Date.now() - 1000, 0.01)]), limits).rows
+}
+
 describe('warehouse unavailable', () => {
   it('fails the waiting requests with a retryable error and empties the buffer', async () => {
     // A real ClickHouse client aimed at a port where nothing listens: connection refused.
@@ -45,11 +50,7 @@ describe('warehouse unavailable', () => {
     await new Promise<void>((r) => server.close(() => r()))
     const client = createClient({ url: `http://127.0.0.1:${port}`, request_timeout: 2000 })
     const writer = new Writer(client, { flushIntervalMs: 10, batchMaxRows: 100, bufferMaxRows: 100 }, createLogger('silent'), new SelfMetrics())
-    const rows = normalizeLogs(events({ user: 'u@x', session: 's' }, [apiRequest(Date.now() - 1000, 0.01)]), {
-      nowMs: Date.now(),
-      maxRecordAgeMs: 86_400_000,
-      maxClockSkewMs: 60_000,
-    }).rows
+    const rows = oneEventRow()
     await expect(writer.submit('events', rows)).rejects.toBeInstanceOf(WarehouseUnavailableError)
     expect(writer.bufferedRows).toBe(0)
     await writer.close()
@@ -59,11 +60,7 @@ describe('warehouse unavailable', () => {
   it('refuses rows past the bound with OverloadedError', async () => {
     const client = createClient({ url: 'http://127.0.0.1:9' })
     const writer = new Writer(client, { flushIntervalMs: 60_000, batchMaxRows: 100, bufferMaxRows: 1 }, createLogger('silent'), new SelfMetrics())
-    const rows = normalizeLogs(events({ user: 'u@x', session: 's' }, [apiRequest(Date.now() - 1000, 0.01)]), {
-      nowMs: Date.now(),
-      maxRecordAgeMs: 86_400_000,
-      maxClockSkewMs: 60_000,
-    }).rows
+    const rows = oneEventRow()
     const pending = writer.submit('events', rows).catch((e: unknown) => e)
     await expect(writer.submit('events', rows)).rejects.toBeInstanceOf(OverloadedError)
     await writer.flush()
