@@ -23,6 +23,7 @@ async function chdbConnection(path: string): Promise<Connection> {
  * unqualified table names resolve to the configured database in both modes.
  */
 export async function openWarehouse(ch: Config['clickhouse']): Promise<Warehouse> {
+  // ch.database is configuration, validated as a plain identifier in server/config.ts: never a request value.
   if (ch.mode === 'embedded') {
     fs.mkdirSync(ch.path, { recursive: true })
     const client = createClient({ connection: await chdbConnection(ch.path) })
