@@ -34,20 +34,26 @@ export interface KeyValue {
   value?: AnyValue | null
 }
 
-export const anyValueSchema: z.ZodType<AnyValue> = z.lazy(() =>
-  z.object({
-    stringValue: z.string().nullish(),
-    boolValue: z.boolean().nullish(),
-    intValue: i64.nullish(),
-    doubleValue: double.nullish(),
-    arrayValue: z.object({ values: z.array(anyValueSchema).nullish() }).nullish(),
-    kvlistValue: z.object({ values: z.array(keyValueSchema).nullish() }).nullish(),
-    bytesValue: z.string().nullish(),
-  }),
-)
-export const keyValueSchema: z.ZodType<KeyValue> = z.lazy(() =>
-  z.object({ key: z.string(), value: anyValueSchema.nullish() }),
-)
+// Recursive through getters (zod 4's way): cheaper to run than z.lazy.
+export const anyValueSchema = z.object({
+  stringValue: z.string().nullish(),
+  boolValue: z.boolean().nullish(),
+  intValue: i64.nullish(),
+  doubleValue: double.nullish(),
+  get arrayValue() {
+    return z.object({ values: z.array(anyValueSchema).nullish() }).nullish()
+  },
+  get kvlistValue() {
+    return z.object({ values: z.array(keyValueSchema).nullish() }).nullish()
+  },
+  bytesValue: z.string().nullish(),
+})
+export const keyValueSchema = z.object({
+  key: z.string(),
+  get value() {
+    return anyValueSchema.nullish()
+  },
+})
 
 const attributes = z.array(keyValueSchema).nullish()
 
