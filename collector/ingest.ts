@@ -1,4 +1,5 @@
 import type { ExportRequests, Signal } from '../schemas/otlp'
+import type { Logger } from '../server/logger'
 import type { SelfMetrics } from '../server/self-metrics'
 import type { TableName } from '../warehouse/rows'
 import type { NormalizeLimits, Rejection } from './normalize/common'
@@ -38,7 +39,7 @@ export function describeRejections(rejected: Rejection[]): string {
 }
 
 /** normalize → batch → write, shared by the HTTP and gRPC receivers. Throws the writer's errors. */
-export function createIngestor(writer: Writer, metrics: SelfMetrics, limits: () => NormalizeLimits): Ingestor {
+export function createIngestor(writer: Writer, metrics: SelfMetrics, log: Logger, limits: () => NormalizeLimits): Ingestor {
   return {
     async ingest(batch) {
       const now = limits()
@@ -61,6 +62,8 @@ export function createIngestor(writer: Writer, metrics: SelfMetrics, limits: () 
       const received = normalized.rows.length + normalized.rejected.length
       metrics.received.inc({ signal }, received)
       for (const r of normalized.rejected) metrics.rejected.inc({ signal, reason: r.reason })
+      if (normalized.rejected.length > 0)
+        log.warn({ signal, rejected: normalized.rejected.length, received }, describeRejections(normalized.rejected))
       const result = await write
       return {
         received,

@@ -36,7 +36,7 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
 
   const metrics = new SelfMetrics()
   const writer = new Writer(client, config.writer, log.child({ component: 'writer' }), metrics)
-  const ingestor = createIngestor(writer, metrics, () => ({
+  const ingestor = createIngestor(writer, metrics, log.child({ component: 'ingest' }), () => ({
     nowMs: Date.now(),
     maxRecordAgeMs: config.limits.maxRecordAgeMs,
     maxClockSkewMs: config.limits.maxClockSkewMs,

@@ -197,7 +197,10 @@ export class Writer {
       duplicates += entry.rows.length - mine
       entry.resolve({ written: mine, duplicates: entry.rows.length - mine })
     }
-    if (duplicates > 0) this.metrics.duplicates.inc({ table }, duplicates)
+    if (duplicates > 0) {
+      this.metrics.duplicates.inc({ table }, duplicates)
+      this.log.info({ table, duplicates }, 'records already stored were not written again (exporter retries)')
+    }
   }
 
   /** Ids of these rows that the table already holds. */
