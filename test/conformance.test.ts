@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { rangeParams } from '../dashboard/api/queries/range'
 import { selectRows } from '../warehouse/client'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { CLAUDE_CODE_VERSION, installManagedSettings, runClaude, type ClaudeResult } from './helpers/claude-cli'
@@ -35,6 +34,8 @@ const protocols = [
 
 describe(`Claude Code ${CLAUDE_CODE_VERSION}`, () => {
   it.each(protocols)('over $protocol ($temporality metrics): ccscope equals the CLI', async ({ protocol, temporality }) => {
+    // One identity per protocol: the runs are seconds apart, inside one 15-minute bucket.
+    const user = `dana+${protocol.replace('/', '-')}@example.com`
     const env = {
       ANTHROPIC_BASE_URL: fake.url,
       ANTHROPIC_API_KEY: 'sk-ant-offline-stand-in',
@@ -50,7 +51,7 @@ describe(`Claude Code ${CLAUDE_CODE_VERSION}`, () => {
       OTEL_METRIC_EXPORT_INTERVAL: '1000',
       OTEL_LOGS_EXPORT_INTERVAL: '500',
       OTEL_LOG_TOOL_DETAILS: '1',
-      OTEL_RESOURCE_ATTRIBUTES: 'department=engineering,team.id=web,enduser.id=dana@example.com',
+      OTEL_RESOURCE_ATTRIBUTES: `department=engineering,team.id=web,enduser.id=${user}`,
     }
     const from = new Date()
     const requestsBefore = fake.requests.length
@@ -72,7 +73,7 @@ describe(`Claude Code ${CLAUDE_CODE_VERSION}`, () => {
 
     // ccscope's, from the telemetry alone. The CLI waits for its exports at exit and ccscope
     // acknowledges only committed rows, so everything is queryable by now.
-    const s = await cc.summary({ from, to })
+    const s = await cc.summary({ from, to }, { user })
     expect(s.costUsd).toBeCloseTo(cliCost, 6)
     expect(s.policyDenials).toBe(cliDenials)
     expect(s.apiRequests).toBe(messagesCalls)
@@ -89,8 +90,8 @@ describe(`Claude Code ${CLAUDE_CODE_VERSION}`, () => {
     const [metricCost] = await selectRows<{ cost: number }>(
       cc.client,
       `SELECT sum(delta) AS cost FROM metric_points
-       WHERE metric_name = 'claude_code.cost.usage' AND timestamp >= {from:DateTime64(3, 'UTC')} AND timestamp < {to:DateTime64(3, 'UTC')}`,
-      rangeParams({ from, to }),
+       WHERE metric_name = 'claude_code.cost.usage' AND user_key = {user:String}`,
+      { user },
     )
     expect(Number(metricCost?.cost)).toBeCloseTo(cliCost, 6)
     console.log(`conformance ${protocol} (${temporality}): CLI total_cost_usd ${cliCost.toFixed(6)}, ccscope ${s.costUsd}; denials ${cliDenials}/${s.policyDenials}; API requests ${s.apiRequests}`)

@@ -95,7 +95,7 @@ describe('cumulative and delta exports give the same totals', () => {
         cc = await startTestCcscope({ CCSCOPE_DATA_DIR: cc.dataDir })
       }
     }
-    const s = await cc.summary(window(0))
+    const s = await cc.summary(window(0), { user: 'cum@example.com' })
     expect(s.costUsd).toBeCloseTo(totalCost, 9)
     expect(s.tokens.input).toBe(Math.round(totalCost * 1000))
     expect(s.sessions).toBe(1)
@@ -106,21 +106,21 @@ describe('cumulative and delta exports give the same totals', () => {
     for (const points of asDelta(cumulative)) {
       expect((await postJson(cc.otlpUrl, '/v1/metrics', costMetrics(who, 'delta', points, 1000))).status).toBe(200)
     }
-    const deltaSummary = await cc.summary(window(3600_000))
-    const cumulativeSummary = await cc.summary(window(0))
+    const deltaSummary = await cc.summary(window(3600_000), { user: 'delta@example.com' })
+    const cumulativeSummary = await cc.summary(window(0), { user: 'cum@example.com' })
     expect(deltaSummary.costUsd).toBeCloseTo(cumulativeSummary.costUsd, 9)
     expect(deltaSummary.tokens).toEqual(cumulativeSummary.tokens)
   })
 
   it('is unchanged by re-sent and late cumulative exports', async () => {
     const who = { user: 'cum@example.com', session: 'sess-cumulative' }
-    const before = await cc.summary(window(0))
+    const before = await cc.summary(window(0), { user: 'cum@example.com' })
     for (const points of [cumulative[2], cumulative[0], cumulative[4]]) {
       expect((await postJson(cc.otlpUrl, '/v1/metrics', costMetrics(who, 'cumulative', points ?? [], 1000))).status).toBe(200)
     }
     // A late export of an older value, never sent before: covered by the newer cumulative value.
     const late = [{ startMs: A, timeMs: A + 150_000, value: 1.5 }]
     expect((await postJson(cc.otlpUrl, '/v1/metrics', costMetrics(who, 'cumulative', late, 1000))).status).toBe(200)
-    expect(await cc.summary(window(0))).toEqual(before)
+    expect(await cc.summary(window(0), { user: 'cum@example.com' })).toEqual(before)
   })
 })

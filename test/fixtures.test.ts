@@ -6,19 +6,19 @@ import { FIXTURE_FOLDERS, FIXTURE_TRUTH, fixtureWindow, loadFixture, replay } fr
 /**
  * Every folder of payloads captured from the real Claude Code CLI, replayed request by request
  * with its headers through the running collector, must give the figures its README states.
+ * The folders were captured minutes apart, closer than the analytics' 15-minute buckets, so each
+ * folder gets its own ccscope.
  */
-let cc: TestCcscope
-
-beforeAll(async () => {
-  cc = await startTestCcscope({ CCSCOPE_INGEST_TOKENS: 'fixture-token' })
-})
-afterAll(async () => {
-  await cc?.stop()
-})
-
 describe.each(FIXTURE_FOLDERS)('fixture %s', (folder) => {
   const requests = loadFixture(folder)
   const window = fixtureWindow(requests)
+  let cc: TestCcscope
+  beforeAll(async () => {
+    cc = await startTestCcscope({ CCSCOPE_INGEST_TOKENS: 'fixture-token' })
+  })
+  afterAll(async () => {
+    await cc?.stop()
+  })
 
   it('is accepted request by request', async () => {
     const responses = await replay(cc.otlpUrl, requests)
@@ -53,6 +53,18 @@ describe.each(FIXTURE_FOLDERS)('fixture %s', (folder) => {
 })
 
 describe('all fixtures together', () => {
+  let cc: TestCcscope
+  beforeAll(async () => {
+    cc = await startTestCcscope({ CCSCOPE_INGEST_TOKENS: 'fixture-token' })
+    for (const folder of FIXTURE_FOLDERS) {
+      const responses = await replay(cc.otlpUrl, loadFixture(folder))
+      expect(responses.every((r) => r.status === 200)).toBe(true)
+    }
+  })
+  afterAll(async () => {
+    await cc?.stop()
+  })
+
   it('add up across folders and keep events the docs do not list', async () => {
     const s = await cc.summary()
     const totalCost = Object.values(FIXTURE_TRUTH.costUsd).reduce((a, b) => a + b, 0)

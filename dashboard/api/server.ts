@@ -1,33 +1,78 @@
-import Fastify, { LogController, type FastifyReply } from 'fastify'
-import type { z } from 'zod'
-import { timeRangeQuerySchema, type ApiError } from '../../schemas/api'
+import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import {
+  DATASETS,
+  datasetParamsSchema,
+  datasetQuerySchema,
+  datasetResponseSchema,
+  summaryParamsSchema,
+  summaryQuerySchema,
+  summaryResponseSchema,
+  type DatasetName,
+} from '../../schemas/analytics'
+import type { ApiError } from '../../schemas/api'
+import { directoryBodySchema, directoryLoadResponseSchema, directoryResponseSchema } from '../../schemas/directory'
+import { moversParamsSchema, moversQuerySchema, moversResponseSchema, policyParamsSchema, policyQuerySchema, policyResponseSchema } from '../../schemas/policy'
+import {
+  pathKeySchema,
+  sessionResponseSchema,
+  userSessionsParamsSchema,
+  userSessionsQuerySchema,
+  userSessionsResponseSchema,
+  usersParamsSchema,
+  usersQuerySchema,
+  usersResponseSchema,
+} from '../../schemas/users'
 import type { Logger } from '../../server/logger'
 import type { SelfMetrics } from '../../server/self-metrics'
 import type { Warehouse } from '../../warehouse/client'
 import { migrationsComplete } from '../../warehouse/migrate'
+import { runDatasetQuery } from './queries/dataset'
+import { directoryCsvToObjects, loadDirectory, readDirectory } from './queries/directory'
+import { querySession, queryUserSessions } from './queries/drilldown'
+import { exportCsv } from './queries/export'
+import { queryMovers, queryPolicy } from './queries/policy'
 import { querySummary } from './queries/summary'
+import { queryUsers } from './queries/users'
+import { fastifyPath, openApiDocument, type RouteSpec } from './routes'
 
 export interface ApiOptions {
   client: Warehouse
   metrics: SelfMetrics
   log: Logger
+  version?: string
 }
 
 /** 400 naming the first bad parameter. */
 export function badRequest(reply: FastifyReply, error: z.ZodError): FastifyReply {
   const issue = error.issues[0]
   const parameter = issue?.path[0] !== undefined ? String(issue.path[0]) : undefined
+  const message =
+    issue?.code === 'unrecognized_keys' ? `unknown parameter ${issue.keys.join(', ')}` : issue?.message ?? 'invalid request'
+  const name = issue?.code === 'unrecognized_keys' ? issue.keys[0] : parameter
   const body: ApiError = {
     error: 'invalid_parameter',
-    message: parameter ? `${parameter}: ${issue?.message ?? 'invalid'}` : (issue?.message ?? 'invalid request'),
-    ...(parameter ? { parameter } : {}),
+    message: name ? `${name}: ${message}` : message,
+    ...(name ? { parameter: name } : {}),
   }
   return reply.code(400).send(body)
 }
 
+function notFound(reply: FastifyReply, message: string): FastifyReply {
+  const body: ApiError = { error: 'not_found', message }
+  return reply.code(404).send(body)
+}
+
+const DIRECTORY_BODY_LIMIT = 64 * 1024 * 1024
+
 /** The HTTP API (port 3000): health, readiness, ccscope's own metrics and the analytics endpoints. */
-export async function createApi({ client, metrics, log }: ApiOptions) {
-  const app = Fastify({ loggerInstance: log.child({ component: 'api' }), logController: new LogController({ disableRequestLogging: true }) })
+export async function createApi({ client, metrics, log, version = '0.0.0' }: ApiOptions) {
+  const app = Fastify({
+    loggerInstance: log.child({ component: 'api' }),
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { maxParamLength: 400 },
+  })
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: DIRECTORY_BODY_LIMIT }, (_req, body, done) => done(null, body))
 
   app.get('/healthz', async () => ({ status: 'ok' }))
 
@@ -46,11 +91,190 @@ export async function createApi({ client, metrics, log }: ApiOptions) {
     return metrics.registry.metrics()
   })
 
-  app.get('/api/v1/summary', async (request, reply) => {
-    const parsed = timeRangeQuerySchema.safeParse(request.query)
-    if (!parsed.success) return badRequest(reply, parsed.error)
-    return querySummary(client, parsed.data)
+  const routes: RouteSpec[] = []
+
+  /** Registers a GET route whose query (and path parameters) are parsed by zod before the handler runs. */
+  function get<Q, P>(
+    spec: Omit<RouteSpec, 'method'>,
+    parse: { query?: z.ZodType<Q>; params?: z.ZodType<P> },
+    handler: (input: { query: Q; params: P; request: FastifyRequest; reply: FastifyReply }) => Promise<unknown>,
+  ) {
+    routes.push({ ...spec, method: 'get' })
+    app.get(fastifyPath(spec.path), async (request, reply) => {
+      const query = parse.query ? parse.query.safeParse(request.query ?? {}) : { success: true as const, data: undefined as Q }
+      if (!query.success) return badRequest(reply, query.error)
+      const params = parse.params ? parse.params.safeParse(request.params ?? {}) : { success: true as const, data: undefined as P }
+      if (!params.success) return badRequest(reply, params.error)
+      return handler({ query: query.data, params: params.data, request, reply })
+    })
+  }
+
+  get(
+    {
+      path: '/api/v1/summary',
+      summary: 'Headline figures',
+      description: 'The totals every other endpoint breaks down: users and sessions (adoption), requests, cost and tokens (cost), decisions and denials (tools).',
+      tags: ['overview'],
+      query: summaryParamsSchema,
+      response: { schema: summaryResponseSchema, description: 'Headline figures for the range' },
+    },
+    { query: summaryQuerySchema },
+    ({ query }) => querySummary(client, query),
+  )
+
+  const DATASET_DOCS: Record<DatasetName, { summary: string; description: string; tags: string[] }> = {
+    cost: {
+      summary: 'Cost and tokens',
+      description:
+        'Cost attribution for finance: by user, team, department, cost center, model, query source, agent, skill, plugin or MCP server, per hour/day/week/month.',
+      tags: ['finance'],
+    },
+    adoption: {
+      summary: 'Adoption',
+      description: 'Active users (DAU/WAU/MAU with granularity day/week/month), sessions, prompts, active time, lines, commits, PRs, edit accept rate.',
+      tags: ['adoption'],
+    },
+    tools: {
+      summary: 'Tool decisions and results',
+      description:
+        'Decisions by tool and source, policy-denial rate per tool, team, user and day; top blocked commands (groupBy=command) and MCP servers (groupBy=mcpServer).',
+      tags: ['policy'],
+    },
+  }
+
+  for (const dataset of Object.keys(DATASETS) as DatasetName[]) {
+    const params = datasetParamsSchema(dataset)
+    const parse = datasetQuerySchema(dataset)
+    get(
+      { path: `/api/v1/${dataset}`, ...DATASET_DOCS[dataset], query: params, response: { schema: datasetResponseSchema(dataset), description: 'Rows and totals' } },
+      { query: parse },
+      ({ query }) => runDatasetQuery(client, query),
+    )
+    get(
+      {
+        path: `/api/v1/${dataset}/export.csv`,
+        summary: `${DATASET_DOCS[dataset].summary}: CSV export`,
+        description:
+          'The same query as the JSON endpoint, every group (limit is ignored), streamed. First column row_type: data rows, then one total row that equals the JSON totals and the summary. USD to the cent.',
+        tags: DATASET_DOCS[dataset].tags,
+        query: params,
+        response: { contentType: 'text/csv', description: 'CSV with a header row' },
+      },
+      { query: parse },
+      async ({ query, reply }) => {
+        const stream = await exportCsv(client, query)
+        const day = query.range.from.toISOString().slice(0, 10)
+        reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="ccscope-${dataset}-${day}.csv"`)
+        return reply.send(stream)
+      },
+    )
+  }
+
+  get(
+    {
+      path: '/api/v1/users',
+      summary: 'Users: leaderboard, lifecycle and seats',
+      description: 'Per user activity and cost; new (first seen in the range), returning, gone quiet; seat utilization from the directory.',
+      tags: ['adoption'],
+      query: usersParamsSchema,
+      response: { schema: usersResponseSchema, description: 'Users' },
+    },
+    { query: usersQuerySchema },
+    ({ query }) => queryUsers(client, query),
+  )
+
+  const userPath = z.strictObject({ user: pathKeySchema })
+  get(
+    {
+      path: '/api/v1/users/{user}/sessions',
+      summary: "A user's sessions",
+      tags: ['drill-down'],
+      query: userSessionsParamsSchema,
+      params: userPath,
+      response: { schema: userSessionsResponseSchema, description: 'Sessions, newest first' },
+    },
+    { query: userSessionsQuerySchema, params: userPath },
+    ({ query, params }) => queryUserSessions(client, params.user, query),
+  )
+
+  const sessionPath = z.strictObject({ session: pathKeySchema })
+  get(
+    {
+      path: '/api/v1/sessions/{session}',
+      summary: 'One session: prompts → API requests → tool decisions and results',
+      tags: ['drill-down'],
+      params: sessionPath,
+      response: { schema: sessionResponseSchema, description: 'The session and its timeline' },
+    },
+    { params: sessionPath },
+    async ({ params, reply }) => (await querySession(client, params.session)) ?? notFound(reply, `no session ${params.session}`),
+  )
+
+  get(
+    {
+      path: '/api/v1/policy',
+      summary: 'Policy overview',
+      description: 'Decisions by source, hook blocks, permission-mode changes and escalations to bypassPermissions, managed-settings sources per user.',
+      tags: ['policy'],
+      query: policyParamsSchema,
+      response: { schema: policyResponseSchema, description: 'Policy overview' },
+    },
+    { query: policyQuerySchema },
+    ({ query }) => queryPolicy(client, query),
+  )
+
+  get(
+    {
+      path: '/api/v1/policy/movers',
+      summary: 'Week-over-week policy-denial movers',
+      description: 'Policy denials in the 7 days before `to` against the 7 days before that, per tool, command, MCP server, team or user.',
+      tags: ['policy'],
+      query: moversParamsSchema,
+      response: { schema: moversResponseSchema, description: 'Movers, biggest increase first' },
+    },
+    { query: moversQuerySchema },
+    ({ query }) => queryMovers(client, query),
+  )
+
+  get(
+    { path: '/api/v1/directory', summary: 'The loaded directory', tags: ['directory'], response: { schema: directoryResponseSchema, description: 'Entries' } },
+    {},
+    () => readDirectory(client),
+  )
+
+  routes.push({
+    method: 'put',
+    path: '/api/v1/directory',
+    summary: 'Load (replace) the directory',
+    description:
+      'JSON: an array of entries or { entries }. CSV: header user,display_name,team,department,cost_center,seat. The load replaces the previous one; an empty list clears it.',
+    tags: ['directory'],
+    body: { schema: directoryBodySchema, contentTypes: ['application/json', 'text/csv'] },
+    response: { schema: directoryLoadResponseSchema, description: 'What was loaded' },
   })
+  app.put('/api/v1/directory', { bodyLimit: DIRECTORY_BODY_LIMIT }, async (request, reply) => {
+    let raw: unknown = request.body
+    if (typeof raw === 'string') {
+      try {
+        raw = directoryCsvToObjects(raw)
+      } catch (error) {
+        const body: ApiError = { error: 'invalid_body', message: `CSV: ${(error as Error).message}` }
+        return reply.code(400).send(body)
+      }
+    }
+    const parsed = directoryBodySchema.safeParse(raw)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      const body: ApiError = { error: 'invalid_body', message: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` }
+      return reply.code(400).send(body)
+    }
+    return loadDirectory(client, parsed.data)
+  })
+
+  const document = openApiDocument(routes, version)
+  app.get('/api/openapi.json', async () => document)
 
   app.setNotFoundHandler((request, reply) => {
     const body: ApiError = { error: 'not_found', message: `no route ${request.method} ${request.url}` }

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { startCcscope, type Ccscope } from '../../server/ccscope'
 import { loadConfig } from '../../server/config'
 import { createLogger } from '../../server/logger'
-import type { SummaryResponse } from '../../schemas/api'
+import type { SummaryResponse } from '../../schemas/analytics'
 
 const created: string[] = []
 
@@ -33,7 +33,8 @@ export interface TestCcscope extends Ccscope {
   otlpUrl: string
   apiUrl: string
   dataDir: string
-  summary(range?: { from: Date | string; to: Date | string }): Promise<SummaryResponse>
+  /** GET /api/v1/summary; filters are the common ones (user, team, department, costCenter). */
+  summary(range?: { from: Date | string; to: Date | string }, filters?: Record<string, string>): Promise<SummaryResponse>
 }
 
 /** ccscope in this process on the embedded engine, on a fresh data directory (one per test file). */
@@ -46,9 +47,10 @@ export async function startTestCcscope(env: Record<string, string> = {}): Promis
     otlpUrl: `http://127.0.0.1:${ccscope.ports.otlpHttp}`,
     apiUrl,
     dataDir,
-    async summary(range: { from: Date | string; to: Date | string } = { from: '2000-01-01', to: '2100-01-01' }) {
+    async summary(range: { from: Date | string; to: Date | string } = { from: '2000-01-01', to: '2100-01-01' }, filters: Record<string, string> = {}) {
       const iso = (d: Date | string) => (typeof d === 'string' ? d : d.toISOString())
-      const res = await fetch(`${apiUrl}/api/v1/summary?from=${encodeURIComponent(iso(range.from))}&to=${encodeURIComponent(iso(range.to))}`)
+      const query = new URLSearchParams({ from: iso(range.from), to: iso(range.to), ...filters })
+      const res = await fetch(`${apiUrl}/api/v1/summary?${query}`)
       if (res.status !== 200) throw new Error(`summary answered ${res.status}: ${await res.text()}`)
       return (await res.json()) as SummaryResponse
     },

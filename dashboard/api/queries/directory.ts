@@ -1,0 +1,66 @@
+import { parse } from 'csv-parse/sync'
+import { DIRECTORY_CSV_COLUMNS, type DirectoryEntry, type DirectoryResponse } from '../../../schemas/directory'
+import { selectRows, type Warehouse } from '../../../warehouse/client'
+
+/** CSV text → plain objects keyed like the JSON form; unknown columns are an error naming them. */
+export function directoryCsvToObjects(csv: string): Record<string, string>[] {
+  const records = parse(csv, { columns: true, skip_empty_lines: true, trim: true, bom: true }) as Record<string, string>[]
+  return records.map((record, i) => {
+    const out: Record<string, string> = {}
+    for (const [column, value] of Object.entries(record)) {
+      const field = DIRECTORY_CSV_COLUMNS[column as keyof typeof DIRECTORY_CSV_COLUMNS]
+      if (!field) throw new DirectoryCsvError(`row ${i + 2}: unknown column "${column}"; expected ${Object.keys(DIRECTORY_CSV_COLUMNS).join(', ')}`)
+      out[field] = value
+    }
+    return out
+  })
+}
+
+export class DirectoryCsvError extends Error {}
+
+/** Replaces the directory with `entries` as one new load; older loads are deleted once it is stored. */
+export async function loadDirectory(client: Warehouse, entries: DirectoryEntry[]): Promise<{ loaded: number; seats: number; loadedAt: string }> {
+  const [last] = await selectRows<{ id: string }>(client, 'SELECT max(load_id) AS id FROM directory')
+  const loadId = Math.max(Date.now(), Number(last?.id ?? 0) + 1)
+  if (entries.length > 0) {
+    await client.insert({
+      table: 'directory',
+      format: 'JSONEachRow',
+      values: entries.map((e) => ({
+        load_id: loadId,
+        user_key: e.user,
+        display_name: e.displayName,
+        team_id: e.team,
+        department: e.department,
+        cost_center: e.costCenter,
+        seat: e.seat,
+      })),
+    })
+  } else {
+    // An empty load clears the directory: a marker row no user key can match.
+    await client.insert({ table: 'directory', format: 'JSONEachRow', values: [{ load_id: loadId, user_key: '', seat: false }] })
+  }
+  await client.command({ query: 'DELETE FROM directory WHERE load_id < {id:UInt64}', query_params: { id: loadId } })
+  return { loaded: entries.length, seats: entries.filter((e) => e.seat).length, loadedAt: new Date(loadId).toISOString() }
+}
+
+export async function readDirectory(client: Warehouse): Promise<DirectoryResponse> {
+  const rows = await selectRows<Record<string, string | boolean | number>>(
+    client,
+    `SELECT load_id, user_key, display_name, team_id, department, cost_center, seat FROM directory
+     WHERE load_id = (SELECT max(load_id) FROM directory) AND user_key != '' ORDER BY user_key`,
+  )
+  const [last] = await selectRows<{ id: string }>(client, 'SELECT max(load_id) AS id FROM directory')
+  const id = Number(last?.id ?? 0)
+  return {
+    loadedAt: id > 0 ? new Date(id).toISOString() : null,
+    entries: rows.map((r) => ({
+      user: String(r.user_key),
+      displayName: String(r.display_name),
+      team: String(r.team_id),
+      department: String(r.department),
+      costCenter: String(r.cost_center),
+      seat: r.seat === true || r.seat === 1 || r.seat === 'true',
+    })),
+  }
+}

@@ -1,0 +1,144 @@
+import type { CommonFilters } from '../../../schemas/analytics'
+import type { UserRow, UsersQuery, UsersResponse } from '../../../schemas/users'
+import { selectRows, type Warehouse } from '../../../warehouse/client'
+import { DATASET_SQL, DIRECTORY_NOW } from '../datasets'
+import { roundUsd } from './dataset'
+import { isoFromClickHouse, rangeParams } from './range'
+
+/**
+ * The user leaderboard: activity (adoption dataset), cost (cost dataset), lifecycle and seats. The same
+ * sources and filters as the datasets, so a user's figures here equal their row in /adoption and /cost.
+ */
+
+const COMMON_SQL: Record<keyof CommonFilters, string> = { user: 'u', team: 'team', department: 'dept', costCenter: 'cc' }
+const DIRECTORY_SQL: Record<keyof CommonFilters, string> = { user: 'd_user', team: 'd_team', department: 'd_dept', costCenter: 'd_cc' }
+
+export function filterSql(filters: CommonFilters, params: Record<string, unknown>, columns = COMMON_SQL): string {
+  const clauses = ['1']
+  for (const [name, values] of Object.entries(filters)) {
+    if (!values?.length) continue
+    params[`f_${name}`] = values
+    clauses.push(`${columns[name as keyof CommonFilters]} IN {f_${name}:Array(String)}`)
+  }
+  return clauses.join(' AND ')
+}
+
+const SORT_SQL: Record<UsersQuery['sort'], string> = {
+  costUsd: 'cost_usd',
+  activeDays: 'active_days',
+  sessions: 'sessions',
+  prompts: 'prompts',
+  linesAdded: 'lines_added',
+  commits: 'commits',
+  pullRequests: 'pull_requests',
+  lastSeen: 'last_bucket',
+  firstSeen: 'first_bucket',
+  user: 'u',
+}
+
+function perUserSql(where: string): string {
+  return `
+SELECT a.*, ifNull(c.cost_usd, 0) AS cost_usd, f.first_bucket AS first_bucket, d.d_seat AS seat, d.d_user != '' AS in_directory
+FROM (
+  SELECT u, any(display_name) AS name, argMax(team, bucket) AS team_now, argMax(dept, bucket) AS dept_now, argMax(cc, bucket) AS cc_now,
+    uniqExact(toDate(bucket, {tz:String})) AS active_days, uniqExactIf(session_id, session_id != '') AS sessions,
+    sum(n_prompts) AS prompts, sum(n_added) AS lines_added, sum(n_removed) AS lines_removed, sum(n_commits) AS commits,
+    sum(n_prs) AS pull_requests, sum(s_user) AS s_user, sum(s_cli) AS s_cli, max(bucket) AS last_bucket
+  FROM ${DATASET_SQL.adoption.source} AS s
+  WHERE u != '' AND ${where}
+  GROUP BY u
+) AS a
+LEFT ANY JOIN (SELECT u AS cu, sum(usd) AS cost_usd FROM ${DATASET_SQL.cost.source} AS s WHERE ${where} GROUP BY u) AS c ON a.u = c.cu
+LEFT ANY JOIN (SELECT user_key AS fu, min(bucket) AS first_bucket FROM activity_15m WHERE bucket < {to:DateTime('UTC')} GROUP BY user_key) AS f ON a.u = f.fu
+LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON a.u = d.d_user`
+}
+
+interface RawUser {
+  u: string
+  name: string
+  team_now: string
+  dept_now: string
+  cc_now: string
+  active_days: string
+  sessions: string
+  prompts: number
+  lines_added: number
+  lines_removed: number
+  commits: number
+  pull_requests: number
+  s_user: number
+  s_cli: number
+  last_bucket: string
+  first_bucket: string
+  cost_usd: number
+  seat: boolean | number
+  in_directory: boolean | number
+}
+
+const iso = isoFromClickHouse
+
+export async function queryUsers(client: Warehouse, query: UsersQuery): Promise<UsersResponse> {
+  const params: Record<string, unknown> = { ...rangeParams(query.range), tz: query.range.timeZone }
+  const where = filterSql(query.filters, params)
+  const quietCutoff = new Date(query.range.to.getTime() - query.quietDays * 86_400_000)
+  params.quietCutoff = rangeParams({ from: quietCutoff, to: quietCutoff }).from
+  params.limit = query.limit + 1
+  const search = query.q ? `WHERE positionCaseInsensitiveUTF8(concat(u, ' ', name), {q:String}) > 0` : ''
+  if (query.q) params.q = query.q
+  const rows = await selectRows<RawUser>(
+    client,
+    `SELECT * FROM (${perUserSql(where)}) ${search}
+     ORDER BY ${SORT_SQL[query.sort]} ${query.order === 'asc' ? 'ASC' : 'DESC'}, u ASC LIMIT {limit:UInt32}`,
+    params,
+  )
+  const [counts] = await selectRows<Record<string, string>>(
+    client,
+    `SELECT count() AS active, countIf(first_bucket >= {from:DateTime('UTC')}) AS new_users,
+            countIf(last_bucket < {quietCutoff:DateTime('UTC')}) AS quiet
+     FROM (${perUserSql(where)})`,
+    params,
+  )
+  const seatParams: Record<string, unknown> = { ...params }
+  const [seats] = await selectRows<Record<string, string>>(
+    client,
+    `SELECT countIf(d_seat) AS total,
+            countIf(d_seat AND d_user IN (SELECT u FROM ${DATASET_SQL.adoption.source} AS s WHERE u != '' AND ${where})) AS active,
+            (SELECT count() FROM directory WHERE load_id = (SELECT max(load_id) FROM directory)) AS entries
+     FROM ${DIRECTORY_NOW} WHERE ${filterSql(query.filters, seatParams, DIRECTORY_SQL)}`,
+    seatParams,
+  )
+  const fromMs = query.range.from.getTime()
+  const out: UserRow[] = rows.slice(0, query.limit).map((r) => ({
+    user: r.u,
+    displayName: r.name,
+    team: r.team_now,
+    department: r.dept_now,
+    costCenter: r.cc_now,
+    seat: Number(r.in_directory) ? Boolean(Number(r.seat)) : null,
+    firstSeen: iso(r.first_bucket),
+    lastSeen: iso(r.last_bucket),
+    status: Date.parse(iso(r.first_bucket)) >= fromMs ? 'new' : 'returning',
+    quiet: Date.parse(iso(r.last_bucket)) < quietCutoff.getTime(),
+    activeDays: Number(r.active_days),
+    sessions: Number(r.sessions),
+    prompts: Number(r.prompts),
+    linesAdded: Number(r.lines_added),
+    linesRemoved: Number(r.lines_removed),
+    commits: Number(r.commits),
+    pullRequests: Number(r.pull_requests),
+    activeTimeUserSeconds: Number(r.s_user),
+    activeTimeCliSeconds: Number(r.s_cli),
+    costUsd: roundUsd(Number(r.cost_usd)),
+  }))
+  const active = Number(counts?.active ?? 0)
+  const newUsers = Number(counts?.new_users ?? 0)
+  const seatTotal = Number(seats?.total ?? 0)
+  const seatActive = Number(seats?.active ?? 0)
+  return {
+    range: { from: query.range.from.toISOString(), to: query.range.to.toISOString(), timeZone: query.range.timeZone },
+    rows: out,
+    counts: { activeUsers: active, newUsers, returningUsers: active - newUsers, quietUsers: Number(counts?.quiet ?? 0) },
+    seats: Number(seats?.entries ?? 0) > 0 ? { total: seatTotal, active: seatActive, utilization: seatTotal > 0 ? seatActive / seatTotal : null } : null,
+    truncated: rows.length > query.limit,
+  }
+}

@@ -1,0 +1,336 @@
+import { z } from 'zod'
+
+/**
+ * The one declarative query shape of the analytics API (time range, time zone, granularity, filters,
+ * group-by, sort, limit), per dataset. Shared by the API handlers, the OpenAPI document and the
+ * dashboard. Client-safe: zod and types only. The SQL behind each name lives in dashboard/api/datasets.ts.
+ */
+
+const isoDate = z.iso.date()
+const isoDateTime = z.iso.datetime({ offset: true, local: false })
+
+/** Rollups are kept in 15-minute buckets: a range is widened to whole buckets. */
+export const BUCKET_MS = 15 * 60_000
+const DAY_MS = 86_400_000
+
+export function isTimeZone(value: string): boolean {
+  // Names only (Area/City, UTC, Etc/GMT+5): what both ICU and ClickHouse's tz database know.
+  if (!/^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+){0,2}$/.test(value) || value.length > 64) return false
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value })
+    return true
+  } catch {
+    return false
+  }
+}
+
+export const timeZoneSchema = z
+  .string()
+  .max(64)
+  .refine(isTimeZone, { message: 'must be an IANA time zone such as UTC, Europe/Berlin or Asia/Kolkata' })
+  .meta({ description: 'IANA time zone for day/week/month boundaries and date-only bounds. Default UTC.', example: 'Europe/Berlin' })
+
+const EARLIEST = Date.parse('2000-01-01T00:00:00Z')
+const LATEST = Date.parse('2100-12-31T00:00:00Z')
+
+const instantText = z
+  .string()
+  .max(40)
+  .refine((v) => isoDate.safeParse(v).success || (isoDateTime.safeParse(v).success && !Number.isNaN(Date.parse(v))), {
+    message: 'must be an ISO-8601 date (2026-11-01) or date-time with a zone (2026-11-01T00:00:00Z)',
+  })
+  .refine((v) => Date.parse(isoDate.safeParse(v).success ? `${v}T00:00:00Z` : v) >= EARLIEST && Date.parse(isoDate.safeParse(v).success ? `${v}T00:00:00Z` : v) <= LATEST, {
+    message: 'must lie between 2000-01-01 and 2100-12-31',
+  })
+
+/** Milliseconds between UTC and the zone's wall clock at an instant (positive east of Greenwich). */
+export function zoneOffsetMs(instant: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(instant)
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value)
+  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
+  return wall - Math.floor(instant.getTime() / 1000) * 1000
+}
+
+/** The instant of local midnight starting `date` (YYYY-MM-DD) in a zone. */
+export function zonedMidnight(date: string, timeZone: string): Date {
+  const utcMidnight = Date.parse(`${date}T00:00:00Z`)
+  let guess = utcMidnight - zoneOffsetMs(new Date(utcMidnight), timeZone)
+  // A second pass settles ranges where the offset changes between the guess and midnight (DST).
+  guess = utcMidnight - zoneOffsetMs(new Date(guess), timeZone)
+  return new Date(guess)
+}
+
+function toInstant(text: string, timeZone: string): Date {
+  return isoDate.safeParse(text).success ? zonedMidnight(text, timeZone) : new Date(text)
+}
+
+export interface ResolvedRange {
+  /** Inclusive start, on a 15-minute boundary. */
+  from: Date
+  /** Exclusive end, on a 15-minute boundary. */
+  to: Date
+  timeZone: string
+}
+
+/** from/to as sent → the effective range: defaults (the last 30 days), zone-local dates, whole buckets. */
+export function resolveRange(from: string | undefined, to: string | undefined, timeZone: string, now = new Date()): ResolvedRange {
+  const end = to ? toInstant(to, timeZone) : now
+  const start = from ? toInstant(from, timeZone) : new Date(end.getTime() - 30 * DAY_MS)
+  return {
+    from: new Date(Math.floor(start.getTime() / BUCKET_MS) * BUCKET_MS),
+    to: new Date(Math.ceil(end.getTime() / BUCKET_MS) * BUCKET_MS),
+    timeZone,
+  }
+}
+
+/** from, to and tz, checked together. Shared by every analytics endpoint. */
+export const rangeFields = {
+  from: instantText.optional().meta({ description: 'Start (inclusive): a date, local to tz, or a date-time with a zone. Default: 30 days before to.', example: '2026-11-01' }),
+  to: instantText.optional().meta({ description: 'End (exclusive): a date, local to tz, or a date-time with a zone. Default: now.', example: '2026-12-01' }),
+  tz: timeZoneSchema.optional(),
+}
+
+export function checkRange(value: { from?: string | undefined; to?: string | undefined; tz?: string | undefined }, ctx: z.RefinementCtx): ResolvedRange {
+  const range = resolveRange(value.from, value.to, value.tz ?? 'UTC')
+  if (range.from.getTime() >= range.to.getTime()) ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be before to' })
+  return range
+}
+
+export const granularitySchema = z
+  .enum(['none', 'hour', 'day', 'week', 'month'])
+  .meta({ description: 'Time series step in tz (weeks start on Monday); none = one row per group.' })
+export type Granularity = z.infer<typeof granularitySchema>
+
+/** A filter: one value, or several (`team=web&team=mobile`), each at most 256 characters. */
+const filterValues = z
+  .union([z.string().min(1).max(256), z.array(z.string().min(1).max(256)).min(1).max(100)])
+  .transform((v) => (Array.isArray(v) ? v : [v]))
+
+/** The dimensions each dataset can be grouped and filtered by. */
+export const DATASETS = {
+  cost: {
+    dimensions: ['user', 'team', 'department', 'costCenter', 'model', 'querySource', 'agent', 'skill', 'plugin', 'mcpServer'],
+    measures: [
+      'costUsd',
+      'requests',
+      'inputTokens',
+      'outputTokens',
+      'cacheReadTokens',
+      'cacheCreationTokens',
+      'cacheSavingsUsd',
+    ],
+    derived: ['activeUserDays', 'costPerActiveUserDay'],
+  },
+  adoption: {
+    dimensions: ['user', 'team', 'department', 'costCenter', 'version'],
+    measures: [
+      'activeUsers',
+      'activeUserDays',
+      'sessions',
+      'prompts',
+      'promptsPerUser',
+      'activeTimeUserSeconds',
+      'activeTimeCliSeconds',
+      'linesAdded',
+      'linesRemoved',
+      'commits',
+      'pullRequests',
+      'editAccepts',
+      'editRejects',
+      'editAcceptRate',
+    ],
+    derived: [],
+  },
+  tools: {
+    dimensions: ['user', 'team', 'department', 'costCenter', 'tool', 'toolSource', 'decision', 'source', 'command', 'mcpServer', 'mcpTool'],
+    measures: [
+      'decisions',
+      'accepts',
+      'rejects',
+      'policyDenials',
+      'hookRejects',
+      'userRejects',
+      'userAborts',
+      'policyDenialRate',
+      'results',
+      'failures',
+    ],
+    derived: [],
+  },
+} as const
+
+export type DatasetName = keyof typeof DATASETS
+export type Dimension<D extends DatasetName> = (typeof DATASETS)[D]['dimensions'][number]
+export type Measure<D extends DatasetName> = (typeof DATASETS)[D]['measures'][number]
+/** Figures joined from another dataset after the query: in the response, not sortable. */
+export type Derived<D extends DatasetName> = (typeof DATASETS)[D]['derived'][number]
+export type AnyDimension = Dimension<DatasetName>
+
+/** Dimensions every dataset has: the filters the summary and the drill-down accept. */
+export const COMMON_DIMENSIONS = ['user', 'team', 'department', 'costCenter'] as const
+
+const DESCRIPTIONS: Record<string, string> = {
+  costUsd: "Cost in USD (Claude Code's list-price estimate): api_request events, else cost.usage metric points for sessions without events.",
+  requests: 'API requests (api_request events).',
+  cacheSavingsUsd: 'What the cache-read tokens would have cost as input tokens, minus what they cost (list prices; unknown models count 0).',
+  costPerActiveUserDay: 'costUsd ÷ activeUserDays, where activeUserDays is the adoption figure of the same period and group (for groups adoption lacks, such as model, the period total).',
+  activeUsers: 'Distinct users with any event or metric point.',
+  activeUserDays: 'Distinct (user, day in tz) pairs with activity.',
+  sessions: 'Distinct session ids.',
+  promptsPerUser: 'prompts ÷ activeUsers.',
+  editAcceptRate: 'Edit/Write/NotebookEdit accepts ÷ (accepts + rejects); null without decisions.',
+  policyDenials: 'tool_decision reject with source=config (a settings rule, e.g. a managed deny rule).',
+  hookRejects: 'tool_decision reject with source=hook.',
+  policyDenialRate: 'policyDenials ÷ decisions; null without decisions.',
+}
+
+/** The zod schema of one dataset's query: a 400 names the first bad parameter. Unknown parameters are refused. */
+export function datasetParamsSchema<D extends DatasetName>(dataset: D) {
+  const { dimensions, measures } = DATASETS[dataset]
+  const dimensionEnum = z.enum(dimensions as unknown as [Dimension<D>, ...Dimension<D>[]])
+  const sortEnum = z.enum([...measures, ...dimensions, 'period'] as unknown as [string, ...string[]])
+  const filterShape = Object.fromEntries(dimensions.map((d) => [d, filterValues.optional()])) as Record<
+    Dimension<D>,
+    z.ZodOptional<typeof filterValues>
+  >
+  return z
+    .strictObject({
+      ...rangeFields,
+      granularity: granularitySchema.default('none'),
+      groupBy: dimensionEnum.optional().meta({ description: 'Group rows by this dimension.' }),
+      sort: sortEnum.optional().meta({ description: 'Sort by a measure, the group or period. Default: period, else the first measure.' }),
+      order: z.enum(['asc', 'desc']).optional(),
+      limit: z.coerce.number().int().min(1).max(10_000).default(100).meta({ description: 'Most groups returned (top groups by sort).' }),
+      ...filterShape,
+    })
+}
+
+interface DatasetParamsValue {
+  from?: string
+  to?: string
+  tz?: string
+  granularity: Granularity
+  groupBy?: string
+  sort?: string
+  order?: 'asc' | 'desc'
+  limit: number
+  [filter: string]: unknown
+}
+
+export function datasetQuerySchema<D extends DatasetName>(dataset: D) {
+  const { dimensions, measures } = DATASETS[dataset]
+  return datasetParamsSchema(dataset)
+    .transform((input, ctx) => {
+      const value = input as unknown as DatasetParamsValue
+      const range = checkRange(value, ctx)
+      const filters: Partial<Record<Dimension<D>, string[]>> = {}
+      for (const d of dimensions as readonly Dimension<D>[]) {
+        const v = value[d]
+        if (Array.isArray(v)) filters[d] = v as string[]
+      }
+      const sort = value.sort ?? (value.granularity !== 'none' ? 'period' : measures[0])
+      if ((dimensions as readonly string[]).includes(sort) && sort !== value.groupBy)
+        ctx.addIssue({ code: 'custom', path: ['sort'], message: 'can sort by a dimension only when grouped by it (groupBy)' })
+      if (sort === 'period' && value.granularity === 'none')
+        ctx.addIssue({ code: 'custom', path: ['sort'], message: 'period needs a granularity' })
+      const byName = sort === 'period' || (dimensions as readonly string[]).includes(sort)
+      return {
+        dataset,
+        range,
+        granularity: value.granularity,
+        groupBy: value.groupBy as Dimension<D> | undefined,
+        sort,
+        order: value.order ?? (byName ? ('asc' as const) : ('desc' as const)),
+        limit: value.limit,
+        filters,
+      }
+    })
+}
+export type DatasetQuery<D extends DatasetName> = z.output<ReturnType<typeof datasetQuerySchema<D>>>
+
+export const rangeResponseSchema = z.object({
+  from: z.string().meta({ description: 'Effective start (ISO-8601, UTC), widened to a 15-minute boundary.' }),
+  to: z.string().meta({ description: 'Effective end, exclusive.' }),
+  timeZone: z.string(),
+})
+
+export function datasetResponseSchema<D extends DatasetName>(dataset: D) {
+  const { measures, derived } = DATASETS[dataset]
+  const measureShape = Object.fromEntries(
+    [...measures, ...derived].map((m) => [m, z.number().nullable().meta(DESCRIPTIONS[m] ? { description: DESCRIPTIONS[m] } : {})]),
+  ) as Record<Measure<D> | Derived<D>, z.ZodNullable<z.ZodNumber>>
+  return z.object({
+    dataset: z.literal(dataset),
+    range: rangeResponseSchema,
+    granularity: granularitySchema,
+    groupBy: z.string().nullable(),
+    rows: z.array(
+      z.object({
+        period: z.string().optional().meta({ description: 'Local start of the period in tz: 2026-11-03, or 2026-11-03T14:00 for hours.' }),
+        periodStart: z.string().optional().meta({ description: 'The same instant, ISO-8601 with the zone offset.' }),
+        group: z.string().optional().meta({ description: "The group's value ('' = not reported)." }),
+        label: z.string().optional().meta({ description: 'Display name from the directory, for users.' }),
+        ...measureShape,
+      }),
+    ),
+    totals: z.object(measureShape).meta({ description: 'Over the whole range and filters, all groups included.' }),
+    truncated: z.boolean().meta({ description: 'More groups exist than limit.' }),
+  })
+}
+export type DatasetResponse<D extends DatasetName> = z.infer<ReturnType<typeof datasetResponseSchema<D>>>
+export type DatasetRow<D extends DatasetName> = DatasetResponse<D>['rows'][number]
+
+/** Filters on the dimensions every dataset has (user, team, department, cost center). */
+export const commonFilterFields = Object.fromEntries(COMMON_DIMENSIONS.map((d) => [d, filterValues.optional()])) as Record<
+  (typeof COMMON_DIMENSIONS)[number],
+  z.ZodOptional<typeof filterValues>
+>
+export type CommonFilters = Partial<Record<(typeof COMMON_DIMENSIONS)[number], string[]>>
+
+function pickFilters(value: Record<string, unknown>): CommonFilters {
+  const filters: CommonFilters = {}
+  for (const d of COMMON_DIMENSIONS) {
+    const v = value[d]
+    if (Array.isArray(v)) filters[d] = v as string[]
+  }
+  return filters
+}
+
+/** The summary's query: a range and the common filters. */
+export const summaryParamsSchema = z.strictObject({ ...rangeFields, ...commonFilterFields })
+export const summaryQuerySchema = summaryParamsSchema.transform((value, ctx) => ({
+  range: checkRange(value, ctx),
+  filters: pickFilters(value),
+}))
+export type SummaryQuery = z.output<typeof summaryQuerySchema>
+
+export const summaryResponseSchema = z.object({
+  range: rangeResponseSchema,
+  users: z.number().int().meta({ description: 'Active users (adoption.activeUsers).' }),
+  sessions: z.number().int(),
+  apiRequests: z.number().int().meta({ description: 'cost.requests' }),
+  costUsd: z.number().meta({ description: 'cost.costUsd' }),
+  costPerActiveUserDay: z.number().nullable(),
+  tokens: z.object({
+    input: z.number().int(),
+    output: z.number().int(),
+    cacheRead: z.number().int(),
+    cacheCreation: z.number().int(),
+  }),
+  cacheSavingsUsd: z.number(),
+  prompts: z.number().int(),
+  editAcceptRate: z.number().nullable(),
+  toolDecisions: z.object({ accept: z.number().int(), reject: z.number().int() }),
+  policyDenials: z.number().int(),
+  policyDenialRate: z.number().nullable(),
+})
+export type SummaryResponse = z.infer<typeof summaryResponseSchema>

@@ -1,0 +1,55 @@
+import { z } from 'zod'
+
+/**
+ * The people directory an admin loads, as JSON (an array of entries, or { entries: [...] }) or CSV with the
+ * header user,display_name,team,department,cost_center,seat. `user` is the identity ccscope resolves:
+ * the email when Claude Code sends one, else the enduser.id resource attribute, else the account uuid or user.id.
+ */
+
+const text = (max: number) => z.string().trim().max(max)
+
+const seatSchema = z
+  .union([z.boolean(), z.enum(['true', 'false', 'yes', 'no', '1', '0', 'TRUE', 'FALSE', 'Yes', 'No', ''])])
+  .transform((v) => v === true || v === 'true' || v === 'TRUE' || v === 'yes' || v === 'Yes' || v === '1')
+
+export const directoryEntrySchema = z.strictObject({
+  user: text(320).min(1, 'must not be empty').regex(/^[^\u0000-\u001f\u007f]+$/, 'must be printable text'),
+  displayName: text(200).default(''),
+  team: text(128).default(''),
+  department: text(128).default(''),
+  costCenter: text(128).default(''),
+  seat: seatSchema.default(false),
+})
+export type DirectoryEntry = z.output<typeof directoryEntrySchema>
+
+export const MAX_DIRECTORY_ENTRIES = 200_000
+
+export const directoryBodySchema = z
+  .union([z.array(directoryEntrySchema), z.strictObject({ entries: z.array(directoryEntrySchema) })])
+  .transform((v) => (Array.isArray(v) ? v : v.entries))
+  .refine((entries) => entries.length <= MAX_DIRECTORY_ENTRIES, { message: `at most ${MAX_DIRECTORY_ENTRIES} entries` })
+  .superRefine((entries, ctx) => {
+    const seen = new Set<string>()
+    entries.forEach((e, i) => {
+      if (seen.has(e.user)) ctx.addIssue({ code: 'custom', path: [i, 'user'], message: `${e.user} appears twice` })
+      seen.add(e.user)
+    })
+  })
+
+/** CSV header → entry field. */
+export const DIRECTORY_CSV_COLUMNS = {
+  user: 'user',
+  display_name: 'displayName',
+  team: 'team',
+  department: 'department',
+  cost_center: 'costCenter',
+  seat: 'seat',
+} as const
+
+export const directoryResponseSchema = z.object({
+  loadedAt: z.string().nullable(),
+  entries: z.array(z.object({ user: z.string(), displayName: z.string(), team: z.string(), department: z.string(), costCenter: z.string(), seat: z.boolean() })),
+})
+export type DirectoryResponse = z.infer<typeof directoryResponseSchema>
+
+export const directoryLoadResponseSchema = z.object({ loaded: z.number().int(), seats: z.number().int(), loadedAt: z.string() })

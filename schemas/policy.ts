@@ -1,0 +1,81 @@
+import { z } from 'zod'
+import { checkRange, commonFilterFields, COMMON_DIMENSIONS, rangeFields, rangeResponseSchema, resolveRange, timeZoneSchema, type CommonFilters } from './analytics'
+
+/** Admin views beyond the tools dataset: week-over-week movers, hooks, escalations, managed settings. */
+
+function filtersOf(value: Record<string, unknown>): CommonFilters {
+  const filters: CommonFilters = {}
+  for (const d of COMMON_DIMENSIONS) if (Array.isArray(value[d])) filters[d] = value[d] as string[]
+  return filters
+}
+
+export const MOVER_DIMENSIONS = ['tool', 'command', 'mcpServer', 'team', 'user'] as const
+
+export const moversParamsSchema = z.strictObject({
+  to: rangeFields.to,
+  tz: timeZoneSchema.optional(),
+  ...commonFilterFields,
+  by: z.enum(MOVER_DIMENSIONS).default('tool').meta({ description: 'What moves: a tool, a command, an MCP server, a team or a user.' }),
+  minDenials: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(5)
+    .meta({ description: 'A spike needs at least this many policy denials this week, and at least twice last week’s.' }),
+})
+
+export const moversQuerySchema = moversParamsSchema.transform((value, ctx) => {
+  const end = resolveRange(undefined, value.to, value.tz ?? 'UTC').to
+  const week = 7 * 86_400_000
+  const current = checkRange({ from: new Date(end.getTime() - week).toISOString(), to: end.toISOString(), tz: value.tz }, ctx)
+  const previous = resolveRange(new Date(end.getTime() - 2 * week).toISOString(), new Date(end.getTime() - week).toISOString(), value.tz ?? 'UTC')
+  return { current, previous, by: value.by, minDenials: value.minDenials, filters: filtersOf(value) }
+})
+export type MoversQuery = z.output<typeof moversQuerySchema>
+
+export const moversResponseSchema = z.object({
+  current: rangeResponseSchema,
+  previous: rangeResponseSchema,
+  by: z.enum(MOVER_DIMENSIONS),
+  rows: z.array(
+    z.object({
+      group: z.string(),
+      policyDenials: z.number().int(),
+      previousPolicyDenials: z.number().int(),
+      change: z.number().int(),
+      decisions: z.number().int(),
+      policyDenialRate: z.number().nullable(),
+      previousPolicyDenialRate: z.number().nullable(),
+      spike: z.boolean().meta({ description: 'policyDenials ≥ minDenials and ≥ 2 × previousPolicyDenials.' }),
+    }),
+  ),
+})
+export type MoversResponse = z.infer<typeof moversResponseSchema>
+
+export const policyParamsSchema = z.strictObject({ ...rangeFields, ...commonFilterFields })
+export const policyQuerySchema = policyParamsSchema.transform((value, ctx) => ({ range: checkRange(value, ctx), filters: filtersOf(value) }))
+export type PolicyQuery = z.output<typeof policyQuerySchema>
+
+export const policyResponseSchema = z.object({
+  range: rangeResponseSchema,
+  decisionsBySource: z.array(z.object({ source: z.string(), decision: z.string(), decisions: z.number().int() })),
+  hooks: z.object({
+    executions: z.number().int(),
+    blocks: z.number().int().meta({ description: 'Sum of hook_execution_complete.num_blocking.' }),
+    byHook: z.array(
+      z.object({ hookName: z.string(), hookEvent: z.string(), hookSource: z.string(), executions: z.number().int(), blocks: z.number().int() }),
+    ),
+  }),
+  modeChanges: z.array(z.object({ toMode: z.string(), changes: z.number().int(), users: z.number().int() })),
+  escalations: z.object({
+    total: z.number().int().meta({ description: 'permission_mode_changed to bypassPermissions.' }),
+    latest: z.array(z.object({ time: z.string(), user: z.string(), sessionId: z.string(), fromMode: z.string(), trigger: z.string() })),
+  }),
+  managedSettings: z.array(
+    z.object({ user: z.string(), sources: z.array(z.string()), lastSeen: z.string() }).meta({
+      description: 'The managed-settings sources in force for each user (their latest managed_settings_resolved event in the range).',
+    }),
+  ),
+})
+export type PolicyResponse = z.infer<typeof policyResponseSchema>

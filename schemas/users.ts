@@ -1,0 +1,152 @@
+import { z } from 'zod'
+import { checkRange, commonFilterFields, COMMON_DIMENSIONS, rangeFields, rangeResponseSchema, type CommonFilters } from './analytics'
+
+/** Users: the leaderboard with lifecycle (new, returning, gone quiet) and seats, and the drill-down. */
+
+const USER_SORTS = ['costUsd', 'activeDays', 'sessions', 'prompts', 'linesAdded', 'commits', 'pullRequests', 'lastSeen', 'firstSeen', 'user'] as const
+
+export const usersParamsSchema = z.strictObject({
+  ...rangeFields,
+  ...commonFilterFields,
+  q: z.string().min(1).max(200).optional().meta({ description: 'Search: part of the user key or display name, any case.' }),
+  sort: z.enum(USER_SORTS).default('costUsd'),
+  order: z.enum(['asc', 'desc']).optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(100),
+  quietDays: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(365)
+    .default(7)
+    .meta({ description: 'A user active in the range but not in its last quietDays days has gone quiet.' }),
+})
+
+function filtersOf(value: Record<string, unknown>): CommonFilters {
+  const filters: CommonFilters = {}
+  for (const d of COMMON_DIMENSIONS) if (Array.isArray(value[d])) filters[d] = value[d] as string[]
+  return filters
+}
+
+export const usersQuerySchema = usersParamsSchema.transform((value, ctx) => ({
+  range: checkRange(value, ctx),
+  filters: filtersOf(value),
+  q: value.q,
+  sort: value.sort,
+  order: value.order ?? (value.sort === 'user' ? 'asc' : 'desc'),
+  limit: value.limit,
+  quietDays: value.quietDays,
+}))
+export type UsersQuery = z.output<typeof usersQuerySchema>
+
+export const userRowSchema = z.object({
+  user: z.string(),
+  displayName: z.string(),
+  team: z.string(),
+  department: z.string(),
+  costCenter: z.string(),
+  seat: z.boolean().nullable().meta({ description: 'From the directory; null when the user is not in it.' }),
+  firstSeen: z.string().meta({ description: 'First activity ever (ISO-8601, 15-minute resolution).' }),
+  lastSeen: z.string().meta({ description: 'Last activity in the range.' }),
+  status: z.enum(['new', 'returning']).meta({ description: 'new: first seen inside the range.' }),
+  quiet: z.boolean(),
+  activeDays: z.number().int(),
+  sessions: z.number().int(),
+  prompts: z.number(),
+  linesAdded: z.number(),
+  linesRemoved: z.number(),
+  commits: z.number(),
+  pullRequests: z.number(),
+  activeTimeUserSeconds: z.number(),
+  activeTimeCliSeconds: z.number(),
+  costUsd: z.number(),
+})
+export type UserRow = z.infer<typeof userRowSchema>
+
+export const usersResponseSchema = z.object({
+  range: rangeResponseSchema,
+  rows: z.array(userRowSchema),
+  counts: z.object({
+    activeUsers: z.number().int(),
+    newUsers: z.number().int(),
+    returningUsers: z.number().int(),
+    quietUsers: z.number().int(),
+  }),
+  seats: z
+    .object({ total: z.number().int(), active: z.number().int(), utilization: z.number().nullable() })
+    .nullable()
+    .meta({ description: 'Seats from the directory (null without one): seat holders active in the range ÷ seats.' }),
+  truncated: z.boolean(),
+})
+export type UsersResponse = z.infer<typeof usersResponseSchema>
+
+export const userSessionsParamsSchema = z.strictObject({
+  ...rangeFields,
+  limit: z.coerce.number().int().min(1).max(10_000).default(200),
+})
+export const userSessionsQuerySchema = userSessionsParamsSchema.transform((value, ctx) => ({ range: checkRange(value, ctx), limit: value.limit }))
+
+/** A user key or session id in a path: printable, bounded. */
+export const pathKeySchema = z
+  .string()
+  .min(1)
+  .max(320)
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'must be printable text')
+
+export const sessionSummarySchema = z.object({
+  sessionId: z.string(),
+  user: z.string(),
+  start: z.string(),
+  end: z.string(),
+  prompts: z.number().int(),
+  apiRequests: z.number().int(),
+  costUsd: z.number().meta({ description: 'api_request events; for a session without them, its cost.usage metric points.' }),
+  toolDecisions: z.number().int(),
+  policyDenials: z.number().int(),
+})
+
+export const userSessionsResponseSchema = z.object({
+  user: z.string(),
+  range: rangeResponseSchema,
+  sessions: z.array(sessionSummarySchema),
+  truncated: z.boolean(),
+})
+export type UserSessionsResponse = z.infer<typeof userSessionsResponseSchema>
+
+export const timelineItemSchema = z.object({
+  time: z.string(),
+  event: z.string(),
+  sequence: z.number().int(),
+  model: z.string().optional(),
+  costUsd: z.number().optional(),
+  inputTokens: z.number().optional(),
+  outputTokens: z.number().optional(),
+  cacheReadTokens: z.number().optional(),
+  cacheCreationTokens: z.number().optional(),
+  durationMs: z.number().optional(),
+  tool: z.string().optional(),
+  decision: z.string().optional(),
+  source: z.string().optional(),
+  command: z.string().optional(),
+  success: z.boolean().optional(),
+  policyDenial: z.boolean().optional(),
+  detail: z.string().optional(),
+})
+export type TimelineItem = z.infer<typeof timelineItemSchema>
+
+export const sessionResponseSchema = z.object({
+  session: sessionSummarySchema.extend({ team: z.string() }),
+  /** Events before the first prompt (settings resolved, plugins loaded, …). */
+  preamble: z.array(timelineItemSchema),
+  prompts: z.array(
+    z.object({
+      promptId: z.string(),
+      time: z.string(),
+      promptLength: z.number().nullable(),
+      costUsd: z.number(),
+      apiRequests: z.number().int(),
+      items: z.array(timelineItemSchema),
+    }),
+  ),
+  truncated: z.boolean(),
+})
+export type SessionResponse = z.infer<typeof sessionResponseSchema>
