@@ -24,17 +24,21 @@ export type DirectoryEntry = z.output<typeof directoryEntrySchema>
 
 export const MAX_DIRECTORY_ENTRIES = 200_000
 
+/** The JSON body: { entries: [...] }. A bare array is accepted too (see toDirectoryBody). */
 export const directoryBodySchema = z
-  .union([z.array(directoryEntrySchema), z.strictObject({ entries: z.array(directoryEntrySchema) })])
-  .transform((v) => (Array.isArray(v) ? v : v.entries))
-  .refine((entries) => entries.length <= MAX_DIRECTORY_ENTRIES, { message: `at most ${MAX_DIRECTORY_ENTRIES} entries` })
-  .superRefine((entries, ctx) => {
+  .strictObject({ entries: z.array(directoryEntrySchema).max(MAX_DIRECTORY_ENTRIES) })
+  .superRefine(({ entries }, ctx) => {
     const seen = new Set<string>()
     entries.forEach((e, i) => {
-      if (seen.has(e.user)) ctx.addIssue({ code: 'custom', path: [i, 'user'], message: `${e.user} appears twice` })
+      if (seen.has(e.user)) ctx.addIssue({ code: 'custom', path: ['entries', i, 'user'], message: `${e.user} appears twice` })
       seen.add(e.user)
     })
   })
+  .transform(({ entries }) => entries)
+
+export function toDirectoryBody(raw: unknown): unknown {
+  return Array.isArray(raw) ? { entries: raw } : raw
+}
 
 /** CSV header → entry field. */
 export const DIRECTORY_CSV_COLUMNS = {

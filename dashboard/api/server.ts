@@ -11,7 +11,7 @@ import {
   type DatasetName,
 } from '../../schemas/analytics'
 import type { ApiError } from '../../schemas/api'
-import { directoryBodySchema, directoryLoadResponseSchema, directoryResponseSchema } from '../../schemas/directory'
+import { directoryBodySchema, directoryLoadResponseSchema, directoryResponseSchema, toDirectoryBody } from '../../schemas/directory'
 import { moversParamsSchema, moversQuerySchema, moversResponseSchema, policyParamsSchema, policyQuerySchema, policyResponseSchema } from '../../schemas/policy'
 import {
   pathKeySchema,
@@ -264,7 +264,7 @@ export async function createApi({ client, metrics, log, version = '0.0.0' }: Api
         return reply.code(400).send(body)
       }
     }
-    const parsed = directoryBodySchema.safeParse(raw)
+    const parsed = directoryBodySchema.safeParse(toDirectoryBody(raw))
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
       const body: ApiError = { error: 'invalid_body', message: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` }

@@ -103,7 +103,7 @@ export async function queryUsers(client: Warehouse, query: UsersQuery): Promise<
     client,
     `SELECT countIf(d_seat) AS total,
             countIf(d_seat AND d_user IN (SELECT u FROM ${DATASET_SQL.adoption.source} AS s WHERE u != '' AND ${where})) AS active,
-            (SELECT count() FROM directory WHERE load_id = (SELECT max(load_id) FROM directory)) AS entries
+            (SELECT count() FROM directory WHERE load_id = (SELECT max(load_id) FROM directory) AND user_key != '') AS entries
      FROM ${DIRECTORY_NOW} WHERE ${filterSql(query.filters, seatParams, DIRECTORY_SQL)}`,
     seatParams,
   )

@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { DatasetResponse } from '../schemas/analytics'
+import type { UsersResponse } from '../schemas/users'
+import { selectRows } from '../warehouse/client'
+import { loadMigrations, migrate } from '../warehouse/migrate'
+import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
+import { FIXTURE_FOLDERS, FIXTURE_TRUTH, loadFixture, replay } from './helpers/fixtures'
+
+/**
+ * The rollups the API reads agree with the raw tables, are rebuilt exactly by their migration's backfill
+ * (also when it runs twice), and the directory overrides attribution and gives seats.
+ */
+let cc: TestCcscope
+const RANGE = 'from=2026-11-01&to=2026-12-01'
+
+async function get<T>(path: string): Promise<T> {
+  const res = await fetch(`${cc.apiUrl}${path}`)
+  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`)
+  return (await res.json()) as T
+}
+
+beforeAll(async () => {
+  cc = await startTestCcscope({ CCSCOPE_INGEST_TOKENS: 'fixture-token' })
+  await replay(cc.otlpUrl, loadFixture('http-json-delta'))
+  await replay(cc.otlpUrl, loadFixture('http-protobuf-cumulative'))
+})
+afterAll(async () => {
+  await cc?.stop()
+})
+
+describe('rollups', () => {
+  it('equal the raw tables', async () => {
+    const s = await cc.summary({ from: '2026-11-01', to: '2026-12-01' })
+    const [raw] = await selectRows<Record<string, string | number>>(
+      cc.client,
+      `SELECT (SELECT sum(cost_usd) FROM usage) AS cost, (SELECT sum(cache_read_tokens) FROM usage) AS cache_read,
+              (SELECT count() FROM events WHERE event_name = 'api_request') AS requests,
+              (SELECT uniqExact(session_id) FROM (SELECT session_id FROM events UNION ALL SELECT session_id FROM metric_points) WHERE session_id != '') AS sessions,
+              (SELECT countIf(decision = 'reject' AND source = 'config') FROM events WHERE event_name = 'tool_decision') AS denials,
+              (SELECT count() FROM events WHERE event_name = 'user_prompt') AS prompts`,
+    )
+    expect(s.costUsd).toBeCloseTo(Number(raw?.cost), 9)
+    expect(s.costUsd).toBeCloseTo(FIXTURE_TRUTH.costUsd['http-json-delta'] + FIXTURE_TRUTH.costUsd['http-protobuf-cumulative'], 9)
+    expect(s.tokens.cacheRead).toBe(Number(raw?.cache_read))
+    expect(s.apiRequests).toBe(Number(raw?.requests))
+    expect(s.sessions).toBe(Number(raw?.sessions))
+    expect(s.policyDenials).toBe(Number(raw?.denials))
+    expect(s.prompts).toBe(Number(raw?.prompts))
+  })
+
+  it('are rebuilt exactly by the backfill, also when it runs twice', async () => {
+    const before = await cc.summary({ from: '2026-11-01', to: '2026-12-01' })
+    for (const table of ['usage_events_15m', 'usage_metrics_15m', 'activity_15m', 'tools_15m'])
+      await cc.client.command({ query: `TRUNCATE TABLE ${table}` })
+    expect((await cc.summary({ from: '2026-11-01', to: '2026-12-01' })).costUsd).toBe(0)
+    // As if 0005 had never run: the next migrate applies it (backfill), and once more as after a crash.
+    const rollups = loadMigrations().filter((m) => m.name === '0005_create_rollups')
+    await cc.client.command({ query: 'DELETE FROM schema_migrations WHERE version = 5' })
+    expect((await migrate(cc.client)).applied).toEqual(['0005_create_rollups'])
+    for (const statement of rollups[0]?.statements ?? []) await cc.client.command({ query: statement })
+    expect(await cc.summary({ from: '2026-11-01', to: '2026-12-01' })).toEqual(before)
+  })
+})
+
+describe('directory', () => {
+  it('overrides teams, names people and gives seat utilization (CSV)', async () => {
+    const csv = [
+      'user,display_name,team,department,cost_center,seat',
+      'dana@example.com,Dana Diaz,platform,,CC-7,yes',
+      'erin@example.com,Erin Ng,,,,true',
+      'frank@example.com,Frank Idle,platform,,,1',
+    ].join('\n')
+    const res = await fetch(`${cc.apiUrl}/api/v1/directory`, { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: csv })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ loaded: 3, seats: 3 })
+
+    const byTeam = await get<DatasetResponse<'cost'>>(`/api/v1/cost?${RANGE}&groupBy=team`)
+    const teams = Object.fromEntries(byTeam.rows.map((r) => [r.group, r.costUsd]))
+    const byUser = await get<DatasetResponse<'cost'>>(`/api/v1/cost?${RANGE}&groupBy=user`)
+    const users = Object.fromEntries(byUser.rows.map((r) => [r.group, r]))
+    // Dana's cost moved to platform; Erin has no team in the directory, so telemetry's (mobile) stays.
+    expect(Object.keys(teams).sort()).toEqual(['mobile', 'platform'])
+    expect(teams.platform).toBe(users['dana@example.com']?.costUsd)
+    expect(teams.mobile).toBe(users['erin@example.com']?.costUsd)
+    expect(users['dana@example.com']?.label).toBe('Dana Diaz')
+    const cc7 = await get<DatasetResponse<'cost'>>(`/api/v1/cost?${RANGE}&costCenter=CC-7`)
+    expect(cc7.totals.costUsd).toBe(users['dana@example.com']?.costUsd)
+    const platform = await cc.summary({ from: '2026-11-01', to: '2026-12-01' }, { team: 'platform' })
+    expect(platform.costUsd).toBe(teams.platform)
+
+    const people = await get<UsersResponse>(`/api/v1/users?${RANGE}`)
+    expect(people.seats).toEqual({ total: 3, active: 2, utilization: 2 / 3 })
+    expect(people.rows.find((r) => r.user === 'dana@example.com')).toMatchObject({ displayName: 'Dana Diaz', team: 'platform', costCenter: 'CC-7', seat: true })
+  })
+
+  it('is replaced by the next load (JSON), and cleared by an empty one', async () => {
+    const entries = [{ user: 'dana@example.com', displayName: 'Dana', seat: true }]
+    const res = await fetch(`${cc.apiUrl}/api/v1/directory`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(entries) })
+    expect(res.status).toBe(200)
+    expect((await get<{ entries: unknown[] }>('/api/v1/directory')).entries).toHaveLength(1)
+    expect((await get<UsersResponse>(`/api/v1/users?${RANGE}`)).seats).toEqual({ total: 1, active: 1, utilization: 1 })
+    const teams = await get<DatasetResponse<'cost'>>(`/api/v1/cost?${RANGE}&groupBy=team`)
+    expect(teams.rows.map((r) => r.group).sort()).toEqual(['mobile', 'web'])
+
+    await fetch(`${cc.apiUrl}/api/v1/directory`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '[]' })
+    expect((await get<UsersResponse>(`/api/v1/users?${RANGE}`)).seats).toBeNull()
+    expect(await get('/api/v1/directory')).toMatchObject({ entries: [] })
+  })
+
+  it('refuses a bad file with a 400 that says where', async () => {
+    const put = (body: string, type: string) => fetch(`${cc.apiUrl}/api/v1/directory`, { method: 'PUT', headers: { 'content-type': type }, body })
+    const cases: [string, string, RegExp][] = [
+      ['user,name\na@x.com,A', 'text/csv', /unknown column "name"/],
+      ['user,seat\na@x.com,maybe', 'text/csv', /entries\.0\.seat/],
+      ['user\na@x.com\na@x.com', 'text/csv', /appears twice/],
+      ['[{"user": ""}]', 'application/json', /entries\.0\.user/],
+      ['{"people": []}', 'application/json', /entries/],
+    ]
+    for (const [body, type, message] of cases) {
+      const res = await put(body, type)
+      expect(res.status, body).toBe(400)
+      expect(((await res.json()) as { message: string }).message).toMatch(message)
+    }
+  })
+})
+
+describe('time zones', () => {
+  it('put the same activity on the day of the zone asked for, and say which zone', async () => {
+    // The fixtures ran at 02:27 UTC on 2026-11-25: still the 24th in Los Angeles, the 25th in Kolkata.
+    const la = await get<DatasetResponse<'adoption'>>(`/api/v1/adoption?${RANGE}&granularity=day&tz=America/Los_Angeles`)
+    const kolkata = await get<DatasetResponse<'adoption'>>(`/api/v1/adoption?${RANGE}&granularity=day&tz=Asia/Kolkata`)
+    expect(la.range.timeZone).toBe('America/Los_Angeles')
+    expect(la.range.from).toBe('2026-11-01T07:00:00.000Z')
+    expect(la.rows.map((r) => [r.period, r.periodStart])).toEqual([['2026-11-24', '2026-11-24T00:00:00-08:00']])
+    expect(kolkata.rows.map((r) => [r.period, r.periodStart])).toEqual([['2026-11-25', '2026-11-25T00:00:00+05:30']])
+    expect(la.totals.sessions).toBe(kolkata.totals.sessions)
+  })
+
+  it.each(FIXTURE_FOLDERS.slice(0, 1))('(%s) keep totals whatever the zone', async () => {
+    const utc = await cc.summary({ from: '2026-11-01', to: '2026-12-01' })
+    const res = await get<{ costUsd: number }>(`/api/v1/summary?${RANGE}&tz=Asia/Kathmandu`)
+    expect(res.costUsd).toBe(utc.costUsd)
+  })
+})
