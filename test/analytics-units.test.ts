@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest'
+import { buildRowsSql, buildTotalsSql } from '../dashboard/api/queries/dataset'
+import { csvColumns } from '../dashboard/api/queries/export'
+import { formatPeriodStart, isoFromClickHouse } from '../dashboard/api/queries/range'
+import { datasetQuerySchema, isTimeZone, resolveRange, zonedMidnight } from '../schemas/analytics'
+
+describe('time zones and ranges', () => {
+  it('find local midnight in zones with odd offsets and on DST changes', () => {
+    expect(zonedMidnight('2026-11-25', 'UTC').toISOString()).toBe('2026-11-25T00:00:00.000Z')
+    expect(zonedMidnight('2026-11-25', 'Asia/Kolkata').toISOString()).toBe('2026-11-24T18:30:00.000Z')
+    expect(zonedMidnight('2026-11-25', 'Asia/Kathmandu').toISOString()).toBe('2026-11-24T18:15:00.000Z')
+    // New York leaves daylight time at 02:00 on 2026-11-01: that midnight is still EDT (-4).
+    expect(zonedMidnight('2026-11-01', 'America/New_York').toISOString()).toBe('2026-11-01T04:00:00.000Z')
+    expect(zonedMidnight('2026-11-02', 'America/New_York').toISOString()).toBe('2026-11-02T05:00:00.000Z')
+    expect(zonedMidnight('2026-03-29', 'Europe/Berlin').toISOString()).toBe('2026-03-28T23:00:00.000Z')
+    expect(zonedMidnight('2026-03-30', 'Europe/Berlin').toISOString()).toBe('2026-03-29T22:00:00.000Z')
+  })
+
+  it('widen a range to whole 15-minute buckets and default to the last 30 days', () => {
+    const r = resolveRange('2026-11-01T10:07:00Z', '2026-11-01T10:52:01Z', 'UTC')
+    expect([r.from.toISOString(), r.to.toISOString()]).toEqual(['2026-11-01T10:00:00.000Z', '2026-11-01T11:00:00.000Z'])
+    const now = new Date('2026-11-29T13:40:00Z')
+    const d = resolveRange(undefined, undefined, 'UTC', now)
+    expect(d.to.toISOString()).toBe('2026-11-29T13:45:00.000Z')
+    expect(d.from.toISOString()).toBe('2026-10-30T13:30:00.000Z')
+  })
+
+  it('format period starts with the zone offset', () => {
+    expect(formatPeriodStart(Date.parse('2026-11-24T18:30:00Z') / 1000, 'Asia/Kolkata')).toBe('2026-11-25T00:00:00+05:30')
+    expect(formatPeriodStart(Date.parse('2026-11-25T08:00:00Z') / 1000, 'America/Los_Angeles')).toBe('2026-11-25T00:00:00-08:00')
+    expect(formatPeriodStart(Date.parse('2026-11-25T00:00:00Z') / 1000, 'UTC')).toBe('2026-11-25T00:00:00Z')
+    expect(isoFromClickHouse('2026-11-25 02:27:33.667000000')).toBe('2026-11-25T02:27:33.667Z')
+    expect(isoFromClickHouse('2026-11-25 02:15:00')).toBe('2026-11-25T02:15:00.000Z')
+  })
+
+  it('accept IANA names only', () => {
+    for (const tz of ['UTC', 'Europe/Berlin', 'Asia/Kolkata', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5']) expect(isTimeZone(tz), tz).toBe(true)
+    for (const tz of ['', 'Mars/Base', "UTC'", '+05:30', 'Europe/Berlin; DROP', 'a'.repeat(80)]) expect(isTimeZone(tz), tz).toBe(false)
+  })
+})
+
+describe('dataset SQL', () => {
+  const parse = (dataset: 'cost' | 'tools', query: Record<string, unknown>) => {
+    const parsed = datasetQuerySchema(dataset).safeParse(query)
+    if (!parsed.success) throw new Error(parsed.error.message)
+    return parsed.data
+  }
+
+  it('carries request values only as typed placeholders', () => {
+    const hostile = "web' OR 1=1 --"
+    const q = parse('cost', { from: '2026-11-01', to: '2026-12-01', groupBy: 'team', granularity: 'day', team: [hostile, 'mobile'], model: 'x', tz: 'Asia/Kolkata' })
+    const shape = { ...q, filters: q.filters as Record<string, string[]>, measures: ['costUsd'] }
+    for (const built of [buildRowsSql(shape), buildTotalsSql(shape)]) {
+      expect(built.sql).not.toContain(hostile)
+      expect(built.sql).not.toContain('Asia/Kolkata')
+      expect(built.sql).toContain('{f_team:Array(String)}')
+      expect(built.params.f_team).toEqual([hostile, 'mobile'])
+      expect(built.params.tz).toBe('Asia/Kolkata')
+    }
+  })
+
+  it('takes the top groups over the whole range when a series is grouped', () => {
+    const q = parse('tools', { groupBy: 'tool', granularity: 'week', sort: 'policyDenials', limit: 5 })
+    const built = buildRowsSql({ ...q, filters: {}, measures: ['policyDenials'] })
+    expect(built.sql).toMatch(/IN \(\s*SELECT g FROM \(SELECT tool_name AS g/)
+    expect(built.sql).toContain('ORDER BY m_policyDenials DESC, g LIMIT {limit:UInt32}')
+    expect(built.params.limit).toBe(5)
+  })
+
+  it('defaults sort and order sensibly and refuses sorts that cannot apply', () => {
+    expect(parse('cost', {}).sort).toBe('costUsd')
+    expect(parse('cost', {}).order).toBe('desc')
+    expect(parse('cost', { granularity: 'day' })).toMatchObject({ sort: 'period', order: 'asc' })
+    expect(datasetQuerySchema('cost').safeParse({ sort: 'period' }).success).toBe(false)
+    expect(datasetQuerySchema('cost').safeParse({ sort: 'model' }).success).toBe(false)
+    expect(datasetQuerySchema('cost').safeParse({ sort: 'model', groupBy: 'model' }).success).toBe(true)
+  })
+
+  it('names CSV columns stably, in snake_case', () => {
+    const q = parse('cost', { groupBy: 'user', granularity: 'month' })
+    expect(csvColumns(q).header).toEqual([
+      'row_type', 'period', 'period_start', 'user', 'display_name', 'cost_usd', 'requests', 'input_tokens', 'output_tokens',
+      'cache_read_tokens', 'cache_creation_tokens', 'cache_savings_usd', 'active_user_days', 'cost_per_active_user_day',
+    ])
+  })
+})
