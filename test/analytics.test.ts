@@ -1,0 +1,347 @@
+import { parse } from 'csv-parse/sync'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PRICES_PER_MTOK } from '../dashboard/api/prices'
+import type { DatasetName, DatasetResponse, SummaryResponse } from '../schemas/analytics'
+import type { MoversResponse, PolicyResponse } from '../schemas/policy'
+import type { SessionResponse, UserSessionsResponse, UsersResponse } from '../schemas/users'
+import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
+import { generateFleet, sendFleet, summarizeTruth, type Fact, type Fleet, type RequestTruth } from './helpers/fleet'
+
+/**
+ * Every analytics endpoint against a generated fleet whose true aggregates the test computes itself
+ * (test/helpers/fleet.ts): exact figures per group, per day in a zone, per user and per session; the
+ * same totals on every endpoint; the CSV parsed back and checked against the JSON.
+ */
+const START = new Date('2026-10-05T00:00:00Z') // a Monday
+const DAYS = 14
+let cc: TestCcscope
+let fleet: Fleet
+const FROM = START.toISOString()
+const TO = new Date(START.getTime() + DAYS * 86_400_000).toISOString()
+const RANGE = `from=${FROM}&to=${TO}`
+
+async function get<T>(path: string): Promise<T> {
+  const res = await fetch(`${cc.apiUrl}${path}`)
+  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`)
+  return (await res.json()) as T
+}
+const dataset = <D extends DatasetName>(name: D, query: string) => get<DatasetResponse<D>>(`/api/v1/${name}?${RANGE}&limit=10000&${query}`)
+
+/** Sums per key, in plain JS. */
+function tally<T>(items: T[], key: (t: T) => string, value: (t: T) => number): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const item of items) out.set(key(item), (out.get(key(item)) ?? 0) + value(item))
+  return out
+}
+const localDay = (time: Date, timeZone: string) => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(time)
+const usd = (micros: number) => Math.round(micros) / 1e6
+
+/** Every record time of every session, with its user: what "active" means (any event or metric point). */
+function activity(): (Fact & { time: Date })[] {
+  return fleet.truth.sessions.flatMap((s) => s.recordTimes.map((time) => ({ ...s, time })))
+}
+
+beforeAll(async () => {
+  cc = await startTestCcscope()
+  fleet = generateFleet({ seed: 7, users: 12, days: DAYS, start: START })
+  await sendFleet(cc.otlpUrl, fleet)
+}, 60_000)
+afterAll(async () => {
+  await cc?.stop()
+})
+
+describe('summary', () => {
+  it('equals the truth, and the same figures for a team and a user', async () => {
+    const truth = summarizeTruth(fleet.truth)
+    const s = await get<SummaryResponse>(`/api/v1/summary?${RANGE}`)
+    expect(s.users).toBe(truth.users)
+    expect(s.sessions).toBe(truth.sessions)
+    expect(s.prompts).toBe(truth.prompts)
+    expect(s.apiRequests).toBe(truth.apiRequests)
+    expect(s.costUsd).toBeCloseTo(truth.costUsd, 6)
+    expect(s.tokens).toEqual(truth.tokens)
+    expect(s.toolDecisions).toEqual(truth.toolDecisions)
+    expect(s.policyDenials).toBe(truth.policyDenials)
+    expect(truth.policyDenials).toBeGreaterThan(0)
+
+    const team = fleet.truth.users[0]!.team
+    const user = fleet.truth.users[1]!.user
+    const filters: Record<string, string>[] = [{ team }, { user }]
+    for (const filter of filters) {
+      const t = summarizeTruth(fleet.truth, undefined, filter)
+      const f = await get<SummaryResponse>(`/api/v1/summary?${RANGE}&${new URLSearchParams(filter)}`)
+      expect(f.costUsd).toBeCloseTo(t.costUsd, 6)
+      expect(f.sessions).toBe(t.sessions)
+      expect(f.policyDenials).toBe(t.policyDenials)
+    }
+  })
+})
+
+describe('cost', () => {
+  const GROUPS: [string, (r: RequestTruth) => string][] = [
+    ['user', (r) => r.user],
+    ['team', (r) => r.team],
+    ['department', (r) => r.department],
+    ['costCenter', (r) => r.costCenter],
+    ['model', (r) => r.model],
+    ['querySource', (r) => r.querySource],
+    ['agent', (r) => r.agent],
+    ['skill', (r) => r.skill],
+    ['plugin', (r) => r.plugin],
+    ['mcpServer', (r) => r.mcpServer],
+  ]
+
+  it.each(GROUPS)('by %s equals the truth, and its totals equal the summary', async (groupBy, key) => {
+    const res = await dataset('cost', `groupBy=${groupBy}`)
+    const cost = tally(fleet.truth.requests, key, (r) => r.costMicros)
+    const tokens = tally(fleet.truth.requests, key, (r) => r.cacheReadTokens)
+    const requests = tally(fleet.truth.requests, key, (r) => (r.fromMetricsOnly ? 0 : 1))
+    expect(new Set(res.rows.map((r) => r.group))).toEqual(new Set(cost.keys()))
+    for (const row of res.rows) {
+      expect(row.costUsd, `${groupBy}=${row.group}`).toBeCloseTo(usd(cost.get(row.group!)!), 6)
+      expect(row.cacheReadTokens).toBe(tokens.get(row.group!))
+      expect(row.requests).toBe(requests.get(row.group!))
+    }
+    // Sorted by cost, biggest first.
+    const costs = res.rows.map((r) => r.costUsd ?? 0)
+    expect(costs).toEqual([...costs].sort((a, b) => b - a))
+    const summary = await get<SummaryResponse>(`/api/v1/summary?${RANGE}`)
+    expect(res.totals.costUsd).toBe(summary.costUsd)
+    expect(res.totals.requests).toBe(summary.apiRequests)
+    expect(res.rows.reduce((s, r) => s + (r.costUsd ?? 0), 0)).toBeCloseTo(summary.costUsd, 6)
+  })
+
+  it.each(['UTC', 'Asia/Kolkata', 'America/Los_Angeles'])('per day in %s equals the truth by local day', async (tz) => {
+    const res = await get<DatasetResponse<'cost'>>(`/api/v1/cost?from=2026-10-05&to=2026-10-19&tz=${tz}&granularity=day`)
+    // Date-only bounds are local midnights: compare with the truth inside exactly that range.
+    const from = Date.parse(res.range.from)
+    const to = Date.parse(res.range.to)
+    const inRange = fleet.truth.requests.filter((r) => r.time.getTime() >= from && r.time.getTime() < to)
+    const byDay = tally(inRange, (r) => localDay(r.time, tz), (r) => r.costMicros)
+    expect(res.rows.map((r) => r.period)).toEqual([...byDay.keys()].sort())
+    for (const row of res.rows) expect(row.costUsd, `${tz} ${row.period}`).toBeCloseTo(usd(byDay.get(row.period!)!), 6)
+    expect(res.range.timeZone).toBe(tz)
+  })
+
+  it('gives cache savings from list prices and cost per active user-day from adoption', async () => {
+    const res = await dataset('cost', 'groupBy=model')
+    for (const row of res.rows) {
+      const price = PRICES_PER_MTOK[row.group!]
+      const cacheRead = fleet.truth.requests.filter((r) => r.model === row.group).reduce((s, r) => s + r.cacheReadTokens, 0)
+      expect(row.cacheSavingsUsd).toBeCloseTo(price ? (cacheRead * (price.input - price.cacheRead)) / 1e6 : 0, 6)
+    }
+    const userDays = new Set(activity().map((a) => `${a.user}|${localDay(a.time, 'UTC')}`)).size
+    expect(res.totals.activeUserDays).toBe(userDays)
+    expect(res.totals.costPerActiveUserDay).toBeCloseTo((res.totals.costUsd ?? 0) / userDays, 6)
+  })
+
+  it('exports CSV that parses back to the JSON rows, with a total row equal to the summary', async () => {
+    for (const query of ['groupBy=team&granularity=week', 'groupBy=user', 'granularity=day&tz=Asia/Kolkata']) {
+      const json = await dataset('cost', query)
+      const res = await fetch(`${cc.apiUrl}/api/v1/cost/export.csv?${RANGE}&${query}`)
+      expect(res.status).toBe(200)
+      expect(res.headers.get('content-type')).toContain('text/csv')
+      expect(res.headers.get('content-disposition')).toMatch(/attachment; filename="ccscope-cost-.*\.csv"/)
+      const records = parse(await res.text(), { columns: true }) as Record<string, string>[]
+      const data = records.filter((r) => r.row_type === 'data')
+      const total = records.filter((r) => r.row_type === 'total')
+      expect(total).toHaveLength(1)
+      expect(records.at(-1)?.row_type).toBe('total')
+      expect(data).toHaveLength(json.rows.length)
+      data.forEach((r, i) => {
+        const row = json.rows[i]!
+        expect(r.cost_usd).toBe((row.costUsd ?? 0).toFixed(2))
+        expect(Number(r.input_tokens)).toBe(row.inputTokens)
+        if (row.period) {
+          expect(r.period).toBe(row.period)
+          expect(r.period_start).toBe(row.periodStart)
+          expect(r.period).toMatch(/^\d{4}-\d{2}-\d{2}$/)
+        }
+        if (row.group !== undefined) expect(r.team ?? r.user).toBe(row.group)
+      })
+      const summary = await get<SummaryResponse>(`/api/v1/summary?${RANGE}${query.includes('tz=') ? '&tz=Asia/Kolkata' : ''}`)
+      expect(total[0]?.cost_usd).toBe(summary.costUsd.toFixed(2))
+      expect(total[0]?.cost_usd).toBe((json.totals.costUsd ?? 0).toFixed(2))
+      expect(Number(total[0]?.requests)).toBe(summary.apiRequests)
+      expect(Number(total[0]?.cache_read_tokens)).toBe(summary.tokens.cacheRead)
+    }
+  })
+})
+
+describe('adoption', () => {
+  it('gives daily and weekly active users, sessions and prompts as the truth', async () => {
+    for (const granularity of ['day', 'week'] as const) {
+      const res = await dataset('adoption', `granularity=${granularity}`)
+      const period = (t: Date) => {
+        const day = localDay(t, 'UTC')
+        if (granularity === 'day') return day
+        const d = new Date(`${day}T00:00:00Z`)
+        return new Date(d.getTime() - ((d.getUTCDay() + 6) % 7) * 86_400_000).toISOString().slice(0, 10)
+      }
+      const users = new Map<string, Set<string>>()
+      for (const a of activity()) {
+        const p = period(a.time)
+        if (!users.has(p)) users.set(p, new Set())
+        users.get(p)!.add(a.user)
+      }
+      const prompts = tally(fleet.truth.prompts, (p) => period(p.time), () => 1)
+      expect(res.rows.map((r) => r.period)).toEqual([...users.keys()].sort())
+      for (const row of res.rows) {
+        expect(row.activeUsers, `${granularity} ${row.period}`).toBe(users.get(row.period!)!.size)
+        expect(row.prompts ?? 0).toBe(prompts.get(row.period!) ?? 0)
+      }
+    }
+  })
+
+  it('per team: sessions, lines, commits, PRs, active time and edit accept rate equal the truth', async () => {
+    const res = await dataset('adoption', 'groupBy=team')
+    const m = (name: string) => tally(fleet.truth.metrics.filter((x) => x.name === name), (x) => x.team, (x) => x.value)
+    const sessions = tally(fleet.truth.sessions, (s) => s.team, () => 1)
+    const [added, removed, commits, prs, userS, cliS, acc, rej] = ['lines_added', 'lines_removed', 'commits', 'prs', 'active_user_s', 'active_cli_s', 'edit_accept', 'edit_reject'].map(m)
+    expect(res.rows.length).toBe(sessions.size)
+    for (const row of res.rows) {
+      const g = row.group!
+      expect(row.sessions, g).toBe(sessions.get(g))
+      expect(row.linesAdded).toBeCloseTo(added!.get(g) ?? 0, 6)
+      expect(row.linesRemoved).toBeCloseTo(removed!.get(g) ?? 0, 6)
+      expect(row.commits).toBeCloseTo(commits!.get(g) ?? 0, 6)
+      expect(row.pullRequests).toBeCloseTo(prs!.get(g) ?? 0, 6)
+      expect(row.activeTimeUserSeconds).toBeCloseTo(userS!.get(g) ?? 0, 6)
+      expect(row.activeTimeCliSeconds).toBeCloseTo(cliS!.get(g) ?? 0, 6)
+      const a = acc!.get(g) ?? 0
+      const r = rej!.get(g) ?? 0
+      if (a + r === 0) expect(row.editAcceptRate).toBeNull()
+      else expect(row.editAcceptRate).toBeCloseTo(a / (a + r), 9)
+    }
+  })
+
+  it('lists users with lifecycle: new, returning and gone quiet', async () => {
+    // The second week, with users quiet for the last 3 days of it.
+    const from = new Date(START.getTime() + 7 * 86_400_000)
+    const to = new Date(START.getTime() + 14 * 86_400_000)
+    const cutoff = to.getTime() - 3 * 86_400_000
+    const res = await get<UsersResponse>(`/api/v1/users?from=${from.toISOString()}&to=${to.toISOString()}&quietDays=3&limit=1000`)
+    const first = new Map<string, number>()
+    const last = new Map<string, number>()
+    for (const a of activity()) {
+      const t = a.time.getTime()
+      first.set(a.user, Math.min(first.get(a.user) ?? Infinity, t))
+      if (t >= from.getTime() && t < to.getTime()) last.set(a.user, Math.max(last.get(a.user) ?? 0, t))
+    }
+    const active = [...last.keys()]
+    const newUsers = active.filter((u) => first.get(u)! >= from.getTime())
+    const quiet = active.filter((u) => last.get(u)! < cutoff)
+    expect(res.counts).toEqual({ activeUsers: active.length, newUsers: newUsers.length, returningUsers: active.length - newUsers.length, quietUsers: quiet.length })
+    expect(newUsers.length + quiet.length).toBeGreaterThan(0)
+    expect(new Set(res.rows.filter((r) => r.status === 'new').map((r) => r.user))).toEqual(new Set(newUsers))
+    expect(new Set(res.rows.filter((r) => r.quiet).map((r) => r.user))).toEqual(new Set(quiet))
+    // Each user's cost here equals their row in /cost for the same range.
+    const cost = await get<DatasetResponse<'cost'>>(`/api/v1/cost?from=${from.toISOString()}&to=${to.toISOString()}&groupBy=user&limit=1000`)
+    for (const row of res.rows) expect(row.costUsd, row.user).toBe(cost.rows.find((c) => c.group === row.user)?.costUsd ?? 0)
+    // Search by part of the key, any case.
+    const one = res.rows[0]!.user
+    const found = await get<UsersResponse>(`/api/v1/users?from=${from.toISOString()}&to=${to.toISOString()}&q=${encodeURIComponent(one.slice(0, 6).toUpperCase())}`)
+    expect(found.rows.map((r) => r.user)).toContain(one)
+  })
+})
+
+describe('tools and policy', () => {
+  it('by tool and by source equal the truth, with the policy-denial rate', async () => {
+    const byTool = await dataset('tools', 'groupBy=tool&sort=policyDenials')
+    const decisions = fleet.truth.decisions
+    const results = tally(fleet.truth.toolResults, (r) => r.tool, () => 1)
+    for (const row of byTool.rows) {
+      const mine = decisions.filter((d) => d.tool === row.group)
+      const denials = mine.filter((d) => d.decision === 'reject' && d.source === 'config').length
+      expect(row.decisions, row.group).toBe(mine.length)
+      expect(row.policyDenials).toBe(denials)
+      expect(row.hookRejects).toBe(mine.filter((d) => d.decision === 'reject' && d.source === 'hook').length)
+      expect(row.userRejects).toBe(mine.filter((d) => d.decision === 'reject' && d.source === 'user_reject').length)
+      expect(row.userAborts).toBe(mine.filter((d) => d.decision === 'reject' && d.source === 'user_abort').length)
+      expect(row.results).toBe(results.get(row.group!) ?? 0)
+      if (mine.length > 0) expect(row.policyDenialRate).toBeCloseTo(denials / mine.length, 9)
+    }
+    const bySource = await dataset('tools', 'groupBy=source')
+    const truthBySource = tally(decisions, (d) => d.source, () => 1)
+    for (const row of bySource.rows.filter((r) => r.group !== '')) expect(row.decisions, row.group).toBe(truthBySource.get(row.group!))
+  })
+
+  it('names the top blocked commands and MCP servers', async () => {
+    const denied = fleet.truth.decisions.filter((d) => d.decision === 'reject' && d.source === 'config')
+    const commands = await dataset('tools', 'groupBy=command&decision=reject&source=config&sort=policyDenials')
+    const truth = tally(denied.filter((d) => d.command !== ''), (d) => d.command, () => 1)
+    expect(Object.fromEntries(commands.rows.filter((r) => r.group !== '').map((r) => [r.group, r.policyDenials]))).toEqual(Object.fromEntries(truth))
+    const servers = await dataset('tools', 'groupBy=mcpServer&decision=reject&source=config')
+    const truthServers = tally(denied.filter((d) => d.mcpServer !== ''), (d) => d.mcpServer, () => 1)
+    expect(Object.fromEntries(servers.rows.filter((r) => r.group !== '').map((r) => [r.group, r.policyDenials]))).toEqual(Object.fromEntries(truthServers))
+  })
+
+  it('per team per day gives the policy-denial rate of the truth', async () => {
+    const team = fleet.truth.users[0]!.team
+    const res = await dataset('tools', `granularity=day&team=${team}`)
+    const mine = fleet.truth.decisions.filter((d) => d.team === team)
+    for (const row of res.rows) {
+      const day = mine.filter((d) => localDay(d.time, 'UTC') === row.period)
+      expect(row.decisions, row.period).toBe(day.length)
+      expect(row.policyDenials).toBe(day.filter((d) => d.decision === 'reject' && d.source === 'config').length)
+    }
+  })
+
+  it('overview: hook blocks, escalations to bypassPermissions, managed settings per user', async () => {
+    const res = await get<PolicyResponse>(`/api/v1/policy?${RANGE}`)
+    expect(res.hooks.blocks).toBe(fleet.truth.hooks.reduce((s, h) => s + h.numBlocking, 0))
+    expect(res.hooks.executions).toBe(fleet.truth.hooks.length)
+    const escalations = fleet.truth.modeChanges.filter((m) => m.toMode === 'bypassPermissions')
+    expect(res.escalations.total).toBe(escalations.length)
+    expect(res.escalations.latest.map((e) => e.user).sort()).toEqual(escalations.map((e) => e.user).sort())
+    const latest = new Map<string, { time: number; sources: string[] }>()
+    for (const m of fleet.truth.managedSettings)
+      if (m.user && (latest.get(m.user)?.time ?? -1) < m.time.getTime()) latest.set(m.user, { time: m.time.getTime(), sources: m.sources })
+    expect(Object.fromEntries(res.managedSettings.map((m) => [m.user, m.sources]))).toEqual(Object.fromEntries([...latest].map(([u, v]) => [u, v.sources])))
+  })
+
+  it('movers compare this week with last week, per tool', async () => {
+    const res = await get<MoversResponse>(`/api/v1/policy/movers?to=${TO}&minDenials=1`)
+    const end = Date.parse(TO)
+    const week = 7 * 86_400_000
+    const count = (tool: string, from: number, to: number) =>
+      fleet.truth.decisions.filter((d) => d.tool === tool && d.decision === 'reject' && d.source === 'config' && d.time.getTime() >= from && d.time.getTime() < to).length
+    expect(res.rows.length).toBeGreaterThan(0)
+    for (const row of res.rows) {
+      expect(row.policyDenials, row.group).toBe(count(row.group, end - week, end))
+      expect(row.previousPolicyDenials, row.group).toBe(count(row.group, end - 2 * week, end - week))
+      expect(row.spike).toBe(row.policyDenials >= 1 && row.policyDenials >= 2 * row.previousPolicyDenials)
+    }
+  })
+})
+
+describe('drill-down', () => {
+  it("lists a user's sessions with their cost, and one session's prompts in order", async () => {
+    const user = fleet.truth.users.find((u) => fleet.truth.sessions.some((s) => s.user === u.user && s.eventsOn))!.user
+    const res = await get<UserSessionsResponse>(`/api/v1/users/${encodeURIComponent(user)}/sessions?${RANGE}&limit=1000`)
+    const truthSessions = fleet.truth.sessions.filter((s) => s.user === user)
+    expect(res.sessions.map((s) => s.sessionId).sort()).toEqual(truthSessions.map((s) => s.session).sort())
+    const starts = res.sessions.map((s) => s.start)
+    expect(starts).toEqual([...starts].sort().reverse())
+    for (const s of res.sessions) {
+      const micros = fleet.truth.requests.filter((r) => r.session === s.sessionId).reduce((n, r) => n + r.costMicros, 0)
+      expect(s.costUsd, s.sessionId).toBeCloseTo(usd(micros), 6)
+    }
+
+    const withPrompts = truthSessions.find((s) => s.eventsOn && fleet.truth.prompts.some((p) => p.session === s.session))!
+    const session = await get<SessionResponse>(`/api/v1/sessions/${encodeURIComponent(withPrompts.session)}`)
+    const prompts = fleet.truth.prompts.filter((p) => p.session === withPrompts.session)
+    expect(session.prompts.map((p) => p.promptId)).toEqual(prompts.sort((a, b) => a.time.getTime() - b.time.getTime()).map((p) => p.promptId))
+    for (const p of session.prompts) {
+      const requests = fleet.truth.requests.filter((r) => r.promptId === p.promptId)
+      expect(p.apiRequests).toBe(requests.length)
+      expect(p.costUsd).toBeCloseTo(usd(requests.reduce((n, r) => n + r.costMicros, 0)), 6)
+      const times = p.items.map((i) => i.time)
+      expect(times).toEqual([...times].sort())
+      expect(p.items[0]?.event).toBe('user_prompt')
+      const denials = fleet.truth.decisions.filter((d) => d.promptId === p.promptId && d.decision === 'reject' && d.source === 'config').length
+      expect(p.items.filter((i) => i.policyDenial).length).toBe(denials)
+    }
+    expect((await fetch(`${cc.apiUrl}/api/v1/sessions/no-such-session`)).status).toBe(404)
+  })
+})
