@@ -204,10 +204,8 @@ describe('fleet through ccscope', () => {
 
   it('gives the summary the truth predicts', async () => {
     cc = await startTestCcscope()
-    const began = performance.now()
     const sent = generateFleet({ seed: 1, start: START })
     await sendFleet(cc.otlpUrl, sent)
-    const elapsed = performance.now() - began
     const expected = summarizeTruth(sent.truth)
     const s = await cc.summary({ from: sent.truth.start, to: sent.truth.end })
     expect({
@@ -226,6 +224,5 @@ describe('fleet through ccscope', () => {
       policyDenials: expected.policyDenials,
     })
     expect(Math.abs(s.costUsd - expected.costUsd)).toBeLessThan(1e-6)
-    expect(elapsed, 'generating and sending the fleet (ms)').toBeLessThan(3_000)
   })
 })
