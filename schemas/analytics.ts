@@ -110,9 +110,9 @@ export const granularitySchema = z
   .meta({ description: 'Time series step in tz (weeks start on Monday); none = one row per group.' })
 export type Granularity = z.infer<typeof granularitySchema>
 
-/** A filter: one value, or several (`team=web&team=mobile`), each at most 256 characters. */
+/** A filter: one value, or several (`team=web&team=mobile`), each at most 256 characters; '' = not reported. */
 const filterValues = z
-  .union([z.string().min(1).max(256), z.array(z.string().min(1).max(256)).min(1).max(100)])
+  .union([z.string().max(256), z.array(z.string().max(256)).min(1).max(100)])
   .transform((v) => (Array.isArray(v) ? v : [v]))
 
 /** The dimensions each dataset can be grouped and filtered by. */
