@@ -49,16 +49,21 @@ describe('rollups', () => {
   })
 
   it('are rebuilt exactly by the backfill, also when it runs twice', async () => {
+    const policy = () => fetch(`${cc.apiUrl}/api/v1/policy?${RANGE}`).then((r) => r.json())
     const before = await cc.summary({ from: '2026-11-01', to: '2026-12-01' })
-    for (const table of ['usage_events_15m', 'usage_metrics_15m', 'activity_15m', 'tools_15m'])
+    const policyBefore = await policy()
+    expect(policyBefore.managedSettings.length).toBe(2)
+    for (const table of ['usage_events_15m', 'usage_metrics_15m', 'activity_15m', 'tools_15m', 'policy_events'])
       await cc.client.command({ query: `TRUNCATE TABLE ${table}` })
     expect((await cc.summary({ from: '2026-11-01', to: '2026-12-01' })).costUsd).toBe(0)
-    // As if 0005 had never run: the next migrate applies it (backfill), and once more as after a crash.
-    const rollups = loadMigrations().filter((m) => m.name === '0005_create_rollups')
-    await cc.client.command({ query: 'DELETE FROM schema_migrations WHERE version = 5' })
-    expect((await migrate(cc.client)).applied).toEqual(['0005_create_rollups'])
-    for (const statement of rollups[0]?.statements ?? []) await cc.client.command({ query: statement })
+    // As if the rollup migrations had never run: the next migrate applies them (backfill), and once more
+    // statement by statement, as after a crash before they were recorded.
+    const rollups = loadMigrations().filter((m) => ['0005_create_rollups', '0007_create_policy_events'].includes(m.name))
+    await cc.client.command({ query: 'DELETE FROM schema_migrations WHERE version IN (5, 7)' })
+    expect((await migrate(cc.client)).applied).toEqual(['0005_create_rollups', '0007_create_policy_events'])
+    for (const migration of rollups) for (const statement of migration.statements) await cc.client.command({ query: statement })
     expect(await cc.summary({ from: '2026-11-01', to: '2026-12-01' })).toEqual(before)
+    expect(await policy()).toEqual(policyBefore)
   })
 })
 

@@ -55,15 +55,15 @@ export async function queryMovers(client: Warehouse, q: MoversQuery): Promise<Mo
   return { current: rangeOut(q.current), previous: rangeOut(q.previous), by: q.by, rows: rows.filter((r) => r.policyDenials + r.previousPolicyDenials > 0) }
 }
 
-/** Raw events of one kind in the range, with the directory applied (u, team, dept, cc like the datasets). */
-function rawEvents(eventName: string, columns: string): string {
-  return `(SELECT e.timestamp AS timestamp, e.user_key AS u, if(d.d_team != '', d.d_team, e.team_id) AS team,
+/** Policy events of one kind in the range (the policy_events rollup), with the directory applied like the datasets. */
+function policyEvents(eventName: 'hook_execution_complete' | 'permission_mode_changed' | 'managed_settings_resolved', columns: string): string {
+  return `(SELECT e.timestamp AS ts, e.user_key AS u, if(d.d_team != '', d.d_team, e.team_id) AS team,
     if(d.d_dept != '', d.d_dept, e.department) AS dept, if(d.d_cc != '', d.d_cc, e.cost_center) AS cc, ${columns}
-  FROM events AS e LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON e.user_key = d.d_user
+  FROM policy_events AS e LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON e.user_key = d.d_user
   WHERE e.event_name = '${eventName}' AND e.timestamp >= {from:DateTime('UTC')} AND e.timestamp < {to:DateTime('UTC')})`
 }
 
-/** Decisions by source (tools rollup), hook blocks, permission-mode changes and managed settings (raw events). */
+/** Decisions by source (tools rollup); hook blocks, permission-mode changes and managed settings (policy_events). */
 export async function queryPolicy(client: Warehouse, q: PolicyQuery): Promise<PolicyResponse> {
   const params: Record<string, unknown> = { ...rangeParams(q.range) }
   const where = filterSql(q.filters, params)
@@ -80,36 +80,34 @@ export async function queryPolicy(client: Warehouse, q: PolicyQuery): Promise<Po
   const hooks = await selectRows<Record<string, string>>(
     client,
     `SELECT hook_name, hook_event, hook_source, count() AS executions, sum(blocking) AS blocks
-     FROM ${rawEvents('hook_execution_complete', `e.attributes['hook_name'] AS hook_name, e.attributes['hook_event'] AS hook_event,
-        e.attributes['hook_source'] AS hook_source, toUInt64OrZero(e.attributes['num_blocking']) AS blocking`)}
+     FROM ${policyEvents('hook_execution_complete', 'e.hook_name AS hook_name, e.hook_event AS hook_event, e.hook_source AS hook_source, e.num_blocking AS blocking')}
      WHERE ${where} GROUP BY hook_name, hook_event, hook_source ORDER BY blocks DESC, executions DESC LIMIT 100`,
     params,
   )
   const [hookTotals] = await selectRows<Record<string, string>>(
     client,
     `SELECT count() AS executions, sum(blocking) AS blocks
-     FROM ${rawEvents('hook_execution_complete', `toUInt64OrZero(e.attributes['num_blocking']) AS blocking`)} WHERE ${where}`,
+     FROM ${policyEvents('hook_execution_complete', 'e.num_blocking AS blocking')} WHERE ${where}`,
     params,
   )
   const modes = await selectRows<Record<string, string>>(
     client,
     `SELECT to_mode, count() AS changes, uniqExact(u) AS users
-     FROM ${rawEvents('permission_mode_changed', `e.attributes['to_mode'] AS to_mode`)} WHERE ${where}
+     FROM ${policyEvents('permission_mode_changed', 'e.to_mode AS to_mode')} WHERE ${where}
      GROUP BY to_mode ORDER BY changes DESC`,
     params,
   )
   const escalations = await selectRows<Record<string, string>>(
     client,
-    `SELECT toString(timestamp) AS time, u, session_id, from_mode, trigger
-     FROM ${rawEvents('permission_mode_changed', `e.session_id AS session_id, e.attributes['from_mode'] AS from_mode,
-        e.attributes['to_mode'] AS to_mode, e.attributes['trigger'] AS trigger`)}
-     WHERE to_mode = 'bypassPermissions' AND ${where} ORDER BY timestamp DESC LIMIT 100`,
+    `SELECT toString(ts) AS time, u, session_id, from_mode, trigger
+     FROM ${policyEvents('permission_mode_changed', 'e.session_id AS session_id, e.from_mode AS from_mode, e.to_mode AS to_mode, e.trigger AS trigger')}
+     WHERE to_mode = 'bypassPermissions' AND ${where} ORDER BY ts DESC LIMIT 100`,
     params,
   )
   const managed = await selectRows<Record<string, string>>(
     client,
-    `SELECT u, argMax(sources, timestamp) AS sources, toString(max(timestamp)) AS last_seen
-     FROM ${rawEvents('managed_settings_resolved', `e.attributes['managed_settings.sources'] AS sources`)}
+    `SELECT u, argMax(sources, ts) AS sources, toString(max(ts)) AS last_seen
+     FROM ${policyEvents('managed_settings_resolved', 'e.sources AS sources')}
      WHERE u != '' AND ${where} GROUP BY u ORDER BY u LIMIT 10000`,
     params,
   )

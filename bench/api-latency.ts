@@ -1,0 +1,113 @@
+/**
+ * API latency on a realistic data set: seeds N events (bench/seed.ts, generated inside the engine) into a
+ * fresh data directory, starts ccscope on it, and times every dashboard endpoint: p50 and p95 over
+ * repeated runs, after a warm-up. Prints a table and writes the figures as JSON.
+ *
+ *   tsx bench/api-latency.ts --events 1000000 [--runs 20] [--data-dir DIR (kept, reused when seeded)] [--out FILE]
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { startCcscope } from '../server/ccscope'
+import { loadConfig } from '../server/config'
+import { createLogger } from '../server/logger'
+import { selectRows } from '../warehouse/client'
+import { seedWarehouse } from './seed'
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '20' },
+    'data-dir': { type: 'string' },
+    out: { type: 'string' },
+  },
+})
+const events = Number(values.events)
+const runs = Number(values.runs)
+const dataDir = values['data-dir'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-bench-'))
+const keep = values['data-dir'] !== undefined
+
+const config = loadConfig({
+  CCSCOPE_DATA_DIR: dataDir,
+  OTLP_HTTP_PORT: '0',
+  OTLP_GRPC_PORT: '0',
+  PORT: '0',
+  CCSCOPE_LOG_LEVEL: 'warn',
+})
+const cc = await startCcscope(config, createLogger(config.logLevel))
+try {
+  const [stored] = await selectRows<{ n: string }>(cc.client, 'SELECT count() AS n FROM events')
+  if (Number(stored?.n ?? 0) < events) {
+    process.stdout.write(`seeding ${events.toLocaleString('en-US')} events into ${dataDir}\n`)
+    const seeded = await seedWarehouse(cc.client, {
+      events,
+      onProgress: (done, total) => process.stdout.write(`\r  ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}`),
+    })
+    process.stdout.write(`\n  ${seeded.events.toLocaleString('en-US')} events, ${seeded.metricPoints.toLocaleString('en-US')} metric points in ${seeded.seconds.toFixed(1)} s\n`)
+  }
+  const [sizes] = await selectRows<Record<string, string>>(
+    cc.client,
+    `SELECT (SELECT count() FROM events) AS events, (SELECT count() FROM metric_points) AS points,
+            (SELECT count() FROM usage_events_15m) AS usage_rows, (SELECT count() FROM activity_15m) AS activity_rows,
+            (SELECT count() FROM tools_15m) AS tools_rows`,
+  )
+  const [user] = await selectRows<{ u: string }>(cc.client, "SELECT user_key AS u FROM events WHERE event_name = 'api_request' GROUP BY u ORDER BY count() DESC LIMIT 1")
+  const [session] = await selectRows<{ s: string }>(cc.client, `SELECT session_id AS s FROM events WHERE user_key = {u:String} LIMIT 1`, { u: user?.u ?? '' })
+  const [span] = await selectRows<{ lo: string; hi: string }>(cc.client, 'SELECT toString(toDate(min(timestamp))) AS lo, toString(toDate(max(timestamp)) + 1) AS hi FROM events')
+  const range = `from=${span?.lo}&to=${span?.hi}`
+  const api = `http://127.0.0.1:${cc.ports.api}`
+  const endpoints: [string, string][] = [
+    ['summary', `/api/v1/summary?${range}`],
+    ['cost by team', `/api/v1/cost?${range}&groupBy=team`],
+    ['cost by user', `/api/v1/cost?${range}&groupBy=user`],
+    ['cost by model per day', `/api/v1/cost?${range}&groupBy=model&granularity=day`],
+    ['cost per day (Asia/Kolkata)', `/api/v1/cost?${range}&granularity=day&tz=Asia/Kolkata`],
+    ['adoption DAU', `/api/v1/adoption?${range}&granularity=day`],
+    ['adoption by team per week', `/api/v1/adoption?${range}&groupBy=team&granularity=week`],
+    ['tools by tool', `/api/v1/tools?${range}&groupBy=tool`],
+    ['tools: blocked commands', `/api/v1/tools?${range}&groupBy=command&decision=reject&source=config`],
+    ['denial rate per day', `/api/v1/tools?${range}&granularity=day`],
+    ['users leaderboard', `/api/v1/users?${range}`],
+    ['policy overview', `/api/v1/policy?${range}`],
+    ['policy movers', `/api/v1/policy/movers?to=${span?.hi}`],
+    ['user sessions', `/api/v1/users/${encodeURIComponent(user?.u ?? '')}/sessions?${range}`],
+    ['session timeline', `/api/v1/sessions/${encodeURIComponent(session?.s ?? '')}`],
+    ['CSV export by user per day', `/api/v1/cost/export.csv?${range}&groupBy=user&granularity=day`],
+  ]
+  const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN
+  const results: { endpoint: string; path: string; p50: number; p95: number; bytes: number }[] = []
+  for (const [name, url] of endpoints) {
+    let bytes = 0
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(api + url)
+      if (res.status !== 200) throw new Error(`${url}: ${res.status} ${await res.text()}`)
+      bytes = (await res.arrayBuffer()).byteLength
+    }
+    const times: number[] = []
+    for (let i = 0; i < runs; i++) {
+      const began = performance.now()
+      await (await fetch(api + url)).arrayBuffer()
+      times.push(performance.now() - began)
+    }
+    times.sort((a, b) => a - b)
+    results.push({ endpoint: name, path: url, p50: quantile(times, 0.5), p95: quantile(times, 0.95), bytes })
+    process.stdout.write(`  ${name.padEnd(30)} p50 ${quantile(times, 0.5).toFixed(1).padStart(7)} ms   p95 ${quantile(times, 0.95).toFixed(1).padStart(7)} ms\n`)
+  }
+  const report = {
+    when: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30) },
+    data: Object.fromEntries(Object.entries(sizes ?? {}).map(([k, v]) => [k, Number(v)])),
+    runs,
+    results,
+  }
+  process.stdout.write(`\n${JSON.stringify(report.data)}\n`)
+  if (values.out) {
+    fs.mkdirSync(path.dirname(values.out), { recursive: true })
+    fs.writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`)
+    process.stdout.write(`wrote ${values.out}\n`)
+  }
+} finally {
+  await cc.stop()
+  if (!keep) fs.rmSync(dataDir, { recursive: true, force: true })
+}
