@@ -43,18 +43,30 @@ const instantText = z
     message: 'must lie between 2000-01-01 and 2100-12-31',
   })
 
+const wallClocks = new Map<string, Intl.DateTimeFormat>()
+
+/** A formatter of a zone's wall-clock time; built once per zone (building one costs far more than using it). */
+function wallClock(timeZone: string): Intl.DateTimeFormat {
+  let format = wallClocks.get(timeZone)
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    })
+    if (wallClocks.size < 1000) wallClocks.set(timeZone, format)
+  }
+  return format
+}
+
 /** Milliseconds between UTC and the zone's wall clock at an instant (positive east of Greenwich). */
 export function zoneOffsetMs(instant: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(instant)
+  const parts = wallClock(timeZone).formatToParts(instant)
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value)
   const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
   return wall - Math.floor(instant.getTime() / 1000) * 1000

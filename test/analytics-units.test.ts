@@ -62,9 +62,13 @@ describe('dataset SQL', () => {
   it('takes the top groups over the whole range when a series is grouped', () => {
     const q = parse('tools', { groupBy: 'tool', granularity: 'week', sort: 'policyDenials', limit: 5 })
     const built = buildRowsSql({ ...q, filters: {}, measures: ['policyDenials'] })
-    expect(built.sql).toMatch(/IN \(\s*SELECT g FROM \(SELECT tool_name AS g/)
-    expect(built.sql).toContain('ORDER BY m_policyDenials DESC, g LIMIT {limit:UInt32}')
-    expect(built.params.limit).toBe(5)
+    expect(built.sql).toMatch(/^WITH \(SELECT groupArray\(g\) FROM \(\s*SELECT tool_name AS g/)
+    expect(built.sql).toContain('ORDER BY m_policyDenials DESC, g LIMIT {limitGroups:UInt32})) AS top_groups')
+    expect(built.sql).toContain('HAVING has(top_groups, g)')
+    // Totals cover every group: computed before HAVING picks the top ones.
+    expect(built.sql).toContain('WITH TOTALS')
+    expect(built.sql).toContain("SETTINGS totals_mode = 'before_having'")
+    expect(built.params.limitGroups).toBe(6)
   })
 
   it('defaults sort and order sensibly and refuses sorts that cannot apply', () => {

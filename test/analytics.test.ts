@@ -111,6 +111,25 @@ describe('cost', () => {
     expect(res.rows.reduce((s, r) => s + (r.costUsd ?? 0), 0)).toBeCloseTo(summary.costUsd, 6)
   })
 
+  it('keeps the top groups over the whole range, every period of each, and totals over all groups', async () => {
+    const res = await get<DatasetResponse<'cost'>>(`/api/v1/cost?${RANGE}&groupBy=user&granularity=day&limit=3`)
+    const byUser = tally(fleet.truth.requests, (r) => r.user, (r) => r.costMicros)
+    const top = [...byUser].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([u]) => u)
+    expect(new Set(res.rows.map((r) => r.group))).toEqual(new Set(top))
+    expect(res.truncated).toBe(true)
+    for (const user of top) {
+      const days = tally(fleet.truth.requests.filter((r) => r.user === user), (r) => localDay(r.time, 'UTC'), () => 1)
+      expect(res.rows.filter((r) => r.group === user).length, user).toBe(days.size)
+    }
+    const summary = await get<SummaryResponse>(`/api/v1/summary?${RANGE}`)
+    expect(res.totals.costUsd).toBe(summary.costUsd)
+    const flat = await get<DatasetResponse<'cost'>>(`/api/v1/cost?${RANGE}&groupBy=user&limit=2`)
+    expect(flat.rows.map((r) => r.group)).toEqual(top.slice(0, 2))
+    expect(flat.truncated).toBe(true)
+    expect(flat.totals.costUsd).toBe(summary.costUsd)
+    expect((await get<DatasetResponse<'cost'>>(`/api/v1/cost?${RANGE}&groupBy=user&limit=1000`)).truncated).toBe(false)
+  })
+
   it.each(['UTC', 'Asia/Kolkata', 'America/Los_Angeles'])('per day in %s equals the truth by local day', async (tz) => {
     const res = await get<DatasetResponse<'cost'>>(`/api/v1/cost?from=2026-10-05&to=2026-10-19&tz=${tz}&granularity=day`)
     // Date-only bounds are local midnights: compare with the truth inside exactly that range.

@@ -72,6 +72,11 @@ function whereSql(shape: SqlShape, params: Record<string, unknown>): string {
   return clauses.join(' AND ')
 }
 
+/**
+ * Rows of a dataset query, with the totals over every group (`WITH TOTALS`, computed before the group
+ * selection in HAVING) in the same pass. With a granularity and a group, the top `limit` groups over the
+ * whole range are chosen first (one more is fetched, ranked `g_rank`, to tell whether any were left out).
+ */
 export function buildRowsSql(shape: SqlShape): BuiltSql {
   const { dataset, granularity, groupBy } = shape
   const params: Record<string, unknown> = { ...rangeParams(shape.range), tz: shape.range.timeZone, ...cacheSavingParams() }
@@ -79,12 +84,13 @@ export function buildRowsSql(shape: SqlShape): BuiltSql {
   const where = whereSql(shape, params)
   const select: string[] = []
   const groupKeys: string[] = []
+  const having: string[] = []
+  let topGroups = ''
   if (granularity !== 'none') {
     const period = PERIOD[granularity]
     select.push(`toUnixTimestamp(${period.expr}) AS p_ts`, `formatDateTime(${period.expr}, '${period.format}', {tz:String}) AS p_label`)
     groupKeys.push('p_ts', 'p_label')
   }
-  let groupFilter = ''
   if (groupBy) {
     const g = dimensionSql(dataset, groupBy)
     select.push(`${g} AS g`)
@@ -92,14 +98,19 @@ export function buildRowsSql(shape: SqlShape): BuiltSql {
     groupKeys.push('g')
     if (shape.onlyGroups) {
       params.onlyGroups = shape.onlyGroups
-      groupFilter = ` AND ${g} IN {onlyGroups:Array(String)}`
+      having.push('g IN {onlyGroups:Array(String)}')
     } else if (granularity !== 'none' && shape.limit !== undefined) {
-      // Top groups over the whole range, then every period of those groups.
-      const sortMeasure = shape.sort && shape.sort !== 'period' && shape.sort !== groupBy ? shape.sort : DATASETS[dataset].measures[0]
-      params.limit = shape.limit
-      groupFilter = ` AND ${g} IN (
-    SELECT g FROM (SELECT ${g} AS g, ${measureSelect(dataset, [sortMeasure])} FROM ${source} AS s WHERE ${where}
-                   GROUP BY g ORDER BY m_${sortMeasure} ${shape.order === 'asc' ? 'ASC' : 'DESC'}, g LIMIT {limit:UInt32}))`
+      // Ranked by the sort measure in its order; when sorting by period or group, by the first measure, largest first.
+      const byMeasure = shape.sort !== undefined && shape.sort !== 'period' && shape.sort !== groupBy
+      const sortMeasure = byMeasure ? shape.sort! : DATASETS[dataset].measures[0]
+      const rankOrder = byMeasure && shape.order === 'asc' ? 'ASC' : 'DESC'
+      params.limitGroups = shape.limit + 1
+      topGroups = `WITH (SELECT groupArray(g) FROM (
+    SELECT ${g} AS g, ${measureSelect(dataset, [sortMeasure])} FROM ${source} AS s WHERE ${where}
+    GROUP BY g ORDER BY m_${sortMeasure} ${rankOrder}, g LIMIT {limitGroups:UInt32})) AS top_groups
+`
+      select.push('indexOf(top_groups, g) AS g_rank')
+      having.push('has(top_groups, g)')
     }
   }
   select.push(measureSelect(dataset, shape.measures))
@@ -111,34 +122,66 @@ export function buildRowsSql(shape: SqlShape): BuiltSql {
   if (groupKeys.includes('p_ts') && shape.sort !== 'period') order.push('p_ts ASC')
   if (groupKeys.includes('g') && shape.sort !== groupBy) order.push('g ASC')
   let limit = ''
-  if (shape.limit !== undefined && !(granularity !== 'none' && groupBy)) {
+  if (shape.limit !== undefined && !topGroups) {
     params.limitRows = shape.limit
     limit = '\nLIMIT {limitRows:UInt32}'
   }
-  const sql = `SELECT
+  const grouped = groupKeys.length > 0
+  const sql = `${topGroups}SELECT
   ${select.join(',\n  ')}
 FROM ${source} AS s
-WHERE ${where}${groupFilter}
-${groupKeys.length ? `GROUP BY ${groupKeys.join(', ')}` : ''}
-${order.length ? `ORDER BY ${order.join(', ')}` : ''}${limit}`
-  return { sql, params }
-}
-
-/** The same measures over the whole range and filters, and how many groups exist. */
-export function buildTotalsSql(shape: SqlShape): BuiltSql {
-  const params: Record<string, unknown> = { ...rangeParams(shape.range), tz: shape.range.timeZone, ...cacheSavingParams() }
-  const where = whereSql(shape, params)
-  const extra: string[] = []
-  if (shape.groupBy) extra.push(`uniqExact(${dimensionSql(shape.dataset, shape.groupBy)}) AS n_groups`)
-  if (shape.granularity !== 'none') extra.push(`uniqExact(${PERIOD[shape.granularity].expr}) AS n_periods`)
-  const sql = `SELECT
-  ${[measureSelect(shape.dataset, shape.measures), ...extra].join(',\n  ')}
-FROM ${DATASET_SQL[shape.dataset].source} AS s
-WHERE ${where}`
+WHERE ${where}
+${grouped ? `GROUP BY ${groupKeys.join(', ')} WITH TOTALS` : ''}
+${having.length ? `HAVING ${having.join(' AND ')}` : ''}
+${order.length ? `ORDER BY ${order.join(', ')}` : ''}${limit}
+${grouped ? "SETTINGS totals_mode = 'before_having'" : ''}`
   return { sql, params }
 }
 
 type RawRow = Record<string, string | number | null>
+
+interface RowsResult {
+  rows: RawRow[]
+  totals: RawRow
+  /** Rows (or, with top groups, groups) beyond the limit existed. */
+  truncated: boolean
+}
+
+/** Runs buildRowsSql's query: rows, totals and whether the limit left anything out, in one round trip. */
+export async function selectRowsWithTotals(client: Warehouse, shape: SqlShape): Promise<RowsResult> {
+  const built = buildRowsSql(shape)
+  const result = await client.query({
+    query: built.sql,
+    query_params: built.params,
+    format: 'JSON',
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+  })
+  const json = await result.json<RawRow>()
+  const data = json.data
+  if (built.params.limitGroups !== undefined) {
+    const limit = Number(built.params.limitGroups) - 1
+    const kept = data.filter((r) => Number(r.g_rank) <= limit)
+    return { rows: kept, totals: json.totals ?? {}, truncated: kept.length < data.length }
+  }
+  const grouped = shape.granularity !== 'none' || shape.groupBy !== undefined
+  const before = Number(json.rows_before_limit_at_least ?? data.length)
+  return {
+    rows: data,
+    totals: grouped ? (json.totals ?? {}) : (data[0] ?? {}),
+    truncated: shape.limit !== undefined && before > shape.limit,
+  }
+}
+
+/** The same measures over the whole range and filters, as one row (the summary's query). */
+export function buildTotalsSql(shape: SqlShape): BuiltSql {
+  const params: Record<string, unknown> = { ...rangeParams(shape.range), tz: shape.range.timeZone, ...cacheSavingParams() }
+  const where = whereSql(shape, params)
+  const sql = `SELECT
+  ${measureSelect(shape.dataset, shape.measures)}
+FROM ${DATASET_SQL[shape.dataset].source} AS s
+WHERE ${where}`
+  return { sql, params }
+}
 
 const USD = new Set(['costUsd', 'cacheSavingsUsd', 'costPerActiveUserDay'])
 
@@ -188,22 +231,16 @@ export async function runDatasetQuery<D extends DatasetName>(
   const q = query as AnyQuery
   const measures = DATASETS[q.dataset].measures
   const shape = { ...shapeOf(q), limit: options.all ? undefined : q.limit }
-  const rowsSql = buildRowsSql(shape)
-  const totalsSql = buildTotalsSql(shape)
-  const raw = await selectRows<RawRow>(client, rowsSql.sql, rowsSql.params)
-  const [totalsRaw] = await selectRows<RawRow>(client, totalsSql.sql, totalsSql.params)
+  const result = await selectRowsWithTotals(client, shape)
   const tz = q.range.timeZone
-  const rows = raw.map((r) => ({
+  const rows = result.rows.map((r) => ({
     ...(q.granularity !== 'none' ? { period: String(r.p_label), periodStart: formatPeriodStart(Number(r.p_ts), tz) } : {}),
     ...(q.groupBy ? { group: String(r.g ?? '') } : {}),
     ...(q.groupBy === 'user' ? { label: String(r.label ?? '') } : {}),
     ...measuresOf(r, measures),
   }))
-  const totals = measuresOf(totalsRaw ?? {}, measures)
-  const groups = Number(totalsRaw?.n_groups ?? 0)
-  const periods = Number(totalsRaw?.n_periods ?? 0)
-  const truncated =
-    !options.all && (q.groupBy ? groups > q.limit : q.granularity !== 'none' ? periods > q.limit : false)
+  const totals = measuresOf(result.totals, measures)
+  const truncated = result.truncated
   if (q.dataset === 'cost') await joinActiveUserDays(client, q, rows, totals)
   return {
     dataset: q.dataset,
@@ -231,18 +268,15 @@ async function joinActiveUserDays(
   for (const d of COMMON_DIMENSIONS) filters[d] = (q.filters as Record<string, string[] | undefined>)[d]
   const base: SqlShape = { dataset: 'adoption', range: q.range, granularity: q.granularity, groupBy: commonGroup, filters, measures: ['activeUserDays'] }
   const groups = commonGroup ? rows.map((r) => String(r.group)) : undefined
-  const daysSql = buildRowsSql(groups ? { ...base, onlyGroups: groups } : base)
-  const days = await selectRows<RawRow>(client, daysSql.sql, daysSql.params)
+  const days = await selectRowsWithTotals(client, groups ? { ...base, onlyGroups: groups } : base)
   const key = (p: unknown, g: unknown) => `${p ?? ''}\u0000${g ?? ''}`
-  const byKey = new Map(days.map((d) => [key(d.p_label, d.g), Number(d.m_activeUserDays)]))
+  const byKey = new Map(days.rows.map((d) => [key(d.p_label, d.g), Number(d.m_activeUserDays)]))
   for (const row of rows) {
     const n = byKey.get(key(row.period, commonGroup ? row.group : undefined)) ?? 0
     row.activeUserDays = n
     row.costPerActiveUserDay = n > 0 && typeof row.costUsd === 'number' ? roundUsd(row.costUsd / n) : null
   }
-  const totalSql = buildTotalsSql({ ...base, groupBy: undefined, granularity: 'none' })
-  const [total] = await selectRows<RawRow>(client, totalSql.sql, totalSql.params)
-  const n = Number(total?.m_activeUserDays ?? 0)
+  const n = Number(days.totals.m_activeUserDays ?? 0)
   totals.activeUserDays = n
   totals.costPerActiveUserDay = n > 0 && typeof totals.costUsd === 'number' ? roundUsd(totals.costUsd / n) : null
 }

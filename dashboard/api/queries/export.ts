@@ -2,7 +2,7 @@ import { PassThrough, type Readable } from 'node:stream'
 import { stringify } from 'csv-stringify'
 import { COMMON_DIMENSIONS, DATASETS, type DatasetName, type DatasetQuery } from '../../../schemas/analytics'
 import type { Warehouse } from '../../../warehouse/client'
-import { buildRowsSql, roundUsd, runTotals } from './dataset'
+import { buildRowsSql, roundUsd, runTotals, selectRowsWithTotals } from './dataset'
 import { formatPeriodStart } from './range'
 
 /**
@@ -53,11 +53,9 @@ export async function exportCsv(client: Warehouse, query: DatasetQuery<DatasetNa
     commonGroup = query.groupBy && (COMMON_DIMENSIONS as readonly string[]).includes(query.groupBy) ? query.groupBy : undefined
     const common: Record<string, string[] | undefined> = {}
     for (const d of COMMON_DIMENSIONS) common[d] = filters[d]
-    const built = buildRowsSql({ dataset: 'adoption', range: query.range, granularity: query.granularity, groupBy: commonGroup, filters: common, measures: ['activeUserDays'] })
-    const rs = await client.query({ query: built.sql, query_params: built.params, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 1 } })
-    const rows = await rs.json<RawRow>()
-    userDays = new Map(rows.map((r) => [`${r.p_label ?? ''}\u0000${commonGroup ? (r.g ?? '') : ''}`, Number(r.m_activeUserDays)]))
-    totalUserDays = Number((await runTotals(client, 'adoption', query.range, common, ['activeUserDays'])).activeUserDays ?? 0)
+    const days = await selectRowsWithTotals(client, { dataset: 'adoption', range: query.range, granularity: query.granularity, groupBy: commonGroup, filters: common, measures: ['activeUserDays'] })
+    userDays = new Map(days.rows.map((r) => [`${r.p_label ?? ''}\u0000${commonGroup ? (r.g ?? '') : ''}`, Number(r.m_activeUserDays)]))
+    totalUserDays = Number(days.totals.m_activeUserDays ?? 0)
   }
 
   const built = buildRowsSql({

@@ -75,6 +75,13 @@ interface RawUser {
   in_directory: boolean | number
 }
 
+interface Counts {
+  n_active: string
+  n_new: string
+  n_quiet: string
+  n_active_seats: string
+}
+
 const iso = isoFromClickHouse
 
 export async function queryUsers(client: Warehouse, query: UsersQuery): Promise<UsersResponse> {
@@ -85,25 +92,21 @@ export async function queryUsers(client: Warehouse, query: UsersQuery): Promise<
   params.limit = query.limit + 1
   const search = query.q ? `WHERE positionCaseInsensitiveUTF8(concat(u, ' ', name), {q:String}) > 0` : ''
   if (query.q) params.q = query.q
-  const rows = await selectRows<RawUser>(
+  // Lifecycle counts over every active user (before the search), by window functions in the same pass.
+  const counted = `SELECT *, count() OVER () AS n_active, countIf(first_bucket >= {from:DateTime('UTC')}) OVER () AS n_new,
+      countIf(last_bucket < {quietCutoff:DateTime('UTC')}) OVER () AS n_quiet, countIf(in_directory AND seat) OVER () AS n_active_seats
+    FROM (${perUserSql(where)})`
+  const rows = await selectRows<RawUser & Counts>(
     client,
-    `SELECT * FROM (${perUserSql(where)}) ${search}
+    `SELECT * FROM (${counted}) ${search}
      ORDER BY ${SORT_SQL[query.sort]} ${query.order === 'asc' ? 'ASC' : 'DESC'}, u ASC LIMIT {limit:UInt32}`,
     params,
   )
-  const [counts] = await selectRows<Record<string, string>>(
-    client,
-    `SELECT count() AS active, countIf(first_bucket >= {from:DateTime('UTC')}) AS new_users,
-            countIf(last_bucket < {quietCutoff:DateTime('UTC')}) AS quiet
-     FROM (${perUserSql(where)})`,
-    params,
-  )
-  const seatParams: Record<string, unknown> = { ...params }
+  const counts: Counts | undefined = rows[0] ?? (query.q ? (await selectRows<Counts>(client, `SELECT * FROM (${counted}) LIMIT 1`, params))[0] : undefined)
+  const seatParams: Record<string, unknown> = {}
   const [seats] = await selectRows<Record<string, string>>(
     client,
-    `SELECT countIf(d_seat) AS total,
-            countIf(d_seat AND d_user IN (SELECT u FROM ${DATASET_SQL.adoption.source} AS s WHERE u != '' AND ${where})) AS active,
-            (SELECT count() FROM directory WHERE load_id = (SELECT max(load_id) FROM directory) AND user_key != '') AS entries
+    `SELECT countIf(d_seat) AS total, (SELECT count() FROM directory WHERE load_id = (SELECT max(load_id) FROM directory) AND user_key != '') AS entries
      FROM ${DIRECTORY_NOW} WHERE ${filterSql(query.filters, seatParams, DIRECTORY_SQL)}`,
     seatParams,
   )
@@ -130,14 +133,14 @@ export async function queryUsers(client: Warehouse, query: UsersQuery): Promise<
     activeTimeCliSeconds: Number(r.s_cli),
     costUsd: roundUsd(Number(r.cost_usd)),
   }))
-  const active = Number(counts?.active ?? 0)
-  const newUsers = Number(counts?.new_users ?? 0)
+  const active = Number(counts?.n_active ?? 0)
+  const newUsers = Number(counts?.n_new ?? 0)
   const seatTotal = Number(seats?.total ?? 0)
-  const seatActive = Number(seats?.active ?? 0)
+  const seatActive = Number(counts?.n_active_seats ?? 0)
   return {
     range: { from: query.range.from.toISOString(), to: query.range.to.toISOString(), timeZone: query.range.timeZone },
     rows: out,
-    counts: { activeUsers: active, newUsers, returningUsers: active - newUsers, quietUsers: Number(counts?.quiet ?? 0) },
+    counts: { activeUsers: active, newUsers, returningUsers: active - newUsers, quietUsers: Number(counts?.n_quiet ?? 0) },
     seats: Number(seats?.entries ?? 0) > 0 ? { total: seatTotal, active: seatActive, utilization: seatTotal > 0 ? seatActive / seatTotal : null } : null,
     truncated: rows.length > query.limit,
   }
