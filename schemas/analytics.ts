@@ -210,7 +210,9 @@ export function datasetParamsSchema<D extends DatasetName>(dataset: D) {
   const { dimensions, measures } = DATASETS[dataset]
   const dimensionEnum = z.enum(dimensions as unknown as [Dimension<D>, ...Dimension<D>[]])
   const sortEnum = z.enum([...measures, ...dimensions, 'period'] as unknown as [string, ...string[]])
-  const filterShape = Object.fromEntries(dimensions.map((d) => [d, filterValues.optional()])) as Record<
+  const filterShape = Object.fromEntries(
+    dimensions.map((d) => [d, filterValues.optional().meta({ description: `Only rows whose ${d} is one of these (repeat the parameter for several; empty = not reported).` })]),
+  ) as Record<
     Dimension<D>,
     z.ZodOptional<typeof filterValues>
   >

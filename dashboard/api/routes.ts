@@ -15,7 +15,8 @@ export interface RouteSpec {
   tags: string[]
   query?: z.ZodObject
   params?: z.ZodObject
-  body?: { schema: z.ZodType; contentTypes: string[] }
+  /** Request body schema per content type. */
+  body?: Record<string, z.ZodType>
   response: { schema?: z.ZodType; contentType?: string; description: string }
 }
 
@@ -40,7 +41,7 @@ export function openApiDocument(routes: RouteSpec[], version: string) {
           ? { requestParams: { ...(route.query ? { query: route.query } : {}), ...(route.params ? { path: route.params } : {}) } }
           : {}),
         ...(route.body
-          ? { requestBody: { content: Object.fromEntries(route.body.contentTypes.map((t) => [t, { schema: route.body!.schema }])) } }
+          ? { requestBody: { content: Object.fromEntries(Object.entries(route.body).map(([type, schema]) => [type, { schema }])) } }
           : {}),
         responses: {
           200: { description: route.response.description, content: responseContent },

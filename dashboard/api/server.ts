@@ -251,7 +251,10 @@ export async function createApi({ client, metrics, log, version = '0.0.0' }: Api
     description:
       'JSON: an array of entries or { entries }. CSV: header user,display_name,team,department,cost_center,seat. The load replaces the previous one; an empty list clears it.',
     tags: ['directory'],
-    body: { schema: directoryBodySchema, contentTypes: ['application/json', 'text/csv'] },
+    body: {
+      'application/json': directoryBodySchema,
+      'text/csv': z.string().meta({ description: 'Header user,display_name,team,department,cost_center,seat; one person per row.' }),
+    },
     response: { schema: directoryLoadResponseSchema, description: 'What was loaded' },
   })
   app.put('/api/v1/directory', { bodyLimit: DIRECTORY_BODY_LIMIT }, async (request, reply) => {
