@@ -310,7 +310,8 @@ export const commonFilterFields = Object.fromEntries(COMMON_DIMENSIONS.map((d) =
 >
 export type CommonFilters = Partial<Record<(typeof COMMON_DIMENSIONS)[number], string[]>>
 
-function pickFilters(value: Record<string, unknown>): CommonFilters {
+/** The common filters present in a parsed query. */
+export function pickFilters(value: Record<string, unknown>): CommonFilters {
   const filters: CommonFilters = {}
   for (const d of COMMON_DIMENSIONS) {
     const v = value[d]

@@ -1,13 +1,7 @@
 import { z } from 'zod'
-import { checkRange, commonFilterFields, COMMON_DIMENSIONS, rangeFields, rangeResponseSchema, resolveRange, timeZoneSchema, type CommonFilters } from './analytics'
+import { checkRange, commonFilterFields, pickFilters, rangeFields, rangeResponseSchema, resolveRange, timeZoneSchema } from './analytics'
 
 /** Admin views beyond the tools dataset: week-over-week movers, hooks, escalations, managed settings. */
-
-function filtersOf(value: Record<string, unknown>): CommonFilters {
-  const filters: CommonFilters = {}
-  for (const d of COMMON_DIMENSIONS) if (Array.isArray(value[d])) filters[d] = value[d] as string[]
-  return filters
-}
 
 export const MOVER_DIMENSIONS = ['tool', 'command', 'mcpServer', 'team', 'user'] as const
 
@@ -30,7 +24,7 @@ export const moversQuerySchema = moversParamsSchema.transform((value, ctx) => {
   const week = 7 * 86_400_000
   const current = checkRange({ from: new Date(end.getTime() - week).toISOString(), to: end.toISOString(), tz: value.tz }, ctx)
   const previous = resolveRange(new Date(end.getTime() - 2 * week).toISOString(), new Date(end.getTime() - week).toISOString(), value.tz ?? 'UTC')
-  return { current, previous, by: value.by, minDenials: value.minDenials, filters: filtersOf(value) }
+  return { current, previous, by: value.by, minDenials: value.minDenials, filters: pickFilters(value) }
 })
 export type MoversQuery = z.output<typeof moversQuerySchema>
 
@@ -54,7 +48,7 @@ export const moversResponseSchema = z.object({
 export type MoversResponse = z.infer<typeof moversResponseSchema>
 
 export const policyParamsSchema = z.strictObject({ ...rangeFields, ...commonFilterFields })
-export const policyQuerySchema = policyParamsSchema.transform((value, ctx) => ({ range: checkRange(value, ctx), filters: filtersOf(value) }))
+export const policyQuerySchema = policyParamsSchema.transform((value, ctx) => ({ range: checkRange(value, ctx), filters: pickFilters(value) }))
 export type PolicyQuery = z.output<typeof policyQuerySchema>
 
 export const policyResponseSchema = z.object({

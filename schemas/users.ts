@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { checkRange, commonFilterFields, COMMON_DIMENSIONS, rangeFields, rangeResponseSchema, type CommonFilters } from './analytics'
+import { checkRange, commonFilterFields, pickFilters, rangeFields, rangeResponseSchema } from './analytics'
 
 /** Users: the leaderboard with lifecycle (new, returning, gone quiet) and seats, and the drill-down. */
 
@@ -21,15 +21,9 @@ export const usersParamsSchema = z.strictObject({
     .meta({ description: 'A user active in the range but not in its last quietDays days has gone quiet.' }),
 })
 
-function filtersOf(value: Record<string, unknown>): CommonFilters {
-  const filters: CommonFilters = {}
-  for (const d of COMMON_DIMENSIONS) if (Array.isArray(value[d])) filters[d] = value[d] as string[]
-  return filters
-}
-
 export const usersQuerySchema = usersParamsSchema.transform((value, ctx) => ({
   range: checkRange(value, ctx),
-  filters: filtersOf(value),
+  filters: pickFilters(value),
   q: value.q,
   sort: value.sort,
   order: value.order ?? (value.sort === 'user' ? 'asc' : 'desc'),
