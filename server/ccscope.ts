@@ -57,7 +57,8 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
     log: log.child({ component: 'otlp-grpc' }),
     maxMessageBytes: config.limits.maxDecompressedBytes,
   })
-  const api = await createApi({ client, metrics, log })
+  const otlp = { httpPort: 0, grpcPort: 0, authRequired: config.ingestTokens.length > 0 }
+  const api = await createApi({ client, metrics, log, otlp, dashboardDir: config.dashboardDir })
 
   await http.listen({ host: config.bindHost, port: config.ports.otlpHttp })
   const grpcPort = await bindGrpc(grpcServer, config.bindHost, config.ports.otlpGrpc)
@@ -67,6 +68,8 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
     otlpGrpc: grpcPort,
     api: (api.server.address() as AddressInfo).port,
   }
+  otlp.httpPort = ports.otlpHttp
+  otlp.grpcPort = ports.otlpGrpc
   if (config.ingestTokens.length === 0) log.warn(config.bindReason)
   else log.info(config.bindReason)
   log.info(

@@ -1,10 +1,14 @@
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 
 /**
  * ccscope's configuration: read once from the environment, validated here and nowhere else.
  * Every knob is documented in README.md ("Configuration").
  */
+
+/** dist/dashboard beside this repository's package.json, wherever ccscope is started from. */
+export const DEFAULT_DASHBOARD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'dashboard')
 
 const port = z.coerce.number().int().min(0).max(65535)
 const positiveInt = z.coerce.number().int().positive()
@@ -40,6 +44,8 @@ const envSchema = z.object({
   PORT: port.default(3000),
   CCSCOPE_INGEST_TOKENS: tokenList,
   CCSCOPE_BIND: optionalString,
+  // The built dashboard (npm start builds it when its sources changed); unset = dist/dashboard in the repository.
+  CCSCOPE_DASHBOARD_DIR: z.string().optional(),
   CCSCOPE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Rows wait at most this long in the buffer before they are written (and the request acknowledged).
   CCSCOPE_FLUSH_INTERVAL_MS: positiveInt.default(500),
@@ -71,6 +77,8 @@ export interface Config {
   bindReason: string
   ingestTokens: string[]
   logLevel: z.infer<typeof envSchema>['CCSCOPE_LOG_LEVEL']
+  /** Where the built dashboard is served from. */
+  dashboardDir: string
   writer: { flushIntervalMs: number; batchMaxRows: number; bufferMaxRows: number }
   limits: {
     maxBodyBytes: number
@@ -126,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     bindReason,
     ingestTokens: e.CCSCOPE_INGEST_TOKENS,
     logLevel: e.CCSCOPE_LOG_LEVEL,
+    dashboardDir: path.resolve(e.CCSCOPE_DASHBOARD_DIR ?? DEFAULT_DASHBOARD_DIR),
     writer: {
       flushIntervalMs: e.CCSCOPE_FLUSH_INTERVAL_MS,
       batchMaxRows: e.CCSCOPE_BATCH_MAX_ROWS,

@@ -1,3 +1,6 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import fastifyStatic from '@fastify/static'
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import {
@@ -11,6 +14,7 @@ import {
   type DatasetName,
 } from '../../schemas/analytics'
 import type { ApiError } from '../../schemas/api'
+import { metaResponseSchema } from '../../schemas/meta'
 import { directoryBodySchema, directoryLoadResponseSchema, directoryResponseSchema, toDirectoryBody } from '../../schemas/directory'
 import { moversParamsSchema, moversQuerySchema, moversResponseSchema, policyParamsSchema, policyQuerySchema, policyResponseSchema } from '../../schemas/policy'
 import {
@@ -32,6 +36,7 @@ import { directoryCsvToObjects, loadDirectory, readDirectory } from './queries/d
 import { querySession, queryUserSessions } from './queries/drilldown'
 import { exportCsv } from './queries/export'
 import { queryMovers, queryPolicy } from './queries/policy'
+import { queryMeta } from './queries/meta'
 import { querySummary } from './queries/summary'
 import { queryUsers } from './queries/users'
 import { fastifyPath, openApiDocument, type RouteSpec } from './routes'
@@ -40,8 +45,13 @@ export interface ApiOptions {
   client: Warehouse
   metrics: SelfMetrics
   log: Logger
-  version?: string
+  /** The collector's listeners, read when asked (the ports are known once they listen). */
+  otlp?: { httpPort: number; grpcPort: number; authRequired: boolean }
+  /** The built dashboard; served at / when it exists. */
+  dashboardDir?: string
 }
+
+const VERSION = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 
 /** 400 naming the first bad parameter. */
 export function badRequest(reply: FastifyReply, error: z.ZodError): FastifyReply {
@@ -66,7 +76,7 @@ function notFound(reply: FastifyReply, message: string): FastifyReply {
 const DIRECTORY_BODY_LIMIT = 64 * 1024 * 1024
 
 /** The HTTP API (port 3000): health, readiness, ccscope's own metrics and the analytics endpoints. */
-export async function createApi({ client, metrics, log, version = '0.0.0' }: ApiOptions) {
+export async function createApi({ client, metrics, log, otlp, dashboardDir }: ApiOptions) {
   const app = Fastify({
     loggerInstance: log.child({ component: 'api' }),
     logController: new LogController({ disableRequestLogging: true }),
@@ -239,6 +249,12 @@ export async function createApi({ client, metrics, log, version = '0.0.0' }: Api
   )
 
   get(
+    { path: '/api/v1/meta', summary: 'Server version, OTLP listeners and how much data is stored', tags: ['overview'], response: { schema: metaResponseSchema, description: 'Meta' } },
+    {},
+    () => queryMeta(client, VERSION, otlp ?? { httpPort: 4318, grpcPort: 4317, authRequired: false }),
+  )
+
+  get(
     { path: '/api/v1/directory', summary: 'The loaded directory', tags: ['directory'], response: { schema: directoryResponseSchema, description: 'Entries' } },
     {},
     () => readDirectory(client),
@@ -276,12 +292,34 @@ export async function createApi({ client, metrics, log, version = '0.0.0' }: Api
     return loadDirectory(client, parsed.data)
   })
 
-  const document = openApiDocument(routes, version)
+  const document = openApiDocument(routes, VERSION)
   app.get('/api/openapi.json', async () => document)
 
+  const indexHtml = dashboardDir ? path.join(dashboardDir, 'index.html') : undefined
+  const dashboardBuilt = indexHtml !== undefined && fs.existsSync(indexHtml)
+  if (dashboardBuilt) {
+    await app.register(fastifyStatic, {
+      root: dashboardDir!,
+      wildcard: false,
+      setHeaders: (res, file) => {
+        // Hashed assets never change; index.html always revalidates so a new build shows at once.
+        res.header('cache-control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache')
+      },
+    })
+  }
+
   app.setNotFoundHandler((request, reply) => {
+    const isApi = /^\/(api|healthz|readyz|metrics)(\/|$|\?)/.test(request.url)
+    if (!isApi && request.method === 'GET') {
+      // The dashboard's own routes (/cost, /users/…) are the single-page app.
+      if (dashboardBuilt) return reply.type('text/html').header('cache-control', 'no-cache').sendFile('index.html')
+      return reply
+        .code(503)
+        .type('text/html')
+        .send('<!doctype html><title>ccscope</title><p>The dashboard is not built. <code>npm start</code> builds it; or run <code>npm run build</code>. The API is at <a href="/api/openapi.json">/api/openapi.json</a>.</p>')
+    }
     const body: ApiError = { error: 'not_found', message: `no route ${request.method} ${request.url}` }
-    reply.code(404).send(body)
+    return reply.code(404).send(body)
   })
 
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {

@@ -1,0 +1,99 @@
+import { useQuery } from '@tanstack/react-query'
+import type { z } from 'zod'
+import { datasetResponseSchema, summaryResponseSchema, type DatasetName, type DatasetResponse, type SummaryResponse } from '../../schemas/analytics'
+import { metaResponseSchema, type MetaResponse } from '../../schemas/meta'
+import { moversResponseSchema, policyResponseSchema, type MoversResponse, type PolicyResponse } from '../../schemas/policy'
+import {
+  sessionResponseSchema,
+  userSessionsResponseSchema,
+  usersResponseSchema,
+  type SessionResponse,
+  type UserSessionsResponse,
+  type UsersResponse,
+} from '../../schemas/users'
+import { toQueryString, type Params } from './filters'
+
+/**
+ * The dashboard's only door to the API: typed fetchers (responses checked against the shared zod
+ * schemas) behind TanStack Query hooks. Query keys are the URL, so identical panels share one request.
+ */
+export class ApiRequestError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly parameter?: string,
+  ) {
+    super(message)
+  }
+}
+
+export function apiUrl(path: string, params: Params = {}): string {
+  const query = toQueryString(params)
+  return query ? `${path}?${query}` : path
+}
+
+async function getJson<S extends z.ZodType>(url: string, schema: S): Promise<z.infer<S>> {
+  let res: Response
+  try {
+    res = await fetch(url, { headers: { accept: 'application/json' } })
+  } catch {
+    throw new ApiRequestError('ccscope did not answer: is it running?', 0)
+  }
+  const body: unknown = await res.json().catch(() => null)
+  if (!res.ok) {
+    const error = body as { message?: string; parameter?: string } | null
+    throw new ApiRequestError(error?.message ?? `HTTP ${res.status}`, res.status, error?.parameter)
+  }
+  const parsed = schema.safeParse(body)
+  if (!parsed.success) throw new ApiRequestError(`unexpected answer from ${url.split('?')[0]}: ${parsed.error.issues[0]?.message}`, res.status)
+  return parsed.data
+}
+
+const datasetSchemas = {
+  cost: datasetResponseSchema('cost'),
+  adoption: datasetResponseSchema('adoption'),
+  tools: datasetResponseSchema('tools'),
+}
+
+export function useSummary(params: Params) {
+  const url = apiUrl('/api/v1/summary', params)
+  return useQuery<SummaryResponse, ApiRequestError>({ queryKey: [url], queryFn: () => getJson(url, summaryResponseSchema) })
+}
+
+export function useDataset<D extends DatasetName>(dataset: D, params: Params, enabled = true) {
+  const url = apiUrl(`/api/v1/${dataset}`, params)
+  return useQuery<DatasetResponse<D>, ApiRequestError>({
+    queryKey: [url],
+    queryFn: () => getJson(url, datasetSchemas[dataset]) as Promise<DatasetResponse<D>>,
+    enabled,
+  })
+}
+
+export function useUsers(params: Params) {
+  const url = apiUrl('/api/v1/users', params)
+  return useQuery<UsersResponse, ApiRequestError>({ queryKey: [url], queryFn: () => getJson(url, usersResponseSchema) })
+}
+
+export function useUserSessions(user: string, params: Params) {
+  const url = apiUrl(`/api/v1/users/${encodeURIComponent(user)}/sessions`, params)
+  return useQuery<UserSessionsResponse, ApiRequestError>({ queryKey: [url], queryFn: () => getJson(url, userSessionsResponseSchema) })
+}
+
+export function useSession(id: string) {
+  const url = `/api/v1/sessions/${encodeURIComponent(id)}`
+  return useQuery<SessionResponse, ApiRequestError>({ queryKey: [url], queryFn: () => getJson(url, sessionResponseSchema) })
+}
+
+export function usePolicy(params: Params) {
+  const url = apiUrl('/api/v1/policy', params)
+  return useQuery<PolicyResponse, ApiRequestError>({ queryKey: [url], queryFn: () => getJson(url, policyResponseSchema) })
+}
+
+export function useMovers(params: Params) {
+  const url = apiUrl('/api/v1/policy/movers', params)
+  return useQuery<MoversResponse, ApiRequestError>({ queryKey: [url], queryFn: () => getJson(url, moversResponseSchema) })
+}
+
+export function useMeta() {
+  return useQuery<MetaResponse, ApiRequestError>({ queryKey: ['/api/v1/meta'], queryFn: () => getJson('/api/v1/meta', metaResponseSchema), staleTime: Infinity })
+}

@@ -1,0 +1,48 @@
+import type { ReactNode } from 'react'
+
+export interface Column<T> {
+  key: string
+  header: string
+  render: (row: T) => ReactNode
+  align?: 'left' | 'right'
+}
+
+/** A plain, accessible table: caption for screen readers, numbers right-aligned, an empty message. */
+export function DataTable<T>({ id, caption, columns, rows, rowKey, empty = 'Nothing in this range.', rowClass }: {
+  id: string
+  caption: string
+  columns: Column<T>[]
+  rows: T[]
+  rowKey: (row: T) => string
+  empty?: string
+  rowClass?: (row: T) => string | undefined
+}) {
+  if (rows.length === 0) return <div className="empty">{empty}</div>
+  return (
+    <div className="table-wrap">
+      <table data-table={id}>
+        <caption className="sr-only">{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th key={c.key} scope="col" className={c.align === 'right' ? 'num' : undefined}>
+                {c.header}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={rowKey(row)} className={rowClass?.(row)}>
+              {columns.map((c) => (
+                <td key={c.key} data-col={c.key} className={c.align === 'right' ? 'num' : undefined}>
+                  {c.render(row)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}

@@ -1,0 +1,78 @@
+import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
+import { formatPeriod } from '../format'
+import type { BarItem, SeriesPoint } from '../prepare/series'
+
+/** Thin drawing components: the data comes ready from prepare/*. Colors pass WCAG AA on white. */
+export const PALETTE = ['#2563eb', '#d97706', '#059669', '#dc2626', '#7c3aed', '#0891b2', '#be185d', '#4b5563']
+
+type Formatter = (value: number) => string
+
+const axisProps = { tick: { fontSize: 12, fill: '#4b5563' }, stroke: '#9ca3af' }
+
+export function TrendChart({ data, format, height = 220, label, kind = 'line' }: { data: SeriesPoint[]; format: Formatter; height?: number; label: string; kind?: 'line' | 'bar' }) {
+  return (
+    <figure className="chart" aria-label={label} data-chart={label}>
+      <ResponsiveContainer width="100%" height={height}>
+        {kind === 'bar' ? (
+          <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
+            <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
+            <XAxis dataKey="period" tickFormatter={formatPeriod} {...axisProps} />
+            <YAxis tickFormatter={(v: number) => format(v)} width={70} {...axisProps} />
+            <Tooltip labelFormatter={(l) => formatPeriod(String(l))} formatter={(v) => format(Number(v))} />
+            <Bar dataKey="value" name={label} fill={PALETTE[0]} isAnimationActive={false} />
+          </BarChart>
+        ) : (
+          <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
+            <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
+            <XAxis dataKey="period" tickFormatter={formatPeriod} {...axisProps} />
+            <YAxis tickFormatter={(v: number) => format(v)} width={70} {...axisProps} />
+            <Tooltip labelFormatter={(l) => formatPeriod(String(l))} formatter={(v) => format(Number(v))} />
+            <Line type="linear" dataKey="value" name={label} stroke={PALETTE[0]} strokeWidth={2} dot={false} isAnimationActive={false} />
+          </LineChart>
+        )}
+      </ResponsiveContainer>
+    </figure>
+  )
+}
+
+export function StackedChart({ data, keys, format, height = 280, label }: { data: SeriesPoint[]; keys: string[]; format: Formatter; height?: number; label: string }) {
+  return (
+    <figure className="chart" aria-label={label} data-chart={label}>
+      <ResponsiveContainer width="100%" height={height}>
+        <AreaChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
+          <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
+          <XAxis dataKey="period" tickFormatter={formatPeriod} {...axisProps} />
+          <YAxis tickFormatter={(v: number) => format(v)} width={70} {...axisProps} />
+          <Tooltip labelFormatter={(l) => formatPeriod(String(l))} formatter={(v) => format(Number(v))} />
+          <Legend wrapperStyle={{ fontSize: 12 }} />
+          {keys.map((k, i) => (
+            <Area key={k} type="linear" dataKey={k} stackId="1" stroke={PALETTE[i % PALETTE.length]} fill={PALETTE[i % PALETTE.length]} fillOpacity={0.6} isAnimationActive={false} />
+          ))}
+        </AreaChart>
+      </ResponsiveContainer>
+    </figure>
+  )
+}
+
+/** Horizontal bars as plain HTML: readable, selectable, and exact for tests. */
+export function BarList({ id, items, format, empty = 'Nothing in this range.' }: { id: string; items: BarItem[]; format: Formatter; empty?: string }) {
+  if (items.length === 0) return <div className="empty">{empty}</div>
+  const max = Math.max(...items.map((i) => i.value))
+  return (
+    <ul className="bar-list" data-bars={id}>
+      {items.map((item) => (
+        <li key={item.label}>
+          <div className="bar-label">
+            <span>{item.label}</span>
+            <span className="num" data-value>
+              {format(item.value)}
+            </span>
+          </div>
+          <div className="bar-track" aria-hidden="true">
+            <div className="bar-fill" style={{ width: `${max > 0 ? (item.value / max) * 100 : 0}%` }} />
+          </div>
+        </li>
+      ))}
+    </ul>
+  )
+}

@@ -1,0 +1,118 @@
+import { DATASETS, type DatasetName } from '../../schemas/analytics'
+
+/**
+ * The global filters, kept in the URL so that a view can be shared: range (a preset or custom dates),
+ * time zone, team, user, model. Pure: parsing, serializing and turning filters into API parameters.
+ */
+export const PRESETS = { '7d': 7, '30d': 30, '90d': 90 } as const
+export type Preset = keyof typeof PRESETS | 'custom'
+
+export interface Filters {
+  preset: Preset
+  /** Custom range, inclusive dates (YYYY-MM-DD) in tz. */
+  from: string
+  to: string
+  tz: string
+  teams: string[]
+  user: string
+  model: string
+}
+
+export const DEFAULT_FILTERS: Filters = { preset: '30d', from: '', to: '', tz: 'UTC', teams: [], user: '', model: '' }
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/
+
+export function parseFilters(search: URLSearchParams): Filters {
+  const preset = search.get('range') ?? ''
+  const from = search.get('from') ?? ''
+  const to = search.get('to') ?? ''
+  const custom = DATE.test(from) && DATE.test(to) && from <= to
+  return {
+    preset: custom ? 'custom' : preset in PRESETS ? (preset as Preset) : DEFAULT_FILTERS.preset,
+    from: custom ? from : '',
+    to: custom ? to : '',
+    tz: search.get('tz') || 'UTC',
+    teams: search.getAll('team').filter((t) => t.length > 0),
+    user: search.get('user') ?? '',
+    model: search.get('model') ?? '',
+  }
+}
+
+/** Filters → URL search, leaving defaults out so links stay short. Other parameters in `base` are kept. */
+export function filtersToSearch(filters: Filters, base = new URLSearchParams()): URLSearchParams {
+  const out = new URLSearchParams(base)
+  for (const key of ['range', 'from', 'to', 'tz', 'team', 'user', 'model']) out.delete(key)
+  if (filters.preset === 'custom') {
+    out.set('from', filters.from)
+    out.set('to', filters.to)
+  } else if (filters.preset !== DEFAULT_FILTERS.preset) out.set('range', filters.preset)
+  if (filters.tz !== 'UTC') out.set('tz', filters.tz)
+  for (const team of filters.teams) out.append('team', team)
+  if (filters.user) out.set('user', filters.user)
+  if (filters.model) out.set('model', filters.model)
+  return out
+}
+
+/** Today's date (YYYY-MM-DD) in a zone. */
+export function todayIn(tz: string, now = new Date()): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now)
+}
+
+export function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`)
+  d.setUTCDate(d.getUTCDate() + days)
+  return d.toISOString().slice(0, 10)
+}
+
+export interface DateRange {
+  /** First day, inclusive. */
+  from: string
+  /** Day after the last: the API's exclusive `to`. */
+  to: string
+  days: number
+}
+
+/** The whole days the filters cover: a preset ends today (included). */
+export function dateRange(filters: Filters, now = new Date()): DateRange {
+  if (filters.preset === 'custom') {
+    const to = addDays(filters.to, 1)
+    return { from: filters.from, to, days: Math.round((Date.parse(to) - Date.parse(filters.from)) / 86_400_000) }
+  }
+  const days = PRESETS[filters.preset]
+  const to = addDays(todayIn(filters.tz, now), 1)
+  return { from: addDays(to, -days), to, days }
+}
+
+/** The range of the same length just before: what "change against the previous period" compares with. */
+export function previousRange(range: DateRange): DateRange {
+  return { from: addDays(range.from, -range.days), to: range.from, days: range.days }
+}
+
+export type Params = Record<string, string | number | string[] | undefined>
+
+/**
+ * API parameters for a dataset: the range, the zone and the filters the dataset knows (model only
+ * applies to cost), plus extras.
+ */
+export function datasetParams(filters: Filters, dataset: DatasetName | 'summary', range: DateRange, extra: Params = {}): Params {
+  const dims: readonly string[] = dataset === 'summary' ? ['user', 'team'] : DATASETS[dataset].dimensions
+  return {
+    from: range.from,
+    to: range.to,
+    tz: filters.tz,
+    ...(dims.includes('team') && filters.teams.length ? { team: filters.teams } : {}),
+    ...(dims.includes('user') && filters.user ? { user: filters.user } : {}),
+    ...(dims.includes('model') && filters.model ? { model: filters.model } : {}),
+    ...extra,
+  }
+}
+
+export function toQueryString(params: Params): string {
+  const search = new URLSearchParams()
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === '') continue
+    if (Array.isArray(value)) for (const v of value) search.append(key, v)
+    else search.set(key, String(value))
+  }
+  return search.toString()
+}

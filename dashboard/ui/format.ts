@@ -1,0 +1,72 @@
+/** Numbers as people read them. Pure; every page formats through these. */
+
+const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 })
+const usdCompact = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', notation: 'compact', maximumFractionDigits: 1 })
+const count = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
+const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 })
+const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 })
+
+/** $1,234.56; from $100k up, $1.2M. Null (an undefined ratio) is an em dash. */
+export function formatUsd(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—'
+  return Math.abs(value) >= 100_000 ? usdCompact.format(value) : usd.format(value)
+}
+
+/** 1,234 below ten thousand, then 12.3K, 4.5M. */
+export function formatCount(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—'
+  return Math.abs(value) >= 10_000 ? compact.format(value) : count.format(value)
+}
+
+export function formatDecimal(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—'
+  return decimal.format(value)
+}
+
+/** A ratio (0.123) as a percentage (12.3%). */
+export function formatPercent(ratio: number | null | undefined): string {
+  if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '—'
+  const pct = ratio * 100
+  return `${pct !== 0 && Math.abs(pct) < 0.1 ? pct.toFixed(2) : decimal.format(pct)}%`
+}
+
+/** Seconds as 3h 20m, 12m 5s, 42s. */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—'
+  const s = Math.round(seconds)
+  if (s < 60) return `${s}s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m}m ${s % 60}s`
+  const h = Math.floor(m / 60)
+  return h < 100 ? `${h}h ${m % 60}m` : `${count.format(h)}h`
+}
+
+export interface Change {
+  /** +12.5%, −3%, "new" (from zero), or "—" when both are zero. */
+  text: string
+  direction: 'up' | 'down' | 'flat'
+}
+
+/** The change of a figure against the previous period. */
+export function change(current: number | null | undefined, previous: number | null | undefined): Change {
+  const c = current ?? 0
+  const p = previous ?? 0
+  if (c === p) return { text: c === 0 ? '—' : '0%', direction: 'flat' }
+  if (p === 0) return { text: 'new', direction: 'up' }
+  const ratio = (c - p) / Math.abs(p)
+  const text = `${ratio > 0 ? '+' : '−'}${decimal.format(Math.abs(ratio) * 100)}%`
+  return { text, direction: ratio > 0 ? 'up' : 'down' }
+}
+
+/** "2026-11-03" → "Nov 3"; "2026-11-03T14:00" → "Nov 3, 14:00". */
+export function formatPeriod(period: string): string {
+  const [date, time] = period.split('T')
+  const d = new Date(`${date}T00:00:00Z`)
+  const day = d.toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' })
+  return time ? `${day}, ${time}` : day
+}
+
+/** An ISO instant shown in the zone the user chose: "Nov 3, 14:05". */
+export function formatInstant(iso: string, timeZone: string): string {
+  return new Date(iso).toLocaleString('en-US', { timeZone, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+}

@@ -1,0 +1,27 @@
+import { useMemo } from 'react'
+import { useSearchParams } from 'react-router'
+import { dateRange, filtersToSearch, parseFilters, previousRange, type DateRange, type Filters } from './filters'
+
+/** The global filters from the URL, the range they cover, and a setter that writes them back to the URL. */
+export function useFilters(): { filters: Filters; range: DateRange; previous: DateRange; setFilters: (next: Filters) => void } {
+  const [search, setSearch] = useSearchParams()
+  const filters = useMemo(() => parseFilters(search), [search])
+  const range = useMemo(() => dateRange(filters), [filters])
+  const previous = useMemo(() => previousRange(range), [range])
+  const setFilters = (next: Filters) => setSearch(filtersToSearch(next, search))
+  return { filters, range, previous, setFilters }
+}
+
+/** A page-local view option kept in the URL too (e.g. ?stack=team), with a default left out of links. */
+export function useViewParam<T extends string>(name: string, allowed: readonly T[], fallback: T): [T, (value: T) => void] {
+  const [search, setSearch] = useSearchParams()
+  const raw = search.get(name)
+  const value = allowed.includes(raw as T) ? (raw as T) : fallback
+  const set = (next: T) => {
+    const out = new URLSearchParams(search)
+    if (next === fallback) out.delete(name)
+    else out.set(name, next)
+    setSearch(out)
+  }
+  return [value, set]
+}

@@ -1,0 +1,54 @@
+import { useDataset, useMeta, useSummary } from '../api'
+import { Card } from '../components/Card'
+import { BarList, TrendChart } from '../components/charts'
+import { Stat } from '../components/Stat'
+import { Loadable, NoDataYet, Skeleton } from '../components/States'
+import { datasetParams } from '../filters'
+import { formatCount, formatUsd } from '../format'
+import { useFilters } from '../hooks'
+import { headlineStats } from '../prepare/overview'
+import { barItems, daysOf, singleSeries } from '../prepare/series'
+
+/** Monday-morning view: headline figures against the previous period, and the trends behind them. */
+export function OverviewPage() {
+  const { filters, range, previous } = useFilters()
+  const meta = useMeta()
+  // Every panel's request starts at once: no waterfall.
+  const summary = useSummary(datasetParams(filters, 'summary', range))
+  const before = useSummary(datasetParams(filters, 'summary', previous))
+  const cost = useDataset('cost', datasetParams(filters, 'cost', range, { granularity: 'day' }))
+  const active = useDataset('adoption', datasetParams(filters, 'adoption', range, { granularity: 'day' }))
+  const denials = useDataset('tools', datasetParams(filters, 'tools', range, { granularity: 'day' }))
+  const byTeam = useDataset('cost', datasetParams(filters, 'cost', range, { groupBy: 'team', limit: 10 }))
+  const days = daysOf(range.from, range.to)
+
+  if (meta.data && meta.data.data.events === 0) return <NoDataYet />
+  return (
+    <div className="page">
+      <h1>Overview</h1>
+      <div className="stats" data-panel="headline">
+        {summary.isPending ? (
+          <Skeleton height={96} label="Loading headline figures" />
+        ) : summary.isError ? (
+          <Loadable query={summary}>{() => null}</Loadable>
+        ) : (
+          headlineStats(summary.data, before.data).map((s) => <Stat key={s.id} stat={s} />)
+        )}
+      </div>
+      <div className="grid">
+        <Card id="cost-trend" title="Cost per day" subtitle={`USD, days in ${filters.tz}`}>
+          <Loadable query={cost}>{(d) => <TrendChart label="Cost per day" data={singleSeries(d.rows, 'costUsd', days)} format={formatUsd} kind="bar" />}</Loadable>
+        </Card>
+        <Card id="active-trend" title="Daily active users">
+          <Loadable query={active}>{(d) => <TrendChart label="Daily active users" data={singleSeries(d.rows, 'activeUsers', days)} format={formatCount} />}</Loadable>
+        </Card>
+        <Card id="denials-trend" title="Policy denials per day" subtitle="Tool uses refused by a settings rule">
+          <Loadable query={denials}>{(d) => <TrendChart label="Policy denials per day" data={singleSeries(d.rows, 'policyDenials', days)} format={formatCount} kind="bar" />}</Loadable>
+        </Card>
+        <Card id="cost-by-team" title="Cost by team">
+          <Loadable query={byTeam}>{(d) => <BarList id="cost-by-team" items={barItems(d.rows, 'costUsd')} format={formatUsd} />}</Loadable>
+        </Card>
+      </div>
+    </div>
+  )
+}

@@ -1,0 +1,90 @@
+/**
+ * Chart data from API rows. Pure and unit-tested (test/ui-prepare.test.ts): the chart components only
+ * draw what these return.
+ */
+
+export interface PeriodRow {
+  period?: string | undefined
+  group?: string | undefined
+  [measure: string]: number | string | null | undefined
+}
+
+export interface SeriesPoint {
+  period: string
+  [key: string]: number | string
+}
+
+/** The label used for a group that the telemetry did not report (empty string). */
+export const NOT_REPORTED = '(not reported)'
+
+export function groupLabel(group: string | undefined): string {
+  return group === undefined || group === '' ? NOT_REPORTED : group
+}
+
+/**
+ * One value per period, in period order; periods of the range without a row are filled with 0 so a
+ * line does not skip quiet days.
+ */
+export function singleSeries(rows: PeriodRow[], measure: string, periods?: string[]): SeriesPoint[] {
+  const byPeriod = new Map(rows.filter((r) => r.period).map((r) => [r.period as string, r[measure]]))
+  const all = periods ?? [...byPeriod.keys()].sort()
+  return all.map((period) => {
+    const v = byPeriod.get(period)
+    return { period, value: typeof v === 'number' ? v : 0 }
+  })
+}
+
+export interface StackedSeries {
+  data: SeriesPoint[]
+  /** Series keys, largest total first; the smallest groups folded into "Other". */
+  keys: string[]
+}
+
+/** Rows (period × group) → one point per period with a key per group, for stacked charts. */
+export function stackedSeries(rows: PeriodRow[], measure: string, maxGroups = 6, periods?: string[]): StackedSeries {
+  const totals = new Map<string, number>()
+  for (const r of rows) {
+    const v = typeof r[measure] === 'number' ? (r[measure] as number) : 0
+    const key = groupLabel(r.group)
+    totals.set(key, (totals.get(key) ?? 0) + v)
+  }
+  const ranked = [...totals.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k]) => k)
+  const kept = ranked.length > maxGroups ? ranked.slice(0, maxGroups - 1) : ranked
+  const keys = ranked.length > maxGroups ? [...kept, 'Other'] : kept
+  const byPeriod = new Map<string, SeriesPoint>()
+  for (const period of periods ?? [...new Set(rows.map((r) => r.period).filter((p): p is string => Boolean(p)))].sort()) {
+    byPeriod.set(period, Object.fromEntries([['period', period], ...keys.map((k) => [k, 0])]) as SeriesPoint)
+  }
+  for (const r of rows) {
+    if (!r.period) continue
+    const point = byPeriod.get(r.period)
+    if (!point) continue
+    const label = groupLabel(r.group)
+    const key = kept.includes(label) ? label : 'Other'
+    point[key] = (point[key] as number) + (typeof r[measure] === 'number' ? (r[measure] as number) : 0)
+  }
+  return { data: [...byPeriod.values()], keys }
+}
+
+/** Every day of [from, to) (YYYY-MM-DD), so daily charts show quiet days as zero. */
+export function daysOf(from: string, to: string): string[] {
+  const out: string[] = []
+  for (let d = new Date(`${from}T00:00:00Z`); d.toISOString().slice(0, 10) < to; d.setUTCDate(d.getUTCDate() + 1)) out.push(d.toISOString().slice(0, 10))
+  return out
+}
+
+export interface BarItem {
+  label: string
+  value: number
+  share: number
+}
+
+/** Rows by group → bars, largest first, with each one's share of the total (for bar lists). */
+export function barItems(rows: PeriodRow[], measure: string, max = 10): BarItem[] {
+  const items = rows
+    .map((r) => ({ label: groupLabel(r.group), value: typeof r[measure] === 'number' ? (r[measure] as number) : 0 }))
+    .filter((i) => i.value > 0)
+    .sort((a, b) => b.value - a.value || a.label.localeCompare(b.label))
+  const total = items.reduce((s, i) => s + i.value, 0)
+  return items.slice(0, max).map((i) => ({ ...i, share: total > 0 ? i.value / total : 0 }))
+}

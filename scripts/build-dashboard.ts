@@ -1,0 +1,50 @@
+/**
+ * Builds the dashboard UI into dist/dashboard when its sources changed since the last build (or always
+ * with --force). `npm start` runs it first, so a fresh clone needs no build step by hand.
+ */
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const outDir = path.join(root, 'dist', 'dashboard')
+const stamp = path.join(outDir, '.source-hash')
+const INPUTS = ['dashboard/ui', 'schemas', 'dashboard/vite.config.ts', 'package-lock.json']
+
+function files(entry: string): string[] {
+  const full = path.join(root, entry)
+  if (!fs.existsSync(full)) return []
+  if (fs.statSync(full).isFile()) return [full]
+  return fs
+    .readdirSync(full, { withFileTypes: true })
+    .flatMap((d) => files(path.join(entry, d.name)))
+    .sort()
+}
+
+/** A hash of every file the build reads. */
+export function sourceHash(): string {
+  const hash = crypto.createHash('sha256')
+  for (const file of INPUTS.flatMap(files)) hash.update(path.relative(root, file)).update('\0').update(fs.readFileSync(file))
+  return hash.digest('hex')
+}
+
+export async function buildDashboard(force = false): Promise<'built' | 'up to date'> {
+  const hash = sourceHash()
+  if (!force && fs.existsSync(path.join(outDir, 'index.html')) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === hash) return 'up to date'
+  const { build } = await import('vite')
+  const began = Date.now()
+  process.stdout.write('ccscope: building the dashboard (only when its sources change)…\n')
+  await build({ configFile: path.join(root, 'dashboard', 'vite.config.ts'), logLevel: 'warn' })
+  fs.writeFileSync(stamp, hash)
+  process.stdout.write(`ccscope: dashboard built in ${((Date.now() - began) / 1000).toFixed(1)} s → ${path.relative(root, outDir)}\n`)
+  return 'built'
+}
+
+const invoked = process.argv[1]
+if (invoked && path.resolve(invoked) === fileURLToPath(import.meta.url)) {
+  buildDashboard(process.argv.includes('--force')).catch((error: unknown) => {
+    process.stderr.write(`ccscope: the dashboard build failed: ${(error as Error).message}\n`)
+    process.exit(1)
+  })
+}
