@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // Each test file runs in its own process: the embedded engine binds one data directory per process.
     pool: 'forks',
     maxWorkers: 2,

@@ -23,90 +23,100 @@ export function FilterBar() {
 
   return (
     <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
-      <label htmlFor={`${id}-range`}>Range</label>
-      <select
-        id={`${id}-range`}
-        name="range"
-        value={filters.preset}
-        onChange={(e) => {
-          const preset = e.target.value as Preset
-          if (preset === 'custom') set({ preset, from: range.from, to: addDays(range.to, -1) })
-          else set({ preset, from: '', to: '' })
-        }}
-      >
-        {(['7d', '30d', '90d', 'custom'] as const).map((p) => (
-          <option key={p} value={p}>
-            {PRESET_LABELS[p]}
-          </option>
-        ))}
-      </select>
-      {filters.preset === 'custom' ? (
-        <>
-          <label htmlFor={`${id}-from`} className="sr-only">
-            From
-          </label>
-          <input id={`${id}-from`} name="from" type="date" value={filters.from} max={filters.to} onChange={(e) => e.target.value && set({ from: e.target.value })} />
-          <span aria-hidden="true">–</span>
-          <label htmlFor={`${id}-to`} className="sr-only">
-            To
-          </label>
-          <input id={`${id}-to`} name="to" type="date" value={filters.to} min={filters.from} onChange={(e) => e.target.value && set({ to: e.target.value })} />
-        </>
-      ) : null}
+      <span className="field">
+        <label htmlFor={`${id}-range`}>Range</label>
+        <select
+          id={`${id}-range`}
+          name="range"
+          value={filters.preset}
+          onChange={(e) => {
+            const preset = e.target.value as Preset
+            if (preset === 'custom') set({ preset, from: range.from, to: addDays(range.to, -1) })
+            else set({ preset, from: '', to: '' })
+          }}
+        >
+          {(['7d', '30d', '90d', 'custom'] as const).map((p) => (
+            <option key={p} value={p}>
+              {PRESET_LABELS[p]}
+            </option>
+          ))}
+        </select>
+        {filters.preset === 'custom' ? (
+          <>
+            <label htmlFor={`${id}-from`} className="sr-only">
+              From
+            </label>
+            <input id={`${id}-from`} name="from" type="date" value={filters.from} max={filters.to} onChange={(e) => e.target.value && set({ from: e.target.value })} />
+            <span aria-hidden="true">–</span>
+            <label htmlFor={`${id}-to`} className="sr-only">
+              To
+            </label>
+            <input id={`${id}-to`} name="to" type="date" value={filters.to} min={filters.from} onChange={(e) => e.target.value && set({ to: e.target.value })} />
+          </>
+        ) : null}
+      </span>
 
-      <label htmlFor={`${id}-team`}>Team</label>
-      <select id={`${id}-team`} name="team" value={filters.teams[0] ?? ''} onChange={(e) => set({ teams: e.target.value ? [e.target.value] : [] })}>
-        <option value="">All teams</option>
-        {(teams.data?.rows ?? [])
-          .filter((r) => r.group)
-          .map((r) => (
+      <span className="field">
+        <label htmlFor={`${id}-team`}>Team</label>
+        <select id={`${id}-team`} name="team" value={filters.teams[0] ?? ''} onChange={(e) => set({ teams: e.target.value ? [e.target.value] : [] })}>
+          <option value="">All teams</option>
+          {(teams.data?.rows ?? [])
+            .filter((r) => r.group)
+            .map((r) => (
+              <option key={r.group} value={r.group}>
+                {groupLabel(r.group)}
+              </option>
+            ))}
+          {filters.teams[0] && !teams.data?.rows.some((r) => r.group === filters.teams[0]) ? <option value={filters.teams[0]}>{filters.teams[0]}</option> : null}
+        </select>
+      </span>
+
+      <span className="field">
+        <label htmlFor={`${id}-user`}>User</label>
+        <input
+          id={`${id}-user`}
+          name="user"
+          type="search"
+          list={`${id}-users`}
+          placeholder="All users"
+          defaultValue={filters.user}
+          key={filters.user}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') set({ user: e.currentTarget.value.trim() })
+          }}
+          onBlur={(e) => e.target.value.trim() !== filters.user && set({ user: e.target.value.trim() })}
+        />
+        <datalist id={`${id}-users`}>
+          {(users.data?.rows ?? []).map((r) => (
+            <option key={r.group} value={r.group}>
+              {r.label || r.group}
+            </option>
+          ))}
+        </datalist>
+      </span>
+
+      <span className="field">
+        <label htmlFor={`${id}-model`}>Model</label>
+        <select id={`${id}-model`} name="model" value={filters.model} onChange={(e) => set({ model: e.target.value })} title="Applies to cost figures">
+          <option value="">All models</option>
+          {(models.data?.rows ?? []).map((r) => (
             <option key={r.group} value={r.group}>
               {groupLabel(r.group)}
             </option>
           ))}
-        {filters.teams[0] && !teams.data?.rows.some((r) => r.group === filters.teams[0]) ? <option value={filters.teams[0]}>{filters.teams[0]}</option> : null}
-      </select>
+        </select>
+      </span>
 
-      <label htmlFor={`${id}-user`}>User</label>
-      <input
-        id={`${id}-user`}
-        name="user"
-        type="search"
-        list={`${id}-users`}
-        placeholder="All users"
-        defaultValue={filters.user}
-        key={filters.user}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') set({ user: e.currentTarget.value.trim() })
-        }}
-        onBlur={(e) => e.target.value.trim() !== filters.user && set({ user: e.target.value.trim() })}
-      />
-      <datalist id={`${id}-users`}>
-        {(users.data?.rows ?? []).map((r) => (
-          <option key={r.group} value={r.group}>
-            {r.label || r.group}
-          </option>
-        ))}
-      </datalist>
-
-      <label htmlFor={`${id}-model`}>Model</label>
-      <select id={`${id}-model`} name="model" value={filters.model} onChange={(e) => set({ model: e.target.value })} title="Applies to cost figures">
-        <option value="">All models</option>
-        {(models.data?.rows ?? []).map((r) => (
-          <option key={r.group} value={r.group}>
-            {groupLabel(r.group)}
-          </option>
-        ))}
-      </select>
-
-      <label htmlFor={`${id}-tz`}>Time zone</label>
-      <select id={`${id}-tz`} name="tz" value={filters.tz} onChange={(e) => set({ tz: e.target.value })}>
-        {zoneChoices(filters.tz).map((z) => (
-          <option key={z} value={z}>
-            {z}
-          </option>
-        ))}
-      </select>
+      <span className="field">
+        <label htmlFor={`${id}-tz`}>Time zone</label>
+        <select id={`${id}-tz`} name="tz" value={filters.tz} onChange={(e) => set({ tz: e.target.value })}>
+          {zoneChoices(filters.tz).map((z) => (
+            <option key={z} value={z}>
+              {z}
+            </option>
+          ))}
+        </select>
+      </span>
       <span className="muted range-note" data-range>
         {range.from} → {addDays(range.to, -1)} ({range.days} days, {filters.tz})
       </span>

@@ -1,0 +1,116 @@
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { SummaryResponse } from '../../schemas/analytics'
+import { dateRange, DEFAULT_FILTERS } from '../../dashboard/ui/filters'
+import { formatCount, formatPercent, formatUsd } from '../../dashboard/ui/format'
+import { launchBrowser, screenshot, settled } from '../helpers/browser'
+import { startTestCcscope, type TestCcscope } from '../helpers/ccscope'
+import { generateFleet, sendFleet } from '../helpers/fleet'
+
+/**
+ * The dashboard in a real Chromium against ccscope on a temporary data dir with a generated fleet:
+ * the figures on screen equal the API's, filters live in the URL and every panel follows them, and
+ * the layout holds in a narrow window. (The empty state: empty.test.ts, its own process and data dir.)
+ */
+let cc: TestCcscope
+let browser: Browser
+let page: Page
+
+async function api<T>(path: string): Promise<T> {
+  const res = await fetch(`${cc.apiUrl}${path}`)
+  if (res.status !== 200) throw new Error(`${path}: ${res.status}`)
+  return (await res.json()) as T
+}
+
+async function statValue(id: string): Promise<string> {
+  return (await page.locator(`[data-stat="${id}"] [data-value]`).innerText()).trim()
+}
+
+beforeAll(async () => {
+  const today = new Date()
+  const start = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - 20))
+  cc = await startTestCcscope()
+  await sendFleet(cc.otlpUrl, generateFleet({ seed: 11, users: 12, days: 20, start }))
+  browser = await launchBrowser()
+  page = await browser.newPage({ viewport: { width: 1366, height: 900 } })
+  page.on('pageerror', (error) => {
+    throw error
+  })
+}, 60_000)
+afterAll(async () => {
+  await browser?.close()
+  await cc?.stop()
+})
+
+describe('overview', () => {
+  it('shows the API figures for the default range', async () => {
+    await page.goto(`${cc.apiUrl}/`)
+    await settled(page)
+    const range = dateRange(DEFAULT_FILTERS)
+    const s = await api<SummaryResponse>(`/api/v1/summary?from=${range.from}&to=${range.to}&tz=UTC`)
+    expect(s.users).toBeGreaterThan(0)
+    expect(await statValue('active-users')).toBe(formatCount(s.users))
+    expect(await statValue('sessions')).toBe(formatCount(s.sessions))
+    expect(await statValue('cost')).toBe(formatUsd(s.costUsd))
+    expect(await statValue('cost-per-user-day')).toBe(formatUsd(s.costPerActiveUserDay))
+    expect(await statValue('policy-denials')).toBe(formatCount(s.policyDenials))
+    expect(await statValue('edit-accept-rate')).toBe(formatPercent(s.editAcceptRate))
+    // Every trend is drawn.
+    for (const panel of ['cost-trend', 'active-trend', 'denials-trend']) expect(await page.locator(`[data-panel="${panel}"] svg.recharts-surface`).count(), panel).toBe(1)
+    await screenshot(page, 'overview')
+  })
+
+  it('keeps the filters in the URL, and every panel follows them', async () => {
+    await page.goto(`${cc.apiUrl}/`)
+    await settled(page)
+    await page.getByLabel('Team', { exact: true }).selectOption('web')
+    await page.waitForURL(/team=web/)
+    await settled(page)
+    const range = dateRange(DEFAULT_FILTERS)
+    const web = await api<SummaryResponse>(`/api/v1/summary?from=${range.from}&to=${range.to}&tz=UTC&team=web`)
+    expect(await statValue('cost')).toBe(formatUsd(web.costUsd))
+    expect(await statValue('active-users')).toBe(formatCount(web.users))
+    const teams = await page.locator('[data-bars="cost-by-team"] li').allInnerTexts()
+    expect(teams).toHaveLength(1)
+    expect(teams[0]).toContain('web')
+
+    await page.getByLabel('Range', { exact: true }).selectOption('7d')
+    await page.waitForURL(/range=7d/)
+    await settled(page)
+    const week = dateRange({ ...DEFAULT_FILTERS, preset: '7d' })
+    const s = await api<SummaryResponse>(`/api/v1/summary?from=${week.from}&to=${week.to}&tz=UTC&team=web`)
+    expect(await statValue('cost')).toBe(formatUsd(s.costUsd))
+    expect(await page.locator('[data-range]').innerText()).toContain('7 days')
+
+    // A shared link opens the same view, and the filters travel with the navigation.
+    const shared = page.url()
+    const other = await browser.newPage()
+    await other.goto(shared)
+    await settled(other)
+    expect(await other.locator('[data-stat="cost"] [data-value]').innerText()).toBe(formatUsd(s.costUsd))
+    await other.getByRole('link', { name: 'Cost' }).click()
+    await other.waitForURL(/\/cost\?.*team=web/)
+    await other.close()
+  })
+
+  it('holds in a narrow window and can be used from the keyboard', async () => {
+    const narrow = await browser.newPage({ viewport: { width: 420, height: 900 } })
+    await narrow.goto(`${cc.apiUrl}/`)
+    await settled(narrow)
+    const overflow = await narrow.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+    expect(overflow).toBeLessThanOrEqual(1)
+    await screenshot(narrow, 'overview-narrow')
+    await narrow.keyboard.press('Tab')
+    expect(await narrow.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content')
+    await narrow.close()
+  })
+
+  it('serves the dashboard for deep links and keeps the API at /api', async () => {
+    const res = await fetch(`${cc.apiUrl}/users/someone@example.com`)
+    expect(res.status).toBe(200)
+    expect(await res.text()).toContain('<div id="root">')
+    const missing = await fetch(`${cc.apiUrl}/api/v1/nothing`)
+    expect(missing.status).toBe(404)
+    expect(await missing.json()).toMatchObject({ error: 'not_found' })
+  })
+})

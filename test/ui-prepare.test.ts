@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest'
+import type { SummaryResponse } from '../schemas/analytics'
+import { dateRange, datasetParams, DEFAULT_FILTERS, filtersToSearch, parseFilters, previousRange, toQueryString, type Filters } from '../dashboard/ui/filters'
+import { change, formatCount, formatDuration, formatPercent, formatPeriod, formatUsd } from '../dashboard/ui/format'
+import { headlineStats } from '../dashboard/ui/prepare/overview'
+import { barItems, daysOf, singleSeries, stackedSeries } from '../dashboard/ui/prepare/series'
+
+describe('filters in the URL', () => {
+  it('round-trip, leaving defaults out', () => {
+    const filters: Filters = { preset: 'custom', from: '2026-11-01', to: '2026-11-14', tz: 'Europe/Berlin', teams: ['web', 'mobile'], user: 'dana@example.com', model: 'claude-opus-5-5' }
+    const search = filtersToSearch(filters)
+    expect(search.toString()).toBe('from=2026-11-01&to=2026-11-14&tz=Europe%2FBerlin&team=web&team=mobile&user=dana%40example.com&model=claude-opus-5-5')
+    expect(parseFilters(search)).toEqual(filters)
+    expect(filtersToSearch(DEFAULT_FILTERS).toString()).toBe('')
+    expect(filtersToSearch({ ...DEFAULT_FILTERS, preset: '7d' }, new URLSearchParams('by=team')).toString()).toBe('by=team&range=7d')
+  })
+
+  it('fall back to defaults on nonsense', () => {
+    expect(parseFilters(new URLSearchParams('range=1y&from=2026-13-01&to=x&team='))).toEqual(DEFAULT_FILTERS)
+    expect(parseFilters(new URLSearchParams('from=2026-11-20&to=2026-11-01')).preset).toBe('30d')
+  })
+
+  it('cover whole days ending today in the zone, and the previous period of the same length', () => {
+    const now = new Date('2026-11-29T23:30:00Z')
+    expect(dateRange({ ...DEFAULT_FILTERS, preset: '7d' }, now)).toEqual({ from: '2026-11-23', to: '2026-11-30', days: 7 })
+    // Already the 30th in Kolkata.
+    expect(dateRange({ ...DEFAULT_FILTERS, preset: '7d', tz: 'Asia/Kolkata' }, now)).toEqual({ from: '2026-11-24', to: '2026-12-01', days: 7 })
+    const custom = dateRange({ ...DEFAULT_FILTERS, preset: 'custom', from: '2026-11-01', to: '2026-11-14' }, now)
+    expect(custom).toEqual({ from: '2026-11-01', to: '2026-11-15', days: 14 })
+    expect(previousRange(custom)).toEqual({ from: '2026-10-18', to: '2026-11-01', days: 14 })
+  })
+
+  it('send each dataset only the filters it knows', () => {
+    const filters: Filters = { ...DEFAULT_FILTERS, teams: ['web'], user: 'u@x', model: 'm' }
+    const range = { from: '2026-11-01', to: '2026-11-08', days: 7 }
+    expect(datasetParams(filters, 'cost', range)).toMatchObject({ team: ['web'], user: 'u@x', model: 'm' })
+    expect(datasetParams(filters, 'adoption', range)).not.toHaveProperty('model')
+    expect(datasetParams(filters, 'summary', range)).not.toHaveProperty('model')
+    expect(toQueryString({ team: ['a', 'b'], user: '', limit: 5 })).toBe('team=a&team=b&limit=5')
+  })
+})
+
+describe('formatting', () => {
+  it('reads like a person writes', () => {
+    expect(formatUsd(1234.567)).toBe('$1,234.57')
+    expect(formatUsd(250_000)).toBe('$250K')
+    expect(formatUsd(null)).toBe('—')
+    expect(formatCount(9999)).toBe('9,999')
+    expect(formatCount(12_345)).toBe('12.3K')
+    expect(formatPercent(0.1234)).toBe('12.3%')
+    expect(formatPercent(0.0004)).toBe('0.04%')
+    expect(formatDuration(42)).toBe('42s')
+    expect(formatDuration(3 * 3600 + 20 * 60)).toBe('3h 20m')
+    expect(formatPeriod('2026-11-03')).toBe('Nov 3')
+    expect(formatPeriod('2026-11-03T14:00')).toBe('Nov 3, 14:00')
+  })
+
+  it('states the change against the previous period', () => {
+    expect(change(120, 100)).toEqual({ text: '+20%', direction: 'up' })
+    expect(change(50, 100)).toEqual({ text: '−50%', direction: 'down' })
+    expect(change(5, 0)).toEqual({ text: 'new', direction: 'up' })
+    expect(change(0, 0)).toEqual({ text: '—', direction: 'flat' })
+  })
+})
+
+describe('chart data', () => {
+  it('fills quiet days with zero, in order', () => {
+    const days = daysOf('2026-11-01', '2026-11-04')
+    expect(days).toEqual(['2026-11-01', '2026-11-02', '2026-11-03'])
+    expect(singleSeries([{ period: '2026-11-03', costUsd: 2 }, { period: '2026-11-01', costUsd: 1 }], 'costUsd', days)).toEqual([
+      { period: '2026-11-01', value: 1 },
+      { period: '2026-11-02', value: 0 },
+      { period: '2026-11-03', value: 2 },
+    ])
+  })
+
+  it('stacks groups largest first and folds the rest into Other', () => {
+    const rows = [
+      { period: 'd1', group: 'a', costUsd: 5 },
+      { period: 'd1', group: 'b', costUsd: 3 },
+      { period: 'd2', group: 'c', costUsd: 1 },
+      { period: 'd2', group: '', costUsd: 0.5 },
+    ]
+    const { data, keys } = stackedSeries(rows, 'costUsd', 3)
+    expect(keys).toEqual(['a', 'b', 'Other'])
+    expect(data).toEqual([
+      { period: 'd1', a: 5, b: 3, Other: 0 },
+      { period: 'd2', a: 0, b: 0, Other: 1.5 },
+    ])
+    // Totals are kept: nothing is lost to folding.
+    const sum = data.reduce((s, p) => s + keys.reduce((t, k) => t + (p[k] as number), 0), 0)
+    expect(sum).toBe(9.5)
+  })
+
+  it('ranks bars with their share, labelling what was not reported', () => {
+    expect(barItems([{ group: 'x', costUsd: 1 }, { group: '', costUsd: 3 }, { group: 'z', costUsd: 0 }], 'costUsd')).toEqual([
+      { label: '(not reported)', value: 3, share: 0.75 },
+      { label: 'x', value: 1, share: 0.25 },
+    ])
+  })
+
+  it('headline figures compare with the previous period', () => {
+    const base: SummaryResponse = {
+      range: { from: '', to: '', timeZone: 'UTC' },
+      users: 10, sessions: 40, apiRequests: 100, costUsd: 50, costPerActiveUserDay: 1.25,
+      tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, cacheSavingsUsd: 0, prompts: 0,
+      editAcceptRate: 0.8, toolDecisions: { accept: 90, reject: 10 }, policyDenials: 4, policyDenialRate: 0.04,
+    }
+    const stats = headlineStats(base, { ...base, users: 8, costUsd: 100, policyDenials: 4 })
+    const byId = Object.fromEntries(stats.map((s) => [s.id, s]))
+    expect(byId['active-users']).toMatchObject({ value: '10', change: { text: '+25%', direction: 'up' }, upIsGood: true })
+    expect(byId['cost']).toMatchObject({ value: '$50.00', change: { text: '−50%', direction: 'down' }, upIsGood: false })
+    expect(byId['policy-denials']?.change.direction).toBe('flat')
+    expect(byId['edit-accept-rate']?.value).toBe('80%')
+  })
+})
