@@ -64,6 +64,11 @@ describe('docker-compose.yml', () => {
     expect(pkg.scripts.start).toContain('server/main.ts')
     expect(dockerfile).toMatch(/^FROM node:20/m)
     expect(dockerfile).toContain('server/main.ts')
-    expect(dockerfile).toMatch(/npm ci/)
+    // npm install, not npm ci: the lockfile cannot list other platforms' native packages (see the Dockerfile).
+    expect(dockerfile).toMatch(/npm install --omit=optional --omit=dev/)
+    expect(dockerfile).not.toMatch(/RUN npm ci/)
+    // The dashboard is built in the image, and copied next to the server.
+    expect(dockerfile).toContain('scripts/build-dashboard.ts')
+    expect(dockerfile).toContain('COPY --from=dashboard /app/dist/dashboard ./dist/dashboard')
   })
 })
