@@ -130,6 +130,20 @@ describe('cost', () => {
     expect((await get<DatasetResponse<'cost'>>(`/api/v1/cost?${RANGE}&groupBy=user&limit=1000`)).truncated).toBe(false)
   })
 
+  it('answers an empty result with no rows and zero totals, grouped or not', async () => {
+    for (const query of ['team=nobody&granularity=day', 'team=nobody&groupBy=user', 'team=nobody']) {
+      const res = await dataset('cost', query)
+      expect(res.rows, query).toEqual(query.includes('groupBy') || query.includes('granularity') ? [] : [expect.objectContaining({ costUsd: 0 })])
+      expect(res.totals.costUsd, query).toBe(0)
+      expect(res.truncated).toBe(false)
+    }
+    const top = await get<DatasetResponse<'cost'>>(`/api/v1/cost?${RANGE}&team=nobody&groupBy=user&granularity=week&limit=2`)
+    expect([top.rows, top.totals.costUsd, top.truncated]).toEqual([[], 0, false])
+    const tools = await dataset('tools', 'user=nobody@example.com&groupBy=tool')
+    expect(tools.rows).toEqual([])
+    expect(tools.totals.decisions).toBe(0)
+  })
+
   it.each(['UTC', 'Asia/Kolkata', 'America/Los_Angeles'])('per day in %s equals the truth by local day', async (tz) => {
     const res = await get<DatasetResponse<'cost'>>(`/api/v1/cost?from=2026-10-05&to=2026-10-19&tz=${tz}&granularity=day`)
     // Date-only bounds are local midnights: compare with the truth inside exactly that range.

@@ -156,7 +156,17 @@ export async function selectRowsWithTotals(client: Warehouse, shape: SqlShape): 
     format: 'JSON',
     clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
   })
-  const json = await result.json<RawRow>()
+  let json: { data: RawRow[]; totals?: RawRow; rows_before_limit_at_least?: number }
+  try {
+    json = await result.json<RawRow>()
+  } catch (error) {
+    // chDB 3.4 writes the totals block before the JSON prefix when a WITH TOTALS query has no rows,
+    // which is not JSON. Only an empty result does that: answer no rows and the plain totals.
+    if (!(error instanceof SyntaxError)) throw error
+    const totals = buildTotalsSql(shape)
+    const [row] = await selectRows<RawRow>(client, totals.sql, totals.params)
+    return { rows: [], totals: row ?? {}, truncated: false }
+  }
   const data = json.data
   if (built.params.limitGroups !== undefined) {
     const limit = Number(built.params.limitGroups) - 1
