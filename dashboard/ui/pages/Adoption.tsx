@@ -1,4 +1,239 @@
-/** Placeholder until the page lands. */
+import { Link } from 'react-router'
+import { useDataset, useMeta, useUsers } from '../api'
+import { MultiChart } from '../components/AdoptionCharts'
+import { SeatMeter, Tile } from '../components/AdoptionTiles'
+import { Card } from '../components/Card'
+import { TrendChart } from '../components/charts'
+import { DataTable, type Column } from '../components/DataTable'
+import { Segmented } from '../components/Segmented'
+import { Stat } from '../components/Stat'
+import { Empty, Loadable, NoDataYet, Skeleton } from '../components/States'
+import { UserCell, UsersTable } from '../components/UsersTable'
+import { datasetParams } from '../filters'
+import { formatCount, formatDecimal, formatDuration, formatInstant, formatPercent } from '../format'
+import { useFilters, useViewParam } from '../hooks'
+import { adoptionStats, durationTick, lifecycleTiles, multiSeries, periodsOf, quietUsers, seatFigures, teamRows, type Step, type TeamRow } from '../prepare/adoption'
+import { usersHref } from '../prepare/users'
+import { singleSeries } from '../prepare/series'
+
+const STEPS = [
+  { value: 'day', label: 'Day' },
+  { value: 'week', label: 'Week' },
+] as const
+const QUIET_DAYS = 7
+const LEADERBOARD = 15
+
+const teamColumns: Column<TeamRow>[] = [
+  { key: 'team', header: 'Team', render: (r) => r.team },
+  { key: 'activeUsers', header: 'Active users', align: 'right', render: (r) => formatCount(r.activeUsers) },
+  { key: 'sessions', header: 'Sessions', align: 'right', render: (r) => formatCount(r.sessions) },
+  { key: 'prompts', header: 'Prompts', align: 'right', render: (r) => formatCount(r.prompts) },
+  { key: 'promptsPerUser', header: 'Prompts / user', align: 'right', render: (r) => formatDecimal(r.promptsPerUser) },
+  { key: 'linesAdded', header: 'Lines added', align: 'right', render: (r) => formatCount(r.linesAdded) },
+  { key: 'linesRemoved', header: 'Lines removed', align: 'right', render: (r) => formatCount(r.linesRemoved) },
+  { key: 'commits', header: 'Commits', align: 'right', render: (r) => formatCount(r.commits) },
+  { key: 'pullRequests', header: 'PRs', align: 'right', render: (r) => formatCount(r.pullRequests) },
+  { key: 'editAcceptRate', header: 'Edit accept rate', align: 'right', render: (r) => formatPercent(r.editAcceptRate) },
+]
+
+/** Managers' view: who uses Claude Code, how much, what it produces; new, returning and quiet people. */
 export function AdoptionPage() {
-  return <div className="page"><h1>Adoption</h1></div>
+  const { filters, range, previous } = useFilters()
+  const [step, setStep] = useViewParam<Step>('step', ['day', 'week'], 'day')
+  const meta = useMeta()
+  // Every panel's request starts at once: no waterfall.
+  const totals = useDataset('adoption', datasetParams(filters, 'adoption', range))
+  const before = useDataset('adoption', datasetParams(filters, 'adoption', previous))
+  const trend = useDataset('adoption', datasetParams(filters, 'adoption', range, { granularity: step }))
+  const byTeam = useDataset('adoption', datasetParams(filters, 'adoption', range, { groupBy: 'team', sort: 'activeUsers', limit: 100 }))
+  const leaders = useUsers(datasetParams(filters, 'summary', range, { sort: 'costUsd', limit: LEADERBOARD }))
+  const quiet = useUsers(datasetParams(filters, 'summary', range, { sort: 'lastSeen', order: 'asc', limit: 25, quietDays: QUIET_DAYS }))
+  const periods = periodsOf(step, range.from, range.to)
+  const per = step === 'week' ? 'week' : 'day'
+  const partial = step === 'week' ? '; the first and last weeks may be partial' : ''
+  // A few weeks read better as bars than as a line through two or three points.
+  const kind = step === 'week' ? 'bar' : 'line'
+
+  if (meta.data && meta.data.data.events === 0) return <NoDataYet />
+  return (
+    <div className="page">
+      <div style={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', justifyContent: 'space-between', gap: 8 }}>
+        <h1 style={{ margin: 0 }}>Adoption</h1>
+        <div style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
+          <span className="muted" style={{ fontSize: '0.85rem' }}>
+            Charts per
+          </span>
+          <Segmented label="Chart period: day or week" options={STEPS} value={step} onChange={setStep} />
+        </div>
+      </div>
+
+      <div className="stats" data-panel="adoption-stats">
+        {totals.isPending ? (
+          <Skeleton height={96} label="Loading adoption figures" />
+        ) : totals.isError ? (
+          <Loadable query={totals}>{() => null}</Loadable>
+        ) : (
+          adoptionStats(totals.data.totals, before.data?.totals).map((s) => <Stat key={s.id} stat={s} />)
+        )}
+      </div>
+
+      <div className="grid">
+        <Card id="adoption-trend" title={step === 'week' ? 'Weekly active users' : 'Daily active users'} subtitle={`Distinct people active each ${per} (${filters.tz}${partial})`}>
+          <Loadable query={trend}>
+            {(d) =>
+              d.rows.length === 0 ? (
+                <Empty>Nobody used Claude Code in this range.</Empty>
+              ) : (
+                <TrendChart label={step === 'week' ? 'Weekly active users' : 'Daily active users'} data={singleSeries(d.rows, 'activeUsers', periods)} format={formatCount} kind={kind} />
+              )
+            }
+          </Loadable>
+        </Card>
+        <Card id="adoption-activity" title={`Sessions and prompts per ${per}`}>
+          <Loadable query={trend}>
+            {(d) =>
+              d.rows.length === 0 ? (
+                <Empty>No sessions in this range.</Empty>
+              ) : (
+                <MultiChart
+                  label={`Sessions and prompts per ${per}`}
+                  data={multiSeries(d.rows, ['sessions', 'prompts'], periods)}
+                  series={[
+                    { key: 'sessions', label: 'Sessions' },
+                    { key: 'prompts', label: 'Prompts' },
+                  ]}
+                  format={formatCount}
+                  kind={kind}
+                />
+              )
+            }
+          </Loadable>
+        </Card>
+        <Card id="adoption-time" title={`Active time per ${per}`} subtitle="User: people interacting; CLI: Claude Code working">
+          <Loadable query={trend}>
+            {(d) =>
+              d.rows.length === 0 ? (
+                <Empty>No active time reported in this range.</Empty>
+              ) : (
+                <MultiChart
+                  label={`Active time per ${per}`}
+                  data={multiSeries(d.rows, ['activeTimeUserSeconds', 'activeTimeCliSeconds'], periods)}
+                  series={[
+                    { key: 'activeTimeUserSeconds', label: 'User' },
+                    { key: 'activeTimeCliSeconds', label: 'CLI' },
+                  ]}
+                  format={formatDuration}
+                  tickFormat={durationTick}
+                  kind={kind}
+                />
+              )
+            }
+          </Loadable>
+        </Card>
+        <Card id="adoption-code" title={`Lines of code per ${per}`} subtitle="Added and removed by Claude Code (accepted edits)">
+          <Loadable query={trend}>
+            {(d) =>
+              d.rows.every((r) => !r.linesAdded && !r.linesRemoved) ? (
+                <Empty>No lines added or removed in this range.</Empty>
+              ) : (
+                <MultiChart
+                  kind="bar"
+                  label={`Lines of code per ${per}`}
+                  data={multiSeries(d.rows, ['linesAdded', 'linesRemoved'], periods)}
+                  series={[
+                    { key: 'linesAdded', label: 'Added' },
+                    { key: 'linesRemoved', label: 'Removed' },
+                  ]}
+                  format={formatCount}
+                />
+              )
+            }
+          </Loadable>
+        </Card>
+
+        <Card id="lifecycle" title="New, returning and gone quiet" subtitle={`Gone quiet: active in the range, not in its last ${QUIET_DAYS} days`}>
+          <Loadable query={quiet} height={120}>
+            {(d) => {
+              const silent = quietUsers(d.rows)
+              return (
+                <>
+                  <div className="stats" style={{ gridTemplateColumns: 'repeat(auto-fit, minmax(120px, 1fr))' }}>
+                    {lifecycleTiles(d.counts, QUIET_DAYS).map((t) => (
+                      <Tile key={t.id} tile={t} />
+                    ))}
+                  </div>
+                  <h3 style={{ fontSize: '0.9rem', margin: '14px 0 4px' }}>Gone quiet</h3>
+                  {silent.length === 0 ? (
+                    <Empty>Nobody has gone quiet: everyone active in the range was active in its last {QUIET_DAYS} days.</Empty>
+                  ) : (
+                    <>
+                      <DataTable
+                        id="quiet-users"
+                        caption="Users who have gone quiet, longest silent first"
+                        rows={silent}
+                        rowKey={(r) => r.user}
+                        columns={[
+                          { key: 'user', header: 'User', render: (r) => <UserCell user={r.user} displayName={r.displayName} filters={filters} /> },
+                          { key: 'team', header: 'Team', render: (r) => r.team || <span className="muted">(not reported)</span> },
+                          { key: 'lastSeen', header: 'Last seen', render: (r) => formatInstant(r.lastSeen, filters.tz) },
+                          { key: 'activeDays', header: 'Active days', align: 'right', render: (r) => formatCount(r.activeDays) },
+                        ]}
+                      />
+                      {d.counts.quietUsers > silent.length ? (
+                        <p className="muted" style={{ fontSize: '0.85rem' }}>
+                          {formatCount(d.counts.quietUsers - silent.length)} more have gone quiet; sort the <Link to={usersHref(filters, { sort: 'lastSeen', order: 'asc' })}>users list</Link> by last seen.
+                        </p>
+                      ) : null}
+                    </>
+                  )}
+                </>
+              )
+            }}
+          </Loadable>
+        </Card>
+        <Card id="seats" title="Seats" subtitle="Seat holders from the directory active in the range">
+          <Loadable query={leaders} height={120}>
+            {(d) =>
+              d.seats === null ? (
+                <Empty>
+                  No directory loaded, so seats are unknown. Load one (<code>PUT /api/v1/directory</code>, with a <code>seat</code> column) to see seat utilization.
+                </Empty>
+              ) : d.seats.total === 0 ? (
+                <Empty>The directory marks no one as holding a seat.</Empty>
+              ) : (
+                <div className="stats">
+                  <SeatMeter seats={seatFigures(d.seats)} />
+                </div>
+              )
+            }
+          </Loadable>
+        </Card>
+
+        <Card id="adoption-by-team" title="Adoption by team" wide>
+          <Loadable query={byTeam}>
+            {(d) => (
+              <>
+                <DataTable id="adoption-by-team" caption="Adoption by team: active users, sessions, prompts, lines, commits, pull requests, edit accept rate" columns={teamColumns} rows={teamRows(d.rows)} rowKey={(r) => r.team} empty="No team activity in this range." />
+                {d.truncated ? <p className="muted">Only the {formatCount(d.rows.length)} teams with the most active users are shown.</p> : null}
+              </>
+            )}
+          </Loadable>
+        </Card>
+        <Card id="leaderboard" title="Top users by cost" subtitle="New: first seen inside the range. Quiet: not active in its last 7 days." wide actions={<Link to={usersHref(filters)}>All users →</Link>}>
+          <Loadable query={leaders}>
+            {(d) => (
+              <>
+                <UsersTable id="leaderboard" caption="Top users by cost, with activity and lifecycle" rows={d.rows} filters={filters} empty="Nobody used Claude Code in this range." />
+                {d.truncated ? (
+                  <p className="muted" style={{ fontSize: '0.85rem' }}>
+                    Top {formatCount(d.rows.length)} of {formatCount(d.counts.activeUsers)} active users. <Link to={usersHref(filters)}>See them all</Link>.
+                  </p>
+                ) : null}
+              </>
+            )}
+          </Loadable>
+        </Card>
+      </div>
+    </div>
+  )
 }

@@ -1,4 +1,169 @@
-/** Placeholder until the page lands. */
+import { Link, useParams } from 'react-router'
+import type { UserSessionsResponse } from '../../../schemas/users'
+import { useDataset, useSummary, useUserSessions, useUsers } from '../api'
+import { MultiChart } from '../components/AdoptionCharts'
+import { Card } from '../components/Card'
+import { TrendChart } from '../components/charts'
+import { DataTable, type Column } from '../components/DataTable'
+import { Stat } from '../components/Stat'
+import { Empty, Loadable, Skeleton } from '../components/States'
+import { datasetParams } from '../filters'
+import { formatCount, formatDuration, formatInstant, formatPercent, formatUsd } from '../format'
+import { useFilters } from '../hooks'
+import { multiSeries } from '../prepare/adoption'
+import { daysOf, NOT_REPORTED, singleSeries } from '../prepare/series'
+import { durationSeconds, sessionHref, toolRows, userStats, usersHref, type ToolRow } from '../prepare/users'
+
+type SessionRow = UserSessionsResponse['sessions'][number]
+
+const toolColumns: Column<ToolRow>[] = [
+  { key: 'tool', header: 'Tool', render: (r) => r.tool },
+  { key: 'decisions', header: 'Decisions', align: 'right', render: (r) => formatCount(r.decisions) },
+  { key: 'accepts', header: 'Accepted', align: 'right', render: (r) => formatCount(r.accepts) },
+  { key: 'rejects', header: 'Rejected', align: 'right', render: (r) => formatCount(r.rejects) },
+  {
+    key: 'policyDenials',
+    header: 'Policy denials',
+    align: 'right',
+    render: (r) => (r.policyDenials > 0 ? <span className="tag bad">{formatCount(r.policyDenials)}</span> : formatCount(r.policyDenials)),
+  },
+  { key: 'policyDenialRate', header: 'Denial rate', align: 'right', render: (r) => formatPercent(r.policyDenialRate) },
+  { key: 'failures', header: 'Failed runs', align: 'right', render: (r) => formatCount(r.failures) },
+]
+
+/** One person: their figures against the previous period, their trend, tools and sessions. */
 export function UserPage() {
-  return <div className="page"><h1>User</h1></div>
+  const user = useParams().user ?? ''
+  const { filters, range, previous } = useFilters()
+  const mine = { ...filters, user }
+  // Every panel's request starts at once: no waterfall.
+  const profile = useUsers(datasetParams(mine, 'summary', range, { limit: 1 }))
+  const summary = useSummary(datasetParams(mine, 'summary', range))
+  const before = useSummary(datasetParams(mine, 'summary', previous))
+  const cost = useDataset('cost', datasetParams(mine, 'cost', range, { granularity: 'day' }))
+  const activity = useDataset('adoption', datasetParams(mine, 'adoption', range, { granularity: 'day' }))
+  const tools = useDataset('tools', datasetParams(mine, 'tools', range, { groupBy: 'tool', sort: 'decisions', limit: 50 }))
+  // Sessions are one user's: the range applies, the team filter does not (the endpoint takes none).
+  const sessions = useUserSessions(user, { from: range.from, to: range.to, tz: filters.tz, limit: 100 })
+  const days = daysOf(range.from, range.to)
+  const row = profile.data?.rows.find((r) => r.user === user)
+
+  const sessionColumns: Column<SessionRow>[] = [
+    { key: 'start', header: 'Started', render: (s) => <Link to={sessionHref(s.sessionId, filters)}>{formatInstant(s.start, filters.tz)}</Link> },
+    { key: 'duration', header: 'Length', align: 'right', render: (s) => formatDuration(durationSeconds(s.start, s.end)) },
+    { key: 'prompts', header: 'Prompts', align: 'right', render: (s) => formatCount(s.prompts) },
+    { key: 'apiRequests', header: 'API requests', align: 'right', render: (s) => formatCount(s.apiRequests) },
+    { key: 'costUsd', header: 'Cost', align: 'right', render: (s) => formatUsd(s.costUsd) },
+    { key: 'toolDecisions', header: 'Decisions', align: 'right', render: (s) => formatCount(s.toolDecisions) },
+    {
+      key: 'policyDenials',
+      header: 'Policy denials',
+      align: 'right',
+      render: (s) => (s.policyDenials > 0 ? <span className="tag bad">{formatCount(s.policyDenials)}</span> : formatCount(s.policyDenials)),
+    },
+  ]
+
+  return (
+    <div className="page">
+      <div data-panel="user-header">
+        <p className="muted" style={{ margin: '0 0 4px', fontSize: '0.85rem' }}>
+          <Link to={usersHref(filters)}>Users</Link> /
+        </p>
+        <h1 style={{ marginBottom: 4, overflowWrap: 'anywhere' }} data-user={user}>
+          {row?.displayName && row.displayName !== user ? row.displayName : user}
+        </h1>
+        {profile.isPending ? (
+          <Skeleton height={20} label="Loading the user" />
+        ) : profile.isError ? (
+          <Loadable query={profile}>{() => null}</Loadable>
+        ) : row ? (
+          <p className="muted" style={{ margin: 0, overflowWrap: 'anywhere' }}>
+            {row.displayName && row.displayName !== user ? (
+              <>
+                <span data-user-key>{user}</span> ·{' '}
+              </>
+            ) : null}
+            team <strong data-team>{row.team || NOT_REPORTED}</strong>
+            {row.department ? ` · ${row.department}` : ''} · first seen {formatInstant(row.firstSeen, filters.tz)} · last seen {formatInstant(row.lastSeen, filters.tz)}{' '}
+            <span className={`tag${row.status === 'new' ? ' good' : ''}`}>{row.status}</span> {row.quiet ? <span className="tag warn">quiet</span> : null}
+          </p>
+        ) : (
+          <p className="muted" style={{ margin: 0 }}>
+            <span data-user-key>{user}</span> · no activity in this range{filters.teams.length ? ' for the selected team' : ''}.
+          </p>
+        )}
+      </div>
+
+      <div className="stats" data-panel="user-stats">
+        {summary.isPending ? (
+          <Skeleton height={96} label="Loading the user's figures" />
+        ) : summary.isError ? (
+          <Loadable query={summary}>{() => null}</Loadable>
+        ) : (
+          userStats(summary.data, before.data).map((s) => <Stat key={s.id} stat={s} />)
+        )}
+      </div>
+
+      <div className="grid">
+        <Card id="user-cost-trend" title="Cost per day" subtitle={`USD, days in ${filters.tz}`}>
+          <Loadable query={cost}>
+            {(d) => (d.rows.length === 0 ? <Empty>No cost in this range.</Empty> : <TrendChart label="Cost per day" data={singleSeries(d.rows, 'costUsd', days)} format={formatUsd} kind="bar" />)}
+          </Loadable>
+        </Card>
+        <Card id="user-activity-trend" title="Sessions and prompts per day">
+          <Loadable query={activity}>
+            {(d) =>
+              d.rows.length === 0 ? (
+                <Empty>No activity in this range.</Empty>
+              ) : (
+                <MultiChart
+                  label="Sessions and prompts per day"
+                  data={multiSeries(d.rows, ['sessions', 'prompts'], days)}
+                  series={[
+                    { key: 'sessions', label: 'Sessions' },
+                    { key: 'prompts', label: 'Prompts' },
+                  ]}
+                  format={formatCount}
+                  kind="bar"
+                />
+              )
+            }
+          </Loadable>
+        </Card>
+        <Card id="user-tools" title="Tools" subtitle="Permission decisions per tool; policy denials are refusals by a settings rule" wide>
+          <Loadable query={tools}>
+            {(d) => (
+              <DataTable
+                id="user-tools"
+                caption="The user's tools: decisions, accepts, rejects, policy denials, failed runs"
+                columns={toolColumns}
+                rows={toolRows(d.rows)}
+                rowKey={(r) => r.tool}
+                rowClass={(r) => (r.policyDenials > 0 ? 'denied' : undefined)}
+                empty="No tool use in this range (sessions that send metrics only have no tool events)."
+              />
+            )}
+          </Loadable>
+        </Card>
+        <Card id="user-sessions" title="Sessions" subtitle={`Newest first; times in ${filters.tz}`} wide>
+          <Loadable query={sessions}>
+            {(d) => (
+              <>
+                <DataTable
+                  id="user-sessions"
+                  caption="The user's sessions: start, length, prompts, API requests, cost, decisions, policy denials"
+                  columns={sessionColumns}
+                  rows={d.sessions}
+                  rowKey={(s) => s.sessionId}
+                  rowClass={(s) => (s.policyDenials > 0 ? 'denied' : undefined)}
+                  empty="No sessions in this range."
+                />
+                {d.truncated ? <p className="muted">The newest {formatCount(d.sessions.length)} sessions are shown: narrow the range to see older ones.</p> : null}
+              </>
+            )}
+          </Loadable>
+        </Card>
+      </div>
+    </div>
+  )
 }

@@ -1,0 +1,55 @@
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
+import { formatPeriod } from '../format'
+import type { SeriesPoint } from '../prepare/series'
+import { PALETTE } from './charts'
+
+export interface SeriesSpec {
+  /** The key of each point (a measure, from prepare/adoption multiSeries). */
+  key: string
+  label: string
+}
+
+const axisProps = { tick: { fontSize: 12, fill: '#4b5563' }, stroke: '#9ca3af' }
+
+/** Two or three measures over the same periods, side by side (bars) or as lines, with a legend. */
+export function MultiChart({ data, series, format, tickFormat = format, height = 220, label, kind = 'line' }: {
+  data: SeriesPoint[]
+  series: SeriesSpec[]
+  format: (value: number) => string
+  /** The axis's labels when they want a shorter form than the tooltip's (durations). */
+  tickFormat?: (value: number) => string
+  height?: number
+  label: string
+  kind?: 'line' | 'bar'
+}) {
+  const common = (
+    <>
+      <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
+      <XAxis dataKey="period" tickFormatter={formatPeriod} {...axisProps} />
+      <YAxis tickFormatter={(v: number) => tickFormat(v)} width={70} {...axisProps} />
+      <Tooltip labelFormatter={(l) => formatPeriod(String(l))} formatter={(v) => format(Number(v))} />
+      <Legend wrapperStyle={{ fontSize: 12 }} itemSorter={null} />
+    </>
+  )
+  return (
+    <figure className="chart" aria-label={label} data-chart={label}>
+      <ResponsiveContainer width="100%" height={height}>
+        {kind === 'bar' ? (
+          <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
+            {common}
+            {series.map((s, i) => (
+              <Bar key={s.key} dataKey={s.key} name={s.label} fill={PALETTE[i % PALETTE.length]} isAnimationActive={false} />
+            ))}
+          </BarChart>
+        ) : (
+          <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
+            {common}
+            {series.map((s, i) => (
+              <Line key={s.key} type="linear" dataKey={s.key} name={s.label} stroke={PALETTE[i % PALETTE.length]} strokeWidth={2} dot={false} isAnimationActive={false} />
+            ))}
+          </LineChart>
+        )}
+      </ResponsiveContainer>
+    </figure>
+  )
+}

@@ -1,0 +1,34 @@
+import type { LifecycleTile, SeatFigures } from '../prepare/adoption'
+
+/** A figure for the range without a comparison (lifecycle counts, seats): the look of Stat. */
+export function Tile({ tile }: { tile: LifecycleTile }) {
+  return (
+    <div className="stat" data-stat={tile.id} title={tile.hint}>
+      <div className="stat-label">
+        {tile.label} {tile.tone === 'warn' ? <span className="tag warn">check in</span> : null}
+      </div>
+      <div className="stat-value" data-value>
+        {tile.value}
+      </div>
+      <div className="stat-change neutral">{tile.hint}</div>
+    </div>
+  )
+}
+
+/** Seat utilization: active seat holders ÷ seats, with a meter. */
+export function SeatMeter({ seats }: { seats: SeatFigures }) {
+  return (
+    <div className="stat" data-stat="seats">
+      <div className="stat-label">Seat utilization</div>
+      <div className="stat-value" data-value>
+        {seats.utilization}
+      </div>
+      <div className="bar-track" role="meter" aria-label="Seat utilization" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(seats.ratio * 100)} style={{ margin: '6px 0' }}>
+        <div className="bar-fill" style={{ width: `${seats.ratio * 100}%` }} />
+      </div>
+      <div className="stat-change neutral">
+        <span data-seats-active>{seats.active}</span> of <span data-seats-total>{seats.total}</span> seats active in the range
+      </div>
+    </div>
+  )
+}

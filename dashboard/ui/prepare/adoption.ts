@@ -1,0 +1,161 @@
+import type { DatasetResponse, DatasetRow } from '../../../schemas/analytics'
+import type { UserRow, UsersResponse } from '../../../schemas/users'
+import { addDays } from '../filters'
+import { change, formatCount, formatDecimal, formatDuration, formatPercent } from '../format'
+import type { HeadlineStat } from './overview'
+import { daysOf, groupLabel, type PeriodRow, type SeriesPoint } from './series'
+
+/**
+ * Adoption page data: periods of a range (days or Monday weeks), multi-measure series, the range's
+ * tiles, adoption by team and the lifecycle (new, returning, gone quiet, seats). Pure and unit-tested
+ * (test/ui-prepare-adoption.test.ts).
+ */
+
+export type Step = 'day' | 'week'
+
+/** The Monday on or before a date (YYYY-MM-DD): where the API's weeks start. */
+export function mondayOf(date: string): string {
+  const weekday = new Date(`${date}T00:00:00Z`).getUTCDay() // 0 = Sunday
+  return addDays(date, -((weekday + 6) % 7))
+}
+
+/**
+ * The weeks that meet [from, to), as the API labels them (their Monday, YYYY-MM-DD): the first may
+ * start before `from` and the last end after `to` (partial weeks).
+ */
+export function weeksOf(from: string, to: string): string[] {
+  const out: string[] = []
+  for (let w = mondayOf(from); w < to; w = addDays(w, 7)) out.push(w)
+  return out
+}
+
+export function periodsOf(step: Step, from: string, to: string): string[] {
+  return step === 'week' ? weeksOf(from, to) : daysOf(from, to)
+}
+
+/**
+ * Several measures per period, one key per measure, periods without a row filled with 0 (in the
+ * order of `periods`; rows outside it are left out).
+ */
+export function multiSeries(rows: PeriodRow[], measures: readonly string[], periods: string[]): SeriesPoint[] {
+  const byPeriod = new Map(rows.filter((r) => r.period).map((r) => [r.period as string, r]))
+  return periods.map((period) => {
+    const row = byPeriod.get(period)
+    const point: SeriesPoint = { period }
+    for (const m of measures) {
+      const v = row?.[m]
+      point[m] = typeof v === 'number' ? v : 0
+    }
+    return point
+  })
+}
+
+export type AdoptionTotals = DatasetResponse<'adoption'>['totals']
+
+/** The range's adoption figures, each against the previous period of the same length. */
+export function adoptionStats(current: AdoptionTotals, previous: AdoptionTotals | undefined): HeadlineStat[] {
+  const stat = (id: keyof AdoptionTotals, label: string, format: (v: number | null) => string, hint: string, upIsGood = true): HeadlineStat => ({
+    id,
+    label,
+    value: format(current[id]),
+    change: change(current[id], previous?.[id]),
+    upIsGood,
+    hint,
+  })
+  return [
+    stat('activeUsers', 'Active users', formatCount, 'Distinct people with any Claude Code activity in the range'),
+    stat('sessions', 'Sessions', formatCount, 'Distinct Claude Code sessions'),
+    stat('prompts', 'Prompts', formatCount, 'Prompts typed into Claude Code'),
+    stat('promptsPerUser', 'Prompts per user', formatDecimal, 'Prompts ÷ active users'),
+    stat('activeTimeUserSeconds', 'Active time (user)', formatDuration, 'Time people spent interacting with Claude Code'),
+    stat('activeTimeCliSeconds', 'Active time (CLI)', formatDuration, 'Time Claude Code spent working (tools, model calls)'),
+    stat('linesAdded', 'Lines added', formatCount, `Lines of code added by Claude Code; ${formatCount(current.linesRemoved)} removed`),
+    stat('commits', 'Commits', formatCount, 'Git commits created by Claude Code'),
+    stat('pullRequests', 'Pull requests', formatCount, 'Pull requests created by Claude Code'),
+    stat('editAcceptRate', 'Edit accept rate', formatPercent, 'Suggested edits accepted ÷ all edit decisions'),
+  ]
+}
+
+export interface TeamRow {
+  team: string
+  activeUsers: number
+  activeUserDays: number
+  sessions: number
+  prompts: number
+  promptsPerUser: number | null
+  linesAdded: number
+  linesRemoved: number
+  commits: number
+  pullRequests: number
+  editAcceptRate: number | null
+}
+
+const n = (v: number | null | undefined) => v ?? 0
+
+/** Adoption grouped by team → table rows, most active users first (then by name). */
+export function teamRows(rows: DatasetRow<'adoption'>[]): TeamRow[] {
+  return rows
+    .map((r) => ({
+      team: groupLabel(r.group),
+      activeUsers: n(r.activeUsers),
+      activeUserDays: n(r.activeUserDays),
+      sessions: n(r.sessions),
+      prompts: n(r.prompts),
+      promptsPerUser: r.promptsPerUser,
+      linesAdded: n(r.linesAdded),
+      linesRemoved: n(r.linesRemoved),
+      commits: n(r.commits),
+      pullRequests: n(r.pullRequests),
+      editAcceptRate: r.editAcceptRate,
+    }))
+    .sort((a, b) => b.activeUsers - a.activeUsers || a.team.localeCompare(b.team))
+}
+
+export interface LifecycleTile {
+  id: 'active' | 'new' | 'returning' | 'quiet'
+  label: string
+  value: string
+  hint: string
+  tone: 'good' | 'warn' | ''
+}
+
+/** The lifecycle counts as tiles. */
+export function lifecycleTiles(counts: UsersResponse['counts'], quietDays: number): LifecycleTile[] {
+  return [
+    { id: 'active', label: 'Active users', value: formatCount(counts.activeUsers), hint: 'Active at any time in the range', tone: '' },
+    { id: 'new', label: 'New', value: formatCount(counts.newUsers), hint: 'First seen inside the range', tone: 'good' },
+    { id: 'returning', label: 'Returning', value: formatCount(counts.returningUsers), hint: 'First seen before the range', tone: '' },
+    { id: 'quiet', label: 'Gone quiet', value: formatCount(counts.quietUsers), hint: `Active in the range but not in its last ${quietDays} days`, tone: counts.quietUsers > 0 ? 'warn' : '' },
+  ]
+}
+
+/** The users who have gone quiet, longest silent first. */
+export function quietUsers(rows: UserRow[]): UserRow[] {
+  return rows.filter((r) => r.quiet).sort((a, b) => a.lastSeen.localeCompare(b.lastSeen) || a.user.localeCompare(b.user))
+}
+
+export interface SeatFigures {
+  active: string
+  total: string
+  utilization: string
+  /** 0–1 for a meter; 0 when there are no seats. */
+  ratio: number
+}
+
+export function seatFigures(seats: NonNullable<UsersResponse['seats']>): SeatFigures {
+  return {
+    active: formatCount(seats.active),
+    total: formatCount(seats.total),
+    utilization: formatPercent(seats.utilization),
+    ratio: seats.utilization === null ? 0 : Math.min(1, Math.max(0, seats.utilization)),
+  }
+}
+
+
+/** A duration axis label: whole units, shorter than formatDuration ("45s", "20m", "1.5h"). */
+export function durationTick(seconds: number): string {
+  if (seconds === 0) return '0'
+  if (Math.abs(seconds) < 60) return `${formatDecimal(seconds)}s`
+  if (Math.abs(seconds) < 3600) return `${formatDecimal(seconds / 60)}m`
+  return `${formatDecimal(seconds / 3600)}h`
+}
