@@ -120,7 +120,7 @@ export const timelineItemSchema = z.object({
   tool: z.string().optional(),
   decision: z.string().optional(),
   source: z.string().optional(),
-  command: z.string().optional(),
+  command: z.string().optional().meta({ description: 'The full command (Bash) or "MCP server / tool", from tool_parameters when the fleet sends them.' }),
   success: z.boolean().optional(),
   policyDenial: z.boolean().optional(),
   detail: z.string().optional(),

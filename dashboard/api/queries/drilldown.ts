@@ -151,7 +151,11 @@ export async function querySession(client: Warehouse, sessionId: string): Promis
     client,
     `SELECT toString(timestamp) AS time, event_name, event_sequence, prompt_id, model, cost_usd, input_tokens, output_tokens,
        cache_read_tokens, cache_creation_tokens, duration_ms, tool_name, decision, source,
-       JSONExtractString(attributes['tool_parameters'], 'full_command') AS command, attributes['success'] AS success,
+       multiIf(JSONExtractString(attributes['tool_parameters'], 'full_command') != '', JSONExtractString(attributes['tool_parameters'], 'full_command'),
+               JSONExtractString(attributes['tool_parameters'], 'mcp_server_name') != '',
+               concat(JSONExtractString(attributes['tool_parameters'], 'mcp_server_name'), ' / ', JSONExtractString(attributes['tool_parameters'], 'mcp_tool_name')),
+               '') AS command,
+       attributes['success'] AS success,
        attributes['prompt_length'] AS prompt_length, attributes['to_mode'] AS to_mode, attributes['from_mode'] AS from_mode,
        attributes['num_blocking'] AS num_blocking, attributes['hook_name'] AS hook_name
      FROM events WHERE session_id = {session:String}
