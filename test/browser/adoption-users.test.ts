@@ -1,0 +1,125 @@
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { DatasetResponse, SummaryResponse } from '../../schemas/analytics'
+import type { SessionResponse, UserSessionsResponse, UsersResponse } from '../../schemas/users'
+import { dateRange, DEFAULT_FILTERS } from '../../dashboard/ui/filters'
+import { formatCount, formatPercent, formatUsd } from '../../dashboard/ui/format'
+import { launchBrowser, screenshot, settled } from '../helpers/browser'
+import { startTestCcscope, type TestCcscope } from '../helpers/ccscope'
+import { generateFleet, sendFleet } from '../helpers/fleet'
+
+/** Adoption, Users, a user and a session, in Chromium: the figures on screen are the API's. */
+let cc: TestCcscope
+let browser: Browser
+let page: Page
+const range = dateRange(DEFAULT_FILTERS)
+const RANGE = `from=${range.from}&to=${range.to}&tz=UTC`
+
+async function api<T>(path: string): Promise<T> {
+  const res = await fetch(`${cc.apiUrl}${path}`)
+  if (res.status !== 200) throw new Error(`${path}: ${res.status}`)
+  return (await res.json()) as T
+}
+const text = async (selector: string) => (await page.locator(selector).innerText()).trim()
+
+beforeAll(async () => {
+  const today = new Date()
+  const start = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - 20))
+  cc = await startTestCcscope()
+  await sendFleet(cc.otlpUrl, generateFleet({ seed: 5, users: 12, days: 20, start }))
+  browser = await launchBrowser()
+  page = await browser.newPage({ viewport: { width: 1366, height: 900 } })
+  page.on('pageerror', (error) => {
+    throw error
+  })
+}, 60_000)
+afterAll(async () => {
+  await browser?.close()
+  await cc?.stop()
+})
+
+describe('adoption', () => {
+  it('shows the API figures: tiles, teams, lifecycle, leaderboard', async () => {
+    await page.goto(`${cc.apiUrl}/adoption`)
+    await settled(page)
+    const totals = (await api<DatasetResponse<'adoption'>>(`/api/v1/adoption?${RANGE}`)).totals
+    expect(await text('[data-stat="activeUsers"] [data-value]')).toBe(formatCount(totals.activeUsers))
+    expect(await text('[data-stat="sessions"] [data-value]')).toBe(formatCount(totals.sessions))
+    expect(await text('[data-stat="commits"] [data-value]')).toBe(formatCount(totals.commits))
+    expect(await text('[data-stat="editAcceptRate"] [data-value]')).toBe(formatPercent(totals.editAcceptRate))
+
+    const teams = await api<DatasetResponse<'adoption'>>(`/api/v1/adoption?${RANGE}&groupBy=team`)
+    const rows = page.locator('[data-table="adoption-by-team"] tbody tr')
+    expect(await rows.count()).toBe(teams.rows.length)
+    for (const team of teams.rows.filter((r) => r.group)) {
+      const row = page.locator('[data-table="adoption-by-team"] tbody tr', { has: page.locator(`td[data-col="team"]:text-is("${team.group}")`) })
+      expect(await row.locator('td[data-col="sessions"]').innerText(), team.group).toBe(formatCount(team.sessions))
+    }
+
+    const users = await api<UsersResponse>(`/api/v1/users?${RANGE}&limit=15`)
+    for (const tile of ['active', 'new', 'returning', 'quiet'] as const) {
+      const expected = { active: users.counts.activeUsers, new: users.counts.newUsers, returning: users.counts.returningUsers, quiet: users.counts.quietUsers }[tile]
+      expect(await text(`[data-panel="lifecycle"] [data-stat="${tile}"] [data-value]`), tile).toBe(formatCount(expected))
+    }
+    const board = page.locator('[data-table="leaderboard"] tbody tr')
+    expect(await board.count()).toBe(users.rows.length)
+    for (const [i, user] of users.rows.entries()) {
+      expect(await board.nth(i).locator('[data-user]').getAttribute('data-user')).toBe(user.user)
+      expect(await board.nth(i).locator('td[data-col="costUsd"]').innerText()).toBe(formatUsd(user.costUsd))
+    }
+    await screenshot(page, 'adoption')
+  })
+
+  it('switches to weekly active users in the URL, and shows seats once a directory is loaded', async () => {
+    await page.goto(`${cc.apiUrl}/adoption`)
+    await settled(page)
+    await page.getByRole('button', { name: 'Week' }).click()
+    await page.waitForURL(/step=week/)
+    await settled(page)
+    expect(await text('[data-panel="adoption-trend"] h2')).toBe('Weekly active users')
+
+    const users = await api<UsersResponse>(`/api/v1/users?${RANGE}&limit=1000`)
+    const csv = ['user,display_name,team,department,cost_center,seat', ...users.rows.slice(0, 3).map((u) => `${u.user},Person,${u.team},,,yes`), 'idle@example.com,Idle,web,,,yes'].join('\n')
+    expect((await fetch(`${cc.apiUrl}/api/v1/directory`, { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: csv })).status).toBe(200)
+    await page.reload()
+    await settled(page)
+    expect(await text('[data-seats-active]')).toBe('3')
+    expect(await text('[data-seats-total]')).toBe('4')
+    await screenshot(page, 'adoption-weekly-seats')
+  })
+})
+
+describe('users, a user, a session', () => {
+  it('searches, opens a user with the API figures, then a session timeline with denials marked', async () => {
+    const all = await api<UsersResponse>(`/api/v1/users?${RANGE}&limit=1000`)
+    const target = all.rows.find((u) => u.sessions > 2)!
+    await page.goto(`${cc.apiUrl}/users`)
+    await settled(page)
+    await page.getByRole('searchbox', { name: /search/i }).fill(target.user.slice(0, 6))
+    await page.keyboard.press('Enter')
+    await page.waitForURL(/q=/)
+    await settled(page)
+    const listed = await page.locator('[data-table="users-list"] [data-user]').evaluateAll((els) => els.map((e) => e.getAttribute('data-user')))
+    expect(listed).toContain(target.user)
+    await screenshot(page, 'users')
+
+    await page.locator(`[data-table="users-list"] [data-user="${target.user}"] a`).first().click()
+    await page.waitForURL(/\/users\//)
+    await settled(page)
+    const s = await api<SummaryResponse>(`/api/v1/summary?${RANGE}&user=${encodeURIComponent(target.user)}`)
+    expect(await text('[data-panel="user-stats"] [data-stat="cost"] [data-value]')).toBe(formatUsd(s.costUsd))
+    expect(await text('[data-panel="user-stats"] [data-stat="sessions"] [data-value]')).toBe(formatCount(s.sessions))
+    const sessions = await api<UserSessionsResponse>(`/api/v1/users/${encodeURIComponent(target.user)}/sessions?${RANGE}&limit=200`)
+    expect(await page.locator('[data-table="user-sessions"] tbody tr').count()).toBe(sessions.sessions.length)
+    await screenshot(page, 'user')
+
+    const denied = sessions.sessions.find((x) => x.policyDenials > 0) ?? sessions.sessions[0]!
+    await page.goto(`${cc.apiUrl}/sessions/${denied.sessionId}`)
+    await settled(page)
+    const session = await api<SessionResponse>(`/api/v1/sessions/${denied.sessionId}`)
+    expect(await page.locator('[data-panel="session-timeline"] tbody[data-prompt]:not([data-prompt="preamble"])').count()).toBe(session.prompts.length)
+    const denials = session.prompts.flatMap((p) => p.items).filter((i) => i.policyDenial).length
+    expect(await page.locator('[data-panel="session-timeline"] tr.denied').count()).toBe(denials)
+    await screenshot(page, 'session')
+  })
+})
