@@ -1,4 +1,313 @@
-/** Placeholder until the page lands. */
+import { useState } from 'react'
+import { Link } from 'react-router'
+import { useDataset, useMeta, useMovers, usePolicy } from '../api'
+import { Card } from '../components/Card'
+import { DataTable } from '../components/DataTable'
+import { BarList, TrendChart } from '../components/charts'
+import { Segmented } from '../components/Segmented'
+import { Empty, Loadable, NoDataYet } from '../components/States'
+import { datasetParams, filtersToSearch } from '../filters'
+import { formatCount, formatPercent } from '../format'
+import { useFilters, useViewParam } from '../hooks'
+import {
+  MOVER_OPTIONS,
+  MOVER_VALUES,
+  blockedItems,
+  blockedParams,
+  denialSummary,
+  escalationRows,
+  hookRows,
+  managedRows,
+  managedSummary,
+  modeRows,
+  moverRows,
+  moversParams,
+  sourceRows,
+  toolRows,
+  weekSpan,
+} from '../prepare/policy'
+import { daysOf, singleSeries } from '../prepare/series'
+
+const ESCALATIONS_SHOWN = 10
+const SUBHEADING = { fontSize: '0.9rem', margin: '0 0 6px' } as const
+
+/** Admins' view: what policy refuses, who refuses it (rules, hooks, people), what moved this week, and who escalated. */
 export function PolicyPage() {
-  return <div className="page"><h1>Policy</h1></div>
+  const { filters, range } = useFilters()
+  const [moversBy, setMoversBy] = useViewParam('by', MOVER_VALUES, 'tool')
+  const [allEscalations, setAllEscalations] = useState(false)
+  const meta = useMeta()
+  // Every panel's request starts at once: no waterfall.
+  const daily = useDataset('tools', datasetParams(filters, 'tools', range, { granularity: 'day' }))
+  const policy = usePolicy(datasetParams(filters, 'summary', range))
+  const byTool = useDataset('tools', datasetParams(filters, 'tools', range, { groupBy: 'tool', sort: 'policyDenials', limit: 100 }))
+  const commands = useDataset('tools', blockedParams(filters, range, 'command'))
+  const mcp = useDataset('tools', blockedParams(filters, range, 'mcpServer'))
+  const movers = useMovers(moversParams(filters, range, moversBy))
+  const days = daysOf(range.from, range.to)
+  const search = filtersToSearch(filters).toString()
+  const carry = search ? `?${search}` : ''
+  const moversLabel = MOVER_OPTIONS.find((o) => o.value === moversBy)?.label ?? moversBy
+
+  if (meta.data && meta.data.data.events === 0) return <NoDataYet />
+  return (
+    <div className="page">
+      <h1>Policy</h1>
+      <div className="grid">
+        <Card id="denial-rate" title="Policy denials per day" subtitle={`Tool uses refused by a settings rule (source config); days in ${filters.tz}`} wide>
+          <Loadable query={daily} height={220}>
+            {(d) => {
+              const s = denialSummary(d.totals)
+              if (s.decisions === 0) return <Empty>No tool decisions in this range for these filters.</Empty>
+              return (
+                <>
+                  <p className="muted" style={{ margin: '0 0 8px' }} data-summary="denial-rate">
+                    <strong data-value="policy-denials">{formatCount(s.denials)}</strong> policy denials of <span data-value="decisions">{formatCount(s.decisions)}</span> decisions:{' '}
+                    <strong data-value="policy-denial-rate">{formatPercent(s.rate)}</strong>
+                  </p>
+                  <div className="grid">
+                    <div>
+                      <h3 style={SUBHEADING}>Denial rate</h3>
+                      <TrendChart label="Policy-denial rate per day" data={singleSeries(d.rows, 'policyDenialRate', days)} format={formatPercent} />
+                    </div>
+                    <div>
+                      <h3 style={SUBHEADING}>Denials</h3>
+                      <TrendChart label="Policy denials per day" data={singleSeries(d.rows, 'policyDenials', days)} format={formatCount} kind="bar" />
+                    </div>
+                  </div>
+                </>
+              )
+            }}
+          </Loadable>
+        </Card>
+
+        <Card id="decisions-by-source" title="Decisions by source" subtitle="Who allowed or refused each tool use">
+          <Loadable query={policy}>
+            {(d) => (
+              <DataTable
+                id="decisions-by-source"
+                caption="Tool decisions by source and outcome"
+                rows={sourceRows(d.decisionsBySource)}
+                rowKey={(r) => r.key}
+                empty="No tool decisions in this range."
+                columns={[
+                  {
+                    key: 'source',
+                    header: 'Source',
+                    render: (r) => (
+                      <span data-source={r.source}>
+                        {r.label} {r.source ? <code className="muted">{r.source}</code> : null}
+                      </span>
+                    ),
+                  },
+                  { key: 'outcome', header: 'Outcome', render: (r) => <span className={`tag ${r.outcome === 'allowed' ? 'good' : r.outcome === 'denied' ? 'bad' : ''}`}>{r.outcome}</span> },
+                  { key: 'decisions', header: 'Decisions', align: 'right', render: (r) => formatCount(r.decisions) },
+                  { key: 'share', header: 'Share', align: 'right', render: (r) => formatPercent(r.share) },
+                ]}
+              />
+            )}
+          </Loadable>
+        </Card>
+
+        <Card id="policy-by-tool" title="By tool" subtitle="Sorted by policy denials">
+          <Loadable query={byTool}>
+            {(d) => (
+              <DataTable
+                id="policy-by-tool"
+                caption="Tool decisions and denials by tool"
+                rows={toolRows(d.rows)}
+                rowKey={(r) => r.tool}
+                empty="No tool decisions in this range."
+                columns={[
+                  { key: 'tool', header: 'Tool', render: (r) => r.label },
+                  { key: 'decisions', header: 'Decisions', align: 'right', render: (r) => formatCount(r.decisions) },
+                  { key: 'policyDenials', header: 'Policy denials', align: 'right', render: (r) => formatCount(r.policyDenials) },
+                  { key: 'policyDenialRate', header: 'Denial rate', align: 'right', render: (r) => formatPercent(r.policyDenialRate) },
+                  { key: 'hookRejects', header: 'Hook rejects', align: 'right', render: (r) => formatCount(r.hookRejects) },
+                  { key: 'userRejects', header: 'User rejects', align: 'right', render: (r) => formatCount(r.userRejects) },
+                ]}
+              />
+            )}
+          </Loadable>
+        </Card>
+
+        <Card id="blocked-commands" title="Top blocked commands" subtitle="Bash commands (first word) denied by a settings rule">
+          <Loadable query={commands}>{(d) => <BarList id="blocked-commands" items={blockedItems(d.rows)} format={formatCount} empty="No Bash command was denied by policy in this range." />}</Loadable>
+        </Card>
+
+        <Card id="blocked-mcp" title="Blocked MCP servers" subtitle="MCP tool uses denied by a settings rule, by server">
+          <Loadable query={mcp}>{(d) => <BarList id="blocked-mcp" items={blockedItems(d.rows)} format={formatCount} empty="No MCP server was denied by policy in this range." />}</Loadable>
+        </Card>
+
+        <Card
+          id="movers"
+          title="Week-over-week movers"
+          subtitle={movers.data ? `Policy denials ${weekSpan(movers.data.current, filters.tz)} against ${weekSpan(movers.data.previous, filters.tz)}` : 'Policy denials, the last 7 days of the range against the 7 before'}
+          actions={<Segmented label="Movers by" options={MOVER_OPTIONS} value={moversBy} onChange={setMoversBy} />}
+          wide
+        >
+          <Loadable query={movers}>
+            {(d) => (
+              <DataTable
+                id="movers"
+                caption={`Policy denials by ${moversLabel.toLowerCase()}, this week against last week; spikes marked`}
+                rows={moverRows(d)}
+                rowKey={(r) => r.group}
+                rowClass={(r) => (r.spike ? 'highlight' : undefined)}
+                empty="No policy denials in these two weeks."
+                columns={[
+                  {
+                    key: 'group',
+                    header: moversLabel,
+                    render: (r) => (
+                      <span data-group={r.group}>
+                        {r.group === '' ? <span className="muted">{r.label}</span> : r.label} {r.spike ? <span className="tag bad">spike</span> : null}
+                      </span>
+                    ),
+                  },
+                  { key: 'thisWeek', header: 'This week', align: 'right', render: (r) => formatCount(r.thisWeek) },
+                  { key: 'lastWeek', header: 'Last week', align: 'right', render: (r) => formatCount(r.lastWeek) },
+                  {
+                    key: 'change',
+                    header: 'Change',
+                    align: 'right',
+                    render: (r) => (
+                      <span style={r.direction === 'flat' ? undefined : { color: r.direction === 'up' ? 'var(--bad)' : 'var(--good)' }}>
+                        <span aria-hidden="true">{r.direction === 'up' ? '▲ ' : r.direction === 'down' ? '▼ ' : ''}</span>
+                        {r.changeText}
+                      </span>
+                    ),
+                  },
+                  { key: 'rate', header: 'Denial rate this week', align: 'right', render: (r) => formatPercent(r.rate) },
+                ]}
+              />
+            )}
+          </Loadable>
+        </Card>
+
+        <Card id="hooks" title="Hook blocks" subtitle="Hook runs (hook_execution_complete) and the tool uses they blocked">
+          <Loadable query={policy}>
+            {(d) =>
+              d.hooks.executions === 0 ? (
+                <Empty>No hook ran in this range.</Empty>
+              ) : (
+                <>
+                  <p className="muted" style={{ margin: '0 0 8px' }}>
+                    <strong data-value="hook-executions">{formatCount(d.hooks.executions)}</strong> executions, <strong data-value="hook-blocks">{formatCount(d.hooks.blocks)}</strong> blocks
+                  </p>
+                  <DataTable
+                    id="hooks"
+                    caption="Hook executions and blocks by hook"
+                    rows={hookRows(d.hooks.byHook)}
+                    rowKey={(r) => r.key}
+                    columns={[
+                      { key: 'hookName', header: 'Hook', render: (r) => r.hookName },
+                      { key: 'source', header: 'Hooks allowed', render: (r) => r.source },
+                      { key: 'executions', header: 'Executions', align: 'right', render: (r) => formatCount(r.executions) },
+                      { key: 'blocks', header: 'Blocks', align: 'right', render: (r) => formatCount(r.blocks) },
+                      { key: 'blockRate', header: 'Block rate', align: 'right', render: (r) => formatPercent(r.blockRate) },
+                    ]}
+                  />
+                </>
+              )
+            }
+          </Loadable>
+        </Card>
+
+        <Card id="escalations" title="Permission-mode escalations" subtitle={`Switches to bypassPermissions; times in ${filters.tz}`}>
+          <Loadable query={policy}>
+            {(d) => {
+              if (d.escalations.total === 0 && d.modeChanges.length === 0) return <Empty>No permission-mode changes in this range.</Empty>
+              const rows = escalationRows(d.escalations.latest, filters.tz)
+              const shown = allEscalations ? rows : rows.slice(0, ESCALATIONS_SHOWN)
+              return (
+                <>
+                  <p className="muted" style={{ margin: '0 0 8px' }}>
+                    <strong data-value="escalations">{formatCount(d.escalations.total)}</strong> escalations to bypass permissions in the range
+                  </p>
+                  <DataTable
+                    id="escalations"
+                    caption="Latest escalations to bypassPermissions, newest first"
+                    rows={shown}
+                    rowKey={(r) => r.key}
+                    empty="Nobody switched to bypass permissions in this range."
+                    columns={[
+                      { key: 'time', header: 'Time', render: (r) => <time dateTime={r.time}>{r.timeText}</time> },
+                      { key: 'user', header: 'User', render: (r) => (r.user ? <Link to={`/users/${encodeURIComponent(r.user)}${carry}`}>{r.user}</Link> : <span className="muted">(not reported)</span>) },
+                      {
+                        key: 'session',
+                        header: 'Session',
+                        render: (r) =>
+                          r.sessionId ? (
+                            <Link to={`/sessions/${encodeURIComponent(r.sessionId)}${carry}`} title={r.sessionId} aria-label={`Session ${r.sessionId}`}>
+                              <code>{r.sessionShort}</code>
+                            </Link>
+                          ) : (
+                            <span className="muted">—</span>
+                          ),
+                      },
+                      { key: 'fromMode', header: 'From', render: (r) => r.fromMode },
+                      { key: 'trigger', header: 'Trigger', render: (r) => r.trigger },
+                    ]}
+                  />
+                  {rows.length > ESCALATIONS_SHOWN ? (
+                    <p style={{ margin: '8px 0 0' }}>
+                      <button type="button" onClick={() => setAllEscalations(!allEscalations)} aria-expanded={allEscalations}>
+                        {allEscalations ? `Show the latest ${ESCALATIONS_SHOWN}` : `Show all ${formatCount(rows.length)}`}
+                      </button>
+                    </p>
+                  ) : null}
+                  <h3 style={{ ...SUBHEADING, marginTop: 16 }}>Mode changes by target mode</h3>
+                  <DataTable
+                    id="mode-changes"
+                    caption="Permission-mode changes by target mode"
+                    rows={modeRows(d.modeChanges)}
+                    rowKey={(r) => r.mode}
+                    rowClass={(r) => (r.escalation ? 'highlight' : undefined)}
+                    empty="No permission-mode changes in this range."
+                    columns={[
+                      { key: 'mode', header: 'To mode', render: (r) => r.label },
+                      { key: 'changes', header: 'Changes', align: 'right', render: (r) => formatCount(r.changes) },
+                      { key: 'users', header: 'Users', align: 'right', render: (r) => formatCount(r.users) },
+                    ]}
+                  />
+                </>
+              )
+            }}
+          </Loadable>
+        </Card>
+
+        <Card id="managed-settings" title="Managed settings in force" subtitle="Per user, from their latest managed_settings_resolved event in the range">
+          <Loadable query={policy}>
+            {(d) => {
+              if (d.managedSettings.length === 0) return <Empty>No managed-settings reports in this range (Claude Code sends one at startup).</Empty>
+              return (
+                <>
+                  <p className="muted" style={{ margin: '0 0 8px' }} data-summary="managed-settings">
+                    {managedSummary(d.managedSettings).map((s, i) => (
+                      <span key={s.sources}>
+                        {i > 0 ? ' · ' : ''}
+                        <span className={`tag${s.sources === 'none' ? ' warn' : ''}`}>{s.sources}</span> {formatCount(s.users)} {s.users === 1 ? 'user' : 'users'}
+                      </span>
+                    ))}
+                  </p>
+                  <DataTable
+                    id="managed-settings"
+                    caption="Managed-settings sources in force per user"
+                    rows={managedRows(d.managedSettings, filters.tz)}
+                    rowKey={(r) => r.user}
+                    columns={[
+                      { key: 'user', header: 'User', render: (r) => <Link to={`/users/${encodeURIComponent(r.user)}${carry}`}>{r.user}</Link> },
+                      { key: 'sources', header: 'Sources', render: (r) => (r.sources.length ? r.sourcesText : <span className="tag warn">none</span>) },
+                      { key: 'lastSeen', header: 'Last seen', render: (r) => <time dateTime={r.lastSeen}>{r.lastSeenText}</time> },
+                    ]}
+                  />
+                </>
+              )
+            }}
+          </Loadable>
+        </Card>
+      </div>
+    </div>
+  )
 }
