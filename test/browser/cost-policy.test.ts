@@ -1,0 +1,107 @@
+import fs from 'node:fs'
+import { parse } from 'csv-parse/sync'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { DatasetResponse, SummaryResponse } from '../../schemas/analytics'
+import type { MoversResponse, PolicyResponse } from '../../schemas/policy'
+import { dateRange, DEFAULT_FILTERS } from '../../dashboard/ui/filters'
+import { formatCount, formatPercent, formatUsd } from '../../dashboard/ui/format'
+import { launchBrowser, screenshot, settled } from '../helpers/browser'
+import { startTestCcscope, type TestCcscope } from '../helpers/ccscope'
+import { generateFleet, sendFleet } from '../helpers/fleet'
+
+/** Cost and Policy in Chromium: figures equal the API's, the CSV button downloads the table on screen. */
+let cc: TestCcscope
+let browser: Browser
+let page: Page
+const range = dateRange(DEFAULT_FILTERS)
+const RANGE = `from=${range.from}&to=${range.to}&tz=UTC`
+
+async function api<T>(path: string): Promise<T> {
+  const res = await fetch(`${cc.apiUrl}${path}`)
+  if (res.status !== 200) throw new Error(`${path}: ${res.status}`)
+  return (await res.json()) as T
+}
+const text = async (selector: string) => (await page.locator(selector).first().innerText()).trim()
+
+beforeAll(async () => {
+  const today = new Date()
+  const start = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - 20))
+  cc = await startTestCcscope()
+  await sendFleet(cc.otlpUrl, generateFleet({ seed: 9, users: 12, days: 20, start }))
+  browser = await launchBrowser()
+  page = await browser.newPage({ viewport: { width: 1366, height: 900 }, acceptDownloads: true })
+  page.on('pageerror', (error) => {
+    throw error
+  })
+}, 60_000)
+afterAll(async () => {
+  await browser?.close()
+  await cc?.stop()
+})
+
+describe('cost', () => {
+  it('shows the summary total in the tiles and the breakdown, and exports exactly that table', async () => {
+    await page.goto(`${cc.apiUrl}/cost?by=team`)
+    await settled(page)
+    const s = await api<SummaryResponse>(`/api/v1/summary?${RANGE}`)
+    const byTeam = await api<DatasetResponse<'cost'>>(`/api/v1/cost?${RANGE}&groupBy=team&limit=10000`)
+    expect(await text('[data-panel="cost-tiles"] [data-stat="cost"] [data-value]')).toBe(formatUsd(s.costUsd))
+    expect(await text('[data-table="cost-breakdown"] tr[data-row="total"] td[data-col="costUsd"]')).toBe(formatUsd(s.costUsd))
+    const groups = await page.locator('[data-table="cost-breakdown"] td[data-group]').evaluateAll((els) => els.map((e) => e.getAttribute('data-group')))
+    expect(groups).toEqual(byTeam.rows.map((r) => r.group))
+    for (const row of byTeam.rows)
+      expect(await text(`[data-table="cost-breakdown"] tr:has(td[data-group="${row.group}"]) td[data-col="costUsd"]`), row.group).toBe(formatUsd(row.costUsd))
+    await screenshot(page, 'cost')
+
+    const download = page.waitForEvent('download')
+    await page.locator('a[data-export="cost-breakdown"]').click()
+    const file = await (await download).path()
+    const records = parse(fs.readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[]
+    const data = records.filter((r) => r.row_type === 'data')
+    expect(data.map((r) => r.team)).toEqual(groups)
+    data.forEach((r, i) => expect(formatUsd(Number(r.cost_usd)), r.team).toBe(formatUsd(byTeam.rows[i]!.costUsd)))
+    const total = records.find((r) => r.row_type === 'total')!
+    expect(total.cost_usd).toBe(s.costUsd.toFixed(2))
+    expect(Number(total.requests)).toBe(s.apiRequests)
+  })
+
+  it('follows the model filter and the stack toggle through the URL', async () => {
+    await page.goto(`${cc.apiUrl}/cost`)
+    await settled(page)
+    const models = await api<DatasetResponse<'cost'>>(`/api/v1/cost?${RANGE}&groupBy=model`)
+    const model = models.rows[0]!.group!
+    await page.getByLabel('Model', { exact: true }).selectOption(model)
+    await page.waitForURL(new RegExp(`model=${model}`))
+    await settled(page)
+    const only = await api<DatasetResponse<'cost'>>(`/api/v1/cost?${RANGE}&model=${model}`)
+    expect(await text('[data-panel="cost-tiles"] [data-stat="cost"] [data-value]')).toBe(formatUsd(only.totals.costUsd))
+    await page.getByRole('button', { name: 'Team' }).click()
+    await page.waitForURL(/stack=team/)
+    await settled(page)
+    const legend = await page.locator('[data-panel="cost-over-time"] .recharts-legend-item').allInnerTexts()
+    const teams = await api<DatasetResponse<'cost'>>(`/api/v1/cost?${RANGE}&model=${model}&groupBy=team`)
+    expect(legend.length).toBe(Math.min(teams.rows.length, 8))
+    await screenshot(page, 'cost-by-team-one-model')
+  })
+})
+
+describe('policy', () => {
+  it('shows denials, sources, blocked commands, movers, hooks and escalations as the API does', async () => {
+    await page.goto(`${cc.apiUrl}/policy`)
+    await settled(page)
+    const s = await api<SummaryResponse>(`/api/v1/summary?${RANGE}`)
+    expect(await text('[data-value="policy-denials"]')).toBe(formatCount(s.policyDenials))
+    expect(await text('[data-value="policy-denial-rate"]')).toBe(formatPercent(s.policyDenialRate))
+    const commands = await api<DatasetResponse<'tools'>>(`/api/v1/tools?${RANGE}&groupBy=command&decision=reject&source=config&sort=policyDenials`)
+    const listed = await page.locator('[data-bars="blocked-commands"] li').allInnerTexts()
+    for (const row of commands.rows.filter((r) => r.group)) expect(listed.some((l) => l.includes(row.group!) && l.includes(formatCount(row.policyDenials))), row.group).toBe(true)
+    const policy = await api<PolicyResponse>(`/api/v1/policy?${RANGE}`)
+    expect(await text('[data-value="hook-blocks"]')).toBe(formatCount(policy.hooks.blocks))
+    expect(await text('[data-value="escalations"]')).toBe(formatCount(policy.escalations.total))
+    const movers = await api<MoversResponse>(`/api/v1/policy/movers?to=${range.to}&tz=UTC`)
+    const spikes = movers.rows.filter((r) => r.spike).length
+    expect(await page.locator('[data-panel="movers"] tr.highlight').count()).toBe(spikes)
+    await screenshot(page, 'policy')
+  })
+})

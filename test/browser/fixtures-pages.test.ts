@@ -1,0 +1,68 @@
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { SummaryResponse } from '../../schemas/analytics'
+import { formatUsd } from '../../dashboard/ui/format'
+import { launchBrowser, screenshot, settled } from '../helpers/browser'
+import { startTestCcscope, type TestCcscope } from '../helpers/ccscope'
+import { FIXTURE_FOLDERS, loadFixture, replay } from '../helpers/fixtures'
+
+/**
+ * Every page on the telemetry captured from the real Claude Code CLI: no page errors, no panel in error,
+ * the fixtures' cost on the Overview, the denied curl on the Policy page and in the session timeline.
+ */
+let cc: TestCcscope
+let browser: Browser
+let page: Page
+const errors: string[] = []
+const RANGE = 'from=2026-11-01&to=2026-11-30'
+
+beforeAll(async () => {
+  cc = await startTestCcscope({ CCSCOPE_INGEST_TOKENS: 'fixture-token' })
+  for (const folder of FIXTURE_FOLDERS) await replay(cc.otlpUrl, loadFixture(folder))
+  browser = await launchBrowser()
+  page = await browser.newPage({ viewport: { width: 1366, height: 900 } })
+  page.on('pageerror', (error) => errors.push(error.message))
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text())
+  })
+}, 60_000)
+afterAll(async () => {
+  await browser?.close()
+  await cc?.stop()
+})
+
+async function visit(path: string, name: string): Promise<void> {
+  await page.goto(`${cc.apiUrl}${path}`)
+  await settled(page)
+  expect(await page.locator('.error').count(), `${path}: panels in error`).toBe(0)
+  expect(errors, `${path}: page errors`).toEqual([])
+  await screenshot(page, name)
+}
+
+describe('on the captured fixtures', () => {
+  it('every page renders', async () => {
+    const sessions = (await (await fetch(`${cc.apiUrl}/api/v1/users/dana%40example.com/sessions?${RANGE}`)).json()) as { sessions: { sessionId: string; policyDenials: number }[] }
+    const denied = sessions.sessions.find((s) => s.policyDenials > 0)!
+    const pages: [string, string][] = [
+      [`/?${RANGE}`, 'fixtures-overview'],
+      [`/adoption?${RANGE}`, 'fixtures-adoption'],
+      [`/cost?${RANGE}`, 'fixtures-cost'],
+      [`/policy?${RANGE}`, 'fixtures-policy'],
+      [`/users?${RANGE}`, 'fixtures-users'],
+      [`/users/dana%40example.com?${RANGE}`, 'fixtures-user'],
+      [`/sessions/${denied.sessionId}?${RANGE}`, 'fixtures-session'],
+    ]
+    for (const [path, name] of pages) await visit(path, name)
+  })
+
+  it('shows the CLI-reported cost and the denied curl', async () => {
+    const s = (await (await fetch(`${cc.apiUrl}/api/v1/summary?${RANGE}`)).json()) as SummaryResponse
+    await page.goto(`${cc.apiUrl}/?${RANGE}`)
+    await settled(page)
+    expect(await page.locator('[data-stat="cost"] [data-value]').innerText()).toBe(formatUsd(s.costUsd))
+    expect(formatUsd(s.costUsd)).toBe('$0.27')
+    await page.goto(`${cc.apiUrl}/policy?${RANGE}`)
+    await settled(page)
+    expect(await page.locator('[data-panel="blocked-commands"]').innerText()).toContain('curl')
+  })
+})
