@@ -98,9 +98,13 @@ describe('users, a user, a session', () => {
     await page.getByRole('searchbox', { name: /search/i }).fill(target.user.slice(0, 6))
     await page.keyboard.press('Enter')
     await page.waitForURL(/q=/)
+    // The list re-renders once the search has answered: wait for the row, not for a moment of calm.
+    await page.locator(`[data-table="users-list"] [data-user="${target.user}"]`).first().waitFor()
     await settled(page)
     const listed = await page.locator('[data-table="users-list"] [data-user]').evaluateAll((els) => els.map((e) => e.getAttribute('data-user')))
     expect(listed).toContain(target.user)
+    const matching = all.rows.filter((u) => `${u.user} ${u.displayName}`.toLowerCase().includes(target.user.slice(0, 6).toLowerCase())).map((u) => u.user)
+    expect(new Set(listed)).toEqual(new Set(matching))
     await screenshot(page, 'users')
 
     await page.locator(`[data-table="users-list"] [data-user="${target.user}"] a`).first().click()

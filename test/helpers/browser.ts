@@ -21,7 +21,16 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file
 }
 
-/** Waits until no skeleton is left on the page (every panel has its data or its error). */
+/**
+ * Waits until every panel has its data or its error: no query in flight (the dashboard marks the count
+ * of fetching queries on [data-fetching]) and no skeleton left. Two animation frames first, so that a
+ * URL change has re-rendered and started its requests.
+ */
 export async function settled(page: Page): Promise<void> {
-  await page.waitForFunction(() => document.querySelectorAll('[aria-busy="true"]').length === 0, undefined, { timeout: 20_000 })
+  await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))))
+  await page.waitForFunction(
+    () => document.querySelector('[data-fetching]')?.getAttribute('data-fetching') === '0' && document.querySelectorAll('[aria-busy="true"]').length === 0,
+    undefined,
+    { timeout: 20_000 },
+  )
 }

@@ -1,3 +1,4 @@
+import { useIsFetching } from '@tanstack/react-query'
 import type { ReactNode } from 'react'
 import { NavLink, useLocation } from 'react-router'
 import { FilterBar } from './FilterBar'
@@ -17,6 +18,8 @@ export function Layout({ children }: { children: ReactNode }) {
   const carried = new URLSearchParams()
   for (const key of ['range', 'from', 'to', 'tz', 'team', 'user', 'model']) for (const v of new URLSearchParams(search).getAll(key)) carried.append(key, v)
   const suffix = carried.size ? `?${carried}` : ''
+  // How many queries are in flight: tests wait for 0 before reading figures.
+  const fetching = useIsFetching()
   return (
     <>
       <a href="#main" className="skip-link">
@@ -36,6 +39,7 @@ export function Layout({ children }: { children: ReactNode }) {
       </header>
       <FilterBar />
       <main id="main">{children}</main>
+      <span hidden data-fetching={fetching} />
     </>
   )
 }
