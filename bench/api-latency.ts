@@ -94,12 +94,28 @@ try {
     results.push({ endpoint: name, path: url, p50: quantile(times, 0.5), p95: quantile(times, 0.95), bytes })
     process.stdout.write(`  ${name.padEnd(30)} p50 ${quantile(times, 0.5).toFixed(1).padStart(7)} ms   p95 ${quantile(times, 0.95).toFixed(1).padStart(7)} ms\n`)
   }
+  const [storage] = await selectRows<Record<string, string>>(
+    cc.client,
+    `SELECT sumIf(data_compressed_bytes, table = 'events') AS events_compressed, sumIf(data_uncompressed_bytes, table = 'events') AS events_uncompressed,
+            sumIf(data_compressed_bytes, table = 'metric_points') AS points_compressed, sumIf(data_uncompressed_bytes, table = 'metric_points') AS points_uncompressed,
+            sum(bytes_on_disk) AS all_bytes_on_disk
+     FROM system.parts WHERE active AND database = currentDatabase()`,
+  )
+  const eventRows = Number(sizes?.events ?? 0)
+  const storageFigures = {
+    bytesOnDiskPerEvent: Number(storage?.all_bytes_on_disk ?? 0) / Math.max(1, eventRows),
+    eventsBytesPerRow: Number(storage?.events_compressed ?? 0) / Math.max(1, eventRows),
+    eventsCompressionRatio: Number(storage?.events_uncompressed ?? 0) / Math.max(1, Number(storage?.events_compressed ?? 1)),
+    metricPointsCompressionRatio: Number(storage?.points_uncompressed ?? 0) / Math.max(1, Number(storage?.points_compressed ?? 1)),
+  }
+  process.stdout.write(`storage: ${storageFigures.bytesOnDiskPerEvent.toFixed(0)} B on disk per event (all tables), events ${storageFigures.eventsBytesPerRow.toFixed(0)} B/row, compression ${storageFigures.eventsCompressionRatio.toFixed(1)}×\n`)
   const report = {
     when: new Date().toISOString(),
     machine: { cpus: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30) },
     data: Object.fromEntries(Object.entries(sizes ?? {}).map(([k, v]) => [k, Number(v)])),
     runs,
     results,
+    storage: storageFigures,
   }
   process.stdout.write(`\n${JSON.stringify(report.data)}\n`)
   if (values.out) {

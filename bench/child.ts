@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** ccscope as a separate process, as `npm start` runs it: the load generator never shares its CPU time. */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+export interface Child {
+  process: ChildProcess
+  ports: { otlpHttp: number; otlpGrpc: number; api: number }
+  /** Milliseconds from spawn to the "ready" log line (migrations applied, listeners open). */
+  startMs: number
+  /** Resident set size now, from /proc (kB). */
+  rssKb(): number
+  stop(): Promise<void>
+}
+
+export function startChild(dataDir: string, env: Record<string, string> = {}): Promise<Child> {
+  const began = performance.now()
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      CCSCOPE_DATA_DIR: dataDir,
+      OTLP_HTTP_PORT: '0',
+      OTLP_GRPC_PORT: '0',
+      PORT: '0',
+      CCSCOPE_LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`ccscope did not become ready:\n${out.slice(-2000)}`)), 600_000)
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString()
+      if (out.length > 1e6) out = out.slice(-100_000)
+      const line = out.split('\n').find((l) => l.includes('ccscope is ready'))
+      if (line) {
+        clearTimeout(timer)
+        const ports = JSON.parse(line) as Child['ports']
+        const startMs = performance.now() - began
+        resolve({
+          process: child,
+          ports: { otlpHttp: ports.otlpHttp, otlpGrpc: ports.otlpGrpc, api: ports.api },
+          startMs,
+          rssKb() {
+            const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8')
+            return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
+          },
+          stop() {
+            return new Promise((done) => {
+              if (child.exitCode !== null) return done()
+              child.once('exit', () => done())
+              child.kill('SIGTERM')
+            })
+          },
+        })
+        child.stdout?.off('data', onData)
+        child.stderr?.off('data', onData)
+        child.stdout?.resume()
+        child.stderr?.resume()
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.once('exit', (code) => reject(new Error(`ccscope exited with ${code}:\n${out.slice(-2000)}`)))
+  })
+}

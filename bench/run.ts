@@ -1,0 +1,137 @@
+/**
+ * `npm run bench`: ingest throughput against the raw engine, memory at steady load and under overload,
+ * query latency at 1 M and 10 M events (100 M with --scales), cold start, storage. Several runs and
+ * medians; a table on stdout and the same figures as JSON under bench/results/.
+ *
+ *   npm run bench [-- --runs 3] [--scales 1m,10m,100m] [--quick] [--data-dir bench-data]
+ *
+ * --quick is the smoke run the tests use: a small workload, one run, 20 000 events for latency.
+ */
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { openWarehouse } from '../warehouse/client'
+import { migrate } from '../warehouse/migrate'
+import { startChild } from './child'
+import { baselineRun, buildWorkload, ingestRun, sendAll, type IngestRun, type Protocol } from './ingest'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    scales: { type: 'string', default: '1m,10m' },
+    quick: { type: 'boolean', default: false },
+    'data-dir': { type: 'string', default: path.join(ROOT, 'bench-data') },
+    out: { type: 'string', default: path.join(ROOT, 'bench', 'results') },
+  },
+})
+const quick = values.quick
+const runs = quick ? 1 : Number(values.runs)
+const SCALES: Record<string, number> = { '20k': 20_000, '1m': 1_000_000, '10m': 10_000_000, '100m': 100_000_000 }
+const scales = quick ? ['20k'] : values.scales.split(',').filter((s) => s in SCALES)
+
+const log = (line: string) => process.stdout.write(`${line}\n`)
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+
+const results: Record<string, unknown> = { when: new Date().toISOString(), machine: { cpus: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }, runs }
+
+// 1. Ingest throughput, and memory at steady load.
+const workload = quick ? buildWorkload(12, 5) : buildWorkload(60, 20)
+log(`\n== ingest: ${fmt(workload.records)} records in ${fmt(workload.requests.length)} requests (one per session and signal, as Claude Code sends them), ${runs} run(s) each`)
+const baselineDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-bench-baseline-'))
+const client = await openWarehouse({ mode: 'embedded', path: path.join(baselineDir, 'chdb'), database: 'ccscope' })
+await migrate(client)
+const baseline: IngestRun[] = []
+for (let i = 0; i < runs; i++) baseline.push(await baselineRun(client, workload))
+await client.close()
+fs.rmSync(baselineDir, { recursive: true, force: true })
+const baselineRate = median(baseline.map((r) => r.recordsPerSecond))
+log(`  baseline (JSONEachRow into the engine, same rows, same process): ${fmt(baselineRate)} records/s`)
+const ingest: Record<string, { recordsPerSecond: number; ratioToBaseline: number; retries: number; peakRssMb: number; runs: number[] }> = {}
+for (const protocol of ['http/protobuf', 'http/json', 'grpc'] as Protocol[]) {
+  const rs: IngestRun[] = []
+  for (let i = 0; i < runs; i++) rs.push(await ingestRun(workload, protocol))
+  const rate = median(rs.map((r) => r.recordsPerSecond))
+  ingest[protocol] = { recordsPerSecond: rate, ratioToBaseline: rate / baselineRate, retries: median(rs.map((r) => r.retries)), peakRssMb: Math.max(...rs.map((r) => r.peakRssMb)), runs: rs.map((r) => r.recordsPerSecond) }
+  log(`  ${protocol.padEnd(14)} ${fmt(rate).padStart(8)} records/s   ${(rate / baselineRate).toFixed(2)}× baseline   peak RSS ${fmt(ingest[protocol].peakRssMb)} MB`)
+}
+results.ingest = { records: workload.records, requests: workload.requests.length, baselineRecordsPerSecond: baselineRate, baselineRuns: baseline.map((r) => r.recordsPerSecond), protocols: ingest, target: '≥ 0.5 × baseline' }
+
+// 2. Memory under 10× overload: ten times the senders, no pause between requests but Retry-After.
+{
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-bench-overload-'))
+  const child = await startChild(dir, { CCSCOPE_BUFFER_MAX_ROWS: quick ? '2000' : '200000' })
+  let peak = 0
+  const sampler = setInterval(() => (peak = Math.max(peak, child.rssKb())), 100)
+  const began = performance.now()
+  const stats = await sendAll(workload, 'http/protobuf', child.ports, 160)
+  const seconds = (performance.now() - began) / 1000
+  clearInterval(sampler)
+  await child.stop()
+  fs.rmSync(dir, { recursive: true, force: true })
+  results.memory = { steadyPeakRssMb: ingest['http/protobuf']?.peakRssMb, overloadPeakRssMb: peak / 1024, overloadRefused429: stats.refused, overloadSeconds: seconds, target: '< 512 MB' }
+  log(`\n== memory: steady load peak RSS ${fmt(ingest['http/protobuf']?.peakRssMb ?? 0)} MB; 10× senders peak RSS ${fmt(peak / 1024)} MB with ${fmt(stats.refused)} requests shed (429) and retried`)
+}
+
+// 3. Query latency, storage, cold start: one data directory per scale, seeded inside the engine (kept and reused).
+const latency: Record<string, unknown> = {}
+const cold: Record<string, number> = {}
+{
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-bench-cold-'))
+  const starts: number[] = []
+  for (let i = 0; i < runs; i++) {
+    fs.rmSync(dir, { recursive: true, force: true })
+    const child = await startChild(dir)
+    starts.push(child.startMs)
+    await child.stop()
+  }
+  fs.rmSync(dir, { recursive: true, force: true })
+  cold.empty = median(starts)
+}
+for (const scale of scales) {
+  const events = SCALES[scale]!
+  const dir = path.join(values['data-dir'], scale)
+  const out = path.join(os.tmpdir(), `ccscope-latency-${scale}-${process.pid}.json`)
+  log(`\n== query latency at ${scale} events (${dir})`)
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/api-latency.ts', '--events', String(events), '--data-dir', dir, '--runs', quick ? '5' : '20', '--out', out], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    })
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`api-latency exited with ${code}`))))
+  })
+  latency[scale] = JSON.parse(fs.readFileSync(out, 'utf8'))
+  fs.rmSync(out, { force: true })
+  const starts: number[] = []
+  for (let i = 0; i < runs; i++) {
+    const child = await startChild(dir)
+    starts.push(child.startMs)
+    await child.stop()
+  }
+  cold[scale] = median(starts)
+}
+results.queryLatency = latency
+results.coldStartMs = cold
+log(`\n== cold start (spawn → ready, migrations checked): ${Object.entries(cold).map(([k, v]) => `${k} ${fmt(v)} ms`).join(', ')}`)
+
+// The table.
+log('\n== summary')
+log(`ingest (records/s, ratio to the raw engine baseline ${fmt(baselineRate)}/s; target ≥ 0.5×):`)
+for (const [p, f] of Object.entries(ingest)) log(`  ${p.padEnd(14)} ${fmt(f.recordsPerSecond).padStart(8)}  ${f.ratioToBaseline.toFixed(2)}×  ${f.ratioToBaseline >= 0.5 ? 'met' : 'NOT met'}`)
+for (const [scale, report] of Object.entries(latency) as [string, { results: { endpoint: string; p50: number; p95: number }[] }][]) {
+  const worst = Math.max(...report.results.map((r) => r.p95))
+  log(`latency at ${scale}: worst p95 ${fmt(worst)} ms (target < 150 ms at 100m)`)
+  for (const r of report.results) log(`  ${r.endpoint.padEnd(30)} p50 ${fmt(r.p50, 1).padStart(8)}  p95 ${fmt(r.p95, 1).padStart(8)} ms`)
+}
+
+fs.mkdirSync(values.out, { recursive: true })
+const file = path.join(values.out, `${quick ? 'quick-' : ''}${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`)
+log(`\nwrote ${path.relative(ROOT, file)}`)
