@@ -113,7 +113,7 @@ export interface IngestRun {
 }
 
 /** One end-to-end run on a fresh data directory (start-up not timed). */
-export async function ingestRun(workload: Workload, protocol: Protocol, concurrency = 16): Promise<IngestRun> {
+export async function ingestRun(workload: Workload, protocol: Protocol, concurrency = 200): Promise<IngestRun> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-bench-ingest-'))
   const child = await startChild(dir)
   let peak = 0

@@ -126,15 +126,26 @@ export class Writer {
   flush(): Promise<void> {
     if (this.flushing) return this.flushing
     this.flushing = (async () => {
+      // What is waiting now; rows arriving meanwhile go with the next flush, in one batch, rather than
+      // trickling out in many small ones.
+      const waiting = Object.fromEntries(TABLES.map((table) => [table, this.pending[table].length])) as Record<TableName, number>
       for (const table of TABLES) {
-        while (this.pending[table].length > 0) await this.flushTable(table)
+        let left = waiting[table]
+        while (left > 0 && this.pending[table].length > 0) left -= await this.flushTable(table)
       }
     })().finally(() => {
       this.flushing = undefined
       this.metrics.bufferedRows.set(this.bufferedRows)
-      if (this.bufferedRows > 0 && !this.closed) this.schedule(0)
+      // Rows that came in during the flush wait for the next tick (or go at once when a full batch is
+      // waiting): flushing again at once would write many small batches under load, and every insert
+      // costs a part in each table and rollup.
+      if (this.bufferedRows > 0 && !this.closed) this.schedule(this.fullBatchWaiting() ? 0 : this.options.flushIntervalMs)
     })
     return this.flushing
+  }
+
+  private fullBatchWaiting(): boolean {
+    return TABLES.some((table) => this.pendingRows[table] >= this.options.batchMaxRows)
   }
 
   private takeBatch<T extends TableName>(table: T): Pending<T>[] {
@@ -152,7 +163,8 @@ export class Writer {
     return batch
   }
 
-  private async flushTable<T extends TableName>(table: T): Promise<void> {
+  /** Writes one batch of a table's waiting requests; returns how many requests it took. */
+  private async flushTable<T extends TableName>(table: T): Promise<number> {
     const batch = this.takeBatch(table)
     const batchRows = batch.reduce((n, e) => n + e.rows.length, 0)
     const stopTimer = this.metrics.flushSeconds.startTimer({ table })
@@ -184,6 +196,7 @@ export class Writer {
       this.inFlightRows -= batchRows
       stopTimer()
     }
+    return batch.length
   }
 
   /** Resolves each request with how many of its rows were written and how many were duplicates. */
