@@ -62,12 +62,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export interface SendStats {
   retries: number
+  /** 429/503 answers. */
   refused: number
+  /** Connections refused or reset. */
+  networkErrors: number
 }
 
 /** Sends every request like an OTel exporter: on 429/503 waits Retry-After and sends again. */
 export async function sendAll(workload: Workload, protocol: Protocol, ports: { otlpHttp: number; otlpGrpc: number }, concurrency: number): Promise<SendStats> {
-  const stats: SendStats = { retries: 0, refused: 0 }
+  const stats: SendStats = { retries: 0, refused: 0, networkErrors: 0 }
   if (protocol === 'grpc') {
     const client = new grpc.Client(`127.0.0.1:${ports.otlpGrpc}`, grpc.credentials.createInsecure())
     const call = (path: string, bytes: Uint8Array) =>
@@ -89,12 +92,21 @@ export async function sendAll(workload: Workload, protocol: Protocol, ports: { o
   const json = protocol === 'http/json'
   await pool(workload.requests, concurrency, async (r) => {
     for (;;) {
-      const res = await fetch(`http://127.0.0.1:${ports.otlpHttp}/v1/${r.signal}`, {
-        method: 'POST',
-        headers: { 'content-type': json ? 'application/json' : 'application/x-protobuf' },
-        body: json ? r.json : Buffer.from(r.protobuf),
-      })
-      await res.arrayBuffer()
+      let res: Response
+      try {
+        res = await fetch(`http://127.0.0.1:${ports.otlpHttp}/v1/${r.signal}`, {
+          method: 'POST',
+          headers: { 'content-type': json ? 'application/json' : 'application/x-protobuf' },
+          body: json ? r.json : Buffer.from(r.protobuf),
+        })
+        await res.arrayBuffer()
+      } catch {
+        // A refused or reset connection: exporters retry those too.
+        stats.retries++
+        stats.networkErrors++
+        await sleep(500)
+        continue
+      }
       if (res.status === 200) return
       if (res.status !== 429 && res.status !== 503) throw new Error(`HTTP ${res.status}`)
       stats.retries++
@@ -113,7 +125,7 @@ export interface IngestRun {
 }
 
 /** One end-to-end run on a fresh data directory (start-up not timed). */
-export async function ingestRun(workload: Workload, protocol: Protocol, concurrency = 200): Promise<IngestRun> {
+export async function ingestRun(workload: Workload, protocol: Protocol, concurrency = 1000): Promise<IngestRun> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-bench-ingest-'))
   const child = await startChild(dir)
   let peak = 0
