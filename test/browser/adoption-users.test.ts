@@ -4,9 +4,8 @@ import type { DatasetResponse, SummaryResponse } from '../../schemas/analytics'
 import type { SessionResponse, UserSessionsResponse, UsersResponse } from '../../schemas/users'
 import { dateRange, DEFAULT_FILTERS } from '../../dashboard/ui/filters'
 import { formatCount, formatPercent, formatUsd } from '../../dashboard/ui/format'
-import { launchBrowser, screenshot, settled } from '../helpers/browser'
-import { startTestCcscope, type TestCcscope } from '../helpers/ccscope'
-import { generateFleet, sendFleet } from '../helpers/fleet'
+import { screenshot, settled, startDashboard } from '../helpers/browser'
+import type { TestCcscope } from '../helpers/ccscope'
 
 /** Adoption, Users, a user and a session, in Chromium: the figures on screen are the API's. */
 let cc: TestCcscope
@@ -22,20 +21,13 @@ async function api<T>(path: string): Promise<T> {
 }
 const text = async (selector: string) => (await page.locator(selector).innerText()).trim()
 
+let stop: () => Promise<void>
+
 beforeAll(async () => {
-  const today = new Date()
-  const start = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - 20))
-  cc = await startTestCcscope()
-  await sendFleet(cc.otlpUrl, generateFleet({ seed: 5, users: 12, days: 20, start }))
-  browser = await launchBrowser()
-  page = await browser.newPage({ viewport: { width: 1366, height: 900 } })
-  page.on('pageerror', (error) => {
-    throw error
-  })
+  ;({ cc, browser, page, stop } = await startDashboard(5))
 }, 60_000)
 afterAll(async () => {
-  await browser?.close()
-  await cc?.stop()
+  await stop?.()
 })
 
 describe('adoption', () => {

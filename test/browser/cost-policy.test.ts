@@ -6,9 +6,8 @@ import type { DatasetResponse, SummaryResponse } from '../../schemas/analytics'
 import type { MoversResponse, PolicyResponse } from '../../schemas/policy'
 import { dateRange, DEFAULT_FILTERS } from '../../dashboard/ui/filters'
 import { formatCount, formatPercent, formatUsd } from '../../dashboard/ui/format'
-import { launchBrowser, screenshot, settled } from '../helpers/browser'
-import { startTestCcscope, type TestCcscope } from '../helpers/ccscope'
-import { generateFleet, sendFleet } from '../helpers/fleet'
+import { screenshot, settled, startDashboard } from '../helpers/browser'
+import type { TestCcscope } from '../helpers/ccscope'
 
 /** Cost and Policy in Chromium: figures equal the API's, the CSV button downloads the table on screen. */
 let cc: TestCcscope
@@ -24,20 +23,13 @@ async function api<T>(path: string): Promise<T> {
 }
 const text = async (selector: string) => (await page.locator(selector).first().innerText()).trim()
 
+let stop: () => Promise<void>
+
 beforeAll(async () => {
-  const today = new Date()
-  const start = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - 20))
-  cc = await startTestCcscope()
-  await sendFleet(cc.otlpUrl, generateFleet({ seed: 9, users: 12, days: 20, start }))
-  browser = await launchBrowser()
-  page = await browser.newPage({ viewport: { width: 1366, height: 900 }, acceptDownloads: true })
-  page.on('pageerror', (error) => {
-    throw error
-  })
+  ;({ cc, browser, page, stop } = await startDashboard(9))
 }, 60_000)
 afterAll(async () => {
-  await browser?.close()
-  await cc?.stop()
+  await stop?.()
 })
 
 describe('cost', () => {

@@ -3,9 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SummaryResponse } from '../../schemas/analytics'
 import { dateRange, DEFAULT_FILTERS } from '../../dashboard/ui/filters'
 import { formatCount, formatPercent, formatUsd } from '../../dashboard/ui/format'
-import { launchBrowser, screenshot, settled } from '../helpers/browser'
-import { startTestCcscope, type TestCcscope } from '../helpers/ccscope'
-import { generateFleet, sendFleet } from '../helpers/fleet'
+import { screenshot, settled, startDashboard } from '../helpers/browser'
+import type { TestCcscope } from '../helpers/ccscope'
 
 /**
  * The dashboard in a real Chromium against ccscope on a temporary data dir with a generated fleet:
@@ -26,20 +25,13 @@ async function statValue(id: string): Promise<string> {
   return (await page.locator(`[data-stat="${id}"] [data-value]`).innerText()).trim()
 }
 
+let stop: () => Promise<void>
+
 beforeAll(async () => {
-  const today = new Date()
-  const start = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - 20))
-  cc = await startTestCcscope()
-  await sendFleet(cc.otlpUrl, generateFleet({ seed: 11, users: 12, days: 20, start }))
-  browser = await launchBrowser()
-  page = await browser.newPage({ viewport: { width: 1366, height: 900 } })
-  page.on('pageerror', (error) => {
-    throw error
-  })
+  ;({ cc, browser, page, stop } = await startDashboard(11))
 }, 60_000)
 afterAll(async () => {
-  await browser?.close()
-  await cc?.stop()
+  await stop?.()
 })
 
 describe('overview', () => {

@@ -1,6 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { startTestCcscope, type TestCcscope } from './ccscope'
+import { generateFleet, sendFleet } from './fleet'
 
 /** Debian's Chromium (`apt-get install -y chromium`; .ci/run installs it). Override with CHROMIUM_PATH. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -33,4 +35,29 @@ export async function settled(page: Page): Promise<void> {
     undefined,
     { timeout: 20_000 },
   )
+}
+
+/**
+ * ccscope with a generated fleet ending today (so the dashboard's default range shows it), Chromium, and
+ * a laptop-sized page that fails the test on any page error.
+ */
+export async function startDashboard(seed: number): Promise<{ cc: TestCcscope; browser: Browser; page: Page; stop(): Promise<void> }> {
+  const today = new Date()
+  const start = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - 20))
+  const cc = await startTestCcscope()
+  await sendFleet(cc.otlpUrl, generateFleet({ seed, users: 12, days: 20, start }))
+  const browser = await launchBrowser()
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, acceptDownloads: true })
+  page.on('pageerror', (error) => {
+    throw error
+  })
+  return {
+    cc,
+    browser,
+    page,
+    async stop() {
+      await browser.close()
+      await cc.stop()
+    },
+  }
 }
