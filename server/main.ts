@@ -2,11 +2,22 @@ import { ConfigError, loadConfig } from './config'
 import { startCcscope } from './ccscope'
 import { createLogger } from './logger'
 
-/** `npm start`: read the configuration, start ccscope, stop cleanly on SIGINT/SIGTERM. */
+/**
+ * `npm start`: read the configuration, start ccscope, stop cleanly on SIGINT/SIGTERM.
+ * `npm start -- --demo`: the same on ./data-demo, loaded with a simulated month the first time.
+ */
 async function main(): Promise<void> {
+  const args = process.argv.slice(2)
+  const unknown = args.filter((a) => a !== '--demo')
+  if (unknown.length > 0) {
+    process.stderr.write(`ccscope: unknown argument ${unknown.join(' ')}; the only option is --demo (configuration is read from the environment)\n`)
+    process.exit(2)
+  }
+  // The simulator (and its OTel SDK) is loaded only for a demo.
+  const demo = args.includes('--demo') ? await import('../simulator/demo') : undefined
   let config
   try {
-    config = loadConfig()
+    config = loadConfig(demo ? demo.demoEnvironment(process.env) : process.env)
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`ccscope: ${error.message}\n`)
@@ -29,6 +40,11 @@ async function main(): Promise<void> {
   }
   process.once('SIGINT', () => shutdown('SIGINT'))
   process.once('SIGTERM', () => shutdown('SIGTERM'))
+  if (demo) {
+    await demo.loadDemoData(ccscope, config, log).catch((error: unknown) => {
+      log.error({ err: error }, 'demo: loading the simulated fleet failed; ccscope keeps running, and `npm start -- --demo` again resumes the load')
+    })
+  }
 }
 
 main().catch((error: unknown) => {
