@@ -1,7 +1,7 @@
 import type { DatasetResponse } from '../../../schemas/analytics'
 import { addDays, datasetParams, type DateRange, type Filters, type Params } from '../filters'
-import { change, formatCount, formatUsd } from '../format'
-import type { HeadlineStat } from './overview'
+import { formatCount, formatUsd } from '../format'
+import { compareStat, type HeadlineStat } from './overview'
 import { daysOf, groupLabel, stackedSeries, type BarItem, type PeriodRow, type StackedSeries } from './series'
 
 /**
@@ -84,26 +84,27 @@ export function costOverTime(rows: PeriodRow[], periodTotals: PeriodRow[] | unde
 
 /** The headline tiles for the range, from the cost dataset's totals, against the previous period. */
 export function costTiles(current: CostTotals, previous: CostTotals | undefined): HeadlineStat[] {
-  const p = previous
   return [
-    { id: 'cost', label: 'Cost', value: formatUsd(current.costUsd), change: change(current.costUsd, p?.costUsd), upIsGood: false, hint: "Claude Code's list-price estimate, not a bill" },
-    {
-      id: 'cost-per-user-day',
-      label: 'Cost per active user-day',
-      value: formatUsd(current.costPerActiveUserDay),
-      change: change(current.costPerActiveUserDay, p?.costPerActiveUserDay),
-      upIsGood: false,
-      hint: 'Cost ÷ days on which each person was active',
-    },
-    { id: 'requests', label: 'API requests', value: formatCount(current.requests), change: change(current.requests, p?.requests), upIsGood: true, hint: 'Model API requests' },
-    {
-      id: 'cache-savings',
-      label: 'Cache savings',
-      value: formatUsd(current.cacheSavingsUsd),
-      change: change(current.cacheSavingsUsd, p?.cacheSavingsUsd),
-      upIsGood: true,
-      hint: 'What cache-read tokens would have cost as input tokens, minus what they cost (list prices)',
-    },
+    compareStat<CostTotals>('cost', { label: 'Cost', pick: (t) => t.costUsd, format: formatUsd, upIsGood: false, hint: () => "Claude Code's list-price estimate, not a bill" }, current, previous),
+    compareStat<CostTotals>(
+      'cost-per-user-day',
+      { label: 'Cost per active user-day', pick: (t) => t.costPerActiveUserDay, format: formatUsd, upIsGood: false, hint: () => 'Cost ÷ days on which each person was active' },
+      current,
+      previous,
+    ),
+    compareStat<CostTotals>('requests', { label: 'API requests', pick: (t) => t.requests, format: formatCount, upIsGood: true, hint: () => 'Model API requests' }, current, previous),
+    compareStat<CostTotals>(
+      'cache-savings',
+      {
+        label: 'Cache savings',
+        pick: (t) => t.cacheSavingsUsd,
+        format: formatUsd,
+        upIsGood: true,
+        hint: () => 'What cache-read tokens would have cost as input tokens, minus what they cost (list prices)',
+      },
+      current,
+      previous,
+    ),
   ]
 }
 

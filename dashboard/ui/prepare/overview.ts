@@ -11,36 +11,65 @@ export interface HeadlineStat {
   hint: string
 }
 
+type Formatter = (value: number | null | undefined) => string
+
+interface StatSpec<T> {
+  label: string
+  pick: (figures: T) => number | null
+  format: Formatter
+  upIsGood: boolean
+  hint: (figures: T) => string
+}
+
+/** One figure of `current` with its change against `previous`. */
+export function compareStat<T>(id: string, spec: StatSpec<T>, current: T, previous: T | undefined): HeadlineStat {
+  const value = spec.pick(current)
+  return {
+    id,
+    label: spec.label,
+    value: spec.format(value),
+    change: change(value, previous === undefined ? undefined : spec.pick(previous)),
+    upIsGood: spec.upIsGood,
+    hint: spec.hint(current),
+  }
+}
+
+/** Every headline figure the summary answers, by id: pages pick the ones they show. */
+export const SUMMARY_STATS = {
+  'active-users': { label: 'Active users', pick: (s) => s.users, format: formatCount, upIsGood: true, hint: () => 'Distinct people with any Claude Code activity' },
+  sessions: { label: 'Sessions', pick: (s) => s.sessions, format: formatCount, upIsGood: true, hint: () => 'Distinct Claude Code sessions' },
+  prompts: { label: 'Prompts', pick: (s) => s.prompts, format: formatCount, upIsGood: true, hint: () => 'Prompts typed into Claude Code' },
+  cost: { label: 'Cost', pick: (s) => s.costUsd, format: formatUsd, upIsGood: false, hint: () => "Claude Code's list-price estimate" },
+  'cost-per-user-day': {
+    label: 'Cost per active user-day',
+    pick: (s) => s.costPerActiveUserDay,
+    format: formatUsd,
+    upIsGood: false,
+    hint: () => 'Cost ÷ days on which each person was active',
+  },
+  'policy-denials': {
+    label: 'Policy denials',
+    pick: (s) => s.policyDenials,
+    format: formatCount,
+    upIsGood: false,
+    hint: (s) => `${formatPercent(s.policyDenialRate)} of tool decisions were denied by a settings rule`,
+  },
+  'edit-accept-rate': {
+    label: 'Edit accept rate',
+    pick: (s) => s.editAcceptRate,
+    format: formatPercent,
+    upIsGood: true,
+    hint: () => 'Suggested edits accepted ÷ all edit decisions',
+  },
+} satisfies Record<string, StatSpec<SummaryResponse>>
+
+export type SummaryStatId = keyof typeof SUMMARY_STATS
+
+export function summaryStats(ids: SummaryStatId[], current: SummaryResponse, previous: SummaryResponse | undefined): HeadlineStat[] {
+  return ids.map((id) => compareStat(id, SUMMARY_STATS[id], current, previous))
+}
+
 /** The Overview's headline figures, with the change against the previous period of the same length. */
 export function headlineStats(current: SummaryResponse, previous: SummaryResponse | undefined): HeadlineStat[] {
-  const p = previous
-  return [
-    { id: 'active-users', label: 'Active users', value: formatCount(current.users), change: change(current.users, p?.users), upIsGood: true, hint: 'Distinct people with any Claude Code activity' },
-    { id: 'sessions', label: 'Sessions', value: formatCount(current.sessions), change: change(current.sessions, p?.sessions), upIsGood: true, hint: 'Distinct Claude Code sessions' },
-    { id: 'cost', label: 'Cost', value: formatUsd(current.costUsd), change: change(current.costUsd, p?.costUsd), upIsGood: false, hint: "Claude Code's list-price estimate" },
-    {
-      id: 'cost-per-user-day',
-      label: 'Cost per active user-day',
-      value: formatUsd(current.costPerActiveUserDay),
-      change: change(current.costPerActiveUserDay, p?.costPerActiveUserDay),
-      upIsGood: false,
-      hint: 'Cost ÷ days on which each person was active',
-    },
-    {
-      id: 'policy-denials',
-      label: 'Policy denials',
-      value: formatCount(current.policyDenials),
-      change: change(current.policyDenials, p?.policyDenials),
-      upIsGood: false,
-      hint: `${formatPercent(current.policyDenialRate)} of tool decisions were denied by a settings rule`,
-    },
-    {
-      id: 'edit-accept-rate',
-      label: 'Edit accept rate',
-      value: formatPercent(current.editAcceptRate),
-      change: change(current.editAcceptRate, p?.editAcceptRate),
-      upIsGood: true,
-      hint: 'Suggested edits accepted ÷ all edit decisions',
-    },
-  ]
+  return summaryStats(['active-users', 'sessions', 'cost', 'cost-per-user-day', 'policy-denials', 'edit-accept-rate'], current, previous)
 }

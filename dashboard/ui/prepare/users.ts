@@ -1,8 +1,8 @@
 import type { DatasetRow, SummaryResponse } from '../../../schemas/analytics'
 import type { TimelineItem } from '../../../schemas/users'
 import { filtersToSearch, type Filters } from '../filters'
-import { change, formatCount, formatDuration, formatPercent, formatUsd } from '../format'
-import type { HeadlineStat } from './overview'
+import { formatCount, formatDuration, formatUsd } from '../format'
+import { summaryStats, type HeadlineStat } from './overview'
 import { groupLabel } from './series'
 
 /**
@@ -50,28 +50,7 @@ export function searchQuery(text: string): string {
 
 /** One user's headline figures against the previous period of the same length. */
 export function userStats(current: SummaryResponse, previous: SummaryResponse | undefined): HeadlineStat[] {
-  const p = previous
-  return [
-    { id: 'cost', label: 'Cost', value: formatUsd(current.costUsd), change: change(current.costUsd, p?.costUsd), upIsGood: false, hint: "Claude Code's list-price estimate" },
-    { id: 'sessions', label: 'Sessions', value: formatCount(current.sessions), change: change(current.sessions, p?.sessions), upIsGood: true, hint: 'Distinct Claude Code sessions' },
-    { id: 'prompts', label: 'Prompts', value: formatCount(current.prompts), change: change(current.prompts, p?.prompts), upIsGood: true, hint: 'Prompts typed into Claude Code' },
-    {
-      id: 'policy-denials',
-      label: 'Policy denials',
-      value: formatCount(current.policyDenials),
-      change: change(current.policyDenials, p?.policyDenials),
-      upIsGood: false,
-      hint: `${formatPercent(current.policyDenialRate)} of tool decisions were denied by a settings rule`,
-    },
-    {
-      id: 'edit-accept-rate',
-      label: 'Edit accept rate',
-      value: formatPercent(current.editAcceptRate),
-      change: change(current.editAcceptRate, p?.editAcceptRate),
-      upIsGood: true,
-      hint: 'Suggested edits accepted ÷ all edit decisions',
-    },
-  ]
+  return summaryStats(['cost', 'sessions', 'prompts', 'policy-denials', 'edit-accept-rate'], current, previous)
 }
 
 export interface ToolRow {
