@@ -87,6 +87,17 @@ export function createExporters(o: ExporterOptions): Exporters {
   }
 }
 
+/**
+ * A failure that retrying cannot fix: a 4xx answer other than 408/429 over HTTP (bad token, refused
+ * body), or INVALID_ARGUMENT, PERMISSION_DENIED, UNIMPLEMENTED, UNAUTHENTICATED over gRPC.
+ */
+export function isPermanent(protocol: Protocol, result: ExportResult): boolean {
+  const code = result.error && 'code' in result.error ? Number(result.error.code) : Number.NaN
+  if (Number.isNaN(code)) return false
+  if (protocol === 'grpc') return code === 3 || code === 7 || code === 12 || code === 16
+  return code >= 400 && code < 500 && code !== 408 && code !== 429
+}
+
 export function describeFailure(result: ExportResult): string {
   const e = result.error
   if (!e) return 'export failed'

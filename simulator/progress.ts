@@ -73,14 +73,14 @@ export class Progress {
     if (this.tty) this.stream.write('\n')
   }
 
-  line(now = this.now()): string {
+  line(now = this.now(), withBar = this.tty): string {
     const elapsed = Math.max(0.001, (now - this.started) / 1000)
     const rate = this.done / elapsed
     const fraction = this.total > 0 ? Math.min(1, this.done / this.total) : 1
     const eta = rate > 0 ? (this.total - this.done) / rate : Number.NaN
     const width = 24
     const filled = Math.round(fraction * width)
-    const bar = this.tty ? `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ` : ''
+    const bar = withBar ? `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ` : ''
     return (
       `${this.label} ${bar}${(fraction * 100).toFixed(1).padStart(5)}%  ${fmtInt(this.done)} / ${fmtInt(this.total)} records  ` +
       `${fmtInt(rate)} rec/s  ${this.done >= this.total ? `in ${formatDuration(elapsed)}` : `ETA ${formatDuration(eta)}`}`
@@ -91,8 +91,10 @@ export class Progress {
     this.lastDraw = now
     const text = this.line(now)
     if (this.tty) {
-      const cols = this.stream.columns ?? 120
-      this.stream.write(`\r\x1b[2K${text.slice(0, Math.max(20, cols - 1))}`)
+      const cols = this.stream.columns || 120
+      // On a narrow terminal the figures matter more than the bar.
+      const fitted = text.length < cols ? text : this.line(now, false)
+      this.stream.write(`\r\x1b[2K${fitted.slice(0, Math.max(20, cols - 1))}`)
       this.drawn = true
     } else if (final || this.done < this.total) {
       this.stream.write(`${text}\n`)

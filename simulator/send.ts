@@ -7,7 +7,7 @@
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs'
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics'
 import { ExportResultCode } from '@opentelemetry/core'
-import { describeFailure, type Exporters } from './exporters'
+import { describeFailure, isPermanent, type Exporters } from './exporters'
 
 export interface SenderOptions {
   /** Most exports in flight. */
@@ -91,6 +91,7 @@ export class Sender {
         return
       }
       const reason = describeFailure(result)
+      if (isPermanent(this.exporters.protocol, result)) throw new Error(`${batch.signal} export refused: ${reason}`)
       if (attempt >= this.options.maxAttempts) {
         throw new Error(`${batch.signal} export of ${batch.records} records failed ${attempt} times; last: ${reason}`)
       }
