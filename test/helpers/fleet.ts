@@ -1,4 +1,5 @@
 import type { AnyValue, ExportLogsRequest, ExportMetricsRequest, KeyValue } from '../../schemas/otlp'
+import { BASE62, Rng } from '../../simulator/random'
 
 /**
  * A small, deterministic fleet of Claude Code users as OTLP/JSON requests, and the ground truth of
@@ -169,64 +170,7 @@ export interface FleetTruth {
 
 // ---- seeded randomness ------------------------------------------------------------------------
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
-
-class Rng {
-  private readonly next: () => number
-  constructor(seed: number) {
-    this.next = mulberry32(seed)
-  }
-  float(): number {
-    return this.next()
-  }
-  /** An integer in [min, max]. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1))
-  }
-  chance(p: number): boolean {
-    return this.next() < p
-  }
-  pick<T>(items: readonly T[]): T {
-    const item = items[Math.floor(this.next() * items.length)]
-    if (item === undefined) throw new Error('pick from an empty list')
-    return item
-  }
-  weighted<T>(items: ReadonlyArray<readonly [T, number]>): T {
-    const total = items.reduce((s, [, w]) => s + w, 0)
-    let r = this.next() * total
-    for (const [item, w] of items) {
-      r -= w
-      if (r < 0) return item
-    }
-    const last = items[items.length - 1]
-    if (!last) throw new Error('weighted pick from an empty list')
-    return last[0]
-  }
-  chars(alphabet: string, n: number): string {
-    let out = ''
-    for (let i = 0; i < n; i++) out += alphabet[Math.floor(this.next() * alphabet.length)]
-    return out
-  }
-  hex(n: number): string {
-    return this.chars('0123456789abcdef', n)
-  }
-  uuid(): string {
-    const h = this.hex(32)
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${'89ab'[this.int(0, 3)]}${h.slice(17, 20)}-${h.slice(20)}`
-  }
-}
-
+// The simulator's seeded Rng (mulberry32), so tests and simulator draw numbers one way.
 const mix = (seed: number, salt: number) => (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) ^ Math.imul(salt + 1, 0x85ebca6b)) >>> 0
 
 // ---- the fleet's world ------------------------------------------------------------------------
