@@ -18,12 +18,17 @@ export const DIRECTORY_NOW = `(
   FROM directory WHERE load_id = (SELECT max(load_id) FROM directory)
 )`
 
-/** Columns every source exposes after the directory is applied. */
-const ATTRIBUTED = `r.user_key AS u, if(d.d_team != '', d.d_team, r.team_id) AS team,
-  if(d.d_dept != '', d.d_dept, r.department) AS dept, if(d.d_cc != '', d.d_cc, r.cost_center) AS cc, d.d_name AS display_name`
+/**
+ * The columns every source exposes once the directory (joined as `d`) is applied to the rows of table
+ * alias `t` (code-owned): u, team, dept, cc, display_name.
+ */
+export function attributedColumns(t: 'r' | 'e'): string {
+  return `${t}.user_key AS u, if(d.d_team != '', d.d_team, ${t}.team_id) AS team,
+  if(d.d_dept != '', d.d_dept, ${t}.department) AS dept, if(d.d_cc != '', d.d_cc, ${t}.cost_center) AS cc, d.d_name AS display_name`
+}
 
 function attributed(inner: string, columns: string): string {
-  return `(SELECT r.bucket AS bucket, ${ATTRIBUTED}, ${columns}
+  return `(SELECT r.bucket AS bucket, ${attributedColumns('r')}, ${columns}
   FROM (${inner}) AS r LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON r.user_key = d.d_user)`
 }
 

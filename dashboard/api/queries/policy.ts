@@ -1,7 +1,7 @@
 import type { CommonFilters, ResolvedRange } from '../../../schemas/analytics'
 import type { MoversQuery, MoversResponse, PolicyQuery, PolicyResponse } from '../../../schemas/policy'
 import { selectRows, type Warehouse } from '../../../warehouse/client'
-import { DIRECTORY_NOW } from '../datasets'
+import { attributedColumns, DIRECTORY_NOW } from '../datasets'
 import { buildRowsSql } from './dataset'
 import { isoFromClickHouse, rangeParams } from './range'
 import { filterSql } from './users'
@@ -57,8 +57,7 @@ export async function queryMovers(client: Warehouse, q: MoversQuery): Promise<Mo
 
 /** Policy events of one kind in the range (the policy_events rollup), with the directory applied like the datasets. */
 function policyEvents(eventName: 'hook_execution_complete' | 'permission_mode_changed' | 'managed_settings_resolved', columns: string): string {
-  return `(SELECT e.timestamp AS ts, e.user_key AS u, if(d.d_team != '', d.d_team, e.team_id) AS team,
-    if(d.d_dept != '', d.d_dept, e.department) AS dept, if(d.d_cc != '', d.d_cc, e.cost_center) AS cc, ${columns}
+  return `(SELECT e.timestamp AS ts, ${attributedColumns('e')}, ${columns}
   FROM policy_events AS e LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON e.user_key = d.d_user
   WHERE e.event_name = '${eventName}' AND e.timestamp >= {from:DateTime('UTC')} AND e.timestamp < {to:DateTime('UTC')})`
 }
