@@ -58,7 +58,9 @@ export interface DatasetSql<D extends DatasetName> {
   measures: Record<Measure<D>, string>
 }
 
-const common = { user: 'u', team: 'team', department: 'dept', costCenter: 'cc' } as const
+/** The dimensions every source has, as the attributed columns (attributedColumns). */
+export const COMMON_DIMENSION_SQL = { user: 'u', team: 'team', department: 'dept', costCenter: 'cc' } as const
+const common = COMMON_DIMENSION_SQL
 
 /** Measure expressions may name other measures as m_<name>: their aliases in the same SELECT. */
 export const DATASET_SQL: { [D in DatasetName]: DatasetSql<D> } = {

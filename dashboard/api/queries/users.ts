@@ -1,7 +1,7 @@
 import type { CommonFilters } from '../../../schemas/analytics'
 import type { UserRow, UsersQuery, UsersResponse } from '../../../schemas/users'
 import { selectRows, type Warehouse } from '../../../warehouse/client'
-import { DATASET_SQL, DIRECTORY_NOW } from '../datasets'
+import { COMMON_DIMENSION_SQL, DATASET_SQL, DIRECTORY_NOW } from '../datasets'
 import { roundUsd } from './dataset'
 import { isoFromClickHouse, rangeParams } from './range'
 
@@ -10,10 +10,9 @@ import { isoFromClickHouse, rangeParams } from './range'
  * sources and filters as the datasets, so a user's figures here equal their row in /adoption and /cost.
  */
 
-const COMMON_SQL: Record<keyof CommonFilters, string> = { user: 'u', team: 'team', department: 'dept', costCenter: 'cc' }
 const DIRECTORY_SQL: Record<keyof CommonFilters, string> = { user: 'd_user', team: 'd_team', department: 'd_dept', costCenter: 'd_cc' }
 
-export function filterSql(filters: CommonFilters, params: Record<string, unknown>, columns = COMMON_SQL): string {
+export function filterSql(filters: CommonFilters, params: Record<string, unknown>, columns: Record<keyof CommonFilters, string> = COMMON_DIMENSION_SQL): string {
   const clauses = ['1']
   for (const [name, values] of Object.entries(filters)) {
     if (!values?.length) continue
