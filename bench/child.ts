@@ -13,6 +13,8 @@ export interface Child {
   startMs: number
   /** Resident set size now, from /proc (kB). */
   rssKb(): number
+  /** Its anonymous part (kB): RSS less the file-backed pages, most of them the embedded engine's code. */
+  anonKb(): number
   stop(): Promise<void>
 }
 
@@ -49,6 +51,10 @@ export function startChild(dataDir: string, env: Record<string, string> = {}): P
           rssKb() {
             const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8')
             return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
+          },
+          anonKb() {
+            const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8')
+            return Number(/RssAnon:\s+(\d+)/.exec(status)?.[1] ?? 0)
           },
           stop() {
             return new Promise((done) => {

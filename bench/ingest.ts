@@ -122,6 +122,8 @@ export interface IngestRun {
   recordsPerSecond: number
   retries: number
   peakRssMb: number
+  /** Peak anonymous RSS (no file-backed pages such as the engine's code). */
+  peakAnonMb?: number
 }
 
 /** One end-to-end run on a fresh data directory (start-up not timed). */
@@ -129,14 +131,16 @@ export async function ingestRun(workload: Workload, protocol: Protocol, concurre
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-bench-ingest-'))
   const child = await startChild(dir)
   let peak = 0
+  let peakAnon = 0
   const sampler = setInterval(() => {
     peak = Math.max(peak, child.rssKb())
+    peakAnon = Math.max(peakAnon, child.anonKb())
   }, 100)
   try {
     const began = performance.now()
     const stats = await sendAll(workload, protocol, child.ports, concurrency)
     const seconds = (performance.now() - began) / 1000
-    return { seconds, recordsPerSecond: workload.records / seconds, retries: stats.retries, peakRssMb: peak / 1024 }
+    return { seconds, recordsPerSecond: workload.records / seconds, retries: stats.retries, peakRssMb: peak / 1024, peakAnonMb: peakAnon / 1024 }
   } finally {
     clearInterval(sampler)
     await child.stop()

@@ -3,9 +3,10 @@
  * query latency at 1 M and 10 M events (100 M with --scales), cold start, storage. Several runs and
  * medians; a table on stdout and the same figures as JSON under bench/results/.
  *
- *   npm run bench [-- --runs 3] [--scales 1m,10m,100m] [--quick] [--data-dir bench-data]
+ *   npm run bench [-- --runs 3] [--scales 1m,10m,100m] [--quick] [--data-dir bench-data] [--only memory]
  *
  * --quick is the smoke run the tests use: a small workload, one run, 20 000 events for latency.
+ * --only memory measures memory alone: the steady load over http/protobuf, then the overload (a few minutes).
  */
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
@@ -26,9 +27,12 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     'data-dir': { type: 'string', default: path.join(ROOT, 'bench-data') },
     out: { type: 'string', default: path.join(ROOT, 'bench', 'results') },
+    only: { type: 'string' },
   },
 })
 const quick = values.quick
+if (values.only !== undefined && values.only !== 'memory') throw new Error(`--only ${values.only}: the one section that runs alone is memory`)
+const memoryOnly = values.only === 'memory'
 const runs = quick ? 1 : Number(values.runs)
 const SCALES: Record<string, number> = { '20k': 20_000, '1m': 1_000_000, '10m': 10_000_000, '100m': 100_000_000 }
 const scales = quick ? ['20k'] : values.scales.split(',').filter((s) => s in SCALES)
@@ -45,22 +49,24 @@ const results: Record<string, unknown> = { when: new Date().toISOString(), machi
 // 1. Ingest throughput, and memory at steady load.
 const workload = quick ? buildWorkload(12, 5) : buildWorkload(60, 20)
 log(`\n== ingest: ${fmt(workload.records)} records in ${fmt(workload.requests.length)} requests (one per session and signal, as Claude Code sends them), ${runs} run(s) each`)
-const baselineDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-bench-baseline-'))
-const client = await openWarehouse({ mode: 'embedded', path: path.join(baselineDir, 'chdb'), database: 'ccscope' })
-await migrate(client)
 const baseline: IngestRun[] = []
-for (let i = 0; i < runs; i++) baseline.push(await baselineRun(client, workload))
-await client.close()
-fs.rmSync(baselineDir, { recursive: true, force: true })
-const baselineRate = median(baseline.map((r) => r.recordsPerSecond))
-log(`  baseline (JSONEachRow into the engine, same rows, same process): ${fmt(baselineRate)} records/s`)
-const ingest: Record<string, { recordsPerSecond: number; ratioToBaseline: number; retries: number; peakRssMb: number; runs: number[] }> = {}
-for (const protocol of ['http/protobuf', 'http/json', 'grpc'] as Protocol[]) {
+if (!memoryOnly) {
+  const baselineDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-bench-baseline-'))
+  const client = await openWarehouse({ mode: 'embedded', path: path.join(baselineDir, 'chdb'), database: 'ccscope' })
+  await migrate(client)
+  for (let i = 0; i < runs; i++) baseline.push(await baselineRun(client, workload))
+  await client.close()
+  fs.rmSync(baselineDir, { recursive: true, force: true })
+}
+const baselineRate = memoryOnly ? Number.NaN : median(baseline.map((r) => r.recordsPerSecond))
+if (!memoryOnly) log(`  baseline (JSONEachRow into the engine, same rows, same process): ${fmt(baselineRate)} records/s`)
+const ingest: Record<string, { recordsPerSecond: number; ratioToBaseline: number; retries: number; peakRssMb: number; peakAnonMb: number; runs: number[] }> = {}
+for (const protocol of (memoryOnly ? ['http/protobuf'] : ['http/protobuf', 'http/json', 'grpc']) as Protocol[]) {
   const rs: IngestRun[] = []
   for (let i = 0; i < runs; i++) rs.push(await ingestRun(workload, protocol))
   const rate = median(rs.map((r) => r.recordsPerSecond))
-  ingest[protocol] = { recordsPerSecond: rate, ratioToBaseline: rate / baselineRate, retries: median(rs.map((r) => r.retries)), peakRssMb: Math.max(...rs.map((r) => r.peakRssMb)), runs: rs.map((r) => r.recordsPerSecond) }
-  log(`  ${protocol.padEnd(14)} ${fmt(rate).padStart(8)} records/s   ${(rate / baselineRate).toFixed(2)}× baseline   peak RSS ${fmt(ingest[protocol].peakRssMb)} MB`)
+  ingest[protocol] = { recordsPerSecond: rate, ratioToBaseline: rate / baselineRate, retries: median(rs.map((r) => r.retries)), peakRssMb: Math.max(...rs.map((r) => r.peakRssMb)), peakAnonMb: Math.max(...rs.map((r) => r.peakAnonMb ?? 0)), runs: rs.map((r) => r.recordsPerSecond) }
+  log(`  ${protocol.padEnd(14)} ${fmt(rate).padStart(8)} records/s   ${(rate / baselineRate).toFixed(2)}× baseline   peak RSS ${fmt(ingest[protocol].peakRssMb)} MB   ${fmt(ingest[protocol].retries)} retries`)
 }
 results.ingest = { records: workload.records, requests: workload.requests.length, baselineRecordsPerSecond: baselineRate, baselineRuns: baseline.map((r) => r.recordsPerSecond), protocols: ingest, target: '≥ 0.5 × baseline' }
 
@@ -69,7 +75,11 @@ results.ingest = { records: workload.records, requests: workload.requests.length
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-bench-overload-'))
   const child = await startChild(dir, { CCSCOPE_BUFFER_MAX_ROWS: quick ? '2000' : '200000' })
   let peak = 0
-  const sampler = setInterval(() => (peak = Math.max(peak, child.rssKb())), 100)
+  let peakAnon = 0
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, child.rssKb())
+    peakAnon = Math.max(peakAnon, child.anonKb())
+  }, 100)
   // Four times the steady workload, all of it sent at once by up to 10 000 senders.
   const flood = quick ? workload : buildWorkload(120, 40, 2)
   const began = performance.now()
@@ -78,14 +88,14 @@ results.ingest = { records: workload.records, requests: workload.requests.length
   clearInterval(sampler)
   await child.stop()
   fs.rmSync(dir, { recursive: true, force: true })
-  results.memory = { steadyPeakRssMb: ingest['http/protobuf']?.peakRssMb, overloadPeakRssMb: peak / 1024, overloadRefused429: stats.refused, overloadNetworkErrors: stats.networkErrors, overloadSeconds: seconds, overloadRecords: flood.records, overloadRequests: flood.requests.length, target: '< 512 MB' }
-  log(`\n== memory (1000 senders steady, 10000 senders overload): steady load peak RSS ${fmt(ingest['http/protobuf']?.peakRssMb ?? 0)} MB; 10× senders peak RSS ${fmt(peak / 1024)} MB; ${fmt(stats.refused)} requests shed with 429 and ${fmt(stats.networkErrors)} connections refused, all retried`)
+  results.memory = { budgetBytes: process.env.CCSCOPE_MAX_INFLIGHT_BYTES ?? 'default', steadyRetries: ingest['http/protobuf']?.retries, steadyPeakRssMb: ingest['http/protobuf']?.peakRssMb, steadyPeakAnonMb: ingest['http/protobuf']?.peakAnonMb, overloadPeakRssMb: peak / 1024, overloadPeakAnonMb: peakAnon / 1024, overloadRefused429: stats.refused, overloadNetworkErrors: stats.networkErrors, overloadSeconds: seconds, overloadRecords: flood.records, overloadRequests: flood.requests.length, target: '< 512 MB' }
+  log(`\n== memory (1000 senders steady, 10000 senders overload): steady load peak RSS ${fmt(ingest['http/protobuf']?.peakRssMb ?? 0)} MB (anonymous ${fmt(ingest['http/protobuf']?.peakAnonMb ?? 0)} MB); 10× senders peak RSS ${fmt(peak / 1024)} MB (anonymous ${fmt(peakAnon / 1024)} MB); ${fmt(stats.refused)} requests shed with 429 and ${fmt(stats.networkErrors)} connections refused, all retried`)
 }
 
 // 3. Query latency, storage, cold start: one data directory per scale, seeded inside the engine (kept and reused).
 const latency: Record<string, unknown> = {}
 const cold: Record<string, number> = {}
-{
+if (!memoryOnly) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-bench-cold-'))
   const starts: number[] = []
   for (let i = 0; i < runs; i++) {
@@ -97,7 +107,7 @@ const cold: Record<string, number> = {}
   fs.rmSync(dir, { recursive: true, force: true })
   cold.empty = median(starts)
 }
-for (const scale of scales) {
+for (const scale of memoryOnly ? [] : scales) {
   const events = SCALES[scale]!
   const dir = path.join(values['data-dir'], scale)
   const out = path.join(os.tmpdir(), `ccscope-latency-${scale}-${process.pid}.json`)
@@ -121,12 +131,12 @@ for (const scale of scales) {
 }
 results.queryLatency = latency
 results.coldStartMs = cold
-log(`\n== cold start (spawn → ready, migrations checked): ${Object.entries(cold).map(([k, v]) => `${k} ${fmt(v)} ms`).join(', ')}`)
+if (!memoryOnly) log(`\n== cold start (spawn → ready, migrations checked): ${Object.entries(cold).map(([k, v]) => `${k} ${fmt(v)} ms`).join(', ')}`)
 
 // The table.
 log('\n== summary')
-log(`ingest (records/s, ratio to the raw engine baseline ${fmt(baselineRate)}/s; target ≥ 0.5×):`)
-for (const [p, f] of Object.entries(ingest)) log(`  ${p.padEnd(14)} ${fmt(f.recordsPerSecond).padStart(8)}  ${f.ratioToBaseline.toFixed(2)}×  ${f.ratioToBaseline >= 0.5 ? 'met' : 'NOT met'}`)
+if (!memoryOnly) log(`ingest (records/s, ratio to the raw engine baseline ${fmt(baselineRate)}/s; target ≥ 0.5×):`)
+for (const [p, f] of memoryOnly ? [] : Object.entries(ingest)) log(`  ${p.padEnd(14)} ${fmt(f.recordsPerSecond).padStart(8)}  ${f.ratioToBaseline.toFixed(2)}×  ${f.ratioToBaseline >= 0.5 ? 'met' : 'NOT met'}`)
 for (const [scale, report] of Object.entries(latency) as [string, { results: { endpoint: string; p50: number; p95: number }[] }][]) {
   const worst = Math.max(...report.results.map((r) => r.p95))
   log(`latency at ${scale}: worst p95 ${fmt(worst)} ms (target < 150 ms at 100m)`)
@@ -134,6 +144,6 @@ for (const [scale, report] of Object.entries(latency) as [string, { results: { e
 }
 
 fs.mkdirSync(values.out, { recursive: true })
-const file = path.join(values.out, `${quick ? 'quick-' : ''}${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+const file = path.join(values.out, `${quick ? 'quick-' : ''}${memoryOnly ? 'memory-' : ''}${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
 fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`)
 log(`\nwrote ${path.relative(ROOT, file)}`)

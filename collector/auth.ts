@@ -1,29 +1,44 @@
 import crypto from 'node:crypto'
+import type { IngestToken } from '../server/config'
+
+/** Who sent a request: the label of the token it carried ('' for an unlabelled token or open ingest). */
+export interface Sender {
+  label: string
+}
 
 /**
- * Bearer-token check for ingest. Several tokens may be valid at once (rotation). Tokens are
- * compared as SHA-256 digests with timingSafeEqual, so neither content nor length leaks by timing.
+ * Bearer-token check for ingest. Several tokens may be valid at once (rotation), each with an
+ * optional label that is stored with the rows it brings. Tokens are compared as SHA-256 digests with
+ * timingSafeEqual against every configured token, so neither content, length nor position leaks by
+ * timing.
  */
 export class TokenSet {
-  private readonly digests: Buffer[]
+  private readonly tokens: { digest: Buffer; label: string }[]
 
-  constructor(tokens: string[]) {
-    this.digests = tokens.map(digest)
+  constructor(tokens: IngestToken[]) {
+    this.tokens = tokens.map((t) => ({ digest: digest(t.token), label: t.label }))
   }
 
   get required(): boolean {
-    return this.digests.length > 0
+    return this.tokens.length > 0
+  }
+
+  /** The sender when no token is required or the Authorization header carries a valid bearer token, else undefined. */
+  identify(authorization: string | undefined): Sender | undefined {
+    if (!this.required) return { label: '' }
+    const match = /^Bearer\s+(.+)$/i.exec((authorization ?? '').trim())
+    if (!match?.[1]) return undefined
+    const presented = digest(match[1].trim())
+    let found: Sender | undefined
+    for (const t of this.tokens) {
+      if (crypto.timingSafeEqual(t.digest, presented) && !found) found = { label: t.label }
+    }
+    return found
   }
 
   /** True when no token is required, or the Authorization header carries a valid bearer token. */
   allows(authorization: string | undefined): boolean {
-    if (!this.required) return true
-    const match = /^Bearer\s+(.+)$/i.exec((authorization ?? '').trim())
-    if (!match?.[1]) return false
-    const presented = digest(match[1].trim())
-    let ok = false
-    for (const d of this.digests) ok = crypto.timingSafeEqual(d, presented) || ok
-    return ok
+    return this.identify(authorization) !== undefined
   }
 }
 

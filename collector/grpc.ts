@@ -2,8 +2,11 @@ import * as grpc from '@grpc/grpc-js'
 import type { Signal } from '../schemas/otlp'
 import type { Logger } from '../server/logger'
 import type { SelfMetrics } from '../server/self-metrics'
+import type { Admission } from './admission'
 import type { TokenSet } from './auth'
+import { grpcAdmission, retryableStatus } from './grpc-admission'
 import type { Ingestor } from './ingest'
+import type { RequestLimits } from './limits'
 import { DecodeError, decodeBody } from './otlp/decode'
 import { encodeResponse, grpcServices } from './otlp/proto'
 import { ClosedError, OverloadedError, WarehouseUnavailableError } from './writer/writer'
@@ -20,6 +23,12 @@ export interface GrpcReceiverOptions {
   metrics: SelfMetrics
   log: Logger
   maxMessageBytes: number
+  /** Records per request, attributes per record, string bytes, value depth (collector/limits.ts). */
+  requestLimits?: RequestLimits
+  /** The bytes budget shared with the HTTP receiver (collector/admission.ts); none = unbounded. */
+  admission?: Admission
+  /** Concurrent calls per connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS); more wait in the client. */
+  maxConcurrentStreams?: number
 }
 
 type Handler = grpc.handleUnaryCall<Buffer, Uint8Array>
@@ -39,10 +48,9 @@ function serviceDefinition(signal: Signal): grpc.ServiceDefinition {
   }
 }
 
+/** A retryable status: the delay as google.rpc.RetryInfo (the OTLP throttling signal) and as `retry-after`. */
 function retryable(code: grpc.status, message: string, retryAfterSeconds: number): grpc.ServiceError {
-  const metadata = new grpc.Metadata()
-  metadata.set('retry-after', String(retryAfterSeconds))
-  return Object.assign(new Error(message), { code, details: message, metadata })
+  return Object.assign(new Error(message), retryableStatus(code, message, retryAfterSeconds))
 }
 
 function failure(code: grpc.status, message: string): Partial<grpc.StatusObject> {
@@ -51,9 +59,22 @@ function failure(code: grpc.status, message: string): Partial<grpc.StatusObject>
 
 export function createGrpcReceiver(options: GrpcReceiverOptions): grpc.Server {
   const { ingestor, tokens, metrics, log } = options
+  const signalOf = new Map(Object.entries(grpcServices).map(([signal, service]) => [service.path, signal]))
+  const admission = options.admission
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxMessageBytes,
     'grpc.max_send_message_length': 4 * 1024 * 1024,
+    'grpc.max_concurrent_streams': options.maxConcurrentStreams ?? 100,
+    // Calls are admitted against the in-flight budget before their message is read.
+    interceptors: admission
+      ? [
+          grpcAdmission(admission, (path) => {
+            const signal = signalOf.get(path) ?? 'unknown'
+            metrics.refused.inc({ signal, reason: 'overloaded' })
+            metrics.requests.inc({ signal, transport: 'grpc', encoding: 'protobuf', status: 'UNAVAILABLE' })
+          }),
+        ]
+      : [],
   })
 
   const handler =
@@ -61,7 +82,8 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): grpc.Server {
     (call, callback) => {
       const count = (status: string) => metrics.requests.inc({ signal, transport: 'grpc', encoding: 'protobuf', status })
       const authorization = call.metadata.get('authorization')[0]
-      if (!tokens.allows(typeof authorization === 'string' ? authorization : undefined)) {
+      const sender = tokens.identify(typeof authorization === 'string' ? authorization : undefined)
+      if (!sender) {
         metrics.refused.inc({ signal, reason: 'unauthenticated' })
         count('UNAUTHENTICATED')
         callback(failure(grpc.status.UNAUTHENTICATED, 'missing or invalid bearer token'))
@@ -69,7 +91,7 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): grpc.Server {
       }
       let batch
       try {
-        batch = decodeBody(signal, 'protobuf', call.request)
+        batch = decodeBody(signal, 'protobuf', call.request, options.requestLimits)
       } catch (error) {
         const reason = error instanceof DecodeError ? error.reason : 'invalid_protobuf'
         metrics.refused.inc({ signal, reason })
@@ -77,7 +99,7 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): grpc.Server {
         callback(failure(grpc.status.INVALID_ARGUMENT, (error as Error).message))
         return
       }
-      ingestor.ingest(batch).then(
+      ingestor.ingest(batch, sender).then(
         (result) => {
           count('OK')
           callback(null, encodeResponse(signal, result.partial))

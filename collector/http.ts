@@ -1,9 +1,12 @@
+import { pipeline } from 'node:stream'
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Signal } from '../schemas/otlp'
 import type { Logger } from '../server/logger'
 import type { SelfMetrics } from '../server/self-metrics'
+import { ADMISSION_WAIT_MS, AdmissionRefused, decompressMetered, initialEstimate, meteredBody, type Admission, type Ticket } from './admission'
 import type { TokenSet } from './auth'
 import type { Ingestor } from './ingest'
+import type { RequestLimits } from './limits'
 import { DecodeError, decodeBody, decompress, encodingOf, type Encoding } from './otlp/decode'
 import { encodeResponse, encodeStatus, responseObject } from './otlp/proto'
 import { ClosedError, OverloadedError, WarehouseUnavailableError } from './writer/writer'
@@ -22,8 +25,12 @@ export interface HttpReceiverOptions {
   log: Logger
   maxBodyBytes: number
   maxDecompressedBytes: number
-  /** Longest time a request may take to arrive and be answered. */
+  /** Records per request, attributes per record, string bytes, value depth (collector/limits.ts). */
+  requestLimits?: RequestLimits
+  /** Longest time a request may take to arrive (headers and body), and the longest a socket may sit idle. */
   requestTimeoutMs?: number
+  /** The bytes budget shared with the gRPC receiver (collector/admission.ts); none = unbounded. */
+  admission?: Admission
 }
 
 const PATHS: Record<string, Signal> = { '/v1/logs': 'logs', '/v1/metrics': 'metrics', '/v1/traces': 'traces' }
@@ -44,12 +51,16 @@ function sendStatus(reply: FastifyReply, encoding: Encoding, status: number, rpc
 
 export async function createHttpReceiver(options: HttpReceiverOptions) {
   const { ingestor, tokens, metrics, log } = options
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000
   const app = Fastify({
     loggerInstance: log.child({ component: 'otlp-http' }),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.maxBodyBytes,
-    requestTimeout: options.requestTimeoutMs ?? 30_000,
-    connectionTimeout: options.requestTimeoutMs ?? 30_000,
+    requestTimeout: requestTimeoutMs,
+    connectionTimeout: requestTimeoutMs,
+    // Node checks headers and request timeouts every connectionsCheckingInterval (30 s by default):
+    // check often enough that a slow-loris client is cut near the timeout, not up to 30 s later.
+    http: { headersTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(100, requestTimeoutMs / 4)) },
     keepAliveTimeout: 65_000,
   })
 
@@ -62,6 +73,17 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
   const count = (signal: string, encoding: string, status: number) =>
     metrics.requests.inc({ signal, transport: 'http', encoding, status: String(status) })
 
+  /** 429 + Retry-After: the exporter sends the same request again later. */
+  function overloaded(reply: FastifyReply, signal: string, encoding: Encoding, error: OverloadedError | AdmissionRefused) {
+    metrics.refused.inc({ signal, reason: 'overloaded' })
+    count(signal, encoding, 429)
+    reply.header('Retry-After', String(error.retryAfterSeconds))
+    return sendStatus(reply, encoding, 429, RPC.RESOURCE_EXHAUSTED, error.message)
+  }
+
+  // Each admitted request's share of the in-flight budget, released when its response is done.
+  const tickets = new WeakMap<FastifyRequest, { ticket: Ticket; body: number }>()
+
   app.addHook('onRequest', async (request, reply) => {
     const signal = PATHS[request.url.split('?')[0] ?? '']
     if (!signal || request.method !== 'POST') return
@@ -72,6 +94,41 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
       reply.header('WWW-Authenticate', 'Bearer')
       return sendStatus(reply, encoding, 401, RPC.UNAUTHENTICATED, 'missing or invalid bearer token')
     }
+  })
+
+  // Admission, before the body is read: a request whose Content-Length does not fit waits for room a
+  // little (ADMISSION_WAIT_MS), its body unread, and is then refused unread.
+  app.addHook('onRequest', async (request, reply) => {
+    const signal = PATHS[request.url.split('?')[0] ?? '']
+    const admission = options.admission
+    if (!signal || request.method !== 'POST' || !admission) return
+    const encoding = encodingOf(request.headers['content-type']) ?? 'json'
+    const length = request.headers['content-length'] === undefined ? undefined : Number(request.headers['content-length'])
+    const known = length !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : undefined
+    let ticket: Ticket | undefined
+    let closed = false
+    reply.raw.once('close', () => {
+      closed = true
+      ticket?.release()
+    })
+    try {
+      ticket = await admission.admitWaiting(initialEstimate(known, encoding, request.headers['content-encoding']), ADMISSION_WAIT_MS)
+    } catch (error) {
+      if (!(error instanceof AdmissionRefused)) throw error
+      // The body is not read into memory: Node discards it as it arrives, and the connection stays open
+      // (an OpenTelemetry JS exporter does not retry a reset connection, but does retry a 429).
+      return overloaded(reply, signal, encoding, error)
+    }
+    // The client gave up while it waited: give the room back at once.
+    if (closed) ticket.release()
+    else tickets.set(request, { ticket, body: known ?? 0 })
+  })
+
+  // A body without Content-Length (chunked, as the OpenTelemetry JS exporters send) is counted as it streams.
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    const admitted = tickets.get(request)
+    // pipeline, not pipe: an aborted upload fails the metered stream too, so the parser does not wait for ever.
+    return admitted ? pipeline(payload, meteredBody(admitted.ticket, admitted.body), () => {}) : payload
   })
 
   async function handle(signal: Signal, request: FastifyRequest, reply: FastifyReply) {
@@ -89,9 +146,13 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
     }
     try {
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
-      const bytes = await decompress(raw, request.headers['content-encoding'], options.maxDecompressedBytes)
-      const batch = decodeBody(signal, encoding, bytes)
-      const result = await ingestor.ingest(batch)
+      const admitted = tickets.get(request)
+      const bytes = admitted
+        ? await decompressMetered(raw, request.headers['content-encoding'], options.maxDecompressedBytes, admitted.ticket, encoding)
+        : await decompress(raw, request.headers['content-encoding'], options.maxDecompressedBytes)
+      const batch = decodeBody(signal, encoding, bytes, options.requestLimits)
+      // The onRequest hook already refused requests without a valid token; this names the sender.
+      const result = await ingestor.ingest(batch, tokens.identify(request.headers.authorization) ?? { label: '' })
       count(signal, encoding, 200)
       const payload = encoding === 'protobuf' ? encodeResponse(signal, result.partial) : responseObject(signal, result.partial)
       return send(reply, encoding, 200, payload)
@@ -102,12 +163,7 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
         request.log.warn({ signal, reason: error.reason }, error.message)
         return sendStatus(reply, encoding, error.status, RPC.INVALID_ARGUMENT, error.message)
       }
-      if (error instanceof OverloadedError) {
-        metrics.refused.inc({ signal, reason: 'overloaded' })
-        count(signal, encoding, 429)
-        reply.header('Retry-After', String(error.retryAfterSeconds))
-        return sendStatus(reply, encoding, 429, RPC.RESOURCE_EXHAUSTED, error.message)
-      }
+      if (error instanceof OverloadedError || error instanceof AdmissionRefused) return overloaded(reply, signal, encoding, error)
       if (error instanceof WarehouseUnavailableError || error instanceof ClosedError) {
         metrics.refused.inc({ signal, reason: error instanceof ClosedError ? 'shutting_down' : 'warehouse_unavailable' })
         count(signal, encoding, 503)
@@ -129,6 +185,7 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const signal = PATHS[request.url.split('?')[0] ?? ''] ?? 'unknown'
     const encoding = encodingOf(request.headers['content-type']) ?? 'json'
+    if (error instanceof AdmissionRefused) return overloaded(reply, signal, encoding, error)
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
     const reason = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body_too_large' : (error.code ?? 'error').toLowerCase()
     metrics.refused.inc({ signal, reason })

@@ -2,11 +2,14 @@ import type { ExportRequests, Signal } from '../schemas/otlp'
 import type { Logger } from '../server/logger'
 import type { SelfMetrics } from '../server/self-metrics'
 import type { TableName } from '../warehouse/rows'
+import type { LimitReport } from './limits'
+import type { Sender } from './auth'
 import type { NormalizeLimits, Rejection } from './normalize/common'
 import { normalizeLogs } from './normalize/logs'
 import { normalizeMetrics } from './normalize/metrics'
 import { normalizeTraces } from './normalize/traces'
 import type { PartialSuccess } from './otlp/proto'
+import type { PrivacyFilter } from './privacy'
 import type { Writer, WriteResult } from './writer/writer'
 
 export const tableOf: Record<Signal, TableName> = { logs: 'events', metrics: 'metric_points', traces: 'spans' }
@@ -19,10 +22,17 @@ export interface IngestResult {
 }
 
 /** A decoded export request, tagged with its signal. */
-export type ExportBatch = { [S in Signal]: { signal: S; request: ExportRequests[S] } }[Signal]
+export type ExportBatch = { [S in Signal]: { signal: S; request: ExportRequests[S]; limited?: Limited } }[Signal]
+
+/** What the request limits cut from a batch (collector/limits.ts), and the warning sent back. */
+export interface Limited {
+  report: LimitReport
+  message: string
+}
 
 export interface Ingestor {
-  ingest(batch: ExportBatch): Promise<IngestResult>
+  /** Stores a decoded batch; `sender` names the ingest token it came with. */
+  ingest(batch: ExportBatch, sender?: Sender): Promise<IngestResult>
 }
 
 /** "2 rejected: timestamp_too_old ×1 (…), value_invalid ×1 (…)": the partial-success message. */
@@ -38,38 +48,60 @@ export function describeRejections(rejected: Rejection[]): string {
   return `${rejected.length} rejected: ${parts.join('; ')}`
 }
 
-/** normalize → batch → write, shared by the HTTP and gRPC receivers. Throws the writer's errors. */
-export function createIngestor(writer: Writer, metrics: SelfMetrics, log: Logger, limits: () => NormalizeLimits): Ingestor {
+/** Stamps the sender's label on rows (the column defaults to '', so unlabelled rows are left alone). */
+function label<R extends { ingest_label?: string }>(rows: R[], sender: Sender | undefined): R[] {
+  if (sender?.label) for (const row of rows) row.ingest_label = sender.label
+  return rows
+}
+
+/** privacy → normalize → batch → write, shared by the HTTP and gRPC receivers. Throws the writer's errors. */
+export function createIngestor(
+  writer: Writer,
+  metrics: SelfMetrics,
+  log: Logger,
+  limits: () => NormalizeLimits,
+  privacy: PrivacyFilter,
+): Ingestor {
   return {
-    async ingest(batch) {
+    async ingest(batch, sender) {
       const now = limits()
       const signal = batch.signal
+      for (const [attribute, n] of privacy.apply(signal, batch.request)) metrics.contentDropped.inc({ signal, attribute }, n)
       let normalized: { rows: unknown[]; rejected: Rejection[] }
       let write: Promise<WriteResult>
       if (batch.signal === 'logs') {
         const n = normalizeLogs(batch.request, now)
         normalized = n
-        write = writer.submit('events', n.rows)
+        write = writer.submit('events', label(n.rows, sender))
       } else if (batch.signal === 'metrics') {
         const n = normalizeMetrics(batch.request, now)
         normalized = n
-        write = writer.submit('metric_points', n.rows)
+        write = writer.submit('metric_points', label(n.rows, sender))
       } else {
         const n = normalizeTraces(batch.request, now)
         normalized = n
-        write = writer.submit('spans', n.rows)
+        write = writer.submit('spans', label(n.rows, sender))
       }
       const received = normalized.rows.length + normalized.rejected.length
       metrics.received.inc({ signal }, received)
       for (const r of normalized.rejected) metrics.rejected.inc({ signal, reason: r.reason })
       if (normalized.rejected.length > 0)
         log.warn({ signal, rejected: normalized.rejected.length, received }, describeRejections(normalized.rejected))
+      const limited = batch.limited
+      if (limited && limited.message !== '') {
+        metrics.limited.inc({ signal, limit: 'string_truncated' }, limited.report.truncatedStrings)
+        metrics.limited.inc({ signal, limit: 'attribute_dropped' }, limited.report.droppedAttributes)
+        metrics.limited.inc({ signal, limit: 'value_too_deep' }, limited.report.droppedValues)
+        log.warn({ signal, ...limited.report }, limited.message)
+      }
       const result = await write
+      // Cut values are a warning (rejected 0, a message), as OTLP's partial success allows.
+      const errorMessage = [describeRejections(normalized.rejected), limited?.message ?? ''].filter((m) => m !== '').join('; ')
       return {
         received,
         written: result.written,
         duplicates: result.duplicates,
-        partial: { rejected: normalized.rejected.length, errorMessage: describeRejections(normalized.rejected) },
+        partial: { rejected: normalized.rejected.length, errorMessage },
       }
     },
   }

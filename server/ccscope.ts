@@ -1,13 +1,19 @@
 import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type * as grpc from '@grpc/grpc-js'
+import { Admission } from '../collector/admission'
 import { TokenSet } from '../collector/auth'
 import { bindGrpc, createGrpcReceiver } from '../collector/grpc'
 import { createHttpReceiver } from '../collector/http'
-import { createIngestor } from '../collector/ingest'
-import { Writer } from '../collector/writer/writer'
+import { createIngestor, type Ingestor } from '../collector/ingest'
+import { PrivacyFilter } from '../collector/privacy'
+import { InsertJournal } from '../collector/writer/journal'
+import { WarehouseUnavailableError, Writer } from '../collector/writer/writer'
 import { createApi } from '../dashboard/api/server'
-import { openWarehouse, type Warehouse } from '../warehouse/client'
+import { createDatabase, openWarehouse, serverClient, type Warehouse } from '../warehouse/client'
 import { migrate } from '../warehouse/migrate'
+import { applyRetention } from '../warehouse/retention'
 import type { Config } from './config'
 import { createLogger, type Logger } from './logger'
 import { SelfMetrics } from './self-metrics'
@@ -25,22 +31,72 @@ export interface Ccscope {
 export async function startCcscope(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Ccscope> {
   const where = config.clickhouse.mode === 'embedded' ? `embedded engine at ${config.clickhouse.path}` : `ClickHouse server ${config.clickhouse.url}`
   log.info({ mode: config.clickhouse.mode }, `opening the warehouse: ${where}`)
-  const client = await openWarehouse(config.clickhouse)
-  const report = await migrate(client)
-  log.info(
-    { applied: report.applied, alreadyApplied: report.alreadyApplied },
-    report.applied.length > 0 ? `applied ${report.applied.length} migration(s)` : 'schema up to date',
-  )
-  if (report.changed.length > 0)
-    log.warn({ changed: report.changed }, 'applied migrations have changed on disk since; they are not re-run')
+  const ch = config.clickhouse
+  // Embedded: opened, migrated, or start-up fails. Server: the client connects lazily, and migrations are
+  // retried with backoff while the server is unreachable (see below).
+  const client = ch.mode === 'embedded' ? await openWarehouse(ch) : serverClient(ch, config.warehouseRequestTimeoutMs)
+  const prepare = async () => {
+    if (ch.mode === 'server') await createDatabase(ch, config.warehouseRequestTimeoutMs)
+    const report = await migrate(client)
+    log.info(
+      { applied: report.applied, alreadyApplied: report.alreadyApplied },
+      report.applied.length > 0 ? `applied ${report.applied.length} migration(s)` : 'schema up to date',
+    )
+    if (report.changed.length > 0)
+      log.warn({ changed: report.changed }, 'applied migrations have changed on disk since; they are not re-run')
+    const retention = await applyRetention(client, config.retention)
+    if (retention.changed.length > 0) log.info({ tables: retention.changed, ...config.retention }, `retention set: ${retention.summary}`)
+    log.info(
+      { storeContent: config.privacy.storeContent, pseudonymize: config.privacy.pseudonymizeKey !== undefined },
+      `privacy: ${config.privacy.storeContent ? 'prompt text, responses and tool inputs are STORED (CCSCOPE_STORE_CONTENT=true)' : 'prompt text, responses and tool inputs are dropped at the collector'}; emails ${config.privacy.pseudonymizeKey ? 'pseudonymised with a keyed hash' : 'stored as sent'}`,
+    )
+  }
+  const stopped = new AbortController()
+  let prepared = false
+  let preparing: Promise<void> = Promise.resolve()
+  if (ch.mode === 'embedded') {
+    await prepare()
+    prepared = true
+  } else {
+    try {
+      await prepare()
+      prepared = true
+    } catch (error) {
+      // Exiting would only restart into the same wall: listen, answer 503 (exporters retry), and keep trying.
+      log.error(
+        { err: error, url: ch.url },
+        `the ClickHouse server is unreachable or failed the schema set-up: ${(error as Error).message}. ccscope listens anyway: ingest answers 503 and /readyz 503 until it succeeds (retrying with backoff)`,
+      )
+      preparing = retryUntilDone(prepare, log, stopped.signal).then((done) => {
+        if (!done) return
+        prepared = true
+        log.info({ url: ch.url }, 'the ClickHouse server is reachable and the schema is ready: accepting telemetry')
+      })
+    }
+  }
 
   const metrics = new SelfMetrics()
-  const writer = new Writer(client, config.writer, log.child({ component: 'writer' }), metrics)
-  const ingestor = createIngestor(writer, metrics, log.child({ component: 'ingest' }), () => ({
-    nowMs: Date.now(),
-    maxRecordAgeMs: config.limits.maxRecordAgeMs,
-    maxClockSkewMs: config.limits.maxClockSkewMs,
-  }))
+  // The insert journal lets the writer repair rollups after an insert stopped half-way (collector/writer/journal.ts).
+  const journal = new InsertJournal(path.join(config.dataDir, 'insert-journal.json'))
+  const writer = new Writer(client, config.writer, log.child({ component: 'writer' }), metrics, {
+    journal,
+    rawRetentionDays: config.retention.rawDays,
+  })
+  // One budget of bytes for the requests in flight on both receivers (collector/admission.ts); when it is
+  // full the writer flushes at once, since the rows it holds are what keeps the budget full.
+  const admission = new Admission(config.limits.maxInflightBytes, metrics, () => void writer.flush())
+  const privacy = new PrivacyFilter(config.privacy)
+  const ingestor = untilPrepared(() => prepared, createIngestor(
+    writer,
+    metrics,
+    log.child({ component: 'ingest' }),
+    () => ({
+      nowMs: Date.now(),
+      maxRecordAgeMs: config.limits.maxRecordAgeMs,
+      maxClockSkewMs: config.limits.maxClockSkewMs,
+    }),
+    privacy,
+  ))
   const tokens = new TokenSet(config.ingestTokens)
   const http = await createHttpReceiver({
     ingestor,
@@ -49,6 +105,9 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
     log,
     maxBodyBytes: config.limits.maxBodyBytes,
     maxDecompressedBytes: config.limits.maxDecompressedBytes,
+    requestLimits: config.limits.request,
+    requestTimeoutMs: config.limits.requestTimeoutMs,
+    admission,
   })
   const grpcServer: grpc.Server = createGrpcReceiver({
     ingestor,
@@ -56,11 +115,24 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
     metrics,
     log: log.child({ component: 'otlp-grpc' }),
     maxMessageBytes: config.limits.maxDecompressedBytes,
+    requestLimits: config.limits.request,
+    admission,
   })
   const otlp = { httpPort: 0, grpcPort: 0, authRequired: config.ingestTokens.length > 0 }
-  const api = await createApi({ client, metrics, log, otlp, dashboardDir: config.dashboardDir })
+  const api = await createApi({
+    client,
+    metrics,
+    log,
+    otlp,
+    dashboardDir: config.dashboardDir,
+    auth: config.auth,
+    started: () => prepared,
+    ...(config.privacy.pseudonymizeKey ? { pseudonymize: (user: string) => privacy.pseudonymize(user) } : {}),
+  })
 
-  await http.listen({ host: config.bindHost, port: config.ports.otlpHttp })
+  // A deep accept queue: a burst of new connections waits for admission (and a 429) instead of being reset,
+  // which an OpenTelemetry JS exporter would not retry. Linux caps it at net.core.somaxconn.
+  await http.listen({ host: config.bindHost, port: config.ports.otlpHttp, backlog: 4096 })
   const grpcPort = await bindGrpc(grpcServer, config.bindHost, config.ports.otlpGrpc)
   await api.listen({ host: config.bindHost, port: config.ports.api })
   const ports = {
@@ -72,7 +144,8 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
   otlp.grpcPort = ports.otlpGrpc
   if (config.ingestTokens.length === 0) log.warn(config.bindReason)
   else log.info(config.bindReason)
-  log.info(
+  if (!prepared) log.warn({ ...ports, host: config.bindHost }, 'ccscope is listening, waiting for the ClickHouse server: ingest answers 503 until it is reachable')
+  else log.info(
     { ...ports, host: config.bindHost },
     `ccscope is ready: OTLP/HTTP on ${config.bindHost}:${ports.otlpHttp}, OTLP/gRPC on ${config.bindHost}:${ports.otlpGrpc}, API on http://${config.bindHost}:${ports.api}`,
   )
@@ -86,6 +159,8 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
     log,
     stop() {
       stopping ??= (async () => {
+        stopped.abort()
+        await preparing
         await new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()))
         await http.close()
         await writer.close()
@@ -94,5 +169,34 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
       })()
       return stopping
     },
+  }
+}
+
+/** Refuses ingest (503, retryable) until the warehouse's schema is ready: no row may precede the migrations. */
+function untilPrepared(isPrepared: () => boolean, ingestor: Ingestor): Ingestor {
+  return {
+    async ingest(...args) {
+      if (!isPrepared()) throw new WarehouseUnavailableError(new Error('ccscope is still waiting for the ClickHouse server'))
+      return ingestor.ingest(...args)
+    },
+  }
+}
+
+/** Runs `attempt` until it succeeds, waiting 1 s, 2 s, 4 s … up to 30 s between tries; false if stopped first. */
+async function retryUntilDone(attempt: () => Promise<void>, log: Logger, signal: AbortSignal): Promise<boolean> {
+  let delayMs = 1000
+  for (;;) {
+    try {
+      await sleep(delayMs, undefined, { signal })
+    } catch {
+      return false
+    }
+    try {
+      await attempt()
+      return true
+    } catch (error) {
+      delayMs = Math.min(delayMs * 2, 30_000)
+      log.warn({ err: error, retryInMs: delayMs }, `the ClickHouse server is still unavailable: ${(error as Error).message}`)
+    }
   }
 }

@@ -1,6 +1,9 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
+import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../collector/limits'
+import { isAddressOrCidr } from '../dashboard/api/auth/addresses'
+import { roleSchema } from '../schemas/auth'
 
 /**
  * ccscope's configuration: read once from the environment, validated here and nowhere else.
@@ -29,6 +32,35 @@ const tokenList = z
       .filter((t) => t.length > 0),
   )
 
+/** An ingest token, optionally labelled `label:token`; the label is stored with every row the token brings. */
+export interface IngestToken {
+  label: string
+  token: string
+}
+const TOKEN_LABEL = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,63}):(.+)$/
+const ingestTokenList = tokenList.transform((entries): IngestToken[] =>
+  entries.map((entry) => {
+    const match = TOKEN_LABEL.exec(entry)
+    return match?.[1] && match[2] ? { label: match[1], token: match[2] } : { label: '', token: entry }
+  }),
+)
+
+/** "true"/"false"/"1"/"0"/"yes"/"no"; empty = the default. */
+const flag = (fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const s = (v ?? '').trim().toLowerCase()
+      if (s === '') return fallback
+      if (['1', 'true', 'yes', 'on'].includes(s)) return true
+      if (['0', 'false', 'no', 'off'].includes(s)) return false
+      ctx.addIssue({ code: 'custom', message: 'must be true or false' })
+      return z.NEVER
+    })
+
+const days = z.coerce.number().int().min(0).max(36_500)
+
 const envSchema = z.object({
   CCSCOPE_DATA_DIR: z.string().default('./data'),
   // A ClickHouse server instead of the embedded engine; unset = embedded chDB under CCSCOPE_DATA_DIR.
@@ -42,7 +74,7 @@ const envSchema = z.object({
   OTLP_HTTP_PORT: port.default(4318),
   OTLP_GRPC_PORT: port.default(4317),
   PORT: port.default(3000),
-  CCSCOPE_INGEST_TOKENS: tokenList,
+  CCSCOPE_INGEST_TOKENS: ingestTokenList,
   CCSCOPE_BIND: optionalString,
   // The built dashboard (npm start builds it when its sources changed); unset = dist/dashboard in the repository.
   CCSCOPE_DASHBOARD_DIR: z.string().optional(),
@@ -53,14 +85,50 @@ const envSchema = z.object({
   CCSCOPE_BATCH_MAX_ROWS: positiveInt.default(50_000),
   // Rows buffered or being written, all tables together; past it requests get 429 + Retry-After.
   CCSCOPE_BUFFER_MAX_ROWS: positiveInt.default(200_000),
+  // Bytes all export requests in flight may hold together (bodies received, decompressed, decoded, and their
+  // rows until committed, estimated); past it requests get 429 / UNAVAILABLE + Retry-After. 64 MiB keeps ccscope
+  // on the embedded engine under ~512 MB RSS.
+  CCSCOPE_MAX_INFLIGHT_BYTES: positiveInt.default(64 * 1024 * 1024),
+  // Longest a ClickHouse server may stay silent on a query or insert before it counts as unavailable (503).
+  CLICKHOUSE_REQUEST_TIMEOUT_MS: positiveInt.default(10_000),
   // Largest request body accepted as sent on the wire (compressed or not).
   CCSCOPE_MAX_BODY_BYTES: positiveInt.default(16 * 1024 * 1024),
   // Largest body after gzip decompression: guards against gzip bombs.
-  CCSCOPE_MAX_DECOMPRESSED_BYTES: positiveInt.default(64 * 1024 * 1024),
+  CCSCOPE_MAX_DECOMPRESSED_BYTES: positiveInt.default(16 * 1024 * 1024),
   // Records whose time is further in the past than this are rejected (they would open old partitions).
   CCSCOPE_MAX_RECORD_AGE_DAYS: positiveInt.default(400),
   // Records stamped further in the future than this are rejected (clock skew allowance).
   CCSCOPE_MAX_CLOCK_SKEW_MINUTES: positiveInt.default(24 * 60),
+  // Privacy: keep prompt text, responses, tool inputs and raw bodies when a fleet sends them (off = dropped, counted).
+  CCSCOPE_STORE_CONTENT: flag(false),
+  // Privacy: a secret; when set, user.email and enduser.id are replaced by a keyed hash (HMAC-SHA256) before storage.
+  CCSCOPE_PSEUDONYMIZE_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters (use openssl rand -hex 32)').optional()),
+  // Retention in days (0 = keep forever): raw tables (events, metric points, spans) and the rollups the dashboard reads.
+  CCSCOPE_RETENTION_RAW_DAYS: days.default(400),
+  CCSCOPE_RETENTION_ROLLUP_DAYS: days.default(1825),
+  // A request with more records (log records + data points + spans) is refused whole with 413.
+  CCSCOPE_MAX_RECORDS_PER_REQUEST: positiveInt.default(DEFAULT_REQUEST_LIMITS.maxRecordsPerRequest),
+  // Attributes past this many per record (resource, scope) are dropped; OpenTelemetry's default count limit.
+  CCSCOPE_MAX_ATTRIBUTES_PER_RECORD: positiveInt.default(DEFAULT_REQUEST_LIMITS.maxAttributesPerRecord),
+  // Longer strings (attribute keys and values, bodies) are cut to this many UTF-8 bytes.
+  CCSCOPE_MAX_ATTRIBUTE_VALUE_BYTES: positiveInt.default(DEFAULT_REQUEST_LIMITS.maxStringBytes),
+  // Arrays and maps nested deeper inside one value are replaced by an empty value.
+  CCSCOPE_MAX_VALUE_DEPTH: positiveInt.max(256).default(DEFAULT_REQUEST_LIMITS.maxValueDepth),
+  // Longest time a client may take to send a whole OTLP/HTTP request (headers and body); idle sockets close after it too.
+  CCSCOPE_REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
+  // Dashboard/API users and tokens (written by `npm run users`); unset = <data dir>/users.json.
+  CCSCOPE_USERS_FILE: optionalString,
+  // SSO: the header a trusted proxy (oauth2-proxy, …) names the signed-in user in, e.g. X-Forwarded-Email.
+  CCSCOPE_AUTH_PROXY_HEADER: optionalString.pipe(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name').optional()),
+  // The proxies' addresses (IPs or CIDRs); the header is ignored on requests from anywhere else.
+  CCSCOPE_AUTH_PROXY_TRUSTED: tokenList.pipe(z.array(z.string().refine(isAddressOrCidr, 'each entry must be an IP address or a CIDR block such as 10.0.0.0/8'))),
+  // Role of a proxy-named user who is not in the users file; unset = such users are refused.
+  CCSCOPE_AUTH_PROXY_DEFAULT_ROLE: optionalString.pipe(roleSchema.optional()),
+  // A browser session lasts this long after sign-in.
+  CCSCOPE_SESSION_HOURS: positiveInt.default(12),
+}).superRefine((e, ctx) => {
+  if (e.CCSCOPE_AUTH_PROXY_HEADER && e.CCSCOPE_AUTH_PROXY_TRUSTED.length === 0)
+    ctx.addIssue({ code: 'custom', path: ['CCSCOPE_AUTH_PROXY_TRUSTED'], message: 'must list the proxy addresses when CCSCOPE_AUTH_PROXY_HEADER is set' })
 })
 
 export type Env = z.input<typeof envSchema>
@@ -70,21 +138,36 @@ export interface Config {
   clickhouse:
     | { mode: 'embedded'; path: string; database: string }
     | { mode: 'server'; url: string; user: string; password: string; database: string }
+  /** Server mode: longest silence from ClickHouse on one request before it counts as unavailable. */
+  warehouseRequestTimeoutMs: number
   ports: { otlpHttp: number; otlpGrpc: number; api: number }
   /** Host the listeners bind to. Forced to 127.0.0.1 when no ingest token is configured. */
   bindHost: string
   /** Why bindHost is what it is, for the start-up log. */
   bindReason: string
-  ingestTokens: string[]
+  ingestTokens: IngestToken[]
   logLevel: z.infer<typeof envSchema>['CCSCOPE_LOG_LEVEL']
   /** Where the built dashboard is served from. */
   dashboardDir: string
   writer: { flushIntervalMs: number; batchMaxRows: number; bufferMaxRows: number }
+  /** Dashboard and API access control (dashboard/api/auth). */
+  auth: {
+    usersFile: string
+    /** Trusted SSO proxy: the header naming the user, the addresses allowed to set it, the role of users not in the file. */
+    proxy: { header: string; trusted: string[]; defaultRole: z.infer<typeof roleSchema> | undefined } | undefined
+    sessionTtlMs: number
+  }
+  privacy: { storeContent: boolean; pseudonymizeKey: string | undefined }
+  retention: { rawDays: number; rollupDays: number }
   limits: {
+    maxInflightBytes: number
     maxBodyBytes: number
     maxDecompressedBytes: number
     maxRecordAgeMs: number
     maxClockSkewMs: number
+    /** Records per request, attributes per record, string bytes, value depth (collector/limits.ts). */
+    request: RequestLimits
+    requestTimeoutMs: number
   }
 }
 
@@ -108,6 +191,12 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     )
   }
   const e = parsed.data
+  const retentionIssue =
+    e.CCSCOPE_RETENTION_ROLLUP_DAYS !== 0 && (e.CCSCOPE_RETENTION_RAW_DAYS === 0 || e.CCSCOPE_RETENTION_ROLLUP_DAYS < e.CCSCOPE_RETENTION_RAW_DAYS)
+  if (retentionIssue)
+    throw new ConfigError([
+      `CCSCOPE_RETENTION_ROLLUP_DAYS: must be 0 (keep forever) or at least CCSCOPE_RETENTION_RAW_DAYS (got ${e.CCSCOPE_RETENTION_ROLLUP_DAYS} and ${e.CCSCOPE_RETENTION_RAW_DAYS}): the dashboard's totals come from the rollups`,
+    ])
   const dataDir = path.resolve(e.CCSCOPE_DATA_DIR)
   const open = e.CCSCOPE_INGEST_TOKENS.length === 0
   const wanted = e.CCSCOPE_BIND ?? (open ? '127.0.0.1' : '0.0.0.0')
@@ -129,22 +218,40 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
           database: e.CLICKHOUSE_DATABASE,
         }
       : { mode: 'embedded', path: path.join(dataDir, 'chdb'), database: e.CLICKHOUSE_DATABASE },
+    warehouseRequestTimeoutMs: e.CLICKHOUSE_REQUEST_TIMEOUT_MS,
     ports: { otlpHttp: e.OTLP_HTTP_PORT, otlpGrpc: e.OTLP_GRPC_PORT, api: e.PORT },
     bindHost,
     bindReason,
     ingestTokens: e.CCSCOPE_INGEST_TOKENS,
+    privacy: { storeContent: e.CCSCOPE_STORE_CONTENT, pseudonymizeKey: e.CCSCOPE_PSEUDONYMIZE_KEY },
+    retention: { rawDays: e.CCSCOPE_RETENTION_RAW_DAYS, rollupDays: e.CCSCOPE_RETENTION_ROLLUP_DAYS },
     logLevel: e.CCSCOPE_LOG_LEVEL,
     dashboardDir: path.resolve(e.CCSCOPE_DASHBOARD_DIR ?? DEFAULT_DASHBOARD_DIR),
+    auth: {
+      usersFile: path.resolve(e.CCSCOPE_USERS_FILE ?? path.join(dataDir, 'users.json')),
+      proxy: e.CCSCOPE_AUTH_PROXY_HEADER
+        ? { header: e.CCSCOPE_AUTH_PROXY_HEADER.toLowerCase(), trusted: e.CCSCOPE_AUTH_PROXY_TRUSTED, defaultRole: e.CCSCOPE_AUTH_PROXY_DEFAULT_ROLE }
+        : undefined,
+      sessionTtlMs: e.CCSCOPE_SESSION_HOURS * 3_600_000,
+    },
     writer: {
       flushIntervalMs: e.CCSCOPE_FLUSH_INTERVAL_MS,
       batchMaxRows: e.CCSCOPE_BATCH_MAX_ROWS,
       bufferMaxRows: e.CCSCOPE_BUFFER_MAX_ROWS,
     },
     limits: {
+      maxInflightBytes: e.CCSCOPE_MAX_INFLIGHT_BYTES,
       maxBodyBytes: e.CCSCOPE_MAX_BODY_BYTES,
       maxDecompressedBytes: e.CCSCOPE_MAX_DECOMPRESSED_BYTES,
       maxRecordAgeMs: e.CCSCOPE_MAX_RECORD_AGE_DAYS * 86_400_000,
       maxClockSkewMs: e.CCSCOPE_MAX_CLOCK_SKEW_MINUTES * 60_000,
+      request: {
+        maxRecordsPerRequest: e.CCSCOPE_MAX_RECORDS_PER_REQUEST,
+        maxAttributesPerRecord: e.CCSCOPE_MAX_ATTRIBUTES_PER_RECORD,
+        maxStringBytes: e.CCSCOPE_MAX_ATTRIBUTE_VALUE_BYTES,
+        maxValueDepth: e.CCSCOPE_MAX_VALUE_DEPTH,
+      },
+      requestTimeoutMs: e.CCSCOPE_REQUEST_TIMEOUT_MS,
     },
   }
 }

@@ -35,6 +35,13 @@ export class SelfMetrics {
     registers: [this.registry],
   })
 
+  readonly limited = new client.Counter({
+    name: 'ccscope_limits_applied_total',
+    help: 'Strings cut, attributes dropped and too-deep values emptied by the request limits (the records are kept), by signal and limit',
+    labelNames: ['signal', 'limit'] as const,
+    registers: [this.registry],
+  })
+
   readonly duplicates = new client.Counter({
     name: 'ccscope_records_duplicate_total',
     help: 'Records already stored (exporter retries) and therefore not written again',
@@ -64,9 +71,34 @@ export class SelfMetrics {
     registers: [this.registry],
   })
 
+  readonly contentDropped = new client.Counter({
+    name: 'ccscope_content_attributes_dropped_total',
+    help: 'Prompt text, responses, tool inputs and raw bodies dropped at the collector (CCSCOPE_STORE_CONTENT off), by signal and attribute; values Claude Code had already redacted are not counted',
+    labelNames: ['signal', 'attribute'] as const,
+    registers: [this.registry],
+  })
+
   readonly bufferedRows = new client.Gauge({
     name: 'ccscope_writer_buffered_rows',
     help: 'Rows waiting to be written or being written',
+    registers: [this.registry],
+  })
+
+  readonly inflight = new client.Gauge({
+    name: 'ccscope_inflight_bytes',
+    help: 'Estimated bytes held by export requests in flight: bodies being received, decompressed and decoded, and their rows until committed',
+    registers: [this.registry],
+  })
+
+  readonly inflightPeak = new client.Gauge({
+    name: 'ccscope_inflight_bytes_peak',
+    help: 'The most ccscope_inflight_bytes has been since start',
+    registers: [this.registry],
+  })
+
+  readonly inflightLimit = new client.Gauge({
+    name: 'ccscope_inflight_bytes_limit',
+    help: 'CCSCOPE_MAX_INFLIGHT_BYTES: past it, requests are refused with 429 / UNAVAILABLE and Retry-After',
     registers: [this.registry],
   })
 

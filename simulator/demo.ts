@@ -82,7 +82,7 @@ export async function loadDemoData(ccscope: Ccscope, config: Config, log: Logger
     protocol: 'http/protobuf',
     temporality: 'delta',
     endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${ccscope.ports.otlpHttp}`,
-    ...(config.ingestTokens[0] ? { token: config.ingestTokens[0] } : {}),
+    ...(config.ingestTokens[0] ? { token: config.ingestTokens[0].token } : {}),
     concurrency: 16,
     progress: process.stderr,
   })

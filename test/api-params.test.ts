@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { selectRows } from '../warehouse/client'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { FIXTURE_FOLDERS, loadFixture, replay } from './helpers/fixtures'
+import { FREE_TEXT, HOSTILE } from './helpers/hostile'
 
 /**
  * Every query parameter of every GET route in the OpenAPI document, tried with hostile values. A value
@@ -20,23 +21,6 @@ interface Operation {
 }
 type OpenApi = { paths: Record<string, { get?: Operation; put?: Operation }> }
 
-const HOSTILE = [
-  "'",
-  "x' OR 1=1 --",
-  "'; DROP TABLE events; --",
-  '{from:String}',
-  '\\',
-  '") UNION SELECT * FROM system.users --',
-  '9'.repeat(400),
-  '-1',
-  '1e309',
-  'NaN',
-  '2026-13-45',
-  '2026-11-01T25:61:00Z',
-  '%00',
-  'é'.repeat(300),
-]
-
 let openapi: OpenApi
 
 beforeAll(async () => {
@@ -47,8 +31,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cc?.stop()
 })
-
-const FREE_TEXT = new Set(['user', 'team', 'department', 'costCenter', 'model', 'querySource', 'agent', 'skill', 'plugin', 'mcpServer', 'version', 'tool', 'toolSource', 'decision', 'source', 'command', 'mcpTool', 'q'])
 
 function concretePath(path: string): string {
   return path.replace('{user}', encodeURIComponent('dana@example.com')).replace('{session}', 'no-such-session')

@@ -20,9 +20,38 @@ describe('configuration', () => {
 
   it('binds everywhere with tokens, which are a trimmed comma-separated list', () => {
     const c = loadConfig({ CCSCOPE_INGEST_TOKENS: ' a1 , b2,, ' })
-    expect(c.ingestTokens).toEqual(['a1', 'b2'])
+    expect(c.ingestTokens).toEqual([
+      { label: '', token: 'a1' },
+      { label: '', token: 'b2' },
+    ])
     expect(c.bindHost).toBe('0.0.0.0')
     expect(loadConfig({ CCSCOPE_INGEST_TOKENS: 'a', CCSCOPE_BIND: '10.1.2.3' }).bindHost).toBe('10.1.2.3')
+  })
+
+  it('reads label:token pairs, and only a plain label counts as one', () => {
+    const c = loadConfig({ CCSCOPE_INGEST_TOKENS: 'fleet-eu:s3cret,plain, ci.runner_2:a:b:c, bad label:x' })
+    expect(c.ingestTokens).toEqual([
+      { label: 'fleet-eu', token: 's3cret' },
+      { label: '', token: 'plain' },
+      { label: 'ci.runner_2', token: 'a:b:c' },
+      { label: '', token: 'bad label:x' },
+    ])
+  })
+
+  it('privacy is off by default and retention keeps rollups longer than raw rows', () => {
+    const c = loadConfig({})
+    expect(c.privacy).toEqual({ storeContent: false, pseudonymizeKey: undefined })
+    expect(c.retention).toEqual({ rawDays: 400, rollupDays: 1825 })
+    expect(loadConfig({ CCSCOPE_STORE_CONTENT: 'true', CCSCOPE_RETENTION_ROLLUP_DAYS: '0' })).toMatchObject({
+      privacy: { storeContent: true },
+      retention: { rawDays: 400, rollupDays: 0 },
+    })
+    expect(() => loadConfig({ CCSCOPE_STORE_CONTENT: 'maybe' })).toThrow(/CCSCOPE_STORE_CONTENT: must be true or false/)
+    expect(() => loadConfig({ CCSCOPE_PSEUDONYMIZE_KEY: 'short' })).toThrow(/CCSCOPE_PSEUDONYMIZE_KEY: must be at least 16/)
+    expect(() => loadConfig({ CCSCOPE_RETENTION_RAW_DAYS: '90', CCSCOPE_RETENTION_ROLLUP_DAYS: '30' })).toThrow(
+      /CCSCOPE_RETENTION_ROLLUP_DAYS: must be 0 \(keep forever\) or at least/,
+    )
+    expect(() => loadConfig({ CCSCOPE_RETENTION_RAW_DAYS: '0', CCSCOPE_RETENTION_ROLLUP_DAYS: '30' })).toThrow(/ROLLUP_DAYS/)
   })
 
   it('uses a ClickHouse server when CLICKHOUSE_URL is set', () => {

@@ -53,7 +53,7 @@ describe('docker-compose.yml', () => {
     const config = loadConfig(env)
     expect(config.clickhouse).toEqual({ mode: 'server', url: 'http://clickhouse:8123', user: 'ccscope', password: 'pw', database: 'ccscope' })
     expect(config.bindHost).toBe('0.0.0.0')
-    expect(config.ingestTokens).toEqual(['t1', 't2'])
+    expect(config.ingestTokens.map((t) => t.token)).toEqual(['t1', 't2'])
     expect(() => interpolate(String(ccscope?.environment?.CCSCOPE_INGEST_TOKENS), {})).toThrow(/CCSCOPE_INGEST_TOKENS/)
     expect(ccscope?.ports).toEqual(['4317:4317', '4318:4318', '3000:3000'])
   })

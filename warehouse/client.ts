@@ -22,7 +22,7 @@ async function chdbConnection(path: string): Promise<Connection> {
  * local disk) or on a ClickHouse server. Everything above gets the same @clickhouse/client API, and
  * unqualified table names resolve to the configured database in both modes.
  */
-export async function openWarehouse(ch: Config['clickhouse']): Promise<Warehouse> {
+export async function openWarehouse(ch: Config['clickhouse'], requestTimeoutMs = 10_000): Promise<Warehouse> {
   // ch.database is configuration, validated as a plain identifier in server/config.ts: never a request value.
   if (ch.mode === 'embedded') {
     fs.mkdirSync(ch.path, { recursive: true })
@@ -32,18 +32,31 @@ export async function openWarehouse(ch: Config['clickhouse']): Promise<Warehouse
     await client.command({ query: `USE ${ch.database}` })
     return client
   }
-  const bootstrap = createClient({ url: ch.url, username: ch.user, password: ch.password })
+  await createDatabase(ch, requestTimeoutMs)
+  return serverClient(ch, requestTimeoutMs)
+}
+
+type ServerConfig = Extract<Config['clickhouse'], { mode: 'server' }>
+
+/** Creates the configured database on the server if it is missing (the one statement run outside it). */
+export async function createDatabase(ch: ServerConfig, requestTimeoutMs = 10_000): Promise<void> {
+  const bootstrap = createClient({ url: ch.url, username: ch.user, password: ch.password, request_timeout: requestTimeoutMs })
   try {
     await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${ch.database}` })
   } finally {
     await bootstrap.close()
   }
+}
+
+/** A client for the server's database. Connects lazily: nothing is sent until the first query. */
+export function serverClient(ch: ServerConfig, requestTimeoutMs = 10_000): Warehouse {
   return createClient({
     url: ch.url,
     username: ch.user,
     password: ch.password,
     database: ch.database,
-    request_timeout: 30_000,
+    // A server silent this long counts as unavailable: ingest answers 503 and the exporters retry.
+    request_timeout: requestTimeoutMs,
     clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
   })
 }

@@ -6,6 +6,8 @@ import type { AttributeMap } from '../collector/normalize/attributes'
 import type { Identity } from '../collector/normalize/identity'
 
 export interface ScopeColumns {
+  /** Label of the ingest token that brought the row (set by the ingestor; the column defaults to ''). */
+  ingest_label?: string
   resource_attributes: AttributeMap
   scope_name: string
   scope_version: string

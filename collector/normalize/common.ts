@@ -56,13 +56,37 @@ export function recordTime(
     }
   }
   if (nanos === '') nanos = (BigInt(limits.nowMs) * 1_000_000n).toString()
-  if (nanos.length > 20) return { reason: 'timestamp_invalid', detail: `time ${nanos} is not a valid Unix time` }
+  const where = windowPosition(nanos, limits)
+  if (where === 'invalid') return { reason: 'timestamp_invalid', detail: `time ${nanos} is not a valid Unix time` }
   const ms = Number(BigInt(nanos) / 1_000_000n)
-  if (ms < limits.nowMs - limits.maxRecordAgeMs)
+  if (where === 'old')
     return { reason: 'timestamp_too_old', detail: `time ${new Date(ms).toISOString()} is older than the accepted window` }
-  if (ms > limits.nowMs + limits.maxClockSkewMs)
-    return { reason: 'timestamp_in_future', detail: `time ${new Date(ms).toISOString()} is in the future` }
+  if (where === 'future') return { reason: 'timestamp_in_future', detail: `time ${new Date(ms).toISOString()} is in the future` }
   return { nanos }
+}
+
+/** Where a time in nanoseconds (decimal text) falls against the accepted window. */
+export function windowPosition(nanos: string, limits: NormalizeLimits): 'invalid' | 'old' | 'inside' | 'future' {
+  if (!/^\d{1,20}$/.test(nanos)) return 'invalid'
+  const ms = Number(BigInt(nanos) / 1_000_000n)
+  if (ms < limits.nowMs - limits.maxRecordAgeMs) return 'old'
+  if (ms > limits.nowMs + limits.maxClockSkewMs) return 'future'
+  return 'inside'
+}
+
+/**
+ * A secondary time (observed time, span end, span event time): kept when it lies in the accepted
+ * window, else replaced by the record's own time. Every stored time is thus one the warehouse can
+ * represent (DateTime64(9) ends in 2262; a time past it fails the whole insert).
+ */
+export function secondaryTime(value: string | number | null | undefined, recordNanos: string, limits: NormalizeLimits): string {
+  const nanos = nanosString(value)
+  return nanos !== '0' && windowPosition(nanos, limits) === 'inside' ? nanos : recordNanos
+}
+
+/** A usage amount (cost, tokens) as stored: finite, non-negative, at most max; integers where asked. */
+export function validAmount(n: number, max: number, integer: boolean): boolean {
+  return Number.isFinite(n) && n >= 0 && n <= max && (!integer || Number.isInteger(n))
 }
 
 export function isRejection(value: object): value is Rejection {

@@ -9,6 +9,8 @@ import {
   recordTime,
   scopeColumns,
   scopeContext,
+  secondaryTime,
+  validAmount,
   type NormalizeLimits,
   type Normalized,
   type Rejection,
@@ -25,12 +27,19 @@ export function eventName(record: LogRecord, attributes: AttributeMap, body: str
   return body.startsWith(EVENT_PREFIX) ? body.slice(EVENT_PREFIX.length) : ''
 }
 
-/** A non-negative finite number, or undefined when the attribute holds something else. */
-function amount(attributes: AttributeMap, key: string): number | undefined {
+/**
+ * Bounds of one api_request's figures. Far above anything real (a request costs cents to dollars and
+ * carries at most a few million tokens), low enough that no sum of them overflows a total.
+ */
+export const MAX_REQUEST_COST_USD = 1e6
+export const MAX_REQUEST_TOKENS = 1e10
+
+/** The attribute as an amount within its bounds (absent counts 0), or undefined when it holds anything else. */
+function amount(attributes: AttributeMap, key: string, max: number, integer: boolean): number | undefined {
   const raw = attributes[key]
   if (raw === undefined || raw === '') return 0
   const n = Number(raw)
-  return Number.isFinite(n) && n >= 0 ? n : undefined
+  return validAmount(n, max, integer) ? n : undefined
 }
 
 interface Usage {
@@ -44,20 +53,33 @@ const NO_USAGE: Usage = { cost_usd: 0, input_tokens: 0, output_tokens: 0, cache_
 
 /** Cost and tokens of an api_request event; cost_usd_micros (an exact integer) wins over cost_usd. */
 function apiRequestUsage(attributes: AttributeMap): Usage | Rejection {
-  const micros = attributes['cost_usd_micros'] !== undefined ? amount(attributes, 'cost_usd_micros') : undefined
-  const cost = micros !== undefined ? micros / 1e6 : amount(attributes, 'cost_usd')
+  const hasMicros = attributes['cost_usd_micros'] !== undefined && attributes['cost_usd_micros'] !== ''
+  const micros = hasMicros ? amount(attributes, 'cost_usd_micros', MAX_REQUEST_COST_USD * 1e6, true) : undefined
+  if (hasMicros && micros === undefined)
+    return { reason: 'value_invalid', detail: `api_request cost_usd_micros must be a non-negative integer of at most ${MAX_REQUEST_COST_USD * 1e6}` }
+  const cost = micros !== undefined ? micros / 1e6 : amount(attributes, 'cost_usd', MAX_REQUEST_COST_USD, false)
+  const tokens = (key: string) => amount(attributes, key, MAX_REQUEST_TOKENS, true)
   const usage = {
     cost_usd: cost,
-    input_tokens: amount(attributes, 'input_tokens'),
-    output_tokens: amount(attributes, 'output_tokens'),
-    cache_read_tokens: amount(attributes, 'cache_read_tokens'),
-    cache_creation_tokens: amount(attributes, 'cache_creation_tokens'),
+    input_tokens: tokens('input_tokens'),
+    output_tokens: tokens('output_tokens'),
+    cache_read_tokens: tokens('cache_read_tokens'),
+    cache_creation_tokens: tokens('cache_creation_tokens'),
   }
   for (const [key, value] of Object.entries(usage)) {
     if (value === undefined)
-      return { reason: 'value_invalid', detail: `api_request ${key} must be a non-negative number` }
+      return {
+        reason: 'value_invalid',
+        detail: `api_request ${key} must be a non-negative ${key === 'cost_usd' ? 'number' : 'integer'} of at most ${key === 'cost_usd' ? MAX_REQUEST_COST_USD : MAX_REQUEST_TOKENS}`,
+      }
   }
   return usage as Usage
+}
+
+/** A number attribute that is only described, never summed into a headline: out-of-range values become 0. */
+function boundedNumber(value: string | undefined, integer: boolean): number {
+  const n = numberAttr(value)
+  return validAmount(n, integer ? Number.MAX_SAFE_INTEGER : 1e15, integer) ? n : 0
 }
 
 function normalizeRecord(record: LogRecord, ctx: ScopeContext, limits: NormalizeLimits): EventRow | Rejection {
@@ -75,7 +97,7 @@ function normalizeRecord(record: LogRecord, ctx: ScopeContext, limits: Normalize
   return {
     id: contentId(ctx.key, time.nanos, observed, record.severityNumber, record.severityText, body, attributes, traceId, spanId),
     timestamp: nanosToDateTime(time.nanos),
-    observed_timestamp: nanosToDateTime(observed === '0' ? time.nanos : observed),
+    observed_timestamp: nanosToDateTime(secondaryTime(observed, time.nanos, limits)),
     event_name: name,
     body,
     severity_text: record.severityText ?? '',
@@ -84,7 +106,7 @@ function normalizeRecord(record: LogRecord, ctx: ScopeContext, limits: Normalize
     span_id: spanId.toLowerCase(),
     ...resolveIdentity(attributes, ctx.resource),
     prompt_id: attributes['prompt.id'] ?? '',
-    event_sequence: Math.max(0, Math.trunc(numberAttr(attributes['event.sequence']))),
+    event_sequence: boundedNumber(attributes['event.sequence'], true),
     terminal_type: get('terminal.type'),
     model: attributes['model'] ?? '',
     query_source: attributes['query_source'] ?? '',
@@ -94,7 +116,7 @@ function normalizeRecord(record: LogRecord, ctx: ScopeContext, limits: Normalize
     source: attributes['source'] ?? '',
     request_id: attributes['request_id'] ?? '',
     ...usage,
-    duration_ms: numberAttr(attributes['duration_ms']),
+    duration_ms: boundedNumber(attributes['duration_ms'], false),
     attributes,
     ...scopeColumns(ctx),
   }

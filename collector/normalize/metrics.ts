@@ -9,6 +9,7 @@ import {
   recordTime,
   scopeColumns,
   scopeContext,
+  validAmount,
   type NormalizeLimits,
   type Normalized,
   type Rejection,
@@ -17,6 +18,25 @@ import {
 import { lookup, resolveIdentity } from './identity'
 
 type Temporality = MetricPointRow['temporality']
+
+/**
+ * The Claude Code counters whose points feed headline totals (cost, tokens, sessions, active time,
+ * lines, commits, PRs, edit decisions): a point of one must be a non-negative monotonic sum, whatever
+ * else a sender claims, so that no total can go down.
+ */
+export const TOTALLED_COUNTERS = new Set([
+  'claude_code.cost.usage',
+  'claude_code.token.usage',
+  'claude_code.session.count',
+  'claude_code.active_time.total',
+  'claude_code.lines_of_code.count',
+  'claude_code.commit.count',
+  'claude_code.pull_request.count',
+  'claude_code.code_edit_tool.decision',
+])
+
+/** Largest magnitude of a stored metric value: far above any real counter, and no sum of them overflows. */
+export const MAX_METRIC_VALUE = 1e15
 
 export function temporality(value: number | string | null | undefined): Temporality {
   if (value === 1 || value === 'AGGREGATION_TEMPORALITY_DELTA') return 'delta'
@@ -99,11 +119,26 @@ function normalizePoint(
   limits: NormalizeLimits,
 ): MetricPointRow | Rejection {
   if (point.value === undefined) return { reason: 'value_missing', detail: `${name}: a data point without a value` }
-  if (!Number.isFinite(point.value) || (shape.monotonic && point.value < 0) || !Number.isFinite(point.count) || point.count < 0)
-    return { reason: 'value_invalid', detail: `${name}: value ${point.value} is not a valid ${shape.monotonic ? 'counter ' : ''}value` }
+  const counter = shape.monotonic || (shape.type === 'sum' && TOTALLED_COUNTERS.has(name))
+  if (
+    !Number.isFinite(point.value) ||
+    Math.abs(point.value) > MAX_METRIC_VALUE ||
+    (counter && point.value < 0) ||
+    !validAmount(point.count, Number.MAX_SAFE_INTEGER, true)
+  )
+    return {
+      reason: 'value_invalid',
+      detail: validAmount(point.count, Number.MAX_SAFE_INTEGER, true)
+        ? `${name}: value ${point.value} is not a valid ${counter ? 'counter ' : ''}value`
+        : `${name}: count ${point.count} is not a valid count`,
+    }
+  if (counter && !shape.monotonic)
+    return { reason: 'value_invalid', detail: `${name}: a Claude Code counter must be sent as a monotonic sum` }
   const time = recordTime([point.timeUnixNano], limits)
   if (isRejection(time)) return time
   const start = nanosString(point.startTimeUnixNano)
+  if (start.length > 20 || BigInt(start) > BigInt(time.nanos))
+    return { reason: 'timestamp_invalid', detail: `${name}: start time ${start} is after the point's time` }
   const attributes = attributesToMap(point.attributes)
   const seriesId = contentId(ctx.key, name, unit, shape.type, shape.temporality, shape.monotonic, attributes)
   return {

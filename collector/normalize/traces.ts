@@ -9,6 +9,8 @@ import {
   recordTime,
   scopeColumns,
   scopeContext,
+  secondaryTime,
+  windowPosition,
   type NormalizeLimits,
   type Normalized,
   type Rejection,
@@ -29,6 +31,9 @@ function normalizeSpan(span: Span, ctx: ScopeContext, limits: NormalizeLimits): 
   const time = recordTime([span.startTimeUnixNano], limits)
   if (isRejection(time)) return time
   const end = nanosString(span.endTimeUnixNano)
+  if (end !== '0' && windowPosition(end, limits) !== 'inside' && !(end.length <= 20 && BigInt(end) < BigInt(time.nanos)))
+    return { reason: 'timestamp_in_future', detail: `span end time ${end} is past the accepted window` }
+  // An end before the start (a clock step) is kept as sent, with a zero duration.
   const endNanos = end === '0' ? time.nanos : end
   const duration = BigInt(endNanos) - BigInt(time.nanos)
   const attributes = attributesToMap(span.attributes)
@@ -56,7 +61,7 @@ function normalizeSpan(span: Span, ctx: ScopeContext, limits: NormalizeLimits): 
     source: attributes['source'] ?? '',
     attributes,
     ...scopeColumns(ctx),
-    'events.timestamp': events.map((e) => nanosToDateTime(nanosString(e.timeUnixNano))),
+    'events.timestamp': events.map((e) => nanosToDateTime(secondaryTime(e.timeUnixNano, time.nanos, limits))),
     'events.name': events.map((e) => e.name ?? ''),
     'events.attributes': events.map((e) => attributesToMap(e.attributes)),
     'links.trace_id': links.map((l) => (l.traceId ?? '').toLowerCase()),

@@ -1,8 +1,10 @@
 import zlib from 'node:zlib'
 import { promisify } from 'node:util'
 import type { z } from 'zod'
-import { exportRequestSchemas, type Signal } from '../../schemas/otlp'
+import { exportRequestSchemas, type ExportRequests, type Signal } from '../../schemas/otlp'
 import type { ExportBatch } from '../ingest'
+import { applyRequestLimits, DEFAULT_REQUEST_LIMITS, describeLimits, type RequestLimits } from '../limits'
+import { DecodeError } from './decode-error'
 import { decodeProtobuf } from './proto'
 
 const gunzip = promisify(zlib.gunzip)
@@ -10,17 +12,7 @@ const inflate = promisify(zlib.inflate)
 
 export type Encoding = 'json' | 'protobuf'
 
-/** A request refused as a whole, with the HTTP status and the one-line reason sent back. */
-export class DecodeError extends Error {
-  constructor(
-    readonly status: 400 | 413 | 415,
-    message: string,
-    readonly reason: string,
-  ) {
-    super(message)
-    this.name = 'DecodeError'
-  }
-}
+export { DecodeError }
 
 /** The encoding named by a Content-Type header, or undefined for one OTLP does not define. */
 export function encodingOf(contentType: string | undefined): Encoding | undefined {
@@ -50,25 +42,40 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return `${where}: ${issue.message}`
 }
 
-/** Bytes (already decompressed) → a validated export request of the given signal. */
-export function decodeBody(signal: Signal, encoding: Encoding, bytes: Buffer): ExportBatch {
+/** A stack overflow inside a recursive decoder: the input nests deeper than any exporter sends. */
+function isTooDeep(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message)
+}
+
+/**
+ * Bytes (already decompressed) → a validated export request of the given signal, with the request
+ * limits applied (collector/limits.ts): what they cut is reported on the batch, not refused.
+ */
+export function decodeBody(signal: Signal, encoding: Encoding, bytes: Buffer, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): ExportBatch {
   if (encoding === 'protobuf') {
+    let request: ExportRequests[Signal]
     try {
-      return { signal, request: decodeProtobuf(signal, bytes) } as ExportBatch
+      request = decodeProtobuf(signal, bytes)
     } catch (error) {
+      if (isTooDeep(error)) throw new DecodeError(400, 'invalid OTLP protobuf: values nested too deeply', 'value_too_deep')
       throw new DecodeError(400, `invalid OTLP protobuf: ${(error as Error).message}`, 'invalid_protobuf')
     }
+    const report = applyRequestLimits(request, limits)
+    return { signal, request, limited: { report, message: describeLimits(report, limits) } } as ExportBatch
   }
   let json: unknown
   try {
+    // JSON.parse is not recursive in V8: any nesting parses, and applyRequestLimits (iterative) cuts
+    // values nested past the limit before the recursive schema sees them.
     json = JSON.parse(bytes.toString('utf8'))
   } catch (error) {
     throw new DecodeError(400, `invalid JSON: ${(error as Error).message}`, 'invalid_json')
   }
+  const report = applyRequestLimits(json, limits)
   const parsed = exportRequestSchemas[signal].safeParse(json)
   if (!parsed.success) {
     const first = parsed.error.issues[0]
     throw new DecodeError(400, `invalid OTLP/JSON ${signal} request: ${first ? describeIssue(first) : 'malformed'}`, 'invalid_otlp')
   }
-  return { signal, request: parsed.data } as ExportBatch
+  return { signal, request: parsed.data, limited: { report, message: describeLimits(report, limits) } } as ExportBatch
 }

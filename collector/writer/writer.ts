@@ -3,6 +3,8 @@ import type { SelfMetrics } from '../../server/self-metrics'
 import { selectRows, type Warehouse } from '../../warehouse/client'
 import { rowTime, timeColumn, type MetricPointRow, type TableName, type TableRows } from '../../warehouse/rows'
 import { computeDeltas, needsState, streamKey, type StreamPoint } from './cumulative'
+import { utcDays, type InsertJournal } from './journal'
+import { rebuildDerivedDays } from './rebuild'
 import { nanosToDateTime } from '../normalize/common'
 
 /**
@@ -18,12 +20,22 @@ import { nanosToDateTime } from '../normalize/common'
  *   are serial, the check-then-insert cannot race with itself. (The tables are also
  *   ReplacingMergeTree on that id, a backstop if several collectors write to one server.)
  * - Cumulative metric points get their `delta` here, against the latest stored point of each stream.
+ * - With an insert journal (journal.ts), an INSERT that may have stopped half-way (a crash, a failure)
+ *   leaves a note; before its next insert the writer rebuilds the rollups of the days it touched, so
+ *   that the views never keep a partial insert that the exporter's retry would then skip as stored.
  */
 
 export interface WriterOptions {
   flushIntervalMs: number
   batchMaxRows: number
   bufferMaxRows: number
+}
+
+/** What the writer needs to repair the rollups after an insert that stopped half-way (journal.ts). */
+export interface WriterRecovery {
+  journal: InsertJournal
+  /** The raw tables' retention (CCSCOPE_RETENTION_RAW_DAYS; 0 = forever): older days are not rebuilt. */
+  rawRetentionDays: number
 }
 
 export interface WriteResult {
@@ -80,6 +92,7 @@ export class Writer {
     private readonly options: WriterOptions,
     private readonly log: Logger,
     private readonly metrics: SelfMetrics,
+    private readonly recovery?: WriterRecovery,
   ) {}
 
   get bufferedRows(): number {
@@ -169,6 +182,7 @@ export class Writer {
     const batchRows = batch.reduce((n, e) => n + e.rows.length, 0)
     const stopTimer = this.metrics.flushSeconds.startTimer({ table })
     try {
+      await this.rebuildInterrupted()
       const unique = new Map<string, TableRows[T]>()
       for (const entry of batch) for (const row of entry.rows) if (!unique.has(row.id)) unique.set(row.id, row)
       const stored = await this.storedIds(table, [...unique.values()])
@@ -176,6 +190,9 @@ export class Writer {
       let streamUpdates = new Map<string, StreamPoint>()
       if (table === 'metric_points') streamUpdates = await this.fillDeltas(fresh as MetricPointRow[])
       if (fresh.length > 0) {
+        // Debug lines that the crash test (test/crash) reads to tell where a kill landed.
+        this.recovery?.journal.begin({ table, days: utcDays(fresh.map(rowTime)) })
+        this.log.debug({ table, rows: fresh.length }, 'insert begins')
         await this.client.insert({
           table,
           values: fresh,
@@ -183,6 +200,8 @@ export class Writer {
           // The insert returns once the part is written: no server-side async buffering to lose.
           clickhouse_settings: { async_insert: 0, date_time_input_format: 'basic' },
         })
+        this.recovery?.journal.clear()
+        this.log.debug({ table, rows: fresh.length }, 'insert committed')
       }
       for (const [key, point] of streamUpdates) this.rememberStream(key, point)
       this.metrics.written.inc({ table }, fresh.length)
@@ -197,6 +216,27 @@ export class Writer {
       stopTimer()
     }
     return batch.length
+  }
+
+  /** Rebuilds the rollups of days an earlier insert may have left half-written (see journal.ts). */
+  private async rebuildInterrupted(): Promise<void> {
+    if (!this.recovery) return
+    const { journal, rawRetentionDays } = this.recovery
+    const pending = journal.pending()
+    if (pending.length === 0) return
+    this.log.debug({ interrupted: pending.map((e) => e.table) }, 'rebuild begins')
+    const began = performance.now()
+    const report = await rebuildDerivedDays(this.client, pending, { rawRetentionDays, nowMs: Date.now() })
+    journal.clear()
+    this.log.warn(
+      { interrupted: pending.map((e) => e.table), days: report.days, rebuilt: report.targets, ms: Math.round(performance.now() - began) },
+      `an earlier insert may have stopped half-way (a crash or a failed write): rebuilt ${report.targets.join(', ') || 'nothing'} for ${report.days.length} day(s) from the raw tables`,
+    )
+    if (report.skipped.length > 0)
+      this.log.warn(
+        { skipped: report.skipped },
+        `rollups of ${report.skipped.length} day(s) past the raw retention were not rebuilt: records of those days in the interrupted insert may be counted partly`,
+      )
   }
 
   /** Resolves each request with how many of its rows were written and how many were duplicates. */

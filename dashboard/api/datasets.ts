@@ -62,6 +62,31 @@ export interface DatasetSql<D extends DatasetName> {
 export const COMMON_DIMENSION_SQL = { user: 'u', team: 'team', department: 'dept', costCenter: 'cc' } as const
 const common = COMMON_DIMENSION_SQL
 
+/**
+ * What a request may read: a manager's teams (null = every team). Applied as one more, mandatory
+ * condition on the attributed team, the same expression the team filter uses, in every query a
+ * request runs: datasets, summary, exports, users, drill-down.
+ */
+export type Scope = { teams: readonly string[] } | null
+
+/** The scope's condition on an attributed team column (COMMON_DIMENSION_SQL.team, or the directory's d_team). */
+export function scopeSql(scope: Scope, params: Record<string, unknown>, teamColumn: string = COMMON_DIMENSION_SQL.team): string {
+  if (!scope) return '1'
+  params.scopeTeams = [...scope.teams]
+  return `${teamColumn} IN {scopeTeams:Array(String)}`
+}
+
+/**
+ * The scope's condition on raw rows (drill-down reads events and metric_points): the attributed team
+ * is the directory's when it names one for the user, else the row's own (attributedColumns).
+ */
+export function scopeRawSql(scope: Scope, params: Record<string, unknown>): string {
+  if (!scope) return '1'
+  params.scopeTeams = [...scope.teams]
+  return `(user_key IN (SELECT d_user FROM ${DIRECTORY_NOW} WHERE d_team IN {scopeTeams:Array(String)})
+    OR (team_id IN {scopeTeams:Array(String)} AND user_key NOT IN (SELECT d_user FROM ${DIRECTORY_NOW} WHERE d_team != '')))`
+}
+
 /** Measure expressions may name other measures as m_<name>: their aliases in the same SELECT. */
 export const DATASET_SQL: { [D in DatasetName]: DatasetSql<D> } = {
   cost: {

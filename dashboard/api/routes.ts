@@ -1,13 +1,14 @@
 import { z } from 'zod'
 import { createDocument, type ZodOpenApiPathsObject } from 'zod-openapi'
 import { apiErrorSchema } from '../../schemas/api'
+import { isRouteKey, ROUTE_ACCESS, routeKey } from '../../schemas/auth'
 
 /**
  * The API's route table: one entry per route names its zod schemas once; the server validates with them
  * and the OpenAPI document (/api/openapi.json) is generated from them, so the two cannot drift.
  */
 export interface RouteSpec {
-  method: 'get' | 'put' | 'delete'
+  method: 'get' | 'post' | 'put' | 'delete'
   /** OpenAPI form: /api/v1/users/{user}. */
   path: string
   summary: string
@@ -28,6 +29,9 @@ export function openApiDocument(routes: RouteSpec[], version: string) {
   const paths: ZodOpenApiPathsObject = {}
   for (const route of routes) {
     const error = { description: 'Invalid parameter: the message names it', content: { 'application/json': { schema: apiErrorSchema } } }
+    const key = routeKey(route.method, route.path)
+    const access = isRouteKey(key) ? ROUTE_ACCESS[key] : 'public'
+    const denied = (description: string) => ({ description, content: { 'application/json': { schema: apiErrorSchema } } })
     const responseContent = route.response.schema
       ? { [route.response.contentType ?? 'application/json']: { schema: route.response.schema } }
       : { [route.response.contentType ?? 'text/plain']: { schema: z.string() } }
@@ -46,6 +50,8 @@ export function openApiDocument(routes: RouteSpec[], version: string) {
         responses: {
           200: { description: route.response.description, content: responseContent },
           400: error,
+          ...(access === 'public' ? {} : { 401: denied('Not signed in, or the API token is not valid') }),
+          ...(typeof access === 'object' ? { 403: denied(`Allowed roles: ${access.join(', ')}`) } : {}),
           ...(route.params ? { 404: { description: 'Not found', content: { 'application/json': { schema: apiErrorSchema } } } } : {}),
         },
       },

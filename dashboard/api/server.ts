@@ -31,6 +31,10 @@ import type { Logger } from '../../server/logger'
 import type { SelfMetrics } from '../../server/self-metrics'
 import type { Warehouse } from '../../warehouse/client'
 import { migrationsComplete } from '../../warehouse/migrate'
+import { scopeOf } from './auth/authenticate'
+import { installAuth, principalOf, type AuthOptions } from './auth/plugin'
+import { registerAuthRoutes } from './auth/routes'
+import type { Scope } from './datasets'
 import { runDatasetQuery } from './queries/dataset'
 import { directoryCsvToObjects, loadDirectory, readDirectory } from './queries/directory'
 import { querySession, queryUserSessions } from './queries/drilldown'
@@ -49,6 +53,12 @@ export interface ApiOptions {
   otlp?: { httpPort: number; grpcPort: number; authRequired: boolean }
   /** The built dashboard; served at / when it exists. */
   dashboardDir?: string
+  /** Users file, SSO proxy and session length (server/config.ts, auth). */
+  auth: AuthOptions
+  /** With CCSCOPE_PSEUDONYMIZE_KEY: maps a directory's emails to the pseudonyms the collector stores. */
+  pseudonymize?: (user: string) => string
+  /** False while ccscope still waits for its warehouse (server mode): /readyz answers 503 meanwhile. */
+  started?: () => boolean
 }
 
 const VERSION = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
@@ -76,17 +86,24 @@ function notFound(reply: FastifyReply, message: string): FastifyReply {
 const DIRECTORY_BODY_LIMIT = 64 * 1024 * 1024
 
 /** The HTTP API (port 3000): health, readiness, ccscope's own metrics and the analytics endpoints. */
-export async function createApi({ client, metrics, log, otlp, dashboardDir }: ApiOptions) {
+export async function createApi({ client, metrics, log, otlp, dashboardDir, auth: authOptions, pseudonymize, started }: ApiOptions) {
   const app = Fastify({
     loggerInstance: log.child({ component: 'api' }),
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { maxParamLength: 400 },
   })
+  // Before any route: every route registered from here on gets its access rule (auth/plugin.ts).
+  const auth = installAuth(app, authOptions, log.child({ component: 'auth' }))
+  if (!auth.enabled)
+    log.warn(
+      `no dashboard users, API tokens or SSO proxy are configured (users file ${authOptions.usersFile}), so the API and dashboard are open, as admin, to requests from this machine only; add a user with \`npm run users -- add\``,
+    )
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: DIRECTORY_BODY_LIMIT }, (_req, body, done) => done(null, body))
 
   app.get('/healthz', async () => ({ status: 'ok' }))
 
   app.get('/readyz', async (_request, reply) => {
+    if (started && !started()) return reply.code(503).send({ status: 'waiting_for_warehouse' })
     try {
       await client.query({ query: 'SELECT 1', format: 'JSONEachRow' }).then((r) => r.json())
       if (!(await migrationsComplete(client))) return reply.code(503).send({ status: 'migrating' })
@@ -103,11 +120,14 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir }: Ap
 
   const routes: RouteSpec[] = []
 
-  /** Registers a GET route whose query (and path parameters) are parsed by zod before the handler runs. */
+  /**
+   * Registers a GET route whose query (and path parameters) are parsed by zod before the handler runs.
+   * The handler gets the request's scope: the teams a manager may read (null = every team).
+   */
   function get<Q, P>(
     spec: Omit<RouteSpec, 'method'>,
     parse: { query?: z.ZodType<Q>; params?: z.ZodType<P> },
-    handler: (input: { query: Q; params: P; request: FastifyRequest; reply: FastifyReply }) => Promise<unknown>,
+    handler: (input: { query: Q; params: P; scope: Scope; request: FastifyRequest; reply: FastifyReply }) => Promise<unknown>,
   ) {
     routes.push({ ...spec, method: 'get' })
     app.get(fastifyPath(spec.path), async (request, reply) => {
@@ -115,7 +135,7 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir }: Ap
       if (!query.success) return badRequest(reply, query.error)
       const params = parse.params ? parse.params.safeParse(request.params ?? {}) : { success: true as const, data: undefined as P }
       if (!params.success) return badRequest(reply, params.error)
-      return handler({ query: query.data, params: params.data, request, reply })
+      return handler({ query: query.data, params: params.data, scope: scopeOf(principalOf(request)), request, reply })
     })
   }
 
@@ -129,7 +149,7 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir }: Ap
       response: { schema: summaryResponseSchema, description: 'Headline figures for the range' },
     },
     { query: summaryQuerySchema },
-    ({ query }) => querySummary(client, query),
+    ({ query, scope }) => querySummary(client, query, scope),
   )
 
   const DATASET_DOCS: Record<DatasetName, { summary: string; description: string; tags: string[] }> = {
@@ -158,7 +178,7 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir }: Ap
     get(
       { path: `/api/v1/${dataset}`, ...DATASET_DOCS[dataset], query: params, response: { schema: datasetResponseSchema(dataset), description: 'Rows and totals' } },
       { query: parse },
-      ({ query }) => runDatasetQuery(client, query),
+      ({ query, scope }) => runDatasetQuery(client, query, scope),
     )
     get(
       {
@@ -171,8 +191,8 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir }: Ap
         response: { contentType: 'text/csv', description: 'CSV with a header row' },
       },
       { query: parse },
-      async ({ query, reply }) => {
-        const stream = await exportCsv(client, query)
+      async ({ query, scope, reply }) => {
+        const stream = await exportCsv(client, query, scope)
         const day = query.range.from.toISOString().slice(0, 10)
         reply
           .type('text/csv; charset=utf-8')
@@ -192,7 +212,7 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir }: Ap
       response: { schema: usersResponseSchema, description: 'Users' },
     },
     { query: usersQuerySchema },
-    ({ query }) => queryUsers(client, query),
+    ({ query, scope }) => queryUsers(client, query, scope),
   )
 
   const userPath = z.strictObject({ user: pathKeySchema })
@@ -206,7 +226,7 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir }: Ap
       response: { schema: userSessionsResponseSchema, description: 'Sessions, newest first' },
     },
     { query: userSessionsQuerySchema, params: userPath },
-    ({ query, params }) => queryUserSessions(client, params.user, query),
+    ({ query, params, scope }) => queryUserSessions(client, params.user, query, scope),
   )
 
   const sessionPath = z.strictObject({ session: pathKeySchema })
@@ -219,7 +239,7 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir }: Ap
       response: { schema: sessionResponseSchema, description: 'The session and its timeline' },
     },
     { params: sessionPath },
-    async ({ params, reply }) => (await querySession(client, params.session)) ?? notFound(reply, `no session ${params.session}`),
+    async ({ params, scope, reply }) => (await querySession(client, params.session, scope)) ?? notFound(reply, `no session ${params.session}`),
   )
 
   get(
@@ -232,7 +252,7 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir }: Ap
       response: { schema: policyResponseSchema, description: 'Policy overview' },
     },
     { query: policyQuerySchema },
-    ({ query }) => queryPolicy(client, query),
+    ({ query, scope }) => queryPolicy(client, query, scope),
   )
 
   get(
@@ -245,13 +265,13 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir }: Ap
       response: { schema: moversResponseSchema, description: 'Movers, biggest increase first' },
     },
     { query: moversQuerySchema },
-    ({ query }) => queryMovers(client, query),
+    ({ query, scope }) => queryMovers(client, query, scope),
   )
 
   get(
     { path: '/api/v1/meta', summary: 'Server version, OTLP listeners and how much data is stored', tags: ['overview'], response: { schema: metaResponseSchema, description: 'Meta' } },
     {},
-    () => queryMeta(client, VERSION, otlp ?? { httpPort: 4318, grpcPort: 4317, authRequired: false }),
+    ({ scope }) => queryMeta(client, VERSION, otlp ?? { httpPort: 4318, grpcPort: 4317, authRequired: false }, scope),
   )
 
   get(
@@ -289,8 +309,11 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir }: Ap
       const body: ApiError = { error: 'invalid_body', message: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` }
       return reply.code(400).send(body)
     }
-    return loadDirectory(client, parsed.data)
+    const entries = pseudonymize ? parsed.data.map((e) => ({ ...e, user: pseudonymize(e.user) })) : parsed.data
+    return loadDirectory(client, entries)
   })
+
+  registerAuthRoutes(app, auth, routes)
 
   const document = openApiDocument(routes, VERSION)
   app.get('/api/openapi.json', async () => document)

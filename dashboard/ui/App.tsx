@@ -1,5 +1,11 @@
-import { Route, Routes } from 'react-router'
+import type { ReactNode } from 'react'
+import { Navigate, Route, Routes } from 'react-router'
+import type { MeResponse } from '../../schemas/auth'
+import { canSee, NAV_PAGES, type PageName } from './access'
+import { useMe } from './api'
 import { Layout } from './components/Layout'
+import { ErrorBox, Forbidden, Skeleton } from './components/States'
+import { LoginPage } from './pages/Login'
 import { AdoptionPage } from './pages/Adoption'
 import { CostPage } from './pages/Cost'
 import { OverviewPage } from './pages/Overview'
@@ -8,17 +14,35 @@ import { SessionPage } from './pages/Session'
 import { UserPage } from './pages/User'
 import { UsersPage } from './pages/Users'
 
+/** A page the role may use, or the reason it may not. The landing page sends a role to its first page instead. */
+function Allowed({ me, page, children }: { me: MeResponse; page: PageName; children: ReactNode }) {
+  if (canSee(me.role, page)) return <>{children}</>
+  const first = NAV_PAGES.find((p) => canSee(me.role, p.page))
+  if (page === 'overview' && first) return <Navigate to={first.to} replace />
+  return <Forbidden role={me.role} what="this page" />
+}
+
 export function App() {
+  const me = useMe()
+  if (me.isPending) return <Skeleton label="Checking who is signed in" />
+  if (me.isError) return <ErrorBox error={me.error} retry={() => void me.refetch()} />
+  if (me.data === null) return <LoginPage />
+  const user = me.data
+  const page = (name: PageName, element: ReactNode) => (
+    <Allowed me={user} page={name}>
+      {element}
+    </Allowed>
+  )
   return (
-    <Layout>
+    <Layout me={user}>
       <Routes>
-        <Route path="/" element={<OverviewPage />} />
-        <Route path="/adoption" element={<AdoptionPage />} />
-        <Route path="/cost" element={<CostPage />} />
-        <Route path="/policy" element={<PolicyPage />} />
-        <Route path="/users" element={<UsersPage />} />
-        <Route path="/users/:user" element={<UserPage />} />
-        <Route path="/sessions/:session" element={<SessionPage />} />
+        <Route path="/" element={page('overview', <OverviewPage />)} />
+        <Route path="/adoption" element={page('adoption', <AdoptionPage />)} />
+        <Route path="/cost" element={page('cost', <CostPage />)} />
+        <Route path="/policy" element={page('policy', <PolicyPage />)} />
+        <Route path="/users" element={page('users', <UsersPage />)} />
+        <Route path="/users/:user" element={page('user', <UserPage />)} />
+        <Route path="/sessions/:session" element={page('session', <SessionPage />)} />
         <Route path="*" element={<p>No such page. Pick one above.</p>} />
       </Routes>
     </Layout>

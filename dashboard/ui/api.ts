@@ -1,6 +1,7 @@
-import { useQuery } from '@tanstack/react-query'
+import { useQuery, type QueryClient } from '@tanstack/react-query'
 import type { z } from 'zod'
 import { datasetResponseSchema, summaryResponseSchema, type DatasetName, type DatasetResponse, type SummaryResponse } from '../../schemas/analytics'
+import { CSRF_HEADER, meResponseSchema, type LoginBody, type MeResponse } from '../../schemas/auth'
 import { metaResponseSchema, type MetaResponse } from '../../schemas/meta'
 import { moversResponseSchema, policyResponseSchema, type MoversResponse, type PolicyResponse } from '../../schemas/policy'
 import {
@@ -96,4 +97,58 @@ export function useMovers(params: Params) {
 
 export function useMeta() {
   return useQuery<MetaResponse, ApiRequestError>({ queryKey: ['/api/v1/meta'], queryFn: () => getJson('/api/v1/meta', metaResponseSchema), staleTime: Infinity })
+}
+
+/** The query key of the signed-in user; set to null when any request answers 401 (main.tsx). */
+export const ME_KEY = ['/api/v1/auth/me']
+
+/** Who the dashboard acts for; null when nobody is signed in (the login page shows). */
+export function useMe() {
+  return useQuery<MeResponse | null, ApiRequestError>({
+    queryKey: ME_KEY,
+    queryFn: async () => {
+      try {
+        return await getJson('/api/v1/auth/me', meResponseSchema)
+      } catch (error) {
+        if (error instanceof ApiRequestError && error.status === 401) return null
+        throw error
+      }
+    },
+    staleTime: Infinity,
+  })
+}
+
+/**
+ * Another user (or none) from now on: set who is signed in, and drop every other cached answer, since
+ * another user may see other teams. (The signed-in query is set, not removed, so that its observers hear.)
+ */
+export function switchUser(queryClient: QueryClient, me: MeResponse | null): void {
+  queryClient.setQueryData(ME_KEY, me)
+  queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== ME_KEY[0] })
+}
+
+async function post(url: string, body?: unknown): Promise<Response> {
+  try {
+    return await fetch(url, {
+      method: 'POST',
+      // The header proves the request comes from the dashboard's own page (the server's CSRF check).
+      headers: { accept: 'application/json', [CSRF_HEADER]: 'ccscope', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+  } catch {
+    throw new ApiRequestError('ccscope did not answer: is it running?', 0)
+  }
+}
+
+export async function signIn(credentials: LoginBody): Promise<MeResponse> {
+  const res = await post('/api/v1/auth/login', credentials)
+  const body: unknown = await res.json().catch(() => null)
+  if (res.status === 401) throw new ApiRequestError('Wrong user name or password', 401)
+  if (!res.ok) throw new ApiRequestError((body as { message?: string } | null)?.message ?? `HTTP ${res.status}`, res.status)
+  return meResponseSchema.parse(body)
+}
+
+export async function signOut(): Promise<void> {
+  const res = await post('/api/v1/auth/logout')
+  if (!res.ok) throw new ApiRequestError(`sign-out failed: HTTP ${res.status}`, res.status)
 }

@@ -1,12 +1,18 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
+import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { BrowserRouter } from 'react-router'
-import { ApiRequestError } from './api'
+import { ApiRequestError, ME_KEY } from './api'
 import { App } from './App'
 import './styles.css'
 
-const queryClient = new QueryClient({
+const queryClient: QueryClient = new QueryClient({
+  // A 401 from any request means the session has ended: the login page shows (App.tsx).
+  queryCache: new QueryCache({
+    onError: (error) => {
+      if (error instanceof ApiRequestError && error.status === 401) queryClient.setQueryData(ME_KEY, null)
+    },
+  }),
   defaultOptions: {
     queries: {
       staleTime: 60_000,

@@ -39,12 +39,15 @@ export async function settled(page: Page): Promise<void> {
 
 /**
  * ccscope with a generated fleet ending today (so the dashboard's default range shows it), Chromium, and
- * a laptop-sized page that fails the test on any page error.
+ * a laptop-sized page that fails the test on any page error. `env` adds to the test configuration.
  */
-export async function startDashboard(seed: number): Promise<{ cc: TestCcscope; browser: Browser; page: Page; stop(): Promise<void> }> {
+export async function startDashboard(
+  seed: number,
+  env: Record<string, string> = {},
+): Promise<{ cc: TestCcscope; browser: Browser; page: Page; stop(): Promise<void> }> {
   const today = new Date()
   const start = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - 20))
-  const cc = await startTestCcscope()
+  const cc = await startTestCcscope(env)
   await sendFleet(cc.otlpUrl, generateFleet({ seed, users: 12, days: 20, start }))
   const browser = await launchBrowser()
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, acceptDownloads: true })

@@ -8,7 +8,7 @@ import {
   type ResolvedRange,
 } from '../../../schemas/analytics'
 import { selectRows, type Warehouse } from '../../../warehouse/client'
-import { DATASET_SQL } from '../datasets'
+import { DATASET_SQL, scopeSql, type Scope } from '../datasets'
 import { cacheSavingParams } from '../prices'
 import { formatPeriodStart, rangeParams } from './range'
 
@@ -38,6 +38,8 @@ export interface SqlShape {
   limit?: number | undefined
   /** Restrict to these groups (a follow-up query for figures of groups already chosen). */
   onlyGroups?: string[]
+  /** A manager's teams: a mandatory condition besides the filters (datasets.ts, Scope). */
+  scope?: Scope
 }
 
 export interface BuiltSql {
@@ -63,7 +65,7 @@ function measureSelect(dataset: DatasetName, names: readonly string[]): string {
 }
 
 function whereSql(shape: SqlShape, params: Record<string, unknown>): string {
-  const clauses = ['1']
+  const clauses = [scopeSql(shape.scope ?? null, params, dimensionSql(shape.dataset, 'team'))]
   for (const [name, values] of Object.entries(shape.filters)) {
     if (!values || values.length === 0) continue
     params[`f_${name}`] = values
@@ -213,8 +215,9 @@ function measuresOf(row: RawRow, names: readonly string[]): Record<string, numbe
 
 type AnyQuery = DatasetQuery<DatasetName>
 
-function shapeOf(query: AnyQuery, measures: readonly string[] = DATASETS[query.dataset].measures): SqlShape {
+function shapeOf(query: AnyQuery, scope: Scope, measures: readonly string[] = DATASETS[query.dataset].measures): SqlShape {
   return {
+    scope,
     dataset: query.dataset,
     range: query.range,
     granularity: query.granularity,
@@ -236,11 +239,12 @@ interface QueryOptions {
 export async function runDatasetQuery<D extends DatasetName>(
   client: Warehouse,
   query: DatasetQuery<D>,
+  scope: Scope,
   options: QueryOptions = {},
 ): Promise<DatasetResponse<D>> {
   const q = query as AnyQuery
   const measures = DATASETS[q.dataset].measures
-  const shape = { ...shapeOf(q), limit: options.all ? undefined : q.limit }
+  const shape = { ...shapeOf(q, scope), limit: options.all ? undefined : q.limit }
   const result = await selectRowsWithTotals(client, shape)
   const tz = q.range.timeZone
   const rows = result.rows.map((r) => ({
@@ -251,7 +255,7 @@ export async function runDatasetQuery<D extends DatasetName>(
   }))
   const totals = measuresOf(result.totals, measures)
   const truncated = result.truncated
-  if (q.dataset === 'cost') await joinActiveUserDays(client, q, rows, totals)
+  if (q.dataset === 'cost') await joinActiveUserDays(client, q, scope, rows, totals)
   return {
     dataset: q.dataset,
     range: { from: q.range.from.toISOString(), to: q.range.to.toISOString(), timeZone: tz },
@@ -270,13 +274,14 @@ export async function runDatasetQuery<D extends DatasetName>(
 async function joinActiveUserDays(
   client: Warehouse,
   q: AnyQuery,
+  scope: Scope,
   rows: Record<string, number | string | null>[],
   totals: Record<string, number | null>,
 ): Promise<void> {
   const commonGroup = q.groupBy && (COMMON_DIMENSIONS as readonly string[]).includes(q.groupBy) ? q.groupBy : undefined
   const filters: Record<string, string[] | undefined> = {}
   for (const d of COMMON_DIMENSIONS) filters[d] = (q.filters as Record<string, string[] | undefined>)[d]
-  const base: SqlShape = { dataset: 'adoption', range: q.range, granularity: q.granularity, groupBy: commonGroup, filters, measures: ['activeUserDays'] }
+  const base: SqlShape = { scope, dataset: 'adoption', range: q.range, granularity: q.granularity, groupBy: commonGroup, filters, measures: ['activeUserDays'] }
   const groups = commonGroup ? rows.map((r) => String(r.group)) : undefined
   const days = await selectRowsWithTotals(client, groups ? { ...base, onlyGroups: groups } : base)
   const key = (p: unknown, g: unknown) => `${p ?? ''}\u0000${g ?? ''}`
@@ -297,9 +302,10 @@ export async function runTotals(
   dataset: DatasetName,
   range: ResolvedRange,
   filters: Record<string, string[] | undefined>,
+  scope: Scope,
   measures: readonly string[] = DATASETS[dataset].measures,
 ): Promise<Record<string, number | null>> {
-  const built = buildTotalsSql({ dataset, range, granularity: 'none', groupBy: undefined, filters, measures })
+  const built = buildTotalsSql({ scope, dataset, range, granularity: 'none', groupBy: undefined, filters, measures })
   const [row] = await selectRows<RawRow>(client, built.sql, built.params)
   return measuresOf(row ?? {}, measures)
 }

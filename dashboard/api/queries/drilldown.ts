@@ -1,6 +1,7 @@
 import type { ResolvedRange } from '../../../schemas/analytics'
 import type { SessionResponse, TimelineItem, UserSessionsResponse } from '../../../schemas/users'
 import { selectRows, type Warehouse } from '../../../warehouse/client'
+import { scopeRawSql, type Scope } from '../datasets'
 import { roundUsd } from './dataset'
 import { isoFromClickHouse, rangeParams } from './range'
 
@@ -65,12 +66,14 @@ export async function queryUserSessions(
   client: Warehouse,
   user: string,
   query: { range: ResolvedRange; limit: number },
+  scope: Scope,
 ): Promise<UserSessionsResponse> {
+  const params: Record<string, unknown> = { ...rangeParams(query.range), user, limit: query.limit + 1 }
   const rows = await selectRows<RawSession>(
     client,
-    `${SESSION_ROLLUP(`user_key = {user:String} AND session_id != '' AND ${RAW_RANGE}`)}
+    `${SESSION_ROLLUP(`user_key = {user:String} AND session_id != '' AND ${RAW_RANGE} AND ${scopeRawSql(scope, params)}`)}
      ORDER BY started DESC LIMIT {limit:UInt32}`,
-    { ...rangeParams(query.range), user, limit: query.limit + 1 },
+    params,
   )
   return {
     user,
@@ -144,23 +147,27 @@ function timelineItem(e: RawEvent): TimelineItem {
 }
 
 /** One session: its summary, and its events in order, grouped by prompt. Null when nothing is stored for it. */
-export async function querySession(client: Warehouse, sessionId: string): Promise<SessionResponse | null> {
-  const [summary] = await selectRows<RawSession>(client, SESSION_ROLLUP(`session_id = {session:String}`), { session: sessionId })
+export async function querySession(client: Warehouse, sessionId: string, scope: Scope): Promise<SessionResponse | null> {
+  const params: Record<string, unknown> = { session: sessionId, limit: MAX_EVENTS + 1 }
+  const inScope = scopeRawSql(scope, params)
+  const [summary] = await selectRows<RawSession>(client, SESSION_ROLLUP(`session_id = {session:String} AND ${inScope}`), params)
   if (!summary) return null
   const events = await selectRows<RawEvent>(
     client,
     `SELECT toString(timestamp) AS time, event_name, event_sequence, prompt_id, model, cost_usd, input_tokens, output_tokens,
        cache_read_tokens, cache_creation_tokens, duration_ms, tool_name, decision, source,
        multiIf(JSONExtractString(attributes['tool_parameters'], 'full_command') != '', JSONExtractString(attributes['tool_parameters'], 'full_command'),
+               -- Without CCSCOPE_STORE_CONTENT the command line is dropped at the collector: its name remains.
+               JSONExtractString(attributes['tool_parameters'], 'bash_command') != '', JSONExtractString(attributes['tool_parameters'], 'bash_command'),
                JSONExtractString(attributes['tool_parameters'], 'mcp_server_name') != '',
                concat(JSONExtractString(attributes['tool_parameters'], 'mcp_server_name'), ' / ', JSONExtractString(attributes['tool_parameters'], 'mcp_tool_name')),
                '') AS command,
        attributes['success'] AS success,
        attributes['prompt_length'] AS prompt_length, attributes['to_mode'] AS to_mode, attributes['from_mode'] AS from_mode,
        attributes['num_blocking'] AS num_blocking, attributes['hook_name'] AS hook_name
-     FROM events WHERE session_id = {session:String}
+     FROM events WHERE session_id = {session:String} AND ${inScope}
      ORDER BY timestamp, event_sequence LIMIT {limit:UInt32}`,
-    { session: sessionId, limit: MAX_EVENTS + 1 },
+    params,
   )
   const preamble: TimelineItem[] = []
   const prompts: SessionResponse['prompts'] = []

@@ -2,6 +2,7 @@ import { PassThrough, type Readable } from 'node:stream'
 import { stringify } from 'csv-stringify'
 import { COMMON_DIMENSIONS, DATASETS, type DatasetName, type DatasetQuery } from '../../../schemas/analytics'
 import type { Warehouse } from '../../../warehouse/client'
+import type { Scope } from '../datasets'
 import { buildRowsSql, roundUsd, runTotals, selectRowsWithTotals } from './dataset'
 import { formatPeriodStart } from './range'
 
@@ -39,7 +40,7 @@ export function csvColumns(query: DatasetQuery<DatasetName>): CsvColumns {
 type RawRow = Record<string, string | number | null>
 
 /** The CSV as a stream; errors after the header has gone out end the stream (the client sees a short file). */
-export async function exportCsv(client: Warehouse, query: DatasetQuery<DatasetName>): Promise<Readable> {
+export async function exportCsv(client: Warehouse, query: DatasetQuery<DatasetName>, scope: Scope): Promise<Readable> {
   const { header, measures } = csvColumns(query)
   const tz = query.range.timeZone
   const filters = query.filters as Record<string, string[] | undefined>
@@ -53,12 +54,13 @@ export async function exportCsv(client: Warehouse, query: DatasetQuery<DatasetNa
     commonGroup = query.groupBy && (COMMON_DIMENSIONS as readonly string[]).includes(query.groupBy) ? query.groupBy : undefined
     const common: Record<string, string[] | undefined> = {}
     for (const d of COMMON_DIMENSIONS) common[d] = filters[d]
-    const days = await selectRowsWithTotals(client, { dataset: 'adoption', range: query.range, granularity: query.granularity, groupBy: commonGroup, filters: common, measures: ['activeUserDays'] })
+    const days = await selectRowsWithTotals(client, { scope, dataset: 'adoption', range: query.range, granularity: query.granularity, groupBy: commonGroup, filters: common, measures: ['activeUserDays'] })
     userDays = new Map(days.rows.map((r) => [`${r.p_label ?? ''}\u0000${commonGroup ? (r.g ?? '') : ''}`, Number(r.m_activeUserDays)]))
     totalUserDays = Number(days.totals.m_activeUserDays ?? 0)
   }
 
   const built = buildRowsSql({
+    scope,
     dataset: query.dataset,
     range: query.range,
     granularity: query.granularity,
@@ -75,7 +77,7 @@ export async function exportCsv(client: Warehouse, query: DatasetQuery<DatasetNa
     format: 'JSONEachRow',
     clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
   })
-  const totals = await runTotals(client, query.dataset, query.range, filters)
+  const totals = await runTotals(client, query.dataset, query.range, filters, scope)
 
   const csv = stringify({ header: true, columns: header })
   const out = new PassThrough()

@@ -1,7 +1,7 @@
 import type { CommonFilters, ResolvedRange } from '../../../schemas/analytics'
 import type { MoversQuery, MoversResponse, PolicyQuery, PolicyResponse } from '../../../schemas/policy'
 import { selectRows, type Warehouse } from '../../../warehouse/client'
-import { attributedColumns, DIRECTORY_NOW } from '../datasets'
+import { attributedColumns, DIRECTORY_NOW, type Scope } from '../datasets'
 import { buildRowsSql } from './dataset'
 import { isoFromClickHouse, rangeParams } from './range'
 import { filterSql } from './users'
@@ -15,8 +15,9 @@ interface GroupRow {
   m_policyDenialRate: number | null
 }
 
-async function denialsBy(client: Warehouse, range: ResolvedRange, by: string, filters: CommonFilters): Promise<Map<string, GroupRow>> {
+async function denialsBy(client: Warehouse, range: ResolvedRange, by: string, filters: CommonFilters, scope: Scope): Promise<Map<string, GroupRow>> {
   const built = buildRowsSql({
+    scope,
     dataset: 'tools',
     range,
     granularity: 'none',
@@ -31,9 +32,9 @@ async function denialsBy(client: Warehouse, range: ResolvedRange, by: string, fi
 }
 
 /** Policy denials this week against last week, per tool (or command, MCP server, team, user); spikes flagged. */
-export async function queryMovers(client: Warehouse, q: MoversQuery): Promise<MoversResponse> {
-  const now = await denialsBy(client, q.current, q.by, q.filters)
-  const before = await denialsBy(client, q.previous, q.by, q.filters)
+export async function queryMovers(client: Warehouse, q: MoversQuery, scope: Scope): Promise<MoversResponse> {
+  const now = await denialsBy(client, q.current, q.by, q.filters, scope)
+  const before = await denialsBy(client, q.previous, q.by, q.filters, scope)
   const groups = new Set([...now.keys(), ...before.keys()])
   const rows = [...groups].map((group) => {
     const c = now.get(group)
@@ -63,10 +64,10 @@ function policyEvents(eventName: 'hook_execution_complete' | 'permission_mode_ch
 }
 
 /** Decisions by source (tools rollup); hook blocks, permission-mode changes and managed settings (policy_events). */
-export async function queryPolicy(client: Warehouse, q: PolicyQuery): Promise<PolicyResponse> {
+export async function queryPolicy(client: Warehouse, q: PolicyQuery, scope: Scope): Promise<PolicyResponse> {
   const params: Record<string, unknown> = { ...rangeParams(q.range) }
-  const where = filterSql(q.filters, params)
-  const bySource = buildRowsSql({ dataset: 'tools', range: q.range, granularity: 'none', groupBy: 'source', filters: q.filters, measures: ['decisions', 'accepts', 'rejects'] })
+  const where = filterSql(q.filters, params, scope)
+  const bySource = buildRowsSql({ scope, dataset: 'tools', range: q.range, granularity: 'none', groupBy: 'source', filters: q.filters, measures: ['decisions', 'accepts', 'rejects'] })
   const sources = await selectRows<{ g: string; m_accepts: string; m_rejects: string }>(client, bySource.sql, bySource.params)
   const decisionsBySource = sources
     .flatMap((s) => [

@@ -1,5 +1,6 @@
 import type { SummaryQuery, SummaryResponse } from '../../../schemas/analytics'
 import type { Warehouse } from '../../../warehouse/client'
+import type { Scope } from '../datasets'
 import { roundUsd, runTotals } from './dataset'
 
 /**
@@ -7,10 +8,10 @@ import { roundUsd, runTotals } from './dataset'
  * (warehouse/RULES.md): users, sessions, prompts, edit accept rate from adoption; requests, cost, tokens
  * from cost; decisions and denials from tools. So the summary equals every breakdown's totals.
  */
-export async function querySummary(client: Warehouse, { range, filters }: SummaryQuery): Promise<SummaryResponse> {
-  const adoption = await runTotals(client, 'adoption', range, filters, ['activeUsers', 'activeUserDays', 'sessions', 'prompts', 'editAcceptRate'])
-  const cost = await runTotals(client, 'cost', range, filters)
-  const tools = await runTotals(client, 'tools', range, filters, ['accepts', 'rejects', 'policyDenials', 'policyDenialRate'])
+export async function querySummary(client: Warehouse, { range, filters }: SummaryQuery, scope: Scope): Promise<SummaryResponse> {
+  const adoption = await runTotals(client, 'adoption', range, filters, scope, ['activeUsers', 'activeUserDays', 'sessions', 'prompts', 'editAcceptRate'])
+  const cost = await runTotals(client, 'cost', range, filters, scope)
+  const tools = await runTotals(client, 'tools', range, filters, scope, ['accepts', 'rejects', 'policyDenials', 'policyDenialRate'])
   const n = (v: number | null | undefined) => v ?? 0
   const userDays = n(adoption.activeUserDays)
   return {

@@ -1,7 +1,7 @@
 import type { CommonFilters } from '../../../schemas/analytics'
 import type { UserRow, UsersQuery, UsersResponse } from '../../../schemas/users'
 import { selectRows, type Warehouse } from '../../../warehouse/client'
-import { COMMON_DIMENSION_SQL, DATASET_SQL, DIRECTORY_NOW } from '../datasets'
+import { COMMON_DIMENSION_SQL, DATASET_SQL, DIRECTORY_NOW, scopeSql, type Scope } from '../datasets'
 import { roundUsd } from './dataset'
 import { isoFromClickHouse, rangeParams } from './range'
 
@@ -12,8 +12,14 @@ import { isoFromClickHouse, rangeParams } from './range'
 
 const DIRECTORY_SQL: Record<keyof CommonFilters, string> = { user: 'd_user', team: 'd_team', department: 'd_dept', costCenter: 'd_cc' }
 
-export function filterSql(filters: CommonFilters, params: Record<string, unknown>, columns: Record<keyof CommonFilters, string> = COMMON_DIMENSION_SQL): string {
-  const clauses = ['1']
+/** The common filters, and the request's scope (datasets.ts), as one condition on the given columns. */
+export function filterSql(
+  filters: CommonFilters,
+  params: Record<string, unknown>,
+  scope: Scope,
+  columns: Record<keyof CommonFilters, string> = COMMON_DIMENSION_SQL,
+): string {
+  const clauses = [scopeSql(scope, params, columns.team)]
   for (const [name, values] of Object.entries(filters)) {
     if (!values?.length) continue
     params[`f_${name}`] = values
@@ -83,9 +89,9 @@ interface Counts {
 
 const iso = isoFromClickHouse
 
-export async function queryUsers(client: Warehouse, query: UsersQuery): Promise<UsersResponse> {
+export async function queryUsers(client: Warehouse, query: UsersQuery, scope: Scope): Promise<UsersResponse> {
   const params: Record<string, unknown> = { ...rangeParams(query.range), tz: query.range.timeZone }
-  const where = filterSql(query.filters, params)
+  const where = filterSql(query.filters, params, scope)
   const quietCutoff = new Date(query.range.to.getTime() - query.quietDays * 86_400_000)
   params.quietCutoff = rangeParams({ from: quietCutoff, to: quietCutoff }).from
   params.limit = query.limit + 1
@@ -106,7 +112,7 @@ export async function queryUsers(client: Warehouse, query: UsersQuery): Promise<
   const [seats] = await selectRows<Record<string, string>>(
     client,
     `SELECT countIf(d_seat) AS total, (SELECT count() FROM directory WHERE load_id = (SELECT max(load_id) FROM directory) AND user_key != '') AS entries
-     FROM ${DIRECTORY_NOW} WHERE ${filterSql(query.filters, seatParams, DIRECTORY_SQL)}`,
+     FROM ${DIRECTORY_NOW} WHERE ${filterSql(query.filters, seatParams, scope, DIRECTORY_SQL)}`,
     seatParams,
   )
   const fromMs = query.range.from.getTime()

@@ -1,5 +1,6 @@
 import { useId } from 'react'
-import { useDataset } from '../api'
+import { canAccess } from '../../../schemas/auth'
+import { useDataset, useMe } from '../api'
 import { addDays, type Filters, type Preset } from '../filters'
 import { useFilters } from '../hooks'
 import { groupLabel } from '../prepare/series'
@@ -16,9 +17,12 @@ export function FilterBar() {
   const { filters, range, setFilters } = useFilters()
   const id = useId()
   const base = { from: range.from, to: range.to, tz: filters.tz }
-  const teams = useDataset('adoption', { ...base, groupBy: 'team', sort: 'team', limit: 500 })
+  // Teams and people are listed from adoption (everyone active), or from cost for a role without adoption.
+  const me = useMe()
+  const lists = me.data && !canAccess(me.data.role, 'GET /api/v1/adoption') ? 'cost' : 'adoption'
+  const teams = useDataset(lists, { ...base, groupBy: 'team', sort: 'team', limit: 500 })
   const models = useDataset('cost', { ...base, groupBy: 'model', limit: 100 })
-  const users = useDataset('adoption', { ...base, groupBy: 'user', sort: 'user', limit: 2000 })
+  const users = useDataset(lists, { ...base, groupBy: 'user', sort: 'user', limit: 2000 })
   const set = (patch: Partial<Filters>) => setFilters({ ...filters, ...patch })
 
   return (

@@ -1,18 +1,41 @@
-import { useIsFetching } from '@tanstack/react-query'
+import { useIsFetching, useQueryClient } from '@tanstack/react-query'
 import type { ReactNode } from 'react'
 import { NavLink, useLocation } from 'react-router'
+import type { MeResponse } from '../../../schemas/auth'
+import { canSee, NAV_PAGES } from '../access'
+import { signOut, switchUser } from '../api'
 import { FilterBar } from './FilterBar'
 
-const PAGES = [
-  { to: '/', label: 'Overview' },
-  { to: '/adoption', label: 'Adoption' },
-  { to: '/cost', label: 'Cost' },
-  { to: '/policy', label: 'Policy' },
-  { to: '/users', label: 'Users' },
-]
+/** Who is signed in, and the way out (a proxy or open mode has no session to end here). */
+function SignedIn({ me }: { me: MeResponse }) {
+  const queryClient = useQueryClient()
+  const leave = async () => {
+    await signOut().catch(() => undefined)
+    switchUser(queryClient, null)
+  }
+  if (me.via === 'open')
+    return (
+      <div className="me" data-me="open">
+        <span title="No users are configured: ccscope answers this machine only, as admin">local admin</span>
+      </div>
+    )
+  return (
+    <div className="me" data-me={me.user}>
+      <span>
+        {me.user} <span className="tag" data-role={me.role}>{me.role}</span>
+        {me.teams.length ? <span className="muted"> {me.teams.join(', ')}</span> : null}
+      </span>
+      {me.via === 'session' ? (
+        <button type="button" onClick={() => void leave()}>
+          Sign out
+        </button>
+      ) : null}
+    </div>
+  )
+}
 
 /** Header with navigation (filters carried along in the URL), the filter bar, and the page. */
-export function Layout({ children }: { children: ReactNode }) {
+export function Layout({ me, children }: { me: MeResponse; children: ReactNode }) {
   const { search } = useLocation()
   // Only the global filters travel between pages; page-local options stay behind.
   const carried = new URLSearchParams()
@@ -30,12 +53,13 @@ export function Layout({ children }: { children: ReactNode }) {
           ccscope <span className="muted">Claude Code usage</span>
         </div>
         <nav aria-label="Pages">
-          {PAGES.map((p) => (
+          {NAV_PAGES.filter((p) => canSee(me.role, p.page)).map((p) => (
             <NavLink key={p.to} to={`${p.to}${suffix}`} end={p.to === '/'}>
               {p.label}
             </NavLink>
           ))}
         </nav>
+        <SignedIn me={me} />
       </header>
       <FilterBar />
       <main id="main">{children}</main>

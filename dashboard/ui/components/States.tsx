@@ -1,13 +1,25 @@
 import type { UseQueryResult } from '@tanstack/react-query'
 import type { ReactNode } from 'react'
+import type { Role } from '../../../schemas/auth'
 import type { ApiRequestError } from '../api'
-import { useMeta } from '../api'
+import { useMe, useMeta } from '../api'
 
 export function Skeleton({ height = 160, label = 'Loading' }: { height?: number; label?: string }) {
   return <div className="skeleton" style={{ height }} role="status" aria-label={label} aria-busy="true" />
 }
 
+/** In place of what a role may not see (the server refused it with 403, or the page is not for the role). */
+export function Forbidden({ role, what = 'this' }: { role: Role | undefined; what?: string }) {
+  return (
+    <div className="empty" role="note" data-forbidden>
+      Your role{role ? ` (${role})` : ''} cannot see {what}. Ask an admin if you need it.
+    </div>
+  )
+}
+
 export function ErrorBox({ error, retry }: { error: ApiRequestError; retry?: () => void }) {
+  const me = useMe()
+  if (error.status === 403 && !/X-Requested-With|csrf/i.test(error.message)) return <Forbidden role={me.data?.role} />
   const hint =
     error.status === 0
       ? 'Check that ccscope is running and reachable.'

@@ -1,0 +1,97 @@
+import type { FastifyRequest } from 'fastify'
+import type { MeResponse, Role } from '../../../schemas/auth'
+import type { Scope } from '../datasets'
+import { AddressList, isLoopback } from './addresses'
+import { readCookie, SESSION_COOKIE, type SessionStore } from './sessions'
+import type { UserStore } from './store'
+
+/** Who a request acts for. */
+export interface Principal {
+  name: string
+  role: Role
+  /** A manager's teams; every query they run is restricted to these. */
+  teams: string[]
+  via: MeResponse['via']
+}
+
+/** A manager's queries are restricted to their teams; every other role reads every team. */
+export function scopeOf(principal: Principal): Scope {
+  return principal.role === 'manager' ? { teams: principal.teams } : null
+}
+
+export interface ProxyAuth {
+  /** Lower-case header name, e.g. x-forwarded-email. */
+  header: string
+  trusted: string[]
+  defaultRole: Role | undefined
+}
+
+export type Authentication = { ok: true; principal: Principal } | { ok: false; reason: string }
+
+/**
+ * Resolves a request's credentials, in this order: an API token (Authorization: Bearer), the user a
+ * trusted proxy names in its header, the session cookie. Credentials that are presented but wrong are
+ * refused rather than passed over. With no user, token or proxy configured, ccscope is open: requests
+ * from this machine act as admin, anything else is refused.
+ */
+export class Authenticator {
+  private readonly proxies: AddressList | undefined
+
+  constructor(
+    readonly users: UserStore,
+    readonly sessions: SessionStore,
+    readonly proxy: ProxyAuth | undefined,
+  ) {
+    this.proxies = proxy ? new AddressList(proxy.trusted) : undefined
+  }
+
+  /** Authentication is on once any user or token exists, or a proxy header is configured. */
+  get enabled(): boolean {
+    const file = this.users.current()
+    return this.proxy !== undefined || file.users.length > 0 || file.tokens.length > 0
+  }
+
+  /** The request came straight from a proxy listed in CCSCOPE_AUTH_PROXY_TRUSTED. */
+  fromTrustedProxy(request: FastifyRequest): boolean {
+    return this.proxies?.has(request.socket.remoteAddress) ?? false
+  }
+
+  authenticate(request: FastifyRequest): Authentication {
+    const address = request.socket.remoteAddress
+    if (!this.enabled) {
+      if (isLoopback(address)) return { ok: true, principal: { name: 'local', role: 'admin', teams: [], via: 'open' } }
+      return {
+        ok: false,
+        reason: 'no users are configured, so ccscope answers only requests from this machine; add a user with `npm run users -- add`',
+      }
+    }
+
+    const authorization = request.headers.authorization
+    if (authorization !== undefined) {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
+      const entry = match?.[1] ? this.users.token(match[1]) : undefined
+      if (!entry) return { ok: false, reason: 'the API token is not valid (revoked, or mistyped)' }
+      return { ok: true, principal: { name: `token:${entry.id}${entry.label ? ` (${entry.label})` : ''}`, role: entry.role, teams: entry.teams, via: 'token' } }
+    }
+
+    if (this.proxy && this.proxies?.has(address)) {
+      const named = request.headers[this.proxy.header]
+      const name = (Array.isArray(named) ? named[0] : named)?.trim()
+      if (name) {
+        const user = this.users.user(name)
+        if (user) return { ok: true, principal: { name: user.name, role: user.role, teams: user.teams, via: 'proxy' } }
+        if (this.proxy.defaultRole) return { ok: true, principal: { name, role: this.proxy.defaultRole, teams: [], via: 'proxy' } }
+        return { ok: false, reason: `${name} is not a ccscope user; an admin adds them with \`npm run users -- add\`` }
+      }
+    }
+
+    const id = readCookie(request.headers.cookie, SESSION_COOKIE)
+    if (id) {
+      const name = this.sessions.user(id)
+      const user = name === undefined ? undefined : this.users.user(name)
+      if (user) return { ok: true, principal: { name: user.name, role: user.role, teams: user.teams, via: 'session' } }
+      return { ok: false, reason: 'the session has expired; sign in again' }
+    }
+    return { ok: false, reason: 'sign in, or send an API token (Authorization: Bearer …)' }
+  }
+}

@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { selectRows } from '../warehouse/client'
+import { applyRetention, currentTtl, RETENTION_TABLES, ttlExpression } from '../warehouse/retention'
+import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
+import { apiRequest, events, postJson } from './helpers/otlp-factory'
+
+/**
+ * Retention: raw rows age out after CCSCOPE_RETENTION_RAW_DAYS, the rollups the dashboard's totals
+ * come from after the longer CCSCOPE_RETENTION_ROLLUP_DAYS. The engine deletes expired rows when it
+ * merges; the test forces the merge with OPTIMIZE … FINAL.
+ */
+
+const DAY = 86_400_000
+let cc: TestCcscope
+
+beforeAll(async () => {
+  cc = await startTestCcscope({ CCSCOPE_RETENTION_RAW_DAYS: '30', CCSCOPE_RETENTION_ROLLUP_DAYS: '60' })
+})
+
+afterAll(async () => {
+  await cc?.stop()
+})
+
+async function ttls(): Promise<Record<string, string>> {
+  const rows = await selectRows<{ name: string; engine_full: string }>(
+    cc.client,
+    'SELECT name, engine_full FROM system.tables WHERE database = currentDatabase()',
+  )
+  return Object.fromEntries(rows.map((r) => [r.name, currentTtl(r.engine_full)]))
+}
+
+describe('retention', () => {
+  it('puts the configured TTL on every raw table and every rollup', async () => {
+    const t = await ttls()
+    for (const [table, column] of Object.entries(RETENTION_TABLES.raw)) expect(t[table], table).toBe(ttlExpression(column, 30))
+    for (const [table, column] of Object.entries(RETENTION_TABLES.rollup)) expect(t[table], table).toBe(ttlExpression(column, 60))
+    // The directory is configuration, not telemetry: it never expires.
+    expect(t.directory).toBe('')
+  })
+
+  it('changes nothing when the configuration has not changed, and can remove a TTL', async () => {
+    expect((await applyRetention(cc.client, { rawDays: 30, rollupDays: 60 })).changed).toEqual([])
+    const report = await applyRetention(cc.client, { rawDays: 30, rollupDays: 0 })
+    expect(report.changed.sort()).toEqual(Object.keys(RETENTION_TABLES.rollup).sort())
+    expect((await ttls()).tools_15m).toBe('')
+    expect((await applyRetention(cc.client, { rawDays: 30, rollupDays: 60 })).changed.sort()).toEqual(Object.keys(RETENTION_TABLES.rollup).sort())
+  })
+
+  it('drops raw rows first and keeps the totals until the rollups expire', async () => {
+    const now = Date.now()
+    const at = (daysAgo: number, cost: number, session: string) =>
+      postJson(cc.otlpUrl, '/v1/logs', events({ user: 'old@example.com', session }, [apiRequest(now - daysAgo * DAY, cost)]))
+    for (const [daysAgo, cost, session] of [
+      [1, 1, 'recent'],
+      [45, 10, 'middle'],
+    ] as const)
+      expect((await at(daysAgo, cost, session)).status).toBe(200)
+
+    const range = { from: new Date(now - 120 * DAY), to: new Date(now) }
+    expect((await cc.summary(range)).costUsd).toBeCloseTo(11, 6)
+
+    for (const table of [...Object.keys(RETENTION_TABLES.raw), ...Object.keys(RETENTION_TABLES.rollup)])
+      await cc.client.command({ query: `OPTIMIZE TABLE ${table} FINAL` })
+
+    const sessions = await selectRows<{ session_id: string }>(cc.client, `SELECT session_id FROM events WHERE user_key = 'old@example.com' ORDER BY session_id`)
+    expect(sessions.map((s) => s.session_id)).toEqual(['recent'])
+    // The middle request's raw row is gone; its cost is still in the totals.
+    expect((await cc.summary(range)).costUsd).toBeCloseTo(11, 6)
+    const sessionsApi = await fetch(`${cc.apiUrl}/api/v1/users/${encodeURIComponent('old@example.com')}/sessions?from=${range.from.toISOString()}&to=${range.to.toISOString()}`)
+    expect(sessionsApi.status).toBe(200)
+    const body = (await sessionsApi.json()) as { sessions: { sessionId: string }[] }
+    expect(body.sessions.map((s) => s.sessionId)).toEqual(['recent'])
+
+    // Older than both retentions: accepted (the exporter must not retry it) but expired at once, everywhere.
+    expect((await at(90, 100, 'ancient')).status).toBe(200)
+    for (const table of [...Object.keys(RETENTION_TABLES.raw), ...Object.keys(RETENTION_TABLES.rollup)])
+      await cc.client.command({ query: `OPTIMIZE TABLE ${table} FINAL` })
+    expect((await cc.summary(range)).costUsd).toBeCloseTo(11, 6)
+    const [ancient] = await selectRows<{ n: string }>(cc.client, `SELECT count() AS n FROM events WHERE session_id = 'ancient'`)
+    expect(Number(ancient?.n)).toBe(0)
+  })
+})

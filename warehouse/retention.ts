@@ -1,0 +1,75 @@
+import { selectRows, type Warehouse } from './client'
+
+/**
+ * Retention: a TTL on the raw tables and a longer one on the rollups the dashboard reads, so that
+ * drill-down detail ages out first while totals stay. Days are configuration (CCSCOPE_RETENTION_*),
+ * validated as integers in server/config.ts; 0 removes the TTL (keep forever).
+ *
+ * Applied at start-up, and only where a table's TTL differs from the configuration, because a changed
+ * TTL makes ClickHouse recompute the expiry of every existing part. Expired rows are deleted by the
+ * engine's merges, not at once.
+ */
+
+/** Each table and the time column its age is measured on. */
+export const RETENTION_TABLES = {
+  raw: { events: 'timestamp', metric_points: 'timestamp', spans: 'start_timestamp' },
+  rollup: {
+    usage_events_15m: 'bucket',
+    usage_metrics_15m: 'bucket',
+    activity_15m: 'bucket',
+    tools_15m: 'bucket',
+    policy_events: 'timestamp',
+    usage_event_coverage: 'day',
+  },
+} as const
+
+export interface RetentionDays {
+  rawDays: number
+  rollupDays: number
+}
+
+export interface RetentionReport {
+  /** Tables whose TTL was changed by this call. */
+  changed: string[]
+  summary: string
+}
+
+/** The TTL expression as ClickHouse prints it in system.tables.engine_full. */
+export function ttlExpression(column: string, days: number): string {
+  return `toDateTime(${column}) + toIntervalDay(${days})`
+}
+
+/** The TTL clause of an engine_full string, or '' when the table has none. */
+export function currentTtl(engineFull: string): string {
+  const match = /\bTTL (.+?)(?: SETTINGS |$)/.exec(engineFull)
+  return match?.[1]?.trim() ?? ''
+}
+
+export async function applyRetention(client: Warehouse, retention: RetentionDays): Promise<RetentionReport> {
+  const tables = await selectRows<{ name: string; engine_full: string }>(
+    client,
+    'SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)}',
+    { names: [...Object.keys(RETENTION_TABLES.raw), ...Object.keys(RETENTION_TABLES.rollup)] },
+  )
+  const engines = new Map(tables.map((t) => [t.name, t.engine_full]))
+  const changed: string[] = []
+  const plan: [Record<string, string>, number][] = [
+    [RETENTION_TABLES.raw, retention.rawDays],
+    [RETENTION_TABLES.rollup, retention.rollupDays],
+  ]
+  for (const [group, days] of plan) {
+    for (const [table, column] of Object.entries(group)) {
+      const engine = engines.get(table)
+      if (engine === undefined) continue
+      const want = days > 0 ? ttlExpression(column, days) : ''
+      if (currentTtl(engine) === want) continue
+      // Table and column names come from the constant above and days is a validated integer:
+      // no request value reaches this DDL (placeholders cannot stand for identifiers or a TTL).
+      const query = days > 0 ? `ALTER TABLE ${table} MODIFY TTL toDateTime(${column}) + INTERVAL ${Math.trunc(days)} DAY` : `ALTER TABLE ${table} REMOVE TTL`
+      await client.command({ query })
+      changed.push(table)
+    }
+  }
+  const describe = (d: number) => (d > 0 ? `${d} days` : 'forever')
+  return { changed, summary: `raw events, metric points and spans kept ${describe(retention.rawDays)}, rollups ${describe(retention.rollupDays)}` }
+}
