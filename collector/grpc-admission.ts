@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js'
+import { encodeStatus } from './otlp/proto'
 import { AdmissionRefused, DECODE_EXPANSION, REQUEST_OVERHEAD_BYTES, type Admission, type Ticket } from './admission'
 
 /**
@@ -6,35 +7,12 @@ import { AdmissionRefused, DECODE_EXPANSION, REQUEST_OVERHEAD_BYTES, type Admiss
  * retryable status ccscope answers with when it refuses a call or the warehouse is unavailable.
  */
 
-/**
- * google.rpc.Status { code, message, details: [Any(google.rpc.RetryInfo { retry_delay })] }, the
- * `grpc-status-details-bin` trailer that tells an OTLP/gRPC exporter how long to wait (the OTLP
- * specification's throttling signal). Hand-encoded: five fields, no schema needed.
- */
-export function retryInfoStatus(code: grpc.status, message: string, retryAfterSeconds: number): Buffer {
-  const varint = (n: number): number[] => {
-    const out: number[] = []
-    let v = n
-    while (v > 0x7f) {
-      out.push((v & 0x7f) | 0x80)
-      v = Math.floor(v / 128)
-    }
-    out.push(v)
-    return out
-  }
-  const bytesField = (field: number, bytes: Buffer | number[]) => Buffer.from([(field << 3) | 2, ...varint(bytes.length), ...bytes])
-  const intField = (field: number, n: number) => Buffer.from([field << 3, ...varint(n)])
-  const duration = intField(1, retryAfterSeconds)
-  const retryInfo = bytesField(1, duration)
-  const any = Buffer.concat([bytesField(1, [...Buffer.from('type.googleapis.com/google.rpc.RetryInfo')]), bytesField(2, retryInfo)])
-  return Buffer.concat([intField(1, code), bytesField(2, [...Buffer.from(message)]), bytesField(3, any)])
-}
-
 /** A retryable gRPC status with the delay as RetryInfo and as a plain `retry-after` trailer. */
 export function retryableStatus(code: grpc.status, message: string, retryAfterSeconds: number): { code: grpc.status; details: string; metadata: grpc.Metadata } {
   const metadata = new grpc.Metadata()
   metadata.set('retry-after', String(retryAfterSeconds))
-  metadata.set('grpc-status-details-bin', retryInfoStatus(code, message, retryAfterSeconds))
+  // google.rpc.Status with RetryInfo: the OTLP specification's throttling signal for gRPC exporters.
+  metadata.set('grpc-status-details-bin', Buffer.from(encodeStatus(code, message, retryAfterSeconds)))
   return { code, details: message, metadata }
 }
 

@@ -121,12 +121,29 @@ export function encodeResponse(signal: Signal, partial?: PartialSuccess): Uint8A
   return type.encode(type.fromObject(responseObject(signal, partial))).finish()
 }
 
-// google.rpc.Status, the body OTLP/HTTP sends with an error status.
+// google.rpc.Status, the body OTLP/HTTP sends with an error status (and gRPC's grpc-status-details-bin),
+// with google.rpc.RetryInfo in its details when the client should wait before retrying.
+const anyType = new protobuf.Type('Any').add(new protobuf.Field('type_url', 1, 'string')).add(new protobuf.Field('value', 2, 'bytes'))
+const durationType = new protobuf.Type('Duration').add(new protobuf.Field('seconds', 1, 'int64')).add(new protobuf.Field('nanos', 2, 'int32'))
+const retryInfoType = new protobuf.Type('RetryInfo').add(new protobuf.Field('retry_delay', 1, 'google.protobuf.Duration'))
 const statusType = new protobuf.Type('Status')
   .add(new protobuf.Field('code', 1, 'int32'))
   .add(new protobuf.Field('message', 2, 'string'))
-new protobuf.Root().define('google.rpc').add(statusType)
+  .add(new protobuf.Field('details', 3, 'google.protobuf.Any', 'repeated'))
+const rpcRoot = new protobuf.Root()
+rpcRoot.define('google.protobuf').add(anyType).add(durationType)
+rpcRoot.define('google.rpc').add(statusType).add(retryInfoType)
+rpcRoot.resolveAll()
 
-export function encodeStatus(code: number, message: string): Uint8Array {
-  return statusType.encode(statusType.create({ code, message })).finish()
+export function encodeStatus(code: number, message: string, retryAfterSeconds?: number): Uint8Array {
+  const details =
+    retryAfterSeconds === undefined
+      ? []
+      : [
+          {
+            type_url: 'type.googleapis.com/google.rpc.RetryInfo',
+            value: retryInfoType.encode(retryInfoType.create({ retry_delay: { seconds: retryAfterSeconds, nanos: 0 } })).finish(),
+          },
+        ]
+  return statusType.encode(statusType.fromObject({ code, message, details })).finish()
 }

@@ -1,7 +1,7 @@
 import zlib from 'node:zlib'
 import type { Signal } from '../../schemas/otlp'
 import { deriveSeed, Rng } from '../../simulator/random'
-import { BYTE_MUTATORS, gzipBomb } from './mutate-bytes'
+import { BYTE_MUTATORS, gzipBomb, varint } from './mutate-bytes'
 import { JSON_MUTATORS, TEXT_MUTATORS } from './mutate-json'
 import { encodeProtobuf, type Seed } from './seeds'
 
@@ -148,16 +148,6 @@ function manyAttributesWire(n: number): Buffer {
   return ld(0x0a, ld(0x12, record)) // request.resource_logs = 1, ResourceLogs.scope_logs = 2
 }
 
-function varint(n: number): Buffer {
-  const out: number[] = []
-  let v = n
-  while (v > 127) {
-    out.push((v & 127) | 128)
-    v = Math.floor(v / 128)
-  }
-  out.push(v)
-  return Buffer.from(out)
-}
 
 export interface CaseLimits {
   maxBodyBytes: number

@@ -1,19 +1,14 @@
 import zlib from 'node:zlib'
+import protobuf from 'protobufjs'
 import type { Rng } from '../../simulator/random'
 
 /** Byte-level mutators for protobuf bodies: what a broken proxy, disk or attacker sends. */
 
 export type ByteMutator = (bytes: Buffer, rng: Rng, other: Buffer) => Buffer
 
-function varint(n: number): Buffer {
-  const out: number[] = []
-  let v = n
-  while (v > 127) {
-    out.push((v & 127) | 128)
-    v = Math.floor(v / 128)
-  }
-  out.push(v)
-  return Buffer.from(out)
+/** A protobuf base-128 varint (protobufjs's writer; uint64, so values up to 2^53 encode exactly). */
+export function varint(n: number): Buffer {
+  return Buffer.from(protobuf.Writer.create().uint64(n).finish())
 }
 
 export const BYTE_MUTATORS: Record<string, ByteMutator> = {
