@@ -285,12 +285,19 @@ export class Writer {
   private async fillDeltas(rows: MetricPointRow[]): Promise<Map<string, StreamPoint>> {
     const known = new Map<string, StreamPoint>()
     const missing = new Set<string>()
+    // The earliest start among the streams to look up: a stream's points are never older than its start,
+    // so the lookup reads only the partitions from there on (exact, and cheap however long the history).
+    let minStart = ''
     for (const row of rows) {
       if (!needsState(row)) continue
       const key = streamKey(row)
       const point = this.streams.get(key)
       if (point) known.set(key, point)
-      else missing.add(row.series_id)
+      else {
+        missing.add(row.series_id)
+        const t = row.start_timestamp
+        if (minStart === '' || t.length < minStart.length || (t.length === minStart.length && t < minStart)) minStart = t
+      }
     }
     if (missing.size > 0) {
       // Aliases differ from column names on purpose: in ClickHouse an alias shadows its column in WHERE.
@@ -300,8 +307,9 @@ export class Writer {
                 toString(toUnixTimestamp64Nano(max(timestamp))) AS last_ns, argMax(value, timestamp) AS last_value
          FROM metric_points
          WHERE series_id IN {ids:Array(UUID)} AND temporality = 'cumulative'
+           AND timestamp >= fromUnixTimestamp64Nano({minStart:Int64})
          GROUP BY series_id, start_timestamp`,
-        { ids: [...missing] },
+        { ids: [...missing], minStart: minStart.replace('.', '') },
       )
       for (const r of latest) {
         const key = streamKey({ series_id: r.series_id, start_timestamp: nanosToDateTime(r.start_ns) })
