@@ -1,6 +1,7 @@
 import { pipeline } from 'node:stream'
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Signal } from '../schemas/otlp'
+import { isLoopbackHost } from '../server/host'
 import type { Logger } from '../server/logger'
 import type { SelfMetrics } from '../server/self-metrics'
 import { ADMISSION_WAIT_MS, AdmissionRefused, decompressMetered, initialEstimate, meteredBody, type Admission, type Ticket } from './admission'
@@ -34,6 +35,15 @@ export interface HttpReceiverOptions {
 }
 
 const PATHS: Record<string, Signal> = { '/v1/logs': 'logs', '/v1/metrics': 'metrics', '/v1/traces': 'traces' }
+
+/**
+ * The signal of the route Fastify matched. Not the raw URL: the router decodes it, so /v1/%6cogs
+ * reaches the /v1/logs handler, and a check keyed on the raw URL would let it through unchecked.
+ */
+function signalOf(request: FastifyRequest): Signal | undefined {
+  const url = request.routeOptions.url
+  return url === undefined ? undefined : PATHS[url]
+}
 
 // google.rpc.Code values used in Status bodies.
 const RPC = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNAUTHENTICATED: 16, UNAVAILABLE: 14, INTERNAL: 13 }
@@ -85,8 +95,15 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
   const tickets = new WeakMap<FastifyRequest, { ticket: Ticket; body: number }>()
 
   app.addHook('onRequest', async (request, reply) => {
-    const signal = PATHS[request.url.split('?')[0] ?? '']
+    const signal = signalOf(request)
     if (!signal || request.method !== 'POST') return
+    if (!tokens.required && !isLoopbackHost(request.headers.host)) {
+      // Without a token ccscope listens on 127.0.0.1 only; a foreign Host there is a rebinding web page.
+      const encoding = encodingOf(request.headers['content-type']) ?? 'json'
+      metrics.refused.inc({ signal, reason: 'foreign_host' })
+      count(signal, encoding, 403)
+      return sendStatus(reply, encoding, 403, RPC.UNAUTHENTICATED, 'without an ingest token ccscope accepts telemetry from this machine only (Host must be localhost)')
+    }
     if (!tokens.allows(request.headers.authorization)) {
       const encoding = encodingOf(request.headers['content-type']) ?? 'json'
       metrics.refused.inc({ signal, reason: 'unauthenticated' })
@@ -99,7 +116,7 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
   // Admission, before the body is read: a request whose Content-Length does not fit waits for room a
   // little (ADMISSION_WAIT_MS), its body unread, and is then refused unread.
   app.addHook('onRequest', async (request, reply) => {
-    const signal = PATHS[request.url.split('?')[0] ?? '']
+    const signal = signalOf(request)
     const admission = options.admission
     if (!signal || request.method !== 'POST' || !admission) return
     const encoding = encodingOf(request.headers['content-type']) ?? 'json'
@@ -151,8 +168,11 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
         ? await decompressMetered(raw, request.headers['content-encoding'], options.maxDecompressedBytes, admitted.ticket, encoding)
         : await decompress(raw, request.headers['content-encoding'], options.maxDecompressedBytes)
       const batch = decodeBody(signal, encoding, bytes, options.requestLimits)
-      // The onRequest hook already refused requests without a valid token; this names the sender.
-      const result = await ingestor.ingest(batch, tokens.identify(request.headers.authorization) ?? { label: '' })
+      // The onRequest hook refused requests without a valid token; checked again here (defence in depth),
+      // and it names the sender.
+      const sender = tokens.identify(request.headers.authorization)
+      if (!sender) throw new Error('a request without a valid token reached the OTLP handler')
+      const result = await ingestor.ingest(batch, sender)
       count(signal, encoding, 200)
       const payload = encoding === 'protobuf' ? encodeResponse(signal, result.partial) : responseObject(signal, result.partial)
       return send(reply, encoding, 200, payload)
@@ -183,7 +203,7 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
 
   // Errors raised before a handler runs (body too large, aborted upload, …).
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
-    const signal = PATHS[request.url.split('?')[0] ?? ''] ?? 'unknown'
+    const signal = signalOf(request) ?? 'unknown'
     const encoding = encodingOf(request.headers['content-type']) ?? 'json'
     if (error instanceof AdmissionRefused) return overloaded(reply, signal, encoding, error)
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500

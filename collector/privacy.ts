@@ -105,6 +105,7 @@ export class PrivacyFilter {
       for (const rl of (request as ExportRequests['logs']).resourceLogs ?? []) {
         if (rl.resource) rl.resource.attributes = attrs(rl.resource.attributes)
         for (const sl of rl.scopeLogs ?? []) {
+          if (sl.scope) sl.scope.attributes = attrs(sl.scope.attributes)
           for (const record of sl.logRecords ?? []) {
             record.attributes = attrs(record.attributes)
             record.body = this.filterBody(record.body, dropped)
@@ -115,6 +116,7 @@ export class PrivacyFilter {
       for (const rm of (request as ExportRequests['metrics']).resourceMetrics ?? []) {
         if (rm.resource) rm.resource.attributes = attrs(rm.resource.attributes)
         for (const sm of rm.scopeMetrics ?? []) {
+          if (sm.scope) sm.scope.attributes = attrs(sm.scope.attributes)
           for (const metric of sm.metrics ?? []) {
             const points = [
               ...(metric.sum?.dataPoints ?? []),
@@ -131,6 +133,7 @@ export class PrivacyFilter {
       for (const rs of (request as ExportRequests['traces']).resourceSpans ?? []) {
         if (rs.resource) rs.resource.attributes = attrs(rs.resource.attributes)
         for (const ss of rs.scopeSpans ?? []) {
+          if (ss.scope) ss.scope.attributes = attrs(ss.scope.attributes)
           for (const span of ss.spans ?? []) {
             span.attributes = attrs(span.attributes)
             for (const event of span.events ?? []) event.attributes = attrs(event.attributes)

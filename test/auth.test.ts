@@ -14,6 +14,7 @@ import { ConfigError, loadConfig } from '../server/config'
 import { startTestCcscope, tempDir, type TestCcscope } from './helpers/ccscope'
 import { generateFleet, sendFleet, type Fleet } from './helpers/fleet'
 import { FREE_TEXT, HOSTILE } from './helpers/hostile'
+import { apiRequest, events, postJson } from './helpers/otlp-factory'
 
 /**
  * Access control against a running ccscope on the real engine: every route walked as each role, as an
@@ -425,6 +426,42 @@ describe('sign-in', () => {
     expect((await login('admin', PASSWORD, undefined, from)).status).toBe(200)
   })
 
+  it('counts parallel guesses before checking them: 40 at once get 10 answers and 30 refusals', async () => {
+    const from = '127.0.0.6'
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => login('mgr', `guess ${i}`, undefined, from)))
+    const statuses = answers.map((a) => a.status)
+    expect(statuses.filter((s) => s === 401)).toHaveLength(10)
+    expect(statuses.filter((s) => s === 429)).toHaveLength(30)
+    expect((await login('mgr', PASSWORD, undefined, from)).status).toBe(429)
+  })
+
+  it('limits guesses per address across user names, names that do not exist included', async () => {
+    const from = '127.0.0.7'
+    for (let i = 0; i < 50; i++) expect((await login(`nobody-${i}`, 'x', undefined, from)).status).toBe(401)
+    expect((await login('admin', PASSWORD, undefined, from)).status).toBe(429)
+  })
+
+  it('ends a session when the password changes, and a re-added user does not get an old session back', async () => {
+    const base = readUsersFile(usersFile)
+    const setTemp = async (role: Role | undefined) => {
+      const current = readUsersFile(usersFile)
+      const others = current.users.filter((u) => u.name !== 'temp')
+      const temp = role ? [{ name: 'temp', role, teams: [], passwordHash: await hashPassword(PASSWORD) }] : []
+      writeUsersFile(usersFile, { ...current, users: [...others, ...temp] })
+    }
+    await setTemp('finance')
+    const first = sessionCookieOf(await login('temp', PASSWORD))
+    expect((await request('GET', '/api/v1/cost', { headers: { cookie: first } })).status).toBe(200)
+    await setTemp('finance') // `npm run users -- passwd temp`: a new salted hash
+    expect((await request('GET', '/api/v1/cost', { headers: { cookie: first } })).status).toBe(401)
+    const second = sessionCookieOf(await login('temp', PASSWORD))
+    expect((await request('GET', '/api/v1/cost', { headers: { cookie: second } })).status).toBe(200)
+    await setTemp(undefined)
+    await setTemp('admin')
+    expect((await request('GET', '/api/v1/policy', { headers: { cookie: second } })).status).toBe(401)
+    writeUsersFile(usersFile, { ...readUsersFile(usersFile), users: base.users })
+  })
+
   it('signs out: the cookie no longer works', async () => {
     const cookie = sessionCookieOf(await login('fin', PASSWORD))
     expect((await request('GET', '/api/v1/cost', { headers: { cookie } })).status).toBe(200)
@@ -515,12 +552,33 @@ describe('configuration', () => {
 })
 
 describe('open mode (no users, tokens or proxy)', () => {
-  const fake = (remoteAddress: string) => ({ socket: { remoteAddress }, headers: {} }) as unknown as FastifyRequest
+  const fake = (remoteAddress: string, host = 'localhost:3000') => ({ socket: { remoteAddress }, headers: { host } }) as unknown as FastifyRequest
   it('acts as admin for this machine only', () => {
     const auth = new Authenticator(new UserStore(path.join(tempDir(), 'absent.json')), new SessionStore(60_000), undefined)
     expect(auth.enabled).toBe(false)
     for (const address of ['127.0.0.1', '::1', '::ffff:127.0.0.1'])
       expect(auth.authenticate(fake(address)), address).toEqual({ ok: true, principal: { name: 'local', role: 'admin', teams: [], via: 'open' } })
     for (const address of ['10.0.0.5', '::ffff:192.168.1.2', '2001:db8::1']) expect(auth.authenticate(fake(address)).ok, address).toBe(false)
+    // This machine's address but a web page's Host (DNS rebinding): refused.
+    expect(auth.authenticate(fake('127.0.0.1', 'attacker.example:3000')).ok).toBe(false)
+  })
+})
+
+describe('a manager and a person who changed teams', () => {
+  it('sees the first day the person was active in their team, not in the previous one', async () => {
+    const before = START.getTime() - 3 * 86_400_000
+    const after = START.getTime() + 86_400_000
+    const send = (team: string, session: string, at: number) =>
+      postJson(cc.otlpUrl, '/v1/logs', events({ user: 'mover@example.com', session, team }, [apiRequest(at, 0.25)]), { authorization: `Bearer ${INGEST}` })
+    expect((await send('mobile', 'mover-mobile', before)).status).toBe(200)
+    expect((await send('web', 'mover-web', after)).status).toBe(200)
+    type UsersAnswer = { rows: { user: string; firstSeen: string | null }[] }
+    const mine = await json<UsersAnswer>('manager', `/api/v1/users?${RANGE}&q=mover`)
+    const firstSeen = mine.rows.find((r) => r.user === 'mover@example.com')?.firstSeen
+    expect(firstSeen).toBeTruthy()
+    expect(new Date(firstSeen!).getTime()).toBeGreaterThanOrEqual(after - 15 * 60_000)
+    // The admin sees the person's whole history: the earlier day is real, only not the manager's to see.
+    const all = await json<UsersAnswer>('admin', `/api/v1/users?${RANGE}&q=mover`)
+    expect(new Date(all.rows.find((r) => r.user === 'mover@example.com')!.firstSeen!).getTime()).toBeLessThan(START.getTime())
   })
 })

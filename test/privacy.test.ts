@@ -114,7 +114,31 @@ describe('content is dropped unless an admin keeps it', () => {
   })
 })
 
+describe('content in scope attributes', () => {
+  it('is dropped there too', async () => {
+    const now = Date.now()
+    const payload = events({ user: 'scope@example.com', session: 'privacy-scope' }, [{ name: 'user_prompt', timeMs: now - 700, attributes: { prompt_length: 5 } }])
+    payload.resourceLogs![0]!.scopeLogs![0]!.scope!.attributes = [
+      { key: 'prompt', value: { stringValue: 'SCOPE-LEVEL SECRET' } },
+      { key: 'scope.kept', value: { stringValue: 'yes' } },
+    ]
+    expect((await postJson(cc.otlpUrl, '/v1/logs', payload, { authorization: 'Bearer ci-token' })).status).toBe(200)
+    const rows = await selectRows<{ s: Record<string, string> }>(cc.client, `SELECT scope_attributes AS s FROM events WHERE session_id = 'privacy-scope'`)
+    expect(rows).toEqual([{ s: { 'scope.kept': 'yes' } }])
+  })
+})
+
 describe('ingest token labels', () => {
+  it('cannot be skipped by percent-encoding the path', async () => {
+    const now = Date.now()
+    const body = events({ user: 'mallory@example.com', session: 'encoded-path' }, [{ name: 'user_prompt', timeMs: now - 500, attributes: { prompt_length: 3 } }])
+    for (const path of ['/v1/%6cogs', '/v1/log%73'])
+      expect((await postJson(cc.otlpUrl, path, body)).status, path).toBe(401)
+    expect((await postJson(cc.otlpUrl, '/v1/%6cogs', body, { authorization: 'Bearer ci-token' })).status).toBe(200)
+    const rows = await selectRows<{ ingest_label: string }>(cc.client, `SELECT ingest_label FROM events WHERE session_id = 'encoded-path'`)
+    expect(rows).toEqual([{ ingest_label: 'ci-fleet' }])
+  })
+
   it('stores the label of the token each row came with', async () => {
     const now = Date.now()
     const send = (token: string, session: string) =>
@@ -134,7 +158,8 @@ describe('ingest token labels', () => {
     ])
     const fromFixtures = await selectRows<{ label: string; n: string }>(
       cc.client,
-      `SELECT ingest_label AS label, count() AS n FROM (SELECT ingest_label FROM events WHERE user_key LIKE '%@example.com' AND session_id NOT LIKE 'label-%' AND session_id != 'privacy-1'
+      `SELECT ingest_label AS label, count() AS n FROM (SELECT ingest_label FROM events WHERE user_key LIKE '%@example.com' AND session_id NOT LIKE 'label-%'
+          AND session_id NOT IN ('privacy-1', 'privacy-scope', 'encoded-path')
         UNION ALL SELECT ingest_label FROM metric_points UNION ALL SELECT ingest_label FROM spans) GROUP BY label`,
     )
     expect(fromFixtures.map((r) => r.label)).toEqual(['fixtures'])

@@ -61,6 +61,16 @@ describe('pseudonymisation', () => {
     expect(cost.rows.map((r) => r.group).sort()).toEqual(['mobile', 'platform'])
   })
 
+  it('refuses a directory naming one person twice in different case, since their pseudonyms are one', async () => {
+    const res = await fetch(`${cc.apiUrl}/api/v1/directory`, {
+      method: 'PUT',
+      headers: { 'content-type': 'text/csv' },
+      body: 'user,team\nDup@example.com,web\ndup@example.com,mobile\n',
+    })
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { message: string }).message).toMatch(/dup@example.com and Dup@example.com are the same person/)
+  })
+
   it('keeps content when the admin turned it on', async () => {
     const now = Date.now()
     const res = await postJson(

@@ -98,6 +98,11 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir, auth
     log.warn(
       `no dashboard users, API tokens or SSO proxy are configured (users file ${authOptions.usersFile}), so the API and dashboard are open, as admin, to requests from this machine only; add a user with \`npm run users -- add\``,
     )
+  // Answers carry cost and activity data: no shared or browser cache keeps them.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
+    return payload
+  })
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: DIRECTORY_BODY_LIMIT }, (_req, body, done) => done(null, body))
 
   app.get('/healthz', async () => ({ status: 'ok' }))
@@ -310,6 +315,19 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir, auth
       return reply.code(400).send(body)
     }
     const entries = pseudonymize ? parsed.data.map((e) => ({ ...e, user: pseudonymize(e.user) })) : parsed.data
+    if (pseudonymize) {
+      // Pseudonyms ignore case and spaces: two entries the schema saw as different may be one person.
+      const seen = new Map<string, string>()
+      for (const [i, e] of entries.entries()) {
+        const original = parsed.data[i]?.user ?? ''
+        const first = seen.get(e.user)
+        if (first !== undefined) {
+          const body: ApiError = { error: 'invalid_parameter', message: `user: ${original} and ${first} are the same person (emails are compared without case when pseudonymised); keep one` }
+          return reply.code(400).send(body)
+        }
+        seen.set(e.user, original)
+      }
+    }
     return loadDirectory(client, entries)
   })
 

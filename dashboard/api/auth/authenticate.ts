@@ -2,7 +2,8 @@ import type { FastifyRequest } from 'fastify'
 import type { MeResponse, Role } from '../../../schemas/auth'
 import type { Scope } from '../datasets'
 import { AddressList, isLoopback } from './addresses'
-import { readCookie, SESSION_COOKIE, type SessionStore } from './sessions'
+import { isLoopbackHost } from '../../../server/host'
+import { credentialOf, readCookie, SESSION_COOKIE, type SessionStore } from './sessions'
 import type { UserStore } from './store'
 
 /** Who a request acts for. */
@@ -59,7 +60,9 @@ export class Authenticator {
   authenticate(request: FastifyRequest): Authentication {
     const address = request.socket.remoteAddress
     if (!this.enabled) {
-      if (isLoopback(address)) return { ok: true, principal: { name: 'local', role: 'admin', teams: [], via: 'open' } }
+      // This machine, by socket AND by Host: a web page that rebinds its name to 127.0.0.1 sends its own Host.
+      if (isLoopback(address) && isLoopbackHost(request.headers.host))
+        return { ok: true, principal: { name: 'local', role: 'admin', teams: [], via: 'open' } }
       return {
         ok: false,
         reason: 'no users are configured, so ccscope answers only requests from this machine; add a user with `npm run users -- add`',
@@ -87,9 +90,13 @@ export class Authenticator {
 
     const id = readCookie(request.headers.cookie, SESSION_COOKIE)
     if (id) {
-      const name = this.sessions.user(id)
-      const user = name === undefined ? undefined : this.users.user(name)
-      if (user) return { ok: true, principal: { name: user.name, role: user.role, teams: user.teams, via: 'session' } }
+      const session = this.sessions.get(id)
+      const user = session === undefined ? undefined : this.users.user(session.user)
+      // The session belongs to the credentials it was opened with: a changed password, or a user removed
+      // and added again under the same name, ends it.
+      if (user && session && session.credential === credentialOf(user.passwordHash))
+        return { ok: true, principal: { name: user.name, role: user.role, teams: user.teams, via: 'session' } }
+      this.sessions.delete(id)
       return { ok: false, reason: 'the session has expired; sign in again' }
     }
     return { ok: false, reason: 'sign in, or send an API token (Authorization: Bearer …)' }

@@ -31,4 +31,41 @@ export class FailureLimiter {
   succeed(key: string): void {
     this.failures.delete(key)
   }
+
+  /** Takes back one failure counted in advance (a reserved attempt that succeeded). */
+  release(key: string): void {
+    const entry = this.failures.get(key)
+    if (!entry) return
+    if (entry.count <= 1) this.failures.delete(key)
+    else entry.count -= 1
+  }
+}
+
+/**
+ * At most `concurrency` password verifications at once (scrypt runs on libuv's small thread pool,
+ * which ingest's gzip and file work share), and at most `queue` waiting; past that, refuse at once.
+ */
+export class VerificationGate {
+  private running = 0
+  private readonly waiting: (() => void)[] = []
+
+  constructor(
+    private readonly concurrency = 2,
+    private readonly queue = 32,
+  ) {}
+
+  /** Runs `work` when a slot is free; undefined (without running it) when too many are waiting. */
+  async run<T>(work: () => Promise<T>): Promise<T | undefined> {
+    if (this.running >= this.concurrency) {
+      if (this.waiting.length >= this.queue) return undefined
+      await new Promise<void>((resolve) => this.waiting.push(resolve))
+    } else this.running++
+    try {
+      return await work()
+    } finally {
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.running--
+    }
+  }
 }

@@ -8,15 +8,28 @@ import crypto from 'node:crypto'
 export const SESSION_COOKIE = 'ccscope_session'
 const MAX_SESSIONS = 10_000
 
+export interface Session {
+  user: string
+  /** credentialOf(the password hash at sign-in): a new password or a re-created user no longer matches. */
+  credential: string
+  expires: number
+}
+
+/** A digest of a user's stored password hash (which is salted: every passwd or re-add changes it). */
+export function credentialOf(passwordHash: string | undefined): string {
+  return crypto.createHash('sha256').update(passwordHash ?? '').digest('base64url')
+}
+
 export class SessionStore {
-  private readonly sessions = new Map<string, { user: string; expires: number }>()
+  private readonly sessions = new Map<string, Session>()
 
   constructor(readonly ttlMs: number) {}
 
-  create(user: string): string {
+  /** A session for `user`, tied to the password hash they signed in with (see credentialOf). */
+  create(user: string, passwordHash: string | undefined): string {
     this.sweep()
     const id = crypto.randomBytes(32).toString('base64url')
-    this.sessions.set(id, { user, expires: Date.now() + this.ttlMs })
+    this.sessions.set(id, { user, credential: credentialOf(passwordHash), expires: Date.now() + this.ttlMs })
     // Bounded: the oldest sessions go first (a Map iterates in insertion order).
     for (const key of this.sessions.keys()) {
       if (this.sessions.size <= MAX_SESSIONS) break
@@ -25,15 +38,20 @@ export class SessionStore {
     return id
   }
 
-  /** The signed-in user name, or undefined for an unknown or expired id. */
-  user(id: string): string | undefined {
+  /** The session, or undefined for an unknown or expired id. */
+  get(id: string): Session | undefined {
     const session = this.sessions.get(id)
     if (!session) return undefined
     if (session.expires <= Date.now()) {
       this.sessions.delete(id)
       return undefined
     }
-    return session.user
+    return session
+  }
+
+  /** The signed-in user name, or undefined for an unknown or expired id. */
+  user(id: string): string | undefined {
+    return this.get(id)?.user
   }
 
   delete(id: string): void {

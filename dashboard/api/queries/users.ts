@@ -1,7 +1,7 @@
 import type { CommonFilters } from '../../../schemas/analytics'
 import type { UserRow, UsersQuery, UsersResponse } from '../../../schemas/users'
 import { selectRows, type Warehouse } from '../../../warehouse/client'
-import { COMMON_DIMENSION_SQL, DATASET_SQL, DIRECTORY_NOW, scopeSql, type Scope } from '../datasets'
+import { COMMON_DIMENSION_SQL, DATASET_SQL, DIRECTORY_NOW, scopeRawSql, scopeSql, type Scope } from '../datasets'
 import { roundUsd } from './dataset'
 import { isoFromClickHouse, rangeParams } from './range'
 
@@ -41,7 +41,8 @@ const SORT_SQL: Record<UsersQuery['sort'], string> = {
   user: 'u',
 }
 
-function perUserSql(where: string): string {
+/** `firstScope`: the scope's condition on activity_15m's raw columns, so a first-seen date from another team does not show. */
+function perUserSql(where: string, firstScope: string): string {
   return `
 SELECT a.*, ifNull(c.cost_usd, 0) AS cost_usd, f.first_bucket AS first_bucket, d.d_seat AS seat, d.d_user != '' AS in_directory
 FROM (
@@ -54,7 +55,7 @@ FROM (
   GROUP BY u
 ) AS a
 LEFT ANY JOIN (SELECT u AS cu, sum(usd) AS cost_usd FROM ${DATASET_SQL.cost.source} AS s WHERE ${where} GROUP BY u) AS c ON a.u = c.cu
-LEFT ANY JOIN (SELECT user_key AS fu, min(bucket) AS first_bucket FROM activity_15m WHERE bucket < {to:DateTime('UTC')} GROUP BY user_key) AS f ON a.u = f.fu
+LEFT ANY JOIN (SELECT user_key AS fu, min(bucket) AS first_bucket FROM activity_15m WHERE bucket < {to:DateTime('UTC')} AND ${firstScope} GROUP BY user_key) AS f ON a.u = f.fu
 LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON a.u = d.d_user`
 }
 
@@ -100,7 +101,7 @@ export async function queryUsers(client: Warehouse, query: UsersQuery, scope: Sc
   // Lifecycle counts over every active user (before the search), by window functions in the same pass.
   const counted = `SELECT *, count() OVER () AS n_active, countIf(first_bucket >= {from:DateTime('UTC')}) OVER () AS n_new,
       countIf(last_bucket < {quietCutoff:DateTime('UTC')}) OVER () AS n_quiet, countIf(in_directory AND seat) OVER () AS n_active_seats
-    FROM (${perUserSql(where)})`
+    FROM (${perUserSql(where, scopeRawSql(scope, params))})`
   const rows = await selectRows<RawUser & Counts>(
     client,
     `SELECT * FROM (${counted}) ${search}
