@@ -123,4 +123,16 @@ describe('cumulative and delta exports give the same totals', () => {
     expect((await postJson(cc.otlpUrl, '/v1/metrics', costMetrics(who, 'cumulative', late, 1000))).status).toBe(200)
     expect(await cc.summary(window(0), { user: 'cum@example.com' })).toEqual(before)
   })
+
+  it('takes a cumulative stream without a start time (startTimeUnixNano 0), and counts its first value', async () => {
+    // Regression: the stream lookup passed the start time as "0000000000", which ClickHouse refuses,
+    // so every such point was answered 503 for ever.
+    const who = { user: 'nostart@example.com', session: 'sess-nostart' }
+    const at = base + 600_000
+    for (const [dt, value] of [[0, 0.5], [60_000, 1.25]] as const) {
+      const res = await postJson(cc.otlpUrl, '/v1/metrics', costMetrics(who, 'cumulative', [{ startMs: 0, timeMs: at + dt, value }], 1000))
+      expect(res.status, await res.text()).toBe(200)
+    }
+    expect((await cc.summary(window(0), { user: 'nostart@example.com' })).costUsd).toBeCloseTo(1.25, 9)
+  })
 })

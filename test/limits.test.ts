@@ -238,7 +238,8 @@ describe('limits and timeouts against a running ccscope', () => {
       // Every one of these clients would take minutes to finish: only the server can end them.
       closed.push(new Promise((resolve) => socket.on('close', () => (clearInterval(timer), resolve(`${kind}: ${answer.split('\r\n')[0] || 'closed'}`)))))
     }
-    const headers = 'POST /v1/logs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n'
+    // Host names this machine: ccscope runs without an ingest token here, and then takes telemetry from it only.
+    const headers = `POST /v1/logs HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n`
     for (let n = 0; n < 10; n++) open('idle')
     for (let n = 0; n < 10; n++) open('headers', (_s, i) => (i < headers.length - 4 ? (headers[i] ?? '') : undefined)) // one byte per 100 ms
     for (let n = 0; n < 10; n++) open('body', (_s, i) => (i === 0 ? headers : '{')) // a 100 kB body, one byte per 100 ms

@@ -77,6 +77,11 @@ const TABLES: TableName[] = ['events', 'metric_points', 'spans']
 const ID_LOOKUP_CHUNK = 5_000
 const STREAM_CACHE_MAX = 200_000
 
+/** A row's "seconds.nanoseconds" time as an Int64 query parameter: digits without leading zeros (ClickHouse refuses "0000000000"). */
+function nanosParam(time: string): string {
+  return BigInt(time.replace('.', '')).toString()
+}
+
 export class Writer {
   private readonly pending: { [T in TableName]: Pending<T>[] } = { events: [], metric_points: [], spans: [] }
   private readonly pendingRows: Record<TableName, number> = { events: 0, metric_points: 0, spans: 0 }
@@ -275,7 +280,7 @@ export class Writer {
         `SELECT id FROM ${table}
          WHERE ${column} BETWEEN fromUnixTimestamp64Nano({min:Int64}) AND fromUnixTimestamp64Nano({max:Int64})
            AND id IN {ids:Array(UUID)}`,
-        { min: min.replace('.', ''), max: max.replace('.', ''), ids: chunk.map((r) => r.id) },
+        { min: nanosParam(min), max: nanosParam(max), ids: chunk.map((r) => r.id) },
       )
       for (const { id } of found) stored.add(id)
     }
@@ -309,7 +314,7 @@ export class Writer {
          WHERE series_id IN {ids:Array(UUID)} AND temporality = 'cumulative'
            AND timestamp >= fromUnixTimestamp64Nano({minStart:Int64})
          GROUP BY series_id, start_timestamp`,
-        { ids: [...missing], minStart: minStart.replace('.', '') },
+        { ids: [...missing], minStart: nanosParam(minStart) },
       )
       for (const r of latest) {
         const key = streamKey({ series_id: r.series_id, start_timestamp: nanosToDateTime(r.start_ns) })
