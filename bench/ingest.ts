@@ -72,11 +72,19 @@ export interface SendStats {
 export async function sendAll(workload: Workload, protocol: Protocol, ports: { otlpHttp: number; otlpGrpc: number }, concurrency: number): Promise<SendStats> {
   const stats: SendStats = { retries: 0, refused: 0, networkErrors: 0 }
   if (protocol === 'grpc') {
-    const client = new grpc.Client(`127.0.0.1:${ports.otlpGrpc}`, grpc.credentials.createInsecure())
-    const call = (path: string, bytes: Uint8Array) =>
-      new Promise<grpc.ServiceError | null>((resolve) =>
+    // A fleet is many processes, each with its own connection; ccscope allows 100 concurrent calls per
+    // connection (grpc.max_concurrent_streams), so the senders share one connection per 100, not one in all.
+    const clients = Array.from(
+      { length: Math.max(1, Math.ceil(concurrency / 100)) },
+      () => new grpc.Client(`127.0.0.1:${ports.otlpGrpc}`, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }),
+    )
+    let next = 0
+    const call = (path: string, bytes: Uint8Array) => {
+      const client = clients[next++ % clients.length]!
+      return new Promise<grpc.ServiceError | null>((resolve) =>
         client.makeUnaryRequest(path, (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b, bytes, new grpc.Metadata(), (error) => resolve(error)),
       )
+    }
     await pool(workload.requests, concurrency, async (r) => {
       for (;;) {
         const error = await call(grpcServices[r.signal].path, r.protobuf)
@@ -86,7 +94,7 @@ export async function sendAll(workload: Workload, protocol: Protocol, ports: { o
         await sleep(200)
       }
     })
-    client.close()
+    for (const client of clients) client.close()
     return stats
   }
   const json = protocol === 'http/json'

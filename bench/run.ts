@@ -3,10 +3,11 @@
  * query latency at 1 M and 10 M events (100 M with --scales), cold start, storage. Several runs and
  * medians; a table on stdout and the same figures as JSON under bench/results/.
  *
- *   npm run bench [-- --runs 3] [--scales 1m,10m,100m] [--quick] [--data-dir bench-data] [--only memory]
+ *   npm run bench [-- --runs 3] [--scales 1m,10m,100m] [--quick] [--data-dir bench-data] [--only memory|ingest]
  *
  * --quick is the smoke run the tests use: a small workload, one run, 20 000 events for latency.
  * --only memory measures memory alone: the steady load over http/protobuf, then the overload (a few minutes).
+ * --only ingest measures ingest throughput alone: the baseline and the three protocols (about two minutes).
  */
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
@@ -31,8 +32,10 @@ const { values } = parseArgs({
   },
 })
 const quick = values.quick
-if (values.only !== undefined && values.only !== 'memory') throw new Error(`--only ${values.only}: the one section that runs alone is memory`)
+if (values.only !== undefined && values.only !== 'memory' && values.only !== 'ingest')
+  throw new Error(`--only ${values.only}: the sections that run alone are memory and ingest`)
 const memoryOnly = values.only === 'memory'
+const ingestOnly = values.only === 'ingest'
 const runs = quick ? 1 : Number(values.runs)
 const SCALES: Record<string, number> = { '20k': 20_000, '1m': 1_000_000, '10m': 10_000_000, '100m': 100_000_000 }
 const scales = quick ? ['20k'] : values.scales.split(',').filter((s) => s in SCALES)
@@ -71,7 +74,7 @@ for (const protocol of (memoryOnly ? ['http/protobuf'] : ['http/protobuf', 'http
 results.ingest = { records: workload.records, requests: workload.requests.length, baselineRecordsPerSecond: baselineRate, baselineRuns: baseline.map((r) => r.recordsPerSecond), protocols: ingest, target: '≥ 0.5 × baseline' }
 
 // 2. Memory under 10× overload: ten times the senders (every request at once), each retrying like an exporter.
-{
+if (!ingestOnly) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-bench-overload-'))
   const child = await startChild(dir, { CCSCOPE_BUFFER_MAX_ROWS: quick ? '2000' : '200000' })
   let peak = 0
@@ -95,7 +98,7 @@ results.ingest = { records: workload.records, requests: workload.requests.length
 // 3. Query latency, storage, cold start: one data directory per scale, seeded inside the engine (kept and reused).
 const latency: Record<string, unknown> = {}
 const cold: Record<string, number> = {}
-if (!memoryOnly) {
+if (!memoryOnly && !ingestOnly) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-bench-cold-'))
   const starts: number[] = []
   for (let i = 0; i < runs; i++) {
@@ -107,7 +110,7 @@ if (!memoryOnly) {
   fs.rmSync(dir, { recursive: true, force: true })
   cold.empty = median(starts)
 }
-for (const scale of memoryOnly ? [] : scales) {
+for (const scale of memoryOnly || ingestOnly ? [] : scales) {
   const events = SCALES[scale]!
   const dir = path.join(values['data-dir'], scale)
   const out = path.join(os.tmpdir(), `ccscope-latency-${scale}-${process.pid}.json`)
@@ -131,7 +134,7 @@ for (const scale of memoryOnly ? [] : scales) {
 }
 results.queryLatency = latency
 results.coldStartMs = cold
-if (!memoryOnly) log(`\n== cold start (spawn → ready, migrations checked): ${Object.entries(cold).map(([k, v]) => `${k} ${fmt(v)} ms`).join(', ')}`)
+if (!memoryOnly && !ingestOnly) log(`\n== cold start (spawn → ready, migrations checked): ${Object.entries(cold).map(([k, v]) => `${k} ${fmt(v)} ms`).join(', ')}`)
 
 // The table.
 log('\n== summary')
@@ -144,6 +147,6 @@ for (const [scale, report] of Object.entries(latency) as [string, { results: { e
 }
 
 fs.mkdirSync(values.out, { recursive: true })
-const file = path.join(values.out, `${quick ? 'quick-' : ''}${memoryOnly ? 'memory-' : ''}${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+const file = path.join(values.out, `${quick ? 'quick-' : ''}${memoryOnly ? 'memory-' : ingestOnly ? 'ingest-' : ''}${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
 fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`)
 log(`\nwrote ${path.relative(ROOT, file)}`)

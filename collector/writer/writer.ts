@@ -143,6 +143,7 @@ export class Writer {
   /** One pass over the tables; never throws (failures are handed to the waiting requests). */
   flush(): Promise<void> {
     if (this.flushing) return this.flushing
+    const startedAt = Date.now()
     this.flushing = (async () => {
       // What is waiting now; rows arriving meanwhile go with the next flush, in one batch, rather than
       // trickling out in many small ones.
@@ -154,10 +155,12 @@ export class Writer {
     })().finally(() => {
       this.flushing = undefined
       this.metrics.bufferedRows.set(this.bufferedRows)
-      // Rows that came in during the flush wait for the next tick (or go at once when a full batch is
-      // waiting): flushing again at once would write many small batches under load, and every insert
-      // costs a part in each table and rollup.
-      if (this.bufferedRows > 0 && !this.closed) this.schedule(this.fullBatchWaiting() ? 0 : this.options.flushIntervalMs)
+      // Rows that came in during the flush go one interval after this flush STARTED (at once when a full
+      // batch is waiting): flushes never start closer than the interval, so under load batches stay large
+      // (every insert costs a part in each table and rollup), but a flush that took longer than the
+      // interval is followed at once instead of by an idle interval.
+      const wait = this.fullBatchWaiting() ? 0 : Math.max(0, this.options.flushIntervalMs - (Date.now() - startedAt))
+      if (this.bufferedRows > 0 && !this.closed) this.schedule(wait)
     })
     return this.flushing
   }
