@@ -108,6 +108,17 @@ export const timeColumn: Record<TableName, string> = {
   spans: 'start_timestamp',
 }
 
+/**
+ * The String columns each table's ORDER BY key starts with (migrations 0001–0003). A duplicate has the
+ * same content, so the same values: the duplicate look-up filters on them to let the primary index
+ * skip the granules of other events, users and teams, instead of reading every id in a time range.
+ */
+export const keyPrefixColumns = {
+  events: ['event_name', 'team_id', 'user_key'],
+  metric_points: ['metric_name', 'team_id', 'user_key'],
+  spans: ['name', 'session_id'],
+} as const satisfies { [T in TableName]: readonly (keyof TableRows[T] & string)[] }
+
 /** The value of a row's time column. */
 export function rowTime(row: EventRow | MetricPointRow | SpanRow): string {
   return 'span_id' in row && 'end_timestamp' in row ? row.start_timestamp : row.timestamp

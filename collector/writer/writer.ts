@@ -1,7 +1,7 @@
 import type { Logger } from '../../server/logger'
 import type { SelfMetrics } from '../../server/self-metrics'
 import { selectRows, type Warehouse } from '../../warehouse/client'
-import { rowTime, timeColumn, type MetricPointRow, type TableName, type TableRows } from '../../warehouse/rows'
+import { keyPrefixColumns, rowTime, timeColumn, type MetricPointRow, type TableName, type TableRows } from '../../warehouse/rows'
 import { computeDeltas, needsState, streamKey, type StreamPoint } from './cumulative'
 import { utcDays, type InsertJournal } from './journal'
 import { rebuildDerivedDays } from './rebuild'
@@ -277,13 +277,22 @@ export class Writer {
         if (min === '' || t.length < min.length || (t.length === min.length && t < min)) min = t
         if (max === '' || t.length > max.length || (t.length === max.length && t > max)) max = t
       }
+      const params: Record<string, unknown> = { min: nanosParam(min), max: nanosParam(max), ids: chunk.map((r) => r.id) }
+      const keyConditions: string[] = []
+      for (const key of keyPrefixColumns[table] as readonly string[]) {
+        const values = new Set<string>()
+        for (const row of chunk) values.add(String((row as unknown as Record<string, unknown>)[key] ?? ''))
+        params[`k_${key}`] = [...values]
+        keyConditions.push(`${key} IN {k_${key}:Array(String)}`)
+      }
       const found = await selectRows<{ id: string }>(
         this.client,
-        // table and column come from the code's own TableName map, never from a request.
+        // table and columns come from the code's own maps (rows.ts), never from a request.
         `SELECT id FROM ${table}
          WHERE ${column} BETWEEN fromUnixTimestamp64Nano({min:Int64}) AND fromUnixTimestamp64Nano({max:Int64})
+           AND ${keyConditions.join(' AND ')}
            AND id IN {ids:Array(UUID)}`,
-        { min: nanosParam(min), max: nanosParam(max), ids: chunk.map((r) => r.id) },
+        params,
       )
       for (const { id } of found) stored.add(id)
     }
