@@ -75,3 +75,19 @@ export function startChild(dataDir: string, env: Record<string, string> = {}): P
     child.once('exit', (code) => reject(new Error(`ccscope exited with ${code}:\n${out.slice(-2000)}`)))
   })
 }
+
+/** Samples a child's RSS every 100 ms until stopped; returns the peaks in MB (all, and anonymous memory). */
+export function samplePeakMemory(child: Child): { stop(): { peakRssMb: number; peakAnonMb: number } } {
+  let peak = 0
+  let peakAnon = 0
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, child.rssKb())
+    peakAnon = Math.max(peakAnon, child.anonKb())
+  }, 100)
+  return {
+    stop() {
+      clearInterval(sampler)
+      return { peakRssMb: peak / 1024, peakAnonMb: peakAnon / 1024 }
+    },
+  }
+}

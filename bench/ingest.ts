@@ -8,7 +8,7 @@ import { grpcServices, requestTypes } from '../collector/otlp/proto'
 import type { ExportLogsRequest, ExportMetricsRequest } from '../schemas/otlp'
 import { generateFleet } from '../test/helpers/fleet'
 import type { Warehouse } from '../warehouse/client'
-import { startChild } from './child'
+import { samplePeakMemory, startChild } from './child'
 
 /**
  * Ingest throughput: Claude Code-shaped requests (the deterministic fleet of test/helpers/fleet.ts, one
@@ -138,19 +138,14 @@ export interface IngestRun {
 export async function ingestRun(workload: Workload, protocol: Protocol, concurrency = 1000): Promise<IngestRun> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-bench-ingest-'))
   const child = await startChild(dir)
-  let peak = 0
-  let peakAnon = 0
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, child.rssKb())
-    peakAnon = Math.max(peakAnon, child.anonKb())
-  }, 100)
+  const memory = samplePeakMemory(child)
   try {
     const began = performance.now()
     const stats = await sendAll(workload, protocol, child.ports, concurrency)
     const seconds = (performance.now() - began) / 1000
-    return { seconds, recordsPerSecond: workload.records / seconds, retries: stats.retries, peakRssMb: peak / 1024, peakAnonMb: peakAnon / 1024 }
+    return { seconds, recordsPerSecond: workload.records / seconds, retries: stats.retries, ...memory.stop() }
   } finally {
-    clearInterval(sampler)
+    memory.stop()
     await child.stop()
     fs.rmSync(dir, { recursive: true, force: true })
   }

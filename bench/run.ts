@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { openWarehouse } from '../warehouse/client'
 import { migrate } from '../warehouse/migrate'
-import { startChild } from './child'
+import { samplePeakMemory, startChild } from './child'
 import { baselineRun, buildWorkload, ingestRun, sendAll, type IngestRun, type Protocol } from './ingest'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -77,22 +77,17 @@ results.ingest = { records: workload.records, requests: workload.requests.length
 if (!ingestOnly) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-bench-overload-'))
   const child = await startChild(dir, { CCSCOPE_BUFFER_MAX_ROWS: quick ? '2000' : '200000' })
-  let peak = 0
-  let peakAnon = 0
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, child.rssKb())
-    peakAnon = Math.max(peakAnon, child.anonKb())
-  }, 100)
+  const memory = samplePeakMemory(child)
   // Four times the steady workload, all of it sent at once by up to 10 000 senders.
   const flood = quick ? workload : buildWorkload(120, 40, 2)
   const began = performance.now()
   const stats = await sendAll(flood, 'http/protobuf', child.ports, 10_000)
   const seconds = (performance.now() - began) / 1000
-  clearInterval(sampler)
+  const { peakRssMb, peakAnonMb } = memory.stop()
   await child.stop()
   fs.rmSync(dir, { recursive: true, force: true })
-  results.memory = { budgetBytes: process.env.CCSCOPE_MAX_INFLIGHT_BYTES ?? 'default', steadyRetries: ingest['http/protobuf']?.retries, steadyPeakRssMb: ingest['http/protobuf']?.peakRssMb, steadyPeakAnonMb: ingest['http/protobuf']?.peakAnonMb, overloadPeakRssMb: peak / 1024, overloadPeakAnonMb: peakAnon / 1024, overloadRefused429: stats.refused, overloadNetworkErrors: stats.networkErrors, overloadSeconds: seconds, overloadRecords: flood.records, overloadRequests: flood.requests.length, target: '< 512 MB' }
-  log(`\n== memory (1000 senders steady, 10000 senders overload): steady load peak RSS ${fmt(ingest['http/protobuf']?.peakRssMb ?? 0)} MB (anonymous ${fmt(ingest['http/protobuf']?.peakAnonMb ?? 0)} MB); 10× senders peak RSS ${fmt(peak / 1024)} MB (anonymous ${fmt(peakAnon / 1024)} MB); ${fmt(stats.refused)} requests shed with 429 and ${fmt(stats.networkErrors)} connections refused, all retried`)
+  results.memory = { budgetBytes: process.env.CCSCOPE_MAX_INFLIGHT_BYTES ?? 'default', steadyRetries: ingest['http/protobuf']?.retries, steadyPeakRssMb: ingest['http/protobuf']?.peakRssMb, steadyPeakAnonMb: ingest['http/protobuf']?.peakAnonMb, overloadPeakRssMb: peakRssMb, overloadPeakAnonMb: peakAnonMb, overloadRefused429: stats.refused, overloadNetworkErrors: stats.networkErrors, overloadSeconds: seconds, overloadRecords: flood.records, overloadRequests: flood.requests.length, target: '< 512 MB' }
+  log(`\n== memory (1000 senders steady, 10000 senders overload): steady load peak RSS ${fmt(ingest['http/protobuf']?.peakRssMb ?? 0)} MB (anonymous ${fmt(ingest['http/protobuf']?.peakAnonMb ?? 0)} MB); 10× senders peak RSS ${fmt(peakRssMb)} MB (anonymous ${fmt(peakAnonMb)} MB); ${fmt(stats.refused)} requests shed with 429 and ${fmt(stats.networkErrors)} connections refused, all retried`)
 }
 
 // 3. Query latency, storage, cold start: one data directory per scale, seeded inside the engine (kept and reused).
