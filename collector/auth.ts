@@ -35,11 +35,6 @@ export class TokenSet {
     }
     return found
   }
-
-  /** True when no token is required, or the Authorization header carries a valid bearer token. */
-  allows(authorization: string | undefined): boolean {
-    return this.identify(authorization) !== undefined
-  }
 }
 
 function digest(token: string): Buffer {

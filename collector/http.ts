@@ -5,7 +5,7 @@ import { isLoopbackHost } from '../server/host'
 import type { Logger } from '../server/logger'
 import type { SelfMetrics } from '../server/self-metrics'
 import { ADMISSION_WAIT_MS, AdmissionRefused, decompressMetered, initialEstimate, meteredBody, type Admission, type Ticket } from './admission'
-import type { TokenSet } from './auth'
+import type { Sender, TokenSet } from './auth'
 import type { Ingestor } from './ingest'
 import type { RequestLimits } from './limits'
 import { DecodeError, decodeBody, decompress, encodingOf, type Encoding } from './otlp/decode'
@@ -93,6 +93,8 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
 
   // Each admitted request's share of the in-flight budget, released when its response is done.
   const tickets = new WeakMap<FastifyRequest, { ticket: Ticket; body: number }>()
+  // The sender the token check found, for the handler: the token is hashed once per request.
+  const senders = new WeakMap<FastifyRequest, Sender>()
 
   app.addHook('onRequest', async (request, reply) => {
     const signal = signalOf(request)
@@ -104,13 +106,16 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
       count(signal, encoding, 403)
       return sendStatus(reply, encoding, 403, RPC.UNAUTHENTICATED, 'without an ingest token ccscope accepts telemetry from this machine only (Host must be localhost)')
     }
-    if (!tokens.allows(request.headers.authorization)) {
-      const encoding = encodingOf(request.headers['content-type']) ?? 'json'
-      metrics.refused.inc({ signal, reason: 'unauthenticated' })
-      count(signal, encoding, 401)
-      reply.header('WWW-Authenticate', 'Bearer')
-      return sendStatus(reply, encoding, 401, RPC.UNAUTHENTICATED, 'missing or invalid bearer token')
+    const sender = tokens.identify(request.headers.authorization)
+    if (sender) {
+      senders.set(request, sender)
+      return
     }
+    const encoding = encodingOf(request.headers['content-type']) ?? 'json'
+    metrics.refused.inc({ signal, reason: 'unauthenticated' })
+    count(signal, encoding, 401)
+    reply.header('WWW-Authenticate', 'Bearer')
+    return sendStatus(reply, encoding, 401, RPC.UNAUTHENTICATED, 'missing or invalid bearer token')
   })
 
   // Admission, before the body is read: a request whose Content-Length does not fit waits for room a
@@ -168,10 +173,10 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
         ? await decompressMetered(raw, request.headers['content-encoding'], options.maxDecompressedBytes, admitted.ticket, encoding)
         : await decompress(raw, request.headers['content-encoding'], options.maxDecompressedBytes)
       const batch = decodeBody(signal, encoding, bytes, options.requestLimits)
-      // The onRequest hook refused requests without a valid token; checked again here (defence in depth),
-      // and it names the sender.
-      const sender = tokens.identify(request.headers.authorization)
-      if (!sender) throw new Error('a request without a valid token reached the OTLP handler')
+      // Only a request that passed the token check has a sender: a route the hook did not recognise
+      // (defence in depth) is refused rather than stored unlabelled.
+      const sender = senders.get(request)
+      if (!sender) throw new Error('a request the token check did not pass reached the OTLP handler')
       const result = await ingestor.ingest(batch, sender)
       count(signal, encoding, 200)
       const payload = encoding === 'protobuf' ? encodeResponse(signal, result.partial) : responseObject(signal, result.partial)

@@ -113,11 +113,18 @@ export const timeColumn: Record<TableName, string> = {
  * same content, so the same values: the duplicate look-up filters on them to let the primary index
  * skip the granules of other events, users and teams, instead of reading every id in a time range.
  */
-export const keyPrefixColumns = {
+export const keyPrefixColumns: Record<TableName, readonly string[]> = {
   events: ['event_name', 'team_id', 'user_key'],
   metric_points: ['metric_name', 'team_id', 'user_key'],
   spans: ['name', 'session_id'],
-} as const satisfies { [T in TableName]: readonly (keyof TableRows[T] & string)[] }
+}
+
+/** A row's values of its table's keyPrefixColumns, in the same order. */
+export function keyPrefixValues(row: EventRow | MetricPointRow | SpanRow): string[] {
+  if ('span_id' in row && 'end_timestamp' in row) return [row.name, row.session_id]
+  if ('metric_name' in row) return [row.metric_name, row.team_id, row.user_key]
+  return [row.event_name, row.team_id, row.user_key]
+}
 
 /** The value of a row's time column. */
 export function rowTime(row: EventRow | MetricPointRow | SpanRow): string {

@@ -1,7 +1,7 @@
 import type { Logger } from '../../server/logger'
 import type { SelfMetrics } from '../../server/self-metrics'
 import { selectRows, type Warehouse } from '../../warehouse/client'
-import { keyPrefixColumns, rowTime, timeColumn, type MetricPointRow, type TableName, type TableRows } from '../../warehouse/rows'
+import { keyPrefixColumns, keyPrefixValues, rowTime, timeColumn, type MetricPointRow, type TableName, type TableRows } from '../../warehouse/rows'
 import { computeDeltas, needsState, streamKey, type StreamPoint } from './cumulative'
 import { utcDays, type InsertJournal } from './journal'
 import { rebuildDerivedDays } from './rebuild'
@@ -77,9 +77,19 @@ const TABLES: TableName[] = ['events', 'metric_points', 'spans']
 const ID_LOOKUP_CHUNK = 5_000
 const STREAM_CACHE_MAX = 200_000
 
-/** A row's "seconds.nanoseconds" time as an Int64 query parameter: digits without leading zeros (ClickHouse refuses "0000000000"). */
-function nanosParam(time: string): string {
-  return BigInt(time.replace('.', '')).toString()
+/**
+ * The earliest and latest of some row times ("seconds.nanoseconds"), in nanoseconds, as Int64 query
+ * parameters (digits without leading zeros: ClickHouse refuses "0000000000").
+ */
+function timeBounds(times: string[]): { min: string; max: string } {
+  let min: bigint | undefined
+  let max: bigint | undefined
+  for (const time of times) {
+    const nanos = BigInt(time.replace('.', ''))
+    if (min === undefined || nanos < min) min = nanos
+    if (max === undefined || nanos > max) max = nanos
+  }
+  return { min: String(min ?? 0n), max: String(max ?? 0n) }
 }
 
 export class Writer {
@@ -270,21 +280,14 @@ export class Writer {
     const column = timeColumn[table]
     for (let i = 0; i < rows.length; i += ID_LOOKUP_CHUNK) {
       const chunk = rows.slice(i, i + ID_LOOKUP_CHUNK)
-      let min = ''
-      let max = ''
-      for (const row of chunk) {
-        const t = rowTime(row)
-        if (min === '' || t.length < min.length || (t.length === min.length && t < min)) min = t
-        if (max === '' || t.length > max.length || (t.length === max.length && t > max)) max = t
-      }
-      const params: Record<string, unknown> = { min: nanosParam(min), max: nanosParam(max), ids: chunk.map((r) => r.id) }
-      const keyConditions: string[] = []
-      for (const key of keyPrefixColumns[table] as readonly string[]) {
-        const values = new Set<string>()
-        for (const row of chunk) values.add(String((row as unknown as Record<string, unknown>)[key] ?? ''))
-        params[`k_${key}`] = [...values]
-        keyConditions.push(`${key} IN {k_${key}:Array(String)}`)
-      }
+      const params: Record<string, unknown> = { ...timeBounds(chunk.map(rowTime)), ids: chunk.map((r) => r.id) }
+      const columns = keyPrefixColumns[table]
+      const values = columns.map(() => new Set<string>())
+      for (const row of chunk) keyPrefixValues(row).forEach((v, k) => values[k]?.add(v))
+      const keyConditions = columns.map((key, k) => {
+        params[`k_${key}`] = [...(values[k] ?? [])]
+        return `${key} IN {k_${key}:Array(String)}`
+      })
       const found = await selectRows<{ id: string }>(
         this.client,
         // table and columns come from the code's own maps (rows.ts), never from a request.
@@ -304,7 +307,7 @@ export class Writer {
     const missing = new Set<string>()
     // The earliest start among the streams to look up: a stream's points are never older than its start,
     // so the lookup reads only the partitions from there on (exact, and cheap however long the history).
-    let minStart = ''
+    const starts: string[] = []
     for (const row of rows) {
       if (!needsState(row)) continue
       const key = streamKey(row)
@@ -312,8 +315,7 @@ export class Writer {
       if (point) known.set(key, point)
       else {
         missing.add(row.series_id)
-        const t = row.start_timestamp
-        if (minStart === '' || t.length < minStart.length || (t.length === minStart.length && t < minStart)) minStart = t
+        starts.push(row.start_timestamp)
       }
     }
     if (missing.size > 0) {
@@ -326,7 +328,7 @@ export class Writer {
          WHERE series_id IN {ids:Array(UUID)} AND temporality = 'cumulative'
            AND timestamp >= fromUnixTimestamp64Nano({minStart:Int64})
          GROUP BY series_id, start_timestamp`,
-        { ids: [...missing], minStart: nanosParam(minStart) },
+        { ids: [...missing], minStart: timeBounds(starts).min },
       )
       for (const r of latest) {
         const key = streamKey({ series_id: r.series_id, start_timestamp: nanosToDateTime(r.start_ns) })
