@@ -35,6 +35,8 @@ function attributed(inner: string, columns: string): string {
 /**
  * Cost and tokens, counted once (warehouse/RULES.md, "Cost and tokens"): api_request events, plus the
  * cost/token metric points of sessions (or, without session.id, user-days) that sent no api_request event.
+ * The session check reads every covered session: building that one set costs less than first narrowing it
+ * to the range's sessions (bench at 10 M events: 140 ms against 340 ms), though it grows with the history kept.
  */
 const USAGE_COLUMNS = `bucket, team_id, user_key, department, cost_center, model, query_source, agent_name, skill_name,
   plugin_name, mcp_server_name, cost_usd, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens`
@@ -44,8 +46,7 @@ const USAGE_INNER = `
   SELECT ${USAGE_COLUMNS}, toUInt64(0) AS requests FROM usage_metrics_15m
   WHERE ${BUCKET_RANGE}
     AND if(session_id != '',
-           session_id NOT IN (SELECT session_id FROM usage_event_coverage
-                              WHERE session_id IN (SELECT session_id FROM usage_metrics_15m WHERE ${BUCKET_RANGE})),
+           session_id NOT IN (SELECT session_id FROM usage_event_coverage),
            (user_key, toDate(bucket)) NOT IN (SELECT user_key, day FROM usage_event_coverage
                               WHERE day >= toDate({from:DateTime('UTC')}) AND day <= toDate({to:DateTime('UTC')})))`
 
