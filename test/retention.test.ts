@@ -79,4 +79,23 @@ describe('retention', () => {
     const [ancient] = await selectRows<{ n: string }>(cc.client, `SELECT count() AS n FROM events WHERE session_id = 'ancient'`)
     expect(Number(ancient?.n)).toBe(0)
   })
+
+  it('applies a shorter retention to rows already stored, in the background', async () => {
+    await applyRetention(cc.client, { rawDays: 0, rollupDays: 60 })
+    const res = await postJson(cc.otlpUrl, '/v1/logs', events({ user: 'late@example.com', session: 'late' }, [apiRequest(Date.now() - 20 * DAY, 1)]))
+    expect(res.status).toBe(200)
+    const stored = async () =>
+      Number((await selectRows<{ n: string }>(cc.client, `SELECT count() AS n FROM events WHERE session_id = 'late'`))[0]?.n)
+    expect(await stored()).toBe(1)
+
+    expect((await applyRetention(cc.client, { rawDays: 10, rollupDays: 60 })).changed.sort()).toEqual(Object.keys(RETENTION_TABLES.raw).sort())
+    // The ALTER only queued the recomputation; the engine's background mutation expires the stored row.
+    const queued = await selectRows<{ table: string }>(
+      cc.client,
+      `SELECT DISTINCT table FROM system.mutations WHERE database = currentDatabase() AND command LIKE '%MATERIALIZE TTL%' ORDER BY table`,
+    )
+    expect(queued.map((m) => m.table)).toEqual(expect.arrayContaining(Object.keys(RETENTION_TABLES.raw)))
+    await expect.poll(stored, { timeout: 30_000, interval: 200 }).toBe(0)
+    await applyRetention(cc.client, { rawDays: 30, rollupDays: 60 })
+  })
 })
