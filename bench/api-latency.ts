@@ -1,7 +1,8 @@
 /**
  * API latency on a realistic data set: seeds N events (bench/seed.ts, generated inside the engine) into a
  * fresh data directory, starts ccscope on it, and times every dashboard endpoint: p50 and p95 over
- * repeated runs, after a warm-up. Prints a table and writes the figures as JSON.
+ * repeated runs, after a warm-up, then one more request with each warehouse query timed (which tables it
+ * reads, how long it took): where an endpoint's time goes. Prints a table and writes the figures as JSON.
  *
  *   tsx bench/api-latency.ts --events 1000000 [--runs 20] [--data-dir DIR (kept, reused when seeded)] [--out FILE]
  */
@@ -36,6 +37,17 @@ const config = loadConfig({
   CCSCOPE_LOG_LEVEL: 'warn',
 })
 const cc = await startCcscope(config, createLogger(config.logLevel))
+// Each warehouse call's duration and the tables it reads (the profile printed after each endpoint's timings).
+const profiled: { reads: string; ms: number }[] = []
+const TABLES = /\b(usage_events_15m|usage_metrics_15m|usage_event_coverage|activity_15m|tools_15m|policy_events|events|metric_points|spans)\b/g
+const query = cc.client.query.bind(cc.client)
+cc.client.query = (async (params: Parameters<typeof query>[0]) => {
+  const began = performance.now()
+  const result = await query(params)
+  const reads = [...new Set(params.query.match(TABLES) ?? [])].join(',') || 'directory'
+  profiled.push({ reads, ms: performance.now() - began })
+  return result
+}) as typeof cc.client.query
 try {
   const [stored] = await selectRows<{ n: string }>(cc.client, 'SELECT count() AS n FROM events')
   if (Number(stored?.n ?? 0) < events) {
@@ -76,7 +88,7 @@ try {
     ['CSV export by user per day', `/api/v1/cost/export.csv?${range}&groupBy=user&granularity=day`],
   ]
   const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN
-  const results: { endpoint: string; path: string; p50: number; p95: number; bytes: number }[] = []
+  const results: { endpoint: string; path: string; p50: number; p95: number; bytes: number; queries: { reads: string; ms: number }[] }[] = []
   for (const [name, url] of endpoints) {
     let bytes = 0
     for (let i = 0; i < 2; i++) {
@@ -91,8 +103,15 @@ try {
       times.push(performance.now() - began)
     }
     times.sort((a, b) => a - b)
-    results.push({ endpoint: name, path: url, p50: quantile(times, 0.5), p95: quantile(times, 0.95), bytes })
-    process.stdout.write(`  ${name.padEnd(30)} p50 ${quantile(times, 0.5).toFixed(1).padStart(7)} ms   p95 ${quantile(times, 0.95).toFixed(1).padStart(7)} ms\n`)
+    // One more request with the warehouse calls timed: where the endpoint's time goes.
+    profiled.length = 0
+    await (await fetch(api + url)).arrayBuffer()
+    const queries = profiled.map((q) => ({ reads: q.reads, ms: Math.round(q.ms) }))
+    results.push({ endpoint: name, path: url, p50: quantile(times, 0.5), p95: quantile(times, 0.95), bytes, queries })
+    process.stdout.write(
+      `  ${name.padEnd(30)} p50 ${quantile(times, 0.5).toFixed(1).padStart(7)} ms   p95 ${quantile(times, 0.95).toFixed(1).padStart(7)} ms` +
+        `   ${queries.map((q) => `${q.reads} ${q.ms}`).join(' + ')}\n`,
+    )
   }
   const [storage] = await selectRows<Record<string, string>>(
     cc.client,
