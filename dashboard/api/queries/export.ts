@@ -14,11 +14,13 @@ import { formatPeriodStart } from './range'
 
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 
-function formatValue(name: string, value: number | null | undefined): string | number {
-  if (value === null || value === undefined) return ''
-  if (/Usd$/.test(name) || name === 'costPerActiveUserDay') return value.toFixed(2)
-  if (/Rate$|PerUser$/.test(name)) return Number(value.toFixed(6))
-  return value
+type Formatter = (value: number | null | undefined) => string | number
+
+/** How a measure's values are written: USD to the cent, ratios to six decimals, counts as they are. */
+function formatterOf(name: string): Formatter {
+  if (/Usd$/.test(name) || name === 'costPerActiveUserDay') return (v) => (v == null ? '' : v.toFixed(2))
+  if (/Rate$|PerUser$/.test(name)) return (v) => (v == null ? '' : Number(v.toFixed(6)))
+  return (v) => (v == null ? '' : v)
 }
 
 export interface CsvColumns {
@@ -83,14 +85,23 @@ export async function exportCsv(client: Warehouse, query: DatasetQuery<DatasetNa
   const out = new PassThrough()
   csv.pipe(out)
 
+  const formatters = measures.map((m) => [m, formatterOf(m)] as const)
+  const usd = new Set(baseMeasures.filter((m) => /Usd$/.test(m)))
+  // A period's start is formatted once per export, not once per row (a zone lookup costs a few µs).
+  const periodStarts = new Map<number, string>()
+  const periodStart = (ts: number) => {
+    let text = periodStarts.get(ts)
+    if (text === undefined) periodStarts.set(ts, (text = formatPeriodStart(ts, tz)))
+    return text
+  }
   const line = (kind: 'data' | 'total', row: RawRow | undefined, values: Record<string, number | null>) => {
     const cells: (string | number)[] = [kind]
     if (query.granularity !== 'none') {
-      cells.push(row ? String(row.p_label) : '', row ? formatPeriodStart(Number(row.p_ts), tz) : '')
+      cells.push(row ? String(row.p_label) : '', row ? periodStart(Number(row.p_ts)) : '')
     }
     if (query.groupBy) cells.push(row ? String(row.g ?? '') : '')
     if (query.groupBy === 'user') cells.push(row ? String(row.label ?? '') : '')
-    for (const m of measures) cells.push(formatValue(m, values[m]))
+    for (const [m, format] of formatters) cells.push(format(values[m]))
     return cells
   }
 
@@ -108,7 +119,7 @@ export async function exportCsv(client: Warehouse, query: DatasetQuery<DatasetNa
           const values: Record<string, number | null> = {}
           for (const m of baseMeasures) {
             const v = raw[`m_${m}`]
-            values[m] = v === null || v === undefined ? null : /Usd$/.test(m) ? roundUsd(Number(v)) : Number(v)
+            values[m] = v === null || v === undefined ? null : usd.has(m) ? roundUsd(Number(v)) : Number(v)
           }
           const key = `${raw.p_label ?? ''}\u0000${commonGroup ? (raw.g ?? '') : ''}`
           if (!csv.write(line('data', raw, withDerived(values, key)))) await new Promise((resolve) => csv.once('drain', resolve))
