@@ -667,6 +667,15 @@ export async function seedWarehouse(client: Warehouse, options: SeedOptions): Pr
     }
     options.onProgress?.(to, totalEvents)
   }
+  // What the writer notes while it writes metric points (collector/writer/orphans.ts): the sessions and
+  // user-days of cost/token points no api_request event covers. Each chunk holds its sessions' events and
+  // points together, so noting them at the end gives what the writer would have. Migration 0009's backfill.
+  await client.command({
+    query: `INSERT INTO usage_metric_orphans
+      SELECT DISTINCT session_id, user_key, toDate(bucket) AS day FROM usage_metrics_15m
+      WHERE if(session_id != '', session_id NOT IN (SELECT session_id FROM usage_event_coverage),
+               (user_key, toDate(bucket)) NOT IN (SELECT user_key, day FROM usage_event_coverage))`,
+  })
   return { events: totalEvents, metricPoints, seconds: (performance.now() - started) / 1000 }
 }
 

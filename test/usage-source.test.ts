@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { selectRows } from '../warehouse/client'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { apiRequest, costMetrics, events, postJson, type Who } from './helpers/otlp-factory'
 
@@ -68,5 +69,25 @@ describe('one source of truth for cost and tokens', () => {
     expect(s.costUsd).toBeCloseTo(0.03 + 0.04 + 0.03 + 0.05 + 0.07, 9)
     expect(s.users).toBe(5)
     expect(s.sessions).toBe(4)
+  })
+
+  it('the writer notes as candidates only the sessions whose cost points arrive before any of their events', async () => {
+    await sendEvents({ user: 'f@x', session: 's-first' }, 7, [0.01])
+    await sendMetric({ user: 'f@x', session: 's-first' }, 7, 0.01)
+    expect((await cc.summary(windowOf(7))).costUsd).toBeCloseTo(0.01, 9)
+    const noted = async (session: string) =>
+      Number((await selectRows<{ n: string }>(cc.client, 'SELECT count() AS n FROM usage_metric_orphans WHERE session_id = {s:String}', { s: session }))[0]?.n)
+    expect(await noted('s-first')).toBe(0)
+    expect(await noted('s-metrics')).toBe(1)
+    expect(await noted('s-both')).toBe(1)
+  })
+
+  it('a session with events on another day has its metric cost excluded on every day', async () => {
+    // Cost points late on the previous day, the session's api_request events today.
+    await sendMetric({ user: 'g@x', session: 's-span' }, -2, 0.5)
+    expect((await cc.summary(windowOf(-2))).costUsd).toBeCloseTo(0.5, 9)
+    await sendEvents({ user: 'g@x', session: 's-span' }, 8, [0.02])
+    expect((await cc.summary(windowOf(-2))).costUsd).toBe(0)
+    expect((await cc.summary(windowOf(8))).costUsd).toBeCloseTo(0.02, 9)
   })
 })

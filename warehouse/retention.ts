@@ -20,6 +20,7 @@ export const RETENTION_TABLES = {
     tools_15m: 'bucket',
     policy_events: 'timestamp',
     usage_event_coverage: 'day',
+    usage_metric_orphans: 'day',
   },
 } as const
 

@@ -1,6 +1,7 @@
 import type { Logger } from '../../server/logger'
 import type { SelfMetrics } from '../../server/self-metrics'
 import { selectRows, type Warehouse } from '../../warehouse/client'
+import { uncoveredUsage } from './orphans'
 import { keyPrefixColumns, keyPrefixValues, rowTime, timeColumn, type MetricPointRow, type TableName, type TableRows } from '../../warehouse/rows'
 import { computeDeltas, needsState, streamKey, type StreamPoint } from './cumulative'
 import { utcDays, type InsertJournal } from './journal'
@@ -207,6 +208,12 @@ export class Writer {
       const fresh = [...unique.values()].filter((row) => !stored.has(row.id))
       let streamUpdates = new Map<string, StreamPoint>()
       if (table === 'metric_points') streamUpdates = await this.fillDeltas(fresh as MetricPointRow[])
+      if (table === 'metric_points') {
+        // Before the points themselves: a crash in between leaves only a harmless extra candidate.
+        const orphans = await uncoveredUsage(this.client, fresh as MetricPointRow[])
+        if (orphans.length > 0)
+          await this.client.insert({ table: 'usage_metric_orphans', values: orphans, format: 'JSONEachRow', clickhouse_settings: { async_insert: 0 } })
+      }
       if (fresh.length > 0) {
         // Debug lines that the crash test (test/crash) reads to tell where a kill landed.
         this.recovery?.journal.begin({ table, days: utcDays(fresh.map(rowTime)) })
