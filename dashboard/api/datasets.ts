@@ -45,8 +45,14 @@ const ORPHAN_DAYS = `day >= toDate({from:DateTime('UTC')}) AND day <= toDate({to
 const CANDIDATE_SESSIONS = `(SELECT session_id FROM usage_metric_orphans WHERE session_id != '' AND ${ORPHAN_DAYS})`
 const UNCOVERED_SESSIONS = `(SELECT session_id FROM ${CANDIDATE_SESSIONS}
   WHERE session_id NOT IN (SELECT session_id FROM usage_event_coverage WHERE session_id IN ${CANDIDATE_SESSIONS}))`
+// A user-day is covered by any api_request of the user that day: usage_events_15m has a row for it then
+// (the same events feed usage_event_coverage), and is ordered by time, where the coverage is by session.
+const CANDIDATE_USERS = `(SELECT user_key FROM usage_metric_orphans WHERE session_id = '' AND ${ORPHAN_DAYS})`
 const UNCOVERED_USER_DAYS = `(SELECT user_key, day FROM usage_metric_orphans WHERE session_id = '' AND ${ORPHAN_DAYS}
-  AND (user_key, day) NOT IN (SELECT user_key, day FROM usage_event_coverage WHERE ${ORPHAN_DAYS}))`
+  AND (user_key, day) NOT IN (SELECT user_key, toDate(bucket) FROM usage_events_15m
+                              WHERE bucket >= toStartOfDay({from:DateTime('UTC')}) AND bucket < toStartOfDay({to:DateTime('UTC')}) + INTERVAL 1 DAY
+                                AND user_key IN ${CANDIDATE_USERS}))`
+
 const USAGE_INNER = `
   SELECT ${USAGE_COLUMNS}, requests FROM usage_events_15m WHERE ${BUCKET_RANGE}
   UNION ALL
