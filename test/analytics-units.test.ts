@@ -62,12 +62,12 @@ describe('dataset SQL', () => {
   it('takes the top groups over the whole range when a series is grouped', () => {
     const q = parse('tools', { groupBy: 'tool', granularity: 'week', sort: 'policyDenials', limit: 5 })
     const built = buildRowsSql({ ...q, filters: {}, measures: ['policyDenials'] })
-    expect(built.sql).toMatch(/^WITH \(SELECT groupArray\(g\) FROM \(\s*SELECT tool_name AS g/)
-    expect(built.sql).toContain('ORDER BY m_policyDenials DESC, g LIMIT {limitGroups:UInt32})) AS top_groups')
-    expect(built.sql).toContain('HAVING has(top_groups, g)')
-    // Totals cover every group: computed before HAVING picks the top ones.
-    expect(built.sql).toContain('WITH TOTALS')
-    expect(built.sql).toContain("SETTINGS totals_mode = 'before_having'")
+    // One pass over the source: rows per (period, group), one row per group to rank, and the totals.
+    expect(built.sql.match(/FROM \(SELECT r\.bucket/g)).toHaveLength(1)
+    expect(built.sql).toContain('GROUP BY GROUPING SETS ((p_ts, p_label, g), (g), ())')
+    expect(built.sql).toContain('row_number() OVER (PARTITION BY g_set ORDER BY m_policyDenials DESC, g)')
+    // Totals cover every group, not only the top ones.
+    expect(built.sql).toContain('WHERE g_set = 3 OR (g_set = 0 AND g_rank BETWEEN 1 AND {limitGroups:UInt32})')
     expect(built.params.limitGroups).toBe(6)
   })
 

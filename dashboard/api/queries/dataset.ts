@@ -75,9 +75,11 @@ function whereSql(shape: SqlShape, params: Record<string, unknown>): string {
 }
 
 /**
- * Rows of a dataset query, with the totals over every group (`WITH TOTALS`, computed before the group
- * selection in HAVING) in the same pass. With a granularity and a group, the top `limit` groups over the
- * whole range are chosen first (one more is fetched, ranked `g_rank`, to tell whether any were left out).
+ * Rows of a dataset query, with the totals over every group (`WITH TOTALS`, computed before any limit) in
+ * the same pass. With a granularity and a group, the top `limit` groups over the whole range are chosen in
+ * that pass too: `GROUPING SETS` gives the rows per (period, group), one row per group over the whole range
+ * (ranked `g_rank` by the sort measure; one more than the limit is kept, to tell whether any were left
+ * out) and the totals (`g_set` 0, 2 and 3), so the source is read once however the groups are picked.
  */
 export function buildRowsSql(shape: SqlShape): BuiltSql {
   const { dataset, granularity, groupBy } = shape
@@ -87,7 +89,7 @@ export function buildRowsSql(shape: SqlShape): BuiltSql {
   const select: string[] = []
   const groupKeys: string[] = []
   const having: string[] = []
-  let topGroups = ''
+  let rankBy: { measure: string; order: 'ASC' | 'DESC' } | undefined
   if (granularity !== 'none') {
     const period = PERIOD[granularity]
     select.push(`toUnixTimestamp(${period.expr}) AS p_ts`, `formatDateTime(${period.expr}, '${period.format}', {tz:String}) AS p_label`)
@@ -104,18 +106,14 @@ export function buildRowsSql(shape: SqlShape): BuiltSql {
     } else if (granularity !== 'none' && shape.limit !== undefined) {
       // Ranked by the sort measure in its order; when sorting by period or group, by the first measure, largest first.
       const byMeasure = shape.sort !== undefined && shape.sort !== 'period' && shape.sort !== groupBy
-      const sortMeasure = byMeasure ? shape.sort! : DATASETS[dataset].measures[0]
-      const rankOrder = byMeasure && shape.order === 'asc' ? 'ASC' : 'DESC'
+      rankBy = {
+        measure: byMeasure ? shape.sort! : DATASETS[dataset].measures[0]!,
+        order: byMeasure && shape.order === 'asc' ? 'ASC' : 'DESC',
+      }
       params.limitGroups = shape.limit + 1
-      topGroups = `WITH (SELECT groupArray(g) FROM (
-    SELECT ${g} AS g, ${measureSelect(dataset, [sortMeasure])} FROM ${source} AS s WHERE ${where}
-    GROUP BY g ORDER BY m_${sortMeasure} ${rankOrder}, g LIMIT {limitGroups:UInt32})) AS top_groups
-`
-      select.push('indexOf(top_groups, g) AS g_rank')
-      having.push('has(top_groups, g)')
     }
   }
-  select.push(measureSelect(dataset, shape.measures))
+  select.push(measureSelect(dataset, rankBy ? [...shape.measures, rankBy.measure] : shape.measures))
   const order: string[] = []
   const dir = shape.order === 'asc' ? 'ASC' : 'DESC'
   if (shape.sort === 'period') order.push(`p_ts ${dir}`)
@@ -123,13 +121,28 @@ export function buildRowsSql(shape: SqlShape): BuiltSql {
   else if (shape.sort) order.push(`m_${shape.sort} ${dir}`)
   if (groupKeys.includes('p_ts') && shape.sort !== 'period') order.push('p_ts ASC')
   if (groupKeys.includes('g') && shape.sort !== groupBy) order.push('g ASC')
+  if (rankBy) {
+    const grouped = `SELECT
+  ${select.join(',\n  ')},
+  grouping(p_ts, g) AS g_set
+FROM ${source} AS s
+WHERE ${where}
+GROUP BY GROUPING SETS ((p_ts, p_label, g), (g), ())`
+    const ranked = `SELECT *, max(g_first) OVER (PARTITION BY g) AS g_rank FROM (
+  SELECT *, if(g_set = 2, row_number() OVER (PARTITION BY g_set ORDER BY m_${rankBy.measure} ${rankBy.order}, g), 0) AS g_first
+  FROM (${grouped}))`
+    const sql = `SELECT * FROM (${ranked})
+WHERE g_set = 3 OR (g_set = 0 AND g_rank BETWEEN 1 AND {limitGroups:UInt32})
+ORDER BY g_set DESC, ${order.join(', ')}`
+    return { sql, params }
+  }
   let limit = ''
-  if (shape.limit !== undefined && !topGroups) {
+  if (shape.limit !== undefined) {
     params.limitRows = shape.limit
     limit = '\nLIMIT {limitRows:UInt32}'
   }
   const grouped = groupKeys.length > 0
-  const sql = `${topGroups}SELECT
+  const sql = `SELECT
   ${select.join(',\n  ')}
 FROM ${source} AS s
 WHERE ${where}
@@ -171,9 +184,15 @@ export async function selectRowsWithTotals(client: Warehouse, shape: SqlShape): 
   }
   const data = json.data
   if (built.params.limitGroups !== undefined) {
+    // GROUPING SETS: the totals row (g_set 3) first, then the rows of the top groups and of one more.
     const limit = Number(built.params.limitGroups) - 1
-    const kept = data.filter((r) => Number(r.g_rank) <= limit)
-    return { rows: kept, totals: json.totals ?? {}, truncated: kept.length < data.length }
+    const totals = data.find((r) => Number(r.g_set) === 3)
+    const rows = data.filter((r) => Number(r.g_set) === 0)
+    const kept = rows.filter((r) => Number(r.g_rank) <= limit)
+    if (totals) return { rows: kept, totals, truncated: kept.length < rows.length }
+    const plain = buildTotalsSql(shape)
+    const [row] = await selectRows<RawRow>(client, plain.sql, plain.params)
+    return { rows: kept, totals: row ?? {}, truncated: kept.length < rows.length }
   }
   const grouped = shape.granularity !== 'none' || shape.groupBy !== undefined
   const before = Number(json.rows_before_limit_at_least ?? data.length)
