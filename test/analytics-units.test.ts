@@ -71,6 +71,17 @@ describe('dataset SQL', () => {
     expect(built.params.limitGroups).toBe(6)
   })
 
+  it('ranks the groups in a first pass where distinct counts make three groupings dearer than two reads', () => {
+    const q = datasetQuerySchema('adoption').parse({ groupBy: 'team', granularity: 'week', limit: 5 })
+    const built = buildRowsSql({ ...q, filters: {}, measures: ['activeUsers'] })
+    expect(built.sql).toMatch(/^WITH \(SELECT groupArray\(g\) FROM \(/)
+    expect(built.sql).toContain('ORDER BY m_activeUsers DESC, g LIMIT {limitGroups:UInt32})) AS top_groups')
+    expect(built.sql).toContain('HAVING has(top_groups, g)')
+    // Totals cover every group: computed before HAVING picks the top ones.
+    expect(built.sql).toContain("SETTINGS totals_mode = 'before_having'")
+    expect(built.sql).not.toContain('GROUPING SETS')
+  })
+
   it('defaults sort and order sensibly and refuses sorts that cannot apply', () => {
     expect(parse('cost', {}).sort).toBe('costUsd')
     expect(parse('cost', {}).order).toBe('desc')

@@ -67,6 +67,13 @@ export interface DatasetSql<D extends DatasetName> {
   source: string
   dimensions: Record<Dimension<D>, string>
   measures: Record<Measure<D>, string>
+  /**
+   * How a grouped series picks its top groups (queries/dataset.ts): 'grouping-sets' reads the source once
+   * and aggregates every measure three ways; 'two-pass' reads it twice and aggregates once. Measured at
+   * 10 M events: cost by model per day 222 → 169 ms in one pass, adoption (distinct users and sessions)
+   * by team per week 168 → 300 ms, so adoption keeps two passes.
+   */
+  topGroups: 'grouping-sets' | 'two-pass'
 }
 
 /** The dimensions every source has, as the attributed columns (attributedColumns). */
@@ -117,6 +124,7 @@ export const DATASET_SQL: { [D in DatasetName]: DatasetSql<D> } = {
       plugin: 'plugin_name',
       mcpServer: 'mcp_server_name',
     },
+    topGroups: 'grouping-sets',
     measures: {
       costUsd: 'sum(usd)',
       requests: 'sum(n_requests)',
@@ -135,6 +143,7 @@ export const DATASET_SQL: { [D in DatasetName]: DatasetSql<D> } = {
        r.commits AS n_commits, r.pull_requests AS n_prs, r.edit_accepts AS n_edit_accept, r.edit_rejects AS n_edit_reject`,
     ),
     dimensions: { ...common, version: 'service_version' },
+    topGroups: 'two-pass',
     measures: {
       activeUsers: `uniqExactIf(u, u != '')`,
       activeUserDays: `uniqExactIf((u, toDate(bucket, {tz:String})), u != '')`,
@@ -169,6 +178,7 @@ export const DATASET_SQL: { [D in DatasetName]: DatasetSql<D> } = {
       mcpServer: 'mcp_server',
       mcpTool: 'mcp_tool',
     },
+    topGroups: 'grouping-sets',
     measures: {
       decisions: 'sum(n_decisions)',
       accepts: `sumIf(n_decisions, decision = 'accept')`,

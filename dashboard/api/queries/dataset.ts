@@ -76,10 +76,11 @@ function whereSql(shape: SqlShape, params: Record<string, unknown>): string {
 
 /**
  * Rows of a dataset query, with the totals over every group (`WITH TOTALS`, computed before any limit) in
- * the same pass. With a granularity and a group, the top `limit` groups over the whole range are chosen in
- * that pass too: `GROUPING SETS` gives the rows per (period, group), one row per group over the whole range
- * (ranked `g_rank` by the sort measure; one more than the limit is kept, to tell whether any were left
- * out) and the totals (`g_set` 0, 2 and 3), so the source is read once however the groups are picked.
+ * the same pass. With a granularity and a group, the top `limit` groups over the whole range are chosen
+ * first, ranked `g_rank` by the sort measure (one more than the limit is kept, to tell whether any were
+ * left out), in one of two ways (DatasetSql.topGroups): `GROUPING SETS` give the rows per (period, group),
+ * one row per group over the whole range and the totals (`g_set` 0, 2 and 3) from one read of the source;
+ * or a first query ranks the groups (`top_groups`) and the second keeps their rows (`HAVING`).
  */
 export function buildRowsSql(shape: SqlShape): BuiltSql {
   const { dataset, granularity, groupBy } = shape
@@ -90,6 +91,7 @@ export function buildRowsSql(shape: SqlShape): BuiltSql {
   const groupKeys: string[] = []
   const having: string[] = []
   let rankBy: { measure: string; order: 'ASC' | 'DESC' } | undefined
+  let topGroups = ''
   if (granularity !== 'none') {
     const period = PERIOD[granularity]
     select.push(`toUnixTimestamp(${period.expr}) AS p_ts`, `formatDateTime(${period.expr}, '${period.format}', {tz:String}) AS p_label`)
@@ -106,11 +108,18 @@ export function buildRowsSql(shape: SqlShape): BuiltSql {
     } else if (granularity !== 'none' && shape.limit !== undefined) {
       // Ranked by the sort measure in its order; when sorting by period or group, by the first measure, largest first.
       const byMeasure = shape.sort !== undefined && shape.sort !== 'period' && shape.sort !== groupBy
-      rankBy = {
-        measure: byMeasure ? shape.sort! : DATASETS[dataset].measures[0]!,
-        order: byMeasure && shape.order === 'asc' ? 'ASC' : 'DESC',
-      }
+      const measure = byMeasure ? shape.sort! : DATASETS[dataset].measures[0]!
+      const rankOrder = byMeasure && shape.order === 'asc' ? 'ASC' : 'DESC'
       params.limitGroups = shape.limit + 1
+      if (DATASET_SQL[dataset].topGroups === 'grouping-sets') rankBy = { measure, order: rankOrder }
+      else {
+        topGroups = `WITH (SELECT groupArray(g) FROM (
+    SELECT ${g} AS g, ${measureSelect(dataset, [measure])} FROM ${source} AS s WHERE ${where}
+    GROUP BY g ORDER BY m_${measure} ${rankOrder}, g LIMIT {limitGroups:UInt32})) AS top_groups
+`
+        select.push('indexOf(top_groups, g) AS g_rank')
+        having.push('has(top_groups, g)')
+      }
     }
   }
   select.push(measureSelect(dataset, rankBy ? [...shape.measures, rankBy.measure] : shape.measures))
@@ -137,12 +146,12 @@ ORDER BY g_set DESC, ${order.join(', ')}`
     return { sql, params }
   }
   let limit = ''
-  if (shape.limit !== undefined) {
+  if (shape.limit !== undefined && !topGroups) {
     params.limitRows = shape.limit
     limit = '\nLIMIT {limitRows:UInt32}'
   }
   const grouped = groupKeys.length > 0
-  const sql = `SELECT
+  const sql = `${topGroups}SELECT
   ${select.join(',\n  ')}
 FROM ${source} AS s
 WHERE ${where}
@@ -183,6 +192,12 @@ export async function selectRowsWithTotals(client: Warehouse, shape: SqlShape): 
     return { rows: [], totals: row ?? {}, truncated: false }
   }
   const data = json.data
+  if (built.params.limitGroups !== undefined && json.totals) {
+    // Two passes: the totals came WITH TOTALS, the rows are those of the top groups and of one more.
+    const limit = Number(built.params.limitGroups) - 1
+    const kept = data.filter((r) => Number(r.g_rank) <= limit)
+    return { rows: kept, totals: json.totals, truncated: kept.length < data.length }
+  }
   if (built.params.limitGroups !== undefined) {
     // GROUPING SETS: the totals row (g_set 3) first, then the rows of the top groups and of one more.
     const limit = Number(built.params.limitGroups) - 1
