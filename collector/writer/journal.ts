@@ -90,12 +90,14 @@ export class InsertJournal {
   }
 }
 
+/** The UTC day (YYYY-MM-DD) that a row timed "seconds.nanoseconds" falls on. */
+export function utcDay(time: string): string {
+  return new Date(Number(time.split('.')[0]) * 1000).toISOString().slice(0, 10)
+}
+
 /** The UTC days that rows timed "seconds.nanoseconds" fall on. */
 export function utcDays(times: Iterable<string>): string[] {
   const days = new Set<string>()
-  for (const t of times) {
-    const seconds = Number(t.split('.')[0])
-    days.add(new Date(seconds * 1000).toISOString().slice(0, 10))
-  }
+  for (const t of times) days.add(utcDay(t))
   return [...days].sort()
 }

@@ -1,10 +1,10 @@
 import type { Logger } from '../../server/logger'
 import type { SelfMetrics } from '../../server/self-metrics'
 import { selectRows, type Warehouse } from '../../warehouse/client'
-import { uncoveredUsage } from './orphans'
 import { keyPrefixColumns, keyPrefixValues, rowTime, timeColumn, type MetricPointRow, type TableName, type TableRows } from '../../warehouse/rows'
 import { computeDeltas, needsState, streamKey, type StreamPoint } from './cumulative'
 import { utcDays, type InsertJournal } from './journal'
+import { noteUncoveredUsage } from './orphans'
 import { rebuildDerivedDays } from './rebuild'
 import { nanosToDateTime } from '../normalize/common'
 
@@ -207,12 +207,10 @@ export class Writer {
       const stored = await this.storedIds(table, [...unique.values()])
       const fresh = [...unique.values()].filter((row) => !stored.has(row.id))
       let streamUpdates = new Map<string, StreamPoint>()
-      if (table === 'metric_points') streamUpdates = await this.fillDeltas(fresh as MetricPointRow[])
       if (table === 'metric_points') {
+        streamUpdates = await this.fillDeltas(fresh as MetricPointRow[])
         // Before the points themselves: a crash in between leaves only a harmless extra candidate.
-        const orphans = await uncoveredUsage(this.client, fresh as MetricPointRow[])
-        if (orphans.length > 0)
-          await this.client.insert({ table: 'usage_metric_orphans', values: orphans, format: 'JSONEachRow', clickhouse_settings: { async_insert: 0 } })
+        await noteUncoveredUsage(this.client, fresh as MetricPointRow[])
       }
       if (fresh.length > 0) {
         // Debug lines that the crash test (test/crash) reads to tell where a kill landed.
