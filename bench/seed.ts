@@ -33,7 +33,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { loadConfig } from '../server/config'
 import { openWarehouse, selectRows, type Warehouse } from '../warehouse/client'
-import { migrate } from '../warehouse/migrate'
+import { loadMigrations, migrate } from '../warehouse/migrate'
 
 export interface SeedOptions {
   /** Number of `events` rows to write; about a quarter as many `metric_points` rows come with them. */
@@ -630,6 +630,13 @@ function positiveInt(name: string, value: number): number {
  * Writes `options.events` events (and about a quarter as many metric points) into the raw tables,
  * chunk by chunk, each chunk one INSERT … SELECT per table evaluated by the engine.
  */
+/** Migration 0009's backfill statement (the INSERT after its CREATE TABLE), run again after seeding. */
+function orphansBackfill(): string {
+  const [statement, ...more] = (loadMigrations().find((m) => m.version === 9)?.statements ?? []).filter((s) => s.startsWith('INSERT INTO usage_metric_orphans'))
+  if (!statement || more.length > 0) throw new Error('migration 0009 should hold exactly one INSERT INTO usage_metric_orphans')
+  return statement
+}
+
 export async function seedWarehouse(client: Warehouse, options: SeedOptions): Promise<SeedResult> {
   const totalEvents = positiveInt('events', options.events)
   const users = positiveInt('users', options.users ?? 500)
@@ -669,13 +676,8 @@ export async function seedWarehouse(client: Warehouse, options: SeedOptions): Pr
   }
   // What the writer notes while it writes metric points (collector/writer/orphans.ts): the sessions and
   // user-days of cost/token points no api_request event covers. Each chunk holds its sessions' events and
-  // points together, so noting them at the end gives what the writer would have. Migration 0009's backfill.
-  await client.command({
-    query: `INSERT INTO usage_metric_orphans
-      SELECT DISTINCT session_id, user_key, toDate(bucket) AS day FROM usage_metrics_15m
-      WHERE if(session_id != '', session_id NOT IN (SELECT session_id FROM usage_event_coverage),
-               (user_key, toDate(bucket)) NOT IN (SELECT user_key, day FROM usage_event_coverage))`,
-  })
+  // points together, so noting them at the end gives what the writer would have: migration 0009's backfill.
+  await client.command({ query: orphansBackfill() })
   return { events: totalEvents, metricPoints, seconds: (performance.now() - started) / 1000 }
 }
 
