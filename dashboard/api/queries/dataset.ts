@@ -187,27 +187,18 @@ export async function selectRowsWithTotals(client: Warehouse, shape: SqlShape): 
     // chDB 3.4 writes the totals block before the JSON prefix when a WITH TOTALS query has no rows,
     // which is not JSON. Only an empty result does that: answer no rows and the plain totals.
     if (!(error instanceof SyntaxError)) throw error
-    const totals = buildTotalsSql(shape)
-    const [row] = await selectRows<RawRow>(client, totals.sql, totals.params)
-    return { rows: [], totals: row ?? {}, truncated: false }
+    return { rows: [], totals: await plainTotals(client, shape), truncated: false }
   }
   const data = json.data
-  if (built.params.limitGroups !== undefined && json.totals) {
-    // Two passes: the totals came WITH TOTALS, the rows are those of the top groups and of one more.
-    const limit = Number(built.params.limitGroups) - 1
-    const kept = data.filter((r) => Number(r.g_rank) <= limit)
-    return { rows: kept, totals: json.totals, truncated: kept.length < data.length }
-  }
   if (built.params.limitGroups !== undefined) {
-    // GROUPING SETS: the totals row (g_set 3) first, then the rows of the top groups and of one more.
+    // The rows of the top groups and of one more. With GROUPING SETS, the rows are those of g_set 0 and
+    // the totals are the g_set 3 row (none when nothing matched); otherwise the totals came WITH TOTALS.
     const limit = Number(built.params.limitGroups) - 1
-    const totals = data.find((r) => Number(r.g_set) === 3)
-    const rows = data.filter((r) => Number(r.g_set) === 0)
+    const oneRead = DATASET_SQL[shape.dataset].topGroups === 'grouping-sets'
+    const rows = oneRead ? data.filter((r) => Number(r.g_set) === 0) : data
     const kept = rows.filter((r) => Number(r.g_rank) <= limit)
-    if (totals) return { rows: kept, totals, truncated: kept.length < rows.length }
-    const plain = buildTotalsSql(shape)
-    const [row] = await selectRows<RawRow>(client, plain.sql, plain.params)
-    return { rows: kept, totals: row ?? {}, truncated: kept.length < rows.length }
+    const totals = oneRead ? data.find((r) => Number(r.g_set) === 3) : json.totals
+    return { rows: kept, totals: totals ?? (await plainTotals(client, shape)), truncated: kept.length < rows.length }
   }
   const grouped = shape.granularity !== 'none' || shape.groupBy !== undefined
   const before = Number(json.rows_before_limit_at_least ?? data.length)
@@ -216,6 +207,13 @@ export async function selectRowsWithTotals(client: Warehouse, shape: SqlShape): 
     totals: grouped ? (json.totals ?? {}) : (data[0] ?? {}),
     truncated: shape.limit !== undefined && before > shape.limit,
   }
+}
+
+/** The totals row alone (buildTotalsSql), for results that came without one. */
+async function plainTotals(client: Warehouse, shape: SqlShape): Promise<RawRow> {
+  const built = buildTotalsSql(shape)
+  const [row] = await selectRows<RawRow>(client, built.sql, built.params)
+  return row ?? {}
 }
 
 /** The same measures over the whole range and filters, as one row (the summary's query). */
@@ -243,7 +241,8 @@ function toNumber(name: string, raw: string | number | null | undefined): number
   return USD.has(name) ? roundUsd(n) : n
 }
 
-function measuresOf(row: RawRow, names: readonly string[]): Record<string, number | null> {
+/** A result row's measures (m_<name>) as numbers: USD rounded to the micro-dollar, null when undefined. */
+export function measuresOf(row: RawRow, names: readonly string[]): Record<string, number | null> {
   return Object.fromEntries(names.map((name) => [name, toNumber(name, row[`m_${name}`])]))
 }
 
