@@ -3,7 +3,7 @@ import { stringify } from 'csv-stringify'
 import { COMMON_DIMENSIONS, DATASETS, type DatasetName, type DatasetQuery } from '../../../schemas/analytics'
 import type { Warehouse } from '../../../warehouse/client'
 import type { Scope } from '../datasets'
-import { buildRowsSql, roundUsd, runTotals, selectRowsWithTotals } from './dataset'
+import { buildRowsSql, measuresOf, roundUsd, runTotals, selectRowsWithTotals } from './dataset'
 import { formatPeriodStart } from './range'
 
 /**
@@ -86,7 +86,6 @@ export async function exportCsv(client: Warehouse, query: DatasetQuery<DatasetNa
   csv.pipe(out)
 
   const formatters = measures.map((m) => [m, formatterOf(m)] as const)
-  const usd = new Set(baseMeasures.filter((m) => /Usd$/.test(m)))
   // A period's start is formatted once per export, not once per row (a zone lookup costs a few µs).
   const periodStarts = new Map<number, string>()
   const periodStart = (ts: number) => {
@@ -116,11 +115,7 @@ export async function exportCsv(client: Warehouse, query: DatasetQuery<DatasetNa
       for await (const batch of result.stream<RawRow>()) {
         for (const r of batch) {
           const raw = r.json()
-          const values: Record<string, number | null> = {}
-          for (const m of baseMeasures) {
-            const v = raw[`m_${m}`]
-            values[m] = v === null || v === undefined ? null : usd.has(m) ? roundUsd(Number(v)) : Number(v)
-          }
+          const values = measuresOf(raw, baseMeasures)
           const key = `${raw.p_label ?? ''}\u0000${commonGroup ? (raw.g ?? '') : ''}`
           if (!csv.write(line('data', raw, withDerived(values, key)))) await new Promise((resolve) => csv.once('drain', resolve))
         }
