@@ -338,7 +338,5 @@ export async function runTotals(
   scope: Scope,
   measures: readonly string[] = DATASETS[dataset].measures,
 ): Promise<Record<string, number | null>> {
-  const built = buildTotalsSql({ scope, dataset, range, granularity: 'none', groupBy: undefined, filters, measures })
-  const [row] = await selectRows<RawRow>(client, built.sql, built.params)
-  return measuresOf(row ?? {}, measures)
+  return measuresOf(await plainTotals(client, { scope, dataset, range, granularity: 'none', groupBy: undefined, filters, measures }), measures)
 }
