@@ -1,4 +1,5 @@
 import { selectRows, type Warehouse } from './client'
+import { timeColumn } from './rows'
 
 /**
  * Retention: a TTL on the raw tables and a longer one on the rollups the dashboard reads, so that
@@ -12,7 +13,7 @@ import { selectRows, type Warehouse } from './client'
 
 /** Each table and the time column its age is measured on. */
 export const RETENTION_TABLES = {
-  raw: { events: 'timestamp', metric_points: 'timestamp', spans: 'start_timestamp' },
+  raw: timeColumn,
   rollup: {
     usage_events_15m: 'bucket',
     usage_metrics_15m: 'bucket',

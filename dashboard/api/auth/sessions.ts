@@ -49,11 +49,6 @@ export class SessionStore {
     return session
   }
 
-  /** The signed-in user name, or undefined for an unknown or expired id. */
-  user(id: string): string | undefined {
-    return this.get(id)?.user
-  }
-
   delete(id: string): void {
     this.sessions.delete(id)
   }

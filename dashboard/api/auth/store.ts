@@ -39,8 +39,6 @@ export const usersFileSchema = z.object({
 })
 export type UsersFile = z.infer<typeof usersFileSchema>
 
-export const EMPTY_USERS_FILE: UsersFile = { users: [], tokens: [] }
-
 export class UsersFileError extends Error {
   constructor(file: string, reason: string) {
     super(`users file ${file}: ${reason}`)
