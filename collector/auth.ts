@@ -1,5 +1,5 @@
-import crypto from 'node:crypto'
 import type { IngestToken } from '../server/config'
+import { matchToken, tokenDigest } from '../server/tokens'
 
 /** Who sent a request: the label of the token it carried ('' for an unlabelled token or open ingest). */
 export interface Sender {
@@ -16,7 +16,7 @@ export class TokenSet {
   private readonly tokens: { digest: Buffer; label: string }[]
 
   constructor(tokens: IngestToken[]) {
-    this.tokens = tokens.map((t) => ({ digest: digest(t.token), label: t.label }))
+    this.tokens = tokens.map((t) => ({ digest: tokenDigest(t.token), label: t.label }))
   }
 
   get required(): boolean {
@@ -28,15 +28,7 @@ export class TokenSet {
     if (!this.required) return { label: '' }
     const match = /^Bearer\s+(.+)$/i.exec((authorization ?? '').trim())
     if (!match?.[1]) return undefined
-    const presented = digest(match[1].trim())
-    let found: Sender | undefined
-    for (const t of this.tokens) {
-      if (crypto.timingSafeEqual(t.digest, presented) && !found) found = { label: t.label }
-    }
-    return found
+    const found = matchToken(this.tokens, (t) => t.digest, match[1].trim())
+    return found && { label: found.label }
   }
-}
-
-function digest(token: string): Buffer {
-  return crypto.createHash('sha256').update(token).digest()
 }

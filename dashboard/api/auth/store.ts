@@ -2,6 +2,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
+import { tokenDigest, matchToken } from '../../../server/tokens'
 import { roleSchema, type Role } from '../../../schemas/auth'
 import { isPasswordHash } from './passwords'
 
@@ -83,10 +84,6 @@ export function writeUsersFile(file: string, data: UsersFile): void {
   fs.renameSync(temporary, file)
 }
 
-export function tokenDigest(token: string): Buffer {
-  return crypto.createHash('sha256').update(token).digest()
-}
-
 /** A new API token (shown once) and the entry that stores only its digest. */
 export function mintToken(role: Role, teams: string[], label: string): { token: string; entry: TokenEntry } {
   const id = crypto.randomBytes(4).toString('hex')
@@ -132,17 +129,13 @@ export class UserStore {
     return this.data
   }
 
-  user(name: string): UserEntry | undefined {
-    return this.current().users.find((u) => u.name === name)
+  /** `file`: a snapshot already taken by the caller (current()), so one request reads the file's state once. */
+  user(name: string, file: UsersFile = this.current()): UserEntry | undefined {
+    return file.users.find((u) => u.name === name)
   }
 
   /** The token entry whose digest equals the presented token's; every entry is compared, in constant time. */
-  token(presented: string): TokenEntry | undefined {
-    const digest = tokenDigest(presented)
-    let found: TokenEntry | undefined
-    for (const entry of this.current().tokens) {
-      if (crypto.timingSafeEqual(Buffer.from(entry.tokenHash, 'hex'), digest)) found = entry
-    }
-    return found
+  token(presented: string, file: UsersFile = this.current()): TokenEntry | undefined {
+    return matchToken(file.tokens, (entry) => Buffer.from(entry.tokenHash, 'hex'), presented)
   }
 }
