@@ -4,7 +4,7 @@ import type { Scope } from '../datasets'
 import { AddressList, isLoopback } from './addresses'
 import { isLoopbackHost } from '../../../server/host'
 import { credentialOf, readCookie, SESSION_COOKIE, type SessionStore } from './sessions'
-import type { UserStore } from './store'
+import type { UserStore, UsersFile } from './store'
 
 /** Who a request acts for. */
 export interface Principal {
@@ -48,7 +48,10 @@ export class Authenticator {
 
   /** Authentication is on once any user or token exists, or a proxy header is configured. */
   get enabled(): boolean {
-    const file = this.users.current()
+    return this.enabledFor(this.users.current())
+  }
+
+  private enabledFor(file: UsersFile): boolean {
     return this.proxy !== undefined || file.users.length > 0 || file.tokens.length > 0
   }
 
@@ -59,7 +62,9 @@ export class Authenticator {
 
   authenticate(request: FastifyRequest): Authentication {
     const address = request.socket.remoteAddress
-    if (!this.enabled) {
+    // One look at the users file for the whole request.
+    const file = this.users.current()
+    if (!this.enabledFor(file)) {
       // This machine, by socket AND by Host: a web page that rebinds its name to 127.0.0.1 sends its own Host.
       if (isLoopback(address) && isLoopbackHost(request.headers.host))
         return { ok: true, principal: { name: 'local', role: 'admin', teams: [], via: 'open' } }
@@ -72,7 +77,7 @@ export class Authenticator {
     const authorization = request.headers.authorization
     if (authorization !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
-      const entry = match?.[1] ? this.users.token(match[1]) : undefined
+      const entry = match?.[1] ? this.users.token(match[1], file) : undefined
       if (!entry) return { ok: false, reason: 'the API token is not valid (revoked, or mistyped)' }
       return { ok: true, principal: { name: `token:${entry.id}${entry.label ? ` (${entry.label})` : ''}`, role: entry.role, teams: entry.teams, via: 'token' } }
     }
@@ -81,7 +86,7 @@ export class Authenticator {
       const named = request.headers[this.proxy.header]
       const name = (Array.isArray(named) ? named[0] : named)?.trim()
       if (name) {
-        const user = this.users.user(name)
+        const user = this.users.user(name, file)
         if (user) return { ok: true, principal: { name: user.name, role: user.role, teams: user.teams, via: 'proxy' } }
         if (this.proxy.defaultRole) return { ok: true, principal: { name, role: this.proxy.defaultRole, teams: [], via: 'proxy' } }
         return { ok: false, reason: `${name} is not a ccscope user; an admin adds them with \`npm run users -- add\`` }
@@ -91,7 +96,7 @@ export class Authenticator {
     const id = readCookie(request.headers.cookie, SESSION_COOKIE)
     if (id) {
       const session = this.sessions.get(id)
-      const user = session === undefined ? undefined : this.users.user(session.user)
+      const user = session === undefined ? undefined : this.users.user(session.user, file)
       // The session belongs to the credentials it was opened with: a changed password, or a user removed
       // and added again under the same name, ends it.
       if (user && session && session.credential === credentialOf(user.passwordHash))
