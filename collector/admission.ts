@@ -153,22 +153,24 @@ export class Admission {
   /** Admits waiting requests, in order, while they fit. */
   private wake(): void {
     for (let next = this.waiting[0]; next; next = this.waiting[0]) {
-      let ticket: Ticket
-      try {
-        ticket = this.admit(next.bytes)
-      } catch {
+      if (!this.fits(0, next.bytes)) {
+        this.onFull()
         return
       }
       this.waiting.shift()
       clearTimeout(next.timer)
-      next.resolve(ticket)
+      next.resolve(this.admit(next.bytes))
     }
+  }
+
+  /** `bytes` more fit for a ticket holding `held`: within the limit, or the ticket is all that is in flight. */
+  private fits(held: number, bytes: number): boolean {
+    return this.inFlight + bytes <= this.limitBytes || this.inFlight === held
   }
 
   /** Called by Ticket.grow. A lone request is always admitted, so that one large request can progress. */
   take(ticket: Ticket, bytes: number): void {
-    const alone = this.inFlight === ticket.bytes
-    if (this.inFlight + bytes > this.limitBytes && !alone) {
+    if (!this.fits(ticket.bytes, bytes)) {
       this.onFull()
       throw new AdmissionRefused(this.inFlight, this.limitBytes)
     }
