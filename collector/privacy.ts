@@ -118,14 +118,8 @@ export class PrivacyFilter {
         for (const sm of rm.scopeMetrics ?? []) {
           if (sm.scope) sm.scope.attributes = attrs(sm.scope.attributes)
           for (const metric of sm.metrics ?? []) {
-            const points = [
-              ...(metric.sum?.dataPoints ?? []),
-              ...(metric.gauge?.dataPoints ?? []),
-              ...(metric.histogram?.dataPoints ?? []),
-              ...(metric.exponentialHistogram?.dataPoints ?? []),
-              ...(metric.summary?.dataPoints ?? []),
-            ]
-            for (const point of points) point.attributes = attrs(point.attributes)
+            for (const data of [metric.sum, metric.gauge, metric.histogram, metric.exponentialHistogram, metric.summary])
+              for (const point of data?.dataPoints ?? []) point.attributes = attrs(point.attributes)
           }
         }
       }
