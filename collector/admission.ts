@@ -24,7 +24,12 @@ import { DecodeError, decompress, type Encoding } from './otlp/decode'
  */
 
 /** Bytes of heap held by each decompressed body byte once decoded and normalized (measured, rounded up). */
-export const DECODE_EXPANSION: Record<Encoding, number> = { protobuf: 8, json: 4 }
+const DECODE_EXPANSION: Record<Encoding, number> = { protobuf: 8, json: 4 }
+
+/** Heap held by `bodyBytes` of decompressed body: the bytes themselves and what decoding makes of them. */
+export function decodedEstimate(bodyBytes: number, encoding: Encoding): number {
+  return bodyBytes * (1 + DECODE_EXPANSION[encoding])
+}
 
 /** What a request costs before its first body byte: socket, parser, request and reply objects. */
 export const REQUEST_OVERHEAD_BYTES = 16 * 1024
@@ -219,7 +224,7 @@ export function initialEstimate(contentLength: number | undefined, encoding: Enc
   if (contentLength === undefined) return REQUEST_OVERHEAD_BYTES
   const coding = (contentEncoding ?? '').trim().toLowerCase()
   const identity = coding === '' || coding === 'identity'
-  return REQUEST_OVERHEAD_BYTES + contentLength * (identity ? 1 + DECODE_EXPANSION[encoding] : 1)
+  return REQUEST_OVERHEAD_BYTES + (identity ? decodedEstimate(contentLength, encoding) : contentLength)
 }
 
 /**
@@ -234,7 +239,7 @@ export async function decompressMetered(body: Buffer, contentEncoding: string | 
     // Identity (or an encoding `decompress` refuses): the body's decoded estimate, already held when
     // its Content-Length was known.
     const bytes = await decompress(body, contentEncoding, maxBytes)
-    ticket.growTo(REQUEST_OVERHEAD_BYTES + bytes.length * (1 + DECODE_EXPANSION[encoding]))
+    ticket.growTo(REQUEST_OVERHEAD_BYTES + decodedEstimate(bytes.length, encoding))
     return bytes
   }
   const chunks: Buffer[] = []
@@ -244,7 +249,7 @@ export async function decompressMetered(body: Buffer, contentEncoding: string | 
     for await (const chunk of inflater as AsyncIterable<Buffer>) {
       size += chunk.length
       if (size > maxBytes) throw new DecodeError(413, `body inflates past the ${maxBytes}-byte limit`, 'decompressed_too_large')
-      ticket.grow(chunk.length * (1 + DECODE_EXPANSION[encoding]))
+      ticket.grow(decodedEstimate(chunk.length, encoding))
       chunks.push(chunk)
     }
   } catch (error) {

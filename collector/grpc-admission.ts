@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js'
 import { encodeStatus } from './otlp/proto'
-import { AdmissionRefused, DECODE_EXPANSION, REQUEST_OVERHEAD_BYTES, type Admission, type Ticket } from './admission'
+import { AdmissionRefused, decodedEstimate, REQUEST_OVERHEAD_BYTES, type Admission, type Ticket } from './admission'
 
 /**
  * Admission control on the OTLP/gRPC receiver (the budget itself is collector/admission.ts), and the
@@ -49,7 +49,7 @@ export function grpcAdmission(admission: Admission, onRefused: (path: string) =>
             const size = Buffer.isBuffer(message) ? message.length : 0
             try {
               // grpc-js hands the message over decompressed: the buffer, its decoded objects and rows.
-              ticket?.grow(size * (1 + DECODE_EXPANSION.protobuf))
+              ticket?.grow(decodedEstimate(size, 'protobuf'))
             } catch (error) {
               if (!(error instanceof AdmissionRefused)) throw error
               refuse(error)
