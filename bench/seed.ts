@@ -33,7 +33,8 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { loadConfig } from '../server/config'
 import { openWarehouse, selectRows, type Warehouse } from '../warehouse/client'
-import { loadMigrations, migrate } from '../warehouse/migrate'
+import { allViews } from '../collector/writer/rebuild'
+import { migrate } from '../warehouse/migrate'
 
 export interface SeedOptions {
   /** Number of `events` rows to write; about a quarter as many `metric_points` rows come with them. */
@@ -630,11 +631,24 @@ function positiveInt(name: string, value: number): number {
  * Writes `options.events` events (and about a quarter as many metric points) into the raw tables,
  * chunk by chunk, each chunk one INSERT … SELECT per table evaluated by the engine.
  */
-/** Migration 0009's backfill statement (the INSERT after its CREATE TABLE), run again after seeding. */
-function orphansBackfill(): string {
-  const [statement, ...more] = (loadMigrations().find((m) => m.version === 9)?.statements ?? []).filter((s) => s.startsWith('INSERT INTO usage_metric_orphans'))
-  if (!statement || more.length > 0) throw new Error('migration 0009 should hold exactly one INSERT INTO usage_metric_orphans')
-  return statement
+/**
+ * What the writer does while it writes metric points (collector/writer/orphans.ts): it marks the cost/token
+ * points of sessions (or, without session.id, user-days) no api_request event covers. Each chunk holds its
+ * sessions' events and points together, so marking them at the end gives what the writer would have; the
+ * candidates' rollup is then filled by its own view's SELECT (read from the engine, as the rebuild does).
+ */
+async function markCandidates(client: Warehouse): Promise<void> {
+  await client.command({
+    query: `ALTER TABLE metric_points UPDATE usage_candidate = 1
+      WHERE metric_name IN ('claude_code.cost.usage', 'claude_code.token.usage') AND usage_candidate = 0
+        AND if(session_id != '', session_id NOT IN (SELECT session_id FROM usage_event_coverage),
+               (user_key, toDate(timestamp)) NOT IN (SELECT user_key, day FROM usage_event_coverage))`,
+    clickhouse_settings: { mutations_sync: '2' },
+  })
+  const view = (await allViews(client)).find((v) => v.target === 'usage_metric_candidates_15m')
+  if (!view) throw new Error('the view into usage_metric_candidates_15m is missing (migration 0010)')
+  await client.command({ query: 'TRUNCATE TABLE usage_metric_candidates_15m' })
+  await client.command({ query: `INSERT INTO usage_metric_candidates_15m (${view.columns.join(', ')}) ${view.select}` })
 }
 
 export async function seedWarehouse(client: Warehouse, options: SeedOptions): Promise<SeedResult> {
@@ -674,10 +688,7 @@ export async function seedWarehouse(client: Warehouse, options: SeedOptions): Pr
     }
     options.onProgress?.(to, totalEvents)
   }
-  // What the writer notes while it writes metric points (collector/writer/orphans.ts): the sessions and
-  // user-days of cost/token points no api_request event covers. Each chunk holds its sessions' events and
-  // points together, so noting them at the end gives what the writer would have: migration 0009's backfill.
-  await client.command({ query: orphansBackfill() })
+  await markCandidates(client)
   return { events: totalEvents, metricPoints, seconds: (performance.now() - started) / 1000 }
 }
 

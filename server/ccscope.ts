@@ -11,7 +11,8 @@ import { PrivacyFilter } from '../collector/privacy'
 import { InsertJournal } from '../collector/writer/journal'
 import { WarehouseUnavailableError, Writer } from '../collector/writer/writer'
 import { createApi } from '../dashboard/api/server'
-import { createDatabase, openWarehouse, serverClient, type Warehouse } from '../warehouse/client'
+import { createDatabase, openReadSessions, openWarehouse, serverClient, type Warehouse } from '../warehouse/client'
+import { ReadPool, type Reader } from '../warehouse/pool'
 import { migrate } from '../warehouse/migrate'
 import { applyRetention } from '../warehouse/retention'
 import type { Config } from './config'
@@ -22,6 +23,8 @@ import { SelfMetrics } from './self-metrics'
 export interface Ccscope {
   ports: { otlpHttp: number; otlpGrpc: number; api: number }
   client: Warehouse
+  /** Where the API's queries run (a pool of engine sessions in embedded mode). */
+  reader: Reader
   writer: Writer
   metrics: SelfMetrics
   log: Logger
@@ -119,8 +122,13 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
     admission,
   })
   const otlp = { httpPort: 0, grpcPort: 0, authRequired: config.ingestTokens.length > 0 }
+  // Embedded: the API's queries spread over a few engine sessions of their own (a page's panels run side by
+  // side); a server client keeps several connections already.
+  const readSessions = ch.mode === 'embedded' ? await openReadSessions(ch, config.readSessions) : []
+  const reader: Reader = readSessions.length > 0 ? new ReadPool(readSessions) : client
   const api = await createApi({
     client,
+    reader,
     metrics,
     log,
     otlp,
@@ -154,6 +162,7 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
   return {
     ports,
     client,
+    reader,
     writer,
     metrics,
     log,
@@ -165,6 +174,7 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
         await http.close()
         await writer.close()
         await api.close()
+        for (const session of readSessions) await session.close()
         await client.close()
       })()
       return stopping
