@@ -31,7 +31,12 @@ export interface Ccscope {
   stop(): Promise<void>
 }
 
-export async function startCcscope(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Ccscope> {
+export interface StartOptions {
+  /** The clock the API answers by (ranges stop at the bucket holding it); tests set one. */
+  now?: () => Date
+}
+
+export async function startCcscope(config: Config, log: Logger = createLogger(config.logLevel), options: StartOptions = {}): Promise<Ccscope> {
   const where = config.clickhouse.mode === 'embedded' ? `embedded engine at ${config.clickhouse.path}` : `ClickHouse server ${config.clickhouse.url}`
   log.info({ mode: config.clickhouse.mode }, `opening the warehouse: ${where}`)
   const ch = config.clickhouse
@@ -129,6 +134,7 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
   const api = await createApi({
     client,
     reader,
+    ...(options.now ? { now: options.now } : {}),
     metrics,
     log,
     otlp,

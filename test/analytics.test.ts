@@ -251,6 +251,37 @@ describe('adoption', () => {
     }
   })
 
+  it('says "not reported" (null), never 0, for what a metrics-only team does not send', async () => {
+    // Team data exports metrics only: no prompts, requests or tool decisions reach ccscope from it.
+    const byTeam = await dataset('adoption', 'groupBy=team')
+    const data = byTeam.rows.find((r) => r.group === 'data')
+    const web = byTeam.rows.find((r) => r.group === 'web')
+    expect(data?.coverage).toMatchObject({ usersWithEvents: 0 })
+    expect(data?.coverage?.usersWithMetrics).toBe(data?.coverage?.users)
+    expect(data?.prompts).toBeNull()
+    expect(data?.promptsPerUser).toBeNull()
+    expect(data?.sessions).toBeGreaterThan(0)
+    expect(data?.linesAdded).not.toBeNull()
+    expect(web?.prompts).toBeGreaterThan(0)
+    const tools = await dataset('tools', 'team=data')
+    expect(tools.coverage.usersWithEvents).toBe(0)
+    expect(tools.totals.policyDenials).toBeNull()
+    expect(tools.totals.decisions).toBeNull()
+    const summary = await get<SummaryResponse>(`/api/v1/summary?${RANGE}&team=data`)
+    expect(summary.prompts).toBeNull()
+    expect(summary.apiRequests).toBeNull()
+    expect(summary.toolDecisions).toBeNull()
+    expect(summary.policyDenials).toBeNull()
+    expect(summary.costUsd).toBeGreaterThan(0)
+    const users = await get<UsersResponse>(`/api/v1/users?${RANGE}&team=data&limit=100`)
+    expect(users.rows.length).toBeGreaterThan(0)
+    for (const u of users.rows) expect([u.reports, u.prompts]).toEqual([{ events: false, metrics: true }, null])
+    // The whole fleet: the figures cover the teams that send them.
+    const all = await get<SummaryResponse>(`/api/v1/summary?${RANGE}`)
+    expect(all.coverage.usersWithEvents).toBeLessThan(all.coverage.users)
+    expect(all.prompts).toBeGreaterThan(0)
+  })
+
   it('lists users with lifecycle: new, returning and gone quiet', async () => {
     // The second week, with users quiet for the last 3 days of it.
     const from = new Date(START.getTime() + 7 * 86_400_000)
