@@ -484,7 +484,8 @@ function eventsInsert(plan: Plan, from: number, count: number): string {
     user_key, user_email, enduser_id, user_account_uuid, user_id, organization_id, session_id, prompt_id, event_sequence,
     team_id, department, cost_center, service_name, service_version, terminal_type, model, query_source,
     tool_name, tool_source, decision, source, request_id, cost_usd, input_tokens, output_tokens, cache_read_tokens,
-    cache_creation_tokens, duration_ms, attributes, resource_attributes, scope_name, scope_version, scope_attributes)
+    cache_creation_tokens, duration_ms, attributes, resource_attributes, scope_name, scope_version, scope_attributes,
+    session_start)
   ${INSERT_SETTINGS}
   SELECT
     ${uuidOf(h('n', salt('id')), scramble('n', h(salt('id-lo'))))},
@@ -510,7 +511,9 @@ function eventsInsert(plan: Plan, from: number, count: number): string {
     multiIf(ev = 'api_request', dur, ev = 'tool_result', dur % 20000, 0),
     mapConcat(identity_attrs, ${strMap(common)}, ${specific}),
     resource,
-    ${lit(SCOPE_EVENTS)}, version, map()
+    ${lit(SCOPE_EVENTS)}, version, map(),
+    -- What the writer marks (collector/writer/sessions.ts): a session's first record, here its first event.
+    toUInt8(seq = 0)
   FROM
   (
     ${withClause(plan)}

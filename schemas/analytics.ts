@@ -336,13 +336,15 @@ export function datasetQuerySchema<D extends DatasetName>(dataset: D) {
         const v = value[d]
         if (Array.isArray(v)) filters[d] = v as string[]
       }
-      const sort = value.sort ?? (value.granularity !== 'none' ? 'period' : measures[0])
+      const wanted = (value.measures ?? [...measures, ...derived]) as (Measure<D> | Derived<D>)[]
+      // By default: by period with a granularity, else by the first measure asked for (largest first).
+      const firstMeasure = wanted.find((m) => (measures as readonly string[]).includes(m)) ?? measures[0]
+      const sort = value.sort ?? (value.granularity !== 'none' ? 'period' : firstMeasure)
       if ((dimensions as readonly string[]).includes(sort) && sort !== value.groupBy)
         ctx.addIssue({ code: 'custom', path: ['sort'], message: 'can sort by a dimension only when grouped by it (groupBy)' })
       if (sort === 'period' && value.granularity === 'none')
         ctx.addIssue({ code: 'custom', path: ['sort'], message: 'period needs a granularity' })
       const byName = sort === 'period' || (dimensions as readonly string[]).includes(sort)
-      const wanted = (value.measures ?? [...measures, ...derived]) as (Measure<D> | Derived<D>)[]
       if ((measures as readonly string[]).includes(sort) && !(wanted as string[]).includes(sort))
         ctx.addIssue({ code: 'custom', path: ['sort'], message: 'sort by a measure that is asked for (measures)' })
       return {

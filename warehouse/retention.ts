@@ -27,13 +27,18 @@ export const RETENTION_TABLES = {
     tools_15m: 'bucket',
     tools_1h: 'bucket',
     tools_1d: 'bucket',
+    tool_decisions_1h: 'bucket',
+    tool_decisions_1d: 'bucket',
+    policy_activity_15m: 'bucket',
+    policy_activity_1h: 'bucket',
+    policy_activity_1d: 'bucket',
     usage_metric_candidates_15m: 'bucket',
     policy_events: 'timestamp',
     usage_event_coverage: 'day',
   },
   /** Fed by views, but drill-down detail: kept as long as the raw rows it summarizes. */
   detail: {
-    sessions: 'started',
+    sessions: 'day',
   },
 } as const
 

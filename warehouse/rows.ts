@@ -16,6 +16,8 @@ export interface ScopeColumns {
 
 export interface EventRow extends Identity, ScopeColumns {
   id: string
+  /** Set by the writer (collector/writer/sessions.ts): the first record stored of its session. */
+  session_start?: number
   timestamp: string
   observed_timestamp: string
   event_name: string
@@ -45,6 +47,8 @@ export interface EventRow extends Identity, ScopeColumns {
 
 export interface MetricPointRow extends Identity, ScopeColumns {
   id: string
+  /** Set by the writer (collector/writer/sessions.ts): the first record stored of its session. */
+  session_start?: number
   series_id: string
   metric_name: string
   metric_type: 'sum' | 'gauge' | 'histogram' | 'exponential_histogram' | 'summary'

@@ -1,10 +1,11 @@
 import type { Logger } from '../../server/logger'
 import type { SelfMetrics } from '../../server/self-metrics'
 import { selectRows, type Warehouse } from '../../warehouse/client'
-import { keyPrefixColumns, keyPrefixValues, rowTime, timeColumn, type MetricPointRow, type TableName, type TableRows } from '../../warehouse/rows'
+import { keyPrefixColumns, keyPrefixValues, rowTime, timeColumn, type EventRow, type MetricPointRow, type TableName, type TableRows } from '../../warehouse/rows'
 import { computeDeltas, needsState, streamKey, type StreamPoint } from './cumulative'
 import { utcDays, type InsertJournal } from './journal'
 import { markUncoveredUsage } from './orphans'
+import { markSessionStarts } from './sessions'
 import { rebuildDerivedDays } from './rebuild'
 import { nanosToDateTime } from '../normalize/common'
 
@@ -207,6 +208,8 @@ export class Writer {
       const stored = await this.storedIds(table, [...unique.values()])
       const fresh = [...unique.values()].filter((row) => !stored.has(row.id))
       let streamUpdates = new Map<string, StreamPoint>()
+      // Sessions are counted where their first record is (sessions.ts); spans carry no session mark.
+      if (table === 'events' || table === 'metric_points') await markSessionStarts(this.client, fresh as (EventRow | MetricPointRow)[])
       if (table === 'metric_points') {
         streamUpdates = await this.fillDeltas(fresh as MetricPointRow[])
         // The points no api_request covers are marked as candidates, stored with them (orphans.ts).

@@ -70,6 +70,20 @@ export const COVERAGE_MEASURES = {
 
 const ACTIVE_USER_DAYS = `uniqExactIf((u, toDate(bucket, {tz:String})), ${ACTIVE})`
 
+/** Tool measures over rows with a decision and source per row (toolDecisions and tools families). */
+const TOOL_MEASURES = {
+  decisions: 'sum(n_decisions)',
+  accepts: `sumIf(n_decisions, decision = 'accept')`,
+  rejects: `sumIf(n_decisions, decision = 'reject')`,
+  policyDenials: `sumIf(n_decisions, decision = 'reject' AND source = 'config')`,
+  hookRejects: `sumIf(n_decisions, decision = 'reject' AND source = 'hook')`,
+  userRejects: `sumIf(n_decisions, decision = 'reject' AND source = 'user_reject')`,
+  userAborts: `sumIf(n_decisions, decision = 'reject' AND source = 'user_abort')`,
+  policyDenialRate: 'if(m_decisions = 0, NULL, m_policyDenials / m_decisions)',
+  results: 'sum(n_results)',
+  failures: 'sum(n_failures)',
+}
+
 const COST_MEASURES = {
   costUsd: 'sum(usd)',
   requests: 'sum(n_requests)',
@@ -110,7 +124,7 @@ export const DATASET_SQL: { [D in DatasetName]: DatasetSql<D> } = {
         measures: {
           activeUsers: COVERAGE_MEASURES.c_users,
           activeUserDays: ACTIVE_USER_DAYS,
-          sessions: 'uniqMerge(sessions)',
+          sessions: 'sum(n_new_sessions)',
           prompts: 'sum(n_prompts)',
           promptsPerUser: 'if(m_activeUsers = 0, NULL, m_prompts / m_activeUsers)',
           activeTimeUserSeconds: 'sum(s_user)',
@@ -147,6 +161,8 @@ export const DATASET_SQL: { [D in DatasetName]: DatasetSql<D> } = {
           failures: 'sum(n_failures)',
         },
       },
+      // By tool, decision and source: one row per user, bucket and those (no command or MCP keys).
+      { family: 'toolDecisions', dimensions: { ...common, tool: 'tool_name', decision: 'decision', source: 'source' }, measures: TOOL_MEASURES },
       {
         family: 'tools',
         dimensions: {
@@ -159,18 +175,7 @@ export const DATASET_SQL: { [D in DatasetName]: DatasetSql<D> } = {
           mcpServer: 'mcp_server',
           mcpTool: 'mcp_tool',
         },
-        measures: {
-          decisions: 'sum(n_decisions)',
-          accepts: `sumIf(n_decisions, decision = 'accept')`,
-          rejects: `sumIf(n_decisions, decision = 'reject')`,
-          policyDenials: `sumIf(n_decisions, decision = 'reject' AND source = 'config')`,
-          hookRejects: `sumIf(n_decisions, decision = 'reject' AND source = 'hook')`,
-          userRejects: `sumIf(n_decisions, decision = 'reject' AND source = 'user_reject')`,
-          userAborts: `sumIf(n_decisions, decision = 'reject' AND source = 'user_abort')`,
-          policyDenialRate: 'if(m_decisions = 0, NULL, m_policyDenials / m_decisions)',
-          results: 'sum(n_results)',
-          failures: 'sum(n_failures)',
-        },
+        measures: TOOL_MEASURES,
       },
     ],
     localDayMeasures: [],

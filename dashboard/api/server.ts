@@ -236,7 +236,7 @@ export async function createApi({ client, reader = client, now = () => new Date(
       tags: ['drill-down'],
       query: userSessionsParamsSchema,
       params: userPath,
-      response: { schema: userSessionsResponseSchema, description: 'Sessions, newest first' },
+      response: { schema: userSessionsResponseSchema, description: 'Sessions active in the range, most recently active first' },
     },
     { query: userSessionsQuerySchema, params: userPath },
     ({ query, params, ctx }) => queryUserSessions(ctx, params.user, query),

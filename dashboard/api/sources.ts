@@ -8,7 +8,7 @@ import { TIERS, type Tier, type TierPlan } from './tiers'
  * code-owned text; request values reach SQL only as typed placeholders.
  */
 
-export type FamilyName = 'userActivity' | 'usageByModel' | 'usageEvents' | 'tools'
+export type FamilyName = 'userActivity' | 'usageByModel' | 'usageEvents' | 'toolDecisions' | 'tools' | 'policyActivity'
 
 interface Family {
   tables: Record<Tier, string>
@@ -38,7 +38,7 @@ export const FAMILIES: Record<FamilyName, Family> = {
       n_events: 'events',
       n_prompts: 'prompts',
       n_points: 'metric_points',
-      sessions: 'sessions',
+      n_new_sessions: 'new_sessions',
       n_started: 'sessions_started',
       s_user: 'active_user_s',
       s_cli: 'active_cli_s',
@@ -72,6 +72,32 @@ export const FAMILIES: Record<FamilyName, Family> = {
       skill_name: 'skill_name',
       plugin_name: 'plugin_name',
       mcp_server_name: 'mcp_server_name',
+    },
+  },
+  // Its 15-minute tier is the wide tools_15m: only the edges of some ranges read it.
+  toolDecisions: {
+    tables: { '15m': 'tools_15m', '1h': 'tool_decisions_1h', '1d': 'tool_decisions_1d' },
+    columns: {
+      tool_name: 'tool_name',
+      decision: 'decision',
+      source: 'source',
+      n_decisions: 'decisions',
+      n_results: 'results',
+      n_failures: 'failures',
+    },
+  },
+  policyActivity: {
+    tables: { '15m': 'policy_activity_15m', '1h': 'policy_activity_1h', '1d': 'policy_activity_1d' },
+    columns: {
+      event_name: 'event_name',
+      hook_name: 'hook_name',
+      hook_event: 'hook_event',
+      hook_source: 'hook_source',
+      to_mode: 'to_mode',
+      last_seen: 'last_seen',
+      n_events: 'events',
+      n_blocks: 'blocks',
+      sources: 'sources',
     },
   },
   tools: {
@@ -173,13 +199,21 @@ export function tieredRows(family: FamilyName, plan: TierPlan, params: Record<st
   return branches.join('\nUNION ALL\n')
 }
 
-/** The family's rows, attributed: the directory's team, department and cost center where it names them. */
-export function attributedRows(family: FamilyName, plan: TierPlan, params: Record<string, unknown>, prefix = ''): string {
+/**
+ * The family's rows, attributed: the directory's team, department and cost center where it names them.
+ * A query that reads none of those (nor a display name, nor a manager's scope) skips the join: `team`,
+ * `dept` and `cc` are then the telemetry's, and nothing reads them.
+ */
+export function attributedRows(family: FamilyName, plan: TierPlan, params: Record<string, unknown>, prefix = '', attribute = true): string {
   const aliases = Object.keys(FAMILIES[family].columns)
     .map((alias) => `r.${FAMILIES[family].columns[alias]} AS ${alias}`)
     .join(', ')
+  const rows = tieredRows(family, plan, params, prefix)
+  if (!attribute)
+    return `(SELECT r.bucket AS bucket, r.user_key AS u, r.team_id AS team, r.department AS dept, r.cost_center AS cc, '' AS display_name, ${aliases}
+  FROM (${rows}) AS r)`
   return `(SELECT r.bucket AS bucket, ${attributedColumns('r')}, ${aliases}
-  FROM (${tieredRows(family, plan, params, prefix)}) AS r LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON r.user_key = d.d_user)`
+  FROM (${rows}) AS r LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON r.user_key = d.d_user)`
 }
 
 /**

@@ -96,6 +96,10 @@ export function mismatches(acked: Totals, verification: Verification): Mismatch[
   // The candidate metric cost rolled up equals the raw points marked as candidates.
   if (rollups.candidateCostMicros !== verification.figures.candidates.rawCostMicros)
     out.push({ figure: 'candidateCostMicros', acknowledged: Number.NaN, raw: verification.figures.candidates.rawCostMicros, rollup: rollups.candidateCostMicros })
+  // Each stored session marked once, and counted once in every tier.
+  const s = verification.figures.sessions
+  for (const key of ['marked', 'tier15m', 'tier1h', 'tier1d'])
+    if (s[key] !== s.distinctSessions) out.push({ figure: `sessions:${key}`, acknowledged: Number.NaN, raw: s.distinctSessions ?? Number.NaN, rollup: s[key] })
   // Sessions with api_request events must all be "covered" (their metric points are not counted again).
   if (raw.coveredSessions !== rollups.coveredSessions)
     out.push({ figure: 'coveredSessions', acknowledged: Number.NaN, raw: raw.coveredSessions ?? Number.NaN, rollup: rollups.coveredSessions })

@@ -19,6 +19,7 @@ export interface Figures {
   raw: Record<string, number>
   rollups: Record<string, number>
   candidates: { rawCostMicros: number }
+  sessions: Record<string, number>
 }
 
 export interface Verification {
@@ -102,6 +103,15 @@ async function verify(client: Warehouse, keys: KeysFile): Promise<Verification> 
     `SELECT sum(events) AS events, sum(prompts) AS prompts, sum(metric_points) AS metricPoints,
             sum(lines_added) AS linesAdded, sum(sessions_started) AS sessionsStarted FROM user_activity_15m`,
   )
+  // Sessions are counted once, at their first stored record (collector/writer/sessions.ts): the marks in the
+  // raw tables, and the sessions every tier counts, equal the distinct sessions stored.
+  const sessions = await one(
+    client,
+    `SELECT (SELECT uniqExact(session_id) FROM (SELECT session_id FROM events UNION ALL SELECT session_id FROM metric_points) WHERE session_id != '') AS distinctSessions,
+            (SELECT countIf(session_start = 1) FROM events) + (SELECT countIf(session_start = 1) FROM metric_points) AS marked,
+            (SELECT sum(new_sessions) FROM user_activity_15m) AS tier15m, (SELECT sum(new_sessions) FROM user_activity_1h) AS tier1h,
+            (SELECT sum(new_sessions) FROM user_activity_1d) AS tier1d`,
+  )
   // The coarser tiers are fed from the finer ones (migration 0010): after every kill and rebuild they must
   // still hold the same totals. Named figure@table: each must equal the acknowledged figure.
   const tiers: Record<string, number> = {}
@@ -113,7 +123,7 @@ async function verify(client: Warehouse, keys: KeysFile): Promise<Verification> 
     const t = await one(client, `SELECT sum(requests) AS apiRequests, round(sum(cost_usd) * 1e6) AS costMicros FROM ${table}`)
     for (const [k, v] of Object.entries(t)) tiers[`${k}@${table}`] = v
   }
-  for (const table of ['tools_1h', 'tools_1d']) {
+  for (const table of ['tools_1h', 'tools_1d', 'tool_decisions_1h', 'tool_decisions_1d']) {
     const t = await one(client, `SELECT sum(results) AS toolResults FROM ${table}`)
     for (const [k, v] of Object.entries(t)) tiers[`${k}@${table}`] = v
   }
@@ -131,6 +141,7 @@ async function verify(client: Warehouse, keys: KeysFile): Promise<Verification> 
       raw: { ...rawEvents, ...rawPoints },
       rollups: { ...usageEvents, ...activity, ...tools, ...policy, ...coverage, ...tiers, candidateCostMicros: candidates.rollup ?? Number.NaN },
       candidates: { rawCostMicros: candidates.raw ?? Number.NaN },
+      sessions,
     },
     parts: { active: parts.reduce((n, p) => n + Number(p.n), 0), tables: Object.fromEntries(parts.map((p) => [p.table, Number(p.n)])) },
   }

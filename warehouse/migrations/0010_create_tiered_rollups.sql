@@ -1,7 +1,8 @@
 -- Rollups shaped for the pages (warehouse/RULES.md, "Rollups"): every family in three tiers, 15 minutes,
 -- 1 hour and 1 day (UTC), so that a query reads the coarsest rows that still fall inside its range and
--- periods (dashboard/api/tiers.ts). Distinct sessions are uniq states per user and bucket instead of a row
--- per session. The 1 h tier is fed from the 15 min one and the 1 d tier from the 1 h one (chained views:
+-- periods (dashboard/api/tiers.ts). Sessions are counted where they start (the bucket of the first record
+-- stored of each, marked by the writer: events/metric_points.session_start), so they add up like every
+-- other figure instead of being counted distinct over a row per session. The 1 h tier is fed from the 15 min one and the 1 d tier from the 1 h one (chained views:
 -- an insert aggregates its own small block once more, nothing reads back).
 --
 -- Families and their tiers:
@@ -21,8 +22,12 @@
 -- Repeated after a crash, it gives the same rows. Migrations run before the collector accepts data, so no
 -- insert falls between a backfill and its view.
 
--- The writer's mark (collector/writer/orphans.ts): this cost/token point's session (or, without session.id,
+-- The writer's marks. session_start (collector/writer/sessions.ts): the first record stored of its session.
+-- usage_candidate (collector/writer/orphans.ts): this cost/token point's session (or, without session.id,
 -- user-day) had no api_request event stored when the point was written.
+ALTER TABLE events ADD COLUMN IF NOT EXISTS session_start UInt8 DEFAULT 0 COMMENT 'the first record ccscope stored of its session (set by the writer)';
+ALTER TABLE metric_points ADD COLUMN IF NOT EXISTS session_start UInt8 DEFAULT 0 COMMENT 'the first record ccscope stored of its session (set by the writer)';
+
 ALTER TABLE metric_points ADD COLUMN IF NOT EXISTS usage_candidate UInt8 DEFAULT 0 COMMENT 'cost/token point of a session (or user-day) no api_request event covered when written';
 
 ALTER TABLE metric_points UPDATE usage_candidate = 1
@@ -48,7 +53,7 @@ CREATE TABLE IF NOT EXISTS user_activity_15m
     events           SimpleAggregateFunction(sum, UInt64),
     prompts          SimpleAggregateFunction(sum, UInt64),
     metric_points    SimpleAggregateFunction(sum, UInt64),
-    sessions         AggregateFunction(uniq, String) COMMENT 'distinct non-empty session ids (uniq: exact below 65 536 per result cell, see RULES.md)',
+    new_sessions     SimpleAggregateFunction(sum, UInt64) COMMENT 'sessions whose first stored record falls in the bucket',
     sessions_started SimpleAggregateFunction(sum, Float64) COMMENT 'claude_code.session.count',
     active_user_s    SimpleAggregateFunction(sum, Float64) COMMENT 'claude_code.active_time.total, type=user',
     active_cli_s     SimpleAggregateFunction(sum, Float64) COMMENT 'claude_code.active_time.total, type=cli',
@@ -79,7 +84,7 @@ CREATE TABLE IF NOT EXISTS user_activity_1d AS user_activity_15m;
 -- a repeated run (truncate, backfill) gives the same rows.
 CREATE MATERIALIZED VIEW IF NOT EXISTS user_activity_1h_mv TO user_activity_1h AS
 SELECT toStartOfHour(bucket) AS bucket, user_key, team_id, department, cost_center, service_version, min(first_seen) AS first_seen,
-    max(last_seen) AS last_seen, sum(events) AS events, sum(prompts) AS prompts, sum(metric_points) AS metric_points, uniqMergeState(sessions) AS sessions,
+    max(last_seen) AS last_seen, sum(events) AS events, sum(prompts) AS prompts, sum(metric_points) AS metric_points, sum(new_sessions) AS new_sessions,
     sum(sessions_started) AS sessions_started, sum(active_user_s) AS active_user_s, sum(active_cli_s) AS active_cli_s,
     sum(lines_added) AS lines_added, sum(lines_removed) AS lines_removed, sum(commits) AS commits, sum(pull_requests) AS pull_requests,
     sum(edit_accepts) AS edit_accepts, sum(edit_rejects) AS edit_rejects, sum(decisions) AS decisions, sum(accepts) AS accepts,
@@ -90,7 +95,7 @@ GROUP BY bucket, user_key, team_id, department, cost_center, service_version;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS user_activity_1d_mv TO user_activity_1d AS
 SELECT toStartOfDay(bucket) AS bucket, user_key, team_id, department, cost_center, service_version, min(first_seen) AS first_seen,
-    max(last_seen) AS last_seen, sum(events) AS events, sum(prompts) AS prompts, sum(metric_points) AS metric_points, uniqMergeState(sessions) AS sessions,
+    max(last_seen) AS last_seen, sum(events) AS events, sum(prompts) AS prompts, sum(metric_points) AS metric_points, sum(new_sessions) AS new_sessions,
     sum(sessions_started) AS sessions_started, sum(active_user_s) AS active_user_s, sum(active_cli_s) AS active_cli_s,
     sum(lines_added) AS lines_added, sum(lines_removed) AS lines_removed, sum(commits) AS commits, sum(pull_requests) AS pull_requests,
     sum(edit_accepts) AS edit_accepts, sum(edit_rejects) AS edit_rejects, sum(decisions) AS decisions, sum(accepts) AS accepts,
@@ -107,16 +112,26 @@ TRUNCATE TABLE user_activity_1d;
 -- with an empty one and no events, which the queries' "active" condition, events + metric_points > 0,
 -- leaves out of user counts; their events are already counted in activity_15m's rows).
 INSERT INTO user_activity_15m (bucket, user_key, team_id, department, cost_center, service_version, first_seen, last_seen, events, prompts,
-    metric_points, sessions, sessions_started, active_user_s, active_cli_s, lines_added, lines_removed, commits, pull_requests, edit_accepts, edit_rejects)
+    metric_points, sessions_started, active_user_s, active_cli_s, lines_added, lines_removed, commits, pull_requests, edit_accepts, edit_rejects)
 SELECT bucket, user_key, team_id, department, cost_center, service_version, bucket, bucket + INTERVAL 899 SECOND, sum(events), sum(prompts), sum(metric_points),
-    uniqStateIf(session_id, session_id != ''), sum(sessions_started), sum(active_user_s), sum(active_cli_s), sum(lines_added),
+    sum(sessions_started), sum(active_user_s), sum(active_cli_s), sum(lines_added),
     sum(lines_removed), sum(commits), sum(pull_requests), sum(edit_accepts), sum(edit_rejects)
 FROM activity_15m
 GROUP BY bucket, user_key, team_id, department, cost_center, service_version;
 
-INSERT INTO user_activity_15m (bucket, user_key, team_id, department, cost_center, service_version, first_seen, last_seen, sessions,
+-- Each session once, in its first bucket, with that row's user, team, department, cost center and version.
+INSERT INTO user_activity_15m (bucket, user_key, team_id, department, cost_center, service_version, first_seen, last_seen, new_sessions)
+SELECT first_bucket, u, t, d, c, v, first_bucket, first_bucket + INTERVAL 899 SECOND, count()
+FROM (
+    SELECT session_id, min(bucket) AS first_bucket, argMin(user_key, bucket) AS u, argMin(team_id, bucket) AS t,
+        argMin(department, bucket) AS d, argMin(cost_center, bucket) AS c, argMin(service_version, bucket) AS v
+    FROM activity_15m WHERE session_id != '' GROUP BY session_id
+)
+GROUP BY first_bucket, u, t, d, c, v;
+
+INSERT INTO user_activity_15m (bucket, user_key, team_id, department, cost_center, service_version, first_seen, last_seen,
     decisions, accepts, rejects, policy_denials, hook_rejects, user_rejects, user_aborts, tool_results, tool_failures)
-SELECT bucket, user_key, team_id, department, cost_center, '', bucket, bucket + INTERVAL 899 SECOND, uniqStateIf('', 0 = 1),
+SELECT bucket, user_key, team_id, department, cost_center, '', bucket, bucket + INTERVAL 899 SECOND,
     sum(decisions), sumIf(decisions, decision = 'accept'), sumIf(decisions, decision = 'reject'),
     sumIf(decisions, decision = 'reject' AND source = 'config'), sumIf(decisions, decision = 'reject' AND source = 'hook'),
     sumIf(decisions, decision = 'reject' AND source = 'user_reject'), sumIf(decisions, decision = 'reject' AND source = 'user_abort'),
@@ -126,7 +141,7 @@ GROUP BY bucket, user_key, team_id, department, cost_center;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS user_activity_15m_events_mv TO user_activity_15m AS
 SELECT toStartOfFifteenMinutes(timestamp) AS bucket, user_key, team_id, department, cost_center, service_version,
-    min(toDateTime(timestamp)) AS first_seen, max(toDateTime(timestamp)) AS last_seen, count() AS events, countIf(event_name = 'user_prompt') AS prompts, uniqStateIf(session_id, session_id != '') AS sessions,
+    min(toDateTime(timestamp)) AS first_seen, max(toDateTime(timestamp)) AS last_seen, count() AS events, countIf(event_name = 'user_prompt') AS prompts, sum(session_start) AS new_sessions,
     countIf(event_name = 'tool_decision') AS decisions,
     countIf(event_name = 'tool_decision' AND decision = 'accept') AS accepts,
     countIf(event_name = 'tool_decision' AND decision = 'reject') AS rejects,
@@ -141,7 +156,7 @@ GROUP BY bucket, user_key, team_id, department, cost_center, service_version;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS user_activity_15m_metrics_mv TO user_activity_15m AS
 SELECT toStartOfFifteenMinutes(timestamp) AS bucket, user_key, team_id, department, cost_center, service_version,
-    min(toDateTime(timestamp)) AS first_seen, max(toDateTime(timestamp)) AS last_seen, count() AS metric_points, uniqStateIf(session_id, session_id != '') AS sessions,
+    min(toDateTime(timestamp)) AS first_seen, max(toDateTime(timestamp)) AS last_seen, count() AS metric_points, sum(session_start) AS new_sessions,
     sumIf(delta, metric_name = 'claude_code.session.count') AS sessions_started,
     sumIf(delta, metric_name = 'claude_code.active_time.total' AND type = 'user') AS active_user_s,
     sumIf(delta, metric_name = 'claude_code.active_time.total' AND type = 'cli') AS active_cli_s,
@@ -257,6 +272,113 @@ SELECT toStartOfHour(bucket) AS bucket, team_id, user_key, tool_name, tool_sourc
 FROM tools_15m
 GROUP BY bucket, team_id, user_key, tool_name, tool_source, decision, source, command, mcp_server, mcp_tool, department, cost_center;
 
+-- Tool decisions by tool, decision and source only (no tool source, command or MCP server: most tool
+-- queries need none of them, and those keys multiply the rows). Its 15-minute tier is tools_15m.
+
+CREATE TABLE IF NOT EXISTS tool_decisions_1h
+(
+    bucket      DateTime('UTC'),
+    user_key    String,
+    team_id     LowCardinality(String),
+    department  LowCardinality(String),
+    cost_center LowCardinality(String),
+    tool_name   LowCardinality(String),
+    decision    LowCardinality(String),
+    source      LowCardinality(String),
+    decisions   UInt64,
+    results     UInt64,
+    failures    UInt64
+)
+ENGINE = SummingMergeTree
+PARTITION BY toYYYYMM(bucket)
+ORDER BY (bucket, user_key, team_id, department, cost_center, tool_name, decision, source);
+
+CREATE TABLE IF NOT EXISTS tool_decisions_1d AS tool_decisions_1h;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tool_decisions_1h_mv TO tool_decisions_1h AS
+SELECT toStartOfHour(bucket) AS bucket, user_key, team_id, department, cost_center, tool_name, decision, source,
+    sum(decisions) AS decisions, sum(results) AS results, sum(failures) AS failures
+FROM tools_15m
+GROUP BY bucket, user_key, team_id, department, cost_center, tool_name, decision, source;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tool_decisions_1d_mv TO tool_decisions_1d AS
+SELECT toStartOfDay(bucket) AS bucket, user_key, team_id, department, cost_center, tool_name, decision, source,
+    sum(decisions) AS decisions, sum(results) AS results, sum(failures) AS failures
+FROM tool_decisions_1h
+GROUP BY bucket, user_key, team_id, department, cost_center, tool_name, decision, source;
+
+TRUNCATE TABLE tool_decisions_1h;
+TRUNCATE TABLE tool_decisions_1d;
+
+-- Through the chained view: the 1 h insert fills the 1 d tier.
+INSERT INTO tool_decisions_1h
+SELECT toStartOfHour(bucket) AS bucket, user_key, team_id, department, cost_center, tool_name, decision, source,
+    sum(decisions), sum(results), sum(failures)
+FROM tools_15m
+GROUP BY bucket, user_key, team_id, department, cost_center, tool_name, decision, source;
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Policy: hook runs and permission-mode changes counted per user and bucket, and the managed-settings
+-- sources each user had last, so that the policy overview reads neither raw events nor policy_events'
+-- row per event (escalations, a short list, still read policy_events).
+
+CREATE TABLE IF NOT EXISTS policy_activity_15m
+(
+    bucket       DateTime('UTC'),
+    user_key     String,
+    team_id      LowCardinality(String),
+    department   LowCardinality(String),
+    cost_center  LowCardinality(String),
+    event_name   LowCardinality(String),
+    hook_name    LowCardinality(String),
+    hook_event   LowCardinality(String),
+    hook_source  LowCardinality(String),
+    to_mode      LowCardinality(String),
+    last_seen    SimpleAggregateFunction(max, DateTime('UTC')),
+    events       SimpleAggregateFunction(sum, UInt64),
+    blocks       SimpleAggregateFunction(sum, UInt64) COMMENT 'hook_execution_complete.num_blocking, summed',
+    sources      AggregateFunction(argMax, String, DateTime64(9, 'UTC')) COMMENT 'managed_settings.sources of the latest resolution'
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(bucket)
+ORDER BY (bucket, user_key, team_id, department, cost_center, event_name, hook_name, hook_event, hook_source, to_mode);
+
+CREATE TABLE IF NOT EXISTS policy_activity_1h AS policy_activity_15m;
+CREATE TABLE IF NOT EXISTS policy_activity_1d AS policy_activity_15m;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS policy_activity_1h_mv TO policy_activity_1h AS
+SELECT toStartOfHour(bucket) AS bucket, user_key, team_id, department, cost_center, event_name, hook_name, hook_event, hook_source, to_mode,
+    max(last_seen) AS last_seen, sum(events) AS events, sum(blocks) AS blocks, argMaxMergeState(sources) AS sources
+FROM policy_activity_15m
+GROUP BY bucket, user_key, team_id, department, cost_center, event_name, hook_name, hook_event, hook_source, to_mode;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS policy_activity_1d_mv TO policy_activity_1d AS
+SELECT toStartOfDay(bucket) AS bucket, user_key, team_id, department, cost_center, event_name, hook_name, hook_event, hook_source, to_mode,
+    max(last_seen) AS last_seen, sum(events) AS events, sum(blocks) AS blocks, argMaxMergeState(sources) AS sources
+FROM policy_activity_1h
+GROUP BY bucket, user_key, team_id, department, cost_center, event_name, hook_name, hook_event, hook_source, to_mode;
+
+TRUNCATE TABLE policy_activity_15m;
+TRUNCATE TABLE policy_activity_1h;
+TRUNCATE TABLE policy_activity_1d;
+
+-- From policy_events (0007), which holds these events with their attributes extracted.
+INSERT INTO policy_activity_15m
+SELECT toStartOfFifteenMinutes(timestamp) AS bucket, user_key, team_id, department, cost_center, event_name, hook_name, hook_event,
+    hook_source, to_mode, max(toDateTime(timestamp)), count(), sum(num_blocking), argMaxStateIf(sources, timestamp, event_name = 'managed_settings_resolved')
+FROM policy_events
+GROUP BY bucket, user_key, team_id, department, cost_center, event_name, hook_name, hook_event, hook_source, to_mode;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS policy_activity_15m_mv TO policy_activity_15m AS
+SELECT toStartOfFifteenMinutes(timestamp) AS bucket, user_key, team_id, department, cost_center, event_name,
+    attributes['hook_name'] AS hook_name, attributes['hook_event'] AS hook_event, attributes['hook_source'] AS hook_source,
+    attributes['to_mode'] AS to_mode, max(toDateTime(timestamp)) AS last_seen, count() AS events,
+    sum(toUInt32OrZero(attributes['num_blocking'])) AS blocks,
+    argMaxStateIf(attributes['managed_settings.sources'], timestamp, event_name = 'managed_settings_resolved') AS sources
+FROM events
+WHERE event_name IN ('hook_execution_complete', 'permission_mode_changed', 'managed_settings_resolved')
+GROUP BY bucket, user_key, team_id, department, cost_center, event_name, hook_name, hook_event, hook_source, to_mode;
+
 -- ---------------------------------------------------------------------------------------------------------
 -- Cost and tokens from metric points that may count (warehouse/RULES.md, "Cost and tokens"): only the points
 -- the writer marked as candidates, per session, so that a query checks each candidate session's coverage.
@@ -311,14 +433,15 @@ WHERE usage_candidate = 1 AND metric_name IN ('claude_code.cost.usage', 'claude_
 GROUP BY bucket, team_id, user_key, session_id, model, query_source, agent_name, skill_name, plugin_name, mcp_server_name, department, cost_center;
 
 -- ---------------------------------------------------------------------------------------------------------
--- Sessions: what a user's session list shows, one row per session and user once merged (queries group by
--- session). A row never spans two UTC days (the views group by day too), so that the writer's rebuild of a
--- day (collector/writer/rebuild.ts) replaces exactly that day's rows. Kept as long as the raw rows it
+-- Sessions: what a user's session list shows, one row per user, UTC day and session once merged (queries
+-- group by session). A row never spans two UTC days, so that the writer's rebuild of a day
+-- (collector/writer/rebuild.ts) replaces exactly that day's rows, and a user's latest days are read first. Kept as long as the raw rows it
 -- summarizes (CCSCOPE_RETENTION_RAW_DAYS).
 
 CREATE TABLE IF NOT EXISTS sessions
 (
     user_key      String,
+    day           Date COMMENT 'the UTC day of the records a row sums (a row never spans two)',
     session_id    String,
     team_id       SimpleAggregateFunction(anyLast, LowCardinality(String)),
     started       SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
@@ -332,43 +455,43 @@ CREATE TABLE IF NOT EXISTS sessions
     INDEX idx_session session_id TYPE bloom_filter(0.01) GRANULARITY 1
 )
 ENGINE = AggregatingMergeTree
-PARTITION BY toYYYYMM(started)
-ORDER BY (user_key, session_id);
+PARTITION BY toYYYYMM(day)
+ORDER BY (user_key, day, session_id);
 
 TRUNCATE TABLE sessions;
 
 INSERT INTO sessions
-SELECT user_key, session_id, any(team_id), min(timestamp), max(timestamp), countIf(event_name = 'user_prompt'),
+SELECT user_key, toDate(timestamp) AS day, session_id, any(team_id), min(timestamp), max(timestamp), countIf(event_name = 'user_prompt'),
     countIf(event_name = 'api_request'), sumIf(cost_usd, event_name = 'api_request'), 0,
     countIf(event_name = 'tool_decision'), countIf(event_name = 'tool_decision' AND decision = 'reject' AND source = 'config')
 FROM events
 WHERE session_id != ''
-GROUP BY user_key, session_id, toDate(timestamp);
+GROUP BY user_key, day, session_id;
 
 INSERT INTO sessions
-SELECT user_key, session_id, any(team_id), min(timestamp), max(timestamp), 0, 0, 0,
+SELECT user_key, toDate(timestamp) AS day, session_id, any(team_id), min(timestamp), max(timestamp), 0, 0, 0,
     sumIf(delta, metric_name = 'claude_code.cost.usage'), 0, 0
 FROM metric_points
 WHERE session_id != ''
-GROUP BY user_key, session_id, toDate(timestamp);
+GROUP BY user_key, day, session_id;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS sessions_events_mv TO sessions AS
-SELECT user_key, session_id, any(team_id) AS team_id, min(timestamp) AS started, max(timestamp) AS ended,
+SELECT user_key, toDate(timestamp) AS day, session_id, any(team_id) AS team_id, min(timestamp) AS started, max(timestamp) AS ended,
     countIf(event_name = 'user_prompt') AS prompts, countIf(event_name = 'api_request') AS requests,
     sumIf(cost_usd, event_name = 'api_request') AS event_cost, toFloat64(0) AS metric_cost,
     countIf(event_name = 'tool_decision') AS decisions,
     countIf(event_name = 'tool_decision' AND decision = 'reject' AND source = 'config') AS denials
 FROM events
 WHERE session_id != ''
-GROUP BY user_key, session_id, toDate(timestamp);
+GROUP BY user_key, day, session_id;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS sessions_metrics_mv TO sessions AS
-SELECT user_key, session_id, any(team_id) AS team_id, min(timestamp) AS started, max(timestamp) AS ended,
+SELECT user_key, toDate(timestamp) AS day, session_id, any(team_id) AS team_id, min(timestamp) AS started, max(timestamp) AS ended,
     toUInt64(0) AS prompts, toUInt64(0) AS requests, toFloat64(0) AS event_cost,
     sumIf(delta, metric_name = 'claude_code.cost.usage') AS metric_cost, toUInt64(0) AS decisions, toUInt64(0) AS denials
 FROM metric_points
 WHERE session_id != ''
-GROUP BY user_key, session_id, toDate(timestamp);
+GROUP BY user_key, day, session_id;
 
 -- ---------------------------------------------------------------------------------------------------------
 -- What the tiers replace stops being fed: the per-session activity rollup and the metric usage of every

@@ -97,12 +97,22 @@ function whereSql(shape: SqlShape, params: Record<string, unknown>): string {
   return clauses.join(' AND ')
 }
 
+/** Dimensions whose values come from the directory (or a display name from it). */
+const ATTRIBUTED: ReadonlySet<string> = new Set(['team', 'department', 'costCenter', 'user'])
+
+/** Whether a shape reads anything the directory decides: an attributed dimension, a display name, a scope. */
+function needsDirectory(shape: SqlShape): boolean {
+  if (shape.scope) return true
+  if (shape.groupBy !== undefined && ATTRIBUTED.has(shape.groupBy)) return true
+  return Object.entries(shape.filters).some(([name, values]) => (values?.length ?? 0) > 0 && name !== 'user' && ATTRIBUTED.has(name))
+}
+
 /** The shape's rows: attributed rows of its family over the tier plan of its range and periods. */
 function fromSql(shape: SqlShape, params: Record<string, unknown>, prefix = ''): string {
   const localDays = shape.measures.some((m) => shape.source.localDayMeasures.includes(m))
   const plan = planTiers(shape.range, shape.granularity, { localDays })
   rangeBounds(shape.range, params, prefix)
-  return attributedRows(shape.source.variant.family, plan, params, prefix)
+  return attributedRows(shape.source.variant.family, plan, params, prefix, needsDirectory(shape))
 }
 
 function baseParams(shape: SqlShape): Record<string, unknown> {
@@ -462,6 +472,8 @@ export interface PreparedQuery {
   base: string[]
   derived: string[]
   commonGroup: string | undefined
+  /** Each period's start as text and whether it is complete, by its unix start: a zone lookup costs microseconds, rows are many. */
+  periods: Map<number, { start: string; complete: boolean }>
 }
 
 export function prepareDatasetQuery(ctx: QueryContext, q: AnyQuery, all: boolean): PreparedQuery {
@@ -469,7 +481,19 @@ export function prepareDatasetQuery(ctx: QueryContext, q: AnyQuery, all: boolean
   const { base, derived } = splitMeasures(q.dataset, q.measures)
   const shape = shapeOf(q, ctx.scope, answered, base, all ? undefined : q.limit)
   const commonGroup = q.groupBy && (COMMON_DIMENSIONS as readonly string[]).includes(q.groupBy) ? q.groupBy : undefined
-  return { shape, answered, base, derived, commonGroup }
+  return { shape, answered, base, derived, commonGroup, periods: new Map() }
+}
+
+function periodOf(q: AnyQuery, prepared: PreparedQuery, startSeconds: number): { start: string; complete: boolean } {
+  let period = prepared.periods.get(startSeconds)
+  if (!period && q.granularity !== 'none') {
+    period = {
+      start: formatPeriodStart(startSeconds, q.range.timeZone),
+      complete: periodComplete(startSeconds, q.granularity, q.range, prepared.answered),
+    }
+    prepared.periods.set(startSeconds, period)
+  }
+  return period ?? { start: '', complete: true }
 }
 
 /** What comes with the rows: the companion (cost, tools) for coverage and derived figures. */
@@ -492,15 +516,9 @@ export function answerRow(q: AnyQuery, prepared: PreparedQuery, r: DatasetRawRow
   // A cost row none of whose cost came from api_request events has no request count: not reported.
   if (r.from_events === 0 && 'requests' in values) values.requests = null
   const reported = withoutUnreported(values, rowCoverage ?? totalsCoverage)
-  const tz = q.range.timeZone
+  const period = q.granularity !== 'none' ? periodOf(q, prepared, Number(r.p_ts)) : undefined
   return {
-    ...(q.granularity !== 'none'
-      ? {
-          period: String(r.p_label),
-          periodStart: formatPeriodStart(Number(r.p_ts), tz),
-          complete: periodComplete(Number(r.p_ts), q.granularity, q.range, prepared.answered),
-        }
-      : {}),
+    ...(period ? { period: String(r.p_label), periodStart: period.start, complete: period.complete } : {}),
     ...(q.groupBy ? { group: String(r.g ?? '') } : {}),
     ...(q.groupBy === 'user' ? { label: String(r.label ?? '') } : {}),
     ...(rowCoverage && perRow ? { coverage: rowCoverage } : {}),

@@ -8,10 +8,10 @@ import { roundUsd, type QueryContext } from './dataset'
 import { rangeParams } from './range'
 
 /**
- * Drill-down: a user's sessions come from the `sessions` rollup (a row per session, merged here), a
- * session's timeline from the raw events. A session's cost follows the rule of the cost dataset: its
- * api_request events, or, when it sent none, its cost.usage points. A session is listed when it overlaps
- * the range, with its whole figures.
+ * Drill-down: a user's sessions come from the `sessions` rollup (a row per user, UTC day and session,
+ * merged here), a session's timeline from the raw events. A session's cost follows the rule of the cost
+ * dataset: its api_request events, or, when it sent none, its cost.usage points. A user's sessions are the
+ * ones active in the range, most recently active first, with the figures of their days in the range.
  */
 
 const SESSION_ROWS = (where: string) => `
@@ -50,20 +50,50 @@ function sessionSummary(r: SessionRow) {
   }
 }
 
+const DAY_MS = 86_400_000
+const utcDay = (ms: number) => new Date(Math.floor(ms / DAY_MS) * DAY_MS).toISOString().slice(0, 10)
+
+/**
+ * The user's sessions, latest activity first. The rows are by day, so the latest days are read first and
+ * the window widens only until it holds enough sessions: a heavy user's month is never grouped whole. A
+ * session's last activity inside the window is its last in the range (the window ends where the range
+ * does), so the order is exact.
+ */
 export async function queryUserSessions(ctx: QueryContext, user: string, query: { range: ResolvedRange; limit: number }): Promise<UserSessionsResponse> {
   const range = answeredRange(query.range, ctx.now)
-  const params: Record<string, unknown> = { ...rangeParams(range), user, limit: query.limit + 1 }
-  const rows = await run(ctx.client, {
-    sql: `${SESSION_ROWS(`user_key = {user:String} AND ${scopeRawSql(ctx.scope, params)}`)}
-     HAVING ended >= {from:DateTime('UTC')} AND started < {to:DateTime('UTC')}
-     ORDER BY started DESC LIMIT {limit:UInt32}`,
-    params,
-    row: sessionRow,
-  })
+  const firstDay = range.from.getTime()
+  const lastDay = Math.max(firstDay, range.to.getTime() - 1)
+  let windowDays = 2
+  let rows: SessionRow[] = []
+  for (;;) {
+    const windowStart = Math.max(firstDay, lastDay - (windowDays - 1) * DAY_MS)
+    const params: Record<string, unknown> = { ...rangeParams(range), user, limit: query.limit + 1, d0: utcDay(windowStart), d1: utcDay(lastDay) }
+    rows = await run(ctx.client, {
+      sql: `${SESSION_ROWS(`user_key = {user:String} AND day >= {d0:Date} AND day <= {d1:Date} AND ${scopeRawSql(ctx.scope, params)}`)}
+       HAVING ended >= {from:DateTime('UTC')} AND started < {to:DateTime('UTC')}
+       ORDER BY ended DESC LIMIT {limit:UInt32}`,
+      params,
+      row: sessionRow,
+    })
+    if (rows.length > query.limit || windowStart <= firstDay) break
+    windowDays *= 4
+  }
+  // Whole figures (over the range's days) for the sessions listed: their first days may precede the window.
+  const chosen = rows.slice(0, query.limit)
+  let full = new Map<string, SessionRow>()
+  if (chosen.length > 0) {
+    const params: Record<string, unknown> = { user, sessions: chosen.map((r) => r.session_id), d0: utcDay(firstDay), d1: utcDay(lastDay) }
+    const whole = await run(ctx.client, {
+      sql: SESSION_ROWS(`user_key = {user:String} AND day >= {d0:Date} AND day <= {d1:Date} AND session_id IN {sessions:Array(String)} AND ${scopeRawSql(ctx.scope, params)}`),
+      params,
+      row: sessionRow,
+    })
+    full = new Map(whole.map((r) => [r.session_id, r]))
+  }
   return {
     user,
     range: { from: range.from.toISOString(), to: range.to.toISOString(), timeZone: range.timeZone },
-    sessions: rows.slice(0, query.limit).map(sessionSummary),
+    sessions: chosen.map((r) => sessionSummary(full.get(r.session_id) ?? r)),
     truncated: rows.length > query.limit,
   }
 }
@@ -138,6 +168,10 @@ export async function querySession(ctx: QueryContext, sessionId: string): Promis
   const inScope = scopeRawSql(ctx.scope, params)
   const [summary] = await run(ctx.client, { sql: SESSION_ROWS(`session_id = {session:String} AND ${inScope}`), params, row: sessionRow })
   if (!summary) return null
+  // The session's own span narrows the raw read to its days' partitions and its user.
+  params.user = summary.user
+  params.t0 = summary.started.replace('T', ' ').replace('Z', '')
+  params.t1 = summary.ended.replace('T', ' ').replace('Z', '')
   const events = await run(ctx.client, {
     sql: `SELECT toString(timestamp) AS time, event_name, event_sequence, prompt_id, model, cost_usd, input_tokens, output_tokens,
        cache_read_tokens, cache_creation_tokens, duration_ms, tool_name, decision, source,
@@ -150,7 +184,8 @@ export async function querySession(ctx: QueryContext, sessionId: string): Promis
        attributes['success'] AS success,
        attributes['prompt_length'] AS prompt_length, attributes['to_mode'] AS to_mode, attributes['from_mode'] AS from_mode,
        attributes['num_blocking'] AS num_blocking, attributes['hook_name'] AS hook_name
-     FROM events WHERE session_id = {session:String} AND ${inScope}
+     FROM events WHERE session_id = {session:String} AND user_key = {user:String}
+       AND timestamp >= {t0:DateTime64(3, 'UTC')} AND timestamp < addMilliseconds({t1:DateTime64(3, 'UTC')}, 1) AND ${inScope}
      ORDER BY timestamp, event_sequence LIMIT {limit:UInt32}`,
     params,
     row: eventRow,

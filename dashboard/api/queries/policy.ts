@@ -5,7 +5,8 @@ import { z } from 'zod'
 import type { Reader } from '../../../warehouse/pool'
 import { ch, run } from '../../../warehouse/query'
 import type { Scope } from '../datasets'
-import { attributedColumns, DIRECTORY_NOW } from '../sources'
+import { attributedColumns, attributedRows, DIRECTORY_NOW } from '../sources'
+import { planTiers } from '../tiers'
 import { selectRowsWithTotals, sourceFor, type DatasetRawRow, type QueryContext } from './dataset'
 import { rangeParams } from './range'
 import { filterSql } from './users'
@@ -69,29 +70,72 @@ export async function queryMovers(ctx: QueryContext, q: MoversQuery): Promise<Mo
   }
 }
 
-/** Policy events of one kind in the range (the policy_events rollup), with the directory applied like the datasets. */
-function policyEvents(eventName: 'hook_execution_complete' | 'permission_mode_changed' | 'managed_settings_resolved', columns: string): string {
-  return `(SELECT e.timestamp AS ts, ${attributedColumns('e')}, ${columns}
-  FROM policy_events AS e LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON e.user_key = d.d_user
-  WHERE e.event_name = '${eventName}' AND e.timestamp >= {from:DateTime('UTC')} AND e.timestamp < {to:DateTime('UTC')})`
+/** Escalations are few: read from policy_events, a row per event, with the directory applied like the datasets. */
+function escalationRows(attribute: boolean): string {
+  const columns = attribute ? attributedColumns('e') : `e.user_key AS u, e.team_id AS team, e.department AS dept, e.cost_center AS cc`
+  return `(SELECT e.timestamp AS ts, ${columns}, e.session_id AS session_id, e.from_mode AS from_mode, e.to_mode AS to_mode, e.trigger AS trigger
+  FROM policy_events AS e ${attribute ? `LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON e.user_key = d.d_user` : ''}
+  WHERE e.event_name = 'permission_mode_changed' AND e.timestamp >= {from:DateTime('UTC')} AND e.timestamp < {to:DateTime('UTC')})`
 }
 
-/** Decisions by source (tools rollup); hook blocks, permission-mode changes and managed settings (policy_events). */
+/**
+ * Decisions by source (tools); hook blocks, permission-mode changes and managed settings (the policy_activity
+ * tiers, per user and bucket); the latest escalations to bypassPermissions (policy_events). The directory is
+ * joined only when a filter or a manager's scope needs it.
+ */
 export async function queryPolicy(ctx: QueryContext, q: PolicyQuery): Promise<PolicyResponse> {
   const client = ctx.client
   const scope = ctx.scope
   const range = answeredRange(q.range, ctx.now)
   const params: Record<string, unknown> = { ...rangeParams(range) }
   const where = filterSql(q.filters, params, scope)
-  const bySource = await selectRowsWithTotals(client, {
-    scope,
-    source: sourceFor('tools', 'source', q.filters),
-    range,
-    granularity: 'none',
-    groupBy: 'source',
-    filters: q.filters,
-    measures: ['decisions', 'accepts', 'rejects'],
-  })
+  const attribute = scope !== null || Object.entries(q.filters).some(([name, values]) => name !== 'user' && (values?.length ?? 0) > 0)
+  const activity = attributedRows('policyActivity', planTiers(range, 'none'), params, 'p_', attribute)
+  const of = (event: string) => `(SELECT * FROM ${activity} WHERE event_name = '${event}')`
+  const [bySource, hooks, [hookTotals], modes, escalations, managed] = await Promise.all([
+    selectRowsWithTotals(client, {
+      scope,
+      source: sourceFor('tools', 'source', q.filters),
+      range,
+      granularity: 'none',
+      groupBy: 'source',
+      filters: q.filters,
+      measures: ['decisions', 'accepts', 'rejects'],
+    }),
+    run(client, {
+      sql: `SELECT hook_name, hook_event, hook_source, sum(n_events) AS executions, sum(n_blocks) AS blocks
+     FROM ${of('hook_execution_complete')} AS s
+     WHERE ${where} GROUP BY hook_name, hook_event, hook_source ORDER BY blocks DESC, executions DESC LIMIT 100`,
+      params,
+      row: z.object({ hook_name: ch.string, hook_event: ch.string, hook_source: ch.string, executions: ch.count, blocks: ch.count }),
+    }),
+    run(client, {
+      sql: `SELECT sum(n_events) AS executions, sum(n_blocks) AS blocks FROM ${of('hook_execution_complete')} AS s WHERE ${where}`,
+      params,
+      row: z.object({ executions: ch.count, blocks: ch.count }),
+    }),
+    run(client, {
+      sql: `SELECT to_mode, sum(n_events) AS changes, uniqExact(u) AS users
+     FROM ${of('permission_mode_changed')} AS s WHERE ${where}
+     GROUP BY to_mode ORDER BY changes DESC`,
+      params,
+      row: z.object({ to_mode: ch.string, changes: ch.count, users: ch.count }),
+    }),
+    run(client, {
+      sql: `SELECT toString(ts) AS time, u, session_id, from_mode, trigger
+     FROM ${escalationRows(attribute)} AS s
+     WHERE to_mode = 'bypassPermissions' AND ${where} ORDER BY ts DESC LIMIT 100`,
+      params,
+      row: z.object({ time: ch.dateTime, u: ch.string, session_id: ch.string, from_mode: ch.string, trigger: ch.string }),
+    }),
+    run(client, {
+      sql: `SELECT u, argMaxMerge(sources) AS latest_sources, toString(max(last_seen)) AS last_at
+     FROM ${of('managed_settings_resolved')} AS s
+     WHERE u != '' AND ${where} GROUP BY u ORDER BY u LIMIT 10000`,
+      params,
+      row: z.object({ u: ch.string, latest_sources: ch.string, last_at: ch.dateTime }),
+    }),
+  ])
   const decisionsBySource = bySource.rows
     .flatMap((s) => [
       { source: String(s.g), decision: 'accept', decisions: Number(s.m_accepts ?? 0) },
@@ -99,43 +143,6 @@ export async function queryPolicy(ctx: QueryContext, q: PolicyQuery): Promise<Po
     ])
     .filter((r) => r.decisions > 0)
     .sort((a, b) => b.decisions - a.decisions)
-
-  const [hooks, [hookTotals], modes, escalations, managed] = await Promise.all([
-    run(client, {
-      sql: `SELECT hook_name, hook_event, hook_source, count() AS executions, sum(blocking) AS blocks
-     FROM ${policyEvents('hook_execution_complete', 'e.hook_name AS hook_name, e.hook_event AS hook_event, e.hook_source AS hook_source, e.num_blocking AS blocking')}
-     WHERE ${where} GROUP BY hook_name, hook_event, hook_source ORDER BY blocks DESC, executions DESC LIMIT 100`,
-      params,
-      row: z.object({ hook_name: ch.string, hook_event: ch.string, hook_source: ch.string, executions: ch.count, blocks: ch.count }),
-    }),
-    run(client, {
-      sql: `SELECT count() AS executions, sum(blocking) AS blocks
-     FROM ${policyEvents('hook_execution_complete', 'e.num_blocking AS blocking')} WHERE ${where}`,
-      params,
-      row: z.object({ executions: ch.count, blocks: ch.count }),
-    }),
-    run(client, {
-      sql: `SELECT to_mode, count() AS changes, uniqExact(u) AS users
-     FROM ${policyEvents('permission_mode_changed', 'e.to_mode AS to_mode')} WHERE ${where}
-     GROUP BY to_mode ORDER BY changes DESC`,
-      params,
-      row: z.object({ to_mode: ch.string, changes: ch.count, users: ch.count }),
-    }),
-    run(client, {
-      sql: `SELECT toString(ts) AS time, u, session_id, from_mode, trigger
-     FROM ${policyEvents('permission_mode_changed', 'e.session_id AS session_id, e.from_mode AS from_mode, e.to_mode AS to_mode, e.trigger AS trigger')}
-     WHERE to_mode = 'bypassPermissions' AND ${where} ORDER BY ts DESC LIMIT 100`,
-      params,
-      row: z.object({ time: ch.dateTime, u: ch.string, session_id: ch.string, from_mode: ch.string, trigger: ch.string }),
-    }),
-    run(client, {
-      sql: `SELECT u, argMax(sources, ts) AS sources, toString(max(ts)) AS last_seen
-     FROM ${policyEvents('managed_settings_resolved', 'e.sources AS sources')}
-     WHERE u != '' AND ${where} GROUP BY u ORDER BY u LIMIT 10000`,
-      params,
-      row: z.object({ u: ch.string, sources: ch.string, last_seen: ch.dateTime }),
-    }),
-  ])
   const escalationTotal = modes.find((m) => m.to_mode === 'bypassPermissions')
   return {
     range: rangeOut(range),
@@ -150,7 +157,7 @@ export async function queryPolicy(ctx: QueryContext, q: PolicyQuery): Promise<Po
       total: escalationTotal?.changes ?? 0,
       latest: escalations.map((e) => ({ time: e.time, user: e.u, sessionId: e.session_id, fromMode: e.from_mode, trigger: e.trigger })),
     },
-    managedSettings: managed.map((m) => ({ user: m.u, sources: parseSources(m.sources), lastSeen: m.last_seen })),
+    managedSettings: managed.map((m) => ({ user: m.u, sources: parseSources(m.latest_sources), lastSeen: m.last_at })),
   }
 }
 

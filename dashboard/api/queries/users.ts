@@ -102,7 +102,7 @@ export async function queryUsers(ctx: QueryContext, query: UsersQuery): Promise<
 SELECT a.*, ifNull(c.cost_usd, 0) AS cost_usd, f.first_seen AS first_seen, d.d_seat AS seat, d.d_user != '' AS in_directory
 FROM (
   SELECT u, any(display_name) AS name, argMax(team, bucket) AS team_now, argMax(dept, bucket) AS dept_now, argMax(cc, bucket) AS cc_now,
-    uniqExactIf(toDate(bucket, {tz:String}), n_events + n_points > 0) AS active_days, uniqMerge(sessions) AS session_count,
+    uniqExactIf(toDate(bucket, {tz:String}), n_events + n_points > 0) AS active_days, sum(n_new_sessions) AS session_count,
     sum(n_prompts) AS prompts, sum(n_added) AS lines_added, sum(n_removed) AS lines_removed, sum(n_commits) AS commits,
     sum(n_prs) AS pull_requests, sum(s_user) AS user_s, sum(s_cli) AS cli_s, sum(n_events) AS events_sent, sum(n_points) AS points_sent,
     maxIf(last_seen, n_events + n_points > 0) AS last_active
