@@ -18,9 +18,10 @@ export interface Child {
   stop(): Promise<void>
 }
 
-export function startChild(dataDir: string, env: Record<string, string> = {}): Promise<Child> {
+/** `nodeArgs`: flags for node itself (e.g. --cpu-prof, which NODE_OPTIONS does not take). */
+export function startChild(dataDir: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Child> {
   const began = performance.now()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
