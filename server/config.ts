@@ -2,6 +2,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../collector/limits'
+import type { ConnectionLimits } from './connections'
+import type { Timeouts } from './timeouts'
 import { isAddressOrCidr } from '../dashboard/api/auth/addresses'
 import { roleSchema } from '../schemas/auth'
 
@@ -114,8 +116,18 @@ const envSchema = z.object({
   CCSCOPE_MAX_ATTRIBUTE_VALUE_BYTES: positiveInt.default(DEFAULT_REQUEST_LIMITS.maxStringBytes),
   // Arrays and maps nested deeper inside one value are replaced by an empty value.
   CCSCOPE_MAX_VALUE_DEPTH: positiveInt.max(256).default(DEFAULT_REQUEST_LIMITS.maxValueDepth),
-  // Longest time a client may take to send a whole OTLP/HTTP request (headers and body); idle sockets close after it too.
+  // Longest time a client may take to send a whole request (headers and body; a gRPC call's message), on every port.
   CCSCOPE_REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
+  // Longest time a client may take to send a request's headers (a gRPC connection: its preface and first call).
+  CCSCOPE_HEADERS_TIMEOUT_MS: positiveInt.default(10_000),
+  // A connection with no request under way (nothing sent either way) is closed after this long, on every port.
+  CCSCOPE_IDLE_TIMEOUT_MS: positiveInt.default(30_000),
+  // Open connections per listening port; more are closed on arrival (keep the three ports' total under `ulimit -n`).
+  CCSCOPE_MAX_CONNECTIONS: positiveInt.default(4096),
+  // Open connections per client address, per port (0 = no limit); a NAT in front of many laptops counts as one address.
+  CCSCOPE_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).default(256),
+  // In-flight bytes one client address may hold (0 = no limit): one sender cannot take the whole budget.
+  CCSCOPE_MAX_INFLIGHT_BYTES_PER_ADDRESS: z.coerce.number().int().min(0).default(16 * 1024 * 1024),
   // Dashboard/API users and tokens (written by `npm run users`); unset = <data dir>/users.json.
   CCSCOPE_USERS_FILE: optionalString,
   // SSO: the header a trusted proxy (oauth2-proxy, …) names the signed-in user in, e.g. X-Forwarded-Email.
@@ -158,16 +170,19 @@ export interface Config {
     sessionTtlMs: number
   }
   privacy: { storeContent: boolean; pseudonymizeKey: string | undefined }
+  /** Timeouts and connection limits of every listening port (server/timeouts.ts, server/connections.ts). */
+  network: { timeouts: Timeouts; connections: ConnectionLimits }
   retention: { rawDays: number; rollupDays: number }
   limits: {
     maxInflightBytes: number
+    /** In-flight bytes one client address may hold; Infinity = no limit. */
+    maxInflightBytesPerAddress: number
     maxBodyBytes: number
     maxDecompressedBytes: number
     maxRecordAgeMs: number
     maxClockSkewMs: number
     /** Records per request, attributes per record, string bytes, value depth (collector/limits.ts). */
     request: RequestLimits
-    requestTimeoutMs: number
   }
 }
 
@@ -241,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     },
     limits: {
       maxInflightBytes: e.CCSCOPE_MAX_INFLIGHT_BYTES,
+      maxInflightBytesPerAddress: e.CCSCOPE_MAX_INFLIGHT_BYTES_PER_ADDRESS === 0 ? Number.POSITIVE_INFINITY : e.CCSCOPE_MAX_INFLIGHT_BYTES_PER_ADDRESS,
       maxBodyBytes: e.CCSCOPE_MAX_BODY_BYTES,
       maxDecompressedBytes: e.CCSCOPE_MAX_DECOMPRESSED_BYTES,
       maxRecordAgeMs: e.CCSCOPE_MAX_RECORD_AGE_DAYS * 86_400_000,
@@ -251,7 +267,10 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
         maxStringBytes: e.CCSCOPE_MAX_ATTRIBUTE_VALUE_BYTES,
         maxValueDepth: e.CCSCOPE_MAX_VALUE_DEPTH,
       },
-      requestTimeoutMs: e.CCSCOPE_REQUEST_TIMEOUT_MS,
+    },
+    network: {
+      timeouts: { headersMs: e.CCSCOPE_HEADERS_TIMEOUT_MS, requestMs: e.CCSCOPE_REQUEST_TIMEOUT_MS, idleMs: e.CCSCOPE_IDLE_TIMEOUT_MS },
+      connections: { maxTotal: e.CCSCOPE_MAX_CONNECTIONS, maxPerAddress: e.CCSCOPE_MAX_CONNECTIONS_PER_ADDRESS },
     },
   }
 }

@@ -27,7 +27,9 @@ import {
   usersQuerySchema,
   usersResponseSchema,
 } from '../../schemas/users'
+import { ConnectionGuard, type ConnectionLimits } from '../../server/connections'
 import type { Logger } from '../../server/logger'
+import { httpTimeoutOptions, type Timeouts } from '../../server/timeouts'
 import type { SelfMetrics } from '../../server/self-metrics'
 import type { Warehouse } from '../../warehouse/client'
 import { migrationsComplete } from '../../warehouse/migrate'
@@ -59,6 +61,8 @@ export interface ApiOptions {
   pseudonymize?: (user: string) => string
   /** False while ccscope still waits for its warehouse (server mode): /readyz answers 503 meanwhile. */
   started?: () => boolean
+  /** Headers, request and idle timeouts and connection limits of the port (server/timeouts.ts, server/connections.ts). */
+  network?: { timeouts: Timeouts; connections: ConnectionLimits }
 }
 
 const VERSION = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
@@ -86,12 +90,15 @@ function notFound(reply: FastifyReply, message: string): FastifyReply {
 const DIRECTORY_BODY_LIMIT = 64 * 1024 * 1024
 
 /** The HTTP API (port 3000): health, readiness, ccscope's own metrics and the analytics endpoints. */
-export async function createApi({ client, metrics, log, otlp, dashboardDir, auth: authOptions, pseudonymize, started }: ApiOptions) {
+export async function createApi({ client, metrics, log, otlp, dashboardDir, auth: authOptions, pseudonymize, started, network }: ApiOptions) {
   const app = Fastify({
     loggerInstance: log.child({ component: 'api' }),
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { maxParamLength: 400 },
+    // Slow-loris clients (headers or body a byte at a time) and idle sockets are cut, as on the OTLP ports.
+    ...httpTimeoutOptions(network?.timeouts ?? { headersMs: 10_000, requestMs: 30_000, idleMs: 30_000 }),
   })
+  if (network) new ConnectionGuard('api', network.connections, metrics).guard(app.server)
   // Before any route: every route registered from here on gets its access rule (auth/plugin.ts).
   const auth = installAuth(app, authOptions, log.child({ component: 'auth' }))
   if (!auth.enabled)
