@@ -61,9 +61,16 @@ export class AdmissionRefused extends Error {
   /** Read by Fastify when the refusal is raised while the body is streaming. */
   readonly statusCode = 429
   readonly code = 'CCSCOPE_OVERLOADED'
-  constructor(inFlight: number, limit: number) {
-    super(`ccscope has ${inFlight} of its ${limit} bytes for requests in flight in use; retry shortly`)
+  /** 'address': the client's address holds its share; 'budget': the budget (or the receiver's part) is full. */
+  readonly reason: 'budget' | 'address'
+  constructor(inFlight: number, limit: number, reason: 'budget' | 'address' = 'budget') {
+    super(
+      reason === 'address'
+        ? 'this client address holds its share of the bytes for requests in flight; retry shortly'
+        : `ccscope has ${inFlight} of its ${limit} bytes for requests in flight in use; retry shortly`,
+    )
     this.name = 'AdmissionRefused'
+    this.reason = reason
   }
 }
 
@@ -191,6 +198,15 @@ export class Admission {
     return this.byAddress.get(address) ?? 0
   }
 
+  /**
+   * What an HTTP request reserves of its announced body before the body arrives: all of it up to this
+   * (a sixteenth of the budget), the rest as it arrives. A client that announces a large body and sends
+   * it slowly holds at most this plus what it has sent.
+   */
+  get upfrontBodyBytes(): number {
+    return Math.max(REQUEST_OVERHEAD_BYTES, Math.floor(this.limitBytes / 16))
+  }
+
   /** Bytes held through one receiver. */
   heldThrough(receiver: Receiver): number {
     return this.byReceiver[receiver]
@@ -262,10 +278,12 @@ export class Admission {
    */
   private misfit(holder: Holder, held: number, bytes: number): Misfit {
     if (this.inFlight === held) return undefined
-    const other: Receiver = holder.receiver === 'http' ? 'grpc' : 'http'
+    if (this.inFlight + bytes > this.limitBytes) return 'budget'
+    // Each receiver may always use its reserve; beyond it, both draw on the rest of the budget together.
     const reserve = this.limitBytes * Math.min(0.5, Math.max(0, this.shares.receiverReserve))
-    const keptForOther = Math.max(0, reserve - this.byReceiver[other])
-    if (this.inFlight + bytes + keptForOther > this.limitBytes) return 'budget'
+    const other: Receiver = holder.receiver === 'http' ? 'grpc' : 'http'
+    const beyond = (used: number) => Math.max(0, used - reserve)
+    if (beyond(this.byReceiver[holder.receiver] + bytes) + beyond(this.byReceiver[other]) > this.limitBytes - 2 * reserve) return 'budget'
     if (holder.address === '') return undefined
     const mine = this.heldBy(holder.address)
     if (mine + bytes > this.shares.perAddressBytes && (holder.strict === true || mine !== held)) return 'address'
@@ -274,9 +292,10 @@ export class Admission {
 
   /** Called by Ticket.grow. A lone request is always admitted, so that one large request can progress. */
   take(ticket: Ticket, bytes: number): void {
-    if (this.misfit(ticket.holder, ticket.bytes, bytes) !== undefined) {
-      this.onFull()
-      throw new AdmissionRefused(this.inFlight, this.limitBytes)
+    const misfit = this.misfit(ticket.holder, ticket.bytes, bytes)
+    if (misfit !== undefined) {
+      if (misfit === 'budget') this.onFull()
+      throw new AdmissionRefused(this.inFlight, this.limitBytes, misfit)
     }
     this.inFlight += bytes
     this.byReceiver[ticket.holder.receiver] += bytes
@@ -309,15 +328,19 @@ export function heldPerWireByte(encoding: Encoding, contentEncoding: string | un
 }
 
 /**
- * Counts a request body as it streams in and grows the ticket by what each chunk will hold
- * (`perByte` × its bytes), as the bytes arrive: a slow sender holds what it has sent, not what it
- * announced. A body that outgrows the budget fails the stream with AdmissionRefused.
+ * Counts a request body as it streams in and grows the ticket by what each chunk will hold (`perByte`
+ * × its bytes) beyond the `prepaid` part reserved before the body (see Admission.upfrontBodyBytes), as
+ * the bytes arrive: a slow sender holds what it has sent, not what it announced. A body that outgrows
+ * the budget fails the stream with AdmissionRefused.
  */
-export function meteredBody(ticket: Ticket, perByte: number): Transform {
+export function meteredBody(ticket: Ticket, perByte: number, prepaid: number): Transform {
+  let held = 0
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      const before = held
+      held += chunk.length * perByte
       try {
-        ticket.grow(chunk.length * perByte)
+        ticket.grow(held - Math.max(prepaid, before))
       } catch (error) {
         callback(error as Error)
         return

@@ -1,5 +1,7 @@
+import fs from 'node:fs'
 import net from 'node:net'
-import { Duplex } from 'node:stream'
+import os from 'node:os'
+import path from 'node:path'
 import * as grpc from '@grpc/grpc-js'
 import { clientAddress, ConnectionGuard, type ConnectionLimits } from '../server/connections'
 import type { SelfMetrics } from '../server/self-metrics'
@@ -18,9 +20,12 @@ import { CLIENT_PREFACE_BYTES, FLAG_END_STREAM, FRAME, FrameReader, type FrameHe
  *   the backstop for a client that ignores it). A connection past a timeout is closed, whatever it sends;
  * - memory: the message bytes a call has sent but not finished (grpc-js gathers a whole message before
  *   anyone sees it) are counted, per connection, in the in-flight budget (collector/admission.ts), as
- *   they arrive. When the budget or the address's share has no room, the connection is no longer read
- *   (TCP pushes back on the client) until room is made. A finished message is handed over to the call,
- *   whose share the interceptor (grpc-admission.ts) grows by its decoded estimate.
+ *   they arrive, and held to the client address's share: when the address holds its share, its
+ *   connection is no longer read (TCP pushes back on the client) until it holds less. (When the budget
+ *   as a whole is full the bytes wait to be counted, but the connection is still read: pausing a
+ *   connection whose admitted calls need their messages to finish would only hold the budget longer.
+ *   New calls are refused meanwhile.) A finished message is handed over to the call, whose share the
+ *   interceptor (grpc-admission.ts) grows by its decoded estimate.
  *
  * Which calls are open and how many bytes each has sent is read from the HTTP/2 frame headers in both
  * directions (grpc-frames.ts).
@@ -49,8 +54,13 @@ interface CallState {
 
 type Timeout = 'handshake' | 'request' | 'idle'
 
-/** One client connection between the socket and grpc-js's HTTP/2 session. */
-class MeteredConnection extends Duplex {
+/**
+ * One client connection, relayed to grpc-js over a local socket. The relay reads the HTTP/2 frame
+ * headers both ways (which calls are open, what each has sent) and passes the bytes on untouched.
+ * grpc-js gets a native socket (a Unix socket ccscope alone can reach): Node's HTTP/2 over a JavaScript
+ * stream lags in closing finished streams, and then refuses new ones (ENHANCE_YOUR_CALM) under load.
+ */
+class Relay {
   readonly connectedAt = Date.now()
   private readonly calls = new Map<number, CallState>()
   private idleSince = Date.now()
@@ -58,48 +68,30 @@ class MeteredConnection extends Duplex {
   private readonly inbound: FrameReader
   private readonly outbound: FrameReader
   private readonly ticket: Ticket | undefined
-  /** A chunk read while there was no room for its bytes: passed on once there is. */
+  /** A chunk read while the address held its share: passed on once it holds less. */
   private held: Buffer | undefined
   private stopRoom: (() => void) | undefined
-  private wanted = true
+  private closed = false
 
   constructor(
-    readonly socket: net.Socket,
+    private readonly client: net.Socket,
+    private readonly inner: net.Socket,
     private readonly admission: Admission | undefined,
+    private readonly onClose: () => void,
   ) {
-    super({ allowHalfOpen: false })
-    this.ticket = admission?.admit(0, { receiver: 'grpc', address: clientAddress(socket), strict: true })
+    this.ticket = admission?.admit(0, { receiver: 'grpc', address: clientAddress(client), strict: true })
     this.inbound = new FrameReader(CLIENT_PREFACE_BYTES, (frame) => this.fromClient(frame))
     this.outbound = new FrameReader(0, (frame) => this.fromServer(frame))
-    socket.on('data', (chunk: Buffer) => this.receive(chunk))
-    socket.on('end', () => this.push(null))
-    socket.on('error', (error) => this.destroy(error))
-    socket.on('close', () => this.destroy())
-  }
-
-  // What grpc-js and Node's http2 read from the socket they are given.
-  get remoteAddress(): string | undefined {
-    return this.socket.remoteAddress
-  }
-  get remotePort(): number | undefined {
-    return this.socket.remotePort
-  }
-  get remoteFamily(): string | undefined {
-    return this.socket.remoteFamily
-  }
-  get localAddress(): string | undefined {
-    return this.socket.localAddress
-  }
-  get localPort(): number | undefined {
-    return this.socket.localPort
-  }
-  setNoDelay(noDelay?: boolean): this {
-    this.socket.setNoDelay(noDelay)
-    return this
-  }
-  setKeepAlive(enable?: boolean, delay?: number): this {
-    this.socket.setKeepAlive(enable, delay)
-    return this
+    client.on('data', (chunk: Buffer) => this.receive(chunk))
+    inner.on('data', (chunk: Buffer) => this.send(chunk))
+    // Back-pressure both ways: a side that cannot take more stops the other from being read.
+    inner.on('drain', () => this.held === undefined && client.resume())
+    client.on('drain', () => inner.resume())
+    for (const socket of [client, inner]) {
+      socket.on('error', () => this.close())
+      socket.on('close', () => this.close())
+      socket.on('end', () => this.close())
+    }
   }
 
   /** The timeout this connection is past, if any. */
@@ -107,6 +99,18 @@ class MeteredConnection extends Duplex {
     if (!this.sawCall) return now - this.connectedAt > t.headersMs ? 'handshake' : undefined
     for (const call of this.calls.values()) if (!call.clientEnded && now - call.openedAt > t.requestMs + GRACE_MS) return 'request'
     return this.calls.size === 0 && now - this.idleSince > t.idleMs + GRACE_MS ? 'idle' : undefined
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.stopRoom?.()
+    this.held = undefined
+    this.calls.clear()
+    this.ticket?.release()
+    this.client.destroy()
+    this.inner.destroy()
+    this.onClose()
   }
 
   private fromClient(frame: FrameHeader): void {
@@ -156,7 +160,7 @@ class MeteredConnection extends Duplex {
     return bytes
   }
 
-  /** Charges the calls' unfinished bytes to the ticket; false when there is no room for them now. */
+  /** Charges the calls' unfinished bytes to the ticket; false when the address holds its share. */
   private settle(): boolean {
     if (!this.ticket) return true
     const delta = this.heldBytes() - this.ticket.bytes
@@ -168,7 +172,7 @@ class MeteredConnection extends Duplex {
       this.ticket.grow(delta)
       return true
     } catch (error) {
-      if (error instanceof AdmissionRefused) return false
+      if (error instanceof AdmissionRefused) return error.reason !== 'address'
       throw error
     }
   }
@@ -179,9 +183,9 @@ class MeteredConnection extends Duplex {
       this.pass(chunk)
       return
     }
-    // No room: stop reading this connection until some is made.
+    // The address holds its share: stop reading this connection until it holds less.
     this.held = chunk
-    this.socket.pause()
+    this.client.pause()
     this.stopRoom ??= this.admission?.onRoom(() => this.retry())
   }
 
@@ -192,58 +196,42 @@ class MeteredConnection extends Duplex {
     this.stopRoom?.()
     this.stopRoom = undefined
     this.pass(chunk)
+    this.client.resume()
   }
 
   private pass(chunk: Buffer): void {
-    this.wanted = this.push(chunk)
-    if (this.wanted) this.socket.resume()
-    else this.socket.pause()
+    if (!this.inner.write(chunk)) this.client.pause()
   }
 
-  override _read(): void {
-    this.wanted = true
-    if (!this.held) this.socket.resume()
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+  private send(chunk: Buffer): void {
     this.outbound.feed(chunk)
     this.settle()
-    this.socket.write(chunk, callback)
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    this.socket.end()
-    callback()
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.stopRoom?.()
-    this.held = undefined
-    this.calls.clear()
-    this.ticket?.release()
-    this.socket.destroy()
-    callback(error)
+    if (!this.client.write(chunk)) this.inner.pause()
   }
 }
 
 /** The gRPC port: accepts, limits and times connections, and injects them into the grpc-js server. */
 export class GrpcListener {
   private readonly tcp: net.Server
-  private readonly open = new Set<MeteredConnection>()
+  /** grpc-js's side: a Unix socket in a directory only this process's user can enter. */
+  private readonly local: net.Server
+  private readonly localDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-grpc-'))
+  private readonly localPath = path.join(this.localDir, 'grpc.sock')
+  private readonly open = new Set<Relay>()
   private readonly timer: NodeJS.Timeout
   private readonly injector: grpc.ConnectionInjector
 
   constructor(private readonly options: GrpcListenerOptions) {
     this.injector = options.server.createConnectionInjector(grpc.ServerCredentials.createInsecure())
     const guard = new ConnectionGuard('otlp_grpc', options.connections, options.metrics)
+    this.local = net.createServer((inner) => this.injector.injectConnection(inner))
     this.tcp = net.createServer((socket) => {
       if (!guard.accept(socket)) return
       socket.on('error', () => undefined)
-      const connection = new MeteredConnection(socket, options.admission)
-      this.open.add(connection)
-      connection.once('close', () => this.open.delete(connection))
-      connection.on('error', () => undefined)
-      this.injector.injectConnection(connection)
+      const inner = net.connect(this.localPath)
+      inner.on('error', () => undefined)
+      const relay = new Relay(socket, inner, options.admission, () => this.open.delete(relay))
+      this.open.add(relay)
     })
     this.timer = setInterval(() => this.expire(), CHECK_INTERVAL_MS)
     this.timer.unref()
@@ -260,12 +248,16 @@ export class GrpcListener {
       const timeout = connection.overdue(now, this.options.timeouts)
       if (!timeout) continue
       this.options.metrics.connectionsTimedOut.inc({ port: 'otlp_grpc', timeout })
-      connection.destroy()
+      connection.close()
     }
   }
 
   /** Listens; resolves with the port bound (useful with port 0). Backlog as on the HTTP port. */
-  listen(host: string, port: number): Promise<number> {
+  async listen(host: string, port: number): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.local.once('error', reject)
+      this.local.listen(this.localPath, () => resolve())
+    })
     return new Promise((resolve, reject) => {
       this.tcp.once('error', reject)
       this.tcp.listen({ host, port, backlog: 4096 }, () => {
@@ -275,13 +267,16 @@ export class GrpcListener {
     })
   }
 
-  /** Stops accepting; calls under way finish (grpc-js drains its sessions), then every connection closes. */
+  /** Stops accepting; calls under way get `graceMs` to finish (grpc-js drains its sessions), then every connection closes. */
   async close(graceMs = 5000): Promise<void> {
     clearInterval(this.timer)
     const closed = new Promise<void>((resolve) => this.tcp.close(() => resolve()))
-    await new Promise<void>((resolve) => this.options.server.tryShutdown(() => resolve()))
-    this.injector.drain(graceMs)
-    for (const connection of this.open) connection.destroy()
+    const drained = new Promise<void>((resolve) => this.options.server.tryShutdown(() => resolve()))
+    const late = await Promise.race([drained.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), graceMs).unref())])
+    if (late) this.options.server.forceShutdown()
+    for (const connection of this.open) connection.close()
     await closed
+    await new Promise<void>((resolve) => this.local.close(() => resolve()))
+    fs.rmSync(this.localDir, { recursive: true, force: true })
   }
 }

@@ -101,7 +101,7 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
   }
 
   // Each admitted request's share of the in-flight budget, released when its response is done.
-  const tickets = new WeakMap<FastifyRequest, { ticket: Ticket; perByte: number }>()
+  const tickets = new WeakMap<FastifyRequest, { ticket: Ticket; perByte: number; prepaid: number }>()
   // The sender the token check found, for the handler: the token is hashed once per request.
   const senders = new WeakMap<FastifyRequest, Sender>()
 
@@ -128,9 +128,9 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
   })
 
   // Admission, before the body is read: a request whose Content-Length does not fit waits for room a
-  // little (ADMISSION_WAIT_MS), its body unread, and is then refused unread. Admitted, it holds only its
-  // overhead at first, and its body's share as the bytes arrive (preParsing below): a client that
-  // announces a large body and trickles it holds what it has sent, not the whole budget.
+  // little (ADMISSION_WAIT_MS), its body unread, and is then refused unread. Admitted, it reserves its body's
+  // share up to Admission.upfrontBodyBytes, and the rest as the bytes arrive (preParsing below): a client
+  // that announces a large body and trickles it holds little more than what it has sent.
   app.addHook('onRequest', async (request, reply) => {
     const signal = signalOf(request)
     const admission = options.admission
@@ -147,7 +147,8 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
     try {
       const holder = { receiver: 'http' as const, address: clientAddress(request.socket) }
       const expected = initialEstimate(known, encoding, request.headers['content-encoding'])
-      ticket = await admission.admitWaiting(REQUEST_OVERHEAD_BYTES, ADMISSION_WAIT_MS, holder, expected)
+      const upfront = Math.min(expected, REQUEST_OVERHEAD_BYTES + admission.upfrontBodyBytes)
+      ticket = await admission.admitWaiting(upfront, ADMISSION_WAIT_MS, holder, expected)
     } catch (error) {
       if (!(error instanceof AdmissionRefused)) throw error
       // The body is not read into memory: Node discards it as it arrives, and the connection stays open
@@ -156,14 +157,14 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
     }
     // The client gave up while it waited: give the room back at once.
     if (closed) ticket.release()
-    else tickets.set(request, { ticket, perByte: heldPerWireByte(encoding, request.headers['content-encoding']) })
+    else tickets.set(request, { ticket, perByte: heldPerWireByte(encoding, request.headers['content-encoding']), prepaid: ticket.bytes - REQUEST_OVERHEAD_BYTES })
   })
 
   // Every body, with a Content-Length or chunked (as the OpenTelemetry JS exporters send), is counted as it streams.
   app.addHook('preParsing', async (request, _reply, payload) => {
     const admitted = tickets.get(request)
     // pipeline, not pipe: an aborted upload fails the metered stream too, so the parser does not wait for ever.
-    return admitted ? pipeline(payload, meteredBody(admitted.ticket, admitted.perByte), () => {}) : payload
+    return admitted ? pipeline(payload, meteredBody(admitted.ticket, admitted.perByte, admitted.prepaid), () => {}) : payload
   })
 
   async function handle(signal: Signal, request: FastifyRequest, reply: FastifyReply) {

@@ -103,15 +103,13 @@ describe('a slow sender', () => {
     // 205 kB of JSON announced: decoded, it would hold the whole budget but 7 kB, less than a fair request needs.
     const slow = slowHttp({ port: cc.ports.otlpHttp, from: '127.0.0.2', kind: 'slow-sender', contentLength: 205_000, bytesPerTick: 10, tickMs: 50 })
     await new Promise((resolve) => setTimeout(resolve, 300))
-    const started = Date.now()
     const answers = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         postJson(cc.otlpUrl, '/v1/logs', events({ user: 'fair@example.com', session: `fair-${i}` }, [apiRequest(Date.now() - 1000 - i, 0.01)])).then((r) => r.status),
       ),
     )
-    const elapsed = Date.now() - started
+    // Had the slow sender held what it announced, each would have waited for room in vain, then got a 429.
     expect(answers).toEqual(Array(10).fill(200))
-    expect(elapsed).toBeLessThan(1500) // not one of them waited for room
     // The slow sender itself is cut at the request timeout.
     const closed = await within(slow.closed, 12_000, undefined)
     slow.stop()
