@@ -110,6 +110,9 @@ const envSchema = z.object({
   CCSCOPE_RETENTION_ROLLUP_DAYS: days.default(1825),
   // A request with more records (log records + data points + spans) is refused whole with 413.
   CCSCOPE_MAX_RECORDS_PER_REQUEST: positiveInt.default(DEFAULT_REQUEST_LIMITS.maxRecordsPerRequest),
+  // A request with more attributes (all lists' elements, before any is dropped) is refused whole with 413:
+  // it bounds the event-loop time one request costs (about a microsecond per attribute).
+  CCSCOPE_MAX_ATTRIBUTES_PER_REQUEST: positiveInt.default(DEFAULT_REQUEST_LIMITS.maxAttributesPerRequest),
   // Attributes past this many per record (resource, scope) are dropped; OpenTelemetry's default count limit.
   CCSCOPE_MAX_ATTRIBUTES_PER_RECORD: positiveInt.default(DEFAULT_REQUEST_LIMITS.maxAttributesPerRecord),
   // Longer strings (attribute keys and values, bodies) are cut to this many UTF-8 bytes.
@@ -263,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       maxClockSkewMs: e.CCSCOPE_MAX_CLOCK_SKEW_MINUTES * 60_000,
       request: {
         maxRecordsPerRequest: e.CCSCOPE_MAX_RECORDS_PER_REQUEST,
+        maxAttributesPerRequest: e.CCSCOPE_MAX_ATTRIBUTES_PER_REQUEST,
         maxAttributesPerRecord: e.CCSCOPE_MAX_ATTRIBUTES_PER_RECORD,
         maxStringBytes: e.CCSCOPE_MAX_ATTRIBUTE_VALUE_BYTES,
         maxValueDepth: e.CCSCOPE_MAX_VALUE_DEPTH,
