@@ -25,6 +25,8 @@ export function startChild(dataDir: string, env: Record<string, string> = {}): P
     env: {
       ...process.env,
       CCSCOPE_DATA_DIR: dataDir,
+      // The benchmarks query the API without a user.
+      CCSCOPE_OPEN_MODE: 'true',
       OTLP_HTTP_PORT: '0',
       OTLP_GRPC_PORT: '0',
       PORT: '0',

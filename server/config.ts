@@ -141,6 +141,9 @@ const envSchema = z.object({
   CCSCOPE_AUTH_PROXY_DEFAULT_ROLE: optionalString.pipe(roleSchema.optional()),
   // A browser session lasts this long after sign-in.
   CCSCOPE_SESSION_HOURS: positiveInt.default(12),
+  // With no dashboard user, API token or SSO proxy configured: true = requests from this machine act as admin;
+  // false (default) = the API refuses everything, so a deleted or emptied users file never opens the dashboard.
+  CCSCOPE_OPEN_MODE: flag(false),
 }).superRefine((e, ctx) => {
   if (e.CCSCOPE_AUTH_PROXY_HEADER && e.CCSCOPE_AUTH_PROXY_TRUSTED.length === 0)
     ctx.addIssue({ code: 'custom', path: ['CCSCOPE_AUTH_PROXY_TRUSTED'], message: 'must list the proxy addresses when CCSCOPE_AUTH_PROXY_HEADER is set' })
@@ -171,6 +174,8 @@ export interface Config {
     /** Trusted SSO proxy: the header naming the user, the addresses allowed to set it, the role of users not in the file. */
     proxy: { header: string; trusted: string[]; defaultRole: z.infer<typeof roleSchema> | undefined } | undefined
     sessionTtlMs: number
+    /** No user, token or proxy configured: this machine acts as admin (true), or nobody gets in (false). */
+    openMode: boolean
   }
   privacy: { storeContent: boolean; pseudonymizeKey: string | undefined }
   /** Timeouts and connection limits of every listening port (server/timeouts.ts, server/connections.ts). */
@@ -251,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
         ? { header: e.CCSCOPE_AUTH_PROXY_HEADER.toLowerCase(), trusted: e.CCSCOPE_AUTH_PROXY_TRUSTED, defaultRole: e.CCSCOPE_AUTH_PROXY_DEFAULT_ROLE }
         : undefined,
       sessionTtlMs: e.CCSCOPE_SESSION_HOURS * 3_600_000,
+      openMode: e.CCSCOPE_OPEN_MODE,
     },
     writer: {
       flushIntervalMs: e.CCSCOPE_FLUSH_INTERVAL_MS,

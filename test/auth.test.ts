@@ -554,7 +554,7 @@ describe('configuration', () => {
 describe('open mode (no users, tokens or proxy)', () => {
   const fake = (remoteAddress: string, host = 'localhost:3000') => ({ socket: { remoteAddress }, headers: { host } }) as unknown as FastifyRequest
   it('acts as admin for this machine only', () => {
-    const auth = new Authenticator(new UserStore(path.join(tempDir(), 'absent.json')), new SessionStore(60_000), undefined)
+    const auth = new Authenticator(new UserStore(path.join(tempDir(), 'absent.json')), new SessionStore(60_000), undefined, true)
     expect(auth.enabled).toBe(false)
     for (const address of ['127.0.0.1', '::1', '::ffff:127.0.0.1'])
       expect(auth.authenticate(fake(address)), address).toEqual({ ok: true, principal: { name: 'local', role: 'admin', teams: [], via: 'open' } })

@@ -101,9 +101,13 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir, auth
   if (network) new ConnectionGuard('api', network.connections, metrics).guard(app.server)
   // Before any route: every route registered from here on gets its access rule (auth/plugin.ts).
   const auth = installAuth(app, authOptions, log.child({ component: 'auth' }))
-  if (!auth.enabled)
+  if (auth.open)
     log.warn(
-      `no dashboard users, API tokens or SSO proxy are configured (users file ${authOptions.usersFile}), so the API and dashboard are open, as admin, to requests from this machine only; add a user with \`npm run users -- add\``,
+      `no dashboard users, API tokens or SSO proxy are configured (users file ${authOptions.usersFile}) and CCSCOPE_OPEN_MODE is on, so the API and dashboard are open, as admin, to requests from this machine only; add a user with \`npm run users -- add\``,
+    )
+  else if (!auth.enabled)
+    log.warn(
+      `no dashboard users, API tokens or SSO proxy are configured (users file ${authOptions.usersFile}): the API and dashboard refuse every request until a user is added with \`npm run users -- add\` (CCSCOPE_OPEN_MODE=true would let this machine in as admin)`,
     )
   // Answers carry cost and activity data: no shared or browser cache keeps them.
   app.addHook('onSend', async (request, reply, payload) => {

@@ -32,8 +32,10 @@ export type Authentication = { ok: true; principal: Principal } | { ok: false; r
 /**
  * Resolves a request's credentials, in this order: an API token (Authorization: Bearer), the user a
  * trusted proxy names in its header, the session cookie. Credentials that are presented but wrong are
- * refused rather than passed over. With no user, token or proxy configured, ccscope is open: requests
- * from this machine act as admin, anything else is refused.
+ * refused rather than passed over. With no user, token or proxy configured, ccscope is open only when
+ * CCSCOPE_OPEN_MODE says so (requests from this machine act as admin, anything else is refused);
+ * otherwise every request is refused, so that a users file deleted or emptied by mistake closes the
+ * dashboard instead of opening it.
  */
 export class Authenticator {
   private readonly proxies: AddressList | undefined
@@ -42,6 +44,7 @@ export class Authenticator {
     readonly users: UserStore,
     readonly sessions: SessionStore,
     readonly proxy: ProxyAuth | undefined,
+    readonly openMode = false,
   ) {
     this.proxies = proxy ? new AddressList(proxy.trusted) : undefined
   }
@@ -49,6 +52,11 @@ export class Authenticator {
   /** Authentication is on once any user or token exists, or a proxy header is configured. */
   get enabled(): boolean {
     return this.enabledFor(this.users.current())
+  }
+
+  /** Open to this machine as admin: nothing configured, and CCSCOPE_OPEN_MODE on. */
+  get open(): boolean {
+    return this.openMode && !this.enabled
   }
 
   private enabledFor(file: UsersFile): boolean {
@@ -65,6 +73,11 @@ export class Authenticator {
     // One look at the users file for the whole request.
     const file = this.users.current()
     if (!this.enabledFor(file)) {
+      if (!this.openMode)
+        return {
+          ok: false,
+          reason: 'no dashboard users, API tokens or SSO proxy are configured (and CCSCOPE_OPEN_MODE is off); add a user with `npm run users -- add`',
+        }
       // This machine, by socket AND by Host: a web page that rebinds its name to 127.0.0.1 sends its own Host.
       if (isLoopback(address) && isLoopbackHost(request.headers.host))
         return { ok: true, principal: { name: 'local', role: 'admin', teams: [], via: 'open' } }

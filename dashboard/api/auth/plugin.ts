@@ -24,6 +24,8 @@ export interface AuthOptions {
   usersFile: string
   proxy: ProxyAuth | undefined
   sessionTtlMs: number
+  /** CCSCOPE_OPEN_MODE: with nothing configured, this machine acts as admin; off, nobody gets in. */
+  openMode?: boolean
 }
 
 /** /api/v1/users/:user/sessions → /api/v1/users/{user}/sessions (the table's OpenAPI form). */
@@ -53,7 +55,7 @@ export function principalOf(request: FastifyRequest): Principal {
  */
 export function installAuth(app: ApiApp, options: AuthOptions, log: Logger): Authenticator {
   const users = new UserStore(options.usersFile, (error) => log.error({ err: error }, 'users file unreadable: keeping the users loaded before'))
-  const auth = new Authenticator(users, new SessionStore(options.sessionTtlMs), options.proxy)
+  const auth = new Authenticator(users, new SessionStore(options.sessionTtlMs), options.proxy, options.openMode ?? false)
   app.decorateRequest('principal', null)
 
   app.addHook('onRoute', (route) => {
@@ -78,7 +80,7 @@ export function installAuth(app: ApiApp, options: AuthOptions, log: Logger): Aut
     const forged = () =>
       send(reply, 403, { error: 'csrf', message: `a request that changes state needs the ${CSRF_HEADER} header (or an API token)` })
     if (access === 'public') {
-      if (unsafe && auth.enabled && request.headers.authorization === undefined && !request.headers[CSRF_HEADER]) return forged()
+      if (unsafe && !auth.open && request.headers.authorization === undefined && !request.headers[CSRF_HEADER]) return forged()
       return
     }
     const result = auth.authenticate(request)
