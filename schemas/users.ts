@@ -32,6 +32,12 @@ export const usersQuerySchema = usersParamsSchema.transform((value, ctx) => ({
 }))
 export type UsersQuery = z.output<typeof usersQuerySchema>
 
+/** A per-user activity figure: null for the finance role, which reads per-user cost, not activity. */
+const activity = <T extends z.ZodNumber>(schema: T) => schema.nullable().meta({ description: 'null for the finance role (per-user cost, not activity)' })
+
+/** Activity measures a finance caller may not sort the leaderboard by. */
+export const ACTIVITY_SORTS: ReadonlySet<string> = new Set(['sessions', 'prompts', 'linesAdded', 'commits', 'pullRequests'])
+
 export const userRowSchema = z.object({
   user: z.string(),
   displayName: z.string(),
@@ -44,14 +50,14 @@ export const userRowSchema = z.object({
   status: z.enum(['new', 'returning']).meta({ description: 'new: first seen inside the range.' }),
   quiet: z.boolean(),
   activeDays: z.number().int(),
-  sessions: z.number().int(),
-  prompts: z.number(),
-  linesAdded: z.number(),
-  linesRemoved: z.number(),
-  commits: z.number(),
-  pullRequests: z.number(),
-  activeTimeUserSeconds: z.number(),
-  activeTimeCliSeconds: z.number(),
+  sessions: activity(z.number().int()),
+  prompts: activity(z.number()),
+  linesAdded: activity(z.number()),
+  linesRemoved: activity(z.number()),
+  commits: activity(z.number()),
+  pullRequests: activity(z.number()),
+  activeTimeUserSeconds: activity(z.number()),
+  activeTimeCliSeconds: activity(z.number()),
   costUsd: z.number(),
 })
 export type UserRow = z.infer<typeof userRowSchema>
@@ -91,11 +97,11 @@ export const sessionSummarySchema = z.object({
   user: z.string(),
   start: z.string(),
   end: z.string(),
-  prompts: z.number().int(),
+  prompts: activity(z.number().int()),
   apiRequests: z.number().int(),
   costUsd: z.number().meta({ description: 'api_request events; for a session without them, its cost.usage metric points.' }),
-  toolDecisions: z.number().int(),
-  policyDenials: z.number().int(),
+  toolDecisions: activity(z.number().int()),
+  policyDenials: activity(z.number().int()),
 })
 
 export const userSessionsResponseSchema = z.object({

@@ -4,7 +4,9 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BackoffLimiter } from '../dashboard/api/auth/limiter'
 import { hashPassword } from '../dashboard/api/auth/passwords'
-import { writeUsersFile } from '../dashboard/api/auth/store'
+import { mintToken, writeUsersFile } from '../dashboard/api/auth/store'
+import type { UserSessionsResponse, UsersResponse } from '../schemas/users'
+import { apiRequest, events, postJson } from './helpers/otlp-factory'
 import { startTestCcscope, tempDir, type TestCcscope } from './helpers/ccscope'
 
 /**
@@ -107,6 +109,65 @@ describe('failed sign-ins', () => {
     expect([...statuses].sort()).toEqual([401, 429])
     expect((await login(cc, 'carol', PASSWORD, '127.0.0.37')).status).toBe(429)
     expect((await login(cc, 'carol', PASSWORD, '127.0.0.30')).status).toBe(200)
+  })
+})
+
+describe('the finance role reads per-user cost, not per-user activity', () => {
+  let cc: TestCcscope
+  const finance = mintToken('finance', [], 'finance')
+  const admin = mintToken('admin', [], 'admin')
+  const now = Date.now()
+  const range = `from=${new Date(now - 86_400_000).toISOString()}&to=${new Date(now + 3_600_000).toISOString()}`
+  beforeAll(async () => {
+    const usersFile = path.join(tempDir('ccscope-users-'), 'users.json')
+    writeUsersFile(usersFile, { users: [], tokens: [finance.entry, admin.entry] })
+    cc = await startTestCcscope({ CCSCOPE_USERS_FILE: usersFile })
+    const res = await postJson(
+      cc.otlpUrl,
+      '/v1/logs',
+      events({ user: 'worker@example.com', session: 'fin-view' }, [
+        { name: 'user_prompt', timeMs: now - 3000, attributes: { prompt_length: 12 } },
+        apiRequest(now - 2000, 0.75),
+        { name: 'tool_decision', timeMs: now - 1000, attributes: { tool_name: 'Bash', decision: 'reject', source: 'config' } },
+      ]),
+    )
+    expect(res.status).toBe(200)
+    await cc.writer.flush()
+  })
+  afterAll(async () => {
+    await cc?.stop()
+  })
+  const get = async <T>(token: string, url: string): Promise<{ status: number; body: T }> => {
+    const res = await fetch(`${cc.apiUrl}${url}`, { headers: { authorization: `Bearer ${token}` } })
+    return { status: res.status, body: (await res.json()) as T }
+  }
+
+  it('the user list: cost, seat and active days, no sessions, prompts, lines, commits or active time', async () => {
+    const asAdmin = await get<UsersResponse>(admin.token, `/api/v1/users?${range}`)
+    expect(asAdmin.body.rows[0]).toMatchObject({ user: 'worker@example.com', costUsd: 0.75, sessions: 1, prompts: 1, activeDays: 1 })
+    const asFinance = await get<UsersResponse>(finance.token, `/api/v1/users?${range}`)
+    expect(asFinance.status).toBe(200)
+    expect(asFinance.body.rows[0]).toMatchObject({
+      user: 'worker@example.com',
+      costUsd: 0.75,
+      activeDays: 1,
+      sessions: null,
+      prompts: null,
+      linesAdded: null,
+      linesRemoved: null,
+      commits: null,
+      pullRequests: null,
+      activeTimeUserSeconds: null,
+      activeTimeCliSeconds: null,
+    })
+    // Nor can finance rank people by them.
+    expect((await get<unknown>(finance.token, `/api/v1/users?${range}&sort=prompts`)).status).toBe(400)
+  })
+
+  it("a user's sessions: their cost and requests, not their prompts, decisions or denials", async () => {
+    const url = `/api/v1/users/${encodeURIComponent('worker@example.com')}/sessions?${range}`
+    expect((await get<UserSessionsResponse>(admin.token, url)).body.sessions[0]).toMatchObject({ prompts: 1, toolDecisions: 1, policyDenials: 1, costUsd: 0.75 })
+    expect((await get<UserSessionsResponse>(finance.token, url)).body.sessions[0]).toMatchObject({ prompts: null, toolDecisions: null, policyDenials: null, apiRequests: 1, costUsd: 0.75 })
   })
 })
 

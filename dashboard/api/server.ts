@@ -18,6 +18,7 @@ import { metaResponseSchema } from '../../schemas/meta'
 import { directoryBodySchema, directoryLoadResponseSchema, directoryResponseSchema, toDirectoryBody } from '../../schemas/directory'
 import { moversParamsSchema, moversQuerySchema, moversResponseSchema, policyParamsSchema, policyQuerySchema, policyResponseSchema } from '../../schemas/policy'
 import {
+  ACTIVITY_SORTS,
   pathKeySchema,
   sessionResponseSchema,
   userSessionsParamsSchema,
@@ -33,7 +34,7 @@ import { httpTimeoutOptions, type Timeouts } from '../../server/timeouts'
 import type { SelfMetrics } from '../../server/self-metrics'
 import type { Warehouse } from '../../warehouse/client'
 import { migrationsComplete } from '../../warehouse/migrate'
-import { scopeOf } from './auth/authenticate'
+import { scopeOf, viewOf } from './auth/authenticate'
 import { installAuth, principalOf, type AuthOptions } from './auth/plugin'
 import { registerAuthRoutes } from './auth/routes'
 import type { Scope } from './datasets'
@@ -228,7 +229,14 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir, auth
       response: { schema: usersResponseSchema, description: 'Users' },
     },
     { query: usersQuerySchema },
-    ({ query, scope }) => queryUsers(client, query, scope),
+    async ({ query, scope, request, reply }) => {
+      const view = viewOf(principalOf(request))
+      if (view === 'cost' && ACTIVITY_SORTS.has(query.sort)) {
+        const body: ApiError = { error: 'invalid_parameter', message: `sort: role finance reads per-user cost, not ${query.sort}`, parameter: 'sort' }
+        return reply.code(400).send(body)
+      }
+      return queryUsers(client, query, scope, view)
+    },
   )
 
   const userPath = z.strictObject({ user: pathKeySchema })
@@ -242,7 +250,7 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir, auth
       response: { schema: userSessionsResponseSchema, description: 'Sessions, newest first' },
     },
     { query: userSessionsQuerySchema, params: userPath },
-    ({ query, params, scope }) => queryUserSessions(client, params.user, query, scope),
+    ({ query, params, scope, request }) => queryUserSessions(client, params.user, query, scope, viewOf(principalOf(request))),
   )
 
   const sessionPath = z.strictObject({ session: pathKeySchema })

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { MeResponse, Role } from '../../../schemas/auth'
-import type { Scope } from '../datasets'
+import type { Scope, UserView } from '../datasets'
 import { AddressList, isLoopback } from './addresses'
 import { isLoopbackHost } from '../../../server/host'
 import { credentialOf, readCookie, SESSION_COOKIE, type SessionStore } from './sessions'
@@ -18,6 +18,11 @@ export interface Principal {
 /** A manager's queries are restricted to their teams; every other role reads every team. */
 export function scopeOf(principal: Principal): Scope {
   return principal.role === 'manager' ? { teams: principal.teams } : null
+}
+
+/** Finance reads per-user cost, not per-user activity (datasets.ts, UserView). */
+export function viewOf(principal: Principal): UserView {
+  return principal.role === 'finance' ? 'cost' : 'full'
 }
 
 export interface ProxyAuth {

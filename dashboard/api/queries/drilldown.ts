@@ -1,7 +1,7 @@
 import type { ResolvedRange } from '../../../schemas/analytics'
 import type { SessionResponse, TimelineItem, UserSessionsResponse } from '../../../schemas/users'
 import { selectRows, type Warehouse } from '../../../warehouse/client'
-import { scopeRawSql, type Scope } from '../datasets'
+import { scopeRawSql, type Scope, type UserView } from '../datasets'
 import { roundUsd } from './dataset'
 import { isoFromClickHouse, rangeParams } from './range'
 
@@ -12,10 +12,11 @@ import { isoFromClickHouse, rangeParams } from './range'
 
 const RAW_RANGE = `timestamp >= {from:DateTime('UTC')} AND timestamp < {to:DateTime('UTC')}`
 
-const SESSION_ROLLUP = (where: string) => `
+/** `view` cost (finance): a session's cost and requests, not its prompts, decisions or denials (datasets.ts, UserView). */
+const SESSION_ROLLUP = (where: string, view: UserView = 'full') => `
 SELECT session_id, any(uk) AS user, any(tk) AS team, min(t0) AS started, max(t1) AS ended,
-  sum(prompts) AS prompts, sum(requests) AS requests, sum(ev_cost) AS ev_cost, sum(m_cost) AS m_cost,
-  sum(decisions) AS decisions, sum(denials) AS denials
+  ${view === 'full' ? 'sum(prompts)' : 'NULL'} AS prompts, sum(requests) AS requests, sum(ev_cost) AS ev_cost, sum(m_cost) AS m_cost,
+  ${view === 'full' ? 'sum(decisions)' : 'NULL'} AS decisions, ${view === 'full' ? 'sum(denials)' : 'NULL'} AS denials
 FROM (
   SELECT session_id, any(user_key) AS uk, any(team_id) AS tk, min(timestamp) AS t0, max(timestamp) AS t1,
     countIf(event_name = 'user_prompt') AS prompts, countIf(event_name = 'api_request') AS requests,
@@ -37,12 +38,12 @@ interface RawSession {
   team: string
   started: string
   ended: string
-  prompts: string
+  prompts: string | null
   requests: string
   ev_cost: number
   m_cost: number
-  decisions: string
-  denials: string
+  decisions: string | null
+  denials: string | null
 }
 
 const iso = isoFromClickHouse
@@ -54,11 +55,11 @@ function sessionSummary(r: RawSession) {
     user: r.user,
     start: iso(r.started),
     end: iso(r.ended),
-    prompts: Number(r.prompts),
+    prompts: r.prompts === null ? null : Number(r.prompts),
     apiRequests: requests,
     costUsd: roundUsd(requests > 0 ? Number(r.ev_cost) : Number(r.m_cost)),
-    toolDecisions: Number(r.decisions),
-    policyDenials: Number(r.denials),
+    toolDecisions: r.decisions === null ? null : Number(r.decisions),
+    policyDenials: r.denials === null ? null : Number(r.denials),
   }
 }
 
@@ -67,11 +68,12 @@ export async function queryUserSessions(
   user: string,
   query: { range: ResolvedRange; limit: number },
   scope: Scope,
+  view: UserView = 'full',
 ): Promise<UserSessionsResponse> {
   const params: Record<string, unknown> = { ...rangeParams(query.range), user, limit: query.limit + 1 }
   const rows = await selectRows<RawSession>(
     client,
-    `${SESSION_ROLLUP(`user_key = {user:String} AND session_id != '' AND ${RAW_RANGE} AND ${scopeRawSql(scope, params)}`)}
+    `${SESSION_ROLLUP(`user_key = {user:String} AND session_id != '' AND ${RAW_RANGE} AND ${scopeRawSql(scope, params)}`, view)}
      ORDER BY started DESC LIMIT {limit:UInt32}`,
     params,
   )

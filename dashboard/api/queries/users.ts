@@ -1,7 +1,7 @@
 import type { CommonFilters } from '../../../schemas/analytics'
 import type { UserRow, UsersQuery, UsersResponse } from '../../../schemas/users'
 import { selectRows, type Warehouse } from '../../../warehouse/client'
-import { COMMON_DIMENSION_SQL, DATASET_SQL, DIRECTORY_NOW, scopeRawSql, scopeSql, type Scope } from '../datasets'
+import { COMMON_DIMENSION_SQL, DATASET_SQL, DIRECTORY_NOW, scopeRawSql, scopeSql, type Scope, type UserView } from '../datasets'
 import { roundUsd } from './dataset'
 import { isoFromClickHouse, rangeParams } from './range'
 
@@ -41,15 +41,28 @@ const SORT_SQL: Record<UsersQuery['sort'], string> = {
   user: 'u',
 }
 
+/** The per-user activity measures, and what the `cost` view (finance) selects instead: nothing computed. */
+const ACTIVITY_SQL: Record<string, string> = {
+  sessions: "uniqExactIf(session_id, session_id != '')",
+  prompts: 'sum(n_prompts)',
+  lines_added: 'sum(n_added)',
+  lines_removed: 'sum(n_removed)',
+  commits: 'sum(n_commits)',
+  pull_requests: 'sum(n_prs)',
+  s_user: 'sum(s_user)',
+  s_cli: 'sum(s_cli)',
+}
+
 /** `firstScope`: the scope's condition on activity_15m's raw columns, so a first-seen date from another team does not show. */
-function perUserSql(where: string, firstScope: string): string {
+function perUserSql(where: string, firstScope: string, view: UserView): string {
+  const activity = Object.entries(ACTIVITY_SQL)
+    .map(([alias, sql]) => `${view === 'full' ? sql : 'NULL'} AS ${alias}`)
+    .join(', ')
   return `
 SELECT a.*, ifNull(c.cost_usd, 0) AS cost_usd, f.first_bucket AS first_bucket, d.d_seat AS seat, d.d_user != '' AS in_directory
 FROM (
   SELECT u, any(display_name) AS name, argMax(team, bucket) AS team_now, argMax(dept, bucket) AS dept_now, argMax(cc, bucket) AS cc_now,
-    uniqExact(toDate(bucket, {tz:String})) AS active_days, uniqExactIf(session_id, session_id != '') AS sessions,
-    sum(n_prompts) AS prompts, sum(n_added) AS lines_added, sum(n_removed) AS lines_removed, sum(n_commits) AS commits,
-    sum(n_prs) AS pull_requests, sum(s_user) AS s_user, sum(s_cli) AS s_cli, max(bucket) AS last_bucket
+    uniqExact(toDate(bucket, {tz:String})) AS active_days, ${activity}, max(bucket) AS last_bucket
   FROM ${DATASET_SQL.adoption.source} AS s
   WHERE u != '' AND ${where}
   GROUP BY u
@@ -66,14 +79,14 @@ interface RawUser {
   dept_now: string
   cc_now: string
   active_days: string
-  sessions: string
-  prompts: number
-  lines_added: number
-  lines_removed: number
-  commits: number
-  pull_requests: number
-  s_user: number
-  s_cli: number
+  sessions: string | null
+  prompts: number | null
+  lines_added: number | null
+  lines_removed: number | null
+  commits: number | null
+  pull_requests: number | null
+  s_user: number | null
+  s_cli: number | null
   last_bucket: string
   first_bucket: string
   cost_usd: number
@@ -90,7 +103,10 @@ interface Counts {
 
 const iso = isoFromClickHouse
 
-export async function queryUsers(client: Warehouse, query: UsersQuery, scope: Scope): Promise<UsersResponse> {
+/** A figure the view may hide (null: not computed for this caller). */
+const maybe = (value: string | number | null): number | null => (value === null ? null : Number(value))
+
+export async function queryUsers(client: Warehouse, query: UsersQuery, scope: Scope, view: UserView = 'full'): Promise<UsersResponse> {
   const params: Record<string, unknown> = { ...rangeParams(query.range), tz: query.range.timeZone }
   const where = filterSql(query.filters, params, scope)
   const quietCutoff = new Date(query.range.to.getTime() - query.quietDays * 86_400_000)
@@ -101,7 +117,7 @@ export async function queryUsers(client: Warehouse, query: UsersQuery, scope: Sc
   // Lifecycle counts over every active user (before the search), by window functions in the same pass.
   const counted = `SELECT *, count() OVER () AS n_active, countIf(first_bucket >= {from:DateTime('UTC')}) OVER () AS n_new,
       countIf(last_bucket < {quietCutoff:DateTime('UTC')}) OVER () AS n_quiet, countIf(in_directory AND seat) OVER () AS n_active_seats
-    FROM (${perUserSql(where, scopeRawSql(scope, params))})`
+    FROM (${perUserSql(where, scopeRawSql(scope, params), view)})`
   const rows = await selectRows<RawUser & Counts>(
     client,
     `SELECT * FROM (${counted}) ${search}
@@ -129,14 +145,14 @@ export async function queryUsers(client: Warehouse, query: UsersQuery, scope: Sc
     status: Date.parse(iso(r.first_bucket)) >= fromMs ? 'new' : 'returning',
     quiet: Date.parse(iso(r.last_bucket)) < quietCutoff.getTime(),
     activeDays: Number(r.active_days),
-    sessions: Number(r.sessions),
-    prompts: Number(r.prompts),
-    linesAdded: Number(r.lines_added),
-    linesRemoved: Number(r.lines_removed),
-    commits: Number(r.commits),
-    pullRequests: Number(r.pull_requests),
-    activeTimeUserSeconds: Number(r.s_user),
-    activeTimeCliSeconds: Number(r.s_cli),
+    sessions: maybe(r.sessions),
+    prompts: maybe(r.prompts),
+    linesAdded: maybe(r.lines_added),
+    linesRemoved: maybe(r.lines_removed),
+    commits: maybe(r.commits),
+    pullRequests: maybe(r.pull_requests),
+    activeTimeUserSeconds: maybe(r.s_user),
+    activeTimeCliSeconds: maybe(r.s_cli),
     costUsd: roundUsd(Number(r.cost_usd)),
   }))
   const active = Number(counts?.n_active ?? 0)
