@@ -53,6 +53,9 @@ export const RETRY_AFTER_SECONDS = 1
  */
 export const ADMISSION_WAIT_MS = 2000
 
+/** How long a waiting request that does not fit holds back those behind it (see Admission.wake). */
+export const HOLD_BACK_MS = 250
+
 /** At most this many requests wait at once; more are refused at once (each waiting one holds a socket). */
 export const MAX_WAITING = 1024
 
@@ -136,6 +139,8 @@ export class Ticket {
 }
 
 interface Waiter {
+  /** When it started waiting. */
+  since: number
   bytes: number
   /** What must fit for the waiter to be admitted (its expected size; it takes only `bytes` at first). */
   needs: number
@@ -231,16 +236,19 @@ export class Admission {
     if (this.waiting.length >= MAX_WAITING) return Promise.reject(new AdmissionRefused(this.inFlight, this.limitBytes))
     return new Promise<Ticket>((resolve, reject) => {
       const waiter: Waiter = {
+        since: Date.now(),
         bytes,
         needs: wanted,
         holder,
         resolve,
         timer: setTimeout(() => {
           this.waiting.splice(this.waiting.indexOf(waiter), 1)
-          reject(new AdmissionRefused(this.inFlight, this.limitBytes))
+          reject(new AdmissionRefused(this.inFlight, this.limitBytes, this.misfit(holder, 0, wanted) ?? 'budget'))
         }, maxWaitMs),
       }
       this.waiting.push(waiter)
+      // Those ahead may wait only for their own address's share: then this one need not wait behind them.
+      this.wake()
     })
   }
 
@@ -251,18 +259,24 @@ export class Admission {
   }
 
   /**
-   * Admits waiting requests, in order, while they fit. A waiter held back only by its own address's
-   * share does not hold back the others (one sender's queue must not block everyone).
+   * Admits waiting requests, in order, while they fit. A waiter that does not fit holds back those
+   * behind it for HOLD_BACK_MS at most (long enough for a larger request to get in as room is made; short
+   * enough that clients announcing huge bodies cannot stall everyone behind them), and not at all when
+   * only its own address's share holds it back, or when it is larger than its receiver could ever hold
+   * besides the other's reserve (it gets in only when nothing else is in flight).
    */
   private wake(): void {
+    const alone = this.limitBytes - this.reserveBytes
+    const now = Date.now()
     for (let i = 0; i < this.waiting.length; ) {
       const next = this.waiting[i]!
       const misfit = this.misfit(next.holder, 0, next.needs)
-      if (misfit === 'budget' && this.inFlight > 0) {
+      if (misfit === 'budget' && next.needs <= alone && now - next.since < HOLD_BACK_MS) {
         this.onFull()
+        this.wakeLater(HOLD_BACK_MS - (now - next.since))
         return
       }
-      if (misfit === 'address') {
+      if (misfit !== undefined) {
         i++
         continue
       }
@@ -272,22 +286,40 @@ export class Admission {
     }
   }
 
+  private wakeTimer: NodeJS.Timeout | undefined
+
+  /** Wakes the queue again in `ms`, when a waiter stops holding back the others. */
+  private wakeLater(ms: number): void {
+    if (this.wakeTimer) return
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined
+      if (this.waiting.length > 0) this.wake()
+    }, ms + 1)
+    this.wakeTimer.unref()
+  }
+
   /**
    * Whether `bytes` more fit for a ticket of `holder` holding `held`: within the budget, leaving the other
    * receiver its unused reserve, and within the address's share, or the ticket is all that is in flight.
    */
   private misfit(holder: Holder, held: number, bytes: number): Misfit {
     if (this.inFlight === held) return undefined
+    // The address first: a sender over its own share waits for itself, and does not hold back the others.
+    if (holder.address !== '') {
+      const mine = this.heldBy(holder.address)
+      if (mine + bytes > this.shares.perAddressBytes && (holder.strict === true || mine !== held)) return 'address'
+    }
     if (this.inFlight + bytes > this.limitBytes) return 'budget'
     // Each receiver may always use its reserve; beyond it, both draw on the rest of the budget together.
-    const reserve = this.limitBytes * Math.min(0.5, Math.max(0, this.shares.receiverReserve))
+    const reserve = this.reserveBytes
     const other: Receiver = holder.receiver === 'http' ? 'grpc' : 'http'
     const beyond = (used: number) => Math.max(0, used - reserve)
     if (beyond(this.byReceiver[holder.receiver] + bytes) + beyond(this.byReceiver[other]) > this.limitBytes - 2 * reserve) return 'budget'
-    if (holder.address === '') return undefined
-    const mine = this.heldBy(holder.address)
-    if (mine + bytes > this.shares.perAddressBytes && (holder.strict === true || mine !== held)) return 'address'
     return undefined
+  }
+
+  private get reserveBytes(): number {
+    return this.limitBytes * Math.min(0.5, Math.max(0, this.shares.receiverReserve))
   }
 
   /** Called by Ticket.grow. A lone request is always admitted, so that one large request can progress. */

@@ -40,12 +40,18 @@ export interface GrpcListenerOptions {
 }
 
 /** A timeout fires this long after its deadline at most (the checks run on one timer per listener). */
-const CHECK_INTERVAL_MS = 250
-/** grpc-js answers a late call (DEADLINE_EXCEEDED) at the request timeout; the connection goes this much later. */
-const GRACE_MS = 1000
+const CHECK_INTERVAL_MS = 200
+/**
+ * grpc-js answers a late call (DEADLINE_EXCEEDED) at the request timeout; the connection goes this much
+ * later. A client that goes on sending for a call already answered (a well-behaved one ends or resets
+ * it) has its connection closed this long after the answer.
+ */
+const GRACE_MS = 500
 
 interface CallState {
   openedAt: number
+  /** When the server answered (0: not yet). */
+  answeredAt: number
   /** Message bytes received and not yet handed over (the client's end of stream hands them over). */
   bytes: number
   clientEnded: boolean
@@ -97,7 +103,11 @@ class Relay {
   /** The timeout this connection is past, if any. */
   overdue(now: number, t: Timeouts): Timeout | undefined {
     if (!this.sawCall) return now - this.connectedAt > t.headersMs ? 'handshake' : undefined
-    for (const call of this.calls.values()) if (!call.clientEnded && now - call.openedAt > t.requestMs + GRACE_MS) return 'request'
+    for (const call of this.calls.values()) {
+      if (call.clientEnded) continue
+      if (now - call.openedAt > t.requestMs + GRACE_MS) return 'request'
+      if (call.serverEnded && now - call.answeredAt > GRACE_MS) return 'request'
+    }
     return this.calls.size === 0 && now - this.idleSince > t.idleMs + GRACE_MS ? 'idle' : undefined
   }
 
@@ -119,7 +129,7 @@ class Relay {
       this.sawCall = true
       let call = this.calls.get(frame.streamId)
       if (!call) {
-        call = { openedAt: Date.now(), bytes: 0, clientEnded: false, serverEnded: false }
+        call = { openedAt: Date.now(), answeredAt: 0, bytes: 0, clientEnded: false, serverEnded: false }
         this.calls.set(frame.streamId, call)
       }
       if (ends) this.clientEnd(frame.streamId, call)
@@ -138,6 +148,7 @@ class Relay {
       const call = this.calls.get(frame.streamId)
       if (!call) return
       call.serverEnded = true
+      call.answeredAt = Date.now()
       call.bytes = 0
       if (call.clientEnded) this.forget(frame.streamId)
     }

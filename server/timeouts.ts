@@ -21,7 +21,7 @@ export function httpTimeoutOptions(t: Timeouts) {
     connectionTimeout: t.idleMs,
     keepAliveTimeout: t.idleMs,
     // Node checks header and request timeouts every connectionsCheckingInterval (30 s by default): check
-    // often enough that a slow-loris client is cut near its timeout, not up to 30 s later.
-    http: { headersTimeout: headersMs, connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.min(headersMs, t.requestMs) / 4)) },
+    // often enough that a slow-loris client is cut within half a second of its timeout, not up to 30 s later.
+    http: { headersTimeout: headersMs, connectionsCheckingInterval: Math.min(500, Math.max(100, headersMs / 10)) },
   }
 }
