@@ -99,6 +99,8 @@ const ANYONE: Holder = { receiver: 'http', address: '' }
 export class Ticket {
   private held = 0
   private released = false
+  /** The other ticket of the same request (its reservation, for a body's ticket): together they are the request. */
+  partner: Ticket | undefined
 
   constructor(
     private readonly admission: Admission,
@@ -119,6 +121,18 @@ export class Ticket {
   /** Grows to `total` bytes if it holds less. */
   growTo(total: number): void {
     this.grow(total - this.held)
+  }
+
+  /**
+   * Moves `bytes` (at most what it holds) to another open ticket of the same receiver, without a check:
+   * the budget and the receiver's part are unchanged, only whose address holds them.
+   */
+  transferTo(other: Ticket, bytes: number): void {
+    const moved = Math.min(Math.max(0, bytes), this.held)
+    if (this.released || moved === 0) return
+    this.admission.move(this, other, moved)
+    this.held -= moved
+    other.held += moved
   }
 
   /** Gives `bytes` back (at most what it holds) and stays open. */
@@ -302,8 +316,8 @@ export class Admission {
    * Whether `bytes` more fit for a ticket of `holder` holding `held`: within the budget, leaving the other
    * receiver its unused reserve, and within the address's share, or the ticket is all that is in flight.
    */
-  private misfit(holder: Holder, held: number, bytes: number): Misfit {
-    if (this.inFlight === held) return undefined
+  private misfit(holder: Holder, held: number, bytes: number, own = held): Misfit {
+    if (this.inFlight === own) return undefined
     // The address first: a sender over its own share waits for itself, and does not hold back the others.
     if (holder.address !== '') {
       const mine = this.heldBy(holder.address)
@@ -324,7 +338,7 @@ export class Admission {
 
   /** Called by Ticket.grow. A lone request is always admitted, so that one large request can progress. */
   take(ticket: Ticket, bytes: number): void {
-    const misfit = this.misfit(ticket.holder, ticket.bytes, bytes)
+    const misfit = this.misfit(ticket.holder, ticket.bytes, bytes, ticket.bytes + (ticket.partner?.bytes ?? 0))
     if (misfit !== undefined) {
       if (misfit === 'budget') this.onFull()
       throw new AdmissionRefused(this.inFlight, this.limitBytes, misfit)
@@ -337,6 +351,16 @@ export class Admission {
       this.metrics.inflightPeak.set(this.peak)
     }
     this.metrics.inflight.set(this.inFlight)
+  }
+
+  /** Called by Ticket.transferTo: the bytes change address, not amount. */
+  move(from: Ticket, to: Ticket, bytes: number): void {
+    if (from.holder.receiver !== to.holder.receiver) throw new Error('a transfer between receivers would change their parts of the budget')
+    const left = this.heldBy(from.holder.address) - bytes
+    if (left > 0) this.byAddress.set(from.holder.address, left)
+    else this.byAddress.delete(from.holder.address)
+    this.byAddress.set(to.holder.address, this.heldBy(to.holder.address) + bytes)
+    if (this.waiting.length > 0) this.wake()
   }
 
   /** Called by Ticket.shrink and Ticket.release. */
@@ -360,19 +384,22 @@ export function heldPerWireByte(encoding: Encoding, contentEncoding: string | un
 }
 
 /**
- * Counts a request body as it streams in and grows the ticket by what each chunk will hold (`perByte`
- * × its bytes) beyond the `prepaid` part reserved before the body (see Admission.upfrontBodyBytes), as
- * the bytes arrive: a slow sender holds what it has sent, not what it announced. A body that outgrows
- * the budget fails the stream with AdmissionRefused.
+ * Counts a request body as it streams in: each chunk holds `perByte` × its bytes. They come first out of
+ * what the request reserved before its body (`reserved`, see Admission.upfrontBodyBytes), which moves to
+ * `body`, and past it `body` grows as the bytes arrive: a slow sender holds what it has sent, not what it
+ * announced. What a request has reserved but not yet received is held to its address's share; what it
+ * has received is not (`body` has no address). A body that outgrows the budget fails the stream with
+ * AdmissionRefused.
  */
-export function meteredBody(ticket: Ticket, perByte: number, prepaid: number): Transform {
-  let held = 0
+export function meteredBody(reserved: Ticket, body: Ticket, perByte: number): Transform {
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      const before = held
-      held += chunk.length * perByte
+      const held = chunk.length * perByte
+      const prepaid = Math.max(0, reserved.bytes - REQUEST_OVERHEAD_BYTES)
+      const moved = Math.min(held, prepaid)
+      reserved.transferTo(body, moved)
       try {
-        ticket.grow(held - Math.max(prepaid, before))
+        body.grow(held - moved)
       } catch (error) {
         callback(error as Error)
         return
@@ -395,17 +422,16 @@ export function initialEstimate(contentLength: number | undefined, encoding: Enc
 
 /**
  * Undoes Content-Encoding like decode.ts's `decompress`, but gzip and deflate stream, and every
- * inflated chunk grows the ticket by its decoded estimate: a body inflating past what the budget
+ * inflated chunk grows the ticket (the body's share: meteredBody's `body`) by its decoded estimate: a body inflating past what the budget
  * allows is refused (429) at that chunk, not after it has filled memory.
  */
 export async function decompressMetered(body: Buffer, contentEncoding: string | undefined, maxBytes: number, ticket: Ticket, encoding: Encoding): Promise<Buffer> {
   const coding = (contentEncoding ?? '').trim().toLowerCase()
   const inflater = coding === 'gzip' || coding === 'x-gzip' ? zlib.createGunzip() : coding === 'deflate' ? zlib.createInflate() : undefined
   if (!inflater) {
-    // Identity (or an encoding `decompress` refuses): the body's decoded estimate, already held when
-    // its Content-Length was known.
+    // Identity (or an encoding `decompress` refuses): the body's decoded estimate, held as it arrived.
     const bytes = await decompress(body, contentEncoding, maxBytes)
-    ticket.growTo(REQUEST_OVERHEAD_BYTES + decodedEstimate(bytes.length, encoding))
+    ticket.growTo(decodedEstimate(bytes.length, encoding))
     return bytes
   }
   const chunks: Buffer[] = []

@@ -101,7 +101,8 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
   }
 
   // Each admitted request's share of the in-flight budget, released when its response is done.
-  const tickets = new WeakMap<FastifyRequest, { ticket: Ticket; perByte: number; prepaid: number }>()
+  // `reserved`: held before the body, to the client address's share; `body`: what has arrived (no address).
+  const tickets = new WeakMap<FastifyRequest, { reserved: Ticket; body: Ticket; perByte: number }>()
   // The sender the token check found, for the handler: the token is hashed once per request.
   const senders = new WeakMap<FastifyRequest, Sender>()
 
@@ -139,10 +140,12 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
     const length = request.headers['content-length'] === undefined ? undefined : Number(request.headers['content-length'])
     const known = length !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : undefined
     let ticket: Ticket | undefined
+    const body = admission.admit(0, { receiver: 'http', address: '' })
     let closed = false
     reply.raw.once('close', () => {
       closed = true
       ticket?.release()
+      body.release()
     })
     try {
       const holder = { receiver: 'http' as const, address: clientAddress(request.socket) }
@@ -156,15 +159,16 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
       return overloaded(reply, signal, encoding, error)
     }
     // The client gave up while it waited: give the room back at once.
+    body.partner = ticket
     if (closed) ticket.release()
-    else tickets.set(request, { ticket, perByte: heldPerWireByte(encoding, request.headers['content-encoding']), prepaid: ticket.bytes - REQUEST_OVERHEAD_BYTES })
+    else tickets.set(request, { reserved: ticket, body, perByte: heldPerWireByte(encoding, request.headers['content-encoding']) })
   })
 
   // Every body, with a Content-Length or chunked (as the OpenTelemetry JS exporters send), is counted as it streams.
   app.addHook('preParsing', async (request, _reply, payload) => {
     const admitted = tickets.get(request)
     // pipeline, not pipe: an aborted upload fails the metered stream too, so the parser does not wait for ever.
-    return admitted ? pipeline(payload, meteredBody(admitted.ticket, admitted.perByte, admitted.prepaid), () => {}) : payload
+    return admitted ? pipeline(payload, meteredBody(admitted.reserved, admitted.body, admitted.perByte), () => {}) : payload
   })
 
   async function handle(signal: Signal, request: FastifyRequest, reply: FastifyReply) {
@@ -184,7 +188,7 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
       const admitted = tickets.get(request)
       const bytes = admitted
-        ? await decompressMetered(raw, request.headers['content-encoding'], options.maxDecompressedBytes, admitted.ticket, encoding)
+        ? await decompressMetered(raw, request.headers['content-encoding'], options.maxDecompressedBytes, admitted.body, encoding)
         : await decompress(raw, request.headers['content-encoding'], options.maxDecompressedBytes)
       const batch = decodeBody(signal, encoding, bytes, options.requestLimits)
       // Only a request that passed the token check has a sender: a route the hook did not recognise

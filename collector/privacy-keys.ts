@@ -30,6 +30,7 @@ const CACHE_MAX = 10_000
 
 /** The key's lower-case words. */
 export function keyWords(key: string): string[] {
+  if (key === '') return []
   let words = cache.get(key)
   if (words === undefined) {
     words = key

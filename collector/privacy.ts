@@ -146,7 +146,8 @@ export class PrivacyFilter {
     if (!list || list.length === 0) return list
     const out: KeyValue[] = []
     for (const kv of list) {
-      const key = kv.key
+      // Protobuf leaves a missing key undefined (JSON is validated before this step): it names nothing.
+      const key = kv.key ?? ''
       if (key === 'tool_parameters') {
         if (!this.options.storeContent) {
           const kept = this.filterToolParameters(kv.value, dropped)

@@ -128,7 +128,7 @@ const envSchema = z.object({
   // Open connections per listening port; more are closed on arrival (keep the three ports' total under `ulimit -n`).
   CCSCOPE_MAX_CONNECTIONS: positiveInt.default(4096),
   // Open connections per client address, per port (0 = no limit); a NAT in front of many laptops counts as one address.
-  CCSCOPE_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).default(256),
+  CCSCOPE_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).default(1024),
   // In-flight bytes one client address may hold (0 = no limit): one sender cannot take the whole budget.
   CCSCOPE_MAX_INFLIGHT_BYTES_PER_ADDRESS: z.coerce.number().int().min(0).default(16 * 1024 * 1024),
   // Dashboard/API users and tokens (written by `npm run users`); unset = <data dir>/users.json.

@@ -547,6 +547,7 @@ describe('configuration', () => {
       usersFile: '/srv/cc/users.json',
       proxy: { header: 'x-forwarded-email', trusted: ['10.0.5.7', 'fd00::/8'], defaultRole: undefined },
       sessionTtlMs: 12 * 3_600_000,
+      openMode: false,
     })
   })
 })

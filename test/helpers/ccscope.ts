@@ -25,6 +25,10 @@ export function removeTempDirs(): void {
  */
 export const TEST_ENV = {
   CCSCOPE_OPEN_MODE: 'true',
+  // Test clients (a whole fleet sent at once) open far more connections from 127.0.0.1 than any real
+  // sender: the connection limits are tested where a test sets them (test/hostile-*.test.ts).
+  CCSCOPE_MAX_CONNECTIONS: '100000',
+  CCSCOPE_MAX_CONNECTIONS_PER_ADDRESS: '0',
   OTLP_HTTP_PORT: '0',
   OTLP_GRPC_PORT: '0',
   PORT: '0',
