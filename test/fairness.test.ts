@@ -88,18 +88,18 @@ async function flood(loudOn: 'http' | 'grpc', loud: number, quiet: number): Prom
 
 describe('each receiver keeps a share of the budget', () => {
   it('OTLP/gRPC keeps serving under an OTLP/HTTP flood', async () => {
-    const t = await flood('http', 200, 10)
+    const t = await flood('http', 140, 10)
     // eslint-disable-next-line no-console
     console.log(`HTTP flood: ${JSON.stringify(t)}`)
-    expect(t.loud.refused).toBeGreaterThan(0) // it was a flood
     expect(t.quiet.accepted / (t.quiet.accepted + t.quiet.refused)).toBeGreaterThanOrEqual(0.9)
+    expect(t.loud.refused).toBeGreaterThan(0) // it was a flood
   }, 120_000)
 
   it('OTLP/HTTP keeps serving under an OTLP/gRPC flood', async () => {
-    const t = await flood('grpc', 160, 10)
+    const t = await flood('grpc', 100, 10)
     // eslint-disable-next-line no-console
     console.log(`gRPC flood: ${JSON.stringify(t)}`)
-    expect(t.loud.refused).toBeGreaterThan(0)
     expect(t.quiet.accepted / (t.quiet.accepted + t.quiet.refused)).toBeGreaterThanOrEqual(0.9)
+    expect(t.loud.refused).toBeGreaterThan(0) // it was a flood
   }, 120_000)
 })
