@@ -26,6 +26,8 @@ export function startChild(dataDir: string, env: Record<string, string> = {}, no
     env: {
       ...process.env,
       CCSCOPE_DATA_DIR: dataDir,
+      // The benchmarks query the API without a user.
+      CCSCOPE_OPEN_MODE: 'true',
       OTLP_HTTP_PORT: '0',
       OTLP_GRPC_PORT: '0',
       PORT: '0',

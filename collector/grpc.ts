@@ -4,7 +4,7 @@ import type { Logger } from '../server/logger'
 import type { SelfMetrics } from '../server/self-metrics'
 import type { Admission } from './admission'
 import type { TokenSet } from './auth'
-import { grpcAdmission, retryableStatus } from './grpc-admission'
+import { grpcGate, retryableStatus } from './grpc-admission'
 import type { Ingestor } from './ingest'
 import type { RequestLimits } from './limits'
 import { DecodeError, decodeBody } from './otlp/decode'
@@ -29,6 +29,10 @@ export interface GrpcReceiverOptions {
   admission?: Admission
   /** Concurrent calls per connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS); more wait in the client. */
   maxConcurrentStreams?: number
+  /** A call's message must arrive within this (DEADLINE_EXCEEDED past it). */
+  requestTimeoutMs?: number
+  /** A connection without calls is closed (GOAWAY) after this long. */
+  idleTimeoutMs?: number
 }
 
 type Handler = grpc.handleUnaryCall<Buffer, Uint8Array>
@@ -65,22 +69,29 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): grpc.Server {
     'grpc.max_receive_message_length': options.maxMessageBytes,
     'grpc.max_send_message_length': 4 * 1024 * 1024,
     'grpc.max_concurrent_streams': options.maxConcurrentStreams ?? 100,
-    // Calls are admitted against the in-flight budget before their message is read.
-    interceptors: admission
-      ? [
-          grpcAdmission(admission, (path) => {
-            const signal = signalOf.get(path) ?? 'unknown'
-            metrics.refused.inc({ signal, reason: 'overloaded' })
-            metrics.requests.inc({ signal, transport: 'grpc', encoding: 'protobuf', status: 'UNAVAILABLE' })
-          }),
-        ]
-      : [],
+    ...(options.idleTimeoutMs ? { 'grpc.max_connection_idle_ms': options.idleTimeoutMs } : {}),
+    // Calls are authenticated and admitted against the in-flight budget before their message is read.
+    interceptors: [
+      grpcGate({
+        tokens,
+        ...(admission ? { admission } : {}),
+        requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+        onRefused: (path, reason) => {
+          const signal = signalOf.get(path) ?? 'unknown'
+          const status = reason === 'unauthenticated' ? 'UNAUTHENTICATED' : reason === 'overloaded' ? 'UNAVAILABLE' : 'DEADLINE_EXCEEDED'
+          metrics.refused.inc({ signal, reason })
+          metrics.requests.inc({ signal, transport: 'grpc', encoding: 'protobuf', status })
+        },
+      }),
+    ],
   })
 
   const handler =
     (signal: Signal): Handler =>
     (call, callback) => {
       const count = (status: string) => metrics.requests.inc({ signal, transport: 'grpc', encoding: 'protobuf', status })
+      // The gate (grpc-admission.ts) refused calls without a valid token before their message was read;
+      // the sender's label is looked up again here (defence in depth).
       const authorization = call.metadata.get('authorization')[0]
       const sender = tokens.identify(typeof authorization === 'string' ? authorization : undefined)
       if (!sender) {

@@ -4,7 +4,19 @@ import type { Signal } from '../schemas/otlp'
 import { isLoopbackHost } from '../server/host'
 import type { Logger } from '../server/logger'
 import type { SelfMetrics } from '../server/self-metrics'
-import { ADMISSION_WAIT_MS, AdmissionRefused, decompressMetered, initialEstimate, meteredBody, type Admission, type Ticket } from './admission'
+import { clientAddress, ConnectionGuard, type ConnectionLimits } from '../server/connections'
+import { httpTimeoutOptions, type Timeouts } from '../server/timeouts'
+import {
+  ADMISSION_WAIT_MS,
+  AdmissionRefused,
+  decompressMetered,
+  heldPerWireByte,
+  initialEstimate,
+  meteredBody,
+  REQUEST_OVERHEAD_BYTES,
+  type Admission,
+  type Ticket,
+} from './admission'
 import type { Sender, TokenSet } from './auth'
 import type { Ingestor } from './ingest'
 import type { RequestLimits } from './limits'
@@ -28,8 +40,10 @@ export interface HttpReceiverOptions {
   maxDecompressedBytes: number
   /** Records per request, attributes per record, string bytes, value depth (collector/limits.ts). */
   requestLimits?: RequestLimits
-  /** Longest time a request may take to arrive (headers and body), and the longest a socket may sit idle. */
-  requestTimeoutMs?: number
+  /** Headers, whole-request and idle timeouts (server/timeouts.ts). */
+  timeouts?: Timeouts
+  /** Connections at once, in total and per client address (server/connections.ts). */
+  connections?: ConnectionLimits
   /** The bytes budget shared with the gRPC receiver (collector/admission.ts); none = unbounded. */
   admission?: Admission
 }
@@ -61,18 +75,13 @@ function sendStatus(reply: FastifyReply, encoding: Encoding, status: number, rpc
 
 export async function createHttpReceiver(options: HttpReceiverOptions) {
   const { ingestor, tokens, metrics, log } = options
-  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000
   const app = Fastify({
     loggerInstance: log.child({ component: 'otlp-http' }),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.maxBodyBytes,
-    requestTimeout: requestTimeoutMs,
-    connectionTimeout: requestTimeoutMs,
-    // Node checks headers and request timeouts every connectionsCheckingInterval (30 s by default):
-    // check often enough that a slow-loris client is cut near the timeout, not up to 30 s later.
-    http: { headersTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(100, requestTimeoutMs / 4)) },
-    keepAliveTimeout: 65_000,
+    ...httpTimeoutOptions(options.timeouts ?? { headersMs: 30_000, requestMs: 30_000, idleMs: 30_000 }),
   })
+  if (options.connections) new ConnectionGuard('otlp_http', options.connections, metrics).guard(app.server)
 
   // Bodies are taken as raw bytes; decoding is ours (and answers in the request's encoding).
   app.removeAllContentTypeParsers()
@@ -92,7 +101,8 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
   }
 
   // Each admitted request's share of the in-flight budget, released when its response is done.
-  const tickets = new WeakMap<FastifyRequest, { ticket: Ticket; body: number }>()
+  // `reserved`: held before the body, to the client address's share; `body`: what has arrived (no address).
+  const tickets = new WeakMap<FastifyRequest, { reserved: Ticket; body: Ticket; perByte: number }>()
   // The sender the token check found, for the handler: the token is hashed once per request.
   const senders = new WeakMap<FastifyRequest, Sender>()
 
@@ -119,7 +129,9 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
   })
 
   // Admission, before the body is read: a request whose Content-Length does not fit waits for room a
-  // little (ADMISSION_WAIT_MS), its body unread, and is then refused unread.
+  // little (ADMISSION_WAIT_MS), its body unread, and is then refused unread. Admitted, it reserves its body's
+  // share up to Admission.upfrontBodyBytes, and the rest as the bytes arrive (preParsing below): a client
+  // that announces a large body and trickles it holds little more than what it has sent.
   app.addHook('onRequest', async (request, reply) => {
     const signal = signalOf(request)
     const admission = options.admission
@@ -128,13 +140,18 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
     const length = request.headers['content-length'] === undefined ? undefined : Number(request.headers['content-length'])
     const known = length !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : undefined
     let ticket: Ticket | undefined
+    const body = admission.admit(0, { receiver: 'http', address: '' })
     let closed = false
     reply.raw.once('close', () => {
       closed = true
       ticket?.release()
+      body.release()
     })
     try {
-      ticket = await admission.admitWaiting(initialEstimate(known, encoding, request.headers['content-encoding']), ADMISSION_WAIT_MS)
+      const holder = { receiver: 'http' as const, address: clientAddress(request.socket) }
+      const expected = initialEstimate(known, encoding, request.headers['content-encoding'])
+      const upfront = Math.min(expected, REQUEST_OVERHEAD_BYTES + admission.upfrontBodyBytes)
+      ticket = await admission.admitWaiting(upfront, ADMISSION_WAIT_MS, holder, expected)
     } catch (error) {
       if (!(error instanceof AdmissionRefused)) throw error
       // The body is not read into memory: Node discards it as it arrives, and the connection stays open
@@ -142,15 +159,16 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
       return overloaded(reply, signal, encoding, error)
     }
     // The client gave up while it waited: give the room back at once.
+    body.partner = ticket
     if (closed) ticket.release()
-    else tickets.set(request, { ticket, body: known ?? 0 })
+    else tickets.set(request, { reserved: ticket, body, perByte: heldPerWireByte(encoding, request.headers['content-encoding']) })
   })
 
-  // A body without Content-Length (chunked, as the OpenTelemetry JS exporters send) is counted as it streams.
+  // Every body, with a Content-Length or chunked (as the OpenTelemetry JS exporters send), is counted as it streams.
   app.addHook('preParsing', async (request, _reply, payload) => {
     const admitted = tickets.get(request)
     // pipeline, not pipe: an aborted upload fails the metered stream too, so the parser does not wait for ever.
-    return admitted ? pipeline(payload, meteredBody(admitted.ticket, admitted.body), () => {}) : payload
+    return admitted ? pipeline(payload, meteredBody(admitted.reserved, admitted.body, admitted.perByte), () => {}) : payload
   })
 
   async function handle(signal: Signal, request: FastifyRequest, reply: FastifyReply) {
@@ -170,7 +188,7 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
       const admitted = tickets.get(request)
       const bytes = admitted
-        ? await decompressMetered(raw, request.headers['content-encoding'], options.maxDecompressedBytes, admitted.ticket, encoding)
+        ? await decompressMetered(raw, request.headers['content-encoding'], options.maxDecompressedBytes, admitted.body, encoding)
         : await decompress(raw, request.headers['content-encoding'], options.maxDecompressedBytes)
       const batch = decodeBody(signal, encoding, bytes, options.requestLimits)
       // Only a request that passed the token check has a sender: a route the hook did not recognise

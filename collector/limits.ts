@@ -6,11 +6,14 @@ import { DecodeError } from './otlp/decode-error'
  * count limit are dropped, over-long strings are truncated, values nested past the depth limit are
  * replaced by an empty value. The record itself is kept, and the response says what was cut (an
  * OTLP partial-success warning: nothing rejected, a non-empty message). A request carrying more
- * records than allowed is refused as a whole (413, never retried by a conforming exporter).
+ * records or attributes than allowed is refused as a whole (413, never retried by a conforming
+ * exporter): those two bound the work one request costs the event loop every request shares.
  */
 export interface RequestLimits {
   /** Log records + data points + spans in one request. */
   maxRecordsPerRequest: number
+  /** Attributes in one request, every list's elements counted before any is dropped: bounds the work one request costs. */
+  maxAttributesPerRequest: number
   /** Attributes of one record, resource or scope; also events and links per span, elements per array or map value. */
   maxAttributesPerRecord: number
   /** Bytes (UTF-8) of any one string: attribute keys and values, bodies, names. */
@@ -20,7 +23,8 @@ export interface RequestLimits {
 }
 
 export const DEFAULT_REQUEST_LIMITS: RequestLimits = {
-  maxRecordsPerRequest: 50_000,
+  maxRecordsPerRequest: 10_000,
+  maxAttributesPerRequest: 200_000,
   maxAttributesPerRecord: 128,
   maxStringBytes: 64 * 1024,
   maxValueDepth: 32,
@@ -60,6 +64,7 @@ type Node = Record<string, unknown> | unknown[]
  */
 export function applyRequestLimits(request: unknown, limits: RequestLimits): LimitReport {
   const report: LimitReport = { records: 0, truncatedStrings: 0, droppedAttributes: 0, droppedValues: 0 }
+  let attributes = 0 // every list's elements, before any is dropped
   if (request === null || typeof request !== 'object') return report
   const stack: Array<{ node: Node; depth: number }> = [{ node: request as Node, depth: 0 }]
   const clean = (value: string): string => {
@@ -92,6 +97,15 @@ export function applyRequestLimits(request: unknown, limits: RequestLimits): Lim
               413,
               `request holds more than ${limits.maxRecordsPerRequest} records (log records, data points and spans); send smaller batches`,
               'too_many_records',
+            )
+        }
+        if (CAPPED_ARRAYS.has(key)) {
+          attributes += value.length
+          if (attributes > limits.maxAttributesPerRequest)
+            throw new DecodeError(
+              413,
+              `request holds more than ${limits.maxAttributesPerRequest} attributes (array and map elements, span events and links included); send smaller batches`,
+              'too_many_attributes',
             )
         }
         if (CAPPED_ARRAYS.has(key) && value.length > limits.maxAttributesPerRecord) {

@@ -1,21 +1,33 @@
 import crypto from 'node:crypto'
 import type { AnyValue, ExportRequests, KeyValue, Signal } from '../schemas/otlp'
+import { isContentKey, isFreeTextKey, isIdentityKey } from './privacy-keys'
+import { REDACTED, redactSecrets } from './secrets'
 
 /**
  * The privacy step of the collector, between decode and normalize: what is not kept never reaches a
  * row, a map column or a log line.
  *
  * - Content (prompt text, assistant responses, tool inputs, full command lines, file paths, raw
- *   API bodies) is dropped unless an admin turns CCSCOPE_STORE_CONTENT on. `tool_parameters` keeps
- *   only the fields the dashboard reads (the command's name, the MCP server and tool, the skill).
- *   Each dropped value is counted; values Claude Code had already redacted ("<REDACTED>") are
- *   dropped too but not counted, so the count says how much content fleets actually send.
- * - With a pseudonymisation key, user.email and enduser.id are replaced by a keyed hash (HMAC-SHA256)
- *   wherever they appear, so a user stays one user across sessions and tables but cannot be named
- *   without the key. The directory applies the same function to the emails it is given.
+ *   API bodies) is dropped unless an admin turns CCSCOPE_STORE_CONTENT on. Keys are matched by pattern
+ *   (privacy-keys.ts), at any depth: in resource, scope, record, data point, span, span event and link
+ *   attributes and inside map (kvlist) and array values. `tool_parameters` keeps only the fields the
+ *   dashboard reads (the command's name, the MCP server and tool, the skill). Each dropped value is
+ *   counted; values Claude Code had already redacted ("<REDACTED>") are dropped too but not counted,
+ *   so the count says how much content fleets actually send.
+ * - Secrets (tokens, passwords, keys: secrets.ts) are replaced by <REDACTED> in what is kept of
+ *   commands, errors, URLs and arguments (the kept tool_parameters fields included), and in content
+ *   an admin chose to store.
+ * - With a pseudonymisation key, e-mail addresses (any key with the word `email`) and enduser.id are
+ *   replaced by a keyed hash (HMAC-SHA256) wherever they appear, at any depth, so a user stays one
+ *   user across sessions and tables but cannot be named without the key. The directory applies the
+ *   same function to the emails it is given.
  */
 
-/** Attribute keys that carry what users typed, what the model answered or what a tool read or ran. */
+/**
+ * The content attributes Claude Code and the GenAI conventions name, counted under their own label in
+ * ccscope_content_attributes_dropped_total; any other key matched as content (privacy-keys.ts) is
+ * counted as `other` (a label per key would let senders grow the metric without bound).
+ */
 export const CONTENT_KEYS: ReadonlySet<string> = new Set([
   'prompt',
   'prompt_text',
@@ -51,10 +63,6 @@ export const TOOL_PARAMETER_FIELDS: ReadonlySet<string> = new Set([
   'subagent_type',
 ])
 
-/** Identity attributes replaced by their pseudonym when a key is configured. */
-export const IDENTITY_KEYS: ReadonlySet<string> = new Set(['user.email', 'enduser.id'])
-
-const REDACTED = '<REDACTED>'
 /** A Claude Code event's log body is its name (claude_code.api_request): that is not content. */
 const EVENT_NAME_BODY = /^[A-Za-z0-9_.-]{1,128}$/
 
@@ -78,10 +86,6 @@ export class PrivacyFilter {
 
   constructor(readonly options: PrivacyOptions) {}
 
-  /** True when the filter changes nothing (content kept, no pseudonymisation): the step is skipped. */
-  get passthrough(): boolean {
-    return this.options.storeContent && this.options.pseudonymizeKey === undefined
-  }
 
   /** The pseudonym of an identity value (the value itself without a key; '' stays ''). */
   pseudonymize(value: string): string {
@@ -99,7 +103,6 @@ export class PrivacyFilter {
   /** Applies the policy to a decoded request in place; returns what was dropped. */
   apply<S extends Signal>(signal: S, request: ExportRequests[S]): DroppedContent {
     const dropped: DroppedContent = new Map()
-    if (this.passthrough) return dropped
     const attrs = (list: KeyValue[] | null | undefined) => this.filterAttributes(list, dropped)
     if (signal === 'logs') {
       for (const rl of (request as ExportRequests['logs']).resourceLogs ?? []) {
@@ -143,25 +146,44 @@ export class PrivacyFilter {
     if (!list || list.length === 0) return list
     const out: KeyValue[] = []
     for (const kv of list) {
-      if (!this.options.storeContent) {
-        if (CONTENT_KEYS.has(kv.key)) {
-          count(dropped, kv.key, kv.value)
-          continue
-        }
-        if (kv.key === 'tool_parameters') {
+      // Protobuf leaves a missing key undefined (JSON is validated before this step): it names nothing.
+      const key = kv.key ?? ''
+      if (key === 'tool_parameters') {
+        if (!this.options.storeContent) {
           const kept = this.filterToolParameters(kv.value, dropped)
-          if (kept !== undefined) out.push({ key: kv.key, value: { stringValue: kept } })
+          if (kept !== undefined) out.push({ key, value: { stringValue: kept } })
           continue
         }
-      }
-      if (IDENTITY_KEYS.has(kv.key) && this.options.pseudonymizeKey !== undefined) {
-        const s = kv.value?.stringValue
-        out.push({ key: kv.key, value: { stringValue: typeof s === 'string' ? this.pseudonymize(s) : '' } })
+      } else if (isContentKey(key) && !this.options.storeContent) {
+        count(dropped, CONTENT_KEYS.has(key) ? key : 'other', kv.value)
         continue
       }
-      out.push(kv)
+      if (isIdentityKey(key) && this.options.pseudonymizeKey !== undefined) {
+        out.push({ key, value: this.pseudonymizeValue(kv.value) })
+        continue
+      }
+      const free = isFreeTextKey(key) || isContentKey(key) || key === 'tool_parameters'
+      out.push({ key, value: this.filterValue(kv.value, free, dropped) })
     }
     return out
+  }
+
+  /** A kept value: maps and arrays filtered inside; strings of free-text keys with their secrets redacted. */
+  private filterValue(value: AnyValue | null | undefined, free: boolean, dropped: DroppedContent): AnyValue | null | undefined {
+    if (!value) return value
+    const s = value.stringValue
+    if (typeof s === 'string') return free ? { ...value, stringValue: redactSecrets(s).text } : value
+    if (value.kvlistValue?.values) return { ...value, kvlistValue: { ...value.kvlistValue, values: this.filterAttributes(value.kvlistValue.values, dropped) ?? [] } }
+    if (value.arrayValue?.values) return { ...value, arrayValue: { ...value.arrayValue, values: value.arrayValue.values.map((v) => this.filterValue(v, free, dropped) ?? {}) } }
+    return value
+  }
+
+  /** An identity value (a string, or strings in an array) as its pseudonym. */
+  private pseudonymizeValue(value: AnyValue | null | undefined): AnyValue {
+    const s = value?.stringValue
+    if (typeof s === 'string') return { stringValue: this.pseudonymize(s) }
+    if (value?.arrayValue?.values) return { arrayValue: { values: value.arrayValue.values.map((v) => this.pseudonymizeValue(v)) } }
+    return { stringValue: '' }
   }
 
   /** tool_parameters is a JSON object as a string: keep the named fields, drop the rest (counted). */
@@ -184,7 +206,9 @@ export class PrivacyFilter {
     }
     const kept: Record<string, unknown> = {}
     for (const [field, fieldValue] of Object.entries(parsed)) {
-      if (TOOL_PARAMETER_FIELDS.has(field) && (typeof fieldValue === 'string' || typeof fieldValue === 'number')) kept[field] = fieldValue
+      // Kept names may still carry a secret (a command line sent as bash_command): it is redacted.
+      if (TOOL_PARAMETER_FIELDS.has(field) && typeof fieldValue === 'string') kept[field] = redactSecrets(fieldValue).text
+      else if (TOOL_PARAMETER_FIELDS.has(field) && typeof fieldValue === 'number') kept[field] = fieldValue
       // Counted under tool_parameters: a label per field name would let senders grow the metric without bound.
       else count(dropped, 'tool_parameters', { stringValue: typeof fieldValue === 'string' ? fieldValue : '' })
     }
@@ -193,7 +217,8 @@ export class PrivacyFilter {
 
   /** A log body that is not an event name is content (a fleet's raw log line or message). */
   private filterBody(body: AnyValue | null | undefined, dropped: DroppedContent): AnyValue | null | undefined {
-    if (this.options.storeContent || !body) return body
+    if (!body) return body
+    if (this.options.storeContent) return this.filterValue(body, true, dropped)
     const s = body.stringValue
     if (typeof s === 'string' && (s === '' || EVENT_NAME_BODY.test(s))) return body
     count(dropped, 'body', body)

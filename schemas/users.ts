@@ -32,6 +32,12 @@ export const usersQuerySchema = usersParamsSchema.transform((value, ctx) => ({
 }))
 export type UsersQuery = z.output<typeof usersQuerySchema>
 
+/** A per-user activity figure: null for the finance role, which reads per-user cost, not activity. */
+const activity = <T extends z.ZodNumber>(schema: T) => schema.nullable().meta({ description: 'null for the finance role (per-user cost, not activity), or when the user does not send its source (reports)' })
+
+/** Activity measures a finance caller may not sort the leaderboard by. */
+export const ACTIVITY_SORTS: ReadonlySet<string> = new Set(['sessions', 'prompts', 'linesAdded', 'commits', 'pullRequests'])
+
 export const userRowSchema = z.object({
   user: z.string(),
   displayName: z.string(),
@@ -47,14 +53,14 @@ export const userRowSchema = z.object({
   status: z.enum(['new', 'returning']).meta({ description: 'new: first seen inside the range.' }),
   quiet: z.boolean(),
   activeDays: z.number().int(),
-  sessions: z.number().int(),
-  prompts: z.number().nullable().meta({ description: 'From events: null when the user sends none.' }),
-  linesAdded: z.number().nullable().meta({ description: 'From metrics: null when the user sends none (so for the rest).' }),
-  linesRemoved: z.number().nullable(),
-  commits: z.number().nullable(),
-  pullRequests: z.number().nullable(),
-  activeTimeUserSeconds: z.number().nullable(),
-  activeTimeCliSeconds: z.number().nullable(),
+  sessions: activity(z.number().int()),
+  prompts: activity(z.number()).meta({ description: 'From events: null when the user sends none, or for the finance role.' }),
+  linesAdded: activity(z.number()).meta({ description: 'From metrics: null when the user sends none (so for the rest), or for the finance role.' }),
+  linesRemoved: activity(z.number()),
+  commits: activity(z.number()),
+  pullRequests: activity(z.number()),
+  activeTimeUserSeconds: activity(z.number()),
+  activeTimeCliSeconds: activity(z.number()),
   costUsd: z.number(),
 })
 export type UserRow = z.infer<typeof userRowSchema>
@@ -94,11 +100,11 @@ export const sessionSummarySchema = z.object({
   user: z.string(),
   start: z.string(),
   end: z.string(),
-  prompts: z.number().int(),
+  prompts: activity(z.number().int()),
   apiRequests: z.number().int(),
   costUsd: z.number().meta({ description: 'api_request events; for a session without them, its cost.usage metric points.' }),
-  toolDecisions: z.number().int(),
-  policyDenials: z.number().int(),
+  toolDecisions: activity(z.number().int()),
+  policyDenials: activity(z.number().int()),
 })
 
 export const userSessionsResponseSchema = z.object({

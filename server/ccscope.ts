@@ -2,9 +2,10 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type * as grpc from '@grpc/grpc-js'
-import { Admission } from '../collector/admission'
+import { Admission, RECEIVER_RESERVE } from '../collector/admission'
 import { TokenSet } from '../collector/auth'
-import { bindGrpc, createGrpcReceiver } from '../collector/grpc'
+import { createGrpcReceiver } from '../collector/grpc'
+import { GrpcListener } from '../collector/grpc-listener'
 import { createHttpReceiver } from '../collector/http'
 import { createIngestor, type Ingestor } from '../collector/ingest'
 import { PrivacyFilter } from '../collector/privacy'
@@ -92,7 +93,11 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
   })
   // One budget of bytes for the requests in flight on both receivers (collector/admission.ts); when it is
   // full the writer flushes at once, since the rows it holds are what keeps the budget full.
-  const admission = new Admission(config.limits.maxInflightBytes, metrics, () => void writer.flush())
+  // Each receiver keeps a quarter of it that the other cannot take, and one client address at most its share.
+  const admission = new Admission(config.limits.maxInflightBytes, metrics, () => void writer.flush(), {
+    receiverReserve: RECEIVER_RESERVE,
+    perAddressBytes: config.limits.maxInflightBytesPerAddress,
+  })
   const privacy = new PrivacyFilter(config.privacy)
   const ingestor = untilPrepared(() => prepared, createIngestor(
     writer,
@@ -114,7 +119,8 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
     maxBodyBytes: config.limits.maxBodyBytes,
     maxDecompressedBytes: config.limits.maxDecompressedBytes,
     requestLimits: config.limits.request,
-    requestTimeoutMs: config.limits.requestTimeoutMs,
+    timeouts: config.network.timeouts,
+    connections: config.network.connections,
     admission,
   })
   const grpcServer: grpc.Server = createGrpcReceiver({
@@ -125,7 +131,10 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
     maxMessageBytes: config.limits.maxDecompressedBytes,
     requestLimits: config.limits.request,
     admission,
+    requestTimeoutMs: config.network.timeouts.requestMs,
+    idleTimeoutMs: config.network.timeouts.idleMs,
   })
+  const grpcListener = new GrpcListener({ server: grpcServer, admission, metrics, ...config.network })
   const otlp = { httpPort: 0, grpcPort: 0, authRequired: config.ingestTokens.length > 0 }
   // Embedded: the API's queries spread over a few engine sessions of their own (a page's panels run side by
   // side); a server client keeps several connections already.
@@ -141,13 +150,14 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
     dashboardDir: config.dashboardDir,
     auth: config.auth,
     started: () => prepared,
+    network: config.network,
     ...(config.privacy.pseudonymizeKey ? { pseudonymize: (user: string) => privacy.pseudonymize(user) } : {}),
   })
 
   // A deep accept queue: a burst of new connections waits for admission (and a 429) instead of being reset,
   // which an OpenTelemetry JS exporter would not retry. Linux caps it at net.core.somaxconn.
   await http.listen({ host: config.bindHost, port: config.ports.otlpHttp, backlog: 4096 })
-  const grpcPort = await bindGrpc(grpcServer, config.bindHost, config.ports.otlpGrpc)
+  const grpcPort = await grpcListener.listen(config.bindHost, config.ports.otlpGrpc)
   await api.listen({ host: config.bindHost, port: config.ports.api })
   const ports = {
     otlpHttp: (http.server.address() as AddressInfo).port,
@@ -176,7 +186,7 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
       stopping ??= (async () => {
         stopped.abort()
         await preparing
-        await new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()))
+        await grpcListener.close()
         await http.close()
         await writer.close()
         await api.close()

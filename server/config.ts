@@ -2,6 +2,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../collector/limits'
+import type { ConnectionLimits } from './connections'
+import type { Timeouts } from './timeouts'
 import { isAddressOrCidr } from '../dashboard/api/auth/addresses'
 import { roleSchema } from '../schemas/auth'
 
@@ -108,14 +110,27 @@ const envSchema = z.object({
   CCSCOPE_RETENTION_ROLLUP_DAYS: days.default(1825),
   // A request with more records (log records + data points + spans) is refused whole with 413.
   CCSCOPE_MAX_RECORDS_PER_REQUEST: positiveInt.default(DEFAULT_REQUEST_LIMITS.maxRecordsPerRequest),
+  // A request with more attributes (all lists' elements, before any is dropped) is refused whole with 413:
+  // it bounds the event-loop time one request costs (about a microsecond per attribute).
+  CCSCOPE_MAX_ATTRIBUTES_PER_REQUEST: positiveInt.default(DEFAULT_REQUEST_LIMITS.maxAttributesPerRequest),
   // Attributes past this many per record (resource, scope) are dropped; OpenTelemetry's default count limit.
   CCSCOPE_MAX_ATTRIBUTES_PER_RECORD: positiveInt.default(DEFAULT_REQUEST_LIMITS.maxAttributesPerRecord),
   // Longer strings (attribute keys and values, bodies) are cut to this many UTF-8 bytes.
   CCSCOPE_MAX_ATTRIBUTE_VALUE_BYTES: positiveInt.default(DEFAULT_REQUEST_LIMITS.maxStringBytes),
   // Arrays and maps nested deeper inside one value are replaced by an empty value.
   CCSCOPE_MAX_VALUE_DEPTH: positiveInt.max(256).default(DEFAULT_REQUEST_LIMITS.maxValueDepth),
-  // Longest time a client may take to send a whole OTLP/HTTP request (headers and body); idle sockets close after it too.
+  // Longest time a client may take to send a whole request (headers and body; a gRPC call's message), on every port.
   CCSCOPE_REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
+  // Longest time a client may take to send a request's headers (a gRPC connection: its preface and first call).
+  CCSCOPE_HEADERS_TIMEOUT_MS: positiveInt.default(10_000),
+  // A connection with no request under way (nothing sent either way) is closed after this long, on every port.
+  CCSCOPE_IDLE_TIMEOUT_MS: positiveInt.default(30_000),
+  // Open connections per listening port; more are closed on arrival (keep the three ports' total under `ulimit -n`).
+  CCSCOPE_MAX_CONNECTIONS: positiveInt.default(4096),
+  // Open connections per client address, per port (0 = no limit); a NAT in front of many laptops counts as one address.
+  CCSCOPE_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).default(1024),
+  // In-flight bytes one client address may hold (0 = no limit): one sender cannot take the whole budget.
+  CCSCOPE_MAX_INFLIGHT_BYTES_PER_ADDRESS: z.coerce.number().int().min(0).default(16 * 1024 * 1024),
   // Dashboard/API users and tokens (written by `npm run users`); unset = <data dir>/users.json.
   CCSCOPE_USERS_FILE: optionalString,
   // SSO: the header a trusted proxy (oauth2-proxy, …) names the signed-in user in, e.g. X-Forwarded-Email.
@@ -128,6 +143,21 @@ const envSchema = z.object({
   CCSCOPE_SESSION_HOURS: positiveInt.default(12),
   // Embedded engine: sessions the API's queries spread over (one runs one query at a time; a page asks for ~10).
   CCSCOPE_READ_SESSIONS: positiveInt.max(16).default(3),
+  // With no dashboard user, API token or SSO proxy configured: true = requests from this machine act as
+  // admin; false = the API refuses everything; auto (default) = open to this machine until a users file has
+  // been configured once (a marker in the data directory remembers it), closed after: a first start works
+  // at once, and a users file deleted or emptied later never opens the dashboard.
+  CCSCOPE_OPEN_MODE: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const s = (v ?? '').trim().toLowerCase()
+      if (s === '' || s === 'auto') return 'auto' as const
+      if (['1', 'true', 'yes', 'on'].includes(s)) return 'on' as const
+      if (['0', 'false', 'no', 'off'].includes(s)) return 'off' as const
+      ctx.addIssue({ code: 'custom', message: 'must be auto, true or false' })
+      return z.NEVER
+    }),
 }).superRefine((e, ctx) => {
   if (e.CCSCOPE_AUTH_PROXY_HEADER && e.CCSCOPE_AUTH_PROXY_TRUSTED.length === 0)
     ctx.addIssue({ code: 'custom', path: ['CCSCOPE_AUTH_PROXY_TRUSTED'], message: 'must list the proxy addresses when CCSCOPE_AUTH_PROXY_HEADER is set' })
@@ -160,18 +190,25 @@ export interface Config {
     /** Trusted SSO proxy: the header naming the user, the addresses allowed to set it, the role of users not in the file. */
     proxy: { header: string; trusted: string[]; defaultRole: z.infer<typeof roleSchema> | undefined } | undefined
     sessionTtlMs: number
+    /** No user, token or proxy configured: this machine acts as admin (true), or nobody gets in (false). */
+    /** CCSCOPE_OPEN_MODE, and the marker that remembers a users file was configured once (auto). */
+    openMode: 'auto' | 'on' | 'off'
+    configuredMarker: string
   }
   privacy: { storeContent: boolean; pseudonymizeKey: string | undefined }
+  /** Timeouts and connection limits of every listening port (server/timeouts.ts, server/connections.ts). */
+  network: { timeouts: Timeouts; connections: ConnectionLimits }
   retention: { rawDays: number; rollupDays: number }
   limits: {
     maxInflightBytes: number
+    /** In-flight bytes one client address may hold; Infinity = no limit. */
+    maxInflightBytesPerAddress: number
     maxBodyBytes: number
     maxDecompressedBytes: number
     maxRecordAgeMs: number
     maxClockSkewMs: number
     /** Records per request, attributes per record, string bytes, value depth (collector/limits.ts). */
     request: RequestLimits
-    requestTimeoutMs: number
   }
 }
 
@@ -237,6 +274,8 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
         ? { header: e.CCSCOPE_AUTH_PROXY_HEADER.toLowerCase(), trusted: e.CCSCOPE_AUTH_PROXY_TRUSTED, defaultRole: e.CCSCOPE_AUTH_PROXY_DEFAULT_ROLE }
         : undefined,
       sessionTtlMs: e.CCSCOPE_SESSION_HOURS * 3_600_000,
+      openMode: e.CCSCOPE_OPEN_MODE,
+      configuredMarker: path.join(dataDir, 'auth-configured'),
     },
     readSessions: e.CCSCOPE_READ_SESSIONS,
     writer: {
@@ -246,17 +285,22 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     },
     limits: {
       maxInflightBytes: e.CCSCOPE_MAX_INFLIGHT_BYTES,
+      maxInflightBytesPerAddress: e.CCSCOPE_MAX_INFLIGHT_BYTES_PER_ADDRESS === 0 ? Number.POSITIVE_INFINITY : e.CCSCOPE_MAX_INFLIGHT_BYTES_PER_ADDRESS,
       maxBodyBytes: e.CCSCOPE_MAX_BODY_BYTES,
       maxDecompressedBytes: e.CCSCOPE_MAX_DECOMPRESSED_BYTES,
       maxRecordAgeMs: e.CCSCOPE_MAX_RECORD_AGE_DAYS * 86_400_000,
       maxClockSkewMs: e.CCSCOPE_MAX_CLOCK_SKEW_MINUTES * 60_000,
       request: {
         maxRecordsPerRequest: e.CCSCOPE_MAX_RECORDS_PER_REQUEST,
+        maxAttributesPerRequest: e.CCSCOPE_MAX_ATTRIBUTES_PER_REQUEST,
         maxAttributesPerRecord: e.CCSCOPE_MAX_ATTRIBUTES_PER_RECORD,
         maxStringBytes: e.CCSCOPE_MAX_ATTRIBUTE_VALUE_BYTES,
         maxValueDepth: e.CCSCOPE_MAX_VALUE_DEPTH,
       },
-      requestTimeoutMs: e.CCSCOPE_REQUEST_TIMEOUT_MS,
+    },
+    network: {
+      timeouts: { headersMs: e.CCSCOPE_HEADERS_TIMEOUT_MS, requestMs: e.CCSCOPE_REQUEST_TIMEOUT_MS, idleMs: e.CCSCOPE_IDLE_TIMEOUT_MS },
+      connections: { maxTotal: e.CCSCOPE_MAX_CONNECTIONS, maxPerAddress: e.CCSCOPE_MAX_CONNECTIONS_PER_ADDRESS },
     },
   }
 }

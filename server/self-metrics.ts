@@ -102,6 +102,27 @@ export class SelfMetrics {
     registers: [this.registry],
   })
 
+  readonly connectionsOpen = new client.Gauge({
+    name: 'ccscope_connections_open',
+    help: 'Open connections, by listening port (otlp_http, otlp_grpc, api)',
+    labelNames: ['port'] as const,
+    registers: [this.registry],
+  })
+
+  readonly connectionsRefused = new client.Counter({
+    name: 'ccscope_connections_refused_total',
+    help: 'Connections closed on arrival because a limit was reached (total or per_address), by port',
+    labelNames: ['port', 'limit'] as const,
+    registers: [this.registry],
+  })
+
+  readonly connectionsTimedOut = new client.Counter({
+    name: 'ccscope_connections_timed_out_total',
+    help: 'OTLP/gRPC connections closed for a timeout (handshake, request, idle)',
+    labelNames: ['port', 'timeout'] as const,
+    registers: [this.registry],
+  })
+
   constructor() {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'ccscope_process_' })
   }

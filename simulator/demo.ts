@@ -28,7 +28,8 @@ interface Marker {
 
 /** The environment for a demo start: the demo data directory and the embedded engine, whatever else is set. */
 export function demoEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { ...env, CCSCOPE_DATA_DIR: DEMO_DATA_DIR, CLICKHOUSE_URL: '' }
+  // A demo on this machine: open to it as admin unless the environment says otherwise.
+  return { CCSCOPE_OPEN_MODE: 'true', ...env, CCSCOPE_DATA_DIR: DEMO_DATA_DIR, CLICKHOUSE_URL: '' }
 }
 
 function dashboardUrl(config: Config, port: number): string {

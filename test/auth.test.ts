@@ -547,6 +547,8 @@ describe('configuration', () => {
       usersFile: '/srv/cc/users.json',
       proxy: { header: 'x-forwarded-email', trusted: ['10.0.5.7', 'fd00::/8'], defaultRole: undefined },
       sessionTtlMs: 12 * 3_600_000,
+      openMode: 'auto',
+      configuredMarker: '/srv/cc/auth-configured',
     })
   })
 })
@@ -554,7 +556,7 @@ describe('configuration', () => {
 describe('open mode (no users, tokens or proxy)', () => {
   const fake = (remoteAddress: string, host = 'localhost:3000') => ({ socket: { remoteAddress }, headers: { host } }) as unknown as FastifyRequest
   it('acts as admin for this machine only', () => {
-    const auth = new Authenticator(new UserStore(path.join(tempDir(), 'absent.json')), new SessionStore(60_000), undefined)
+    const auth = new Authenticator(new UserStore(path.join(tempDir(), 'absent.json')), new SessionStore(60_000), undefined, { mode: 'on' })
     expect(auth.enabled).toBe(false)
     for (const address of ['127.0.0.1', '::1', '::ffff:127.0.0.1'])
       expect(auth.authenticate(fake(address)), address).toEqual({ ok: true, principal: { name: 'local', role: 'admin', teams: [], via: 'open' } })

@@ -16,7 +16,7 @@ import { encodeProtobuf } from './fuzz/seeds'
 
 /** The request limits (collector/limits.ts), the value rules of normalization, and the request timeout. */
 
-const SMALL: RequestLimits = { maxRecordsPerRequest: 10, maxAttributesPerRecord: 8, maxStringBytes: 64, maxValueDepth: 3 }
+const SMALL: RequestLimits = { maxRecordsPerRequest: 10, maxAttributesPerRequest: 1000, maxAttributesPerRecord: 8, maxStringBytes: 64, maxValueDepth: 3 }
 const window = { nowMs: Date.now(), maxRecordAgeMs: 86_400_000, maxClockSkewMs: 60_000 }
 
 function oneRecord(attributes: ReturnType<typeof attrs>, body?: Record<string, unknown>): ExportLogsRequest {

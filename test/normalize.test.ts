@@ -42,8 +42,9 @@ describe('times', () => {
   })
   it('falls back to the observed time, then now, and rejects times outside the window', () => {
     const now = `${BigInt(limits.nowMs) * 1_000_000n}`
-    expect(recordTime(['0', now], limits)).toEqual({ nanos: now })
-    expect(recordTime([undefined, undefined], limits)).toEqual({ nanos: now })
+    expect(recordTime(['0', now], limits)).toEqual({ nanos: now, identity: now })
+    // No time at all: stored at the receive time, which is not part of the record's identity.
+    expect(recordTime([undefined, undefined], limits)).toEqual({ nanos: now, identity: '' })
     expect(recordTime(['1000'], limits)).toMatchObject({ reason: 'timestamp_too_old' })
     expect(recordTime([`${BigInt(limits.nowMs + 3600_000) * 1_000_000n}`], limits)).toMatchObject({ reason: 'timestamp_in_future' })
   })

@@ -39,6 +39,17 @@ export function nanosString(value: string | number | null | undefined): string {
   return typeof value === 'number' ? BigInt(Math.trunc(value)).toString() : value.replace(/^0+(?=\d)/, '')
 }
 
+/** A record's time, and what of it goes into the record's id. */
+export interface RecordTime {
+  nanos: string
+  /**
+   * The time as it enters the record's content id: the time the record carries, or '' when it carries
+   * none and `nanos` is the receive time. An exporter's resend arrives at another time, and must get the
+   * same id (exactly once).
+   */
+  identity: string
+}
+
 /**
  * Picks a record's time (its own, else the observed time, else now, as the OTLP spec orders them)
  * and checks it falls inside the accepted window. Returns the time in nanoseconds or a rejection.
@@ -46,7 +57,7 @@ export function nanosString(value: string | number | null | undefined): string {
 export function recordTime(
   candidates: Array<string | number | null | undefined>,
   limits: NormalizeLimits,
-): { nanos: string } | Rejection {
+): RecordTime | Rejection {
   let nanos = ''
   for (const c of candidates) {
     const n = nanosString(c)
@@ -55,14 +66,32 @@ export function recordTime(
       break
     }
   }
-  if (nanos === '') nanos = (BigInt(limits.nowMs) * 1_000_000n).toString()
+  const received = nanos === ''
+  if (received) nanos = (BigInt(limits.nowMs) * 1_000_000n).toString()
   const where = windowPosition(nanos, limits)
   if (where === 'invalid') return { reason: 'timestamp_invalid', detail: `time ${nanos} is not a valid Unix time` }
   const ms = Number(BigInt(nanos) / 1_000_000n)
   if (where === 'old')
     return { reason: 'timestamp_too_old', detail: `time ${new Date(ms).toISOString()} is older than the accepted window` }
   if (where === 'future') return { reason: 'timestamp_in_future', detail: `time ${new Date(ms).toISOString()} is in the future` }
-  return { nanos }
+  return { nanos, identity: received ? '' : nanos }
+}
+
+/**
+ * Rows stamped with their receive time (the record carried no time of its own). Their id leaves the
+ * time out, so the writer looks a resend's id up over every stored day rather than over the batch's
+ * time range (the first copy was stored under an earlier receive time).
+ */
+const stampedOnReceipt = new WeakSet<object>()
+
+/** Marks a row as stamped with its receive time (see stampedOnReceipt) and returns it. */
+export function markReceiveTime<R extends object>(row: R, time: RecordTime): R {
+  if (time.identity === '') stampedOnReceipt.add(row)
+  return row
+}
+
+export function hasReceiveTime(row: object): boolean {
+  return stampedOnReceipt.has(row)
 }
 
 /** Where a time in nanoseconds (decimal text) falls against the accepted window. */

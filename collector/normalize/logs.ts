@@ -4,6 +4,7 @@ import { anyValueToString, attributesToMap, numberAttr, type AttributeMap } from
 import {
   contentId,
   isRejection,
+  markReceiveTime,
   nanosString,
   nanosToDateTime,
   recordTime,
@@ -94,8 +95,8 @@ function normalizeRecord(record: LogRecord, ctx: ScopeContext, limits: Normalize
   const traceId = record.traceId ?? ''
   const spanId = record.spanId ?? ''
   const get = (key: string) => lookup(attributes, ctx.resource, key)
-  return {
-    id: contentId(ctx.key, time.nanos, observed, record.severityNumber, record.severityText, body, attributes, traceId, spanId),
+  return markReceiveTime({
+    id: contentId(ctx.key, time.identity, observed, record.severityNumber, record.severityText, body, attributes, traceId, spanId),
     timestamp: nanosToDateTime(time.nanos),
     observed_timestamp: nanosToDateTime(secondaryTime(observed, time.nanos, limits)),
     event_name: name,
@@ -119,7 +120,7 @@ function normalizeRecord(record: LogRecord, ctx: ScopeContext, limits: Normalize
     duration_ms: boundedNumber(attributes['duration_ms'], false),
     attributes,
     ...scopeColumns(ctx),
-  }
+  }, time)
 }
 
 /** OTLP logs → event rows (one per log record) and the records refused, with reasons. */

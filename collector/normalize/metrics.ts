@@ -4,6 +4,7 @@ import { attributesToMap } from './attributes'
 import {
   contentId,
   isRejection,
+  markReceiveTime,
   nanosString,
   nanosToDateTime,
   recordTime,
@@ -141,8 +142,8 @@ function normalizePoint(
     return { reason: 'timestamp_invalid', detail: `${name}: start time ${start} is after the point's time` }
   const attributes = attributesToMap(point.attributes)
   const seriesId = contentId(ctx.key, name, unit, shape.type, shape.temporality, shape.monotonic, attributes)
-  return {
-    id: contentId(seriesId, start, time.nanos, point.value, point.count, point.flags ?? 0),
+  return markReceiveTime({
+    id: contentId(seriesId, start, time.identity, point.value, point.count, point.flags ?? 0),
     series_id: seriesId,
     metric_name: name,
     metric_type: shape.type,
@@ -165,7 +166,7 @@ function normalizePoint(
     language: attributes['language'] ?? '',
     attributes,
     ...scopeColumns(ctx),
-  }
+  }, time)
 }
 
 /** OTLP metrics → one row per data point, and the points refused, with reasons. */

@@ -4,6 +4,7 @@ import { attributesToMap } from './attributes'
 import {
   contentId,
   isRejection,
+  markReceiveTime,
   nanosString,
   nanosToDateTime,
   recordTime,
@@ -41,8 +42,9 @@ function normalizeSpan(span: Span, ctx: ScopeContext, limits: NormalizeLimits): 
   const spanId = (span.spanId ?? '').toLowerCase()
   const events = span.events ?? []
   const links = span.links ?? []
-  return {
-    id: contentId(ctx.key, traceId, spanId, time.nanos, endNanos, span.name ?? ''),
+  return markReceiveTime({
+    // A span without a start (and so without an end) has no time in its id: see RecordTime.identity.
+    id: contentId(ctx.key, traceId, spanId, time.identity, end === '0' ? time.identity : endNanos, span.name ?? ''),
     trace_id: traceId,
     span_id: spanId,
     parent_span_id: (span.parentSpanId ?? '').toLowerCase(),
@@ -67,7 +69,7 @@ function normalizeSpan(span: Span, ctx: ScopeContext, limits: NormalizeLimits): 
     'links.trace_id': links.map((l) => (l.traceId ?? '').toLowerCase()),
     'links.span_id': links.map((l) => (l.spanId ?? '').toLowerCase()),
     'links.attributes': links.map((l) => attributesToMap(l.attributes)),
-  }
+  }, time)
 }
 
 /** OTLP traces → one row per span, and the spans refused, with reasons. */

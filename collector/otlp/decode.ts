@@ -6,6 +6,7 @@ import type { ExportBatch } from '../ingest'
 import { applyRequestLimits, DEFAULT_REQUEST_LIMITS, describeLimits, type RequestLimits } from '../limits'
 import { DecodeError } from './decode-error'
 import { decodeProtobuf } from './proto'
+import { scanWire } from './wire-scan'
 
 const gunzip = promisify(zlib.gunzip)
 const inflate = promisify(zlib.inflate)
@@ -53,6 +54,8 @@ function isTooDeep(error: unknown): boolean {
  */
 export function decodeBody(signal: Signal, encoding: Encoding, bytes: Buffer, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): ExportBatch {
   if (encoding === 'protobuf') {
+    // Counted before decoding: a request over the record or attribute limit costs only this scan.
+    scanWire(signal, bytes, limits)
     let request: ExportRequests[Signal]
     try {
       request = decodeProtobuf(signal, bytes)

@@ -7,7 +7,7 @@ import { utcDays, type InsertJournal } from './journal'
 import { markUncoveredUsage } from './orphans'
 import { markSessionStarts } from './sessions'
 import { rebuildDerivedDays } from './rebuild'
-import { nanosToDateTime } from '../normalize/common'
+import { hasReceiveTime, nanosToDateTime } from '../normalize/common'
 
 /**
  * The batching writer: the last step of the collector (decode → validate → normalize → batch → write).
@@ -282,32 +282,42 @@ export class Writer {
     }
   }
 
-  /** Ids of these rows that the table already holds. */
+  /**
+   * Ids of these rows that the table already holds. Rows are looked up within their batch's time range,
+   * except rows stamped with their receive time (the record had no time): an earlier copy of such a row
+   * was stored under an earlier receive time, so their ids are looked up over every day.
+   */
   private async storedIds<T extends TableName>(table: T, rows: TableRows[T][]): Promise<Set<string>> {
     const stored = new Set<string>()
-    const column = timeColumn[table]
-    for (let i = 0; i < rows.length; i += ID_LOOKUP_CHUNK) {
-      const chunk = rows.slice(i, i + ID_LOOKUP_CHUNK)
-      const params: Record<string, unknown> = { ...timeBounds(chunk.map(rowTime)), ids: chunk.map((r) => r.id) }
-      const columns = keyPrefixColumns[table]
-      const values = columns.map(() => new Set<string>())
-      for (const row of chunk) keyPrefixValues(row).forEach((v, k) => values[k]?.add(v))
-      const keyConditions = columns.map((key, k) => {
-        params[`k_${key}`] = [...(values[k] ?? [])]
-        return `${key} IN {k_${key}:Array(String)}`
-      })
-      const found = await selectRows<{ id: string }>(
-        this.client,
-        // table and columns come from the code's own maps (rows.ts), never from a request.
-        `SELECT id FROM ${table}
-         WHERE ${column} BETWEEN fromUnixTimestamp64Nano({min:Int64}) AND fromUnixTimestamp64Nano({max:Int64})
-           AND ${keyConditions.join(' AND ')}
-           AND id IN {ids:Array(UUID)}`,
-        params,
-      )
-      for (const { id } of found) stored.add(id)
-    }
+    const timed = rows.filter((row) => !hasReceiveTime(row))
+    const untimed = timed.length === rows.length ? [] : rows.filter((row) => hasReceiveTime(row))
+    for (const [group, bounded] of [[timed, true], [untimed, false]] as const)
+      for (let i = 0; i < group.length; i += ID_LOOKUP_CHUNK)
+        for (const id of await this.lookUpIds(table, group.slice(i, i + ID_LOOKUP_CHUNK), bounded)) stored.add(id)
     return stored
+  }
+
+  private async lookUpIds<T extends TableName>(table: T, chunk: TableRows[T][], bounded: boolean): Promise<string[]> {
+    const params: Record<string, unknown> = { ids: chunk.map((r) => r.id) }
+    const conditions: string[] = []
+    if (bounded) {
+      Object.assign(params, timeBounds(chunk.map(rowTime)))
+      conditions.push(`${timeColumn[table]} BETWEEN fromUnixTimestamp64Nano({min:Int64}) AND fromUnixTimestamp64Nano({max:Int64})`)
+    }
+    const columns = keyPrefixColumns[table]
+    const values = columns.map(() => new Set<string>())
+    for (const row of chunk) keyPrefixValues(row).forEach((v, k) => values[k]?.add(v))
+    columns.forEach((key, k) => {
+      params[`k_${key}`] = [...(values[k] ?? [])]
+      conditions.push(`${key} IN {k_${key}:Array(String)}`)
+    })
+    const found = await selectRows<{ id: string }>(
+      this.client,
+      // table and columns come from the code's own maps (rows.ts), never from a request.
+      `SELECT id FROM ${table} WHERE ${conditions.join(' AND ')} AND id IN {ids:Array(UUID)}`,
+      params,
+    )
+    return found.map((r) => r.id)
   }
 
   private async fillDeltas(rows: MetricPointRow[]): Promise<Map<string, StreamPoint>> {

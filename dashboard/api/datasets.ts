@@ -37,6 +37,14 @@ const common = COMMON_DIMENSION_SQL
  */
 export type Scope = { teams: readonly string[] } | null
 
+/**
+ * What of a person's activity a role reads per user (/users, a user's sessions): `full`, or `cost`
+ * (finance): cost, API requests, seat, active days and first/last seen, what licence and cost
+ * decisions need, but not the work itself (sessions, prompts, lines, commits, PRs, active time, tool
+ * decisions, denials). Enforced in the SQL: the columns a `cost` view hides are never computed.
+ */
+export type UserView = 'full' | 'cost'
+
 /** The scope's condition on an attributed team column (COMMON_DIMENSION_SQL.team, or the directory's d_team). */
 export function scopeSql(scope: Scope, params: Record<string, unknown>, teamColumn: string = COMMON_DIMENSION_SQL.team): string {
   if (!scope) return '1'

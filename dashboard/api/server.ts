@@ -18,6 +18,7 @@ import { metaResponseSchema } from '../../schemas/meta'
 import { directoryBodySchema, directoryLoadResponseSchema, directoryResponseSchema, toDirectoryBody } from '../../schemas/directory'
 import { moversParamsSchema, moversQuerySchema, moversResponseSchema, policyParamsSchema, policyQuerySchema, policyResponseSchema } from '../../schemas/policy'
 import {
+  ACTIVITY_SORTS,
   pathKeySchema,
   sessionResponseSchema,
   userSessionsParamsSchema,
@@ -27,12 +28,14 @@ import {
   usersQuerySchema,
   usersResponseSchema,
 } from '../../schemas/users'
+import { ConnectionGuard, type ConnectionLimits } from '../../server/connections'
 import type { Logger } from '../../server/logger'
+import { httpTimeoutOptions, type Timeouts } from '../../server/timeouts'
 import type { SelfMetrics } from '../../server/self-metrics'
 import type { Warehouse } from '../../warehouse/client'
 import type { Reader } from '../../warehouse/pool'
 import { migrationsComplete } from '../../warehouse/migrate'
-import { scopeOf } from './auth/authenticate'
+import { scopeOf, viewOf } from './auth/authenticate'
 import { installAuth, principalOf, type AuthOptions } from './auth/plugin'
 import { registerAuthRoutes } from './auth/routes'
 import type { Scope } from './datasets'
@@ -64,6 +67,8 @@ export interface ApiOptions {
   pseudonymize?: (user: string) => string
   /** False while ccscope still waits for its warehouse (server mode): /readyz answers 503 meanwhile. */
   started?: () => boolean
+  /** Headers, request and idle timeouts and connection limits of the port (server/timeouts.ts, server/connections.ts). */
+  network?: { timeouts: Timeouts; connections: ConnectionLimits }
 }
 
 const VERSION = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
@@ -91,17 +96,24 @@ function notFound(reply: FastifyReply, message: string): FastifyReply {
 const DIRECTORY_BODY_LIMIT = 64 * 1024 * 1024
 
 /** The HTTP API (port 3000): health, readiness, ccscope's own metrics and the analytics endpoints. */
-export async function createApi({ client, reader = client, now = () => new Date(), metrics, log, otlp, dashboardDir, auth: authOptions, pseudonymize, started }: ApiOptions) {
+export async function createApi({ client, reader = client, now = () => new Date(), metrics, log, otlp, dashboardDir, auth: authOptions, pseudonymize, started, network }: ApiOptions) {
   const app = Fastify({
     loggerInstance: log.child({ component: 'api' }),
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { maxParamLength: 400 },
+    // Slow-loris clients (headers or body a byte at a time) and idle sockets are cut, as on the OTLP ports.
+    ...httpTimeoutOptions(network?.timeouts ?? { headersMs: 10_000, requestMs: 30_000, idleMs: 30_000 }),
   })
+  if (network) new ConnectionGuard('api', network.connections, metrics).guard(app.server)
   // Before any route: every route registered from here on gets its access rule (auth/plugin.ts).
   const auth = installAuth(app, authOptions, log.child({ component: 'auth' }))
-  if (!auth.enabled)
+  if (auth.open)
     log.warn(
-      `no dashboard users, API tokens or SSO proxy are configured (users file ${authOptions.usersFile}), so the API and dashboard are open, as admin, to requests from this machine only; add a user with \`npm run users -- add\``,
+      `no dashboard users, API tokens or SSO proxy are configured (users file ${authOptions.usersFile}) and CCSCOPE_OPEN_MODE is on, so the API and dashboard are open, as admin, to requests from this machine only; add a user with \`npm run users -- add\``,
+    )
+  else if (!auth.enabled)
+    log.warn(
+      `no dashboard users, API tokens or SSO proxy are configured (users file ${authOptions.usersFile}): the API and dashboard refuse every request until a user is added with \`npm run users -- add\` (CCSCOPE_OPEN_MODE=true would let this machine in as admin)`,
     )
   // Answers carry cost and activity data: no shared or browser cache keeps them.
   app.addHook('onSend', async (request, reply, payload) => {
@@ -225,7 +237,14 @@ export async function createApi({ client, reader = client, now = () => new Date(
       response: { schema: usersResponseSchema, description: 'Users' },
     },
     { query: usersQuerySchema },
-    ({ query, ctx }) => queryUsers(ctx, query),
+    async ({ query, ctx, request, reply }) => {
+      const view = viewOf(principalOf(request))
+      if (view === 'cost' && ACTIVITY_SORTS.has(query.sort)) {
+        const body: ApiError = { error: 'invalid_parameter', message: `sort: role finance reads per-user cost, not ${query.sort}`, parameter: 'sort' }
+        return reply.code(400).send(body)
+      }
+      return queryUsers(ctx, query, view)
+    },
   )
 
   const userPath = z.strictObject({ user: pathKeySchema })
@@ -239,7 +258,7 @@ export async function createApi({ client, reader = client, now = () => new Date(
       response: { schema: userSessionsResponseSchema, description: 'Sessions active in the range, most recently active first' },
     },
     { query: userSessionsQuerySchema, params: userPath },
-    ({ query, params, ctx }) => queryUserSessions(ctx, params.user, query),
+    ({ query, params, ctx, request }) => queryUserSessions(ctx, params.user, query, viewOf(principalOf(request))),
   )
 
   const sessionPath = z.strictObject({ session: pathKeySchema })

@@ -66,7 +66,8 @@ export function startCollector(dataDir: string, env: Record<string, string>, rea
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
     // debug: the writer's "insert begins" / "insert committed" lines tell where a kill landed.
-    env: { ...process.env, ...env, CCSCOPE_DATA_DIR: dataDir, CCSCOPE_LOG_LEVEL: 'debug' },
+    // Open mode: the harness reads the summary from the API without a user.
+    env: { ...process.env, CCSCOPE_OPEN_MODE: 'true', ...env, CCSCOPE_DATA_DIR: dataDir, CCSCOPE_LOG_LEVEL: 'debug' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const lines: string[] = []

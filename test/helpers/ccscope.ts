@@ -19,8 +19,16 @@ export function removeTempDirs(): void {
   for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
 }
 
-/** Settings every test run wants: ephemeral ports and a record-age window that lets old fixtures in. */
+/**
+ * Settings every test run wants: ephemeral ports, a record-age window that lets old fixtures in, and
+ * open mode (no users configured: the test, on this machine, acts as admin).
+ */
 export const TEST_ENV = {
+  CCSCOPE_OPEN_MODE: 'true',
+  // Test clients (a whole fleet sent at once) open far more connections from 127.0.0.1 than any real
+  // sender: the connection limits are tested where a test sets them (test/hostile-*.test.ts).
+  CCSCOPE_MAX_CONNECTIONS: '100000',
+  CCSCOPE_MAX_CONNECTIONS_PER_ADDRESS: '0',
   OTLP_HTTP_PORT: '0',
   OTLP_GRPC_PORT: '0',
   PORT: '0',

@@ -1,6 +1,7 @@
+import fs from 'node:fs'
 import type { FastifyRequest } from 'fastify'
 import type { MeResponse, Role } from '../../../schemas/auth'
-import type { Scope } from '../datasets'
+import type { Scope, UserView } from '../datasets'
 import { AddressList, isLoopback } from './addresses'
 import { isLoopbackHost } from '../../../server/host'
 import { credentialOf, readCookie, SESSION_COOKIE, type SessionStore } from './sessions'
@@ -20,6 +21,11 @@ export function scopeOf(principal: Principal): Scope {
   return principal.role === 'manager' ? { teams: principal.teams } : null
 }
 
+/** Finance reads per-user cost, not per-user activity (datasets.ts, UserView). */
+export function viewOf(principal: Principal): UserView {
+  return principal.role === 'finance' ? 'cost' : 'full'
+}
+
 export interface ProxyAuth {
   /** Lower-case header name, e.g. x-forwarded-email. */
   header: string
@@ -32,9 +38,14 @@ export type Authentication = { ok: true; principal: Principal } | { ok: false; r
 /**
  * Resolves a request's credentials, in this order: an API token (Authorization: Bearer), the user a
  * trusted proxy names in its header, the session cookie. Credentials that are presented but wrong are
- * refused rather than passed over. With no user, token or proxy configured, ccscope is open: requests
- * from this machine act as admin, anything else is refused.
+ * refused rather than passed over. With no user, token or proxy configured, ccscope is open only when
+ * CCSCOPE_OPEN_MODE says so (requests from this machine act as admin, anything else is refused);
+ * otherwise every request is refused, so that a users file deleted or emptied by mistake closes the
+ * dashboard instead of opening it.
  */
+/** CCSCOPE_OPEN_MODE (server/config.ts): on, off, or auto with the marker that remembers a configured users file. */
+export type OpenMode = { mode: 'on' | 'off' } | { mode: 'auto'; marker: string }
+
 export class Authenticator {
   private readonly proxies: AddressList | undefined
 
@@ -42,13 +53,43 @@ export class Authenticator {
     readonly users: UserStore,
     readonly sessions: SessionStore,
     readonly proxy: ProxyAuth | undefined,
+    readonly openMode: OpenMode = { mode: 'off' },
   ) {
     this.proxies = proxy ? new AddressList(proxy.trusted) : undefined
   }
 
+  /**
+   * Whether a machine-local request may act as admin while nothing is configured: CCSCOPE_OPEN_MODE on; or
+   * auto, until a users file has been configured once (its marker, written the first time one is seen).
+   */
+  private mayOpen(): boolean {
+    if (this.openMode.mode !== 'auto') return this.openMode.mode === 'on'
+    return !fs.existsSync(this.openMode.marker)
+  }
+
+  /** In auto mode, remembers that a users file was configured: from now on an empty one closes the API. */
+  private remember(): void {
+    if (this.openMode.mode !== 'auto' || this.remembered) return
+    this.remembered = true
+    try {
+      if (!fs.existsSync(this.openMode.marker)) fs.writeFileSync(this.openMode.marker, `users file configured ${new Date().toISOString()}\n`, { mode: 0o600 })
+    } catch {
+      this.remembered = false
+    }
+  }
+
+  private remembered = false
+
   /** Authentication is on once any user or token exists, or a proxy header is configured. */
   get enabled(): boolean {
-    return this.enabledFor(this.users.current())
+    const enabled = this.enabledFor(this.users.current())
+    if (enabled) this.remember()
+    return enabled
+  }
+
+  /** Open to this machine as admin: nothing configured, and CCSCOPE_OPEN_MODE on (or auto, never configured). */
+  get open(): boolean {
+    return !this.enabled && this.mayOpen()
   }
 
   private enabledFor(file: UsersFile): boolean {
@@ -64,7 +105,16 @@ export class Authenticator {
     const address = request.socket.remoteAddress
     // One look at the users file for the whole request.
     const file = this.users.current()
-    if (!this.enabledFor(file)) {
+    if (this.enabledFor(file)) this.remember()
+    else {
+      if (!this.mayOpen())
+        return {
+          ok: false,
+          reason:
+            this.openMode.mode === 'off'
+              ? 'no dashboard users, API tokens or SSO proxy are configured (and CCSCOPE_OPEN_MODE is off); add a user with `npm run users -- add`'
+              : 'the users file had users and now has none (deleted or emptied?), so ccscope stays closed; restore it, add a user with `npm run users -- add`, or set CCSCOPE_OPEN_MODE=true',
+        }
       // This machine, by socket AND by Host: a web page that rebinds its name to 127.0.0.1 sends its own Host.
       if (isLoopback(address) && isLoopbackHost(request.headers.host))
         return { ok: true, principal: { name: 'local', role: 'admin', teams: [], via: 'open' } }

@@ -1,30 +1,44 @@
-/**
- * Failed sign-ins per client address: after `max` failures within `windowMs`, further attempts are
- * refused (429) until the window that began with the first failure has passed. A success clears it.
- */
-export class FailureLimiter {
-  private readonly failures = new Map<string, { count: number; since: number }>()
+export interface BackoffOptions {
+  /** Failures allowed before any wait. */
+  free: number
+  /** The first wait; each further failure doubles it. */
+  baseMs: number
+  maxMs: number
+  /** A key is forgotten this long after its last failure. */
+  forgetMs: number
+}
 
-  constructor(
-    private readonly max = 10,
-    private readonly windowMs = 15 * 60_000,
-  ) {}
+/**
+ * Failed sign-ins per key (an account, an address, or both): past `free` failures, the key must wait
+ * before its next attempt, and the wait doubles with each further failure (30 s, 1 min, 2 min, … up to
+ * the cap). Attempts refused while waiting are not failures. A success clears the key.
+ */
+export class BackoffLimiter {
+  private readonly failures = new Map<string, { count: number; last: number }>()
+
+  constructor(private readonly options: BackoffOptions) {}
 
   /** Seconds until this key may try again; 0 when it may now. */
   retryAfter(key: string, now = Date.now()): number {
     const entry = this.failures.get(key)
     if (!entry) return 0
-    if (now - entry.since >= this.windowMs) {
+    if (now - entry.last >= this.options.forgetMs) {
       this.failures.delete(key)
       return 0
     }
-    return entry.count >= this.max ? Math.ceil((entry.since + this.windowMs - now) / 1000) : 0
+    const over = entry.count - this.options.free
+    if (over < 0) return 0
+    const wait = Math.min(this.options.maxMs, this.options.baseMs * 2 ** Math.min(over, 30))
+    return Math.max(0, Math.ceil((entry.last + wait - now) / 1000))
   }
 
   fail(key: string, now = Date.now()): void {
     const entry = this.failures.get(key)
-    if (!entry || now - entry.since >= this.windowMs) this.failures.set(key, { count: 1, since: now })
-    else entry.count += 1
+    if (!entry || now - entry.last >= this.options.forgetMs) this.failures.set(key, { count: 1, last: now })
+    else {
+      entry.count += 1
+      entry.last = now
+    }
     if (this.failures.size > 100_000) this.failures.delete(this.failures.keys().next().value!)
   }
 
@@ -38,6 +52,30 @@ export class FailureLimiter {
     if (!entry) return
     if (entry.count <= 1) this.failures.delete(key)
     else entry.count -= 1
+  }
+}
+
+/**
+ * The (address, account) pairs that signed in successfully lately: guesses from an address, or at an
+ * account, from elsewhere do not hold them back (everyone behind one proxy shares its address).
+ */
+export class KnownPairs {
+  private readonly seen = new Map<string, number>()
+
+  constructor(
+    private readonly ttlMs = 30 * 86_400_000,
+    private readonly max = 100_000,
+  ) {}
+
+  add(pair: string, now = Date.now()): void {
+    this.seen.delete(pair)
+    this.seen.set(pair, now)
+    if (this.seen.size > this.max) this.seen.delete(this.seen.keys().next().value!)
+  }
+
+  has(pair: string, now = Date.now()): boolean {
+    const at = this.seen.get(pair)
+    return at !== undefined && now - at < this.ttlMs
   }
 }
 

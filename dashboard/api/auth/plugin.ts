@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RawReplyDefaultExpr
 import type { ApiError } from '../../../schemas/api'
 import { CSRF_HEADER, isRouteKey, ROUTE_ACCESS, routeKey, type Access, type MeResponse } from '../../../schemas/auth'
 import type { Logger } from '../../../server/logger'
-import { Authenticator, type Principal, type ProxyAuth } from './authenticate'
+import { Authenticator, type OpenMode, type Principal, type ProxyAuth } from './authenticate'
 import { SessionStore } from './sessions'
 import { UserStore } from './store'
 
@@ -24,6 +24,10 @@ export interface AuthOptions {
   usersFile: string
   proxy: ProxyAuth | undefined
   sessionTtlMs: number
+  /** CCSCOPE_OPEN_MODE: with nothing configured, this machine acts as admin (on, or auto until a users file was configured); off, nobody gets in. */
+  openMode?: 'auto' | 'on' | 'off'
+  /** Auto mode's marker: a users file was configured once. */
+  configuredMarker?: string
 }
 
 /** /api/v1/users/:user/sessions → /api/v1/users/{user}/sessions (the table's OpenAPI form). */
@@ -33,6 +37,13 @@ function openApiPath(url: string): string {
 
 function send(reply: FastifyReply, status: number, body: ApiError): FastifyReply {
   return reply.code(status).header('cache-control', 'no-store').send(body)
+}
+
+function openModeOf(options: AuthOptions): OpenMode {
+  const mode = options.openMode ?? 'off'
+  if (mode !== 'auto') return { mode }
+  if (!options.configuredMarker) throw new Error('CCSCOPE_OPEN_MODE=auto needs the marker file of a configured users file')
+  return { mode, marker: options.configuredMarker }
 }
 
 /** The principal of a request that passed the access hook (every route that is not public has one). */
@@ -53,7 +64,7 @@ export function principalOf(request: FastifyRequest): Principal {
  */
 export function installAuth(app: ApiApp, options: AuthOptions, log: Logger): Authenticator {
   const users = new UserStore(options.usersFile, (error) => log.error({ err: error }, 'users file unreadable: keeping the users loaded before'))
-  const auth = new Authenticator(users, new SessionStore(options.sessionTtlMs), options.proxy)
+  const auth = new Authenticator(users, new SessionStore(options.sessionTtlMs), options.proxy, openModeOf(options))
   app.decorateRequest('principal', null)
 
   app.addHook('onRoute', (route) => {
@@ -78,7 +89,7 @@ export function installAuth(app: ApiApp, options: AuthOptions, log: Logger): Aut
     const forged = () =>
       send(reply, 403, { error: 'csrf', message: `a request that changes state needs the ${CSRF_HEADER} header (or an API token)` })
     if (access === 'public') {
-      if (unsafe && auth.enabled && request.headers.authorization === undefined && !request.headers[CSRF_HEADER]) return forged()
+      if (unsafe && !auth.open && request.headers.authorization === undefined && !request.headers[CSRF_HEADER]) return forged()
       return
     }
     const result = auth.authenticate(request)

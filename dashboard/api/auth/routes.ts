@@ -4,16 +4,24 @@ import { loginBodySchema, meResponseSchema } from '../../../schemas/auth'
 import type { RouteSpec } from '../routes'
 import { plainAddress } from './addresses'
 import type { Authenticator } from './authenticate'
-import { FailureLimiter, VerificationGate } from './limiter'
+import { BackoffLimiter, KnownPairs, VerificationGate } from './limiter'
 import { DUMMY_HASH, verifyPassword } from './passwords'
 import { meOf, principalOf, type ApiApp } from './plugin'
 import { readCookie, SESSION_COOKIE, sessionCookie } from './sessions'
 
 /** Sign-in for the dashboard: POST login (sets the session cookie), POST logout, GET me. */
 export function registerAuthRoutes(app: ApiApp, auth: Authenticator, routes: RouteSpec[]): void {
-  const limiter = new FailureLimiter()
-  // Per address whatever the user name, so that guessing across names (or at names that do not exist) is bounded too.
-  const addressLimiter = new FailureLimiter(50)
+  // Failed sign-ins are limited three ways, each with a doubling wait past its free failures (limiter.ts):
+  // - per address and account: 10 free;
+  // - per account, whatever the address (guesses from many addresses): 50 free;
+  // - per address, whatever the name (guessing across names, or at names that do not exist): 50 free.
+  // The last two do not apply to an (address, account) pair that signed in successfully in the last 30
+  // days: behind one proxy everyone shares its address, and a guesser there must not lock them all out.
+  const backoff = { baseMs: 30_000, maxMs: 15 * 60_000, forgetMs: 60 * 60_000 }
+  const pairLimiter = new BackoffLimiter({ free: 10, ...backoff })
+  const accountLimiter = new BackoffLimiter({ free: 50, ...backoff })
+  const addressLimiter = new BackoffLimiter({ free: 50, ...backoff })
+  const known = new KnownPairs()
   const gate = new VerificationGate()
   const maxAge = Math.floor(auth.sessions.ttlMs / 1000)
 
@@ -21,7 +29,7 @@ export function registerAuthRoutes(app: ApiApp, auth: Authenticator, routes: Rou
     method: 'post',
     path: '/api/v1/auth/login',
     summary: 'Sign in (dashboard): sets an HttpOnly session cookie',
-    description: `Send the header X-Requested-With. After 10 failed attempts at one user from one address within 15 minutes, attempts are refused (429) until the window ends.`,
+    description: `Send the header X-Requested-With. After 10 failed attempts at one user from one address (or 50 at one user from anywhere, or 50 from one address at any names, for a user who has not signed in from that address lately), attempts are refused (429 + Retry-After) for 30 s, doubling with each further failure up to 15 minutes.`,
     tags: ['auth'],
     body: { 'application/json': loginBodySchema },
     response: { schema: meResponseSchema, description: 'Signed in' },
@@ -33,17 +41,19 @@ export function registerAuthRoutes(app: ApiApp, auth: Authenticator, routes: Rou
       const body: ApiError = { error: 'invalid_body', message: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` }
       return reply.code(400).send(body)
     }
-    // Failures count per address and user name (behind one proxy every user shares an address), and per address.
     const address = plainAddress(request.socket.remoteAddress)
-    const key = `${address} ${parsed.data.user}`
-    const wait = Math.max(limiter.retryAfter(key), addressLimiter.retryAfter(address))
+    const account = parsed.data.user
+    const key = `${address} ${account}`
+    const trusted = known.has(key)
+    const wait = Math.max(pairLimiter.retryAfter(key), trusted ? 0 : Math.max(accountLimiter.retryAfter(account), addressLimiter.retryAfter(address)))
     if (wait > 0) {
-      const body: ApiError = { error: 'too_many_attempts', message: `too many failed sign-ins from this address; try again in ${Math.ceil(wait / 60)} minute(s)` }
+      const body: ApiError = { error: 'too_many_attempts', message: `too many failed sign-ins; try again in ${wait < 60 ? `${wait} s` : `${Math.ceil(wait / 60)} minute(s)`}` }
       return reply.code(429).header('retry-after', String(wait)).send(body)
     }
     // The attempt counts as a failure before the password is checked, so parallel guesses cannot all pass
     // the check above while the first is still being verified; a success clears it.
-    limiter.fail(key)
+    pairLimiter.fail(key)
+    accountLimiter.fail(account)
     addressLimiter.fail(address)
     const user = auth.users.user(parsed.data.user)
     // Unknown users are checked against a dummy hash, so they take as long as known ones.
@@ -56,8 +66,10 @@ export function registerAuthRoutes(app: ApiApp, auth: Authenticator, routes: Rou
       const body: ApiError = { error: 'invalid_credentials', message: 'wrong user name or password' }
       return reply.code(401).send(body)
     }
-    limiter.succeed(key)
+    pairLimiter.succeed(key)
+    accountLimiter.release(account)
     addressLimiter.release(address)
+    known.add(key)
     const secure = request.protocol === 'https' || (auth.fromTrustedProxy(request) && request.headers['x-forwarded-proto'] === 'https')
     reply.header('set-cookie', sessionCookie(auth.sessions.create(user.name, user.passwordHash), maxAge, secure)).header('cache-control', 'no-store')
     return meOf({ name: user.name, role: user.role, teams: user.teams, via: 'session' })

@@ -3,7 +3,7 @@ import type { ResolvedRange } from '../../../schemas/analytics'
 import { answeredRange } from '../../../schemas/periods'
 import type { SessionResponse, TimelineItem, UserSessionsResponse } from '../../../schemas/users'
 import { ch, run } from '../../../warehouse/query'
-import { scopeRawSql } from '../datasets'
+import { scopeRawSql, type UserView } from '../datasets'
 import { roundUsd, type QueryContext } from './dataset'
 import { rangeParams } from './range'
 
@@ -14,10 +14,11 @@ import { rangeParams } from './range'
  * ones active in the range, most recently active first, with the figures of their days in the range.
  */
 
-const SESSION_ROWS = (where: string) => `
+/** `view` cost (finance): a session's cost and requests, not its prompts, decisions or denials (datasets.ts, UserView). */
+const SESSION_ROWS = (where: string, view: UserView = 'full') => `
 SELECT session_id, any(user_key) AS user, anyLast(team_id) AS team, min(started) AS started, max(ended) AS ended,
-  sum(prompts) AS prompts, sum(requests) AS requests, sum(event_cost) AS ev_cost, sum(metric_cost) AS m_cost,
-  sum(decisions) AS decisions, sum(denials) AS denials
+  ${view === 'full' ? 'sum(prompts)' : 'NULL'} AS prompts, sum(requests) AS requests, sum(event_cost) AS ev_cost, sum(metric_cost) AS m_cost,
+  ${view === 'full' ? 'sum(decisions)' : 'NULL'} AS decisions, ${view === 'full' ? 'sum(denials)' : 'NULL'} AS denials
 FROM sessions WHERE ${where}
 GROUP BY session_id`
 
@@ -27,12 +28,12 @@ const sessionRow = z.object({
   team: ch.string,
   started: ch.dateTime,
   ended: ch.dateTime,
-  prompts: ch.count,
+  prompts: ch.count.nullable(),
   requests: ch.count,
   ev_cost: ch.number,
   m_cost: ch.number,
-  decisions: ch.count,
-  denials: ch.count,
+  decisions: ch.count.nullable(),
+  denials: ch.count.nullable(),
 })
 type SessionRow = z.output<typeof sessionRow>
 
@@ -59,7 +60,12 @@ const utcDay = (ms: number) => new Date(Math.floor(ms / DAY_MS) * DAY_MS).toISOS
  * session's last activity inside the window is its last in the range (the window ends where the range
  * does), so the order is exact.
  */
-export async function queryUserSessions(ctx: QueryContext, user: string, query: { range: ResolvedRange; limit: number }): Promise<UserSessionsResponse> {
+export async function queryUserSessions(
+  ctx: QueryContext,
+  user: string,
+  query: { range: ResolvedRange; limit: number },
+  view: UserView = 'full',
+): Promise<UserSessionsResponse> {
   const range = answeredRange(query.range, ctx.now)
   const firstDay = range.from.getTime()
   const lastDay = Math.max(firstDay, range.to.getTime() - 1)
@@ -69,7 +75,7 @@ export async function queryUserSessions(ctx: QueryContext, user: string, query: 
     const windowStart = Math.max(firstDay, lastDay - (windowDays - 1) * DAY_MS)
     const params: Record<string, unknown> = { ...rangeParams(range), user, limit: query.limit + 1, d0: utcDay(windowStart), d1: utcDay(lastDay) }
     rows = await run(ctx.client, {
-      sql: `${SESSION_ROWS(`user_key = {user:String} AND day >= {d0:Date} AND day <= {d1:Date} AND ${scopeRawSql(ctx.scope, params)}`)}
+      sql: `${SESSION_ROWS(`user_key = {user:String} AND day >= {d0:Date} AND day <= {d1:Date} AND ${scopeRawSql(ctx.scope, params)}`, view)}
        HAVING ended >= {from:DateTime('UTC')} AND started < {to:DateTime('UTC')}
        ORDER BY ended DESC LIMIT {limit:UInt32}`,
       params,
@@ -84,7 +90,7 @@ export async function queryUserSessions(ctx: QueryContext, user: string, query: 
   if (chosen.length > 0) {
     const params: Record<string, unknown> = { user, sessions: chosen.map((r) => r.session_id), d0: utcDay(firstDay), d1: utcDay(lastDay) }
     const whole = await run(ctx.client, {
-      sql: SESSION_ROWS(`user_key = {user:String} AND day >= {d0:Date} AND day <= {d1:Date} AND session_id IN {sessions:Array(String)} AND ${scopeRawSql(ctx.scope, params)}`),
+      sql: SESSION_ROWS(`user_key = {user:String} AND day >= {d0:Date} AND day <= {d1:Date} AND session_id IN {sessions:Array(String)} AND ${scopeRawSql(ctx.scope, params)}`, view),
       params,
       row: sessionRow,
     })

@@ -10,6 +10,11 @@ import { answerRow, answerTotals, buildRowsSql, companionOf, plainTotals, prepar
  * JSON endpoint's totals (and the summary), so it reconciles with both. Not-reported figures are empty
  * cells, as in the JSON (null), never 0.
  * Rows are mapped by the JSON endpoint's own code (answerRow), so coverage and derived figures agree.
+ *
+ * Formula injection (OWASP "CSV Injection"): a text cell that begins with =, +, -, @, tab or carriage
+ * return (or their full-width forms) is written with a leading single quote, so a spreadsheet shows it
+ * as text instead of evaluating it (csv-stringify's escape_formulas). Numbers are written as numbers and
+ * never prefixed, so a negative figure stays a figure.
  */
 
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
@@ -18,7 +23,9 @@ type Formatter = (value: number | null | undefined) => string | number
 
 /** How a measure's values are written: USD to the cent, ratios to six decimals, counts as they are. */
 function formatterOf(name: string): Formatter {
-  if (/Usd$/.test(name) || name === 'costPerActiveUserDay') return (v) => (v == null ? '' : v.toFixed(2))
+  // Cents as text ("1.50"); a negative amount (none is stored, but a formula guard must not turn one into
+  // text) is written as a number.
+  if (/Usd$/.test(name) || name === 'costPerActiveUserDay') return (v) => (v == null ? '' : v < 0 ? Number(v.toFixed(2)) : v.toFixed(2))
   if (/Rate$|PerUser$/.test(name)) return (v) => (v == null ? '' : Number(v.toFixed(6)))
   return (v) => (v == null ? '' : v)
 }
@@ -47,7 +54,7 @@ export async function exportCsv(ctx: QueryContext, query: DatasetQuery<DatasetNa
   const coverage = totalsCoverageOf(query, totalsRow, side)
   const totals = answerTotals(query, prepared, totalsRow, side, coverage)
   const rows = stream(ctx.client, buildRowsSql(prepared.shape))
-  const csv = stringify({ header: true, columns: header })
+  const csv = stringify({ header: true, columns: header, escape_formulas: true })
   const out = new PassThrough()
   csv.pipe(out)
   const formatters = measures.map((m) => [m, formatterOf(m)] as const)

@@ -3,7 +3,7 @@ import type { CommonFilters } from '../../../schemas/analytics'
 import { answeredRange } from '../../../schemas/periods'
 import type { UserRow, UsersQuery, UsersResponse } from '../../../schemas/users'
 import { ch, run } from '../../../warehouse/query'
-import { COMMON_DIMENSION_SQL, scopeRawSql, scopeSql, type Scope } from '../datasets'
+import { COMMON_DIMENSION_SQL, scopeRawSql, scopeSql, type Scope, type UserView } from '../datasets'
 import { attributedRows, DIRECTORY_NOW, rangeBounds, tieredRows } from '../sources'
 import { planTiers } from '../tiers'
 import { roundUsd, type QueryContext } from './dataset'
@@ -49,6 +49,21 @@ const SORT_SQL: Record<UsersQuery['sort'], string> = {
 /** The earliest instant first-seen dates are looked for (the API's own lower bound on ranges). */
 const HISTORY_START = new Date('2000-01-01T00:00:00Z')
 
+/**
+ * The per-user activity figures, and what the `cost` view (finance, datasets.ts UserView) selects instead:
+ * nothing computed, NULL.
+ */
+const ACTIVITY_SQL: Record<string, string> = {
+  session_count: 'sum(n_new_sessions)',
+  prompts: 'sum(n_prompts)',
+  lines_added: 'sum(n_added)',
+  lines_removed: 'sum(n_removed)',
+  commits: 'sum(n_commits)',
+  pull_requests: 'sum(n_prs)',
+  user_s: 'sum(s_user)',
+  cli_s: 'sum(s_cli)',
+}
+
 const userRow = z.object({
   u: ch.string,
   name: ch.string,
@@ -56,8 +71,8 @@ const userRow = z.object({
   dept_now: ch.string,
   cc_now: ch.string,
   active_days: ch.count,
-  session_count: ch.count,
-  prompts: ch.count,
+  session_count: ch.number,
+  prompts: ch.number,
   lines_added: ch.number,
   lines_removed: ch.number,
   commits: ch.number,
@@ -79,7 +94,7 @@ const userRow = z.object({
 
 const seatsRow = z.object({ total: ch.count, entries: ch.count })
 
-export async function queryUsers(ctx: QueryContext, query: UsersQuery): Promise<UsersResponse> {
+export async function queryUsers(ctx: QueryContext, query: UsersQuery, view: UserView = 'full'): Promise<UsersResponse> {
   const range = answeredRange(query.range, ctx.now)
   const params: Record<string, unknown> = { ...rangeParams(range), tz: range.timeZone }
   const where = filterSql(query.filters, params, ctx.scope)
@@ -98,13 +113,15 @@ export async function queryUsers(ctx: QueryContext, query: UsersQuery): Promise<
     FROM (${tieredRows('userActivity', history, firstParams, 'f_')})
     WHERE events + metric_points > 0 AND ${scopeRawSql(ctx.scope, firstParams)} GROUP BY user_key)`
   Object.assign(params, firstParams)
+  const activityColumns = Object.entries(ACTIVITY_SQL)
+    .map(([alias, sql]) => `${view === 'full' ? sql : 'NULL'} AS ${alias}`)
+    .join(', ')
   const perUser = `
 SELECT a.*, ifNull(c.cost_usd, 0) AS cost_usd, f.first_seen AS first_seen, d.d_seat AS seat, d.d_user != '' AS in_directory
 FROM (
   SELECT u, any(display_name) AS name, argMax(team, bucket) AS team_now, argMax(dept, bucket) AS dept_now, argMax(cc, bucket) AS cc_now,
-    uniqExactIf(toDate(bucket, {tz:String}), n_events + n_points > 0) AS active_days, sum(n_new_sessions) AS session_count,
-    sum(n_prompts) AS prompts, sum(n_added) AS lines_added, sum(n_removed) AS lines_removed, sum(n_commits) AS commits,
-    sum(n_prs) AS pull_requests, sum(s_user) AS user_s, sum(s_cli) AS cli_s, sum(n_events) AS events_sent, sum(n_points) AS points_sent,
+    uniqExactIf(toDate(bucket, {tz:String}), n_events + n_points > 0) AS active_days, ${activityColumns},
+    sum(n_events) AS events_sent, sum(n_points) AS points_sent,
     maxIf(last_seen, n_events + n_points > 0) AS last_active
   FROM ${activity} AS s
   WHERE u != '' AND ${where}
@@ -140,7 +157,8 @@ LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON a.u = d.d_user`
   const out: UserRow[] = rows.slice(0, query.limit).map((r) => {
     const events = r.events_sent > 0
     const metrics = r.points_sent > 0
-    const fromMetrics = (v: number | null) => (metrics ? (v ?? 0) : null)
+    // Null when the view hides it (finance) or the user does not send its source.
+    const fromMetrics = (v: number | null) => (metrics && v !== null ? v : null)
     return {
       user: r.u,
       displayName: r.name,

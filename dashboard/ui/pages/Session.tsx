@@ -92,7 +92,7 @@ export function SessionPage() {
                   {formatCount(session.toolDecisions)}
                 </Fact>
                 <Fact id="policy-denials" label="Policy denials">
-                  {session.policyDenials > 0 ? <span className="tag bad">{formatCount(session.policyDenials)}</span> : formatCount(session.policyDenials)}
+                  {(session.policyDenials ?? 0) > 0 ? <span className="tag bad">{formatCount(session.policyDenials)}</span> : formatCount(session.policyDenials)}
                 </Fact>
               </div>
               <Card

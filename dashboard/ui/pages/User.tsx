@@ -59,7 +59,7 @@ export function UserPage() {
       key: 'policyDenials',
       header: 'Policy denials',
       align: 'right',
-      render: (s) => (s.policyDenials > 0 ? <span className="tag bad">{formatCount(s.policyDenials)}</span> : formatCount(s.policyDenials)),
+      render: (s) => ((s.policyDenials ?? 0) > 0 ? <span className="tag bad">{formatCount(s.policyDenials)}</span> : formatCount(s.policyDenials)),
     },
   ]
 
@@ -155,7 +155,7 @@ export function UserPage() {
                   columns={sessionColumns}
                   rows={d.sessions}
                   rowKey={(s) => s.sessionId}
-                  rowClass={(s) => (s.policyDenials > 0 ? 'denied' : undefined)}
+                  rowClass={(s) => ((s.policyDenials ?? 0) > 0 ? 'denied' : undefined)}
                   empty="No sessions in this range."
                 />
                 {d.truncated ? <p className="muted">The newest {formatCount(d.sessions.length)} sessions are shown: narrow the range to see older ones.</p> : null}
