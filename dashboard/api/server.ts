@@ -109,7 +109,7 @@ export async function createApi({ client, reader = client, now = () => new Date(
   const auth = installAuth(app, authOptions, log.child({ component: 'auth' }))
   if (auth.open)
     log.warn(
-      `no dashboard users, API tokens or SSO proxy are configured (users file ${authOptions.usersFile}) and CCSCOPE_OPEN_MODE is on, so the API and dashboard are open, as admin, to requests from this machine only; add a user with \`npm run users -- add\``,
+      `no dashboard users, API tokens or SSO proxy are configured (users file ${authOptions.usersFile}), so the API and dashboard are open (CCSCOPE_OPEN_MODE), as admin, to requests from this machine only; add a user with \`npm run users -- add\``,
     )
   else if (!auth.enabled)
     log.warn(
