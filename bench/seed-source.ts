@@ -25,4 +25,6 @@ export interface RowSource {
   from: string
   /** A condition on its columns that rows must meet, or '' for all. */
   where: string
+  /** Values of the typed placeholders ({name:Type}) the source uses, if any. */
+  params?: Record<string, unknown>
 }
