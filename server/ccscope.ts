@@ -11,6 +11,7 @@ import { PrivacyFilter } from '../collector/privacy'
 import { InsertJournal } from '../collector/writer/journal'
 import { WarehouseUnavailableError, Writer } from '../collector/writer/writer'
 import { createApi } from '../dashboard/api/server'
+import type { MetaLoading } from '../schemas/meta'
 import { createDatabase, openWarehouse, serverClient, type Warehouse } from '../warehouse/client'
 import { migrate } from '../warehouse/migrate'
 import { applyRetention } from '../warehouse/retention'
@@ -28,7 +29,12 @@ export interface Ccscope {
   stop(): Promise<void>
 }
 
-export async function startCcscope(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Ccscope> {
+export interface CcscopeOptions {
+  /** A history loading in this process (the demo's backfill), reported by /api/v1/meta. */
+  loading?: () => MetaLoading | null
+}
+
+export async function startCcscope(config: Config, log: Logger = createLogger(config.logLevel), options: CcscopeOptions = {}): Promise<Ccscope> {
   const where = config.clickhouse.mode === 'embedded' ? `embedded engine at ${config.clickhouse.path}` : `ClickHouse server ${config.clickhouse.url}`
   log.info({ mode: config.clickhouse.mode }, `opening the warehouse: ${where}`)
   const ch = config.clickhouse
@@ -127,6 +133,7 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
     dashboardDir: config.dashboardDir,
     auth: config.auth,
     started: () => prepared,
+    ...(options.loading ? { loading: options.loading } : {}),
     ...(config.privacy.pseudonymizeKey ? { pseudonymize: (user: string) => privacy.pseudonymize(user) } : {}),
   })
 

@@ -14,7 +14,7 @@ import {
   type DatasetName,
 } from '../../schemas/analytics'
 import type { ApiError } from '../../schemas/api'
-import { metaResponseSchema } from '../../schemas/meta'
+import { metaResponseSchema, type MetaLoading } from '../../schemas/meta'
 import { directoryBodySchema, directoryLoadResponseSchema, directoryResponseSchema, toDirectoryBody } from '../../schemas/directory'
 import { moversParamsSchema, moversQuerySchema, moversResponseSchema, policyParamsSchema, policyQuerySchema, policyResponseSchema } from '../../schemas/policy'
 import {
@@ -59,6 +59,8 @@ export interface ApiOptions {
   pseudonymize?: (user: string) => string
   /** False while ccscope still waits for its warehouse (server mode): /readyz answers 503 meanwhile. */
   started?: () => boolean
+  /** A history loading in this process (the demo's), for /api/v1/meta. */
+  loading?: () => MetaLoading | null
 }
 
 const VERSION = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
@@ -86,7 +88,7 @@ function notFound(reply: FastifyReply, message: string): FastifyReply {
 const DIRECTORY_BODY_LIMIT = 64 * 1024 * 1024
 
 /** The HTTP API (port 3000): health, readiness, ccscope's own metrics and the analytics endpoints. */
-export async function createApi({ client, metrics, log, otlp, dashboardDir, auth: authOptions, pseudonymize, started }: ApiOptions) {
+export async function createApi({ client, metrics, log, otlp, dashboardDir, auth: authOptions, pseudonymize, started, loading }: ApiOptions) {
   const app = Fastify({
     loggerInstance: log.child({ component: 'api' }),
     logController: new LogController({ disableRequestLogging: true }),
@@ -276,7 +278,7 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir, auth
   get(
     { path: '/api/v1/meta', summary: 'Server version, OTLP listeners and how much data is stored', tags: ['overview'], response: { schema: metaResponseSchema, description: 'Meta' } },
     {},
-    ({ scope }) => queryMeta(client, VERSION, otlp ?? { httpPort: 4318, grpcPort: 4317, authRequired: false }, scope),
+    ({ scope }) => queryMeta(client, VERSION, otlp ?? { httpPort: 4318, grpcPort: 4317, authRequired: false }, scope, loading?.() ?? null),
   )
 
   get(
