@@ -126,6 +126,10 @@ const envSchema = z.object({
   CCSCOPE_AUTH_PROXY_DEFAULT_ROLE: optionalString.pipe(roleSchema.optional()),
   // A browser session lasts this long after sign-in.
   CCSCOPE_SESSION_HOURS: positiveInt.default(12),
+  // `npm start -- --demo`: its own data directory (never the real one), and the simulated fleet it fills it with the first time.
+  CCSCOPE_DEMO_DATA_DIR: z.string().trim().min(1).default('./data-demo'),
+  CCSCOPE_DEMO_USERS: positiveInt.max(100_000).default(200),
+  CCSCOPE_DEMO_DAYS: positiveInt.max(365).default(30),
 }).superRefine((e, ctx) => {
   if (e.CCSCOPE_AUTH_PROXY_HEADER && e.CCSCOPE_AUTH_PROXY_TRUSTED.length === 0)
     ctx.addIssue({ code: 'custom', path: ['CCSCOPE_AUTH_PROXY_TRUSTED'], message: 'must list the proxy addresses when CCSCOPE_AUTH_PROXY_HEADER is set' })
@@ -159,6 +163,8 @@ export interface Config {
   }
   privacy: { storeContent: boolean; pseudonymizeKey: string | undefined }
   retention: { rawDays: number; rollupDays: number }
+  /** `npm start -- --demo` (simulator/demo.ts): where its data lives and the fleet it simulates there. */
+  demo: { dataDir: string; users: number; days: number }
   limits: {
     maxInflightBytes: number
     maxBodyBytes: number
@@ -225,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     ingestTokens: e.CCSCOPE_INGEST_TOKENS,
     privacy: { storeContent: e.CCSCOPE_STORE_CONTENT, pseudonymizeKey: e.CCSCOPE_PSEUDONYMIZE_KEY },
     retention: { rawDays: e.CCSCOPE_RETENTION_RAW_DAYS, rollupDays: e.CCSCOPE_RETENTION_ROLLUP_DAYS },
+    demo: { dataDir: path.resolve(e.CCSCOPE_DEMO_DATA_DIR), users: e.CCSCOPE_DEMO_USERS, days: e.CCSCOPE_DEMO_DAYS },
     logLevel: e.CCSCOPE_LOG_LEVEL,
     dashboardDir: path.resolve(e.CCSCOPE_DASHBOARD_DIR ?? DEFAULT_DASHBOARD_DIR),
     auth: {

@@ -1,10 +1,12 @@
-import { ConfigError, loadConfig } from './config'
+import { ConfigError, loadConfig, type Config } from './config'
 import { startCcscope } from './ccscope'
 import { createLogger } from './logger'
+import type { MetaLoading } from '../schemas/meta'
 
 /**
  * `npm start`: read the configuration, start ccscope, stop cleanly on SIGINT/SIGTERM.
- * `npm start -- --demo`: the same on ./data-demo, loaded with a simulated month the first time.
+ * `npm start -- --demo`: the same on the demo's data directory (./data-demo), filled with a simulated
+ * fleet's month the first time (simulator/demo.ts), and the fleet's live sessions streamed in.
  */
 async function main(): Promise<void> {
   const args = process.argv.slice(2)
@@ -15,9 +17,10 @@ async function main(): Promise<void> {
   }
   // The simulator (and its OTel SDK) is loaded only for a demo.
   const demo = args.includes('--demo') ? await import('../simulator/demo') : undefined
-  let config
+  let config: Config
   try {
-    config = loadConfig(demo ? demo.demoEnvironment(process.env) : process.env)
+    config = loadConfig(process.env)
+    if (demo) config = loadConfig(demo.demoEnvironment(process.env, config.demo.dataDir))
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`ccscope: ${error.message}\n`)
@@ -27,24 +30,30 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel)
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'))
-  const ccscope = await startCcscope(config, log)
+  let loading: (() => MetaLoading) | undefined
+  const ccscope = await startCcscope(config, log, { loading: () => loading?.() ?? null })
+  const running = demo?.startDemo(ccscope, config, log, {
+    users: config.demo.users,
+    days: config.demo.days,
+    onProgress: (progress) => (loading = () => progress.meta()),
+  })
+  running?.history.catch((error: unknown) => {
+    log.error({ err: error }, 'demo: loading the history failed; ccscope keeps running, and `npm start -- --demo` again resumes it')
+  })
   const shutdown = (signal: string) => {
     log.info(`${signal} received: writing buffered rows, then stopping`)
-    ccscope.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ err: error }, 'error while stopping')
-        process.exit(1)
-      },
-    )
+    ;(running ? running.stop() : Promise.resolve())
+      .then(() => ccscope.stop())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: error }, 'error while stopping')
+          process.exit(1)
+        },
+      )
   }
   process.once('SIGINT', () => shutdown('SIGINT'))
   process.once('SIGTERM', () => shutdown('SIGTERM'))
-  if (demo) {
-    await demo.loadDemoData(ccscope, config, log).catch((error: unknown) => {
-      log.error({ err: error }, 'demo: loading the simulated fleet failed; ccscope keeps running, and `npm start -- --demo` again resumes the load')
-    })
-  }
 }
 
 main().catch((error: unknown) => {
