@@ -65,7 +65,7 @@ export interface SeedResult {
 // Shape (the words are the vocabulary's: bench/seed-vocabulary.ts)
 
 /** Weights of the events that are neither session openers nor prompts (per mille). */
-const EVENT_MIX: Array<[string, number]> = [
+const EVENT_MIX: ReadonlyArray<readonly [string, number]> = [
   ['api_request', 355],
   ['assistant_response', 178],
   ['tool_decision', 237],
@@ -110,11 +110,28 @@ function attribution(v: SeedVocabulary, hash: Hash, key: string, querySource: st
   ]
 }
 
-/** The session's shape: how many events a prompt's turn holds (the first two events open the session). */
+/** The shape of a session's events (the words are the vocabulary's). */
 export interface SeedShape {
+  /** Events a prompt's turn holds, its user_prompt included (the first two events open the session). */
   eventsPerTurn: number
+  /** Weights of the events that are neither session openers nor prompts. */
+  eventMix: ReadonlyArray<readonly [string, number]>
+  /** A main request's tokens: input and output up to these (uniform), cache creation too; cache reads grow by `cacheReadPerEvent` along the session. */
+  maxInputTokens: number
+  maxOutputTokens: number
+  maxCacheCreationTokens: number
+  cacheReadPerEvent: number
 }
-export const BENCH_SHAPE: SeedShape = { eventsPerTurn: 10 }
+
+/** The benchmarks' shape (frozen, like BENCH_VOCABULARY). */
+export const BENCH_SHAPE: SeedShape = {
+  eventsPerTurn: 10,
+  eventMix: EVENT_MIX,
+  maxInputTokens: 2500,
+  maxOutputTokens: 2400,
+  maxCacheCreationTokens: 6000,
+  cacheReadPerEvent: 2500,
+}
 
 /** INSERT INTO events … SELECT: one row per row of `source`, its kind and content drawn by hash. */
 export function eventsInsert(seed: number, v: SeedVocabulary, source: RowSource, shape: SeedShape = BENCH_SHAPE): string {
@@ -261,17 +278,17 @@ export function eventsInsert(seed: number, v: SeedVocabulary, source: RowSource,
     ${source.with}
     SELECT
       ${source.columns},
-      ${h('n', salt('ev'))} % ${total(EVENT_MIX)} AS ev_r,
+      ${h('n', salt('ev'))} % ${total(shape.eventMix)} AS ev_r,
       multiIf(seq = 0, 'managed_settings_resolved', seq = 1, 'plugin_loaded', (seq - 2) % ${turn} = 0, 'user_prompt',
-        ${weighted(EVENT_MIX, 'ev_r')}) AS ev,
+        ${weighted(shape.eventMix, 'ev_r')}) AS ev,
       if(seq < 2, '', toString(${uuidOf(h('sess', `intDiv(seq - 2, ${turn})`, salt('p1')), h('sess', `intDiv(seq - 2, ${turn})`, salt('p2')))})) AS prompt_id,
       ${h('n', salt('qs'))} % 100 AS qs_r,
       multiIf(ev = 'assistant_response' OR qs_r < 82, 'main', qs_r < 94, 'subagent', 'auxiliary') AS qsrc,
       if(qsrc = 'auxiliary', ${lit(v.auxiliaryModel)}, sess_model) AS model,
-      5 + ${h('n', salt('in'))} % 2500 AS in_tok,
-      if(qsrc = 'auxiliary', 10 + ${h('n', salt('out'))} % 300, 20 + ${h('n', salt('out'))} % 2400) AS out_tok,
-      if(qsrc = 'auxiliary', ${h('n', salt('cr'))} % 3000, 8000 + toUInt64(seq) * 2500 + ${h('n', salt('cr'))} % 40000) AS cr_tok,
-      ${h('n', salt('cc'))} % 6000 AS cc_tok,
+      5 + ${h('n', salt('in'))} % ${positiveInt('maxInputTokens', shape.maxInputTokens)} AS in_tok,
+      if(qsrc = 'auxiliary', 10 + ${h('n', salt('out'))} % 300, 20 + ${h('n', salt('out'))} % ${positiveInt('maxOutputTokens', shape.maxOutputTokens)}) AS out_tok,
+      if(qsrc = 'auxiliary', ${h('n', salt('cr'))} % 3000, 8000 + toUInt64(seq) * ${positiveInt('cacheReadPerEvent', shape.cacheReadPerEvent)} + ${h('n', salt('cr'))} % 40000) AS cr_tok,
+      ${h('n', salt('cc'))} % ${positiveInt('maxCacheCreationTokens', shape.maxCacheCreationTokens)} AS cc_tok,
       ${costMicros(v.models, modelIndex(v.models, 'model'), 'in_tok', 'out_tok', 'cr_tok', 'cc_tok')} AS micros,
       800 + ${h('n', salt('dur'))} % 30000 AS dur,
       concat('req_', lower(hex(${h('sess', 'intDiv(seq, 3)', salt('req'))}))) AS request_id,

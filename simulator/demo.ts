@@ -21,7 +21,7 @@ import { clearDays, plannedRecords, windowDays, windowKey, windowsNewestFirst, w
 import { readMarker, writeMarker, type DemoMarker } from './demo-marker'
 import { DemoProgress } from './demo-progress'
 import { planUsers, resolvePeriod } from './fleet'
-import { demoHistory, EVENTS_PER_PROMPT } from './history'
+import { demoHistory, DEMO_SHAPE } from './history'
 import { startLive, type LiveStream } from './live'
 import { catalogVocabulary } from './vocabulary'
 
@@ -47,6 +47,8 @@ export interface DemoOptions {
   live?: boolean
   /** Called with the progress whenever it changes (for /api/v1/meta). */
   onProgress?: (progress: DemoProgress) => void
+  /** Awaited before each window is written (0 = the newest): tests hold the load at a given point with it. */
+  beforeWindow?: (index: number) => Promise<void>
 }
 
 export interface Demo {
@@ -167,12 +169,13 @@ export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options
     done: Set<string>,
     interrupted: string | undefined,
   ) => {
-    const writer = { client: ccscope.client, plan, vocabulary: catalogVocabulary(), shape: { eventsPerTurn: EVENTS_PER_PROMPT } }
+    const writer = { client: ccscope.client, plan, vocabulary: catalogVocabulary(), shape: DEMO_SHAPE }
     let lastLog = Date.now()
     let first = true
     for (const [i, w] of windows.entries()) {
       if (done.has(windowKey(w))) continue
       if (stopping) throw new Stopped()
+      await options.beforeWindow?.(i)
       const key = windowKey(w)
       if (interrupted === key) await clearDays(ccscope.client, windowDays(w))
       writeMarker(config.dataDir, { ...marker, done: [...done], current: key })

@@ -6,6 +6,7 @@
  * What happens inside a session (event kinds, tokens, tools, decisions) the engine makes, from the
  * catalog's vocabulary. Pure: no OpenTelemetry, no engine.
  */
+import type { SeedShape } from '../bench/seed'
 import type { SeedSession, SeedUser, SessionsPlan } from '../bench/seed-sessions'
 import { planDay, planUsers, resolvePeriod, type SimUser } from './fleet'
 import { deriveSeed, Rng } from './random'
@@ -17,6 +18,28 @@ const POINTS_PER_PROMPT = 15
 const POINTS_PER_MINUTE = 5
 /** Between a session's events: ~19 events a prompt over ~3 minutes. */
 const EVENT_GAP_MS = 10_000
+
+/**
+ * What the engine makes of each session, measured on the simulator's sessions (200 users, 30 days):
+ * its mix of events (per mille of all events: tool decisions 273, tool results 251, API requests 247,
+ * hooks 77, responses 53, prompts 53, the rest openers and rarities) and its requests' tokens (input
+ * ~100, output ~570, cache creation ~5 500, cache reads ~66 000 on average): about $0.06 a request.
+ */
+export const DEMO_SHAPE: SeedShape = {
+  eventsPerTurn: EVENTS_PER_PROMPT,
+  eventMix: [
+    ['api_request', 247],
+    ['assistant_response', 53],
+    ['tool_decision', 273],
+    ['tool_result', 251],
+    ['hook_execution_complete', 77],
+    ['permission_mode_changed', 1],
+  ],
+  maxInputTokens: 190,
+  maxOutputTokens: 1130,
+  maxCacheCreationTokens: 11_000,
+  cacheReadPerEvent: 700,
+}
 
 export interface HistoryOptions {
   users: number

@@ -10,7 +10,8 @@ import { windowKey, windowsNewestFirst, writeWindow } from '../simulator/backfil
 import { DEMO_SEED, DEMO_WINDOWS, startDemo } from '../simulator/demo'
 import { readMarker, writeMarker } from '../simulator/demo-marker'
 import { resolvePeriod } from '../simulator/fleet'
-import { demoHistory, EVENTS_PER_PROMPT } from '../simulator/history'
+import { demoHistory, DEMO_SHAPE } from '../simulator/history'
+import { countFleet } from '../simulator/run'
 import { catalogVocabulary } from '../simulator/vocabulary'
 import { selectRows, type Warehouse } from '../warehouse/client'
 import { tempDir, TEST_ENV } from './helpers/ccscope'
@@ -169,6 +170,13 @@ describe('the demo history', () => {
     expect(s.users).toBe(new Set(plan.sessions.map((x) => x.user)).size)
     expect(s.apiRequests).toBeGreaterThan(100)
     expect(s.policyDenials).toBeGreaterThan(0)
+    // …and of the simulator's size: as many requests, at about the same cost each, as the live part will send.
+    const simulated = countFleet({ users: USERS, days: DAYS, seed: DEMO_SEED, end: END, temporality: 'delta' })
+    const ratio = { requests: s.apiRequests / simulated.apiRequests, costPerRequest: s.costUsd / s.apiRequests / (simulated.costUsd / simulated.apiRequests) }
+    expect(ratio.requests, JSON.stringify(ratio)).toBeGreaterThan(0.75)
+    expect(ratio.requests, JSON.stringify(ratio)).toBeLessThan(1.33)
+    expect(ratio.costPerRequest, JSON.stringify(ratio)).toBeGreaterThan(0.75)
+    expect(ratio.costPerRequest, JSON.stringify(ratio)).toBeLessThan(1.33)
 
     // A second start on the same data directory reuses it: nothing is loaded again.
     const before = await fingerprint(r)
@@ -198,10 +206,10 @@ describe('the demo history', () => {
     const [first, second] = windows
     if (!first || !second) throw new Error('expected several windows')
     const vocabulary = catalogVocabulary()
-    await writeWindow({ client: r.cc.client, plan, vocabulary, shape: { eventsPerTurn: EVENTS_PER_PROMPT } }, first)
+    await writeWindow({ client: r.cc.client, plan, vocabulary, shape: DEMO_SHAPE }, first)
     const half = sessionEvents(plan, second.fromMs, second.toMs)
     if (!half) throw new Error('expected events in the second window')
-    await r.cc.client.command({ query: eventsInsert(plan.seed, vocabulary, half, { eventsPerTurn: EVENTS_PER_PROMPT }), query_params: half.params ?? {} })
+    await r.cc.client.command({ query: eventsInsert(plan.seed, vocabulary, half, DEMO_SHAPE), query_params: half.params ?? {} })
     writeMarker(r.config.dataDir, {
       version: 2,
       users: USERS,
