@@ -35,8 +35,9 @@ export const DEMO_SEED = 1
 export const DEMO_WINDOWS = { firstDays: 1, daysPerWindow: 1 } as const
 const MINUTE = 60_000
 const QUARTER_HOUR = 15 * MINUTE
-/** Console progress at most this often. */
+/** Console progress at most this often; the live part's counts this often (when they changed). */
 const PROGRESS_LOG_MS = 5000
+const LIVE_LOG_MS = 5 * MINUTE
 
 export interface DemoOptions {
   users: number
@@ -76,6 +77,7 @@ class Stopped extends Error {}
 export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options: DemoOptions): Demo {
   let stopping = false
   let live: LiveStream | undefined
+  let liveLog: NodeJS.Timeout | undefined
   const url = dashboardUrl(config, ccscope.ports.api)
 
   const run = async () => {
@@ -207,6 +209,13 @@ export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options
         onMessage: (line) => log.warn(line),
       })
       log.info(`demo: the fleet works on live from ${new Date(liveFrom).toISOString()}: its sessions go through the OpenTelemetry exporters to OTLP/HTTP port ${ccscope.ports.otlpHttp} as they happen`)
+      const stats = live.stats
+      let said = ''
+      liveLog = setInterval(() => {
+        const line = `demo live: ${stats.sessions} session(s) so far, ${(stats.logRecords + stats.metricPoints).toLocaleString('en-US')} records sent (${stats.apiRequests.toLocaleString('en-US')} API requests)`
+        if (line !== said) log.info(line)
+        said = line
+      }, LIVE_LOG_MS).unref()
     },
     (error: unknown) => {
       if (error instanceof Stopped) return
@@ -220,6 +229,7 @@ export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options
     async stop() {
       stopping = true
       await history.catch(() => {})
+      clearInterval(liveLog)
       await live?.stop()
     },
   }

@@ -11,7 +11,7 @@
  */
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs'
 import { createExporters, type Protocol } from './exporters'
-import { DAY, HOUR, planDay, type Period, type SimUser } from './fleet'
+import { DAY, HOUR, planDay, type Period, type SessionPlan, type SimUser } from './fleet'
 import { exportPoints, type PointDraft } from './metrics'
 import { logRecords, resourceMetrics } from './otlp'
 import { Rng } from './random'
@@ -86,28 +86,36 @@ export function startLive(options: LiveOptions): LiveStream {
   const newSender = () => new Sender(exporters, { concurrency: 2, maxAttempts: 6, onSent: () => {}, onRetry: say })
   let sender = newSender()
   const tally = new Tally({ from: new Date(options.fromMs), to: new Date(options.fromMs + 3650 * DAY) })
+  /** Sessions planned, not started yet (in start order), and sessions started, with their records. */
+  let planned: SessionPlan[] = []
   const running: Running[] = []
   // Local days start up to 14 h before their UTC date: begin one day early, so no session of the live period is missed.
   let nextDay = Math.max(0, Math.floor((options.fromMs - options.period.firstUtcMidnight) / DAY) - 1)
 
-  /** Plans (and simulates) the sessions of every day that can start before tomorrow. */
+  /** Plans the sessions of every day that can start before tomorrow; simulates those whose start has come. */
   const planAhead = (t: number) => {
+    const window = { from: options.fromMs, lastStart: Number.MAX_SAFE_INTEGER }
+    let added = false
     while (options.period.firstUtcMidnight + nextDay * DAY <= t + DAY) {
-      const window = { from: options.fromMs, lastStart: Number.MAX_SAFE_INTEGER }
-      for (const user of options.users) {
-        for (const plan of planDay(options.seed, user, nextDay, options.period.days, options.period.firstUtcMidnight, window)) {
-          const session = new SessionSim(new Rng(plan.seed), plan, tally, plan.startMs + SESSION_SPAN_MS).run()
-          running.push({
-            session,
-            logs: user.eventsOn ? logRecords(session) : [],
-            points: exportPoints(session, METRIC_INTERVAL_MS, 'delta').sort((a, b) => a.endMs - b.endMs),
-            nextLog: 0,
-            nextPoint: 0,
-          })
-        }
-      }
+      for (const user of options.users) planned.push(...planDay(options.seed, user, nextDay, options.period.days, options.period.firstUtcMidnight, window))
       nextDay++
+      added = true
     }
+    if (added) planned.sort((a, b) => a.startMs - b.startMs)
+    let started = 0
+    while (started < planned.length && (planned[started] as SessionPlan).startMs <= t) started++
+    // Simulated only once started: what is held in memory is the sessions running now.
+    for (const plan of planned.slice(0, started)) {
+      const session = new SessionSim(new Rng(plan.seed), plan, tally, plan.startMs + SESSION_SPAN_MS).run()
+      running.push({
+        session,
+        logs: plan.user.eventsOn ? logRecords(session) : [],
+        points: exportPoints(session, METRIC_INTERVAL_MS, 'delta').sort((a, b) => a.endMs - b.endMs),
+        nextLog: 0,
+        nextPoint: 0,
+      })
+    }
+    planned = planned.slice(started)
   }
 
   /** Sends every record whose time has come. */
