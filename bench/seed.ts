@@ -121,6 +121,11 @@ export interface SeedShape {
   maxOutputTokens: number
   maxCacheCreationTokens: number
   cacheReadPerEvent: number
+  /**
+   * Whether rows carry content as Claude Code sends it (prompt and response placeholders, full command
+   * lines in tool_parameters) or as the collector stores it by default (without: CCSCOPE_STORE_CONTENT).
+   */
+  content: boolean
 }
 
 /** The benchmarks' shape (frozen, like BENCH_VOCABULARY). */
@@ -131,6 +136,7 @@ export const BENCH_SHAPE: SeedShape = {
   maxOutputTokens: 2400,
   maxCacheCreationTokens: 6000,
   cacheReadPerEvent: 2500,
+  content: true,
 }
 
 /** INSERT INTO events … SELECT: one row per row of `source`, its kind and content drawn by hash. */
@@ -142,11 +148,14 @@ export function eventsInsert(seed: number, v: SeedVocabulary, source: RowSource,
   const bash = (key: string) => weightedIndex(bashWeights, `${h('n', salt(key))} % ${total(bashWeights)}`)
   const mcp = (key: string) => `${h('n', salt(key))} % ${v.mcpTools.length} + 1`
   const denied = (key: string) => `${h('n', salt(key))} % ${v.deniedCommands.length} + 1`
+  // The command line is content: kept only when the shape says so (as the collector keeps it only with CCSCOPE_STORE_CONTENT).
+  const fullCommand = (commands: readonly string[], index: string) => (shape.content ? `'","full_command":"', ${arr(commands.map(jsonText))}[${index}], ` : '')
+  const contentPair = (key: string): Array<[string, string]> => (shape.content ? [[key, "'<REDACTED>'"]] : [])
   const toolParams = `multiIf(
       tool = 'Bash' AND decision = 'reject' AND source = 'config',
-        concat('{"bash_command":"', ${arr(v.deniedCommands.map((c) => jsonText(c[0])))}[${denied('curl')}], '","full_command":"', ${arr(v.deniedCommands.map((c) => jsonText(c[1])))}[${denied('curl')}], '"}'),
+        concat('{"bash_command":"', ${arr(v.deniedCommands.map((c) => jsonText(c[0])))}[${denied('curl')}], ${fullCommand(v.deniedCommands.map((c) => c[1]), denied('curl'))}'"}'),
       tool = 'Bash',
-        concat('{"bash_command":"', ${arr(v.bashCommands.map((c) => jsonText(c[0])))}[${bash('bash')}], '","full_command":"', ${arr(v.bashCommands.map((c) => jsonText(c[1])))}[${bash('bash')}], '"}'),
+        concat('{"bash_command":"', ${arr(v.bashCommands.map((c) => jsonText(c[0])))}[${bash('bash')}], ${fullCommand(v.bashCommands.map((c) => c[1]), bash('bash'))}'"}'),
       tool = 'mcp_tool',
         concat('{"mcp_server_name":"', ${arr(v.mcpTools.map((c) => jsonText(c[0])))}[${mcp('mcpt')}], '","mcp_tool_name":"', ${arr(v.mcpTools.map((c) => jsonText(c[1])))}[${mcp('mcpt')}], '"}'),
       '')`
@@ -199,7 +208,7 @@ export function eventsInsert(seed: number, v: SeedVocabulary, source: RowSource,
     ev = 'assistant_response', ${strMap([
       ...withPrompt,
       ['response_length', `toString(20 + ${h('n', salt('resp'))} % 6000)`],
-      ['response', "'<REDACTED>'"],
+      ...contentPair('response'),
       ['request_id', 'request_id'],
       ['model', 'model'],
       ['query_source', 'qsrc'],
@@ -207,7 +216,7 @@ export function eventsInsert(seed: number, v: SeedVocabulary, source: RowSource,
     ev = 'user_prompt', ${strMap([
       ...withPrompt,
       ['prompt_length', `toString(5 + ${h('n', salt('plen'))} % 2000)`],
-      ['prompt', "'<REDACTED>'"],
+      ...contentPair('prompt'),
     ])},
     ev = 'hook_execution_complete', ${strMap([
       ...withPrompt,

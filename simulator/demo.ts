@@ -16,6 +16,7 @@
 import type { Ccscope } from '../server/ccscope'
 import type { Config } from '../server/config'
 import type { Logger } from '../server/logger'
+import { pseudonym } from '../collector/privacy'
 import { selectRows } from '../warehouse/client'
 import { clearDays, plannedRecords, windowDays, windowKey, windowsNewestFirst, writeWindow, type Window } from './backfill'
 import { readMarker, writeMarker, type DemoMarker } from './demo-marker'
@@ -116,7 +117,8 @@ export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options
   const loadHistory = async (marker: DemoMarker, clearAll: boolean) => {
     const end = new Date(marker.end)
     const period = resolvePeriod(marker.days, end)
-    const plan = demoHistory({ users: marker.users, days: marker.days, seed: marker.seed, end })
+    const key = config.privacy.pseudonymizeKey
+    const plan = demoHistory({ users: marker.users, days: marker.days, seed: marker.seed, end, ...(key ? { identity: (v: string) => pseudonym(key, v) } : {}) })
     const windows = windowsNewestFirst(period.from, period.end, DEMO_WINDOWS)
     const weights = plannedRecords(plan, windows)
     const progress = new DemoProgress(
@@ -171,7 +173,8 @@ export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options
     done: Set<string>,
     interrupted: string | undefined,
   ) => {
-    const writer = { client: ccscope.client, plan, vocabulary: catalogVocabulary(), shape: DEMO_SHAPE }
+    // Rows as the collector would have stored them: content only with CCSCOPE_STORE_CONTENT.
+    const writer = { client: ccscope.client, plan, vocabulary: catalogVocabulary(), shape: { ...DEMO_SHAPE, content: config.privacy.storeContent } }
     let lastLog = Date.now()
     let first = true
     for (const [i, w] of windows.entries()) {

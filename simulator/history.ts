@@ -39,6 +39,8 @@ export const DEMO_SHAPE: SeedShape = {
   maxOutputTokens: 1130,
   maxCacheCreationTokens: 11_000,
   cacheReadPerEvent: 700,
+  // As ccscope stores it by default; the demo follows CCSCOPE_STORE_CONTENT.
+  content: false,
 }
 
 export interface HistoryOptions {
@@ -47,15 +49,20 @@ export interface HistoryOptions {
   seed: number
   /** End of the history (exclusive). */
   end: Date
+  /** What the collector makes of user.email and enduser.id (a pseudonym with CCSCOPE_PSEUDONYMIZE_KEY); default as sent. */
+  identity?: (value: string) => string
 }
 
-/** What ccscope receives from this user (as simulator/otlp.ts sends it): identity by sign-in method. */
-export function seedUser(user: SimUser): SeedUser {
+/**
+ * What ccscope stores of this user (as simulator/otlp.ts sends it): identity by sign-in method, after
+ * `identity` (the collector's pseudonymisation of user.email and enduser.id, if any).
+ */
+export function seedUser(user: SimUser, identity: (value: string) => string = (v) => v): SeedUser {
   const oauth = user.signIn === 'oauth'
   return {
-    key: user.key,
-    email: oauth ? user.email : '',
-    enduserId: user.signIn === 'installation' ? '' : user.email,
+    key: user.signIn === 'installation' ? user.key : identity(user.email),
+    email: oauth ? identity(user.email) : '',
+    enduserId: user.signIn === 'installation' ? '' : identity(user.email),
     accountUuid: oauth ? user.accountUuid : '',
     organizationId: oauth ? user.organizationId : '',
     userId: user.userId,
@@ -86,7 +93,7 @@ export function demoHistory(options: HistoryOptions): SessionsPlan & { simUsers:
   sessions.sort((a, b) => a.startMs - b.startMs || a.user - b.user)
   return {
     seed: options.seed,
-    users: simUsers.map(seedUser),
+    users: simUsers.map((u) => seedUser(u, options.identity)),
     simUsers,
     sessions,
     eventGapMs: EVENT_GAP_MS,

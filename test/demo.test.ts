@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { eventsInsert } from '../bench/seed'
+import { pseudonym } from '../collector/privacy'
 import { sessionEvents } from '../bench/seed-sessions'
 import type { MetaLoading, MetaResponse } from '../schemas/meta'
 import type { SummaryResponse } from '../schemas/analytics'
@@ -9,8 +10,8 @@ import { createLogger } from '../server/logger'
 import { windowKey, windowsNewestFirst, writeWindow } from '../simulator/backfill'
 import { DEMO_SEED, DEMO_WINDOWS, startDemo } from '../simulator/demo'
 import { readMarker, writeMarker } from '../simulator/demo-marker'
-import { resolvePeriod } from '../simulator/fleet'
-import { demoHistory, DEMO_SHAPE } from '../simulator/history'
+import { planUsers, resolvePeriod } from '../simulator/fleet'
+import { demoHistory, DEMO_SHAPE, seedUser } from '../simulator/history'
 import { countFleet } from '../simulator/run'
 import { catalogVocabulary } from '../simulator/vocabulary'
 import { selectRows, type Warehouse } from '../warehouse/client'
@@ -227,5 +228,36 @@ describe('the demo history', () => {
     expect(resumed[0]?.records.loaded).toBeGreaterThan(0)
     expect(resumed.at(-1)?.state).toBe('complete')
     expect(await fingerprint(r)).toEqual(expected)
+  })
+
+  it('stores what the collector would: pseudonyms and no content under those settings, the same users as the live part', async () => {
+    const key = 'demo-pseudonymisation-key'
+    const dataDir = tempDir()
+    const config = loadConfig({ ...TEST_ENV, CCSCOPE_DATA_DIR: dataDir, CCSCOPE_PSEUDONYMIZE_KEY: key })
+    const cc = await startCcscope(config, createLogger('silent'))
+    // A history that ended 30 hours ago, so that the live part has a day to catch up at once.
+    const end = new Date(Math.floor((Date.now() - 30 * 3_600_000) / QUARTER_HOUR) * QUARTER_HOUR)
+    const demo = startDemo(cc, config, createLogger('silent'), { users: 12, days: 3, end })
+    running.push({ cc, config, api: `http://127.0.0.1:${cc.ports.api}`, stop: () => demo.stop().then(() => cc.stop()) })
+    await demo.history
+    await expect.poll(() => demo.live()?.stats.ticks ?? 0, { timeout: 60_000, interval: 100 }).toBeGreaterThan(0)
+
+    const planned = new Set(planUsers({ seed: DEMO_SEED, users: 12, days: 3 }).map((u) => seedUser(u, (v) => pseudonym(key, v)).key))
+    const keys = await selectRows<{ key: string; live: number }>(
+      cc.client,
+      `SELECT DISTINCT user_key AS key, timestamp >= fromUnixTimestamp64Milli({end:Int64}) AS live FROM events`,
+      { end: end.getTime() },
+    )
+    expect(keys.some((k) => Number(k.live) === 1)).toBe(true)
+    expect(keys.some((k) => Number(k.live) === 0)).toBe(true)
+    for (const k of keys) expect(planned.has(k.key), k.key).toBe(true)
+    const [leaks] = await selectRows<{ emails: string; content: string; commands: string }>(
+      cc.client,
+      `SELECT countIf(position(user_key, '@') > 0 OR position(user_email, '@') > 0 OR position(enduser_id, '@') > 0) AS emails,
+              countIf(mapContains(attributes, 'prompt') OR mapContains(attributes, 'response')) AS content,
+              countIf(JSONHas(attributes['tool_parameters'], 'full_command')) AS commands
+       FROM events`,
+    )
+    expect(leaks).toEqual({ emails: '0', content: '0', commands: '0' })
   })
 })
