@@ -39,6 +39,7 @@ const QUARTER_HOUR = 15 * MINUTE
 /** Console progress at most this often; the live part's counts this often (when they changed). */
 const PROGRESS_LOG_MS = 5000
 const LIVE_LOG_MS = 5 * MINUTE
+const LIVE_CATCH_UP_MS = 30 * MINUTE
 
 export interface DemoOptions {
   users: number
@@ -47,6 +48,8 @@ export interface DemoOptions {
   end?: Date
   /** Stream the live part once the history is complete (default true). */
   live?: boolean
+  /** The live part sends at once at most this much of the past since the history's end (default 30 minutes). */
+  liveCatchUpMs?: number
   /** Called with the progress whenever it changes (for /api/v1/meta). */
   onProgress?: (progress: DemoProgress) => void
   /** Awaited before each window is written (0 = the newest): tests hold the load at a given point with it. */
@@ -111,7 +114,8 @@ export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options
       return Math.floor(Date.now() / MINUTE) * MINUTE
     }
     await loadHistory(marker, clearAll)
-    return end.getTime()
+    // Live from the history's end; a history resumed long after it was begun leaves the time in between empty.
+    return Math.max(end.getTime(), Math.floor((Date.now() - (options.liveCatchUpMs ?? LIVE_CATCH_UP_MS)) / MINUTE) * MINUTE)
   }
 
   const loadHistory = async (marker: DemoMarker, clearAll: boolean) => {
@@ -132,13 +136,14 @@ export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options
       if (done.has(windowKey(w))) progress.alreadyDone(weights[i] ?? 0, w.fromMs)
     })
     options.onProgress?.(progress)
+    // The old demo's partial month is cleared before its marker is replaced: cut short, the next start clears again.
+    if (clearAll) await clearDays(ccscope.client, windows.flatMap(windowDays))
     writeMarker(config.dataDir, marker)
     log.info(
       `demo: ${resuming ? 'resuming the history of' : 'loading the history of'} ${marker.users} simulated developers over ${marker.days} days ` +
         `(${plan.sessions.length.toLocaleString('en-US')} sessions, about ${Math.round(progress.meta().records.total / 1000).toLocaleString('en-US')} k records), newest day first; ` +
         `the dashboard at ${url} shows it as it loads`,
     )
-    if (clearAll) await clearDays(ccscope.client, windows.flatMap(windowDays))
 
     try {
       await writeWindows(marker, plan, windows, weights, progress, done, interrupted)
