@@ -39,15 +39,15 @@ const config = loadConfig({
 const cc = await startCcscope(config, createLogger(config.logLevel))
 // Each warehouse call's duration and the tables it reads (the profile printed after each endpoint's timings).
 const profiled: { reads: string; ms: number }[] = []
-const TABLES = /\b(usage_events_15m|usage_metrics_15m|usage_event_coverage|activity_15m|tools_15m|policy_events|events|metric_points|spans)\b/g
-const query = cc.client.query.bind(cc.client)
-cc.client.query = (async (params: Parameters<typeof query>[0]) => {
+const TABLES = /\b(user_activity_(?:15m|1h|1d)|usage_events_(?:15m|1h|1d)|usage_by_model_(?:1h|1d)|tools_(?:15m|1h|1d)|usage_metric_candidates_15m|usage_event_coverage|sessions|policy_events|events|metric_points|spans|directory)\b/g
+const query = cc.reader.query.bind(cc.reader)
+cc.reader.query = (async (params: Parameters<typeof query>[0]) => {
   const began = performance.now()
   const result = await query(params)
   const reads = [...new Set(params.query.match(TABLES) ?? [])].join(',') || 'directory'
   profiled.push({ reads, ms: performance.now() - began })
   return result
-}) as typeof cc.client.query
+}) as typeof cc.reader.query
 try {
   const [stored] = await selectRows<{ n: string }>(cc.client, 'SELECT count() AS n FROM events')
   if (Number(stored?.n ?? 0) < events) {
@@ -61,8 +61,9 @@ try {
   const [sizes] = await selectRows<Record<string, string>>(
     cc.client,
     `SELECT (SELECT count() FROM events) AS events, (SELECT count() FROM metric_points) AS points,
-            (SELECT count() FROM usage_events_15m) AS usage_rows, (SELECT count() FROM activity_15m) AS activity_rows,
-            (SELECT count() FROM tools_15m) AS tools_rows`,
+            (SELECT count() FROM user_activity_1d) AS user_activity_1d_rows, (SELECT count() FROM user_activity_1h) AS user_activity_1h_rows,
+            (SELECT count() FROM usage_by_model_1d) AS usage_by_model_1d_rows, (SELECT count() FROM usage_events_1d) AS usage_events_1d_rows,
+            (SELECT count() FROM tools_1d) AS tools_1d_rows, (SELECT count() FROM tools_1h) AS tools_1h_rows, (SELECT count() FROM sessions) AS session_rows`,
   )
   const [user] = await selectRows<{ u: string }>(cc.client, "SELECT user_key AS u FROM events WHERE event_name = 'api_request' GROUP BY u ORDER BY count() DESC LIMIT 1")
   const [session] = await selectRows<{ s: string }>(cc.client, `SELECT session_id AS s FROM events WHERE user_key = {u:String} LIMIT 1`, { u: user?.u ?? '' })
@@ -71,10 +72,12 @@ try {
   const api = `http://127.0.0.1:${cc.ports.api}`
   const endpoints: [string, string][] = [
     ['summary', `/api/v1/summary?${range}`],
+    ['summary vs previous (New York)', `/api/v1/summary?${range}&tz=America/New_York&compare=previous`],
     ['cost by team', `/api/v1/cost?${range}&groupBy=team`],
     ['cost by user', `/api/v1/cost?${range}&groupBy=user`],
     ['cost by model per day', `/api/v1/cost?${range}&groupBy=model&granularity=day`],
     ['cost per day (Asia/Kolkata)', `/api/v1/cost?${range}&granularity=day&tz=Asia/Kolkata`],
+    ['cost by agent', `/api/v1/cost?${range}&groupBy=agent`],
     ['adoption DAU', `/api/v1/adoption?${range}&granularity=day`],
     ['adoption by team per week', `/api/v1/adoption?${range}&groupBy=team&granularity=week`],
     ['tools by tool', `/api/v1/tools?${range}&groupBy=tool`],
@@ -88,7 +91,8 @@ try {
     ['CSV export by user per day', `/api/v1/cost/export.csv?${range}&groupBy=user&granularity=day`],
   ]
   const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN
-  const results: { endpoint: string; path: string; p50: number; p95: number; bytes: number; queries: { reads: string; ms: number }[] }[] = []
+  const GOAL_MS = 150
+  const results: { endpoint: string; path: string; p50: number; p95: number; p95ToGoal: number; bytes: number; queries: { reads: string; ms: number }[] }[] = []
   for (const [name, url] of endpoints) {
     let bytes = 0
     for (let i = 0; i < 2; i++) {
@@ -107,9 +111,10 @@ try {
     profiled.length = 0
     await (await fetch(api + url)).arrayBuffer()
     const queries = profiled.map((q) => ({ reads: q.reads, ms: Math.round(q.ms) }))
-    results.push({ endpoint: name, path: url, p50: quantile(times, 0.5), p95: quantile(times, 0.95), bytes, queries })
+    const p95 = quantile(times, 0.95)
+    results.push({ endpoint: name, path: url, p50: quantile(times, 0.5), p95, p95ToGoal: p95 / GOAL_MS, bytes, queries })
     process.stdout.write(
-      `  ${name.padEnd(30)} p50 ${quantile(times, 0.5).toFixed(1).padStart(7)} ms   p95 ${quantile(times, 0.95).toFixed(1).padStart(7)} ms` +
+      `  ${name.padEnd(32)} p50 ${quantile(times, 0.5).toFixed(1).padStart(7)} ms   p95 ${p95.toFixed(1).padStart(7)} ms  ${(p95 / GOAL_MS).toFixed(2).padStart(5)}× goal ${p95 < GOAL_MS ? 'ok ' : 'OVER'}` +
         `   ${queries.map((q) => `${q.reads} ${q.ms}`).join(' + ')}\n`,
     )
   }
@@ -128,8 +133,11 @@ try {
     metricPointsCompressionRatio: Number(storage?.points_uncompressed ?? 0) / Math.max(1, Number(storage?.points_compressed ?? 1)),
   }
   process.stdout.write(`storage: ${storageFigures.bytesOnDiskPerEvent.toFixed(0)} B on disk per event (all tables), events ${storageFigures.eventsBytesPerRow.toFixed(0)} B/row, compression ${storageFigures.eventsCompressionRatio.toFixed(1)}×\n`)
+  const met = results.filter((r) => r.p95 < GOAL_MS).length
+  process.stdout.write(`\n${met} of ${results.length} endpoints have p95 under ${GOAL_MS} ms; worst ${Math.max(...results.map((r) => r.p95)).toFixed(0)} ms\n`)
   const report = {
     when: new Date().toISOString(),
+    goalMs: GOAL_MS,
     machine: { cpus: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30) },
     data: Object.fromEntries(Object.entries(sizes ?? {}).map(([k, v]) => [k, Number(v)])),
     runs,

@@ -29,7 +29,8 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { loadConfig } from '../server/config'
 import { openWarehouse, selectRows, type Warehouse } from '../warehouse/client'
-import { loadMigrations, migrate } from '../warehouse/migrate'
+import { allViews } from '../collector/writer/rebuild'
+import { migrate } from '../warehouse/migrate'
 import { catalogVocabulary } from '../simulator/vocabulary'
 import { arr, jsonText, lit, makeHash, num, optionalMap, pick, salt, scramble, strMap, total, uuidOf, weighted, weightedIndex, type Hash } from './seed-sql'
 import type { RowSource } from './seed-source'
@@ -317,16 +318,22 @@ export function eventsInsert(seed: number, v: SeedVocabulary, source: RowSource,
   )`
 }
 
-/** INSERT INTO metric_points … SELECT: one row per row of `source`; its metric follows from its index in the session. */
-export function metricsInsert(seed: number, v: SeedVocabulary, source: RowSource): string {
+/**
+ * INSERT INTO metric_points … SELECT: one row per row of `source`; its metric follows from its index in the
+ * session. With `markCandidates`, each cost/token point is marked (usage_candidate) as the writer marks it,
+ * when no api_request event of its session is stored when it is inserted: the candidates' rollup view then
+ * gets it as it would at ingest (a source whose sessions' events are all inserted before their points).
+ */
+export function metricsInsert(seed: number, v: SeedVocabulary, source: RowSource, options: { markCandidates?: boolean } = {}): string {
   const h = makeHash(seed)
   const cyc = (key: string) => h('sess', 'c', salt(key))
   const tokenTypes = ['input', 'output', 'cacheRead', 'cacheCreation']
+  const mark = options.markCandidates === true
   return `INSERT INTO metric_points (
     id, series_id, metric_name, metric_type, temporality, is_monotonic, unit, start_timestamp, timestamp,
     value, delta, count, user_key, user_email, enduser_id, user_account_uuid, user_id, organization_id, session_id,
     team_id, department, cost_center, service_name, service_version, terminal_type, type, model, query_source,
-    tool_name, decision, source, language, attributes, resource_attributes, scope_name, scope_version, scope_attributes)
+    tool_name, decision, source, language, attributes, resource_attributes, scope_name, scope_version, scope_attributes${mark ? ', usage_candidate' : ''})
   ${INSERT_SETTINGS}
   SELECT
     ${uuidOf(h('m', salt('mid')), scramble('m', h(salt('mid-lo'))))},
@@ -342,7 +349,7 @@ export function metricsInsert(seed: number, v: SeedVocabulary, source: RowSource
       'start_type', start_type, 'model', mmodel, 'query_source', mqs, 'effort', meffort, 'type', mtype,
       'tool_name', mtool, 'decision', mdecision, 'source', msource, 'language', mlang)), attrib_map),
     resource,
-    ${lit(SCOPE_METRICS)}, version, map()
+    ${lit(SCOPE_METRICS)}, version, map()${mark ? ', toUInt8(is_usage AND session_id NOT IN (SELECT session_id FROM usage_event_coverage))' : ''}
   FROM
   (
     ${source.with}
@@ -397,38 +404,31 @@ export function positiveInt(name: string, value: number): number {
   return value
 }
 
-/** Migration 0009's backfill statement (the INSERT after its CREATE TABLE), run again after seeding. */
-function orphansBackfill(): string {
-  const [statement, ...more] = (loadMigrations().find((m) => m.version === 9)?.statements ?? []).filter((s) => s.startsWith('INSERT INTO usage_metric_orphans'))
-  if (!statement || more.length > 0) throw new Error('migration 0009 should hold exactly one INSERT INTO usage_metric_orphans')
-  return statement
-}
-
-const DAY = /^\d{4}-\d{2}-\d{2}$/
-
 /**
- * What the writer notes while it writes metric points (collector/writer/orphans.ts): the sessions and
- * user-days of cost/token points that no stored api_request event covers, by migration 0009's backfill
- * statement. With `days` (UTC, YYYY-MM-DD), only the points of those days are looked at.
+ * What the writer does while it writes metric points (collector/writer/orphans.ts): it marks the cost/token
+ * points of sessions (or, without session.id, user-days) no api_request event covers. Each chunk holds its
+ * sessions' events and points together, so marking them at the end gives what the writer would have; the
+ * candidates' rollup is then filled by its own view's SELECT (read from the engine, as the rebuild does).
+ * (The demo's history marks its points as it inserts them instead: metricsInsert's `markCandidates`.)
  */
-export async function noteOrphans(client: Warehouse, days?: readonly string[]): Promise<void> {
-  if (!days) {
-    await client.command({ query: orphansBackfill() })
-    return
-  }
-  if (days.length === 0) return
-  if (!days.every((d) => DAY.test(d))) throw new Error(`not UTC days: ${days.join(', ')}`)
-  const [{ db } = { db: '' }] = await selectRows<{ db: string }>(client, 'SELECT currentDatabase() AS db')
-  // As YYYYMMDD numbers: the filter is a string inside a settings map (as in collector/writer/rebuild.ts).
-  const filter = `toYYYYMMDD(bucket) IN (${days.map((d) => d.replaceAll('-', '')).join(', ')})`
-  await client.command({ query: `${orphansBackfill()} SETTINGS additional_table_filters = {'${db}.usage_metrics_15m': '${filter}'}` })
+async function markCandidates(client: Warehouse): Promise<void> {
+  await client.command({
+    query: `ALTER TABLE metric_points UPDATE usage_candidate = 1
+      WHERE metric_name IN ('claude_code.cost.usage', 'claude_code.token.usage') AND usage_candidate = 0
+        AND if(session_id != '', session_id NOT IN (SELECT session_id FROM usage_event_coverage),
+               (user_key, toDate(timestamp)) NOT IN (SELECT user_key, day FROM usage_event_coverage))`,
+    clickhouse_settings: { mutations_sync: '2' },
+  })
+  const view = (await allViews(client)).find((v) => v.target === 'usage_metric_candidates_15m')
+  if (!view) throw new Error('the view into usage_metric_candidates_15m is missing (migration 0010)')
+  await client.command({ query: 'TRUNCATE TABLE usage_metric_candidates_15m' })
+  await client.command({ query: `INSERT INTO usage_metric_candidates_15m (${view.columns.join(', ')}) ${view.select}` })
 }
 
 /**
  * Writes `options.events` events (and about a quarter as many metric points) into the raw tables,
  * chunk by chunk, each chunk one INSERT … SELECT per table evaluated by the engine.
  */
-
 export async function seedWarehouse(client: Warehouse, options: SeedOptions): Promise<SeedResult> {
   const totalEvents = positiveInt('events', options.events)
   const users = positiveInt('users', options.users ?? 500)
@@ -457,9 +457,7 @@ export async function seedWarehouse(client: Warehouse, options: SeedOptions): Pr
     }
     options.onProgress?.(to, totalEvents)
   }
-  // Each chunk holds its sessions' events and points together, so noting the uncovered sessions at the end
-  // gives what the writer would have noted.
-  await noteOrphans(client)
+  await markCandidates(client)
   return { events: totalEvents, metricPoints, seconds: (performance.now() - started) / 1000 }
 }
 

@@ -205,6 +205,71 @@ const DESCRIPTIONS: Record<string, string> = {
   policyDenialRate: 'policyDenials ÷ decisions; null without decisions.',
 }
 
+/**
+ * Where each measure's data comes from (warehouse/RULES.md, "Sources of truth"): Claude Code's events
+ * (OTLP logs), its metrics, or either. A measure whose source a population does not send is "not
+ * reported" (null), never 0: a team that exports metrics only has no prompt count, not zero prompts.
+ */
+export type MeasureSource = 'events' | 'metrics' | 'any'
+export const MEASURE_SOURCE: Record<string, MeasureSource> = {
+  costUsd: 'any',
+  requests: 'events',
+  inputTokens: 'any',
+  outputTokens: 'any',
+  cacheReadTokens: 'any',
+  cacheCreationTokens: 'any',
+  cacheSavingsUsd: 'any',
+  activeUserDays: 'any',
+  costPerActiveUserDay: 'any',
+  activeUsers: 'any',
+  sessions: 'any',
+  prompts: 'events',
+  promptsPerUser: 'events',
+  activeTimeUserSeconds: 'metrics',
+  activeTimeCliSeconds: 'metrics',
+  linesAdded: 'metrics',
+  linesRemoved: 'metrics',
+  commits: 'metrics',
+  pullRequests: 'metrics',
+  editAccepts: 'metrics',
+  editRejects: 'metrics',
+  editAcceptRate: 'metrics',
+  decisions: 'events',
+  accepts: 'events',
+  rejects: 'events',
+  policyDenials: 'events',
+  hookRejects: 'events',
+  userRejects: 'events',
+  userAborts: 'events',
+  policyDenialRate: 'events',
+  results: 'events',
+  failures: 'events',
+}
+
+export const coverageSchema = z
+  .object({
+    users: z.number().int().meta({ description: 'Users with any telemetry in the range and filters.' }),
+    usersWithEvents: z.number().int().meta({ description: 'Of those, users whose Claude Code exports events (OTLP logs).' }),
+    usersWithMetrics: z.number().int().meta({ description: 'Of those, users whose Claude Code exports metrics.' }),
+  })
+  .meta({
+    description:
+      'Who reports what. A measure that comes from events is null (not reported) when no user sends events, and one from metrics when no user sends metrics; with some users reporting, it covers those users.',
+  })
+export type Coverage = z.infer<typeof coverageSchema>
+
+/** Whether a measure is reported under a coverage: its source is sent by someone (or nobody was active). */
+export function isReported(measure: string, coverage: Coverage): boolean {
+  const source = MEASURE_SOURCE[measure] ?? 'any'
+  if (coverage.users === 0 || source === 'any') return true
+  return source === 'events' ? coverage.usersWithEvents > 0 : coverage.usersWithMetrics > 0
+}
+
+const compareField = z
+  .enum(['previous'])
+  .optional()
+  .meta({ description: 'previous: also answer the same elapsed span of the period before (README, "Comparisons").' })
+
 /** The zod schema of one dataset's query: a 400 names the first bad parameter. Unknown parameters are refused. */
 export function datasetParamsSchema<D extends DatasetName>(dataset: D) {
   const { dimensions, measures } = DATASETS[dataset]
@@ -224,11 +289,31 @@ export function datasetParamsSchema<D extends DatasetName>(dataset: D) {
       sort: sortEnum.optional().meta({ description: 'Sort by a measure, the group or period. Default: period, else the first measure.' }),
       order: z.enum(['asc', 'desc']).optional(),
       limit: z.coerce.number().int().min(1).max(10_000).default(100).meta({ description: 'Most groups returned (top groups by sort).' }),
+      measures: measureList(dataset).optional(),
+      compare: compareField,
       ...filterShape,
     })
 }
 
+/** `measures=costUsd,requests` (or repeated): only these are computed and answered. Default: all. */
+function measureList<D extends DatasetName>(dataset: D) {
+  const { measures, derived } = DATASETS[dataset]
+  const names = [...measures, ...derived] as string[]
+  return z
+    .union([z.string().max(2000), z.array(z.string().max(2000)).max(50)])
+    .transform((v, ctx) => {
+      const list = (Array.isArray(v) ? v : [v]).flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '')
+      const unknown = list.find((m) => !names.includes(m))
+      if (unknown !== undefined) ctx.addIssue({ code: 'custom', message: `unknown measure ${unknown}; known: ${names.join(', ')}` })
+      if (list.length === 0) ctx.addIssue({ code: 'custom', message: 'name at least one measure' })
+      return [...new Set(list)] as (Measure<D> | Derived<D>)[]
+    })
+    .meta({ description: `Measures to compute, comma-separated (default all): ${names.join(', ')}.` })
+}
+
 interface DatasetParamsValue {
+  measures?: string[]
+  compare?: 'previous'
   from?: string
   to?: string
   tz?: string
@@ -241,7 +326,7 @@ interface DatasetParamsValue {
 }
 
 export function datasetQuerySchema<D extends DatasetName>(dataset: D) {
-  const { dimensions, measures } = DATASETS[dataset]
+  const { dimensions, measures, derived } = DATASETS[dataset]
   return datasetParamsSchema(dataset)
     .transform((input, ctx) => {
       const value = input as unknown as DatasetParamsValue
@@ -257,8 +342,13 @@ export function datasetQuerySchema<D extends DatasetName>(dataset: D) {
       if (sort === 'period' && value.granularity === 'none')
         ctx.addIssue({ code: 'custom', path: ['sort'], message: 'period needs a granularity' })
       const byName = sort === 'period' || (dimensions as readonly string[]).includes(sort)
+      const wanted = (value.measures ?? [...measures, ...derived]) as (Measure<D> | Derived<D>)[]
+      if ((measures as readonly string[]).includes(sort) && !(wanted as string[]).includes(sort))
+        ctx.addIssue({ code: 'custom', path: ['sort'], message: 'sort by a measure that is asked for (measures)' })
       return {
         dataset,
+        measures: wanted,
+        compare: value.compare === 'previous',
         range,
         granularity: value.granularity,
         groupBy: value.groupBy as Dimension<D> | undefined,
@@ -280,24 +370,40 @@ export const rangeResponseSchema = z.object({
 export function datasetResponseSchema<D extends DatasetName>(dataset: D) {
   const { measures, derived } = DATASETS[dataset]
   const measureShape = Object.fromEntries(
-    [...measures, ...derived].map((m) => [m, z.number().nullable().meta(DESCRIPTIONS[m] ? { description: DESCRIPTIONS[m] } : {})]),
-  ) as Record<Measure<D> | Derived<D>, z.ZodNullable<z.ZodNumber>>
+    [...measures, ...derived].map((m) => [
+      m,
+      z
+        .number()
+        .nullable()
+        .optional()
+        .meta({ description: `${DESCRIPTIONS[m] ?? ''} Present when asked for (measures); null when not reported (coverage) or undefined.`.trim() }),
+    ]),
+  ) as Record<Measure<D> | Derived<D>, z.ZodOptional<z.ZodNullable<z.ZodNumber>>>
   return z.object({
     dataset: z.literal(dataset),
     range: rangeResponseSchema,
+    partial: z.boolean().meta({ description: 'The range reaches past the last complete 15-minute bucket: it is answered up to range.to.' }),
     granularity: granularitySchema,
     groupBy: z.string().nullable(),
     rows: z.array(
       z.object({
         period: z.string().optional().meta({ description: 'Local start of the period in tz: 2026-11-03, or 2026-11-03T14:00 for hours.' }),
         periodStart: z.string().optional().meta({ description: 'The same instant, ISO-8601 with the zone offset.' }),
+        complete: z.boolean().optional().meta({ description: 'With a granularity: false for a period that is not over yet (or that the range cuts).' }),
         group: z.string().optional().meta({ description: "The group's value ('' = not reported)." }),
         label: z.string().optional().meta({ description: 'Display name from the directory, for users.' }),
+        coverage: coverageSchema.optional().meta({ description: 'Grouped by user, team, department or cost center, or by period only: who reports in this row.' }),
         ...measureShape,
       }),
     ),
     totals: z.object(measureShape).meta({ description: 'Over the whole range and filters, all groups included.' }),
+    coverage: coverageSchema,
     truncated: z.boolean().meta({ description: 'More groups exist than limit.' }),
+    previous: z
+      .object({ range: rangeResponseSchema, totals: z.object(measureShape), coverage: coverageSchema })
+      .nullable()
+      .optional()
+      .meta({ description: 'With compare=previous: the same elapsed span of the period before (null before the range has begun).' }),
   })
 }
 export type DatasetResponse<D extends DatasetName> = z.infer<ReturnType<typeof datasetResponseSchema<D>>>
@@ -321,18 +427,20 @@ export function pickFilters(value: Record<string, unknown>): CommonFilters {
 }
 
 /** The summary's query: a range and the common filters. */
-export const summaryParamsSchema = z.strictObject({ ...rangeFields, ...commonFilterFields })
+export const summaryParamsSchema = z.strictObject({ ...rangeFields, compare: compareField, ...commonFilterFields })
 export const summaryQuerySchema = summaryParamsSchema.transform((value, ctx) => ({
   range: checkRange(value, ctx),
   filters: pickFilters(value),
+  compare: value.compare === 'previous',
 }))
 export type SummaryQuery = z.output<typeof summaryQuerySchema>
 
-export const summaryResponseSchema = z.object({
+const notReported = (what: string) => `${what} Null when not reported (coverage).`
+export const summaryFiguresSchema = z.object({
   range: rangeResponseSchema,
   users: z.number().int().meta({ description: 'Active users (adoption.activeUsers).' }),
-  sessions: z.number().int(),
-  apiRequests: z.number().int().meta({ description: 'cost.requests' }),
+  sessions: z.number().int().meta({ description: 'Distinct sessions (adoption.sessions).' }),
+  apiRequests: z.number().int().nullable().meta({ description: notReported('cost.requests.') }),
   costUsd: z.number().meta({ description: 'cost.costUsd' }),
   costPerActiveUserDay: z.number().nullable(),
   tokens: z.object({
@@ -342,10 +450,20 @@ export const summaryResponseSchema = z.object({
     cacheCreation: z.number().int(),
   }),
   cacheSavingsUsd: z.number(),
-  prompts: z.number().int(),
+  prompts: z.number().int().nullable().meta({ description: notReported('adoption.prompts.') }),
+  editDecisions: z.number().nullable().meta({ description: notReported('Edit accepts + rejects: the denominator of editAcceptRate.') }),
   editAcceptRate: z.number().nullable(),
-  toolDecisions: z.object({ accept: z.number().int(), reject: z.number().int() }),
-  policyDenials: z.number().int(),
+  toolDecisions: z.object({ accept: z.number().int(), reject: z.number().int() }).nullable().meta({ description: notReported('tools.accepts and tools.rejects.') }),
+  policyDenials: z.number().int().nullable().meta({ description: notReported('tools.policyDenials.') }),
   policyDenialRate: z.number().nullable(),
+  coverage: coverageSchema,
+})
+export type SummaryFigures = z.infer<typeof summaryFiguresSchema>
+export const summaryResponseSchema = summaryFiguresSchema.extend({
+  partial: z.boolean().meta({ description: 'The range reaches past the last complete 15-minute bucket: it is answered up to range.to.' }),
+  previous: summaryFiguresSchema
+    .nullable()
+    .optional()
+    .meta({ description: 'With compare=previous: the same elapsed span of the period before (null before the range has begun).' }),
 })
 export type SummaryResponse = z.infer<typeof summaryResponseSchema>

@@ -19,18 +19,19 @@ export const moversParamsSchema = z.strictObject({
     .meta({ description: 'A spike needs at least this many policy denials this week, and at least twice last week’s.' }),
 })
 
+/** The week before `to` (as asked); the API answers it up to the last complete bucket and compares it with the same span a week earlier (schemas/periods.ts). */
 export const moversQuerySchema = moversParamsSchema.transform((value, ctx) => {
   const end = resolveRange(undefined, value.to, value.tz ?? 'UTC').to
   const week = 7 * 86_400_000
   const current = checkRange({ from: new Date(end.getTime() - week).toISOString(), to: end.toISOString(), tz: value.tz }, ctx)
-  const previous = resolveRange(new Date(end.getTime() - 2 * week).toISOString(), new Date(end.getTime() - week).toISOString(), value.tz ?? 'UTC')
-  return { current, previous, by: value.by, minDenials: value.minDenials, filters: pickFilters(value) }
+  return { current, by: value.by, minDenials: value.minDenials, filters: pickFilters(value) }
 })
 export type MoversQuery = z.output<typeof moversQuerySchema>
 
 export const moversResponseSchema = z.object({
-  current: rangeResponseSchema,
-  previous: rangeResponseSchema,
+  current: rangeResponseSchema.meta({ description: 'The week before to, answered up to the last complete 15-minute bucket.' }),
+  previous: rangeResponseSchema.meta({ description: 'The same span one week earlier.' }),
+  partial: z.boolean().meta({ description: 'The week is not over: both spans stop at the same point of their weeks.' }),
   by: z.enum(MOVER_DIMENSIONS),
   rows: z.array(
     z.object({
@@ -39,7 +40,8 @@ export const moversResponseSchema = z.object({
       previousPolicyDenials: z.number().int(),
       change: z.number().int(),
       decisions: z.number().int(),
-      policyDenialRate: z.number().nullable(),
+      previousDecisions: z.number().int(),
+      policyDenialRate: z.number().nullable().meta({ description: 'policyDenials ÷ decisions (null without decisions): weigh it by decisions.' }),
       previousPolicyDenialRate: z.number().nullable(),
       spike: z.boolean().meta({ description: 'policyDenials ≥ minDenials and ≥ 2 × previousPolicyDenials.' }),
     }),

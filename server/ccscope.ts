@@ -12,7 +12,8 @@ import { InsertJournal } from '../collector/writer/journal'
 import { WarehouseUnavailableError, Writer } from '../collector/writer/writer'
 import { createApi } from '../dashboard/api/server'
 import type { MetaLoading } from '../schemas/meta'
-import { createDatabase, openWarehouse, serverClient, type Warehouse } from '../warehouse/client'
+import { createDatabase, openReadSessions, openWarehouse, serverClient, type Warehouse } from '../warehouse/client'
+import { ReadPool, type Reader } from '../warehouse/pool'
 import { migrate } from '../warehouse/migrate'
 import { applyRetention } from '../warehouse/retention'
 import type { Config } from './config'
@@ -23,18 +24,22 @@ import { SelfMetrics } from './self-metrics'
 export interface Ccscope {
   ports: { otlpHttp: number; otlpGrpc: number; api: number }
   client: Warehouse
+  /** Where the API's queries run (a pool of engine sessions in embedded mode). */
+  reader: Reader
   writer: Writer
   metrics: SelfMetrics
   log: Logger
   stop(): Promise<void>
 }
 
-export interface CcscopeOptions {
+export interface StartOptions {
+  /** The clock the API answers by (ranges stop at the bucket holding it); tests set one. */
+  now?: () => Date
   /** A history loading in this process (the demo's backfill), reported by /api/v1/meta. */
   loading?: () => MetaLoading | null
 }
 
-export async function startCcscope(config: Config, log: Logger = createLogger(config.logLevel), options: CcscopeOptions = {}): Promise<Ccscope> {
+export async function startCcscope(config: Config, log: Logger = createLogger(config.logLevel), options: StartOptions = {}): Promise<Ccscope> {
   const where = config.clickhouse.mode === 'embedded' ? `embedded engine at ${config.clickhouse.path}` : `ClickHouse server ${config.clickhouse.url}`
   log.info({ mode: config.clickhouse.mode }, `opening the warehouse: ${where}`)
   const ch = config.clickhouse
@@ -125,8 +130,14 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
     admission,
   })
   const otlp = { httpPort: 0, grpcPort: 0, authRequired: config.ingestTokens.length > 0 }
+  // Embedded: the API's queries spread over a few engine sessions of their own (a page's panels run side by
+  // side); a server client keeps several connections already.
+  const readSessions = ch.mode === 'embedded' ? await openReadSessions(ch, config.readSessions) : []
+  const reader: Reader = readSessions.length > 0 ? new ReadPool(readSessions) : client
   const api = await createApi({
     client,
+    reader,
+    ...(options.now ? { now: options.now } : {}),
     metrics,
     log,
     otlp,
@@ -161,6 +172,7 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
   return {
     ports,
     client,
+    reader,
     writer,
     metrics,
     log,
@@ -172,6 +184,7 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
         await http.close()
         await writer.close()
         await api.close()
+        for (const session of readSessions) await session.close()
         await client.close()
       })()
       return stopping

@@ -126,6 +126,8 @@ const envSchema = z.object({
   CCSCOPE_AUTH_PROXY_DEFAULT_ROLE: optionalString.pipe(roleSchema.optional()),
   // A browser session lasts this long after sign-in.
   CCSCOPE_SESSION_HOURS: positiveInt.default(12),
+  // Embedded engine: sessions the API's queries spread over (one runs one query at a time; a page asks for ~10).
+  CCSCOPE_READ_SESSIONS: positiveInt.max(16).default(3),
   // `npm start -- --demo`: its own data directory (never the real one), and the simulated fleet it fills it with the first time.
   CCSCOPE_DEMO_DATA_DIR: z.string().trim().min(1).default('./data-demo'),
   CCSCOPE_DEMO_USERS: positiveInt.max(100_000).default(200),
@@ -154,6 +156,8 @@ export interface Config {
   /** Where the built dashboard is served from. */
   dashboardDir: string
   writer: { flushIntervalMs: number; batchMaxRows: number; bufferMaxRows: number }
+  /** Embedded mode: engine sessions for the API's reads (warehouse/pool.ts). */
+  readSessions: number
   /** Dashboard and API access control (dashboard/api/auth). */
   auth: {
     usersFile: string
@@ -241,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
         : undefined,
       sessionTtlMs: e.CCSCOPE_SESSION_HOURS * 3_600_000,
     },
+    readSessions: e.CCSCOPE_READ_SESSIONS,
     writer: {
       flushIntervalMs: e.CCSCOPE_FLUSH_INTERVAL_MS,
       batchMaxRows: e.CCSCOPE_BATCH_MAX_ROWS,

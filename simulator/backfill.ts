@@ -4,18 +4,18 @@
  *
  * A window is one or more whole UTC days (the newest and oldest may be cut by the history's ends).
  * Writing one: INSERT … SELECT its events, then its metric points (the materialized views fire as at
- * ingest), then note the uncovered cost sessions of its days as the writer does (bench/seed.ts
- * noteOrphans). A window is the unit of resumption: the caller records which are done; a window
+ * ingest), each cost/token point marked as a candidate when no api_request event of its session is stored
+ * yet, as the writer marks it (bench/seed.ts metricsInsert). A window is the unit of resumption: the caller records which are done; a window
  * interrupted half-way (killed mid-insert) is cleared (its UTC days deleted from the raw tables and
  * every table derived from them) and written again. The rows are deterministic, so the window comes
  * back exactly as it would have been. Clearing whole days is right only while nothing else wrote those
  * days: the demo streams its live part only once the history is complete.
  */
-import { eventsInsert, metricsInsert, noteOrphans, type SeedShape } from '../bench/seed'
+import { eventsInsert, metricsInsert, type SeedShape } from '../bench/seed'
 import { sessionEvents, sessionMetrics, type SessionsPlan } from '../bench/seed-sessions'
 import type { SeedVocabulary } from '../bench/seed-vocabulary'
 import type { Warehouse } from '../warehouse/client'
-import { RETENTION_TABLES } from '../warehouse/retention'
+import { DERIVED_TABLES, RETENTION_TABLES } from '../warehouse/retention'
 
 const DAY_MS = 86_400_000
 
@@ -57,7 +57,7 @@ export function windowDays(w: Window): string[] {
 export async function clearDays(client: Warehouse, days: readonly string[]): Promise<void> {
   if (days.length === 0) return
   // Table and column names come from the code's own maps (warehouse/retention.ts), never from a request.
-  const tables: Array<[string, string]> = [...Object.entries(RETENTION_TABLES.raw), ...Object.entries(RETENTION_TABLES.rollup)]
+  const tables: Array<[string, string]> = [...Object.entries(RETENTION_TABLES.raw), ...Object.entries(DERIVED_TABLES)]
   for (const [table, column] of tables)
     await client.command({ query: `DELETE FROM ${table} WHERE toDate(${column}) IN {days:Array(Date)}`, query_params: { days } })
 }
@@ -69,13 +69,12 @@ export interface WindowWriter {
   shape: SeedShape
 }
 
-/** Writes one window's events and metric points, and notes its days' uncovered cost sessions. */
+/** Writes one window's events, then its metric points, marking their cost candidates against the events stored by then. */
 export async function writeWindow({ client, plan, vocabulary, shape }: WindowWriter, w: Window): Promise<void> {
   const events = sessionEvents(plan, w.fromMs, w.toMs)
   if (events) await client.command({ query: eventsInsert(plan.seed, vocabulary, events, shape), query_params: events.params ?? {} })
   const points = sessionMetrics(plan, w.fromMs, w.toMs)
-  if (points) await client.command({ query: metricsInsert(plan.seed, vocabulary, points), query_params: points.params ?? {} })
-  await noteOrphans(client, windowDays(w))
+  if (points) await client.command({ query: metricsInsert(plan.seed, vocabulary, points, { markCandidates: true }), query_params: points.params ?? {} })
 }
 
 /** Planned records (events of users who send them, and metric points) of the sessions starting in each window: progress weights. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildRowsSql, buildTotalsSql } from '../dashboard/api/queries/dataset'
+import { buildRowsSql, buildTotalsSql, datasetShape } from '../dashboard/api/queries/dataset'
 import { csvColumns } from '../dashboard/api/queries/export'
 import { formatPeriodStart, isoFromClickHouse } from '../dashboard/api/queries/range'
 import { datasetQuerySchema, isTimeZone, resolveRange, zonedMidnight } from '../schemas/analytics'
@@ -49,7 +49,7 @@ describe('dataset SQL', () => {
   it('carries request values only as typed placeholders', () => {
     const hostile = "web' OR 1=1 --"
     const q = parse('cost', { from: '2026-11-01', to: '2026-12-01', groupBy: 'team', granularity: 'day', team: [hostile, 'mobile'], model: 'x', tz: 'Asia/Kolkata' })
-    const shape = { ...q, filters: q.filters as Record<string, string[]>, measures: ['costUsd'] }
+    const shape = datasetShape({ ...q, measures: ['costUsd'] })
     for (const built of [buildRowsSql(shape), buildTotalsSql(shape)]) {
       expect(built.sql).not.toContain(hostile)
       expect(built.sql).not.toContain('Asia/Kolkata')
@@ -61,7 +61,7 @@ describe('dataset SQL', () => {
 
   it('takes the top groups over the whole range when a series is grouped', () => {
     const q = parse('tools', { groupBy: 'tool', granularity: 'week', sort: 'policyDenials', limit: 5 })
-    const built = buildRowsSql({ ...q, filters: {}, measures: ['policyDenials'] })
+    const built = buildRowsSql(datasetShape({ ...q, measures: ['policyDenials'] }))
     // One pass over the source: rows per (period, group), one row per group to rank, and the totals.
     expect(built.sql.match(/FROM \(SELECT r\.bucket/g)).toHaveLength(1)
     expect(built.sql).toContain('GROUP BY GROUPING SETS ((p_ts, p_label, g), (g), ())')
@@ -73,7 +73,7 @@ describe('dataset SQL', () => {
 
   it('ranks the groups in a first pass where distinct counts make three groupings dearer than two reads', () => {
     const q = datasetQuerySchema('adoption').parse({ groupBy: 'team', granularity: 'week', limit: 5 })
-    const built = buildRowsSql({ ...q, filters: {}, measures: ['activeUsers'] })
+    const built = buildRowsSql(datasetShape({ ...q, measures: ['activeUsers'] }))
     expect(built.sql).toMatch(/^WITH \(SELECT groupArray\(g\) FROM \(/)
     expect(built.sql).toContain('ORDER BY m_activeUsers DESC, g LIMIT {limitGroups:UInt32})) AS top_groups')
     expect(built.sql).toContain('HAVING has(top_groups, g)')

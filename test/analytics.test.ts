@@ -100,7 +100,10 @@ describe('cost', () => {
     for (const row of res.rows) {
       expect(row.costUsd, `${groupBy}=${row.group}`).toBeCloseTo(usd(cost.get(row.group!)!), 6)
       expect(row.cacheReadTokens).toBe(tokens.get(row.group!))
-      expect(row.requests).toBe(requests.get(row.group!))
+      // A group whose cost came from metric points only (team data sends no events) has no request
+      // count: not reported (null), never 0.
+      const counted = requests.get(row.group!) ?? 0
+      expect(row.requests, `${groupBy}=${row.group}`).toBe(counted > 0 ? counted : null)
     }
     // Sorted by cost, biggest first.
     const costs = res.rows.map((r) => r.costUsd ?? 0)
@@ -246,6 +249,37 @@ describe('adoption', () => {
       if (a + r === 0) expect(row.editAcceptRate).toBeNull()
       else expect(row.editAcceptRate).toBeCloseTo(a / (a + r), 9)
     }
+  })
+
+  it('says "not reported" (null), never 0, for what a metrics-only team does not send', async () => {
+    // Team data exports metrics only: no prompts, requests or tool decisions reach ccscope from it.
+    const byTeam = await dataset('adoption', 'groupBy=team')
+    const data = byTeam.rows.find((r) => r.group === 'data')
+    const web = byTeam.rows.find((r) => r.group === 'web')
+    expect(data?.coverage).toMatchObject({ usersWithEvents: 0 })
+    expect(data?.coverage?.usersWithMetrics).toBe(data?.coverage?.users)
+    expect(data?.prompts).toBeNull()
+    expect(data?.promptsPerUser).toBeNull()
+    expect(data?.sessions).toBeGreaterThan(0)
+    expect(data?.linesAdded).not.toBeNull()
+    expect(web?.prompts).toBeGreaterThan(0)
+    const tools = await dataset('tools', 'team=data')
+    expect(tools.coverage.usersWithEvents).toBe(0)
+    expect(tools.totals.policyDenials).toBeNull()
+    expect(tools.totals.decisions).toBeNull()
+    const summary = await get<SummaryResponse>(`/api/v1/summary?${RANGE}&team=data`)
+    expect(summary.prompts).toBeNull()
+    expect(summary.apiRequests).toBeNull()
+    expect(summary.toolDecisions).toBeNull()
+    expect(summary.policyDenials).toBeNull()
+    expect(summary.costUsd).toBeGreaterThan(0)
+    const users = await get<UsersResponse>(`/api/v1/users?${RANGE}&team=data&limit=100`)
+    expect(users.rows.length).toBeGreaterThan(0)
+    for (const u of users.rows) expect([u.reports, u.prompts]).toEqual([{ events: false, metrics: true }, null])
+    // The whole fleet: the figures cover the teams that send them.
+    const all = await get<SummaryResponse>(`/api/v1/summary?${RANGE}`)
+    expect(all.coverage.usersWithEvents).toBeLessThan(all.coverage.users)
+    expect(all.prompts).toBeGreaterThan(0)
   })
 
   it('lists users with lifecycle: new, returning and gone quiet', async () => {

@@ -43,7 +43,7 @@ describe('an insert that stopped half-way', () => {
 
     // What a kill between the raw table's part and the views' parts leaves: the rows stored, the rollups
     // without them. (Simulated by removing the rollups' rows; the crash harness below produces it for real.)
-    for (const rollup of ['usage_events_15m', 'activity_15m']) {
+    for (const rollup of ['usage_events_15m', 'usage_events_1h', 'usage_events_1d', 'usage_by_model_1h', 'usage_by_model_1d', 'user_activity_15m', 'user_activity_1h', 'user_activity_1d']) {
       await cc.client.command({ query: `DELETE FROM ${rollup} WHERE user_key = 'half@x'` })
     }
     expect((await cc.summary(range)).apiRequests).toBe(0)
@@ -62,8 +62,15 @@ describe('an insert that stopped half-way', () => {
     const summary = await cc.summary(range)
     expect(summary.apiRequests).toBe(3)
     expect(summary.costUsd).toBeCloseTo(1.75, 9)
-    const [activity] = await selectRows<{ events: string }>(cc.client, `SELECT sum(events) AS events FROM activity_15m WHERE user_key = 'half@x'`)
-    expect(Number(activity?.events)).toBe(3)
+    // Every tier, the chained ones included, holds the rebuilt day once.
+    for (const tier of ['user_activity_15m', 'user_activity_1h', 'user_activity_1d']) {
+      const [activity] = await selectRows<{ events: string }>(cc.client, `SELECT sum(events) AS events FROM ${tier} WHERE user_key = 'half@x'`)
+      expect(Number(activity?.events), tier).toBe(3)
+    }
+    for (const tier of ['usage_events_1d', 'usage_by_model_1d']) {
+      const [usage] = await selectRows<{ n: string }>(cc.client, `SELECT sum(requests) AS n FROM ${tier} WHERE user_key = 'half@x'`)
+      expect(Number(usage?.n), tier).toBe(3)
+    }
     expect(fs.existsSync(file)).toBe(false)
     await Promise.all([forgetful.close(), restarted.close()])
   })

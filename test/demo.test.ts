@@ -26,8 +26,10 @@ import { tempDir, TEST_ENV } from './helpers/ccscope'
  * that a resumed load holds exactly the rows of an uninterrupted one.
  */
 
-const USERS = 30
-const DAYS = 6
+const USERS = 20
+const DAYS = 5
+/** Each test loads one or two small histories on the real engine: minutes on a loaded 2-core machine. */
+const SLOW = 150_000
 const QUARTER_HOUR = 15 * 60_000
 // The history ends on a rollup bucket boundary, now: the dashboard's default ranges show it.
 const END = new Date(Math.floor(Date.now() / QUARTER_HOUR) * QUARTER_HOUR)
@@ -108,7 +110,6 @@ async function fingerprint(r: Running) {
     `SELECT 'events' AS t, count() AS n, toString(sum(cityHash64(* EXCEPT (ingested_at)))) AS h FROM events
      UNION ALL SELECT 'metric_points', count(), toString(sum(cityHash64(* EXCEPT (ingested_at)))) FROM metric_points
      UNION ALL SELECT 'coverage', count(), toString(sum(cityHash64(*))) FROM usage_event_coverage FINAL
-     UNION ALL SELECT 'orphans', count(), toString(sum(cityHash64(*))) FROM usage_metric_orphans FINAL
      UNION ALL SELECT 'policy_events', count(), toString(sum(cityHash64(*))) FROM policy_events`,
   )
   const range = `from=${new Date(PERIOD.from).toISOString()}&to=${END.toISOString()}`
@@ -200,7 +201,8 @@ describe('the demo history', () => {
     expect(s.policyDenials).toBeGreaterThan(0)
     // …and of the simulator's size: as many requests, at about the same cost each, as the live part will send.
     const simulated = countFleet({ users: USERS, days: DAYS, seed: DEMO_SEED, end: END, temporality: 'delta' })
-    const ratio = { requests: s.apiRequests / simulated.apiRequests, costPerRequest: s.costUsd / s.apiRequests / (simulated.costUsd / simulated.apiRequests) }
+    const requests = s.apiRequests ?? 0
+    const ratio = { requests: requests / simulated.apiRequests, costPerRequest: s.costUsd / requests / (simulated.costUsd / simulated.apiRequests) }
     expect(ratio.requests, JSON.stringify(ratio)).toBeGreaterThan(0.75)
     expect(ratio.requests, JSON.stringify(ratio)).toBeLessThan(1.33)
     expect(ratio.costPerRequest, JSON.stringify(ratio)).toBeGreaterThan(0.75)
@@ -216,7 +218,7 @@ describe('the demo history', () => {
     await second.history
     expect(progressed).toBe(false)
     expect(await fingerprint(again)).toEqual(approximately(before))
-  })
+  }, SLOW)
 
   it('clears a window interrupted half-way and writes it again: the same rows as an uninterrupted load', async () => {
     const expected = await uninterrupted()
@@ -250,7 +252,7 @@ describe('the demo history', () => {
     expect(resumed[0]?.records.loaded).toBeGreaterThan(0)
     expect(resumed.at(-1)?.state).toBe('complete')
     expect(await fingerprint(r)).toEqual(approximately(expected))
-  })
+  }, SLOW)
 
   it('clears a month the demo of before left half-sent through OTLP, and backfills it', async () => {
     const expected = await uninterrupted()
@@ -260,7 +262,7 @@ describe('the demo history', () => {
     fs.writeFileSync(path.join(old.config.dataDir, 'demo.json'), JSON.stringify({ users: USERS, days: DAYS, seed: DEMO_SEED, end: END.toISOString(), state: 'loading' }))
     await startDemo(old.cc, old.config, createLogger('silent'), { users: USERS, days: DAYS, live: false }).history
     expect(await fingerprint(old)).toEqual(approximately(expected))
-  })
+  }, SLOW)
 
   it('stores what the collector would: pseudonyms and no content under those settings, the same users as the live part', async () => {
     const key = 'demo-pseudonymisation-key'
@@ -291,5 +293,5 @@ describe('the demo history', () => {
        FROM events`,
     )
     expect(leaks).toEqual({ emails: '0', content: '0', commands: '0' })
-  })
+  }, SLOW)
 })

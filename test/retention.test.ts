@@ -88,7 +88,10 @@ describe('retention', () => {
       Number((await selectRows<{ n: string }>(cc.client, `SELECT count() AS n FROM events WHERE session_id = 'late'`))[0]?.n)
     expect(await stored()).toBe(1)
 
-    expect((await applyRetention(cc.client, { rawDays: 10, rollupDays: 60 })).changed.sort()).toEqual(Object.keys(RETENTION_TABLES.raw).sort())
+    // The raw tables and the drill-down detail kept as long as them (sessions).
+    expect((await applyRetention(cc.client, { rawDays: 10, rollupDays: 60 })).changed.sort()).toEqual(
+      [...Object.keys(RETENTION_TABLES.raw), ...Object.keys(RETENTION_TABLES.detail)].sort(),
+    )
     // The ALTER only queued the recomputation; the engine's background mutation expires the stored row.
     const queued = await selectRows<{ table: string }>(
       cc.client,

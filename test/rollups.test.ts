@@ -3,6 +3,7 @@ import type { DatasetResponse } from '../schemas/analytics'
 import type { UsersResponse } from '../schemas/users'
 import { selectRows } from '../warehouse/client'
 import { loadMigrations, migrate } from '../warehouse/migrate'
+import { RETENTION_TABLES } from '../warehouse/retention'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { FIXTURE_FOLDERS, FIXTURE_TRUTH, loadFixture, replay } from './helpers/fixtures'
 
@@ -33,7 +34,13 @@ describe('rollups', () => {
     const s = await cc.summary({ from: '2026-11-01', to: '2026-12-01' })
     const [raw] = await selectRows<Record<string, string | number>>(
       cc.client,
-      `SELECT (SELECT sum(cost_usd) FROM usage) AS cost, (SELECT sum(cache_read_tokens) FROM usage) AS cache_read,
+      // Cost and tokens under warehouse/RULES.md's rule, from the raw rows: api_request events, plus the
+      // cost/token points of sessions that sent none.
+      `WITH uncovered AS (SELECT session_id FROM metric_points WHERE session_id NOT IN (SELECT session_id FROM events WHERE event_name = 'api_request'))
+       SELECT (SELECT sumIf(cost_usd, event_name = 'api_request') FROM events)
+                + (SELECT sumIf(delta, metric_name = 'claude_code.cost.usage') FROM metric_points WHERE session_id IN uncovered) AS cost,
+              (SELECT sumIf(cache_read_tokens, event_name = 'api_request') FROM events)
+                + (SELECT sumIf(delta, metric_name = 'claude_code.token.usage' AND type = 'cacheRead') FROM metric_points WHERE session_id IN uncovered) AS cache_read,
               (SELECT count() FROM events WHERE event_name = 'api_request') AS requests,
               (SELECT uniqExact(session_id) FROM (SELECT session_id FROM events UNION ALL SELECT session_id FROM metric_points) WHERE session_id != '') AS sessions,
               (SELECT countIf(decision = 'reject' AND source = 'config') FROM events WHERE event_name = 'tool_decision') AS denials,
@@ -53,14 +60,17 @@ describe('rollups', () => {
     const before = await cc.summary({ from: '2026-11-01', to: '2026-12-01' })
     const policyBefore = await policy()
     expect(policyBefore.managedSettings.length).toBe(2)
-    for (const table of ['usage_events_15m', 'usage_metrics_15m', 'activity_15m', 'tools_15m', 'policy_events'])
+    // Every table these migrations rebuild (the coverage of 0004 stays: they do not rebuild it).
+    for (const table of [...Object.keys(RETENTION_TABLES.rollup), ...Object.keys(RETENTION_TABLES.detail)].filter((t) => t !== 'usage_event_coverage'))
       await cc.client.command({ query: `TRUNCATE TABLE ${table}` })
     expect((await cc.summary({ from: '2026-11-01', to: '2026-12-01' })).costUsd).toBe(0)
     // As if the rollup migrations had never run: the next migrate applies them (backfill), and once more
-    // statement by statement, as after a crash before they were recorded.
-    const rollups = loadMigrations().filter((m) => ['0005_create_rollups', '0007_create_policy_events'].includes(m.name))
-    await cc.client.command({ query: 'DELETE FROM schema_migrations WHERE version IN (5, 7)' })
-    expect((await migrate(cc.client)).applied).toEqual(['0005_create_rollups', '0007_create_policy_events'])
+    // statement by statement, as after a crash before they were recorded. (0005 and 0009 bring back the
+    // first rollups, which 0010 fills its tiers from and then drops.)
+    const names = ['0005_create_rollups', '0007_create_policy_events', '0009_create_usage_metric_orphans', '0010_create_tiered_rollups']
+    const rollups = loadMigrations().filter((m) => names.includes(m.name))
+    await cc.client.command({ query: 'DELETE FROM schema_migrations WHERE version IN (5, 7, 9, 10)' })
+    expect((await migrate(cc.client)).applied).toEqual(names)
     for (const migration of rollups) for (const statement of migration.statements) await cc.client.command({ query: statement })
     expect(await cc.summary({ from: '2026-11-01', to: '2026-12-01' })).toEqual(before)
     expect(await policy()).toEqual(policyBefore)

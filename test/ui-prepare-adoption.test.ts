@@ -50,7 +50,7 @@ const adoptionRow = (row: Partial<DatasetRow<'adoption'>>): DatasetRow<'adoption
 })
 
 const totals = (t: Partial<AdoptionTotals>): AdoptionTotals => {
-  const { period: _p, group: _g, label: _l, periodStart: _s, ...rest } = adoptionRow(t)
+  const { period: _p, group: _g, label: _l, periodStart: _s, complete: _c, coverage: _v, ...rest } = adoptionRow(t)
   return rest
 }
 
@@ -63,6 +63,7 @@ const userRow = (row: Partial<UserRow>): UserRow => ({
   seat: null,
   firstSeen: '2026-01-01T00:00:00.000Z',
   lastSeen: '2026-03-01T00:00:00.000Z',
+  reports: { events: true, metrics: true },
   status: 'returning',
   quiet: false,
   activeDays: 1,
@@ -226,6 +227,9 @@ const summary = (s: Partial<SummaryResponse>): SummaryResponse => ({
   toolDecisions: { accept: 0, reject: 0 },
   policyDenials: 0,
   policyDenialRate: null,
+  editDecisions: 0,
+  coverage: { users: 1, usersWithEvents: 1, usersWithMetrics: 1 },
+  partial: false,
   ...s,
 })
 

@@ -183,6 +183,8 @@ describe('cost: breakdown and its export', () => {
       rows: [costRow('a@x.io', 75, { label: 'Ann' }), costRow('b@x.io', 20, { label: '' }), costRow('', 5)],
       totals: costTotals(),
       truncated: false,
+      partial: false,
+      coverage: { users: 10, usersWithEvents: 10, usersWithMetrics: 10 },
     }
     const b = breakdown(response, 'user')
     expect(b.rows.map((r) => [r.group, r.label, r.displayName, r.share])).toEqual([
@@ -295,11 +297,12 @@ describe('policy: movers', () => {
     const response: MoversResponse = {
       current: RANGE_OUT,
       previous: RANGE_OUT,
+      partial: false,
       by: 'command',
       rows: [
-        { group: 'curl', policyDenials: 12, previousPolicyDenials: 2, change: 10, decisions: 12, policyDenialRate: 1, previousPolicyDenialRate: 1, spike: true },
-        { group: '', policyDenials: 3, previousPolicyDenials: 3, change: 0, decisions: 40, policyDenialRate: 0.075, previousPolicyDenialRate: 0.1, spike: false },
-        { group: 'rm', policyDenials: 0, previousPolicyDenials: 12_345, change: -12_345, decisions: 0, policyDenialRate: null, previousPolicyDenialRate: 1, spike: false },
+        { group: 'curl', policyDenials: 12, previousPolicyDenials: 2, change: 10, decisions: 12, previousDecisions: 10, policyDenialRate: 1, previousPolicyDenialRate: 1, spike: true },
+        { group: '', policyDenials: 3, previousPolicyDenials: 3, change: 0, decisions: 40, previousDecisions: 10, policyDenialRate: 0.075, previousPolicyDenialRate: 0.1, spike: false },
+        { group: 'rm', policyDenials: 0, previousPolicyDenials: 12_345, change: -12_345, decisions: 0, previousDecisions: 10, policyDenialRate: null, previousPolicyDenialRate: 1, spike: false },
       ],
     }
     expect(moverRows(response).map((r) => [r.label, r.thisWeek, r.lastWeek, r.changeText, r.direction, r.spike])).toEqual([

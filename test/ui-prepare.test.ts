@@ -105,6 +105,7 @@ describe('chart data', () => {
       users: 10, sessions: 40, apiRequests: 100, costUsd: 50, costPerActiveUserDay: 1.25,
       tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, cacheSavingsUsd: 0, prompts: 0,
       editAcceptRate: 0.8, toolDecisions: { accept: 90, reject: 10 }, policyDenials: 4, policyDenialRate: 0.04,
+      editDecisions: 100, coverage: { users: 10, usersWithEvents: 10, usersWithMetrics: 10 }, partial: false,
     }
     const stats = headlineStats(base, { ...base, users: 8, costUsd: 100, policyDenials: 4 })
     const byId = Object.fromEntries(stats.map((s) => [s.id, s]))

@@ -36,6 +36,20 @@ export async function openWarehouse(ch: Config['clickhouse'], requestTimeoutMs =
   return serverClient(ch, requestTimeoutMs)
 }
 
+/**
+ * Read sessions on the embedded engine's data directory, beside the client's own: the API's queries spread
+ * over them (warehouse/pool.ts) instead of queueing on one session. Each session is USE'd to the database.
+ */
+export async function openReadSessions(ch: Extract<Config['clickhouse'], { mode: 'embedded' }>, count: number): Promise<Warehouse[]> {
+  const sessions: Warehouse[] = []
+  for (let i = 0; i < count; i++) {
+    const client = createClient({ connection: await chdbConnection(ch.path) })
+    await client.command({ query: `USE ${ch.database}` })
+    sessions.push(client)
+  }
+  return sessions
+}
+
 type ServerConfig = Extract<Config['clickhouse'], { mode: 'server' }>
 
 /** Creates the configured database on the server if it is missing (the one statement run outside it). */

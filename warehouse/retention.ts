@@ -14,16 +14,31 @@ import { timeColumn } from './rows'
 /** Each table and the time column its age is measured on. */
 export const RETENTION_TABLES = {
   raw: timeColumn,
+  /** Fed by views, kept for the rollup retention: the totals and charts. */
   rollup: {
+    user_activity_15m: 'bucket',
+    user_activity_1h: 'bucket',
+    user_activity_1d: 'bucket',
     usage_events_15m: 'bucket',
-    usage_metrics_15m: 'bucket',
-    activity_15m: 'bucket',
+    usage_events_1h: 'bucket',
+    usage_events_1d: 'bucket',
+    usage_by_model_1h: 'bucket',
+    usage_by_model_1d: 'bucket',
     tools_15m: 'bucket',
+    tools_1h: 'bucket',
+    tools_1d: 'bucket',
+    usage_metric_candidates_15m: 'bucket',
     policy_events: 'timestamp',
     usage_event_coverage: 'day',
-    usage_metric_orphans: 'day',
+  },
+  /** Fed by views, but drill-down detail: kept as long as the raw rows it summarizes. */
+  detail: {
+    sessions: 'started',
   },
 } as const
+
+/** Every view-fed table and the time column its days are measured on (the rebuild deletes by it). */
+export const DERIVED_TABLES: Record<string, string> = { ...RETENTION_TABLES.rollup, ...RETENTION_TABLES.detail }
 
 export interface RetentionDays {
   rawDays: number
@@ -51,12 +66,13 @@ export async function applyRetention(client: Warehouse, retention: RetentionDays
   const tables = await selectRows<{ name: string; engine_full: string }>(
     client,
     'SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)}',
-    { names: [...Object.keys(RETENTION_TABLES.raw), ...Object.keys(RETENTION_TABLES.rollup)] },
+    { names: [...Object.keys(RETENTION_TABLES.raw), ...Object.keys(RETENTION_TABLES.rollup), ...Object.keys(RETENTION_TABLES.detail)] },
   )
   const engines = new Map(tables.map((t) => [t.name, t.engine_full]))
   const changed: string[] = []
   const plan: [Record<string, string>, number][] = [
     [RETENTION_TABLES.raw, retention.rawDays],
+    [RETENTION_TABLES.detail, retention.rawDays],
     [RETENTION_TABLES.rollup, retention.rollupDays],
   ]
   for (const [group, days] of plan) {

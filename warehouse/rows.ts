@@ -56,6 +56,8 @@ export interface MetricPointRow extends Identity, ScopeColumns {
   value: number
   /** Filled in by the writer (collector/writer/cumulative.ts) just before the insert. */
   delta: number
+  /** Set by the writer (collector/writer/orphans.ts): a cost/token point no api_request event covered when written. */
+  usage_candidate?: number
   count: number
   terminal_type: string
   type: string

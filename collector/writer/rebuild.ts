@@ -1,26 +1,29 @@
 import { selectRows, type Warehouse } from '../../warehouse/client'
-import { RETENTION_TABLES } from '../../warehouse/retention'
+import { DERIVED_TABLES } from '../../warehouse/retention'
 import { timeColumn, type TableName } from '../../warehouse/rows'
 import type { JournalEntry } from './journal'
 
 /**
  * Rebuilds what the materialized views derived from the raw tables, for whole UTC days, after an
- * insert that may have been interrupted (journal.ts). For each table fed by a view on the interrupted
- * table: delete its rows of those days, then re-run, restricted to those days, every view that feeds
- * it (from any raw table: activity_15m is fed from events and metric_points). The views' own SELECTs
- * are read from the engine, so a rebuild always matches what the views do. Run again after a crash
- * half-way, it gives the same rows: each step starts from the raw tables.
+ * insert that may have been interrupted (journal.ts). Every table downstream of the interrupted table
+ * (fed by a view on it, or by a view on such a table: the 1 h and 1 d tiers are fed from the 15 min one)
+ * loses its rows of those days; then every view from a raw table into one of them is re-run, restricted to
+ * those days (from any raw table: user_activity_15m is fed from events and metric_points), and the chained
+ * views fill the coarser tiers from what it inserts. The views' own SELECTs are read from the engine, so a
+ * rebuild always matches what the views do. Run again after a crash half-way, it gives the same rows: each
+ * step starts from the raw tables.
  *
  * A day whose raw rows may already be past the raw tables' retention (their TTL) is not rebuilt: the
  * rollups keep history that the raw tables no longer hold, and re-deriving would lose it.
  */
 
 /** The time column of each view-fed table (the one its retention is measured on): days are selected on it. */
-const DERIVED_TIME_COLUMN: Record<string, string> = RETENTION_TABLES.rollup
+const DERIVED_TIME_COLUMN: Record<string, string> = DERIVED_TABLES
 
 export interface View {
   name: string
-  source: TableName
+  /** The table whose inserts fire the view: a raw table, or (chained) another view's target. */
+  source: string
   target: string
   /** The view's output columns, in order (an INSERT … SELECT matches columns by position). */
   columns: string[]
@@ -29,15 +32,15 @@ export interface View {
 
 const RAW_TABLES = Object.keys(timeColumn) as TableName[]
 const PLAIN = /^[A-Za-z_][A-Za-z0-9_]*$/
+const isRaw = (table: string): table is TableName => (RAW_TABLES as string[]).includes(table)
 
-/** The materialized views on the raw tables, as the engine has them. */
-export async function viewsOnRawTables(client: Warehouse): Promise<View[]> {
-  const sources = await selectRows<{ name: TableName; views: string[] }>(
+/** Every materialized view of the database, with the table that fires it and the one it writes, as the engine has them. */
+export async function allViews(client: Warehouse): Promise<View[]> {
+  const sources = await selectRows<{ name: string; views: string[] }>(
     client,
-    `SELECT name, dependencies_table AS views FROM system.tables WHERE database = currentDatabase() AND name IN {tables:Array(String)}`,
-    { tables: RAW_TABLES },
+    `SELECT name, dependencies_table AS views FROM system.tables WHERE database = currentDatabase() AND notEmpty(dependencies_table)`,
   )
-  const sourceOf = new Map<string, TableName>()
+  const sourceOf = new Map<string, string>()
   for (const s of sources) for (const v of s.views) sourceOf.set(v, s.name)
   const rows = await selectRows<{ name: string; query: string; select: string }>(
     client,
@@ -83,9 +86,18 @@ export async function rebuildDerivedDays(client: Warehouse, entries: readonly Jo
   const skipped = all.filter((d) => !inRetention(d))
   // Days come from the writer's own journal; checked again because they are written into a setting below.
   if (!days.every((d) => /^\d{4}-\d{2}-\d{2}$/.test(d))) throw new Error(`invalid days in the insert journal: ${days.join(', ')}`)
-  const interrupted = new Set(entries.map((e) => e.table))
-  const views = await viewsOnRawTables(client)
-  const targets = [...new Set(views.filter((v) => interrupted.has(v.source)).map((v) => v.target))].sort()
+  const views = await allViews(client)
+  // Everything downstream of the interrupted tables, through chained views too.
+  const reached = new Set<string>(entries.map((e) => e.table))
+  for (let grew = true; grew; ) {
+    grew = false
+    for (const v of views)
+      if (reached.has(v.source) && !reached.has(v.target)) {
+        reached.add(v.target)
+        grew = true
+      }
+  }
+  const targets = [...reached].filter((t) => !isRaw(t)).sort()
   if (days.length === 0 || targets.length === 0) return { targets: [], days, skipped }
   const [{ db } = { db: '' }] = await selectRows<{ db: string }>(client, 'SELECT currentDatabase() AS db')
   // As YYYYMMDD numbers: the filter is a string inside a settings map, so it carries no quotes.
@@ -99,12 +111,17 @@ export async function rebuildDerivedDays(client: Warehouse, entries: readonly Jo
       query: `DELETE FROM ${target} WHERE toDate(${column}) IN {days:Array(Date)}`,
       query_params: { days },
     })
+  }
+  // Then the views from raw tables into them, all deletions done first: the chained views fire as these insert.
+  for (const target of targets) {
     for (const view of views.filter((v) => v.target === target)) {
+      const source = view.source
+      if (!isRaw(source)) continue
       if (!view.columns.every((c) => PLAIN.test(c))) throw new Error(`unexpected column names in ${view.name}`)
       // The view's own SELECT, reading only the rebuilt days of its source.
-      const filter = `toYYYYMMDD(${timeColumn[view.source]}) IN (${dayNumbers})`
+      const filter = `toYYYYMMDD(${timeColumn[source]}) IN (${dayNumbers})`
       await client.command({
-        query: `INSERT INTO ${target} (${view.columns.join(', ')}) ${view.select} SETTINGS additional_table_filters = {'${db}.${view.source}': '${filter}'}`,
+        query: `INSERT INTO ${target} (${view.columns.join(', ')}) ${view.select} SETTINGS additional_table_filters = {'${db}.${source}': '${filter}'}`,
       })
     }
   }

@@ -4,7 +4,7 @@ import { selectRows, type Warehouse } from '../../warehouse/client'
 import { keyPrefixColumns, keyPrefixValues, rowTime, timeColumn, type MetricPointRow, type TableName, type TableRows } from '../../warehouse/rows'
 import { computeDeltas, needsState, streamKey, type StreamPoint } from './cumulative'
 import { utcDays, type InsertJournal } from './journal'
-import { noteUncoveredUsage } from './orphans'
+import { markUncoveredUsage } from './orphans'
 import { rebuildDerivedDays } from './rebuild'
 import { nanosToDateTime } from '../normalize/common'
 
@@ -209,8 +209,8 @@ export class Writer {
       let streamUpdates = new Map<string, StreamPoint>()
       if (table === 'metric_points') {
         streamUpdates = await this.fillDeltas(fresh as MetricPointRow[])
-        // Before the points themselves: a crash in between leaves only a harmless extra candidate.
-        await noteUncoveredUsage(this.client, fresh as MetricPointRow[])
+        // The points no api_request covers are marked as candidates, stored with them (orphans.ts).
+        await markUncoveredUsage(this.client, fresh as MetricPointRow[])
       }
       if (fresh.length > 0) {
         // Debug lines that the crash test (test/crash) reads to tell where a kill landed.

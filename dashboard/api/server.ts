@@ -30,12 +30,13 @@ import {
 import type { Logger } from '../../server/logger'
 import type { SelfMetrics } from '../../server/self-metrics'
 import type { Warehouse } from '../../warehouse/client'
+import type { Reader } from '../../warehouse/pool'
 import { migrationsComplete } from '../../warehouse/migrate'
 import { scopeOf } from './auth/authenticate'
 import { installAuth, principalOf, type AuthOptions } from './auth/plugin'
 import { registerAuthRoutes } from './auth/routes'
 import type { Scope } from './datasets'
-import { runDatasetQuery } from './queries/dataset'
+import { runDatasetQuery, type QueryContext } from './queries/dataset'
 import { directoryCsvToObjects, loadDirectory, readDirectory } from './queries/directory'
 import { querySession, queryUserSessions } from './queries/drilldown'
 import { exportCsv } from './queries/export'
@@ -47,6 +48,10 @@ import { fastifyPath, openApiDocument, type RouteSpec } from './routes'
 
 export interface ApiOptions {
   client: Warehouse
+  /** Where the analytics queries run (a pool of engine sessions in embedded mode); default the client. */
+  reader?: Reader
+  /** The clock answers are cut by (complete buckets only, schemas/periods.ts); tests set it. */
+  now?: () => Date
   metrics: SelfMetrics
   log: Logger
   /** The collector's listeners, read when asked (the ports are known once they listen). */
@@ -88,7 +93,7 @@ function notFound(reply: FastifyReply, message: string): FastifyReply {
 const DIRECTORY_BODY_LIMIT = 64 * 1024 * 1024
 
 /** The HTTP API (port 3000): health, readiness, ccscope's own metrics and the analytics endpoints. */
-export async function createApi({ client, metrics, log, otlp, dashboardDir, auth: authOptions, pseudonymize, started, loading }: ApiOptions) {
+export async function createApi({ client, reader = client, now = () => new Date(), metrics, log, otlp, dashboardDir, auth: authOptions, pseudonymize, started, loading }: ApiOptions) {
   const app = Fastify({
     loggerInstance: log.child({ component: 'api' }),
     logController: new LogController({ disableRequestLogging: true }),
@@ -134,7 +139,7 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir, auth
   function get<Q, P>(
     spec: Omit<RouteSpec, 'method'>,
     parse: { query?: z.ZodType<Q>; params?: z.ZodType<P> },
-    handler: (input: { query: Q; params: P; scope: Scope; request: FastifyRequest; reply: FastifyReply }) => Promise<unknown>,
+    handler: (input: { query: Q; params: P; scope: Scope; ctx: QueryContext; request: FastifyRequest; reply: FastifyReply }) => Promise<unknown>,
   ) {
     routes.push({ ...spec, method: 'get' })
     app.get(fastifyPath(spec.path), async (request, reply) => {
@@ -142,7 +147,8 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir, auth
       if (!query.success) return badRequest(reply, query.error)
       const params = parse.params ? parse.params.safeParse(request.params ?? {}) : { success: true as const, data: undefined as P }
       if (!params.success) return badRequest(reply, params.error)
-      return handler({ query: query.data, params: params.data, scope: scopeOf(principalOf(request)), request, reply })
+      const scope = scopeOf(principalOf(request))
+      return handler({ query: query.data, params: params.data, scope, ctx: { client: reader, scope, now: now() }, request, reply })
     })
   }
 
@@ -156,7 +162,7 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir, auth
       response: { schema: summaryResponseSchema, description: 'Headline figures for the range' },
     },
     { query: summaryQuerySchema },
-    ({ query, scope }) => querySummary(client, query, scope),
+    ({ query, ctx }) => querySummary(ctx, query),
   )
 
   const DATASET_DOCS: Record<DatasetName, { summary: string; description: string; tags: string[] }> = {
@@ -182,10 +188,12 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir, auth
   for (const dataset of Object.keys(DATASETS) as DatasetName[]) {
     const params = datasetParamsSchema(dataset)
     const parse = datasetQuerySchema(dataset)
+    const responseSchema = datasetResponseSchema(dataset)
     get(
-      { path: `/api/v1/${dataset}`, ...DATASET_DOCS[dataset], query: params, response: { schema: datasetResponseSchema(dataset), description: 'Rows and totals' } },
+      { path: `/api/v1/${dataset}`, ...DATASET_DOCS[dataset], query: params, response: { schema: responseSchema, description: 'Rows and totals' } },
       { query: parse },
-      ({ query, scope }) => runDatasetQuery(client, query, scope),
+      // The answer is checked against the schema the OpenAPI document publishes: what is sent is what it says.
+      async ({ query, ctx }) => responseSchema.parse(await runDatasetQuery(ctx, query)),
     )
     get(
       {
@@ -198,8 +206,8 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir, auth
         response: { contentType: 'text/csv', description: 'CSV with a header row' },
       },
       { query: parse },
-      async ({ query, scope, reply }) => {
-        const stream = await exportCsv(client, query, scope)
+      async ({ query, ctx, reply }) => {
+        const stream = await exportCsv(ctx, query)
         const day = query.range.from.toISOString().slice(0, 10)
         reply
           .type('text/csv; charset=utf-8')
@@ -219,7 +227,7 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir, auth
       response: { schema: usersResponseSchema, description: 'Users' },
     },
     { query: usersQuerySchema },
-    ({ query, scope }) => queryUsers(client, query, scope),
+    ({ query, ctx }) => queryUsers(ctx, query),
   )
 
   const userPath = z.strictObject({ user: pathKeySchema })
@@ -233,7 +241,7 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir, auth
       response: { schema: userSessionsResponseSchema, description: 'Sessions, newest first' },
     },
     { query: userSessionsQuerySchema, params: userPath },
-    ({ query, params, scope }) => queryUserSessions(client, params.user, query, scope),
+    ({ query, params, ctx }) => queryUserSessions(ctx, params.user, query),
   )
 
   const sessionPath = z.strictObject({ session: pathKeySchema })
@@ -246,7 +254,7 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir, auth
       response: { schema: sessionResponseSchema, description: 'The session and its timeline' },
     },
     { params: sessionPath },
-    async ({ params, scope, reply }) => (await querySession(client, params.session, scope)) ?? notFound(reply, `no session ${params.session}`),
+    async ({ params, ctx, reply }) => (await querySession(ctx, params.session)) ?? notFound(reply, `no session ${params.session}`),
   )
 
   get(
@@ -259,26 +267,27 @@ export async function createApi({ client, metrics, log, otlp, dashboardDir, auth
       response: { schema: policyResponseSchema, description: 'Policy overview' },
     },
     { query: policyQuerySchema },
-    ({ query, scope }) => queryPolicy(client, query, scope),
+    ({ query, ctx }) => queryPolicy(ctx, query),
   )
 
   get(
     {
       path: '/api/v1/policy/movers',
       summary: 'Week-over-week policy-denial movers',
-      description: 'Policy denials in the 7 days before `to` against the 7 days before that, per tool, command, MCP server, team or user.',
+      description:
+        'Policy denials in the 7 days before `to` against the same span a week earlier (a week not over yet is compared up to the same point of the week before), per tool, command, MCP server, team or user.',
       tags: ['policy'],
       query: moversParamsSchema,
       response: { schema: moversResponseSchema, description: 'Movers, biggest increase first' },
     },
     { query: moversQuerySchema },
-    ({ query, scope }) => queryMovers(client, query, scope),
+    ({ query, ctx }) => queryMovers(ctx, query),
   )
 
   get(
     { path: '/api/v1/meta', summary: 'Server version, OTLP listeners and how much data is stored', tags: ['overview'], response: { schema: metaResponseSchema, description: 'Meta' } },
     {},
-    ({ scope }) => queryMeta(client, VERSION, otlp ?? { httpPort: 4318, grpcPort: 4317, authRequired: false }, scope, loading?.() ?? null),
+    ({ scope }) => queryMeta(reader, VERSION, otlp ?? { httpPort: 4318, grpcPort: 4317, authRequired: false }, scope, loading?.() ?? null),
   )
 
   get(

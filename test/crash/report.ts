@@ -53,7 +53,7 @@ export interface CrashReport {
   /** Figures where acknowledged, raw tables and rollups disagree. */
   mismatches: Mismatch[]
   acknowledged: Totals
-  summaryApi: { apiRequests: number; costUsd: number; prompts: number; inputTokens: number; expected: { apiRequests: number; costUsd: number; prompts: number; inputTokens: number } }
+  summaryApi: { apiRequests: number | null; costUsd: number; prompts: number | null; inputTokens: number; expected: { apiRequests: number; costUsd: number; prompts: number; inputTokens: number } }
   gracefulExitCode: number | null
   parts: Verification['parts']
   trialLog: Trial[]
@@ -70,8 +70,9 @@ const FIGURES: Array<[keyof Totals, string | undefined]> = [
   ['toolResults', 'toolResults'],
   ['hooks', 'hooks'],
   ['metricPoints', 'metricPoints'],
-  ['metricCostMicros', 'metricCostMicros'],
-  ['metricInputTokens', 'metricInputTokens'],
+  // Metric cost and tokens are compared raw only: their rollup holds just the candidates (checked below).
+  ['metricCostMicros', undefined],
+  ['metricInputTokens', undefined],
   ['linesAdded', 'linesAdded'],
   ['sessionsStarted', 'sessionsStarted'],
 ]
@@ -85,6 +86,16 @@ export function mismatches(acked: Totals, verification: Verification): Mismatch[
     if (rawValue !== acked[figure] || (rollup !== undefined && rollup !== acked[figure]))
       out.push({ figure, acknowledged: acked[figure], raw: rawValue, rollup })
   }
+  // Every coarser tier equals the acknowledged figure it rolls up (figure@table, verify.ts).
+  for (const [key, value] of Object.entries(rollups)) {
+    const [figure, table] = key.split('@')
+    if (table === undefined || !(figure! in acked)) continue
+    const expected = acked[figure as keyof Totals]
+    if (value !== expected) out.push({ figure: key, acknowledged: expected, raw: raw[figure!] ?? Number.NaN, rollup: value })
+  }
+  // The candidate metric cost rolled up equals the raw points marked as candidates.
+  if (rollups.candidateCostMicros !== verification.figures.candidates.rawCostMicros)
+    out.push({ figure: 'candidateCostMicros', acknowledged: Number.NaN, raw: verification.figures.candidates.rawCostMicros, rollup: rollups.candidateCostMicros })
   // Sessions with api_request events must all be "covered" (their metric points are not counted again).
   if (raw.coveredSessions !== rollups.coveredSessions)
     out.push({ figure: 'coveredSessions', acknowledged: Number.NaN, raw: raw.coveredSessions ?? Number.NaN, rollup: rollups.coveredSessions })

@@ -18,6 +18,7 @@ export interface KeysFile {
 export interface Figures {
   raw: Record<string, number>
   rollups: Record<string, number>
+  candidates: { rawCostMicros: number }
 }
 
 export interface Verification {
@@ -90,15 +91,32 @@ async function verify(client: Warehouse, keys: KeysFile): Promise<Verification> 
     client,
     `SELECT sum(requests) AS apiRequests, round(sum(cost_usd) * 1e6) AS costMicros, sum(input_tokens) AS inputTokens FROM usage_events_15m`,
   )
-  const usageMetrics = await one(
+  // The cost/token points the writer marked as candidates, raw and in their rollup (only those may count).
+  const candidates = await one(
     client,
-    `SELECT round(sum(cost_usd) * 1e6) AS metricCostMicros, sum(input_tokens) AS metricInputTokens FROM usage_metrics_15m`,
+    `SELECT (SELECT round(sumIf(delta, metric_name = 'claude_code.cost.usage' AND usage_candidate = 1) * 1e6) FROM metric_points) AS raw,
+            (SELECT round(sum(cost_usd) * 1e6) FROM usage_metric_candidates_15m) AS rollup`,
   )
   const activity = await one(
     client,
     `SELECT sum(events) AS events, sum(prompts) AS prompts, sum(metric_points) AS metricPoints,
-            sum(lines_added) AS linesAdded, sum(sessions_started) AS sessionsStarted FROM activity_15m`,
+            sum(lines_added) AS linesAdded, sum(sessions_started) AS sessionsStarted FROM user_activity_15m`,
   )
+  // The coarser tiers are fed from the finer ones (migration 0010): after every kill and rebuild they must
+  // still hold the same totals. Named figure@table: each must equal the acknowledged figure.
+  const tiers: Record<string, number> = {}
+  for (const table of ['user_activity_1h', 'user_activity_1d']) {
+    const t = await one(client, `SELECT sum(events) AS events, sum(prompts) AS prompts, sum(metric_points) AS metricPoints FROM ${table}`)
+    for (const [k, v] of Object.entries(t)) tiers[`${k}@${table}`] = v
+  }
+  for (const table of ['usage_events_1h', 'usage_events_1d', 'usage_by_model_1h', 'usage_by_model_1d']) {
+    const t = await one(client, `SELECT sum(requests) AS apiRequests, round(sum(cost_usd) * 1e6) AS costMicros FROM ${table}`)
+    for (const [k, v] of Object.entries(t)) tiers[`${k}@${table}`] = v
+  }
+  for (const table of ['tools_1h', 'tools_1d']) {
+    const t = await one(client, `SELECT sum(results) AS toolResults FROM ${table}`)
+    for (const [k, v] of Object.entries(t)) tiers[`${k}@${table}`] = v
+  }
   const tools = await one(client, `SELECT sum(results) AS toolResults FROM tools_15m`)
   const policy = await one(client, `SELECT countIf(event_name = 'hook_execution_complete') AS hooks FROM policy_events`)
   const coverage = await one(client, `SELECT uniqExact(session_id) AS coveredSessions FROM usage_event_coverage`)
@@ -111,7 +129,8 @@ async function verify(client: Warehouse, keys: KeysFile): Promise<Verification> 
     points: { rows: pointRows.rows ?? 0, distinctIds: pointRows.ids ?? 0, finalRows: pointRows.final ?? 0, ...compare(keys.points, pointKeys) },
     figures: {
       raw: { ...rawEvents, ...rawPoints },
-      rollups: { ...usageEvents, ...usageMetrics, ...activity, ...tools, ...policy, ...coverage },
+      rollups: { ...usageEvents, ...activity, ...tools, ...policy, ...coverage, ...tiers, candidateCostMicros: candidates.rollup ?? Number.NaN },
+      candidates: { rawCostMicros: candidates.raw ?? Number.NaN },
     },
     parts: { active: parts.reduce((n, p) => n + Number(p.n), 0), tables: Object.fromEntries(parts.map((p) => [p.table, Number(p.n)])) },
   }

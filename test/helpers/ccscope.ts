@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { startCcscope, type Ccscope } from '../../server/ccscope'
+import { startCcscope, type Ccscope, type StartOptions } from '../../server/ccscope'
 import { loadConfig } from '../../server/config'
 import { createLogger } from '../../server/logger'
 import type { SummaryResponse } from '../../schemas/analytics'
@@ -38,10 +38,10 @@ export interface TestCcscope extends Ccscope {
 }
 
 /** ccscope in this process on the embedded engine, on a fresh data directory (one per test file). */
-export async function startTestCcscope(env: Record<string, string> = {}): Promise<TestCcscope> {
+export async function startTestCcscope(env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestCcscope> {
   const dataDir = tempDir()
   const config = loadConfig({ ...TEST_ENV, CCSCOPE_DATA_DIR: dataDir, ...env })
-  const ccscope = await startCcscope(config, createLogger(config.logLevel))
+  const ccscope = await startCcscope(config, createLogger(config.logLevel), options)
   const apiUrl = `http://127.0.0.1:${ccscope.ports.api}`
   return Object.assign(ccscope, {
     otlpUrl: `http://127.0.0.1:${ccscope.ports.otlpHttp}`,

@@ -1,20 +1,27 @@
+import { z } from 'zod'
 import {
   COMMON_DIMENSIONS,
   DATASETS,
+  isReported,
+  type Coverage,
   type DatasetName,
   type DatasetQuery,
-  type DatasetResponse,
   type Granularity,
   type ResolvedRange,
 } from '../../../schemas/analytics'
-import { selectRows, type Warehouse } from '../../../warehouse/client'
-import { DATASET_SQL, scopeSql, type Scope } from '../datasets'
+import { answeredRange, isPartial, previousRange } from '../../../schemas/periods'
+import { ch, run, type Query } from '../../../warehouse/query'
+import { COVERAGE_MEASURES, DATASET_SQL, scopeSql, variantFor, type DatasetVariant, type Scope } from '../datasets'
 import { cacheSavingParams } from '../prices'
+import { attributedRows, rangeBounds } from '../sources'
+import { nextPeriod, planTiers } from '../tiers'
+import type { Reader } from '../../../warehouse/pool'
 import { formatPeriodStart, rangeParams } from './range'
 
 /**
- * One dataset query → SQL text with typed placeholders. Every identifier and expression comes from
- * DATASET_SQL (code); request values travel only as parameters. Pure, so it is unit-tested as text.
+ * One dataset query → SQL text with typed placeholders and the zod schema of its rows. Every identifier
+ * and expression comes from DATASET_SQL (code); request values travel only as parameters. Building is
+ * pure, so it is unit-tested as text; running parses every row with the schema.
  */
 
 const PERIOD: Record<Exclude<Granularity, 'none'>, { expr: string; format: string }> = {
@@ -24,81 +31,152 @@ const PERIOD: Record<Exclude<Granularity, 'none'>, { expr: string; format: strin
   month: { expr: 'toDateTime(toStartOfMonth(bucket, {tz:String}), {tz:String})', format: '%Y-%m-%d' },
 }
 
+/** What a query reads: a variant of a dataset, or (the summary) measures of several over one family. */
+export interface Source {
+  variant: Pick<DatasetVariant<DatasetName>, 'family' | 'dimensions'> & { measures: Record<string, string> }
+  /** Measures that count local days (the tier plan cuts at local midnights for them). */
+  localDayMeasures: readonly string[]
+}
+
 export interface SqlShape {
-  dataset: DatasetName
+  source: Source
+  /** The range as answered (answeredRange): the rows read. */
   range: ResolvedRange
   granularity: Granularity
   groupBy: string | undefined
   filters: Record<string, string[] | undefined>
-  /** Measures to compute (all, for the response; fewer for a helper query). */
+  /** Measures to compute. */
   measures: readonly string[]
+  /** user_activity only: also count who reports what (COVERAGE_MEASURES). */
+  coverage?: boolean
   sort?: string
   order?: 'asc' | 'desc'
   /** Rows (or, with a granularity and a group, groups) returned; undefined = all. */
   limit?: number | undefined
   /** Restrict to these groups (a follow-up query for figures of groups already chosen). */
   onlyGroups?: string[]
+  /** Top groups: 'grouping-sets' (one read) or 'two-pass' (DatasetSql.topGroups). */
+  topGroups?: 'grouping-sets' | 'two-pass'
   /** A manager's teams: a mandatory condition besides the filters (datasets.ts, Scope). */
   scope?: Scope
 }
 
-export interface BuiltSql {
-  sql: string
-  params: Record<string, unknown>
+/** The source a dataset query reads: the first variant with every dimension it groups or filters by. */
+export function sourceFor(dataset: DatasetName, groupBy: string | undefined, filters: Record<string, string[] | undefined>): Source {
+  const dims = [...(groupBy ? [groupBy] : []), ...Object.keys(filters).filter((d) => (filters[d]?.length ?? 0) > 0)]
+  return { variant: variantFor(dataset, dims), localDayMeasures: DATASET_SQL[dataset].localDayMeasures }
 }
 
-function dimensionSql(dataset: DatasetName, name: string): string {
-  const expr = (DATASET_SQL[dataset].dimensions as Record<string, string>)[name]
-  if (!expr) throw new Error(`unknown dimension ${dataset}.${name}`)
+function dimensionSql(source: Source, name: string): string {
+  const expr = (source.variant.dimensions as Record<string, string | undefined>)[name]
+  if (!expr) throw new Error(`unknown dimension ${name} for ${source.variant.family}`)
   return expr
 }
 
-function measureSelect(dataset: DatasetName, names: readonly string[]): string {
-  const measures = DATASET_SQL[dataset].measures as Record<string, string>
-  // Every measure is selected so that ratios can name their parts (m_<name>); the caller reads the ones it asked for.
+/** Every measure asked for and those their ratios name (m_<name>), in the variant's order. */
+function measureSelect(source: Source, names: readonly string[], coverage: boolean): string[] {
+  const measures = source.variant.measures
   const needed = new Set(names)
   for (const name of names) for (const ref of measures[name]?.match(/m_[A-Za-z]+/g) ?? []) needed.add(ref.slice(2))
-  return Object.keys(measures)
+  const out = Object.keys(measures)
     .filter((name) => needed.has(name))
     .map((name) => `${measures[name]} AS m_${name}`)
-    .join(',\n  ')
+  if (coverage) for (const [alias, expr] of Object.entries(COVERAGE_MEASURES)) out.push(`${expr} AS ${alias}`)
+  // Cost rows say whether any of their cost came from api_request events (requests is null otherwise).
+  if (source.variant.family === 'usageByModel' || source.variant.family === 'usageEvents') out.push('max(from_events) AS from_events')
+  return out
 }
 
 function whereSql(shape: SqlShape, params: Record<string, unknown>): string {
-  const clauses = [scopeSql(shape.scope ?? null, params, dimensionSql(shape.dataset, 'team'))]
+  const clauses = [scopeSql(shape.scope ?? null, params, dimensionSql(shape.source, 'team'))]
   for (const [name, values] of Object.entries(shape.filters)) {
     if (!values || values.length === 0) continue
     params[`f_${name}`] = values
-    clauses.push(`${dimensionSql(shape.dataset, name)} IN {f_${name}:Array(String)}`)
+    clauses.push(`${dimensionSql(shape.source, name)} IN {f_${name}:Array(String)}`)
   }
   return clauses.join(' AND ')
 }
 
+/** The shape's rows: attributed rows of its family over the tier plan of its range and periods. */
+function fromSql(shape: SqlShape, params: Record<string, unknown>, prefix = ''): string {
+  const localDays = shape.measures.some((m) => shape.source.localDayMeasures.includes(m))
+  const plan = planTiers(shape.range, shape.granularity, { localDays })
+  rangeBounds(shape.range, params, prefix)
+  return attributedRows(shape.source.variant.family, plan, params, prefix)
+}
+
+function baseParams(shape: SqlShape): Record<string, unknown> {
+  return { ...rangeParams(shape.range), tz: shape.range.timeZone, ...cacheSavingParams() }
+}
+
+/** The row schema of a built query: period, group, label, ranking columns, measures and coverage. */
+function rowSchema(shape: SqlShape, measures: readonly string[], extra: { ranked?: boolean } = {}) {
+  const shapeOf: Record<string, z.ZodType> = {}
+  if (shape.granularity !== 'none') {
+    shapeOf.p_ts = ch.count
+    shapeOf.p_label = ch.string
+  }
+  if (shape.groupBy) shapeOf.g = ch.string
+  if (shape.groupBy === 'user') shapeOf.label = ch.string.optional()
+  if (extra.ranked) {
+    shapeOf.g_set = ch.count
+    shapeOf.g_rank = ch.count
+  }
+  for (const m of measures) shapeOf[`m_${m}`] = ch.number
+  if (shape.coverage) for (const alias of Object.keys(COVERAGE_MEASURES)) shapeOf[alias] = ch.count
+  const family = shape.source.variant.family
+  if (family === 'usageByModel' || family === 'usageEvents') shapeOf.from_events = ch.count
+  return z.object(shapeOf)
+}
+
+export type DatasetRawRow = Record<string, unknown> & {
+  p_ts?: number
+  p_label?: string
+  g?: string
+  label?: string
+  g_set?: number
+  g_rank?: number
+  from_events?: number
+  c_users?: number
+  c_events?: number
+  c_metrics?: number
+}
+
+/** The measures that a built query selects (those asked for and those their ratios name). */
+function selectedMeasures(source: Source, names: readonly string[]): string[] {
+  const measures = source.variant.measures
+  const needed = new Set(names)
+  for (const name of names) for (const ref of measures[name]?.match(/m_[A-Za-z]+/g) ?? []) needed.add(ref.slice(2))
+  return Object.keys(measures).filter((name) => needed.has(name))
+}
+
 /**
- * Rows of a dataset query, with the totals over every group (`WITH TOTALS`, computed before any limit) in
- * the same pass. With a granularity and a group, the top `limit` groups over the whole range are chosen
- * first, ranked `g_rank` by the sort measure (one more than the limit is kept, to tell whether any were
- * left out), in one of two ways (DatasetSql.topGroups): `GROUPING SETS` give the rows per (period, group),
- * one row per group over the whole range and the totals (`g_set` 0, 2 and 3) from one read of the source;
- * or a first query ranks the groups (`top_groups`) and the second keeps their rows (`HAVING`).
+ * Rows of a query, with the totals over every group (`WITH TOTALS`, computed before any limit) in the same
+ * pass. With a granularity and a group, the top `limit` groups over the whole range are chosen first,
+ * ranked `g_rank` by the sort measure (one more than the limit is kept, to tell whether any were left
+ * out), in one of two ways (DatasetSql.topGroups): `GROUPING SETS` give the rows per (period, group), one
+ * row per group over the whole range and the totals (`g_set` 0, 2 and 3) from one read of the source; or a
+ * first query ranks the groups (`top_groups`) and the second keeps their rows (`HAVING`).
  */
-export function buildRowsSql(shape: SqlShape): BuiltSql {
-  const { dataset, granularity, groupBy } = shape
-  const params: Record<string, unknown> = { ...rangeParams(shape.range), tz: shape.range.timeZone, ...cacheSavingParams() }
-  const source = DATASET_SQL[dataset].source
+export function buildRowsSql(shape: SqlShape): Query<z.ZodType<DatasetRawRow>> {
+  const { granularity, groupBy } = shape
+  const params = baseParams(shape)
+  const source = fromSql(shape, params)
   const where = whereSql(shape, params)
   const select: string[] = []
   const groupKeys: string[] = []
   const having: string[] = []
   let rankBy: { measure: string; order: 'ASC' | 'DESC' } | undefined
   let topGroups = ''
+  const coverage = shape.coverage ?? false
   if (granularity !== 'none') {
     const period = PERIOD[granularity]
     select.push(`toUnixTimestamp(${period.expr}) AS p_ts`, `formatDateTime(${period.expr}, '${period.format}', {tz:String}) AS p_label`)
     groupKeys.push('p_ts', 'p_label')
   }
+  let measures = shape.measures
   if (groupBy) {
-    const g = dimensionSql(dataset, groupBy)
+    const g = dimensionSql(shape.source, groupBy)
     select.push(`${g} AS g`)
     if (groupBy === 'user') select.push('any(display_name) AS label')
     groupKeys.push('g')
@@ -108,13 +186,16 @@ export function buildRowsSql(shape: SqlShape): BuiltSql {
     } else if (granularity !== 'none' && shape.limit !== undefined) {
       // Ranked by the sort measure in its order; when sorting by period or group, by the first measure, largest first.
       const byMeasure = shape.sort !== undefined && shape.sort !== 'period' && shape.sort !== groupBy
-      const measure = byMeasure ? shape.sort! : DATASETS[dataset].measures[0]!
+      const measure = byMeasure ? shape.sort! : shape.measures[0]!
       const rankOrder = byMeasure && shape.order === 'asc' ? 'ASC' : 'DESC'
       params.limitGroups = shape.limit + 1
-      if (DATASET_SQL[dataset].topGroups === 'grouping-sets') rankBy = { measure, order: rankOrder }
-      else {
+      if ((shape.topGroups ?? 'grouping-sets') === 'grouping-sets') {
+        rankBy = { measure, order: rankOrder }
+        measures = [...new Set([...measures, measure])]
+      } else {
+        const rankSource = fromSql(shape, params, 'k_')
         topGroups = `WITH (SELECT groupArray(g) FROM (
-    SELECT ${g} AS g, ${measureSelect(dataset, [measure])} FROM ${source} AS s WHERE ${where}
+    SELECT ${g} AS g, ${measureSelect(shape.source, [measure], false).join(', ')} FROM ${rankSource} AS s WHERE ${where}
     GROUP BY g ORDER BY m_${measure} ${rankOrder}, g LIMIT {limitGroups:UInt32})) AS top_groups
 `
         select.push('indexOf(top_groups, g) AS g_rank')
@@ -122,12 +203,13 @@ export function buildRowsSql(shape: SqlShape): BuiltSql {
       }
     }
   }
-  select.push(measureSelect(dataset, rankBy ? [...shape.measures, rankBy.measure] : shape.measures))
+  select.push(...measureSelect(shape.source, measures, coverage))
+  const selected = selectedMeasures(shape.source, measures)
   const order: string[] = []
   const dir = shape.order === 'asc' ? 'ASC' : 'DESC'
   if (shape.sort === 'period') order.push(`p_ts ${dir}`)
   else if (shape.sort && shape.sort === groupBy) order.push(`g ${dir}`)
-  else if (shape.sort) order.push(`m_${shape.sort} ${dir}`)
+  else if (shape.sort && selected.includes(shape.sort)) order.push(`m_${shape.sort} ${dir}`)
   if (groupKeys.includes('p_ts') && shape.sort !== 'period') order.push('p_ts ASC')
   if (groupKeys.includes('g') && shape.sort !== groupBy) order.push('g ASC')
   if (rankBy) {
@@ -140,10 +222,10 @@ GROUP BY GROUPING SETS ((p_ts, p_label, g), (g), ())`
     const ranked = `SELECT *, max(g_first) OVER (PARTITION BY g) AS g_rank FROM (
   SELECT *, if(g_set = 2, row_number() OVER (PARTITION BY g_set ORDER BY m_${rankBy.measure} ${rankBy.order}, g), 0) AS g_first
   FROM (${grouped}))`
-    const sql = `SELECT * FROM (${ranked})
+    const sql = `SELECT * EXCEPT g_first FROM (${ranked})
 WHERE g_set = 3 OR (g_set = 0 AND g_rank BETWEEN 1 AND {limitGroups:UInt32})
 ORDER BY g_set DESC, ${order.join(', ')}`
-    return { sql, params }
+    return { sql, params, row: rowSchema(shape, selected, { ranked: true }) as z.ZodType<DatasetRawRow> }
   }
   let limit = ''
   if (shape.limit !== undefined && !topGroups) {
@@ -151,6 +233,7 @@ ORDER BY g_set DESC, ${order.join(', ')}`
     limit = '\nLIMIT {limitRows:UInt32}'
   }
   const grouped = groupKeys.length > 0
+  const schema = rowSchema(shape, selected)
   const sql = `${topGroups}SELECT
   ${select.join(',\n  ')}
 FROM ${source} AS s
@@ -159,20 +242,31 @@ ${grouped ? `GROUP BY ${groupKeys.join(', ')} WITH TOTALS` : ''}
 ${having.length ? `HAVING ${having.join(' AND ')}` : ''}
 ${order.length ? `ORDER BY ${order.join(', ')}` : ''}${limit}
 ${grouped ? "SETTINGS totals_mode = 'before_having'" : ''}`
-  return { sql, params }
+  return { sql, params, row: (topGroups ? schema.extend({ g_rank: ch.count }) : schema) as z.ZodType<DatasetRawRow> }
 }
 
-type RawRow = Record<string, string | number | null>
+/** The same measures over the whole range and filters, as one row (the summary's query). */
+export function buildTotalsSql(shape: SqlShape): Query<z.ZodType<DatasetRawRow>> {
+  const params = baseParams(shape)
+  const source = fromSql({ ...shape, granularity: 'none' }, params)
+  const where = whereSql(shape, params)
+  const flat = { ...shape, granularity: 'none' as const, groupBy: undefined }
+  const sql = `SELECT
+  ${measureSelect(shape.source, shape.measures, shape.coverage ?? false).join(',\n  ')}
+FROM ${source} AS s
+WHERE ${where}`
+  return { sql, params, row: rowSchema(flat, selectedMeasures(shape.source, shape.measures)) as z.ZodType<DatasetRawRow> }
+}
 
-interface RowsResult {
-  rows: RawRow[]
-  totals: RawRow
+export interface RowsResult {
+  rows: DatasetRawRow[]
+  totals: DatasetRawRow
   /** Rows (or, with top groups, groups) beyond the limit existed. */
   truncated: boolean
 }
 
-/** Runs buildRowsSql's query: rows, totals and whether the limit left anything out, in one round trip. */
-export async function selectRowsWithTotals(client: Warehouse, shape: SqlShape): Promise<RowsResult> {
+/** Runs buildRowsSql's query: rows, totals and whether the limit left anything out. */
+export async function selectRowsWithTotals(client: Reader, shape: SqlShape): Promise<RowsResult> {
   const built = buildRowsSql(shape)
   const result = await client.query({
     query: built.sql,
@@ -180,51 +274,44 @@ export async function selectRowsWithTotals(client: Warehouse, shape: SqlShape): 
     format: 'JSON',
     clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
   })
-  let json: { data: RawRow[]; totals?: RawRow; rows_before_limit_at_least?: number }
+  let json: { data: unknown[]; totals?: unknown; rows_before_limit_at_least?: number }
   try {
-    json = await result.json<RawRow>()
+    json = await result.json<unknown>()
   } catch (error) {
     // chDB 3.4 writes the totals block before the JSON prefix when a WITH TOTALS query has no rows,
     // which is not JSON. Only an empty result does that: answer no rows and the plain totals.
     if (!(error instanceof SyntaxError)) throw error
     return { rows: [], totals: await plainTotals(client, shape), truncated: false }
   }
-  const data = json.data
+  const parse = (raw: unknown) => {
+    const parsed = built.row.safeParse(raw)
+    if (!parsed.success) throw new Error(`a ${shape.source.variant.family} row did not match its schema: ${parsed.error.issues[0]?.message}`)
+    return parsed.data
+  }
+  const data = json.data.map(parse)
   if (built.params.limitGroups !== undefined) {
     // The rows of the top groups and of one more. With GROUPING SETS, the rows are those of g_set 0 and
     // the totals are the g_set 3 row (none when nothing matched); otherwise the totals came WITH TOTALS.
     const limit = Number(built.params.limitGroups) - 1
-    const oneRead = DATASET_SQL[shape.dataset].topGroups === 'grouping-sets'
-    const rows = oneRead ? data.filter((r) => Number(r.g_set) === 0) : data
-    const kept = rows.filter((r) => Number(r.g_rank) <= limit)
-    const totals = oneRead ? data.find((r) => Number(r.g_set) === 3) : json.totals
+    const oneRead = (shape.topGroups ?? 'grouping-sets') === 'grouping-sets'
+    const rows = oneRead ? data.filter((r) => r.g_set === 0) : data
+    const kept = rows.filter((r) => (r.g_rank ?? 0) <= limit)
+    const totals = oneRead ? data.find((r) => r.g_set === 3) : json.totals !== undefined ? parse(json.totals) : undefined
     return { rows: kept, totals: totals ?? (await plainTotals(client, shape)), truncated: kept.length < rows.length }
   }
   const grouped = shape.granularity !== 'none' || shape.groupBy !== undefined
   const before = Number(json.rows_before_limit_at_least ?? data.length)
   return {
     rows: data,
-    totals: grouped ? (json.totals ?? {}) : (data[0] ?? {}),
+    totals: grouped ? (json.totals !== undefined ? parse(json.totals) : {}) : (data[0] ?? {}),
     truncated: shape.limit !== undefined && before > shape.limit,
   }
 }
 
 /** The totals row alone (buildTotalsSql), for results that came without one. */
-async function plainTotals(client: Warehouse, shape: SqlShape): Promise<RawRow> {
-  const built = buildTotalsSql(shape)
-  const [row] = await selectRows<RawRow>(client, built.sql, built.params)
+export async function plainTotals(client: Reader, shape: SqlShape): Promise<DatasetRawRow> {
+  const [row] = await run(client, buildTotalsSql(shape))
   return row ?? {}
-}
-
-/** The same measures over the whole range and filters, as one row (the summary's query). */
-export function buildTotalsSql(shape: SqlShape): BuiltSql {
-  const params: Record<string, unknown> = { ...rangeParams(shape.range), tz: shape.range.timeZone, ...cacheSavingParams() }
-  const where = whereSql(shape, params)
-  const sql = `SELECT
-  ${measureSelect(shape.dataset, shape.measures)}
-FROM ${DATASET_SQL[shape.dataset].source} AS s
-WHERE ${where}`
-  return { sql, params }
 }
 
 const USD = new Set(['costUsd', 'cacheSavingsUsd', 'costPerActiveUserDay'])
@@ -234,7 +321,7 @@ export function roundUsd(value: number): number {
   return Math.round(value * 1e6) / 1e6
 }
 
-function toNumber(name: string, raw: string | number | null | undefined): number | null {
+function toNumber(name: string, raw: unknown): number | null {
   if (raw === null || raw === undefined) return null
   const n = Number(raw)
   if (!Number.isFinite(n)) return null
@@ -242,101 +329,236 @@ function toNumber(name: string, raw: string | number | null | undefined): number
 }
 
 /** A result row's measures (m_<name>) as numbers: USD rounded to the micro-dollar, null when undefined. */
-export function measuresOf(row: RawRow, names: readonly string[]): Record<string, number | null> {
+export function measuresOf(row: DatasetRawRow, names: readonly string[]): Record<string, number | null> {
   return Object.fromEntries(names.map((name) => [name, toNumber(name, row[`m_${name}`])]))
+}
+
+/** The coverage counted in a row (c_users, c_events, c_metrics), when it has them. */
+export function coverageOf(row: DatasetRawRow | undefined): Coverage | undefined {
+  if (!row || row.c_users === undefined) return undefined
+  return { users: row.c_users, usersWithEvents: row.c_events ?? 0, usersWithMetrics: row.c_metrics ?? 0 }
+}
+
+/** Measures whose source the coverage says nobody sends become null ("not reported", never 0). */
+export function withoutUnreported(values: Record<string, number | null>, coverage: Coverage | undefined): Record<string, number | null> {
+  if (!coverage) return values
+  const out: Record<string, number | null> = {}
+  for (const [name, value] of Object.entries(values)) out[name] = isReported(name, coverage) ? value : null
+  return out
+}
+
+const NO_COVERAGE: Coverage = { users: 0, usersWithEvents: 0, usersWithMetrics: 0 }
+
+/** What a request may read and when it is answered. */
+export interface QueryContext {
+  client: Reader
+  scope: Scope
+  /** The answer's clock: ranges stop at the last complete bucket before it (schemas/periods.ts). */
+  now: Date
 }
 
 type AnyQuery = DatasetQuery<DatasetName>
 
-function shapeOf(query: AnyQuery, scope: Scope, measures: readonly string[] = DATASETS[query.dataset].measures): SqlShape {
+export interface Companion {
+  /** Per (period, group) key: coverage and active user-days. */
+  byKey: Map<string, { coverage: Coverage; activeUserDays: number }>
+  totals: { coverage: Coverage; activeUserDays: number }
+}
+
+const keyOf = (period: unknown, group: unknown) => `${period ?? ''}\u0000${group ?? ''}`
+
+/**
+ * For cost and tools: who reports what (coverage) and, for cost, the active user-days, from user_activity
+ * with the same range, periods, common filters and (when it is a person or team) group.
+ */
+async function companion(ctx: QueryContext, q: AnyQuery, range: ResolvedRange, commonGroup: string | undefined, groups: string[] | undefined, userDays: boolean): Promise<Companion> {
+  const filters: Record<string, string[] | undefined> = {}
+  for (const d of COMMON_DIMENSIONS) filters[d] = (q.filters as Record<string, string[] | undefined>)[d]
+  const shape: SqlShape = {
+    scope: ctx.scope,
+    source: sourceFor('adoption', commonGroup, filters),
+    range,
+    granularity: q.granularity,
+    groupBy: commonGroup,
+    filters,
+    measures: userDays ? ['activeUserDays'] : [],
+    coverage: true,
+    ...(groups ? { onlyGroups: groups } : {}),
+  }
+  const result = await selectRowsWithTotals(ctx.client, shape)
+  const byKey = new Map(
+    result.rows.map((r) => [keyOf(r.p_label, r.g), { coverage: coverageOf(r) ?? NO_COVERAGE, activeUserDays: Number(r.m_activeUserDays ?? 0) }]),
+  )
+  return { byKey, totals: { coverage: coverageOf(result.totals) ?? NO_COVERAGE, activeUserDays: Number(result.totals.m_activeUserDays ?? 0) } }
+}
+
+/** The SQL shape of a parsed dataset query, as asked (its whole range, its own measures): for tests and tools. */
+export function datasetShape(q: AnyQuery, scope: Scope = null): SqlShape {
+  return shapeOf(q, scope, q.range, splitMeasures(q.dataset, q.measures).base, q.limit)
+}
+
+/** The shape of a dataset query over a range. */
+function shapeOf(q: AnyQuery, scope: Scope, range: ResolvedRange, measures: readonly string[], limit: number | undefined): SqlShape {
+  const filters = q.filters as Record<string, string[] | undefined>
   return {
     scope,
-    dataset: query.dataset,
-    range: query.range,
-    granularity: query.granularity,
-    groupBy: query.groupBy,
-    filters: query.filters as Record<string, string[] | undefined>,
+    source: sourceFor(q.dataset, q.groupBy, filters),
+    range,
+    granularity: q.granularity,
+    groupBy: q.groupBy,
+    filters,
     measures,
-    sort: query.sort,
-    order: query.order,
-    limit: query.limit,
+    coverage: q.dataset === 'adoption',
+    sort: q.sort,
+    order: q.order,
+    limit,
+    topGroups: DATASET_SQL[q.dataset].topGroups,
   }
 }
 
-interface QueryOptions {
-  /** No limit: every group (exports). */
-  all?: boolean
+/** Totals and coverage of a dataset over a range (for compare=previous): one totals query, and the coverage. */
+async function totalsOver(ctx: QueryContext, q: AnyQuery, range: ResolvedRange, base: readonly string[], derived: readonly string[]) {
+  const shape = { ...shapeOf(q, ctx.scope, range, base, undefined), granularity: 'none' as const, groupBy: undefined }
+  const [row, side] = await Promise.all([
+    plainTotals(ctx.client, shape),
+    q.dataset === 'adoption' ? undefined : companion(ctx, { ...q, granularity: 'none' }, range, undefined, undefined, derived.length > 0),
+  ])
+  const coverage = (q.dataset === 'adoption' ? coverageOf(row) : side?.totals.coverage) ?? NO_COVERAGE
+  const totals = measuresOf(row, base)
+  if (derived.length > 0) addDerived(totals, side?.totals.activeUserDays ?? 0)
+  return { range: rangeOut(range), totals: pick(withoutUnreported(totals, coverage), q.measures), coverage }
 }
 
-/** Runs a dataset query: rows, totals, and for cost the active user-days joined from adoption. */
-export async function runDatasetQuery<D extends DatasetName>(
-  client: Warehouse,
-  query: DatasetQuery<D>,
-  scope: Scope,
-  options: QueryOptions = {},
-): Promise<DatasetResponse<D>> {
-  const q = query as AnyQuery
-  const measures = DATASETS[q.dataset].measures
-  const shape = { ...shapeOf(q, scope), limit: options.all ? undefined : q.limit }
-  const result = await selectRowsWithTotals(client, shape)
+function addDerived(values: Record<string, number | null>, activeUserDays: number): void {
+  values.activeUserDays = activeUserDays
+  values.costPerActiveUserDay = activeUserDays > 0 && typeof values.costUsd === 'number' ? roundUsd(values.costUsd / activeUserDays) : null
+}
+
+function pick(values: Record<string, number | null>, names: readonly string[]): Record<string, number | null> {
+  return Object.fromEntries(names.map((n) => [n, values[n] ?? null]))
+}
+
+const rangeOut = (r: ResolvedRange) => ({ from: r.from.toISOString(), to: r.to.toISOString(), timeZone: r.timeZone })
+
+/** Whether a period (its start, unix seconds) lies wholly inside the answered range. */
+function periodComplete(startSeconds: number, granularity: Exclude<Granularity, 'none'>, asked: ResolvedRange, answered: ResolvedRange): boolean {
+  const start = startSeconds * 1000
+  return start >= asked.from.getTime() && nextPeriod(start, granularity, asked.timeZone) <= answered.to.getTime()
+}
+
+/** Splits asked measures into those the dataset computes and those derived after (cost per active user-day). */
+export function splitMeasures(dataset: DatasetName, asked: readonly string[]): { base: string[]; derived: string[] } {
+  const base = (DATASETS[dataset].measures as readonly string[]).filter((m) => asked.includes(m))
+  const derived = (DATASETS[dataset].derived as readonly string[]).filter((m) => asked.includes(m))
+  // costPerActiveUserDay needs costUsd.
+  if (derived.includes('costPerActiveUserDay') && !base.includes('costUsd')) base.push('costUsd')
+  return { base, derived }
+}
+
+/** A dataset query made ready: what it reads, and how a result row becomes an answer row. */
+export interface PreparedQuery {
+  shape: SqlShape
+  answered: ResolvedRange
+  base: string[]
+  derived: string[]
+  commonGroup: string | undefined
+}
+
+export function prepareDatasetQuery(ctx: QueryContext, q: AnyQuery, all: boolean): PreparedQuery {
+  const answered = answeredRange(q.range, ctx.now)
+  const { base, derived } = splitMeasures(q.dataset, q.measures)
+  const shape = shapeOf(q, ctx.scope, answered, base, all ? undefined : q.limit)
+  const commonGroup = q.groupBy && (COMMON_DIMENSIONS as readonly string[]).includes(q.groupBy) ? q.groupBy : undefined
+  return { shape, answered, base, derived, commonGroup }
+}
+
+/** What comes with the rows: the companion (cost, tools) for coverage and derived figures. */
+export function companionOf(ctx: QueryContext, q: AnyQuery, prepared: PreparedQuery): Promise<Companion> | undefined {
+  return q.dataset === 'adoption' ? undefined : companion(ctx, q, prepared.answered, prepared.commonGroup, undefined, prepared.derived.length > 0)
+}
+
+export type AnswerRow = Record<string, number | string | boolean | null | Coverage>
+
+/** A result row as the API answers it: period, group, coverage, and the measures asked for (unreported ones null). */
+export function answerRow(q: AnyQuery, prepared: PreparedQuery, r: DatasetRawRow, side: Companion | undefined, totalsCoverage: Coverage): AnswerRow {
+  const values = measuresOf(r, prepared.base)
+  const key = keyOf(r.p_label, prepared.commonGroup ? r.g : undefined)
+  const fromSide = side?.byKey.get(key)
+  const perRow = prepared.commonGroup !== undefined || !q.groupBy
+  // Per-row coverage: adoption counts it in the row; cost and tools take the companion's for a person,
+  // team, department, cost center or period, else the totals'.
+  const rowCoverage = q.dataset === 'adoption' ? coverageOf(r) : perRow ? fromSide?.coverage : undefined
+  if (prepared.derived.length > 0) addDerived(values, fromSide?.activeUserDays ?? 0)
+  // A cost row none of whose cost came from api_request events has no request count: not reported.
+  if (r.from_events === 0 && 'requests' in values) values.requests = null
+  const reported = withoutUnreported(values, rowCoverage ?? totalsCoverage)
   const tz = q.range.timeZone
-  const rows = result.rows.map((r) => ({
-    ...(q.granularity !== 'none' ? { period: String(r.p_label), periodStart: formatPeriodStart(Number(r.p_ts), tz) } : {}),
+  return {
+    ...(q.granularity !== 'none'
+      ? {
+          period: String(r.p_label),
+          periodStart: formatPeriodStart(Number(r.p_ts), tz),
+          complete: periodComplete(Number(r.p_ts), q.granularity, q.range, prepared.answered),
+        }
+      : {}),
     ...(q.groupBy ? { group: String(r.g ?? '') } : {}),
     ...(q.groupBy === 'user' ? { label: String(r.label ?? '') } : {}),
-    ...measuresOf(r, measures),
-  }))
-  const totals = measuresOf(result.totals, measures)
-  const truncated = result.truncated
-  if (q.dataset === 'cost') await joinActiveUserDays(client, q, scope, rows, totals)
-  return {
-    dataset: q.dataset,
-    range: { from: q.range.from.toISOString(), to: q.range.to.toISOString(), timeZone: tz },
-    granularity: q.granularity,
-    groupBy: q.groupBy ?? null,
-    rows,
-    totals,
-    truncated,
-  } as unknown as DatasetResponse<D>
+    ...(rowCoverage && perRow ? { coverage: rowCoverage } : {}),
+    ...pick(reported, q.measures),
+  }
+}
+
+/** The totals as the API answers them. */
+export function answerTotals(q: AnyQuery, prepared: PreparedQuery, totalsRow: DatasetRawRow, side: Companion | undefined, coverage: Coverage): Record<string, number | null> {
+  const totals = measuresOf(totalsRow, prepared.base)
+  if (prepared.derived.length > 0) addDerived(totals, side?.totals.activeUserDays ?? 0)
+  if (totalsRow.from_events === 0 && 'requests' in totals && totals.costUsd) totals.requests = null
+  return pick(withoutUnreported(totals, coverage), q.measures)
+}
+
+export function totalsCoverageOf(q: AnyQuery, totalsRow: DatasetRawRow, side: Companion | undefined): Coverage {
+  return (q.dataset === 'adoption' ? coverageOf(totalsRow) : side?.totals.coverage) ?? NO_COVERAGE
+}
+
+/** The answer to a dataset query, before it is checked against its response schema (server.ts). */
+export interface DatasetAnswer {
+  dataset: DatasetName
+  range: { from: string; to: string; timeZone: string }
+  partial: boolean
+  granularity: Granularity
+  groupBy: string | null
+  rows: AnswerRow[]
+  totals: Record<string, number | null>
+  coverage: Coverage
+  truncated: boolean
+  previous?: Awaited<ReturnType<typeof totalsOver>> | null
 }
 
 /**
- * Cost per active user per day: cost ÷ the adoption dataset's active user-days for the same period and
- * group. Groups adoption has no notion of (model, query source, …) get the period's total user-days.
+ * Runs a dataset query: rows and totals, their coverage (measures nobody reports are null), the derived
+ * figures asked for, and with compare=previous the previous period's totals. The independent warehouse
+ * queries run at once (the read pool serves them concurrently).
  */
-async function joinActiveUserDays(
-  client: Warehouse,
-  q: AnyQuery,
-  scope: Scope,
-  rows: Record<string, number | string | null>[],
-  totals: Record<string, number | null>,
-): Promise<void> {
-  const commonGroup = q.groupBy && (COMMON_DIMENSIONS as readonly string[]).includes(q.groupBy) ? q.groupBy : undefined
-  const filters: Record<string, string[] | undefined> = {}
-  for (const d of COMMON_DIMENSIONS) filters[d] = (q.filters as Record<string, string[] | undefined>)[d]
-  const base: SqlShape = { scope, dataset: 'adoption', range: q.range, granularity: q.granularity, groupBy: commonGroup, filters, measures: ['activeUserDays'] }
-  const groups = commonGroup ? rows.map((r) => String(r.group)) : undefined
-  const days = await selectRowsWithTotals(client, groups ? { ...base, onlyGroups: groups } : base)
-  const key = (p: unknown, g: unknown) => `${p ?? ''}\u0000${g ?? ''}`
-  const byKey = new Map(days.rows.map((d) => [key(d.p_label, d.g), Number(d.m_activeUserDays)]))
-  for (const row of rows) {
-    const n = byKey.get(key(row.period, commonGroup ? row.group : undefined)) ?? 0
-    row.activeUserDays = n
-    row.costPerActiveUserDay = n > 0 && typeof row.costUsd === 'number' ? roundUsd(row.costUsd / n) : null
+export async function runDatasetQuery<D extends DatasetName>(ctx: QueryContext, query: DatasetQuery<D>): Promise<DatasetAnswer> {
+  const q = query as AnyQuery
+  const prepared = prepareDatasetQuery(ctx, q, false)
+  const previous = q.compare ? previousRange(q.range, prepared.answered) : null
+  const [result, side, before] = await Promise.all([
+    selectRowsWithTotals(ctx.client, prepared.shape),
+    companionOf(ctx, q, prepared),
+    previous ? totalsOver(ctx, q, previous, prepared.base, prepared.derived) : undefined,
+  ])
+  const coverage = totalsCoverageOf(q, result.totals, side)
+  return {
+    dataset: q.dataset,
+    range: rangeOut(prepared.answered),
+    partial: isPartial(q.range, prepared.answered),
+    granularity: q.granularity,
+    groupBy: q.groupBy ?? null,
+    rows: result.rows.map((r) => answerRow(q, prepared, r, side, coverage)),
+    totals: answerTotals(q, prepared, result.totals, side, coverage),
+    coverage,
+    truncated: result.truncated,
+    ...(q.compare ? { previous: before ?? null } : {}),
   }
-  const n = Number(days.totals.m_activeUserDays ?? 0)
-  totals.activeUserDays = n
-  totals.costPerActiveUserDay = n > 0 && typeof totals.costUsd === 'number' ? roundUsd(totals.costUsd / n) : null
-}
-
-/** A dataset's measures over a range and filters, as numbers (null for an undefined ratio). */
-export async function runTotals(
-  client: Warehouse,
-  dataset: DatasetName,
-  range: ResolvedRange,
-  filters: Record<string, string[] | undefined>,
-  scope: Scope,
-  measures: readonly string[] = DATASETS[dataset].measures,
-): Promise<Record<string, number | null>> {
-  return measuresOf(await plainTotals(client, { scope, dataset, range, granularity: 'none', groupBy: undefined, filters, measures }), measures)
 }

@@ -1,116 +1,102 @@
+import { z } from 'zod'
 import type { ResolvedRange } from '../../../schemas/analytics'
+import { answeredRange } from '../../../schemas/periods'
 import type { SessionResponse, TimelineItem, UserSessionsResponse } from '../../../schemas/users'
-import { selectRows, type Warehouse } from '../../../warehouse/client'
-import { scopeRawSql, type Scope } from '../datasets'
-import { roundUsd } from './dataset'
-import { isoFromClickHouse, rangeParams } from './range'
+import { ch, run } from '../../../warehouse/query'
+import { scopeRawSql } from '../datasets'
+import { roundUsd, type QueryContext } from './dataset'
+import { rangeParams } from './range'
 
 /**
- * Drill-down reads the raw tables (one user or one session is a small slice). A session's cost follows
- * the rule of the cost dataset: its api_request events, or, when it sent none, its cost.usage points.
+ * Drill-down: a user's sessions come from the `sessions` rollup (a row per session, merged here), a
+ * session's timeline from the raw events. A session's cost follows the rule of the cost dataset: its
+ * api_request events, or, when it sent none, its cost.usage points. A session is listed when it overlaps
+ * the range, with its whole figures.
  */
 
-const RAW_RANGE = `timestamp >= {from:DateTime('UTC')} AND timestamp < {to:DateTime('UTC')}`
-
-const SESSION_ROLLUP = (where: string) => `
-SELECT session_id, any(uk) AS user, any(tk) AS team, min(t0) AS started, max(t1) AS ended,
-  sum(prompts) AS prompts, sum(requests) AS requests, sum(ev_cost) AS ev_cost, sum(m_cost) AS m_cost,
+const SESSION_ROWS = (where: string) => `
+SELECT session_id, any(user_key) AS user, anyLast(team_id) AS team, min(started) AS started, max(ended) AS ended,
+  sum(prompts) AS prompts, sum(requests) AS requests, sum(event_cost) AS ev_cost, sum(metric_cost) AS m_cost,
   sum(decisions) AS decisions, sum(denials) AS denials
-FROM (
-  SELECT session_id, any(user_key) AS uk, any(team_id) AS tk, min(timestamp) AS t0, max(timestamp) AS t1,
-    countIf(event_name = 'user_prompt') AS prompts, countIf(event_name = 'api_request') AS requests,
-    sumIf(cost_usd, event_name = 'api_request') AS ev_cost, 0. AS m_cost,
-    countIf(event_name = 'tool_decision') AS decisions,
-    countIf(event_name = 'tool_decision' AND decision = 'reject' AND source = 'config') AS denials
-  FROM events WHERE ${where} GROUP BY session_id
-  UNION ALL
-  SELECT session_id, any(user_key) AS uk, any(team_id) AS tk, min(timestamp) AS t0, max(timestamp) AS t1,
-    0 AS prompts, 0 AS requests, 0. AS ev_cost, sumIf(delta, metric_name = 'claude_code.cost.usage') AS m_cost,
-    0 AS decisions, 0 AS denials
-  FROM metric_points WHERE ${where} GROUP BY session_id
-)
+FROM sessions WHERE ${where}
 GROUP BY session_id`
 
-interface RawSession {
-  session_id: string
-  user: string
-  team: string
-  started: string
-  ended: string
-  prompts: string
-  requests: string
-  ev_cost: number
-  m_cost: number
-  decisions: string
-  denials: string
-}
+const sessionRow = z.object({
+  session_id: ch.string,
+  user: ch.string,
+  team: ch.string,
+  started: ch.dateTime,
+  ended: ch.dateTime,
+  prompts: ch.count,
+  requests: ch.count,
+  ev_cost: ch.number,
+  m_cost: ch.number,
+  decisions: ch.count,
+  denials: ch.count,
+})
+type SessionRow = z.output<typeof sessionRow>
 
-const iso = isoFromClickHouse
-
-function sessionSummary(r: RawSession) {
-  const requests = Number(r.requests)
+function sessionSummary(r: SessionRow) {
   return {
     sessionId: r.session_id,
     user: r.user,
-    start: iso(r.started),
-    end: iso(r.ended),
-    prompts: Number(r.prompts),
-    apiRequests: requests,
-    costUsd: roundUsd(requests > 0 ? Number(r.ev_cost) : Number(r.m_cost)),
-    toolDecisions: Number(r.decisions),
-    policyDenials: Number(r.denials),
+    start: r.started,
+    end: r.ended,
+    prompts: r.prompts,
+    apiRequests: r.requests,
+    costUsd: roundUsd(r.requests > 0 ? (r.ev_cost ?? 0) : (r.m_cost ?? 0)),
+    toolDecisions: r.decisions,
+    policyDenials: r.denials,
   }
 }
 
-export async function queryUserSessions(
-  client: Warehouse,
-  user: string,
-  query: { range: ResolvedRange; limit: number },
-  scope: Scope,
-): Promise<UserSessionsResponse> {
-  const params: Record<string, unknown> = { ...rangeParams(query.range), user, limit: query.limit + 1 }
-  const rows = await selectRows<RawSession>(
-    client,
-    `${SESSION_ROLLUP(`user_key = {user:String} AND session_id != '' AND ${RAW_RANGE} AND ${scopeRawSql(scope, params)}`)}
+export async function queryUserSessions(ctx: QueryContext, user: string, query: { range: ResolvedRange; limit: number }): Promise<UserSessionsResponse> {
+  const range = answeredRange(query.range, ctx.now)
+  const params: Record<string, unknown> = { ...rangeParams(range), user, limit: query.limit + 1 }
+  const rows = await run(ctx.client, {
+    sql: `${SESSION_ROWS(`user_key = {user:String} AND ${scopeRawSql(ctx.scope, params)}`)}
+     HAVING ended >= {from:DateTime('UTC')} AND started < {to:DateTime('UTC')}
      ORDER BY started DESC LIMIT {limit:UInt32}`,
     params,
-  )
+    row: sessionRow,
+  })
   return {
     user,
-    range: { from: query.range.from.toISOString(), to: query.range.to.toISOString(), timeZone: query.range.timeZone },
+    range: { from: range.from.toISOString(), to: range.to.toISOString(), timeZone: range.timeZone },
     sessions: rows.slice(0, query.limit).map(sessionSummary),
     truncated: rows.length > query.limit,
   }
 }
 
-interface RawEvent {
-  time: string
-  event_name: string
-  event_sequence: string
-  prompt_id: string
-  model: string
-  cost_usd: number
-  input_tokens: string
-  output_tokens: string
-  cache_read_tokens: string
-  cache_creation_tokens: string
-  duration_ms: number
-  tool_name: string
-  decision: string
-  source: string
-  command: string
-  success: string
-  prompt_length: string
-  to_mode: string
-  from_mode: string
-  num_blocking: string
-  hook_name: string
-}
+const eventRow = z.object({
+  time: ch.dateTime,
+  event_name: ch.string,
+  event_sequence: ch.count,
+  prompt_id: ch.string,
+  model: ch.string,
+  cost_usd: ch.number,
+  input_tokens: ch.count,
+  output_tokens: ch.count,
+  cache_read_tokens: ch.count,
+  cache_creation_tokens: ch.count,
+  duration_ms: ch.number,
+  tool_name: ch.string,
+  decision: ch.string,
+  source: ch.string,
+  command: ch.string,
+  success: ch.string,
+  prompt_length: ch.string,
+  to_mode: ch.string,
+  from_mode: ch.string,
+  num_blocking: ch.string,
+  hook_name: ch.string,
+})
+type RawEvent = z.output<typeof eventRow>
 
 const MAX_EVENTS = 5000
 
 function timelineItem(e: RawEvent): TimelineItem {
-  const item: TimelineItem = { time: iso(e.time), event: e.event_name, sequence: Number(e.event_sequence) }
+  const item: TimelineItem = { time: e.time, event: e.event_name, sequence: e.event_sequence }
   switch (e.event_name) {
     case 'api_request':
       return {
@@ -147,14 +133,13 @@ function timelineItem(e: RawEvent): TimelineItem {
 }
 
 /** One session: its summary, and its events in order, grouped by prompt. Null when nothing is stored for it. */
-export async function querySession(client: Warehouse, sessionId: string, scope: Scope): Promise<SessionResponse | null> {
+export async function querySession(ctx: QueryContext, sessionId: string): Promise<SessionResponse | null> {
   const params: Record<string, unknown> = { session: sessionId, limit: MAX_EVENTS + 1 }
-  const inScope = scopeRawSql(scope, params)
-  const [summary] = await selectRows<RawSession>(client, SESSION_ROLLUP(`session_id = {session:String} AND ${inScope}`), params)
+  const inScope = scopeRawSql(ctx.scope, params)
+  const [summary] = await run(ctx.client, { sql: SESSION_ROWS(`session_id = {session:String} AND ${inScope}`), params, row: sessionRow })
   if (!summary) return null
-  const events = await selectRows<RawEvent>(
-    client,
-    `SELECT toString(timestamp) AS time, event_name, event_sequence, prompt_id, model, cost_usd, input_tokens, output_tokens,
+  const events = await run(ctx.client, {
+    sql: `SELECT toString(timestamp) AS time, event_name, event_sequence, prompt_id, model, cost_usd, input_tokens, output_tokens,
        cache_read_tokens, cache_creation_tokens, duration_ms, tool_name, decision, source,
        multiIf(JSONExtractString(attributes['tool_parameters'], 'full_command') != '', JSONExtractString(attributes['tool_parameters'], 'full_command'),
                -- Without CCSCOPE_STORE_CONTENT the command line is dropped at the collector: its name remains.
@@ -168,7 +153,8 @@ export async function querySession(client: Warehouse, sessionId: string, scope: 
      FROM events WHERE session_id = {session:String} AND ${inScope}
      ORDER BY timestamp, event_sequence LIMIT {limit:UInt32}`,
     params,
-  )
+    row: eventRow,
+  })
   const preamble: TimelineItem[] = []
   const prompts: SessionResponse['prompts'] = []
   const byPrompt = new Map<string, SessionResponse['prompts'][number]>()

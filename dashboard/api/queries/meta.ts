@@ -1,15 +1,16 @@
+import { z } from 'zod'
 import type { MetaLoading, MetaResponse } from '../../../schemas/meta'
-import { selectRows, type Warehouse } from '../../../warehouse/client'
+import type { Reader } from '../../../warehouse/pool'
+import { ch, run } from '../../../warehouse/query'
 import { scopeRawSql, type Scope } from '../datasets'
-import { isoFromClickHouse } from './range'
 
 /**
- * Version, listeners, whether any data has arrived yet (activity rollup: small, all time), and a
- * history loading in this process if any. A manager's figures count only their teams, like every other
- * answer they get.
+ * Version, listeners, whether any data has arrived yet (the daily activity rollup: small, all time,
+ * first and last record times to the second), and a history loading in this process if any. A
+ * manager's figures count only their teams, like every other answer they get.
  */
 export async function queryMeta(
-  client: Warehouse,
+  client: Reader,
   version: string,
   otlp: MetaResponse['otlp'],
   scope: Scope = null,
@@ -17,16 +18,17 @@ export async function queryMeta(
 ): Promise<MetaResponse> {
   const params: Record<string, unknown> = {}
   const inScope = scopeRawSql(scope, params)
-  const [row] = await selectRows<{ events: string; first: string; last: string }>(
-    client,
-    `SELECT sum(events) + sum(metric_points) AS events, toString(min(bucket)) AS first, toString(max(bucket)) AS last FROM activity_15m WHERE ${inScope}`,
+  const [row] = await run(client, {
+    sql: `SELECT sum(events) + sum(metric_points) AS records, toString(min(first_seen)) AS first, toString(max(last_seen)) AS last
+          FROM user_activity_1d WHERE events + metric_points > 0 AND ${inScope}`,
     params,
-  )
-  const events = Number(row?.events ?? 0)
+    row: z.object({ records: ch.count, first: ch.dateTime, last: ch.dateTime }),
+  })
+  const events = row?.records ?? 0
   return {
     version,
     otlp: { ...otlp },
-    data: { events, first: events > 0 && row ? isoFromClickHouse(row.first) : null, last: events > 0 && row ? isoFromClickHouse(row.last) : null },
+    data: { events, first: events > 0 && row ? row.first : null, last: events > 0 && row ? row.last : null },
     loading,
   }
 }

@@ -1,37 +1,75 @@
-import type { SummaryQuery, SummaryResponse } from '../../../schemas/analytics'
-import type { Warehouse } from '../../../warehouse/client'
-import type { Scope } from '../datasets'
-import { roundUsd, runTotals } from './dataset'
+import type { Coverage, ResolvedRange, SummaryFigures, SummaryQuery, SummaryResponse } from '../../../schemas/analytics'
+import { answeredRange, isPartial, previousRange } from '../../../schemas/periods'
+import { DATASET_SQL, type Scope } from '../datasets'
+import { coverageOf, measuresOf, plainTotals, roundUsd, sourceFor, type QueryContext, type Source, type SqlShape } from './dataset'
 
 /**
  * Headline figures for a range. Each is read from the dataset that is its source of truth
  * (warehouse/RULES.md): users, sessions, prompts, edit accept rate from adoption; requests, cost, tokens
- * from cost; decisions and denials from tools. So the summary equals every breakdown's totals.
+ * from cost; decisions and denials from tools. Adoption and tools come from the same rollup (user_activity),
+ * so they are one query; cost is the other. So the summary equals every breakdown's totals.
  */
-export async function querySummary(client: Warehouse, { range, filters }: SummaryQuery, scope: Scope): Promise<SummaryResponse> {
-  const adoption = await runTotals(client, 'adoption', range, filters, scope, ['activeUsers', 'activeUserDays', 'sessions', 'prompts', 'editAcceptRate'])
-  const cost = await runTotals(client, 'cost', range, filters, scope)
-  const tools = await runTotals(client, 'tools', range, filters, scope, ['accepts', 'rejects', 'policyDenials', 'policyDenialRate'])
+
+const ACTIVITY_MEASURES = ['activeUsers', 'activeUserDays', 'sessions', 'prompts', 'editAccepts', 'editRejects', 'editAcceptRate']
+const TOOL_MEASURES = ['accepts', 'rejects', 'decisions', 'policyDenials', 'policyDenialRate']
+const COST_MEASURES = ['costUsd', 'requests', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheCreationTokens', 'cacheSavingsUsd']
+
+/** user_activity with adoption's and tools' measures together (both variants read that family). */
+function activitySource(): Source {
+  const adoption = DATASET_SQL.adoption.variants[0]!
+  const tools = DATASET_SQL.tools.variants.find((v) => v.family === 'userActivity')!
+  return {
+    variant: { family: 'userActivity', dimensions: adoption.dimensions, measures: { ...adoption.measures, ...tools.measures } },
+    localDayMeasures: DATASET_SQL.adoption.localDayMeasures,
+  }
+}
+
+async function figures(ctx: QueryContext, range: ResolvedRange, filters: SummaryQuery['filters'], scope: Scope): Promise<SummaryFigures> {
+  const common = { scope, range, granularity: 'none' as const, groupBy: undefined, filters: filters as Record<string, string[] | undefined> }
+  const activityShape: SqlShape = { ...common, source: activitySource(), measures: [...ACTIVITY_MEASURES, ...TOOL_MEASURES], coverage: true }
+  const costShape: SqlShape = { ...common, source: sourceFor('cost', undefined, common.filters), measures: COST_MEASURES }
+  const [activityRow, costRow] = await Promise.all([plainTotals(ctx.client, activityShape), plainTotals(ctx.client, costShape)])
+  const a = measuresOf(activityRow, [...ACTIVITY_MEASURES, ...TOOL_MEASURES])
+  const c = measuresOf(costRow, COST_MEASURES)
+  const coverage: Coverage = coverageOf(activityRow) ?? { users: 0, usersWithEvents: 0, usersWithMetrics: 0 }
+  const anyone = coverage.users > 0
+  const events = !anyone || coverage.usersWithEvents > 0
+  const metrics = !anyone || coverage.usersWithMetrics > 0
   const n = (v: number | null | undefined) => v ?? 0
-  const userDays = n(adoption.activeUserDays)
+  const userDays = n(a.activeUserDays)
+  const editDecisions = n(a.editAccepts) + n(a.editRejects)
   return {
     range: { from: range.from.toISOString(), to: range.to.toISOString(), timeZone: range.timeZone },
-    users: n(adoption.activeUsers),
-    sessions: n(adoption.sessions),
-    apiRequests: n(cost.requests),
-    costUsd: n(cost.costUsd),
-    costPerActiveUserDay: userDays > 0 ? roundUsd(n(cost.costUsd) / userDays) : null,
+    users: n(a.activeUsers),
+    sessions: n(a.sessions),
+    // No api_request event behind the cost (metrics only): the request count is not reported.
+    apiRequests: events && !(costRow.from_events === 0 && n(c.costUsd) > 0) ? n(c.requests) : null,
+    costUsd: n(c.costUsd),
+    costPerActiveUserDay: userDays > 0 ? roundUsd(n(c.costUsd) / userDays) : null,
     tokens: {
-      input: n(cost.inputTokens),
-      output: n(cost.outputTokens),
-      cacheRead: n(cost.cacheReadTokens),
-      cacheCreation: n(cost.cacheCreationTokens),
+      input: n(c.inputTokens),
+      output: n(c.outputTokens),
+      cacheRead: n(c.cacheReadTokens),
+      cacheCreation: n(c.cacheCreationTokens),
     },
-    cacheSavingsUsd: n(cost.cacheSavingsUsd),
-    prompts: n(adoption.prompts),
-    editAcceptRate: adoption.editAcceptRate ?? null,
-    toolDecisions: { accept: n(tools.accepts), reject: n(tools.rejects) },
-    policyDenials: n(tools.policyDenials),
-    policyDenialRate: tools.policyDenialRate ?? null,
+    cacheSavingsUsd: n(c.cacheSavingsUsd),
+    prompts: events ? n(a.prompts) : null,
+    editDecisions: metrics ? editDecisions : null,
+    editAcceptRate: metrics ? (a.editAcceptRate ?? null) : null,
+    toolDecisions: events ? { accept: n(a.accepts), reject: n(a.rejects) } : null,
+    policyDenials: events ? n(a.policyDenials) : null,
+    policyDenialRate: events ? (a.policyDenialRate ?? null) : null,
+    coverage,
   }
+}
+
+/** The summary of the answered range (schemas/periods.ts) and, with compare, of the same span before. */
+export async function querySummary(ctx: QueryContext, { range, filters, compare }: SummaryQuery): Promise<SummaryResponse> {
+  const answered = answeredRange(range, ctx.now)
+  const before = compare ? previousRange(range, answered) : null
+  const [current, previous] = await Promise.all([
+    figures(ctx, answered, filters, ctx.scope),
+    before ? figures(ctx, before, filters, ctx.scope) : Promise.resolve(null),
+  ])
+  return { ...current, partial: isPartial(range, answered), ...(compare ? { previous } : {}) }
 }

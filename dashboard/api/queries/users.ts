@@ -1,13 +1,18 @@
+import { z } from 'zod'
 import type { CommonFilters } from '../../../schemas/analytics'
+import { answeredRange } from '../../../schemas/periods'
 import type { UserRow, UsersQuery, UsersResponse } from '../../../schemas/users'
-import { selectRows, type Warehouse } from '../../../warehouse/client'
-import { COMMON_DIMENSION_SQL, DATASET_SQL, DIRECTORY_NOW, scopeRawSql, scopeSql, type Scope } from '../datasets'
-import { roundUsd } from './dataset'
-import { isoFromClickHouse, rangeParams } from './range'
+import { ch, run } from '../../../warehouse/query'
+import { COMMON_DIMENSION_SQL, scopeRawSql, scopeSql, type Scope } from '../datasets'
+import { attributedRows, DIRECTORY_NOW, rangeBounds, tieredRows } from '../sources'
+import { planTiers } from '../tiers'
+import { roundUsd, type QueryContext } from './dataset'
+import { rangeParams } from './range'
 
 /**
- * The user leaderboard: activity (adoption dataset), cost (cost dataset), lifecycle and seats. The same
- * sources and filters as the datasets, so a user's figures here equal their row in /adoption and /cost.
+ * The user leaderboard: activity (adoption's source, user_activity), cost (cost's source), lifecycle and
+ * seats. The same sources and filters as the datasets, so a user's figures here equal their row in
+ * /adoption and /cost.
  */
 
 const DIRECTORY_SQL: Record<keyof CommonFilters, string> = { user: 'd_user', team: 'd_team', department: 'd_dept', costCenter: 'd_cc' }
@@ -31,123 +36,144 @@ export function filterSql(
 const SORT_SQL: Record<UsersQuery['sort'], string> = {
   costUsd: 'cost_usd',
   activeDays: 'active_days',
-  sessions: 'sessions',
+  sessions: 'session_count',
   prompts: 'prompts',
   linesAdded: 'lines_added',
   commits: 'commits',
   pullRequests: 'pull_requests',
-  lastSeen: 'last_bucket',
-  firstSeen: 'first_bucket',
+  lastSeen: 'last_active',
+  firstSeen: 'first_seen',
   user: 'u',
 }
 
-/** `firstScope`: the scope's condition on activity_15m's raw columns, so a first-seen date from another team does not show. */
-function perUserSql(where: string, firstScope: string): string {
-  return `
-SELECT a.*, ifNull(c.cost_usd, 0) AS cost_usd, f.first_bucket AS first_bucket, d.d_seat AS seat, d.d_user != '' AS in_directory
-FROM (
-  SELECT u, any(display_name) AS name, argMax(team, bucket) AS team_now, argMax(dept, bucket) AS dept_now, argMax(cc, bucket) AS cc_now,
-    uniqExact(toDate(bucket, {tz:String})) AS active_days, uniqExactIf(session_id, session_id != '') AS sessions,
-    sum(n_prompts) AS prompts, sum(n_added) AS lines_added, sum(n_removed) AS lines_removed, sum(n_commits) AS commits,
-    sum(n_prs) AS pull_requests, sum(s_user) AS s_user, sum(s_cli) AS s_cli, max(bucket) AS last_bucket
-  FROM ${DATASET_SQL.adoption.source} AS s
-  WHERE u != '' AND ${where}
-  GROUP BY u
-) AS a
-LEFT ANY JOIN (SELECT u AS cu, sum(usd) AS cost_usd FROM ${DATASET_SQL.cost.source} AS s WHERE ${where} GROUP BY u) AS c ON a.u = c.cu
-LEFT ANY JOIN (SELECT user_key AS fu, min(bucket) AS first_bucket FROM activity_15m WHERE bucket < {to:DateTime('UTC')} AND ${firstScope} GROUP BY user_key) AS f ON a.u = f.fu
-LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON a.u = d.d_user`
-}
+/** The earliest instant first-seen dates are looked for (the API's own lower bound on ranges). */
+const HISTORY_START = new Date('2000-01-01T00:00:00Z')
 
-interface RawUser {
-  u: string
-  name: string
-  team_now: string
-  dept_now: string
-  cc_now: string
-  active_days: string
-  sessions: string
-  prompts: number
-  lines_added: number
-  lines_removed: number
-  commits: number
-  pull_requests: number
-  s_user: number
-  s_cli: number
-  last_bucket: string
-  first_bucket: string
-  cost_usd: number
-  seat: boolean | number
-  in_directory: boolean | number
-}
+const userRow = z.object({
+  u: ch.string,
+  name: ch.string,
+  team_now: ch.string,
+  dept_now: ch.string,
+  cc_now: ch.string,
+  active_days: ch.count,
+  session_count: ch.count,
+  prompts: ch.count,
+  lines_added: ch.number,
+  lines_removed: ch.number,
+  commits: ch.number,
+  pull_requests: ch.number,
+  user_s: ch.number,
+  cli_s: ch.number,
+  events_sent: ch.count,
+  points_sent: ch.count,
+  last_active: ch.dateTime,
+  first_seen: ch.dateTime,
+  cost_usd: ch.number,
+  seat: ch.boolean,
+  in_directory: ch.boolean,
+  n_active: ch.count,
+  n_new: ch.count,
+  n_quiet: ch.count,
+  n_active_seats: ch.count,
+})
 
-interface Counts {
-  n_active: string
-  n_new: string
-  n_quiet: string
-  n_active_seats: string
-}
+const seatsRow = z.object({ total: ch.count, entries: ch.count })
 
-const iso = isoFromClickHouse
-
-export async function queryUsers(client: Warehouse, query: UsersQuery, scope: Scope): Promise<UsersResponse> {
-  const params: Record<string, unknown> = { ...rangeParams(query.range), tz: query.range.timeZone }
-  const where = filterSql(query.filters, params, scope)
-  const quietCutoff = new Date(query.range.to.getTime() - query.quietDays * 86_400_000)
+export async function queryUsers(ctx: QueryContext, query: UsersQuery): Promise<UsersResponse> {
+  const range = answeredRange(query.range, ctx.now)
+  const params: Record<string, unknown> = { ...rangeParams(range), tz: range.timeZone }
+  const where = filterSql(query.filters, params, ctx.scope)
+  const quietCutoff = new Date(range.to.getTime() - query.quietDays * 86_400_000)
   params.quietCutoff = rangeParams({ from: quietCutoff, to: quietCutoff }).from
   params.limit = query.limit + 1
+  // Active days count local days; the cut-off of "gone quiet" falls between buckets too.
+  const plan = planTiers(range, 'day')
+  const activity = attributedRows('userActivity', plan, params, 'a_')
+  const cost = attributedRows('usageByModel', plan, params, 'c_')
+  rangeBounds(range, params, 'c_')
+  // First seen: all history before the range's end, cut at its start so that "new" is exact.
+  const history = planTiers({ from: HISTORY_START, to: range.to, timeZone: 'UTC' }, 'none')
+  const firstParams: Record<string, unknown> = {}
+  const firstSeen = `(SELECT user_key AS fu, min(first_seen) AS first_seen
+    FROM (${tieredRows('userActivity', history, firstParams, 'f_')})
+    WHERE events + metric_points > 0 AND ${scopeRawSql(ctx.scope, firstParams)} GROUP BY user_key)`
+  Object.assign(params, firstParams)
+  const perUser = `
+SELECT a.*, ifNull(c.cost_usd, 0) AS cost_usd, f.first_seen AS first_seen, d.d_seat AS seat, d.d_user != '' AS in_directory
+FROM (
+  SELECT u, any(display_name) AS name, argMax(team, bucket) AS team_now, argMax(dept, bucket) AS dept_now, argMax(cc, bucket) AS cc_now,
+    uniqExactIf(toDate(bucket, {tz:String}), n_events + n_points > 0) AS active_days, uniqMerge(sessions) AS session_count,
+    sum(n_prompts) AS prompts, sum(n_added) AS lines_added, sum(n_removed) AS lines_removed, sum(n_commits) AS commits,
+    sum(n_prs) AS pull_requests, sum(s_user) AS user_s, sum(s_cli) AS cli_s, sum(n_events) AS events_sent, sum(n_points) AS points_sent,
+    maxIf(last_seen, n_events + n_points > 0) AS last_active
+  FROM ${activity} AS s
+  WHERE u != '' AND ${where}
+  GROUP BY u
+  HAVING events_sent + points_sent > 0
+) AS a
+LEFT ANY JOIN (SELECT u AS cu, sum(usd) AS cost_usd FROM ${cost} AS s WHERE ${where} GROUP BY u) AS c ON a.u = c.cu
+LEFT ANY JOIN ${firstSeen} AS f ON a.u = f.fu
+LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON a.u = d.d_user`
   const search = query.q ? `WHERE positionCaseInsensitiveUTF8(concat(u, ' ', name), {q:String}) > 0` : ''
   if (query.q) params.q = query.q
   // Lifecycle counts over every active user (before the search), by window functions in the same pass.
-  const counted = `SELECT *, count() OVER () AS n_active, countIf(first_bucket >= {from:DateTime('UTC')}) OVER () AS n_new,
-      countIf(last_bucket < {quietCutoff:DateTime('UTC')}) OVER () AS n_quiet, countIf(in_directory AND seat) OVER () AS n_active_seats
-    FROM (${perUserSql(where, scopeRawSql(scope, params))})`
-  const rows = await selectRows<RawUser & Counts>(
-    client,
-    `SELECT * FROM (${counted}) ${search}
-     ORDER BY ${SORT_SQL[query.sort]} ${query.order === 'asc' ? 'ASC' : 'DESC'}, u ASC LIMIT {limit:UInt32}`,
-    params,
-  )
-  const counts: Counts | undefined = rows[0] ?? (query.q ? (await selectRows<Counts>(client, `SELECT * FROM (${counted}) LIMIT 1`, params))[0] : undefined)
+  const counted = `SELECT *, count() OVER () AS n_active, countIf(first_seen >= {from:DateTime('UTC')}) OVER () AS n_new,
+      countIf(last_active < {quietCutoff:DateTime('UTC')}) OVER () AS n_quiet, countIf(in_directory AND seat) OVER () AS n_active_seats
+    FROM (${perUser})`
   const seatParams: Record<string, unknown> = {}
-  const [seats] = await selectRows<Record<string, string>>(
-    client,
-    `SELECT countIf(d_seat) AS total, (SELECT count() FROM directory WHERE load_id = (SELECT max(load_id) FROM directory) AND user_key != '') AS entries
-     FROM ${DIRECTORY_NOW} WHERE ${filterSql(query.filters, seatParams, scope, DIRECTORY_SQL)}`,
-    seatParams,
-  )
-  const fromMs = query.range.from.getTime()
-  const out: UserRow[] = rows.slice(0, query.limit).map((r) => ({
-    user: r.u,
-    displayName: r.name,
-    team: r.team_now,
-    department: r.dept_now,
-    costCenter: r.cc_now,
-    seat: Number(r.in_directory) ? Boolean(Number(r.seat)) : null,
-    firstSeen: iso(r.first_bucket),
-    lastSeen: iso(r.last_bucket),
-    status: Date.parse(iso(r.first_bucket)) >= fromMs ? 'new' : 'returning',
-    quiet: Date.parse(iso(r.last_bucket)) < quietCutoff.getTime(),
-    activeDays: Number(r.active_days),
-    sessions: Number(r.sessions),
-    prompts: Number(r.prompts),
-    linesAdded: Number(r.lines_added),
-    linesRemoved: Number(r.lines_removed),
-    commits: Number(r.commits),
-    pullRequests: Number(r.pull_requests),
-    activeTimeUserSeconds: Number(r.s_user),
-    activeTimeCliSeconds: Number(r.s_cli),
-    costUsd: roundUsd(Number(r.cost_usd)),
-  }))
-  const active = Number(counts?.n_active ?? 0)
-  const newUsers = Number(counts?.n_new ?? 0)
-  const seatTotal = Number(seats?.total ?? 0)
-  const seatActive = Number(counts?.n_active_seats ?? 0)
+  const [rows, [seats]] = await Promise.all([
+    run(ctx.client, {
+      sql: `SELECT * FROM (${counted}) ${search} ORDER BY ${SORT_SQL[query.sort]} ${query.order === 'asc' ? 'ASC' : 'DESC'}, u ASC LIMIT {limit:UInt32}`,
+      params,
+      row: userRow,
+    }),
+    run(ctx.client, {
+      sql: `SELECT countIf(d_seat) AS total, (SELECT count() FROM directory WHERE load_id = (SELECT max(load_id) FROM directory) AND user_key != '') AS entries
+     FROM ${DIRECTORY_NOW} WHERE ${filterSql(query.filters, seatParams, ctx.scope, DIRECTORY_SQL)}`,
+      params: seatParams,
+      row: seatsRow,
+    }),
+  ])
+  // A search that matched nobody still answers the lifecycle counts of everyone.
+  const counts = rows[0] ?? (query.q ? (await run(ctx.client, { sql: `SELECT * FROM (${counted}) LIMIT 1`, params, row: userRow }))[0] : undefined)
+  const fromMs = range.from.getTime()
+  const out: UserRow[] = rows.slice(0, query.limit).map((r) => {
+    const events = r.events_sent > 0
+    const metrics = r.points_sent > 0
+    const fromMetrics = (v: number | null) => (metrics ? (v ?? 0) : null)
+    return {
+      user: r.u,
+      displayName: r.name,
+      team: r.team_now,
+      department: r.dept_now,
+      costCenter: r.cc_now,
+      seat: r.in_directory ? r.seat : null,
+      firstSeen: r.first_seen,
+      lastSeen: r.last_active,
+      reports: { events, metrics },
+      status: Date.parse(r.first_seen) >= fromMs ? 'new' : 'returning',
+      quiet: Date.parse(r.last_active) < quietCutoff.getTime(),
+      activeDays: r.active_days,
+      sessions: r.session_count,
+      prompts: events ? r.prompts : null,
+      linesAdded: fromMetrics(r.lines_added),
+      linesRemoved: fromMetrics(r.lines_removed),
+      commits: fromMetrics(r.commits),
+      pullRequests: fromMetrics(r.pull_requests),
+      activeTimeUserSeconds: fromMetrics(r.user_s),
+      activeTimeCliSeconds: fromMetrics(r.cli_s),
+      costUsd: roundUsd(r.cost_usd ?? 0),
+    }
+  })
+  const active = counts?.n_active ?? 0
+  const newUsers = counts?.n_new ?? 0
+  const seatTotal = seats?.total ?? 0
+  const seatActive = counts?.n_active_seats ?? 0
   return {
-    range: { from: query.range.from.toISOString(), to: query.range.to.toISOString(), timeZone: query.range.timeZone },
+    range: { from: range.from.toISOString(), to: range.to.toISOString(), timeZone: range.timeZone },
     rows: out,
-    counts: { activeUsers: active, newUsers, returningUsers: active - newUsers, quietUsers: Number(counts?.n_quiet ?? 0) },
-    seats: Number(seats?.entries ?? 0) > 0 ? { total: seatTotal, active: seatActive, utilization: seatTotal > 0 ? seatActive / seatTotal : null } : null,
+    counts: { activeUsers: active, newUsers, returningUsers: active - newUsers, quietUsers: counts?.n_quiet ?? 0 },
+    seats: (seats?.entries ?? 0) > 0 ? { total: seatTotal, active: seatActive, utilization: seatTotal > 0 ? seatActive / seatTotal : null } : null,
     truncated: rows.length > query.limit,
   }
 }

@@ -57,7 +57,7 @@ export function adoptionStats(current: AdoptionTotals, previous: AdoptionTotals 
   const stat = (id: keyof AdoptionTotals, label: string, format: (v: number | null) => string, hint: string, upIsGood = true): HeadlineStat => ({
     id,
     label,
-    value: format(current[id]),
+    value: format(current[id] ?? null),
     change: change(current[id], previous?.[id]),
     upIsGood,
     hint,
@@ -101,12 +101,12 @@ export function teamRows(rows: DatasetRow<'adoption'>[]): TeamRow[] {
       activeUserDays: n(r.activeUserDays),
       sessions: n(r.sessions),
       prompts: n(r.prompts),
-      promptsPerUser: r.promptsPerUser,
+      promptsPerUser: r.promptsPerUser ?? null,
       linesAdded: n(r.linesAdded),
       linesRemoved: n(r.linesRemoved),
       commits: n(r.commits),
       pullRequests: n(r.pullRequests),
-      editAcceptRate: r.editAcceptRate,
+      editAcceptRate: r.editAcceptRate ?? null,
     }))
     .sort((a, b) => b.activeUsers - a.activeUsers || a.team.localeCompare(b.team))
 }

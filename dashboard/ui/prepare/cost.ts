@@ -85,19 +85,19 @@ export function costOverTime(rows: PeriodRow[], periodTotals: PeriodRow[] | unde
 /** The headline tiles for the range, from the cost dataset's totals, against the previous period. */
 export function costTiles(current: CostTotals, previous: CostTotals | undefined): HeadlineStat[] {
   return [
-    compareStat<CostTotals>('cost', { label: 'Cost', pick: (t) => t.costUsd, format: formatUsd, upIsGood: false, hint: () => "Claude Code's list-price estimate, not a bill" }, current, previous),
+    compareStat<CostTotals>('cost', { label: 'Cost', pick: (t) => t.costUsd ?? null, format: formatUsd, upIsGood: false, hint: () => "Claude Code's list-price estimate, not a bill" }, current, previous),
     compareStat<CostTotals>(
       'cost-per-user-day',
-      { label: 'Cost per active user-day', pick: (t) => t.costPerActiveUserDay, format: formatUsd, upIsGood: false, hint: () => 'Cost ÷ days on which each person was active' },
+      { label: 'Cost per active user-day', pick: (t) => t.costPerActiveUserDay ?? null, format: formatUsd, upIsGood: false, hint: () => 'Cost ÷ days on which each person was active' },
       current,
       previous,
     ),
-    compareStat<CostTotals>('requests', { label: 'API requests', pick: (t) => t.requests, format: formatCount, upIsGood: true, hint: () => 'Model API requests' }, current, previous),
+    compareStat<CostTotals>('requests', { label: 'API requests', pick: (t) => t.requests ?? null, format: formatCount, upIsGood: true, hint: () => 'Model API requests' }, current, previous),
     compareStat<CostTotals>(
       'cache-savings',
       {
         label: 'Cache savings',
-        pick: (t) => t.cacheSavingsUsd,
+        pick: (t) => t.cacheSavingsUsd ?? null,
         format: formatUsd,
         upIsGood: true,
         hint: () => 'What cache-read tokens would have cost as input tokens, minus what they cost (list prices)',
@@ -164,30 +164,30 @@ export function breakdown(response: DatasetResponse<'cost'>, by: BreakdownBy): B
       group,
       label: group === '' ? emptyGroupLabel(by) : group,
       displayName: r.label && r.label !== group ? r.label : '',
-      costUsd: r.costUsd,
-      share: shareOf(r.costUsd, t.costUsd),
-      requests: r.requests,
-      inputTokens: r.inputTokens,
-      outputTokens: r.outputTokens,
-      cacheReadTokens: r.cacheReadTokens,
-      cacheCreationTokens: r.cacheCreationTokens,
-      cacheSavingsUsd: r.cacheSavingsUsd,
-      costPerActiveUserDay: r.costPerActiveUserDay,
+      costUsd: r.costUsd ?? null,
+      share: shareOf(r.costUsd ?? null, t.costUsd ?? null),
+      requests: r.requests ?? null,
+      inputTokens: r.inputTokens ?? null,
+      outputTokens: r.outputTokens ?? null,
+      cacheReadTokens: r.cacheReadTokens ?? null,
+      cacheCreationTokens: r.cacheCreationTokens ?? null,
+      cacheSavingsUsd: r.cacheSavingsUsd ?? null,
+      costPerActiveUserDay: r.costPerActiveUserDay ?? null,
     }
   })
   const total: BreakdownRow = {
     group: '',
     label: 'Total',
     displayName: '',
-    costUsd: t.costUsd,
+    costUsd: t.costUsd ?? null,
     share: t.costUsd ? 1 : null,
-    requests: t.requests,
-    inputTokens: t.inputTokens,
-    outputTokens: t.outputTokens,
-    cacheReadTokens: t.cacheReadTokens,
-    cacheCreationTokens: t.cacheCreationTokens,
-    cacheSavingsUsd: t.cacheSavingsUsd,
-    costPerActiveUserDay: t.costPerActiveUserDay,
+    requests: t.requests ?? null,
+    inputTokens: t.inputTokens ?? null,
+    outputTokens: t.outputTokens ?? null,
+    cacheReadTokens: t.cacheReadTokens ?? null,
+    cacheCreationTokens: t.cacheCreationTokens ?? null,
+    cacheSavingsUsd: t.cacheSavingsUsd ?? null,
+    costPerActiveUserDay: t.costPerActiveUserDay ?? null,
   }
   return { rows, total, truncated: response.truncated }
 }

@@ -60,7 +60,7 @@ export interface DenialSummary {
 }
 
 export function denialSummary(totals: ToolsTotals): DenialSummary {
-  return { denials: totals.policyDenials ?? 0, decisions: totals.decisions ?? 0, rate: totals.policyDenialRate }
+  return { denials: totals.policyDenials ?? 0, decisions: totals.decisions ?? 0, rate: totals.policyDenialRate ?? null }
 }
 
 /** The tools dataset's parameters for a blocked-by-policy list (commands or MCP servers). */
@@ -99,7 +99,7 @@ export function toolRows(rows: ToolsRow[]): ToolRow[] {
       label: groupLabel(r.group),
       decisions: r.decisions ?? 0,
       policyDenials: r.policyDenials ?? 0,
-      policyDenialRate: r.policyDenialRate,
+      policyDenialRate: r.policyDenialRate ?? null,
       hookRejects: r.hookRejects ?? 0,
       userRejects: r.userRejects ?? 0,
     }))

@@ -6,7 +6,7 @@
 export interface PeriodRow {
   period?: string | undefined
   group?: string | undefined
-  [measure: string]: number | string | null | undefined
+  [measure: string]: number | string | boolean | null | undefined | object
 }
 
 export interface SeriesPoint {

@@ -73,7 +73,7 @@ export function toolRows(rows: DatasetRow<'tools'>[]): ToolRow[] {
       accepts: r.accepts ?? 0,
       rejects: r.rejects ?? 0,
       policyDenials: r.policyDenials ?? 0,
-      policyDenialRate: r.policyDenialRate,
+      policyDenialRate: r.policyDenialRate ?? null,
       results: r.results ?? 0,
       failures: r.failures ?? 0,
     }))

@@ -1,0 +1,210 @@
+import type { ResolvedRange } from '../../schemas/analytics'
+import { dateTimeParam } from './queries/range'
+import { TIERS, type Tier, type TierPlan } from './tiers'
+
+/**
+ * Where the rows of a query come from: a family of rollups (migration 0010, warehouse/RULES.md "Rollups"),
+ * read tier by tier over a plan (tiers.ts), with the people directory applied. Everything here is
+ * code-owned text; request values reach SQL only as typed placeholders.
+ */
+
+export type FamilyName = 'userActivity' | 'usageByModel' | 'usageEvents' | 'tools'
+
+interface Family {
+  tables: Record<Tier, string>
+  /** Read from each tier's table, as `r.<column> AS <alias>` once the directory is joined: the aliases measures use. */
+  columns: Record<string, string>
+}
+
+const COST_COLUMNS = {
+  model: 'model',
+  query_source: 'query_source',
+  n_requests: 'requests',
+  usd: 'cost_usd',
+  t_input: 'input_tokens',
+  t_output: 'output_tokens',
+  t_cache_read: 'cache_read_tokens',
+  t_cache_creation: 'cache_creation_tokens',
+  from_events: 'from_events',
+}
+
+export const FAMILIES: Record<FamilyName, Family> = {
+  userActivity: {
+    tables: { '15m': 'user_activity_15m', '1h': 'user_activity_1h', '1d': 'user_activity_1d' },
+    columns: {
+      service_version: 'service_version',
+      first_seen: 'first_seen',
+      last_seen: 'last_seen',
+      n_events: 'events',
+      n_prompts: 'prompts',
+      n_points: 'metric_points',
+      sessions: 'sessions',
+      n_started: 'sessions_started',
+      s_user: 'active_user_s',
+      s_cli: 'active_cli_s',
+      n_added: 'lines_added',
+      n_removed: 'lines_removed',
+      n_commits: 'commits',
+      n_prs: 'pull_requests',
+      n_edit_accept: 'edit_accepts',
+      n_edit_reject: 'edit_rejects',
+      n_decisions: 'decisions',
+      n_accepts: 'accepts',
+      n_rejects: 'rejects',
+      n_denials: 'policy_denials',
+      n_hook_rejects: 'hook_rejects',
+      n_user_rejects: 'user_rejects',
+      n_user_aborts: 'user_aborts',
+      n_results: 'tool_results',
+      n_failures: 'tool_failures',
+    },
+  },
+  // Its 15-minute tier is the wide usage_events_15m: only the edges of some ranges read it.
+  usageByModel: {
+    tables: { '15m': 'usage_events_15m', '1h': 'usage_by_model_1h', '1d': 'usage_by_model_1d' },
+    columns: COST_COLUMNS,
+  },
+  usageEvents: {
+    tables: { '15m': 'usage_events_15m', '1h': 'usage_events_1h', '1d': 'usage_events_1d' },
+    columns: {
+      ...COST_COLUMNS,
+      agent_name: 'agent_name',
+      skill_name: 'skill_name',
+      plugin_name: 'plugin_name',
+      mcp_server_name: 'mcp_server_name',
+    },
+  },
+  tools: {
+    tables: { '15m': 'tools_15m', '1h': 'tools_1h', '1d': 'tools_1d' },
+    columns: {
+      tool_name: 'tool_name',
+      tool_source: 'tool_source',
+      decision: 'decision',
+      source: 'source',
+      command: 'command',
+      mcp_server: 'mcp_server',
+      mcp_tool: 'mcp_tool',
+      n_decisions: 'decisions',
+      n_results: 'results',
+      n_failures: 'failures',
+    },
+  },
+}
+
+/** The columns every family has: time, user and the telemetry's own team, department and cost center. */
+const BASE_COLUMNS = ['bucket', 'user_key', 'team_id', 'department', 'cost_center']
+
+/**
+ * The newest directory load. Where it names a team, department or cost center, that wins over the
+ * telemetry; empty fields fall back to it (warehouse/RULES.md, "Directory").
+ */
+export const DIRECTORY_NOW = `(
+  SELECT user_key AS d_user, display_name AS d_name, team_id AS d_team, department AS d_dept, cost_center AS d_cc, seat AS d_seat
+  FROM directory WHERE load_id = (SELECT max(load_id) FROM directory)
+)`
+
+/**
+ * The columns every source exposes once the directory (joined as `d`) is applied to the rows of table
+ * alias `t` (code-owned): u, team, dept, cc, display_name.
+ */
+export function attributedColumns(t: 'r' | 'e'): string {
+  return `${t}.user_key AS u, if(d.d_team != '', d.d_team, ${t}.team_id) AS team,
+  if(d.d_dept != '', d.d_dept, ${t}.department) AS dept, if(d.d_cc != '', d.d_cc, ${t}.cost_center) AS cc, d.d_name AS display_name`
+}
+
+/** More runs than this in one tier and they are read from the next finer tier instead (one run, simpler SQL). */
+const MAX_RUNS = 120
+
+/** A plan with every tier's runs within MAX_RUNS: runs of a tier past it move down one tier (exact still). */
+export function boundedPlan(plan: TierPlan): TierPlan {
+  const out: TierPlan = { '1d': [...plan['1d']], '1h': [...plan['1h']], '15m': [...plan['15m']] }
+  const merge = (runs: TierPlan[Tier]) => {
+    const sorted = [...runs].sort((a, b) => a.from.getTime() - b.from.getTime())
+    const merged: TierPlan[Tier] = []
+    for (const run of sorted) {
+      const last = merged[merged.length - 1]
+      if (last && last.to.getTime() === run.from.getTime()) last.to = run.to
+      else merged.push({ ...run })
+    }
+    return merged
+  }
+  if (out['1d'].length > MAX_RUNS) {
+    out['1h'] = merge([...out['1h'], ...out['1d']])
+    out['1d'] = []
+  }
+  if (out['1h'].length > MAX_RUNS) {
+    out['15m'] = merge([...out['15m'], ...out['1h']])
+    out['1h'] = []
+  }
+  return out
+}
+
+/** The runs of one tier as a condition on `bucket`, each bound a typed placeholder. */
+function runsCondition(runs: TierPlan[Tier], key: string, params: Record<string, unknown>): string {
+  return runs
+    .map((run, i) => {
+      params[`${key}_${i}_f`] = dateTimeParam(run.from)
+      params[`${key}_${i}_t`] = dateTimeParam(run.to)
+      return `(bucket >= {${key}_${i}_f:DateTime('UTC')} AND bucket < {${key}_${i}_t:DateTime('UTC')})`
+    })
+    .join(' OR ')
+}
+
+const TIER_KEY: Record<Tier, string> = { '15m': 'q', '1h': 'h', '1d': 'd' }
+
+/**
+ * The family's rows over the plan: one SELECT per tier that has runs, UNION ALL. `extra` (the cost
+ * family's metric candidates) is appended as another branch with the same columns.
+ */
+export function tieredRows(family: FamilyName, plan: TierPlan, params: Record<string, unknown>, prefix: string): string {
+  const f = FAMILIES[family]
+  const bounded = boundedPlan(plan)
+  const columns = [...BASE_COLUMNS, ...Object.values(f.columns).filter((c) => c !== 'from_events')]
+  const cost = 'from_events' in f.columns
+  const branches = TIERS.filter((tier) => bounded[tier].length > 0).map(
+    (tier) =>
+      `SELECT ${columns.join(', ')}${cost ? ', toUInt8(1) AS from_events' : ''} FROM ${f.tables[tier]} WHERE ${runsCondition(bounded[tier], `${prefix}${TIER_KEY[tier]}`, params)}`,
+  )
+  if (cost) branches.push(metricCandidates(columns, prefix))
+  if (branches.length === 0) {
+    // An empty range (nothing has happened in it yet): the family's columns, no rows.
+    return `SELECT ${columns.join(', ')}${cost ? ', toUInt8(1) AS from_events' : ''} FROM ${f.tables['1d']} WHERE 0`
+  }
+  return branches.join('\nUNION ALL\n')
+}
+
+/** The family's rows, attributed: the directory's team, department and cost center where it names them. */
+export function attributedRows(family: FamilyName, plan: TierPlan, params: Record<string, unknown>, prefix = ''): string {
+  const aliases = Object.keys(FAMILIES[family].columns)
+    .map((alias) => `r.${FAMILIES[family].columns[alias]} AS ${alias}`)
+    .join(', ')
+  return `(SELECT r.bucket AS bucket, ${attributedColumns('r')}, ${aliases}
+  FROM (${tieredRows(family, plan, params, prefix)}) AS r LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON r.user_key = d.d_user)`
+}
+
+/**
+ * Cost and tokens of metric points that count (warehouse/RULES.md, "Cost and tokens"): the points the writer
+ * marked as candidates (usage_metric_candidates_15m), of sessions that still have no api_request event
+ * (usage_event_coverage, read for those sessions only) or, without session.id, of user-days without one.
+ * The range's whole buckets: candidates are kept in 15-minute buckets, inside every period.
+ */
+function metricCandidates(columns: string[], prefix: string): string {
+  const range = `bucket >= {${prefix}from:DateTime('UTC')} AND bucket < {${prefix}to:DateTime('UTC')}`
+  const candidates = `(SELECT session_id FROM usage_metric_candidates_15m WHERE session_id != '' AND ${range})`
+  const uncovered = `(SELECT session_id FROM ${candidates}
+    WHERE session_id NOT IN (SELECT session_id FROM usage_event_coverage WHERE session_id IN ${candidates}))`
+  const candidateUsers = `(SELECT user_key FROM usage_metric_candidates_15m WHERE session_id = '' AND ${range})`
+  // A user-day is covered by any api_request of the user that day: usage_events_15m has a row for it then.
+  const coveredUserDays = `(SELECT user_key, toDate(bucket) FROM usage_events_15m
+    WHERE bucket >= toStartOfDay({${prefix}from:DateTime('UTC')}) AND bucket < toStartOfDay({${prefix}to:DateTime('UTC')}) + INTERVAL 1 DAY
+      AND user_key IN ${candidateUsers})`
+  const select = columns.map((c) => (c === 'requests' ? 'toUInt64(0) AS requests' : c)).join(', ')
+  return `SELECT ${select}, toUInt8(0) AS from_events FROM usage_metric_candidates_15m
+  WHERE ${range} AND if(session_id != '', session_id IN ${uncovered}, (user_key, toDate(bucket)) NOT IN ${coveredUserDays})`
+}
+
+/** The range bounds the candidates branch reads ({<prefix>from}, {<prefix>to}). */
+export function rangeBounds(range: Pick<ResolvedRange, 'from' | 'to'>, params: Record<string, unknown>, prefix = ''): void {
+  params[`${prefix}from`] = dateTimeParam(range.from)
+  params[`${prefix}to`] = dateTimeParam(range.to)
+}

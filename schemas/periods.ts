@@ -1,0 +1,41 @@
+import { BUCKET_MS, type ResolvedRange } from './analytics'
+
+/**
+ * The one rule for what a range shows and what it is compared with (README, "Comparisons"). Client-safe.
+ *
+ * - **Up to now.** Every answer covers its range up to the end of the 15-minute bucket holding `now` at
+ *   the latest: a range that reaches into the future is answered up to there (and says so: its
+ *   `range.to` and `partial`). Every panel of a page, its CSV and the summary then cover the same
+ *   buckets, so their totals agree.
+ * - **Like with like.** A range is compared with the same elapsed span of the period before it: the
+ *   previous period starts one nominal period length (the range as asked, e.g. 7 days) earlier, and is cut
+ *   at the same point. Monday 00:00 to Thursday 14:15 of this week is compared with Monday 00:00 to
+ *   Thursday 14:15 of last week, not with all of last week. A range wholly in the past is compared with
+ *   the whole period before it. The spans are whole buckets, so the current one may be up to 15 minutes
+ *   younger than the previous one (its last bucket is still filling): at most 15 minutes of a day's
+ *   comparison, 0.15 % of a week's.
+ */
+
+/** The range as answered: cut at the end of the bucket holding `now` (never before `from`). */
+export function answeredRange(range: ResolvedRange, now: Date): ResolvedRange {
+  const bucketEnd = Math.floor(now.getTime() / BUCKET_MS) * BUCKET_MS + BUCKET_MS
+  const to = Math.max(range.from.getTime(), Math.min(range.to.getTime(), bucketEnd))
+  return { from: range.from, to: new Date(to), timeZone: range.timeZone }
+}
+
+/** Whether the answered range stops short of the range asked for (the rest is still to come). */
+export function isPartial(asked: ResolvedRange, answered: ResolvedRange): boolean {
+  return answered.to.getTime() < asked.to.getTime()
+}
+
+/**
+ * The previous period's span to compare `answered` with: one nominal length (`asked`) earlier, as long
+ * as `answered`. Null when nothing of the range has happened yet.
+ */
+export function previousRange(asked: ResolvedRange, answered: ResolvedRange): ResolvedRange | null {
+  const elapsed = answered.to.getTime() - answered.from.getTime()
+  if (elapsed <= 0) return null
+  const length = asked.to.getTime() - asked.from.getTime()
+  const from = asked.from.getTime() - length
+  return { from: new Date(from), to: new Date(from + elapsed), timeZone: asked.timeZone }
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod'
+import type { Reader } from './pool'
+
+/**
+ * The one way the API reads the warehouse: SQL text with typed placeholders ({name:Type}) and a zod
+ * schema for its rows. Rows come back as JSONEachRow with 64-bit integers quoted (no precision lost in
+ * JSON), and each is parsed by the schema: what the API hands on is what the schema says, never a cast.
+ */
+export interface Query<Row extends z.ZodType> {
+  sql: string
+  params: Record<string, unknown>
+  row: Row
+}
+
+export class RowShapeError extends Error {
+  constructor(sql: string, issue: string) {
+    super(`a warehouse row did not match its schema (${issue}) in: ${sql.replace(/\s+/g, ' ').slice(0, 160)}`)
+    this.name = 'RowShapeError'
+  }
+}
+
+function parseRow<Row extends z.ZodType>(query: Query<Row>, raw: unknown): z.output<Row> {
+  const parsed = query.row.safeParse(raw)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new RowShapeError(query.sql, `${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`)
+  }
+  return parsed.data
+}
+
+export async function run<Row extends z.ZodType>(client: Reader, query: Query<Row>): Promise<z.output<Row>[]> {
+  const result = await client.query({
+    query: query.sql,
+    query_params: query.params,
+    format: 'JSONEachRow',
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+  })
+  const rows = await result.json<unknown>()
+  return rows.map((raw) => parseRow(query, raw))
+}
+
+/** The rows one at a time as the engine sends them (exports): parsed like run's. */
+export async function* stream<Row extends z.ZodType>(client: Reader, query: Query<Row>): AsyncGenerator<z.output<Row>> {
+  const result = await client.query({
+    query: query.sql,
+    query_params: query.params,
+    format: 'JSONEachRow',
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+  })
+  for await (const batch of result.stream<unknown>()) for (const row of batch) yield parseRow(query, row.json())
+}
+
+/** Column schemas for ClickHouse's JSON output. */
+export const ch = {
+  /** UInt64/Int64 (quoted) or a smaller integer: a finite number. */
+  count: z.union([z.number(), z.string()]).transform((v, ctx) => {
+    const n = Number(v)
+    if (!Number.isFinite(n)) ctx.addIssue({ code: 'custom', message: `not a number: ${v}` })
+    return n
+  }),
+  /** A Float64 that may be NULL (ratios of zero) or, from a 64-bit sum, quoted. */
+  number: z.union([z.number(), z.string(), z.null()]).transform((v) => {
+    if (v === null) return null
+    const n = Number(v)
+    return Number.isFinite(n) ? n : null
+  }),
+  string: z.string(),
+  /** A DateTime or DateTime64 in UTC as ClickHouse prints it: "2026-11-25 02:27:33.667000000" → ISO-8601 to the ms. */
+  dateTime: z.string().transform((text) => {
+    const [date, time = '00:00:00'] = text.split(' ')
+    const [hms, fraction = ''] = time.split('.')
+    return `${date}T${hms}.${fraction.padEnd(3, '0').slice(0, 3)}Z`
+  }),
+  boolean: z.union([z.boolean(), z.number(), z.string()]).transform((v) => v === true || v === 1 || v === '1' || v === 'true'),
+}
