@@ -50,8 +50,8 @@ it('shows the progress while the history loads, and fills in without a reload', 
   const first = gate()
   const rest = gate()
   const demo = startDemo(cc, config, createLogger('silent'), {
-    users: 30,
-    days: 10,
+    users: 20,
+    days: 7,
     live: false,
     onProgress: (p) => (progress = () => p.meta()),
     beforeWindow: (index) => (index === 0 ? first.wait : index === 1 ? rest.wait : Promise.resolve()),
@@ -80,4 +80,4 @@ it('shows the progress while the history loads, and fills in without a reload', 
   await expect.poll(async () => Number((await cost.innerText()).replace(/[$,]/g, '')), { timeout: 15_000 }).toBeGreaterThan(partial)
   expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true)
   await screenshot(page, 'demo-loaded')
-})
+}, 150_000)
