@@ -12,6 +12,7 @@ import { PrivacyFilter } from '../collector/privacy'
 import { InsertJournal } from '../collector/writer/journal'
 import { WarehouseUnavailableError, Writer } from '../collector/writer/writer'
 import { createApi } from '../dashboard/api/server'
+import type { MetaLoading } from '../schemas/meta'
 import { createDatabase, openReadSessions, openWarehouse, serverClient, type Warehouse } from '../warehouse/client'
 import { ReadPool, type Reader } from '../warehouse/pool'
 import { migrate } from '../warehouse/migrate'
@@ -35,6 +36,8 @@ export interface Ccscope {
 export interface StartOptions {
   /** The clock the API answers by (ranges stop at the bucket holding it); tests set one. */
   now?: () => Date
+  /** A history loading in this process (the demo's backfill), reported by /api/v1/meta. */
+  loading?: () => MetaLoading | null
 }
 
 export async function startCcscope(config: Config, log: Logger = createLogger(config.logLevel), options: StartOptions = {}): Promise<Ccscope> {
@@ -151,6 +154,7 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
     auth: config.auth,
     started: () => prepared,
     network: config.network,
+    ...(options.loading ? { loading: options.loading } : {}),
     ...(config.privacy.pseudonymizeKey ? { pseudonymize: (user: string) => privacy.pseudonymize(user) } : {}),
   })
 

@@ -158,6 +158,10 @@ const envSchema = z.object({
       ctx.addIssue({ code: 'custom', message: 'must be auto, true or false' })
       return z.NEVER
     }),
+  // `npm start -- --demo`: its own data directory (never the real one), and the simulated fleet it fills it with the first time.
+  CCSCOPE_DEMO_DATA_DIR: z.string().trim().min(1).default('./data-demo'),
+  CCSCOPE_DEMO_USERS: positiveInt.max(100_000).default(200),
+  CCSCOPE_DEMO_DAYS: positiveInt.max(365).default(30),
 }).superRefine((e, ctx) => {
   if (e.CCSCOPE_AUTH_PROXY_HEADER && e.CCSCOPE_AUTH_PROXY_TRUSTED.length === 0)
     ctx.addIssue({ code: 'custom', path: ['CCSCOPE_AUTH_PROXY_TRUSTED'], message: 'must list the proxy addresses when CCSCOPE_AUTH_PROXY_HEADER is set' })
@@ -199,6 +203,8 @@ export interface Config {
   /** Timeouts and connection limits of every listening port (server/timeouts.ts, server/connections.ts). */
   network: { timeouts: Timeouts; connections: ConnectionLimits }
   retention: { rawDays: number; rollupDays: number }
+  /** `npm start -- --demo` (simulator/demo.ts): where its data lives and the fleet it simulates there. */
+  demo: { dataDir: string; users: number; days: number }
   limits: {
     maxInflightBytes: number
     /** In-flight bytes one client address may hold; Infinity = no limit. */
@@ -266,6 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     ingestTokens: e.CCSCOPE_INGEST_TOKENS,
     privacy: { storeContent: e.CCSCOPE_STORE_CONTENT, pseudonymizeKey: e.CCSCOPE_PSEUDONYMIZE_KEY },
     retention: { rawDays: e.CCSCOPE_RETENTION_RAW_DAYS, rollupDays: e.CCSCOPE_RETENTION_ROLLUP_DAYS },
+    demo: { dataDir: path.resolve(e.CCSCOPE_DEMO_DATA_DIR), users: e.CCSCOPE_DEMO_USERS, days: e.CCSCOPE_DEMO_DAYS },
     logLevel: e.CCSCOPE_LOG_LEVEL,
     dashboardDir: path.resolve(e.CCSCOPE_DASHBOARD_DIR ?? DEFAULT_DASHBOARD_DIR),
     auth: {

@@ -1,10 +1,13 @@
-import { ConfigError, loadConfig } from './config'
+import { ConfigError, loadConfig, type Config } from './config'
 import { startCcscope } from './ccscope'
 import { createLogger } from './logger'
+import type { MetaLoading } from '../schemas/meta'
 
 /**
  * `npm start`: read the configuration, start ccscope, stop cleanly on SIGINT/SIGTERM.
- * `npm start -- --demo`: the same on ./data-demo, loaded with a simulated month the first time.
+ * `npm start -- --demo`: the same on the demo's data directory (./data-demo) and the embedded engine,
+ * whatever else is set, filled with a simulated fleet's month the first time (simulator/demo.ts), and
+ * the fleet's live sessions streamed in.
  */
 async function main(): Promise<void> {
   const args = process.argv.slice(2)
@@ -13,11 +16,12 @@ async function main(): Promise<void> {
     process.stderr.write(`ccscope: unknown argument ${unknown.join(' ')}; the only option is --demo (configuration is read from the environment)\n`)
     process.exit(2)
   }
-  // The simulator (and its OTel SDK) is loaded only for a demo.
-  const demo = args.includes('--demo') ? await import('../simulator/demo') : undefined
-  let config
+  // The simulator (and its OTel SDK) is loaded only for a demo, while the warehouse opens.
+  const demoModule = args.includes('--demo') ? import('../simulator/demo') : undefined
+  let config: Config
   try {
-    config = loadConfig(demo ? demo.demoEnvironment(process.env) : process.env)
+    config = loadConfig(process.env)
+    if (demoModule) config = loadConfig({ ...process.env, CCSCOPE_DATA_DIR: config.demo.dataDir, CLICKHOUSE_URL: '' })
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`ccscope: ${error.message}\n`)
@@ -27,24 +31,30 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel)
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'))
-  const ccscope = await startCcscope(config, log)
+  let loading: (() => MetaLoading) | undefined
+  const ccscope = await startCcscope(config, log, { loading: () => loading?.() ?? null })
+  const running = (await demoModule)?.startDemo(ccscope, config, log, {
+    users: config.demo.users,
+    days: config.demo.days,
+    onProgress: (progress) => (loading = () => progress.meta()),
+  })
+  running?.history.catch((error: unknown) => {
+    log.error({ err: error }, 'demo: loading the history failed; ccscope keeps running, and `npm start -- --demo` again resumes it')
+  })
   const shutdown = (signal: string) => {
-    log.info(`${signal} received: writing buffered rows, then stopping`)
-    ccscope.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ err: error }, 'error while stopping')
-        process.exit(1)
-      },
-    )
+    log.info(`${signal} received: ${running ? 'finishing the demo day being written, then ' : ''}writing buffered rows, then stopping`)
+    ;(running ? running.stop() : Promise.resolve())
+      .then(() => ccscope.stop())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: error }, 'error while stopping')
+          process.exit(1)
+        },
+      )
   }
   process.once('SIGINT', () => shutdown('SIGINT'))
   process.once('SIGTERM', () => shutdown('SIGTERM'))
-  if (demo) {
-    await demo.loadDemoData(ccscope, config, log).catch((error: unknown) => {
-      log.error({ err: error }, 'demo: loading the simulated fleet failed; ccscope keeps running, and `npm start -- --demo` again resumes the load')
-    })
-  }
 }
 
 main().catch((error: unknown) => {

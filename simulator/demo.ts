@@ -1,35 +1,68 @@
 /**
- * `npm start -- --demo`: ccscope on its own data directory (./data-demo, never the real ./data), with
- * a month of a simulated 200-developer fleet loaded through its own OTLP/HTTP port the first time, so
- * that a newcomer sees a full dashboard. Later starts reuse the data. A backfill that was interrupted
- * is resumed with the same period and seed: records already stored are recognised by their content
- * id and not written twice.
+ * `npm start -- --demo`: ccscope on its own data directory (./data-demo by default, never the real
+ * ./data) with a simulated 200-developer fleet, so that a newcomer sees a full dashboard in seconds.
+ *
+ * - History: the fleet's last 30 days are generated inside the engine (simulator/backfill.ts, from the
+ *   simulator's fleet plan and catalog), newest day first, through the same tables, materialized views
+ *   and writer bookkeeping as ingest. The dashboard shows data after the first window (about a second)
+ *   and the whole month some tens of seconds later; /api/v1/meta reports the progress meanwhile.
+ * - Live: from the end of the history on, the fleet's sessions are simulated as they happen and sent
+ *   through the real OpenTelemetry exporters into ccscope's own OTLP receiver (simulator/live.ts).
+ * - Restart: a complete history is reused and the live part resumes from now (the time ccscope was off
+ *   stays empty, as it would for a real fleet). An interrupted history is resumed: windows recorded as
+ *   done in demo.json are kept, the one that was being written is cleared and written again (rows are
+ *   deterministic), the rest are written. Nothing is counted twice.
  */
-import fs from 'node:fs'
-import path from 'node:path'
 import type { Ccscope } from '../server/ccscope'
 import type { Config } from '../server/config'
 import type { Logger } from '../server/logger'
+import { pseudonym } from '../collector/privacy'
 import { selectRows } from '../warehouse/client'
-import { simulate } from './run'
+import { clearDays, plannedRecords, windowDays, windowKey, windowsNewestFirst, writeWindow, type Window } from './backfill'
+import { readMarker, writeMarker, type DemoMarker } from './demo-marker'
+import { DemoProgress } from './demo-progress'
+import { planUsers, resolvePeriod } from './fleet'
+import { demoHistory, DEMO_SHAPE } from './history'
+import { startLive, type LiveStream } from './live'
+import { catalogVocabulary } from './vocabulary'
 
-export const DEMO_DATA_DIR = './data-demo'
-export const DEMO_FLEET = { users: 200, days: 30, seed: 1 } as const
+export const DEMO_SEED = 1
+/**
+ * Windows of one UTC day: the dashboard gets each day as soon as it is in, progress moves every second
+ * or two, and an interruption redoes one day. Larger windows did not load the month measurably faster
+ * (33–40 s for 1, 3 or 7 days a window, within the noise of a shared machine): the time is the engine's,
+ * per row and per materialized view.
+ */
+export const DEMO_WINDOWS = { firstDays: 1, daysPerWindow: 1 } as const
+const MINUTE = 60_000
+const QUARTER_HOUR = 15 * MINUTE
+/** Console progress at most this often; the live part's counts this often (when they changed). */
+const PROGRESS_LOG_MS = 5000
+const LIVE_LOG_MS = 5 * MINUTE
+const LIVE_CATCH_UP_MS = 30 * MINUTE
 
-interface Marker {
+export interface DemoOptions {
   users: number
   days: number
-  seed: number
-  end: string
-  state: 'loading' | 'complete'
-  loadedAt?: string
-  summary?: { users: number; sessions: number; apiRequests: number; costUsd: number; records: number; seconds: number }
+  /** The history's end for a fresh start (default now, rounded down to a quarter hour: a rollup bucket boundary). */
+  end?: Date
+  /** Stream the live part once the history is complete (default true). */
+  live?: boolean
+  /** The live part sends at once at most this much of the past since the history's end (default 30 minutes). */
+  liveCatchUpMs?: number
+  /** Called with the progress whenever it changes (for /api/v1/meta). */
+  onProgress?: (progress: DemoProgress) => void
+  /** Awaited before each window is written (0 = the newest): tests hold the load at a given point with it. */
+  beforeWindow?: (index: number) => Promise<void>
 }
 
-/** The environment for a demo start: the demo data directory and the embedded engine, whatever else is set. */
-export function demoEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  // A demo on this machine: open to it as admin unless the environment says otherwise.
-  return { CCSCOPE_OPEN_MODE: 'true', ...env, CCSCOPE_DATA_DIR: DEMO_DATA_DIR, CLICKHOUSE_URL: '' }
+export interface Demo {
+  /** Settles once the history is complete (or has failed: the error is logged and the promise rejects). */
+  readonly history: Promise<void>
+  /** The live stream, once it runs. */
+  live(): LiveStream | undefined
+  /** Stops after the window being written and stops the live stream. */
+  stop(): Promise<void>
 }
 
 function dashboardUrl(config: Config, port: number): string {
@@ -37,67 +70,175 @@ function dashboardUrl(config: Config, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`
 }
 
-function readMarker(file: string): Marker | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as Marker
-  } catch {
-    return undefined
-  }
+function otlpUrl(config: Config, port: number): string {
+  const host = config.bindHost === '0.0.0.0' || config.bindHost === '::' ? '127.0.0.1' : config.bindHost
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`
 }
 
-/** Loads the demo fleet unless the warehouse already holds data; logs where the dashboard is. */
-export async function loadDemoData(ccscope: Ccscope, config: Config, log: Logger): Promise<void> {
+class Stopped extends Error {}
+
+/** Starts the demo on a running ccscope: loads or resumes the history unless it is complete, then streams the live part. */
+export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options: DemoOptions): Demo {
+  let stopping = false
+  let live: LiveStream | undefined
+  let liveLog: NodeJS.Timeout | undefined
   const url = dashboardUrl(config, ccscope.ports.api)
-  const markerFile = path.join(config.dataDir, 'demo.json')
-  const marker = readMarker(markerFile)
-  const [row] = await selectRows<{ n: string }>(ccscope.client, 'SELECT count() AS n FROM events')
-  const events = Number(row?.n ?? 0)
 
-  if (marker?.state === 'complete' || (!marker && events > 0)) {
-    const end = marker ? new Date(marker.end) : undefined
-    log.info(
-      { events, dataDir: config.dataDir },
-      `demo: reusing the data in ${config.dataDir}${end ? ` (simulated up to ${end.toISOString()})` : ''}; dashboard at ${url}`,
+  const run = async () => {
+    const found = readMarker(config.dataDir)
+    if (found.kind === 'unreadable') throw new Error(`${config.dataDir}/demo.json cannot be read (${found.reason}); delete ${config.dataDir} to start the demo afresh`)
+    const [row] = await selectRows<{ n: string }>(ccscope.client, 'SELECT count() AS n FROM events')
+    const events = Number(row?.n ?? 0)
+    let marker: DemoMarker
+    let clearAll = false
+    if (found.kind === 'none' && events > 0) {
+      log.info({ events, dataDir: config.dataDir }, `demo: ${config.dataDir} holds data but no demo.json: reusing it as it is; dashboard at ${url}`)
+      return
+    }
+    if (found.kind === 'none') {
+      const end = options.end ?? new Date(Math.floor(Date.now() / QUARTER_HOUR) * QUARTER_HOUR)
+      marker = { version: 2, users: options.users, days: options.days, seed: DEMO_SEED, end: end.toISOString(), state: 'loading', done: [] }
+    } else if (found.kind === 'legacy') {
+      // Written by the demo of before (its month went through OTLP): complete is reused; a partial one is cleared and backfilled.
+      marker = { version: 2, ...found.marker, done: [] }
+      clearAll = found.marker.state === 'loading'
+    } else marker = found.marker
+    if (marker.users !== options.users || marker.days !== options.days)
+      log.info(`demo: ${config.dataDir} holds a fleet of ${marker.users} developers over ${marker.days} days; keeping it (delete the directory for another size)`)
+
+    const end = new Date(marker.end)
+    if (marker.state === 'complete') {
+      log.info({ events, dataDir: config.dataDir }, `demo: reusing the data in ${config.dataDir} (history up to ${end.toISOString()}); dashboard at ${url}`)
+      if (Date.now() - end.getTime() > 7 * 86_400_000)
+        log.warn(`demo: the history ended ${end.toISOString().slice(0, 10)}; delete ${config.dataDir} and start again for a current month`)
+      return Math.floor(Date.now() / MINUTE) * MINUTE
+    }
+    await loadHistory(marker, clearAll)
+    // Live from the history's end; a history resumed long after it was begun leaves the time in between empty.
+    return Math.max(end.getTime(), Math.floor((Date.now() - (options.liveCatchUpMs ?? LIVE_CATCH_UP_MS)) / MINUTE) * MINUTE)
+  }
+
+  const loadHistory = async (marker: DemoMarker, clearAll: boolean) => {
+    const end = new Date(marker.end)
+    const period = resolvePeriod(marker.days, end)
+    const key = config.privacy.pseudonymizeKey
+    const plan = demoHistory({ users: marker.users, days: marker.days, seed: marker.seed, end, ...(key ? { identity: (v: string) => pseudonym(key, v) } : {}) })
+    const windows = windowsNewestFirst(period.from, period.end, DEMO_WINDOWS)
+    const weights = plannedRecords(plan, windows)
+    const progress = new DemoProgress(
+      weights.reduce((a, b) => a + b, 0),
+      { fromMs: period.from, endMs: period.end },
     )
-    if (end && Date.now() - end.getTime() > 7 * 86_400_000)
-      log.warn(`demo: the simulated month ended ${end.toISOString().slice(0, 10)}; delete ${config.dataDir} and start again for a current one`)
-    return
+    const done = new Set(marker.done)
+    const interrupted = marker.current
+    const resuming = done.size > 0 || interrupted !== undefined || clearAll
+    windows.forEach((w, i) => {
+      if (done.has(windowKey(w))) progress.alreadyDone(weights[i] ?? 0, w.fromMs)
+    })
+    options.onProgress?.(progress)
+    // The old demo's partial month is cleared before its marker is replaced: cut short, the next start clears again.
+    if (clearAll) await clearDays(ccscope.client, windows.flatMap(windowDays))
+    writeMarker(config.dataDir, marker)
+    log.info(
+      `demo: ${resuming ? 'resuming the history of' : 'loading the history of'} ${marker.users} simulated developers over ${marker.days} days ` +
+        `(${plan.sessions.length.toLocaleString('en-US')} sessions, about ${Math.round(progress.meta().records.total / 1000).toLocaleString('en-US')} k records), newest day first; ` +
+        `the dashboard at ${url} shows it as it loads`,
+    )
+
+    try {
+      await writeWindows(marker, plan, windows, weights, progress, done, interrupted)
+    } catch (error) {
+      if (!(error instanceof Stopped)) {
+        progress.failed((error as Error).message)
+        options.onProgress?.(progress)
+      }
+      throw error
+    }
+    const [counts] = await selectRows<{ events: string; points: string }>(
+      ccscope.client,
+      'SELECT (SELECT count() FROM events) AS events, (SELECT count() FROM metric_points) AS points',
+    )
+    const summary = { events: Number(counts?.events ?? 0), metricPoints: Number(counts?.points ?? 0), seconds: Math.round(progress.seconds * 10) / 10 }
+    writeMarker(config.dataDir, { ...marker, done: [...done], state: 'complete', loadedAt: new Date().toISOString(), summary })
+    progress.complete()
+    options.onProgress?.(progress)
+    log.info(
+      summary,
+      `demo: history complete in ${summary.seconds} s: ${summary.events.toLocaleString('en-US')} events and ${summary.metricPoints.toLocaleString('en-US')} metric points ` +
+        `(${new Date(period.from).toISOString().slice(0, 16)} to ${end.toISOString().slice(0, 16)} UTC); dashboard at ${url}`,
+    )
   }
 
-  const resuming = marker?.state === 'loading'
-  const next: Marker = resuming
-    ? marker
-    : { ...DEMO_FLEET, end: new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString(), state: 'loading' }
-  fs.mkdirSync(config.dataDir, { recursive: true })
-  fs.writeFileSync(markerFile, `${JSON.stringify(next, null, 2)}\n`)
-  log.info(
-    `demo: ${resuming ? 'resuming the load of' : 'loading'} ${next.days} days of ${next.users} simulated developers (seed ${next.seed}) through OTLP/HTTP; ` +
-      `the dashboard at ${url} fills in as it arrives (oldest first)`,
-  )
-  const host = config.bindHost === '0.0.0.0' || config.bindHost === '::' ? '127.0.0.1' : config.bindHost
-  const result = await simulate({
-    users: next.users,
-    days: next.days,
-    seed: next.seed,
-    end: new Date(next.end),
-    protocol: 'http/protobuf',
-    temporality: 'delta',
-    endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${ccscope.ports.otlpHttp}`,
-    ...(config.ingestTokens[0] ? { token: config.ingestTokens[0].token } : {}),
-    concurrency: 16,
-    progress: process.stderr,
-  })
-  const t = result.truths
-  const done: Marker = {
-    ...next,
-    state: 'complete',
-    loadedAt: new Date().toISOString(),
-    summary: { users: t.users, sessions: t.sessions, apiRequests: t.apiRequests, costUsd: t.costUsd, records: result.records, seconds: Math.round(result.seconds) },
+  const writeWindows = async (
+    marker: DemoMarker,
+    plan: ReturnType<typeof demoHistory>,
+    windows: readonly Window[],
+    weights: readonly number[],
+    progress: DemoProgress,
+    done: Set<string>,
+    interrupted: string | undefined,
+  ) => {
+    // Rows as the collector would have stored them: content only with CCSCOPE_STORE_CONTENT.
+    const writer = { client: ccscope.client, plan, vocabulary: catalogVocabulary(), shape: { ...DEMO_SHAPE, content: config.privacy.storeContent } }
+    let lastLog = Date.now()
+    let first = true
+    for (const [i, w] of windows.entries()) {
+      if (done.has(windowKey(w))) continue
+      if (stopping) throw new Stopped()
+      await options.beforeWindow?.(i)
+      const key = windowKey(w)
+      if (interrupted === key) await clearDays(ccscope.client, windowDays(w))
+      writeMarker(config.dataDir, { ...marker, done: [...done], current: key })
+      await writeWindow(writer, w)
+      done.add(key)
+      writeMarker(config.dataDir, { ...marker, done: [...done] })
+      progress.windowDone(weights[i] ?? 0, w.fromMs)
+      options.onProgress?.(progress)
+      if (first) log.info(`demo: the newest day is in after ${progress.seconds.toFixed(1)} s: the dashboard shows data (${progress.line()})`)
+      else if (Date.now() - lastLog >= PROGRESS_LOG_MS) log.info(progress.line())
+      if (first || Date.now() - lastLog >= PROGRESS_LOG_MS) lastLog = Date.now()
+      first = false
+    }
   }
-  fs.writeFileSync(markerFile, `${JSON.stringify(done, null, 2)}\n`)
-  log.info(
-    { records: result.records, seconds: Math.round(result.seconds), recordsPerSecond: Math.round(result.recordsPerSecond) },
-    `demo: loaded ${t.users} users, ${t.sessions.toLocaleString('en-US')} sessions, ${t.apiRequests.toLocaleString('en-US')} API requests, ` +
-      `$${t.costUsd.toFixed(2)} (${t.range.from.slice(0, 10)} to ${t.range.to.slice(0, 10)}); dashboard at ${url}`,
+
+  const history = run().then(
+    (liveFrom) => {
+      if (liveFrom === undefined || stopping || options.live === false) return
+      const marker = readMarker(config.dataDir)
+      if (marker.kind !== 'current') return
+      const m = marker.marker
+      live = startLive({
+        users: planUsers({ seed: m.seed, users: m.users, days: m.days }),
+        seed: m.seed,
+        period: resolvePeriod(m.days, new Date(m.end)),
+        fromMs: liveFrom,
+        endpoint: otlpUrl(config, ccscope.ports.otlpHttp),
+        ...(config.ingestTokens[0] ? { token: config.ingestTokens[0].token } : {}),
+        onMessage: (line) => log.warn(line),
+      })
+      log.info(`demo: the fleet works on live from ${new Date(liveFrom).toISOString()}: its sessions go through the OpenTelemetry exporters to OTLP/HTTP port ${ccscope.ports.otlpHttp} as they happen`)
+      const stats = live.stats
+      let said = ''
+      liveLog = setInterval(() => {
+        const line = `demo live: ${stats.sessions} session(s) so far, ${(stats.logRecords + stats.metricPoints).toLocaleString('en-US')} records sent (${stats.apiRequests.toLocaleString('en-US')} API requests)`
+        if (line !== said) log.info(line)
+        said = line
+      }, LIVE_LOG_MS).unref()
+    },
+    (error: unknown) => {
+      if (error instanceof Stopped) return
+      throw error
+    },
   )
+
+  return {
+    history,
+    live: () => live,
+    async stop() {
+      stopping = true
+      await history.catch(() => {})
+      clearInterval(liveLog)
+      await live?.stop()
+    },
+  }
 }

@@ -65,6 +65,22 @@ export interface SimUser {
   eventsOn: boolean
 }
 
+/** The simulated period [from, end), and the UTC midnight its days are counted from. */
+export interface Period {
+  from: number
+  end: number
+  days: number
+  firstUtcMidnight: number
+}
+
+/** The `days` days before `end` (default now, rounded down to the minute). */
+export function resolvePeriod(days: number, end?: Date): Period {
+  const endMs = end ? end.getTime() : Math.floor(Date.now() / MINUTE) * MINUTE
+  if (!Number.isFinite(endMs)) throw new Error('end is not a valid date')
+  const from = endMs - days * DAY
+  return { from, end: endMs, days, firstUtcMidnight: Math.floor(from / DAY) * DAY }
+}
+
 export interface FleetOptions {
   seed: number
   users: number

@@ -11,7 +11,7 @@
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api'
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs'
 import { createExporters, type Protocol } from './exporters'
-import { DAY, MINUTE, planDay, planUsers, type SimUser } from './fleet'
+import { MINUTE, planDay, planUsers, resolvePeriod, type Period, type SimUser } from './fleet'
 import { exportPoints, type PointDraft, type Temporality } from './metrics'
 import { logRecords, resourceMetrics } from './otlp'
 import { Progress, type ProgressStream } from './progress'
@@ -70,19 +70,7 @@ export interface SimulateResult {
   partialSuccess: string[]
 }
 
-export interface Period {
-  from: number
-  end: number
-  days: number
-  firstUtcMidnight: number
-}
-
-export function resolvePeriod(days: number, end?: Date): Period {
-  const endMs = end ? end.getTime() : Math.floor(Date.now() / MINUTE) * MINUTE
-  if (!Number.isFinite(endMs)) throw new Error('end is not a valid date')
-  const from = endMs - days * DAY
-  return { from, end: endMs, days, firstUtcMidnight: Math.floor(from / DAY) * DAY }
-}
+export { resolvePeriod, type Period } from './fleet'
 
 export interface UserDay {
   day: number

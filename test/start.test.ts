@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { SummaryResponse } from '../schemas/analytics'
+import type { MetaResponse } from '../schemas/meta'
 import { tempDir, TEST_ENV } from './helpers/ccscope'
 import { loadFixture, replay } from './helpers/fixtures'
 
@@ -21,8 +23,8 @@ interface Started {
   output: () => string
 }
 
-function start(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+function start(env: Record<string, string>, args: string[] = []): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...TEST_ENV, CCSCOPE_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -102,4 +104,34 @@ describe('npm start', () => {
       expect(((await res.json()) as { parameter: string }).parameter).toBe(parameter)
     }
   })
+
+  it('--demo on a fresh directory: data within seconds, the whole history soon after, and a second start reuses it', async () => {
+    const dataDir = tempDir()
+    const env = { CCSCOPE_DEMO_DATA_DIR: dataDir, CCSCOPE_DEMO_USERS: '20', CCSCOPE_DEMO_DAYS: '5' }
+    const cc = await start(env, ['--demo'])
+    const ready = performance.now()
+    const api = `http://127.0.0.1:${cc.ports.api}`
+    const get = async <T,>(path: string) => (await (await fetch(`${api}${path}`)).json()) as T
+    // Data first: the newest day's cost, while the rest may still load.
+    let meta = await get<MetaResponse>('/api/v1/meta')
+    const range = () => `from=${new Date(Date.now() - 6 * 86_400_000).toISOString()}&to=${new Date(Date.now() + 3_600_000).toISOString()}`
+    await expect.poll(async () => (await get<SummaryResponse>(`/api/v1/summary?${range()}`)).costUsd, { timeout: 10_000, interval: 100 }).toBeGreaterThan(0)
+    expect((performance.now() - ready) / 1000).toBeLessThan(10)
+    await expect.poll(async () => (meta = await get<MetaResponse>('/api/v1/meta')).loading?.state, { timeout: 100_000, interval: 200 }).toBe('complete')
+    expect(meta.loading).toMatchObject({ percent: 100, what: "the demo fleet's history" })
+    expect(cc.output()).toMatch(/demo: the newest day is in after/)
+    expect(cc.output()).toMatch(/demo: history complete/)
+    const history = `from=${meta.loading?.from}&to=${meta.loading?.to}`
+    const loaded = await get<SummaryResponse>(`/api/v1/summary?${history}`)
+    expect(loaded.users).toBeGreaterThan(5)
+    const code = exited(cc.child)
+    cc.child.kill('SIGTERM')
+    expect(await code).toBe(0)
+
+    const again = await start(env, ['--demo'])
+    await expect.poll(() => again.output(), { timeout: 10_000 }).toMatch(/demo: reusing the data/)
+    const api2 = `http://127.0.0.1:${again.ports.api}`
+    expect(((await (await fetch(`${api2}/api/v1/meta`)).json()) as MetaResponse).loading).toBeNull()
+    expect(await (await fetch(`${api2}/api/v1/summary?${history}`)).json()).toEqual(loaded)
+  }, 150_000)
 })

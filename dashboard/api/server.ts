@@ -14,7 +14,7 @@ import {
   type DatasetName,
 } from '../../schemas/analytics'
 import type { ApiError } from '../../schemas/api'
-import { metaResponseSchema } from '../../schemas/meta'
+import { metaResponseSchema, type MetaLoading } from '../../schemas/meta'
 import { directoryBodySchema, directoryLoadResponseSchema, directoryResponseSchema, toDirectoryBody } from '../../schemas/directory'
 import { moversParamsSchema, moversQuerySchema, moversResponseSchema, policyParamsSchema, policyQuerySchema, policyResponseSchema } from '../../schemas/policy'
 import {
@@ -69,6 +69,8 @@ export interface ApiOptions {
   started?: () => boolean
   /** Headers, request and idle timeouts and connection limits of the port (server/timeouts.ts, server/connections.ts). */
   network?: { timeouts: Timeouts; connections: ConnectionLimits }
+  /** A history loading in this process (the demo's), for /api/v1/meta. */
+  loading?: () => MetaLoading | null
 }
 
 const VERSION = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
@@ -96,7 +98,7 @@ function notFound(reply: FastifyReply, message: string): FastifyReply {
 const DIRECTORY_BODY_LIMIT = 64 * 1024 * 1024
 
 /** The HTTP API (port 3000): health, readiness, ccscope's own metrics and the analytics endpoints. */
-export async function createApi({ client, reader = client, now = () => new Date(), metrics, log, otlp, dashboardDir, auth: authOptions, pseudonymize, started, network }: ApiOptions) {
+export async function createApi({ client, reader = client, now = () => new Date(), metrics, log, otlp, dashboardDir, auth: authOptions, pseudonymize, started, network, loading }: ApiOptions) {
   const app = Fastify({
     loggerInstance: log.child({ component: 'api' }),
     logController: new LogController({ disableRequestLogging: true }),
@@ -304,7 +306,7 @@ export async function createApi({ client, reader = client, now = () => new Date(
   get(
     { path: '/api/v1/meta', summary: 'Server version, OTLP listeners and how much data is stored', tags: ['overview'], response: { schema: metaResponseSchema, description: 'Meta' } },
     {},
-    ({ scope }) => queryMeta(reader, VERSION, otlp ?? { httpPort: 4318, grpcPort: 4317, authRequired: false }, scope),
+    ({ scope }) => queryMeta(reader, VERSION, otlp ?? { httpPort: 4318, grpcPort: 4317, authRequired: false }, scope, loading?.() ?? null),
   )
 
   get(

@@ -13,6 +13,7 @@ import {
   type UsersResponse,
 } from '../../schemas/users'
 import { toQueryString, type Params } from './filters'
+import { metaPollInterval } from './prepare/loading'
 
 /**
  * The dashboard's only door to the API: typed fetchers (responses checked against the shared zod
@@ -95,8 +96,16 @@ export function useMovers(params: Params) {
   return useQuery<MoversResponse, ApiRequestError>({ queryKey: [url], queryFn: () => getJson(url, moversResponseSchema) })
 }
 
+export const META_KEY = ['/api/v1/meta']
+
+/** Server facts; asked again every few seconds while a history loads or nothing has arrived yet (prepare/loading.ts), else never. */
 export function useMeta() {
-  return useQuery<MetaResponse, ApiRequestError>({ queryKey: ['/api/v1/meta'], queryFn: () => getJson('/api/v1/meta', metaResponseSchema), staleTime: Infinity })
+  return useQuery<MetaResponse, ApiRequestError>({
+    queryKey: META_KEY,
+    queryFn: () => getJson('/api/v1/meta', metaResponseSchema),
+    staleTime: Infinity,
+    refetchInterval: (query) => metaPollInterval(query.state.data),
+  })
 }
 
 /** The query key of the signed-in user; set to null when any request answers 401 (main.tsx). */

@@ -1,15 +1,21 @@
 import { z } from 'zod'
-import type { MetaResponse } from '../../../schemas/meta'
+import type { MetaLoading, MetaResponse } from '../../../schemas/meta'
 import type { Reader } from '../../../warehouse/pool'
 import { ch, run } from '../../../warehouse/query'
 import { scopeRawSql, type Scope } from '../datasets'
 
 /**
- * Version, listeners, and whether any data has arrived yet (the daily activity rollup: small, all time,
- * first and last record times to the second). A manager's figures count only their teams, like every
- * other answer they get.
+ * Version, listeners, whether any data has arrived yet (the daily activity rollup: small, all time,
+ * first and last record times to the second), and a history loading in this process if any. A
+ * manager's figures count only their teams, like every other answer they get.
  */
-export async function queryMeta(client: Reader, version: string, otlp: MetaResponse['otlp'], scope: Scope = null): Promise<MetaResponse> {
+export async function queryMeta(
+  client: Reader,
+  version: string,
+  otlp: MetaResponse['otlp'],
+  scope: Scope = null,
+  loading: MetaLoading | null = null,
+): Promise<MetaResponse> {
   const params: Record<string, unknown> = {}
   const inScope = scopeRawSql(scope, params)
   const [row] = await run(client, {
@@ -23,5 +29,6 @@ export async function queryMeta(client: Reader, version: string, otlp: MetaRespo
     version,
     otlp: { ...otlp },
     data: { events, first: events > 0 && row ? row.first : null, last: events > 0 && row ? row.last : null },
+    loading,
   }
 }

@@ -5,6 +5,7 @@ import type { MeResponse } from '../../../schemas/auth'
 import { canSee, NAV_PAGES } from '../access'
 import { signOut, switchUser } from '../api'
 import { FilterBar } from './FilterBar'
+import { LoadingBanner } from './LoadingBanner'
 
 /** Who is signed in, and the way out (a proxy or open mode has no session to end here). */
 function SignedIn({ me }: { me: MeResponse }) {
@@ -62,6 +63,7 @@ export function Layout({ me, children }: { me: MeResponse; children: ReactNode }
         <SignedIn me={me} />
       </header>
       <FilterBar />
+      <LoadingBanner />
       <main id="main">{children}</main>
       <span hidden data-fetching={fetching} />
     </>

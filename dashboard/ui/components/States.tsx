@@ -49,7 +49,10 @@ export function Loadable<T>({ query, height, children }: { query: UseQueryResult
   return <>{children(query.data)}</>
 }
 
-/** The first-run state: nothing has arrived yet, so say how to send telemetry here. */
+/**
+ * The first-run state: nothing has arrived yet, so say how to send telemetry here (or, while a history
+ * loads, that it is on its way). Meta is polled meanwhile, so the page fills in when data arrives.
+ */
 export function NoDataYet() {
   const meta = useMeta()
   const host = typeof window === 'undefined' ? 'localhost' : window.location.hostname
@@ -64,6 +67,13 @@ export function NoDataYet() {
     ...(auth ? ['export OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer <your ingest token>"'] : []),
     'export OTEL_RESOURCE_ATTRIBUTES="team.id=<team>,department=<department>,cost_center=<cost center>"',
   ].join('\n')
+  if (meta.data?.loading?.state === 'loading')
+    return (
+      <div className="no-data" data-panel="no-data" data-loading>
+        <h2>Loading {meta.data.loading.what} — the newest day shows in a moment</h2>
+        <p>This page fills in by itself as the data arrives; no need to reload.</p>
+      </div>
+    )
   return (
     <div className="no-data" data-panel="no-data">
       <h2>No data yet — point Claude Code here</h2>
