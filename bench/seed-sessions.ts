@@ -196,6 +196,7 @@ export function sessionMetrics(plan: SessionsPlan, fromMs: number, toMs: number)
     from: `FROM numbers(${count}) ARRAY JOIN range(toUInt64(s_points_a[number + 1])) AS k_u`,
     where: 'ts_ms >= {w_from:Int64} AND ts_ms < {w_to:Int64}',
     params,
+    sessionsWithoutEvents: 'NOT events_on',
   }
 }
 

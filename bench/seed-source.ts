@@ -27,4 +27,10 @@ export interface RowSource {
   where: string
   /** Values of the typed placeholders ({name:Type}) the source uses, if any. */
   params?: Record<string, unknown>
+  /**
+   * Metric points only: a condition on its columns, true when the session has no events, so that its first
+   * point (k = 0) is its first record: the writer marks that one as the session's start (session_start).
+   * Default: never (every session's first record is an event).
+   */
+  sessionsWithoutEvents?: string
 }

@@ -336,7 +336,8 @@ export function metricsInsert(seed: number, v: SeedVocabulary, source: RowSource
     id, series_id, metric_name, metric_type, temporality, is_monotonic, unit, start_timestamp, timestamp,
     value, delta, count, user_key, user_email, enduser_id, user_account_uuid, user_id, organization_id, session_id,
     team_id, department, cost_center, service_name, service_version, terminal_type, type, model, query_source,
-    tool_name, decision, source, language, attributes, resource_attributes, scope_name, scope_version, scope_attributes${mark ? ', usage_candidate' : ''})
+    tool_name, decision, source, language, attributes, resource_attributes, scope_name, scope_version, scope_attributes,
+    session_start${mark ? ', usage_candidate' : ''})
   ${INSERT_SETTINGS}
   SELECT
     ${uuidOf(h('m', salt('mid')), scramble('m', h(salt('mid-lo'))))},
@@ -352,7 +353,8 @@ export function metricsInsert(seed: number, v: SeedVocabulary, source: RowSource
       'start_type', start_type, 'model', mmodel, 'query_source', mqs, 'effort', meffort, 'type', mtype,
       'tool_name', mtool, 'decision', mdecision, 'source', msource, 'language', mlang)), attrib_map),
     resource,
-    ${lit(SCOPE_METRICS)}, version, map()${mark ? ', toUInt8(is_usage AND session_id NOT IN (SELECT session_id FROM usage_event_coverage))' : ''}
+    ${lit(SCOPE_METRICS)}, version, map(),
+    toUInt8(k = 0 AND (${source.sessionsWithoutEvents ?? '0'}))${mark ? ', toUInt8(is_usage AND session_id NOT IN (SELECT session_id FROM usage_event_coverage))' : ''}
   FROM
   (
     ${source.with}
