@@ -2,6 +2,7 @@ import type { Logger } from '../../server/logger'
 import type { SelfMetrics } from '../../server/self-metrics'
 import { selectRows, type Warehouse } from '../../warehouse/client'
 import { keyPrefixColumns, keyPrefixValues, rowTime, timeColumn, type EventRow, type MetricPointRow, type TableName, type TableRows } from '../../warehouse/rows'
+import { compactRow, insertColumns } from '../../warehouse/columns'
 import { computeDeltas, needsState, streamKey, type StreamPoint } from './cumulative'
 import { utcDays, type InsertJournal } from './journal'
 import { markUncoveredUsage } from './orphans'
@@ -221,8 +222,10 @@ export class Writer {
         this.log.debug({ table, rows: fresh.length }, 'insert begins')
         await this.client.insert({
           table,
-          values: fresh,
-          format: 'JSONEachRow',
+          // Arrays in a fixed column order (warehouse/columns.ts): the engine parses them faster than objects.
+          columns: insertColumns(table),
+          values: fresh.map((row) => compactRow(table, row)),
+          format: 'JSONCompactEachRow',
           // The insert returns once the part is written: no server-side async buffering to lose.
           clickhouse_settings: { async_insert: 0, date_time_input_format: 'basic' },
         })
