@@ -8,13 +8,17 @@ import { grpcServices, requestTypes } from '../collector/otlp/proto'
 import type { ExportLogsRequest, ExportMetricsRequest } from '../schemas/otlp'
 import { generateFleet } from '../test/helpers/fleet'
 import type { Warehouse } from '../warehouse/client'
+import { compactRow, insertColumns } from '../warehouse/columns'
+import { DERIVED_TABLES, RETENTION_TABLES } from '../warehouse/retention'
+import type { EventRow, MetricPointRow, TableRows } from '../warehouse/rows'
 import { samplePeakMemory, startChild } from './child'
 
 /**
  * Ingest throughput: Claude Code-shaped requests (the deterministic fleet of test/helpers/fleet.ts, one
  * request per session and signal, as the CLI sends them) through a ccscope child process, timed from the
- * first request to the last acknowledgement (acknowledged = committed). The baseline inserts the very
- * same rows, already normalized, as JSONEachRow straight into the engine from this process.
+ * first request to the last acknowledgement (acknowledged = committed). Two baselines insert the very
+ * same rows, already normalized, straight into the engine from this process: into view-less copies of the
+ * raw tables (the engine's limit) and into the full schema with its rollup views (what storage costs).
  */
 
 export type Protocol = 'http/protobuf' | 'http/json' | 'grpc'
@@ -151,26 +155,53 @@ export async function ingestRun(workload: Workload, protocol: Protocol, concurre
   }
 }
 
-const RAW_TABLES = ['events', 'metric_points', 'usage_events_15m', 'usage_metrics_15m', 'activity_15m', 'tools_15m', 'policy_events', 'usage_event_coverage']
+/** The tables an insert feeds: the raw ones and every view-fed one (emptied between baseline runs). */
+const FED_TABLES = [...Object.keys(RETENTION_TABLES.raw), ...Object.keys(DERIVED_TABLES)]
 
-/** The same rows, normalized beforehand, inserted as JSONEachRow in the writer's batch size. */
-export async function baselineRun(client: Warehouse, workload: Workload, batchRows = 50_000): Promise<IngestRun> {
-  for (const table of RAW_TABLES) await client.command({ query: `TRUNCATE TABLE ${table}` })
+/** Where the engine-limit baseline writes: the raw tables' structure and engine, with no views on them. */
+export const PLAIN_DATABASE = 'bench_plain'
+
+export type BaselineKind = 'plain' | 'full'
+
+/** Creates the view-less copies of the raw tables the plain baseline writes to (once per warehouse). */
+export async function preparePlainTables(client: Warehouse): Promise<void> {
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${PLAIN_DATABASE}` })
+  for (const table of Object.keys(RETENTION_TABLES.raw)) await client.command({ query: `CREATE TABLE IF NOT EXISTS ${PLAIN_DATABASE}.${table} AS ${table}` })
+}
+
+/** The workload's rows as the writer inserts them: normalized, with delta values (the fleet sends delta temporality). */
+export function normalizedRows(workload: Workload): { events: EventRow[]; points: MetricPointRow[] } {
   const limits = { nowMs: Date.now(), maxRecordAgeMs: 400 * 86_400_000, maxClockSkewMs: 86_400_000 }
   const events = workload.requests.filter((r) => r.signal === 'logs').flatMap((r) => normalizeLogs(r.body as ExportLogsRequest, limits).rows)
-  // The fleet is delta temporality: each point adds its value (what the writer's delta step computes).
   const points = workload.requests
     .filter((r) => r.signal === 'metrics')
     .flatMap((r) => normalizeMetrics(r.body as ExportMetricsRequest, limits).rows)
     .map((p) => ({ ...p, delta: p.temporality === 'delta' ? p.value : 0 }))
+  return { events, points }
+}
+
+/**
+ * The same rows, normalized beforehand, inserted straight into the engine from this process in the writer's
+ * format (JSONCompactEachRow, warehouse/columns.ts) and batch size: `plain` into tables without views (what
+ * the engine can take at all), `full` into the real schema with every rollup view (what storage costs).
+ */
+export async function baselineRun(client: Warehouse, rows: ReturnType<typeof normalizedRows>, records: number, kind: BaselineKind, batchRows = 50_000): Promise<IngestRun> {
+  const prefix = kind === 'plain' ? `${PLAIN_DATABASE}.` : ''
+  const tables = kind === 'plain' ? Object.keys(RETENTION_TABLES.raw) : FED_TABLES
+  for (const table of tables) await client.command({ query: `TRUNCATE TABLE ${prefix}${table}` })
   const began = performance.now()
-  const tables: [string, object[]][] = [
-    ['events', events],
-    ['metric_points', points],
-  ]
-  for (const [table, rows] of tables)
-    for (let i = 0; i < rows.length; i += batchRows)
-      await client.insert({ table, values: rows.slice(i, i + batchRows), format: 'JSONEachRow', clickhouse_settings: { async_insert: 0 } })
+  const insert = async <T extends 'events' | 'metric_points'>(table: T, all: TableRows[T][]) => {
+    for (let i = 0; i < all.length; i += batchRows)
+      await client.insert({
+        table: `${prefix}${table}`,
+        columns: insertColumns(table),
+        values: all.slice(i, i + batchRows).map((row) => compactRow(table, row)),
+        format: 'JSONCompactEachRow',
+        clickhouse_settings: { async_insert: 0, date_time_input_format: 'basic' },
+      })
+  }
+  await insert('events', rows.events)
+  await insert('metric_points', rows.points)
   const seconds = (performance.now() - began) / 1000
-  return { seconds, recordsPerSecond: workload.records / seconds, retries: 0, peakRssMb: process.memoryUsage().rss / 2 ** 20 }
+  return { seconds, recordsPerSecond: records / seconds, retries: 0, peakRssMb: process.memoryUsage().rss / 2 ** 20 }
 }
