@@ -8,7 +8,7 @@ import { grpcServices, requestTypes } from '../collector/otlp/proto'
 import type { ExportLogsRequest, ExportMetricsRequest } from '../schemas/otlp'
 import { generateFleet } from '../test/helpers/fleet'
 import type { Warehouse } from '../warehouse/client'
-import { compactRow, insertColumns } from '../warehouse/columns'
+import { insertRows } from '../warehouse/columns'
 import { DERIVED_TABLES, RETENTION_TABLES } from '../warehouse/retention'
 import type { EventRow, MetricPointRow, TableRows } from '../warehouse/rows'
 import { samplePeakMemory, startChild } from './child'
@@ -191,14 +191,7 @@ export async function baselineRun(client: Warehouse, rows: ReturnType<typeof nor
   for (const table of tables) await client.command({ query: `TRUNCATE TABLE ${prefix}${table}` })
   const began = performance.now()
   const insert = async <T extends 'events' | 'metric_points'>(table: T, all: TableRows[T][]) => {
-    for (let i = 0; i < all.length; i += batchRows)
-      await client.insert({
-        table: `${prefix}${table}`,
-        columns: insertColumns(table),
-        values: all.slice(i, i + batchRows).map((row) => compactRow(table, row)),
-        format: 'JSONCompactEachRow',
-        clickhouse_settings: { async_insert: 0, date_time_input_format: 'basic' },
-      })
+    for (let i = 0; i < all.length; i += batchRows) await insertRows(client, table, all.slice(i, i + batchRows), `${prefix}${table}`)
   }
   await insert('events', rows.events)
   await insert('metric_points', rows.points)

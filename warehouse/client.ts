@@ -17,6 +17,27 @@ async function chdbConnection(path: string): Promise<Connection> {
   return createChdbConnection({ path }) as unknown as Connection
 }
 
+/** chDB's raw insert: the payload's bytes go to the engine's parser as they are (no SQL string is built). */
+export type RawInsert = (params: {
+  table: string
+  values: Buffer
+  format: 'JSONCompactEachRow'
+  columns: readonly string[]
+  settings: Record<string, string | number>
+}) => Promise<unknown>
+
+const rawInserts = new WeakMap<Warehouse, RawInsert>()
+
+/** The embedded engine's raw insert for a client opened by openWarehouse, or undefined (a server). */
+export function rawInsertOf(client: Warehouse): RawInsert | undefined {
+  return rawInserts.get(client)
+}
+
+function hasRawInsert(connection: unknown): connection is { chdb: { rawInsert: RawInsert } } {
+  const chdb = (connection as { chdb?: { rawInsert?: unknown } }).chdb
+  return typeof chdb?.rawInsert === 'function'
+}
+
 /**
  * The one place that knows whether ccscope runs on the embedded engine (chDB, in-process, data on
  * local disk) or on a ClickHouse server. Everything above gets the same @clickhouse/client API, and
@@ -26,7 +47,14 @@ export async function openWarehouse(ch: Config['clickhouse'], requestTimeoutMs =
   // ch.database is configuration, validated as a plain identifier in server/config.ts: never a request value.
   if (ch.mode === 'embedded') {
     fs.mkdirSync(ch.path, { recursive: true })
-    const client = createClient({ connection: await chdbConnection(ch.path) })
+    const connection = await chdbConnection(ch.path)
+    const client = createClient({ connection })
+    // @clickhouse/client's insert stringifies every row into a stream that chDB joins into one SQL string;
+    // the raw insert hands the engine the bytes (about a third less time per batch, measured in bench/ingest).
+    if (hasRawInsert(connection)) {
+      const { rawInsert } = connection.chdb
+      rawInserts.set(client, (params) => rawInsert(params))
+    }
     // chDB keeps one session per process: USE sticks to it, like `database` does for a server client.
     await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${ch.database}` })
     await client.command({ query: `USE ${ch.database}` })

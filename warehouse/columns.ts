@@ -1,3 +1,4 @@
+import { rawInsertOf, type Warehouse } from './client'
 import type { EventRow, MetricPointRow, SpanRow, TableName, TableRows } from './rows'
 
 /**
@@ -65,4 +66,41 @@ export function insertColumns(table: TableName): [string, ...string[]] {
   const [first, ...rest] = INSERT_COLUMNS[table] as readonly string[]
   if (first === undefined) throw new Error(`no insert columns for ${table}`)
   return [first, ...rest]
+}
+
+/** Rows serialized per slice, then joined as bytes: no single string of the whole batch is built. */
+const SLICE_ROWS = 2_000
+
+/** A batch as JSONCompactEachRow bytes, one row per line in INSERT_COLUMNS order. */
+export function compactBody<T extends TableName>(table: T, rows: readonly TableRows[T][]): Buffer {
+  const slices: Buffer[] = []
+  for (let i = 0; i < rows.length; i += SLICE_ROWS) {
+    let text = ''
+    for (const row of rows.slice(i, i + SLICE_ROWS)) text += `${JSON.stringify(compactRow(table, row))}\n`
+    slices.push(Buffer.from(text))
+  }
+  return Buffer.concat(slices)
+}
+
+/** The settings of every raw-table insert: it returns once the part is written (no server-side async buffer to lose). */
+const INSERT_SETTINGS = { async_insert: 0, date_time_input_format: 'basic' } as const
+
+/**
+ * Inserts rows into a raw table in INSERT_COLUMNS order as JSONCompactEachRow. On the embedded engine the
+ * bytes go to chDB's raw insert; on a server through @clickhouse/client.
+ */
+export async function insertRows<T extends TableName>(client: Warehouse, table: T, rows: readonly TableRows[T][], into: string = table): Promise<void> {
+  if (rows.length === 0) return
+  const raw = rawInsertOf(client)
+  if (raw) {
+    await raw({ table: into, values: compactBody(table, rows), format: 'JSONCompactEachRow', columns: INSERT_COLUMNS[table] as readonly string[], settings: INSERT_SETTINGS })
+    return
+  }
+  await client.insert({
+    table: into,
+    columns: insertColumns(table),
+    values: rows.map((row) => compactRow(table, row)),
+    format: 'JSONCompactEachRow',
+    clickhouse_settings: INSERT_SETTINGS,
+  })
 }

@@ -2,7 +2,7 @@ import type { Logger } from '../../server/logger'
 import type { SelfMetrics } from '../../server/self-metrics'
 import { selectRows, type Warehouse } from '../../warehouse/client'
 import { keyPrefixColumns, keyPrefixValues, rowTime, timeColumn, type EventRow, type MetricPointRow, type TableName, type TableRows } from '../../warehouse/rows'
-import { compactRow, insertColumns } from '../../warehouse/columns'
+import { insertRows } from '../../warehouse/columns'
 import { computeDeltas, needsState, streamKey, type StreamPoint } from './cumulative'
 import { utcDays, type InsertJournal } from './journal'
 import { markUncoveredUsage } from './orphans'
@@ -220,15 +220,8 @@ export class Writer {
         // Debug lines that the crash test (test/crash) reads to tell where a kill landed.
         this.recovery?.journal.begin({ table, days: utcDays(fresh.map(rowTime)) })
         this.log.debug({ table, rows: fresh.length }, 'insert begins')
-        await this.client.insert({
-          table,
-          // Arrays in a fixed column order (warehouse/columns.ts): the engine parses them faster than objects.
-          columns: insertColumns(table),
-          values: fresh.map((row) => compactRow(table, row)),
-          format: 'JSONCompactEachRow',
-          // The insert returns once the part is written: no server-side async buffering to lose.
-          clickhouse_settings: { async_insert: 0, date_time_input_format: 'basic' },
-        })
+        // Arrays in a fixed column order (warehouse/columns.ts): the engine parses them faster than objects.
+        await insertRows(this.client, table, fresh)
         this.recovery?.journal.clear()
         this.log.debug({ table, rows: fresh.length }, 'insert committed')
       }
