@@ -22,6 +22,10 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '20' },
     'data-dir': { type: 'string' },
     out: { type: 'string' },
+    // Writes every profiled query's SQL and parameters here (one JSON line each), to time them apart.
+    'sql-out': { type: 'string' },
+    // Only the endpoints whose name contains this text.
+    only: { type: 'string' },
   },
 })
 const events = Number(values.events)
@@ -38,14 +42,14 @@ const config = loadConfig({
 })
 const cc = await startCcscope(config, createLogger(config.logLevel))
 // Each warehouse call's duration and the tables it reads (the profile printed after each endpoint's timings).
-const profiled: { reads: string; ms: number }[] = []
+const profiled: { reads: string; ms: number; sql: string; params: unknown }[] = []
 const TABLES = /\b(user_activity_(?:15m|1h|1d)|usage_events_(?:15m|1h|1d)|usage_by_model_(?:1h|1d)|tools_(?:15m|1h|1d)|usage_metric_candidates_15m|usage_event_coverage|sessions|policy_events|events|metric_points|spans|directory)\b/g
 const query = cc.reader.query.bind(cc.reader)
 cc.reader.query = (async (params: Parameters<typeof query>[0]) => {
   const began = performance.now()
   const result = await query(params)
   const reads = [...new Set(params.query.match(TABLES) ?? [])].join(',') || 'directory'
-  profiled.push({ reads, ms: performance.now() - began })
+  profiled.push({ reads, ms: performance.now() - began, sql: params.query, params: params.query_params })
   return result
 }) as typeof cc.reader.query
 try {
@@ -93,7 +97,7 @@ try {
   const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN
   const GOAL_MS = 150
   const results: { endpoint: string; path: string; p50: number; p95: number; p95ToGoal: number; bytes: number; queries: { reads: string; ms: number }[] }[] = []
-  for (const [name, url] of endpoints) {
+  for (const [name, url] of endpoints.filter(([n]) => values.only === undefined || n.includes(values.only))) {
     let bytes = 0
     for (let i = 0; i < 2; i++) {
       const res = await fetch(api + url)
@@ -111,6 +115,7 @@ try {
     profiled.length = 0
     await (await fetch(api + url)).arrayBuffer()
     const queries = profiled.map((q) => ({ reads: q.reads, ms: Math.round(q.ms) }))
+    if (values['sql-out']) for (const q of profiled) fs.appendFileSync(values['sql-out'], `${JSON.stringify({ endpoint: name, ms: Math.round(q.ms), sql: q.sql, params: q.params })}\n`)
     const p95 = quantile(times, 0.95)
     results.push({ endpoint: name, path: url, p50: quantile(times, 0.5), p95, p95ToGoal: p95 / GOAL_MS, bytes, queries })
     process.stdout.write(

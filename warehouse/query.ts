@@ -40,14 +40,30 @@ export async function run<Row extends z.ZodType>(client: Reader, query: Query<Ro
 }
 
 /** The rows one at a time as the engine sends them (exports): parsed like run's. */
-export async function* stream<Row extends z.ZodType>(client: Reader, query: Query<Row>): AsyncGenerator<z.output<Row>> {
-  const result = await client.query({
+export interface RowStream<T> extends AsyncIterable<T> {
+  /** Drops the result unread (a caller that failed before reading it): a server's connection is freed. */
+  cancel(): void
+}
+
+export function stream<Row extends z.ZodType>(client: Reader, query: Query<Row>): RowStream<z.output<Row>> {
+  // The query starts now, not at the first read: a caller can run other queries while this one computes.
+  const started = client.query({
     query: query.sql,
     query_params: query.params,
     format: 'JSONEachRow',
     clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
   })
-  for await (const batch of result.stream<unknown>()) for (const row of batch) yield parseRow(query, row.json())
+  // A caller that fails before reading still gets the error when (if) it reads; none goes unhandled.
+  started.catch(() => undefined)
+  return {
+    async *[Symbol.asyncIterator]() {
+      const result = await started
+      for await (const batch of result.stream<unknown>()) for (const row of batch) yield parseRow(query, row.json())
+    },
+    cancel() {
+      void started.then((result) => result.close(), () => undefined)
+    },
+  }
 }
 
 /** Column schemas for ClickHouse's JSON output. */

@@ -504,26 +504,57 @@ export function companionOf(ctx: QueryContext, q: AnyQuery, prepared: PreparedQu
 export type AnswerRow = Record<string, number | string | boolean | null | Coverage>
 
 /** A result row as the API answers it: period, group, coverage, and the measures asked for (unreported ones null). */
-export function answerRow(q: AnyQuery, prepared: PreparedQuery, r: DatasetRawRow, side: Companion | undefined, totalsCoverage: Coverage): AnswerRow {
-  const values = measuresOf(r, prepared.base)
-  const key = keyOf(r.p_label, prepared.commonGroup ? r.g : undefined)
-  const fromSide = side?.byKey.get(key)
+/** What a result row answers: the asked measures in order (null = not reported), its coverage and period. */
+export interface RowValues {
+  values: (number | null)[]
+  coverage: Coverage | undefined
+  period: { start: string; complete: boolean } | undefined
+}
+
+/**
+ * One result row's answer, without intermediate objects (the CSV export maps every row of a range through it):
+ * the asked measures in q.measures order. Derived figures come from the companion; a cost row none of whose
+ * cost came from api_request events has no request count; a measure whose source nobody in the row's
+ * coverage sends is null (not reported).
+ */
+export function rowValues(q: AnyQuery, prepared: PreparedQuery, r: DatasetRawRow, side: Companion | undefined, totalsCoverage: Coverage): RowValues {
+  const fromSide = side?.byKey.get(keyOf(r.p_label, prepared.commonGroup ? r.g : undefined))
   const perRow = prepared.commonGroup !== undefined || !q.groupBy
   // Per-row coverage: adoption counts it in the row; cost and tools take the companion's for a person,
   // team, department, cost center or period, else the totals'.
   const rowCoverage = q.dataset === 'adoption' ? coverageOf(r) : perRow ? fromSide?.coverage : undefined
-  if (prepared.derived.length > 0) addDerived(values, fromSide?.activeUserDays ?? 0)
-  // A cost row none of whose cost came from api_request events has no request count: not reported.
-  if (r.from_events === 0 && 'requests' in values) values.requests = null
-  const reported = withoutUnreported(values, rowCoverage ?? totalsCoverage)
-  const period = q.granularity !== 'none' ? periodOf(q, prepared, Number(r.p_ts)) : undefined
-  return {
-    ...(period ? { period: String(r.p_label), periodStart: period.start, complete: period.complete } : {}),
-    ...(q.groupBy ? { group: String(r.g ?? '') } : {}),
-    ...(q.groupBy === 'user' ? { label: String(r.label ?? '') } : {}),
-    ...(rowCoverage && perRow ? { coverage: rowCoverage } : {}),
-    ...pick(reported, q.measures),
+  const coverage = rowCoverage ?? totalsCoverage
+  const derived = prepared.derived.length > 0
+  const activeUserDays = fromSide?.activeUserDays ?? 0
+  const values = new Array<number | null>(q.measures.length)
+  for (let i = 0; i < q.measures.length; i++) {
+    const name = q.measures[i]!
+    let value: number | null
+    if (derived && name === 'activeUserDays') value = activeUserDays
+    else if (derived && name === 'costPerActiveUserDay') {
+      const cost = toNumber('costUsd', r.m_costUsd)
+      value = activeUserDays > 0 && cost !== null ? roundUsd(cost / activeUserDays) : null
+    } else value = prepared.base.includes(name) ? toNumber(name, r[`m_${name}`]) : null
+    if (name === 'requests' && r.from_events === 0) value = null
+    values[i] = isReported(name, coverage) ? value : null
   }
+  const period = q.granularity !== 'none' ? periodOf(q, prepared, Number(r.p_ts)) : undefined
+  return { values, coverage: perRow ? rowCoverage : undefined, period }
+}
+
+export function answerRow(q: AnyQuery, prepared: PreparedQuery, r: DatasetRawRow, side: Companion | undefined, totalsCoverage: Coverage): AnswerRow {
+  const { values, coverage, period } = rowValues(q, prepared, r, side, totalsCoverage)
+  const row: AnswerRow = {}
+  if (period) {
+    row.period = String(r.p_label)
+    row.periodStart = period.start
+    row.complete = period.complete
+  }
+  if (q.groupBy) row.group = String(r.g ?? '')
+  if (q.groupBy === 'user') row.label = String(r.label ?? '')
+  if (coverage) row.coverage = coverage
+  q.measures.forEach((name, i) => (row[name] = values[i] ?? null))
+  return row
 }
 
 /** The totals as the API answers them. */

@@ -2,7 +2,7 @@ import { PassThrough, type Readable } from 'node:stream'
 import { stringify } from 'csv-stringify'
 import type { DatasetName, DatasetQuery } from '../../../schemas/analytics'
 import { stream } from '../../../warehouse/query'
-import { answerRow, answerTotals, buildRowsSql, companionOf, plainTotals, prepareDatasetQuery, totalsCoverageOf, type AnswerRow, type QueryContext } from './dataset'
+import { answerTotals, buildRowsSql, companionOf, plainTotals, prepareDatasetQuery, rowValues, totalsCoverageOf, type QueryContext } from './dataset'
 
 /**
  * CSV export of a dataset query, every group (no limit), streamed. Stable snake_case columns; ISO dates;
@@ -49,34 +49,37 @@ export function csvColumns(query: DatasetQuery<DatasetName>): CsvColumns {
 export async function exportCsv(ctx: QueryContext, query: DatasetQuery<DatasetName>): Promise<Readable> {
   const { header, measures } = csvColumns(query)
   const prepared = prepareDatasetQuery(ctx, query, true)
-  // The totals and the companion (coverage, active user-days) first, small; then the rows, streamed.
-  const [totalsRow, side] = await Promise.all([plainTotals(ctx.client, prepared.shape), companionOf(ctx, query, prepared)])
+  // The rows, the totals and the companion (coverage, active user-days) run at once; the rows are written
+  // once the other two are in.
+  const rows = stream(ctx.client, buildRowsSql(prepared.shape))
+  const [totalsRow, side] = await Promise.all([plainTotals(ctx.client, prepared.shape), companionOf(ctx, query, prepared)]).catch((error: unknown) => {
+    rows.cancel()
+    throw error
+  })
   const coverage = totalsCoverageOf(query, totalsRow, side)
   const totals = answerTotals(query, prepared, totalsRow, side, coverage)
-  const rows = stream(ctx.client, buildRowsSql(prepared.shape))
   const csv = stringify({ header: true, columns: header, escape_formulas: true })
   const out = new PassThrough()
   csv.pipe(out)
-  const formatters = measures.map((m) => [m, formatterOf(m)] as const)
+  const formatters = measures.map(formatterOf)
   const text = (v: unknown) => (typeof v === 'string' ? v : '')
-  const line = (kind: 'data' | 'total', row: AnswerRow | undefined, values: Record<string, unknown>) => {
+  const line = (kind: 'data' | 'total', labels: { period?: unknown; periodStart?: unknown; group?: unknown; label?: unknown }, values: readonly (number | null | undefined)[]) => {
     const cells: (string | number)[] = [kind]
-    if (query.granularity !== 'none') cells.push(text(row?.period), text(row?.periodStart))
-    if (query.groupBy) cells.push(text(row?.group))
-    if (query.groupBy === 'user') cells.push(text(row?.label))
-    for (const [m, format] of formatters) {
-      const v = values[m]
-      cells.push(format(typeof v === 'number' ? v : null))
-    }
+    if (query.granularity !== 'none') cells.push(text(labels.period), text(labels.periodStart))
+    if (query.groupBy) cells.push(text(labels.group))
+    if (query.groupBy === 'user') cells.push(text(labels.label))
+    for (let i = 0; i < formatters.length; i++) cells.push(formatters[i]!(values[i]))
     return cells
   }
   void (async () => {
     try {
       for await (const raw of rows) {
-        const row = answerRow(query, prepared, raw, side, coverage)
-        if (!csv.write(line('data', row, row))) await new Promise((resolve) => csv.once('drain', resolve))
+        // The JSON endpoint's own per-row answer (rowValues), without building its object.
+        const { values, period } = rowValues(query, prepared, raw, side, coverage)
+        const labels = { period: period ? String(raw.p_label) : undefined, periodStart: period?.start, group: String(raw.g ?? ''), label: String(raw.label ?? '') }
+        if (!csv.write(line('data', labels, values))) await new Promise((resolve) => csv.once('drain', resolve))
       }
-      csv.write(line('total', undefined, totals))
+      csv.write(line('total', {}, measures.map((m) => totals[m])))
       csv.end()
     } catch (error) {
       out.destroy(error as Error)
