@@ -1,6 +1,6 @@
 import type { ResolvedRange } from '../../schemas/analytics'
 import { dateTimeParam } from './queries/range'
-import { TIERS, type Tier, type TierPlan } from './tiers'
+import { TIER_MS, TIERS, type Tier, type TierPlan } from './tiers'
 
 /**
  * Where the rows of a query come from: a family of rollups (migration 0010, warehouse/RULES.md "Rollups"),
@@ -165,8 +165,38 @@ export function boundedPlan(plan: TierPlan): TierPlan {
   return out
 }
 
-/** The runs of one tier as a condition on `bucket`, each bound a typed placeholder. */
-function runsCondition(runs: TierPlan[Tier], key: string, params: Record<string, unknown>): string {
+/** Past this many runs, a tier's condition lists bucket starts instead of ORing ranges. */
+const OR_RUNS = 3
+/** The most bucket starts a condition lists; beyond it the ranges are ORed. */
+const MAX_LISTED = 5_000
+
+/**
+ * The runs of one tier as a condition on `bucket`, each bound a typed placeholder. A few runs are ORed
+ * ranges. Many runs (a day in a zone whose midnight is not a UTC hour: every day's straddling hour comes
+ * from the finer tier) are one range for the primary key plus the bucket starts inside the runs (`IN`) or
+ * in the gaps between them (`NOT IN`), whichever list is shorter: a set lookup per row instead of dozens
+ * of comparisons, and exact, since every bucket of the tier starts on its boundary (measured on a month
+ * in Asia/Kolkata at 10 M events: 158 → about 90 ms).
+ */
+function runsCondition(tier: Tier, runs: TierPlan[Tier], key: string, params: Record<string, unknown>): string {
+  const step = TIER_MS[tier]
+  const aligned = runs.every((r) => r.from.getTime() % step === 0 && r.to.getTime() % step === 0)
+  const first = runs[0]
+  const last = runs[runs.length - 1]
+  if (runs.length > OR_RUNS && aligned && first && last) {
+    const inside = runs.reduce((n, r) => n + (r.to.getTime() - r.from.getTime()) / step, 0)
+    const gaps = (last.to.getTime() - first.from.getTime()) / step - inside
+    if (Math.min(inside, gaps) <= MAX_LISTED) {
+      const starts: string[] = []
+      const listInside = inside <= gaps
+      const spans = listInside ? runs : runs.slice(1).map((r, i) => ({ from: runs[i]!.to, to: r.from }))
+      for (const span of spans) for (let t = span.from.getTime(); t < span.to.getTime(); t += step) starts.push(dateTimeParam(new Date(t)))
+      params[`${key}_f`] = dateTimeParam(first.from)
+      params[`${key}_t`] = dateTimeParam(last.to)
+      params[`${key}_set`] = starts
+      return `(bucket >= {${key}_f:DateTime('UTC')} AND bucket < {${key}_t:DateTime('UTC')} AND bucket ${listInside ? 'IN' : 'NOT IN'} {${key}_set:Array(DateTime('UTC'))})`
+    }
+  }
   return runs
     .map((run, i) => {
       params[`${key}_${i}_f`] = dateTimeParam(run.from)
@@ -189,7 +219,7 @@ export function tieredRows(family: FamilyName, plan: TierPlan, params: Record<st
   const cost = 'from_events' in f.columns
   const branches = TIERS.filter((tier) => bounded[tier].length > 0).map(
     (tier) =>
-      `SELECT ${columns.join(', ')}${cost ? ', toUInt8(1) AS from_events' : ''} FROM ${f.tables[tier]} WHERE ${runsCondition(bounded[tier], `${prefix}${TIER_KEY[tier]}`, params)}`,
+      `SELECT ${columns.join(', ')}${cost ? ', toUInt8(1) AS from_events' : ''} FROM ${f.tables[tier]} WHERE ${runsCondition(tier, bounded[tier], `${prefix}${TIER_KEY[tier]}`, params)}`,
   )
   if (cost) branches.push(metricCandidates(columns, prefix))
   if (branches.length === 0) {

@@ -17,7 +17,8 @@ export type Tier = '15m' | '1h' | '1d'
 /** Coarsest first. */
 export const TIERS: readonly Tier[] = ['1d', '1h', '15m']
 
-const TIER_MS: Record<Tier, number> = { '15m': 15 * 60_000, '1h': 3_600_000, '1d': 86_400_000 }
+/** Each tier's bucket length in ms. */
+export const TIER_MS: Record<Tier, number> = { '15m': 15 * 60_000, '1h': 3_600_000, '1d': 86_400_000 }
 
 /** A run of consecutive buckets of one tier: [from, to), both on the tier's boundaries. */
 export interface Run {
