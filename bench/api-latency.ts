@@ -39,6 +39,8 @@ const config = loadConfig({
   OTLP_GRPC_PORT: '0',
   PORT: '0',
   CCSCOPE_LOG_LEVEL: 'warn',
+  // How many engine sessions serve the API's reads (compare pages' burst times across sizes).
+  ...(process.env.CCSCOPE_READ_SESSIONS ? { CCSCOPE_READ_SESSIONS: process.env.CCSCOPE_READ_SESSIONS } : {}),
 })
 const cc = await startCcscope(config, createLogger(config.logLevel))
 // Each warehouse call's duration and the tables it reads (the profile printed after each endpoint's timings).
@@ -123,6 +125,39 @@ try {
         `   ${queries.map((q) => `${q.reads} ${q.ms}`).join(' + ')}\n`,
     )
   }
+  // A page fires its requests at once: the Overview's set, timed from the first request to the last answer.
+  const pages: [string, string[]][] = [
+    [
+      'Overview page (6 requests at once)',
+      [
+        `/api/v1/summary?${range}&compare=previous`,
+        `/api/v1/cost?${range}&granularity=day&measures=costUsd`,
+        `/api/v1/adoption?${range}&granularity=day&measures=activeUsers`,
+        `/api/v1/tools?${range}&granularity=day&measures=policyDenials&measures=decisions`,
+        `/api/v1/cost?${range}&groupBy=team&limit=10&measures=costUsd`,
+        '/api/v1/meta',
+      ],
+    ],
+  ]
+  const bursts: { page: string; requests: number; p50: number; p95: number }[] = []
+  for (const [name, urls] of values.only === undefined || 'Overview page'.includes(values.only) ? pages : []) {
+    const times: number[] = []
+    for (let i = 0; i < runs + 2; i++) {
+      const began = performance.now()
+      await Promise.all(
+        urls.map(async (url) => {
+          const res = await fetch(api + url)
+          if (res.status !== 200) throw new Error(`${url}: ${res.status} ${await res.text()}`)
+          await res.arrayBuffer()
+        }),
+      )
+      if (i >= 2) times.push(performance.now() - began)
+    }
+    times.sort((a, b) => a - b)
+    const p95 = quantile(times, 0.95)
+    bursts.push({ page: name, requests: urls.length, p50: quantile(times, 0.5), p95 })
+    process.stdout.write(`  ${name.padEnd(36)} p50 ${quantile(times, 0.5).toFixed(1).padStart(7)} ms   p95 ${p95.toFixed(1).padStart(7)} ms   (${config.readSessions} read sessions)\n`)
+  }
   const [storage] = await selectRows<Record<string, string>>(
     cc.client,
     `SELECT sumIf(data_compressed_bytes, table = 'events') AS events_compressed, sumIf(data_uncompressed_bytes, table = 'events') AS events_uncompressed,
@@ -147,6 +182,7 @@ try {
     data: Object.fromEntries(Object.entries(sizes ?? {}).map(([k, v]) => [k, Number(v)])),
     runs,
     results,
+    pageBursts: { readSessions: config.readSessions, bursts },
     storage: storageFigures,
   }
   process.stdout.write(`\n${JSON.stringify(report.data)}\n`)
