@@ -132,7 +132,8 @@ describe('adoptionStats', () => {
     expect(byId.linesAdded?.value).toBe('15K')
     expect(byId.linesAdded?.hint).toContain('40 removed')
     expect(byId.editAcceptRate?.value).toBe('87.5%')
-    expect(byId.editAcceptRate?.change.text).toBe('new')
+    // No edit decisions before (a null rate): the change is unknown, not "new" from a zero that never was.
+    expect(byId.editAcceptRate?.change.text).toBe('—')
   })
 
   it('works without a previous period', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { SummaryResponse } from '../schemas/analytics'
-import { dateRange, datasetParams, DEFAULT_FILTERS, filtersToSearch, parseFilters, previousRange, toQueryString, type Filters } from '../dashboard/ui/filters'
-import { change, formatCount, formatDuration, formatPercent, formatPeriod, formatUsd } from '../dashboard/ui/format'
-import { headlineStats } from '../dashboard/ui/prepare/overview'
+import { dateRange, datasetParams, DEFAULT_FILTERS, filtersToSearch, parseFilters, toQueryString, type Filters } from '../dashboard/ui/filters'
+import { change, formatCount, formatDuration, formatPercent, formatPeriod, formatUsd, MIN_RATE_DENOMINATOR, rateView } from '../dashboard/ui/format'
+import { comparisonNote, headlineStats } from '../dashboard/ui/prepare/overview'
 import { barItems, daysOf, singleSeries, stackedSeries } from '../dashboard/ui/prepare/series'
 
 describe('filters in the URL', () => {
@@ -20,14 +20,13 @@ describe('filters in the URL', () => {
     expect(parseFilters(new URLSearchParams('from=2026-11-20&to=2026-11-01')).preset).toBe('30d')
   })
 
-  it('cover whole days ending today in the zone, and the previous period of the same length', () => {
+  it('cover whole days ending today in the zone', () => {
     const now = new Date('2026-11-29T23:30:00Z')
     expect(dateRange({ ...DEFAULT_FILTERS, preset: '7d' }, now)).toEqual({ from: '2026-11-23', to: '2026-11-30', days: 7 })
     // Already the 30th in Kolkata.
     expect(dateRange({ ...DEFAULT_FILTERS, preset: '7d', tz: 'Asia/Kolkata' }, now)).toEqual({ from: '2026-11-24', to: '2026-12-01', days: 7 })
     const custom = dateRange({ ...DEFAULT_FILTERS, preset: 'custom', from: '2026-11-01', to: '2026-11-14' }, now)
     expect(custom).toEqual({ from: '2026-11-01', to: '2026-11-15', days: 14 })
-    expect(previousRange(custom)).toEqual({ from: '2026-10-18', to: '2026-11-01', days: 14 })
   })
 
   it('send each dataset only the filters it knows', () => {
@@ -60,6 +59,32 @@ describe('formatting', () => {
     expect(change(50, 100)).toEqual({ text: '−50%', direction: 'down' })
     expect(change(5, 0)).toEqual({ text: 'new', direction: 'up' })
     expect(change(0, 0)).toEqual({ text: '—', direction: 'flat' })
+  })
+
+  it('calls a change unknown when either side is not reported, never a fall to or rise from zero', () => {
+    expect(change(null, 100)).toEqual({ text: '—', direction: 'flat' })
+    expect(change(100, null)).toEqual({ text: '—', direction: 'flat' })
+    expect(change(100, undefined)).toEqual({ text: '—', direction: 'flat' })
+  })
+
+  it('shows a rate on a tiny denominator with its counts, flagged', () => {
+    expect(rateView(1, 1)).toEqual({ text: '100%', counts: '1 of 1', low: true })
+    expect(rateView(4_000, 10_000)).toEqual({ text: '40%', counts: '4,000 of 10K', low: false })
+    expect(rateView(0, MIN_RATE_DENOMINATOR).low).toBe(false)
+    expect(rateView(0, MIN_RATE_DENOMINATOR - 1).low).toBe(true)
+    expect(rateView(null, 10)).toEqual({ text: '—', counts: '', low: false })
+    expect(rateView(0, 0)).toEqual({ text: '—', counts: '', low: false })
+  })
+
+  it("names what a change is measured against: the API's previous span, the same elapsed time when the period is not over", () => {
+    const previous = { from: '2026-11-19T00:00:00.000Z', to: '2026-11-25T14:15:00.000Z', timeZone: 'UTC' }
+    expect(comparisonNote(previous, true)).toEqual({
+      text: 'vs same span before',
+      title: 'Compared with Nov 19, 00:00 – Nov 25, 14:15 (UTC): the period is not over, so it is compared with the same elapsed time of the one before',
+    })
+    expect(comparisonNote(previous, false).text).toBe('vs previous period')
+    expect(comparisonNote({ ...previous, timeZone: 'Asia/Kolkata' }, false).title).toBe('Compared with Nov 19, 05:30 – Nov 25, 19:45 (Asia/Kolkata)')
+    expect(comparisonNote(null, true).text).toBe('nothing to compare yet')
   })
 })
 
@@ -113,5 +138,19 @@ describe('chart data', () => {
     expect(byId['cost']).toMatchObject({ value: '$50.00', change: { text: '−50%', direction: 'down' }, upIsGood: false })
     expect(byId['policy-denials']?.change.direction).toBe('flat')
     expect(byId['edit-accept-rate']?.value).toBe('80%')
+  })
+
+  it('a metrics-only range shows event figures as not reported, with the reason, and no change', () => {
+    const metricsOnly: SummaryResponse = {
+      range: { from: '', to: '', timeZone: 'UTC' },
+      users: 3, sessions: 5, apiRequests: null, costUsd: 12, costPerActiveUserDay: 2,
+      tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, cacheSavingsUsd: 0, prompts: null,
+      editAcceptRate: 0.5, toolDecisions: null, policyDenials: null, policyDenialRate: null,
+      editDecisions: 4, coverage: { users: 3, usersWithEvents: 0, usersWithMetrics: 3 }, partial: true,
+    }
+    const byId = Object.fromEntries(headlineStats(metricsOnly, { ...metricsOnly, policyDenials: 7 }).map((s) => [s.id, s]))
+    expect(byId['policy-denials']).toMatchObject({ value: '—', change: { text: '—', direction: 'flat' } })
+    expect(byId['policy-denials']?.notReported).toBe('Not reported: of 3 active users, 0 send events and 3 send metrics, and this figure needs the source nobody here sends')
+    expect(byId['cost']?.notReported).toBeUndefined()
   })
 })

@@ -83,11 +83,6 @@ export function dateRange(filters: Filters, now = new Date()): DateRange {
   return { from: addDays(to, -days), to, days }
 }
 
-/** The range of the same length just before: what "change against the previous period" compares with. */
-export function previousRange(range: DateRange): DateRange {
-  return { from: addDays(range.from, -range.days), to: range.from, days: range.days }
-}
-
 export type Params = Record<string, string | number | string[] | undefined>
 
 /**

@@ -42,20 +42,48 @@ export function formatDuration(seconds: number | null | undefined): string {
 }
 
 export interface Change {
-  /** +12.5%, −3%, "new" (from zero), or "—" when both are zero. */
+  /** +12.5%, −3%, "new" (from zero), "—" when both are zero or either side is not reported. */
   text: string
   direction: 'up' | 'down' | 'flat'
 }
 
-/** The change of a figure against the previous period. */
+/**
+ * The change of a figure against the previous period. A side that is not reported (null) or not known
+ * (undefined) makes the change unknown: "—", never a fall to or a rise from zero.
+ */
 export function change(current: number | null | undefined, previous: number | null | undefined): Change {
-  const c = current ?? 0
-  const p = previous ?? 0
-  if (c === p) return { text: c === 0 ? '—' : '0%', direction: 'flat' }
-  if (p === 0) return { text: 'new', direction: 'up' }
-  const ratio = (c - p) / Math.abs(p)
+  if (current === null || current === undefined || previous === null || previous === undefined) return { text: '—', direction: 'flat' }
+  if (current === previous) return { text: current === 0 ? '—' : '0%', direction: 'flat' }
+  if (previous === 0) return { text: 'new', direction: 'up' }
+  const ratio = (current - previous) / Math.abs(previous)
   const text = `${ratio > 0 ? '+' : '−'}${decimal.format(Math.abs(ratio) * 100)}%`
   return { text, direction: ratio > 0 ? 'up' : 'down' }
+}
+
+/** Why a cell shows "—" rather than a number (components/Figure.tsx). */
+export const NOT_REPORTED_HINT = 'Not reported: this row sends none of the telemetry this figure comes from (for example metrics only, no events)'
+
+/** Below this many decisions (or runs, or calls) a rate is shown with its counts and de-emphasized. */
+export const MIN_RATE_DENOMINATOR = 20
+
+export interface RateView {
+  /** 12.3%, or — without a denominator. */
+  text: string
+  /** "3 of 12": the counts behind the rate. */
+  counts: string
+  /** Too few to compare with other rows (below MIN_RATE_DENOMINATOR). */
+  low: boolean
+}
+
+/** A rate with the counts it comes from; a rate on a tiny denominator is flagged as such. */
+export function rateView(numerator: number | null | undefined, denominator: number | null | undefined): RateView {
+  if (numerator === null || numerator === undefined || denominator === null || denominator === undefined || denominator <= 0)
+    return { text: '—', counts: '', low: false }
+  return {
+    text: formatPercent(numerator / denominator),
+    counts: `${formatCount(numerator)} of ${formatCount(denominator)}`,
+    low: denominator < MIN_RATE_DENOMINATOR,
+  }
 }
 
 /** "2026-11-03" → "Nov 3"; "2026-11-03T14:00" → "Nov 3, 14:00". */

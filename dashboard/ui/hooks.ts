@@ -1,15 +1,17 @@
 import { useMemo } from 'react'
 import { useSearchParams } from 'react-router'
-import { dateRange, filtersToSearch, parseFilters, previousRange, type DateRange, type Filters } from './filters'
+import { dateRange, filtersToSearch, parseFilters, type DateRange, type Filters } from './filters'
 
-/** The global filters from the URL, the range they cover, and a setter that writes them back to the URL. */
-export function useFilters(): { filters: Filters; range: DateRange; previous: DateRange; setFilters: (next: Filters) => void } {
+/**
+ * The global filters from the URL, the range they cover, and a setter that writes them back to the URL.
+ * What a range is compared with is the API's answer (compare=previous, schemas/periods.ts), not the UI's.
+ */
+export function useFilters(): { filters: Filters; range: DateRange; setFilters: (next: Filters) => void } {
   const [search, setSearch] = useSearchParams()
   const filters = useMemo(() => parseFilters(search), [search])
   const range = useMemo(() => dateRange(filters), [filters])
-  const previous = useMemo(() => previousRange(range), [range])
   const setFilters = (next: Filters) => setSearch(filtersToSearch(next, search))
-  return { filters, range, previous, setFilters }
+  return { filters, range, setFilters }
 }
 
 /** A page-local view option kept in the URL too (e.g. ?stack=team), with a default left out of links. */

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SummaryResponse } from '../../schemas/analytics'
 import { dateRange, DEFAULT_FILTERS } from '../../dashboard/ui/filters'
-import { formatCount, formatPercent, formatUsd } from '../../dashboard/ui/format'
+import { change, formatCount, formatPercent, formatUsd } from '../../dashboard/ui/format'
 import { screenshot, settled, startDashboard } from '../helpers/browser'
 import type { TestCcscope } from '../helpers/ccscope'
 
@@ -83,6 +83,43 @@ describe('overview', () => {
     await other.getByRole('link', { name: 'Cost' }).click()
     await other.waitForURL(/\/cost\?.*team=web/)
     await other.close()
+  })
+
+  it("compares with the API's previous span (the same elapsed time while the range is not over), and says so", async () => {
+    await page.goto(`${cc.apiUrl}/`)
+    await settled(page)
+    const range = dateRange(DEFAULT_FILTERS)
+    const s = await api<SummaryResponse>(`/api/v1/summary?from=${range.from}&to=${range.to}&tz=UTC&compare=previous`)
+    // The default range ends today: partial, so the previous span is as long as the elapsed part, not a whole period.
+    expect(s.partial).toBe(true)
+    expect(Date.parse(s.previous!.range.to) - Date.parse(s.previous!.range.from)).toBe(Date.parse(s.range.to) - Date.parse(s.range.from))
+    const cost = page.locator('[data-stat="cost"] .stat-change')
+    expect(await cost.innerText()).toContain(change(s.costUsd, s.previous!.costUsd).text)
+    expect(await cost.innerText()).toContain('vs same span before')
+    expect(await page.locator('[data-stat="cost"] [data-compared]').getAttribute('title')).toMatch(/^Compared with .+ \(UTC\): the period is not over/)
+  })
+
+  it('shows what a metrics-only team does not send as not reported, never 0', async () => {
+    // Team data exports metrics only (test/helpers/fleet.ts): no events, so no prompts, requests or tool decisions.
+    await page.goto(`${cc.apiUrl}/?team=data`)
+    await settled(page)
+    const denials = page.locator('[data-stat="policy-denials"]')
+    expect(await denials.locator('[data-value]').innerText()).toBe('—')
+    expect(await denials.getAttribute('data-not-reported')).toBe('')
+    expect(await denials.getAttribute('title')).toMatch(/^Not reported: of \d+ active users, 0 send events/)
+    expect(await statValue('cost')).not.toBe('—')
+
+    await page.goto(`${cc.apiUrl}/policy?team=data`)
+    await settled(page)
+    expect(await page.locator('[data-not-reported="policy-denials"]').innerText()).toContain('not the same as no denials')
+
+    await page.goto(`${cc.apiUrl}/cost?by=team`)
+    await settled(page)
+    const row = page.locator('tr[data-row="group"]', { has: page.locator('td[data-group="data"]') })
+    expect(await row.count()).toBe(1)
+    expect(await row.locator('td[data-col="requests"] [data-not-reported]').count()).toBe(1)
+    expect(await row.locator('td[data-col="requests"]').innerText()).toBe('—')
+    await screenshot(page, 'cost-by-team-not-reported')
   })
 
   it('holds in a narrow window and can be used from the keyboard', async () => {

@@ -1,6 +1,7 @@
 import type { CSSProperties, ReactNode } from 'react'
 import { Link } from 'react-router'
 import { formatCount, formatPercent, formatUsd } from '../format'
+import { Figure } from './Figure'
 import type { Breakdown, BreakdownBy, BreakdownRow, BreakdownSort } from '../prepare/cost'
 
 interface Column {
@@ -14,11 +15,11 @@ interface Column {
 const COLUMNS: Column[] = [
   { key: 'costUsd', header: 'Cost', sort: 'costUsd', render: (r) => formatUsd(r.costUsd) },
   { key: 'share', header: 'Share', render: (r) => formatPercent(r.share) },
-  { key: 'requests', header: 'Requests', sort: 'requests', render: (r) => formatCount(r.requests) },
-  { key: 'inputTokens', header: 'Input tokens', sort: 'inputTokens', render: (r) => formatCount(r.inputTokens) },
-  { key: 'outputTokens', header: 'Output tokens', sort: 'outputTokens', render: (r) => formatCount(r.outputTokens) },
-  { key: 'cacheReadTokens', header: 'Cache read', sort: 'cacheReadTokens', render: (r) => formatCount(r.cacheReadTokens) },
-  { key: 'cacheCreationTokens', header: 'Cache creation', sort: 'cacheCreationTokens', render: (r) => formatCount(r.cacheCreationTokens) },
+  { key: 'requests', header: 'Requests', sort: 'requests', render: (r) => <Figure value={r.requests} format={formatCount} /> },
+  { key: 'inputTokens', header: 'Input tokens', sort: 'inputTokens', render: (r) => <Figure value={r.inputTokens} format={formatCount} /> },
+  { key: 'outputTokens', header: 'Output tokens', sort: 'outputTokens', render: (r) => <Figure value={r.outputTokens} format={formatCount} /> },
+  { key: 'cacheReadTokens', header: 'Cache read', sort: 'cacheReadTokens', render: (r) => <Figure value={r.cacheReadTokens} format={formatCount} /> },
+  { key: 'cacheCreationTokens', header: 'Cache creation', sort: 'cacheCreationTokens', render: (r) => <Figure value={r.cacheCreationTokens} format={formatCount} /> },
   { key: 'cacheSavingsUsd', header: 'Cache savings', sort: 'cacheSavingsUsd', render: (r) => formatUsd(r.cacheSavingsUsd) },
   { key: 'costPerActiveUserDay', header: 'Cost / active user-day', render: (r) => formatUsd(r.costPerActiveUserDay) },
 ]

@@ -5,6 +5,7 @@ import { formatCount, formatInstant, formatUsd } from '../format'
 import { userHref } from '../prepare/users'
 import { NOT_REPORTED } from '../prepare/series'
 import { DataTable, type Column } from './DataTable'
+import { Figure } from './Figure'
 
 /** The user key (a link to the user's page, keeping the filters) and their display name. */
 export function UserCell({ user, displayName, filters }: { user: string; displayName: string; filters: Filters }) {
@@ -17,7 +18,12 @@ export function UserCell({ user, displayName, filters }: { user: string; display
 }
 
 export function userColumns(filters: Filters): Column<UserRow>[] {
-  const count = (key: keyof UserRow, header: string): Column<UserRow> => ({ key, header, align: 'right', render: (r) => formatCount(r[key] as number) })
+  const count = (key: 'activeDays' | 'sessions' | 'prompts' | 'linesAdded' | 'commits' | 'pullRequests', header: string): Column<UserRow> => ({
+    key,
+    header,
+    align: 'right',
+    render: (r) => <Figure value={r[key]} format={formatCount} />,
+  })
   return [
     { key: 'user', header: 'User', render: (r) => <UserCell user={r.user} displayName={r.displayName} filters={filters} /> },
     { key: 'team', header: 'Team', render: (r) => r.team || <span className="muted">{NOT_REPORTED}</span> },

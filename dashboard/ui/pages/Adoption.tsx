@@ -13,6 +13,7 @@ import { datasetParams } from '../filters'
 import { formatCount, formatDecimal, formatDuration, formatInstant, formatPercent } from '../format'
 import { useFilters, useViewParam } from '../hooks'
 import { adoptionStats, durationTick, lifecycleTiles, multiSeries, periodsOf, quietUsers, seatFigures, teamRows, type Step, type TeamRow } from '../prepare/adoption'
+import { comparisonNote } from '../prepare/overview'
 import { usersHref } from '../prepare/users'
 import { singleSeries } from '../prepare/series'
 
@@ -38,12 +39,12 @@ const teamColumns: Column<TeamRow>[] = [
 
 /** Managers' view: who uses Claude Code, how much, what it produces; new, returning and quiet people. */
 export function AdoptionPage() {
-  const { filters, range, previous } = useFilters()
+  const { filters, range } = useFilters()
   const [step, setStep] = useViewParam<Step>('step', ['day', 'week'], 'day')
   const meta = useMeta()
   // Every panel's request starts at once: no waterfall.
-  const totals = useDataset('adoption', datasetParams(filters, 'adoption', range))
-  const before = useDataset('adoption', datasetParams(filters, 'adoption', previous))
+  // The totals with the same elapsed span before them (compare=previous): a day in progress is compared with the same hours.
+  const totals = useDataset('adoption', datasetParams(filters, 'adoption', range, { compare: 'previous' }))
   const trend = useDataset('adoption', datasetParams(filters, 'adoption', range, { granularity: step }))
   const byTeam = useDataset('adoption', datasetParams(filters, 'adoption', range, { groupBy: 'team', sort: 'activeUsers', limit: 100 }))
   const leaders = useUsers(datasetParams(filters, 'summary', range, { sort: 'costUsd', limit: LEADERBOARD }))
@@ -73,7 +74,9 @@ export function AdoptionPage() {
         ) : totals.isError ? (
           <Loadable query={totals}>{() => null}</Loadable>
         ) : (
-          adoptionStats(totals.data.totals, before.data?.totals).map((s) => <Stat key={s.id} stat={s} />)
+          adoptionStats(totals.data.totals, totals.data.previous?.totals, totals.data.coverage).map((s) => (
+            <Stat key={s.id} stat={s} comparison={comparisonNote(totals.data.previous?.range ?? null, totals.data.partial)} />
+          ))
         )}
       </div>
 

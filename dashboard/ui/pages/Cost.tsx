@@ -27,11 +27,12 @@ import {
   type BreakdownBy,
   type CostRow,
 } from '../prepare/cost'
+import { comparisonNote } from '../prepare/overview'
 import { singleSeries } from '../prepare/series'
 
 /** Finance's view: where the money goes over time, by whom and on what, and a CSV that equals the table. */
 export function CostPage() {
-  const { filters, range, previous } = useFilters()
+  const { filters, range } = useFilters()
   const [stack, setStack] = useViewParam('stack', STACK_VALUES, 'model')
   const [by, setBy] = useViewParam('by', BREAKDOWN_VALUES, 'user')
   const [sort, setSort] = useViewParam('sort', BREAKDOWN_SORTS, 'costUsd')
@@ -41,8 +42,8 @@ export function CostPage() {
   const periods = periodsOf(range.from, range.to, granularity)
   const tableParams = breakdownParams(filters, range, by, sort)
   // Every panel's request starts at once: no waterfall.
-  const totals = useDataset('cost', datasetParams(filters, 'cost', range))
-  const before = useDataset('cost', datasetParams(filters, 'cost', previous))
+  // The totals with the same elapsed span before them (compare=previous): a day in progress is compared with the same hours.
+  const totals = useDataset('cost', datasetParams(filters, 'cost', range, { compare: 'previous' }))
   const stacked = useDataset('cost', datasetParams(filters, 'cost', range, { granularity, groupBy: stack, limit: 8 }))
   const perPeriod = useDataset('cost', datasetParams(filters, 'cost', range, { granularity }))
   const table = useDataset('cost', tableParams)
@@ -66,7 +67,9 @@ export function CostPage() {
         ) : totals.isError ? (
           <Loadable query={totals}>{() => null}</Loadable>
         ) : (
-          costTiles(totals.data.totals, before.data?.totals).map((s) => <Stat key={s.id} stat={s} />)
+          costTiles(totals.data.totals, totals.data.previous?.totals, totals.data.coverage).map((s) => (
+            <Stat key={s.id} stat={s} comparison={comparisonNote(totals.data.previous?.range ?? null, totals.data.partial)} />
+          ))
         )}
       </section>
       <div className="grid">

@@ -6,16 +6,16 @@ import { Loadable, NoDataYet, Skeleton } from '../components/States'
 import { datasetParams } from '../filters'
 import { formatCount, formatUsd } from '../format'
 import { useFilters } from '../hooks'
-import { headlineStats } from '../prepare/overview'
+import { comparisonNote, headlineStats } from '../prepare/overview'
 import { barItems, daysOf, singleSeries } from '../prepare/series'
 
 /** Monday-morning view: headline figures against the previous period, and the trends behind them. */
 export function OverviewPage() {
-  const { filters, range, previous } = useFilters()
+  const { filters, range } = useFilters()
   const meta = useMeta()
   // Every panel's request starts at once: no waterfall.
-  const summary = useSummary(datasetParams(filters, 'summary', range))
-  const before = useSummary(datasetParams(filters, 'summary', previous))
+  // The figures with the same elapsed span before them (compare=previous): a day in progress is compared with the same hours.
+  const summary = useSummary(datasetParams(filters, 'summary', range, { compare: 'previous' }))
   const cost = useDataset('cost', datasetParams(filters, 'cost', range, { granularity: 'day' }))
   const active = useDataset('adoption', datasetParams(filters, 'adoption', range, { granularity: 'day' }))
   const denials = useDataset('tools', datasetParams(filters, 'tools', range, { granularity: 'day' }))
@@ -32,7 +32,9 @@ export function OverviewPage() {
         ) : summary.isError ? (
           <Loadable query={summary}>{() => null}</Loadable>
         ) : (
-          headlineStats(summary.data, before.data).map((s) => <Stat key={s.id} stat={s} />)
+          headlineStats(summary.data, summary.data.previous).map((s) => (
+            <Stat key={s.id} stat={s} comparison={comparisonNote(summary.data.previous?.range ?? null, summary.data.partial)} />
+          ))
         )}
       </div>
       <div className="grid">

@@ -5,6 +5,7 @@ import { Card } from '../components/Card'
 import { DataTable } from '../components/DataTable'
 import { BarList, TrendChart } from '../components/charts'
 import { Segmented } from '../components/Segmented'
+import { Rate } from '../components/Rate'
 import { Empty, Loadable, NoDataYet } from '../components/States'
 import { datasetParams, filtersToSearch } from '../filters'
 import { formatCount, formatPercent } from '../format'
@@ -58,6 +59,15 @@ export function PolicyPage() {
           <Loadable query={daily} height={220}>
             {(d) => {
               const s = denialSummary(d.totals)
+              if (s.notReported)
+                return (
+                  <Empty>
+                    <span data-not-reported="policy-denials">
+                      Policy denials are not reported here: they come from Claude Code's events, and of the {formatCount(d.coverage.users)} active users none sends events
+                      (OTEL_LOGS_EXPORTER). This is not the same as no denials.
+                    </span>
+                  </Empty>
+                )
               if (s.decisions === 0) return <Empty>No tool decisions in this range for these filters.</Empty>
               return (
                 <>
@@ -122,7 +132,7 @@ export function PolicyPage() {
                   { key: 'tool', header: 'Tool', render: (r) => r.label },
                   { key: 'decisions', header: 'Decisions', align: 'right', render: (r) => formatCount(r.decisions) },
                   { key: 'policyDenials', header: 'Policy denials', align: 'right', render: (r) => formatCount(r.policyDenials) },
-                  { key: 'policyDenialRate', header: 'Denial rate', align: 'right', render: (r) => formatPercent(r.policyDenialRate) },
+                  { key: 'policyDenialRate', header: 'Denial rate', align: 'right', render: (r) => <Rate numerator={r.policyDenials} denominator={r.decisions} of="decisions denied" /> },
                   { key: 'hookRejects', header: 'Hook rejects', align: 'right', render: (r) => formatCount(r.hookRejects) },
                   { key: 'userRejects', header: 'User rejects', align: 'right', render: (r) => formatCount(r.userRejects) },
                 ]}
@@ -178,7 +188,7 @@ export function PolicyPage() {
                       </span>
                     ),
                   },
-                  { key: 'rate', header: 'Denial rate this week', align: 'right', render: (r) => formatPercent(r.rate) },
+                  { key: 'rate', header: 'Denial rate this week', align: 'right', render: (r) => <Rate numerator={r.thisWeek} denominator={r.decisions} of="decisions denied" /> },
                 ]}
               />
             )}
@@ -205,7 +215,7 @@ export function PolicyPage() {
                       { key: 'source', header: 'Hooks allowed', render: (r) => r.source },
                       { key: 'executions', header: 'Executions', align: 'right', render: (r) => formatCount(r.executions) },
                       { key: 'blocks', header: 'Blocks', align: 'right', render: (r) => formatCount(r.blocks) },
-                      { key: 'blockRate', header: 'Block rate', align: 'right', render: (r) => formatPercent(r.blockRate) },
+                      { key: 'blockRate', header: 'Block rate', align: 'right', render: (r) => <Rate numerator={r.blocks} denominator={r.executions} of="runs blocked" /> },
                     ]}
                   />
                 </>

@@ -12,6 +12,7 @@ import { formatCount, formatDuration, formatInstant, formatPercent, formatUsd } 
 import { useFilters } from '../hooks'
 import { multiSeries } from '../prepare/adoption'
 import { daysOf, NOT_REPORTED, singleSeries } from '../prepare/series'
+import { comparisonNote } from '../prepare/overview'
 import { durationSeconds, sessionHref, toolRows, userStats, usersHref, type ToolRow } from '../prepare/users'
 
 type SessionRow = UserSessionsResponse['sessions'][number]
@@ -34,12 +35,11 @@ const toolColumns: Column<ToolRow>[] = [
 /** One person: their figures against the previous period, their trend, tools and sessions. */
 export function UserPage() {
   const user = useParams().user ?? ''
-  const { filters, range, previous } = useFilters()
+  const { filters, range } = useFilters()
   const mine = { ...filters, user }
   // Every panel's request starts at once: no waterfall.
   const profile = useUsers(datasetParams(mine, 'summary', range, { limit: 1 }))
-  const summary = useSummary(datasetParams(mine, 'summary', range))
-  const before = useSummary(datasetParams(mine, 'summary', previous))
+  const summary = useSummary(datasetParams(mine, 'summary', range, { compare: 'previous' }))
   const cost = useDataset('cost', datasetParams(mine, 'cost', range, { granularity: 'day' }))
   const activity = useDataset('adoption', datasetParams(mine, 'adoption', range, { granularity: 'day' }))
   const tools = useDataset('tools', datasetParams(mine, 'tools', range, { groupBy: 'tool', sort: 'decisions', limit: 50 }))
@@ -100,7 +100,9 @@ export function UserPage() {
         ) : summary.isError ? (
           <Loadable query={summary}>{() => null}</Loadable>
         ) : (
-          userStats(summary.data, before.data).map((s) => <Stat key={s.id} stat={s} />)
+          userStats(summary.data, summary.data.previous).map((s) => (
+            <Stat key={s.id} stat={s} comparison={comparisonNote(summary.data.previous?.range ?? null, summary.data.partial)} />
+          ))
         )}
       </div>
 

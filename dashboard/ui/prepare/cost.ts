@@ -1,4 +1,4 @@
-import type { DatasetResponse } from '../../../schemas/analytics'
+import type { Coverage, DatasetResponse } from '../../../schemas/analytics'
 import { addDays, datasetParams, type DateRange, type Filters, type Params } from '../filters'
 import { formatCount, formatUsd } from '../format'
 import { compareStat, type HeadlineStat } from './overview'
@@ -83,16 +83,17 @@ export function costOverTime(rows: PeriodRow[], periodTotals: PeriodRow[] | unde
 }
 
 /** The headline tiles for the range, from the cost dataset's totals, against the previous period. */
-export function costTiles(current: CostTotals, previous: CostTotals | undefined): HeadlineStat[] {
+export function costTiles(current: CostTotals, previous: CostTotals | null | undefined, coverage?: Coverage): HeadlineStat[] {
   return [
-    compareStat<CostTotals>('cost', { label: 'Cost', pick: (t) => t.costUsd ?? null, format: formatUsd, upIsGood: false, hint: () => "Claude Code's list-price estimate, not a bill" }, current, previous),
+    compareStat<CostTotals>('cost', { label: 'Cost', pick: (t) => t.costUsd ?? null, format: formatUsd, upIsGood: false, hint: () => "Claude Code's list-price estimate, not a bill" }, current, previous, coverage),
     compareStat<CostTotals>(
       'cost-per-user-day',
       { label: 'Cost per active user-day', pick: (t) => t.costPerActiveUserDay ?? null, format: formatUsd, upIsGood: false, hint: () => 'Cost ÷ days on which each person was active' },
       current,
       previous,
+      coverage,
     ),
-    compareStat<CostTotals>('requests', { label: 'API requests', pick: (t) => t.requests ?? null, format: formatCount, upIsGood: true, hint: () => 'Model API requests' }, current, previous),
+    compareStat<CostTotals>('requests', { label: 'API requests', pick: (t) => t.requests ?? null, format: formatCount, upIsGood: true, hint: () => 'Model API requests' }, current, previous, coverage),
     compareStat<CostTotals>(
       'cache-savings',
       {
@@ -104,6 +105,7 @@ export function costTiles(current: CostTotals, previous: CostTotals | undefined)
       },
       current,
       previous,
+      coverage,
     ),
   ]
 }

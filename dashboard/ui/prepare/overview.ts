@@ -1,5 +1,5 @@
-import type { SummaryResponse } from '../../../schemas/analytics'
-import { change, formatCount, formatPercent, formatUsd, type Change } from '../format'
+import type { Coverage, SummaryFigures } from '../../../schemas/analytics'
+import { change, formatCount, formatInstant, formatPercent, formatUsd, type Change } from '../format'
 
 export interface HeadlineStat {
   id: string
@@ -9,6 +9,8 @@ export interface HeadlineStat {
   /** Whether up is good (cost and denials going up is not). */
   upIsGood: boolean
   hint: string
+  /** The figure has no source in the range (null): why, shown on hover instead of a 0. */
+  notReported?: string
 }
 
 type Formatter = (value: number | null | undefined) => string
@@ -21,17 +23,46 @@ interface StatSpec<T> {
   hint: (figures: T) => string
 }
 
-/** One figure of `current` with its change against `previous`. */
-export function compareStat<T>(id: string, spec: StatSpec<T>, current: T, previous: T | undefined): HeadlineStat {
+/** Why a figure is null: who in the range sends events and metrics (the two sources of every measure). */
+export function notReportedReason(coverage: Coverage | undefined): string {
+  if (!coverage) return 'Not reported for this range and these filters'
+  return (
+    `Not reported: of ${formatCount(coverage.users)} active users, ${formatCount(coverage.usersWithEvents)} send events and ` +
+    `${formatCount(coverage.usersWithMetrics)} send metrics, and this figure needs the source nobody here sends`
+  )
+}
+
+/** One figure of `current` with its change against `previous` (unknown when either side is not reported). */
+export function compareStat<T>(id: string, spec: StatSpec<T>, current: T, previous: T | null | undefined, coverage?: Coverage): HeadlineStat {
   const value = spec.pick(current)
   return {
     id,
     label: spec.label,
     value: spec.format(value),
-    change: change(value, previous === undefined ? undefined : spec.pick(previous)),
+    change: change(value, previous ? spec.pick(previous) : undefined),
     upIsGood: spec.upIsGood,
-    hint: spec.hint(current),
+    hint: value === null ? notReportedReason(coverage) : spec.hint(current),
+    ...(value === null ? { notReported: notReportedReason(coverage) } : {}),
   }
+}
+
+/** What a page's changes are measured against, in words and (on hover) as instants. */
+export interface Comparison {
+  text: string
+  title: string
+}
+
+/**
+ * The comparison the API answered (compare=previous, schemas/periods.ts): the same elapsed span of the
+ * period before. Undefined while the answer is loading; null when the range has not begun.
+ */
+export function comparisonNote(previous: { from: string; to: string; timeZone: string } | null | undefined, partial: boolean): Comparison {
+  if (previous === undefined) return { text: 'vs previous period', title: '' }
+  if (previous === null) return { text: 'nothing to compare yet', title: 'The range has not begun' }
+  const span = `${formatInstant(previous.from, previous.timeZone)} – ${formatInstant(previous.to, previous.timeZone)} (${previous.timeZone})`
+  return partial
+    ? { text: 'vs same span before', title: `Compared with ${span}: the period is not over, so it is compared with the same elapsed time of the one before` }
+    : { text: 'vs previous period', title: `Compared with ${span}` }
 }
 
 /** Every headline figure the summary answers, by id: pages pick the ones they show. */
@@ -61,15 +92,15 @@ export const SUMMARY_STATS = {
     upIsGood: true,
     hint: () => 'Suggested edits accepted ÷ all edit decisions',
   },
-} satisfies Record<string, StatSpec<SummaryResponse>>
+} satisfies Record<string, StatSpec<SummaryFigures>>
 
 export type SummaryStatId = keyof typeof SUMMARY_STATS
 
-export function summaryStats(ids: SummaryStatId[], current: SummaryResponse, previous: SummaryResponse | undefined): HeadlineStat[] {
-  return ids.map((id) => compareStat(id, SUMMARY_STATS[id], current, previous))
+export function summaryStats(ids: SummaryStatId[], current: SummaryFigures, previous: SummaryFigures | null | undefined): HeadlineStat[] {
+  return ids.map((id) => compareStat(id, SUMMARY_STATS[id], current, previous, current.coverage))
 }
 
-/** The Overview's headline figures, with the change against the previous period of the same length. */
-export function headlineStats(current: SummaryResponse, previous: SummaryResponse | undefined): HeadlineStat[] {
+/** The Overview's headline figures, with the change against the same elapsed span before (compare=previous). */
+export function headlineStats(current: SummaryFigures, previous: SummaryFigures | null | undefined): HeadlineStat[] {
   return summaryStats(['active-users', 'sessions', 'cost', 'cost-per-user-day', 'policy-denials', 'edit-accept-rate'], current, previous)
 }

@@ -57,10 +57,17 @@ export interface DenialSummary {
   denials: number
   decisions: number
   rate: number | null
+  /** Tool decisions come from events: nobody in the range sends them (metrics only). Not "no denials". */
+  notReported: boolean
 }
 
 export function denialSummary(totals: ToolsTotals): DenialSummary {
-  return { denials: totals.policyDenials ?? 0, decisions: totals.decisions ?? 0, rate: totals.policyDenialRate ?? null }
+  return {
+    denials: totals.policyDenials ?? 0,
+    decisions: totals.decisions ?? 0,
+    rate: totals.policyDenialRate ?? null,
+    notReported: totals.decisions === null || totals.policyDenials === null,
+  }
 }
 
 /** The tools dataset's parameters for a blocked-by-policy list (commands or MCP servers). */
@@ -138,6 +145,8 @@ export interface MoverRow {
   changeText: string
   direction: 'up' | 'down' | 'flat'
   rate: number | null
+  /** Decisions this week: the rate's denominator. */
+  decisions: number
   spike: boolean
 }
 
@@ -157,6 +166,7 @@ export function moverRows(response: MoversResponse): MoverRow[] {
     changeText: signedCount(r.change),
     direction: r.change > 0 ? 'up' : r.change < 0 ? 'down' : 'flat',
     rate: r.policyDenialRate,
+    decisions: r.decisions,
     spike: r.spike,
   }))
 }

@@ -1,4 +1,4 @@
-import type { DatasetRow, SummaryResponse } from '../../../schemas/analytics'
+import type { DatasetRow, SummaryFigures } from '../../../schemas/analytics'
 import type { TimelineItem } from '../../../schemas/users'
 import { filtersToSearch, type Filters } from '../filters'
 import { formatCount, formatDuration, formatUsd } from '../format'
@@ -48,8 +48,8 @@ export function searchQuery(text: string): string {
   return text.trim().slice(0, 200)
 }
 
-/** One user's headline figures against the previous period of the same length. */
-export function userStats(current: SummaryResponse, previous: SummaryResponse | undefined): HeadlineStat[] {
+/** One user's headline figures against the same elapsed span before (compare=previous). */
+export function userStats(current: SummaryFigures, previous: SummaryFigures | null | undefined): HeadlineStat[] {
   return summaryStats(['cost', 'sessions', 'prompts', 'policy-denials', 'edit-accept-rate'], current, previous)
 }
 
