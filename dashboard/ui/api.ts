@@ -1,4 +1,4 @@
-import { useQuery, type QueryClient } from '@tanstack/react-query'
+import { keepPreviousData, useIsFetching, useQuery, type Query, type QueryClient } from '@tanstack/react-query'
 import type { z } from 'zod'
 import { datasetResponseSchema, summaryResponseSchema, type DatasetName, type DatasetResponse, type SummaryResponse } from '../../schemas/analytics'
 import { CSRF_HEADER, meResponseSchema, type LoginBody, type MeResponse } from '../../schemas/auth'
@@ -55,6 +55,30 @@ const datasetSchemas = {
   cost: datasetResponseSchema('cost'),
   adoption: datasetResponseSchema('adoption'),
   tools: datasetResponseSchema('tools'),
+}
+
+/** The query key prefix of the filter bar's option lists (teams, models, users): not part of what a page shows. */
+export const OPTIONS_KEY = 'options'
+const isPageQuery = (q: Query) => q.queryKey[0] !== OPTIONS_KEY
+
+/** How many of the page's own queries are in flight (the filter bar's option lists left out). */
+export function usePageFetching(): number {
+  return useIsFetching({ predicate: isPageQuery })
+}
+
+/**
+ * A filter bar option list (a dataset grouped by team, model or user), loaded when `load` says so (the
+ * filter bar waits for the page's own queries: components/FilterBar.tsx). The previous list stays while
+ * the next one loads.
+ */
+export function useOptionList<D extends DatasetName>(dataset: D, params: Params, load: boolean) {
+  const url = apiUrl(`/api/v1/${dataset}`, params)
+  return useQuery<DatasetResponse<D>, ApiRequestError>({
+    queryKey: [OPTIONS_KEY, url],
+    queryFn: () => getJson(url, datasetSchemas[dataset]) as Promise<DatasetResponse<D>>,
+    enabled: load,
+    placeholderData: keepPreviousData,
+  })
 }
 
 export function useSummary(params: Params) {

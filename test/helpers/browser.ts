@@ -25,13 +25,23 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /**
  * Waits until every panel has its data or its error: no query in flight (the dashboard marks the count
- * of fetching queries on [data-fetching]) and no skeleton left. Two animation frames first, so that a
- * URL change has re-rendered and started its requests.
+ * of fetching queries on [data-fetching], and of the filter bar's option lists, which load after the
+ * page's, on [data-fetching-options] and [data-options-ready]) and no skeleton left. Two animation frames
+ * first, so that a URL change has re-rendered and started its requests.
  */
 export async function settled(page: Page): Promise<void> {
   await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))))
   await page.waitForFunction(
-    () => document.querySelector('[data-fetching]')?.getAttribute('data-fetching') === '0' && document.querySelectorAll('[aria-busy="true"]').length === 0,
+    () => {
+      const status = document.querySelector('[data-fetching]')
+      const filters = document.querySelector('form.filters')
+      return (
+        status?.getAttribute('data-fetching') === '0' &&
+        status.getAttribute('data-fetching-options') === '0' &&
+        (filters === null || filters.hasAttribute('data-options-ready')) &&
+        document.querySelectorAll('[aria-busy="true"]').length === 0
+      )
+    },
     undefined,
     { timeout: 20_000 },
   )

@@ -1,6 +1,6 @@
-import { useId } from 'react'
+import { useEffect, useId, useState } from 'react'
 import { canAccess } from '../../../schemas/auth'
-import { useDataset, useMe } from '../api'
+import { useMe, useOptionList, usePageFetching } from '../api'
 import { addDays, type Filters, type Preset } from '../filters'
 import { useFilters } from '../hooks'
 import { groupLabel } from '../prepare/series'
@@ -20,13 +20,30 @@ export function FilterBar() {
   // Teams and people are listed from adoption (everyone active), or from cost for a role without adoption.
   const me = useMe()
   const lists = me.data && !canAccess(me.data.role, 'GET /api/v1/adoption') ? 'cost' : 'adoption'
-  const teams = useDataset(lists, { ...base, groupBy: 'team', sort: 'team', limit: 500 })
-  const models = useDataset('cost', { ...base, groupBy: 'model', limit: 100 })
-  const users = useDataset(lists, { ...base, groupBy: 'user', sort: 'user', limit: 2000 })
+  // The option lists wait for the page's own queries (its panels get the engine first), unless someone
+  // reaches for a filter; after 3 s they load anyway.
+  const pageFetching = usePageFetching()
+  const [pageLoaded, setPageLoaded] = useState(false)
+  const [pageStarted, setPageStarted] = useState(false)
+  const [reaching, setReaching] = useState(false)
+  useEffect(() => {
+    if (pageFetching > 0) setPageStarted(true)
+    else if (pageStarted) setPageLoaded(true)
+  }, [pageFetching, pageStarted])
+  useEffect(() => {
+    const timer = setTimeout(() => setPageLoaded(true), 3000)
+    return () => clearTimeout(timer)
+  }, [])
+  const load = reaching || (pageLoaded && pageFetching === 0)
+  const teams = useOptionList(lists, { ...base, groupBy: 'team', sort: 'team', limit: 500 }, load)
+  const models = useOptionList('cost', { ...base, groupBy: 'model', limit: 100 }, load)
+  const users = useOptionList(lists, { ...base, groupBy: 'user', sort: 'user', limit: 2000 }, load)
   const set = (patch: Partial<Filters>) => setFilters({ ...filters, ...patch })
 
   return (
-    <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
+    <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()} onFocus={() => setReaching(true)} onPointerEnter={() => setReaching(true)}
+      data-options-ready={load && !teams.isFetching && !models.isFetching && !users.isFetching ? '' : undefined}
+    >
       <span className="field">
         <label htmlFor={`${id}-range`}>Range</label>
         <select

@@ -3,7 +3,7 @@ import type { ReactNode } from 'react'
 import { NavLink, useLocation } from 'react-router'
 import type { MeResponse } from '../../../schemas/auth'
 import { canSee, NAV_PAGES } from '../access'
-import { signOut, switchUser } from '../api'
+import { OPTIONS_KEY, signOut, switchUser, usePageFetching } from '../api'
 import { FilterBar } from './FilterBar'
 import { LoadingBanner } from './LoadingBanner'
 
@@ -42,8 +42,10 @@ export function Layout({ me, children }: { me: MeResponse; children: ReactNode }
   const carried = new URLSearchParams()
   for (const key of ['range', 'from', 'to', 'tz', 'team', 'user', 'model']) for (const v of new URLSearchParams(search).getAll(key)) carried.append(key, v)
   const suffix = carried.size ? `?${carried}` : ''
-  // How many queries are in flight: tests wait for 0 before reading figures.
-  const fetching = useIsFetching()
+  // How many of the page's queries are in flight, and of the filter bar's option lists: tests wait for both
+  // to be 0 before reading figures; bench/pages.ts times the page's (what the reader sees).
+  const fetching = usePageFetching()
+  const fetchingOptions = useIsFetching({ queryKey: [OPTIONS_KEY] })
   return (
     <>
       <a href="#main" className="skip-link">
@@ -65,7 +67,7 @@ export function Layout({ me, children }: { me: MeResponse; children: ReactNode }
       <FilterBar />
       <LoadingBanner />
       <main id="main">{children}</main>
-      <span hidden data-fetching={fetching} />
+      <span hidden data-fetching={fetching} data-fetching-options={fetchingOptions} />
     </>
   )
 }

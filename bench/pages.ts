@@ -1,0 +1,160 @@
+/**
+ * Dashboard pages in a real Chromium against a seeded warehouse: each page's settle time (navigation
+ * start to the last panel rendered with its data: no request in flight, no skeleton left) and each filter
+ * change's (the interaction to the same state), as medians and maxima over runs, against the 1 s goal.
+ * Every run of a page opens a fresh browser context, so nothing comes from the dashboard's own cache.
+ *
+ *   tsx bench/pages.ts --data-dir DIR [--events 10000000] [--runs 5] [--out FILE]
+ *
+ * The data directory is seeded (bench/seed.ts, ending now, so the default range shows it) when it holds
+ * fewer than --events events; reuse bench:api's directory to save the seeding.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { chromium, type Page } from 'playwright-core'
+import { buildDashboard } from '../scripts/build-dashboard'
+import { startCcscope } from '../server/ccscope'
+import { loadConfig } from '../server/config'
+import { createLogger } from '../server/logger'
+import { selectRows } from '../warehouse/client'
+import { seedWarehouse } from './seed'
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '10000000' },
+    runs: { type: 'string', default: '5' },
+    'data-dir': { type: 'string' },
+    out: { type: 'string' },
+    // Prints each API request of a page's warm-up load with its time: where a page's time goes.
+    requests: { type: 'boolean', default: false },
+  },
+})
+const events = Number(values.events)
+const runs = Number(values.runs)
+const dataDir = values['data-dir'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-pages-'))
+const keep = values['data-dir'] !== undefined
+const GOAL_MS = 1000
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+/** No request in flight (the dashboard counts them on [data-fetching]) and no skeleton left, after the render that follows a change. */
+async function settled(page: Page): Promise<void> {
+  await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))))
+  await page.waitForFunction(
+    () => document.querySelector('[data-fetching]')?.getAttribute('data-fetching') === '0' && document.querySelectorAll('[aria-busy="true"]').length === 0,
+    undefined,
+    { timeout: 60_000, polling: 'raf' },
+  )
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN
+
+if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH`)
+process.stdout.write(`dashboard: ${await buildDashboard()}\n`)
+const config = loadConfig({ CCSCOPE_DATA_DIR: dataDir, OTLP_HTTP_PORT: '0', OTLP_GRPC_PORT: '0', PORT: '0', CCSCOPE_LOG_LEVEL: 'warn', CCSCOPE_OPEN_MODE: 'true' })
+const cc = await startCcscope(config, createLogger(config.logLevel))
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] })
+try {
+  const [stored] = await selectRows<{ n: string }>(cc.client, 'SELECT count() AS n FROM events')
+  if (Number(stored?.n ?? 0) < events) {
+    process.stdout.write(`seeding ${events.toLocaleString('en-US')} events into ${dataDir}\n`)
+    await seedWarehouse(cc.client, {
+      events,
+      end: new Date(),
+      onProgress: (done, total) => process.stdout.write(`\r  ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}`),
+    })
+    process.stdout.write('\n')
+  }
+  const [top] = await selectRows<{ u: string; s: string }>(
+    cc.client,
+    "SELECT user_key AS u, any(session_id) AS s FROM events WHERE event_name = 'api_request' AND timestamp > now() - INTERVAL 7 DAY GROUP BY u ORDER BY count() DESC LIMIT 1",
+  )
+  const [{ n: total } = { n: '0' }] = await selectRows<{ n: string }>(cc.client, 'SELECT count() AS n FROM events')
+  const [team] = await selectRows<{ t: string }>(cc.client, "SELECT team_id AS t FROM events WHERE team_id != '' GROUP BY t ORDER BY count() DESC LIMIT 1")
+  const base = `http://127.0.0.1:${cc.ports.api}`
+  const user = encodeURIComponent(top?.u ?? '')
+  const pages: [string, string][] = [
+    ['Overview', '/'],
+    ['Adoption', '/adoption'],
+    ['Cost', '/cost'],
+    ['Policy', '/policy'],
+    ['Users', '/users'],
+    ['User', `/users/${user}`],
+    ['Session', `/sessions/${encodeURIComponent(top?.s ?? '')}`],
+  ]
+  /** A filter change: from a settled page, an interaction, to the page settled again. */
+  const changes: [string, string, (page: Page) => Promise<void>][] = [
+    ['Overview: range 30 → 7 days', '/', (p) => p.getByLabel('Range', { exact: true }).selectOption('7d').then(() => undefined)],
+    ['Overview: one team', '/', (p) => p.getByLabel('Team', { exact: true }).selectOption(team?.t ?? '').then(() => undefined)],
+    ['Cost: group by team', '/cost', (p) => p.getByLabel('Group by', { exact: true }).selectOption('team').then(() => undefined)],
+    ['Cost: stack by team', '/cost', (p) => p.getByRole('group', { name: 'Stack by' }).getByRole('button', { name: 'Team' }).click()],
+    ['Cost: zone Asia/Kolkata', '/cost', (p) => p.getByLabel('Time zone', { exact: true }).selectOption('Asia/Kolkata').then(() => undefined)],
+    ['Policy: movers by team', '/policy', (p) => p.getByRole('group', { name: 'Movers by' }).getByRole('button', { name: 'Team' }).click()],
+    ['Adoption: per week', '/adoption', (p) => p.getByRole('group', { name: 'Chart period: day or week' }).getByRole('button', { name: 'Week' }).click()],
+  ]
+  const rows: { what: string; kind: 'page' | 'filter change'; p50: number; max: number; ratioToGoal: number }[] = []
+  const report = (what: string, kind: 'page' | 'filter change', times: number[]) => {
+    times.sort((a, b) => a - b)
+    const p50 = quantile(times, 0.5)
+    const max = times[times.length - 1] ?? NaN
+    rows.push({ what, kind, p50, max, ratioToGoal: max / GOAL_MS })
+    process.stdout.write(`  ${what.padEnd(34)} median ${p50.toFixed(0).padStart(6)} ms   max ${max.toFixed(0).padStart(6)} ms  ${(max / GOAL_MS).toFixed(2).padStart(5)}× goal ${max < GOAL_MS ? 'ok' : 'OVER'}\n`)
+  }
+  process.stdout.write(`${Number(total).toLocaleString('en-US')} events; ${runs} runs each after a warm-up, a fresh browser context per run, 1366×900\n`)
+  for (const [name, url] of pages) {
+    const times: number[] = []
+    for (let i = 0; i <= runs; i++) {
+      const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
+      const page = await context.newPage()
+      const errors: string[] = []
+      page.on('pageerror', (e) => errors.push(e.message))
+      const requests: string[] = []
+      if (values.requests && i === 0)
+        page.on('requestfinished', (r) => {
+          const t = r.timing()
+          if (r.url().includes('/api/')) requests.push(`    ${(t.responseEnd).toFixed(0).padStart(6)} ms from ${t.startTime.toFixed(0)}  ${r.url().replace(base, '').slice(0, 150)}`)
+        })
+      const began = performance.now()
+      await page.goto(base + url)
+      await settled(page)
+      const ms = performance.now() - began
+      const failed = await page.locator('.error').count()
+      await context.close()
+      if (errors.length || failed) throw new Error(`${name}: ${failed} panels in error; ${errors.join('; ')}`)
+      if (i > 0) times.push(ms)
+      if (requests.length) process.stdout.write(`  ${name} (warm-up, ${ms.toFixed(0)} ms):\n${requests.join('\n')}\n`)
+    }
+    report(name, 'page', times)
+  }
+  for (const [name, url, act] of changes) {
+    const times: number[] = []
+    for (let i = 0; i <= runs; i++) {
+      const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
+      const page = await context.newPage()
+      await page.goto(base + url)
+      await settled(page)
+      const before = page.url()
+      const began = performance.now()
+      await act(page)
+      await page.waitForURL((u) => u.toString() !== before)
+      await settled(page)
+      const ms = performance.now() - began
+      await context.close()
+      if (i > 0) times.push(ms)
+    }
+    report(name, 'filter change', times)
+  }
+  const met = rows.filter((r) => r.max < GOAL_MS).length
+  process.stdout.write(`\n${met} of ${rows.length} pages and changes settle under ${GOAL_MS} ms in every run; worst ${Math.max(...rows.map((r) => r.max)).toFixed(0)} ms\n`)
+  if (values.out) {
+    fs.mkdirSync(path.dirname(values.out), { recursive: true })
+    const out = { when: new Date().toISOString(), goalMs: GOAL_MS, events: Number(total), runs, machine: { cpus: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30) }, readSessions: config.readSessions, rows }
+    fs.writeFileSync(values.out, `${JSON.stringify(out, null, 2)}\n`)
+    process.stdout.write(`wrote ${values.out}\n`)
+  }
+} finally {
+  await browser.close()
+  await cc.stop()
+  if (!keep) fs.rmSync(dataDir, { recursive: true, force: true })
+}
