@@ -59,6 +59,9 @@ describe('formatting', () => {
     expect(change(50, 100)).toEqual({ text: '−50%', direction: 'down' })
     expect(change(5, 0)).toEqual({ text: 'new', direction: 'up' })
     expect(change(0, 0)).toEqual({ text: '—', direction: 'flat' })
+    expect(change(999, 100)).toEqual({ text: '+899%', direction: 'up' })
+    expect(change(1_667, 100)).toEqual({ text: '16.7×', direction: 'up' })
+    expect(change(946_660, 100)).toEqual({ text: '9,467×', direction: 'up' })
   })
 
   it('calls a change unknown when either side is not reported, never a fall to or rise from zero', () => {

@@ -42,7 +42,7 @@ export function formatDuration(seconds: number | null | undefined): string {
 }
 
 export interface Change {
-  /** +12.5%, −3%, "new" (from zero), "—" when both are zero or either side is not reported. */
+  /** +12.5%, −3%, 16.7× (ten times or more), "new" (from zero), "—" when both are zero or either side is not reported. */
   text: string
   direction: 'up' | 'down' | 'flat'
 }
@@ -55,6 +55,11 @@ export function change(current: number | null | undefined, previous: number | nu
   if (current === null || current === undefined || previous === null || previous === undefined) return { text: '—', direction: 'flat' }
   if (current === previous) return { text: current === 0 ? '—' : '0%', direction: 'flat' }
   if (previous === 0) return { text: 'new', direction: 'up' }
+  // Ten times or more reads as a multiple (16.7×), not as +1,566.7%.
+  if (previous > 0 && current >= 10 * previous) {
+    const times = current / previous
+    return { text: `${times < 100 ? decimal.format(times) : count.format(times)}×`, direction: 'up' }
+  }
   const ratio = (current - previous) / Math.abs(previous)
   const text = `${ratio > 0 ? '+' : '−'}${decimal.format(Math.abs(ratio) * 100)}%`
   return { text, direction: ratio > 0 ? 'up' : 'down' }

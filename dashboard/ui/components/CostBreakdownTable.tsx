@@ -1,6 +1,7 @@
 import type { CSSProperties, ReactNode } from 'react'
 import { Link } from 'react-router'
 import { formatCount, formatPercent, formatUsd } from '../format'
+import { tableWrapClass } from './DataTable'
 import { Figure } from './Figure'
 import type { Breakdown, BreakdownBy, BreakdownRow, BreakdownSort } from '../prepare/cost'
 
@@ -72,7 +73,7 @@ export function CostBreakdownTable({ id, data, by, byLabel, sort, onSort, userSe
       r.label
     )
   return (
-    <div className="table-wrap">
+    <div className={tableWrapClass(data.rows.length)}>
       <table data-table={id}>
         <caption className="sr-only">
           Cost by {byLabel.toLowerCase()}: {data.rows.length} groups, with the total in the last row

@@ -7,6 +7,13 @@ export interface Column<T> {
   align?: 'left' | 'right'
 }
 
+/** More rows than this and a table scrolls inside its card, its header (and total row) in view (styles.css, .tall). */
+export const TALL_TABLE_ROWS = 25
+
+export function tableWrapClass(rows: number): string {
+  return rows > TALL_TABLE_ROWS ? 'table-wrap tall' : 'table-wrap'
+}
+
 /** A plain, accessible table: caption for screen readers, numbers right-aligned, an empty message. */
 export function DataTable<T>({ id, caption, columns, rows, rowKey, empty = 'Nothing in this range.', rowClass }: {
   id: string
@@ -19,7 +26,7 @@ export function DataTable<T>({ id, caption, columns, rows, rowKey, empty = 'Noth
 }) {
   if (rows.length === 0) return <div className="empty">{empty}</div>
   return (
-    <div className="table-wrap">
+    <div className={tableWrapClass(rows.length)}>
       <table data-table={id}>
         <caption className="sr-only">{caption}</caption>
         <thead>

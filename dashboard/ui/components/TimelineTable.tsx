@@ -1,3 +1,4 @@
+import { tableWrapClass } from './DataTable'
 import type { SessionResponse, TimelineItem } from '../../../schemas/users'
 import { promptHeading, timelineEntry, type TimelineEntry } from '../prepare/users'
 
@@ -64,8 +65,9 @@ function Group({ id, title, meta, items, timeZone }: { id: string; title: string
 
 /** The session in order: the preamble, then each prompt with its requests, decisions and results. */
 export function TimelineTable({ session, timeZone }: { session: SessionResponse; timeZone: string }) {
+  const rows = session.preamble.length + session.prompts.reduce((n, p) => n + 1 + p.items.length, 0)
   return (
-    <div className="table-wrap">
+    <div className={tableWrapClass(rows)}>
       <table data-table="session-timeline">
         <caption className="sr-only">Session timeline: each prompt with its API requests, tool decisions and tool results, in order</caption>
         <thead>
