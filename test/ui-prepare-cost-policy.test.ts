@@ -282,7 +282,16 @@ describe('policy: sources, tools, blocked lists', () => {
   })
 
   it('sums up denials against decisions', () => {
-    expect(denialSummary({ ...toolsRow('x'), policyDenials: 27, decisions: 476, policyDenialRate: 27 / 476 })).toEqual({ denials: 27, decisions: 476, rate: 27 / 476 })
+    expect(denialSummary({ ...toolsRow('x'), policyDenials: 27, decisions: 476, policyDenialRate: 27 / 476 })).toEqual({
+      denials: 27,
+      decisions: 476,
+      rate: 27 / 476,
+      notReported: false,
+    })
+  })
+
+  it('says not reported, not "no decisions", where nobody sends events', () => {
+    expect(denialSummary({ ...toolsRow('x'), policyDenials: null, decisions: null, policyDenialRate: null }).notReported).toBe(true)
   })
 })
 
