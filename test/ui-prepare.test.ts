@@ -3,7 +3,7 @@ import type { SummaryResponse } from '../schemas/analytics'
 import { dateRange, datasetParams, DEFAULT_FILTERS, filtersToSearch, parseFilters, toQueryString, type Filters } from '../dashboard/ui/filters'
 import { change, formatCount, formatDuration, formatPercent, formatPeriod, formatUsd, MIN_RATE_DENOMINATOR, rateView } from '../dashboard/ui/format'
 import { comparisonNote, headlineStats } from '../dashboard/ui/prepare/overview'
-import { barItems, daysOf, singleSeries, stackedSeries } from '../dashboard/ui/prepare/series'
+import { barItems, daysOf, OTHER_COLOR, PALETTE, seriesColors, singleSeries, stackedSeries } from '../dashboard/ui/prepare/series'
 
 describe('filters in the URL', () => {
   it('round-trip, leaving defaults out', () => {
@@ -92,6 +92,15 @@ describe('formatting', () => {
 })
 
 describe('chart data', () => {
+  it('gives the top 8 groups and Other nine distinct colours, Other always grey', () => {
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'Other']
+    const colors = seriesColors(keys)
+    expect(new Set(colors.values()).size).toBe(9)
+    expect(colors.get('Other')).toBe(OTHER_COLOR)
+    expect(PALETTE).not.toContain(OTHER_COLOR)
+    expect(seriesColors(['Other', 'x']).get('x')).toBe(PALETTE[0])
+  })
+
   it('fills quiet days with zero, in order', () => {
     const days = daysOf('2026-11-01', '2026-11-04')
     expect(days).toEqual(['2026-11-01', '2026-11-02', '2026-11-03'])

@@ -1,7 +1,7 @@
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import { formatPeriod } from '../format'
 import type { SeriesPoint } from '../prepare/series'
-import { PALETTE } from './charts'
+import { PALETTE } from '../prepare/series'
 
 export interface SeriesSpec {
   /** The key of each point (a measure, from prepare/adoption multiSeries). */

@@ -1,9 +1,8 @@
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import { formatPeriod } from '../format'
-import type { BarItem, SeriesPoint } from '../prepare/series'
+import { PALETTE, seriesColors, type BarItem, type SeriesPoint } from '../prepare/series'
 
 /** Thin drawing components: the data comes ready from prepare/*. Colors pass WCAG AA on white. */
-export const PALETTE = ['#2563eb', '#d97706', '#059669', '#dc2626', '#7c3aed', '#0891b2', '#be185d', '#4b5563']
 
 type Formatter = (value: number) => string
 
@@ -36,6 +35,7 @@ export function TrendChart({ data, format, height = 220, label, kind = 'line' }:
 }
 
 export function StackedChart({ data, keys, format, height = 280, label }: { data: SeriesPoint[]; keys: string[]; format: Formatter; height?: number; label: string }) {
+  const colors = seriesColors(keys)
   return (
     <figure className="chart" aria-label={label} data-chart={label}>
       <ResponsiveContainer width="100%" height={height}>
@@ -43,10 +43,11 @@ export function StackedChart({ data, keys, format, height = 280, label }: { data
           <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
           <XAxis dataKey="period" tickFormatter={formatPeriod} {...axisProps} />
           <YAxis tickFormatter={(v: number) => format(v)} width={70} {...axisProps} />
-          <Tooltip labelFormatter={(l) => formatPeriod(String(l))} formatter={(v) => format(Number(v))} />
+          {/* Largest first in the tooltip, as in the legend's ranking; the stack draws them bottom up. */}
+          <Tooltip labelFormatter={(l) => formatPeriod(String(l))} formatter={(v) => format(Number(v))} itemSorter={(item) => -Number(item.value ?? 0)} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
-          {keys.map((k, i) => (
-            <Area key={k} type="linear" dataKey={k} stackId="1" stroke={PALETTE[i % PALETTE.length]} fill={PALETTE[i % PALETTE.length]} fillOpacity={0.6} isAnimationActive={false} />
+          {keys.map((k) => (
+            <Area key={k} type="linear" dataKey={k} stackId="1" stroke={colors.get(k)} fill={colors.get(k)} fillOpacity={0.6} isAnimationActive={false} />
           ))}
         </AreaChart>
       </ResponsiveContainer>

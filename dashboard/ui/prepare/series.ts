@@ -40,6 +40,19 @@ export interface StackedSeries {
   keys: string[]
 }
 
+/** Series colours, distinct from each other and from OTHER_COLOR: as many as any chart draws groups (top 8 + Other). */
+export const PALETTE = ['#2563eb', '#d97706', '#059669', '#dc2626', '#7c3aed', '#0891b2', '#be185d', '#65a30d']
+/** The tail grouped as "Other" is always grey, whatever its position. */
+export const OTHER_COLOR = '#9ca3af'
+
+/** Each series key's colour: the palette in order, "Other" grey; past the palette (never asked today) the colours repeat. */
+export function seriesColors(keys: readonly string[]): Map<string, string> {
+  const colors = new Map<string, string>()
+  let i = 0
+  for (const k of keys) colors.set(k, k === 'Other' ? OTHER_COLOR : (PALETTE[i++ % PALETTE.length] ?? OTHER_COLOR))
+  return colors
+}
+
 /** Rows (period × group) → one point per period with a key per group, for stacked charts. */
 export function stackedSeries(rows: PeriodRow[], measure: string, maxGroups = 6, periods?: string[]): StackedSeries {
   const totals = new Map<string, number>()
