@@ -45,7 +45,7 @@ export function StackedChart({ data, keys, format, height = 280, label }: { data
           <YAxis tickFormatter={(v: number) => format(v)} width={70} {...axisProps} />
           {/* Largest first in the tooltip, as in the legend's ranking; the stack draws them bottom up. */}
           <Tooltip labelFormatter={(l) => formatPeriod(String(l))} formatter={(v) => format(Number(v))} itemSorter={(item) => -Number(item.value ?? 0)} />
-          <Legend wrapperStyle={{ fontSize: 12 }} />
+          <Legend wrapperStyle={{ fontSize: 12 }} itemSorter={null} />
           {keys.map((k) => (
             <Area key={k} type="linear" dataKey={k} stackId="1" stroke={colors.get(k)} fill={colors.get(k)} fillOpacity={0.6} isAnimationActive={false} />
           ))}
