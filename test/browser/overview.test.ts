@@ -120,6 +120,13 @@ describe('overview', () => {
     expect(await row.locator('td[data-col="requests"] [data-not-reported]').count()).toBe(1)
     expect(await row.locator('td[data-col="requests"]').innerText()).toBe('—')
     await screenshot(page, 'cost-by-team-not-reported')
+
+    await page.goto(`${cc.apiUrl}/adoption`)
+    await settled(page)
+    const team = page.locator('table[data-table="adoption-by-team"] tr', { has: page.locator('td[data-col="team"]', { hasText: /^data$/ }) })
+    expect(await team.count()).toBe(1)
+    expect(await team.locator('td[data-col="prompts"]').innerText()).toBe('—')
+    expect(await team.locator('td[data-col="prompts"] [data-not-reported]').count()).toBe(1)
   })
 
   it('holds in a narrow window and can be used from the keyboard', async () => {

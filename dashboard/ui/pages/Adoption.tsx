@@ -5,6 +5,7 @@ import { SeatMeter, Tile } from '../components/AdoptionTiles'
 import { Card } from '../components/Card'
 import { TrendChart } from '../components/charts'
 import { DataTable, type Column } from '../components/DataTable'
+import { Figure } from '../components/Figure'
 import { Segmented } from '../components/Segmented'
 import { Stat } from '../components/Stat'
 import { Empty, Loadable, NoDataYet, Skeleton } from '../components/States'
@@ -28,12 +29,12 @@ const teamColumns: Column<TeamRow>[] = [
   { key: 'team', header: 'Team', render: (r) => r.team },
   { key: 'activeUsers', header: 'Active users', align: 'right', render: (r) => formatCount(r.activeUsers) },
   { key: 'sessions', header: 'Sessions', align: 'right', render: (r) => formatCount(r.sessions) },
-  { key: 'prompts', header: 'Prompts', align: 'right', render: (r) => formatCount(r.prompts) },
+  { key: 'prompts', header: 'Prompts', align: 'right', render: (r) => <Figure value={r.prompts} format={formatCount} /> },
   { key: 'promptsPerUser', header: 'Prompts / user', align: 'right', render: (r) => formatDecimal(r.promptsPerUser) },
-  { key: 'linesAdded', header: 'Lines added', align: 'right', render: (r) => formatCount(r.linesAdded) },
-  { key: 'linesRemoved', header: 'Lines removed', align: 'right', render: (r) => formatCount(r.linesRemoved) },
-  { key: 'commits', header: 'Commits', align: 'right', render: (r) => formatCount(r.commits) },
-  { key: 'pullRequests', header: 'PRs', align: 'right', render: (r) => formatCount(r.pullRequests) },
+  { key: 'linesAdded', header: 'Lines added', align: 'right', render: (r) => <Figure value={r.linesAdded} format={formatCount} /> },
+  { key: 'linesRemoved', header: 'Lines removed', align: 'right', render: (r) => <Figure value={r.linesRemoved} format={formatCount} /> },
+  { key: 'commits', header: 'Commits', align: 'right', render: (r) => <Figure value={r.commits} format={formatCount} /> },
+  { key: 'pullRequests', header: 'PRs', align: 'right', render: (r) => <Figure value={r.pullRequests} format={formatCount} /> },
   { key: 'editAcceptRate', header: 'Edit accept rate', align: 'right', render: (r) => formatPercent(r.editAcceptRate) },
 ]
 

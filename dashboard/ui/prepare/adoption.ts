@@ -86,16 +86,20 @@ export interface TeamRow {
   activeUsers: number
   activeUserDays: number
   sessions: number
-  prompts: number
+  /** From events: null (not reported) for a team that sends metrics only. */
+  prompts: number | null
   promptsPerUser: number | null
-  linesAdded: number
-  linesRemoved: number
-  commits: number
-  pullRequests: number
+  /** From metrics: null (not reported) for a team that sends events only. */
+  linesAdded: number | null
+  linesRemoved: number | null
+  commits: number | null
+  pullRequests: number | null
   editAcceptRate: number | null
 }
 
 const n = (v: number | null | undefined) => v ?? 0
+/** A measure that may be not reported: null stays null (shown as —), absent is 0. */
+const reported = (v: number | null | undefined) => (v === null ? null : (v ?? 0))
 
 /** Adoption grouped by team → table rows, most active users first (then by name). */
 export function teamRows(rows: DatasetRow<'adoption'>[]): TeamRow[] {
@@ -105,12 +109,12 @@ export function teamRows(rows: DatasetRow<'adoption'>[]): TeamRow[] {
       activeUsers: n(r.activeUsers),
       activeUserDays: n(r.activeUserDays),
       sessions: n(r.sessions),
-      prompts: n(r.prompts),
+      prompts: reported(r.prompts),
       promptsPerUser: r.promptsPerUser ?? null,
-      linesAdded: n(r.linesAdded),
-      linesRemoved: n(r.linesRemoved),
-      commits: n(r.commits),
-      pullRequests: n(r.pullRequests),
+      linesAdded: reported(r.linesAdded),
+      linesRemoved: reported(r.linesRemoved),
+      commits: reported(r.commits),
+      pullRequests: reported(r.pullRequests),
       editAcceptRate: r.editAcceptRate ?? null,
     }))
     .sort((a, b) => b.activeUsers - a.activeUsers || a.team.localeCompare(b.team))
