@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SummaryResponse } from '../../schemas/analytics'
-import { dateRange, DEFAULT_FILTERS } from '../../dashboard/ui/filters'
+import { addDays, dateRange, DEFAULT_FILTERS, todayIn } from '../../dashboard/ui/filters'
 import { change, formatCount, formatPercent, formatUsd } from '../../dashboard/ui/format'
 import { screenshot, settled, startDashboard } from '../helpers/browser'
 import type { TestCcscope } from '../helpers/ccscope'
@@ -86,11 +86,14 @@ describe('overview', () => {
   })
 
   it("compares with the API's previous span (the same elapsed time while the range is not over), and says so", async () => {
-    await page.goto(`${cc.apiUrl}/`)
+    // A range that ends tomorrow is not over whatever the time of day (a preset ending today is answered
+    // whole in the day's last 15 minutes): partial, so the previous span is as long as the elapsed part.
+    const today = todayIn('UTC')
+    const from = addDays(today, -13)
+    const last = addDays(today, 1)
+    await page.goto(`${cc.apiUrl}/?from=${from}&to=${last}`)
     await settled(page)
-    const range = dateRange(DEFAULT_FILTERS)
-    const s = await api<SummaryResponse>(`/api/v1/summary?from=${range.from}&to=${range.to}&tz=UTC&compare=previous`)
-    // The default range ends today: partial, so the previous span is as long as the elapsed part, not a whole period.
+    const s = await api<SummaryResponse>(`/api/v1/summary?from=${from}&to=${addDays(last, 1)}&tz=UTC&compare=previous`)
     expect(s.partial).toBe(true)
     expect(Date.parse(s.previous!.range.to) - Date.parse(s.previous!.range.from)).toBe(Date.parse(s.range.to) - Date.parse(s.range.from))
     const cost = page.locator('[data-stat="cost"] .stat-change')
@@ -108,6 +111,9 @@ describe('overview', () => {
     expect(await denials.getAttribute('data-not-reported')).toBe('')
     expect(await denials.getAttribute('title')).toMatch(/^Not reported: of \d+ active users, 0 send events/)
     expect(await statValue('cost')).not.toBe('—')
+    // The denials chart says not reported instead of drawing zeros.
+    expect(await page.locator('[data-panel="denials-trend"] [data-not-reported="Policy denials"]').count()).toBe(1)
+    expect(await page.locator('[data-panel="denials-trend"] svg.recharts-surface').count()).toBe(0)
 
     await page.goto(`${cc.apiUrl}/policy?team=data`)
     await settled(page)

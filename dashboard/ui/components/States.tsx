@@ -1,11 +1,26 @@
 import type { UseQueryResult } from '@tanstack/react-query'
 import type { ReactNode } from 'react'
+import type { Coverage } from '../../../schemas/analytics'
 import type { Role } from '../../../schemas/auth'
 import type { ApiRequestError } from '../api'
 import { useMe, useMeta } from '../api'
 
 export function Skeleton({ height = 160, label = 'Loading' }: { height?: number; label?: string }) {
   return <div className="skeleton" style={{ height }} role="status" aria-label={label} aria-busy="true" />
+}
+
+/**
+ * In place of a panel whose figures nobody in the range sends the source of (README, "Not reported is not
+ * zero"): says so, and which exporter would send them, rather than drawing zeros.
+ */
+export function NotReported({ what, source, coverage }: { what: string; source: 'events' | 'metrics'; coverage: Coverage }) {
+  const exporter = source === 'events' ? 'OTEL_LOGS_EXPORTER' : 'OTEL_METRICS_EXPORTER'
+  return (
+    <div className="empty" role="note" data-not-reported={what}>
+      {what} not reported: they come from Claude Code&apos;s {source}, and none of the {coverage.users.toLocaleString('en-US')} active users here sends {source} ({exporter}). This
+      is not the same as none.
+    </div>
+  )
 }
 
 /** In place of what a role may not see (the server refused it with 403, or the page is not for the role). */

@@ -8,7 +8,7 @@ import { DataTable, type Column } from '../components/DataTable'
 import { Figure } from '../components/Figure'
 import { Segmented } from '../components/Segmented'
 import { Stat } from '../components/Stat'
-import { Empty, Loadable, NoDataYet, Skeleton } from '../components/States'
+import { Empty, Loadable, NoDataYet, NotReported, Skeleton } from '../components/States'
 import { UserCell, UsersTable } from '../components/UsersTable'
 import { datasetParams } from '../filters'
 import { formatCount, formatDecimal, formatDuration, formatInstant, formatPercent } from '../format'
@@ -99,16 +99,24 @@ export function AdoptionPage() {
               d.rows.length === 0 ? (
                 <Empty>No sessions in this range.</Empty>
               ) : (
-                <MultiChart
-                  label={`Sessions and prompts per ${per}`}
-                  data={multiSeries(d.rows, ['sessions', 'prompts'], periods)}
-                  series={[
-                    { key: 'sessions', label: 'Sessions' },
-                    { key: 'prompts', label: 'Prompts' },
-                  ]}
-                  format={formatCount}
-                  kind={kind}
-                />
+                <>
+                  <MultiChart
+                    label={`Sessions and prompts per ${per}`}
+                    data={multiSeries(d.rows, ['sessions', 'prompts'], periods)}
+                    series={[
+                      { key: 'sessions', label: 'Sessions' },
+                      // Prompts come from events: not drawn as zeros where nobody sends them.
+                      ...(d.totals.prompts === null ? [] : [{ key: 'prompts', label: 'Prompts' }]),
+                    ]}
+                    format={formatCount}
+                    kind={kind}
+                  />
+                  {d.totals.prompts === null ? (
+                    <p className="muted" data-not-reported="prompts" style={{ margin: '8px 0 0', fontSize: '0.85rem' }}>
+                      Prompts not reported: none of these users sends events (OTEL_LOGS_EXPORTER).
+                    </p>
+                  ) : null}
+                </>
               )
             }
           </Loadable>
@@ -116,7 +124,9 @@ export function AdoptionPage() {
         <Card id="adoption-time" title={`Active time per ${per}`} subtitle="User: people interacting; CLI: Claude Code working">
           <Loadable query={trend}>
             {(d) =>
-              d.rows.length === 0 ? (
+              d.totals.activeTimeUserSeconds === null ? (
+                <NotReported what="Active time" source="metrics" coverage={d.coverage} />
+              ) : d.rows.length === 0 ? (
                 <Empty>No active time reported in this range.</Empty>
               ) : (
                 <MultiChart
@@ -137,7 +147,9 @@ export function AdoptionPage() {
         <Card id="adoption-code" title={`Lines of code per ${per}`} subtitle="Added and removed by Claude Code (accepted edits)">
           <Loadable query={trend}>
             {(d) =>
-              d.rows.every((r) => !r.linesAdded && !r.linesRemoved) ? (
+              d.totals.linesAdded === null ? (
+                <NotReported what="Lines of code" source="metrics" coverage={d.coverage} />
+              ) : d.rows.every((r) => !r.linesAdded && !r.linesRemoved) ? (
                 <Empty>No lines added or removed in this range.</Empty>
               ) : (
                 <MultiChart

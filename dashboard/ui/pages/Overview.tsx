@@ -2,7 +2,7 @@ import { useDataset, useMeta, useSummary } from '../api'
 import { Card } from '../components/Card'
 import { BarList, TrendChart } from '../components/charts'
 import { Stat } from '../components/Stat'
-import { Loadable, NoDataYet, Skeleton } from '../components/States'
+import { Loadable, NoDataYet, NotReported, Skeleton } from '../components/States'
 import { datasetParams } from '../filters'
 import { formatCount, formatUsd } from '../format'
 import { useFilters } from '../hooks'
@@ -45,7 +45,15 @@ export function OverviewPage() {
           <Loadable query={active}>{(d) => <TrendChart label="Daily active users" data={singleSeries(d.rows, 'activeUsers', days)} format={formatCount} />}</Loadable>
         </Card>
         <Card id="denials-trend" title="Policy denials per day" subtitle="Tool uses refused by a settings rule">
-          <Loadable query={denials}>{(d) => <TrendChart label="Policy denials per day" data={singleSeries(d.rows, 'policyDenials', days)} format={formatCount} kind="bar" />}</Loadable>
+          <Loadable query={denials}>
+            {(d) =>
+              d.totals.policyDenials === null ? (
+                <NotReported what="Policy denials" source="events" coverage={d.coverage} />
+              ) : (
+                <TrendChart label="Policy denials per day" data={singleSeries(d.rows, 'policyDenials', days)} format={formatCount} kind="bar" />
+              )
+            }
+          </Loadable>
         </Card>
         <Card id="cost-by-team" title="Cost by team">
           <Loadable query={byTeam}>{(d) => <BarList id="cost-by-team" items={barItems(d.rows, 'costUsd')} format={formatUsd} />}</Loadable>
