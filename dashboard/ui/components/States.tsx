@@ -13,12 +13,26 @@ export function Skeleton({ height = 160, label = 'Loading' }: { height?: number;
  * In place of a panel whose figures nobody in the range sends the source of (README, "Not reported is not
  * zero"): says so, and which exporter would send them, rather than drawing zeros.
  */
-export function NotReported({ what, source, coverage }: { what: string; source: 'events' | 'metrics'; coverage: Coverage }) {
+export function NotReported({
+  what,
+  source,
+  coverage,
+  none = 'none',
+  id = what,
+}: {
+  what: string
+  source: 'events' | 'metrics'
+  coverage: Coverage
+  /** What "not reported" must not be read as ("no denials"). */
+  none?: string
+  /** The data-not-reported value tests and links find the panel by. */
+  id?: string
+}) {
   const exporter = source === 'events' ? 'OTEL_LOGS_EXPORTER' : 'OTEL_METRICS_EXPORTER'
   return (
-    <div className="empty" role="note" data-not-reported={what}>
+    <div className="empty" role="note" data-not-reported={id}>
       {what} not reported: they come from Claude Code&apos;s {source}, and none of the {coverage.users.toLocaleString('en-US')} active users here sends {source} ({exporter}). This
-      is not the same as none.
+      is not the same as {none}.
     </div>
   )
 }

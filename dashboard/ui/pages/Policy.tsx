@@ -6,7 +6,7 @@ import { DataTable } from '../components/DataTable'
 import { BarList, TrendChart } from '../components/charts'
 import { Segmented } from '../components/Segmented'
 import { Rate } from '../components/Rate'
-import { Empty, Loadable, NoDataYet } from '../components/States'
+import { Empty, Loadable, NoDataYet, NotReported } from '../components/States'
 import { datasetParams, filtersToSearch } from '../filters'
 import { formatCount, formatPercent } from '../format'
 import { useFilters, useViewParam } from '../hooks'
@@ -59,15 +59,7 @@ export function PolicyPage() {
           <Loadable query={daily} height={220}>
             {(d) => {
               const s = denialSummary(d.totals)
-              if (s.notReported)
-                return (
-                  <Empty>
-                    <span data-not-reported="policy-denials">
-                      Policy denials are not reported here: they come from Claude Code's events, and of the {formatCount(d.coverage.users)} active users none sends events
-                      (OTEL_LOGS_EXPORTER). This is not the same as no denials.
-                    </span>
-                  </Empty>
-                )
+              if (s.notReported) return <NotReported what="Policy denials" source="events" coverage={d.coverage} none="no denials" id="policy-denials" />
               if (s.decisions === 0) return <Empty>No tool decisions in this range for these filters.</Empty>
               return (
                 <>

@@ -1,8 +1,8 @@
 import type { Coverage, DatasetResponse, DatasetRow } from '../../../schemas/analytics'
 import type { UserRow, UsersResponse } from '../../../schemas/users'
 import { addDays } from '../filters'
-import { change, formatCount, formatDecimal, formatDuration, formatPercent } from '../format'
-import { notReportedReason, type HeadlineStat } from './overview'
+import { formatCount, formatDecimal, formatDuration, formatPercent } from '../format'
+import { compareStat, type HeadlineStat } from './overview'
 import { daysOf, groupLabel, type PeriodRow, type SeriesPoint } from './series'
 
 /**
@@ -54,19 +54,8 @@ export type AdoptionTotals = DatasetResponse<'adoption'>['totals']
 
 /** The range's adoption figures, each against the same elapsed span before (compare=previous). */
 export function adoptionStats(current: AdoptionTotals, previous: AdoptionTotals | null | undefined, coverage?: Coverage): HeadlineStat[] {
-  const stat = (id: keyof AdoptionTotals, label: string, format: (v: number | null) => string, hint: string, upIsGood = true): HeadlineStat => {
-    const raw = current[id]
-    const value = raw ?? null
-    return {
-      id,
-      label,
-      value: format(value),
-      change: change(value, previous ? previous[id] : undefined),
-      upIsGood,
-      hint: raw === null ? notReportedReason(coverage) : hint,
-      ...(raw === null ? { notReported: notReportedReason(coverage) } : {}),
-    }
-  }
+  const stat = (id: keyof AdoptionTotals, label: string, format: (v: number | null | undefined) => string, hint: string, upIsGood = true): HeadlineStat =>
+    compareStat<AdoptionTotals>(id, { label, pick: (t) => t[id] ?? null, format, upIsGood, hint: () => hint }, current, previous, coverage)
   return [
     stat('activeUsers', 'Active users', formatCount, 'Distinct people with any Claude Code activity in the range'),
     stat('sessions', 'Sessions', formatCount, 'Distinct Claude Code sessions'),
