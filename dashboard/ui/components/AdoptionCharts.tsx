@@ -1,5 +1,7 @@
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
+import { memo } from 'react'
 import { formatPeriod } from '../format'
+import { sameProps } from '../prepare/same'
 import type { SeriesPoint } from '../prepare/series'
 import { PALETTE } from '../prepare/series'
 
@@ -11,8 +13,7 @@ export interface SeriesSpec {
 
 const axisProps = { tick: { fontSize: 12, fill: '#4b5563' }, stroke: '#9ca3af' }
 
-/** Two or three measures over the same periods, side by side (bars) or as lines, with a legend. */
-export function MultiChart({ data, series, format, tickFormat = format, height = 220, label, kind = 'line' }: {
+function MultiChartDrawing({ data, series, format, tickFormat = format, height = 220, label, kind = 'line' }: {
   data: SeriesPoint[]
   series: SeriesSpec[]
   format: (value: number) => string
@@ -53,3 +54,6 @@ export function MultiChart({ data, series, format, tickFormat = format, height =
     </figure>
   )
 }
+
+/** Two or three measures over the same periods, side by side (bars) or as lines, with a legend; drawn again only when its data changes. */
+export const MultiChart = memo(MultiChartDrawing, sameProps)

@@ -1,14 +1,19 @@
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
+import { memo } from 'react'
 import { formatPeriod } from '../format'
+import { sameProps } from '../prepare/same'
 import { PALETTE, seriesColors, type BarItem, type SeriesPoint } from '../prepare/series'
 
-/** Thin drawing components: the data comes ready from prepare/*. Colors pass WCAG AA on white. */
+/**
+ * Thin drawing components: the data comes ready from prepare/*. Colors pass WCAG AA on white. Each is drawn
+ * again only when its data changes (memo with sameProps), not on every render of its page.
+ */
 
 type Formatter = (value: number) => string
 
 const axisProps = { tick: { fontSize: 12, fill: '#4b5563' }, stroke: '#9ca3af' }
 
-export function TrendChart({ data, format, height = 220, label, kind = 'line' }: { data: SeriesPoint[]; format: Formatter; height?: number; label: string; kind?: 'line' | 'bar' }) {
+function TrendChartDrawing({ data, format, height = 220, label, kind = 'line' }: { data: SeriesPoint[]; format: Formatter; height?: number; label: string; kind?: 'line' | 'bar' }) {
   return (
     <figure className="chart" aria-label={label} data-chart={label}>
       <ResponsiveContainer width="100%" height={height}>
@@ -34,7 +39,7 @@ export function TrendChart({ data, format, height = 220, label, kind = 'line' }:
   )
 }
 
-export function StackedChart({ data, keys, format, height = 280, label }: { data: SeriesPoint[]; keys: string[]; format: Formatter; height?: number; label: string }) {
+function StackedChartDrawing({ data, keys, format, height = 280, label }: { data: SeriesPoint[]; keys: string[]; format: Formatter; height?: number; label: string }) {
   const colors = seriesColors(keys)
   return (
     <figure className="chart" aria-label={label} data-chart={label}>
@@ -56,7 +61,7 @@ export function StackedChart({ data, keys, format, height = 280, label }: { data
 }
 
 /** Horizontal bars as plain HTML: readable, selectable, and exact for tests. */
-export function BarList({ id, items, format, empty = 'Nothing in this range.' }: { id: string; items: BarItem[]; format: Formatter; empty?: string }) {
+function BarListDrawing({ id, items, format, empty = 'Nothing in this range.' }: { id: string; items: BarItem[]; format: Formatter; empty?: string }) {
   if (items.length === 0) return <div className="empty">{empty}</div>
   const max = Math.max(...items.map((i) => i.value))
   return (
@@ -77,3 +82,9 @@ export function BarList({ id, items, format, empty = 'Nothing in this range.' }:
     </ul>
   )
 }
+
+export const TrendChart = memo(TrendChartDrawing, sameProps)
+
+export const StackedChart = memo(StackedChartDrawing, sameProps)
+
+export const BarList = memo(BarListDrawing, sameProps)
