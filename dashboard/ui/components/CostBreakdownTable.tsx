@@ -1,7 +1,7 @@
 import type { CSSProperties, ReactNode } from 'react'
 import { Link } from 'react-router'
 import { formatCount, formatPercent, formatUsd } from '../format'
-import { tableWrapClass } from './DataTable'
+import { tableWrapClass, useShownRows } from './DataTable'
 import { Figure } from './Figure'
 import type { Breakdown, BreakdownBy, BreakdownRow, BreakdownSort } from '../prepare/cost'
 
@@ -60,6 +60,7 @@ export function CostBreakdownTable({ id, data, by, byLabel, sort, onSort, userSe
   /** The global filters, carried into links to a user's page. */
   userSearch: string
 }) {
+  const { shown, more } = useShownRows(data.rows)
   if (data.rows.length === 0) return <div className="empty">No cost in this range for these filters.</div>
   const groupCell = (r: BreakdownRow) =>
     by === 'user' && r.group !== '' ? (
@@ -73,46 +74,49 @@ export function CostBreakdownTable({ id, data, by, byLabel, sort, onSort, userSe
       r.label
     )
   return (
-    <div className={tableWrapClass(data.rows.length)}>
-      <table data-table={id}>
-        <caption className="sr-only">
-          Cost by {byLabel.toLowerCase()}: {data.rows.length} groups, with the total in the last row
-        </caption>
-        <thead>
-          <tr>
-            <SortHeader label={byLabel} column="group" sort={sort} onSort={onSort} align="left" />
-            {COLUMNS.map((c) => (
-              <SortHeader key={c.key} label={c.header} column={c.sort} sort={sort} onSort={onSort} align="right" />
+    <>
+      <div className={tableWrapClass(shown.length)}>
+        <table data-table={id}>
+          <caption className="sr-only">
+            Cost by {byLabel.toLowerCase()}: {data.rows.length} groups, with the total in the last row
+          </caption>
+          <thead>
+            <tr>
+              <SortHeader label={byLabel} column="group" sort={sort} onSort={onSort} align="left" />
+              {COLUMNS.map((c) => (
+                <SortHeader key={c.key} label={c.header} column={c.sort} sort={sort} onSort={onSort} align="right" />
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((r) => (
+              <tr key={r.group} data-row="group">
+                <td data-col="group" data-group={r.group}>
+                  {groupCell(r)}
+                </td>
+                {COLUMNS.map((c) => (
+                  <td key={c.key} data-col={c.key} className="num">
+                    {c.render(r)}
+                  </td>
+                ))}
+              </tr>
             ))}
-          </tr>
-        </thead>
-        <tbody>
-          {data.rows.map((r) => (
-            <tr key={r.group} data-row="group">
-              <td data-col="group" data-group={r.group}>
-                {groupCell(r)}
+          </tbody>
+          <tfoot>
+            <tr data-row="total" style={TOTAL_ROW}>
+              <td data-col="group" style={TOTAL_CELL}>
+                {data.total.label}
               </td>
               {COLUMNS.map((c) => (
-                <td key={c.key} data-col={c.key} className="num">
-                  {c.render(r)}
+                <td key={c.key} data-col={c.key} className="num" style={TOTAL_CELL}>
+                  {c.render(data.total)}
                 </td>
               ))}
             </tr>
-          ))}
-        </tbody>
-        <tfoot>
-          <tr data-row="total" style={TOTAL_ROW}>
-            <td data-col="group" style={TOTAL_CELL}>
-              {data.total.label}
-            </td>
-            {COLUMNS.map((c) => (
-              <td key={c.key} data-col={c.key} className="num" style={TOTAL_CELL}>
-                {c.render(data.total)}
-              </td>
-            ))}
-          </tr>
-        </tfoot>
-      </table>
-    </div>
+          </tfoot>
+        </table>
+      </div>
+      {more}
+    </>
   )
 }

@@ -1,4 +1,5 @@
-import type { ReactNode } from 'react'
+import { useState, type ReactNode } from 'react'
+import { formatCount } from '../format'
 
 export interface Column<T> {
   key: string
@@ -12,6 +13,29 @@ export const TALL_TABLE_ROWS = 25
 
 export function tableWrapClass(rows: number): string {
   return rows > TALL_TABLE_ROWS ? 'table-wrap tall' : 'table-wrap'
+}
+
+/**
+ * A long table draws its first ROWS_SHOWN rows and offers the rest: a few thousand rows took the Cost page
+ * over half a second to draw, for rows nobody scrolls to (the CSV export has them all; totals count them all).
+ */
+export const ROWS_SHOWN = 100
+
+/** The rows to draw now, and the control that draws them all. */
+export function useShownRows<T>(rows: T[]): { shown: T[]; more: ReactNode } {
+  const [all, setAll] = useState(false)
+  if (all || rows.length <= ROWS_SHOWN) return { shown: rows, more: null }
+  return {
+    shown: rows.slice(0, ROWS_SHOWN),
+    more: (
+      <p className="more-rows" data-more-rows={rows.length}>
+        Showing the first {formatCount(ROWS_SHOWN)} of {formatCount(rows.length)} rows.{' '}
+        <button type="button" className="linkish" onClick={() => setAll(true)}>
+          Show all {formatCount(rows.length)}
+        </button>
+      </p>
+    ),
+  }
 }
 
 /** A plain, accessible table: caption for screen readers, numbers right-aligned, an empty message. */
