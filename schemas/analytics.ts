@@ -1,4 +1,7 @@
 import { z } from 'zod'
+import { COMMON_DIMENSIONS, DATASETS, type DatasetName, type Derived, type Dimension, type Measure } from './datasets'
+
+export { COMMON_DIMENSIONS, DATASETS, type AnyDimension, type DatasetName, type Derived, type Dimension, type Measure } from './datasets'
 
 /**
  * The one declarative query shape of the analytics API (time range, time zone, granularity, filters,
@@ -127,68 +130,7 @@ const filterValues = z
   .union([z.string().max(256), z.array(z.string().max(256)).min(1).max(100)])
   .transform((v) => (Array.isArray(v) ? v : [v]))
 
-/** The dimensions each dataset can be grouped and filtered by. */
-export const DATASETS = {
-  cost: {
-    dimensions: ['user', 'team', 'department', 'costCenter', 'model', 'querySource', 'agent', 'skill', 'plugin', 'mcpServer'],
-    measures: [
-      'costUsd',
-      'requests',
-      'inputTokens',
-      'outputTokens',
-      'cacheReadTokens',
-      'cacheCreationTokens',
-      'cacheSavingsUsd',
-    ],
-    derived: ['activeUserDays', 'costPerActiveUserDay'],
-  },
-  adoption: {
-    dimensions: ['user', 'team', 'department', 'costCenter', 'version'],
-    measures: [
-      'activeUsers',
-      'activeUserDays',
-      'sessions',
-      'prompts',
-      'promptsPerUser',
-      'activeTimeUserSeconds',
-      'activeTimeCliSeconds',
-      'linesAdded',
-      'linesRemoved',
-      'commits',
-      'pullRequests',
-      'editAccepts',
-      'editRejects',
-      'editAcceptRate',
-    ],
-    derived: [],
-  },
-  tools: {
-    dimensions: ['user', 'team', 'department', 'costCenter', 'tool', 'toolSource', 'decision', 'source', 'command', 'mcpServer', 'mcpTool'],
-    measures: [
-      'decisions',
-      'accepts',
-      'rejects',
-      'policyDenials',
-      'hookRejects',
-      'userRejects',
-      'userAborts',
-      'policyDenialRate',
-      'results',
-      'failures',
-    ],
-    derived: [],
-  },
-} as const
 
-export type DatasetName = keyof typeof DATASETS
-export type Dimension<D extends DatasetName> = (typeof DATASETS)[D]['dimensions'][number]
-export type Measure<D extends DatasetName> = (typeof DATASETS)[D]['measures'][number]
-/** Figures joined from another dataset after the query: in the response, not sortable. */
-export type Derived<D extends DatasetName> = (typeof DATASETS)[D]['derived'][number]
-export type AnyDimension = Dimension<DatasetName>
-
-/** Dimensions every dataset has: the filters the summary and the drill-down accept. */
-export const COMMON_DIMENSIONS = ['user', 'team', 'department', 'costCenter'] as const
 
 const DESCRIPTIONS: Record<string, string> = {
   costUsd: "Cost in USD (Claude Code's list-price estimate): api_request events, else cost.usage metric points for sessions without events.",

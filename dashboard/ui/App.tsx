@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react'
+import { Suspense, type ReactNode } from 'react'
 import { Navigate, Route, Routes } from 'react-router'
 import type { MeResponse } from '../../schemas/auth'
 import { canSee, NAV_PAGES, type PageName } from './access'
@@ -6,13 +6,7 @@ import { useMe } from './api'
 import { Layout } from './components/Layout'
 import { ErrorBox, Forbidden, Skeleton } from './components/States'
 import { LoginPage } from './pages/Login'
-import { AdoptionPage } from './pages/Adoption'
-import { CostPage } from './pages/Cost'
-import { OverviewPage } from './pages/Overview'
-import { PolicyPage } from './pages/Policy'
-import { SessionPage } from './pages/Session'
-import { UserPage } from './pages/User'
-import { UsersPage } from './pages/Users'
+import { PAGE_ROUTES } from './routes'
 
 /** A page the role may use, or the reason it may not. The landing page sends a role to its first page instead. */
 function Allowed({ me, page, children }: { me: MeResponse; page: PageName; children: ReactNode }) {
@@ -35,16 +29,14 @@ export function App() {
   )
   return (
     <Layout me={user}>
-      <Routes>
-        <Route path="/" element={page('overview', <OverviewPage />)} />
-        <Route path="/adoption" element={page('adoption', <AdoptionPage />)} />
-        <Route path="/cost" element={page('cost', <CostPage />)} />
-        <Route path="/policy" element={page('policy', <PolicyPage />)} />
-        <Route path="/users" element={page('users', <UsersPage />)} />
-        <Route path="/users/:user" element={page('user', <UserPage />)} />
-        <Route path="/sessions/:session" element={page('session', <SessionPage />)} />
-        <Route path="*" element={<p>No such page. Pick one above.</p>} />
-      </Routes>
+      <Suspense fallback={<Skeleton label="Loading the page" />}>
+        <Routes>
+          {PAGE_ROUTES.map(({ path, page: name, Page }) => (
+            <Route key={path} path={path} element={page(name, <Page />)} />
+          ))}
+          <Route path="*" element={<p>No such page. Pick one above.</p>} />
+        </Routes>
+      </Suspense>
     </Layout>
   )
 }

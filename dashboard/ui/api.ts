@@ -1,19 +1,27 @@
 import { keepPreviousData, useIsFetching, useQuery, type Query, type QueryClient } from '@tanstack/react-query'
 import type { z } from 'zod'
-import { datasetResponseSchema, summaryResponseSchema, type DatasetName, type DatasetResponse, type SummaryResponse } from '../../schemas/analytics'
+import { datasetResponseSchema, summaryResponseSchema, type DatasetName } from '../../schemas/analytics'
 import { CSRF_HEADER, meResponseSchema, type LoginBody, type MeResponse } from '../../schemas/auth'
 import { metaResponseSchema, type MetaResponse } from '../../schemas/meta'
-import { moversResponseSchema, policyResponseSchema, type MoversResponse, type PolicyResponse } from '../../schemas/policy'
-import {
-  sessionResponseSchema,
-  userSessionsResponseSchema,
-  usersResponseSchema,
-  type SessionResponse,
-  type UserSessionsResponse,
-  type UsersResponse,
-} from '../../schemas/users'
-import { toQueryString, type Params } from './filters'
+import { moversResponseSchema, policyResponseSchema } from '../../schemas/policy'
+import { sessionResponseSchema, userSessionsResponseSchema, usersResponseSchema } from '../../schemas/users'
+import { dropEarly, takeEarly } from './early'
+import type { Params } from './filters'
 import { metaPollInterval } from './prepare/loading'
+import {
+  datasetRequest,
+  moversRequest,
+  policyRequest,
+  sessionRequest,
+  summaryRequest,
+  userSessionsRequest,
+  usersRequest,
+  type ApiRequest,
+  type ResponseKind,
+  type Responses,
+} from './requests'
+
+export { apiUrl } from './requests'
 
 /**
  * The dashboard's only door to the API: typed fetchers (responses checked against the shared zod
@@ -29,15 +37,11 @@ export class ApiRequestError extends Error {
   }
 }
 
-export function apiUrl(path: string, params: Params = {}): string {
-  const query = toQueryString(params)
-  return query ? `${path}?${query}` : path
-}
-
 async function getJson<S extends z.ZodType>(url: string, schema: S): Promise<z.infer<S>> {
   let res: Response
   try {
-    res = await fetch(url, { headers: { accept: 'application/json' } })
+    // The first load's requests may already be under way (early.ts).
+    res = await (takeEarly(url) ?? fetch(url, { headers: { accept: 'application/json' } }))
   } catch {
     throw new ApiRequestError('ccscope did not answer: is it running?', 0)
   }
@@ -51,12 +55,6 @@ async function getJson<S extends z.ZodType>(url: string, schema: S): Promise<z.i
   return parsed.data
 }
 
-const datasetSchemas = {
-  cost: datasetResponseSchema('cost'),
-  adoption: datasetResponseSchema('adoption'),
-  tools: datasetResponseSchema('tools'),
-}
-
 /** The query key prefix of the filter bar's option lists (teams, models, users): not part of what a page shows. */
 export const OPTIONS_KEY = 'options'
 const isPageQuery = (q: Query) => q.queryKey[0] !== OPTIONS_KEY
@@ -66,59 +64,51 @@ export function usePageFetching(): number {
   return useIsFetching({ predicate: isPageQuery })
 }
 
+/** How many of the page's panels' queries are in flight: the page's own, less who is signed in and the server facts. */
+export function usePanelFetching(): number {
+  return useIsFetching({ predicate: (q) => isPageQuery(q) && q.queryKey[0] !== ME_KEY[0] && q.queryKey[0] !== META_KEY[0] })
+}
+
 /**
  * A filter bar option list (a dataset grouped by team, model or user), loaded when `load` says so (the
  * filter bar waits for the page's own queries: components/FilterBar.tsx). The previous list stays while
  * the next one loads.
  */
 export function useOptionList<D extends DatasetName>(dataset: D, params: Params, load: boolean) {
-  const url = apiUrl(`/api/v1/${dataset}`, params)
-  return useQuery<DatasetResponse<D>, ApiRequestError>({
-    queryKey: [OPTIONS_KEY, url],
-    queryFn: () => getJson(url, datasetSchemas[dataset]) as Promise<DatasetResponse<D>>,
+  const request = datasetRequest(dataset, params)
+  return useQuery<Responses[D], ApiRequestError>({
+    queryKey: [OPTIONS_KEY, request.url],
+    queryFn: () => getJson(request.url, SCHEMAS[request.kind]),
     enabled: load,
     placeholderData: keepPreviousData,
   })
 }
 
-export function useSummary(params: Params) {
-  const url = apiUrl('/api/v1/summary', params)
-  return useQuery<SummaryResponse, ApiRequestError>({ queryKey: [url], queryFn: () => getJson(url, summaryResponseSchema) })
+/** The shared zod schema that checks each kind of answer. */
+const SCHEMAS: { [K in ResponseKind]: z.ZodType<Responses[K]> } = {
+  summary: summaryResponseSchema,
+  cost: datasetResponseSchema('cost'),
+  adoption: datasetResponseSchema('adoption'),
+  tools: datasetResponseSchema('tools'),
+  users: usersResponseSchema,
+  userSessions: userSessionsResponseSchema,
+  session: sessionResponseSchema,
+  policy: policyResponseSchema,
+  movers: moversResponseSchema,
 }
 
-export function useDataset<D extends DatasetName>(dataset: D, params: Params, enabled = true) {
-  const url = apiUrl(`/api/v1/${dataset}`, params)
-  return useQuery<DatasetResponse<D>, ApiRequestError>({
-    queryKey: [url],
-    queryFn: () => getJson(url, datasetSchemas[dataset]) as Promise<DatasetResponse<D>>,
-    enabled,
-  })
+/** One request of a page (plans.ts), keyed by its URL. */
+export function useApi<K extends ResponseKind>(request: ApiRequest<K>, enabled = true) {
+  return useQuery<Responses[K], ApiRequestError>({ queryKey: [request.url], queryFn: () => getJson(request.url, SCHEMAS[request.kind]), enabled })
 }
 
-export function useUsers(params: Params) {
-  const url = apiUrl('/api/v1/users', params)
-  return useQuery<UsersResponse, ApiRequestError>({ queryKey: [url], queryFn: () => getJson(url, usersResponseSchema) })
-}
-
-export function useUserSessions(user: string, params: Params) {
-  const url = apiUrl(`/api/v1/users/${encodeURIComponent(user)}/sessions`, params)
-  return useQuery<UserSessionsResponse, ApiRequestError>({ queryKey: [url], queryFn: () => getJson(url, userSessionsResponseSchema) })
-}
-
-export function useSession(id: string) {
-  const url = `/api/v1/sessions/${encodeURIComponent(id)}`
-  return useQuery<SessionResponse, ApiRequestError>({ queryKey: [url], queryFn: () => getJson(url, sessionResponseSchema) })
-}
-
-export function usePolicy(params: Params) {
-  const url = apiUrl('/api/v1/policy', params)
-  return useQuery<PolicyResponse, ApiRequestError>({ queryKey: [url], queryFn: () => getJson(url, policyResponseSchema) })
-}
-
-export function useMovers(params: Params) {
-  const url = apiUrl('/api/v1/policy/movers', params)
-  return useQuery<MoversResponse, ApiRequestError>({ queryKey: [url], queryFn: () => getJson(url, moversResponseSchema) })
-}
+export const useSummary = (params: Params) => useApi(summaryRequest(params))
+export const useDataset = <D extends DatasetName>(dataset: D, params: Params, enabled = true) => useApi(datasetRequest(dataset, params), enabled)
+export const useUsers = (params: Params) => useApi(usersRequest(params))
+export const useUserSessions = (user: string, params: Params) => useApi(userSessionsRequest(user, params))
+export const useSession = (id: string) => useApi(sessionRequest(id))
+export const usePolicy = (params: Params) => useApi(policyRequest(params))
+export const useMovers = (params: Params) => useApi(moversRequest(params))
 
 export const META_KEY = ['/api/v1/meta']
 
@@ -132,7 +122,7 @@ export function useMeta() {
   })
 }
 
-/** The query key of the signed-in user; set to null when any request answers 401 (main.tsx). */
+/** The query key of the signed-in user; set to null when any request answers 401 (boot.tsx). */
 export const ME_KEY = ['/api/v1/auth/me']
 
 /** Who the dashboard acts for; null when nobody is signed in (the login page shows). */
@@ -156,6 +146,7 @@ export function useMe() {
  * another user may see other teams. (The signed-in query is set, not removed, so that its observers hear.)
  */
 export function switchUser(queryClient: QueryClient, me: MeResponse | null): void {
+  dropEarly()
   queryClient.setQueryData(ME_KEY, me)
   queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== ME_KEY[0] })
 }

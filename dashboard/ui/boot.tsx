@@ -1,10 +1,12 @@
+/** The app: React, its query cache and router, mounted on #root (main.tsx loads this once the first requests are under way). */
 import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { BrowserRouter } from 'react-router'
 import { ApiRequestError, ME_KEY } from './api'
 import { App } from './App'
-import './styles.css'
+
+performance.mark('ccscope:boot')
 
 const queryClient: QueryClient = new QueryClient({
   // A 401 from any request means the session has ended: the login page shows (App.tsx).

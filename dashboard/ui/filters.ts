@@ -1,4 +1,4 @@
-import { DATASETS, type DatasetName } from '../../schemas/analytics'
+import { DATASETS, type DatasetName } from '../../schemas/datasets'
 
 /**
  * The global filters, kept in the URL so that a view can be shared: range (a preset or custom dates),
@@ -53,9 +53,16 @@ export function filtersToSearch(filters: Filters, base = new URLSearchParams()):
   return out
 }
 
+const dayFormats = new Map<string, Intl.DateTimeFormat>()
+
 /** Today's date (YYYY-MM-DD) in a zone. */
 export function todayIn(tz: string, now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now)
+  let f = dayFormats.get(tz)
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' })
+    dayFormats.set(tz, f)
+  }
+  return f.format(now)
 }
 
 export function addDays(date: string, days: number): string {

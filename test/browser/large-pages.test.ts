@@ -3,6 +3,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { SummaryResponse } from '../../schemas/analytics'
 import { dateRange, DEFAULT_FILTERS } from '../../dashboard/ui/filters'
 import { formatCount, formatUsd } from '../../dashboard/ui/format'
+import { pageRequestUrls } from '../../dashboard/ui/plans'
+import { ROWS_SHOWN } from '../../dashboard/ui/components/DataTable'
 import { seedWarehouse } from '../../bench/seed'
 import { selectRows } from '../../warehouse/client'
 import { launchBrowser, screenshot, settled } from '../helpers/browser'
@@ -64,3 +66,59 @@ it('renders every page without errors, with the API figures', async () => {
   expect(await page.locator('[data-stat="active-users"] [data-value]').innerText()).toBe(formatCount(s.users))
   expect(await page.locator('[data-stat="cost"] [data-value]').innerText()).toBe(formatUsd(s.costUsd))
 }, 120_000)
+
+/** The filter bar's option lists (components/FilterBar.tsx): asked for after the page's own requests, by design. */
+const OPTION_LIST = /groupBy=(team|user)&sort=(team|user)&limit=(500|2000)|groupBy=model&limit=100/
+
+it('starts every page request of the first load before the app itself has loaded, and asks for each once', async () => {
+  const [one] = await selectRows<{ u: string }>(cc.client, "SELECT any(user_key) AS u FROM events WHERE event_name = 'api_request'")
+  const paths = ['/', '/adoption?step=week', '/cost?by=team&sort=requests', '/policy?by=command', '/users?sort=user', `/users/${encodeURIComponent(one!.u)}`]
+  for (const path of paths) {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
+    const fresh = await context.newPage()
+    const asked: string[] = []
+    fresh.on('request', (request) => {
+      const url = new URL(request.url())
+      if (url.pathname.startsWith('/api/')) asked.push(url.pathname + url.search)
+    })
+    await fresh.goto(`${cc.apiUrl}${path}`)
+    await settled(fresh)
+    const target = new URL(path, cc.apiUrl)
+    const planned = pageRequestUrls(target.pathname, target.searchParams)
+    expect(planned.length, path).toBeGreaterThan(0)
+    // Each planned request once: the page took the early answer instead of asking again.
+    for (const url of planned) expect(asked.filter((u) => u === url), `${path}: ${url}`).toHaveLength(1)
+    // Nothing else but who is signed in, the server facts and the filter bar's lists: the page asked for no URL the plan missed.
+    const others = asked.filter((u) => !planned.includes(u) && u !== '/api/v1/auth/me' && u !== '/api/v1/meta' && !OPTION_LIST.test(u))
+    expect(others, path).toEqual([])
+    // Started before the app (React, the router, the query cache) had even been evaluated.
+    const started = await fresh.evaluate((urls) => {
+      const boot = performance.getEntriesByName('ccscope:boot')[0]?.startTime ?? -1
+      const starts = performance
+        .getEntriesByType('resource')
+        .filter((e) => urls.some((u) => e.name.endsWith(u)))
+        .map((e) => e.startTime)
+      return { boot, latest: Math.max(...starts), count: starts.length }
+    }, planned)
+    expect(started.boot, path).toBeGreaterThan(0)
+    expect(started.count, path).toBe(planned.length)
+    expect(started.latest, path).toBeLessThan(started.boot)
+    await context.close()
+  }
+}, 120_000)
+
+it('draws the first rows of a long cost table and the rest on request, with the total over all of them', async () => {
+  const range = dateRange(DEFAULT_FILTERS)
+  const s = (await (await fetch(`${cc.apiUrl}/api/v1/summary?from=${range.from}&to=${range.to}&tz=UTC`)).json()) as SummaryResponse
+  await page.goto(`${cc.apiUrl}/cost?by=user`)
+  await settled(page)
+  const groups = page.locator('[data-table="cost-breakdown"] td[data-group]')
+  const more = page.locator('[data-more-rows]')
+  const all = Number(await more.getAttribute('data-more-rows'))
+  expect(all).toBeGreaterThan(ROWS_SHOWN)
+  expect(await groups.count()).toBe(ROWS_SHOWN)
+  expect(await page.locator('[data-table="cost-breakdown"] tr[data-row="total"] td[data-col="costUsd"]').innerText()).toBe(formatUsd(s.costUsd))
+  await more.getByRole('button').click()
+  expect(await groups.count()).toBe(all)
+  expect(await more.count()).toBe(0)
+}, 60_000)

@@ -1,6 +1,6 @@
 import { useEffect, useId, useState } from 'react'
 import { canAccess } from '../../../schemas/auth'
-import { useMe, useOptionList, usePageFetching } from '../api'
+import { useMe, useOptionList, usePanelFetching } from '../api'
 import { addDays, type Filters, type Preset } from '../filters'
 import { useFilters } from '../hooks'
 import { groupLabel } from '../prepare/series'
@@ -22,7 +22,8 @@ export function FilterBar() {
   const lists = me.data && !canAccess(me.data.role, 'GET /api/v1/adoption') ? 'cost' : 'adoption'
   // The option lists wait for the page's own queries (its panels get the engine first), unless someone
   // reaches for a filter; after 3 s they load anyway.
-  const pageFetching = usePageFetching()
+  // Panels, not the signed-in check or server facts: those finish before a page's chunk has even loaded.
+  const pageFetching = usePanelFetching()
   const [pageLoaded, setPageLoaded] = useState(false)
   const [pageStarted, setPageStarted] = useState(false)
   const [reaching, setReaching] = useState(false)

@@ -1,5 +1,5 @@
 import { Link } from 'react-router'
-import { useDataset, useMeta, useUsers } from '../api'
+import { useApi, useMeta } from '../api'
 import { MultiChart } from '../components/AdoptionCharts'
 import { SeatMeter, Tile } from '../components/AdoptionTiles'
 import { Card } from '../components/Card'
@@ -10,9 +10,9 @@ import { Segmented } from '../components/Segmented'
 import { Stat } from '../components/Stat'
 import { Empty, Loadable, NoDataYet, NotReported, Skeleton } from '../components/States'
 import { UserCell, UsersTable } from '../components/UsersTable'
-import { datasetParams } from '../filters'
 import { formatCount, formatDecimal, formatDuration, formatInstant, formatPercent } from '../format'
 import { useFilters, useViewParam } from '../hooks'
+import { adoptionPlan, QUIET_DAYS, STEP_VALUES } from '../plans'
 import { adoptionStats, durationTick, lifecycleTiles, multiSeries, periodsOf, quietUsers, seatFigures, teamRows, type Step, type TeamRow } from '../prepare/adoption'
 import { comparisonNote } from '../prepare/overview'
 import { usersHref } from '../prepare/users'
@@ -22,8 +22,6 @@ const STEPS = [
   { value: 'day', label: 'Day' },
   { value: 'week', label: 'Week' },
 ] as const
-const QUIET_DAYS = 7
-const LEADERBOARD = 15
 
 const teamColumns: Column<TeamRow>[] = [
   { key: 'team', header: 'Team', render: (r) => r.team },
@@ -40,16 +38,17 @@ const teamColumns: Column<TeamRow>[] = [
 
 /** Managers' view: who uses Claude Code, how much, what it produces; new, returning and quiet people. */
 export function AdoptionPage() {
-  const { filters, range } = useFilters()
-  const [step, setStep] = useViewParam<Step>('step', ['day', 'week'], 'day')
+  const { filters, range, search } = useFilters()
+  const [step, setStep] = useViewParam<Step>('step', STEP_VALUES, 'day')
   const meta = useMeta()
-  // Every panel's request starts at once: no waterfall.
+  // Every panel's request starts at once (on the first load, before the app has even loaded: early.ts).
   // The totals with the same elapsed span before them (compare=previous): a day in progress is compared with the same hours.
-  const totals = useDataset('adoption', datasetParams(filters, 'adoption', range, { compare: 'previous' }))
-  const trend = useDataset('adoption', datasetParams(filters, 'adoption', range, { granularity: step }))
-  const byTeam = useDataset('adoption', datasetParams(filters, 'adoption', range, { groupBy: 'team', sort: 'activeUsers', limit: 100 }))
-  const leaders = useUsers(datasetParams(filters, 'summary', range, { sort: 'costUsd', limit: LEADERBOARD }))
-  const quiet = useUsers(datasetParams(filters, 'summary', range, { sort: 'lastSeen', order: 'asc', limit: 25, quietDays: QUIET_DAYS }))
+  const plan = adoptionPlan(filters, range, search)
+  const totals = useApi(plan.totals)
+  const trend = useApi(plan.trend)
+  const byTeam = useApi(plan.byTeam)
+  const leaders = useApi(plan.leaders)
+  const quiet = useApi(plan.quiet)
   const periods = periodsOf(step, range.from, range.to)
   const per = step === 'week' ? 'week' : 'day'
   const partial = step === 'week' ? '; the first and last weeks may be partial' : ''

@@ -1,14 +1,15 @@
 import { useId } from 'react'
-import { apiUrl, useDataset, useMeta } from '../api'
+import { apiUrl, useApi, useMeta } from '../api'
 import { Card } from '../components/Card'
 import { CostBreakdownTable } from '../components/CostBreakdownTable'
 import { BarList, StackedChart, TrendChart } from '../components/charts'
 import { Segmented } from '../components/Segmented'
 import { Stat } from '../components/Stat'
 import { Empty, Loadable, NoDataYet, Skeleton } from '../components/States'
-import { datasetParams, filtersToSearch } from '../filters'
+import { filtersToSearch } from '../filters'
 import { formatCount, formatPercent, formatUsd } from '../format'
 import { useFilters, useViewParam } from '../hooks'
+import { costPlan } from '../plans'
 import {
   BREAKDOWN_OPTIONS,
   BREAKDOWN_SORTS,
@@ -32,7 +33,7 @@ import { singleSeries } from '../prepare/series'
 
 /** Finance's view: where the money goes over time, by whom and on what, and a CSV that equals the table. */
 export function CostPage() {
-  const { filters, range } = useFilters()
+  const { filters, range, search } = useFilters()
   const [stack, setStack] = useViewParam('stack', STACK_VALUES, 'model')
   const [by, setBy] = useViewParam('by', BREAKDOWN_VALUES, 'user')
   const [sort, setSort] = useViewParam('sort', BREAKDOWN_SORTS, 'costUsd')
@@ -41,12 +42,12 @@ export function CostPage() {
   const granularity = costGranularity(range.days)
   const periods = periodsOf(range.from, range.to, granularity)
   const tableParams = breakdownParams(filters, range, by, sort)
-  // Every panel's request starts at once: no waterfall.
-  // The totals with the same elapsed span before them (compare=previous): a day in progress is compared with the same hours.
-  const totals = useDataset('cost', datasetParams(filters, 'cost', range, { compare: 'previous' }))
-  const stacked = useDataset('cost', datasetParams(filters, 'cost', range, { granularity, groupBy: stack, limit: 8 }))
-  const perPeriod = useDataset('cost', datasetParams(filters, 'cost', range, { granularity }))
-  const table = useDataset('cost', tableParams)
+  // Every panel's request starts at once (on the first load, before the app has even loaded: early.ts).
+  const plan = costPlan(filters, range, search)
+  const totals = useApi(plan.totals)
+  const stacked = useApi(plan.stacked)
+  const perPeriod = useApi(plan.perPeriod)
+  const table = useApi(plan.table)
   const byLabel = breakdownLabel(by)
   const step = granularity === 'day' ? 'day' : 'week'
 

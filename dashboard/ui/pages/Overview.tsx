@@ -1,11 +1,11 @@
-import { useDataset, useMeta, useSummary } from '../api'
+import { useApi, useMeta } from '../api'
 import { Card } from '../components/Card'
 import { BarList, TrendChart } from '../components/charts'
 import { Stat } from '../components/Stat'
 import { Loadable, NoDataYet, NotReported, Skeleton } from '../components/States'
-import { datasetParams } from '../filters'
 import { formatCount, formatUsd } from '../format'
 import { useFilters } from '../hooks'
+import { overviewPlan } from '../plans'
 import { comparisonNote, headlineStats } from '../prepare/overview'
 import { barItems, daysOf, singleSeries } from '../prepare/series'
 
@@ -13,13 +13,13 @@ import { barItems, daysOf, singleSeries } from '../prepare/series'
 export function OverviewPage() {
   const { filters, range } = useFilters()
   const meta = useMeta()
-  // Every panel's request starts at once: no waterfall.
-  // The figures with the same elapsed span before them (compare=previous): a day in progress is compared with the same hours.
-  const summary = useSummary(datasetParams(filters, 'summary', range, { compare: 'previous' }))
-  const cost = useDataset('cost', datasetParams(filters, 'cost', range, { granularity: 'day' }))
-  const active = useDataset('adoption', datasetParams(filters, 'adoption', range, { granularity: 'day' }))
-  const denials = useDataset('tools', datasetParams(filters, 'tools', range, { granularity: 'day' }))
-  const byTeam = useDataset('cost', datasetParams(filters, 'cost', range, { groupBy: 'team', limit: 10 }))
+  // Every panel's request starts at once (on the first load, before the app has even loaded: early.ts).
+  const plan = overviewPlan(filters, range)
+  const summary = useApi(plan.summary)
+  const cost = useApi(plan.cost)
+  const active = useApi(plan.active)
+  const denials = useApi(plan.denials)
+  const byTeam = useApi(plan.byTeam)
   const days = daysOf(range.from, range.to)
 
   if (meta.data && meta.data.data.events === 0) return <NoDataYet />

@@ -1,20 +1,20 @@
 import { useState } from 'react'
 import { Link } from 'react-router'
-import { useDataset, useMeta, useMovers, usePolicy } from '../api'
+import { useApi, useMeta } from '../api'
 import { Card } from '../components/Card'
 import { DataTable } from '../components/DataTable'
 import { BarList, TrendChart } from '../components/charts'
 import { Segmented } from '../components/Segmented'
 import { Rate } from '../components/Rate'
 import { Empty, Loadable, NoDataYet, NotReported } from '../components/States'
-import { datasetParams, filtersToSearch } from '../filters'
+import { filtersToSearch } from '../filters'
 import { formatCount, formatPercent } from '../format'
 import { useFilters, useViewParam } from '../hooks'
+import { policyPlan } from '../plans'
 import {
   MOVER_OPTIONS,
   MOVER_VALUES,
   blockedItems,
-  blockedParams,
   denialSummary,
   escalationRows,
   hookRows,
@@ -22,7 +22,6 @@ import {
   managedSummary,
   modeRows,
   moverRows,
-  moversParams,
   sourceRows,
   toolRows,
   weekSpan,
@@ -34,17 +33,18 @@ const SUBHEADING = { fontSize: '0.9rem', margin: '0 0 6px' } as const
 
 /** Admins' view: what policy refuses, who refuses it (rules, hooks, people), what moved this week, and who escalated. */
 export function PolicyPage() {
-  const { filters, range } = useFilters()
+  const { filters, range, search: urlSearch } = useFilters()
   const [moversBy, setMoversBy] = useViewParam('by', MOVER_VALUES, 'tool')
   const [allEscalations, setAllEscalations] = useState(false)
   const meta = useMeta()
-  // Every panel's request starts at once: no waterfall.
-  const daily = useDataset('tools', datasetParams(filters, 'tools', range, { granularity: 'day' }))
-  const policy = usePolicy(datasetParams(filters, 'summary', range))
-  const byTool = useDataset('tools', datasetParams(filters, 'tools', range, { groupBy: 'tool', sort: 'policyDenials', limit: 100 }))
-  const commands = useDataset('tools', blockedParams(filters, range, 'command'))
-  const mcp = useDataset('tools', blockedParams(filters, range, 'mcpServer'))
-  const movers = useMovers(moversParams(filters, range, moversBy))
+  // Every panel's request starts at once (on the first load, before the app has even loaded: early.ts).
+  const plan = policyPlan(filters, range, urlSearch)
+  const daily = useApi(plan.daily)
+  const policy = useApi(plan.policy)
+  const byTool = useApi(plan.byTool)
+  const commands = useApi(plan.commands)
+  const mcp = useApi(plan.mcp)
+  const movers = useApi(plan.movers)
   const days = daysOf(range.from, range.to)
   const search = filtersToSearch(filters).toString()
   const carry = search ? `?${search}` : ''

@@ -1,15 +1,15 @@
 import { Link, useParams } from 'react-router'
 import type { UserSessionsResponse } from '../../../schemas/users'
-import { useDataset, useSummary, useUserSessions, useUsers } from '../api'
+import { useApi } from '../api'
 import { MultiChart } from '../components/AdoptionCharts'
 import { Card } from '../components/Card'
 import { TrendChart } from '../components/charts'
 import { DataTable, type Column } from '../components/DataTable'
 import { Stat } from '../components/Stat'
 import { Empty, Loadable, Skeleton } from '../components/States'
-import { datasetParams } from '../filters'
 import { formatCount, formatDuration, formatInstant, formatPercent, formatUsd } from '../format'
 import { useFilters } from '../hooks'
+import { userPlan } from '../plans'
 import { multiSeries } from '../prepare/adoption'
 import { daysOf, NOT_REPORTED, singleSeries } from '../prepare/series'
 import { comparisonNote } from '../prepare/overview'
@@ -36,15 +36,14 @@ const toolColumns: Column<ToolRow>[] = [
 export function UserPage() {
   const user = useParams().user ?? ''
   const { filters, range } = useFilters()
-  const mine = { ...filters, user }
-  // Every panel's request starts at once: no waterfall.
-  const profile = useUsers(datasetParams(mine, 'summary', range, { limit: 1 }))
-  const summary = useSummary(datasetParams(mine, 'summary', range, { compare: 'previous' }))
-  const cost = useDataset('cost', datasetParams(mine, 'cost', range, { granularity: 'day' }))
-  const activity = useDataset('adoption', datasetParams(mine, 'adoption', range, { granularity: 'day' }))
-  const tools = useDataset('tools', datasetParams(mine, 'tools', range, { groupBy: 'tool', sort: 'decisions', limit: 50 }))
-  // Sessions are one user's: the range applies, the team filter does not (the endpoint takes none).
-  const sessions = useUserSessions(user, { from: range.from, to: range.to, tz: filters.tz, limit: 100 })
+  // Every panel's request starts at once (on the first load, before the app has even loaded: early.ts).
+  const plan = userPlan(user, filters, range)
+  const profile = useApi(plan.profile)
+  const summary = useApi(plan.summary)
+  const cost = useApi(plan.cost)
+  const activity = useApi(plan.activity)
+  const tools = useApi(plan.tools)
+  const sessions = useApi(plan.sessions)
   const days = daysOf(range.from, range.to)
   const row = profile.data?.rows.find((r) => r.user === user)
 

@@ -1,15 +1,14 @@
 import { useEffect, useId, useState } from 'react'
 import { useSearchParams } from 'react-router'
-import { useMeta, useUsers } from '../api'
+import { useApi, useMeta } from '../api'
 import { Card } from '../components/Card'
 import { Loadable, NoDataYet } from '../components/States'
 import { UsersTable } from '../components/UsersTable'
-import { datasetParams } from '../filters'
 import { formatCount } from '../format'
 import { useFilters, useViewParam } from '../hooks'
-import { searchQuery, USER_SORT_VALUES, USER_SORTS, type UserSort } from '../prepare/users'
+import { ORDER_VALUES, usersOrder, usersPlan } from '../plans'
+import { searchQuery, USER_SORTS, type UserSort } from '../prepare/users'
 
-const LIMIT = 200
 const DEBOUNCE_MS = 300
 
 /**
@@ -46,11 +45,10 @@ export function UsersPage() {
   const meta = useMeta()
   const text = useSearchText('q')
   const [search, setSearch] = useSearchParams()
-  const [sort] = useViewParam<UserSort>('sort', USER_SORT_VALUES, 'costUsd')
+  const { sort, order } = usersOrder(search)
   const natural = sort === 'user' ? 'asc' : 'desc'
-  const [orderParam, setOrder] = useViewParam<'asc' | 'desc' | 'auto'>('order', ['asc', 'desc', 'auto'], 'auto')
-  const order = orderParam === 'auto' ? natural : orderParam
-  const users = useUsers(datasetParams(filters, 'summary', range, { q: text.value, sort, order, limit: LIMIT }))
+  const [, setOrder] = useViewParam('order', ORDER_VALUES, 'auto')
+  const users = useApi(usersPlan(filters, range, search).users)
 
   if (meta.data && meta.data.data.events === 0) return <NoDataYet />
   return (

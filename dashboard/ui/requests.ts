@@ -1,0 +1,60 @@
+import type { DatasetName, DatasetResponse, SummaryResponse } from '../../schemas/analytics'
+import type { MoversResponse, PolicyResponse } from '../../schemas/policy'
+import type { SessionResponse, UserSessionsResponse, UsersResponse } from '../../schemas/users'
+import { toQueryString, type Params } from './filters'
+
+/**
+ * One API request of the dashboard: its URL (also its query key, so identical panels share one request)
+ * and the kind of answer it gets, whose zod schema checks it (api.ts). Built here with no React and no
+ * zod, so that the first load can start a page's requests before the app has loaded (early.ts, plans.ts).
+ */
+export interface Responses {
+  summary: SummaryResponse
+  cost: DatasetResponse<'cost'>
+  adoption: DatasetResponse<'adoption'>
+  tools: DatasetResponse<'tools'>
+  users: UsersResponse
+  userSessions: UserSessionsResponse
+  session: SessionResponse
+  policy: PolicyResponse
+  movers: MoversResponse
+}
+export type ResponseKind = keyof Responses
+
+export interface ApiRequest<K extends ResponseKind> {
+  url: string
+  kind: K
+}
+
+export function apiUrl(path: string, params: Params = {}): string {
+  const query = toQueryString(params)
+  return query ? `${path}?${query}` : path
+}
+
+export function summaryRequest(params: Params): ApiRequest<'summary'> {
+  return { url: apiUrl('/api/v1/summary', params), kind: 'summary' }
+}
+
+export function datasetRequest<D extends DatasetName>(dataset: D, params: Params): ApiRequest<D> {
+  return { url: apiUrl(`/api/v1/${dataset}`, params), kind: dataset }
+}
+
+export function usersRequest(params: Params): ApiRequest<'users'> {
+  return { url: apiUrl('/api/v1/users', params), kind: 'users' }
+}
+
+export function userSessionsRequest(user: string, params: Params): ApiRequest<'userSessions'> {
+  return { url: apiUrl(`/api/v1/users/${encodeURIComponent(user)}/sessions`, params), kind: 'userSessions' }
+}
+
+export function sessionRequest(id: string): ApiRequest<'session'> {
+  return { url: `/api/v1/sessions/${encodeURIComponent(id)}`, kind: 'session' }
+}
+
+export function policyRequest(params: Params): ApiRequest<'policy'> {
+  return { url: apiUrl('/api/v1/policy', params), kind: 'policy' }
+}
+
+export function moversRequest(params: Params): ApiRequest<'movers'> {
+  return { url: apiUrl('/api/v1/policy/movers', params), kind: 'movers' }
+}
