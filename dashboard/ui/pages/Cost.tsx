@@ -128,7 +128,7 @@ export function CostPage() {
         <Card
           id="cost-breakdown"
           title={`Cost by ${byLabel.toLowerCase()}`}
-          subtitle="Every group; the last row is the total over the range and filters"
+          subtitle="The last row is the total over every group in the range and filters; the CSV has every row"
           actions={
             <>
               <label htmlFor={selectId} className="muted" style={{ fontSize: '0.8rem' }}>
