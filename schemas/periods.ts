@@ -1,4 +1,4 @@
-import { BUCKET_MS, type ResolvedRange } from './analytics'
+import { BUCKET_MS, zonedMidnight, zoneOffsetMs, type ResolvedRange } from './analytics'
 
 /**
  * The one rule for what a range shows and what it is compared with (README, "Comparisons"). Client-safe.
@@ -14,6 +14,12 @@ import { BUCKET_MS, type ResolvedRange } from './analytics'
  *   the whole period before it. The spans are whole buckets, so the current one may be up to 15 minutes
  *   younger than the previous one (its last bucket is still filling): at most 15 minutes of a day's
  *   comparison, 0.15 % of a week's.
+ * - **Months are calendar months.** A range of whole calendar months (from the 1st of a month to the 1st
+ *   of a later one, local midnights in its zone) is compared with as many calendar months before it: a
+ *   whole month with the whole month before, however long each is (November's 30 days with October's 31);
+ *   this month, not over yet (1 December to now, 4 December 14:15), with the same elapsed span from the 1st
+ *   of last month (1 November to 4 November 14:15), never running into the current month (1 March to
+ *   30 March 12:00 is compared with all of February).
  */
 
 /** The range as answered: cut at the end of the bucket holding `now` (never before `from`). */
@@ -35,7 +41,30 @@ export function isPartial(asked: ResolvedRange, answered: ResolvedRange): boolea
 export function previousRange(asked: ResolvedRange, answered: ResolvedRange): ResolvedRange | null {
   const elapsed = answered.to.getTime() - answered.from.getTime()
   if (elapsed <= 0) return null
+  const start = monthOf(asked.from, asked.timeZone)
+  const end = monthOf(asked.to, asked.timeZone)
+  if (start.first && end.first) {
+    // Whole calendar months: as many months earlier, whole when the range is over, else cut at the same elapsed span.
+    const months = (end.year - start.year) * 12 + (end.month - start.month)
+    const from = monthStart(start.year, start.month - months, asked.timeZone)
+    const over = answered.to.getTime() === asked.to.getTime()
+    const to = over ? asked.from.getTime() : Math.min(from.getTime() + elapsed, asked.from.getTime())
+    return { from, to: new Date(to), timeZone: asked.timeZone }
+  }
   const length = asked.to.getTime() - asked.from.getTime()
   const from = asked.from.getTime() - length
   return { from: new Date(from), to: new Date(from + elapsed), timeZone: asked.timeZone }
+}
+
+/** The local year and month (0-based) of an instant in a zone, and whether it is the local midnight starting the 1st. */
+function monthOf(instant: Date, timeZone: string): { year: number; month: number; first: boolean } {
+  const wall = new Date(instant.getTime() + zoneOffsetMs(instant, timeZone))
+  const first = wall.getUTCDate() === 1 && wall.getUTCHours() === 0 && wall.getUTCMinutes() === 0 && wall.getUTCSeconds() === 0
+  return { year: wall.getUTCFullYear(), month: wall.getUTCMonth(), first }
+}
+
+/** Local midnight starting the 1st of a month (0-based, may be out of 0–11: it rolls over years). */
+function monthStart(year: number, month: number, timeZone: string): Date {
+  const d = new Date(Date.UTC(year, month, 1))
+  return zonedMidnight(d.toISOString().slice(0, 10), timeZone)
 }

@@ -12,7 +12,7 @@ describe('sameProps (charts drawn again only when their data changes)', () => {
     const a = { data: [{ period: '2026-12-01', value: 1 }], format, label: 'x' }
     expect(sameProps(a, { ...a, data: [{ period: '2026-12-01', value: 2 }] })).toBe(false)
     expect(sameProps(a, { ...a, data: [...a.data, { period: '2026-12-02', value: 1 }] })).toBe(false)
-    expect(sameProps(a, { ...a, data: [{ period: '2026-12-01', value: 1, other: 0 }] })).toBe(false)
+    expect(sameProps(a, { ...a, data: [{ period: '2026-12-01', value: 1, other: 0 } as { period: string; value: number }] })).toBe(false)
     expect(sameProps(a, { ...a, label: 'y' })).toBe(false)
     expect(sameProps(a, { ...a, format: (v: number) => String(v) })).toBe(false)
     expect(sameProps({ keys: ['a', 'b'] }, { keys: ['b', 'a'] })).toBe(false)
