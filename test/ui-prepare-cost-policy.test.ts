@@ -37,7 +37,7 @@ import {
 } from '../dashboard/ui/prepare/policy'
 import { daysOf } from '../dashboard/ui/prepare/series'
 
-const range: DateRange = { from: '2026-11-01', to: '2026-11-04', days: 3 }
+const range: DateRange = { from: '2026-11-01', to: '2026-11-04', days: 3, drawnTo: '2026-11-04' }
 const filters: Filters = { ...DEFAULT_FILTERS, tz: 'Europe/Berlin', teams: ['web'], user: 'a@x.io', model: 'claude-opus' }
 const RANGE_OUT = { from: '2026-11-01T00:00:00.000Z', to: '2026-11-04T00:00:00.000Z', timeZone: 'UTC' }
 

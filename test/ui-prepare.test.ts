@@ -22,16 +22,31 @@ describe('filters in the URL', () => {
 
   it('cover whole days ending today in the zone', () => {
     const now = new Date('2026-11-29T23:30:00Z')
-    expect(dateRange({ ...DEFAULT_FILTERS, preset: '7d' }, now)).toEqual({ from: '2026-11-23', to: '2026-11-30', days: 7 })
+    expect(dateRange({ ...DEFAULT_FILTERS, preset: '7d' }, now)).toEqual({ from: '2026-11-23', to: '2026-11-30', days: 7, drawnTo: '2026-11-30' })
     // Already the 30th in Kolkata.
-    expect(dateRange({ ...DEFAULT_FILTERS, preset: '7d', tz: 'Asia/Kolkata' }, now)).toEqual({ from: '2026-11-24', to: '2026-12-01', days: 7 })
+    expect(dateRange({ ...DEFAULT_FILTERS, preset: '7d', tz: 'Asia/Kolkata' }, now)).toEqual({ from: '2026-11-24', to: '2026-12-01', days: 7, drawnTo: '2026-12-01' })
     const custom = dateRange({ ...DEFAULT_FILTERS, preset: 'custom', from: '2026-11-01', to: '2026-11-14' }, now)
-    expect(custom).toEqual({ from: '2026-11-01', to: '2026-11-15', days: 14 })
+    expect(custom).toEqual({ from: '2026-11-01', to: '2026-11-15', days: 14, drawnTo: '2026-11-15' })
+  })
+
+  it('cover calendar months: this month whole (drawn to today), last month whole, in the zone', () => {
+    const now = new Date('2026-12-01T02:00:00Z')
+    // Already December in UTC: this month is December, drawn up to today; last month is November.
+    expect(dateRange({ ...DEFAULT_FILTERS, preset: 'mtd' }, now)).toEqual({ from: '2026-12-01', to: '2027-01-01', days: 31, drawnTo: '2026-12-02' })
+    expect(dateRange({ ...DEFAULT_FILTERS, preset: 'lastMonth' }, now)).toEqual({ from: '2026-11-01', to: '2026-12-01', days: 30, drawnTo: '2026-12-01' })
+    // Still 30 November in Los Angeles.
+    expect(dateRange({ ...DEFAULT_FILTERS, preset: 'mtd', tz: 'America/Los_Angeles' }, now)).toEqual({ from: '2026-11-01', to: '2026-12-01', days: 30, drawnTo: '2026-12-01' })
+    expect(dateRange({ ...DEFAULT_FILTERS, preset: 'lastMonth', tz: 'America/Los_Angeles' }, now)).toEqual({ from: '2026-10-01', to: '2026-11-01', days: 31, drawnTo: '2026-11-01' })
+    // January's last month is last year's December; the presets survive the URL.
+    expect(dateRange({ ...DEFAULT_FILTERS, preset: 'lastMonth' }, new Date('2027-01-15T12:00:00Z'))).toMatchObject({ from: '2026-12-01', to: '2027-01-01' })
+    expect(parseFilters(filtersToSearch({ ...DEFAULT_FILTERS, preset: 'mtd' })).preset).toBe('mtd')
+    // A custom range reaching past today is drawn up to today.
+    expect(dateRange({ ...DEFAULT_FILTERS, preset: 'custom', from: '2026-11-20', to: '2026-12-31' }, now).drawnTo).toBe('2026-12-02')
   })
 
   it('send each dataset only the filters it knows', () => {
     const filters: Filters = { ...DEFAULT_FILTERS, teams: ['web'], user: 'u@x', model: 'm' }
-    const range = { from: '2026-11-01', to: '2026-11-08', days: 7 }
+    const range = { from: '2026-11-01', to: '2026-11-08', days: 7, drawnTo: '2026-11-08' }
     expect(datasetParams(filters, 'cost', range)).toMatchObject({ team: ['web'], user: 'u@x', model: 'm' })
     expect(datasetParams(filters, 'adoption', range)).not.toHaveProperty('model')
     expect(datasetParams(filters, 'summary', range)).not.toHaveProperty('model')

@@ -4,7 +4,8 @@ import { DATASETS, type DatasetName } from '../../schemas/datasets'
  * The global filters, kept in the URL so that a view can be shared: range (a preset or custom dates),
  * time zone, team, user, model. Pure: parsing, serializing and turning filters into API parameters.
  */
-export const PRESETS = { '7d': 7, '30d': 30, '90d': 90 } as const
+/** Ranges ending today, as days; and calendar months: this month (to date) and last month. */
+export const PRESETS = { '7d': 7, '30d': 30, '90d': 90, mtd: 'this month', lastMonth: 'last month' } as const
 export type Preset = keyof typeof PRESETS | 'custom'
 
 export interface Filters {
@@ -77,17 +78,32 @@ export interface DateRange {
   /** Day after the last: the API's exclusive `to`. */
   to: string
   days: number
+  /** Day after the last day a chart draws: `to`, or tomorrow when the range reaches past today (this month). */
+  drawnTo: string
 }
 
-/** The whole days the filters cover: a preset ends today (included). */
+/** The first day of the month `months` after the one holding `date` (YYYY-MM-DD). */
+function monthStart(date: string, months = 0): string {
+  const d = new Date(`${date.slice(0, 8)}01T00:00:00Z`)
+  d.setUTCMonth(d.getUTCMonth() + months)
+  return d.toISOString().slice(0, 10)
+}
+
+const daysBetween = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000)
+
+/**
+ * The whole days the filters cover: a day preset ends today (included); "this month" is the whole calendar
+ * month, which the API answers up to now and compares with the same span of last month (schemas/periods.ts);
+ * "last month" the whole month before.
+ */
 export function dateRange(filters: Filters, now = new Date()): DateRange {
-  if (filters.preset === 'custom') {
-    const to = addDays(filters.to, 1)
-    return { from: filters.from, to, days: Math.round((Date.parse(to) - Date.parse(filters.from)) / 86_400_000) }
-  }
-  const days = PRESETS[filters.preset]
-  const to = addDays(todayIn(filters.tz, now), 1)
-  return { from: addDays(to, -days), to, days }
+  const today = todayIn(filters.tz, now)
+  const tomorrow = addDays(today, 1)
+  const range = (from: string, to: string): DateRange => ({ from, to, days: daysBetween(from, to), drawnTo: to < tomorrow ? to : tomorrow })
+  if (filters.preset === 'custom') return range(filters.from, addDays(filters.to, 1))
+  if (filters.preset === 'mtd') return range(monthStart(today), monthStart(today, 1))
+  if (filters.preset === 'lastMonth') return range(monthStart(today, -1), monthStart(today))
+  return range(addDays(tomorrow, -PRESETS[filters.preset]), tomorrow)
 }
 
 export type Params = Record<string, string | number | string[] | undefined>

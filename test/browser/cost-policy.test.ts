@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DatasetResponse, SummaryResponse } from '../../schemas/analytics'
 import type { MoversResponse, PolicyResponse } from '../../schemas/policy'
 import { dateRange, DEFAULT_FILTERS } from '../../dashboard/ui/filters'
-import { formatCount, formatPercent, formatUsd } from '../../dashboard/ui/format'
+import { formatCount, formatInstant, formatPercent, formatUsd } from '../../dashboard/ui/format'
 import { screenshot, settled, startDashboard } from '../helpers/browser'
 import type { TestCcscope } from '../helpers/ccscope'
 
@@ -77,6 +77,35 @@ describe('cost', () => {
     await expect.poll(() => legend.count(), { timeout: 20_000 }).toBe(Math.min(teams.rows.length, 8))
     await settled(page)
     await screenshot(page, 'cost-by-team-one-model')
+  })
+})
+
+describe('calendar months', () => {
+  it('last month is compared with the month before it, and this month with the same span of last month', async () => {
+    const last = dateRange({ ...DEFAULT_FILTERS, preset: 'lastMonth' })
+    const before = new Date(`${last.from}T00:00:00Z`)
+    before.setUTCMonth(before.getUTCMonth() - 1)
+    await page.goto(`${cc.apiUrl}/cost?range=lastMonth`)
+    await settled(page)
+    expect(await page.locator('[data-range]').innerText()).toContain(`${last.from} →`)
+    const compared = page.locator('[data-panel="cost-tiles"] [data-stat="cost"] [data-compared]')
+    expect(await compared.innerText()).toBe('vs previous period')
+    expect(await compared.getAttribute('title')).toBe(`Compared with ${formatInstant(before.toISOString(), 'UTC')} – ${formatInstant(`${last.from}T00:00:00Z`, 'UTC')} (UTC)`)
+    // The tile equals the API's figure for the same whole month.
+    const s = await api<SummaryResponse>(`/api/v1/summary?from=${last.from}&to=${last.to}&tz=UTC`)
+    expect(await text('[data-panel="cost-tiles"] [data-stat="cost"] [data-value]')).toBe(formatUsd(s.costUsd))
+
+    const mtd = dateRange({ ...DEFAULT_FILTERS, preset: 'mtd' })
+    await page.goto(`${cc.apiUrl}/cost?range=mtd`)
+    await settled(page)
+    expect(await page.locator('[data-range]').innerText()).toContain('to date')
+    const now = page.locator('[data-panel="cost-tiles"] [data-stat="cost"] [data-compared]')
+    expect(await now.innerText()).toBe('vs same span before')
+    expect(await now.getAttribute('title')).toContain(`Compared with ${formatInstant(`${last.from}T00:00:00Z`, 'UTC')} – `)
+    // The API's own answer for the same request: last month's span from its 1st.
+    const answered = await api<DatasetResponse<'cost'>>(`/api/v1/cost?from=${mtd.from}&to=${mtd.to}&tz=UTC&compare=previous`)
+    expect(answered.previous?.range.from).toBe(`${last.from}T00:00:00.000Z`)
+    expect(answered.partial).toBe(true)
   })
 })
 

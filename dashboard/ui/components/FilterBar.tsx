@@ -5,7 +5,14 @@ import { addDays, type Filters, type Preset } from '../filters'
 import { useFilters } from '../hooks'
 import { groupLabel } from '../prepare/series'
 
-const PRESET_LABELS: Record<Preset, string> = { '7d': 'Last 7 days', '30d': 'Last 30 days', '90d': 'Last 90 days', custom: 'Custom range' }
+const PRESET_LABELS: Record<Preset, string> = {
+  '7d': 'Last 7 days',
+  '30d': 'Last 30 days',
+  '90d': 'Last 90 days',
+  mtd: 'This month',
+  lastMonth: 'Last month',
+  custom: 'Custom range',
+}
 
 function zoneChoices(current: string): string[] {
   const local = Intl.DateTimeFormat().resolvedOptions().timeZone
@@ -53,11 +60,11 @@ export function FilterBar() {
           value={filters.preset}
           onChange={(e) => {
             const preset = e.target.value as Preset
-            if (preset === 'custom') set({ preset, from: range.from, to: addDays(range.to, -1) })
+            if (preset === 'custom') set({ preset, from: range.from, to: addDays(range.drawnTo, -1) })
             else set({ preset, from: '', to: '' })
           }}
         >
-          {(['7d', '30d', '90d', 'custom'] as const).map((p) => (
+          {(['7d', '30d', '90d', 'mtd', 'lastMonth', 'custom'] as const).map((p) => (
             <option key={p} value={p}>
               {PRESET_LABELS[p]}
             </option>
@@ -140,7 +147,7 @@ export function FilterBar() {
         </select>
       </span>
       <span className="muted range-note" data-range>
-        {range.from} → {addDays(range.to, -1)} ({range.days} days, {filters.tz})
+        {range.from} → {addDays(range.to, -1)} ({range.days} days{range.drawnTo < range.to ? ', to date' : ''}, {filters.tz})
       </span>
     </form>
   )

@@ -49,7 +49,7 @@ export function AdoptionPage() {
   const byTeam = useApi(plan.byTeam)
   const leaders = useApi(plan.leaders)
   const quiet = useApi(plan.quiet)
-  const periods = periodsOf(step, range.from, range.to)
+  const periods = periodsOf(step, range.from, range.drawnTo)
   const per = step === 'week' ? 'week' : 'day'
   const partial = step === 'week' ? '; the first and last weeks may be partial' : ''
   // A few weeks read better as bars than as a line through two or three points.

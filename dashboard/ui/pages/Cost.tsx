@@ -40,7 +40,7 @@ export function CostPage() {
   const selectId = useId()
   const meta = useMeta()
   const granularity = costGranularity(range.days)
-  const periods = periodsOf(range.from, range.to, granularity)
+  const periods = periodsOf(range.from, range.drawnTo, granularity)
   const tableParams = breakdownParams(filters, range, by, sort)
   // Every panel's request starts at once (on the first load, before the app has even loaded: early.ts).
   const plan = costPlan(filters, range, search)

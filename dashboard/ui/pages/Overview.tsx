@@ -20,7 +20,7 @@ export function OverviewPage() {
   const active = useApi(plan.active)
   const denials = useApi(plan.denials)
   const byTeam = useApi(plan.byTeam)
-  const days = daysOf(range.from, range.to)
+  const days = daysOf(range.from, range.drawnTo)
 
   if (meta.data && meta.data.data.events === 0) return <NoDataYet />
   return (

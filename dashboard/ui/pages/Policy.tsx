@@ -45,7 +45,7 @@ export function PolicyPage() {
   const commands = useApi(plan.commands)
   const mcp = useApi(plan.mcp)
   const movers = useApi(plan.movers)
-  const days = daysOf(range.from, range.to)
+  const days = daysOf(range.from, range.drawnTo)
   const search = filtersToSearch(filters).toString()
   const carry = search ? `?${search}` : ''
   const moversLabel = MOVER_OPTIONS.find((o) => o.value === moversBy)?.label ?? moversBy

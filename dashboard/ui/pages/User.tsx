@@ -44,7 +44,7 @@ export function UserPage() {
   const activity = useApi(plan.activity)
   const tools = useApi(plan.tools)
   const sessions = useApi(plan.sessions)
-  const days = daysOf(range.from, range.to)
+  const days = daysOf(range.from, range.drawnTo)
   const row = profile.data?.rows.find((r) => r.user === user)
 
   const sessionColumns: Column<SessionRow>[] = [

@@ -122,9 +122,9 @@ export const MOVER_OPTIONS = [
 export type MoverBy = (typeof MOVER_OPTIONS)[number]['value']
 export const MOVER_VALUES: readonly MoverBy[] = MOVER_OPTIONS.map((o) => o.value)
 
-/** The movers' parameters: the 7 days before the range's end against the 7 before; common filters; no `from`. */
+/** The movers' parameters: the 7 days before the range's end (today, for this month) against the 7 before; common filters; no `from`. */
 export function moversParams(filters: Filters, range: DateRange, by: MoverBy): Params {
-  return datasetParams(filters, 'summary', range, { from: undefined, by })
+  return datasetParams(filters, 'summary', range, { from: undefined, to: range.drawnTo, by })
 }
 
 /** The empty group of a mover dimension: a decision with no command is another tool, not an unknown command. */
