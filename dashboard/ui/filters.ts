@@ -89,7 +89,8 @@ function monthStart(date: string, months = 0): string {
   return d.toISOString().slice(0, 10)
 }
 
-const daysBetween = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000)
+/** Whole days from one date to another (YYYY-MM-DD). */
+export const daysBetween = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000)
 
 /**
  * The whole days the filters cover: a day preset ends today (included); "this month" is the whole calendar

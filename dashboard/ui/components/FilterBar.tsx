@@ -1,7 +1,7 @@
 import { useEffect, useId, useState } from 'react'
 import { canAccess } from '../../../schemas/auth'
 import { useMe, useOptionList, usePanelFetching } from '../api'
-import { addDays, type Filters, type Preset } from '../filters'
+import { addDays, daysBetween, type Filters, type Preset } from '../filters'
 import { useFilters } from '../hooks'
 import { groupLabel } from '../prepare/series'
 
@@ -147,7 +147,9 @@ export function FilterBar() {
         </select>
       </span>
       <span className="muted range-note" data-range>
-        {range.from} → {addDays(range.to, -1)} ({range.days} days{range.drawnTo < range.to ? ', to date' : ''}, {filters.tz})
+        {range.drawnTo < range.to
+          ? `${range.from} → ${addDays(range.drawnTo, -1)} (${daysBetween(range.from, range.drawnTo)} of ${range.days} days, ${filters.tz})`
+          : `${range.from} → ${addDays(range.to, -1)} (${range.days} days, ${filters.tz})`}
       </span>
     </form>
   )
