@@ -177,7 +177,9 @@ describe('cost', () => {
       const res = await fetch(`${cc.apiUrl}/api/v1/cost/export.csv?${RANGE}&${query}`)
       expect(res.status).toBe(200)
       expect(res.headers.get('content-type')).toContain('text/csv')
-      expect(res.headers.get('content-disposition')).toMatch(/attachment; filename="ccscope-cost-.*\.csv"/)
+      // The period in the file name, as local dates of the query's zone, last day included.
+      const name = { 'groupBy=team&granularity=week': 'ccscope-cost-by-team-2026-10-05-to-2026-10-18.csv', 'groupBy=user': 'ccscope-cost-by-user-2026-10-05-to-2026-10-18.csv', 'granularity=day&tz=Asia/Kolkata': 'ccscope-cost-2026-10-05-to-2026-10-19.csv' }[query]
+      expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${name}"`)
       const records = parse(await res.text(), { columns: true }) as Record<string, string>[]
       const data = records.filter((r) => r.row_type === 'data')
       const total = records.filter((r) => r.row_type === 'total')

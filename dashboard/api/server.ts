@@ -42,7 +42,7 @@ import type { Scope } from './datasets'
 import { runDatasetQuery, type QueryContext } from './queries/dataset'
 import { directoryCsvToObjects, loadDirectory, readDirectory } from './queries/directory'
 import { querySession, queryUserSessions } from './queries/drilldown'
-import { exportCsv } from './queries/export'
+import { csvFileName, exportCsv } from './queries/export'
 import { queryMovers, queryPolicy } from './queries/policy'
 import { queryMeta } from './queries/meta'
 import { querySummary } from './queries/summary'
@@ -220,10 +220,9 @@ export async function createApi({ client, reader = client, now = () => new Date(
       { query: parse },
       async ({ query, ctx, reply }) => {
         const stream = await exportCsv(ctx, query)
-        const day = query.range.from.toISOString().slice(0, 10)
         reply
           .type('text/csv; charset=utf-8')
-          .header('content-disposition', `attachment; filename="ccscope-${dataset}-${day}.csv"`)
+          .header('content-disposition', `attachment; filename="${csvFileName(dataset, query)}"`)
         return reply.send(stream)
       },
     )

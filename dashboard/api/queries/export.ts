@@ -1,6 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream'
 import { stringify } from 'csv-stringify'
-import type { DatasetName, DatasetQuery } from '../../../schemas/analytics'
+import { zoneOffsetMs, type DatasetName, type DatasetQuery } from '../../../schemas/analytics'
 import { stream } from '../../../warehouse/query'
 import { answerTotals, buildRowsSql, companionOf, plainTotals, prepareDatasetQuery, rowValues, totalsCoverageOf, type QueryContext } from './dataset'
 
@@ -28,6 +28,23 @@ function formatterOf(name: string): Formatter {
   if (/Usd$/.test(name) || name === 'costPerActiveUserDay') return (v) => (v == null ? '' : v < 0 ? Number(v.toFixed(2)) : v.toFixed(2))
   if (/Rate$|PerUser$/.test(name)) return (v) => (v == null ? '' : Number(v.toFixed(6)))
   return (v) => (v == null ? '' : v)
+}
+
+/** The local date (YYYY-MM-DD) of an instant in a zone. */
+function localDate(instant: Date, timeZone: string): string {
+  return new Date(instant.getTime() + zoneOffsetMs(instant, timeZone)).toISOString().slice(0, 10)
+}
+
+/**
+ * The file's name says what it holds: the dataset, the grouping and the period as local dates in the
+ * query's zone, first and last day included ("ccscope-cost-by-user-2026-11-01-to-2026-11-30.csv").
+ * Only code-owned names and digits, so nothing needs quoting in the header.
+ */
+export function csvFileName(dataset: DatasetName, query: Pick<DatasetQuery<DatasetName>, 'range' | 'groupBy'>): string {
+  const first = localDate(query.range.from, query.range.timeZone)
+  const last = localDate(new Date(query.range.to.getTime() - 1), query.range.timeZone)
+  const by = query.groupBy ? `-by-${snake(query.groupBy).replace(/_/g, '-')}` : ''
+  return `ccscope-${dataset}${by}-${first === last ? first : `${first}-to-${last}`}.csv`
 }
 
 export interface CsvColumns {
