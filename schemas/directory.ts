@@ -9,7 +9,7 @@ import { z } from 'zod'
 const text = (max: number) => z.string().trim().max(max)
 
 const seatSchema = z
-  .union([z.boolean(), z.enum(['true', 'false', 'yes', 'no', '1', '0', 'TRUE', 'FALSE', 'Yes', 'No', ''])])
+  .union([z.boolean(), z.enum(['true', 'false', 'yes', 'no', '1', '0', 'TRUE', 'FALSE', 'Yes', 'No', ''])], { error: 'must be yes or no (true/false, 1/0, or empty for no)' })
   .transform((v) => v === true || v === 'true' || v === 'TRUE' || v === 'yes' || v === 'Yes' || v === '1')
 
 export const directoryEntrySchema = z.strictObject({

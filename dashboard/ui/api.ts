@@ -2,6 +2,7 @@ import { keepPreviousData, useIsFetching, useQuery, type Query, type QueryClient
 import type { z } from 'zod'
 import { datasetResponseSchema, summaryResponseSchema, type DatasetName } from '../../schemas/analytics'
 import { CSRF_HEADER, meResponseSchema, type LoginBody, type MeResponse } from '../../schemas/auth'
+import { directoryLoadResponseSchema, directoryResponseSchema, type DirectoryEntry } from '../../schemas/directory'
 import { metaResponseSchema, type MetaResponse } from '../../schemas/meta'
 import { moversResponseSchema, policyResponseSchema } from '../../schemas/policy'
 import { sessionResponseSchema, userSessionsResponseSchema, usersResponseSchema } from '../../schemas/users'
@@ -95,6 +96,7 @@ const SCHEMAS: { [K in ResponseKind]: z.ZodType<Responses[K]> } = {
   session: sessionResponseSchema,
   policy: policyResponseSchema,
   movers: moversResponseSchema,
+  directory: directoryResponseSchema,
 }
 
 /** One request of a page (plans.ts), keyed by its URL. */
@@ -151,10 +153,18 @@ export function switchUser(queryClient: QueryClient, me: MeResponse | null): voi
   queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== ME_KEY[0] })
 }
 
-async function post(url: string, body?: unknown): Promise<Response> {
+/** Replaces the directory with these entries (admins; PUT /api/v1/directory): what was loaded, or the API's reason. */
+export async function loadDirectory(entries: DirectoryEntry[]): Promise<z.infer<typeof directoryLoadResponseSchema>> {
+  const res = await post('/api/v1/directory', { entries }, 'PUT')
+  const body: unknown = await res.json().catch(() => null)
+  if (!res.ok) throw new ApiRequestError((body as { message?: string } | null)?.message ?? `HTTP ${res.status}`, res.status)
+  return directoryLoadResponseSchema.parse(body)
+}
+
+async function post(url: string, body?: unknown, method: 'POST' | 'PUT' = 'POST'): Promise<Response> {
   try {
     return await fetch(url, {
-      method: 'POST',
+      method,
       // The header proves the request comes from the dashboard's own page (the server's CSRF check).
       headers: { accept: 'application/json', [CSRF_HEADER]: 'ccscope', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

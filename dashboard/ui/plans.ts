@@ -5,6 +5,7 @@ import type { Step } from './prepare/adoption'
 import { USER_SORT_VALUES, type UserSort } from './prepare/users'
 import {
   datasetRequest,
+  directoryRequest,
   moversRequest,
   policyRequest,
   sessionRequest,
@@ -103,6 +104,10 @@ export function userPlan(user: string, filters: Filters, range: DateRange) {
   }
 }
 
+export function directoryPlan() {
+  return { directory: directoryRequest() }
+}
+
 export function sessionPlan(id: string) {
   return { session: sessionRequest(id) }
 }
@@ -116,6 +121,7 @@ const PATHS: { pattern: RegExp; plan: (match: string[], search: URLSearchParams,
   { pattern: /^\/users\/?$/, plan: (_m, s, f, r) => usersPlan(f, r, s) },
   { pattern: /^\/users\/([^/]+)\/?$/, plan: (m, _s, f, r) => userPlan(decodeURIComponent(m[1] ?? ''), f, r) },
   { pattern: /^\/sessions\/([^/]+)\/?$/, plan: (m) => sessionPlan(decodeURIComponent(m[1] ?? '')) },
+  { pattern: /^\/directory\/?$/, plan: () => directoryPlan() },
 ]
 
 /** The URLs of the requests the page at `pathname` + `search` makes as it opens (none for an unknown path). */

@@ -1,4 +1,5 @@
 import type { DatasetName, DatasetResponse, SummaryResponse } from '../../schemas/analytics'
+import type { DirectoryResponse } from '../../schemas/directory'
 import type { MoversResponse, PolicyResponse } from '../../schemas/policy'
 import type { SessionResponse, UserSessionsResponse, UsersResponse } from '../../schemas/users'
 import { toQueryString, type Params } from './filters'
@@ -18,6 +19,7 @@ export interface Responses {
   session: SessionResponse
   policy: PolicyResponse
   movers: MoversResponse
+  directory: DirectoryResponse
 }
 export type ResponseKind = keyof Responses
 
@@ -57,4 +59,8 @@ export function policyRequest(params: Params): ApiRequest<'policy'> {
 
 export function moversRequest(params: Params): ApiRequest<'movers'> {
   return { url: apiUrl('/api/v1/policy/movers', params), kind: 'movers' }
+}
+
+export function directoryRequest(): ApiRequest<'directory'> {
+  return { url: '/api/v1/directory', kind: 'directory' }
 }

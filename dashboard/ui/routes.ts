@@ -19,6 +19,7 @@ const ROUTES: PageRoute[] = [
   { path: '/policy', page: 'policy', load: () => import('./pages/Policy').then((m) => ({ default: m.PolicyPage })) },
   { path: '/users', page: 'users', load: () => import('./pages/Users').then((m) => ({ default: m.UsersPage })) },
   { path: '/users/:user', page: 'user', load: () => import('./pages/User').then((m) => ({ default: m.UserPage })) },
+  { path: '/directory', page: 'directory', load: () => import('./pages/Directory').then((m) => ({ default: m.DirectoryPage })) },
   { path: '/sessions/:session', page: 'session', load: () => import('./pages/Session').then((m) => ({ default: m.SessionPage })) },
 ]
 

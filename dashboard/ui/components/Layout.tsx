@@ -37,7 +37,7 @@ function SignedIn({ me }: { me: MeResponse }) {
 
 /** Header with navigation (filters carried along in the URL), the filter bar, and the page. */
 export function Layout({ me, children }: { me: MeResponse; children: ReactNode }) {
-  const { search } = useLocation()
+  const { search, pathname } = useLocation()
   // Only the global filters travel between pages; page-local options stay behind.
   const carried = new URLSearchParams()
   for (const key of ['range', 'from', 'to', 'tz', 'team', 'user', 'model']) for (const v of new URLSearchParams(search).getAll(key)) carried.append(key, v)
@@ -64,7 +64,8 @@ export function Layout({ me, children }: { me: MeResponse; children: ReactNode }
         </nav>
         <SignedIn me={me} />
       </header>
-      <FilterBar />
+      {/* The directory is not about a range or a team: no filters there. */}
+      {pathname === '/directory' ? null : <FilterBar />}
       <LoadingBanner />
       <main id="main">{children}</main>
       <span hidden data-fetching={fetching} data-fetching-options={fetchingOptions} />
