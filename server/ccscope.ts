@@ -49,7 +49,7 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
   const client = ch.mode === 'embedded' ? await openWarehouse(ch) : serverClient(ch, config.warehouseRequestTimeoutMs)
   const prepare = async () => {
     if (ch.mode === 'server') await createDatabase(ch, config.warehouseRequestTimeoutMs)
-    const report = await migrate(client)
+    const report = await migrate(client, undefined, ch.mode === 'server' && ch.cluster ? { cluster: ch.cluster } : null)
     log.info(
       { applied: report.applied, alreadyApplied: report.alreadyApplied },
       report.applied.length > 0 ? `applied ${report.applied.length} migration(s)` : 'schema up to date',

@@ -73,6 +73,8 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, underscore)')
     .default('ccscope'),
+  // A ClickHouse cluster (its name in remote_servers): the migrations are rendered for it (warehouse/ddl.ts).
+  CLICKHOUSE_CLUSTER: optionalString.pipe(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'must be a cluster name from remote_servers (letters, digits, _ and -)').optional()),
   OTLP_HTTP_PORT: port.default(4318),
   OTLP_GRPC_PORT: port.default(4317),
   PORT: port.default(3000),
@@ -173,7 +175,7 @@ export interface Config {
   dataDir: string
   clickhouse:
     | { mode: 'embedded'; path: string; database: string }
-    | { mode: 'server'; url: string; user: string; password: string; database: string }
+    | { mode: 'server'; url: string; user: string; password: string; database: string; cluster?: string }
   /** Server mode: longest silence from ClickHouse on one request before it counts as unavailable. */
   warehouseRequestTimeoutMs: number
   ports: { otlpHttp: number; otlpGrpc: number; api: number }
@@ -244,6 +246,8 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     throw new ConfigError([
       `CCSCOPE_RETENTION_ROLLUP_DAYS: must be 0 (keep forever) or at least CCSCOPE_RETENTION_RAW_DAYS (got ${e.CCSCOPE_RETENTION_ROLLUP_DAYS} and ${e.CCSCOPE_RETENTION_RAW_DAYS}): the dashboard's totals come from the rollups`,
     ])
+  if (e.CLICKHOUSE_CLUSTER && !e.CLICKHOUSE_URL)
+    throw new ConfigError([`CLICKHOUSE_CLUSTER: needs CLICKHOUSE_URL (got ${JSON.stringify(e.CLICKHOUSE_CLUSTER)}): the embedded engine is one node`])
   const dataDir = path.resolve(e.CCSCOPE_DATA_DIR)
   const open = e.CCSCOPE_INGEST_TOKENS.length === 0
   const wanted = e.CCSCOPE_BIND ?? (open ? '127.0.0.1' : '0.0.0.0')
@@ -263,6 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
           user: e.CLICKHOUSE_USER,
           password: e.CLICKHOUSE_PASSWORD,
           database: e.CLICKHOUSE_DATABASE,
+          ...(e.CLICKHOUSE_CLUSTER ? { cluster: e.CLICKHOUSE_CLUSTER } : {}),
         }
       : { mode: 'embedded', path: path.join(dataDir, 'chdb'), database: e.CLICKHOUSE_DATABASE },
     warehouseRequestTimeoutMs: e.CLICKHOUSE_REQUEST_TIMEOUT_MS,

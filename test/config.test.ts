@@ -60,6 +60,12 @@ describe('configuration', () => {
     expect(loadConfig({ CLICKHOUSE_URL: '' }).clickhouse.mode).toBe('embedded')
   })
 
+  it('renders the migrations for a cluster when CLICKHOUSE_CLUSTER names one, on a server only', () => {
+    expect(loadConfig({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_CLUSTER: 'ccscope' }).clickhouse).toMatchObject({ mode: 'server', cluster: 'ccscope' })
+    expect(() => loadConfig({ CLICKHOUSE_CLUSTER: 'ccscope' })).toThrow(/CLICKHOUSE_CLUSTER: needs CLICKHOUSE_URL/)
+    expect(() => loadConfig({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_CLUSTER: "x' ON" })).toThrow(/CLICKHOUSE_CLUSTER: must be a cluster name/)
+  })
+
   it('names every bad variable and what it got', () => {
     let error: unknown
     try {

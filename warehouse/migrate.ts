@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { selectRows, type Warehouse } from './client'
+import { CLUSTER_SETTINGS, renderMigrations, schemaMigrationsTable, type ClusterTarget } from './ddl'
 
 const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations')
 
@@ -64,12 +65,10 @@ export interface MigrationReport {
  * Applies every migration not yet recorded in schema_migrations, in order. Statements are
  * idempotent, so a run interrupted half-way is simply repeated at the next start.
  */
-export async function migrate(client: Warehouse, migrations = loadMigrations()): Promise<MigrationReport> {
-  await client.command({
-    query: `CREATE TABLE IF NOT EXISTS schema_migrations
-      (version UInt32, name String, checksum String, applied_at DateTime64(3) DEFAULT now64(3))
-      ENGINE = ReplacingMergeTree ORDER BY version`,
-  })
+export async function migrate(client: Warehouse, migrations = loadMigrations(), cluster: ClusterTarget | null = null): Promise<MigrationReport> {
+  await client.command({ query: schemaMigrationsTable(cluster) })
+  // The same migrations for a cluster, rendered (warehouse/ddl.ts); checksums stay those of the files.
+  if (cluster) migrations = renderMigrations(migrations, cluster)
   const applied = await selectRows<AppliedRow>(
     client,
     'SELECT version, any(name) AS name, any(checksum) AS checksum FROM schema_migrations GROUP BY version',
@@ -84,7 +83,7 @@ export async function migrate(client: Warehouse, migrations = loadMigrations()):
       continue
     }
     for (const statement of migration.statements) {
-      await client.command({ query: statement })
+      await client.command({ query: statement, ...(cluster ? { clickhouse_settings: CLUSTER_SETTINGS } : {}) })
     }
     await client.insert({
       table: 'schema_migrations',
