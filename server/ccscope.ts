@@ -47,16 +47,18 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
   // Embedded: opened, migrated, or start-up fails. Server: the client connects lazily, and migrations are
   // retried with backoff while the server is unreachable (see below).
   const client = ch.mode === 'embedded' ? await openWarehouse(ch) : serverClient(ch, config.warehouseRequestTimeoutMs)
+  // A cluster's migrations and retention name its local tables ON CLUSTER (warehouse/ddl.ts).
+  const cluster = ch.mode === 'server' && ch.cluster ? { cluster: ch.cluster } : null
   const prepare = async () => {
     if (ch.mode === 'server') await createDatabase(ch, config.warehouseRequestTimeoutMs)
-    const report = await migrate(client, undefined, ch.mode === 'server' && ch.cluster ? { cluster: ch.cluster } : null)
+    const report = await migrate(client, undefined, cluster)
     log.info(
       { applied: report.applied, alreadyApplied: report.alreadyApplied },
       report.applied.length > 0 ? `applied ${report.applied.length} migration(s)` : 'schema up to date',
     )
     if (report.changed.length > 0)
       log.warn({ changed: report.changed }, 'applied migrations have changed on disk since; they are not re-run')
-    const retention = await applyRetention(client, config.retention)
+    const retention = await applyRetention(client, config.retention, cluster)
     if (retention.changed.length > 0) log.info({ tables: retention.changed, ...config.retention }, `retention set: ${retention.summary}`)
     log.info(
       { storeContent: config.privacy.storeContent, pseudonymize: config.privacy.pseudonymizeKey !== undefined },

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openWarehouse, selectRows, type Warehouse } from '../warehouse/client'
 import { renderMigrations, renderStatement, schemaMigrationsTable } from '../warehouse/ddl'
 import { loadMigrations, splitStatements } from '../warehouse/migrate'
+import { RETENTION_TABLES, retentionStatements } from '../warehouse/retention'
 
 /**
  * One migration source, two targets (warehouse/ddl.ts): the files as written for one node, and their cluster
@@ -70,6 +71,16 @@ describe('cluster DDL', () => {
       expect(view, view.split('\n')[0]).toMatch(/ TO \w+_local AS\n/)
       for (const [, source] of view.matchAll(/\bFROM\s+(\w+)/g)) expect(source, view.split('\n')[0]).toMatch(/_local$/)
     }
+  })
+
+  it('sets retention on the local tables of every node, and those statements parse too', async () => {
+    const statements = Object.entries({ ...RETENTION_TABLES.raw, ...RETENTION_TABLES.rollup }).flatMap(([table, column]) => [
+      ...retentionStatements(table, column, 30, CLUSTER),
+      ...retentionStatements(table, column, 0, CLUSTER),
+    ])
+    expect(statements[0]?.query).toBe("ALTER TABLE events_local ON CLUSTER 'ccscope' MODIFY TTL toDateTime(timestamp) + INTERVAL 30 DAY")
+    expect(retentionStatements('events', 'timestamp', 0, null)).toEqual([{ query: 'ALTER TABLE events REMOVE TTL' }])
+    for (const s of statements) await expect(parses(s.query), s.query).resolves.toMatch(/^ALTER TABLE \w+_local ON CLUSTER ccscope\s+\((MODIFY|REMOVE|MATERIALIZE) TTL/)
   })
 
   it('refuses a statement it has no cluster form for, instead of passing it through', () => {

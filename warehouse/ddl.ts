@@ -142,6 +142,20 @@ export function renderMigrations<M extends { statements: string[] }>(migrations:
   return migrations.map((migration) => ({ ...migration, statements: migration.statements.flatMap((s) => renderStatement(s, c, schema)) }))
 }
 
+/**
+ * The table a statement that changes stored parts (ALTER … TTL, a mutation) names: itself on one node; on a
+ * cluster, its local part on every node (`t_local ON CLUSTER 'c'`), or itself on every node when it is kept whole.
+ */
+export function partsOf(table: string, c: ClusterTarget | null): string {
+  if (!c) return table
+  return `${EVERYWHERE.has(table) ? table : `${table}_local`} ON CLUSTER ${q(c.cluster)}`
+}
+
+/** The name under which a table's parts are listed in system.tables: `t`, or `t_local` on a cluster. */
+export function partsTableName(table: string, c: ClusterTarget | null): string {
+  return c && !EVERYWHERE.has(table) ? `${table}_local` : table
+}
+
 /** The migrations' own bookkeeping table, for one node or, replicated to every node, for a cluster. */
 export function schemaMigrationsTable(c: ClusterTarget | null): string {
   const columns = '(version UInt32, name String, checksum String, applied_at DateTime64(3) DEFAULT now64(3))'

@@ -1,4 +1,6 @@
+import type { ClickHouseSettings } from '@clickhouse/client'
 import { selectRows, type Warehouse } from './client'
+import { partsOf, partsTableName, type ClusterTarget } from './ddl'
 import { timeColumn } from './rows'
 
 /**
@@ -67,11 +69,25 @@ export function currentTtl(engineFull: string): string {
   return match?.[1]?.trim() ?? ''
 }
 
-export async function applyRetention(client: Warehouse, retention: RetentionDays): Promise<RetentionReport> {
+/** The statements that set (days > 0) or remove a table's TTL, on one node or on a cluster's local tables. */
+export function retentionStatements(table: string, column: string, days: number, cluster: ClusterTarget | null): { query: string; clickhouse_settings?: ClickHouseSettings }[] {
+  const target = partsOf(table, cluster)
+  if (days <= 0) return [{ query: `ALTER TABLE ${target} REMOVE TTL` }]
+  // The new TTL applies to new parts at once; existing parts get it from a mutation that runs in the
+  // background, because computing it in the ALTER rewrites every part: on 100 M events that held
+  // start-up for over ten minutes.
+  return [
+    { query: `ALTER TABLE ${target} MODIFY TTL toDateTime(${column}) + INTERVAL ${Math.trunc(days)} DAY`, clickhouse_settings: { materialize_ttl_after_modify: 0 } },
+    { query: `ALTER TABLE ${target} MATERIALIZE TTL`, clickhouse_settings: { mutations_sync: '0' } },
+  ]
+}
+
+export async function applyRetention(client: Warehouse, retention: RetentionDays, cluster: ClusterTarget | null = null): Promise<RetentionReport> {
+  const names = [...Object.keys(RETENTION_TABLES.raw), ...Object.keys(RETENTION_TABLES.rollup), ...Object.keys(RETENTION_TABLES.detail)]
   const tables = await selectRows<{ name: string; engine_full: string }>(
     client,
     'SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)}',
-    { names: [...Object.keys(RETENTION_TABLES.raw), ...Object.keys(RETENTION_TABLES.rollup), ...Object.keys(RETENTION_TABLES.detail)] },
+    { names: names.map((n) => partsTableName(n, cluster)) },
   )
   const engines = new Map(tables.map((t) => [t.name, t.engine_full]))
   const changed: string[] = []
@@ -82,24 +98,13 @@ export async function applyRetention(client: Warehouse, retention: RetentionDays
   ]
   for (const [group, days] of plan) {
     for (const [table, column] of Object.entries(group)) {
-      const engine = engines.get(table)
+      const engine = engines.get(partsTableName(table, cluster))
       if (engine === undefined) continue
       const want = days > 0 ? ttlExpression(column, days) : ''
       if (currentTtl(engine) === want) continue
       // Table and column names come from the constant above and days is a validated integer:
       // no request value reaches this DDL (placeholders cannot stand for identifiers or a TTL).
-      if (days > 0) {
-        // The new TTL applies to new parts at once; existing parts get it from a mutation that runs in the
-        // background, because computing it in the ALTER rewrites every part: on 100 M events that held
-        // start-up for over ten minutes.
-        await client.command({
-          query: `ALTER TABLE ${table} MODIFY TTL toDateTime(${column}) + INTERVAL ${Math.trunc(days)} DAY`,
-          clickhouse_settings: { materialize_ttl_after_modify: 0 },
-        })
-        await client.command({ query: `ALTER TABLE ${table} MATERIALIZE TTL`, clickhouse_settings: { mutations_sync: '0' } })
-      } else {
-        await client.command({ query: `ALTER TABLE ${table} REMOVE TTL` })
-      }
+      for (const statement of retentionStatements(table, column, days, cluster)) await client.command(statement)
       changed.push(table)
     }
   }
