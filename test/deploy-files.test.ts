@@ -72,3 +72,48 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toContain('COPY --from=dashboard /app/dist/dashboard ./dist/dashboard')
   })
 })
+
+describe('docker-compose.cluster.yml', () => {
+  const cluster = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.cluster.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, Service & { environment?: Record<string, string | number> }>
+  }
+  const services = cluster.services
+  const xml = fs.readFileSync(path.join(ROOT, 'deploy/cluster/clickhouse-cluster.xml'), 'utf8')
+  const vars = { CLICKHOUSE_PASSWORD: 'pw', CCSCOPE_INGEST_TOKENS: 't1' }
+
+  it('runs 3 Keeper nodes and a 2-shard × 2-replica cluster the servers are configured for, every service health-checked', () => {
+    const keepers = Object.keys(services).filter((s) => s.startsWith('keeper-'))
+    expect(keepers.map((k) => String(services[k]?.environment?.KEEPER_ID))).toEqual(['1', '2', '3'])
+    const keeperXml = fs.readFileSync(path.join(ROOT, 'deploy/cluster/keeper.xml'), 'utf8')
+    for (const k of keepers) expect(keeperXml).toContain(`<hostname>${k}</hostname>`)
+    const nodes = Object.entries(services).filter(([, s]) => s.image?.startsWith('clickhouse/clickhouse-server:'))
+    const layout = nodes.map(([name, s]) => `${name}=${s.environment?.CH_SHARD}/${s.environment?.CH_REPLICA}`)
+    expect(layout).toEqual(['ch-s1r1=01/ch-s1r1', 'ch-s1r2=01/ch-s1r2', 'ch-s2r1=02/ch-s2r1', 'ch-s2r2=02/ch-s2r2'])
+    // remote_servers lists exactly these nodes, two per shard, and every node mounts that file and its own volume.
+    const shards = [...xml.matchAll(/<shard>([\s\S]*?)<\/shard>/g)].map((m) => [...(m[1] ?? '').matchAll(/<host>([\w-]+)<\/host>/g)].map((h) => h[1]))
+    expect(shards).toEqual([['ch-s1r1', 'ch-s1r2'], ['ch-s2r1', 'ch-s2r2']])
+    for (const [name, s] of nodes) {
+      expect(s.volumes).toContain('./deploy/cluster/clickhouse-cluster.xml:/etc/clickhouse-server/config.d/cluster.xml:ro')
+      expect(s.volumes).toContain(`${name}:/var/lib/clickhouse`)
+    }
+    for (const [name, s] of Object.entries(services)) expect(s.healthcheck?.test.join(' '), name).toMatch(/ready|ping|readyz/)
+  })
+
+  it('points two ccscope instances at different shards with the cluster name the servers know, behind one load balancer', () => {
+    const name = /<remote_servers>\s*<(\w+)>/.exec(xml)?.[1]
+    expect(name).toBe('ccscope')
+    const instances = ['ccscope-1', 'ccscope-2'].map((n) => {
+      const env = Object.fromEntries(Object.entries(services[n]?.environment ?? {}).map(([k, v]) => [k, interpolate(String(v), vars)]))
+      return loadConfig(env).clickhouse
+    })
+    expect(instances).toEqual([
+      { mode: 'server', url: 'http://ch-s1r1:8123', user: 'ccscope', password: 'pw', database: 'ccscope', cluster: name },
+      { mode: 'server', url: 'http://ch-s2r1:8123', user: 'ccscope', password: 'pw', database: 'ccscope', cluster: name },
+    ])
+    expect(services.lb?.ports).toEqual(['4317:4317', '4318:4318', '3000:3000'])
+    const nginx = fs.readFileSync(path.join(ROOT, 'deploy/cluster/nginx.conf'), 'utf8')
+    for (const port of ['3000', '4318', '4317']) expect(nginx).toContain(`server ccscope-1:${port}; server ccscope-2:${port};`)
+    // Only the load balancer is published.
+    for (const [n, s] of Object.entries(services)) if (n !== 'lb') expect(s.ports, n).toBeUndefined()
+  })
+})
