@@ -149,6 +149,19 @@ const envSchema = z.object({
   // admin; false = the API refuses everything; auto (default) = open to this machine until a users file has
   // been configured once (a marker in the data directory remembers it), closed after: a first start works
   // at once, and a users file deleted or emptied later never opens the dashboard.
+  // Other ccscope instances write the same warehouse (several behind a load balancer): no instance may
+  // trust what it remembers of a metric stream (collector/writer/writer.ts). auto = yes on a cluster.
+  CCSCOPE_SHARED_WAREHOUSE: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const s = (v ?? '').trim().toLowerCase()
+      if (s === '' || s === 'auto') return 'auto' as const
+      if (['1', 'true', 'yes', 'on'].includes(s)) return true
+      if (['0', 'false', 'no', 'off'].includes(s)) return false
+      ctx.addIssue({ code: 'custom', message: 'must be auto, true or false' })
+      return z.NEVER
+    }),
   CCSCOPE_OPEN_MODE: z
     .string()
     .optional()
@@ -187,7 +200,7 @@ export interface Config {
   logLevel: z.infer<typeof envSchema>['CCSCOPE_LOG_LEVEL']
   /** Where the built dashboard is served from. */
   dashboardDir: string
-  writer: { flushIntervalMs: number; batchMaxRows: number; bufferMaxRows: number }
+  writer: { flushIntervalMs: number; batchMaxRows: number; bufferMaxRows: number; sharedWarehouse: boolean }
   /** Embedded mode: engine sessions for the API's reads (warehouse/pool.ts). */
   readSessions: number
   /** Dashboard and API access control (dashboard/api/auth). */
@@ -294,6 +307,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       flushIntervalMs: e.CCSCOPE_FLUSH_INTERVAL_MS,
       batchMaxRows: e.CCSCOPE_BATCH_MAX_ROWS,
       bufferMaxRows: e.CCSCOPE_BUFFER_MAX_ROWS,
+      sharedWarehouse: e.CCSCOPE_SHARED_WAREHOUSE === 'auto' ? e.CLICKHOUSE_CLUSTER !== undefined : e.CCSCOPE_SHARED_WAREHOUSE,
     },
     limits: {
       maxInflightBytes: e.CCSCOPE_MAX_INFLIGHT_BYTES,

@@ -32,6 +32,12 @@ export interface WriterOptions {
   flushIntervalMs: number
   batchMaxRows: number
   bufferMaxRows: number
+  /**
+   * Other instances write the same warehouse: each cumulative stream's latest point is read from the
+   * warehouse at every flush instead of remembered, since the stream's previous export may have reached
+   * another instance (exact as long as a stream's exports do not overlap in time, as an exporter sends them).
+   */
+  sharedWarehouse?: boolean
 }
 
 /** What the writer needs to repair the rollups after an insert that stopped half-way (journal.ts). */
@@ -325,7 +331,7 @@ export class Writer {
     for (const row of rows) {
       if (!needsState(row)) continue
       const key = streamKey(row)
-      const point = this.streams.get(key)
+      const point = this.options.sharedWarehouse ? undefined : this.streams.get(key)
       if (point) known.set(key, point)
       else {
         missing.add(row.series_id)
@@ -353,6 +359,7 @@ export class Writer {
   }
 
   private rememberStream(key: string, point: StreamPoint): void {
+    if (this.options.sharedWarehouse) return
     this.streams.delete(key)
     this.streams.set(key, point)
     if (this.streams.size > STREAM_CACHE_MAX) {
