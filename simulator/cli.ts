@@ -35,6 +35,7 @@ through the real OpenTelemetry exporters. Deterministic for a given --seed and -
   --concurrency N       exports in flight (default 8)
   --summary-json FILE   also write the truths (what was sent) as JSON
   --dry-run             generate and summarise, send nothing
+  --traces              also send the beta traces (interaction → llm_request / tool spans) of users who send events
   --quiet               no progress bar
   -h, --help            this text
 `
@@ -86,6 +87,7 @@ export function parseCli(argv: string[]): CliOptions | undefined {
         concurrency: { type: 'string' },
         'summary-json': { type: 'string' },
         'dry-run': { type: 'boolean' },
+        traces: { type: 'boolean' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -125,6 +127,7 @@ export function parseCli(argv: string[]): CliOptions | undefined {
     concurrency: positiveInt('concurrency', v.concurrency, 8),
     ...(v['summary-json'] !== undefined ? { summaryJson: v['summary-json'] } : {}),
     dryRun: v['dry-run'] === true,
+    traces: v.traces === true,
     quiet: v.quiet === true,
   }
 }

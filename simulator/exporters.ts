@@ -11,9 +11,11 @@ import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-log
 import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc'
 import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http'
 import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto'
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base'
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs'
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics'
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
 
 export const PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const
 export type Protocol = (typeof PROTOCOLS)[number]
@@ -41,6 +43,8 @@ export interface Exporters {
   protocol: Protocol
   logs(records: ReadableLogRecord[]): Promise<ExportResult>
   metrics(batch: ResourceMetrics): Promise<ExportResult>
+  /** Beta traces, over OTLP/HTTP (JSON) whatever the protocol of logs and metrics. */
+  traces(spans: ReadableSpan[]): Promise<ExportResult>
   shutdown(): Promise<void>
 }
 
@@ -77,12 +81,20 @@ export function createExporters(o: ExporterOptions): Exporters {
       metrics = new ProtoMetricExporter({ ...http, url: `${base}/v1/metrics` })
     }
   }
+  // Traces go through @opentelemetry/exporter-trace-otlp-http to the OTLP/HTTP endpoint (for a gRPC run too:
+  // ccscope's HTTP port takes them all the same).
+  const traces: SdkExporter<ReadableSpan[]> = new OTLPTraceExporter({
+    ...common,
+    url: `${o.endpoint.replace(/\/+$/, '')}/v1/traces`,
+    headers: o.token ? { Authorization: `Bearer ${o.token}` } : {},
+  })
   return {
     protocol: o.protocol,
     logs: promised(logs),
     metrics: promised(metrics),
+    traces: promised(traces),
     async shutdown() {
-      await Promise.all([logs.shutdown(), metrics.shutdown()])
+      await Promise.all([logs.shutdown(), metrics.shutdown(), traces.shutdown()])
     },
   }
 }

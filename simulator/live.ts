@@ -10,6 +10,7 @@
  * quarter of an hour or so; weekends are quiet.
  */
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs'
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import { createExporters, type Protocol } from './exporters'
 import { DAY, HOUR, planDay, type Period, type SessionPlan, type SimUser } from './fleet'
 import { exportPoints, type PointDraft } from './metrics'
@@ -17,6 +18,7 @@ import { logRecords, resourceMetrics } from './otlp'
 import { Rng } from './random'
 import { Sender } from './send'
 import { SessionSim, type SessionRecords } from './session'
+import { sessionSpans } from './traces'
 import { Tally } from './truths'
 
 export interface LiveOptions {
@@ -56,14 +58,21 @@ interface Running {
   session: SessionRecords
   logs: ReadableLogRecord[]
   points: PointDraft[]
+  /** Beta traces, each span sent once it has ended (as the SDK's span processor does). */
+  spans: ReadableSpan[]
   nextLog: number
   nextPoint: number
+  nextSpan: number
 }
 
 const METRIC_INTERVAL_MS = 60_000
 /** A session's records all fall within this of its start (simulator deadline). */
 const SESSION_SPAN_MS = 12 * HOUR
 const LOG_BATCH = 4000
+
+function spanEndMs(span: ReadableSpan): number {
+  return span.endTime[0] * 1000 + span.endTime[1] / 1e6
+}
 
 function msOf(record: ReadableLogRecord): number {
   return record.hrTime[0] * 1000 + Math.floor(record.hrTime[1] / 1_000_000)
@@ -111,8 +120,10 @@ export function startLive(options: LiveOptions): LiveStream {
         session,
         logs: plan.user.eventsOn ? logRecords(session) : [],
         points: exportPoints(session, METRIC_INTERVAL_MS, 'delta').sort((a, b) => a.endMs - b.endMs),
+        spans: plan.user.eventsOn ? sessionSpans(session).sort((a, b) => spanEndMs(a) - spanEndMs(b)) : [],
         nextLog: 0,
         nextPoint: 0,
+        nextSpan: 0,
       })
     }
     planned = planned.slice(started)
@@ -121,7 +132,9 @@ export function startLive(options: LiveOptions): LiveStream {
   /** Sends every record whose time has come. */
   const sendDue = async (t: number) => {
     const logs: ReadableLogRecord[] = []
+    const spans: ReadableSpan[] = []
     for (const r of running) {
+      while (r.nextSpan < r.spans.length && spanEndMs(r.spans[r.nextSpan] as ReadableSpan) <= t) spans.push(r.spans[r.nextSpan++] as ReadableSpan)
       const started = r.nextLog > 0 || r.nextPoint > 0
       while (r.nextLog < r.logs.length && msOf(r.logs[r.nextLog] as ReadableLogRecord) <= t) logs.push(r.logs[r.nextLog++] as ReadableLogRecord)
       const from = r.nextPoint
@@ -137,13 +150,17 @@ export function startLive(options: LiveOptions): LiveStream {
       const batch = logs.slice(i, i + LOG_BATCH)
       await sender.submit({ signal: 'logs', payload: batch, records: batch.length })
     }
+    for (let i = 0; i < spans.length; i += LOG_BATCH) {
+      const batch = spans.slice(i, i + LOG_BATCH)
+      await sender.submit({ signal: 'traces', payload: batch, records: batch.length })
+    }
     stats.logRecords += logs.length
     stats.apiRequests += logs.filter((l) => l.attributes['event.name'] === 'api_request').length
     await sender.drain()
     // Finished sessions leave.
     for (let i = running.length - 1; i >= 0; i--) {
       const r = running[i] as Running
-      if (r.nextLog >= r.logs.length && r.nextPoint >= r.points.length) running.splice(i, 1)
+      if (r.nextLog >= r.logs.length && r.nextPoint >= r.points.length && r.nextSpan >= r.spans.length) running.splice(i, 1)
     }
   }
 

@@ -18,6 +18,7 @@ import { Progress, type ProgressStream } from './progress'
 import { Rng } from './random'
 import { Sender, type SendStats } from './send'
 import { SessionSim, type SessionRecords } from './session'
+import { sessionSpans } from './traces'
 import { Tally, type Truths } from './truths'
 
 export interface SimulateOptions {
@@ -52,6 +53,8 @@ export interface SimulateOptions {
   onMessage?: (line: string) => void
   /** Generate and count, send nothing. */
   dryRun?: boolean
+  /** Also send each session's beta traces (simulator/traces.ts) for users who send events. Default off. */
+  traces?: boolean
 }
 
 export interface SimulateResult {
@@ -68,6 +71,8 @@ export interface SimulateResult {
   stats: SendStats
   /** Partial-success answers the exporters received (records the collector refused). */
   partialSuccess: string[]
+  /** Spans sent (with `traces`), besides the records. */
+  spans: number
 }
 
 export { resolvePeriod, type Period } from './fleet'
@@ -144,7 +149,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
 
   const emptyStats: SendStats = { exports: 0, retries: 0, minConcurrency: options.concurrency ?? 8 }
   if (options.dryRun) {
-    return { truths: expected, seed: options.seed, protocol: options.protocol, temporality: options.temporality, seconds: 0, countSeconds, records: 0, recordsPerSecond: 0, stats: emptyStats, partialSuccess: [] }
+    return { truths: expected, seed: options.seed, protocol: options.protocol, temporality: options.temporality, seconds: 0, countSeconds, records: 0, recordsPerSecond: 0, stats: emptyStats, partialSuccess: [], spans: 0 }
   }
 
   const grpcEndpoint = options.grpcEndpoint ?? `http://${new URL(options.endpoint).hostname}:4317`
@@ -171,6 +176,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   const tally = new Tally({ from: new Date(period.from), to: new Date(period.end) })
   const users = planUsers({ seed: options.seed, users: options.users, days: options.days })
   const started = performance.now()
+  let spans = 0
   try {
     let logs: ReadableLogRecord[] = []
     const flushLogs = async (all: boolean) => {
@@ -200,6 +206,12 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
           const records = logRecords(session)
           tally.t.logRecords += records.length
           for (const r of records) logs.push(r)
+          if (options.traces) {
+            const payload = sessionSpans(session)
+            spans += payload.length
+            // Not in the progress bar's records (the truths count logs and metric points).
+            if (payload.length > 0) await sender.submit({ signal: 'traces', payload, records: 0 })
+          }
         }
       }
       await flushMetrics()
@@ -229,5 +241,6 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     recordsPerSecond: total / seconds,
     stats: sender.stats,
     partialSuccess: partial,
+    spans,
   }
 }

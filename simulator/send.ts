@@ -6,6 +6,7 @@
  */
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs'
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics'
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import { ExportResultCode } from '@opentelemetry/core'
 import { describeFailure, isPermanent, type Exporters } from './exporters'
 
@@ -20,7 +21,10 @@ export interface SenderOptions {
   onRetry(message: string): void
 }
 
-export type Batch = { signal: 'logs'; payload: ReadableLogRecord[]; records: number } | { signal: 'metrics'; payload: ResourceMetrics; records: number }
+export type Batch =
+  | { signal: 'logs'; payload: ReadableLogRecord[]; records: number }
+  | { signal: 'metrics'; payload: ResourceMetrics; records: number }
+  | { signal: 'traces'; payload: ReadableSpan[]; records: number }
 
 export interface SendStats {
   exports: number
@@ -79,7 +83,12 @@ export class Sender {
 
   private async send(batch: Batch): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const result = batch.signal === 'logs' ? await this.exporters.logs(batch.payload) : await this.exporters.metrics(batch.payload)
+      const result =
+        batch.signal === 'logs'
+          ? await this.exporters.logs(batch.payload)
+          : batch.signal === 'metrics'
+            ? await this.exporters.metrics(batch.payload)
+            : await this.exporters.traces(batch.payload)
       if (result.code === ExportResultCode.SUCCESS) {
         this.stats.exports++
         this.options.onSent(batch.records)

@@ -296,3 +296,37 @@ describe('CLI arguments', () => {
     expect(() => parseCli(['--bogus'])).toThrow()
   })
 })
+
+describe('beta traces through @opentelemetry/exporter-trace-otlp-http', () => {
+  it('sends one trace per prompt: interaction → llm_request and tool (→ tool.execution), as many requests as the events say', async () => {
+    const end = '2026-07-01T00:00:00Z'
+    const result = await simulate({ users: 4, days: 1, seed: 21, end: new Date(end), protocol: 'http/protobuf', temporality: 'delta', endpoint: cc.otlpUrl, token: TOKEN, traces: true })
+    expect(result.spans).toBeGreaterThan(0)
+    const from = result.truths.range.from
+    const window = { from: String(from), to: end }
+    const spans = await selectRows<{ name: string; trace_id: string; span_id: string; parent_span_id: string; session_id: string; scope_name: string; duration_ns: string }>(
+      cc.client,
+      `SELECT name, trace_id, span_id, parent_span_id, session_id, scope_name, toString(duration_ns) AS duration_ns FROM spans
+       WHERE start_timestamp >= parseDateTime64BestEffort({from:String}) AND start_timestamp < parseDateTime64BestEffort({to:String})`,
+      window,
+    )
+    expect(spans).toHaveLength(result.spans)
+    expect(new Set(spans.map((s) => s.scope_name))).toEqual(new Set(['com.anthropic.claude_code.tracing']))
+    const byId = new Map(spans.map((s) => [`${s.trace_id}/${s.span_id}`, s]))
+    const parentOf = (s: (typeof spans)[number]) => byId.get(`${s.trace_id}/${s.parent_span_id}`)?.name
+    for (const s of spans) {
+      expect(s.session_id).not.toBe('')
+      if (s.name === 'claude_code.interaction') expect(s.parent_span_id).toBe('')
+      if (s.name === 'claude_code.llm_request' || s.name === 'claude_code.tool') expect(parentOf(s), s.name).toBe('claude_code.interaction')
+      if (s.name === 'claude_code.tool.execution') expect(parentOf(s)).toBe('claude_code.tool')
+    }
+    const [events] = await selectRows<{ requests: string; prompts: string }>(
+      cc.client,
+      `SELECT countIf(event_name = 'api_request') AS requests, countIf(event_name = 'user_prompt') AS prompts FROM events
+       WHERE timestamp >= parseDateTime64BestEffort({from:String}) AND timestamp < parseDateTime64BestEffort({to:String})`,
+      window,
+    )
+    expect(spans.filter((s) => s.name === 'claude_code.llm_request')).toHaveLength(Number(events?.requests))
+    expect(spans.filter((s) => s.name === 'claude_code.interaction')).toHaveLength(Number(events?.prompts))
+  }, 120_000)
+})
