@@ -136,6 +136,22 @@ export const timelineItemSchema = z.object({
 })
 export type TimelineItem = z.infer<typeof timelineItemSchema>
 
+/** A span of the session's beta traces (Claude Code with CLAUDE_CODE_ENHANCED_TELEMETRY_BETA=1). */
+export const sessionSpanSchema = z.object({
+  traceId: z.string(),
+  spanId: z.string(),
+  /** '' for a trace's root (the prompt's claude_code.interaction span). */
+  parentSpanId: z.string(),
+  name: z.string(),
+  /** Start, ISO-8601 UTC with milliseconds. */
+  start: z.string(),
+  durationMs: z.number(),
+  tool: z.string(),
+  model: z.string(),
+  error: z.boolean(),
+})
+export type SessionSpan = z.infer<typeof sessionSpanSchema>
+
 export const sessionResponseSchema = z.object({
   session: sessionSummarySchema.extend({ team: z.string() }),
   /** Events before the first prompt (settings resolved, plugins loaded, …). */
@@ -151,5 +167,8 @@ export const sessionResponseSchema = z.object({
     }),
   ),
   truncated: z.boolean(),
+  /** The session's spans (empty when it sent no traces), at most MAX_SPANS; spansTruncated says when there were more. */
+  spans: z.array(sessionSpanSchema),
+  spansTruncated: z.boolean(),
 })
 export type SessionResponse = z.infer<typeof sessionResponseSchema>

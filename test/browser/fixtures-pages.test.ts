@@ -1,10 +1,12 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SummaryResponse } from '../../schemas/analytics'
+import type { SessionResponse } from '../../schemas/users'
 import { formatUsd } from '../../dashboard/ui/format'
 import { launchBrowser, screenshot, settled } from '../helpers/browser'
 import { startTestCcscope, type TestCcscope } from '../helpers/ccscope'
 import { FIXTURE_FOLDERS, loadFixture, replay } from '../helpers/fixtures'
+import { selectRows } from '../../warehouse/client'
 
 /**
  * Every page on the telemetry captured from the real Claude Code CLI: no page errors, no panel in error,
@@ -64,5 +66,24 @@ describe('on the captured fixtures', () => {
     await page.goto(`${cc.apiUrl}/policy?${RANGE}`)
     await settled(page)
     expect(await page.locator('[data-panel="blocked-commands"]').innerText()).toContain('curl')
+  })
+})
+
+describe('traces captured from the real CLI', () => {
+  it("draw each prompt's waterfall on the session page, span for span", async () => {
+    const [withSpans] = await selectRows<{ s: string; spans: string; traces: string }>(
+      cc.client,
+      "SELECT session_id AS s, count() AS spans, uniqExact(trace_id) AS traces FROM spans WHERE session_id != '' GROUP BY s ORDER BY spans DESC LIMIT 1",
+    )
+    expect(Number(withSpans?.spans)).toBeGreaterThan(0)
+    const session = (await (await fetch(`${cc.apiUrl}/api/v1/sessions/${withSpans!.s}`)).json()) as SessionResponse
+    expect(session.spans).toHaveLength(Number(withSpans!.spans))
+    await visit(`/sessions/${withSpans!.s}?${RANGE}`, 'fixtures-session-traces')
+    expect(await page.locator('[data-trace]').count()).toBe(Number(withSpans!.traces))
+    expect(await page.locator('[data-trace] .span-row').count()).toBe(Number(withSpans!.spans))
+    expect(await page.locator('[data-trace] .span-row[data-span-depth="0"]').first().innerText()).toMatch(/^Prompt/)
+    await page.setViewportSize({ width: 390, height: 900 })
+    await screenshot(page, 'fixtures-session-traces-390')
+    await page.setViewportSize({ width: 1366, height: 900 })
   })
 })

@@ -104,6 +104,18 @@ export async function queryUserSessions(
   }
 }
 
+const spanRow = z.object({
+  trace_id: ch.string,
+  span_id: ch.string,
+  parent_span_id: ch.string,
+  name: ch.string,
+  start: ch.dateTime,
+  duration_ns: ch.count,
+  tool_name: ch.string,
+  model: ch.string,
+  status_code: ch.string,
+})
+
 const eventRow = z.object({
   time: ch.dateTime,
   event_name: ch.string,
@@ -130,6 +142,7 @@ const eventRow = z.object({
 type RawEvent = z.output<typeof eventRow>
 
 const MAX_EVENTS = 5000
+const MAX_SPANS = 5000
 
 function timelineItem(e: RawEvent): TimelineItem {
   const item: TimelineItem = { time: e.time, event: e.event_name, sequence: e.event_sequence }
@@ -196,6 +209,27 @@ export async function querySession(ctx: QueryContext, sessionId: string): Promis
     params,
     row: eventRow,
   })
+  // The session's beta traces: its spans from an hour before its first record to an hour after its last (a
+  // request's span starts before the event that reports it).
+  const spanRows = await run(ctx.client, {
+    sql: `SELECT trace_id, span_id, parent_span_id, name, toString(start_timestamp) AS start, duration_ns, tool_name, model, status_code
+     FROM spans WHERE session_id = {session:String} AND user_key = {user:String}
+       AND start_timestamp >= subtractHours({t0:DateTime64(3, 'UTC')}, 1) AND start_timestamp < addHours({t1:DateTime64(3, 'UTC')}, 1) AND ${inScope}
+     ORDER BY start_timestamp LIMIT {spanLimit:UInt32}`,
+    params: { ...params, spanLimit: MAX_SPANS + 1 },
+    row: spanRow,
+  })
+  const spans = spanRows.slice(0, MAX_SPANS).map((s) => ({
+    traceId: s.trace_id,
+    spanId: s.span_id,
+    parentSpanId: s.parent_span_id,
+    name: s.name,
+    start: s.start,
+    durationMs: s.duration_ns / 1e6,
+    tool: s.tool_name,
+    model: s.model,
+    error: s.status_code === 'error',
+  }))
   const preamble: TimelineItem[] = []
   const prompts: SessionResponse['prompts'] = []
   const byPrompt = new Map<string, SessionResponse['prompts'][number]>()
@@ -225,5 +259,7 @@ export async function querySession(ctx: QueryContext, sessionId: string): Promis
     preamble,
     prompts,
     truncated: events.length > MAX_EVENTS,
+    spans,
+    spansTruncated: spanRows.length > MAX_SPANS,
   }
 }

@@ -4,9 +4,11 @@ import { useSession } from '../api'
 import { Card } from '../components/Card'
 import { Empty, ErrorBox, Skeleton } from '../components/States'
 import { TimelineTable } from '../components/TimelineTable'
+import { TraceWaterfalls } from '../components/TraceWaterfall'
 import { formatCount, formatDuration, formatInstant, formatUsd } from '../format'
 import { useFilters } from '../hooks'
 import { NOT_REPORTED } from '../prepare/series'
+import { waterfalls } from '../prepare/traces'
 import { durationSeconds, userHref } from '../prepare/users'
 
 function Fact({ id, label, children, small }: { id: string; label: string; children: ReactNode; small?: boolean }) {
@@ -58,7 +60,7 @@ export function SessionPage() {
         )
       ) : (
         (() => {
-          const { session, preamble, prompts, truncated } = query.data
+          const { session, preamble, prompts, truncated, spans, spansTruncated } = query.data
           return (
             <>
               <div className="stats" data-panel="session-summary" style={{ gridTemplateColumns: 'repeat(auto-fit, minmax(150px, 1fr))' }}>
@@ -95,6 +97,16 @@ export function SessionPage() {
                   {(session.policyDenials ?? 0) > 0 ? <span className="tag bad">{formatCount(session.policyDenials)}</span> : formatCount(session.policyDenials)}
                 </Fact>
               </div>
+              {spans.length > 0 ? (
+                <Card
+                  id="session-traces"
+                  title="Traces"
+                  subtitle={`Each prompt's API requests and tool runs as Claude Code's beta traces timed them; red bars failed.${spansTruncated ? ' The session has more spans than one page holds: only the first ones are shown.' : ''}`}
+                  wide
+                >
+                  <TraceWaterfalls traces={waterfalls(spans)} timeZone={filters.tz} />
+                </Card>
+              ) : null}
               <Card
                 id="session-timeline"
                 title="Timeline"
