@@ -1,3 +1,5 @@
+import type { Span } from '@opentelemetry/api'
+import { traced } from '../warehouse/traced'
 import type { ExportRequests, Signal } from '../schemas/otlp'
 import type { Logger } from '../server/logger'
 import type { SelfMetrics } from '../server/self-metrics'
@@ -63,46 +65,50 @@ export function createIngestor(
   privacy: PrivacyFilter,
 ): Ingestor {
   return {
-    async ingest(batch, sender) {
-      const now = limits()
-      const signal = batch.signal
-      for (const [attribute, n] of privacy.apply(signal, batch.request)) metrics.contentDropped.inc({ signal, attribute }, n)
-      let normalized: { rows: unknown[]; rejected: Rejection[] }
-      let write: Promise<WriteResult>
-      if (batch.signal === 'logs') {
-        const n = normalizeLogs(batch.request, now)
-        normalized = n
-        write = writer.submit('events', label(n.rows, sender))
-      } else if (batch.signal === 'metrics') {
-        const n = normalizeMetrics(batch.request, now)
-        normalized = n
-        write = writer.submit('metric_points', label(n.rows, sender))
-      } else {
-        const n = normalizeTraces(batch.request, now)
-        normalized = n
-        write = writer.submit('spans', label(n.rows, sender))
-      }
-      const received = normalized.rows.length + normalized.rejected.length
-      metrics.received.inc({ signal }, received)
-      for (const r of normalized.rejected) metrics.rejected.inc({ signal, reason: r.reason })
-      if (normalized.rejected.length > 0)
-        log.warn({ signal, rejected: normalized.rejected.length, received }, describeRejections(normalized.rejected))
-      const limited = batch.limited
-      if (limited && limited.message !== '') {
-        metrics.limited.inc({ signal, limit: 'string_truncated' }, limited.report.truncatedStrings)
-        metrics.limited.inc({ signal, limit: 'attribute_dropped' }, limited.report.droppedAttributes)
-        metrics.limited.inc({ signal, limit: 'value_too_deep' }, limited.report.droppedValues)
-        log.warn({ signal, ...limited.report }, limited.message)
-      }
-      const result = await write
-      // Cut values are a warning (rejected 0, a message), as OTLP's partial success allows.
-      const errorMessage = [describeRejections(normalized.rejected), limited?.message ?? ''].filter((m) => m !== '').join('; ')
-      return {
-        received,
-        written: result.written,
-        duplicates: result.duplicates,
-        partial: { rejected: normalized.rejected.length, errorMessage },
-      }
-    },
+    // Each export request is a span of ccscope's own traces (warehouse/traced.ts; a no-op unless configured).
+    ingest: (batch, sender) => traced('ccscope.ingest', { 'otlp.signal': batch.signal }, (span) => ingestOne(batch, sender, span)),
+  }
+
+  async function ingestOne(batch: ExportBatch, sender: Parameters<Ingestor['ingest']>[1], span: Span): Promise<IngestResult> {
+    const now = limits()
+    const signal = batch.signal
+    for (const [attribute, n] of privacy.apply(signal, batch.request)) metrics.contentDropped.inc({ signal, attribute }, n)
+    let normalized: { rows: unknown[]; rejected: Rejection[] }
+    let write: Promise<WriteResult>
+    if (batch.signal === 'logs') {
+      const n = normalizeLogs(batch.request, now)
+      normalized = n
+      write = writer.submit('events', label(n.rows, sender))
+    } else if (batch.signal === 'metrics') {
+      const n = normalizeMetrics(batch.request, now)
+      normalized = n
+      write = writer.submit('metric_points', label(n.rows, sender))
+    } else {
+      const n = normalizeTraces(batch.request, now)
+      normalized = n
+      write = writer.submit('spans', label(n.rows, sender))
+    }
+    const received = normalized.rows.length + normalized.rejected.length
+    metrics.received.inc({ signal }, received)
+    for (const r of normalized.rejected) metrics.rejected.inc({ signal, reason: r.reason })
+    if (normalized.rejected.length > 0)
+      log.warn({ signal, rejected: normalized.rejected.length, received }, describeRejections(normalized.rejected))
+    const limited = batch.limited
+    if (limited && limited.message !== '') {
+      metrics.limited.inc({ signal, limit: 'string_truncated' }, limited.report.truncatedStrings)
+      metrics.limited.inc({ signal, limit: 'attribute_dropped' }, limited.report.droppedAttributes)
+      metrics.limited.inc({ signal, limit: 'value_too_deep' }, limited.report.droppedValues)
+      log.warn({ signal, ...limited.report }, limited.message)
+    }
+    const result = await write
+    // Cut values are a warning (rejected 0, a message), as OTLP's partial success allows.
+    const errorMessage = [describeRejections(normalized.rejected), limited?.message ?? ''].filter((m) => m !== '').join('; ')
+    span.setAttributes({ 'ccscope.received': received, 'ccscope.written': result.written, 'ccscope.duplicates': result.duplicates, 'ccscope.rejected': normalized.rejected.length })
+    return {
+      received,
+      written: result.written,
+      duplicates: result.duplicates,
+      partial: { rejected: normalized.rejected.length, errorMessage },
+    }
   }
 }

@@ -20,6 +20,7 @@ import { applyRetention } from '../warehouse/retention'
 import type { Config } from './config'
 import { createLogger, type Logger } from './logger'
 import { SelfMetrics } from './self-metrics'
+import { startSelfTracing } from './tracing'
 
 /** A running ccscope: collector (OTLP/HTTP + OTLP/gRPC) and API, on one warehouse. */
 export interface Ccscope {
@@ -43,6 +44,8 @@ export interface StartOptions {
 export async function startCcscope(config: Config, log: Logger = createLogger(config.logLevel), options: StartOptions = {}): Promise<Ccscope> {
   const where = config.clickhouse.mode === 'embedded' ? `embedded engine at ${config.clickhouse.path}` : `ClickHouse server ${config.clickhouse.url}`
   log.info({ mode: config.clickhouse.mode }, `opening the warehouse: ${where}`)
+  const selfTracing = startSelfTracing(config.selfTracesEndpoint)
+  if (config.selfTracesEndpoint) log.info(`ccscope's own traces go to ${config.selfTracesEndpoint}`)
   const ch = config.clickhouse
   // Embedded: opened, migrated, or start-up fails. Server: the client connects lazily, and migrations are
   // retried with backoff while the server is unreachable (see below).
@@ -196,6 +199,7 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
         await http.close()
         await writer.close()
         await api.close()
+        await selfTracing.shutdown()
         for (const session of readSessions) await session.close()
         await client.close()
       })()

@@ -82,6 +82,8 @@ const envSchema = z.object({
   CCSCOPE_BIND: optionalString,
   // The built dashboard (npm start builds it when its sources changed); unset = dist/dashboard in the repository.
   CCSCOPE_DASHBOARD_DIR: z.string().optional(),
+  // ccscope's own traces (ingest, writes, warehouse reads), exported over OTLP/HTTP to this base URL; unset = none.
+  CCSCOPE_SELF_TRACES_ENDPOINT: optionalString.pipe(z.url({ message: 'must be an OTLP/HTTP base URL such as http://localhost:4318' }).optional()),
   CCSCOPE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Rows wait at most this long in the buffer before they are written (and the request acknowledged).
   CCSCOPE_FLUSH_INTERVAL_MS: positiveInt.default(500),
@@ -198,6 +200,8 @@ export interface Config {
   bindReason: string
   ingestTokens: IngestToken[]
   logLevel: z.infer<typeof envSchema>['CCSCOPE_LOG_LEVEL']
+  /** Where ccscope's own spans go (server/tracing.ts); undefined = nowhere. */
+  selfTracesEndpoint: string | undefined
   /** Where the built dashboard is served from. */
   dashboardDir: string
   writer: { flushIntervalMs: number; batchMaxRows: number; bufferMaxRows: number; sharedWarehouse: boolean }
@@ -291,6 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     privacy: { storeContent: e.CCSCOPE_STORE_CONTENT, pseudonymizeKey: e.CCSCOPE_PSEUDONYMIZE_KEY },
     retention: { rawDays: e.CCSCOPE_RETENTION_RAW_DAYS, rollupDays: e.CCSCOPE_RETENTION_ROLLUP_DAYS },
     demo: { dataDir: path.resolve(e.CCSCOPE_DEMO_DATA_DIR), users: e.CCSCOPE_DEMO_USERS, days: e.CCSCOPE_DEMO_DAYS },
+    selfTracesEndpoint: e.CCSCOPE_SELF_TRACES_ENDPOINT,
     logLevel: e.CCSCOPE_LOG_LEVEL,
     dashboardDir: path.resolve(e.CCSCOPE_DASHBOARD_DIR ?? DEFAULT_DASHBOARD_DIR),
     auth: {

@@ -1,3 +1,5 @@
+import type { Span } from '@opentelemetry/api'
+import { traced } from '../../warehouse/traced'
 import type { Logger } from '../../server/logger'
 import type { SelfMetrics } from '../../server/self-metrics'
 import { selectRows, type Warehouse } from '../../warehouse/client'
@@ -203,10 +205,15 @@ export class Writer {
     return batch
   }
 
-  /** Writes one batch of a table's waiting requests; returns how many requests it took. */
-  private async flushTable<T extends TableName>(table: T): Promise<number> {
+  /** Writes one batch of a table's waiting requests, in a span of ccscope's own traces; returns how many requests it took. */
+  private flushTable<T extends TableName>(table: T): Promise<number> {
+    return traced('ccscope.write', { 'ccscope.table': table }, (span) => this.writeTable(table, span))
+  }
+
+  private async writeTable<T extends TableName>(table: T, span: Span): Promise<number> {
     const batch = this.takeBatch(table)
     const batchRows = batch.reduce((n, e) => n + e.rows.length, 0)
+    span.setAttributes({ 'ccscope.requests': batch.length, 'ccscope.rows': batchRows })
     const stopTimer = this.metrics.flushSeconds.startTimer({ table })
     try {
       await this.rebuildInterrupted()
