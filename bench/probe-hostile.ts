@@ -31,7 +31,7 @@ const { values: args } = parseArgs({
   },
 })
 const SECONDS = Number(args.seconds)
-/** The bound README states for overload (Benchmarks: 1 055–1 120 MB peak RSS with the default budget). */
+/** The bound docs/benchmarks.md states for overload ( 1 055–1 120 MB peak RSS with the default budget). */
 const RSS_BOUND_MB = Number(args['rss-bound-mb'])
 const TOKEN = 'probe-token'
 const config = loadConfig({}) // the defaults the child runs with

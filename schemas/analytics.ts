@@ -210,7 +210,7 @@ export function isReported(measure: string, coverage: Coverage): boolean {
 const compareField = z
   .enum(['previous'])
   .optional()
-  .meta({ description: 'previous: also answer the same elapsed span of the period before (README, "Comparisons").' })
+  .meta({ description: 'previous: also answer the same elapsed span of the period before (docs/numbers.md, "Comparisons").' })
 
 /** The zod schema of one dataset's query: a 400 names the first bad parameter. Unknown parameters are refused. */
 export function datasetParamsSchema<D extends DatasetName>(dataset: D) {

@@ -1,7 +1,7 @@
 import { BUCKET_MS, zonedMidnight, zoneOffsetMs, type ResolvedRange } from './analytics'
 
 /**
- * The one rule for what a range shows and what it is compared with (README, "Comparisons"). Client-safe.
+ * The one rule for what a range shows and what it is compared with (docs/numbers.md, "Comparisons"). Client-safe.
  *
  * - **Up to now.** Every answer covers its range up to the end of the 15-minute bucket holding `now` at
  *   the latest: a range that reaches into the future is answered up to there (and says so: its

@@ -9,7 +9,7 @@ import { roleSchema } from '../schemas/auth'
 
 /**
  * ccscope's configuration: read once from the environment, validated here and nowhere else.
- * Every knob is documented in README.md ("Configuration").
+ * Every knob is documented in docs/configuration.md.
  */
 
 /** dist/dashboard beside this repository's package.json, wherever ccscope is started from. */

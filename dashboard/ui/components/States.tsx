@@ -10,7 +10,7 @@ export function Skeleton({ height = 160, label = 'Loading' }: { height?: number;
 }
 
 /**
- * In place of a panel whose figures nobody in the range sends the source of (README, "Not reported is not
+ * In place of a panel whose figures nobody in the range sends the source of (docs/numbers.md, "Not reported is not
  * zero"): says so, and which exporter would send them, rather than drawing zeros.
  */
 export function NotReported({
