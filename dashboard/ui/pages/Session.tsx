@@ -110,7 +110,9 @@ export function SessionPage() {
               <Card
                 id="session-timeline"
                 title="Timeline"
-                subtitle={`Each prompt with its API requests, tool decisions and results, in order; times in ${filters.tz}. Rows in red are policy denials.`}
+                subtitle={`Each prompt with its API requests, tool decisions and results, in order; times in ${filters.tz}. Rows in red are policy denials.${
+                  spans.length === 0 && prompts.length > 0 ? ' No traces for this session: Claude Code sends them with CLAUDE_CODE_ENHANCED_TELEMETRY_BETA=1 and OTEL_TRACES_EXPORTER=otlp.' : ''
+                }`}
                 wide
               >
                 {truncated ? (
