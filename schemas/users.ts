@@ -19,6 +19,10 @@ export const usersParamsSchema = z.strictObject({
     .max(365)
     .default(7)
     .meta({ description: 'A user active in the range but not in its last quietDays days has gone quiet.' }),
+  neverActive: z
+    .enum(['true', 'false'])
+    .default('false')
+    .meta({ description: 'true: also list the people in the directory who never sent any telemetry (neverActive in the answer).' }),
 })
 
 export const usersQuerySchema = usersParamsSchema.transform((value, ctx) => ({
@@ -29,6 +33,7 @@ export const usersQuerySchema = usersParamsSchema.transform((value, ctx) => ({
   order: value.order ?? (value.sort === 'user' ? 'asc' : 'desc'),
   limit: value.limit,
   quietDays: value.quietDays,
+  neverActive: value.neverActive === 'true',
 }))
 export type UsersQuery = z.output<typeof usersQuerySchema>
 
@@ -79,6 +84,17 @@ export const usersResponseSchema = z.object({
     .nullable()
     .meta({ description: 'Seats from the directory (null without one): seat holders active in the range ÷ seats.' }),
   truncated: z.boolean(),
+  neverActive: z
+    .object({
+      total: z.number().int(),
+      rows: z.array(z.object({ user: z.string(), displayName: z.string(), team: z.string(), department: z.string(), costCenter: z.string(), seat: z.boolean() })),
+    })
+    .nullable()
+    .optional()
+    .meta({
+      description:
+        'With neverActive=true: the people in the directory (within the team filter) with no telemetry at all, ever (in the rollups kept), at most 1 000 listed; null without a directory.',
+    }),
 })
 export type UsersResponse = z.infer<typeof usersResponseSchema>
 

@@ -50,7 +50,8 @@ export function adoptionPlan(filters: Filters, range: DateRange, search: URLSear
     trend: datasetRequest('adoption', datasetParams(filters, 'adoption', range, { granularity: step })),
     byTeam: datasetRequest('adoption', datasetParams(filters, 'adoption', range, { groupBy: 'team', sort: 'activeUsers', limit: 100 })),
     leaders: usersRequest(datasetParams(filters, 'summary', range, { sort: 'costUsd', limit: ADOPTION_LEADERBOARD })),
-    quiet: usersRequest(datasetParams(filters, 'summary', range, { sort: 'lastSeen', order: 'asc', limit: 25, quietDays: QUIET_DAYS })),
+    // With the directory's people who never sent telemetry at all (neverActive).
+    quiet: usersRequest(datasetParams(filters, 'summary', range, { sort: 'lastSeen', order: 'asc', limit: 25, quietDays: QUIET_DAYS, neverActive: 'true' })),
   }
 }
 

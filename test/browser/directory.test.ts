@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { DirectoryResponse } from '../../schemas/directory'
+import type { UsersResponse } from '../../schemas/users'
 import type { DatasetResponse } from '../../schemas/analytics'
 import { dateRange, DEFAULT_FILTERS } from '../../dashboard/ui/filters'
 import { screenshot, settled, startDashboard } from '../helpers/browser'
@@ -31,6 +32,7 @@ it('checks a CSV row by row, loads nothing while a row is bad, and replaces the 
   const [someone] = (await api<DatasetResponse<'cost'>>(`/api/v1/cost?from=${range.from}&to=${range.to}&tz=UTC&groupBy=user&limit=1`)).rows
   const user = someone!.group!
 
+  expect((await api<UsersResponse>(`/api/v1/users?from=${range.from}&to=${range.to}&tz=UTC&neverActive=true`)).neverActive).toBeNull()
   await page.goto(`${cc.apiUrl}/directory`)
   await settled(page)
   expect(await page.getByText('No directory loaded').count()).toBe(1)
@@ -73,6 +75,16 @@ it('checks a CSV row by row, loads nothing while a row is bad, and replaces the 
   ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))))
   const byTeam = await api<DatasetResponse<'cost'>>(`/api/v1/cost?from=${range.from}&to=${range.to}&tz=UTC&groupBy=team&team=platform`)
   expect(byTeam.rows.map((r) => r.group)).toEqual(['platform'])
+  // Managers see who in the directory never sent telemetry: the new hire.
+  const users = await api<UsersResponse>(`/api/v1/users?from=${range.from}&to=${range.to}&tz=UTC&neverActive=true`)
+  expect(users.neverActive).toEqual({ total: 1, rows: [{ user: 'new@example.com', displayName: 'New Hire', team: 'platform', department: 'Eng', costCenter: 'CC-1', seat: true }] })
+  await page.goto(`${cc.apiUrl}/adoption`)
+  await settled(page)
+  expect(await page.locator('[data-never-active]').getAttribute('data-never-active')).toBe('1')
+  expect(await page.locator('[data-table="never-active"] tbody tr').innerText()).toContain('new@example.com')
+  await screenshot(page, 'adoption-never-active')
+  await page.goto(`${cc.apiUrl}/directory`)
+  await settled(page)
   await screenshot(page, 'directory-loaded')
   await page.setViewportSize({ width: 390, height: 900 })
   await screenshot(page, 'directory-loaded-390')

@@ -94,6 +94,41 @@ const userRow = z.object({
 
 const seatsRow = z.object({ total: ch.count, entries: ch.count })
 
+const neverRow = z.object({
+  user: ch.string,
+  display_name: ch.string,
+  team: ch.string,
+  department: ch.string,
+  cost_center: ch.string,
+  seat: ch.boolean,
+  n: ch.count,
+})
+const NEVER_LISTED = 1000
+
+/**
+ * The people in the directory (within the filters and the caller's scope) who never sent any telemetry, in
+ * any range: no row with an event or a metric point in user_activity_1d, which holds every user's every day
+ * as long as the rollups are kept. Null without a directory.
+ */
+async function neverActive(ctx: QueryContext, query: UsersQuery): Promise<UsersResponse['neverActive']> {
+  const params: Record<string, unknown> = { listed: NEVER_LISTED }
+  const rows = await run(ctx.client, {
+    sql: `SELECT d_user AS user, d_name AS display_name, d_team AS team, d_dept AS department, d_cc AS cost_center, d_seat AS seat, count() OVER () AS n
+     FROM ${DIRECTORY_NOW}
+     WHERE d_user != '' AND ${filterSql(query.filters, params, ctx.scope, DIRECTORY_SQL)}
+       AND d_user NOT IN (SELECT user_key FROM user_activity_1d WHERE events + metric_points > 0)
+     ORDER BY d_team, d_user LIMIT {listed:UInt32}`,
+    params,
+    row: neverRow,
+  })
+  const [{ n: entries } = { n: 0 }] = await run(ctx.client, { sql: `SELECT count() AS n FROM ${DIRECTORY_NOW} WHERE d_user != ''`, params: {}, row: z.object({ n: ch.count }) })
+  if (entries === 0) return null
+  return {
+    total: rows[0]?.n ?? 0,
+    rows: rows.map((r) => ({ user: r.user, displayName: r.display_name, team: r.team, department: r.department, costCenter: r.cost_center, seat: r.seat })),
+  }
+}
+
 export async function queryUsers(ctx: QueryContext, query: UsersQuery, view: UserView = 'full'): Promise<UsersResponse> {
   const range = answeredRange(query.range, ctx.now)
   const params: Record<string, unknown> = { ...rangeParams(range), tz: range.timeZone }
@@ -138,7 +173,7 @@ LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON a.u = d.d_user`
       countIf(last_active < {quietCutoff:DateTime('UTC')}) OVER () AS n_quiet, countIf(in_directory AND seat) OVER () AS n_active_seats
     FROM (${perUser})`
   const seatParams: Record<string, unknown> = {}
-  const [rows, [seats]] = await Promise.all([
+  const [rows, [seats], never] = await Promise.all([
     run(ctx.client, {
       sql: `SELECT * FROM (${counted}) ${search} ORDER BY ${SORT_SQL[query.sort]} ${query.order === 'asc' ? 'ASC' : 'DESC'}, u ASC LIMIT {limit:UInt32}`,
       params,
@@ -150,6 +185,7 @@ LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON a.u = d.d_user`
       params: seatParams,
       row: seatsRow,
     }),
+    query.neverActive ? neverActive(ctx, query) : Promise.resolve(undefined),
   ])
   // A search that matched nobody still answers the lifecycle counts of everyone.
   const counts = rows[0] ?? (query.q ? (await run(ctx.client, { sql: `SELECT * FROM (${counted}) LIMIT 1`, params, row: userRow }))[0] : undefined)
@@ -193,5 +229,6 @@ LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON a.u = d.d_user`
     counts: { activeUsers: active, newUsers, returningUsers: active - newUsers, quietUsers: counts?.n_quiet ?? 0 },
     seats: (seats?.entries ?? 0) > 0 ? { total: seatTotal, active: seatActive, utilization: seatTotal > 0 ? seatActive / seatTotal : null } : null,
     truncated: rows.length > query.limit,
+    ...(query.neverActive ? { neverActive: never } : {}),
   }
 }

@@ -1,10 +1,11 @@
 import { Link } from 'react-router'
+import type { UsersResponse } from '../../../schemas/users'
 import { useApi, useMeta } from '../api'
 import { MultiChart } from '../components/AdoptionCharts'
 import { SeatMeter, Tile } from '../components/AdoptionTiles'
 import { Card } from '../components/Card'
 import { TrendChart } from '../components/charts'
-import { DataTable, type Column } from '../components/DataTable'
+import { DataTable, useShownRows, type Column } from '../components/DataTable'
 import { Figure } from '../components/Figure'
 import { Segmented } from '../components/Segmented'
 import { Stat } from '../components/Stat'
@@ -35,6 +36,30 @@ const teamColumns: Column<TeamRow>[] = [
   { key: 'pullRequests', header: 'PRs', align: 'right', render: (r) => <Figure value={r.pullRequests} format={formatCount} /> },
   { key: 'editAcceptRate', header: 'Edit accept rate', align: 'right', render: (r) => formatPercent(r.editAcceptRate) },
 ]
+
+type NeverActiveList = NonNullable<UsersResponse['neverActive']>
+
+const neverColumns: Column<NeverActiveList['rows'][number]>[] = [
+  { key: 'user', header: 'User', render: (r) => (r.displayName ? `${r.user} · ${r.displayName}` : r.user) },
+  { key: 'team', header: 'Team', render: (r) => r.team || <span className="muted">(none)</span> },
+  { key: 'department', header: 'Department', render: (r) => r.department },
+  { key: 'seat', header: 'Seat', render: (r) => (r.seat ? 'yes' : 'no') },
+]
+
+/** The directory's people with no telemetry ever: a count, and the list (its first rows, the rest on request). */
+function NeverActive({ list }: { list: NeverActiveList }) {
+  const { shown, more } = useShownRows(list.rows)
+  return (
+    <>
+      <p data-never-active={list.total}>
+        <strong>{formatCount(list.total)}</strong> {list.total === 1 ? 'person' : 'people'} in the directory never sent telemetry
+        {list.rows.length < list.total ? ` (the first ${formatCount(list.rows.length)} by team are listed)` : ''}.
+      </p>
+      <DataTable id="never-active" caption="People in the directory who never sent telemetry" columns={neverColumns} rows={shown} rowKey={(r) => r.user} />
+      {more}
+    </>
+  )
+}
 
 /** Managers' view: who uses Claude Code, how much, what it produces; new, returning and quiet people. */
 export function AdoptionPage() {
@@ -211,7 +236,8 @@ export function AdoptionPage() {
             {(d) =>
               d.seats === null ? (
                 <Empty>
-                  No directory loaded, so seats are unknown. Load one (<code>PUT /api/v1/directory</code>, with a <code>seat</code> column) to see seat utilization.
+                  No directory loaded, so seats are unknown. An admin loads one on the <Link to="/directory">Directory</Link> page (or <code>PUT /api/v1/directory</code>), with a{' '}
+                  <code>seat</code> column.
                 </Empty>
               ) : d.seats.total === 0 ? (
                 <Empty>The directory marks no one as holding a seat.</Empty>
@@ -219,6 +245,20 @@ export function AdoptionPage() {
                 <div className="stats">
                   <SeatMeter seats={seatFigures(d.seats)} />
                 </div>
+              )
+            }
+          </Loadable>
+        </Card>
+
+        <Card id="never-active" title="Never active" subtitle="In the directory, and no telemetry from them at all, ever" wide>
+          <Loadable query={quiet} height={120}>
+            {(d) =>
+              d.neverActive === null || d.neverActive === undefined ? (
+                <Empty>No directory loaded: who should be using Claude Code is not known. An admin loads one on the <Link to="/directory">Directory</Link> page.</Empty>
+              ) : d.neverActive.total === 0 ? (
+                <Empty>Everyone in the directory has sent telemetry at least once.</Empty>
+              ) : (
+                <NeverActive list={d.neverActive} />
               )
             }
           </Loadable>
