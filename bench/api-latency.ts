@@ -12,7 +12,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { startCcscope } from '../server/ccscope'
 import { loadConfig } from '../server/config'
-import { createLogger } from '../server/logger'
+import { createLogger } from '../runtime/logger'
 import { selectRows } from '../warehouse/client'
 import { seedWarehouse } from './seed'
 

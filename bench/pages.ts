@@ -17,7 +17,7 @@ import { chromium, type Page } from 'playwright-core'
 import { buildDashboard } from '../scripts/build-dashboard'
 import { startCcscope } from '../server/ccscope'
 import { loadConfig } from '../server/config'
-import { createLogger } from '../server/logger'
+import { createLogger } from '../runtime/logger'
 import { selectRows } from '../warehouse/client'
 import { seedWarehouse } from './seed'
 

@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream'
 import zlib from 'node:zlib'
-import type { SelfMetrics } from '../server/self-metrics'
+import type { SelfMetrics } from '../runtime/self-metrics'
 import { DecodeError, decompress, type Encoding } from './otlp/decode'
 
 /**

@@ -1,5 +1,10 @@
-import type { IngestToken } from '../server/config'
-import { matchToken, tokenDigest } from '../server/tokens'
+import { matchToken, tokenDigest } from '../runtime/tokens'
+
+/** An ingest token, optionally labelled `label:token`; the label is stored with every row the token brings. */
+export interface IngestToken {
+  label: string
+  token: string
+}
 
 /** Who sent a request: the label of the token it carried ('' for an unlabelled token or open ingest). */
 export interface Sender {

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js'
 import { encodeStatus } from './otlp/proto'
-import { clientAddress } from '../server/connections'
+import { clientAddress } from '../runtime/connections'
 import { AdmissionRefused, decodedEstimate, REQUEST_OVERHEAD_BYTES, type Admission, type Ticket } from './admission'
 import type { TokenSet } from './auth'
 

@@ -1,11 +1,11 @@
 import { pipeline } from 'node:stream'
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Signal } from '../schemas/otlp'
-import { isLoopbackHost } from '../server/host'
-import type { Logger } from '../server/logger'
-import type { SelfMetrics } from '../server/self-metrics'
-import { clientAddress, ConnectionGuard, type ConnectionLimits } from '../server/connections'
-import { httpTimeoutOptions, type Timeouts } from '../server/timeouts'
+import { isLoopbackHost } from '../runtime/host'
+import type { Logger } from '../runtime/logger'
+import type { SelfMetrics } from '../runtime/self-metrics'
+import { clientAddress, ConnectionGuard, type ConnectionLimits } from '../runtime/connections'
+import { httpTimeoutOptions, type Timeouts } from '../runtime/timeouts'
 import {
   ADMISSION_WAIT_MS,
   AdmissionRefused,

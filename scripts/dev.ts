@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { createServer } from 'vite'
 import { startCcscope } from '../server/ccscope'
 import { loadConfig } from '../server/config'
-import { createLogger } from '../server/logger'
+import { createLogger } from '../runtime/logger'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const config = loadConfig(process.env)

@@ -18,8 +18,8 @@ import { ReadPool, type Reader } from '../warehouse/pool'
 import { migrate } from '../warehouse/migrate'
 import { applyRetention } from '../warehouse/retention'
 import type { Config } from './config'
-import { createLogger, type Logger } from './logger'
-import { SelfMetrics } from './self-metrics'
+import { createLogger, type Logger } from '../runtime/logger'
+import { SelfMetrics } from '../runtime/self-metrics'
 import { startSelfTracing } from './tracing'
 
 /** A running ccscope: collector (OTLP/HTTP + OTLP/gRPC) and API, on one warehouse. */

@@ -2,8 +2,11 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../collector/limits'
-import type { ConnectionLimits } from './connections'
-import type { Timeouts } from './timeouts'
+import type { ConnectionLimits } from '../runtime/connections'
+import type { Timeouts } from '../runtime/timeouts'
+import { LOG_LEVELS } from '../runtime/logger'
+import type { IngestToken } from '../collector/auth'
+import type { WarehouseConfig } from '../warehouse/client'
 import { isAddressOrCidr } from '../dashboard/api/auth/addresses'
 import { roleSchema } from '../schemas/auth'
 
@@ -34,11 +37,6 @@ const tokenList = z
       .filter((t) => t.length > 0),
   )
 
-/** An ingest token, optionally labelled `label:token`; the label is stored with every row the token brings. */
-export interface IngestToken {
-  label: string
-  token: string
-}
 const TOKEN_LABEL = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,63}):(.+)$/
 const ingestTokenList = tokenList.transform((entries): IngestToken[] =>
   entries.map((entry) => {
@@ -84,7 +82,7 @@ const envSchema = z.object({
   CCSCOPE_DASHBOARD_DIR: z.string().optional(),
   // ccscope's own traces (ingest, writes, warehouse reads), exported over OTLP/HTTP to this base URL; unset = none.
   CCSCOPE_SELF_TRACES_ENDPOINT: optionalString.pipe(z.url({ message: 'must be an OTLP/HTTP base URL such as http://localhost:4318' }).optional()),
-  CCSCOPE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CCSCOPE_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   // Rows wait at most this long in the buffer before they are written (and the request acknowledged).
   CCSCOPE_FLUSH_INTERVAL_MS: positiveInt.default(500),
   // A flush writes at most this many rows per table in one INSERT.
@@ -188,9 +186,7 @@ export type Env = z.input<typeof envSchema>
 
 export interface Config {
   dataDir: string
-  clickhouse:
-    | { mode: 'embedded'; path: string; database: string }
-    | { mode: 'server'; url: string; user: string; password: string; database: string; cluster?: string }
+  clickhouse: WarehouseConfig
   /** Server mode: longest silence from ClickHouse on one request before it counts as unavailable. */
   warehouseRequestTimeoutMs: number
   ports: { otlpHttp: number; otlpGrpc: number; api: number }

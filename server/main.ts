@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig, type Config } from './config'
 import { startCcscope } from './ccscope'
-import { createLogger } from './logger'
+import { createLogger } from '../runtime/logger'
 import type { MetaLoading } from '../schemas/meta'
 
 /**

@@ -15,7 +15,7 @@
  */
 import type { Ccscope } from '../server/ccscope'
 import type { Config } from '../server/config'
-import type { Logger } from '../server/logger'
+import type { Logger } from '../runtime/logger'
 import { pseudonym } from '../collector/privacy'
 import { selectRows } from '../warehouse/client'
 import { clearDays, plannedRecords, windowDays, windowKey, windowsNewestFirst, writeWindow, type Window } from './backfill'

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { isLoopbackHost } from '../server/host'
+import { isLoopbackHost } from '../runtime/host'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { events, postJson } from './helpers/otlp-factory'
 

@@ -1,6 +1,5 @@
 import fs from 'node:fs'
 import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client'
-import type { Config } from '../server/config'
 
 export type Warehouse = ClickHouseClient
 
@@ -38,12 +37,17 @@ function hasRawInsert(connection: unknown): connection is { chdb: { rawInsert: R
   return typeof chdb?.rawInsert === 'function'
 }
 
+/** Where the warehouse is: the embedded engine's data directory, or a ClickHouse server (and its cluster). */
+export type WarehouseConfig =
+  | { mode: 'embedded'; path: string; database: string }
+  | { mode: 'server'; url: string; user: string; password: string; database: string; cluster?: string }
+
 /**
  * The one place that knows whether ccscope runs on the embedded engine (chDB, in-process, data on
  * local disk) or on a ClickHouse server. Everything above gets the same @clickhouse/client API, and
  * unqualified table names resolve to the configured database in both modes.
  */
-export async function openWarehouse(ch: Config['clickhouse'], requestTimeoutMs = 10_000): Promise<Warehouse> {
+export async function openWarehouse(ch: WarehouseConfig, requestTimeoutMs = 10_000): Promise<Warehouse> {
   // ch.database is configuration, validated as a plain identifier in server/config.ts: never a request value.
   if (ch.mode === 'embedded') {
     fs.mkdirSync(ch.path, { recursive: true })
@@ -68,7 +72,7 @@ export async function openWarehouse(ch: Config['clickhouse'], requestTimeoutMs =
  * Read sessions on the embedded engine's data directory, beside the client's own: the API's queries spread
  * over them (warehouse/pool.ts) instead of queueing on one session. Each session is USE'd to the database.
  */
-export async function openReadSessions(ch: Extract<Config['clickhouse'], { mode: 'embedded' }>, count: number): Promise<Warehouse[]> {
+export async function openReadSessions(ch: Extract<WarehouseConfig, { mode: 'embedded' }>, count: number): Promise<Warehouse[]> {
   const sessions: Warehouse[] = []
   for (let i = 0; i < count; i++) {
     const client = createClient({ connection: await chdbConnection(ch.path) })
@@ -78,7 +82,7 @@ export async function openReadSessions(ch: Extract<Config['clickhouse'], { mode:
   return sessions
 }
 
-type ServerConfig = Extract<Config['clickhouse'], { mode: 'server' }>
+type ServerConfig = Extract<WarehouseConfig, { mode: 'server' }>
 
 /** Creates the configured database on the server if it is missing (the one statement run outside it). */
 export async function createDatabase(ch: ServerConfig, requestTimeoutMs = 10_000): Promise<void> {

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { Reader } from './pool'
-import { traced } from './traced'
+import { traced } from '../runtime/traced'
 
 /**
  * The one way the API reads the warehouse: SQL text with typed placeholders ({name:Type}) and a zod

@@ -2,8 +2,25 @@
  * Rows as written to the warehouse tables (JSONEachRow). Column names are the tables' own
  * (warehouse/migrations); DateTime64 values are decimal-second strings, e.g. "1795573653.667000000".
  */
-import type { AttributeMap } from '../collector/normalize/attributes'
-import type { Identity } from '../collector/normalize/identity'
+
+/** Attributes as stored: every value as text (Map(String, String) columns). */
+export type AttributeMap = Record<string, string>
+
+/** Who and where a record comes from, as stored on every row (resolved in collector/normalize/identity.ts). */
+export interface Identity {
+  user_key: string
+  user_email: string
+  enduser_id: string
+  user_account_uuid: string
+  user_id: string
+  organization_id: string
+  session_id: string
+  team_id: string
+  department: string
+  cost_center: string
+  service_name: string
+  service_version: string
+}
 
 export interface ScopeColumns {
   /** Label of the ingest token that brought the row (set by the ingestor; the column defaults to ''). */

@@ -1,7 +1,9 @@
 import type { AnyValue, KeyValue } from '../../schemas/otlp'
 
 /** An attribute map as stored: every value a string (see anyValueToString). */
-export type AttributeMap = Record<string, string>
+import type { AttributeMap } from '../../warehouse/rows'
+
+export type { AttributeMap }
 
 type Plain = string | number | boolean | null | Plain[] | { [key: string]: Plain }
 

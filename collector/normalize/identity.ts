@@ -1,4 +1,4 @@
-import type { AttributeMap } from './attributes'
+import type { AttributeMap, Identity } from '../../warehouse/rows'
 
 /**
  * Who and where a record comes from. The one place where user identity is resolved:
@@ -10,20 +10,7 @@ import type { AttributeMap } from './attributes'
  * Claude account; user.id is a random per-installation id that is always present. All four are kept.
  * Each key is read from the record's attributes first, then from its resource.
  */
-export interface Identity {
-  user_key: string
-  user_email: string
-  enduser_id: string
-  user_account_uuid: string
-  user_id: string
-  organization_id: string
-  session_id: string
-  team_id: string
-  department: string
-  cost_center: string
-  service_name: string
-  service_version: string
-}
+export type { Identity }
 
 export function lookup(attributes: AttributeMap, resource: AttributeMap, key: string): string {
   return attributes[key] || resource[key] || ''

@@ -28,10 +28,10 @@ import {
   usersQuerySchema,
   usersResponseSchema,
 } from '../../schemas/users'
-import { ConnectionGuard, type ConnectionLimits } from '../../server/connections'
-import type { Logger } from '../../server/logger'
-import { httpTimeoutOptions, type Timeouts } from '../../server/timeouts'
-import type { SelfMetrics } from '../../server/self-metrics'
+import { ConnectionGuard, type ConnectionLimits } from '../../runtime/connections'
+import type { Logger } from '../../runtime/logger'
+import { httpTimeoutOptions, type Timeouts } from '../../runtime/timeouts'
+import type { SelfMetrics } from '../../runtime/self-metrics'
 import type { Warehouse } from '../../warehouse/client'
 import type { Reader } from '../../warehouse/pool'
 import { migrationsComplete } from '../../warehouse/migrate'

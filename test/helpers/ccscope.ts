@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { startCcscope, type Ccscope, type StartOptions } from '../../server/ccscope'
 import { loadConfig } from '../../server/config'
-import { createLogger } from '../../server/logger'
+import { createLogger } from '../../runtime/logger'
 import type { SummaryResponse } from '../../schemas/analytics'
 
 const created: string[] = []

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import type { MeResponse, Role } from '../../../schemas/auth'
 import type { Scope, UserView } from '../datasets'
 import { AddressList, isLoopback } from './addresses'
-import { isLoopbackHost } from '../../../server/host'
+import { isLoopbackHost } from '../../../runtime/host'
 import { credentialOf, readCookie, SESSION_COOKIE, type SessionStore } from './sessions'
 import type { UserStore, UsersFile } from './store'
 

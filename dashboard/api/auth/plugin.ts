@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify'
 import type { ApiError } from '../../../schemas/api'
 import { CSRF_HEADER, isRouteKey, ROUTE_ACCESS, routeKey, type Access, type MeResponse } from '../../../schemas/auth'
-import type { Logger } from '../../../server/logger'
+import type { Logger } from '../../../runtime/logger'
 import { Authenticator, type OpenMode, type Principal, type ProxyAuth } from './authenticate'
 import { SessionStore } from './sessions'
 import { UserStore } from './store'

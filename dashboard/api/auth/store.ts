@@ -2,7 +2,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
-import { tokenDigest, matchToken } from '../../../server/tokens'
+import { tokenDigest, matchToken } from '../../../runtime/tokens'
 import { roleSchema, type Role } from '../../../schemas/auth'
 import { isPasswordHash } from './passwords'
 

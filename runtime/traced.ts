@@ -2,8 +2,8 @@ import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetr
 
 /**
  * ccscope's own spans, made with the OpenTelemetry API only: a no-op unless the process has registered a
- * tracer provider (server/tracing.ts does, when CCSCOPE_SELF_TRACES_ENDPOINT is set). Here, at the bottom of
- * the server's layers, so that the collector, the writer and the query layer can all use it.
+ * tracer provider (server/tracing.ts does, when CCSCOPE_SELF_TRACES_ENDPOINT is set). In runtime/, with the
+ * logger and the metrics, so that the collector, the writer and the query layer can all use it.
  */
 export async function traced<T>(name: string, attributes: Attributes, work: (span: Span) => Promise<T>): Promise<T> {
   return trace.getTracer('ccscope').startActiveSpan(name, { attributes }, async (span) => {

@@ -1,13 +1,15 @@
 import pino from 'pino'
-import type { Config } from './config'
 
 export type Logger = pino.Logger
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
 
 /**
  * JSON lines (for log shippers) when output goes to a pipe or file; readable, coloured lines when a
  * person watches a terminal.
  */
-export function createLogger(level: Config['logLevel'], pretty = process.stdout.isTTY === true): Logger {
+export function createLogger(level: LogLevel, pretty = process.stdout.isTTY === true): Logger {
   return pino({
     level,
     base: { service: 'ccscope' },
