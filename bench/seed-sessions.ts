@@ -83,7 +83,10 @@ const numbering = new WeakMap<SessionsPlan, { events: number[]; points: number[]
 /** The sessions with rows in [fromMs, toMs), as query parameters, and the users' columns. */
 function windowParams(plan: SessionsPlan, fromMs: number, toMs: number): { params: Record<string, unknown>; count: number } {
   let first = numbering.get(plan)
-  if (!first) numbering.set(plan, (first = firsts(plan)))
+  if (!first) {
+    first = firsts(plan)
+    numbering.set(plan, first)
+  }
   const picked: number[] = []
   plan.sessions.forEach((s, i) => {
     if (s.startMs < toMs && sessionEndMs(plan, s) >= fromMs) picked.push(i)

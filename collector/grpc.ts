@@ -5,7 +5,7 @@ import type { SelfMetrics } from '../runtime/self-metrics'
 import type { Admission } from './admission'
 import type { TokenSet } from './auth'
 import { grpcGate, retryableStatus } from './grpc-admission'
-import type { Ingestor } from './ingest'
+import type { ExportBatch, Ingestor } from './ingest'
 import type { RequestLimits } from './limits'
 import { DecodeError, decodeBody } from './otlp/decode'
 import { encodeResponse, grpcServices } from './otlp/proto'
@@ -100,7 +100,7 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): grpc.Server {
         callback(failure(grpc.status.UNAUTHENTICATED, 'missing or invalid bearer token'))
         return
       }
-      let batch
+      let batch: ExportBatch
       try {
         batch = decodeBody(signal, 'protobuf', call.request, options.requestLimits)
       } catch (error) {

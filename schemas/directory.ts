@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { PRINTABLE } from './text'
 
 /**
  * The people directory an admin loads, as JSON (an array of entries, or { entries: [...] }) or CSV with the
@@ -13,7 +14,7 @@ const seatSchema = z
   .transform((v) => v === true || v === 'true' || v === 'TRUE' || v === 'yes' || v === 'Yes' || v === '1')
 
 export const directoryEntrySchema = z.strictObject({
-  user: text(320).min(1, 'must not be empty').regex(/^[^\u0000-\u001f\u007f]+$/, 'must be printable text'),
+  user: text(320).min(1, 'must not be empty').regex(PRINTABLE, 'must be printable text'),
   displayName: text(200).default(''),
   team: text(128).default(''),
   department: text(128).default(''),

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { PRINTABLE } from './text'
 import { checkRange, commonFilterFields, pickFilters, rangeFields, rangeResponseSchema } from './analytics'
 
 /** Users: the leaderboard with lifecycle (new, returning, gone quiet) and seats, and the drill-down. */
@@ -109,7 +110,7 @@ export const pathKeySchema = z
   .string()
   .min(1)
   .max(320)
-  .regex(/^[^\u0000-\u001f\u007f]+$/, 'must be printable text')
+  .regex(PRINTABLE, 'must be printable text')
 
 export const sessionSummarySchema = z.object({
   sessionId: z.string(),

@@ -66,35 +66,36 @@ function url(name: string, value: string): string {
 
 /** argv (without node and the script) → options; throws UsageError on bad input, returns undefined for --help. */
 export function parseCli(argv: string[]): CliOptions | undefined {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
-        users: { type: 'string' },
-        days: { type: 'string' },
-        seed: { type: 'string' },
-        end: { type: 'string' },
-        protocol: { type: 'string' },
-        temporality: { type: 'string' },
-        endpoint: { type: 'string' },
-        'grpc-endpoint': { type: 'string' },
-        token: { type: 'string' },
-        compression: { type: 'string' },
-        'metric-interval': { type: 'string' },
-        batch: { type: 'string' },
-        concurrency: { type: 'string' },
-        'summary-json': { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        traces: { type: 'boolean' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    })
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error))
-  }
+  const parsed = (() => {
+    try {
+      return parseArgs({
+        args: argv,
+        allowPositionals: false,
+        options: {
+          users: { type: 'string' },
+          days: { type: 'string' },
+          seed: { type: 'string' },
+          end: { type: 'string' },
+          protocol: { type: 'string' },
+          temporality: { type: 'string' },
+          endpoint: { type: 'string' },
+          'grpc-endpoint': { type: 'string' },
+          token: { type: 'string' },
+          compression: { type: 'string' },
+          'metric-interval': { type: 'string' },
+          batch: { type: 'string' },
+          concurrency: { type: 'string' },
+          'summary-json': { type: 'string' },
+          'dry-run': { type: 'boolean' },
+          traces: { type: 'boolean' },
+          quiet: { type: 'boolean' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      })
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error))
+    }
+  })()
   const v = parsed.values
   if (v.help) return undefined
   const protocol = v.protocol ?? 'http/protobuf'

@@ -146,7 +146,10 @@ export function resourceMetrics(
       const attrs = attributes[p.series]
       if (!series || !attrs) continue
       let list = byMetric.get(series.metric)
-      if (!list) byMetric.set(series.metric, (list = []))
+      if (!list) {
+        list = []
+        byMetric.set(series.metric, list)
+      }
       list.push({ startTime: hrTime(p.startMs), endTime: hrTime(p.endMs), attributes: attrs, value: p.value })
     }
   }

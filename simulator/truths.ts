@@ -59,6 +59,15 @@ export interface Truths {
 }
 
 /** Accumulates truths while sessions are generated. */
+/** The record's entry for `key`, made by `make` the first time. */
+function entry<K extends string, V>(record: Partial<Record<K, V>>, key: K, make: () => V): V {
+  const found = record[key]
+  if (found !== undefined) return found
+  const made = make()
+  record[key] = made
+  return made
+}
+
 export class Tally {
   private readonly userKeys = new Set<string>()
   private readonly teamUsers = new Map<string, Set<string>>()
@@ -112,10 +121,13 @@ export class Tally {
       t.users++
       t.byVersion[version] = (t.byVersion[version] ?? 0) + 1
     }
-    const team_ = (t.byTeam[team] ??= { users: 0, sessions: 0, costMicros: 0 })
+    const team_ = entry(t.byTeam, team, () => ({ users: 0, sessions: 0, costMicros: 0 }))
     team_.sessions++
     let members = this.teamUsers.get(team)
-    if (!members) this.teamUsers.set(team, (members = new Set()))
+    if (!members) {
+      members = new Set()
+      this.teamUsers.set(team, members)
+    }
     if (!members.has(userKey)) {
       members.add(userKey)
       team_.users++
@@ -132,7 +144,7 @@ export class Tally {
     t.tokens.output += tokens.output
     t.tokens.cacheRead += tokens.cacheRead
     t.tokens.cacheCreation += tokens.cacheCreation
-    const m = (t.byModel[model] ??= { requests: 0, costMicros: 0 })
+    const m = entry(t.byModel, model, () => ({ requests: 0, costMicros: 0 }))
     m.requests++
     m.costMicros += micros
     const team_ = t.byTeam[team]

@@ -117,7 +117,15 @@ describe('npm start', () => {
     const range = () => `from=${new Date(Date.now() - 6 * 86_400_000).toISOString()}&to=${new Date(Date.now() + 3_600_000).toISOString()}`
     await expect.poll(async () => (await get<SummaryResponse>(`/api/v1/summary?${range()}`)).costUsd, { timeout: 10_000, interval: 100 }).toBeGreaterThan(0)
     expect((performance.now() - ready) / 1000).toBeLessThan(10)
-    await expect.poll(async () => (meta = await get<MetaResponse>('/api/v1/meta')).loading?.state, { timeout: 100_000, interval: 200 }).toBe('complete')
+    await expect
+      .poll(
+        async () => {
+          meta = await get<MetaResponse>('/api/v1/meta')
+          return meta.loading?.state
+        },
+        { timeout: 100_000, interval: 200 },
+      )
+      .toBe('complete')
     expect(meta.loading).toMatchObject({ percent: 100, what: "the demo fleet's history" })
     expect(cc.output()).toMatch(/demo: the newest day is in after/)
     expect(cc.output()).toMatch(/demo: history complete/)

@@ -88,46 +88,52 @@ const DROP = /^DROP (TABLE|VIEW) IF EXISTS (\w+)$/
  */
 export function renderStatement(sql: string, c: ClusterTarget, schema: Schema): string[] {
   const on = `ON CLUSTER ${q(c.cluster)}`
-  let m: RegExpExecArray | null
-  if ((m = CREATE_TABLE.exec(sql))) {
-    const [, name = '', columns = '', engine = '', args = '', tail = ''] = m
+  const createTable = CREATE_TABLE.exec(sql)
+  if (createTable) {
+    const [, name = '', columns = '', engine = '', args = '', tail = ''] = createTable
     const def = { engine, args, tail: tail.trim() }
     schema.set(name, def)
     if (EVERYWHERE.has(name)) return [`CREATE TABLE IF NOT EXISTS ${name} ${on}\n(${columns})\n${replicated(name, def, true)}\n${def.tail}`]
     if (!/\buser_key\b/.test(columns)) throw new Error(`${name}: a sharded table needs a user_key column (the sharding key)`)
     return [`CREATE TABLE IF NOT EXISTS ${name}_local ${on}\n(${columns})\n${replicated(`${name}_local`, def, false)}\n${def.tail}`, distributed(c, name)]
   }
-  if ((m = CREATE_AS.exec(sql))) {
-    const [, name = '', source = ''] = m
+  const createAs = CREATE_AS.exec(sql)
+  if (createAs) {
+    const [, name = '', source = ''] = createAs
     const def = schema.get(source)
     if (!def || EVERYWHERE.has(source)) throw new Error(`${name}: AS ${source}, a table this renderer has not seen created as a sharded table`)
     schema.set(name, def)
     return [`CREATE TABLE IF NOT EXISTS ${name}_local ${on} AS ${source}_local\n${replicated(`${name}_local`, def, false)}\n${def.tail}`, distributed(c, name)]
   }
-  if ((m = CREATE_MV.exec(sql))) {
-    const [, view = '', target = '', select = ''] = m
+  const createMv = CREATE_MV.exec(sql)
+  if (createMv) {
+    const [, view = '', target = '', select = ''] = createMv
     if (!schema.has(target) || EVERYWHERE.has(target)) throw new Error(`${view}: writes ${target}, not a sharded table`)
     return [`CREATE MATERIALIZED VIEW IF NOT EXISTS ${view} ${on} TO ${target}_local AS\n${toLocal(select, schema)}`]
   }
-  if ((m = CREATE_VIEW.exec(sql))) {
-    const [, view = '', select = ''] = m
+  const createView = CREATE_VIEW.exec(sql)
+  if (createView) {
+    const [, view = '', select = ''] = createView
     return [`CREATE VIEW IF NOT EXISTS ${view} ${on} AS\n${select}`]
   }
-  if ((m = ALTER.exec(sql))) {
-    const [, table = '', action = '', rest = ''] = m
+  const alter = ALTER.exec(sql)
+  if (alter) {
+    const [, table = '', action = '', rest = ''] = alter
     if (EVERYWHERE.has(table)) return [`ALTER TABLE ${table} ${on} ${action}${rest}`]
     if (action === 'ADD COLUMN') return [`ALTER TABLE ${table}_local ${on} ${action}${rest}`, `ALTER TABLE ${table} ${on} ${action}${rest}`]
     // A mutation runs where the rows are, on every replica; its subqueries read the same shard's rows.
     return [`ALTER TABLE ${table}_local ${on} ${action}${toLocal(rest, schema)}`]
   }
-  if ((m = TRUNCATE.exec(sql))) {
-    const [, table = ''] = m
+  const truncate = TRUNCATE.exec(sql)
+  if (truncate) {
+    const [, table = ''] = truncate
     return [`TRUNCATE TABLE IF EXISTS ${EVERYWHERE.has(table) ? table : `${table}_local`} ${on}`]
   }
   // A backfill inserts through the Distributed table, as written (CLUSTER_SETTINGS make it synchronous).
   if (INSERT.test(sql)) return [sql]
-  if ((m = DROP.exec(sql))) {
-    const [, kind = '', name = ''] = m
+  const drop = DROP.exec(sql)
+  if (drop) {
+    const [, kind = '', name = ''] = drop
     if (kind === 'VIEW') return [`DROP VIEW IF EXISTS ${name} ${on} SYNC`]
     schema.delete(name)
     if (EVERYWHERE.has(name)) return [`DROP TABLE IF EXISTS ${name} ${on} SYNC`]

@@ -315,7 +315,7 @@ export class Writer {
     }
     const columns = keyPrefixColumns[table]
     const values = columns.map(() => new Set<string>())
-    for (const row of chunk) keyPrefixValues(row).forEach((v, k) => values[k]?.add(v))
+    for (const row of chunk) for (const [k, v] of keyPrefixValues(row).entries()) values[k]?.add(v)
     columns.forEach((key, k) => {
       params[`k_${key}`] = [...(values[k] ?? [])]
       conditions.push(`${key} IN {k_${key}:Array(String)}`)

@@ -82,7 +82,10 @@ function cover(from: number, to: number, tiers: readonly Tier[], plan: TierPlan)
   const size = TIER_MS[tier]
   const start = Math.ceil(from / size) * size
   const end = Math.floor(to / size) * size
-  if (start >= end) return cover(from, to, finer, plan)
+  if (start >= end) {
+    cover(from, to, finer, plan)
+    return
+  }
   plan[tier].push({ from: new Date(start), to: new Date(end) })
   cover(from, start, finer, plan)
   cover(end, to, finer, plan)

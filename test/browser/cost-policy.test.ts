@@ -52,7 +52,7 @@ describe('cost', () => {
     const records = parse(fs.readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[]
     const data = records.filter((r) => r.row_type === 'data')
     expect(data.map((r) => r.team)).toEqual(groups)
-    data.forEach((r, i) => expect(formatUsd(Number(r.cost_usd)), r.team).toBe(formatUsd(byTeam.rows[i]!.costUsd)))
+    for (const [i, r] of data.entries()) expect(formatUsd(Number(r.cost_usd)), r.team).toBe(formatUsd(byTeam.rows[i]!.costUsd))
     const total = records.find((r) => r.row_type === 'total')!
     expect(total.cost_usd).toBe(s.costUsd.toFixed(2))
     expect(Number(total.requests)).toBe(s.apiRequests)

@@ -74,7 +74,7 @@ export function deepWire(depth: number): Buffer {
     size += 1 + varint(size).length
   }
   const parts: Buffer[] = []
-  tags.forEach((tag, i) => parts.push(Buffer.from([tag]), varint(sizes[i] ?? 0)))
+  for (const [i, tag] of tags.entries()) parts.push(Buffer.from([tag]), varint(sizes[i] ?? 0))
   parts.push(leaf)
   const out = Buffer.concat(parts)
   deepWireCache.set(depth, out)

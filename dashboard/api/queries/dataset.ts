@@ -553,7 +553,7 @@ export function answerRow(q: AnyQuery, prepared: PreparedQuery, r: DatasetRawRow
   if (q.groupBy) row.group = String(r.g ?? '')
   if (q.groupBy === 'user') row.label = String(r.label ?? '')
   if (coverage) row.coverage = coverage
-  q.measures.forEach((name, i) => (row[name] = values[i] ?? null))
+  for (const [i, name] of q.measures.entries()) row[name] = values[i] ?? null
   return row
 }
 

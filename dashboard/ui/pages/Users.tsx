@@ -29,6 +29,7 @@ function useSearchText(name: string): { draft: string; setDraft: (text: string) 
   }
   // The URL changed elsewhere (back, a link): the box follows, unless it already says the same.
   useEffect(() => setDraft((d) => (searchQuery(d) === value ? d : value)), [value])
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-armed on each keystroke and URL change only; commit reads the URL when it fires
   useEffect(() => {
     if (searchQuery(draft) === value) return
     const timer = setTimeout(() => commit(draft), DEBOUNCE_MS)
@@ -60,6 +61,7 @@ export function UsersPage() {
         subtitle="Search by user key or display name; open a user for their trend, tools and sessions."
         wide
         actions={
+          // biome-ignore lint/a11y/useSemanticElements: <search> is not yet announced by every screen reader; the role is
           <form
             role="search"
             aria-label="Users"
