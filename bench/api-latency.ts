@@ -45,7 +45,8 @@ const config = loadConfig({
 const cc = await startCcscope(config, createLogger(config.logLevel))
 // Each warehouse call's duration and the tables it reads (the profile printed after each endpoint's timings).
 const profiled: { reads: string; ms: number; sql: string; params: unknown }[] = []
-const TABLES = /\b(user_activity_(?:15m|1h|1d)|usage_events_(?:15m|1h|1d)|usage_by_model_(?:1h|1d)|tools_(?:15m|1h|1d)|usage_metric_candidates_15m|usage_event_coverage|sessions|policy_events|events|metric_points|spans|directory)\b/g
+const TABLES =
+  /\b(user_activity_(?:15m|1h|1d)|usage_events_(?:15m|1h|1d)|usage_by_model_(?:1h|1d)|tools_(?:15m|1h|1d)|usage_metric_candidates_15m|usage_event_coverage|sessions|policy_events|events|metric_points|spans|directory)\b/g
 const query = cc.reader.query.bind(cc.reader)
 cc.reader.query = (async (params: Parameters<typeof query>[0]) => {
   const began = performance.now()
@@ -62,7 +63,9 @@ try {
       events,
       onProgress: (done, total) => process.stdout.write(`\r  ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}`),
     })
-    process.stdout.write(`\n  ${seeded.events.toLocaleString('en-US')} events, ${seeded.metricPoints.toLocaleString('en-US')} metric points in ${seeded.seconds.toFixed(1)} s\n`)
+    process.stdout.write(
+      `\n  ${seeded.events.toLocaleString('en-US')} events, ${seeded.metricPoints.toLocaleString('en-US')} metric points in ${seeded.seconds.toFixed(1)} s\n`,
+    )
   }
   const [sizes] = await selectRows<Record<string, string>>(
     cc.client,
@@ -71,9 +74,15 @@ try {
             (SELECT count() FROM usage_by_model_1d) AS usage_by_model_1d_rows, (SELECT count() FROM usage_events_1d) AS usage_events_1d_rows,
             (SELECT count() FROM tools_1d) AS tools_1d_rows, (SELECT count() FROM tools_1h) AS tools_1h_rows, (SELECT count() FROM sessions) AS session_rows`,
   )
-  const [user] = await selectRows<{ u: string }>(cc.client, "SELECT user_key AS u FROM events WHERE event_name = 'api_request' GROUP BY u ORDER BY count() DESC LIMIT 1")
+  const [user] = await selectRows<{ u: string }>(
+    cc.client,
+    "SELECT user_key AS u FROM events WHERE event_name = 'api_request' GROUP BY u ORDER BY count() DESC LIMIT 1",
+  )
   const [session] = await selectRows<{ s: string }>(cc.client, `SELECT session_id AS s FROM events WHERE user_key = {u:String} LIMIT 1`, { u: user?.u ?? '' })
-  const [span] = await selectRows<{ lo: string; hi: string }>(cc.client, 'SELECT toString(toDate(min(timestamp))) AS lo, toString(toDate(max(timestamp)) + 1) AS hi FROM events')
+  const [span] = await selectRows<{ lo: string; hi: string }>(
+    cc.client,
+    'SELECT toString(toDate(min(timestamp))) AS lo, toString(toDate(max(timestamp)) + 1) AS hi FROM events',
+  )
   const range = `from=${span?.lo}&to=${span?.hi}`
   const api = `http://127.0.0.1:${cc.ports.api}`
   const endpoints: [string, string][] = [
@@ -117,7 +126,9 @@ try {
     profiled.length = 0
     await (await fetch(api + url)).arrayBuffer()
     const queries = profiled.map((q) => ({ reads: q.reads, ms: Math.round(q.ms) }))
-    if (values['sql-out']) for (const q of profiled) fs.appendFileSync(values['sql-out'], `${JSON.stringify({ endpoint: name, ms: Math.round(q.ms), sql: q.sql, params: q.params })}\n`)
+    if (values['sql-out'])
+      for (const q of profiled)
+        fs.appendFileSync(values['sql-out'], `${JSON.stringify({ endpoint: name, ms: Math.round(q.ms), sql: q.sql, params: q.params })}\n`)
     const p95 = quantile(times, 0.95)
     results.push({ endpoint: name, path: url, p50: quantile(times, 0.5), p95, p95ToGoal: p95 / GOAL_MS, bytes, queries })
     process.stdout.write(
@@ -156,7 +167,9 @@ try {
     times.sort((a, b) => a - b)
     const p95 = quantile(times, 0.95)
     bursts.push({ page: name, requests: urls.length, p50: quantile(times, 0.5), p95 })
-    process.stdout.write(`  ${name.padEnd(36)} p50 ${quantile(times, 0.5).toFixed(1).padStart(7)} ms   p95 ${p95.toFixed(1).padStart(7)} ms   (${config.readSessions} read sessions)\n`)
+    process.stdout.write(
+      `  ${name.padEnd(36)} p50 ${quantile(times, 0.5).toFixed(1).padStart(7)} ms   p95 ${p95.toFixed(1).padStart(7)} ms   (${config.readSessions} read sessions)\n`,
+    )
   }
   const [storage] = await selectRows<Record<string, string>>(
     cc.client,
@@ -172,7 +185,9 @@ try {
     eventsCompressionRatio: Number(storage?.events_uncompressed ?? 0) / Math.max(1, Number(storage?.events_compressed ?? 1)),
     metricPointsCompressionRatio: Number(storage?.points_uncompressed ?? 0) / Math.max(1, Number(storage?.points_compressed ?? 1)),
   }
-  process.stdout.write(`storage: ${storageFigures.bytesOnDiskPerEvent.toFixed(0)} B on disk per event (all tables), events ${storageFigures.eventsBytesPerRow.toFixed(0)} B/row, compression ${storageFigures.eventsCompressionRatio.toFixed(1)}×\n`)
+  process.stdout.write(
+    `storage: ${storageFigures.bytesOnDiskPerEvent.toFixed(0)} B on disk per event (all tables), events ${storageFigures.eventsBytesPerRow.toFixed(0)} B/row, compression ${storageFigures.eventsCompressionRatio.toFixed(1)}×\n`,
+  )
   const met = results.filter((r) => r.p95 < GOAL_MS).length
   process.stdout.write(`\n${met} of ${results.length} endpoints have p95 under ${GOAL_MS} ms; worst ${Math.max(...results.map((r) => r.p95)).toFixed(0)} ms\n`)
   const report = {

@@ -30,7 +30,10 @@ export interface Workload {
 
 function recordsOf(signal: 'logs' | 'metrics', body: ExportLogsRequest | ExportMetricsRequest): number {
   if (signal === 'logs')
-    return ((body as ExportLogsRequest).resourceLogs ?? []).reduce((n, rl) => n + (rl.scopeLogs ?? []).reduce((m, sl) => m + (sl.logRecords ?? []).length, 0), 0)
+    return ((body as ExportLogsRequest).resourceLogs ?? []).reduce(
+      (n, rl) => n + (rl.scopeLogs ?? []).reduce((m, sl) => m + (sl.logRecords ?? []).length, 0),
+      0,
+    )
   let n = 0
   for (const rm of (body as ExportMetricsRequest).resourceMetrics ?? [])
     for (const sm of rm.scopeMetrics ?? [])
@@ -86,7 +89,14 @@ export async function sendAll(workload: Workload, protocol: Protocol, ports: { o
     const call = (path: string, bytes: Uint8Array) => {
       const client = clients[next++ % clients.length]!
       return new Promise<grpc.ServiceError | null>((resolve) =>
-        client.makeUnaryRequest(path, (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b, bytes, new grpc.Metadata(), (error) => resolve(error)),
+        client.makeUnaryRequest(
+          path,
+          (b: Uint8Array) => Buffer.from(b),
+          (b: Buffer) => b,
+          bytes,
+          new grpc.Metadata(),
+          (error) => resolve(error),
+        ),
       )
     }
     await pool(workload.requests, concurrency, async (r) => {
@@ -185,7 +195,13 @@ export function normalizedRows(workload: Workload): { events: EventRow[]; points
  * format (JSONCompactEachRow, warehouse/columns.ts) and batch size: `plain` into tables without views (what
  * the engine can take at all), `full` into the real schema with every rollup view (what storage costs).
  */
-export async function baselineRun(client: Warehouse, rows: ReturnType<typeof normalizedRows>, records: number, kind: BaselineKind, batchRows = 50_000): Promise<IngestRun> {
+export async function baselineRun(
+  client: Warehouse,
+  rows: ReturnType<typeof normalizedRows>,
+  records: number,
+  kind: BaselineKind,
+  batchRows = 50_000,
+): Promise<IngestRun> {
   const prefix = kind === 'plain' ? `${PLAIN_DATABASE}.` : ''
   const tables = kind === 'plain' ? Object.keys(RETENTION_TABLES.raw) : FED_TABLES
   for (const table of tables) await client.command({ query: `TRUNCATE TABLE ${prefix}${table}` })

@@ -41,7 +41,9 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-probe-'))
 const child = await startChild(dataDir, { CCSCOPE_INGEST_TOKENS: TOKEN, CCSCOPE_BIND: '127.0.0.1' })
 const pid = child.process.pid!
 const { otlpHttp, otlpGrpc, api } = child.ports
-console.log(`ccscope pid ${pid}: OTLP/HTTP ${otlpHttp}, OTLP/gRPC ${otlpGrpc}, API ${api}; timeouts headers ${timeouts.headersMs} ms, request ${timeouts.requestMs} ms, idle ${timeouts.idleMs} ms; attacking for ${SECONDS} s`)
+console.log(
+  `ccscope pid ${pid}: OTLP/HTTP ${otlpHttp}, OTLP/gRPC ${otlpGrpc}, API ${api}; timeouts headers ${timeouts.headersMs} ms, request ${timeouts.requestMs} ms, idle ${timeouts.idleMs} ms; attacking for ${SECONDS} s`,
+)
 
 // Samples: RSS (kB) and open file descriptors of the child.
 let peakRssKb = 0
@@ -69,13 +71,33 @@ for (let c = 0; c < 10; c++)
   stalled.push({
     kind: 'grpc stalled (token)',
     limitMs: timeouts.requestMs,
-    streams: stalledGrpcStreams({ port: otlpGrpc, from: '127.0.0.2', path: LOGS, authorization: `Bearer ${TOKEN}`, streams: 10, declaredBytes: 8 << 20, sendBytes: 8 << 20, chunkBytes: 1024, tickMs: 100 }),
+    streams: stalledGrpcStreams({
+      port: otlpGrpc,
+      from: '127.0.0.2',
+      path: LOGS,
+      authorization: `Bearer ${TOKEN}`,
+      streams: 10,
+      declaredBytes: 8 << 20,
+      sendBytes: 8 << 20,
+      chunkBytes: 1024,
+      tickMs: 100,
+    }),
   })
 for (let c = 0; c < 5; c++)
   stalled.push({
     kind: 'grpc stalled (no token)',
     limitMs: timeouts.requestMs,
-    streams: stalledGrpcStreams({ port: otlpGrpc, from: '127.0.0.3', path: LOGS, authorization: 'Bearer wrong', streams: 10, declaredBytes: 8 << 20, sendBytes: 8 << 20, chunkBytes: 1024, tickMs: 100 }),
+    streams: stalledGrpcStreams({
+      port: otlpGrpc,
+      from: '127.0.0.3',
+      path: LOGS,
+      authorization: 'Bearer wrong',
+      streams: 10,
+      declaredBytes: 8 << 20,
+      sendBytes: 8 << 20,
+      chunkBytes: 1024,
+      tickMs: 100,
+    }),
   })
 for (let i = 0; i < 20; i++) add('grpc half-open', timeouts.headersMs, halfOpenGrpc(otlpGrpc, '127.0.0.4'))
 for (const [port, name, from, path] of [
@@ -88,7 +110,11 @@ for (const [port, name, from, path] of [
   for (let i = 0; i < 20; i++) add(`${name} slow body`, timeouts.requestMs, slowHttp({ port, from, kind: 'body', path, headers }))
 }
 for (let i = 0; i < 20; i++)
-  add('otlp-http slow sender (8 MB announced)', timeouts.requestMs, slowHttp({ port: otlpHttp, from: '127.0.0.7', kind: 'slow-sender', contentLength: 8_000_000, bytesPerTick: 100, tickMs: 100, headers: auth }))
+  add(
+    'otlp-http slow sender (8 MB announced)',
+    timeouts.requestMs,
+    slowHttp({ port: otlpHttp, from: '127.0.0.7', kind: 'slow-sender', contentLength: 8_000_000, bytesPerTick: 100, tickMs: 100, headers: auth }),
+  )
 
 // The well-behaved client: four senders, one request after another, rotating the three transports.
 const grpcClient = new grpc.Client(`127.0.0.1:${otlpGrpc}`, grpc.credentials.createInsecure())
@@ -108,13 +134,23 @@ async function wellBehaved(sender: number): Promise<void> {
       if (mode === 2) {
         const bytes = Buffer.from(requestTypes.logs.encode(requestTypes.logs.fromObject(body as unknown as Record<string, unknown>)).finish())
         const error = await new Promise<grpc.ServiceError | null>((resolve) =>
-          grpcClient.makeUnaryRequest(LOGS, (b: Buffer) => b, (b: Buffer) => b, bytes, metadata, { deadline: Date.now() + 10_000 }, (e) => resolve(e)),
+          grpcClient.makeUnaryRequest(
+            LOGS,
+            (b: Buffer) => b,
+            (b: Buffer) => b,
+            bytes,
+            metadata,
+            { deadline: Date.now() + 10_000 },
+            (e) => resolve(e),
+          ),
         )
         note(`grpc ${error ? grpc.status[error.code] : 'OK'}`)
         if (!error) ok++
       } else {
         const protobuf = mode === 1
-        const payload = protobuf ? requestTypes.logs.encode(requestTypes.logs.fromObject(body as unknown as Record<string, unknown>)).finish() : JSON.stringify(body)
+        const payload = protobuf
+          ? requestTypes.logs.encode(requestTypes.logs.fromObject(body as unknown as Record<string, unknown>)).finish()
+          : JSON.stringify(body)
         const res = await fetch(`http://127.0.0.1:${otlpHttp}/v1/logs`, {
           method: 'POST',
           headers: { 'content-type': protobuf ? 'application/x-protobuf' : 'application/json', ...auth },
@@ -140,7 +176,8 @@ const started = deadline - SECONDS * 1000
 const everyClose = Promise.all([...hostile.map((h) => h.connection.closed), ...stalled.map((s) => s.streams.closed)])
 const waitUntil = started + Math.max(timeouts.requestMs, timeouts.headersMs) + 5000
 await Promise.race([everyClose, new Promise((r) => setTimeout(r, Math.max(0, waitUntil - Date.now())))])
-const closedBy = async <T>(promise: Promise<T>): Promise<T | undefined> => Promise.race([promise, new Promise<undefined>((r) => setImmediate(() => r(undefined)))])
+const closedBy = async <T>(promise: Promise<T>): Promise<T | undefined> =>
+  Promise.race([promise, new Promise<undefined>((r) => setImmediate(() => r(undefined)))])
 const byKind = new Map<string, { limitMs: number; count: number; closed: number; maxOpenMs: number }>()
 const record = (kind: string, limitMs: number, closed: Closed | undefined) => {
   const entry = byKind.get(kind) ?? { limitMs, count: 0, closed: 0, maxOpenMs: 0 }
@@ -155,7 +192,11 @@ for (const h of hostile) record(h.kind, h.limitMs, await closedBy(h.connection.c
 const grpcStatuses = new Map<string, number>()
 for (const s of stalled) {
   const statuses = (await closedBy(s.streams.statuses)) ?? []
-  for (const st of statuses) grpcStatuses.set(`${s.kind}: ${st.code === undefined ? 'none' : grpc.status[st.code]}`, (grpcStatuses.get(`${s.kind}: ${st.code === undefined ? 'none' : grpc.status[st.code]}`) ?? 0) + 1)
+  for (const st of statuses)
+    grpcStatuses.set(
+      `${s.kind}: ${st.code === undefined ? 'none' : grpc.status[st.code]}`,
+      (grpcStatuses.get(`${s.kind}: ${st.code === undefined ? 'none' : grpc.status[st.code]}`) ?? 0) + 1,
+    )
   record(s.kind, s.limitMs, await closedBy(s.streams.closed))
 }
 clearInterval(sampler)
@@ -175,7 +216,14 @@ let allClosed = true
 for (const [kind, e] of byKind) {
   const inTime = e.closed === e.count && e.maxOpenMs <= e.limitMs + 2000
   allClosed &&= inTime
-  console.log(kind.padEnd(44), String(e.count).padStart(6), String(e.closed).padStart(7), `${(e.maxOpenMs / 1000).toFixed(1)} s`.padStart(13), `${(e.limitMs / 1000).toFixed(0)} s`.padStart(9), inTime ? '' : '  <- not closed in time')
+  console.log(
+    kind.padEnd(44),
+    String(e.count).padStart(6),
+    String(e.closed).padStart(7),
+    `${(e.maxOpenMs / 1000).toFixed(1)} s`.padStart(13),
+    `${(e.limitMs / 1000).toFixed(0)} s`.padStart(9),
+    inTime ? '' : '  <- not closed in time',
+  )
 }
 console.log(`\nstalled gRPC calls were answered: ${JSON.stringify(Object.fromEntries(grpcStatuses))}`)
 console.log(`well-behaved client: ${ok} of ${sent} requests accepted (${(rate * 100).toFixed(2)} %): ${JSON.stringify(Object.fromEntries(outcomes))}`)

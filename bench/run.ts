@@ -47,11 +47,17 @@ const median = (xs: number[]) => {
 }
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
-const results: Record<string, unknown> = { when: new Date().toISOString(), machine: { cpus: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }, runs }
+const results: Record<string, unknown> = {
+  when: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+  runs,
+}
 
 // 1. Ingest throughput, and memory at steady load.
 const workload = quick ? buildWorkload(12, 5) : buildWorkload(60, 20)
-log(`\n== ingest: ${fmt(workload.records)} records in ${fmt(workload.requests.length)} requests (one per session and signal, as Claude Code sends them), ${runs} run(s) each`)
+log(
+  `\n== ingest: ${fmt(workload.records)} records in ${fmt(workload.requests.length)} requests (one per session and signal, as Claude Code sends them), ${runs} run(s) each`,
+)
 // Runs interleave (plain baseline, full baseline, then each protocol, and again), so that a machine slowing
 // down part-way (other work, thermal) weighs on every figure alike; each figure is the median of its runs,
 // with the spread (min–max) printed beside it.
@@ -84,15 +90,32 @@ if (baselineDir) fs.rmSync(baselineDir, { recursive: true, force: true })
 const plainRate = memoryOnly ? Number.NaN : median(baselines.plain.map((r) => r.recordsPerSecond))
 const baselineRate = memoryOnly ? Number.NaN : median(baselines.full.map((r) => r.recordsPerSecond))
 if (!memoryOnly) {
-  log(`  baseline plain (JSONCompactEachRow into view-less raw tables: the engine's limit): ${fmt(plainRate)} records/s (runs ${spread(baselines.plain.map((r) => r.recordsPerSecond))})`)
-  log(`  baseline full  (the same rows into the full schema with its rollup views):         ${fmt(baselineRate)} records/s (runs ${spread(baselines.full.map((r) => r.recordsPerSecond))})`)
+  log(
+    `  baseline plain (JSONCompactEachRow into view-less raw tables: the engine's limit): ${fmt(plainRate)} records/s (runs ${spread(baselines.plain.map((r) => r.recordsPerSecond))})`,
+  )
+  log(
+    `  baseline full  (the same rows into the full schema with its rollup views):         ${fmt(baselineRate)} records/s (runs ${spread(baselines.full.map((r) => r.recordsPerSecond))})`,
+  )
 }
-const ingest: Record<string, { recordsPerSecond: number; ratioToBaseline: number; ratioToPlain: number; retries: number; peakRssMb: number; peakAnonMb: number; runs: number[] }> = {}
+const ingest: Record<
+  string,
+  { recordsPerSecond: number; ratioToBaseline: number; ratioToPlain: number; retries: number; peakRssMb: number; peakAnonMb: number; runs: number[] }
+> = {}
 for (const protocol of protocols) {
   const rs = protocolRuns[protocol]!
   const rate = median(rs.map((r) => r.recordsPerSecond))
-  ingest[protocol] = { recordsPerSecond: rate, ratioToBaseline: rate / baselineRate, ratioToPlain: rate / plainRate, retries: median(rs.map((r) => r.retries)), peakRssMb: Math.max(...rs.map((r) => r.peakRssMb)), peakAnonMb: Math.max(...rs.map((r) => r.peakAnonMb ?? 0)), runs: rs.map((r) => r.recordsPerSecond) }
-  log(`  ${protocol.padEnd(14)} ${fmt(rate).padStart(8)} records/s (runs ${spread(ingest[protocol].runs)})   ${(rate / baselineRate).toFixed(2)}× full baseline   ${(rate / plainRate).toFixed(2)}× plain   peak RSS ${fmt(ingest[protocol].peakRssMb)} MB   ${fmt(ingest[protocol].retries)} retries`)
+  ingest[protocol] = {
+    recordsPerSecond: rate,
+    ratioToBaseline: rate / baselineRate,
+    ratioToPlain: rate / plainRate,
+    retries: median(rs.map((r) => r.retries)),
+    peakRssMb: Math.max(...rs.map((r) => r.peakRssMb)),
+    peakAnonMb: Math.max(...rs.map((r) => r.peakAnonMb ?? 0)),
+    runs: rs.map((r) => r.recordsPerSecond),
+  }
+  log(
+    `  ${protocol.padEnd(14)} ${fmt(rate).padStart(8)} records/s (runs ${spread(ingest[protocol].runs)})   ${(rate / baselineRate).toFixed(2)}× full baseline   ${(rate / plainRate).toFixed(2)}× plain   peak RSS ${fmt(ingest[protocol].peakRssMb)} MB   ${fmt(ingest[protocol].retries)} retries`,
+  )
 }
 results.ingest = {
   records: workload.records,
@@ -118,8 +141,23 @@ if (!ingestOnly) {
   const { peakRssMb, peakAnonMb } = memory.stop()
   await child.stop()
   fs.rmSync(dir, { recursive: true, force: true })
-  results.memory = { budgetBytes: process.env.CCSCOPE_MAX_INFLIGHT_BYTES ?? 'default', steadyRetries: ingest['http/protobuf']?.retries, steadyPeakRssMb: ingest['http/protobuf']?.peakRssMb, steadyPeakAnonMb: ingest['http/protobuf']?.peakAnonMb, overloadPeakRssMb: peakRssMb, overloadPeakAnonMb: peakAnonMb, overloadRefused429: stats.refused, overloadNetworkErrors: stats.networkErrors, overloadSeconds: seconds, overloadRecords: flood.records, overloadRequests: flood.requests.length, target: '< 512 MB' }
-  log(`\n== memory (1000 senders steady, 10000 senders overload): steady load peak RSS ${fmt(ingest['http/protobuf']?.peakRssMb ?? 0)} MB (anonymous ${fmt(ingest['http/protobuf']?.peakAnonMb ?? 0)} MB); 10× senders peak RSS ${fmt(peakRssMb)} MB (anonymous ${fmt(peakAnonMb)} MB); ${fmt(stats.refused)} requests shed with 429 and ${fmt(stats.networkErrors)} connections refused, all retried`)
+  results.memory = {
+    budgetBytes: process.env.CCSCOPE_MAX_INFLIGHT_BYTES ?? 'default',
+    steadyRetries: ingest['http/protobuf']?.retries,
+    steadyPeakRssMb: ingest['http/protobuf']?.peakRssMb,
+    steadyPeakAnonMb: ingest['http/protobuf']?.peakAnonMb,
+    overloadPeakRssMb: peakRssMb,
+    overloadPeakAnonMb: peakAnonMb,
+    overloadRefused429: stats.refused,
+    overloadNetworkErrors: stats.networkErrors,
+    overloadSeconds: seconds,
+    overloadRecords: flood.records,
+    overloadRequests: flood.requests.length,
+    target: '< 512 MB',
+  }
+  log(
+    `\n== memory (1000 senders steady, 10000 senders overload): steady load peak RSS ${fmt(ingest['http/protobuf']?.peakRssMb ?? 0)} MB (anonymous ${fmt(ingest['http/protobuf']?.peakAnonMb ?? 0)} MB); 10× senders peak RSS ${fmt(peakRssMb)} MB (anonymous ${fmt(peakAnonMb)} MB); ${fmt(stats.refused)} requests shed with 429 and ${fmt(stats.networkErrors)} connections refused, all retried`,
+  )
 }
 
 // 3. Query latency, storage, cold start: one data directory per scale, seeded inside the engine (kept and reused).
@@ -143,10 +181,14 @@ for (const scale of memoryOnly || ingestOnly ? [] : scales) {
   const out = path.join(os.tmpdir(), `ccscope-latency-${scale}-${process.pid}.json`)
   log(`\n== query latency at ${scale} events (${dir})`)
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/api-latency.ts', '--events', String(events), '--data-dir', dir, '--runs', quick ? '5' : '20', '--out', out], {
-      cwd: ROOT,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    })
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'bench/api-latency.ts', '--events', String(events), '--data-dir', dir, '--runs', quick ? '5' : '20', '--out', out],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    )
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`api-latency exited with ${code}`))))
   })
   latency[scale] = JSON.parse(fs.readFileSync(out, 'utf8'))
@@ -161,14 +203,24 @@ for (const scale of memoryOnly || ingestOnly ? [] : scales) {
 }
 results.queryLatency = latency
 results.coldStartMs = cold
-if (!memoryOnly && !ingestOnly) log(`\n== cold start (spawn → ready, migrations checked): ${Object.entries(cold).map(([k, v]) => `${k} ${fmt(v)} ms`).join(', ')}`)
+if (!memoryOnly && !ingestOnly)
+  log(
+    `\n== cold start (spawn → ready, migrations checked): ${Object.entries(cold)
+      .map(([k, v]) => `${k} ${fmt(v)} ms`)
+      .join(', ')}`,
+  )
 
 // The table.
 log('\n== summary')
-if (!memoryOnly) log(`ingest (records/s; baselines: full schema ${fmt(baselineRate)}/s, plain tables ${fmt(plainRate)}/s; targets ≥ 0.5× full, ≥ 20 000/s over http/protobuf):`)
+if (!memoryOnly)
+  log(
+    `ingest (records/s; baselines: full schema ${fmt(baselineRate)}/s, plain tables ${fmt(plainRate)}/s; targets ≥ 0.5× full, ≥ 20 000/s over http/protobuf):`,
+  )
 for (const [p, f] of memoryOnly ? [] : Object.entries(ingest)) {
   const absolute = p === 'http/protobuf' ? (f.recordsPerSecond >= 20_000 ? '   ≥ 20 000/s met' : '   ≥ 20 000/s NOT met') : ''
-  log(`  ${p.padEnd(14)} ${fmt(f.recordsPerSecond).padStart(8)}  ${f.ratioToBaseline.toFixed(2)}× full  ${f.ratioToPlain.toFixed(2)}× plain  ${f.ratioToBaseline >= 0.5 ? 'met' : 'NOT met'}${absolute}`)
+  log(
+    `  ${p.padEnd(14)} ${fmt(f.recordsPerSecond).padStart(8)}  ${f.ratioToBaseline.toFixed(2)}× full  ${f.ratioToPlain.toFixed(2)}× plain  ${f.ratioToBaseline >= 0.5 ? 'met' : 'NOT met'}${absolute}`,
+  )
 }
 for (const [scale, report] of Object.entries(latency) as [string, { results: { endpoint: string; p50: number; p95: number }[] }][]) {
   const worst = Math.max(...report.results.map((r) => r.p95))
@@ -177,6 +229,9 @@ for (const [scale, report] of Object.entries(latency) as [string, { results: { e
 }
 
 fs.mkdirSync(values.out, { recursive: true })
-const file = path.join(values.out, `${quick ? 'quick-' : ''}${memoryOnly ? 'memory-' : ingestOnly ? 'ingest-' : ''}${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+const file = path.join(
+  values.out,
+  `${quick ? 'quick-' : ''}${memoryOnly ? 'memory-' : ingestOnly ? 'ingest-' : ''}${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+)
 fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`)
 log(`\nwrote ${path.relative(ROOT, file)}`)

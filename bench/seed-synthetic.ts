@@ -50,9 +50,7 @@ export function syntheticPlan(options: { seed: number; users: number; totalEvent
 
 const HOUR_MS = 3_600_000
 /** Relative activity by UTC hour of day. */
-const HOUR_WEIGHT = [
-  0.05, 0.04, 0.04, 0.04, 0.05, 0.08, 0.15, 0.4, 0.8, 1, 1, 1, 0.7, 0.9, 1, 1, 0.9, 0.7, 0.4, 0.25, 0.2, 0.15, 0.1, 0.07,
-]
+const HOUR_WEIGHT = [0.05, 0.04, 0.04, 0.04, 0.05, 0.08, 0.15, 0.4, 0.8, 1, 1, 1, 0.7, 0.9, 1, 1, 0.9, 0.7, 0.4, 0.25, 0.2, 0.15, 0.1, 0.07]
 /** Relative activity by UTC day of week (Sunday = 0). */
 const DAY_WEIGHT = [0.1, 1, 1, 1, 1, 0.95, 0.15]
 

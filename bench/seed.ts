@@ -154,9 +154,15 @@ export function eventsInsert(seed: number, v: SeedVocabulary, source: RowSource,
   const contentPair = (key: string): Array<[string, string]> => (shape.content ? [[key, "'<REDACTED>'"]] : [])
   const toolParams = `multiIf(
       tool = 'Bash' AND decision = 'reject' AND source = 'config',
-        concat('{"bash_command":"', ${arr(v.deniedCommands.map((c) => jsonText(c[0])))}[${denied('curl')}], ${fullCommand(v.deniedCommands.map((c) => c[1]), denied('curl'))}'"}'),
+        concat('{"bash_command":"', ${arr(v.deniedCommands.map((c) => jsonText(c[0])))}[${denied('curl')}], ${fullCommand(
+          v.deniedCommands.map((c) => c[1]),
+          denied('curl'),
+        )}'"}'),
       tool = 'Bash',
-        concat('{"bash_command":"', ${arr(v.bashCommands.map((c) => jsonText(c[0])))}[${bash('bash')}], ${fullCommand(v.bashCommands.map((c) => c[1]), bash('bash'))}'"}'),
+        concat('{"bash_command":"', ${arr(v.bashCommands.map((c) => jsonText(c[0])))}[${bash('bash')}], ${fullCommand(
+          v.bashCommands.map((c) => c[1]),
+          bash('bash'),
+        )}'"}'),
       tool = 'mcp_tool',
         concat('{"mcp_server_name":"', ${arr(v.mcpTools.map((c) => jsonText(c[0])))}[${mcp('mcpt')}], '","mcp_tool_name":"', ${arr(v.mcpTools.map((c) => jsonText(c[1])))}[${mcp('mcpt')}], '"}'),
       '')`
@@ -214,24 +220,41 @@ export function eventsInsert(seed: number, v: SeedVocabulary, source: RowSource,
       ['model', 'model'],
       ['query_source', 'qsrc'],
     ])},
-    ev = 'user_prompt', ${strMap([
-      ...withPrompt,
-      ['prompt_length', `toString(5 + ${h('n', salt('plen'))} % 2000)`],
-      ...contentPair('prompt'),
-    ])},
+    ev = 'user_prompt', ${strMap([...withPrompt, ['prompt_length', `toString(5 + ${h('n', salt('plen'))} % 2000)`], ...contentPair('prompt')])},
     ev = 'hook_execution_complete', ${strMap([
       ...withPrompt,
       ['hook_event', 'hook_event'],
       ['hook_name', "concat(hook_event, ':', if(hook_event = 'PreToolUse', 'Bash', '*'))"],
       ['num_hooks', `toString(1 + ${h('n', salt('nhooks'))} % 3)`],
       ['num_blocking', `if(${h('n', salt('blocking'))} % 10 = 0, '1', '0')`],
-      ['hook_source', weighted([['policySettings', 40], ['userSettings', 40], ['projectSettings', 20]], `${h('n', salt('hooksrc'))} % 100`)],
+      [
+        'hook_source',
+        weighted(
+          [
+            ['policySettings', 40],
+            ['userSettings', 40],
+            ['projectSettings', 20],
+          ],
+          `${h('n', salt('hooksrc'))} % 100`,
+        ),
+      ],
       ['managed_only', "'false'"],
     ])},
     ev = 'permission_mode_changed', ${strMap([
       ...withPrompt,
       ['from_mode', "'default'"],
-      ['to_mode', weighted([['plan', 40], ['acceptEdits', 40], ['auto', 15], ['bypassPermissions', 5]], `${h('n', salt('mode'))} % 100`)],
+      [
+        'to_mode',
+        weighted(
+          [
+            ['plan', 40],
+            ['acceptEdits', 40],
+            ['auto', 15],
+            ['bypassPermissions', 5],
+          ],
+          `${h('n', salt('mode'))} % 100`,
+        ),
+      ],
       ['trigger', pick(['shift_tab', 'slash_command'], h('n', salt('trigger')))],
     ])},
     ev = 'managed_settings_resolved', ${strMap([
@@ -315,7 +338,15 @@ export function eventsInsert(seed: number, v: SeedVocabulary, source: RowSource,
       if(tool = 'mcp_tool', 'mcp', 'builtin') AS tool_source,
       ${toolParams} AS tool_params,
       ${h('n', salt('ok'))} % 100 < 95 AS ok,
-      ${weighted([['PreToolUse', 60], ['PostToolUse', 25], ['UserPromptSubmit', 10], ['Stop', 5]], `${h('n', salt('hook'))} % 100`)} AS hook_event
+      ${weighted(
+        [
+          ['PreToolUse', 60],
+          ['PostToolUse', 25],
+          ['UserPromptSubmit', 10],
+          ['Stop', 5],
+        ],
+        `${h('n', salt('hook'))} % 100`,
+      )} AS hook_event
     ${source.from}
     ${source.where ? `WHERE ${source.where}` : ''}
   )`
@@ -377,9 +408,23 @@ export function metricsInsert(seed: number, v: SeedVocabulary, source: RowSource
       if(is_usage OR metric = 'claude_code.lines_of_code.count', sess_model, '') AS mmodel,
       if(is_usage, cyc_qs, '') AS mqs,
       if(is_usage, ${pick(['medium', 'high', 'low'], h('sess', salt('effort')))}, '') AS meffort,
-      if(k = 0, ${weighted([['fresh', 80], ['resume', 15], ['continue', 5]], `${h('sess', salt('start'))} % 100`)}, '') AS start_type,
+      if(k = 0, ${weighted(
+        [
+          ['fresh', 80],
+          ['resume', 15],
+          ['continue', 5],
+        ],
+        `${h('sess', salt('start'))} % 100`,
+      )}, '') AS start_type,
       metric = 'claude_code.code_edit_tool.decision' AS is_edit,
-      if(is_edit, ${weighted([['Edit', 70], ['Write', 25], ['NotebookEdit', 5]], `${h('m', salt('etool'))} % 100`)}, '') AS mtool,
+      if(is_edit, ${weighted(
+        [
+          ['Edit', 70],
+          ['Write', 25],
+          ['NotebookEdit', 5],
+        ],
+        `${h('m', salt('etool'))} % 100`,
+      )}, '') AS mtool,
       ${h('m', salt('edec'))} % 100 AS edr,
       if(is_edit, if(edr < 90, 'accept', 'reject'), '') AS mdecision,
       if(is_edit, multiIf(edr < 50, 'config', edr < 80, 'user_temporary', edr < 90, 'user_permanent', edr < 97, 'user_reject', 'config'), '') AS msource,
@@ -525,8 +570,7 @@ async function main(): Promise<void> {
         `${report.applied.length} migration(s) applied, ${report.alreadyApplied} already applied\n`,
     )
     const before = await selectRows<{ n: string }>(client, 'SELECT count() AS n FROM events')
-    if (Number(before[0]?.n ?? 0) > 0)
-      process.stdout.write(`note: events already holds ${before[0]?.n} rows; the same seed writes the same ids again\n`)
+    if (Number(before[0]?.n ?? 0) > 0) process.stdout.write(`note: events already holds ${before[0]?.n} rows; the same seed writes the same ids again\n`)
 
     const t0 = performance.now()
     let last = t0

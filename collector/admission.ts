@@ -425,7 +425,13 @@ export function initialEstimate(contentLength: number | undefined, encoding: Enc
  * inflated chunk grows the ticket (the body's share: meteredBody's `body`) by its decoded estimate: a body inflating past what the budget
  * allows is refused (429) at that chunk, not after it has filled memory.
  */
-export async function decompressMetered(body: Buffer, contentEncoding: string | undefined, maxBytes: number, ticket: Ticket, encoding: Encoding): Promise<Buffer> {
+export async function decompressMetered(
+  body: Buffer,
+  contentEncoding: string | undefined,
+  maxBytes: number,
+  ticket: Ticket,
+  encoding: Encoding,
+): Promise<Buffer> {
   const coding = (contentEncoding ?? '').trim().toLowerCase()
   const inflater = coding === 'gzip' || coding === 'x-gzip' ? zlib.createGunzip() : coding === 'deflate' ? zlib.createInflate() : undefined
   if (!inflater) {

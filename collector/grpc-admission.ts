@@ -11,7 +11,11 @@ import type { TokenSet } from './auth'
  */
 
 /** A retryable gRPC status with the delay as RetryInfo and as a plain `retry-after` trailer. */
-export function retryableStatus(code: grpc.status, message: string, retryAfterSeconds: number): { code: grpc.status; details: string; metadata: grpc.Metadata } {
+export function retryableStatus(
+  code: grpc.status,
+  message: string,
+  retryAfterSeconds: number,
+): { code: grpc.status; details: string; metadata: grpc.Metadata } {
   const metadata = new grpc.Metadata()
   metadata.set('retry-after', String(retryAfterSeconds))
   // google.rpc.Status with RetryInfo: the OTLP specification's throttling signal for gRPC exporters.
@@ -78,7 +82,8 @@ export function grpcGate(options: GrpcGateOptions): grpc.ServerInterceptor {
               }
             }
             timer = setTimeout(
-              () => end('request_timeout', { code: grpc.status.DEADLINE_EXCEEDED, details: `the request's message did not arrive within ${requestTimeoutMs} ms` }),
+              () =>
+                end('request_timeout', { code: grpc.status.DEADLINE_EXCEEDED, details: `the request's message did not arrive within ${requestTimeoutMs} ms` }),
               requestTimeoutMs,
             )
             nextMetadata(metadata)

@@ -64,7 +64,10 @@ const RPC = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNAUTHENTICATED: 16, U
 
 function send(reply: FastifyReply, encoding: Encoding, status: number, payload: Uint8Array | object): FastifyReply {
   if (encoding === 'protobuf') {
-    return reply.code(status).type('application/x-protobuf').send(Buffer.from(payload as Uint8Array))
+    return reply
+      .code(status)
+      .type('application/x-protobuf')
+      .send(Buffer.from(payload as Uint8Array))
   }
   return reply.code(status).type('application/json').send(payload)
 }
@@ -89,8 +92,7 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
     done(null, body)
   })
 
-  const count = (signal: string, encoding: string, status: number) =>
-    metrics.requests.inc({ signal, transport: 'http', encoding, status: String(status) })
+  const count = (signal: string, encoding: string, status: number) => metrics.requests.inc({ signal, transport: 'http', encoding, status: String(status) })
 
   /** 429 + Retry-After: the exporter sends the same request again later. */
   function overloaded(reply: FastifyReply, signal: string, encoding: Encoding, error: OverloadedError | AdmissionRefused) {
@@ -114,7 +116,13 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
       const encoding = encodingOf(request.headers['content-type']) ?? 'json'
       metrics.refused.inc({ signal, reason: 'foreign_host' })
       count(signal, encoding, 403)
-      return sendStatus(reply, encoding, 403, RPC.UNAUTHENTICATED, 'without an ingest token ccscope accepts telemetry from this machine only (Host must be localhost)')
+      return sendStatus(
+        reply,
+        encoding,
+        403,
+        RPC.UNAUTHENTICATED,
+        'without an ingest token ccscope accepts telemetry from this machine only (Host must be localhost)',
+      )
     }
     const sender = tokens.identify(request.headers.authorization)
     if (sender) {
@@ -234,8 +242,7 @@ export async function createHttpReceiver(options: HttpReceiverOptions) {
     metrics.refused.inc({ signal, reason })
     count(signal, encoding, status)
     if (status === 500) request.log.error({ err: error }, 'unexpected error in the OTLP receiver')
-    const message =
-      status === 413 ? `body larger than the ${options.maxBodyBytes}-byte limit` : status === 500 ? 'internal error' : error.message
+    const message = status === 413 ? `body larger than the ${options.maxBodyBytes}-byte limit` : status === 500 ? 'internal error' : error.message
     return sendStatus(reply, encoding, status, status === 413 ? RPC.RESOURCE_EXHAUSTED : RPC.INVALID_ARGUMENT, message)
   })
 

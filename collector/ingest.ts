@@ -57,13 +57,7 @@ function label<R extends { ingest_label?: string }>(rows: R[], sender: Sender | 
 }
 
 /** privacy → normalize → batch → write, shared by the HTTP and gRPC receivers. Throws the writer's errors. */
-export function createIngestor(
-  writer: Writer,
-  metrics: SelfMetrics,
-  log: Logger,
-  limits: () => NormalizeLimits,
-  privacy: PrivacyFilter,
-): Ingestor {
+export function createIngestor(writer: Writer, metrics: SelfMetrics, log: Logger, limits: () => NormalizeLimits, privacy: PrivacyFilter): Ingestor {
   return {
     // Each export request is a span of ccscope's own traces (warehouse/traced.ts; a no-op unless configured).
     ingest: (batch, sender) => traced('ccscope.ingest', { 'otlp.signal': batch.signal }, (span) => ingestOne(batch, sender, span)),
@@ -91,8 +85,7 @@ export function createIngestor(
     const received = normalized.rows.length + normalized.rejected.length
     metrics.received.inc({ signal }, received)
     for (const r of normalized.rejected) metrics.rejected.inc({ signal, reason: r.reason })
-    if (normalized.rejected.length > 0)
-      log.warn({ signal, rejected: normalized.rejected.length, received }, describeRejections(normalized.rejected))
+    if (normalized.rejected.length > 0) log.warn({ signal, rejected: normalized.rejected.length, received }, describeRejections(normalized.rejected))
     const limited = batch.limited
     if (limited && limited.message !== '') {
       metrics.limited.inc({ signal, limit: 'string_truncated' }, limited.report.truncatedStrings)
@@ -103,7 +96,12 @@ export function createIngestor(
     const result = await write
     // Cut values are a warning (rejected 0, a message), as OTLP's partial success allows.
     const errorMessage = [describeRejections(normalized.rejected), limited?.message ?? ''].filter((m) => m !== '').join('; ')
-    span.setAttributes({ 'ccscope.received': received, 'ccscope.written': result.written, 'ccscope.duplicates': result.duplicates, 'ccscope.rejected': normalized.rejected.length })
+    span.setAttributes({
+      'ccscope.received': received,
+      'ccscope.written': result.written,
+      'ccscope.duplicates': result.duplicates,
+      'ccscope.rejected': normalized.rejected.length,
+    })
     return {
       received,
       written: result.written,

@@ -132,8 +132,7 @@ export function describeLimits(report: LimitReport | undefined, limits: RequestL
   if (!report) return ''
   const parts: string[] = []
   if (report.truncatedStrings > 0) parts.push(`${report.truncatedStrings} string(s) cut to ${limits.maxStringBytes} bytes`)
-  if (report.droppedAttributes > 0)
-    parts.push(`${report.droppedAttributes} attribute(s) or element(s) dropped past ${limits.maxAttributesPerRecord} per list`)
+  if (report.droppedAttributes > 0) parts.push(`${report.droppedAttributes} attribute(s) or element(s) dropped past ${limits.maxAttributesPerRecord} per list`)
   if (report.droppedValues > 0) parts.push(`${report.droppedValues} value(s) nested deeper than ${limits.maxValueDepth} levels emptied`)
   return parts.length > 0 ? `limits applied: ${parts.join('; ')}` : ''
 }

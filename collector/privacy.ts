@@ -86,7 +86,6 @@ export class PrivacyFilter {
 
   constructor(readonly options: PrivacyOptions) {}
 
-
   /** The pseudonym of an identity value (the value itself without a key; '' stays ''). */
   pseudonymize(value: string): string {
     const key = this.options.pseudonymizeKey
@@ -173,8 +172,10 @@ export class PrivacyFilter {
     if (!value) return value
     const s = value.stringValue
     if (typeof s === 'string') return free ? { ...value, stringValue: redactSecrets(s).text } : value
-    if (value.kvlistValue?.values) return { ...value, kvlistValue: { ...value.kvlistValue, values: this.filterAttributes(value.kvlistValue.values, dropped) ?? [] } }
-    if (value.arrayValue?.values) return { ...value, arrayValue: { ...value.arrayValue, values: value.arrayValue.values.map((v) => this.filterValue(v, free, dropped) ?? {}) } }
+    if (value.kvlistValue?.values)
+      return { ...value, kvlistValue: { ...value.kvlistValue, values: this.filterAttributes(value.kvlistValue.values, dropped) ?? [] } }
+    if (value.arrayValue?.values)
+      return { ...value, arrayValue: { ...value.arrayValue, values: value.arrayValue.values.map((v) => this.filterValue(v, free, dropped) ?? {}) } }
     return value
   }
 

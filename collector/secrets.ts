@@ -35,7 +35,8 @@ export const SECRET_RULES: readonly SecretRule[] = [
   // Authorization-style headers: "Authorization: Bearer x", "X-Api-Key: x", "Cookie: a=b".
   {
     id: 'auth-header',
-    pattern: /\b((?:proxy-)?authorization|x-api-key|api-key|x-auth-token|private-token|x-goog-api-key|cookie)(\s*[:=]\s*(?:(?:bearer|basic|token|digest)\s+)?)([^\s"',;]+)/gi,
+    pattern:
+      /\b((?:proxy-)?authorization|x-api-key|api-key|x-auth-token|private-token|x-goog-api-key|cookie)(\s*[:=]\s*(?:(?:bearer|basic|token|digest)\s+)?)([^\s"',;]+)/gi,
     keep: 2,
   },
   { id: 'bearer', pattern: /\b(bearer\s+)([A-Za-z0-9._~+/-]{6,}=*)/gi, keep: 1 },
@@ -68,7 +69,8 @@ export const SECRET_RULES: readonly SecretRule[] = [
 ]
 
 /** A cheap first look: text without any of these cannot match a rule (most values are names and ids). */
-const MAYBE_SECRET = /[:=@]|-----BEGIN|bearer|AKIA|ASIA|ABIA|ACCA|A3T|gh[pousr]_|github_pat_|glpat-|xox|hooks\.slack|sk-|sk_|rk_|pk_|AIza|npm_|SG\.|shp|lin_api_|hv[sb]\.|ops_|eyJ|ccs_|mysql|-p|--|password|passwd|token|secret|key/i
+const MAYBE_SECRET =
+  /[:=@]|-----BEGIN|bearer|AKIA|ASIA|ABIA|ACCA|A3T|gh[pousr]_|github_pat_|glpat-|xox|hooks\.slack|sk-|sk_|rk_|pk_|AIza|npm_|SG\.|shp|lin_api_|hv[sb]\.|ops_|eyJ|ccs_|mysql|-p|--|password|passwd|token|secret|key/i
 
 /** The text with every secret the rules find replaced by <REDACTED>, and how many were. */
 export function redactSecrets(text: string): { text: string; redacted: number } {

@@ -39,7 +39,8 @@ export class ConnectionGuard {
   accept(socket: net.Socket): boolean {
     const address = clientAddress(socket)
     const fromAddress = this.perAddress.get(address) ?? 0
-    const over = this.total >= this.limits.maxTotal ? 'total' : this.limits.maxPerAddress > 0 && fromAddress >= this.limits.maxPerAddress ? 'per_address' : undefined
+    const over =
+      this.total >= this.limits.maxTotal ? 'total' : this.limits.maxPerAddress > 0 && fromAddress >= this.limits.maxPerAddress ? 'per_address' : undefined
     if (over) {
       this.metrics?.connectionsRefused.inc({ port: this.port, limit: over })
       socket.destroy()

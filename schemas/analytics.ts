@@ -42,9 +42,13 @@ const instantText = z
   .refine((v) => isoDate.safeParse(v).success || (isoDateTime.safeParse(v).success && !Number.isNaN(Date.parse(v))), {
     message: 'must be an ISO-8601 date (2026-11-01) or date-time with a zone (2026-11-01T00:00:00Z)',
   })
-  .refine((v) => Date.parse(isoDate.safeParse(v).success ? `${v}T00:00:00Z` : v) >= EARLIEST && Date.parse(isoDate.safeParse(v).success ? `${v}T00:00:00Z` : v) <= LATEST, {
-    message: 'must lie between 2000-01-01 and 2100-12-31',
-  })
+  .refine(
+    (v) =>
+      Date.parse(isoDate.safeParse(v).success ? `${v}T00:00:00Z` : v) >= EARLIEST && Date.parse(isoDate.safeParse(v).success ? `${v}T00:00:00Z` : v) <= LATEST,
+    {
+      message: 'must lie between 2000-01-01 and 2100-12-31',
+    },
+  )
 
 const wallClocks = new Map<string, Intl.DateTimeFormat>()
 
@@ -109,7 +113,9 @@ export function resolveRange(from: string | undefined, to: string | undefined, t
 
 /** from, to and tz, checked together. Shared by every analytics endpoint. */
 export const rangeFields = {
-  from: instantText.optional().meta({ description: 'Start (inclusive): a date, local to tz, or a date-time with a zone. Default: 30 days before to.', example: '2026-11-01' }),
+  from: instantText
+    .optional()
+    .meta({ description: 'Start (inclusive): a date, local to tz, or a date-time with a zone. Default: 30 days before to.', example: '2026-11-01' }),
   to: instantText.optional().meta({ description: 'End (exclusive): a date, local to tz, or a date-time with a zone. Default: now.', example: '2026-12-01' }),
   tz: timeZoneSchema.optional(),
 }
@@ -126,17 +132,14 @@ export const granularitySchema = z
 export type Granularity = z.infer<typeof granularitySchema>
 
 /** A filter: one value, or several (`team=web&team=mobile`), each at most 256 characters; '' = not reported. */
-const filterValues = z
-  .union([z.string().max(256), z.array(z.string().max(256)).min(1).max(100)])
-  .transform((v) => (Array.isArray(v) ? v : [v]))
-
-
+const filterValues = z.union([z.string().max(256), z.array(z.string().max(256)).min(1).max(100)]).transform((v) => (Array.isArray(v) ? v : [v]))
 
 const DESCRIPTIONS: Record<string, string> = {
   costUsd: "Cost in USD (Claude Code's list-price estimate): api_request events, else cost.usage metric points for sessions without events.",
   requests: 'API requests (api_request events).',
   cacheSavingsUsd: 'What the cache-read tokens would have cost as input tokens, minus what they cost (list prices; unknown models count 0).',
-  costPerActiveUserDay: 'costUsd ÷ activeUserDays, where activeUserDays is the adoption figure of the same period and group (for groups adoption lacks, such as model, the period total).',
+  costPerActiveUserDay:
+    'costUsd ÷ activeUserDays, where activeUserDays is the adoption figure of the same period and group (for groups adoption lacks, such as model, the period total).',
   activeUsers: 'Distinct users with any event or metric point.',
   activeUserDays: 'Distinct (user, day in tz) pairs with activity.',
   sessions: 'Distinct session ids.',
@@ -218,23 +221,22 @@ export function datasetParamsSchema<D extends DatasetName>(dataset: D) {
   const dimensionEnum = z.enum(dimensions as unknown as [Dimension<D>, ...Dimension<D>[]])
   const sortEnum = z.enum([...measures, ...dimensions, 'period'] as unknown as [string, ...string[]])
   const filterShape = Object.fromEntries(
-    dimensions.map((d) => [d, filterValues.optional().meta({ description: `Only rows whose ${d} is one of these (repeat the parameter for several; empty = not reported).` })]),
-  ) as Record<
-    Dimension<D>,
-    z.ZodOptional<typeof filterValues>
-  >
-  return z
-    .strictObject({
-      ...rangeFields,
-      granularity: granularitySchema.default('none'),
-      groupBy: dimensionEnum.optional().meta({ description: 'Group rows by this dimension.' }),
-      sort: sortEnum.optional().meta({ description: 'Sort by a measure, the group or period. Default: period, else the first measure.' }),
-      order: z.enum(['asc', 'desc']).optional(),
-      limit: z.coerce.number().int().min(1).max(10_000).default(100).meta({ description: 'Most groups returned (top groups by sort).' }),
-      measures: measureList(dataset).optional(),
-      compare: compareField,
-      ...filterShape,
-    })
+    dimensions.map((d) => [
+      d,
+      filterValues.optional().meta({ description: `Only rows whose ${d} is one of these (repeat the parameter for several; empty = not reported).` }),
+    ]),
+  ) as Record<Dimension<D>, z.ZodOptional<typeof filterValues>>
+  return z.strictObject({
+    ...rangeFields,
+    granularity: granularitySchema.default('none'),
+    groupBy: dimensionEnum.optional().meta({ description: 'Group rows by this dimension.' }),
+    sort: sortEnum.optional().meta({ description: 'Sort by a measure, the group or period. Default: period, else the first measure.' }),
+    order: z.enum(['asc', 'desc']).optional(),
+    limit: z.coerce.number().int().min(1).max(10_000).default(100).meta({ description: 'Most groups returned (top groups by sort).' }),
+    measures: measureList(dataset).optional(),
+    compare: compareField,
+    ...filterShape,
+  })
 }
 
 /** `measures=costUsd,requests` (or repeated): only these are computed and answered. Default: all. */
@@ -244,7 +246,10 @@ function measureList<D extends DatasetName>(dataset: D) {
   return z
     .union([z.string().max(2000), z.array(z.string().max(2000)).max(50)])
     .transform((v, ctx) => {
-      const list = (Array.isArray(v) ? v : [v]).flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '')
+      const list = (Array.isArray(v) ? v : [v])
+        .flatMap((x) => x.split(','))
+        .map((x) => x.trim())
+        .filter((x) => x !== '')
       const unknown = list.find((m) => !names.includes(m))
       if (unknown !== undefined) ctx.addIssue({ code: 'custom', message: `unknown measure ${unknown}; known: ${names.join(', ')}` })
       if (list.length === 0) ctx.addIssue({ code: 'custom', message: 'name at least one measure' })
@@ -269,39 +274,37 @@ interface DatasetParamsValue {
 
 export function datasetQuerySchema<D extends DatasetName>(dataset: D) {
   const { dimensions, measures, derived } = DATASETS[dataset]
-  return datasetParamsSchema(dataset)
-    .transform((input, ctx) => {
-      const value = input as unknown as DatasetParamsValue
-      const range = checkRange(value, ctx)
-      const filters: Partial<Record<Dimension<D>, string[]>> = {}
-      for (const d of dimensions as readonly Dimension<D>[]) {
-        const v = value[d]
-        if (Array.isArray(v)) filters[d] = v as string[]
-      }
-      const wanted = (value.measures ?? [...measures, ...derived]) as (Measure<D> | Derived<D>)[]
-      // By default: by period with a granularity, else by the first measure asked for (largest first).
-      const firstMeasure = wanted.find((m) => (measures as readonly string[]).includes(m)) ?? measures[0]
-      const sort = value.sort ?? (value.granularity !== 'none' ? 'period' : firstMeasure)
-      if ((dimensions as readonly string[]).includes(sort) && sort !== value.groupBy)
-        ctx.addIssue({ code: 'custom', path: ['sort'], message: 'can sort by a dimension only when grouped by it (groupBy)' })
-      if (sort === 'period' && value.granularity === 'none')
-        ctx.addIssue({ code: 'custom', path: ['sort'], message: 'period needs a granularity' })
-      const byName = sort === 'period' || (dimensions as readonly string[]).includes(sort)
-      if ((measures as readonly string[]).includes(sort) && !(wanted as string[]).includes(sort))
-        ctx.addIssue({ code: 'custom', path: ['sort'], message: 'sort by a measure that is asked for (measures)' })
-      return {
-        dataset,
-        measures: wanted,
-        compare: value.compare === 'previous',
-        range,
-        granularity: value.granularity,
-        groupBy: value.groupBy as Dimension<D> | undefined,
-        sort,
-        order: value.order ?? (byName ? ('asc' as const) : ('desc' as const)),
-        limit: value.limit,
-        filters,
-      }
-    })
+  return datasetParamsSchema(dataset).transform((input, ctx) => {
+    const value = input as unknown as DatasetParamsValue
+    const range = checkRange(value, ctx)
+    const filters: Partial<Record<Dimension<D>, string[]>> = {}
+    for (const d of dimensions as readonly Dimension<D>[]) {
+      const v = value[d]
+      if (Array.isArray(v)) filters[d] = v as string[]
+    }
+    const wanted = (value.measures ?? [...measures, ...derived]) as (Measure<D> | Derived<D>)[]
+    // By default: by period with a granularity, else by the first measure asked for (largest first).
+    const firstMeasure = wanted.find((m) => (measures as readonly string[]).includes(m)) ?? measures[0]
+    const sort = value.sort ?? (value.granularity !== 'none' ? 'period' : firstMeasure)
+    if ((dimensions as readonly string[]).includes(sort) && sort !== value.groupBy)
+      ctx.addIssue({ code: 'custom', path: ['sort'], message: 'can sort by a dimension only when grouped by it (groupBy)' })
+    if (sort === 'period' && value.granularity === 'none') ctx.addIssue({ code: 'custom', path: ['sort'], message: 'period needs a granularity' })
+    const byName = sort === 'period' || (dimensions as readonly string[]).includes(sort)
+    if ((measures as readonly string[]).includes(sort) && !(wanted as string[]).includes(sort))
+      ctx.addIssue({ code: 'custom', path: ['sort'], message: 'sort by a measure that is asked for (measures)' })
+    return {
+      dataset,
+      measures: wanted,
+      compare: value.compare === 'previous',
+      range,
+      granularity: value.granularity,
+      groupBy: value.groupBy as Dimension<D> | undefined,
+      sort,
+      order: value.order ?? (byName ? ('asc' as const) : ('desc' as const)),
+      limit: value.limit,
+      filters,
+    }
+  })
 }
 export type DatasetQuery<D extends DatasetName> = z.output<ReturnType<typeof datasetQuerySchema<D>>>
 
@@ -336,7 +339,9 @@ export function datasetResponseSchema<D extends DatasetName>(dataset: D) {
         complete: z.boolean().optional().meta({ description: 'With a granularity: false for a period that is not over yet (or that the range cuts).' }),
         group: z.string().optional().meta({ description: "The group's value ('' = not reported)." }),
         label: z.string().optional().meta({ description: 'Display name from the directory, for users.' }),
-        coverage: coverageSchema.optional().meta({ description: 'Grouped by user, team, department or cost center, or by period only: who reports in this row.' }),
+        coverage: coverageSchema
+          .optional()
+          .meta({ description: 'Grouped by user, team, department or cost center, or by period only: who reports in this row.' }),
         ...measureShape,
       }),
     ),
@@ -384,7 +389,11 @@ export const summaryFiguresSchema = z.object({
   range: rangeResponseSchema,
   users: z.number().int().meta({ description: 'Active users (adoption.activeUsers).' }),
   sessions: z.number().int().meta({ description: 'Distinct sessions (adoption.sessions).' }),
-  apiRequests: z.number().int().nullable().meta({ description: notReported('cost.requests.') }),
+  apiRequests: z
+    .number()
+    .int()
+    .nullable()
+    .meta({ description: notReported('cost.requests.') }),
   costUsd: z.number().meta({ description: 'cost.costUsd' }),
   costPerActiveUserDay: z.number().nullable(),
   tokens: z.object({
@@ -394,11 +403,25 @@ export const summaryFiguresSchema = z.object({
     cacheCreation: z.number().int(),
   }),
   cacheSavingsUsd: z.number(),
-  prompts: z.number().int().nullable().meta({ description: notReported('adoption.prompts.') }),
-  editDecisions: z.number().nullable().meta({ description: notReported('Edit accepts + rejects: the denominator of editAcceptRate.') }),
+  prompts: z
+    .number()
+    .int()
+    .nullable()
+    .meta({ description: notReported('adoption.prompts.') }),
+  editDecisions: z
+    .number()
+    .nullable()
+    .meta({ description: notReported('Edit accepts + rejects: the denominator of editAcceptRate.') }),
   editAcceptRate: z.number().nullable(),
-  toolDecisions: z.object({ accept: z.number().int(), reject: z.number().int() }).nullable().meta({ description: notReported('tools.accepts and tools.rejects.') }),
-  policyDenials: z.number().int().nullable().meta({ description: notReported('tools.policyDenials.') }),
+  toolDecisions: z
+    .object({ accept: z.number().int(), reject: z.number().int() })
+    .nullable()
+    .meta({ description: notReported('tools.accepts and tools.rejects.') }),
+  policyDenials: z
+    .number()
+    .int()
+    .nullable()
+    .meta({ description: notReported('tools.policyDenials.') }),
   policyDenialRate: z.number().nullable(),
   coverage: coverageSchema,
 })

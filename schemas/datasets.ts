@@ -7,15 +7,7 @@
 export const DATASETS = {
   cost: {
     dimensions: ['user', 'team', 'department', 'costCenter', 'model', 'querySource', 'agent', 'skill', 'plugin', 'mcpServer'],
-    measures: [
-      'costUsd',
-      'requests',
-      'inputTokens',
-      'outputTokens',
-      'cacheReadTokens',
-      'cacheCreationTokens',
-      'cacheSavingsUsd',
-    ],
+    measures: ['costUsd', 'requests', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheCreationTokens', 'cacheSavingsUsd'],
     derived: ['activeUserDays', 'costPerActiveUserDay'],
   },
   adoption: {
@@ -40,18 +32,7 @@ export const DATASETS = {
   },
   tools: {
     dimensions: ['user', 'team', 'department', 'costCenter', 'tool', 'toolSource', 'decision', 'source', 'command', 'mcpServer', 'mcpTool'],
-    measures: [
-      'decisions',
-      'accepts',
-      'rejects',
-      'policyDenials',
-      'hookRejects',
-      'userRejects',
-      'userAborts',
-      'policyDenialRate',
-      'results',
-      'failures',
-    ],
+    measures: ['decisions', 'accepts', 'rejects', 'policyDenials', 'hookRejects', 'userRejects', 'userAborts', 'policyDenialRate', 'results', 'failures'],
     derived: [],
   },
 } as const

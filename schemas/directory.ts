@@ -10,7 +10,9 @@ import { PRINTABLE } from './text'
 const text = (max: number) => z.string().trim().max(max)
 
 const seatSchema = z
-  .union([z.boolean(), z.enum(['true', 'false', 'yes', 'no', '1', '0', 'TRUE', 'FALSE', 'Yes', 'No', ''])], { error: 'must be yes or no (true/false, 1/0, or empty for no)' })
+  .union([z.boolean(), z.enum(['true', 'false', 'yes', 'no', '1', '0', 'TRUE', 'FALSE', 'Yes', 'No', ''])], {
+    error: 'must be yes or no (true/false, 1/0, or empty for no)',
+  })
   .transform((v) => v === true || v === 'true' || v === 'TRUE' || v === 'yes' || v === 'Yes' || v === '1')
 
 export const directoryEntrySchema = z.strictObject({
@@ -53,7 +55,9 @@ export const DIRECTORY_CSV_COLUMNS = {
 
 export const directoryResponseSchema = z.object({
   loadedAt: z.string().nullable(),
-  entries: z.array(z.object({ user: z.string(), displayName: z.string(), team: z.string(), department: z.string(), costCenter: z.string(), seat: z.boolean() })),
+  entries: z.array(
+    z.object({ user: z.string(), displayName: z.string(), team: z.string(), department: z.string(), costCenter: z.string(), seat: z.boolean() }),
+  ),
 })
 export type DirectoryResponse = z.infer<typeof directoryResponseSchema>
 

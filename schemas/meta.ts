@@ -27,6 +27,6 @@ export const metaResponseSchema = z.object({
     first: z.string().nullable(),
     last: z.string().nullable(),
   }),
-  loading: metaLoadingSchema.nullable().meta({ description: 'A history loading in this process (the demo\'s), or null.' }),
+  loading: metaLoadingSchema.nullable().meta({ description: "A history loading in this process (the demo's), or null." }),
 })
 export type MetaResponse = z.infer<typeof metaResponseSchema>

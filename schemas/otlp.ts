@@ -10,10 +10,7 @@ import { z } from 'zod'
  * The protobuf decoder produces the same shapes, so one normalizer serves both encodings.
  */
 
-const u64 = z.union([
-  z.string().regex(/^\d{1,20}$/, 'expected an unsigned integer'),
-  z.number().int().nonnegative(),
-])
+const u64 = z.union([z.string().regex(/^\d{1,20}$/, 'expected an unsigned integer'), z.number().int().nonnegative()])
 const i64 = z.union([z.string().regex(/^-?\d{1,19}$/, 'expected an integer'), z.number().int()])
 /** proto3 JSON doubles: numbers, or the strings "NaN", "Infinity", "-Infinity" (and numeric strings). */
 const double = z.union([z.number(), z.string().regex(/^(NaN|-?Infinity|-?\d+(\.\d+)?([eE][-+]?\d+)?)$/)])
@@ -159,9 +156,7 @@ export const metricSchema = z.object({
       isMonotonic: z.boolean().nullish(),
     })
     .nullish(),
-  histogram: z
-    .object({ dataPoints: z.array(histogramDataPointSchema).nullish(), aggregationTemporality: enumValue.nullish() })
-    .nullish(),
+  histogram: z.object({ dataPoints: z.array(histogramDataPointSchema).nullish(), aggregationTemporality: enumValue.nullish() }).nullish(),
   exponentialHistogram: z
     .object({
       dataPoints: z.array(exponentialHistogramDataPointSchema).nullish(),
@@ -205,14 +200,8 @@ export const spanSchema = z.object({
   endTimeUnixNano: u64.nullish(),
   attributes,
   droppedAttributesCount: z.number().int().nullish(),
-  events: z
-    .array(z.object({ timeUnixNano: u64.nullish(), name: z.string().nullish(), attributes }))
-    .nullish(),
-  links: z
-    .array(
-      z.object({ traceId: hexId.nullish(), spanId: hexId.nullish(), traceState: z.string().nullish(), attributes }),
-    )
-    .nullish(),
+  events: z.array(z.object({ timeUnixNano: u64.nullish(), name: z.string().nullish(), attributes })).nullish(),
+  links: z.array(z.object({ traceId: hexId.nullish(), spanId: hexId.nullish(), traceState: z.string().nullish(), attributes })).nullish(),
   status: z.object({ message: z.string().nullish(), code: enumValue.nullish() }).nullish(),
 })
 

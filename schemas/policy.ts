@@ -59,9 +59,7 @@ export const policyResponseSchema = z.object({
   hooks: z.object({
     executions: z.number().int(),
     blocks: z.number().int().meta({ description: 'Sum of hook_execution_complete.num_blocking.' }),
-    byHook: z.array(
-      z.object({ hookName: z.string(), hookEvent: z.string(), hookSource: z.string(), executions: z.number().int(), blocks: z.number().int() }),
-    ),
+    byHook: z.array(z.object({ hookName: z.string(), hookEvent: z.string(), hookSource: z.string(), executions: z.number().int(), blocks: z.number().int() })),
   }),
   modeChanges: z.array(z.object({ toMode: z.string(), changes: z.number().int(), users: z.number().int() })),
   escalations: z.object({

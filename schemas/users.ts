@@ -39,7 +39,8 @@ export const usersQuerySchema = usersParamsSchema.transform((value, ctx) => ({
 export type UsersQuery = z.output<typeof usersQuerySchema>
 
 /** A per-user activity figure: null for the finance role, which reads per-user cost, not activity. */
-const activity = <T extends z.ZodNumber>(schema: T) => schema.nullable().meta({ description: 'null for the finance role (per-user cost, not activity), or when the user does not send its source (reports)' })
+const activity = <T extends z.ZodNumber>(schema: T) =>
+  schema.nullable().meta({ description: 'null for the finance role (per-user cost, not activity), or when the user does not send its source (reports)' })
 
 /** Activity measures a finance caller may not sort the leaderboard by. */
 export const ACTIVITY_SORTS: ReadonlySet<string> = new Set(['sessions', 'prompts', 'linesAdded', 'commits', 'pullRequests'])
@@ -88,7 +89,9 @@ export const usersResponseSchema = z.object({
   neverActive: z
     .object({
       total: z.number().int(),
-      rows: z.array(z.object({ user: z.string(), displayName: z.string(), team: z.string(), department: z.string(), costCenter: z.string(), seat: z.boolean() })),
+      rows: z.array(
+        z.object({ user: z.string(), displayName: z.string(), team: z.string(), department: z.string(), costCenter: z.string(), seat: z.boolean() }),
+      ),
     })
     .nullable()
     .optional()
@@ -106,11 +109,7 @@ export const userSessionsParamsSchema = z.strictObject({
 export const userSessionsQuerySchema = userSessionsParamsSchema.transform((value, ctx) => ({ range: checkRange(value, ctx), limit: value.limit }))
 
 /** A user key or session id in a path: printable, bounded. */
-export const pathKeySchema = z
-  .string()
-  .min(1)
-  .max(320)
-  .regex(PRINTABLE, 'must be printable text')
+export const pathKeySchema = z.string().min(1).max(320).regex(PRINTABLE, 'must be printable text')
 
 export const sessionSummarySchema = z.object({
   sessionId: z.string(),

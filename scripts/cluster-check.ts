@@ -80,7 +80,10 @@ export async function checkDeployment(options: CheckOptions, log: (line: string)
   }
   log(`window read back: ${window.from.toISOString()} → ${window.to.toISOString()} (nothing else should be stored in it)`)
   const rows: CheckRow[] = []
-  for (const [pass, label] of [[1, ''], [2, ' (sent again)']] as const) {
+  for (const [pass, label] of [
+    [1, ''],
+    [2, ' (sent again)'],
+  ] as const) {
     for (const { folder, requests } of folders) {
       log(`pass ${pass}: sending ${folder} (${requests.length} requests) to ${options.otlp}`)
       await send(options, requests)
@@ -107,13 +110,18 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   })
   let rows: CheckRow[]
   try {
-    rows = await checkDeployment({ otlp: values.otlp, api: values.api, token: values.token, apiToken: values['api-token'] }, (line) => process.stdout.write(`${line}\n`))
+    rows = await checkDeployment({ otlp: values.otlp, api: values.api, token: values.token, apiToken: values['api-token'] }, (line) =>
+      process.stdout.write(`${line}\n`),
+    )
   } catch (error) {
     const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : ''
-    process.stderr.write(`cluster:check could not finish: ${error instanceof Error ? error.message : String(error)}${cause}\n(is ccscope reachable at --otlp ${values.otlp} and --api ${values.api}? with ingest tokens, pass --token; with dashboard users, --api-token)\n`)
+    process.stderr.write(
+      `cluster:check could not finish: ${error instanceof Error ? error.message : String(error)}${cause}\n(is ccscope reachable at --otlp ${values.otlp} and --api ${values.api}? with ingest tokens, pass --token; with dashboard users, --api-token)\n`,
+    )
     process.exit(1)
   }
-  for (const r of rows) process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.figure.padEnd(28)} expected ${String(r.expected).padStart(10)}   read back ${r.actual}\n`)
+  for (const r of rows)
+    process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.figure.padEnd(28)} expected ${String(r.expected).padStart(10)}   read back ${r.actual}\n`)
   const failed = rows.filter((r) => !r.ok).length
   process.stdout.write(failed === 0 ? 'every figure matches\n' : `${failed} figure(s) differ\n`)
   process.exitCode = failed === 0 ? 0 : 1

@@ -42,7 +42,9 @@ async function readPassword(fromStdin: boolean): Promise<string> {
   if (fromStdin) {
     const chunks: Buffer[] = []
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-    password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+    password = Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/\r?\n$/, '')
   } else {
     if (!process.stdin.isTTY) throw new UsageError('no terminal to ask for the password on: pipe it in with --password-stdin')
     // Typed characters are not echoed: the prompt is written, then the output is muted.
@@ -95,8 +97,12 @@ async function main(argv: string[]): Promise<string> {
 
   switch (command) {
     case 'list': {
-      const users = data.users.map((u) => `user  ${u.name}  ${u.role}${u.teams.length ? `  teams: ${u.teams.join(', ')}` : ''}${u.passwordHash ? '' : '  (SSO only)'}`)
-      const tokens = data.tokens.map((t) => `token ${t.id}  ${t.role}${t.teams.length ? `  teams: ${t.teams.join(', ')}` : ''}  ${t.label}  created ${t.created}`)
+      const users = data.users.map(
+        (u) => `user  ${u.name}  ${u.role}${u.teams.length ? `  teams: ${u.teams.join(', ')}` : ''}${u.passwordHash ? '' : '  (SSO only)'}`,
+      )
+      const tokens = data.tokens.map(
+        (t) => `token ${t.id}  ${t.role}${t.teams.length ? `  teams: ${t.teams.join(', ')}` : ''}  ${t.label}  created ${t.created}`,
+      )
       return [...users, ...tokens].join('\n') || `no users or tokens yet (${file}): the dashboard is open to this machine only`
     }
     case 'add': {
@@ -149,7 +155,8 @@ main(process.argv.slice(2)).then(
     process.stdout.write(`${message}\n`)
   },
   (error: unknown) => {
-    const text = error instanceof UsageError || error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)
+    const text =
+      error instanceof UsageError || error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)
     process.stderr.write(`users: ${text}\n${error instanceof UsageError ? `\n${USAGE}\n` : ''}`)
     process.exit(error instanceof UsageError || error instanceof ConfigError ? 2 : 1)
   },

@@ -59,8 +59,7 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
       { applied: report.applied, alreadyApplied: report.alreadyApplied },
       report.applied.length > 0 ? `applied ${report.applied.length} migration(s)` : 'schema up to date',
     )
-    if (report.changed.length > 0)
-      log.warn({ changed: report.changed }, 'applied migrations have changed on disk since; they are not re-run')
+    if (report.changed.length > 0) log.warn({ changed: report.changed }, 'applied migrations have changed on disk since; they are not re-run')
     const retention = await applyRetention(client, config.retention, cluster)
     if (retention.changed.length > 0) log.info({ tables: retention.changed, ...config.retention }, `retention set: ${retention.summary}`)
     log.info(
@@ -107,17 +106,20 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
     perAddressBytes: config.limits.maxInflightBytesPerAddress,
   })
   const privacy = new PrivacyFilter(config.privacy)
-  const ingestor = untilPrepared(() => prepared, createIngestor(
-    writer,
-    metrics,
-    log.child({ component: 'ingest' }),
-    () => ({
-      nowMs: Date.now(),
-      maxRecordAgeMs: config.limits.maxRecordAgeMs,
-      maxClockSkewMs: config.limits.maxClockSkewMs,
-    }),
-    privacy,
-  ))
+  const ingestor = untilPrepared(
+    () => prepared,
+    createIngestor(
+      writer,
+      metrics,
+      log.child({ component: 'ingest' }),
+      () => ({
+        nowMs: Date.now(),
+        maxRecordAgeMs: config.limits.maxRecordAgeMs,
+        maxClockSkewMs: config.limits.maxClockSkewMs,
+      }),
+      privacy,
+    ),
+  )
   const tokens = new TokenSet(config.ingestTokens)
   const http = await createHttpReceiver({
     ingestor,
@@ -177,11 +179,13 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
   otlp.grpcPort = ports.otlpGrpc
   if (config.ingestTokens.length === 0) log.warn(config.bindReason)
   else log.info(config.bindReason)
-  if (!prepared) log.warn({ ...ports, host: config.bindHost }, 'ccscope is listening, waiting for the ClickHouse server: ingest answers 503 until it is reachable')
-  else log.info(
-    { ...ports, host: config.bindHost },
-    `ccscope is ready: OTLP/HTTP on ${config.bindHost}:${ports.otlpHttp}, OTLP/gRPC on ${config.bindHost}:${ports.otlpGrpc}, API on http://${config.bindHost}:${ports.api}`,
-  )
+  if (!prepared)
+    log.warn({ ...ports, host: config.bindHost }, 'ccscope is listening, waiting for the ClickHouse server: ingest answers 503 until it is reachable')
+  else
+    log.info(
+      { ...ports, host: config.bindHost },
+      `ccscope is ready: OTLP/HTTP on ${config.bindHost}:${ports.otlpHttp}, OTLP/gRPC on ${config.bindHost}:${ports.otlpGrpc}, API on http://${config.bindHost}:${ports.api}`,
+    )
 
   let stopping: Promise<void> | undefined
   return {

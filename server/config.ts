@@ -61,126 +61,144 @@ const flag = (fallback: boolean) =>
 
 const days = z.coerce.number().int().min(0).max(36_500)
 
-const envSchema = z.object({
-  CCSCOPE_DATA_DIR: z.string().default('./data'),
-  // A ClickHouse server instead of the embedded engine; unset = embedded chDB under CCSCOPE_DATA_DIR.
-  CLICKHOUSE_URL: optionalString.pipe(z.url({ message: 'must be a URL such as http://localhost:8123' }).optional()),
-  CLICKHOUSE_USER: z.string().default('default'),
-  CLICKHOUSE_PASSWORD: z.string().default(''),
-  CLICKHOUSE_DATABASE: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, underscore)')
-    .default('ccscope'),
-  // A ClickHouse cluster (its name in remote_servers): the migrations are rendered for it (warehouse/ddl.ts).
-  CLICKHOUSE_CLUSTER: optionalString.pipe(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'must be a cluster name from remote_servers (letters, digits, _ and -)').optional()),
-  OTLP_HTTP_PORT: port.default(4318),
-  OTLP_GRPC_PORT: port.default(4317),
-  PORT: port.default(3000),
-  CCSCOPE_INGEST_TOKENS: ingestTokenList,
-  CCSCOPE_BIND: optionalString,
-  // The built dashboard (npm start builds it when its sources changed); unset = dist/dashboard in the repository.
-  CCSCOPE_DASHBOARD_DIR: z.string().optional(),
-  // ccscope's own traces (ingest, writes, warehouse reads), exported over OTLP/HTTP to this base URL; unset = none.
-  CCSCOPE_SELF_TRACES_ENDPOINT: optionalString.pipe(z.url({ message: 'must be an OTLP/HTTP base URL such as http://localhost:4318' }).optional()),
-  CCSCOPE_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  // Rows wait at most this long in the buffer before they are written (and the request acknowledged).
-  CCSCOPE_FLUSH_INTERVAL_MS: positiveInt.default(500),
-  // A flush writes at most this many rows per table in one INSERT.
-  CCSCOPE_BATCH_MAX_ROWS: positiveInt.default(50_000),
-  // Rows buffered or being written, all tables together; past it requests get 429 + Retry-After.
-  CCSCOPE_BUFFER_MAX_ROWS: positiveInt.default(200_000),
-  // Bytes all export requests in flight may hold together (bodies received, decompressed, decoded, and their
-  // rows until committed, estimated); past it requests get 429 / UNAVAILABLE + Retry-After. 64 MiB keeps ccscope
-  // on the embedded engine under ~512 MB RSS.
-  CCSCOPE_MAX_INFLIGHT_BYTES: positiveInt.default(64 * 1024 * 1024),
-  // Longest a ClickHouse server may stay silent on a query or insert before it counts as unavailable (503).
-  CLICKHOUSE_REQUEST_TIMEOUT_MS: positiveInt.default(10_000),
-  // Largest request body accepted as sent on the wire (compressed or not).
-  CCSCOPE_MAX_BODY_BYTES: positiveInt.default(16 * 1024 * 1024),
-  // Largest body after gzip decompression: guards against gzip bombs.
-  CCSCOPE_MAX_DECOMPRESSED_BYTES: positiveInt.default(16 * 1024 * 1024),
-  // Records whose time is further in the past than this are rejected (they would open old partitions).
-  CCSCOPE_MAX_RECORD_AGE_DAYS: positiveInt.default(400),
-  // Records stamped further in the future than this are rejected (clock skew allowance).
-  CCSCOPE_MAX_CLOCK_SKEW_MINUTES: positiveInt.default(24 * 60),
-  // Privacy: keep prompt text, responses, tool inputs and raw bodies when a fleet sends them (off = dropped, counted).
-  CCSCOPE_STORE_CONTENT: flag(false),
-  // Privacy: a secret; when set, user.email and enduser.id are replaced by a keyed hash (HMAC-SHA256) before storage.
-  CCSCOPE_PSEUDONYMIZE_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters (use openssl rand -hex 32)').optional()),
-  // Retention in days (0 = keep forever): raw tables (events, metric points, spans) and the rollups the dashboard reads.
-  CCSCOPE_RETENTION_RAW_DAYS: days.default(400),
-  CCSCOPE_RETENTION_ROLLUP_DAYS: days.default(1825),
-  // A request with more records (log records + data points + spans) is refused whole with 413.
-  CCSCOPE_MAX_RECORDS_PER_REQUEST: positiveInt.default(DEFAULT_REQUEST_LIMITS.maxRecordsPerRequest),
-  // A request with more attributes (all lists' elements, before any is dropped) is refused whole with 413:
-  // it bounds the event-loop time one request costs (about a microsecond per attribute).
-  CCSCOPE_MAX_ATTRIBUTES_PER_REQUEST: positiveInt.default(DEFAULT_REQUEST_LIMITS.maxAttributesPerRequest),
-  // Attributes past this many per record (resource, scope) are dropped; OpenTelemetry's default count limit.
-  CCSCOPE_MAX_ATTRIBUTES_PER_RECORD: positiveInt.default(DEFAULT_REQUEST_LIMITS.maxAttributesPerRecord),
-  // Longer strings (attribute keys and values, bodies) are cut to this many UTF-8 bytes.
-  CCSCOPE_MAX_ATTRIBUTE_VALUE_BYTES: positiveInt.default(DEFAULT_REQUEST_LIMITS.maxStringBytes),
-  // Arrays and maps nested deeper inside one value are replaced by an empty value.
-  CCSCOPE_MAX_VALUE_DEPTH: positiveInt.max(256).default(DEFAULT_REQUEST_LIMITS.maxValueDepth),
-  // Longest time a client may take to send a whole request (headers and body; a gRPC call's message), on every port.
-  CCSCOPE_REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
-  // Longest time a client may take to send a request's headers (a gRPC connection: its preface and first call).
-  CCSCOPE_HEADERS_TIMEOUT_MS: positiveInt.default(10_000),
-  // A connection with no request under way (nothing sent either way) is closed after this long, on every port.
-  CCSCOPE_IDLE_TIMEOUT_MS: positiveInt.default(30_000),
-  // Open connections per listening port; more are closed on arrival (keep the three ports' total under `ulimit -n`).
-  CCSCOPE_MAX_CONNECTIONS: positiveInt.default(4096),
-  // Open connections per client address, per port (0 = no limit); a NAT in front of many laptops counts as one address.
-  CCSCOPE_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).default(1024),
-  // In-flight bytes one client address may hold (0 = no limit): one sender cannot take the whole budget.
-  CCSCOPE_MAX_INFLIGHT_BYTES_PER_ADDRESS: z.coerce.number().int().min(0).default(16 * 1024 * 1024),
-  // Dashboard/API users and tokens (written by `npm run users`); unset = <data dir>/users.json.
-  CCSCOPE_USERS_FILE: optionalString,
-  // SSO: the header a trusted proxy (oauth2-proxy, …) names the signed-in user in, e.g. X-Forwarded-Email.
-  CCSCOPE_AUTH_PROXY_HEADER: optionalString.pipe(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name').optional()),
-  // The proxies' addresses (IPs or CIDRs); the header is ignored on requests from anywhere else.
-  CCSCOPE_AUTH_PROXY_TRUSTED: tokenList.pipe(z.array(z.string().refine(isAddressOrCidr, 'each entry must be an IP address or a CIDR block such as 10.0.0.0/8'))),
-  // Role of a proxy-named user who is not in the users file; unset = such users are refused.
-  CCSCOPE_AUTH_PROXY_DEFAULT_ROLE: optionalString.pipe(roleSchema.optional()),
-  // A browser session lasts this long after sign-in.
-  CCSCOPE_SESSION_HOURS: positiveInt.default(12),
-  // Embedded engine: sessions the API's queries spread over (one runs one query at a time; a page asks for ~10).
-  CCSCOPE_READ_SESSIONS: positiveInt.max(16).default(3),
-  // With no dashboard user, API token or SSO proxy configured: true = requests from this machine act as
-  // admin; false = the API refuses everything; auto (default) = open to this machine until a users file has
-  // been configured once (a marker in the data directory remembers it), closed after: a first start works
-  // at once, and a users file deleted or emptied later never opens the dashboard.
-  // Other ccscope instances write the same warehouse (several behind a load balancer): no instance may
-  // trust what it remembers of a metric stream (collector/writer/writer.ts). auto = yes on a cluster.
-  CCSCOPE_SHARED_WAREHOUSE: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const s = (v ?? '').trim().toLowerCase()
-      if (s === '' || s === 'auto') return 'auto' as const
-      if (['1', 'true', 'yes', 'on'].includes(s)) return true
-      if (['0', 'false', 'no', 'off'].includes(s)) return false
-      ctx.addIssue({ code: 'custom', message: 'must be auto, true or false' })
-      return z.NEVER
-    }),
-  CCSCOPE_OPEN_MODE: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const s = (v ?? '').trim().toLowerCase()
-      if (s === '' || s === 'auto') return 'auto' as const
-      if (['1', 'true', 'yes', 'on'].includes(s)) return 'on' as const
-      if (['0', 'false', 'no', 'off'].includes(s)) return 'off' as const
-      ctx.addIssue({ code: 'custom', message: 'must be auto, true or false' })
-      return z.NEVER
-    }),
-  // `npm start -- --demo`: its own data directory (never the real one), and the simulated fleet it fills it with the first time.
-  CCSCOPE_DEMO_DATA_DIR: z.string().trim().min(1).default('./data-demo'),
-  CCSCOPE_DEMO_USERS: positiveInt.max(100_000).default(200),
-  CCSCOPE_DEMO_DAYS: positiveInt.max(365).default(30),
-}).superRefine((e, ctx) => {
-  if (e.CCSCOPE_AUTH_PROXY_HEADER && e.CCSCOPE_AUTH_PROXY_TRUSTED.length === 0)
-    ctx.addIssue({ code: 'custom', path: ['CCSCOPE_AUTH_PROXY_TRUSTED'], message: 'must list the proxy addresses when CCSCOPE_AUTH_PROXY_HEADER is set' })
-})
+const envSchema = z
+  .object({
+    CCSCOPE_DATA_DIR: z.string().default('./data'),
+    // A ClickHouse server instead of the embedded engine; unset = embedded chDB under CCSCOPE_DATA_DIR.
+    CLICKHOUSE_URL: optionalString.pipe(z.url({ message: 'must be a URL such as http://localhost:8123' }).optional()),
+    CLICKHOUSE_USER: z.string().default('default'),
+    CLICKHOUSE_PASSWORD: z.string().default(''),
+    CLICKHOUSE_DATABASE: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, underscore)')
+      .default('ccscope'),
+    // A ClickHouse cluster (its name in remote_servers): the migrations are rendered for it (warehouse/ddl.ts).
+    CLICKHOUSE_CLUSTER: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'must be a cluster name from remote_servers (letters, digits, _ and -)')
+        .optional(),
+    ),
+    OTLP_HTTP_PORT: port.default(4318),
+    OTLP_GRPC_PORT: port.default(4317),
+    PORT: port.default(3000),
+    CCSCOPE_INGEST_TOKENS: ingestTokenList,
+    CCSCOPE_BIND: optionalString,
+    // The built dashboard (npm start builds it when its sources changed); unset = dist/dashboard in the repository.
+    CCSCOPE_DASHBOARD_DIR: z.string().optional(),
+    // ccscope's own traces (ingest, writes, warehouse reads), exported over OTLP/HTTP to this base URL; unset = none.
+    CCSCOPE_SELF_TRACES_ENDPOINT: optionalString.pipe(z.url({ message: 'must be an OTLP/HTTP base URL such as http://localhost:4318' }).optional()),
+    CCSCOPE_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    // Rows wait at most this long in the buffer before they are written (and the request acknowledged).
+    CCSCOPE_FLUSH_INTERVAL_MS: positiveInt.default(500),
+    // A flush writes at most this many rows per table in one INSERT.
+    CCSCOPE_BATCH_MAX_ROWS: positiveInt.default(50_000),
+    // Rows buffered or being written, all tables together; past it requests get 429 + Retry-After.
+    CCSCOPE_BUFFER_MAX_ROWS: positiveInt.default(200_000),
+    // Bytes all export requests in flight may hold together (bodies received, decompressed, decoded, and their
+    // rows until committed, estimated); past it requests get 429 / UNAVAILABLE + Retry-After. 64 MiB keeps ccscope
+    // on the embedded engine under ~512 MB RSS.
+    CCSCOPE_MAX_INFLIGHT_BYTES: positiveInt.default(64 * 1024 * 1024),
+    // Longest a ClickHouse server may stay silent on a query or insert before it counts as unavailable (503).
+    CLICKHOUSE_REQUEST_TIMEOUT_MS: positiveInt.default(10_000),
+    // Largest request body accepted as sent on the wire (compressed or not).
+    CCSCOPE_MAX_BODY_BYTES: positiveInt.default(16 * 1024 * 1024),
+    // Largest body after gzip decompression: guards against gzip bombs.
+    CCSCOPE_MAX_DECOMPRESSED_BYTES: positiveInt.default(16 * 1024 * 1024),
+    // Records whose time is further in the past than this are rejected (they would open old partitions).
+    CCSCOPE_MAX_RECORD_AGE_DAYS: positiveInt.default(400),
+    // Records stamped further in the future than this are rejected (clock skew allowance).
+    CCSCOPE_MAX_CLOCK_SKEW_MINUTES: positiveInt.default(24 * 60),
+    // Privacy: keep prompt text, responses, tool inputs and raw bodies when a fleet sends them (off = dropped, counted).
+    CCSCOPE_STORE_CONTENT: flag(false),
+    // Privacy: a secret; when set, user.email and enduser.id are replaced by a keyed hash (HMAC-SHA256) before storage.
+    CCSCOPE_PSEUDONYMIZE_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters (use openssl rand -hex 32)').optional()),
+    // Retention in days (0 = keep forever): raw tables (events, metric points, spans) and the rollups the dashboard reads.
+    CCSCOPE_RETENTION_RAW_DAYS: days.default(400),
+    CCSCOPE_RETENTION_ROLLUP_DAYS: days.default(1825),
+    // A request with more records (log records + data points + spans) is refused whole with 413.
+    CCSCOPE_MAX_RECORDS_PER_REQUEST: positiveInt.default(DEFAULT_REQUEST_LIMITS.maxRecordsPerRequest),
+    // A request with more attributes (all lists' elements, before any is dropped) is refused whole with 413:
+    // it bounds the event-loop time one request costs (about a microsecond per attribute).
+    CCSCOPE_MAX_ATTRIBUTES_PER_REQUEST: positiveInt.default(DEFAULT_REQUEST_LIMITS.maxAttributesPerRequest),
+    // Attributes past this many per record (resource, scope) are dropped; OpenTelemetry's default count limit.
+    CCSCOPE_MAX_ATTRIBUTES_PER_RECORD: positiveInt.default(DEFAULT_REQUEST_LIMITS.maxAttributesPerRecord),
+    // Longer strings (attribute keys and values, bodies) are cut to this many UTF-8 bytes.
+    CCSCOPE_MAX_ATTRIBUTE_VALUE_BYTES: positiveInt.default(DEFAULT_REQUEST_LIMITS.maxStringBytes),
+    // Arrays and maps nested deeper inside one value are replaced by an empty value.
+    CCSCOPE_MAX_VALUE_DEPTH: positiveInt.max(256).default(DEFAULT_REQUEST_LIMITS.maxValueDepth),
+    // Longest time a client may take to send a whole request (headers and body; a gRPC call's message), on every port.
+    CCSCOPE_REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
+    // Longest time a client may take to send a request's headers (a gRPC connection: its preface and first call).
+    CCSCOPE_HEADERS_TIMEOUT_MS: positiveInt.default(10_000),
+    // A connection with no request under way (nothing sent either way) is closed after this long, on every port.
+    CCSCOPE_IDLE_TIMEOUT_MS: positiveInt.default(30_000),
+    // Open connections per listening port; more are closed on arrival (keep the three ports' total under `ulimit -n`).
+    CCSCOPE_MAX_CONNECTIONS: positiveInt.default(4096),
+    // Open connections per client address, per port (0 = no limit); a NAT in front of many laptops counts as one address.
+    CCSCOPE_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).default(1024),
+    // In-flight bytes one client address may hold (0 = no limit): one sender cannot take the whole budget.
+    CCSCOPE_MAX_INFLIGHT_BYTES_PER_ADDRESS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(16 * 1024 * 1024),
+    // Dashboard/API users and tokens (written by `npm run users`); unset = <data dir>/users.json.
+    CCSCOPE_USERS_FILE: optionalString,
+    // SSO: the header a trusted proxy (oauth2-proxy, …) names the signed-in user in, e.g. X-Forwarded-Email.
+    CCSCOPE_AUTH_PROXY_HEADER: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name')
+        .optional(),
+    ),
+    // The proxies' addresses (IPs or CIDRs); the header is ignored on requests from anywhere else.
+    CCSCOPE_AUTH_PROXY_TRUSTED: tokenList.pipe(
+      z.array(z.string().refine(isAddressOrCidr, 'each entry must be an IP address or a CIDR block such as 10.0.0.0/8')),
+    ),
+    // Role of a proxy-named user who is not in the users file; unset = such users are refused.
+    CCSCOPE_AUTH_PROXY_DEFAULT_ROLE: optionalString.pipe(roleSchema.optional()),
+    // A browser session lasts this long after sign-in.
+    CCSCOPE_SESSION_HOURS: positiveInt.default(12),
+    // Embedded engine: sessions the API's queries spread over (one runs one query at a time; a page asks for ~10).
+    CCSCOPE_READ_SESSIONS: positiveInt.max(16).default(3),
+    // With no dashboard user, API token or SSO proxy configured: true = requests from this machine act as
+    // admin; false = the API refuses everything; auto (default) = open to this machine until a users file has
+    // been configured once (a marker in the data directory remembers it), closed after: a first start works
+    // at once, and a users file deleted or emptied later never opens the dashboard.
+    // Other ccscope instances write the same warehouse (several behind a load balancer): no instance may
+    // trust what it remembers of a metric stream (collector/writer/writer.ts). auto = yes on a cluster.
+    CCSCOPE_SHARED_WAREHOUSE: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const s = (v ?? '').trim().toLowerCase()
+        if (s === '' || s === 'auto') return 'auto' as const
+        if (['1', 'true', 'yes', 'on'].includes(s)) return true
+        if (['0', 'false', 'no', 'off'].includes(s)) return false
+        ctx.addIssue({ code: 'custom', message: 'must be auto, true or false' })
+        return z.NEVER
+      }),
+    CCSCOPE_OPEN_MODE: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const s = (v ?? '').trim().toLowerCase()
+        if (s === '' || s === 'auto') return 'auto' as const
+        if (['1', 'true', 'yes', 'on'].includes(s)) return 'on' as const
+        if (['0', 'false', 'no', 'off'].includes(s)) return 'off' as const
+        ctx.addIssue({ code: 'custom', message: 'must be auto, true or false' })
+        return z.NEVER
+      }),
+    // `npm start -- --demo`: its own data directory (never the real one), and the simulated fleet it fills it with the first time.
+    CCSCOPE_DEMO_DATA_DIR: z.string().trim().min(1).default('./data-demo'),
+    CCSCOPE_DEMO_USERS: positiveInt.max(100_000).default(200),
+    CCSCOPE_DEMO_DAYS: positiveInt.max(365).default(30),
+  })
+  .superRefine((e, ctx) => {
+    if (e.CCSCOPE_AUTH_PROXY_HEADER && e.CCSCOPE_AUTH_PROXY_TRUSTED.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['CCSCOPE_AUTH_PROXY_TRUSTED'], message: 'must list the proxy addresses when CCSCOPE_AUTH_PROXY_HEADER is set' })
+  })
 
 export type Env = z.input<typeof envSchema>
 

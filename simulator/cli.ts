@@ -99,9 +99,11 @@ export function parseCli(argv: string[]): CliOptions | undefined {
   const v = parsed.values
   if (v.help) return undefined
   const protocol = v.protocol ?? 'http/protobuf'
-  if (!(PROTOCOLS as readonly string[]).includes(protocol)) throw new UsageError(`--protocol must be one of ${PROTOCOLS.join(', ')} (got ${JSON.stringify(protocol)})`)
+  if (!(PROTOCOLS as readonly string[]).includes(protocol))
+    throw new UsageError(`--protocol must be one of ${PROTOCOLS.join(', ')} (got ${JSON.stringify(protocol)})`)
   const temporality = v.temporality ?? 'delta'
-  if (temporality !== 'delta' && temporality !== 'cumulative') throw new UsageError(`--temporality must be delta or cumulative (got ${JSON.stringify(temporality)})`)
+  if (temporality !== 'delta' && temporality !== 'cumulative')
+    throw new UsageError(`--temporality must be delta or cumulative (got ${JSON.stringify(temporality)})`)
   const compression = v.compression ?? 'none'
   if (compression !== 'none' && compression !== 'gzip') throw new UsageError(`--compression must be none or gzip (got ${JSON.stringify(compression)})`)
   let end: Date | undefined
@@ -146,7 +148,8 @@ export function formatResult(result: SimulateResult, dryRun: boolean): string {
         (result.stats.retries > 0 ? ` (concurrency went down to ${result.stats.minConcurrency})` : '') +
         `; seed ${result.seed}.`,
     )
-    if (result.partialSuccess.length > 0) lines.push(`WARNING: the collector refused records in ${result.partialSuccess.length} export(s); the truths above overstate what it stored.`)
+    if (result.partialSuccess.length > 0)
+      lines.push(`WARNING: the collector refused records in ${result.partialSuccess.length} export(s); the truths above overstate what it stored.`)
   }
   return lines.join('\n')
 }
@@ -177,7 +180,10 @@ export async function main(argv: string[]): Promise<number> {
     const file = path.resolve(options.summaryJson)
     fs.mkdirSync(path.dirname(file), { recursive: true })
     const { truths, seconds, records, recordsPerSecond, stats, protocol, temporality, seed, partialSuccess } = result
-    fs.writeFileSync(file, `${JSON.stringify({ seed, users: options.users, days: options.days, protocol, temporality, truths, run: { seconds, records, recordsPerSecond, stats, partialSuccess } }, null, 2)}\n`)
+    fs.writeFileSync(
+      file,
+      `${JSON.stringify({ seed, users: options.users, days: options.days, protocol, temporality, truths, run: { seconds, records, recordsPerSecond, stats, partialSuccess } }, null, 2)}\n`,
+    )
     process.stderr.write(`simulate: truths written to ${file}\n`)
   }
   return result.partialSuccess.length > 0 ? 1 : 0

@@ -32,7 +32,11 @@ export type DemoMarker = z.infer<typeof markerSchema>
 const legacySchema = z.object({ ...fleet, state: z.enum(['loading', 'complete']) })
 export type LegacyMarker = z.infer<typeof legacySchema>
 
-export type ReadMarker = { kind: 'current'; marker: DemoMarker } | { kind: 'legacy'; marker: LegacyMarker } | { kind: 'none' } | { kind: 'unreadable'; reason: string }
+export type ReadMarker =
+  | { kind: 'current'; marker: DemoMarker }
+  | { kind: 'legacy'; marker: LegacyMarker }
+  | { kind: 'none' }
+  | { kind: 'unreadable'; reason: string }
 
 export function markerFile(dataDir: string): string {
   return path.join(dataDir, 'demo.json')

@@ -86,7 +86,8 @@ export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options
 
   const run = async () => {
     const found = readMarker(config.dataDir)
-    if (found.kind === 'unreadable') throw new Error(`${config.dataDir}/demo.json cannot be read (${found.reason}); delete ${config.dataDir} to start the demo afresh`)
+    if (found.kind === 'unreadable')
+      throw new Error(`${config.dataDir}/demo.json cannot be read (${found.reason}); delete ${config.dataDir} to start the demo afresh`)
     const [row] = await selectRows<{ n: string }>(ccscope.client, 'SELECT count() AS n FROM events')
     const events = Number(row?.n ?? 0)
     let marker: DemoMarker
@@ -104,7 +105,9 @@ export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options
       clearAll = found.marker.state === 'loading'
     } else marker = found.marker
     if (marker.users !== options.users || marker.days !== options.days)
-      log.info(`demo: ${config.dataDir} holds a fleet of ${marker.users} developers over ${marker.days} days; keeping it (delete the directory for another size)`)
+      log.info(
+        `demo: ${config.dataDir} holds a fleet of ${marker.users} developers over ${marker.days} days; keeping it (delete the directory for another size)`,
+      )
 
     const end = new Date(marker.end)
     if (marker.state === 'complete') {
@@ -216,7 +219,9 @@ export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options
         ...(config.ingestTokens[0] ? { token: config.ingestTokens[0].token } : {}),
         onMessage: (line) => log.warn(line),
       })
-      log.info(`demo: the fleet works on live from ${new Date(liveFrom).toISOString()}: its sessions go through the OpenTelemetry exporters to OTLP/HTTP port ${ccscope.ports.otlpHttp} as they happen`)
+      log.info(
+        `demo: the fleet works on live from ${new Date(liveFrom).toISOString()}: its sessions go through the OpenTelemetry exporters to OTLP/HTTP port ${ccscope.ports.otlpHttp} as they happen`,
+      )
       const stats = live.stats
       let said = ''
       liveLog = setInterval(() => {

@@ -9,8 +9,23 @@
  * evening.
  */
 import {
-  AGENTS, EMAIL_DOMAIN, FIRST_NAMES, HOSTS, LAST_NAMES, LATEST_VERSION, PLUGINS, REGION_OFFSET_MIN, SKILLS, TEAMS, TERMINALS, VERSIONS,
-  isOldVersion, type Host, type ModelName, type Region, type TeamSpec,
+  AGENTS,
+  EMAIL_DOMAIN,
+  FIRST_NAMES,
+  HOSTS,
+  LAST_NAMES,
+  LATEST_VERSION,
+  PLUGINS,
+  REGION_OFFSET_MIN,
+  SKILLS,
+  TEAMS,
+  TERMINALS,
+  VERSIONS,
+  isOldVersion,
+  type Host,
+  type ModelName,
+  type Region,
+  type TeamSpec,
 } from './catalog'
 import { Rng, deriveSeed } from './random'
 
@@ -105,12 +120,28 @@ export function planUsers({ seed, users: count, days }: FleetOptions): SimUser[]
     const email = `${local}@${EMAIL_DOMAIN}`
     const version = rng.weighted(VERSIONS)
     const old = isOldVersion(version)
-    const signIn: SignIn = rng.weighted([['oauth', 45], ['enduser', 51], ['installation', 4]] as const)
+    const signIn: SignIn = rng.weighted([
+      ['oauth', 45],
+      ['enduser', 51],
+      ['installation', 4],
+    ] as const)
     const userId = rng.hex(64)
     const accountUuid = rng.uuid()
-    const lifecycle: Lifecycle = count < 4 ? 'steady' : rng.weighted([['steady', 74], ['occasional', 14], ['ramp', 6], ['quiet', 6]] as const)
+    const lifecycle: Lifecycle =
+      count < 4
+        ? 'steady'
+        : rng.weighted([
+            ['steady', 74],
+            ['occasional', 14],
+            ['ramp', 6],
+            ['quiet', 6],
+          ] as const)
     const turningDay =
-      lifecycle === 'ramp' ? rng.int(0, Math.floor(days * 0.5)) : lifecycle === 'quiet' ? rng.int(Math.ceil(days * 0.3), Math.max(Math.ceil(days * 0.3), Math.floor(days * 0.7))) : 0
+      lifecycle === 'ramp'
+        ? rng.int(0, Math.floor(days * 0.5))
+        : lifecycle === 'quiet'
+          ? rng.int(Math.ceil(days * 0.3), Math.max(Math.ceil(days * 0.3), Math.floor(days * 0.7)))
+          : 0
     const mcpServers = team.mcpServers.filter((_, k) => k === 0 || rng.chance(0.6))
     users.push({
       index: i,
@@ -127,7 +158,12 @@ export function planUsers({ seed, users: count, days }: FleetOptions): SimUser[]
       version,
       host: pickWeighted(rng, HOSTS),
       terminal: rng.weighted(TERMINALS),
-      mainModel: old ? 'claude-opus-5' : rng.weighted([['claude-opus-5-5', 62], ['claude-sonnet-5', 38]] as const),
+      mainModel: old
+        ? 'claude-opus-5'
+        : rng.weighted([
+            ['claude-opus-5-5', 62],
+            ['claude-sonnet-5', 38],
+          ] as const),
       effort: rng.chance(0.7) ? 'medium' : 'high',
       intensity: Math.min(4, rng.logNormal(1, 0.55)),
       lifecycle,
@@ -182,7 +218,22 @@ export function dayIntensity(user: SimUser, day: number, days: number): number {
 
 /** Local start hour of a session: office hours, a lunch dip, an evening tail. */
 const START_HOURS = [
-  [7, 1], [8, 4], [9, 9], [10, 11], [11, 9], [12, 4], [13, 7], [14, 10], [15, 10], [16, 8], [17, 5], [18, 2], [19, 1.5], [20, 1.5], [21, 1], [22, 0.5],
+  [7, 1],
+  [8, 4],
+  [9, 9],
+  [10, 11],
+  [11, 9],
+  [12, 4],
+  [13, 7],
+  [14, 10],
+  [15, 10],
+  [16, 8],
+  [17, 5],
+  [18, 2],
+  [19, 1.5],
+  [20, 1.5],
+  [21, 1],
+  [22, 0.5],
 ] as const
 
 export interface SessionPlan {
@@ -224,7 +275,14 @@ export function planDay(
   for (let j = 0; j < count; j++) starts.push(localMidnight + rng.weighted(START_HOURS) * HOUR + rng.int(0, 3_599_999))
   starts.sort((a, b) => a - b)
   for (const [j, startMs] of starts.entries()) {
-    const startType = j === 0 ? 'fresh' : rng.weighted([['fresh', 7], ['continue', 2], ['resume', 2]] as const)
+    const startType =
+      j === 0
+        ? 'fresh'
+        : rng.weighted([
+            ['fresh', 7],
+            ['continue', 2],
+            ['resume', 2],
+          ] as const)
     const sessionSeed = deriveSeed(seed, 3, user.index, day, j)
     if (startMs < window.from || startMs > window.lastStart) continue
     plans.push({ user, day, ordinal: j, startMs, startType, seed: sessionSeed, intensity })

@@ -141,7 +141,11 @@ export function startLive(options: LiveOptions): LiveStream {
       while (r.nextPoint < r.points.length && (r.points[r.nextPoint] as PointDraft).endMs <= t) r.nextPoint++
       if (r.nextPoint > from) {
         const points = r.points.slice(from, r.nextPoint)
-        await sender.submit({ signal: 'metrics', payload: resourceMetrics(r.session.plan.user, [{ session: r.session, points }], 'delta'), records: points.length })
+        await sender.submit({
+          signal: 'metrics',
+          payload: resourceMetrics(r.session.plan.user, [{ session: r.session, points }], 'delta'),
+          records: points.length,
+        })
         stats.metricPoints += points.length
       }
       if (!started && (r.nextLog > 0 || r.nextPoint > 0)) stats.sessions++

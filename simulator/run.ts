@@ -99,8 +99,15 @@ export function* generate(seed: number, users: readonly SimUser[], period: Perio
 /** The UTC days the session's records fall on (events, if sent, and metric points). */
 function noteActivity(tally: Tally, session: SessionRecords, points: readonly PointDraft[]): void {
   const user = session.plan.user
-  if (user.eventsOn) tally.activity(user.key, session.events.map((e) => e.ms))
-  tally.activity(user.key, points.map((p) => p.endMs))
+  if (user.eventsOn)
+    tally.activity(
+      user.key,
+      session.events.map((e) => e.ms),
+    )
+  tally.activity(
+    user.key,
+    points.map((p) => p.endMs),
+  )
 }
 
 /** Counts what a run would send (and its truths) without building or sending anything. */
@@ -121,11 +128,13 @@ export function countFleet(options: Pick<SimulateOptions, 'users' | 'days' | 'se
 }
 
 function captureDiag(messages: string[], partial: string[]): void {
-  const note = (level: string) => (message: string, ...args: unknown[]) => {
-    const text = [message, ...args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a)))].join(' ')
-    if (message.includes('Partial Success')) partial.push(text)
-    else messages.push(`otel ${level}: ${text}`)
-  }
+  const note =
+    (level: string) =>
+    (message: string, ...args: unknown[]) => {
+      const text = [message, ...args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a)))].join(' ')
+      if (message.includes('Partial Success')) partial.push(text)
+      else messages.push(`otel ${level}: ${text}`)
+    }
   const logger: DiagLogger = { error: note('error'), warn: note('warn'), info: () => {}, debug: () => {}, verbose: () => {} }
   diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true })
 }
@@ -149,7 +158,19 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
 
   const emptyStats: SendStats = { exports: 0, retries: 0, minConcurrency: options.concurrency ?? 8 }
   if (options.dryRun) {
-    return { truths: expected, seed: options.seed, protocol: options.protocol, temporality: options.temporality, seconds: 0, countSeconds, records: 0, recordsPerSecond: 0, stats: emptyStats, partialSuccess: [], spans: 0 }
+    return {
+      truths: expected,
+      seed: options.seed,
+      protocol: options.protocol,
+      temporality: options.temporality,
+      seconds: 0,
+      countSeconds,
+      records: 0,
+      recordsPerSecond: 0,
+      stats: emptyStats,
+      partialSuccess: [],
+      spans: 0,
+    }
   }
 
   const grpcEndpoint = options.grpcEndpoint ?? `http://${new URL(options.endpoint).hostname}:4317`

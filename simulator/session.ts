@@ -11,8 +11,22 @@
  * now and then, rare API errors and compactions; the last request's answer is the assistant_response.
  */
 import {
-  BASH_COMMANDS, DENIED_COMMANDS, DENIED_MCP_SERVER, EDIT_TOOLS, MCP_TOOLS, MCP_TRANSPORT, MODELS, READ_ONLY_COMMANDS, SAFE_TOOLS,
-  SLASH_COMMANDS, TOOL_MIX, costMicros, isOldVersion, type ModelName, type TokenCounts, type ToolName,
+  BASH_COMMANDS,
+  DENIED_COMMANDS,
+  DENIED_MCP_SERVER,
+  EDIT_TOOLS,
+  MCP_TOOLS,
+  MCP_TRANSPORT,
+  MODELS,
+  READ_ONLY_COMMANDS,
+  SAFE_TOOLS,
+  SLASH_COMMANDS,
+  TOOL_MIX,
+  costMicros,
+  isOldVersion,
+  type ModelName,
+  type TokenCounts,
+  type ToolName,
 } from './catalog'
 import { MINUTE, type SessionPlan, type SimUser } from './fleet'
 import { BASE62, Rng } from './random'
@@ -208,7 +222,10 @@ export class SessionSim {
     const exitMs = Math.min(t + rng.int(2 * SECOND, 90 * SECOND), this.deadline - 1)
     const last = this.events.reduce((m, e) => Math.max(m, e.ms), 0)
     const lastMeasure = this.measurements.reduce((m, e) => Math.max(m, e.ms), 0)
-    if (last >= exitMs || lastMeasure > exitMs) throw new Error(`session ${this.sessionId} runs past its deadline (last event ${new Date(last).toISOString()}, last measurement ${new Date(lastMeasure).toISOString()}, exit ${new Date(exitMs).toISOString()})`)
+    if (last >= exitMs || lastMeasure > exitMs)
+      throw new Error(
+        `session ${this.sessionId} runs past its deadline (last event ${new Date(last).toISOString()}, last measurement ${new Date(lastMeasure).toISOString()}, exit ${new Date(exitMs).toISOString()})`,
+      )
     this.tallyMeasurements()
     return {
       plan,
@@ -321,7 +338,11 @@ export class SessionSim {
       const last = i === steps - 1 || this.late(t)
       if (rng.chance(0.003)) {
         // Retries exhausted (overloaded / rate limited): api_error, and the turn ends without an answer.
-        const status = rng.weighted([[529, 6], [429, 3], [500, 1]] as const)
+        const status = rng.weighted([
+          [529, 6],
+          [429, 3],
+          [500, 1],
+        ] as const)
         const durationMs = rng.int(20 * SECOND, 90 * SECOND)
         t += durationMs
         this.event(
@@ -362,7 +383,12 @@ export class SessionSim {
         )
         break
       }
-      const calls = rng.weighted([[1, 65], [2, 22], [3, 9], [4, 4]] as const)
+      const calls = rng.weighted([
+        [1, 65],
+        [2, 22],
+        [3, 9],
+        [4, 4],
+      ] as const)
       let done = t
       for (let c = 0; c < calls; c++) done = Math.max(done, this.toolCall(t + c * rng.int(1, 6), promptId, req, 0))
       t = done + rng.int(40, 400)
@@ -467,7 +493,13 @@ export class SessionSim {
     const filePath = `/home/dev/${team.id}/${dir}/${file}.${ext}`
     const base: ToolPlan = { tool: 'Read', toolSource: 'builtin', command: '', fullCommand: '', mcpServer: '', mcpTool: '', filePath, language }
     let tool = rng.weighted(TOOL_MIX)
-    if (depth > 0) tool = rng.weighted([['Read', 5], ['Grep', 3], ['Glob', 2], ['Bash', 1]] as const)
+    if (depth > 0)
+      tool = rng.weighted([
+        ['Read', 5],
+        ['Grep', 3],
+        ['Glob', 2],
+        ['Bash', 1],
+      ] as const)
     if (tool === 'NotebookEdit' && ext !== 'ipynb') tool = 'Edit'
     if (tool === 'mcp_tool' && user.mcpServers.length === 0) tool = 'Read'
     if (tool === 'Task' && user.agents.length === 0) tool = 'Grep'
@@ -493,7 +525,13 @@ export class SessionSim {
     const isEdit = EDIT_TOOLS.has(plan.tool)
     const isTest = plan.fullCommand === team.testCommand
     const isBuild = plan.fullCommand === team.buildCommand
-    const safe = SAFE_TOOLS.has(plan.tool) || (plan.tool === 'Bash' && READ_ONLY_COMMANDS.has(plan.command) && !plan.fullCommand.startsWith('git push') && !plan.fullCommand.startsWith('git commit') && !plan.fullCommand.startsWith('git add'))
+    const safe =
+      SAFE_TOOLS.has(plan.tool) ||
+      (plan.tool === 'Bash' &&
+        READ_ONLY_COMMANDS.has(plan.command) &&
+        !plan.fullCommand.startsWith('git push') &&
+        !plan.fullCommand.startsWith('git commit') &&
+        !plan.fullCommand.startsWith('git add'))
     const managed = team.managedSources.length > 0
 
     let decision: 'accept' | 'reject' = 'accept'
@@ -517,7 +555,13 @@ export class SessionSim {
       }
     }
     if (decision === 'accept' && !safe && depth === 0 && this.mode !== 'bypassPermissions' && !(isEdit && this.mode === 'acceptEdits')) {
-      source = rng.weighted([['config', 26], ['user_temporary', 40], ['user_permanent', 18], ['user_reject', 11], ['user_abort', 5]] as const)
+      source = rng.weighted([
+        ['config', 26],
+        ['user_temporary', 40],
+        ['user_permanent', 18],
+        ['user_reject', 11],
+        ['user_abort', 5],
+      ] as const)
       if (source === 'user_reject' || source === 'user_abort') decision = 'reject'
       if (source !== 'config') {
         const waitMs = Math.min(120 * SECOND, Math.round(rng.logNormal(5 * SECOND, 0.9)))
@@ -566,26 +610,37 @@ export class SessionSim {
     if (plan.tool === 'Task') {
       end = this.subagent(start, promptId)
     } else {
-      const durationMs =
-        isTest ? rng.int(4 * SECOND, 90 * SECOND)
-        : isBuild ? rng.int(8 * SECOND, 120 * SECOND)
-        : plan.tool === 'Bash' ? rng.logNormalInt(400, 1.0, 15, 30 * SECOND)
-        : plan.toolSource === 'mcp' ? rng.logNormalInt(900, 0.7, 120, 20 * SECOND)
-        : plan.tool === 'WebFetch' || plan.tool === 'WebSearch' ? rng.int(600, 9 * SECOND)
-        : rng.logNormalInt(25, 0.8, 2, 2 * SECOND)
+      const durationMs = isTest
+        ? rng.int(4 * SECOND, 90 * SECOND)
+        : isBuild
+          ? rng.int(8 * SECOND, 120 * SECOND)
+          : plan.tool === 'Bash'
+            ? rng.logNormalInt(400, 1.0, 15, 30 * SECOND)
+            : plan.toolSource === 'mcp'
+              ? rng.logNormalInt(900, 0.7, 120, 20 * SECOND)
+              : plan.tool === 'WebFetch' || plan.tool === 'WebSearch'
+                ? rng.int(600, 9 * SECOND)
+                : rng.logNormalInt(25, 0.8, 2, 2 * SECOND)
       end = start + durationMs
     }
     const durationMs = end - start
     const success = isTest ? rng.chance(0.72) : isBuild ? rng.chance(0.85) : plan.toolSource === 'mcp' ? rng.chance(0.93) : rng.chance(0.975)
     const input =
-      plan.tool === 'Bash' ? { command: plan.fullCommand, description: 'run it' }
-      : plan.toolSource === 'mcp' ? { query: plan.mcpTool === 'query' ? 'SELECT count(*) FROM orders' : 'is:open' }
-      : plan.tool === 'Grep' || plan.tool === 'Glob' ? { pattern: 'TODO', path: `/home/dev/${team.id}` }
-      : plan.tool === 'Task' ? { description: 'explore the codebase', subagent_type: 'Explore' }
-      : plan.tool === 'WebFetch' ? { url: 'https://docs.example.com/guide' }
-      : plan.tool === 'WebSearch' ? { query: 'error handling best practices' }
-      : plan.tool === 'TodoWrite' ? { todos: '[…]' }
-      : { file_path: plan.filePath }
+      plan.tool === 'Bash'
+        ? { command: plan.fullCommand, description: 'run it' }
+        : plan.toolSource === 'mcp'
+          ? { query: plan.mcpTool === 'query' ? 'SELECT count(*) FROM orders' : 'is:open' }
+          : plan.tool === 'Grep' || plan.tool === 'Glob'
+            ? { pattern: 'TODO', path: `/home/dev/${team.id}` }
+            : plan.tool === 'Task'
+              ? { description: 'explore the codebase', subagent_type: 'Explore' }
+              : plan.tool === 'WebFetch'
+                ? { url: 'https://docs.example.com/guide' }
+                : plan.tool === 'WebSearch'
+                  ? { query: 'error handling best practices' }
+                  : plan.tool === 'TodoWrite'
+                    ? { todos: '[…]' }
+                    : { file_path: plan.filePath }
     const toolInput = JSON.stringify(input)
     this.event(
       'tool_result',
@@ -631,7 +686,13 @@ export class SessionSim {
   private subagent(start: number, promptId: string): number {
     const { rng, user } = this
     const agent = rng.pick(user.agents)
-    const model: ModelName = agent === 'Explore' ? 'claude-haiku-5' : rng.weighted([['claude-sonnet-5', 3], ['claude-haiku-5', 1]] as const)
+    const model: ModelName =
+      agent === 'Explore'
+        ? 'claude-haiku-5'
+        : rng.weighted([
+            ['claude-sonnet-5', 3],
+            ['claude-haiku-5', 1],
+          ] as const)
     const steps = rng.int(2, 9)
     let t = start
     for (let i = 0; i < steps; i++) {

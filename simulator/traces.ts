@@ -16,7 +16,11 @@ export const TRACING_SCOPE = 'com.anthropic.claude_code.tracing'
 
 /** Deterministic ids: the same session always yields the same trace (hex, 16 or 8 bytes). */
 function id(bytes: 16 | 8, ...parts: string[]): string {
-  return crypto.createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, bytes * 2)
+  return crypto
+    .createHash('sha256')
+    .update(parts.join('\0'))
+    .digest('hex')
+    .slice(0, bytes * 2)
 }
 
 const duration = (from: number, to: number): HrTime => hrTime(Math.max(0, to - from))
@@ -30,7 +34,16 @@ export function sessionSpans(session: SessionRecords): ReadableSpan[] {
   for (const e of session.events) if (e.promptId) byPrompt.set(e.promptId, [...(byPrompt.get(e.promptId) ?? []), e])
 
   const spans: ReadableSpan[] = []
-  const span = (traceId: string, spanId: string, parent: string | undefined, name: string, start: number, end: number, attributes: Attributes, ok = true): void => {
+  const span = (
+    traceId: string,
+    spanId: string,
+    parent: string | undefined,
+    name: string,
+    start: number,
+    end: number,
+    attributes: Attributes,
+    ok = true,
+  ): void => {
     const context: SpanContext = { traceId, spanId, traceFlags: TraceFlags.SAMPLED }
     spans.push({
       name,

@@ -6,7 +6,19 @@
  */
 import type { SeedVocabulary } from '../bench/seed-vocabulary'
 import {
-  AGENTS, BASH_COMMANDS, DENIED_COMMANDS, HOSTS, MCP_TOOLS, MODELS, PLUGINS, SKILLS, TEAMS, TERMINALS, TOOL_MIX, VERSIONS, type ModelName,
+  AGENTS,
+  BASH_COMMANDS,
+  DENIED_COMMANDS,
+  HOSTS,
+  MCP_TOOLS,
+  MODELS,
+  PLUGINS,
+  SKILLS,
+  TEAMS,
+  TERMINALS,
+  TOOL_MIX,
+  VERSIONS,
+  type ModelName,
 } from './catalog'
 import type { Weighted } from './random'
 

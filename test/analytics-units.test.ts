@@ -48,7 +48,15 @@ describe('dataset SQL', () => {
 
   it('carries request values only as typed placeholders', () => {
     const hostile = "web' OR 1=1 --"
-    const q = parse('cost', { from: '2026-11-01', to: '2026-12-01', groupBy: 'team', granularity: 'day', team: [hostile, 'mobile'], model: 'x', tz: 'Asia/Kolkata' })
+    const q = parse('cost', {
+      from: '2026-11-01',
+      to: '2026-12-01',
+      groupBy: 'team',
+      granularity: 'day',
+      team: [hostile, 'mobile'],
+      model: 'x',
+      tz: 'Asia/Kolkata',
+    })
     const shape = datasetShape({ ...q, measures: ['costUsd'] })
     for (const built of [buildRowsSql(shape), buildTotalsSql(shape)]) {
       expect(built.sql).not.toContain(hostile)
@@ -94,8 +102,20 @@ describe('dataset SQL', () => {
   it('names CSV columns stably, in snake_case', () => {
     const q = parse('cost', { groupBy: 'user', granularity: 'month' })
     expect(csvColumns(q).header).toEqual([
-      'row_type', 'period', 'period_start', 'user', 'display_name', 'cost_usd', 'requests', 'input_tokens', 'output_tokens',
-      'cache_read_tokens', 'cache_creation_tokens', 'cache_savings_usd', 'active_user_days', 'cost_per_active_user_day',
+      'row_type',
+      'period',
+      'period_start',
+      'user',
+      'display_name',
+      'cost_usd',
+      'requests',
+      'input_tokens',
+      'output_tokens',
+      'cache_read_tokens',
+      'cache_creation_tokens',
+      'cache_savings_usd',
+      'active_user_days',
+      'cost_per_active_user_day',
     ])
   })
 })

@@ -33,7 +33,8 @@ function tally<T>(items: T[], key: (t: T) => string, value: (t: T) => number): M
   for (const item of items) out.set(key(item), (out.get(key(item)) ?? 0) + value(item))
   return out
 }
-const localDay = (time: Date, timeZone: string) => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(time)
+const localDay = (time: Date, timeZone: string) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(time)
 const usd = (micros: number) => Math.round(micros) / 1e6
 
 /** Every record time of every session, with its user: what "active" means (any event or metric point). */
@@ -116,12 +117,23 @@ describe('cost', () => {
 
   it('keeps the top groups over the whole range, every period of each, and totals over all groups', async () => {
     const res = await get<DatasetResponse<'cost'>>(`/api/v1/cost?${RANGE}&groupBy=user&granularity=day&limit=3`)
-    const byUser = tally(fleet.truth.requests, (r) => r.user, (r) => r.costMicros)
-    const top = [...byUser].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([u]) => u)
+    const byUser = tally(
+      fleet.truth.requests,
+      (r) => r.user,
+      (r) => r.costMicros,
+    )
+    const top = [...byUser]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([u]) => u)
     expect(new Set(res.rows.map((r) => r.group))).toEqual(new Set(top))
     expect(res.truncated).toBe(true)
     for (const user of top) {
-      const days = tally(fleet.truth.requests.filter((r) => r.user === user), (r) => localDay(r.time, 'UTC'), () => 1)
+      const days = tally(
+        fleet.truth.requests.filter((r) => r.user === user),
+        (r) => localDay(r.time, 'UTC'),
+        () => 1,
+      )
       expect(res.rows.filter((r) => r.group === user).length, user).toBe(days.size)
     }
     const summary = await get<SummaryResponse>(`/api/v1/summary?${RANGE}`)
@@ -153,7 +165,11 @@ describe('cost', () => {
     const from = Date.parse(res.range.from)
     const to = Date.parse(res.range.to)
     const inRange = fleet.truth.requests.filter((r) => r.time.getTime() >= from && r.time.getTime() < to)
-    const byDay = tally(inRange, (r) => localDay(r.time, tz), (r) => r.costMicros)
+    const byDay = tally(
+      inRange,
+      (r) => localDay(r.time, tz),
+      (r) => r.costMicros,
+    )
     expect(res.rows.map((r) => r.period)).toEqual([...byDay.keys()].sort())
     for (const row of res.rows) expect(row.costUsd, `${tz} ${row.period}`).toBeCloseTo(usd(byDay.get(row.period!)!), 6)
     expect(res.range.timeZone).toBe(tz)
@@ -178,7 +194,11 @@ describe('cost', () => {
       expect(res.status).toBe(200)
       expect(res.headers.get('content-type')).toContain('text/csv')
       // The period in the file name, as local dates of the query's zone, last day included.
-      const name = { 'groupBy=team&granularity=week': 'ccscope-cost-by-team-2026-10-05-to-2026-10-18.csv', 'groupBy=user': 'ccscope-cost-by-user-2026-10-05-to-2026-10-18.csv', 'granularity=day&tz=Asia/Kolkata': 'ccscope-cost-2026-10-05-to-2026-10-19.csv' }[query]
+      const name = {
+        'groupBy=team&granularity=week': 'ccscope-cost-by-team-2026-10-05-to-2026-10-18.csv',
+        'groupBy=user': 'ccscope-cost-by-user-2026-10-05-to-2026-10-18.csv',
+        'granularity=day&tz=Asia/Kolkata': 'ccscope-cost-2026-10-05-to-2026-10-19.csv',
+      }[query]
       expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${name}"`)
       const records = parse(await res.text(), { columns: true }) as Record<string, string>[]
       const data = records.filter((r) => r.row_type === 'data')
@@ -222,7 +242,11 @@ describe('adoption', () => {
         if (!users.has(p)) users.set(p, new Set())
         users.get(p)!.add(a.user)
       }
-      const prompts = tally(fleet.truth.prompts, (p) => period(p.time), () => 1)
+      const prompts = tally(
+        fleet.truth.prompts,
+        (p) => period(p.time),
+        () => 1,
+      )
       expect(res.rows.map((r) => r.period)).toEqual([...users.keys()].sort())
       for (const row of res.rows) {
         expect(row.activeUsers, `${granularity} ${row.period}`).toBe(users.get(row.period!)!.size)
@@ -233,9 +257,27 @@ describe('adoption', () => {
 
   it('per team: sessions, lines, commits, PRs, active time and edit accept rate equal the truth', async () => {
     const res = await dataset('adoption', 'groupBy=team')
-    const m = (name: string) => tally(fleet.truth.metrics.filter((x) => x.name === name), (x) => x.team, (x) => x.value)
-    const sessions = tally(fleet.truth.sessions, (s) => s.team, () => 1)
-    const [added, removed, commits, prs, userS, cliS, acc, rej] = ['lines_added', 'lines_removed', 'commits', 'prs', 'active_user_s', 'active_cli_s', 'edit_accept', 'edit_reject'].map(m)
+    const m = (name: string) =>
+      tally(
+        fleet.truth.metrics.filter((x) => x.name === name),
+        (x) => x.team,
+        (x) => x.value,
+      )
+    const sessions = tally(
+      fleet.truth.sessions,
+      (s) => s.team,
+      () => 1,
+    )
+    const [added, removed, commits, prs, userS, cliS, acc, rej] = [
+      'lines_added',
+      'lines_removed',
+      'commits',
+      'prs',
+      'active_user_s',
+      'active_cli_s',
+      'edit_accept',
+      'edit_reject',
+    ].map(m)
     expect(res.rows.length).toBe(sessions.size)
     for (const row of res.rows) {
       const g = row.group!
@@ -300,7 +342,12 @@ describe('adoption', () => {
     const active = [...last.keys()]
     const newUsers = active.filter((u) => first.get(u)! >= from.getTime())
     const quiet = active.filter((u) => last.get(u)! < cutoff)
-    expect(res.counts).toEqual({ activeUsers: active.length, newUsers: newUsers.length, returningUsers: active.length - newUsers.length, quietUsers: quiet.length })
+    expect(res.counts).toEqual({
+      activeUsers: active.length,
+      newUsers: newUsers.length,
+      returningUsers: active.length - newUsers.length,
+      quietUsers: quiet.length,
+    })
     expect(newUsers.length + quiet.length).toBeGreaterThan(0)
     expect(new Set(res.rows.filter((r) => r.status === 'new').map((r) => r.user))).toEqual(new Set(newUsers))
     expect(new Set(res.rows.filter((r) => r.quiet).map((r) => r.user))).toEqual(new Set(quiet))
@@ -309,7 +356,9 @@ describe('adoption', () => {
     for (const row of res.rows) expect(row.costUsd, row.user).toBe(cost.rows.find((c) => c.group === row.user)?.costUsd ?? 0)
     // Search by part of the key, any case.
     const one = res.rows[0]!.user
-    const found = await get<UsersResponse>(`/api/v1/users?from=${from.toISOString()}&to=${to.toISOString()}&q=${encodeURIComponent(one.slice(0, 6).toUpperCase())}`)
+    const found = await get<UsersResponse>(
+      `/api/v1/users?from=${from.toISOString()}&to=${to.toISOString()}&q=${encodeURIComponent(one.slice(0, 6).toUpperCase())}`,
+    )
     expect(found.rows.map((r) => r.user)).toContain(one)
   })
 })
@@ -318,7 +367,11 @@ describe('tools and policy', () => {
   it('by tool and by source equal the truth, with the policy-denial rate', async () => {
     const byTool = await dataset('tools', 'groupBy=tool&sort=policyDenials')
     const decisions = fleet.truth.decisions
-    const results = tally(fleet.truth.toolResults, (r) => r.tool, () => 1)
+    const results = tally(
+      fleet.truth.toolResults,
+      (r) => r.tool,
+      () => 1,
+    )
     for (const row of byTool.rows) {
       const mine = decisions.filter((d) => d.tool === row.group)
       const denials = mine.filter((d) => d.decision === 'reject' && d.source === 'config').length
@@ -331,17 +384,29 @@ describe('tools and policy', () => {
       if (mine.length > 0) expect(row.policyDenialRate).toBeCloseTo(denials / mine.length, 9)
     }
     const bySource = await dataset('tools', 'groupBy=source')
-    const truthBySource = tally(decisions, (d) => d.source, () => 1)
+    const truthBySource = tally(
+      decisions,
+      (d) => d.source,
+      () => 1,
+    )
     for (const row of bySource.rows.filter((r) => r.group !== '')) expect(row.decisions, row.group).toBe(truthBySource.get(row.group!))
   })
 
   it('names the top blocked commands and MCP servers', async () => {
     const denied = fleet.truth.decisions.filter((d) => d.decision === 'reject' && d.source === 'config')
     const commands = await dataset('tools', 'groupBy=command&decision=reject&source=config&sort=policyDenials')
-    const truth = tally(denied.filter((d) => d.command !== ''), (d) => d.command, () => 1)
+    const truth = tally(
+      denied.filter((d) => d.command !== ''),
+      (d) => d.command,
+      () => 1,
+    )
     expect(Object.fromEntries(commands.rows.filter((r) => r.group !== '').map((r) => [r.group, r.policyDenials]))).toEqual(Object.fromEntries(truth))
     const servers = await dataset('tools', 'groupBy=mcpServer&decision=reject&source=config')
-    const truthServers = tally(denied.filter((d) => d.mcpServer !== ''), (d) => d.mcpServer, () => 1)
+    const truthServers = tally(
+      denied.filter((d) => d.mcpServer !== ''),
+      (d) => d.mcpServer,
+      () => 1,
+    )
     expect(Object.fromEntries(servers.rows.filter((r) => r.group !== '').map((r) => [r.group, r.policyDenials]))).toEqual(Object.fromEntries(truthServers))
   })
 
@@ -374,7 +439,9 @@ describe('tools and policy', () => {
     const end = Date.parse(TO)
     const week = 7 * 86_400_000
     const count = (tool: string, from: number, to: number) =>
-      fleet.truth.decisions.filter((d) => d.tool === tool && d.decision === 'reject' && d.source === 'config' && d.time.getTime() >= from && d.time.getTime() < to).length
+      fleet.truth.decisions.filter(
+        (d) => d.tool === tool && d.decision === 'reject' && d.source === 'config' && d.time.getTime() >= from && d.time.getTime() < to,
+      ).length
     expect(res.rows.length).toBeGreaterThan(0)
     for (const row of res.rows) {
       expect(row.policyDenials, row.group).toBe(count(row.group, end - week, end))

@@ -39,7 +39,19 @@ function concretePath(path: string): string {
 describe('hostile query parameters', () => {
   it('the OpenAPI document lists the analytics routes and their parameters', () => {
     const paths = Object.keys(openapi.paths)
-    for (const p of ['/api/v1/summary', '/api/v1/cost', '/api/v1/cost/export.csv', '/api/v1/adoption', '/api/v1/tools', '/api/v1/users', '/api/v1/users/{user}/sessions', '/api/v1/sessions/{session}', '/api/v1/policy', '/api/v1/policy/movers', '/api/v1/directory'])
+    for (const p of [
+      '/api/v1/summary',
+      '/api/v1/cost',
+      '/api/v1/cost/export.csv',
+      '/api/v1/adoption',
+      '/api/v1/tools',
+      '/api/v1/users',
+      '/api/v1/users/{user}/sessions',
+      '/api/v1/sessions/{session}',
+      '/api/v1/policy',
+      '/api/v1/policy/movers',
+      '/api/v1/directory',
+    ])
       expect(paths).toContain(p)
     const cost = openapi.paths['/api/v1/cost']?.get?.parameters?.map((p) => p.name)
     expect(cost).toEqual(expect.arrayContaining(['from', 'to', 'tz', 'granularity', 'groupBy', 'sort', 'order', 'limit', 'team', 'model', 'costCenter']))

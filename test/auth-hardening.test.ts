@@ -23,13 +23,22 @@ interface Answer {
   body: string
 }
 
-function request(cc: TestCcscope, method: string, url: string, options: { headers?: Record<string, string>; body?: string; from?: string } = {}): Promise<Answer> {
+function request(
+  cc: TestCcscope,
+  method: string,
+  url: string,
+  options: { headers?: Record<string, string>; body?: string; from?: string } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${cc.apiUrl}${url}`, { method, headers: options.headers ?? {}, ...(options.from ? { localAddress: options.from } : {}) }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
-    })
+    const req = http.request(
+      `${cc.apiUrl}${url}`,
+      { method, headers: options.headers ?? {}, ...(options.from ? { localAddress: options.from } : {}) },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
+      },
+    )
     req.on('error', reject)
     req.end(options.body)
   })
@@ -192,8 +201,19 @@ describe('the finance role reads per-user cost, not per-user activity', () => {
 
   it("a user's sessions: their cost and requests, not their prompts, decisions or denials", async () => {
     const url = `/api/v1/users/${encodeURIComponent('worker@example.com')}/sessions?${range}`
-    expect((await get<UserSessionsResponse>(admin.token, url)).body.sessions[0]).toMatchObject({ prompts: 1, toolDecisions: 1, policyDenials: 1, costUsd: 0.75 })
-    expect((await get<UserSessionsResponse>(finance.token, url)).body.sessions[0]).toMatchObject({ prompts: null, toolDecisions: null, policyDenials: null, apiRequests: 1, costUsd: 0.75 })
+    expect((await get<UserSessionsResponse>(admin.token, url)).body.sessions[0]).toMatchObject({
+      prompts: 1,
+      toolDecisions: 1,
+      policyDenials: 1,
+      costUsd: 0.75,
+    })
+    expect((await get<UserSessionsResponse>(finance.token, url)).body.sessions[0]).toMatchObject({
+      prompts: null,
+      toolDecisions: null,
+      policyDenials: null,
+      apiRequests: 1,
+      costUsd: 0.75,
+    })
   })
 })
 

@@ -135,7 +135,13 @@ async function login(user: string, password: string, headers: Record<string, str
 function figures(body: string): unknown {
   const round = (n: number) => Number(n.toPrecision(10))
   const walk = (v: unknown): unknown =>
-    typeof v === 'number' ? round(v) : Array.isArray(v) ? v.map(walk) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)])) : v
+    typeof v === 'number'
+      ? round(v)
+      : Array.isArray(v)
+        ? v.map(walk)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))
+          : v
   try {
     return walk(JSON.parse(body))
   } catch {
@@ -173,7 +179,11 @@ beforeAll(async () => {
   })
   fleet = generateFleet({ seed: 11, users: 12, days: DAYS, start: START })
   await sendFleet(cc.otlpUrl, fleet, INGEST)
-  for (const [who, name] of [['admin', 'admin'], ['finance', 'fin'], ['manager', 'mgr']] as const) {
+  for (const [who, name] of [
+    ['admin', 'admin'],
+    ['finance', 'fin'],
+    ['manager', 'mgr'],
+  ] as const) {
     const res = await login(name, PASSWORD)
     expect(res.status, res.body).toBe(200)
     cookies[who] = sessionCookieOf(res)
@@ -215,7 +225,11 @@ describe('access rules', () => {
   it('answer every route with exactly the status each caller should get', async () => {
     const routes = await allRoutes()
     // Every entry of the table but sign-in and sign-out.
-    expect(routes.map((r) => r.key).sort()).toEqual(Object.keys(ROUTE_ACCESS).filter((k) => !k.startsWith('POST /api/v1/auth/')).sort())
+    expect(routes.map((r) => r.key).sort()).toEqual(
+      Object.keys(ROUTE_ACCESS)
+        .filter((k) => !k.startsWith('POST /api/v1/auth/'))
+        .sort(),
+    )
     const expected: Record<string, number> = {}
     const actual: Record<string, number> = {}
     for (const who of Object.keys(CALLERS) as Who[]) {
@@ -285,7 +299,7 @@ describe('a manager', () => {
     expect(managerEvents).toBeLessThan(adminEvents)
   })
 
-  it('sees only their team in the user list, a user\'s sessions and a session', async () => {
+  it("sees only their team in the user list, a user's sessions and a session", async () => {
     const users = await as('manager', 'GET', `/api/v1/users?${RANGE}&limit=1000`)
     expect(figures(users.body)).toEqual(figures((await as('admin', 'GET', `/api/v1/users?${RANGE}&limit=1000&team=web`)).body))
     expect((JSON.parse(users.body) as { rows: { user: string }[] }).rows.map((r) => r.user).sort()).toEqual(webUsers().sort())
@@ -323,7 +337,7 @@ describe('a manager', () => {
     expect(one.costUsd).toBe(0)
   })
 
-  it('gets a 400 or an empty match for hostile values on every parameter, never another team\'s data', async () => {
+  it("gets a 400 or an empty match for hostile values on every parameter, never another team's data", async () => {
     const openapi = await json<OpenApi>('admin', '/api/openapi.json')
     const web = sessionOf('web')
     let tried = 0
@@ -506,7 +520,11 @@ describe('the users file', () => {
 
 describe('npm run users', () => {
   const run = (args: string[], input: string, file: string) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/users.ts', ...args], { input, encoding: 'utf8', env: { ...process.env, CCSCOPE_USERS_FILE: file } })
+    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/users.ts', ...args], {
+      input,
+      encoding: 'utf8',
+      env: { ...process.env, CCSCOPE_USERS_FILE: file },
+    })
 
   it('adds a manager with a hashed password and mints a token shown once; refuses teams for other roles', async () => {
     const file = path.join(tempDir('ccscope-cli-'), 'users.json')

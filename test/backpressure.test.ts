@@ -20,7 +20,10 @@ describe('overload', () => {
   it('answers 429 with Retry-After past the buffer bound, and loses nothing it acknowledged', async () => {
     const now = Date.now()
     const batch = (n: number, session: string) =>
-      events({ user: 'load@x', session }, Array.from({ length: n }, (_, i) => apiRequest(now - 10_000 + i, 0.001)))
+      events(
+        { user: 'load@x', session },
+        Array.from({ length: n }, (_, i) => apiRequest(now - 10_000 + i, 0.001)),
+      )
     const [first, second] = await Promise.all([
       postJson(cc.otlpUrl, '/v1/logs', batch(4, 'first')),
       new Promise((r) => setTimeout(r, 100)).then(() => postJson(cc.otlpUrl, '/v1/logs', batch(4, 'second'))),

@@ -58,9 +58,13 @@ describe('bad input', () => {
   })
 
   it('wrong types → 400 naming the field', async () => {
-    const res = await post('/v1/metrics', JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'x', sum: { dataPoints: [{ asDouble: { oops: 1 } }] } }] }] }] }), {
-      'content-type': 'application/json',
-    })
+    const res = await post(
+      '/v1/metrics',
+      JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'x', sum: { dataPoints: [{ asDouble: { oops: 1 } }] } }] }] }] }),
+      {
+        'content-type': 'application/json',
+      },
+    )
     expect(res.status).toBe(400)
     expect(((await res.json()) as { message: string }).message).toContain('resourceMetrics[0].scopeMetrics[0].metrics[0].sum.dataPoints[0].asDouble')
     const res2 = await post('/v1/logs', JSON.stringify({ resourceLogs: 'nope' }), { 'content-type': 'application/json' })
@@ -96,7 +100,11 @@ describe('bad input', () => {
     const noToken = await fetch(`${cc.otlpUrl}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
     expect(noToken.status).toBe(401)
     expect(noToken.headers.get('www-authenticate')).toBe('Bearer')
-    const wrong = await fetch(`${cc.otlpUrl}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', authorization: 'Bearer nope' }, body: new Uint8Array(0) })
+    const wrong = await fetch(`${cc.otlpUrl}/v1/metrics`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf', authorization: 'Bearer nope' },
+      body: new Uint8Array(0),
+    })
     expect(wrong.status).toBe(401)
     expect(wrong.headers.get('content-type')).toContain('application/x-protobuf')
   })

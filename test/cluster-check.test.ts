@@ -20,7 +20,13 @@ it('sends the real payloads twice and finds every figure, once', async () => {
 }, 60_000)
 
 it('fails a figure that is off, even by a cent, or not reported', () => {
-  const good = { users: EXPECTED.users, sessions: EXPECTED.sessions, apiRequests: EXPECTED.apiRequests, policyDenials: EXPECTED.policyDenials, costUsd: EXPECTED.costUsd }
+  const good = {
+    users: EXPECTED.users,
+    sessions: EXPECTED.sessions,
+    apiRequests: EXPECTED.apiRequests,
+    policyDenials: EXPECTED.policyDenials,
+    costUsd: EXPECTED.costUsd,
+  }
   expect(compareTotals(good).every((r) => r.ok)).toBe(true)
   expect(compareTotals({ ...good, costUsd: EXPECTED.costUsd + 0.01 }).find((r) => r.figure === 'costUsd')?.ok).toBe(false)
   expect(compareTotals({ ...good, apiRequests: null }).find((r) => r.figure === 'apiRequests')?.ok).toBe(false)

@@ -94,6 +94,8 @@ describe(`Claude Code ${CLAUDE_CODE_VERSION}`, () => {
       { user },
     )
     expect(Number(metricCost?.cost)).toBeCloseTo(cliCost, 6)
-    console.log(`conformance ${protocol} (${temporality}): CLI total_cost_usd ${cliCost.toFixed(6)}, ccscope ${s.costUsd}; denials ${cliDenials}/${s.policyDenials}; API requests ${s.apiRequests}`)
+    console.log(
+      `conformance ${protocol} (${temporality}): CLI total_cost_usd ${cliCost.toFixed(6)}, ccscope ${s.costUsd}; denials ${cliDenials}/${s.policyDenials}; API requests ${s.apiRequests}`,
+    )
   })
 })

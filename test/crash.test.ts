@@ -43,7 +43,16 @@ describe('an insert that stopped half-way', () => {
 
     // What a kill between the raw table's part and the views' parts leaves: the rows stored, the rollups
     // without them. (Simulated by removing the rollups' rows; the crash harness below produces it for real.)
-    for (const rollup of ['usage_events_15m', 'usage_events_1h', 'usage_events_1d', 'usage_by_model_1h', 'usage_by_model_1d', 'user_activity_15m', 'user_activity_1h', 'user_activity_1d']) {
+    for (const rollup of [
+      'usage_events_15m',
+      'usage_events_1h',
+      'usage_events_1d',
+      'usage_by_model_1h',
+      'usage_by_model_1d',
+      'user_activity_15m',
+      'user_activity_1h',
+      'user_activity_1d',
+    ]) {
       await cc.client.command({ query: `DELETE FROM ${rollup} WHERE user_key = 'half@x'` })
     }
     expect((await cc.summary(range)).apiRequests).toBe(0)

@@ -37,7 +37,11 @@ beforeAll(async () => {
   }
   // Display names come from the directory: an admin may load anything there too (it trims whitespace).
   const directory = DANGEROUS.map((name, i) => ({ user: `csv-${i}@example.com`, displayName: name }))
-  const put = await fetch(`${cc.apiUrl}/api/v1/directory`, { method: 'PUT', headers: { 'content-type': 'application/json', 'x-requested-with': 't' }, body: JSON.stringify(directory) })
+  const put = await fetch(`${cc.apiUrl}/api/v1/directory`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', 'x-requested-with': 't' },
+    body: JSON.stringify(directory),
+  })
   expect(put.status, await put.text()).toBe(200)
   await cc.writer.flush()
 })

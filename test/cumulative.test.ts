@@ -62,8 +62,14 @@ describe('cumulative and delta exports give the same totals', () => {
   const B = base + 30_000
   const cumulative: CostPoint[][] = [
     [{ startMs: A, timeMs: A + 60_000, value: 0.5 }],
-    [{ startMs: A, timeMs: A + 120_000, value: 1.25 }, { startMs: B, timeMs: B + 60_000, value: 0.1 }],
-    [{ startMs: A, timeMs: A + 180_000, value: 2.0 }, { startMs: B, timeMs: B + 120_000, value: 0.3 }],
+    [
+      { startMs: A, timeMs: A + 120_000, value: 1.25 },
+      { startMs: B, timeMs: B + 60_000, value: 0.1 },
+    ],
+    [
+      { startMs: A, timeMs: A + 180_000, value: 2.0 },
+      { startMs: B, timeMs: B + 120_000, value: 0.3 },
+    ],
     [{ startMs: A2, timeMs: A2 + 60_000, value: 0.25 }],
     [{ startMs: A2, timeMs: A2 + 120_000, value: 0.75 }],
   ]
@@ -129,7 +135,10 @@ describe('cumulative and delta exports give the same totals', () => {
     // so every such point was answered 503 for ever.
     const who = { user: 'nostart@example.com', session: 'sess-nostart' }
     const at = base + 600_000
-    for (const [dt, value] of [[0, 0.5], [60_000, 1.25]] as const) {
+    for (const [dt, value] of [
+      [0, 0.5],
+      [60_000, 1.25],
+    ] as const) {
       const res = await postJson(cc.otlpUrl, '/v1/metrics', costMetrics(who, 'cumulative', [{ startMs: 0, timeMs: at + dt, value }], 1000))
       expect(res.status, await res.text()).toBe(200)
     }

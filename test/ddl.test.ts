@@ -63,7 +63,14 @@ describe('cluster DDL', () => {
       expect(s, s.split('\n')[0]).toMatch(/ENGINE = Replicated\w*MergeTree\('\/clickhouse\/tables\/(\{shard\}|all)\/\{database\}\/\w+', '\{replica\}'/)
     }
     for (const table of locals) {
-      expect(creates.some((s) => s.startsWith(`CREATE TABLE IF NOT EXISTS ${table} ON CLUSTER 'ccscope' AS ${table}_local\nENGINE = Distributed('ccscope', currentDatabase(), '${table}_local', cityHash64(user_key))`)), table).toBe(true)
+      expect(
+        creates.some((s) =>
+          s.startsWith(
+            `CREATE TABLE IF NOT EXISTS ${table} ON CLUSTER 'ccscope' AS ${table}_local\nENGINE = Distributed('ccscope', currentDatabase(), '${table}_local', cityHash64(user_key))`,
+          ),
+        ),
+        table,
+      ).toBe(true)
     }
     // The directory is needed whole on every node: replicated everywhere, not sharded.
     expect(creates.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS directory '))).toMatch(/'\/clickhouse\/tables\/all\/\{database\}\/directory'/)
@@ -80,7 +87,8 @@ describe('cluster DDL', () => {
     ])
     expect(statements[0]?.query).toBe("ALTER TABLE events_local ON CLUSTER 'ccscope' MODIFY TTL toDateTime(timestamp) + INTERVAL 30 DAY")
     expect(retentionStatements('events', 'timestamp', 0, null)).toEqual([{ query: 'ALTER TABLE events REMOVE TTL' }])
-    for (const s of statements) await expect(parses(s.query), s.query).resolves.toMatch(/^ALTER TABLE \w+_local ON CLUSTER ccscope\s+\((MODIFY|REMOVE|MATERIALIZE) TTL/)
+    for (const s of statements)
+      await expect(parses(s.query), s.query).resolves.toMatch(/^ALTER TABLE \w+_local ON CLUSTER ccscope\s+\((MODIFY|REMOVE|MATERIALIZE) TTL/)
   })
 
   it('refuses a statement it has no cluster form for, instead of passing it through', () => {

@@ -29,7 +29,16 @@ it('streams the fleet’s sessions as they happen, and ccscope counts exactly wh
   // records wait for their time. One tick only (a long interval), so that the counts hold still.
   const fromMs = Math.floor((now - 36 * 3_600_000) / 60_000) * 60_000
   const users = planUsers({ seed: 1, users: 40, days: 30 })
-  live = startLive({ users, seed: 1, period: resolvePeriod(30, new Date(fromMs)), fromMs, endpoint: cc.otlpUrl, token: TOKEN, tickMs: 3_600_000, now: () => now })
+  live = startLive({
+    users,
+    seed: 1,
+    period: resolvePeriod(30, new Date(fromMs)),
+    fromMs,
+    endpoint: cc.otlpUrl,
+    token: TOKEN,
+    tickMs: 3_600_000,
+    now: () => now,
+  })
   const stats = live.stats
   await expect.poll(() => stats.ticks, { timeout: 60_000, interval: 100 }).toBeGreaterThan(0)
   expect(stats.sessions).toBeGreaterThan(0)

@@ -91,7 +91,10 @@ describe('docker-compose.cluster.yml', () => {
     expect(layout).toEqual(['ch-s1r1=01/ch-s1r1', 'ch-s1r2=01/ch-s1r2', 'ch-s2r1=02/ch-s2r1', 'ch-s2r2=02/ch-s2r2'])
     // remote_servers lists exactly these nodes, two per shard, and every node mounts that file and its own volume.
     const shards = [...xml.matchAll(/<shard>([\s\S]*?)<\/shard>/g)].map((m) => [...(m[1] ?? '').matchAll(/<host>([\w-]+)<\/host>/g)].map((h) => h[1]))
-    expect(shards).toEqual([['ch-s1r1', 'ch-s1r2'], ['ch-s2r1', 'ch-s2r2']])
+    expect(shards).toEqual([
+      ['ch-s1r1', 'ch-s1r2'],
+      ['ch-s2r1', 'ch-s2r2'],
+    ])
     for (const [name, s] of nodes) {
       expect(s.volumes).toContain('./deploy/cluster/clickhouse-cluster.xml:/etc/clickhouse-server/config.d/cluster.xml:ro')
       expect(s.volumes).toContain(`${name}:/var/lib/clickhouse`)

@@ -41,7 +41,10 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms * (0.5 + Math.r
 
 function body(tag: string, n: number, records: number): ExportLogsRequest {
   const now = Date.now()
-  return events({ user: `${tag}${n % 13}@x`, session: `${tag}-${n}` }, Array.from({ length: records }, (_, i) => apiRequest(now - 60_000 + i, 0.001)))
+  return events(
+    { user: `${tag}${n % 13}@x`, session: `${tag}-${n}` },
+    Array.from({ length: records }, (_, i) => apiRequest(now - 60_000 + i, 0.001)),
+  )
 }
 
 /** Sends one request until acknowledged, as an exporter does; counts every answer. */
@@ -52,7 +55,14 @@ async function send(receiver: 'http' | 'grpc', request: ExportLogsRequest, t: Ta
     if (receiver === 'grpc') {
       const bytes = Buffer.from(requestTypes.logs.encode(requestTypes.logs.fromObject(request as unknown as Record<string, unknown>)).finish())
       const error = await new Promise<grpc.ServiceError | null>((resolve) =>
-        grpcClient.makeUnaryRequest(grpcServices.logs.path, (b: Buffer) => b, (b: Buffer) => b, bytes, new grpc.Metadata(), (e) => resolve(e)),
+        grpcClient.makeUnaryRequest(
+          grpcServices.logs.path,
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          bytes,
+          new grpc.Metadata(),
+          (e) => resolve(e),
+        ),
       )
       if (error && error.code !== grpc.status.UNAVAILABLE) throw error
       ok = error === null

@@ -149,7 +149,12 @@ describe('fleet generator', () => {
     expect(apiRequests).toHaveLength(seen.length)
     expect(sum(apiRequests.map((r) => Number(r.attrs['cost_usd_micros'])))).toBe(sum(seen.map((r) => r.costMicros)))
     for (const r of apiRequests) expect(Number(r.attrs['cost_usd'])).toBe(Number(r.attrs['cost_usd_micros']) / 1e6)
-    for (const [attr, key] of [['input_tokens', 'inputTokens'], ['output_tokens', 'outputTokens'], ['cache_read_tokens', 'cacheReadTokens'], ['cache_creation_tokens', 'cacheCreationTokens']] as const)
+    for (const [attr, key] of [
+      ['input_tokens', 'inputTokens'],
+      ['output_tokens', 'outputTokens'],
+      ['cache_read_tokens', 'cacheReadTokens'],
+      ['cache_creation_tokens', 'cacheCreationTokens'],
+    ] as const)
       expect(sum(apiRequests.map((r) => Number(r.attrs[attr])))).toBe(sum(seen.map((r) => r[key])))
     // …and their cost/token metric points, equal to the events per session and attribute set.
     const costPoints = points.filter((p) => p.metric === 'claude_code.cost.usage')
@@ -159,10 +164,15 @@ describe('fleet generator', () => {
       for (const x of xs) out.set(`${x.session} ${x.key}`, (out.get(`${x.session} ${x.key}`) ?? 0) + x.value)
       return out
     }
-    const seriesKey = (a: AttributeMap) => ['model', 'query_source', 'agent.name', 'skill.name', 'plugin.name', 'mcp_server.name'].map((k) => a[k] ?? '').join('|')
-    const fromEvents = bySeries(apiRequests.map((r) => ({ session: r.attrs['session.id'] ?? '', key: seriesKey(r.attrs), value: Number(r.attrs['cost_usd_micros']) })))
+    const seriesKey = (a: AttributeMap) =>
+      ['model', 'query_source', 'agent.name', 'skill.name', 'plugin.name', 'mcp_server.name'].map((k) => a[k] ?? '').join('|')
+    const fromEvents = bySeries(
+      apiRequests.map((r) => ({ session: r.attrs['session.id'] ?? '', key: seriesKey(r.attrs), value: Number(r.attrs['cost_usd_micros']) })),
+    )
     const fromPoints = bySeries(
-      costPoints.filter((p) => eventSessions.has(p.attrs['session.id'])).map((p) => ({ session: p.attrs['session.id'] ?? '', key: seriesKey(p.attrs), value: Math.round(p.value * 1e6) })),
+      costPoints
+        .filter((p) => eventSessions.has(p.attrs['session.id']))
+        .map((p) => ({ session: p.attrs['session.id'] ?? '', key: seriesKey(p.attrs), value: Math.round(p.value * 1e6) })),
     )
     expect(fromPoints).toEqual(fromEvents)
     // Requests known from metrics only.

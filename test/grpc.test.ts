@@ -46,9 +46,23 @@ describe('OTLP/gRPC with the real OTel exporters', () => {
     const emit = (name: string, offset: number, attributes: Record<string, string | number>) =>
       logger.emit({ body: `claude_code.${name}`, timestamp: new Date(t0 + offset), attributes: { ...common, 'event.name': name, ...attributes } })
     emit('user_prompt', 0, { prompt_length: '12', 'prompt.id': 'p1' })
-    emit('api_request', 100, { model: 'claude-opus-5-5', cost_usd: 0.0125, input_tokens: 1000, output_tokens: 50, cache_read_tokens: 0, cache_creation_tokens: 0 })
+    emit('api_request', 100, {
+      model: 'claude-opus-5-5',
+      cost_usd: 0.0125,
+      input_tokens: 1000,
+      output_tokens: 50,
+      cache_read_tokens: 0,
+      cache_creation_tokens: 0,
+    })
     emit('tool_decision', 200, { tool_name: 'Bash', decision: 'reject', source: 'config', tool_use_id: 't1' })
-    emit('api_request', 300, { model: 'claude-opus-5-5', cost_usd: 0.0075, input_tokens: 500, output_tokens: 20, cache_read_tokens: 10, cache_creation_tokens: 5 })
+    emit('api_request', 300, {
+      model: 'claude-opus-5-5',
+      cost_usd: 0.0075,
+      input_tokens: 500,
+      output_tokens: 20,
+      cache_read_tokens: 10,
+      cache_creation_tokens: 5,
+    })
     await loggerProvider.forceFlush()
     await loggerProvider.shutdown()
 
@@ -105,10 +119,17 @@ describe('OTLP/gRPC with the real OTel exporters', () => {
       const metadata = new Metadata()
       if (token) metadata.set('authorization', `Bearer ${token}`)
       return new Promise((resolve) => {
-        client.makeUnaryRequest(grpcServices.logs.path, (b: Buffer) => b, (b: Buffer) => b, body, metadata, (error) => {
-          client.close()
-          resolve(error)
-        })
+        client.makeUnaryRequest(
+          grpcServices.logs.path,
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          body,
+          metadata,
+          (error) => {
+            client.close()
+            resolve(error)
+          },
+        )
       })
     }
 

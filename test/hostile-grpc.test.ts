@@ -55,16 +55,33 @@ function normalCall(session: string): Promise<grpc.ServiceError | null> {
   metadata.set('authorization', `Bearer ${TOKEN}`)
   const body = encodeProtobuf('logs', events({ user: 'calm@example.com', session }, [apiRequest(Date.now() - 1000, 0.01)]))
   return new Promise((resolve) =>
-    client.makeUnaryRequest(LOGS, (b: Buffer) => b, (b: Buffer) => b, body, metadata, { deadline: Date.now() + 10_000 }, (error) => {
-      client.close()
-      resolve(error)
-    }),
+    client.makeUnaryRequest(
+      LOGS,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      body,
+      metadata,
+      { deadline: Date.now() + 10_000 },
+      (error) => {
+        client.close()
+        resolve(error)
+      },
+    ),
   )
 }
 
 describe('OTLP/gRPC under hostile clients', () => {
   it('refuses a call without a valid token from its headers, before its message has arrived', async () => {
-    const stalled = stalledGrpcStreams({ port: cc.ports.otlpGrpc, from: '127.0.0.2', path: LOGS, authorization: 'Bearer wrong', streams: 5, declaredBytes: 8 << 20, sendBytes: 64 << 10, tickMs: 50 })
+    const stalled = stalledGrpcStreams({
+      port: cc.ports.otlpGrpc,
+      from: '127.0.0.2',
+      path: LOGS,
+      authorization: 'Bearer wrong',
+      streams: 5,
+      declaredBytes: 8 << 20,
+      sendBytes: 64 << 10,
+      tickMs: 50,
+    })
     const statuses = await within(stalled.statuses, 5000, [])
     stalled.stop()
     expect(statuses).toHaveLength(5)

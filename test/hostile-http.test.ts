@@ -69,7 +69,10 @@ describe('every port under slow and piled-up connections', () => {
       await new Promise<void>((resolve) => (extra.destroyed ? resolve() : extra.once('close', () => resolve())))
       // Closed at once, long before any timeout, while the first ones are still open.
       expect(Date.now() - started, name).toBeLessThan(TIMEOUTS.headers / 2)
-      expect(held.filter((s) => !s.destroyed), name).toHaveLength(PER_ADDRESS)
+      expect(
+        held.filter((s) => !s.destroyed),
+        name,
+      ).toHaveLength(PER_ADDRESS)
       for (const s of held) s.destroy()
     }
     // Another address is served on each port meanwhile.
@@ -105,7 +108,9 @@ describe('a slow sender', () => {
     await new Promise((resolve) => setTimeout(resolve, 300))
     const answers = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        postJson(cc.otlpUrl, '/v1/logs', events({ user: 'fair@example.com', session: `fair-${i}` }, [apiRequest(Date.now() - 1000 - i, 0.01)])).then((r) => r.status),
+        postJson(cc.otlpUrl, '/v1/logs', events({ user: 'fair@example.com', session: `fair-${i}` }, [apiRequest(Date.now() - 1000 - i, 0.01)])).then(
+          (r) => r.status,
+        ),
       ),
     )
     // Had the slow sender held what it announced, each would have waited for room in vain, then got a 429.

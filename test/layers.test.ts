@@ -15,7 +15,11 @@ const CLI = path.join(ROOT, 'node_modules', '.bin', 'depcruise')
 const CONFIG = path.join(ROOT, '.dependency-cruiser.cjs')
 
 it('finds no import that points up the flow', async () => {
-  const { stdout } = await run(CLI, ['--config', CONFIG, 'schemas', 'runtime', 'warehouse', 'collector', 'dashboard', 'server', 'simulator', 'bench', 'scripts'], { cwd: ROOT })
+  const { stdout } = await run(
+    CLI,
+    ['--config', CONFIG, 'schemas', 'runtime', 'warehouse', 'collector', 'dashboard', 'server', 'simulator', 'bench', 'scripts'],
+    { cwd: ROOT },
+  )
   expect(stdout).toContain('no dependency violations found')
 }, 60_000)
 

@@ -38,21 +38,33 @@ describe('request limits (unit)', () => {
   })
 
   it('drops attributes past the count, cuts long values, empties values nested too deep', () => {
-    const request = oneRecord([...attrs(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, i]))), { key: 'long', value: { stringValue: 'x'.repeat(500) } }], nested(5))
+    const request = oneRecord(
+      [...attrs(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, i]))), { key: 'long', value: { stringValue: 'x'.repeat(500) } }],
+      nested(5),
+    )
     const report = applyRequestLimits(request, SMALL)
     expect(report).toEqual({ records: 1, truncatedStrings: 0, droppedAttributes: 13, droppedValues: 1 })
     const record = request.resourceLogs?.[0]?.scopeLogs?.[0]?.logRecords?.[0]
     expect(record?.attributes).toHaveLength(8)
     // three arrays deep are kept, the fourth is emptied
     expect(JSON.stringify(record?.body)).toBe(JSON.stringify({ arrayValue: { values: [{ arrayValue: { values: [{ arrayValue: { values: [{}] } }] } }] } }))
-    const long = oneRecord([{ key: 'long', value: { stringValue: 'x'.repeat(500) } }, { key: 'k'.repeat(100), value: { stringValue: 'v' } }])
+    const long = oneRecord([
+      { key: 'long', value: { stringValue: 'x'.repeat(500) } },
+      { key: 'k'.repeat(100), value: { stringValue: 'v' } },
+    ])
     expect(applyRequestLimits(long, SMALL).truncatedStrings).toBe(2)
     const kvs = long.resourceLogs?.[0]?.scopeLogs?.[0]?.logRecords?.[0]?.attributes ?? []
-    expect(kvs.map((kv) => [kv.key.length, kv.value?.stringValue?.length])).toEqual([[4, 64], [64, 1]])
+    expect(kvs.map((kv) => [kv.key.length, kv.value?.stringValue?.length])).toEqual([
+      [4, 64],
+      [64, 1],
+    ])
   })
 
   it('refuses a request with more records than allowed, as a whole: 413', () => {
-    const request = events({ user: 'u', session: 's' }, Array.from({ length: 11 }, (_, i) => apiRequest(window.nowMs - i, 0.01)))
+    const request = events(
+      { user: 'u', session: 's' },
+      Array.from({ length: 11 }, (_, i) => apiRequest(window.nowMs - i, 0.01)),
+    )
     expect(() => applyRequestLimits(request, SMALL)).toThrow(DecodeError)
     try {
       decodeBody('logs', 'json', Buffer.from(JSON.stringify(request)), SMALL)
@@ -85,9 +97,15 @@ describe('values normalization refuses (unit)', () => {
 
   it('api_request cost and tokens that are not bounded non-negative numbers (integers for tokens)', () => {
     expect(usage({}).rows).toHaveLength(1)
-    const bads: Array<Record<string, string | number>> = [{ input_tokens: 1.5 }, { output_tokens: -3 }, { cache_read_tokens: 1e300 }, { cost_usd: 2e6 }, { cost_usd_micros: -1 }, { cost_usd: 'NaN' }]
-    for (const bad of bads)
-      expect(usage(bad).rejected, JSON.stringify(bad)).toMatchObject([{ reason: 'value_invalid' }])
+    const bads: Array<Record<string, string | number>> = [
+      { input_tokens: 1.5 },
+      { output_tokens: -3 },
+      { cache_read_tokens: 1e300 },
+      { cost_usd: 2e6 },
+      { cost_usd_micros: -1 },
+      { cost_usd: 'NaN' },
+    ]
+    for (const bad of bads) expect(usage(bad).rejected, JSON.stringify(bad)).toMatchObject([{ reason: 'value_invalid' }])
   })
 
   it('keeps descriptive numbers storable: event.sequence and duration_ms out of range become 0', () => {
@@ -106,7 +124,26 @@ describe('values normalization refuses (unit)', () => {
   it('a Claude Code counter must be a non-negative monotonic sum; a start time after the time is refused', () => {
     const point = (name: string, monotonic: boolean, value: number, start = ns(window.nowMs - 2000)) =>
       normalizeMetrics(
-        { resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name, sum: { aggregationTemporality: 1, isMonotonic: monotonic, dataPoints: [{ startTimeUnixNano: start, timeUnixNano: ns(window.nowMs - 1000), asDouble: value }] } }] }] }] },
+        {
+          resourceMetrics: [
+            {
+              scopeMetrics: [
+                {
+                  metrics: [
+                    {
+                      name,
+                      sum: {
+                        aggregationTemporality: 1,
+                        isMonotonic: monotonic,
+                        dataPoints: [{ startTimeUnixNano: start, timeUnixNano: ns(window.nowMs - 1000), asDouble: value }],
+                      },
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
         window,
       )
     expect(point('claude_code.cost.usage', true, 0.5).rows).toHaveLength(1)
@@ -120,7 +157,15 @@ describe('values normalization refuses (unit)', () => {
   it('a span ending past the window is refused; span event times outside it become the start', () => {
     const span = (end: string, eventTime: string) =>
       normalizeTraces(
-        { resourceSpans: [{ scopeSpans: [{ spans: [{ name: 's', startTimeUnixNano: ns(window.nowMs - 1000), endTimeUnixNano: end, events: [{ name: 'e', timeUnixNano: eventTime }] }] }] }] },
+        {
+          resourceSpans: [
+            {
+              scopeSpans: [
+                { spans: [{ name: 's', startTimeUnixNano: ns(window.nowMs - 1000), endTimeUnixNano: end, events: [{ name: 'e', timeUnixNano: eventTime }] }] },
+              ],
+            },
+          ],
+        },
         window,
       )
     expect(span('99999999999999999999', '0').rejected).toMatchObject([{ reason: 'timestamp_in_future' }])
@@ -149,24 +194,40 @@ describe('limits and timeouts against a running ccscope', () => {
     fetch(`${cc.otlpUrl}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 
   it('more records than CCSCOPE_MAX_RECORDS_PER_REQUEST: 413 over HTTP, INVALID_ARGUMENT over gRPC, nothing stored', async () => {
-    const request = events({ user: 'many@x', session: 'many' }, Array.from({ length: 11 }, (_, i) => apiRequest(Date.now() - 1000 - i, 0.01)))
+    const request = events(
+      { user: 'many@x', session: 'many' },
+      Array.from({ length: 11 }, (_, i) => apiRequest(Date.now() - 1000 - i, 0.01)),
+    )
     const res = await postJson(request)
     expect(res.status).toBe(413)
     expect(((await res.json()) as { message: string }).message).toMatch(/more than 10 records/)
     const client = new grpc.Client(`127.0.0.1:${cc.ports.otlpGrpc}`, grpc.credentials.createInsecure())
     const error = await new Promise<grpc.ServiceError | null>((resolve) =>
-      client.makeUnaryRequest(grpcServices.logs.path, (b: Buffer) => b, (b: Buffer) => b, encodeProtobuf('logs', request), (e) => resolve(e)),
+      client.makeUnaryRequest(
+        grpcServices.logs.path,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        encodeProtobuf('logs', request),
+        (e) => resolve(e),
+      ),
     )
     client.close()
     expect(error?.code).toBe(grpc.status.INVALID_ARGUMENT)
     expect((await cc.summary(undefined, { user: 'many@x' })).apiRequests).toBe(0)
-    const ok = await postJson(events({ user: 'ten@x', session: 'ten' }, Array.from({ length: 10 }, (_, i) => apiRequest(Date.now() - 1000 - i, 0.01))))
+    const ok = await postJson(
+      events(
+        { user: 'ten@x', session: 'ten' },
+        Array.from({ length: 10 }, (_, i) => apiRequest(Date.now() - 1000 - i, 0.01)),
+      ),
+    )
     expect(ok.status).toBe(200)
   })
 
   it('attributes past the count, long strings, deep values: the record is stored cut, the response warns, the cut is counted', async () => {
     const many = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`extra.${String(i).padStart(2, '0')}`, i]))
-    const request = events({ user: 'cut@x', session: 'cut' }, [{ ...apiRequest(Date.now() - 1000, 0.25), attributes: { cost_usd: 0.25, note: 'p'.repeat(5000), ...many } }])
+    const request = events({ user: 'cut@x', session: 'cut' }, [
+      { ...apiRequest(Date.now() - 1000, 0.25), attributes: { cost_usd: 0.25, note: 'p'.repeat(5000), ...many } },
+    ])
     const attributes = request.resourceLogs?.[0]?.scopeLogs?.[0]?.logRecords?.[0]?.attributes
     attributes?.unshift({ key: 'nested', value: nested(6) as never })
     const res = await postJson(request)
@@ -178,7 +239,8 @@ describe('limits and timeouts against a running ccscope', () => {
     expect(json.partialSuccess.errorMessage).toMatch(/nested deeper than 3 levels emptied/)
     await cc.writer.flush()
     const result = await cc.client.query({
-      query: "SELECT length(mapKeys(attributes)) AS n, length(attributes['note']) AS note, attributes['nested'] AS nested, cost_usd FROM events WHERE user_key = 'cut@x'",
+      query:
+        "SELECT length(mapKeys(attributes)) AS n, length(attributes['note']) AS note, attributes['nested'] AS nested, cost_usd FROM events WHERE user_key = 'cut@x'",
       format: 'JSONEachRow',
     })
     expect(await result.json()).toEqual([{ n: '40', note: '1024', nested: '[[[null]]]', cost_usd: 0.25 }])
@@ -190,10 +252,31 @@ describe('limits and timeouts against a running ccscope', () => {
   it('regressions: payloads that once answered 500, or made the warehouse refuse the whole batch (503 for every request in it)', async () => {
     const now = Date.now()
     const log = (extra: Record<string, unknown>, attributes: unknown[] = []) => ({
-      resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: ns(now - 1000), body: { stringValue: 'claude_code.api_request' }, attributes: [{ key: 'event.name', value: { stringValue: 'api_request' } }, ...attributes], ...extra }] }] }],
+      resourceLogs: [
+        {
+          scopeLogs: [
+            {
+              logRecords: [
+                {
+                  timeUnixNano: ns(now - 1000),
+                  body: { stringValue: 'claude_code.api_request' },
+                  attributes: [{ key: 'event.name', value: { stringValue: 'api_request' } }, ...attributes],
+                  ...extra,
+                },
+              ],
+            },
+          ],
+        },
+      ],
     })
     const sum = (point: Record<string, unknown>, name = 'm', isMonotonic = true) => ({
-      resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name, sum: { aggregationTemporality: 1, isMonotonic, dataPoints: [{ timeUnixNano: ns(now - 1000), asDouble: 1, ...point }] } }] }] }],
+      resourceMetrics: [
+        {
+          scopeMetrics: [
+            { metrics: [{ name, sum: { aggregationTemporality: 1, isMonotonic, dataPoints: [{ timeUnixNano: ns(now - 1000), asDouble: 1, ...point }] } }] },
+          ],
+        },
+      ],
     })
     const deep = `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":${'{"arrayValue":{"values":['.repeat(3000)}{"stringValue":"x"}${']}}'.repeat(3000)}}]}]}]}`
     const bodies: Array<[string, string, string]> = [
@@ -202,7 +285,28 @@ describe('limits and timeouts against a running ccscope', () => {
       ['/v1/logs', 'observed time past 2262', JSON.stringify(log({ observedTimeUnixNano: '18446744073709551615' }))],
       ['/v1/logs', 'lone surrogates', JSON.stringify(log({}, [{ key: 'model\ud800', value: { stringValue: 'a\udfff' } }]))],
       ['/v1/logs', 'nesting 3000 deep', deep],
-      ['/v1/traces', 'span end past 2262', JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ name: 's', startTimeUnixNano: ns(now - 1000), endTimeUnixNano: '99999999999999999999', events: [{ timeUnixNano: '99999999999999999999', name: 'e' }] }] }] }] })],
+      [
+        '/v1/traces',
+        'span end past 2262',
+        JSON.stringify({
+          resourceSpans: [
+            {
+              scopeSpans: [
+                {
+                  spans: [
+                    {
+                      name: 's',
+                      startTimeUnixNano: ns(now - 1000),
+                      endTimeUnixNano: '99999999999999999999',
+                      events: [{ timeUnixNano: '99999999999999999999', name: 'e' }],
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        }),
+      ],
       ['/v1/metrics', 'start time past 2262', JSON.stringify(sum({ startTimeUnixNano: '99999999999999999999' }))],
       ['/v1/metrics', 'negative non-monotonic cost', JSON.stringify(sum({ asDouble: -5 }, 'claude_code.cost.usage', false))],
     ]
@@ -268,7 +372,14 @@ describe('limits and timeouts against a running ccscope', () => {
     const client = new grpc.Client(`127.0.0.1:${cc.ports.otlpGrpc}`, grpc.credentials.createInsecure())
     const body = encodeProtobuf('logs', events({ user: 'grpc@x', session: 'grpc' }, [apiRequest(Date.now() - 1000, 0.01)]))
     const error = await new Promise<grpc.ServiceError | null>((resolve) =>
-      client.makeUnaryRequest(grpcServices.logs.path, (b: Buffer) => b, (b: Buffer) => b, body, { deadline: Date.now() + 20_000 }, (e) => resolve(e)),
+      client.makeUnaryRequest(
+        grpcServices.logs.path,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        body,
+        { deadline: Date.now() + 20_000 },
+        (e) => resolve(e),
+      ),
     )
     client.close()
     for (const s of idle) s.destroy()

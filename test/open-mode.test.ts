@@ -60,9 +60,15 @@ describe('open mode', () => {
   })
 
   it('takes telemetry from this machine only, by Host as well as by address', async () => {
-    const body = JSON.stringify(events({ user: 'open@example.com', session: 'open-1' }, [{ name: 'user_prompt', timeMs: Date.now() - 500, attributes: { prompt_length: 1 } }]))
+    const body = JSON.stringify(
+      events({ user: 'open@example.com', session: 'open-1' }, [{ name: 'user_prompt', timeMs: Date.now() - 500, attributes: { prompt_length: 1 } }]),
+    )
     const port = new URL(cc.otlpUrl).port
-    const foreign = await withHost(`${cc.otlpUrl}/v1/logs`, `attacker.example:${port}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+    const foreign = await withHost(`${cc.otlpUrl}/v1/logs`, `attacker.example:${port}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+    })
     expect(foreign.status).toBe(403)
     expect(foreign.body).toMatch(/from this machine only/)
     expect((await postJson(cc.otlpUrl, '/v1/logs', JSON.parse(body))).status).toBe(200)

@@ -73,7 +73,14 @@ describe('overload', () => {
     for (;;) {
       if (mode === 'grpc') {
         const error = await new Promise<grpc.ServiceError | null>((resolve) =>
-          grpcClient.makeUnaryRequest(grpcServices.logs.path, (b: Buffer) => b, (b: Buffer) => b, protobufBytes(), new grpc.Metadata(), (e) => resolve(e)),
+          grpcClient.makeUnaryRequest(
+            grpcServices.logs.path,
+            (b: Buffer) => b,
+            (b: Buffer) => b,
+            protobufBytes(),
+            new grpc.Metadata(),
+            (e) => resolve(e),
+          ),
         )
         if (!error) {
           tally(o, 'grpc:OK')
@@ -83,7 +90,10 @@ describe('overload', () => {
         if (error.code !== grpc.status.UNAVAILABLE) throw error
         const details = error.metadata.get('grpc-status-details-bin')[0]
         if (Buffer.isBuffer(details)) {
-          const status = StatusType.toObject(StatusType.decode(details), { longs: Number }) as { code: number; details: { type_url: string; value: Uint8Array }[] }
+          const status = StatusType.toObject(StatusType.decode(details), { longs: Number }) as {
+            code: number
+            details: { type_url: string; value: Uint8Array }[]
+          }
           const retryInfo = status.details.find((d) => d.type_url === 'type.googleapis.com/google.rpc.RetryInfo')
           if (retryInfo) {
             const info = RetryInfoType.toObject(RetryInfoType.decode(retryInfo.value), { longs: Number }) as { retry_delay: { seconds: number } }
@@ -204,7 +214,7 @@ describe('admission budget', () => {
     expect(admission.inFlightBytes).toBe(0)
   })
 
-  it('knows an uncompressed body\'s decoded size from its Content-Length, a compressed one only as it inflates', () => {
+  it("knows an uncompressed body's decoded size from its Content-Length, a compressed one only as it inflates", () => {
     expect(initialEstimate(undefined, 'protobuf', undefined)).toBe(REQUEST_OVERHEAD_BYTES)
     expect(initialEstimate(1000, 'protobuf', undefined)).toBe(REQUEST_OVERHEAD_BYTES + 9000)
     expect(initialEstimate(1000, 'json', 'identity')).toBe(REQUEST_OVERHEAD_BYTES + 5000)

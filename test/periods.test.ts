@@ -16,7 +16,11 @@ const HOUR = 3_600_000
 const NOW = new Date('2026-11-26T14:10:00Z') // a Thursday afternoon
 const START = Date.parse('2026-11-05T00:00:00Z')
 
-const denial = (timeMs: number, tool: string): EventSpec => ({ name: 'tool_decision', timeMs, attributes: { tool_name: tool, decision: 'reject', source: 'config' } })
+const denial = (timeMs: number, tool: string): EventSpec => ({
+  name: 'tool_decision',
+  timeMs,
+  attributes: { tool_name: tool, decision: 'reject', source: 'config' },
+})
 
 let cc: TestCcscope
 beforeAll(async () => {
@@ -137,7 +141,9 @@ describe('like with like, around now', () => {
   })
 
   it('weeks in New York: the first whole, the current one incomplete and cut at now', async () => {
-    const d = await get<DatasetResponse<'adoption'>>('/api/v1/adoption?from=2026-11-16&to=2026-11-30&tz=America/New_York&granularity=week&measures=sessions&user=steady@x')
+    const d = await get<DatasetResponse<'adoption'>>(
+      '/api/v1/adoption?from=2026-11-16&to=2026-11-30&tz=America/New_York&granularity=week&measures=sessions&user=steady@x',
+    )
     // New York weeks start on Monday at 05:00 UTC in November.
     expect(d.rows.map((r) => [r.period, r.periodStart, r.complete, r.sessions])).toEqual([
       ['2026-11-16', '2026-11-16T00:00:00-05:00', true, 7 * 24],

@@ -28,14 +28,49 @@ async function storedText(cc: TestCcscope, session: string): Promise<string> {
 
 describe('key patterns (unit)', () => {
   it('content: every spelling of prompts, responses, inputs, bodies and paths; not their lengths, sizes and ids', () => {
-    for (const key of ['prompt', 'Prompt', 'user_prompt', 'USER_PROMPT', 'prompt_text', 'gen_ai.prompt.0.content', 'gen_ai.completion.0.content', 'llm.input_messages', 'gen_ai.input.messages', 'tool_input', 'response', 'assistant_response', 'api_request_body', 'full_command', 'file_path', 'filePath', 'notebook_path', 'workspace.host_paths', 'gen_ai.system_instructions'])
+    for (const key of [
+      'prompt',
+      'Prompt',
+      'user_prompt',
+      'USER_PROMPT',
+      'prompt_text',
+      'gen_ai.prompt.0.content',
+      'gen_ai.completion.0.content',
+      'llm.input_messages',
+      'gen_ai.input.messages',
+      'tool_input',
+      'response',
+      'assistant_response',
+      'api_request_body',
+      'full_command',
+      'file_path',
+      'filePath',
+      'notebook_path',
+      'workspace.host_paths',
+      'gen_ai.system_instructions',
+    ])
       expect(isContentKey(key), key).toBe(true)
-    for (const key of ['prompt_length', 'user_prompt_length', 'prompt.id', 'message.uuid', 'tool_input_size_bytes', 'gen_ai.usage.input_tokens', 'input_tokens', 'command_name', 'bash_command', 'tool_name', 'model', 'query_source', 'content_type'])
+    for (const key of [
+      'prompt_length',
+      'user_prompt_length',
+      'prompt.id',
+      'message.uuid',
+      'tool_input_size_bytes',
+      'gen_ai.usage.input_tokens',
+      'input_tokens',
+      'command_name',
+      'bash_command',
+      'tool_name',
+      'model',
+      'query_source',
+      'content_type',
+    ])
       expect(isContentKey(key), key).toBe(false)
   })
 
   it('identity: e-mail addresses under any key, and enduser.id', () => {
-    for (const key of ['user.email', 'User.Email', 'email', 'user_email', 'userEmail', 'git.author.email', 'enduser.id', 'enduser_id', 'EndUser.Id']) expect(isIdentityKey(key), key).toBe(true)
+    for (const key of ['user.email', 'User.Email', 'email', 'user_email', 'userEmail', 'git.author.email', 'enduser.id', 'enduser_id', 'EndUser.Id'])
+      expect(isIdentityKey(key), key).toBe(true)
     for (const key of ['user.id', 'session.id', 'organization.id']) expect(isIdentityKey(key), key).toBe(false)
   })
 
@@ -76,15 +111,32 @@ describe('content and secrets against a running ccscope', () => {
       {
         name: 'user_prompt',
         timeMs: now - 2000,
-        attributes: { Prompt: 'SECRET-A', 'gen_ai.prompt.0.content': 'SECRET-B', USER_PROMPT: 'SECRET-C', filePath: '/home/alice/SECRET-D.txt', prompt_length: 8 },
+        attributes: {
+          Prompt: 'SECRET-A',
+          'gen_ai.prompt.0.content': 'SECRET-B',
+          USER_PROMPT: 'SECRET-C',
+          filePath: '/home/alice/SECRET-D.txt',
+          prompt_length: 8,
+        },
       },
     ])
     const record = payload.resourceLogs![0]!.scopeLogs![0]!.logRecords![0]!
     const nested: KeyValue = {
       key: 'request',
-      value: { kvlistValue: { values: [...attrs({ prompt: 'SECRET-E', model: 'kept-model' }), { key: 'history', value: { arrayValue: { values: [{ kvlistValue: { values: attrs({ content: 'SECRET-F', role: 'user' }) } }] } } }] } },
+      value: {
+        kvlistValue: {
+          values: [
+            ...attrs({ prompt: 'SECRET-E', model: 'kept-model' }),
+            { key: 'history', value: { arrayValue: { values: [{ kvlistValue: { values: attrs({ content: 'SECRET-F', role: 'user' }) } }] } } },
+          ],
+        },
+      },
     }
-    record.attributes = [...(record.attributes ?? []), nested, { key: 'workspace.host_paths', value: { arrayValue: { values: [{ stringValue: '/srv/SECRET-G' }] } } }]
+    record.attributes = [
+      ...(record.attributes ?? []),
+      nested,
+      { key: 'workspace.host_paths', value: { arrayValue: { values: [{ stringValue: '/srv/SECRET-G' }] } } },
+    ]
     expect((await postJson(cc.otlpUrl, '/v1/logs', payload)).status).toBe(200)
     const text = await storedText(cc, 'privacy-deep')
     for (const secret of ['SECRET-A', 'SECRET-B', 'SECRET-C', 'SECRET-D', 'SECRET-E', 'SECRET-F', 'SECRET-G']) expect(text, secret).not.toContain(secret)
@@ -97,7 +149,11 @@ describe('content and secrets against a running ccscope', () => {
     const now = Date.now()
     const command = 'curl -H "Authorization: Bearer ghp_abcdefghijklmnopqrstuvwxyz0123456789" https://internal.example'
     const payload = events({ user: 'cmd@example.com', session: 'privacy-cmd' }, [
-      { name: 'tool_decision', timeMs: now - 1000, attributes: { tool_name: 'Bash', decision: 'reject', source: 'config', tool_parameters: JSON.stringify({ bash_command: command }) } },
+      {
+        name: 'tool_decision',
+        timeMs: now - 1000,
+        attributes: { tool_name: 'Bash', decision: 'reject', source: 'config', tool_parameters: JSON.stringify({ bash_command: command }) },
+      },
       { name: 'tool_result', timeMs: now - 900, attributes: { tool_name: 'Bash', success: 'false', error: 'mysql -u root -pTopSecret failed: access denied' } },
     ])
     expect((await postJson(cc.otlpUrl, '/v1/logs', payload)).status).toBe(200)
@@ -105,10 +161,17 @@ describe('content and secrets against a running ccscope', () => {
     expect(text).not.toContain('ghp_abcdefghijklmnopqrstuvwxyz0123456789')
     expect(text).not.toContain('TopSecret')
     expect(text).toContain('-p<REDACTED> failed')
-    const query = new URLSearchParams({ from: new Date(now - 3_600_000).toISOString(), to: new Date(now + 60_000).toISOString(), groupBy: 'command', user: 'cmd@example.com' })
+    const query = new URLSearchParams({
+      from: new Date(now - 3_600_000).toISOString(),
+      to: new Date(now + 60_000).toISOString(),
+      groupBy: 'command',
+      user: 'cmd@example.com',
+    })
     const res = await fetch(`${cc.apiUrl}/api/v1/tools?${query}`)
     const body = (await res.json()) as { rows: { group?: string; policyDenials: number }[] }
-    expect(body.rows.filter((r) => r.group)).toEqual([expect.objectContaining({ group: 'curl -H "Authorization: Bearer <REDACTED>" https://internal.example', policyDenials: 1 })])
+    expect(body.rows.filter((r) => r.group)).toEqual([
+      expect.objectContaining({ group: 'curl -H "Authorization: Bearer <REDACTED>" https://internal.example', policyDenials: 1 }),
+    ])
   })
 })
 
@@ -123,7 +186,9 @@ describe('pseudonymisation at any depth', () => {
 
   it('replaces e-mail addresses under variant keys and inside maps', async () => {
     const now = Date.now()
-    const payload = events({ session: 'privacy-email' }, [{ name: 'user_prompt', timeMs: now - 1000, attributes: { 'User.Email': 'carol@example.com', author_email: 'dave@example.com', prompt_length: 3 } }])
+    const payload = events({ session: 'privacy-email' }, [
+      { name: 'user_prompt', timeMs: now - 1000, attributes: { 'User.Email': 'carol@example.com', author_email: 'dave@example.com', prompt_length: 3 } },
+    ])
     const record = payload.resourceLogs![0]!.scopeLogs![0]!.logRecords![0]!
     record.attributes = [...(record.attributes ?? []), { key: 'git', value: { kvlistValue: { values: attrs({ 'author.email': 'erin@example.com' }) } } }]
     expect((await postJson(cc.otlpUrl, '/v1/logs', payload)).status).toBe(200)

@@ -117,7 +117,9 @@ describe('content is dropped unless an admin keeps it', () => {
 describe('content in scope attributes', () => {
   it('is dropped there too', async () => {
     const now = Date.now()
-    const payload = events({ user: 'scope@example.com', session: 'privacy-scope' }, [{ name: 'user_prompt', timeMs: now - 700, attributes: { prompt_length: 5 } }])
+    const payload = events({ user: 'scope@example.com', session: 'privacy-scope' }, [
+      { name: 'user_prompt', timeMs: now - 700, attributes: { prompt_length: 5 } },
+    ])
     payload.resourceLogs![0]!.scopeLogs![0]!.scope!.attributes = [
       { key: 'prompt', value: { stringValue: 'SCOPE-LEVEL SECRET' } },
       { key: 'scope.kept', value: { stringValue: 'yes' } },
@@ -131,9 +133,10 @@ describe('content in scope attributes', () => {
 describe('ingest token labels', () => {
   it('cannot be skipped by percent-encoding the path', async () => {
     const now = Date.now()
-    const body = events({ user: 'mallory@example.com', session: 'encoded-path' }, [{ name: 'user_prompt', timeMs: now - 500, attributes: { prompt_length: 3 } }])
-    for (const path of ['/v1/%6cogs', '/v1/log%73'])
-      expect((await postJson(cc.otlpUrl, path, body)).status, path).toBe(401)
+    const body = events({ user: 'mallory@example.com', session: 'encoded-path' }, [
+      { name: 'user_prompt', timeMs: now - 500, attributes: { prompt_length: 3 } },
+    ])
+    for (const path of ['/v1/%6cogs', '/v1/log%73']) expect((await postJson(cc.otlpUrl, path, body)).status, path).toBe(401)
     expect((await postJson(cc.otlpUrl, '/v1/%6cogs', body, { authorization: 'Bearer ci-token' })).status).toBe(200)
     const rows = await selectRows<{ ingest_label: string }>(cc.client, `SELECT ingest_label FROM events WHERE session_id = 'encoded-path'`)
     expect(rows).toEqual([{ ingest_label: 'ci-fleet' }])
@@ -142,9 +145,14 @@ describe('ingest token labels', () => {
   it('stores the label of the token each row came with', async () => {
     const now = Date.now()
     const send = (token: string, session: string) =>
-      postJson(cc.otlpUrl, '/v1/logs', events({ user: 'label@example.com', session }, [{ name: 'user_prompt', timeMs: now - 500, attributes: { prompt_length: 3 } }]), {
-        authorization: `Bearer ${token}`,
-      })
+      postJson(
+        cc.otlpUrl,
+        '/v1/logs',
+        events({ user: 'label@example.com', session }, [{ name: 'user_prompt', timeMs: now - 500, attributes: { prompt_length: 3 } }]),
+        {
+          authorization: `Bearer ${token}`,
+        },
+      )
     expect((await send('ci-token', 'label-ci')).status).toBe(200)
     expect((await send('plain-token', 'label-plain')).status).toBe(200)
     expect((await send('wrong-token', 'label-wrong')).status).toBe(401)

@@ -35,7 +35,9 @@ describe('the wire scan', () => {
     let compared = 0
     for (const folder of FIXTURE_FOLDERS)
       for (const request of loadFixture(folder)) {
-        const bytes = request.headers['content-type']?.includes('protobuf') ? request.body : encodeProtobuf(request.signal, JSON.parse(request.body.toString('utf8')))
+        const bytes = request.headers['content-type']?.includes('protobuf')
+          ? request.body
+          : encodeProtobuf(request.signal, JSON.parse(request.body.toString('utf8')))
         const decoded = decodeBody(request.signal, 'protobuf', bytes).request
         expect(scanWire(request.signal, bytes, DEFAULT_REQUEST_LIMITS), `${folder}/${request.name}`).toEqual(decodedCounts(decoded))
         compared++
@@ -45,10 +47,44 @@ describe('the wire scan', () => {
 
   it('counts span events and links, exemplars and nested values too', () => {
     const traces = {
-      resourceSpans: [{ scopeSpans: [{ spans: [{ name: 's', attributes: [{ key: 'a', value: { kvlistValue: { values: [{ key: 'b', value: { arrayValue: { values: [{ intValue: 1 }, { intValue: 2 }] } } }] } } }], events: [{ name: 'e', attributes: [{ key: 'x', value: { intValue: 1 } }] }], links: [{ traceId: 'AAAAAAAAAAAAAAAAAAAAAA==', spanId: 'AAAAAAAAAAA=', attributes: [{ key: 'y', value: { intValue: 1 } }] }] }] }] }],
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  name: 's',
+                  attributes: [
+                    { key: 'a', value: { kvlistValue: { values: [{ key: 'b', value: { arrayValue: { values: [{ intValue: 1 }, { intValue: 2 }] } } }] } } },
+                  ],
+                  events: [{ name: 'e', attributes: [{ key: 'x', value: { intValue: 1 } }] }],
+                  links: [{ traceId: 'AAAAAAAAAAAAAAAAAAAAAA==', spanId: 'AAAAAAAAAAA=', attributes: [{ key: 'y', value: { intValue: 1 } }] }],
+                },
+              ],
+            },
+          ],
+        },
+      ],
     }
     const metrics = {
-      resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'm', histogram: { dataPoints: [{ attributes: [{ key: 'k', value: { intValue: 1 } }], exemplars: [{ filteredAttributes: [{ key: 'f', value: { intValue: 1 } }] }] }] } }] }] }],
+      resourceMetrics: [
+        {
+          scopeMetrics: [
+            {
+              metrics: [
+                {
+                  name: 'm',
+                  histogram: {
+                    dataPoints: [
+                      { attributes: [{ key: 'k', value: { intValue: 1 } }], exemplars: [{ filteredAttributes: [{ key: 'f', value: { intValue: 1 } }] }] },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
     }
     expect(scanWire('traces', encodeProtobuf('traces', traces), DEFAULT_REQUEST_LIMITS)).toEqual({ records: 1, attributes: 8 })
     expect(scanWire('metrics', encodeProtobuf('metrics', metrics), DEFAULT_REQUEST_LIMITS)).toEqual({ records: 1, attributes: 2 })
@@ -90,7 +126,13 @@ describe('a request past the attribute limit', () => {
     const { answer, maxStallMs } = await stallWhile(
       () =>
         new Promise<grpc.ServiceError | null>((resolve) =>
-          client.makeUnaryRequest(grpcServices.logs.path, (b: Buffer) => b, (b: Buffer) => b, body, (e) => resolve(e)),
+          client.makeUnaryRequest(
+            grpcServices.logs.path,
+            (b: Buffer) => b,
+            (b: Buffer) => b,
+            body,
+            (e) => resolve(e),
+          ),
         ),
     )
     client.close()

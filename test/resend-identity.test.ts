@@ -25,7 +25,13 @@ const logs = {
   resourceLogs: [
     {
       resource: { attributes: who },
-      scopeLogs: [{ logRecords: [{ body: { stringValue: 'claude_code.api_request' }, attributes: attrs({ 'event.name': 'api_request', cost_usd: 0.25, 'session.id': 'timeless' }) }] }],
+      scopeLogs: [
+        {
+          logRecords: [
+            { body: { stringValue: 'claude_code.api_request' }, attributes: attrs({ 'event.name': 'api_request', cost_usd: 0.25, 'session.id': 'timeless' }) },
+          ],
+        },
+      ],
     },
   ],
 }
@@ -41,7 +47,13 @@ const traces = {
   resourceSpans: [
     {
       resource: { attributes: who },
-      scopeSpans: [{ spans: [{ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', name: 'timeless-span', attributes: attrs({ 'session.id': 'timeless' }) }] }],
+      scopeSpans: [
+        {
+          spans: [
+            { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', name: 'timeless-span', attributes: attrs({ 'session.id': 'timeless' }) },
+          ],
+        },
+      ],
     },
   ],
 }
@@ -59,7 +71,11 @@ async function count(): Promise<Record<string, number>> {
 describe('a record without a timestamp', () => {
   it('is stored once however often it is resent, at whatever time', async () => {
     for (let attempt = 0; attempt < 3; attempt++) {
-      for (const [path, body] of [['/v1/logs', logs], ['/v1/metrics', metrics], ['/v1/traces', traces]] as const)
+      for (const [path, body] of [
+        ['/v1/logs', logs],
+        ['/v1/metrics', metrics],
+        ['/v1/traces', traces],
+      ] as const)
         expect((await postJson(cc.otlpUrl, path, body)).status, path).toBe(200)
       // An exporter's retry comes later: another receive time (and another flush).
       await sleep(20)

@@ -66,7 +66,9 @@ describe('retention', () => {
     expect(sessions.map((s) => s.session_id)).toEqual(['recent'])
     // The middle request's raw row is gone; its cost is still in the totals.
     expect((await cc.summary(range)).costUsd).toBeCloseTo(11, 6)
-    const sessionsApi = await fetch(`${cc.apiUrl}/api/v1/users/${encodeURIComponent('old@example.com')}/sessions?from=${range.from.toISOString()}&to=${range.to.toISOString()}`)
+    const sessionsApi = await fetch(
+      `${cc.apiUrl}/api/v1/users/${encodeURIComponent('old@example.com')}/sessions?from=${range.from.toISOString()}&to=${range.to.toISOString()}`,
+    )
     expect(sessionsApi.status).toBe(200)
     const body = (await sessionsApi.json()) as { sessions: { sessionId: string }[] }
     expect(body.sessions.map((s) => s.sessionId)).toEqual(['recent'])
@@ -84,8 +86,7 @@ describe('retention', () => {
     await applyRetention(cc.client, { rawDays: 0, rollupDays: 60 })
     const res = await postJson(cc.otlpUrl, '/v1/logs', events({ user: 'late@example.com', session: 'late' }, [apiRequest(Date.now() - 20 * DAY, 1)]))
     expect(res.status).toBe(200)
-    const stored = async () =>
-      Number((await selectRows<{ n: string }>(cc.client, `SELECT count() AS n FROM events WHERE session_id = 'late'`))[0]?.n)
+    const stored = async () => Number((await selectRows<{ n: string }>(cc.client, `SELECT count() AS n FROM events WHERE session_id = 'late'`))[0]?.n)
     expect(await stored()).toBe(1)
 
     // The raw tables and the drill-down detail kept as long as them (sessions).

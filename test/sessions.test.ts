@@ -22,7 +22,14 @@ afterAll(async () => {
 })
 
 async function logs(user: string, session: string, times: number[]) {
-  const res = await postJson(cc.otlpUrl, '/v1/logs', events({ user, session }, times.map((t) => apiRequest(t, 0.01))))
+  const res = await postJson(
+    cc.otlpUrl,
+    '/v1/logs',
+    events(
+      { user, session },
+      times.map((t) => apiRequest(t, 0.01)),
+    ),
+  )
   expect(res.status).toBe(200)
 }
 
@@ -53,7 +60,11 @@ describe('sessions', () => {
 
   it('count a session whose metrics arrive before its events once, where its metrics start', async () => {
     const t = T0 + 2 * HOUR
-    const res = await postJson(cc.otlpUrl, '/v1/metrics', costMetrics({ user: 'late@x', session: 'late-1' }, 'delta', [{ startMs: t, timeMs: t + 1000, value: 0.5 }]))
+    const res = await postJson(
+      cc.otlpUrl,
+      '/v1/metrics',
+      costMetrics({ user: 'late@x', session: 'late-1' }, 'delta', [{ startMs: t, timeMs: t + 1000, value: 0.5 }]),
+    )
     expect(res.status).toBe(200)
     await logs('late@x', 'late-1', [t + 2000])
     const [marks] = await selectRows<{ ev: string; mp: string }>(
@@ -66,7 +77,10 @@ describe('sessions', () => {
   })
 
   it('add up: the sessions of every tier and of every user equal the distinct sessions stored', async () => {
-    for (const [user, n] of [['a@x', 3], ['b@x', 2]] as const)
+    for (const [user, n] of [
+      ['a@x', 3],
+      ['b@x', 2],
+    ] as const)
       for (let i = 0; i < n; i++) await logs(user, `${user}-${i}`, [T0 + i * HOUR, T0 + 26 * HOUR + i])
     const range = `from=${day(T0)}&to=${day(T0 + 2 * 86_400_000)}`
     const all = await sessionsBy(range)

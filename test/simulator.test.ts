@@ -112,7 +112,14 @@ describe('simulated fleet through the real OTel exporters', () => {
         commits: total('commit.count'),
         pullRequests: total('pull_request.count'),
         sessions: total('session.count'),
-      }).toEqual({ ...t.tokens, linesAdded: t.linesAdded, linesRemoved: t.linesRemoved, commits: t.commits, pullRequests: t.pullRequests, sessions: t.sessions })
+      }).toEqual({
+        ...t.tokens,
+        linesAdded: t.linesAdded,
+        linesRemoved: t.linesRemoved,
+        commits: t.commits,
+        pullRequests: t.pullRequests,
+        sessions: t.sessions,
+      })
       expect(total('active_time.total', 'user')).toBeCloseTo(t.activeTimeSeconds.user, 3)
       expect(total('active_time.total', 'cli')).toBeCloseTo(t.activeTimeSeconds.cli, 3)
 
@@ -128,7 +135,16 @@ describe('simulated fleet through the real OTel exporters', () => {
 
 describe('refusals', () => {
   it('a wrong token fails the run at once, naming the answer, over HTTP and gRPC', async () => {
-    const base = { users: 3, days: 1, seed: 1, end: new Date('2026-08-01T00:00:00Z'), temporality: 'delta' as const, endpoint: cc.otlpUrl, grpcEndpoint: `http://127.0.0.1:${cc.ports.otlpGrpc}`, token: 'wrong' }
+    const base = {
+      users: 3,
+      days: 1,
+      seed: 1,
+      end: new Date('2026-08-01T00:00:00Z'),
+      temporality: 'delta' as const,
+      endpoint: cc.otlpUrl,
+      grpcEndpoint: `http://127.0.0.1:${cc.ports.otlpGrpc}`,
+      token: 'wrong',
+    }
     const started = Date.now()
     await expect(simulate({ ...base, protocol: 'http/protobuf' })).rejects.toThrow(/refused: .*401/)
     await expect(simulate({ ...base, protocol: 'grpc' })).rejects.toThrow(/refused: .*UNAUTHENTICATED/)
@@ -154,8 +170,15 @@ describe('determinism', () => {
       const users = planUsers({ seed, users: 10, days: 3 })
       const day = generate(seed, users, period, new Tally({ from: new Date(period.from), to: new Date(period.end) })).next().value as UserDay
       const logs = day.sessions.flatMap((s) => logRecords(s))
-      const metrics = resourceMetrics(day.user, day.sessions.map((s) => ({ session: s, points: exportPoints(s, 60_000, 'cumulative') })), 'cumulative')
-      return [Buffer.from(JsonLogsSerializer.serializeRequest(logs) ?? []).toString(), Buffer.from(JsonMetricsSerializer.serializeRequest(metrics) ?? []).toString()]
+      const metrics = resourceMetrics(
+        day.user,
+        day.sessions.map((s) => ({ session: s, points: exportPoints(s, 60_000, 'cumulative') })),
+        'cumulative',
+      )
+      return [
+        Buffer.from(JsonLogsSerializer.serializeRequest(logs) ?? []).toString(),
+        Buffer.from(JsonMetricsSerializer.serializeRequest(metrics) ?? []).toString(),
+      ]
     }
     expect(first(9)).toEqual(first(9))
     expect(first(9)).not.toEqual(first(10))
@@ -166,8 +189,15 @@ describe('shape', () => {
   type KeyValue = { key: string; value: Record<string, unknown> }
   type LogRecordJson = { body: { stringValue: string }; attributes: KeyValue[] }
   type LogsJson = { resourceLogs: Array<{ resource: { attributes: KeyValue[] }; scopeLogs: Array<{ scope: { name: string }; logRecords: LogRecordJson[] }> }> }
-  type MetricJson = { name: string; unit: string; description: string; sum: { aggregationTemporality: number; isMonotonic: boolean; dataPoints: Array<{ attributes: KeyValue[] } & Record<string, unknown>> } }
-  type MetricsJson = { resourceMetrics: Array<{ resource: { attributes: KeyValue[] }; scopeMetrics: Array<{ scope: { name: string }; metrics: MetricJson[] }> }> }
+  type MetricJson = {
+    name: string
+    unit: string
+    description: string
+    sum: { aggregationTemporality: number; isMonotonic: boolean; dataPoints: Array<{ attributes: KeyValue[] } & Record<string, unknown>> }
+  }
+  type MetricsJson = {
+    resourceMetrics: Array<{ resource: { attributes: KeyValue[] }; scopeMetrics: Array<{ scope: { name: string }; metrics: MetricJson[] }> }>
+  }
 
   const kind = (v: Record<string, unknown>) => Object.keys(v)[0]
   const read = <T>(name: string): T => JSON.parse(fs.readFileSync(path.join(FIXTURES_DIR, 'http-json-delta', name), 'utf8')) as T
@@ -179,19 +209,36 @@ describe('shape', () => {
   const users = planUsers({ seed: 3, users: 60, days: 7 })
   const days = [...generate(3, users, period, new Tally({ from: new Date(period.from), to: new Date(period.end) }))]
   const latest = days.filter((d) => d.user.version === LATEST_VERSION && d.user.eventsOn)
-  const simLogs = JSON.parse(Buffer.from(JsonLogsSerializer.serializeRequest(latest.flatMap((d) => d.sessions.flatMap((s) => logRecords(s)))) ?? []).toString()) as LogsJson
-  const allLogs = JSON.parse(Buffer.from(JsonLogsSerializer.serializeRequest(days.flatMap((d) => d.sessions.flatMap((s) => logRecords(s)))) ?? []).toString()) as LogsJson
-  const simMetrics = latest
-    .slice(0, 40)
-    .map((d) => JSON.parse(Buffer.from(JsonMetricsSerializer.serializeRequest(resourceMetrics(d.user, d.sessions.map((s) => ({ session: s, points: exportPoints(s, 60_000, 'delta') })), 'delta')) ?? []).toString()) as MetricsJson)
+  const simLogs = JSON.parse(
+    Buffer.from(JsonLogsSerializer.serializeRequest(latest.flatMap((d) => d.sessions.flatMap((s) => logRecords(s)))) ?? []).toString(),
+  ) as LogsJson
+  const allLogs = JSON.parse(
+    Buffer.from(JsonLogsSerializer.serializeRequest(days.flatMap((d) => d.sessions.flatMap((s) => logRecords(s)))) ?? []).toString(),
+  ) as LogsJson
+  const simMetrics = latest.slice(0, 40).map(
+    (d) =>
+      JSON.parse(
+        Buffer.from(
+          JsonMetricsSerializer.serializeRequest(
+            resourceMetrics(
+              d.user,
+              d.sessions.map((s) => ({ session: s, points: exportPoints(s, 60_000, 'delta') })),
+              'delta',
+            ),
+          ) ?? [],
+        ).toString(),
+      ) as MetricsJson,
+  )
 
-  it('events: the fixtures\' resource keys, scope, bodies, and every attribute with the same value type', () => {
+  it("events: the fixtures' resource keys, scope, bodies, and every attribute with the same value type", () => {
     const simRecords = simLogs.resourceLogs.flatMap((r) => r.scopeLogs.flatMap((s) => s.logRecords))
     const simByName = new Map<string, LogRecordJson[]>()
     for (const r of simRecords) simByName.set(r.body.stringValue, [...(simByName.get(r.body.stringValue) ?? []), r])
     const fixtureResourceKeys = fixtureLogs[0]?.resourceLogs[0]?.resource.attributes.map((a) => a.key) ?? []
     for (const r of simLogs.resourceLogs) {
-      expect(r.resource.attributes.map((a) => a.key)).toEqual(expect.arrayContaining(fixtureResourceKeys.filter((k) => k !== 'enduser.id' || r.resource.attributes.some((a) => a.key === k))))
+      expect(r.resource.attributes.map((a) => a.key)).toEqual(
+        expect.arrayContaining(fixtureResourceKeys.filter((k) => k !== 'enduser.id' || r.resource.attributes.some((a) => a.key === k))),
+      )
       for (const s of r.scopeLogs) expect(s.scope.name).toBe('com.anthropic.claude_code.events')
     }
     const fixtureRecords = fixtureLogs.flatMap((f) => f.resourceLogs.flatMap((r) => r.scopeLogs.flatMap((s) => s.logRecords)))
@@ -215,7 +262,7 @@ describe('shape', () => {
     expect(checked.size).toBeGreaterThan(60)
   })
 
-  it('metrics: names, units, descriptions, monotonic double sums and the fixtures\' point attributes', () => {
+  it("metrics: names, units, descriptions, monotonic double sums and the fixtures' point attributes", () => {
     const fixture = new Map<string, MetricJson>()
     for (const f of fixtureMetrics) for (const r of f.resourceMetrics) for (const s of r.scopeMetrics) for (const m of s.metrics) fixture.set(m.name, m)
     const seen = new Set<string>()
@@ -250,14 +297,16 @@ describe('shape', () => {
     ])
   })
 
-  it('api_request cost agrees with its tokens at the model\'s list price, as cost_usd and cost_usd_micros', () => {
+  it("api_request cost agrees with its tokens at the model's list price, as cost_usd and cost_usd_micros", () => {
     const prices: Record<string, [number, number, number, number]> = {
       'claude-opus-5-5': [4, 20, 0.2, 5],
       'claude-opus-5': [5, 25, 0.5, 6.25],
       'claude-sonnet-5': [3, 15, 0.3, 3.75],
       'claude-haiku-5': [1, 5, 0.1, 1.25],
     }
-    const requests = allLogs.resourceLogs.flatMap((r) => r.scopeLogs.flatMap((s) => s.logRecords)).filter((r) => r.body.stringValue === 'claude_code.api_request')
+    const requests = allLogs.resourceLogs
+      .flatMap((r) => r.scopeLogs.flatMap((s) => s.logRecords))
+      .filter((r) => r.body.stringValue === 'claude_code.api_request')
     expect(requests.length).toBeGreaterThan(500)
     const models = new Set<string>()
     let old = 0
@@ -266,7 +315,12 @@ describe('shape', () => {
       const p = prices[String(a['model'])]
       if (!p) throw new Error(`unknown model ${String(a['model'])}`)
       models.add(String(a['model']))
-      const micros = Math.round(Number(a['input_tokens']) * p[0] + Number(a['output_tokens']) * p[1] + Number(a['cache_read_tokens']) * p[2] + Number(a['cache_creation_tokens']) * p[3])
+      const micros = Math.round(
+        Number(a['input_tokens']) * p[0] +
+          Number(a['output_tokens']) * p[1] +
+          Number(a['cache_read_tokens']) * p[2] +
+          Number(a['cache_creation_tokens']) * p[3],
+      )
       // Versions before 2.1.300 send cost_usd only.
       if (a['cost_usd_micros'] !== undefined) expect(a['cost_usd_micros']).toBe(micros)
       else old++
@@ -279,7 +333,24 @@ describe('shape', () => {
 
 describe('CLI arguments', () => {
   it('parses the documented options and refuses bad ones', () => {
-    expect(parseCli(['--users', '500', '--days', '30', '--seed', '7', '--protocol', 'grpc', '--temporality', 'cumulative', '--end', '2026-11-01T00:00:00Z', '--token', 't'])).toMatchObject({
+    expect(
+      parseCli([
+        '--users',
+        '500',
+        '--days',
+        '30',
+        '--seed',
+        '7',
+        '--protocol',
+        'grpc',
+        '--temporality',
+        'cumulative',
+        '--end',
+        '2026-11-01T00:00:00Z',
+        '--token',
+        't',
+      ]),
+    ).toMatchObject({
       users: 500,
       days: 30,
       seed: 7,
@@ -300,11 +371,29 @@ describe('CLI arguments', () => {
 describe('beta traces through @opentelemetry/exporter-trace-otlp-http', () => {
   it('sends one trace per prompt: interaction → llm_request and tool (→ tool.execution), as many requests as the events say', async () => {
     const end = '2026-07-01T00:00:00Z'
-    const result = await simulate({ users: 4, days: 1, seed: 21, end: new Date(end), protocol: 'http/protobuf', temporality: 'delta', endpoint: cc.otlpUrl, token: TOKEN, traces: true })
+    const result = await simulate({
+      users: 4,
+      days: 1,
+      seed: 21,
+      end: new Date(end),
+      protocol: 'http/protobuf',
+      temporality: 'delta',
+      endpoint: cc.otlpUrl,
+      token: TOKEN,
+      traces: true,
+    })
     expect(result.spans).toBeGreaterThan(0)
     const from = result.truths.range.from
     const window = { from: String(from), to: end }
-    const spans = await selectRows<{ name: string; trace_id: string; span_id: string; parent_span_id: string; session_id: string; scope_name: string; duration_ns: string }>(
+    const spans = await selectRows<{
+      name: string
+      trace_id: string
+      span_id: string
+      parent_span_id: string
+      session_id: string
+      scope_name: string
+      duration_ns: string
+    }>(
       cc.client,
       `SELECT name, trace_id, span_id, parent_span_id, session_id, scope_name, toString(duration_ns) AS duration_ns FROM spans
        WHERE start_timestamp >= parseDateTime64BestEffort({from:String}) AND start_timestamp < parseDateTime64BestEffort({to:String})`,

@@ -111,7 +111,7 @@ describe('npm start', () => {
     const cc = await start(env, ['--demo'])
     const ready = performance.now()
     const api = `http://127.0.0.1:${cc.ports.api}`
-    const get = async <T,>(path: string) => (await (await fetch(`${api}${path}`)).json()) as T
+    const get = async <T>(path: string) => (await (await fetch(`${api}${path}`)).json()) as T
     // Data first: the newest day's cost, while the rest may still load.
     let meta = await get<MetaResponse>('/api/v1/meta')
     const range = () => `from=${new Date(Date.now() - 6 * 86_400_000).toISOString()}&to=${new Date(Date.now() + 3_600_000).toISOString()}`

@@ -10,8 +10,7 @@ const iso = (plan: TierPlan) =>
 function buckets(plan: TierPlan): [number, number][] {
   const out: [number, number][] = []
   for (const tier of TIERS)
-    for (const run of plan[tier])
-      for (let at = run.from.getTime(); at < run.to.getTime(); at += TIER_MS[tier]) out.push([at, at + TIER_MS[tier]])
+    for (const run of plan[tier]) for (let at = run.from.getTime(); at < run.to.getTime(); at += TIER_MS[tier]) out.push([at, at + TIER_MS[tier]])
   return out.sort((a, b) => a[0] - b[0])
 }
 

@@ -10,7 +10,9 @@ describe('page plans', () => {
     const filters = parseFilters(search)
     const range = dateRange(filters, NOW)
     expect(pageRequestUrls('/cost', search, NOW)).toEqual(Object.values(costPlan(filters, range, search)).map((r) => r.url))
-    expect(pageRequestUrls('/', new URLSearchParams(), NOW)).toEqual(Object.values(overviewPlan(parseFilters(new URLSearchParams()), dateRange(parseFilters(new URLSearchParams()), NOW))).map((r) => r.url))
+    expect(pageRequestUrls('/', new URLSearchParams(), NOW)).toEqual(
+      Object.values(overviewPlan(parseFilters(new URLSearchParams()), dateRange(parseFilters(new URLSearchParams()), NOW))).map((r) => r.url),
+    )
     const table = costPlan(filters, range, search).table.url
     expect(table).toContain('groupBy=model')
     expect(table).toContain('sort=requests')

@@ -119,7 +119,15 @@ describe('multiSeries', () => {
 describe('adoptionStats', () => {
   it('formats the range figures and compares with the previous period', () => {
     const stats = adoptionStats(
-      totals({ activeUsers: 12, sessions: 1234, promptsPerUser: 10.25, activeTimeUserSeconds: 3 * 3600 + 20 * 60, linesAdded: 15_000, linesRemoved: 40, editAcceptRate: 0.875 }),
+      totals({
+        activeUsers: 12,
+        sessions: 1234,
+        promptsPerUser: 10.25,
+        activeTimeUserSeconds: 3 * 3600 + 20 * 60,
+        linesAdded: 15_000,
+        linesRemoved: 40,
+        editAcceptRate: 0.875,
+      }),
       totals({ activeUsers: 10, sessions: 1234, editAcceptRate: null }),
     )
     const byId = Object.fromEntries(stats.map((s) => [s.id, s]))
@@ -238,7 +246,10 @@ const summary = (s: Partial<SummaryResponse>): SummaryResponse => ({
 
 describe('userStats', () => {
   it("formats one user's figures and their change", () => {
-    const stats = userStats(summary({ costUsd: 12.345, sessions: 4, prompts: 40, policyDenials: 2, policyDenialRate: 0.1, editAcceptRate: 0.9 }), summary({ costUsd: 10, sessions: 8 }))
+    const stats = userStats(
+      summary({ costUsd: 12.345, sessions: 4, prompts: 40, policyDenials: 2, policyDenialRate: 0.1, editAcceptRate: 0.9 }),
+      summary({ costUsd: 10, sessions: 8 }),
+    )
     const byId = Object.fromEntries(stats.map((s) => [s.id, s]))
     expect(Object.keys(byId)).toEqual(['cost', 'sessions', 'prompts', 'policy-denials', 'edit-accept-rate'])
     expect(byId.cost?.value).toBe('$12.35')
@@ -264,7 +275,11 @@ describe('toolRows', () => {
       failures: 0,
       ...r,
     })
-    const rows = toolRows([row({ group: 'Read', decisions: 3 }), row({ group: 'Bash', decisions: 10, policyDenials: 2, policyDenialRate: 0.2 }), row({ group: '', decisions: null, results: 1 })])
+    const rows = toolRows([
+      row({ group: 'Read', decisions: 3 }),
+      row({ group: 'Bash', decisions: 10, policyDenials: 2, policyDenialRate: 0.2 }),
+      row({ group: '', decisions: null, results: 1 }),
+    ])
     expect(rows.map((r) => r.tool)).toEqual(['Bash', 'Read', '(not reported)'])
     expect(rows[0]).toMatchObject({ policyDenials: 2, policyDenialRate: 0.2 })
     expect(rows[2]?.decisions).toBe(0)
@@ -290,15 +305,36 @@ describe('session timeline', () => {
 
   it('describes an API request: model, tokens, cost, duration', () => {
     const e = timelineEntry(
-      item({ event: 'api_request', sequence: 4, model: 'claude-opus-5-5', costUsd: 0.1234, inputTokens: 1234, outputTokens: 567, cacheReadTokens: 12_345, cacheCreationTokens: 0, durationMs: 4200 }),
+      item({
+        event: 'api_request',
+        sequence: 4,
+        model: 'claude-opus-5-5',
+        costUsd: 0.1234,
+        inputTokens: 1234,
+        outputTokens: 567,
+        cacheReadTokens: 12_345,
+        cacheCreationTokens: 0,
+        durationMs: 4200,
+      }),
       'UTC',
     )
-    expect(e).toMatchObject({ event: 'API request', subject: 'claude-opus-5-5', detail: 'in 1,234 · out 567 · cache read 12.3K', cost: '$0.12', duration: '4s', denied: false, time: '13:05:09' })
+    expect(e).toMatchObject({
+      event: 'API request',
+      subject: 'claude-opus-5-5',
+      detail: 'in 1,234 · out 567 · cache read 12.3K',
+      cost: '$0.12',
+      duration: '4s',
+      denied: false,
+      time: '13:05:09',
+    })
     expect(tokenText(item({ inputTokens: 1, outputTokens: 2, cacheCreationTokens: 80 }))).toBe('in 1 · out 2 · cache write 80')
   })
 
   it('marks a policy denial', () => {
-    const e = timelineEntry(item({ event: 'tool_decision', tool: 'Bash', decision: 'reject', source: 'config', command: 'rm -rf /', policyDenial: true }), 'UTC')
+    const e = timelineEntry(
+      item({ event: 'tool_decision', tool: 'Bash', decision: 'reject', source: 'config', command: 'rm -rf /', policyDenial: true }),
+      'UTC',
+    )
     expect(e.denied).toBe(true)
     expect(e.tags).toEqual([{ text: 'policy denial', tone: 'bad' }])
     expect(e).toMatchObject({ subject: 'Bash', detail: 'source: config', command: 'rm -rf /', cost: '', duration: '' })
@@ -325,7 +361,10 @@ describe('session timeline', () => {
       cost: '$0.50',
       requests: '1 request',
     })
-    expect(promptHeading({ time: at, promptLength: null, costUsd: 0, apiRequests: 3 }, 2, 'UTC')).toMatchObject({ title: 'Prompt 3', length: 'length not reported', requests: '3 requests' })
+    expect(promptHeading({ time: at, promptLength: null, costUsd: 0, apiRequests: 3 }, 2, 'UTC')).toMatchObject({
+      title: 'Prompt 3',
+      length: 'length not reported',
+      requests: '3 requests',
+    })
   })
 })
-

@@ -115,7 +115,15 @@ describe('cost: spend over time', () => {
   })
 
   it('leaves Other out when the rest spent nothing', () => {
-    const s = costOverTime(rows, [{ period: '2026-11-01', costUsd: 6 }, { period: '2026-11-03', costUsd: 2 }], periods, true)
+    const s = costOverTime(
+      rows,
+      [
+        { period: '2026-11-01', costUsd: 6 },
+        { period: '2026-11-03', costUsd: 2 },
+      ],
+      periods,
+      true,
+    )
     expect(s.keys).toEqual(['opus', 'sonnet'])
   })
 })
@@ -266,7 +274,12 @@ describe('policy: sources, tools, blocked lists', () => {
   })
 
   it('leaves denials without a command (or server) out of the blocked lists', () => {
-    const items = blockedItems([toolsRow('', { policyDenials: 11 }), toolsRow('curl', { policyDenials: 12 }), toolsRow('rm', { policyDenials: 3 }), toolsRow('ls', { policyDenials: 0 })])
+    const items = blockedItems([
+      toolsRow('', { policyDenials: 11 }),
+      toolsRow('curl', { policyDenials: 12 }),
+      toolsRow('rm', { policyDenials: 3 }),
+      toolsRow('ls', { policyDenials: 0 }),
+    ])
     expect(items.map((i) => [i.label, i.value])).toEqual([
       ['curl', 12],
       ['rm', 3],
@@ -274,7 +287,11 @@ describe('policy: sources, tools, blocked lists', () => {
   })
 
   it('keeps the API order of tools and drops tools without decisions', () => {
-    const rows = toolRows([toolsRow('Bash', { policyDenials: 5, hookRejects: 1, userRejects: 2 }), toolsRow('Read', { policyDenials: 0 }), toolsRow('', { decisions: 0, policyDenialRate: null })])
+    const rows = toolRows([
+      toolsRow('Bash', { policyDenials: 5, hookRejects: 1, userRejects: 2 }),
+      toolsRow('Read', { policyDenials: 0 }),
+      toolsRow('', { decisions: 0, policyDenialRate: null }),
+    ])
     expect(rows.map((r) => [r.label, r.policyDenials, r.hookRejects, r.userRejects])).toEqual([
       ['Bash', 5, 1, 2],
       ['Read', 0, 0, 0],
@@ -309,9 +326,39 @@ describe('policy: movers', () => {
       partial: false,
       by: 'command',
       rows: [
-        { group: 'curl', policyDenials: 12, previousPolicyDenials: 2, change: 10, decisions: 12, previousDecisions: 10, policyDenialRate: 1, previousPolicyDenialRate: 1, spike: true },
-        { group: '', policyDenials: 3, previousPolicyDenials: 3, change: 0, decisions: 40, previousDecisions: 10, policyDenialRate: 0.075, previousPolicyDenialRate: 0.1, spike: false },
-        { group: 'rm', policyDenials: 0, previousPolicyDenials: 12_345, change: -12_345, decisions: 0, previousDecisions: 10, policyDenialRate: null, previousPolicyDenialRate: 1, spike: false },
+        {
+          group: 'curl',
+          policyDenials: 12,
+          previousPolicyDenials: 2,
+          change: 10,
+          decisions: 12,
+          previousDecisions: 10,
+          policyDenialRate: 1,
+          previousPolicyDenialRate: 1,
+          spike: true,
+        },
+        {
+          group: '',
+          policyDenials: 3,
+          previousPolicyDenials: 3,
+          change: 0,
+          decisions: 40,
+          previousDecisions: 10,
+          policyDenialRate: 0.075,
+          previousPolicyDenialRate: 0.1,
+          spike: false,
+        },
+        {
+          group: 'rm',
+          policyDenials: 0,
+          previousPolicyDenials: 12_345,
+          change: -12_345,
+          decisions: 0,
+          previousDecisions: 10,
+          policyDenialRate: null,
+          previousPolicyDenialRate: 1,
+          spike: false,
+        },
       ],
     }
     expect(moverRows(response).map((r) => [r.label, r.thisWeek, r.lastWeek, r.changeText, r.direction, r.spike])).toEqual([

@@ -14,11 +14,15 @@ describe('directory CSV preview', () => {
       { user: 'bo@x.com', displayName: 'Bo, Jr', team: '', department: '', costCenter: '', seat: false },
     ])
     // Columns in any order, some left out.
-    expect(previewDirectoryCsv('team,user\nweb,cy@x.com').entries).toEqual([{ user: 'cy@x.com', displayName: '', team: 'web', department: '', costCenter: '', seat: false }])
+    expect(previewDirectoryCsv('team,user\nweb,cy@x.com').entries).toEqual([
+      { user: 'cy@x.com', displayName: '', team: 'web', department: '', costCenter: '', seat: false },
+    ])
   })
 
   it('names each bad row by its line, and offers nothing to load while any row is bad', () => {
-    const p = previewDirectoryCsv(`${HEADER}\nana@x.com,Ana,web,Eng,CC-1,yes\n,No User,web,,,\nana@x.com,Again,web,,,\ndee@x.com,Dee,web,,,maybe\ned@x.com,Ed\n`)
+    const p = previewDirectoryCsv(
+      `${HEADER}\nana@x.com,Ana,web,Eng,CC-1,yes\n,No User,web,,,\nana@x.com,Again,web,,,\ndee@x.com,Dee,web,,,maybe\ned@x.com,Ed\n`,
+    )
     expect(p.entries).toBeNull()
     expect(p.valid).toBe(1)
     expect(p.invalid).toBe(4)

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import type { MetaLoading, MetaResponse } from '../schemas/meta'
-import { EMPTY_POLL_MS, LOADING_POLL_MS, loadingBanner, loadSnapshot, metaPollInterval, REFRESH_WHILE_LOADING_MS, shouldRefresh } from '../dashboard/ui/prepare/loading'
+import {
+  EMPTY_POLL_MS,
+  LOADING_POLL_MS,
+  loadingBanner,
+  loadSnapshot,
+  metaPollInterval,
+  REFRESH_WHILE_LOADING_MS,
+  shouldRefresh,
+} from '../dashboard/ui/prepare/loading'
 
 const loading: MetaLoading = {
   what: "the demo fleet's history",
@@ -39,7 +47,10 @@ describe('while a history loads', () => {
     expect(loadingBanner(meta(0, { ...loading, percent: 0, records: { loaded: 0, total: 10 }, loadedFrom: null, etaSeconds: null }))?.detail).toBe(
       '0 of 10 records. The newest day comes first.',
     )
-    expect(loadingBanner(meta(100, { ...loading, state: 'failed', message: 'disk full' }))).toMatchObject({ tone: 'failed', title: "Loading the demo fleet's history stopped at 42%" })
+    expect(loadingBanner(meta(100, { ...loading, state: 'failed', message: 'disk full' }))).toMatchObject({
+      tone: 'failed',
+      title: "Loading the demo fleet's history stopped at 42%",
+    })
     expect(loadingBanner(meta(100, { ...loading, state: 'complete', percent: 100 }))).toBeNull()
     expect(loadingBanner(meta(100, null))).toBeNull()
   })

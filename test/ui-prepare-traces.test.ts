@@ -14,10 +14,25 @@ const span = (over: Partial<SessionSpan> & Pick<SessionSpan, 'spanId' | 'name' |
 describe('trace waterfalls', () => {
   it('draws each trace as a tree on its own time axis, children by start', () => {
     const spans = [
-      span({ spanId: 'exec', parentSpanId: 'tool', name: 'claude_code.tool.execution', start: '2026-12-01T10:00:04.000Z', durationMs: 1000, tool: 'Bash', error: true }),
+      span({
+        spanId: 'exec',
+        parentSpanId: 'tool',
+        name: 'claude_code.tool.execution',
+        start: '2026-12-01T10:00:04.000Z',
+        durationMs: 1000,
+        tool: 'Bash',
+        error: true,
+      }),
       span({ spanId: 'root', name: 'claude_code.interaction', start: '2026-12-01T10:00:00.000Z', durationMs: 10_000 }),
       span({ spanId: 'tool', parentSpanId: 'root', name: 'claude_code.tool', start: '2026-12-01T10:00:04.000Z', durationMs: 1000, tool: 'Bash' }),
-      span({ spanId: 'llm', parentSpanId: 'root', name: 'claude_code.llm_request', start: '2026-12-01T10:00:01.000Z', durationMs: 2500, model: 'claude-opus-5-5' }),
+      span({
+        spanId: 'llm',
+        parentSpanId: 'root',
+        name: 'claude_code.llm_request',
+        start: '2026-12-01T10:00:01.000Z',
+        durationMs: 2500,
+        model: 'claude-opus-5-5',
+      }),
       span({ traceId: 't0', spanId: 'early', name: 'claude_code.interaction', start: '2026-12-01T09:00:00.000Z', durationMs: 500 }),
     ]
     const [first, second] = waterfalls(spans)

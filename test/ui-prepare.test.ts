@@ -7,7 +7,15 @@ import { barItems, daysOf, OTHER_COLOR, PALETTE, seriesColors, singleSeries, sta
 
 describe('filters in the URL', () => {
   it('round-trip, leaving defaults out', () => {
-    const filters: Filters = { preset: 'custom', from: '2026-11-01', to: '2026-11-14', tz: 'Europe/Berlin', teams: ['web', 'mobile'], user: 'dana@example.com', model: 'claude-opus-5-5' }
+    const filters: Filters = {
+      preset: 'custom',
+      from: '2026-11-01',
+      to: '2026-11-14',
+      tz: 'Europe/Berlin',
+      teams: ['web', 'mobile'],
+      user: 'dana@example.com',
+      model: 'claude-opus-5-5',
+    }
     const search = filtersToSearch(filters)
     expect(search.toString()).toBe('from=2026-11-01&to=2026-11-14&tz=Europe%2FBerlin&team=web&team=mobile&user=dana%40example.com&model=claude-opus-5-5')
     expect(parseFilters(search)).toEqual(filters)
@@ -24,7 +32,12 @@ describe('filters in the URL', () => {
     const now = new Date('2026-11-29T23:30:00Z')
     expect(dateRange({ ...DEFAULT_FILTERS, preset: '7d' }, now)).toEqual({ from: '2026-11-23', to: '2026-11-30', days: 7, drawnTo: '2026-11-30' })
     // Already the 30th in Kolkata.
-    expect(dateRange({ ...DEFAULT_FILTERS, preset: '7d', tz: 'Asia/Kolkata' }, now)).toEqual({ from: '2026-11-24', to: '2026-12-01', days: 7, drawnTo: '2026-12-01' })
+    expect(dateRange({ ...DEFAULT_FILTERS, preset: '7d', tz: 'Asia/Kolkata' }, now)).toEqual({
+      from: '2026-11-24',
+      to: '2026-12-01',
+      days: 7,
+      drawnTo: '2026-12-01',
+    })
     const custom = dateRange({ ...DEFAULT_FILTERS, preset: 'custom', from: '2026-11-01', to: '2026-11-14' }, now)
     expect(custom).toEqual({ from: '2026-11-01', to: '2026-11-15', days: 14, drawnTo: '2026-11-15' })
   })
@@ -35,8 +48,18 @@ describe('filters in the URL', () => {
     expect(dateRange({ ...DEFAULT_FILTERS, preset: 'mtd' }, now)).toEqual({ from: '2026-12-01', to: '2027-01-01', days: 31, drawnTo: '2026-12-02' })
     expect(dateRange({ ...DEFAULT_FILTERS, preset: 'lastMonth' }, now)).toEqual({ from: '2026-11-01', to: '2026-12-01', days: 30, drawnTo: '2026-12-01' })
     // Still 30 November in Los Angeles.
-    expect(dateRange({ ...DEFAULT_FILTERS, preset: 'mtd', tz: 'America/Los_Angeles' }, now)).toEqual({ from: '2026-11-01', to: '2026-12-01', days: 30, drawnTo: '2026-12-01' })
-    expect(dateRange({ ...DEFAULT_FILTERS, preset: 'lastMonth', tz: 'America/Los_Angeles' }, now)).toEqual({ from: '2026-10-01', to: '2026-11-01', days: 31, drawnTo: '2026-11-01' })
+    expect(dateRange({ ...DEFAULT_FILTERS, preset: 'mtd', tz: 'America/Los_Angeles' }, now)).toEqual({
+      from: '2026-11-01',
+      to: '2026-12-01',
+      days: 30,
+      drawnTo: '2026-12-01',
+    })
+    expect(dateRange({ ...DEFAULT_FILTERS, preset: 'lastMonth', tz: 'America/Los_Angeles' }, now)).toEqual({
+      from: '2026-10-01',
+      to: '2026-11-01',
+      days: 31,
+      drawnTo: '2026-11-01',
+    })
     // January's last month is last year's December; the presets survive the URL.
     expect(dateRange({ ...DEFAULT_FILTERS, preset: 'lastMonth' }, new Date('2027-01-15T12:00:00Z'))).toMatchObject({ from: '2026-12-01', to: '2027-01-01' })
     expect(parseFilters(filtersToSearch({ ...DEFAULT_FILTERS, preset: 'mtd' })).preset).toBe('mtd')
@@ -119,7 +142,16 @@ describe('chart data', () => {
   it('fills quiet days with zero, in order', () => {
     const days = daysOf('2026-11-01', '2026-11-04')
     expect(days).toEqual(['2026-11-01', '2026-11-02', '2026-11-03'])
-    expect(singleSeries([{ period: '2026-11-03', costUsd: 2 }, { period: '2026-11-01', costUsd: 1 }], 'costUsd', days)).toEqual([
+    expect(
+      singleSeries(
+        [
+          { period: '2026-11-03', costUsd: 2 },
+          { period: '2026-11-01', costUsd: 1 },
+        ],
+        'costUsd',
+        days,
+      ),
+    ).toEqual([
       { period: '2026-11-01', value: 1 },
       { period: '2026-11-02', value: 0 },
       { period: '2026-11-03', value: 2 },
@@ -145,7 +177,16 @@ describe('chart data', () => {
   })
 
   it('ranks bars with their share, labelling what was not reported', () => {
-    expect(barItems([{ group: 'x', costUsd: 1 }, { group: '', costUsd: 3 }, { group: 'z', costUsd: 0 }], 'costUsd')).toEqual([
+    expect(
+      barItems(
+        [
+          { group: 'x', costUsd: 1 },
+          { group: '', costUsd: 3 },
+          { group: 'z', costUsd: 0 },
+        ],
+        'costUsd',
+      ),
+    ).toEqual([
       { label: '(not reported)', value: 3, share: 0.75 },
       { label: 'x', value: 1, share: 0.25 },
     ])
@@ -154,10 +195,21 @@ describe('chart data', () => {
   it('headline figures compare with the previous period', () => {
     const base: SummaryResponse = {
       range: { from: '', to: '', timeZone: 'UTC' },
-      users: 10, sessions: 40, apiRequests: 100, costUsd: 50, costPerActiveUserDay: 1.25,
-      tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, cacheSavingsUsd: 0, prompts: 0,
-      editAcceptRate: 0.8, toolDecisions: { accept: 90, reject: 10 }, policyDenials: 4, policyDenialRate: 0.04,
-      editDecisions: 100, coverage: { users: 10, usersWithEvents: 10, usersWithMetrics: 10 }, partial: false,
+      users: 10,
+      sessions: 40,
+      apiRequests: 100,
+      costUsd: 50,
+      costPerActiveUserDay: 1.25,
+      tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 },
+      cacheSavingsUsd: 0,
+      prompts: 0,
+      editAcceptRate: 0.8,
+      toolDecisions: { accept: 90, reject: 10 },
+      policyDenials: 4,
+      policyDenialRate: 0.04,
+      editDecisions: 100,
+      coverage: { users: 10, usersWithEvents: 10, usersWithMetrics: 10 },
+      partial: false,
     }
     const stats = headlineStats(base, { ...base, users: 8, costUsd: 100, policyDenials: 4 })
     const byId = Object.fromEntries(stats.map((s) => [s.id, s]))
@@ -170,14 +222,27 @@ describe('chart data', () => {
   it('a metrics-only range shows event figures as not reported, with the reason, and no change', () => {
     const metricsOnly: SummaryResponse = {
       range: { from: '', to: '', timeZone: 'UTC' },
-      users: 3, sessions: 5, apiRequests: null, costUsd: 12, costPerActiveUserDay: 2,
-      tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, cacheSavingsUsd: 0, prompts: null,
-      editAcceptRate: 0.5, toolDecisions: null, policyDenials: null, policyDenialRate: null,
-      editDecisions: 4, coverage: { users: 3, usersWithEvents: 0, usersWithMetrics: 3 }, partial: true,
+      users: 3,
+      sessions: 5,
+      apiRequests: null,
+      costUsd: 12,
+      costPerActiveUserDay: 2,
+      tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 },
+      cacheSavingsUsd: 0,
+      prompts: null,
+      editAcceptRate: 0.5,
+      toolDecisions: null,
+      policyDenials: null,
+      policyDenialRate: null,
+      editDecisions: 4,
+      coverage: { users: 3, usersWithEvents: 0, usersWithMetrics: 3 },
+      partial: true,
     }
     const byId = Object.fromEntries(headlineStats(metricsOnly, { ...metricsOnly, policyDenials: 7 }).map((s) => [s.id, s]))
     expect(byId['policy-denials']).toMatchObject({ value: '—', change: { text: '—', direction: 'flat' } })
-    expect(byId['policy-denials']?.notReported).toBe('Not reported: of 3 active users, 0 send events and 3 send metrics, and this figure needs the source nobody here sends')
+    expect(byId['policy-denials']?.notReported).toBe(
+      'Not reported: of 3 active users, 0 send events and 3 send metrics, and this figure needs the source nobody here sends',
+    )
     expect(byId['cost']?.notReported).toBeUndefined()
   })
 })

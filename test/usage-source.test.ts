@@ -22,7 +22,14 @@ const at = (slot: number) => day0 + slot * hour
 const windowOf = (slot: number) => ({ from: new Date(at(slot)), to: new Date(at(slot) + hour) })
 
 async function sendEvents(who: Who, slot: number, costs: number[]) {
-  const res = await postJson(cc.otlpUrl, '/v1/logs', events(who, costs.map((c, i) => apiRequest(at(slot) + 1000 * (i + 1), c))))
+  const res = await postJson(
+    cc.otlpUrl,
+    '/v1/logs',
+    events(
+      who,
+      costs.map((c, i) => apiRequest(at(slot) + 1000 * (i + 1), c)),
+    ),
+  )
   expect(res.status).toBe(200)
 }
 async function sendMetric(who: Who, slot: number, cost: number) {
@@ -81,10 +88,17 @@ describe('one source of truth for cost and tokens', () => {
     expect((await cc.summary(windowOf(7))).costUsd).toBeCloseTo(0.01, 9)
     const noted = async (session: string) =>
       Number(
-        (await selectRows<{ n: string }>(cc.client, 'SELECT countIf(usage_candidate = 1) AS n FROM metric_points WHERE session_id = {s:String}', { s: session }))[0]?.n,
+        (
+          await selectRows<{ n: string }>(cc.client, 'SELECT countIf(usage_candidate = 1) AS n FROM metric_points WHERE session_id = {s:String}', {
+            s: session,
+          })
+        )[0]?.n,
       )
     const rolledUp = async (session: string) =>
-      Number((await selectRows<{ n: string }>(cc.client, 'SELECT count() AS n FROM usage_metric_candidates_15m WHERE session_id = {s:String}', { s: session }))[0]?.n)
+      Number(
+        (await selectRows<{ n: string }>(cc.client, 'SELECT count() AS n FROM usage_metric_candidates_15m WHERE session_id = {s:String}', { s: session }))[0]
+          ?.n,
+      )
     expect(await noted('s-first')).toBe(0)
     expect(await rolledUp('s-first')).toBe(0)
     expect(await noted('s-metrics')).toBeGreaterThan(0)

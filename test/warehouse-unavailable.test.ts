@@ -24,14 +24,24 @@ function batch(): { body: ExportLogsRequest; session: string } {
   const session = `wu-${n}`
   return {
     session,
-    body: events({ user: 'wu@x', session }, Array.from({ length: RECORDS }, (_, i) => apiRequest(now - 60_000 + n * RECORDS + i, 0.01))),
+    body: events(
+      { user: 'wu@x', session },
+      Array.from({ length: RECORDS }, (_, i) => apiRequest(now - 60_000 + n * RECORDS + i, 0.01)),
+    ),
   }
 }
 
 function exportGrpc(client: grpc.Client, body: ExportLogsRequest): Promise<grpc.ServiceError | null> {
   const bytes = Buffer.from(requestTypes.logs.encode(requestTypes.logs.fromObject(body as unknown as Record<string, unknown>)).finish())
   return new Promise((resolve) =>
-    client.makeUnaryRequest(grpcServices.logs.path, (b: Buffer) => b, (b: Buffer) => b, bytes, new grpc.Metadata(), (error) => resolve(error)),
+    client.makeUnaryRequest(
+      grpcServices.logs.path,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      bytes,
+      new grpc.Metadata(),
+      (error) => resolve(error),
+    ),
   )
 }
 

@@ -108,11 +108,7 @@ export function serverClient(ch: ServerConfig, requestTimeoutMs = 10_000): Wareh
 }
 
 /** Reads a query's rows as JSON objects. */
-export async function selectRows<T>(
-  client: Warehouse,
-  query: string,
-  params: Record<string, unknown> = {},
-): Promise<T[]> {
+export async function selectRows<T>(client: Warehouse, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
   const result = await client.query({
     query,
     query_params: params,

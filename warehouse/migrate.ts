@@ -69,10 +69,7 @@ export async function migrate(client: Warehouse, migrations = loadMigrations(), 
   await client.command({ query: schemaMigrationsTable(cluster) })
   // The same migrations for a cluster, rendered (warehouse/ddl.ts); checksums stay those of the files.
   if (cluster) migrations = renderMigrations(migrations, cluster)
-  const applied = await selectRows<AppliedRow>(
-    client,
-    'SELECT version, any(name) AS name, any(checksum) AS checksum FROM schema_migrations GROUP BY version',
-  )
+  const applied = await selectRows<AppliedRow>(client, 'SELECT version, any(name) AS name, any(checksum) AS checksum FROM schema_migrations GROUP BY version')
   const byVersion = new Map(applied.map((row) => [Number(row.version), row]))
   const report: MigrationReport = { applied: [], alreadyApplied: 0, changed: [] }
   for (const migration of migrations) {

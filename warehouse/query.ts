@@ -66,7 +66,10 @@ export function stream<Row extends z.ZodType>(client: Reader, query: Query<Row>)
       for await (const batch of result.stream<unknown>()) for (const row of batch) yield parseRow(query, row.json())
     },
     cancel() {
-      void started.then((result) => result.close(), () => undefined)
+      void started.then(
+        (result) => result.close(),
+        () => undefined,
+      )
     },
   }
 }

@@ -70,14 +70,22 @@ export function currentTtl(engineFull: string): string {
 }
 
 /** The statements that set (days > 0) or remove a table's TTL, on one node or on a cluster's local tables. */
-export function retentionStatements(table: string, column: string, days: number, cluster: ClusterTarget | null): { query: string; clickhouse_settings?: ClickHouseSettings }[] {
+export function retentionStatements(
+  table: string,
+  column: string,
+  days: number,
+  cluster: ClusterTarget | null,
+): { query: string; clickhouse_settings?: ClickHouseSettings }[] {
   const target = partsOf(table, cluster)
   if (days <= 0) return [{ query: `ALTER TABLE ${target} REMOVE TTL` }]
   // The new TTL applies to new parts at once; existing parts get it from a mutation that runs in the
   // background, because computing it in the ALTER rewrites every part: on 100 M events that held
   // start-up for over ten minutes.
   return [
-    { query: `ALTER TABLE ${target} MODIFY TTL toDateTime(${column}) + INTERVAL ${Math.trunc(days)} DAY`, clickhouse_settings: { materialize_ttl_after_modify: 0 } },
+    {
+      query: `ALTER TABLE ${target} MODIFY TTL toDateTime(${column}) + INTERVAL ${Math.trunc(days)} DAY`,
+      clickhouse_settings: { materialize_ttl_after_modify: 0 },
+    },
     { query: `ALTER TABLE ${target} MATERIALIZE TTL`, clickhouse_settings: { mutations_sync: '0' } },
   ]
 }

@@ -3,13 +3,7 @@ import type { Resource, Scope } from '../../schemas/otlp'
 import { attributesToMap, type AttributeMap } from './attributes'
 
 /** Why a record was not stored. Every reason is counted (ccscope_records_rejected_total). */
-export type RejectReason =
-  | 'timestamp_invalid'
-  | 'timestamp_too_old'
-  | 'timestamp_in_future'
-  | 'value_missing'
-  | 'value_invalid'
-  | 'metric_name_missing'
+export type RejectReason = 'timestamp_invalid' | 'timestamp_too_old' | 'timestamp_in_future' | 'value_missing' | 'value_invalid' | 'metric_name_missing'
 
 export interface Rejection {
   reason: RejectReason
@@ -54,10 +48,7 @@ export interface RecordTime {
  * Picks a record's time (its own, else the observed time, else now, as the OTLP spec orders them)
  * and checks it falls inside the accepted window. Returns the time in nanoseconds or a rejection.
  */
-export function recordTime(
-  candidates: Array<string | number | null | undefined>,
-  limits: NormalizeLimits,
-): RecordTime | Rejection {
+export function recordTime(candidates: Array<string | number | null | undefined>, limits: NormalizeLimits): RecordTime | Rejection {
   let nanos = ''
   for (const c of candidates) {
     const n = nanosString(c)
@@ -71,8 +62,7 @@ export function recordTime(
   const where = windowPosition(nanos, limits)
   if (where === 'invalid') return { reason: 'timestamp_invalid', detail: `time ${nanos} is not a valid Unix time` }
   const ms = Number(BigInt(nanos) / 1_000_000n)
-  if (where === 'old')
-    return { reason: 'timestamp_too_old', detail: `time ${new Date(ms).toISOString()} is older than the accepted window` }
+  if (where === 'old') return { reason: 'timestamp_too_old', detail: `time ${new Date(ms).toISOString()} is older than the accepted window` }
   if (where === 'future') return { reason: 'timestamp_in_future', detail: `time ${new Date(ms).toISOString()} is in the future` }
   return { nanos, identity: received ? '' : nanos }
 }

@@ -95,32 +95,35 @@ function normalizeRecord(record: LogRecord, ctx: ScopeContext, limits: Normalize
   const traceId = record.traceId ?? ''
   const spanId = record.spanId ?? ''
   const get = (key: string) => lookup(attributes, ctx.resource, key)
-  return markReceiveTime({
-    id: contentId(ctx.key, time.identity, observed, record.severityNumber, record.severityText, body, attributes, traceId, spanId),
-    timestamp: nanosToDateTime(time.nanos),
-    observed_timestamp: nanosToDateTime(secondaryTime(observed, time.nanos, limits)),
-    event_name: name,
-    body,
-    severity_text: record.severityText ?? '',
-    severity_number: typeof record.severityNumber === 'number' ? Math.max(0, Math.min(255, record.severityNumber)) : 0,
-    trace_id: traceId.toLowerCase(),
-    span_id: spanId.toLowerCase(),
-    ...resolveIdentity(attributes, ctx.resource),
-    prompt_id: attributes['prompt.id'] ?? '',
-    event_sequence: boundedNumber(attributes['event.sequence'], true),
-    terminal_type: get('terminal.type'),
-    model: attributes['model'] ?? '',
-    query_source: attributes['query_source'] ?? '',
-    tool_name: attributes['tool_name'] ?? '',
-    tool_source: attributes['tool_source'] ?? '',
-    decision: attributes['decision'] ?? '',
-    source: attributes['source'] ?? '',
-    request_id: attributes['request_id'] ?? '',
-    ...usage,
-    duration_ms: boundedNumber(attributes['duration_ms'], false),
-    attributes,
-    ...scopeColumns(ctx),
-  }, time)
+  return markReceiveTime(
+    {
+      id: contentId(ctx.key, time.identity, observed, record.severityNumber, record.severityText, body, attributes, traceId, spanId),
+      timestamp: nanosToDateTime(time.nanos),
+      observed_timestamp: nanosToDateTime(secondaryTime(observed, time.nanos, limits)),
+      event_name: name,
+      body,
+      severity_text: record.severityText ?? '',
+      severity_number: typeof record.severityNumber === 'number' ? Math.max(0, Math.min(255, record.severityNumber)) : 0,
+      trace_id: traceId.toLowerCase(),
+      span_id: spanId.toLowerCase(),
+      ...resolveIdentity(attributes, ctx.resource),
+      prompt_id: attributes['prompt.id'] ?? '',
+      event_sequence: boundedNumber(attributes['event.sequence'], true),
+      terminal_type: get('terminal.type'),
+      model: attributes['model'] ?? '',
+      query_source: attributes['query_source'] ?? '',
+      tool_name: attributes['tool_name'] ?? '',
+      tool_source: attributes['tool_source'] ?? '',
+      decision: attributes['decision'] ?? '',
+      source: attributes['source'] ?? '',
+      request_id: attributes['request_id'] ?? '',
+      ...usage,
+      duration_ms: boundedNumber(attributes['duration_ms'], false),
+      attributes,
+      ...scopeColumns(ctx),
+    },
+    time,
+  )
 }
 
 /** OTLP logs → event rows (one per log record) and the records refused, with reasons. */

@@ -77,20 +77,19 @@ function pointsOf(metric: Metric): { type: MetricPointRow['metric_type']; tempor
       points: (metric.gauge.dataPoints ?? []).map((p) => ({ ...p, value: toNumber(p.asDouble ?? p.asInt), count: 0 })),
     }
   }
-  const distribution = (type: MetricPointRow['metric_type'], t: Temporality, dps: Array<{ sum?: string | number | null; count?: string | number | null } & Omit<Point, 'value' | 'count'>>) => ({
+  const distribution = (
+    type: MetricPointRow['metric_type'],
+    t: Temporality,
+    dps: Array<{ sum?: string | number | null; count?: string | number | null } & Omit<Point, 'value' | 'count'>>,
+  ) => ({
     type,
     temporality: t,
     monotonic: false,
     points: dps.map((p) => ({ ...p, value: toNumber(p.sum) ?? 0, count: toNumber(p.count) ?? 0 })),
   })
-  if (metric.histogram)
-    return distribution('histogram', temporality(metric.histogram.aggregationTemporality), metric.histogram.dataPoints ?? [])
+  if (metric.histogram) return distribution('histogram', temporality(metric.histogram.aggregationTemporality), metric.histogram.dataPoints ?? [])
   if (metric.exponentialHistogram)
-    return distribution(
-      'exponential_histogram',
-      temporality(metric.exponentialHistogram.aggregationTemporality),
-      metric.exponentialHistogram.dataPoints ?? [],
-    )
+    return distribution('exponential_histogram', temporality(metric.exponentialHistogram.aggregationTemporality), metric.exponentialHistogram.dataPoints ?? [])
   if (metric.summary) return distribution('summary', 'unspecified', metric.summary.dataPoints ?? [])
   return undefined
 }
@@ -100,8 +99,7 @@ function normalizeMetric(metric: Metric, ctx: ScopeContext, limits: NormalizeLim
   const name = metric.name ?? ''
   if (!shape) return // a metric with no data field carries no points
   if (name === '') {
-    for (let i = 0; i < shape.points.length; i++)
-      out.rejected.push({ reason: 'metric_name_missing', detail: 'a metric without a name' })
+    for (let i = 0; i < shape.points.length; i++) out.rejected.push({ reason: 'metric_name_missing', detail: 'a metric without a name' })
     return
   }
   for (const point of shape.points) {
@@ -133,8 +131,7 @@ function normalizePoint(
         ? `${name}: value ${point.value} is not a valid ${counter ? 'counter ' : ''}value`
         : `${name}: count ${point.count} is not a valid count`,
     }
-  if (counter && !shape.monotonic)
-    return { reason: 'value_invalid', detail: `${name}: a Claude Code counter must be sent as a monotonic sum` }
+  if (counter && !shape.monotonic) return { reason: 'value_invalid', detail: `${name}: a Claude Code counter must be sent as a monotonic sum` }
   const time = recordTime([point.timeUnixNano], limits)
   if (isRejection(time)) return time
   const start = nanosString(point.startTimeUnixNano)
@@ -142,31 +139,34 @@ function normalizePoint(
     return { reason: 'timestamp_invalid', detail: `${name}: start time ${start} is after the point's time` }
   const attributes = attributesToMap(point.attributes)
   const seriesId = contentId(ctx.key, name, unit, shape.type, shape.temporality, shape.monotonic, attributes)
-  return markReceiveTime({
-    id: contentId(seriesId, start, time.identity, point.value, point.count, point.flags ?? 0),
-    series_id: seriesId,
-    metric_name: name,
-    metric_type: shape.type,
-    temporality: shape.temporality,
-    is_monotonic: shape.monotonic,
-    unit,
-    start_timestamp: nanosToDateTime(start),
-    timestamp: nanosToDateTime(time.nanos),
-    value: point.value,
-    delta: 0,
-    count: point.count,
-    ...resolveIdentity(attributes, ctx.resource),
-    terminal_type: lookup(attributes, ctx.resource, 'terminal.type'),
-    type: attributes['type'] ?? '',
-    model: attributes['model'] ?? '',
-    query_source: attributes['query_source'] ?? '',
-    tool_name: attributes['tool_name'] ?? '',
-    decision: attributes['decision'] ?? '',
-    source: attributes['source'] ?? '',
-    language: attributes['language'] ?? '',
-    attributes,
-    ...scopeColumns(ctx),
-  }, time)
+  return markReceiveTime(
+    {
+      id: contentId(seriesId, start, time.identity, point.value, point.count, point.flags ?? 0),
+      series_id: seriesId,
+      metric_name: name,
+      metric_type: shape.type,
+      temporality: shape.temporality,
+      is_monotonic: shape.monotonic,
+      unit,
+      start_timestamp: nanosToDateTime(start),
+      timestamp: nanosToDateTime(time.nanos),
+      value: point.value,
+      delta: 0,
+      count: point.count,
+      ...resolveIdentity(attributes, ctx.resource),
+      terminal_type: lookup(attributes, ctx.resource, 'terminal.type'),
+      type: attributes['type'] ?? '',
+      model: attributes['model'] ?? '',
+      query_source: attributes['query_source'] ?? '',
+      tool_name: attributes['tool_name'] ?? '',
+      decision: attributes['decision'] ?? '',
+      source: attributes['source'] ?? '',
+      language: attributes['language'] ?? '',
+      attributes,
+      ...scopeColumns(ctx),
+    },
+    time,
+  )
 }
 
 /** OTLP metrics → one row per data point, and the points refused, with reasons. */

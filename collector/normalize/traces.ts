@@ -42,34 +42,37 @@ function normalizeSpan(span: Span, ctx: ScopeContext, limits: NormalizeLimits): 
   const spanId = (span.spanId ?? '').toLowerCase()
   const events = span.events ?? []
   const links = span.links ?? []
-  return markReceiveTime({
-    // A span without a start (and so without an end) has no time in its id: see RecordTime.identity.
-    id: contentId(ctx.key, traceId, spanId, time.identity, end === '0' ? time.identity : endNanos, span.name ?? ''),
-    trace_id: traceId,
-    span_id: spanId,
-    parent_span_id: (span.parentSpanId ?? '').toLowerCase(),
-    trace_state: span.traceState ?? '',
-    name: span.name ?? '',
-    kind: enumName(span.kind, KINDS, 'SPAN_KIND_'),
-    start_timestamp: nanosToDateTime(time.nanos),
-    end_timestamp: nanosToDateTime(endNanos),
-    duration_ns: (duration > 0n ? duration : 0n).toString(),
-    status_code: enumName(span.status?.code, STATUS, 'STATUS_CODE_'),
-    status_message: span.status?.message ?? '',
-    ...resolveIdentity(attributes, ctx.resource),
-    model: attributes['model'] ?? attributes['gen_ai.request.model'] ?? '',
-    tool_name: attributes['tool_name'] ?? attributes['gen_ai.tool.name'] ?? '',
-    decision: attributes['decision'] ?? '',
-    source: attributes['source'] ?? '',
-    attributes,
-    ...scopeColumns(ctx),
-    'events.timestamp': events.map((e) => nanosToDateTime(secondaryTime(e.timeUnixNano, time.nanos, limits))),
-    'events.name': events.map((e) => e.name ?? ''),
-    'events.attributes': events.map((e) => attributesToMap(e.attributes)),
-    'links.trace_id': links.map((l) => (l.traceId ?? '').toLowerCase()),
-    'links.span_id': links.map((l) => (l.spanId ?? '').toLowerCase()),
-    'links.attributes': links.map((l) => attributesToMap(l.attributes)),
-  }, time)
+  return markReceiveTime(
+    {
+      // A span without a start (and so without an end) has no time in its id: see RecordTime.identity.
+      id: contentId(ctx.key, traceId, spanId, time.identity, end === '0' ? time.identity : endNanos, span.name ?? ''),
+      trace_id: traceId,
+      span_id: spanId,
+      parent_span_id: (span.parentSpanId ?? '').toLowerCase(),
+      trace_state: span.traceState ?? '',
+      name: span.name ?? '',
+      kind: enumName(span.kind, KINDS, 'SPAN_KIND_'),
+      start_timestamp: nanosToDateTime(time.nanos),
+      end_timestamp: nanosToDateTime(endNanos),
+      duration_ns: (duration > 0n ? duration : 0n).toString(),
+      status_code: enumName(span.status?.code, STATUS, 'STATUS_CODE_'),
+      status_message: span.status?.message ?? '',
+      ...resolveIdentity(attributes, ctx.resource),
+      model: attributes['model'] ?? attributes['gen_ai.request.model'] ?? '',
+      tool_name: attributes['tool_name'] ?? attributes['gen_ai.tool.name'] ?? '',
+      decision: attributes['decision'] ?? '',
+      source: attributes['source'] ?? '',
+      attributes,
+      ...scopeColumns(ctx),
+      'events.timestamp': events.map((e) => nanosToDateTime(secondaryTime(e.timeUnixNano, time.nanos, limits))),
+      'events.name': events.map((e) => e.name ?? ''),
+      'events.attributes': events.map((e) => attributesToMap(e.attributes)),
+      'links.trace_id': links.map((l) => (l.traceId ?? '').toLowerCase()),
+      'links.span_id': links.map((l) => (l.spanId ?? '').toLowerCase()),
+      'links.attributes': links.map((l) => attributesToMap(l.attributes)),
+    },
+    time,
+  )
 }
 
 /** OTLP traces → one row per span, and the spans refused, with reasons. */

@@ -39,7 +39,13 @@ export async function decompress(body: Buffer, contentEncoding: string | undefin
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  const where = issue.path.length > 0 ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : 'body'
+  const where =
+    issue.path.length > 0
+      ? issue.path
+          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+          .join('')
+          .replace(/^\./, '')
+      : 'body'
   return `${where}: ${issue.message}`
 }
 

@@ -77,8 +77,7 @@ function idsToHex(signal: Signal, request: Obj): void {
     for (const rs of list(request.resourceSpans))
       for (const ss of list(rs.scopeSpans))
         for (const s of list(ss.spans)) {
-          for (const key of ['traceId', 'spanId', 'parentSpanId'] as const)
-            if (s[key] !== undefined) s[key] = base64ToHex(s[key])
+          for (const key of ['traceId', 'spanId', 'parentSpanId'] as const) if (s[key] !== undefined) s[key] = base64ToHex(s[key])
           for (const link of list(s.links)) {
             if (link.traceId !== undefined) link.traceId = base64ToHex(link.traceId)
             if (link.spanId !== undefined) link.spanId = base64ToHex(link.spanId)

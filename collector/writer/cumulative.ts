@@ -43,9 +43,7 @@ export function needsState(row: MetricPointRow): boolean {
  */
 export function computeDeltas(rows: MetricPointRow[], known: ReadonlyMap<string, StreamPoint>): Map<string, StreamPoint> {
   const latest = new Map<string, StreamPoint>()
-  const ordered = rows
-    .map((row) => ({ row, time: dateTimeToNanos(row.timestamp) }))
-    .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0))
+  const ordered = rows.map((row) => ({ row, time: dateTimeToNanos(row.timestamp) })).sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0))
   for (const { row, time } of ordered) {
     if (row.metric_type !== 'sum') {
       row.delta = 0

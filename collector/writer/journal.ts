@@ -50,8 +50,7 @@ export class InsertJournal {
     }
     if (!Array.isArray(parsed)) throw unreadable
     return parsed.map((entry: Partial<JournalEntry>) => {
-      if (typeof entry.table !== 'string' || !Array.isArray(entry.days) || !entry.days.every((d) => typeof d === 'string' && DAY.test(d)))
-        throw unreadable
+      if (typeof entry.table !== 'string' || !Array.isArray(entry.days) || !entry.days.every((d) => typeof d === 'string' && DAY.test(d))) throw unreadable
       return { table: entry.table, days: entry.days }
     })
   }

@@ -3,7 +3,16 @@ import { traced } from '../../runtime/traced'
 import type { Logger } from '../../runtime/logger'
 import type { SelfMetrics } from '../../runtime/self-metrics'
 import { selectRows, type Warehouse } from '../../warehouse/client'
-import { keyPrefixColumns, keyPrefixValues, rowTime, timeColumn, type EventRow, type MetricPointRow, type TableName, type TableRows } from '../../warehouse/rows'
+import {
+  keyPrefixColumns,
+  keyPrefixValues,
+  rowTime,
+  timeColumn,
+  type EventRow,
+  type MetricPointRow,
+  type TableName,
+  type TableRows,
+} from '../../warehouse/rows'
 import { insertRows } from '../../warehouse/columns'
 import { computeDeltas, needsState, streamKey, type StreamPoint } from './cumulative'
 import { utcDays, type InsertJournal } from './journal'
@@ -300,7 +309,10 @@ export class Writer {
     const stored = new Set<string>()
     const timed = rows.filter((row) => !hasReceiveTime(row))
     const untimed = timed.length === rows.length ? [] : rows.filter((row) => hasReceiveTime(row))
-    for (const [group, bounded] of [[timed, true], [untimed, false]] as const)
+    for (const [group, bounded] of [
+      [timed, true],
+      [untimed, false],
+    ] as const)
       for (let i = 0; i < group.length; i += ID_LOOKUP_CHUNK)
         for (const id of await this.lookUpIds(table, group.slice(i, i + ID_LOOKUP_CHUNK), bounded)) stored.add(id)
     return stored

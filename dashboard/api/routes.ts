@@ -44,9 +44,7 @@ export function openApiDocument(routes: RouteSpec[], version: string) {
         ...(route.query || route.params
           ? { requestParams: { ...(route.query ? { query: route.query } : {}), ...(route.params ? { path: route.params } : {}) } }
           : {}),
-        ...(route.body
-          ? { requestBody: { content: Object.fromEntries(Object.entries(route.body).map(([type, schema]) => [type, { schema }])) } }
-          : {}),
+        ...(route.body ? { requestBody: { content: Object.fromEntries(Object.entries(route.body).map(([type, schema]) => [type, { schema }])) } } : {}),
         responses: {
           200: { description: route.response.description, content: responseContent },
           400: error,

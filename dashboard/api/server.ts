@@ -79,8 +79,7 @@ const VERSION = (JSON.parse(fs.readFileSync(new URL('../../package.json', import
 export function badRequest(reply: FastifyReply, error: z.ZodError): FastifyReply {
   const issue = error.issues[0]
   const parameter = issue?.path[0] !== undefined ? String(issue.path[0]) : undefined
-  const message =
-    issue?.code === 'unrecognized_keys' ? `unknown parameter ${issue.keys.join(', ')}` : issue?.message ?? 'invalid request'
+  const message = issue?.code === 'unrecognized_keys' ? `unknown parameter ${issue.keys.join(', ')}` : (issue?.message ?? 'invalid request')
   const name = issue?.code === 'unrecognized_keys' ? issue.keys[0] : parameter
   const body: ApiError = {
     error: 'invalid_parameter',
@@ -98,7 +97,20 @@ function notFound(reply: FastifyReply, message: string): FastifyReply {
 const DIRECTORY_BODY_LIMIT = 64 * 1024 * 1024
 
 /** The HTTP API (port 3000): health, readiness, ccscope's own metrics and the analytics endpoints. */
-export async function createApi({ client, reader = client, now = () => new Date(), metrics, log, otlp, dashboardDir, auth: authOptions, pseudonymize, started, network, loading }: ApiOptions) {
+export async function createApi({
+  client,
+  reader = client,
+  now = () => new Date(),
+  metrics,
+  log,
+  otlp,
+  dashboardDir,
+  auth: authOptions,
+  pseudonymize,
+  started,
+  network,
+  loading,
+}: ApiOptions) {
   const app = Fastify({
     loggerInstance: log.child({ component: 'api' }),
     logController: new LogController({ disableRequestLogging: true }),
@@ -168,7 +180,8 @@ export async function createApi({ client, reader = client, now = () => new Date(
     {
       path: '/api/v1/summary',
       summary: 'Headline figures',
-      description: 'The totals every other endpoint breaks down: users and sessions (adoption), requests, cost and tokens (cost), decisions and denials (tools).',
+      description:
+        'The totals every other endpoint breaks down: users and sessions (adoption), requests, cost and tokens (cost), decisions and denials (tools).',
       tags: ['overview'],
       query: summaryParamsSchema,
       response: { schema: summaryResponseSchema, description: 'Headline figures for the range' },
@@ -220,9 +233,7 @@ export async function createApi({ client, reader = client, now = () => new Date(
       { query: parse },
       async ({ query, ctx, reply }) => {
         const stream = await exportCsv(ctx, query)
-        reply
-          .type('text/csv; charset=utf-8')
-          .header('content-disposition', `attachment; filename="${csvFileName(dataset, query)}"`)
+        reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${csvFileName(dataset, query)}"`)
         return reply.send(stream)
       },
     )
@@ -303,7 +314,12 @@ export async function createApi({ client, reader = client, now = () => new Date(
   )
 
   get(
-    { path: '/api/v1/meta', summary: 'Server version, OTLP listeners and how much data is stored', tags: ['overview'], response: { schema: metaResponseSchema, description: 'Meta' } },
+    {
+      path: '/api/v1/meta',
+      summary: 'Server version, OTLP listeners and how much data is stored',
+      tags: ['overview'],
+      response: { schema: metaResponseSchema, description: 'Meta' },
+    },
     {},
     ({ scope }) => queryMeta(reader, VERSION, otlp ?? { httpPort: 4318, grpcPort: 4317, authRequired: false }, scope, loading?.() ?? null),
   )
@@ -351,7 +367,10 @@ export async function createApi({ client, reader = client, now = () => new Date(
         const original = parsed.data[i]?.user ?? ''
         const first = seen.get(e.user)
         if (first !== undefined) {
-          const body: ApiError = { error: 'invalid_parameter', message: `user: ${original} and ${first} are the same person (emails are compared without case when pseudonymised); keep one` }
+          const body: ApiError = {
+            error: 'invalid_parameter',
+            message: `user: ${original} and ${first} are the same person (emails are compared without case when pseudonymised); keep one`,
+          }
           return reply.code(400).send(body)
         }
         seen.set(e.user, original)
@@ -386,7 +405,9 @@ export async function createApi({ client, reader = client, now = () => new Date(
       return reply
         .code(503)
         .type('text/html')
-        .send('<!doctype html><title>ccscope</title><p>The dashboard is not built. <code>npm start</code> builds it; or run <code>npm run build</code>. The API is at <a href="/api/openapi.json">/api/openapi.json</a>.</p>')
+        .send(
+          '<!doctype html><title>ccscope</title><p>The dashboard is not built. <code>npm start</code> builds it; or run <code>npm run build</code>. The API is at <a href="/api/openapi.json">/api/openapi.json</a>.</p>',
+        )
     }
     const body: ApiError = { error: 'not_found', message: `no route ${request.method} ${request.url}` }
     return reply.code(404).send(body)

@@ -3,16 +3,7 @@ import { BREAKDOWN_SORTS, BREAKDOWN_VALUES, breakdownParams, costGranularity, ST
 import { blockedParams, MOVER_VALUES, moversParams } from './prepare/policy'
 import type { Step } from './prepare/adoption'
 import { USER_SORT_VALUES, type UserSort } from './prepare/users'
-import {
-  datasetRequest,
-  directoryRequest,
-  moversRequest,
-  policyRequest,
-  sessionRequest,
-  summaryRequest,
-  userSessionsRequest,
-  usersRequest,
-} from './requests'
+import { datasetRequest, directoryRequest, moversRequest, policyRequest, sessionRequest, summaryRequest, userSessionsRequest, usersRequest } from './requests'
 
 /**
  * What each page shows, as the API requests it makes: one place that both the page (its panels) and the

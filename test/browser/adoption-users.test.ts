@@ -50,7 +50,9 @@ describe('adoption', () => {
 
     const users = await api<UsersResponse>(`/api/v1/users?${RANGE}&limit=15`)
     for (const tile of ['active', 'new', 'returning', 'quiet'] as const) {
-      const expected = { active: users.counts.activeUsers, new: users.counts.newUsers, returning: users.counts.returningUsers, quiet: users.counts.quietUsers }[tile]
+      const expected = { active: users.counts.activeUsers, new: users.counts.newUsers, returning: users.counts.returningUsers, quiet: users.counts.quietUsers }[
+        tile
+      ]
       expect(await text(`[data-panel="lifecycle"] [data-stat="${tile}"] [data-value]`), tile).toBe(formatCount(expected))
     }
     const board = page.locator('[data-table="leaderboard"] tbody tr')
@@ -71,7 +73,11 @@ describe('adoption', () => {
     expect(await text('[data-panel="adoption-trend"] h2')).toBe('Weekly active users')
 
     const users = await api<UsersResponse>(`/api/v1/users?${RANGE}&limit=1000`)
-    const csv = ['user,display_name,team,department,cost_center,seat', ...users.rows.slice(0, 3).map((u) => `${u.user},Person,${u.team},,,yes`), 'idle@example.com,Idle,web,,,yes'].join('\n')
+    const csv = [
+      'user,display_name,team,department,cost_center,seat',
+      ...users.rows.slice(0, 3).map((u) => `${u.user},Person,${u.team},,,yes`),
+      'idle@example.com,Idle,web,,,yes',
+    ].join('\n')
     expect((await fetch(`${cc.apiUrl}/api/v1/directory`, { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: csv })).status).toBe(200)
     await page.reload()
     await settled(page)

@@ -90,7 +90,9 @@ describe('calendar months', () => {
     expect(await page.locator('[data-range]').innerText()).toContain(`${last.from} →`)
     const compared = page.locator('[data-panel="cost-tiles"] [data-stat="cost"] [data-compared]')
     expect(await compared.innerText()).toBe('vs previous period')
-    expect(await compared.getAttribute('title')).toBe(`Compared with ${formatInstant(before.toISOString(), 'UTC')} – ${formatInstant(`${last.from}T00:00:00Z`, 'UTC')} (UTC)`)
+    expect(await compared.getAttribute('title')).toBe(
+      `Compared with ${formatInstant(before.toISOString(), 'UTC')} – ${formatInstant(`${last.from}T00:00:00Z`, 'UTC')} (UTC)`,
+    )
     // The tile equals the API's figure for the same whole month.
     const s = await api<SummaryResponse>(`/api/v1/summary?from=${last.from}&to=${last.to}&tz=UTC`)
     expect(await text('[data-panel="cost-tiles"] [data-stat="cost"] [data-value]')).toBe(formatUsd(s.costUsd))
@@ -99,7 +101,9 @@ describe('calendar months', () => {
     await page.goto(`${cc.apiUrl}/cost?range=mtd`)
     await settled(page)
     const soFar = Math.round((Date.parse(mtd.drawnTo) - Date.parse(mtd.from)) / 86_400_000)
-    expect(await page.locator('[data-range]').innerText()).toBe(`${mtd.from} → ${new Date(Date.parse(mtd.drawnTo) - 86_400_000).toISOString().slice(0, 10)} (${soFar} of ${mtd.days} days, UTC)`)
+    expect(await page.locator('[data-range]').innerText()).toBe(
+      `${mtd.from} → ${new Date(Date.parse(mtd.drawnTo) - 86_400_000).toISOString().slice(0, 10)} (${soFar} of ${mtd.days} days, UTC)`,
+    )
     const now = page.locator('[data-panel="cost-tiles"] [data-stat="cost"] [data-compared]')
     expect(await now.innerText()).toBe('vs same span before')
     expect(await now.getAttribute('title')).toContain(`Compared with ${formatInstant(`${last.from}T00:00:00Z`, 'UTC')} – `)
@@ -119,7 +123,11 @@ describe('policy', () => {
     expect(await text('[data-value="policy-denial-rate"]')).toBe(formatPercent(s.policyDenialRate))
     const commands = await api<DatasetResponse<'tools'>>(`/api/v1/tools?${RANGE}&groupBy=command&decision=reject&source=config&sort=policyDenials`)
     const listed = await page.locator('[data-bars="blocked-commands"] li').allInnerTexts()
-    for (const row of commands.rows.filter((r) => r.group)) expect(listed.some((l) => l.includes(row.group!) && l.includes(formatCount(row.policyDenials))), row.group).toBe(true)
+    for (const row of commands.rows.filter((r) => r.group))
+      expect(
+        listed.some((l) => l.includes(row.group!) && l.includes(formatCount(row.policyDenials))),
+        row.group,
+      ).toBe(true)
     const policy = await api<PolicyResponse>(`/api/v1/policy?${RANGE}`)
     expect(await text('[data-value="hook-blocks"]')).toBe(formatCount(policy.hooks.blocks))
     expect(await text('[data-value="escalations"]')).toBe(formatCount(policy.escalations.total))

@@ -43,7 +43,9 @@ it('checks a CSV row by row, loads nothing while a row is bad, and replaces the 
   await expect.poll(() => page.locator('[data-preview-summary]').count()).toBe(1)
   expect(await page.locator('[data-preview-summary]').innerText()).toContain('5 people in people.csv: 1 ready, 4 with problems')
   expect(await page.locator('[data-directory-load]').count()).toBe(0)
-  const problems = await page.locator('[data-table="directory-preview"] tbody tr').evaluateAll((rows) => rows.map((r) => [r.querySelector('td')?.textContent, r.querySelector('[data-row-errors]')?.textContent]))
+  const problems = await page
+    .locator('[data-table="directory-preview"] tbody tr')
+    .evaluateAll((rows) => rows.map((r) => [r.querySelector('td')?.textContent, r.querySelector('[data-row-errors]')?.textContent]))
   expect(problems).toEqual([
     ['3', 'user: must not be empty'],
     ['4', `${user} is already on line 2`],
@@ -69,15 +71,20 @@ it('checks a CSV row by row, loads nothing while a row is bad, and replaces the 
   await settled(page)
   expect(await page.locator('[data-table="directory"] tbody tr').count()).toBe(2)
   const stored = await api<DirectoryResponse>('/api/v1/directory')
-  expect(stored.entries.map((e) => [e.user, e.team, e.seat])).toEqual([
-    [user, 'platform', true],
-    ['new@example.com', 'platform', true],
-  ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))))
+  expect(stored.entries.map((e) => [e.user, e.team, e.seat])).toEqual(
+    [
+      [user, 'platform', true],
+      ['new@example.com', 'platform', true],
+    ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+  )
   const byTeam = await api<DatasetResponse<'cost'>>(`/api/v1/cost?from=${range.from}&to=${range.to}&tz=UTC&groupBy=team&team=platform`)
   expect(byTeam.rows.map((r) => r.group)).toEqual(['platform'])
   // Managers see who in the directory never sent telemetry: the new hire.
   const users = await api<UsersResponse>(`/api/v1/users?from=${range.from}&to=${range.to}&tz=UTC&neverActive=true`)
-  expect(users.neverActive).toEqual({ total: 1, rows: [{ user: 'new@example.com', displayName: 'New Hire', team: 'platform', department: 'Eng', costCenter: 'CC-1', seat: true }] })
+  expect(users.neverActive).toEqual({
+    total: 1,
+    rows: [{ user: 'new@example.com', displayName: 'New Hire', team: 'platform', department: 'Eng', costCenter: 'CC-1', seat: true }],
+  })
   await page.goto(`${cc.apiUrl}/adoption`)
   await settled(page)
   expect(await page.locator('[data-never-active]').getAttribute('data-never-active')).toBe('1')

@@ -43,7 +43,9 @@ async function visit(path: string, name: string): Promise<void> {
 
 describe('on the captured fixtures', () => {
   it('every page renders', async () => {
-    const sessions = (await (await fetch(`${cc.apiUrl}/api/v1/users/dana%40example.com/sessions?${RANGE}`)).json()) as { sessions: { sessionId: string; policyDenials: number }[] }
+    const sessions = (await (await fetch(`${cc.apiUrl}/api/v1/users/dana%40example.com/sessions?${RANGE}`)).json()) as {
+      sessions: { sessionId: string; policyDenials: number }[]
+    }
     const denied = sessions.sessions.find((s) => s.policyDenials > 0)!
     const pages: [string, string][] = [
       [`/?${RANGE}`, 'fixtures-overview'],

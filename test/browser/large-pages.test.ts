@@ -87,7 +87,11 @@ it('starts every page request of the first load before the app itself has loaded
     const planned = pageRequestUrls(target.pathname, target.searchParams)
     expect(planned.length, path).toBeGreaterThan(0)
     // Each planned request once: the page took the early answer instead of asking again.
-    for (const url of planned) expect(asked.filter((u) => u === url), `${path}: ${url}`).toHaveLength(1)
+    for (const url of planned)
+      expect(
+        asked.filter((u) => u === url),
+        `${path}: ${url}`,
+      ).toHaveLength(1)
     // Nothing else but who is signed in, the server facts and the filter bar's lists: the page asked for no URL the plan missed.
     const others = asked.filter((u) => !planned.includes(u) && u !== '/api/v1/auth/me' && u !== '/api/v1/meta' && !OPTION_LIST.test(u))
     expect(others, path).toEqual([])

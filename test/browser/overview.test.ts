@@ -48,7 +48,8 @@ describe('overview', () => {
     expect(await statValue('policy-denials')).toBe(formatCount(s.policyDenials))
     expect(await statValue('edit-accept-rate')).toBe(formatPercent(s.editAcceptRate))
     // Every trend is drawn.
-    for (const panel of ['cost-trend', 'active-trend', 'denials-trend']) expect(await page.locator(`[data-panel="${panel}"] svg.recharts-surface`).count(), panel).toBe(1)
+    for (const panel of ['cost-trend', 'active-trend', 'denials-trend'])
+      expect(await page.locator(`[data-panel="${panel}"] svg.recharts-surface`).count(), panel).toBe(1)
     await screenshot(page, 'overview')
   })
 

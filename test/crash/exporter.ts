@@ -138,8 +138,7 @@ export class Exporter {
       connected = true
       const text = Buffer.from(await response.arrayBuffer())
       if (response.status === 200) return { ok: true }
-      if (!RETRYABLE.has(response.status))
-        throw new RefusedError(`${batch.key} refused with ${response.status}: ${text.toString('utf8').slice(0, 300)}`)
+      if (!RETRYABLE.has(response.status)) throw new RefusedError(`${batch.key} refused with ${response.status}: ${text.toString('utf8').slice(0, 300)}`)
       const retryAfter = Number(response.headers.get('retry-after'))
       const waitMs = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, this.policy.maxRetryAfterMs) : undefined
       return { ok: false, cause: `http ${response.status}`, waitMs, unknown: false }

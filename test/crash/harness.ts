@@ -103,8 +103,7 @@ export async function runCrashTest(partial: Partial<CrashOptions> = {}): Promise
 
   // Sources and exporters: several concurrent senders, each with its own seeded stream of choices.
   const sources: Source[] = []
-  for (let i = 1; i <= options.eventSenders; i++)
-    sources.push(eventSource(`events${i}`, i, new Rng(options.seed * 1000 + i), options.eventsPerRequest))
+  for (let i = 1; i <= options.eventSenders; i++) sources.push(eventSource(`events${i}`, i, new Rng(options.seed * 1000 + i), options.eventsPerRequest))
   sources.push(metricSource('delta', 7, new Rng(options.seed * 1000 + 7), 'delta', 3))
   sources.push(metricSource('cumulative', 8, new Rng(options.seed * 1000 + 8), 'cumulative', 3))
   const exporters = sources.map((_, i) => new Exporter(otlpUrl, `127.0.0.1:${ports.otlpGrpc}`, new Rng(options.seed * 1000 + 100 + i)))

@@ -53,7 +53,13 @@ export interface CrashReport {
   /** Figures where acknowledged, raw tables and rollups disagree. */
   mismatches: Mismatch[]
   acknowledged: Totals
-  summaryApi: { apiRequests: number | null; costUsd: number; prompts: number | null; inputTokens: number; expected: { apiRequests: number; costUsd: number; prompts: number; inputTokens: number } }
+  summaryApi: {
+    apiRequests: number | null
+    costUsd: number
+    prompts: number | null
+    inputTokens: number
+    expected: { apiRequests: number; costUsd: number; prompts: number; inputTokens: number }
+  }
   gracefulExitCode: number | null
   parts: Verification['parts']
   trialLog: Trial[]
@@ -95,7 +101,12 @@ export function mismatches(acked: Totals, verification: Verification): Mismatch[
   }
   // The candidate metric cost rolled up equals the raw points marked as candidates.
   if (rollups.candidateCostMicros !== verification.figures.candidates.rawCostMicros)
-    out.push({ figure: 'candidateCostMicros', acknowledged: Number.NaN, raw: verification.figures.candidates.rawCostMicros, rollup: rollups.candidateCostMicros })
+    out.push({
+      figure: 'candidateCostMicros',
+      acknowledged: Number.NaN,
+      raw: verification.figures.candidates.rawCostMicros,
+      rollup: rollups.candidateCostMicros,
+    })
   // Each stored session marked once, and counted once in every tier.
   const s = verification.figures.sessions
   for (const key of ['marked', 'tier15m', 'tier1h', 'tier1d'])
@@ -114,13 +125,31 @@ export function formatReport(r: CrashReport): string {
       `${r.trials}: ${r.kills.duringStartup} during start-up, ${r.kills.duringInsert} during an INSERT ${JSON.stringify(r.kills.duringInsertByTable)}, ` +
         `${r.kills.duringRebuild} during a rollup rebuild, ${r.kills.withRequestsInFlight} with requests in flight`,
     ],
-    ['requests', `${r.requests.batches} batches, ${r.requests.sent} sends, ${r.requests.acknowledged} acknowledged, ${r.requests.retries} retries ${JSON.stringify(r.requests.retryCauses)}`],
+    [
+      'requests',
+      `${r.requests.batches} batches, ${r.requests.sent} sends, ${r.requests.acknowledged} acknowledged, ${r.requests.retries} retries ${JSON.stringify(r.requests.retryCauses)}`,
+    ],
     ['unknown outcomes', `${r.requests.unknownOutcomes} requests cut off by a kill (all retried)`],
-    ['recovery', `${r.recovery.rebuilds} rollup rebuilds after an interrupted insert (${r.recovery.rebuildMs} ms in all); ${r.recovery.duplicatesSkipped} retried records found already stored and skipped`],
-    ['events', `${r.records.events} acknowledged; stored ${r.events.rows} rows (${r.events.distinctIds} ids, ${r.events.finalRows} FINAL); lost ${r.events.lost}, duplicated ${r.events.duplicated}, unexpected ${r.events.unexpected}`],
-    ['metric points', `${r.records.metricPoints} acknowledged; stored ${r.points.rows} rows (${r.points.distinctIds} ids, ${r.points.finalRows} FINAL); lost ${r.points.lost}, duplicated ${r.points.duplicated}, unexpected ${r.points.unexpected}`],
-    ['rollups vs raw vs acked', r.mismatches.length === 0 ? 'all equal' : r.mismatches.map((m) => `${m.figure}: acked ${m.acknowledged}, raw ${m.raw}, rollup ${m.rollup}`).join('; ')],
-    ['summary API', `requests ${r.summaryApi.apiRequests}/${r.summaryApi.expected.apiRequests}, cost ${r.summaryApi.costUsd}/${r.summaryApi.expected.costUsd}, prompts ${r.summaryApi.prompts}/${r.summaryApi.expected.prompts}, input tokens ${r.summaryApi.inputTokens}/${r.summaryApi.expected.inputTokens}`],
+    [
+      'recovery',
+      `${r.recovery.rebuilds} rollup rebuilds after an interrupted insert (${r.recovery.rebuildMs} ms in all); ${r.recovery.duplicatesSkipped} retried records found already stored and skipped`,
+    ],
+    [
+      'events',
+      `${r.records.events} acknowledged; stored ${r.events.rows} rows (${r.events.distinctIds} ids, ${r.events.finalRows} FINAL); lost ${r.events.lost}, duplicated ${r.events.duplicated}, unexpected ${r.events.unexpected}`,
+    ],
+    [
+      'metric points',
+      `${r.records.metricPoints} acknowledged; stored ${r.points.rows} rows (${r.points.distinctIds} ids, ${r.points.finalRows} FINAL); lost ${r.points.lost}, duplicated ${r.points.duplicated}, unexpected ${r.points.unexpected}`,
+    ],
+    [
+      'rollups vs raw vs acked',
+      r.mismatches.length === 0 ? 'all equal' : r.mismatches.map((m) => `${m.figure}: acked ${m.acknowledged}, raw ${m.raw}, rollup ${m.rollup}`).join('; '),
+    ],
+    [
+      'summary API',
+      `requests ${r.summaryApi.apiRequests}/${r.summaryApi.expected.apiRequests}, cost ${r.summaryApi.costUsd}/${r.summaryApi.expected.costUsd}, prompts ${r.summaryApi.prompts}/${r.summaryApi.expected.prompts}, input tokens ${r.summaryApi.inputTokens}/${r.summaryApi.expected.inputTokens}`,
+    ],
     ['graceful stop', `exit code ${r.gracefulExitCode}`],
     ['duration', `${Math.round(r.durationMs / 1000)} s`],
     ['result', r.ok ? 'PASS' : 'FAIL'],

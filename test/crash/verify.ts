@@ -62,10 +62,7 @@ async function verify(client: Warehouse, keys: KeysFile): Promise<Verification> 
      FROM metric_points GROUP BY k`,
   )
   const eventRows = await one(client, `SELECT count() AS rows, uniqExact(id) AS ids, (SELECT count() FROM events FINAL) AS final FROM events`)
-  const pointRows = await one(
-    client,
-    `SELECT count() AS rows, uniqExact(id) AS ids, (SELECT count() FROM metric_points FINAL) AS final FROM metric_points`,
-  )
+  const pointRows = await one(client, `SELECT count() AS rows, uniqExact(id) AS ids, (SELECT count() FROM metric_points FINAL) AS final FROM metric_points`)
   // The raw tables' figures, summed the way the rollups' views sum them (no FINAL: what was inserted).
   const rawEvents = await one(
     client,

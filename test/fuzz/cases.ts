@@ -105,7 +105,11 @@ function invalidUsage(rng: Rng): { usage: Kv[]; time: string; what: string } {
     case 10:
       return { usage: [{ key: 'cost_usd_micros', value: { intValue: '-1' } }], time, what: 'micros negative' }
     case 11:
-      return { usage: [{ key: 'cost_usd', value: { doubleValue: 0.5 } }], time: rng.pick(['1', '1000', String(nowNanos() - 20n * YEAR_NS)]), what: 'time far past' }
+      return {
+        usage: [{ key: 'cost_usd', value: { doubleValue: 0.5 } }],
+        time: rng.pick(['1', '1000', String(nowNanos() - 20n * YEAR_NS)]),
+        what: 'time far past',
+      }
     case 12:
       return {
         usage: [{ key: 'cost_usd', value: { doubleValue: 0.5 } }],
@@ -147,7 +151,6 @@ export function manyAttributesWire(n: number): Buffer {
   const record = ld(0x12, Buffer.concat([time, attributes.subarray(0, at)])) // ScopeLogs.log_records = 2
   return ld(0x0a, ld(0x12, record)) // request.resource_logs = 1, ResourceLogs.scope_logs = 2
 }
-
 
 export interface CaseLimits {
   maxBodyBytes: number
@@ -197,8 +200,7 @@ export class CaseFactory {
     ] as ReadonlyArray<readonly [string, number]>)
     const base = { index, receiver }
     const contentType = http ? CONTENT_TYPE[receiver] : undefined
-    const encode = (signal: Signal, doc: unknown): Buffer =>
-      receiver === 'http-json' ? Buffer.from(JSON.stringify(doc)) : encodeProtobuf(signal, doc)
+    const encode = (signal: Signal, doc: unknown): Buffer => (receiver === 'http-json' ? Buffer.from(JSON.stringify(doc)) : encodeProtobuf(signal, doc))
     const seed = rng.pick(this.seeds)
     const seedBody = receiver === 'http-json' ? Buffer.from(JSON.stringify(seed.json)) : seed.protobuf
 
@@ -251,9 +253,25 @@ export class CaseFactory {
         return { ...base, signal: 'logs', kind, body: encode('logs', doc), contentType, expect: 'accepted', controlCostUsd: costUsd }
       }
       case 'no-auth':
-        return { ...base, signal: seed.signal, kind, body: seedBody, contentType, token: rng.pick([null, 'wrong-token', '', 'Bearer']), expect: 'unauthenticated' }
+        return {
+          ...base,
+          signal: seed.signal,
+          kind,
+          body: seedBody,
+          contentType,
+          token: rng.pick([null, 'wrong-token', '', 'Bearer']),
+          expect: 'unauthenticated',
+        }
       case 'gzip-bomb':
-        return { ...base, signal: seed.signal, kind, body: rng.chance(0.5) ? this.bomb : this.bigBomb, contentType, contentEncoding: 'gzip', expect: 'too-large' }
+        return {
+          ...base,
+          signal: seed.signal,
+          kind,
+          body: rng.chance(0.5) ? this.bomb : this.bigBomb,
+          contentType,
+          contentEncoding: 'gzip',
+          expect: 'too-large',
+        }
       case 'bad-gzip': {
         const gz = zlib.gzipSync(seedBody)
         const body = rng.pick([gz.subarray(0, rng.int(0, gz.length - 9)), Buffer.concat([gz.subarray(0, 10), Buffer.from('not deflate data')]), seedBody])
@@ -265,14 +283,30 @@ export class CaseFactory {
         return { ...base, signal: seed.signal, kind, body, contentType, contentEncoding: coding, expect: 'accepted' }
       }
       case 'wrong-encoding':
-        return { ...base, signal: seed.signal, kind, body: zlib.brotliCompressSync(seedBody, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } }), contentType, contentEncoding: rng.pick(['br', 'zstd', 'compress', 'gzip, br', 'snappy']), expect: 'unsupported' }
+        return {
+          ...base,
+          signal: seed.signal,
+          kind,
+          body: zlib.brotliCompressSync(seedBody, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } }),
+          contentType,
+          contentEncoding: rng.pick(['br', 'zstd', 'compress', 'gzip, br', 'snappy']),
+          expect: 'unsupported',
+        }
       case 'wrong-content-type':
         return {
           ...base,
           signal: seed.signal,
           kind,
           body: seedBody,
-          contentType: rng.pick(['text/plain', 'application/xml', 'application/grpc', 'multipart/form-data; boundary=x', 'application/jsonx', '', 'application/x-www-form-urlencoded']),
+          contentType: rng.pick([
+            'text/plain',
+            'application/xml',
+            'application/grpc',
+            'multipart/form-data; boundary=x',
+            'application/jsonx',
+            '',
+            'application/x-www-form-urlencoded',
+          ]),
           expect: 'unsupported',
         }
       default:
@@ -295,12 +329,23 @@ export class CaseFactory {
       const n = receiver === 'http-json' ? 350_000 : 1_100_000
       const raw = receiver === 'http-json' ? encode(manyAttributes(n)) : manyAttributesWire(n)
       const zipped = receiver !== 'grpc'
-      return { ...base, kind: `heavy:${n}-attributes`, body: zipped ? zlib.gzipSync(raw, { level: 1 }) : raw, contentEncoding: zipped ? 'gzip' : undefined, expect: 'too-large' }
+      return {
+        ...base,
+        kind: `heavy:${n}-attributes`,
+        body: zipped ? zlib.gzipSync(raw, { level: 1 }) : raw,
+        contentEncoding: zipped ? 'gzip' : undefined,
+        expect: 'too-large',
+      }
     }
     if (which === 2) {
       const size = receiver === 'grpc' ? this.limits.maxDecompressedBytes + 1 : this.limits.maxBodyBytes + 1
       return { ...base, kind: 'heavy:body-over-limit', body: Buffer.alloc(size, rng.int(0, 255)), expect: 'too-large' }
     }
-    return { ...base, kind: 'heavy:huge-string', body: encode(apiRequestDoc('fuzz-huge', `huge-${index}`, String(nowNanos()), [str('prompt', 'p'.repeat(3_000_000))])), expect: 'accepted' }
+    return {
+      ...base,
+      kind: 'heavy:huge-string',
+      body: encode(apiRequestDoc('fuzz-huge', `huge-${index}`, String(nowNanos()), [str('prompt', 'p'.repeat(3_000_000))])),
+      expect: 'accepted',
+    }
   }
 }

@@ -95,7 +95,12 @@ const wrongType: JsonMutator = (doc, rng) => {
 /** A number somewhere (a cost, a token count, a data point) becomes a hostile one. */
 const hostileNumber: JsonMutator = (doc, rng) => {
   const numeric = slots(doc).filter(
-    (s) => typeof s.value === 'number' || (typeof s.value === 'string' && /^-?\d+(\.\d+)?$/.test(s.value)) || s.key === 'asDouble' || s.key === 'doubleValue' || s.key === 'intValue',
+    (s) =>
+      typeof s.value === 'number' ||
+      (typeof s.value === 'string' && /^-?\d+(\.\d+)?$/.test(s.value)) ||
+      s.key === 'asDouble' ||
+      s.key === 'doubleValue' ||
+      s.key === 'intValue',
   )
   if (numeric.length === 0) return 'number:none'
   const s = rng.pick(numeric)
@@ -109,7 +114,18 @@ const timestamp: JsonMutator = (doc, rng) => {
   const s = rng.pick(times)
   const now = BigInt(Date.now()) * 1_000_000n
   const year = 365n * 86_400_000_000_000n
-  set(s, rng.pick([...FAR_TIMESTAMPS, String(now + 10n * year), String(now - 200n * year > 0n ? now - 200n * year : 1n), String(now + 3n * 86_400_000_000_000n), -5, 1.5, 'soon']))
+  set(
+    s,
+    rng.pick([
+      ...FAR_TIMESTAMPS,
+      String(now + 10n * year),
+      String(now - 200n * year > 0n ? now - 200n * year : 1n),
+      String(now + 3n * 86_400_000_000_000n),
+      -5,
+      1.5,
+      'soon',
+    ]),
+  )
   return `timestamp:${String(s.key)}`
 }
 
@@ -138,8 +154,7 @@ const deep: JsonMutator = (doc, rng) => {
   if (lists.length === 0) return 'deep:none'
   let value: Obj = { stringValue: 'bottom' }
   const depth = rng.pick([33, 64, 200, 800]) // deeper: see TEXT_MUTATORS.deepText and BYTE_MUTATORS.deepWire
-  for (let i = 0; i < depth; i++)
-    value = rng.chance(0.5) ? { arrayValue: { values: [value] } } : { kvlistValue: { values: [{ key: `l${i}`, value }] } }
+  for (let i = 0; i < depth; i++) value = rng.chance(0.5) ? { arrayValue: { values: [value] } } : { kvlistValue: { values: [{ key: `l${i}`, value }] } }
   rng.pick(lists).push({ key: 'deep', value })
   return `deep:${depth}`
 }

@@ -14,7 +14,8 @@ const require = createRequire(import.meta.url)
 export const CLAUDE_CODE_VERSION = (require('@anthropic-ai/claude-code/package.json') as { version: string }).version
 
 export function claudeBinary(): string {
-  const libc = process.platform === 'linux' && !(process.report?.getReport() as { header?: { glibcVersionRuntime?: string } })?.header?.glibcVersionRuntime ? '-musl' : ''
+  const libc =
+    process.platform === 'linux' && !(process.report?.getReport() as { header?: { glibcVersionRuntime?: string } })?.header?.glibcVersionRuntime ? '-musl' : ''
   const pkg = `@anthropic-ai/claude-code-${process.platform}-${process.arch}${libc}`
   const dir = path.dirname(require.resolve(`${pkg}/package.json`))
   const binary = path.join(dir, process.platform === 'win32' ? 'claude.exe' : 'claude')

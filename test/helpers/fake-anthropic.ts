@@ -61,7 +61,16 @@ function sse(res: http.ServerResponse, model: string, blocks: Block[], stop: str
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'request-id': `req_fake_${++counter}` })
   const send = (event: string, data: object) => res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`)
   send('message_start', {
-    message: { id: `msg_${counter}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...USAGE, output_tokens: 1 } },
+    message: {
+      id: `msg_${counter}`,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { ...USAGE, output_tokens: 1 },
+    },
   })
   blocks.forEach((block, index) => {
     if (block.type === 'text') {
@@ -98,7 +107,18 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
         const { blocks, stop } = answer(params.messages ?? [])
         if (params.stream) return sse(res, model, blocks, stop)
         res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_fake_${++counter}` })
-        return res.end(JSON.stringify({ id: `msg_${counter}`, type: 'message', role: 'assistant', model, content: blocks, stop_reason: stop, stop_sequence: null, usage: { ...USAGE, output_tokens: 80 } }))
+        return res.end(
+          JSON.stringify({
+            id: `msg_${counter}`,
+            type: 'message',
+            role: 'assistant',
+            model,
+            content: blocks,
+            stop_reason: stop,
+            stop_sequence: null,
+            usage: { ...USAGE, output_tokens: 80 },
+          }),
+        )
       }
       if (req.method === 'POST' && path === '/v1/messages/count_tokens') {
         res.writeHead(200, { 'content-type': 'application/json' })

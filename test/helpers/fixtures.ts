@@ -37,8 +37,7 @@ export interface CapturedRequest {
 /** A folder's requests in arrival order, each with the headers the CLI sent. */
 export function loadFixture(folder: FixtureFolder): CapturedRequest[] {
   const dir = path.join(FIXTURES_DIR, folder)
-  if (!fs.existsSync(dir))
-    throw new Error(`Claude Code fixtures not found at ${dir}: the tests expect the shared/ folder beside this repository`)
+  if (!fs.existsSync(dir)) throw new Error(`Claude Code fixtures not found at ${dir}: the tests expect the shared/ folder beside this repository`)
   return fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.headers.json'))
@@ -64,9 +63,7 @@ export function replayHeaders(request: CapturedRequest): Record<string, string> 
 export async function replay(baseUrl: string, requests: CapturedRequest[]): Promise<Response[]> {
   const responses: Response[] = []
   for (const request of requests) {
-    responses.push(
-      await fetch(`${baseUrl}${request.url}`, { method: 'POST', headers: replayHeaders(request), body: new Uint8Array(request.body) }),
-    )
+    responses.push(await fetch(`${baseUrl}${request.url}`, { method: 'POST', headers: replayHeaders(request), body: new Uint8Array(request.body) }))
   }
   return responses
 }
@@ -90,8 +87,7 @@ export function fixtureWindow(requests: CapturedRequest[]): { from: Date; to: Da
   for (const request of requests) {
     const batch = decoded(request)
     if (batch.signal === 'logs')
-      for (const rl of batch.request.resourceLogs ?? [])
-        for (const sl of rl.scopeLogs ?? []) for (const r of sl.logRecords ?? []) see(r.timeUnixNano)
+      for (const rl of batch.request.resourceLogs ?? []) for (const sl of rl.scopeLogs ?? []) for (const r of sl.logRecords ?? []) see(r.timeUnixNano)
     if (batch.signal === 'metrics')
       for (const rm of batch.request.resourceMetrics ?? [])
         for (const sm of rm.scopeMetrics ?? [])

@@ -202,7 +202,13 @@ const TEAMS: Record<Team | 'none', TeamProfile> = {
   web: {
     department: 'engineering',
     costCenter: 'CC-100',
-    languages: [['TypeScript', 'tsx'], ['TypeScript', 'ts'], ['JavaScript', 'js'], ['CSS', 'css'], ['JSON', 'json']],
+    languages: [
+      ['TypeScript', 'tsx'],
+      ['TypeScript', 'ts'],
+      ['JavaScript', 'js'],
+      ['CSS', 'css'],
+      ['JSON', 'json'],
+    ],
     testCommand: 'npm test',
     mcpServers: ['github', 'linear', 'figma', 'postgres-prod'],
     managedSources: ['file'],
@@ -212,7 +218,12 @@ const TEAMS: Record<Team | 'none', TeamProfile> = {
   mobile: {
     department: 'engineering',
     costCenter: 'CC-200',
-    languages: [['Swift', 'swift'], ['Kotlin', 'kt'], ['Swift', 'swift'], ['JSON', 'json']],
+    languages: [
+      ['Swift', 'swift'],
+      ['Kotlin', 'kt'],
+      ['Swift', 'swift'],
+      ['JSON', 'json'],
+    ],
     testCommand: './gradlew test',
     mcpServers: ['github', 'sentry'],
     managedSources: ['file'],
@@ -222,7 +233,13 @@ const TEAMS: Record<Team | 'none', TeamProfile> = {
   platform: {
     department: 'infrastructure',
     costCenter: 'CC-300',
-    languages: [['Go', 'go'], ['Go', 'go'], ['YAML', 'yaml'], ['HCL', 'tf'], ['Shell', 'sh']],
+    languages: [
+      ['Go', 'go'],
+      ['Go', 'go'],
+      ['YAML', 'yaml'],
+      ['HCL', 'tf'],
+      ['Shell', 'sh'],
+    ],
     testCommand: 'go test ./...',
     mcpServers: ['github', 'postgres-prod', 'pagerduty'],
     managedSources: ['mdm', 'file'],
@@ -232,7 +249,12 @@ const TEAMS: Record<Team | 'none', TeamProfile> = {
   data: {
     department: 'analytics',
     costCenter: 'CC-400',
-    languages: [['Python', 'py'], ['Python', 'py'], ['SQL', 'sql'], ['Markdown', 'md']],
+    languages: [
+      ['Python', 'py'],
+      ['Python', 'py'],
+      ['SQL', 'sql'],
+      ['Markdown', 'md'],
+    ],
     testCommand: 'pytest -q',
     mcpServers: ['postgres-prod', 'github'],
     managedSources: ['file'],
@@ -242,7 +264,11 @@ const TEAMS: Record<Team | 'none', TeamProfile> = {
   none: {
     department: '',
     costCenter: '',
-    languages: [['Python', 'py'], ['Markdown', 'md'], ['TypeScript', 'ts']],
+    languages: [
+      ['Python', 'py'],
+      ['Markdown', 'md'],
+      ['TypeScript', 'ts'],
+    ],
     testCommand: 'make test',
     mcpServers: ['github', 'postgres-prod'],
     managedSources: [],
@@ -462,7 +488,12 @@ class SessionSim {
     else if (rng.chance(0.12)) this.changeMode(t, '', 'acceptEdits', 'manual')
     else if (rng.chance(0.08)) this.changeMode(t, '', 'plan', 'manual')
 
-    const prompts = rng.weighted([[1, 3], [2, 4], [3, 3], [4, 2]] as const)
+    const prompts = rng.weighted([
+      [1, 3],
+      [2, 4],
+      [3, 3],
+      [4, 2],
+    ] as const)
     for (let p = 0; p < prompts; p++) {
       if (p > 0 && t + 9 * MINUTE > maxEnd) break
       t = this.prompt(t, p === 0)
@@ -474,7 +505,16 @@ class SessionSim {
   private changeMode(ms: number, promptId: string, to: Mode, trigger: string) {
     const from = this.mode
     this.mode = to
-    this.event('permission_mode_changed', ms, [['from_mode', from], ['to_mode', to], ['trigger', trigger]], promptId)
+    this.event(
+      'permission_mode_changed',
+      ms,
+      [
+        ['from_mode', from],
+        ['to_mode', to],
+        ['trigger', trigger],
+      ],
+      promptId,
+    )
     if (this.eventsOn) this.truth.modeChanges.push({ ...this.fact(ms), fromMode: from, toMode: to, trigger })
   }
 
@@ -499,8 +539,7 @@ class SessionSim {
       ],
       promptId,
     )
-    if (this.eventsOn)
-      this.truth.hooks.push({ ...this.fact(ms), hookEvent, hookName, numHooks: 1, numBlocking: blocking, hookSource })
+    if (this.eventsOn) this.truth.hooks.push({ ...this.fact(ms), hookEvent, hookName, numHooks: 1, numBlocking: blocking, hookSource })
   }
 
   /** One user prompt and the turn it starts; returns the time the turn ends. */
@@ -510,35 +549,61 @@ class SessionSim {
     let t = start + thinkMs
     this.measure('claude_code.active_time.total', t, thinkMs, [['type', 'user']])
     const promptId = rng.uuid()
-    const length = rng.weighted([[rng.int(8, 60), 5], [rng.int(60, 400), 4], [rng.int(400, 4000), 1]] as const)
-    this.event('user_prompt', t, [
-      ['prompt_length', String(length)],
-      ['prompt', '<REDACTED>'],
-      ['prompt_text', '<REDACTED>'],
-      ['message.uuid', rng.uuid()],
-    ], promptId)
+    const length = rng.weighted([
+      [rng.int(8, 60), 5],
+      [rng.int(60, 400), 4],
+      [rng.int(400, 4000), 1],
+    ] as const)
+    this.event(
+      'user_prompt',
+      t,
+      [
+        ['prompt_length', String(length)],
+        ['prompt', '<REDACTED>'],
+        ['prompt_text', '<REDACTED>'],
+        ['message.uuid', rng.uuid()],
+      ],
+      promptId,
+    )
     if (this.eventsOn) this.truth.prompts.push({ ...this.fact(t), promptId, length })
 
     const skill = rng.chance(0.12) ? rng.pick(user.skills) : ''
     const plugin = user.plugins.length > 0 && rng.chance(0.1) ? rng.pick(user.plugins) : ''
-    const n = rng.weighted([[1, 3], [2, 4], [3, 3]] as const)
+    const n = rng.weighted([
+      [1, 3],
+      [2, 4],
+      [3, 3],
+    ] as const)
     for (let r = 0; r < n; r++) {
       const last = r === n - 1
-      const querySource: RequestTruth['querySource'] =
-        last ? 'main' : r === 0 && first && rng.chance(0.5) ? 'auxiliary' : r > 0 && rng.chance(0.3) ? 'subagent' : 'main'
+      const querySource: RequestTruth['querySource'] = last
+        ? 'main'
+        : r === 0 && first && rng.chance(0.5)
+          ? 'auxiliary'
+          : r > 0 && rng.chance(0.3)
+            ? 'subagent'
+            : 'main'
       const req = this.request(t, promptId, querySource, querySource === 'main' ? skill : '', querySource === 'main' ? plugin : '')
       t = req.time.getTime()
       if (last) {
-        this.event('assistant_response', t, [
-          ['response_length', rng.int(20, 3000)],
-          ['response', '<REDACTED>'],
-          ['request_id', req.requestId],
-          ['message.uuid', rng.uuid()],
-          ['model', req.model],
-          ['query_source', req.querySource],
-        ], promptId)
+        this.event(
+          'assistant_response',
+          t,
+          [
+            ['response_length', rng.int(20, 3000)],
+            ['response', '<REDACTED>'],
+            ['request_id', req.requestId],
+            ['message.uuid', rng.uuid()],
+            ['model', req.model],
+            ['query_source', req.querySource],
+          ],
+          promptId,
+        )
       } else if (querySource !== 'auxiliary') {
-        const calls = rng.weighted([[1, 6], [2, 3]] as const)
+        const calls = rng.weighted([
+          [1, 6],
+          [2, 3],
+        ] as const)
         let done = t
         for (let c = 0; c < calls; c++) done = Math.max(done, this.toolCall(t + c * rng.int(1, 5), promptId, req))
         t = done
@@ -613,27 +678,37 @@ class SessionSim {
       ...(plugin ? [['plugin.name', plugin] as const] : []),
       ...(mcpServer ? [['mcp_server.name', mcpServer] as const] : []),
     ]
-    this.event('api_request', ms, [
-      ['model', model],
-      ['input_tokens', inputTokens],
-      ['output_tokens', outputTokens],
-      ['cache_read_tokens', cacheReadTokens],
-      ['cache_creation_tokens', cacheCreationTokens],
-      ['cache_creation_5m_tokens', cacheCreationTokens],
-      ['cache_creation_1h_tokens', 0],
-      ['cost_usd', { double: costMicros / 1e6 }],
-      ['cost_usd_micros', costMicros],
-      ['duration_ms', durationMs],
-      ['ttft_ms', ttftMs],
-      ['request_id', requestId],
-      ['speed', 'normal'],
-      ['query_source', querySource],
-      ['effort', effort],
-      ...attribution,
-    ], promptId)
+    this.event(
+      'api_request',
+      ms,
+      [
+        ['model', model],
+        ['input_tokens', inputTokens],
+        ['output_tokens', outputTokens],
+        ['cache_read_tokens', cacheReadTokens],
+        ['cache_creation_tokens', cacheCreationTokens],
+        ['cache_creation_5m_tokens', cacheCreationTokens],
+        ['cache_creation_1h_tokens', 0],
+        ['cost_usd', { double: costMicros / 1e6 }],
+        ['cost_usd_micros', costMicros],
+        ['duration_ms', durationMs],
+        ['ttft_ms', ttftMs],
+        ['request_id', requestId],
+        ['speed', 'normal'],
+        ['query_source', querySource],
+        ['effort', effort],
+        ...attribution,
+      ],
+      promptId,
+    )
     const series = [['model', model], ['query_source', querySource], ['effort', effort], ...attribution] as const
     this.measure('claude_code.cost.usage', ms, costMicros, [...series], req)
-    const tokens = [['input', inputTokens], ['output', outputTokens], ['cacheRead', cacheReadTokens], ['cacheCreation', cacheCreationTokens]] as const
+    const tokens = [
+      ['input', inputTokens],
+      ['output', outputTokens],
+      ['cacheRead', cacheReadTokens],
+      ['cacheCreation', cacheCreationTokens],
+    ] as const
     for (const [type, amount] of tokens) this.measure('claude_code.token.usage', ms, amount, [...series, ['type', type]], req)
     this.measure('claude_code.active_time.total', ms, durationMs, [['type', 'cli']])
     return req
@@ -645,7 +720,15 @@ class SessionSim {
     const dir = rng.pick(['src', 'lib', 'app', 'internal', 'tests'])
     const filePath = `/home/dev/repo/${dir}/${rng.pick(['main', 'api', 'utils', 'config', 'handler', 'model', 'view'])}.${ext}`
     const base = { toolSource: 'builtin' as const, command: '', fullCommand: '', mcpServer: '', mcpTool: '', filePath, language }
-    const tool = rng.weighted([['Read', 24], ['Bash', 28], ['Edit', 18], ['Grep', 9], ['Write', 7], ['Glob', 4], ['mcp_tool', 10]] as const)
+    const tool = rng.weighted([
+      ['Read', 24],
+      ['Bash', 28],
+      ['Edit', 18],
+      ['Grep', 9],
+      ['Write', 7],
+      ['Glob', 4],
+      ['mcp_tool', 10],
+    ] as const)
     if (tool === 'Write' && rng.chance(0.3)) return { ...base, tool, filePath: '/home/dev/repo/.env', language: 'Dotenv' }
     if (tool === 'mcp_tool') {
       const servers = user.profile.mcpServers
@@ -679,7 +762,11 @@ class SessionSim {
     const toolUseId = `toolu_01${rng.chars(BASE62, 22)}`
     const managed = user.profile.managedSources.length > 0
     const isEdit = plan.tool === 'Edit' || plan.tool === 'Write'
-    const safe = ['Read', 'Grep', 'Glob'].includes(plan.tool) || ['ls', 'cat'].includes(plan.command) || plan.fullCommand.startsWith('git status') || plan.fullCommand.startsWith('git diff')
+    const safe =
+      ['Read', 'Grep', 'Glob'].includes(plan.tool) ||
+      ['ls', 'cat'].includes(plan.command) ||
+      plan.fullCommand.startsWith('git status') ||
+      plan.fullCommand.startsWith('git diff')
 
     let decision: DecisionTruth['decision'] = 'accept'
     let source: DecisionSource = 'config'
@@ -698,7 +785,13 @@ class SessionSim {
       }
     }
     if (decision === 'accept' && source === 'config' && !safe && this.mode !== 'bypassPermissions' && !(isEdit && this.mode === 'acceptEdits')) {
-      source = rng.weighted([['config', 15], ['user_temporary', 45], ['user_permanent', 25], ['user_reject', 11], ['user_abort', 4]] as const)
+      source = rng.weighted([
+        ['config', 15],
+        ['user_temporary', 45],
+        ['user_permanent', 25],
+        ['user_reject', 11],
+        ['user_abort', 4],
+      ] as const)
       if (source === 'user_reject' || source === 'user_abort') decision = 'reject'
       if (source !== 'config') {
         const waitMs = rng.int(1_500, 20_000)
@@ -714,16 +807,21 @@ class SessionSim {
           ? { mcp_server_name: plan.mcpServer, mcp_tool_name: plan.mcpTool }
           : {}
     const toolParameters: Attr[] = Object.keys(params).length > 0 ? [['tool_parameters', JSON.stringify(params)]] : []
-    this.event('tool_decision', t, [
-      ['decision', decision],
-      ['source', source],
-      ['tool_name', plan.tool],
-      ['tool_use_id', toolUseId],
-      ['tool_source', plan.toolSource],
-      ...toolParameters,
-      ['permission_mode', this.mode],
-      ['request_id', req.requestId],
-    ], promptId)
+    this.event(
+      'tool_decision',
+      t,
+      [
+        ['decision', decision],
+        ['source', source],
+        ['tool_name', plan.tool],
+        ['tool_use_id', toolUseId],
+        ['tool_source', plan.toolSource],
+        ...toolParameters,
+        ['permission_mode', this.mode],
+        ['request_id', req.requestId],
+      ],
+      promptId,
+    )
     if (this.eventsOn)
       this.truth.decisions.push({
         ...this.fact(t),
@@ -746,9 +844,11 @@ class SessionSim {
     if (decision === 'reject') return t
 
     const durationMs =
-      plan.tool === 'Bash' ? rng.int(80, plan.fullCommand === user.profile.testCommand ? 40_000 : 4_000)
-      : plan.toolSource === 'mcp' ? rng.int(300, 4_000)
-      : rng.int(4, 120)
+      plan.tool === 'Bash'
+        ? rng.int(80, plan.fullCommand === user.profile.testCommand ? 40_000 : 4_000)
+        : plan.toolSource === 'mcp'
+          ? rng.int(300, 4_000)
+          : rng.int(4, 120)
     const success = plan.fullCommand === user.profile.testCommand ? rng.chance(0.75) : rng.chance(0.97)
     const start = t + rng.int(2, 10)
     const end = start + durationMs
@@ -761,26 +861,38 @@ class SessionSim {
             ? { pattern: 'TODO', path: '/home/dev/repo' }
             : { file_path: plan.filePath }
     const toolInput = JSON.stringify(input)
-    this.event('tool_result', end, [
-      ['tool_name', plan.tool],
-      ['tool_use_id', toolUseId],
-      ['success', String(success)],
-      ['duration_ms', String(durationMs)],
-      ...(success ? [] : [['error_type', 'tool_error'] as const]),
-      ...toolParameters,
-      ['tool_input', toolInput],
-      ['tool_input_size_bytes', String(toolInput.length)],
-      ...(success ? [['tool_result_size_bytes', String(rng.int(0, 20_000))] as const] : []),
-      ['request_id', req.requestId],
-    ], promptId)
+    this.event(
+      'tool_result',
+      end,
+      [
+        ['tool_name', plan.tool],
+        ['tool_use_id', toolUseId],
+        ['success', String(success)],
+        ['duration_ms', String(durationMs)],
+        ...(success ? [] : [['error_type', 'tool_error'] as const]),
+        ...toolParameters,
+        ['tool_input', toolInput],
+        ['tool_input_size_bytes', String(toolInput.length)],
+        ...(success ? [['tool_result_size_bytes', String(rng.int(0, 20_000))] as const] : []),
+        ['request_id', req.requestId],
+      ],
+      promptId,
+    )
     if (this.eventsOn) this.truth.toolResults.push({ ...this.fact(end), promptId, tool: plan.tool, success, durationMs })
     this.measure('claude_code.active_time.total', end, durationMs, [['type', 'cli']])
 
     if (success && isEdit) {
       const added = plan.tool === 'Write' ? rng.int(10, 220) : rng.int(1, 60)
       const removed = plan.tool === 'Write' ? 0 : rng.int(0, 40)
-      this.measure('claude_code.lines_of_code.count', end, added, [['type', 'added'], ['model', req.model]])
-      if (removed > 0) this.measure('claude_code.lines_of_code.count', end, removed, [['type', 'removed'], ['model', req.model]])
+      this.measure('claude_code.lines_of_code.count', end, added, [
+        ['type', 'added'],
+        ['model', req.model],
+      ])
+      if (removed > 0)
+        this.measure('claude_code.lines_of_code.count', end, removed, [
+          ['type', 'removed'],
+          ['model', req.model],
+        ])
       if (user.formatterHook) this.hook(end + rng.int(5, 20), promptId, 'PostToolUse', `PostToolUse:${plan.tool}`, 0, rng.int(80, 900))
     }
     if (success && plan.command === 'git' && plan.fullCommand.startsWith('git commit')) this.measure('claude_code.commit.count', end, 1)
@@ -979,9 +1091,17 @@ function planUsers(seed: number, count: number, days: number, startMs: number): 
       const weekday = new Date(startMs + d * DAY).getUTCDay()
       const weekend = weekday === 0 || weekday === 6
       const p =
-        role === 'quiet' ? (d < Math.ceil(days / 2) ? 0.85 : 0)
-        : role === 'new' ? (d >= days - Math.max(2, Math.ceil(days * 0.3)) ? 0.9 : 0)
-        : weekend ? 0.25 : 0.8
+        role === 'quiet'
+          ? d < Math.ceil(days / 2)
+            ? 0.85
+            : 0
+          : role === 'new'
+            ? d >= days - Math.max(2, Math.ceil(days * 0.3))
+              ? 0.9
+              : 0
+            : weekend
+              ? 0.25
+              : 0.8
       if (rng.chance(p)) activeDays.push(d)
     }
     if (activeDays.length === 0) activeDays.push(role === 'quiet' ? 0 : role === 'new' ? days - 1 : rng.int(0, days - 1))
@@ -997,7 +1117,9 @@ function planUsers(seed: number, count: number, days: number, startMs: number): 
       mainModel: rng.chance(0.75) ? 'claude-opus-5-5' : 'claude-sonnet-5',
       effort: rng.chance(0.7) ? 'medium' : 'high',
       plugins: PLUGINS.filter(() => rng.chance(0.35)),
-      skills: SKILLS.filter(() => rng.chance(0.5)).concat(['frontend-design']).slice(0, 3),
+      skills: SKILLS.filter(() => rng.chance(0.5))
+        .concat(['frontend-design'])
+        .slice(0, 3),
       formatterHook: !profile.managedHooksOnly && rng.chance(0.35),
       activeDays,
     })
@@ -1029,21 +1151,51 @@ function planSessions(seed: number, users: UserPlan[], startMs: number, endMs: n
     const rng = new Rng(mix(seed, 10_000 + user.index))
     for (const day of user.activeDays) {
       const dayMs = startMs + day * DAY
-      const count = rng.weighted([[1, 5], [2, 4], [3, 2]] as const)
+      const count = rng.weighted([
+        [1, 5],
+        [2, 4],
+        [3, 2],
+      ] as const)
       for (let j = 0; j < count; j++, ordinal++) {
         let at: number
         const straddle = ordinal % 16 === 11
-        if (straddle) at = dayMs + DAY - 5 * MINUTE // moved once its length is known (generateFleet)
+        if (straddle)
+          at = dayMs + DAY - 5 * MINUTE // moved once its length is known (generateFleet)
         else if (ordinal % 8 === 3) at = dayMs + 22 * 3_600_000 + rng.int(0, 107) * MINUTE
         else if (ordinal % 11 === 6) at = dayMs + rng.int(1, 25) * MINUTE
-        else at = dayMs + rng.weighted([[7, 1], [8, 2], [9, 4], [10, 5], [11, 4], [13, 4], [14, 5], [15, 5], [16, 4], [17, 2], [19, 1], [20, 1]] as const) * 3_600_000 + rng.int(0, 59) * MINUTE
+        else
+          at =
+            dayMs +
+            rng.weighted([
+              [7, 1],
+              [8, 2],
+              [9, 4],
+              [10, 5],
+              [11, 4],
+              [13, 4],
+              [14, 5],
+              [15, 5],
+              [16, 4],
+              [17, 2],
+              [19, 1],
+              [20, 1],
+            ] as const) *
+              3_600_000 +
+            rng.int(0, 59) * MINUTE
         at = Math.min(at + rng.int(0, 59_999), endMs - 12 * MINUTE)
         const eventsOn = user.team !== 'data'
         plans.push({
           user,
           ordinal,
           startMs: at,
-          startType: j === 0 ? 'fresh' : rng.weighted([['fresh', 6], ['continue', 2], ['resume', 2]] as const),
+          startType:
+            j === 0
+              ? 'fresh'
+              : rng.weighted([
+                  ['fresh', 6],
+                  ['continue', 2],
+                  ['resume', 2],
+                ] as const),
           eventsOn,
           forceBypass: eventsOn && withEvents++ % 17 === 5,
           straddle,
@@ -1193,7 +1345,11 @@ export interface TruthSummary {
  * users and sessions with any record in range; api_request events; cost and tokens of every request
  * (events, or metric points for the metrics-only sessions); decisions; denials = reject with source config.
  */
-export function summarizeTruth(truth: FleetTruth, range: { from: Date; to: Date } = { from: truth.start, to: truth.end }, filter: TruthFilter = {}): TruthSummary {
+export function summarizeTruth(
+  truth: FleetTruth,
+  range: { from: Date; to: Date } = { from: truth.start, to: truth.end },
+  filter: TruthFilter = {},
+): TruthSummary {
   const from = range.from.getTime()
   const to = range.to.getTime()
   const matches = (f: Omit<Fact, 'time'>) =>

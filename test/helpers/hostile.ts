@@ -20,4 +20,23 @@ export const HOSTILE = [
 ]
 
 /** Parameters that are free text: they reach SQL as typed parameters and match names literally. */
-export const FREE_TEXT = new Set(['user', 'team', 'department', 'costCenter', 'model', 'querySource', 'agent', 'skill', 'plugin', 'mcpServer', 'version', 'tool', 'toolSource', 'decision', 'source', 'command', 'mcpTool', 'q'])
+export const FREE_TEXT = new Set([
+  'user',
+  'team',
+  'department',
+  'costCenter',
+  'model',
+  'querySource',
+  'agent',
+  'skill',
+  'plugin',
+  'mcpServer',
+  'version',
+  'tool',
+  'toolSource',
+  'decision',
+  'source',
+  'command',
+  'mcpTool',
+  'q',
+])

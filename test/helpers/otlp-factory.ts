@@ -48,12 +48,7 @@ export interface CostPoint {
 }
 
 /** A claude_code.cost.usage (+ optional token.usage input) export with the given points. */
-export function costMetrics(
-  who: Who,
-  temporality: 'delta' | 'cumulative',
-  points: CostPoint[],
-  tokensPerDollar = 0,
-): ExportMetricsRequest {
+export function costMetrics(who: Who, temporality: 'delta' | 'cumulative', points: CostPoint[], tokensPerDollar = 0): ExportMetricsRequest {
   const aggregationTemporality = temporality === 'delta' ? 1 : 2
   const base = { ...identity(who), model: 'claude-opus-5-5', query_source: 'main' }
   const metrics = [

@@ -116,8 +116,7 @@ export class Authenticator {
               : 'the users file had users and now has none (deleted or emptied?), so ccscope stays closed; restore it, add a user with `npm run users -- add`, or set CCSCOPE_OPEN_MODE=true',
         }
       // This machine, by socket AND by Host: a web page that rebinds its name to 127.0.0.1 sends its own Host.
-      if (isLoopback(address) && isLoopbackHost(request.headers.host))
-        return { ok: true, principal: { name: 'local', role: 'admin', teams: [], via: 'open' } }
+      if (isLoopback(address) && isLoopbackHost(request.headers.host)) return { ok: true, principal: { name: 'local', role: 'admin', teams: [], via: 'open' } }
       return {
         ok: false,
         reason: 'no users are configured, so ccscope answers only requests from this machine; add a user with `npm run users -- add`',

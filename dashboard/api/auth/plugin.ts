@@ -86,8 +86,7 @@ export function installAuth(app: ApiApp, options: AuthOptions, log: Logger): Aut
     const access: Access | undefined = config.access ?? (request.is404 ? 'public' : undefined)
     if (access === undefined) return send(reply, 403, { error: 'forbidden', message: 'this route has no access rule' })
     const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(request.method)
-    const forged = () =>
-      send(reply, 403, { error: 'csrf', message: `a request that changes state needs the ${CSRF_HEADER} header (or an API token)` })
+    const forged = () => send(reply, 403, { error: 'csrf', message: `a request that changes state needs the ${CSRF_HEADER} header (or an API token)` })
     if (access === 'public') {
       if (unsafe && !auth.open && request.headers.authorization === undefined && !request.headers[CSRF_HEADER]) return forged()
       return

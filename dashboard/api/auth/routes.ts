@@ -47,7 +47,10 @@ export function registerAuthRoutes(app: ApiApp, auth: Authenticator, routes: Rou
     const trusted = known.has(key)
     const wait = Math.max(pairLimiter.retryAfter(key), trusted ? 0 : Math.max(accountLimiter.retryAfter(account), addressLimiter.retryAfter(address)))
     if (wait > 0) {
-      const body: ApiError = { error: 'too_many_attempts', message: `too many failed sign-ins; try again in ${wait < 60 ? `${wait} s` : `${Math.ceil(wait / 60)} minute(s)`}` }
+      const body: ApiError = {
+        error: 'too_many_attempts',
+        message: `too many failed sign-ins; try again in ${wait < 60 ? `${wait} s` : `${Math.ceil(wait / 60)} minute(s)`}`,
+      }
       return reply.code(429).header('retry-after', String(wait)).send(body)
     }
     // The attempt counts as a failure before the password is checked, so parallel guesses cannot all pass

@@ -17,7 +17,10 @@ export interface Session {
 
 /** A digest of a user's stored password hash (which is salted: every passwd or re-add changes it). */
 export function credentialOf(passwordHash: string | undefined): string {
-  return crypto.createHash('sha256').update(passwordHash ?? '').digest('base64url')
+  return crypto
+    .createHash('sha256')
+    .update(passwordHash ?? '')
+    .digest('base64url')
 }
 
 export class SessionStore {

@@ -381,7 +381,14 @@ const keyOf = (period: unknown, group: unknown) => `${period ?? ''}\u0000${group
  * For cost and tools: who reports what (coverage) and, for cost, the active user-days, from user_activity
  * with the same range, periods, common filters and (when it is a person or team) group.
  */
-async function companion(ctx: QueryContext, q: AnyQuery, range: ResolvedRange, commonGroup: string | undefined, groups: string[] | undefined, userDays: boolean): Promise<Companion> {
+async function companion(
+  ctx: QueryContext,
+  q: AnyQuery,
+  range: ResolvedRange,
+  commonGroup: string | undefined,
+  groups: string[] | undefined,
+  userDays: boolean,
+): Promise<Companion> {
   const filters: Record<string, string[] | undefined> = {}
   for (const d of COMMON_DIMENSIONS) filters[d] = (q.filters as Record<string, string[] | undefined>)[d]
   const shape: SqlShape = {
@@ -558,7 +565,13 @@ export function answerRow(q: AnyQuery, prepared: PreparedQuery, r: DatasetRawRow
 }
 
 /** The totals as the API answers them. */
-export function answerTotals(q: AnyQuery, prepared: PreparedQuery, totalsRow: DatasetRawRow, side: Companion | undefined, coverage: Coverage): Record<string, number | null> {
+export function answerTotals(
+  q: AnyQuery,
+  prepared: PreparedQuery,
+  totalsRow: DatasetRawRow,
+  side: Companion | undefined,
+  coverage: Coverage,
+): Record<string, number | null> {
   const totals = measuresOf(totalsRow, prepared.base)
   if (prepared.derived.length > 0) addDerived(totals, side?.totals.activeUserDays ?? 0)
   if (totalsRow.from_events === 0 && 'requests' in totals && totals.costUsd) totals.requests = null

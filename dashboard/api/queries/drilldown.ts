@@ -90,7 +90,10 @@ export async function queryUserSessions(
   if (chosen.length > 0) {
     const params: Record<string, unknown> = { user, sessions: chosen.map((r) => r.session_id), d0: utcDay(firstDay), d1: utcDay(lastDay) }
     const whole = await run(ctx.client, {
-      sql: SESSION_ROWS(`user_key = {user:String} AND day >= {d0:Date} AND day <= {d1:Date} AND session_id IN {sessions:Array(String)} AND ${scopeRawSql(ctx.scope, params)}`, view),
+      sql: SESSION_ROWS(
+        `user_key = {user:String} AND day >= {d0:Date} AND day <= {d1:Date} AND session_id IN {sessions:Array(String)} AND ${scopeRawSql(ctx.scope, params)}`,
+        view,
+      ),
       params,
       row: sessionRow,
     })

@@ -80,7 +80,11 @@ export async function exportCsv(ctx: QueryContext, query: DatasetQuery<DatasetNa
   csv.pipe(out)
   const formatters = measures.map(formatterOf)
   const text = (v: unknown) => (typeof v === 'string' ? v : '')
-  const line = (kind: 'data' | 'total', labels: { period?: unknown; periodStart?: unknown; group?: unknown; label?: unknown }, values: readonly (number | null | undefined)[]) => {
+  const line = (
+    kind: 'data' | 'total',
+    labels: { period?: unknown; periodStart?: unknown; group?: unknown; label?: unknown },
+    values: readonly (number | null | undefined)[],
+  ) => {
     const cells: (string | number)[] = [kind]
     if (query.granularity !== 'none') cells.push(text(labels.period), text(labels.periodStart))
     if (query.groupBy) cells.push(text(labels.group))
@@ -93,10 +97,21 @@ export async function exportCsv(ctx: QueryContext, query: DatasetQuery<DatasetNa
       for await (const raw of rows) {
         // The JSON endpoint's own per-row answer (rowValues), without building its object.
         const { values, period } = rowValues(query, prepared, raw, side, coverage)
-        const labels = { period: period ? String(raw.p_label) : undefined, periodStart: period?.start, group: String(raw.g ?? ''), label: String(raw.label ?? '') }
+        const labels = {
+          period: period ? String(raw.p_label) : undefined,
+          periodStart: period?.start,
+          group: String(raw.g ?? ''),
+          label: String(raw.label ?? ''),
+        }
         if (!csv.write(line('data', labels, values))) await new Promise((resolve) => csv.once('drain', resolve))
       }
-      csv.write(line('total', {}, measures.map((m) => totals[m])))
+      csv.write(
+        line(
+          'total',
+          {},
+          measures.map((m) => totals[m]),
+        ),
+      )
       csv.end()
     } catch (error) {
       out.destroy(error as Error)

@@ -121,7 +121,11 @@ async function neverActive(ctx: QueryContext, query: UsersQuery): Promise<UsersR
     params,
     row: neverRow,
   })
-  const [{ n: entries } = { n: 0 }] = await run(ctx.client, { sql: `SELECT count() AS n FROM ${DIRECTORY_NOW} WHERE d_user != ''`, params: {}, row: z.object({ n: ch.count }) })
+  const [{ n: entries } = { n: 0 }] = await run(ctx.client, {
+    sql: `SELECT count() AS n FROM ${DIRECTORY_NOW} WHERE d_user != ''`,
+    params: {},
+    row: z.object({ n: ch.count }),
+  })
   if (entries === 0) return null
   return {
     total: rows[0]?.n ?? 0,

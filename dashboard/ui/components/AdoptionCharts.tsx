@@ -13,7 +13,15 @@ export interface SeriesSpec {
 
 const axisProps = { tick: { fontSize: 12, fill: '#4b5563' }, stroke: '#9ca3af' }
 
-function MultiChartDrawing({ data, series, format, tickFormat = format, height = 220, label, kind = 'line' }: {
+function MultiChartDrawing({
+  data,
+  series,
+  format,
+  tickFormat = format,
+  height = 220,
+  label,
+  kind = 'line',
+}: {
   data: SeriesPoint[]
   series: SeriesSpec[]
   format: (value: number) => string
@@ -46,7 +54,16 @@ function MultiChartDrawing({ data, series, format, tickFormat = format, height =
           <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
             {common}
             {series.map((s, i) => (
-              <Line key={s.key} type="linear" dataKey={s.key} name={s.label} stroke={PALETTE[i % PALETTE.length]} strokeWidth={2} dot={false} isAnimationActive={false} />
+              <Line
+                key={s.key}
+                type="linear"
+                dataKey={s.key}
+                name={s.label}
+                stroke={PALETTE[i % PALETTE.length]}
+                strokeWidth={2}
+                dot={false}
+                isAnimationActive={false}
+              />
             ))}
           </LineChart>
         )}

@@ -24,7 +24,15 @@ export function SeatMeter({ seats }: { seats: SeatFigures }) {
         {seats.utilization}
       </div>
       {/* biome-ignore lint/a11y/useSemanticElements: a styled bar with the meter role; <meter> cannot be styled alike across browsers */}
-      <div className="bar-track" role="meter" aria-label="Seat utilization" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(seats.ratio * 100)} style={{ margin: '6px 0' }}>
+      <div
+        className="bar-track"
+        role="meter"
+        aria-label="Seat utilization"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={Math.round(seats.ratio * 100)}
+        style={{ margin: '6px 0' }}
+      >
         <div className="bar-fill" style={{ width: `${seats.ratio * 100}%` }} />
       </div>
       <div className="stat-change neutral">

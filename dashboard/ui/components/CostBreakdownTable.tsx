@@ -20,17 +20,43 @@ const COLUMNS: Column[] = [
   { key: 'inputTokens', header: 'Input tokens', sort: 'inputTokens', render: (r) => <Figure value={r.inputTokens} format={formatCount} /> },
   { key: 'outputTokens', header: 'Output tokens', sort: 'outputTokens', render: (r) => <Figure value={r.outputTokens} format={formatCount} /> },
   { key: 'cacheReadTokens', header: 'Cache read', sort: 'cacheReadTokens', render: (r) => <Figure value={r.cacheReadTokens} format={formatCount} /> },
-  { key: 'cacheCreationTokens', header: 'Cache creation', sort: 'cacheCreationTokens', render: (r) => <Figure value={r.cacheCreationTokens} format={formatCount} /> },
+  {
+    key: 'cacheCreationTokens',
+    header: 'Cache creation',
+    sort: 'cacheCreationTokens',
+    render: (r) => <Figure value={r.cacheCreationTokens} format={formatCount} />,
+  },
   { key: 'cacheSavingsUsd', header: 'Cache savings', sort: 'cacheSavingsUsd', render: (r) => formatUsd(r.cacheSavingsUsd) },
   { key: 'costPerActiveUserDay', header: 'Cost / active user-day', render: (r) => formatUsd(r.costPerActiveUserDay) },
 ]
 
 // Page-specific looks without touching the shared stylesheet: headers that sort, a bold totals row.
-const SORT_BUTTON: CSSProperties = { border: 0, background: 'none', padding: 0, font: 'inherit', color: 'inherit', textTransform: 'inherit', letterSpacing: 'inherit', cursor: 'pointer' }
+const SORT_BUTTON: CSSProperties = {
+  border: 0,
+  background: 'none',
+  padding: 0,
+  font: 'inherit',
+  color: 'inherit',
+  textTransform: 'inherit',
+  letterSpacing: 'inherit',
+  cursor: 'pointer',
+}
 const TOTAL_ROW: CSSProperties = { fontWeight: 650 }
 const TOTAL_CELL: CSSProperties = { borderTop: '2px solid #9ca3af' }
 
-function SortHeader({ label, column, sort, onSort, align }: { label: string; column: BreakdownSort | undefined; sort: BreakdownSort; onSort: (s: BreakdownSort) => void; align: 'left' | 'right' }) {
+function SortHeader({
+  label,
+  column,
+  sort,
+  onSort,
+  align,
+}: {
+  label: string
+  column: BreakdownSort | undefined
+  sort: BreakdownSort
+  onSort: (s: BreakdownSort) => void
+  align: 'left' | 'right'
+}) {
   const active = column !== undefined && column === sort
   return (
     <th scope="col" className={align === 'right' ? 'num' : undefined} aria-sort={active ? (column === 'group' ? 'ascending' : 'descending') : undefined}>
@@ -50,7 +76,15 @@ function SortHeader({ label, column, sort, onSort, align }: { label: string; col
  * The cost breakdown: every group with its share, tokens and savings, and the response's totals as the
  * last row (data-row="total"). Headers sort through the API, so the CSV export sorts the same way.
  */
-export function CostBreakdownTable({ id, data, by, byLabel, sort, onSort, userSearch }: {
+export function CostBreakdownTable({
+  id,
+  data,
+  by,
+  byLabel,
+  sort,
+  onSort,
+  userSearch,
+}: {
   id: string
   data: Breakdown
   by: BreakdownBy

@@ -39,7 +39,15 @@ export function useShownRows<T>(rows: T[]): { shown: T[]; more: ReactNode } {
 }
 
 /** A plain, accessible table: caption for screen readers, numbers right-aligned, an empty message. */
-export function DataTable<T>({ id, caption, columns, rows, rowKey, empty = 'Nothing in this range.', rowClass }: {
+export function DataTable<T>({
+  id,
+  caption,
+  columns,
+  rows,
+  rowKey,
+  empty = 'Nothing in this range.',
+  rowClass,
+}: {
   id: string
   caption: string
   columns: Column<T>[]

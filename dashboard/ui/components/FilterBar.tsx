@@ -49,7 +49,12 @@ export function FilterBar() {
   const set = (patch: Partial<Filters>) => setFilters({ ...filters, ...patch })
 
   return (
-    <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()} onFocus={() => setReaching(true)} onPointerEnter={() => setReaching(true)}
+    <form
+      className="filters"
+      aria-label="Filters"
+      onSubmit={(e) => e.preventDefault()}
+      onFocus={() => setReaching(true)}
+      onPointerEnter={() => setReaching(true)}
       data-options-ready={load && !teams.isFetching && !models.isFetching && !users.isFetching ? '' : undefined}
     >
       <span className="field">
@@ -75,12 +80,26 @@ export function FilterBar() {
             <label htmlFor={`${id}-from`} className="sr-only">
               From
             </label>
-            <input id={`${id}-from`} name="from" type="date" value={filters.from} max={filters.to} onChange={(e) => e.target.value && set({ from: e.target.value })} />
+            <input
+              id={`${id}-from`}
+              name="from"
+              type="date"
+              value={filters.from}
+              max={filters.to}
+              onChange={(e) => e.target.value && set({ from: e.target.value })}
+            />
             <span aria-hidden="true">–</span>
             <label htmlFor={`${id}-to`} className="sr-only">
               To
             </label>
-            <input id={`${id}-to`} name="to" type="date" value={filters.to} min={filters.from} onChange={(e) => e.target.value && set({ to: e.target.value })} />
+            <input
+              id={`${id}-to`}
+              name="to"
+              type="date"
+              value={filters.to}
+              min={filters.from}
+              onChange={(e) => e.target.value && set({ to: e.target.value })}
+            />
           </>
         ) : null}
       </span>
@@ -96,7 +115,9 @@ export function FilterBar() {
                 {groupLabel(r.group)}
               </option>
             ))}
-          {filters.teams[0] && !teams.data?.rows.some((r) => r.group === filters.teams[0]) ? <option value={filters.teams[0]}>{filters.teams[0]}</option> : null}
+          {filters.teams[0] && !teams.data?.rows.some((r) => r.group === filters.teams[0]) ? (
+            <option value={filters.teams[0]}>{filters.teams[0]}</option>
+          ) : null}
         </select>
       </span>
 
@@ -154,4 +175,3 @@ export function FilterBar() {
     </form>
   )
 }
-

@@ -23,7 +23,10 @@ function SignedIn({ me }: { me: MeResponse }) {
   return (
     <div className="me" data-me={me.user}>
       <span>
-        {me.user} <span className="tag" data-role={me.role}>{me.role}</span>
+        {me.user}{' '}
+        <span className="tag" data-role={me.role}>
+          {me.role}
+        </span>
         {me.teams.length ? <span className="muted"> {me.teams.join(', ')}</span> : null}
       </span>
       {me.via === 'session' ? (

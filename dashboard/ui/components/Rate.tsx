@@ -8,7 +8,11 @@ export function Rate({ numerator, denominator, of }: { numerator: number | null 
   const r = rateView(numerator, denominator)
   if (r.counts === '') return <>{r.text}</>
   return (
-    <span className={r.low ? 'rate low-n' : 'rate'} title={r.low ? `${r.counts} ${of}: too few to compare` : `${r.counts} ${of}`} data-low-n={r.low ? '' : undefined}>
+    <span
+      className={r.low ? 'rate low-n' : 'rate'}
+      title={r.low ? `${r.counts} ${of}: too few to compare` : `${r.counts} ${of}`}
+      data-low-n={r.low ? '' : undefined}
+    >
       {r.text}
       {r.low ? <span className="rate-counts"> ({r.counts})</span> : null}
     </span>

@@ -4,7 +4,12 @@ import type { Comparison, HeadlineStat } from '../prepare/overview'
 export function Stat({ stat, comparison }: { stat: HeadlineStat; comparison: Comparison }) {
   const good = stat.change.direction === 'flat' ? 'neutral' : (stat.change.direction === 'up') === stat.upIsGood ? 'good' : 'bad'
   return (
-    <div className={stat.notReported ? 'stat not-reported' : 'stat'} data-stat={stat.id} title={stat.hint} data-not-reported={stat.notReported ? '' : undefined}>
+    <div
+      className={stat.notReported ? 'stat not-reported' : 'stat'}
+      data-stat={stat.id}
+      title={stat.hint}
+      data-not-reported={stat.notReported ? '' : undefined}
+    >
       <div className="stat-label">{stat.label}</div>
       <div className="stat-value" data-value>
         {stat.value}

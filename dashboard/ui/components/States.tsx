@@ -31,8 +31,8 @@ export function NotReported({
   const exporter = source === 'events' ? 'OTEL_LOGS_EXPORTER' : 'OTEL_METRICS_EXPORTER'
   return (
     <div className="empty" role="note" data-not-reported={id}>
-      {what} not reported: they come from Claude Code&apos;s {source}, and none of the {coverage.users.toLocaleString('en-US')} active users here sends {source} ({exporter}). This
-      is not the same as {none}.
+      {what} not reported: they come from Claude Code&apos;s {source}, and none of the {coverage.users.toLocaleString('en-US')} active users here sends {source}{' '}
+      ({exporter}). This is not the same as {none}.
     </div>
   )
 }

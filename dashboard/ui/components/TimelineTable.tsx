@@ -52,7 +52,12 @@ function Group({ id, title, meta, items, timeZone }: { id: string; title: string
       <tr style={HEAD_ROW}>
         <th scope="rowgroup" colSpan={4} style={{ textTransform: 'none', letterSpacing: 0, fontSize: '0.85rem', color: '#111827', whiteSpace: 'normal' }}>
           {title}
-          {meta.length ? <span className="muted" style={{ fontWeight: 400 }}> · {meta.join(' · ')}</span> : null}
+          {meta.length ? (
+            <span className="muted" style={{ fontWeight: 400 }}>
+              {' '}
+              · {meta.join(' · ')}
+            </span>
+          ) : null}
         </th>
       </tr>
       {items.map((item) => {

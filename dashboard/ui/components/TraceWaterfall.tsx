@@ -10,7 +10,10 @@ export function TraceWaterfalls({ traces, timeZone }: { traces: Waterfall[]; tim
       {traces.map((t, i) => (
         <section key={t.traceId} className="waterfall" data-trace={t.traceId} aria-label={`Prompt ${i + 1}`}>
           <h3>
-            Prompt {i + 1} <span className="muted">· {formatInstant(t.start, timeZone)} · {ms(t.durationMs)}</span>
+            Prompt {i + 1}{' '}
+            <span className="muted">
+              · {formatInstant(t.start, timeZone)} · {ms(t.durationMs)}
+            </span>
           </h3>
           <ul>
             {t.rows.map((r) => (

@@ -12,7 +12,11 @@ export function UserCell({ user, displayName, filters }: { user: string; display
   return (
     <span data-user={user}>
       <Link to={userHref(user, filters)}>{user}</Link>
-      {displayName && displayName !== user ? <span className="muted" style={{ display: 'block', fontSize: '0.8rem' }}>{displayName}</span> : null}
+      {displayName && displayName !== user ? (
+        <span className="muted" style={{ display: 'block', fontSize: '0.8rem' }}>
+          {displayName}
+        </span>
+      ) : null}
     </span>
   )
 }
@@ -56,5 +60,15 @@ export function userColumns(filters: Filters): Column<UserRow>[] {
 
 /** The users leaderboard / list: the same columns on the Adoption and Users pages. */
 export function UsersTable({ id, caption, rows, filters, empty }: { id: string; caption: string; rows: UserRow[]; filters: Filters; empty: string }) {
-  return <DataTable id={id} caption={caption} columns={userColumns(filters)} rows={rows} rowKey={(r) => r.user} empty={empty} rowClass={(r) => (r.quiet ? 'quiet' : undefined)} />
+  return (
+    <DataTable
+      id={id}
+      caption={caption}
+      columns={userColumns(filters)}
+      rows={rows}
+      rowKey={(r) => r.user}
+      empty={empty}
+      rowClass={(r) => (r.quiet ? 'quiet' : undefined)}
+    />
+  )
 }

@@ -13,7 +13,19 @@ type Formatter = (value: number) => string
 
 const axisProps = { tick: { fontSize: 12, fill: '#4b5563' }, stroke: '#9ca3af' }
 
-function TrendChartDrawing({ data, format, height = 220, label, kind = 'line' }: { data: SeriesPoint[]; format: Formatter; height?: number; label: string; kind?: 'line' | 'bar' }) {
+function TrendChartDrawing({
+  data,
+  format,
+  height = 220,
+  label,
+  kind = 'line',
+}: {
+  data: SeriesPoint[]
+  format: Formatter
+  height?: number
+  label: string
+  kind?: 'line' | 'bar'
+}) {
   return (
     <figure className="chart" aria-label={label} data-chart={label}>
       <ResponsiveContainer width="100%" height={height}>
@@ -39,7 +51,19 @@ function TrendChartDrawing({ data, format, height = 220, label, kind = 'line' }:
   )
 }
 
-function StackedChartDrawing({ data, keys, format, height = 280, label }: { data: SeriesPoint[]; keys: string[]; format: Formatter; height?: number; label: string }) {
+function StackedChartDrawing({
+  data,
+  keys,
+  format,
+  height = 280,
+  label,
+}: {
+  data: SeriesPoint[]
+  keys: string[]
+  format: Formatter
+  height?: number
+  label: string
+}) {
   const colors = seriesColors(keys)
   return (
     <figure className="chart" aria-label={label} data-chart={label}>

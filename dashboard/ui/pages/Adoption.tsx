@@ -14,7 +14,18 @@ import { UserCell, UsersTable } from '../components/UsersTable'
 import { formatCount, formatDecimal, formatDuration, formatInstant, formatPercent } from '../format'
 import { useFilters, useViewParam } from '../hooks'
 import { adoptionPlan, QUIET_DAYS, STEP_VALUES } from '../plans'
-import { adoptionStats, durationTick, lifecycleTiles, multiSeries, periodsOf, quietUsers, seatFigures, teamRows, type Step, type TeamRow } from '../prepare/adoption'
+import {
+  adoptionStats,
+  durationTick,
+  lifecycleTiles,
+  multiSeries,
+  periodsOf,
+  quietUsers,
+  seatFigures,
+  teamRows,
+  type Step,
+  type TeamRow,
+} from '../prepare/adoption'
 import { comparisonNote } from '../prepare/overview'
 import { usersHref } from '../prepare/users'
 import { singleSeries } from '../prepare/series'
@@ -106,13 +117,22 @@ export function AdoptionPage() {
       </div>
 
       <div className="grid">
-        <Card id="adoption-trend" title={step === 'week' ? 'Weekly active users' : 'Daily active users'} subtitle={`Distinct people active each ${per} (${filters.tz}${partial})`}>
+        <Card
+          id="adoption-trend"
+          title={step === 'week' ? 'Weekly active users' : 'Daily active users'}
+          subtitle={`Distinct people active each ${per} (${filters.tz}${partial})`}
+        >
           <Loadable query={trend}>
             {(d) =>
               d.rows.length === 0 ? (
                 <Empty>Nobody used Claude Code in this range.</Empty>
               ) : (
-                <TrendChart label={step === 'week' ? 'Weekly active users' : 'Daily active users'} data={singleSeries(d.rows, 'activeUsers', periods)} format={formatCount} kind={kind} />
+                <TrendChart
+                  label={step === 'week' ? 'Weekly active users' : 'Daily active users'}
+                  data={singleSeries(d.rows, 'activeUsers', periods)}
+                  format={formatCount}
+                  kind={kind}
+                />
               )
             }
           </Loadable>
@@ -221,7 +241,8 @@ export function AdoptionPage() {
                       />
                       {d.counts.quietUsers > silent.length ? (
                         <p className="muted" style={{ fontSize: '0.85rem' }}>
-                          {formatCount(d.counts.quietUsers - silent.length)} more have gone quiet; sort the <Link to={usersHref(filters, { sort: 'lastSeen', order: 'asc' })}>users list</Link> by last seen.
+                          {formatCount(d.counts.quietUsers - silent.length)} more have gone quiet; sort the{' '}
+                          <Link to={usersHref(filters, { sort: 'lastSeen', order: 'asc' })}>users list</Link> by last seen.
                         </p>
                       ) : null}
                     </>
@@ -236,8 +257,8 @@ export function AdoptionPage() {
             {(d) =>
               d.seats === null ? (
                 <Empty>
-                  No directory loaded, so seats are unknown. An admin loads one on the <Link to="/directory">Directory</Link> page (or <code>PUT /api/v1/directory</code>), with a{' '}
-                  <code>seat</code> column.
+                  No directory loaded, so seats are unknown. An admin loads one on the <Link to="/directory">Directory</Link> page (or{' '}
+                  <code>PUT /api/v1/directory</code>), with a <code>seat</code> column.
                 </Empty>
               ) : d.seats.total === 0 ? (
                 <Empty>The directory marks no one as holding a seat.</Empty>
@@ -254,7 +275,9 @@ export function AdoptionPage() {
           <Loadable query={quiet} height={120}>
             {(d) =>
               d.neverActive === null || d.neverActive === undefined ? (
-                <Empty>No directory loaded: who should be using Claude Code is not known. An admin loads one on the <Link to="/directory">Directory</Link> page.</Empty>
+                <Empty>
+                  No directory loaded: who should be using Claude Code is not known. An admin loads one on the <Link to="/directory">Directory</Link> page.
+                </Empty>
               ) : d.neverActive.total === 0 ? (
                 <Empty>Everyone in the directory has sent telemetry at least once.</Empty>
               ) : (
@@ -268,17 +291,36 @@ export function AdoptionPage() {
           <Loadable query={byTeam}>
             {(d) => (
               <>
-                <DataTable id="adoption-by-team" caption="Adoption by team: active users, sessions, prompts, lines, commits, pull requests, edit accept rate" columns={teamColumns} rows={teamRows(d.rows)} rowKey={(r) => r.team} empty="No team activity in this range." />
+                <DataTable
+                  id="adoption-by-team"
+                  caption="Adoption by team: active users, sessions, prompts, lines, commits, pull requests, edit accept rate"
+                  columns={teamColumns}
+                  rows={teamRows(d.rows)}
+                  rowKey={(r) => r.team}
+                  empty="No team activity in this range."
+                />
                 {d.truncated ? <p className="muted">Only the {formatCount(d.rows.length)} teams with the most active users are shown.</p> : null}
               </>
             )}
           </Loadable>
         </Card>
-        <Card id="leaderboard" title="Top users by cost" subtitle="New: first seen inside the range. Quiet: not active in its last 7 days." wide actions={<Link to={usersHref(filters)}>All users →</Link>}>
+        <Card
+          id="leaderboard"
+          title="Top users by cost"
+          subtitle="New: first seen inside the range. Quiet: not active in its last 7 days."
+          wide
+          actions={<Link to={usersHref(filters)}>All users →</Link>}
+        >
           <Loadable query={leaders}>
             {(d) => (
               <>
-                <UsersTable id="leaderboard" caption="Top users by cost, with activity and lifecycle" rows={d.rows} filters={filters} empty="Nobody used Claude Code in this range." />
+                <UsersTable
+                  id="leaderboard"
+                  caption="Top users by cost, with activity and lifecycle"
+                  rows={d.rows}
+                  filters={filters}
+                  empty="Nobody used Claude Code in this range."
+                />
                 {d.truncated ? (
                   <p className="muted" style={{ fontSize: '0.85rem' }}>
                     Top {formatCount(d.rows.length)} of {formatCount(d.counts.activeUsers)} active users. <Link to={usersHref(filters)}>See them all</Link>.

@@ -102,7 +102,8 @@ export function CostPage() {
                 <>
                   <BarList id="tokens" items={items} format={formatCount} />
                   <p className="muted" style={{ margin: '12px 0 0', fontSize: '0.88rem' }}>
-                    <strong data-value="cache-hit-rate">{formatPercent(cacheHitRate(d.totals))}</strong> of prompt tokens (input, cache read, cache creation) were read from the cache.
+                    <strong data-value="cache-hit-rate">{formatPercent(cacheHitRate(d.totals))}</strong> of prompt tokens (input, cache read, cache creation)
+                    were read from the cache.
                   </p>
                 </>
               )
@@ -119,7 +120,13 @@ export function CostPage() {
                   <p className="muted" style={{ margin: '0 0 8px' }}>
                     <strong data-value="cache-savings">{formatUsd(d.totals.cacheSavingsUsd)}</strong> saved over the range
                   </p>
-                  <TrendChart label={`Cache savings per ${step}`} data={singleSeries(d.rows, 'cacheSavingsUsd', periods)} format={formatUsd} kind="bar" height={190} />
+                  <TrendChart
+                    label={`Cache savings per ${step}`}
+                    data={singleSeries(d.rows, 'cacheSavingsUsd', periods)}
+                    format={formatUsd}
+                    kind="bar"
+                    height={190}
+                  />
                 </>
               )
             }
@@ -141,7 +148,13 @@ export function CostPage() {
                   </option>
                 ))}
               </select>
-              <a className="button" href={apiUrl('/api/v1/cost/export.csv', tableParams)} download data-export="cost-breakdown" aria-label={`Export cost by ${byLabel.toLowerCase()} as CSV`}>
+              <a
+                className="button"
+                href={apiUrl('/api/v1/cost/export.csv', tableParams)}
+                download
+                data-export="cost-breakdown"
+                aria-label={`Export cost by ${byLabel.toLowerCase()} as CSV`}
+              >
                 Export CSV
               </a>
             </>
@@ -167,7 +180,15 @@ export function CostPage() {
   )
 }
 
-const SELECT = { font: 'inherit', fontSize: '0.9rem', padding: '4px 8px', border: '1px solid #9ca3af', borderRadius: 6, background: '#fff', color: 'inherit' } as const
+const SELECT = {
+  font: 'inherit',
+  fontSize: '0.9rem',
+  padding: '4px 8px',
+  border: '1px solid #9ca3af',
+  borderRadius: 6,
+  background: '#fff',
+  color: 'inherit',
+} as const
 
 function filtersSearch(filters: Parameters<typeof filtersToSearch>[0]): string {
   const search = filtersToSearch(filters).toString()

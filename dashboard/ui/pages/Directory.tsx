@@ -36,7 +36,14 @@ function PreviewTable({ preview }: { preview: DirectoryPreview }) {
   const { shown, more } = useShownRows(rows)
   return (
     <>
-      <DataTable id="directory-preview" caption="Rows of the file, checked" columns={previewColumns} rows={shown} rowKey={(r) => String(r.line)} rowClass={(r) => (r.errors.length > 0 ? 'denied' : undefined)} />
+      <DataTable
+        id="directory-preview"
+        caption="Rows of the file, checked"
+        columns={previewColumns}
+        rows={shown}
+        rowKey={(r) => String(r.line)}
+        rowClass={(r) => (r.errors.length > 0 ? 'denied' : undefined)}
+      />
       {more}
     </>
   )
@@ -77,7 +84,12 @@ export function DirectoryPage() {
     <div className="page">
       <h1>Directory</h1>
       <div className="grid">
-        <Card id="directory-import" wide title="Load a directory" subtitle="A CSV with the header user,display_name,team,department,cost_center,seat; loading it replaces the whole directory">
+        <Card
+          id="directory-import"
+          wide
+          title="Load a directory"
+          subtitle="A CSV with the header user,display_name,team,department,cost_center,seat; loading it replaces the whole directory"
+        >
           <div className="directory-source">
             <label htmlFor={`${id}-file`}>CSV file</label>
             <input
@@ -91,7 +103,12 @@ export function DirectoryPage() {
               }}
             />
             <label htmlFor={`${id}-paste`}>or paste it</label>
-            <textarea id={`${id}-paste`} rows={4} placeholder={'user,display_name,team,department,cost_center,seat\nana@example.com,Ana Lima,web,Engineering,CC-100,yes'} onChange={(e) => choose('the pasted text', e.target.value)} />
+            <textarea
+              id={`${id}-paste`}
+              rows={4}
+              placeholder={'user,display_name,team,department,cost_center,seat\nana@example.com,Ana Lima,web,Engineering,CC-100,yes'}
+              onChange={(e) => choose('the pasted text', e.target.value)}
+            />
           </div>
           {status ? (
             <p className={status.ok ? 'form-ok' : 'form-error'} role={status.ok ? 'status' : 'alert'} data-directory-status={status.ok ? 'loaded' : 'failed'}>
@@ -110,7 +127,10 @@ export function DirectoryPage() {
                 <>
                   <p data-preview-summary>
                     {formatCount(preview.rows.length)} people in {source?.name}: {formatCount(preview.valid)} ready
-                    {preview.invalid > 0 ? `, ${formatCount(preview.invalid)} with problems (listed below; fix them and choose the file again)` : `, ${formatCount(preview.seats)} with a seat`}.
+                    {preview.invalid > 0
+                      ? `, ${formatCount(preview.invalid)} with problems (listed below; fix them and choose the file again)`
+                      : `, ${formatCount(preview.seats)} with a seat`}
+                    .
                   </p>
                   {preview.entries ? (
                     <button type="button" className="primary" disabled={loading} onClick={() => void load()} data-directory-load>
@@ -123,11 +143,22 @@ export function DirectoryPage() {
             </div>
           ) : null}
         </Card>
-        <Card id="directory-current" wide title="Loaded directory" subtitle={current.data?.loadedAt ? `Loaded ${formatInstant(current.data.loadedAt, 'UTC')} UTC` : 'Where it names a team, department or cost center, that wins over the telemetry'}>
+        <Card
+          id="directory-current"
+          wide
+          title="Loaded directory"
+          subtitle={
+            current.data?.loadedAt
+              ? `Loaded ${formatInstant(current.data.loadedAt, 'UTC')} UTC`
+              : 'Where it names a team, department or cost center, that wins over the telemetry'
+          }
+        >
           <Loadable query={current}>
             {(d) =>
               d.entries.length === 0 ? (
-                <Empty>No directory loaded: teams, departments and cost centers come from the telemetry's own attributes, and seat utilization is not known.</Empty>
+                <Empty>
+                  No directory loaded: teams, departments and cost centers come from the telemetry's own attributes, and seat utilization is not known.
+                </Empty>
               ) : (
                 <>
                   <p className="muted">

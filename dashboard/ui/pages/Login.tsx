@@ -40,7 +40,9 @@ export function LoginPage() {
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
-        <p className="muted">An admin adds users with <code>npm run users -- add</code>.</p>
+        <p className="muted">
+          An admin adds users with <code>npm run users -- add</code>.
+        </p>
       </form>
     </main>
   )

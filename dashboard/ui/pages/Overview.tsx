@@ -39,10 +39,14 @@ export function OverviewPage() {
       </div>
       <div className="grid">
         <Card id="cost-trend" title="Cost per day" subtitle={`USD, days in ${filters.tz}`}>
-          <Loadable query={cost}>{(d) => <TrendChart label="Cost per day" data={singleSeries(d.rows, 'costUsd', days)} format={formatUsd} kind="bar" />}</Loadable>
+          <Loadable query={cost}>
+            {(d) => <TrendChart label="Cost per day" data={singleSeries(d.rows, 'costUsd', days)} format={formatUsd} kind="bar" />}
+          </Loadable>
         </Card>
         <Card id="active-trend" title="Daily active users">
-          <Loadable query={active}>{(d) => <TrendChart label="Daily active users" data={singleSeries(d.rows, 'activeUsers', days)} format={formatCount} />}</Loadable>
+          <Loadable query={active}>
+            {(d) => <TrendChart label="Daily active users" data={singleSeries(d.rows, 'activeUsers', days)} format={formatCount} />}
+          </Loadable>
         </Card>
         <Card id="denials-trend" title="Policy denials per day" subtitle="Tool uses refused by a settings rule">
           <Loadable query={denials}>

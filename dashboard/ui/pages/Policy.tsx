@@ -64,7 +64,8 @@ export function PolicyPage() {
               return (
                 <>
                   <p className="muted" style={{ margin: '0 0 8px' }} data-summary="denial-rate">
-                    <strong data-value="policy-denials">{formatCount(s.denials)}</strong> policy denials of <span data-value="decisions">{formatCount(s.decisions)}</span> decisions:{' '}
+                    <strong data-value="policy-denials">{formatCount(s.denials)}</strong> policy denials of{' '}
+                    <span data-value="decisions">{formatCount(s.decisions)}</span> decisions:{' '}
                     <strong data-value="policy-denial-rate">{formatPercent(s.rate)}</strong>
                   </p>
                   <div className="grid">
@@ -102,7 +103,11 @@ export function PolicyPage() {
                       </span>
                     ),
                   },
-                  { key: 'outcome', header: 'Outcome', render: (r) => <span className={`tag ${r.outcome === 'allowed' ? 'good' : r.outcome === 'denied' ? 'bad' : ''}`}>{r.outcome}</span> },
+                  {
+                    key: 'outcome',
+                    header: 'Outcome',
+                    render: (r) => <span className={`tag ${r.outcome === 'allowed' ? 'good' : r.outcome === 'denied' ? 'bad' : ''}`}>{r.outcome}</span>,
+                  },
                   { key: 'decisions', header: 'Decisions', align: 'right', render: (r) => formatCount(r.decisions) },
                   { key: 'share', header: 'Share', align: 'right', render: (r) => formatPercent(r.share) },
                 ]}
@@ -124,7 +129,12 @@ export function PolicyPage() {
                   { key: 'tool', header: 'Tool', render: (r) => r.label },
                   { key: 'decisions', header: 'Decisions', align: 'right', render: (r) => formatCount(r.decisions) },
                   { key: 'policyDenials', header: 'Policy denials', align: 'right', render: (r) => formatCount(r.policyDenials) },
-                  { key: 'policyDenialRate', header: 'Denial rate', align: 'right', render: (r) => <Rate numerator={r.policyDenials} denominator={r.decisions} of="decisions denied" /> },
+                  {
+                    key: 'policyDenialRate',
+                    header: 'Denial rate',
+                    align: 'right',
+                    render: (r) => <Rate numerator={r.policyDenials} denominator={r.decisions} of="decisions denied" />,
+                  },
                   { key: 'hookRejects', header: 'Hook rejects', align: 'right', render: (r) => formatCount(r.hookRejects) },
                   { key: 'userRejects', header: 'User rejects', align: 'right', render: (r) => formatCount(r.userRejects) },
                 ]}
@@ -134,17 +144,27 @@ export function PolicyPage() {
         </Card>
 
         <Card id="blocked-commands" title="Top blocked commands" subtitle="Bash commands (first word) denied by a settings rule">
-          <Loadable query={commands}>{(d) => <BarList id="blocked-commands" items={blockedItems(d.rows)} format={formatCount} empty="No Bash command was denied by policy in this range." />}</Loadable>
+          <Loadable query={commands}>
+            {(d) => (
+              <BarList id="blocked-commands" items={blockedItems(d.rows)} format={formatCount} empty="No Bash command was denied by policy in this range." />
+            )}
+          </Loadable>
         </Card>
 
         <Card id="blocked-mcp" title="Blocked MCP servers" subtitle="MCP tool uses denied by a settings rule, by server">
-          <Loadable query={mcp}>{(d) => <BarList id="blocked-mcp" items={blockedItems(d.rows)} format={formatCount} empty="No MCP server was denied by policy in this range." />}</Loadable>
+          <Loadable query={mcp}>
+            {(d) => <BarList id="blocked-mcp" items={blockedItems(d.rows)} format={formatCount} empty="No MCP server was denied by policy in this range." />}
+          </Loadable>
         </Card>
 
         <Card
           id="movers"
           title="Week-over-week movers"
-          subtitle={movers.data ? `Policy denials ${weekSpan(movers.data.current, filters.tz)} against ${weekSpan(movers.data.previous, filters.tz)}` : 'Policy denials, the last 7 days of the range against the 7 before'}
+          subtitle={
+            movers.data
+              ? `Policy denials ${weekSpan(movers.data.current, filters.tz)} against ${weekSpan(movers.data.previous, filters.tz)}`
+              : 'Policy denials, the last 7 days of the range against the 7 before'
+          }
           actions={<Segmented label="Movers by" options={MOVER_OPTIONS} value={moversBy} onChange={setMoversBy} />}
           wide
         >
@@ -180,7 +200,12 @@ export function PolicyPage() {
                       </span>
                     ),
                   },
-                  { key: 'rate', header: 'Denial rate this week', align: 'right', render: (r) => <Rate numerator={r.thisWeek} denominator={r.decisions} of="decisions denied" /> },
+                  {
+                    key: 'rate',
+                    header: 'Denial rate this week',
+                    align: 'right',
+                    render: (r) => <Rate numerator={r.thisWeek} denominator={r.decisions} of="decisions denied" />,
+                  },
                 ]}
               />
             )}
@@ -195,7 +220,8 @@ export function PolicyPage() {
               ) : (
                 <>
                   <p className="muted" style={{ margin: '0 0 8px' }}>
-                    <strong data-value="hook-executions">{formatCount(d.hooks.executions)}</strong> executions, <strong data-value="hook-blocks">{formatCount(d.hooks.blocks)}</strong> blocks
+                    <strong data-value="hook-executions">{formatCount(d.hooks.executions)}</strong> executions,{' '}
+                    <strong data-value="hook-blocks">{formatCount(d.hooks.blocks)}</strong> blocks
                   </p>
                   <DataTable
                     id="hooks"
@@ -207,7 +233,12 @@ export function PolicyPage() {
                       { key: 'source', header: 'Hooks allowed', render: (r) => r.source },
                       { key: 'executions', header: 'Executions', align: 'right', render: (r) => formatCount(r.executions) },
                       { key: 'blocks', header: 'Blocks', align: 'right', render: (r) => formatCount(r.blocks) },
-                      { key: 'blockRate', header: 'Block rate', align: 'right', render: (r) => <Rate numerator={r.blocks} denominator={r.executions} of="runs blocked" /> },
+                      {
+                        key: 'blockRate',
+                        header: 'Block rate',
+                        align: 'right',
+                        render: (r) => <Rate numerator={r.blocks} denominator={r.executions} of="runs blocked" />,
+                      },
                     ]}
                   />
                 </>
@@ -235,7 +266,12 @@ export function PolicyPage() {
                     empty="Nobody switched to bypass permissions in this range."
                     columns={[
                       { key: 'time', header: 'Time', render: (r) => <time dateTime={r.time}>{r.timeText}</time> },
-                      { key: 'user', header: 'User', render: (r) => (r.user ? <Link to={`/users/${encodeURIComponent(r.user)}${carry}`}>{r.user}</Link> : <span className="muted">(not reported)</span>) },
+                      {
+                        key: 'user',
+                        header: 'User',
+                        render: (r) =>
+                          r.user ? <Link to={`/users/${encodeURIComponent(r.user)}${carry}`}>{r.user}</Link> : <span className="muted">(not reported)</span>,
+                      },
                       {
                         key: 'session',
                         header: 'Session',
@@ -289,7 +325,8 @@ export function PolicyPage() {
                     {managedSummary(d.managedSettings).map((s, i) => (
                       <span key={s.sources}>
                         {i > 0 ? ' · ' : ''}
-                        <span className={`tag${s.sources === 'none' ? ' warn' : ''}`}>{s.sources}</span> {formatCount(s.users)} {s.users === 1 ? 'user' : 'users'}
+                        <span className={`tag${s.sources === 'none' ? ' warn' : ''}`}>{s.sources}</span> {formatCount(s.users)}{' '}
+                        {s.users === 1 ? 'user' : 'users'}
                       </span>
                     ))}
                   </p>

@@ -45,7 +45,10 @@ export function SessionPage() {
   return (
     <div className="page">
       <h1 style={{ overflowWrap: 'anywhere' }}>
-        Session <code style={{ fontSize: '1rem' }} data-session={id}>{id}</code>
+        Session{' '}
+        <code style={{ fontSize: '1rem' }} data-session={id}>
+          {id}
+        </code>
       </h1>
       {query.isPending ? (
         <>
@@ -94,7 +97,11 @@ export function SessionPage() {
                   {formatCount(session.toolDecisions)}
                 </Fact>
                 <Fact id="policy-denials" label="Policy denials">
-                  {(session.policyDenials ?? 0) > 0 ? <span className="tag bad">{formatCount(session.policyDenials)}</span> : formatCount(session.policyDenials)}
+                  {(session.policyDenials ?? 0) > 0 ? (
+                    <span className="tag bad">{formatCount(session.policyDenials)}</span>
+                  ) : (
+                    formatCount(session.policyDenials)
+                  )}
                 </Fact>
               </div>
               {spans.length > 0 ? (
@@ -111,12 +118,19 @@ export function SessionPage() {
                 id="session-timeline"
                 title="Timeline"
                 subtitle={`Each prompt with its API requests, tool decisions and results, in order; times in ${filters.tz}. Rows in red are policy denials.${
-                  spans.length === 0 && prompts.length > 0 ? ' No traces for this session: Claude Code sends them with CLAUDE_CODE_ENHANCED_TELEMETRY_BETA=1 and OTEL_TRACES_EXPORTER=otlp.' : ''
+                  spans.length === 0 && prompts.length > 0
+                    ? ' No traces for this session: Claude Code sends them with CLAUDE_CODE_ENHANCED_TELEMETRY_BETA=1 and OTEL_TRACES_EXPORTER=otlp.'
+                    : ''
                 }`}
                 wide
               >
                 {truncated ? (
-                  <p className="tag warn" role="note" data-truncated style={{ display: 'block', borderRadius: 6, padding: '6px 10px', margin: '0 0 10px', fontSize: '0.85rem' }}>
+                  <p
+                    className="tag warn"
+                    role="note"
+                    data-truncated
+                    style={{ display: 'block', borderRadius: 6, padding: '6px 10px', margin: '0 0 10px', fontSize: '0.85rem' }}
+                  >
                     This session has more events than one page holds: only the first ones are shown.
                   </p>
                 ) : null}

@@ -83,8 +83,9 @@ export function UserPage() {
               </>
             ) : null}
             team <strong data-team>{row.team || NOT_REPORTED}</strong>
-            {row.department ? ` · ${row.department}` : ''} · first seen {formatInstant(row.firstSeen, filters.tz)} · last seen {formatInstant(row.lastSeen, filters.tz)}{' '}
-            <span className={`tag${row.status === 'new' ? ' good' : ''}`}>{row.status}</span> {row.quiet ? <span className="tag warn">quiet</span> : null}
+            {row.department ? ` · ${row.department}` : ''} · first seen {formatInstant(row.firstSeen, filters.tz)} · last seen{' '}
+            {formatInstant(row.lastSeen, filters.tz)} <span className={`tag${row.status === 'new' ? ' good' : ''}`}>{row.status}</span>{' '}
+            {row.quiet ? <span className="tag warn">quiet</span> : null}
           </p>
         ) : (
           <p className="muted" style={{ margin: 0 }}>
@@ -108,7 +109,13 @@ export function UserPage() {
       <div className="grid">
         <Card id="user-cost-trend" title="Cost per day" subtitle={`USD, days in ${filters.tz}`}>
           <Loadable query={cost}>
-            {(d) => (d.rows.length === 0 ? <Empty>No cost in this range.</Empty> : <TrendChart label="Cost per day" data={singleSeries(d.rows, 'costUsd', days)} format={formatUsd} kind="bar" />)}
+            {(d) =>
+              d.rows.length === 0 ? (
+                <Empty>No cost in this range.</Empty>
+              ) : (
+                <TrendChart label="Cost per day" data={singleSeries(d.rows, 'costUsd', days)} format={formatUsd} kind="bar" />
+              )
+            }
           </Loadable>
         </Card>
         <Card id="user-activity-trend" title="Sessions and prompts per day">
@@ -159,7 +166,9 @@ export function UserPage() {
                   rowClass={(s) => ((s.policyDenials ?? 0) > 0 ? 'denied' : undefined)}
                   empty="No sessions in this range."
                 />
-                {d.truncated ? <p className="muted">The newest {formatCount(d.sessions.length)} sessions are shown: narrow the range to see older ones.</p> : null}
+                {d.truncated ? (
+                  <p className="muted">The newest {formatCount(d.sessions.length)} sessions are shown: narrow the range to see older ones.</p>
+                ) : null}
               </>
             )}
           </Loadable>

@@ -82,7 +82,15 @@ export function UsersPage() {
               maxLength={200}
               value={text.draft}
               onChange={(e) => text.setDraft(e.target.value)}
-              style={{ font: 'inherit', fontSize: '0.9rem', padding: '4px 8px', border: '1px solid #9ca3af', borderRadius: 6, width: '14rem', maxWidth: '100%' }}
+              style={{
+                font: 'inherit',
+                fontSize: '0.9rem',
+                padding: '4px 8px',
+                border: '1px solid #9ca3af',
+                borderRadius: 6,
+                width: '14rem',
+                maxWidth: '100%',
+              }}
             />
             <label htmlFor={`${id}-sort`} className="muted" style={{ fontSize: '0.8rem' }}>
               Sort by

@@ -123,7 +123,13 @@ export function lifecycleTiles(counts: UsersResponse['counts'], quietDays: numbe
     { id: 'active', label: 'Active users', value: formatCount(counts.activeUsers), hint: 'Active at any time in the range', tone: '' },
     { id: 'new', label: 'New', value: formatCount(counts.newUsers), hint: 'First seen inside the range', tone: 'good' },
     { id: 'returning', label: 'Returning', value: formatCount(counts.returningUsers), hint: 'First seen before the range', tone: '' },
-    { id: 'quiet', label: 'Gone quiet', value: formatCount(counts.quietUsers), hint: `Active in the range but not in its last ${quietDays} days`, tone: counts.quietUsers > 0 ? 'warn' : '' },
+    {
+      id: 'quiet',
+      label: 'Gone quiet',
+      value: formatCount(counts.quietUsers),
+      hint: `Active in the range but not in its last ${quietDays} days`,
+      tone: counts.quietUsers > 0 ? 'warn' : '',
+    },
   ]
 }
 
@@ -148,7 +154,6 @@ export function seatFigures(seats: NonNullable<UsersResponse['seats']>): SeatFig
     ratio: seats.utilization === null ? 0 : Math.min(1, Math.max(0, seats.utilization)),
   }
 }
-
 
 /** A duration axis label: whole units, shorter than formatDuration ("45s", "20m", "1.5h"). */
 export function durationTick(seconds: number): string {

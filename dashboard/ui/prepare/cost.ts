@@ -41,7 +41,16 @@ export function breakdownLabel(by: BreakdownBy): string {
 }
 
 /** The breakdown's sortable columns (?sort=…): the group (A→Z) or a measure (largest first). */
-export const BREAKDOWN_SORTS = ['costUsd', 'group', 'requests', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheCreationTokens', 'cacheSavingsUsd'] as const
+export const BREAKDOWN_SORTS = [
+  'costUsd',
+  'group',
+  'requests',
+  'inputTokens',
+  'outputTokens',
+  'cacheReadTokens',
+  'cacheCreationTokens',
+  'cacheSavingsUsd',
+] as const
 export type BreakdownSort = (typeof BREAKDOWN_SORTS)[number]
 
 /** The spend chart's step: days, or weeks (starting Monday) for ranges over 60 days. */
@@ -85,15 +94,33 @@ export function costOverTime(rows: PeriodRow[], periodTotals: PeriodRow[] | unde
 /** The headline tiles for the range, from the cost dataset's totals, against the previous period. */
 export function costTiles(current: CostTotals, previous: CostTotals | null | undefined, coverage?: Coverage): HeadlineStat[] {
   return [
-    compareStat<CostTotals>('cost', { label: 'Cost', pick: (t) => t.costUsd ?? null, format: formatUsd, upIsGood: false, hint: () => "Claude Code's list-price estimate, not a bill" }, current, previous, coverage),
     compareStat<CostTotals>(
-      'cost-per-user-day',
-      { label: 'Cost per active user-day', pick: (t) => t.costPerActiveUserDay ?? null, format: formatUsd, upIsGood: false, hint: () => 'Cost ÷ days on which each person was active' },
+      'cost',
+      { label: 'Cost', pick: (t) => t.costUsd ?? null, format: formatUsd, upIsGood: false, hint: () => "Claude Code's list-price estimate, not a bill" },
       current,
       previous,
       coverage,
     ),
-    compareStat<CostTotals>('requests', { label: 'API requests', pick: (t) => t.requests ?? null, format: formatCount, upIsGood: true, hint: () => 'Model API requests' }, current, previous, coverage),
+    compareStat<CostTotals>(
+      'cost-per-user-day',
+      {
+        label: 'Cost per active user-day',
+        pick: (t) => t.costPerActiveUserDay ?? null,
+        format: formatUsd,
+        upIsGood: false,
+        hint: () => 'Cost ÷ days on which each person was active',
+      },
+      current,
+      previous,
+      coverage,
+    ),
+    compareStat<CostTotals>(
+      'requests',
+      { label: 'API requests', pick: (t) => t.requests ?? null, format: formatCount, upIsGood: true, hint: () => 'Model API requests' },
+      current,
+      previous,
+      coverage,
+    ),
     compareStat<CostTotals>(
       'cache-savings',
       {

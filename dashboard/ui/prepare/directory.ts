@@ -26,7 +26,14 @@ export interface DirectoryPreview {
 }
 
 const COLUMNS = Object.keys(DIRECTORY_CSV_COLUMNS)
-const FIELD_LABEL: Record<string, string> = { user: 'user', displayName: 'display_name', team: 'team', department: 'department', costCenter: 'cost_center', seat: 'seat' }
+const FIELD_LABEL: Record<string, string> = {
+  user: 'user',
+  displayName: 'display_name',
+  team: 'team',
+  department: 'department',
+  costCenter: 'cost_center',
+  seat: 'seat',
+}
 
 export function previewDirectoryCsv(text: string): DirectoryPreview {
   const empty = (fileErrors: string[]): DirectoryPreview => ({ rows: [], fileErrors, valid: 0, invalid: 0, seats: 0, entries: null })
@@ -40,7 +47,8 @@ export function previewDirectoryCsv(text: string): DirectoryPreview {
   if (!header) return empty(['The file is empty: it needs a header row (user,display_name,team,department,cost_center,seat) and one row per person.'])
   const unknown = header.filter((h) => !COLUMNS.includes(h))
   const fileErrors: string[] = []
-  if (unknown.length > 0) fileErrors.push(`Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')}; the columns are ${COLUMNS.join(', ')}.`)
+  if (unknown.length > 0)
+    fileErrors.push(`Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')}; the columns are ${COLUMNS.join(', ')}.`)
   if (!header.includes('user')) fileErrors.push('The header has no "user" column: each person is identified by the email (or id) Claude Code sends.')
   if (body.length > MAX_DIRECTORY_ENTRIES) fileErrors.push(`${body.length} rows: at most ${MAX_DIRECTORY_ENTRIES} people in one directory.`)
   if (fileErrors.length > 0) return empty(fileErrors)

@@ -39,7 +39,9 @@ export function loadingBanner(meta: MetaResponse | undefined): LoadingBanner | n
       percent: l.percent,
     }
   const left = l.etaSeconds === null ? '' : `, about ${formatDuration(l.etaSeconds)} left`
-  const complete = l.loadedFrom ? ` Figures are complete from ${day.format(new Date(l.loadedFrom))} on; older days fill in as they load.` : ' The newest day comes first.'
+  const complete = l.loadedFrom
+    ? ` Figures are complete from ${day.format(new Date(l.loadedFrom))} on; older days fill in as they load.`
+    : ' The newest day comes first.'
   return {
     tone: 'progress',
     title: `Loading ${l.what}: ${Math.floor(l.percent)}%`,

@@ -67,7 +67,13 @@ export function comparisonNote(previous: { from: string; to: string; timeZone: s
 
 /** Every headline figure the summary answers, by id: pages pick the ones they show. */
 export const SUMMARY_STATS = {
-  'active-users': { label: 'Active users', pick: (s) => s.users, format: formatCount, upIsGood: true, hint: () => 'Distinct people with any Claude Code activity' },
+  'active-users': {
+    label: 'Active users',
+    pick: (s) => s.users,
+    format: formatCount,
+    upIsGood: true,
+    hint: () => 'Distinct people with any Claude Code activity',
+  },
   sessions: { label: 'Sessions', pick: (s) => s.sessions, format: formatCount, upIsGood: true, hint: () => 'Distinct Claude Code sessions' },
   prompts: { label: 'Prompts', pick: (s) => s.prompts, format: formatCount, upIsGood: true, hint: () => 'Prompts typed into Claude Code' },
   cost: { label: 'Cost', pick: (s) => s.costUsd, format: formatUsd, upIsGood: false, hint: () => "Claude Code's list-price estimate" },

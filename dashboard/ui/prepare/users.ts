@@ -187,7 +187,11 @@ export interface PromptHeading {
   requests: string
 }
 
-export function promptHeading(prompt: { time: string; promptLength: number | null; costUsd: number; apiRequests: number }, index: number, timeZone: string): PromptHeading {
+export function promptHeading(
+  prompt: { time: string; promptLength: number | null; costUsd: number; apiRequests: number },
+  index: number,
+  timeZone: string,
+): PromptHeading {
   return {
     title: `Prompt ${index + 1}`,
     time: formatClock(prompt.time, timeZone),
