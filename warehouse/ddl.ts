@@ -29,6 +29,9 @@ import type { ClickHouseSettings } from '@clickhouse/client'
  */
 export const CLUSTER_SETTINGS: ClickHouseSettings = {
   distributed_foreground_insert: 1,
+  // Replicated tables drop an insert block identical to one seen before: a backfill repeated after a TRUNCATE
+  // (a migration re-run after a crash) would then be silently lost.
+  insert_deduplicate: 0,
   distributed_product_mode: 'local',
   allow_nondeterministic_mutations: 1,
   mutations_sync: '2',
