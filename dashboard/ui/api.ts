@@ -11,12 +11,6 @@ import type { Params } from './filters'
 import { metaPollInterval } from './prepare/loading'
 import {
   datasetRequest,
-  moversRequest,
-  policyRequest,
-  sessionRequest,
-  summaryRequest,
-  userSessionsRequest,
-  usersRequest,
   type ApiRequest,
   type ResponseKind,
   type Responses,
@@ -104,13 +98,6 @@ export function useApi<K extends ResponseKind>(request: ApiRequest<K>, enabled =
   return useQuery<Responses[K], ApiRequestError>({ queryKey: [request.url], queryFn: () => getJson(request.url, SCHEMAS[request.kind]), enabled })
 }
 
-export const useSummary = (params: Params) => useApi(summaryRequest(params))
-export const useDataset = <D extends DatasetName>(dataset: D, params: Params, enabled = true) => useApi(datasetRequest(dataset, params), enabled)
-export const useUsers = (params: Params) => useApi(usersRequest(params))
-export const useUserSessions = (user: string, params: Params) => useApi(userSessionsRequest(user, params))
-export const useSession = (id: string) => useApi(sessionRequest(id))
-export const usePolicy = (params: Params) => useApi(policyRequest(params))
-export const useMovers = (params: Params) => useApi(moversRequest(params))
 
 export const META_KEY = ['/api/v1/meta']
 

@@ -1,12 +1,13 @@
 import type { ReactNode } from 'react'
 import { Link, useParams } from 'react-router'
-import { useSession } from '../api'
+import { useApi } from '../api'
 import { Card } from '../components/Card'
 import { Empty, ErrorBox, Skeleton } from '../components/States'
 import { TimelineTable } from '../components/TimelineTable'
 import { TraceWaterfalls } from '../components/TraceWaterfall'
 import { formatCount, formatDuration, formatInstant, formatUsd } from '../format'
 import { useFilters } from '../hooks'
+import { sessionPlan } from '../plans'
 import { NOT_REPORTED } from '../prepare/series'
 import { waterfalls } from '../prepare/traces'
 import { durationSeconds, userHref } from '../prepare/users'
@@ -40,7 +41,7 @@ function BreakableKey({ text }: { text: string }) {
 export function SessionPage() {
   const id = useParams().session ?? ''
   const { filters } = useFilters()
-  const query = useSession(id)
+  const query = useApi(sessionPlan(id).session)
 
   return (
     <div className="page">
