@@ -108,9 +108,9 @@ const NEVER_LISTED = 1000
 /**
  * The people in the directory (within the filters and the caller's scope) who never sent any telemetry, in
  * any range: no row with an event or a metric point in user_activity_1d, which holds every user's every day
- * as long as the rollups are kept. Null without a directory.
+ * as long as the rollups are kept. (Without a directory the answer says null: the seats query counts its entries.)
  */
-async function neverActive(ctx: QueryContext, query: UsersQuery): Promise<UsersResponse['neverActive']> {
+async function neverActive(ctx: QueryContext, query: UsersQuery): Promise<NonNullable<UsersResponse['neverActive']>> {
   const params: Record<string, unknown> = { listed: NEVER_LISTED }
   const rows = await run(ctx.client, {
     sql: `SELECT d_user AS user, d_name AS display_name, d_team AS team, d_dept AS department, d_cc AS cost_center, d_seat AS seat, count() OVER () AS n
@@ -121,12 +121,6 @@ async function neverActive(ctx: QueryContext, query: UsersQuery): Promise<UsersR
     params,
     row: neverRow,
   })
-  const [{ n: entries } = { n: 0 }] = await run(ctx.client, {
-    sql: `SELECT count() AS n FROM ${DIRECTORY_NOW} WHERE d_user != ''`,
-    params: {},
-    row: z.object({ n: ch.count }),
-  })
-  if (entries === 0) return null
   return {
     total: rows[0]?.n ?? 0,
     rows: rows.map((r) => ({ user: r.user, displayName: r.display_name, team: r.team, department: r.department, costCenter: r.cost_center, seat: r.seat })),
@@ -233,6 +227,6 @@ LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON a.u = d.d_user`
     counts: { activeUsers: active, newUsers, returningUsers: active - newUsers, quietUsers: counts?.n_quiet ?? 0 },
     seats: (seats?.entries ?? 0) > 0 ? { total: seatTotal, active: seatActive, utilization: seatTotal > 0 ? seatActive / seatTotal : null } : null,
     truncated: rows.length > query.limit,
-    ...(query.neverActive ? { neverActive: never } : {}),
+    ...(query.neverActive ? { neverActive: never && (seats?.entries ?? 0) > 0 ? never : null } : {}),
   }
 }
