@@ -9,12 +9,7 @@ import { sessionResponseSchema, userSessionsResponseSchema, usersResponseSchema 
 import { dropEarly, takeEarly } from './early'
 import type { Params } from './filters'
 import { metaPollInterval } from './prepare/loading'
-import {
-  datasetRequest,
-  type ApiRequest,
-  type ResponseKind,
-  type Responses,
-} from './requests'
+import { datasetRequest, type ApiRequest, type ResponseKind, type Responses } from './requests'
 
 export { apiUrl } from './requests'
 
@@ -97,7 +92,6 @@ const SCHEMAS: { [K in ResponseKind]: z.ZodType<Responses[K]> } = {
 export function useApi<K extends ResponseKind>(request: ApiRequest<K>, enabled = true) {
   return useQuery<Responses[K], ApiRequestError>({ queryKey: [request.url], queryFn: () => getJson(request.url, SCHEMAS[request.kind]), enabled })
 }
-
 
 export const META_KEY = ['/api/v1/meta']
 
