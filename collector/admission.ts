@@ -61,9 +61,6 @@ export const MAX_WAITING = 1024
 
 export class AdmissionRefused extends Error {
   readonly retryAfterSeconds = RETRY_AFTER_SECONDS
-  /** Read by Fastify when the refusal is raised while the body is streaming. */
-  readonly statusCode = 429
-  readonly code = 'CCSCOPE_OVERLOADED'
   /** 'address': the client's address holds its share; 'budget': the budget (or the receiver's part) is full. */
   readonly reason: 'budget' | 'address'
   constructor(inFlight: number, limit: number, reason: 'budget' | 'address' = 'budget') {

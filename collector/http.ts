@@ -1,11 +1,14 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { pipeline } from 'node:stream'
-import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
+import express from 'express'
+import getRawBody from 'raw-body'
 import type { Signal } from '../schemas/otlp'
 import { isLoopbackHost } from '../runtime/host'
 import type { Logger } from '../runtime/logger'
 import type { SelfMetrics } from '../runtime/self-metrics'
-import { clientAddress, ConnectionGuard, type ConnectionLimits } from '../runtime/connections'
-import { httpTimeoutOptions, type Timeouts } from '../runtime/timeouts'
+import { clientAddress, type ConnectionLimits } from '../runtime/connections'
+import { createHttpService, type HttpService } from '../runtime/http-server'
+import type { Timeouts } from '../runtime/timeouts'
 import {
   ADMISSION_WAIT_MS,
   AdmissionRefused,
@@ -17,7 +20,7 @@ import {
   type Admission,
   type Ticket,
 } from './admission'
-import type { Sender, TokenSet } from './auth'
+import type { TokenSet } from './auth'
 import type { Ingestor } from './ingest'
 import type { RequestLimits } from './limits'
 import { DecodeError, decodeBody, decompress, encodingOf, type Encoding } from './otlp/decode'
@@ -25,10 +28,14 @@ import { encodeResponse, encodeStatus, responseObject } from './otlp/proto'
 import { ClosedError, OverloadedError, WarehouseUnavailableError } from './writer/writer'
 
 /**
- * OTLP/HTTP receiver: POST /v1/logs, /v1/metrics, /v1/traces with application/json or
+ * OTLP/HTTP receiver (express): POST /v1/logs, /v1/metrics, /v1/traces with application/json or
  * application/x-protobuf bodies, gzip-encoded or not. Answers as the OTLP specification says:
  * 200 (with partial success when some records were refused), 400, 401, 413, 415, and 429/503 with
  * Retry-After when the exporter should try again.
+ *
+ * A request goes through, in order: the token (401, body unread), admission into the in-flight
+ * budget (429, body unread), the media type (415, body unread), the body (413 past the limit, metered
+ * into the budget as it arrives), decoding (400/413) and ingest (200, or 429/503 to retry).
  */
 
 export interface HttpReceiverOptions {
@@ -40,9 +47,9 @@ export interface HttpReceiverOptions {
   maxDecompressedBytes: number
   /** Records per request, attributes per record, string bytes, value depth (collector/limits.ts). */
   requestLimits?: RequestLimits
-  /** Headers, whole-request and idle timeouts (server/timeouts.ts). */
+  /** Headers, whole-request and idle timeouts (runtime/timeouts.ts). */
   timeouts?: Timeouts
-  /** Connections at once, in total and per client address (server/connections.ts). */
+  /** Connections at once, in total and per client address (runtime/connections.ts). */
   connections?: ConnectionLimits
   /** The bytes budget shared with the gRPC receiver (collector/admission.ts); none = unbounded. */
   admission?: Admission
@@ -51,204 +58,190 @@ export interface HttpReceiverOptions {
 const PATHS: Record<string, Signal> = { '/v1/logs': 'logs', '/v1/metrics': 'metrics', '/v1/traces': 'traces' }
 
 /**
- * The signal of the route Fastify matched. Not the raw URL: the router decodes it, so /v1/%6cogs
- * reaches the /v1/logs handler, and a check keyed on the raw URL would let it through unchecked.
+ * The signal a path names, after percent-decoding: /v1/%6cogs is /v1/logs, and is checked like it
+ * (a check keyed on the raw URL would let it through unchecked).
  */
-function signalOf(request: FastifyRequest): Signal | undefined {
-  const url = request.routeOptions.url
-  return url === undefined ? undefined : PATHS[url]
+export function signalOfPath(pathname: string): Signal | undefined {
+  try {
+    return PATHS[decodeURIComponent(pathname)]
+  } catch {
+    return undefined
+  }
 }
 
 // google.rpc.Code values used in Status bodies.
 const RPC = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNAUTHENTICATED: 16, UNAVAILABLE: 14, INTERNAL: 13 }
 
-function send(reply: FastifyReply, encoding: Encoding, status: number, payload: Uint8Array | object): FastifyReply {
-  if (encoding === 'protobuf') {
-    return reply
-      .code(status)
-      .type('application/x-protobuf')
-      .send(Buffer.from(payload as Uint8Array))
+/** An answer with its status, in the request's encoding, and the reason counted when it is a refusal. */
+class Refusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly rpcCode: number,
+    message: string,
+    readonly reason: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message)
   }
-  return reply.code(status).type('application/json').send(payload)
 }
 
-function sendStatus(reply: FastifyReply, encoding: Encoding, status: number, rpcCode: number, message: string) {
-  return send(reply, encoding, status, encoding === 'protobuf' ? encodeStatus(rpcCode, message) : { code: rpcCode, message })
+function send(response: ServerResponse, encoding: Encoding, status: number, payload: Uint8Array | object): void {
+  const body = encoding === 'protobuf' ? Buffer.from(payload as Uint8Array) : Buffer.from(JSON.stringify(payload))
+  response.statusCode = status
+  response.setHeader('content-type', encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json; charset=utf-8')
+  response.setHeader('content-length', body.length)
+  response.end(body)
 }
 
-export async function createHttpReceiver(options: HttpReceiverOptions) {
-  const { ingestor, tokens, metrics, log } = options
-  const app = Fastify({
-    loggerInstance: log.child({ component: 'otlp-http' }),
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: options.maxBodyBytes,
-    ...httpTimeoutOptions(options.timeouts ?? { headersMs: 30_000, requestMs: 30_000, idleMs: 30_000 }),
-  })
-  if (options.connections) new ConnectionGuard('otlp_http', options.connections, metrics).guard(app.server)
+function sendStatus(response: ServerResponse, encoding: Encoding, status: number, rpcCode: number, message: string): void {
+  send(response, encoding, status, encoding === 'protobuf' ? encodeStatus(rpcCode, message) : { code: rpcCode, message })
+}
 
-  // Bodies are taken as raw bytes; decoding is ours (and answers in the request's encoding).
-  app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.maxBodyBytes }, (_req, body, done) => {
-    done(null, body)
-  })
+/** The share of the in-flight budget a request holds: `reserved` before its body, `body` as it arrives. */
+interface Admitted {
+  reserved: Ticket
+  body: Ticket
+  perByte: number
+}
 
+export function createHttpReceiver(options: HttpReceiverOptions): HttpService {
+  const { ingestor, tokens, metrics } = options
+  const log = options.log.child({ component: 'otlp-http' })
   const count = (signal: string, encoding: string, status: number) => metrics.requests.inc({ signal, transport: 'http', encoding, status: String(status) })
 
-  /** 429 + Retry-After: the exporter sends the same request again later. */
-  function overloaded(reply: FastifyReply, signal: string, encoding: Encoding, error: OverloadedError | AdmissionRefused) {
-    metrics.refused.inc({ signal, reason: 'overloaded' })
-    count(signal, encoding, 429)
-    reply.header('Retry-After', String(error.retryAfterSeconds))
-    return sendStatus(reply, encoding, 429, RPC.RESOURCE_EXHAUSTED, error.message)
+  /** Maps what stopped a request to its OTLP answer; unexpected errors are logged and answered 500. */
+  function refusalOf(error: unknown, signal: Signal): Refusal {
+    if (error instanceof Refusal) return error
+    if (error instanceof DecodeError) {
+      log.warn({ signal, reason: error.reason }, error.message)
+      return new Refusal(error.status, error.status === 413 ? RPC.RESOURCE_EXHAUSTED : RPC.INVALID_ARGUMENT, error.message, error.reason)
+    }
+    // 429 + Retry-After: the exporter sends the same request again later.
+    if (error instanceof OverloadedError || error instanceof AdmissionRefused)
+      return new Refusal(429, RPC.RESOURCE_EXHAUSTED, error.message, 'overloaded', { 'retry-after': String(error.retryAfterSeconds) })
+    if (error instanceof WarehouseUnavailableError || error instanceof ClosedError)
+      return new Refusal(503, RPC.UNAVAILABLE, error.message, error instanceof ClosedError ? 'shutting_down' : 'warehouse_unavailable', {
+        'retry-after': String(error.retryAfterSeconds),
+      })
+    const bodyError = error as { type?: string; status?: number }
+    if (bodyError.type === 'entity.too.large')
+      return new Refusal(413, RPC.RESOURCE_EXHAUSTED, `body larger than the ${options.maxBodyBytes}-byte limit`, 'body_too_large')
+    if (bodyError.type === 'request.aborted' || bodyError.type === 'request.size.invalid')
+      return new Refusal(400, RPC.INVALID_ARGUMENT, (error as Error).message, bodyError.type.replace('.', '_'))
+    log.error({ err: error, signal }, 'unexpected error while ingesting')
+    return new Refusal(500, RPC.INTERNAL, 'internal error', 'internal_error')
   }
 
-  // Each admitted request's share of the in-flight budget, released when its response is done.
-  // `reserved`: held before the body, to the client address's share; `body`: what has arrived (no address).
-  const tickets = new WeakMap<FastifyRequest, { reserved: Ticket; body: Ticket; perByte: number }>()
-  // The sender the token check found, for the handler: the token is hashed once per request.
-  const senders = new WeakMap<FastifyRequest, Sender>()
-
-  app.addHook('onRequest', async (request, reply) => {
-    const signal = signalOf(request)
-    if (!signal || request.method !== 'POST') return
-    if (!tokens.required && !isLoopbackHost(request.headers.host)) {
-      // Without a token ccscope listens on 127.0.0.1 only; a foreign Host there is a rebinding web page.
-      const encoding = encodingOf(request.headers['content-type']) ?? 'json'
-      metrics.refused.inc({ signal, reason: 'foreign_host' })
-      count(signal, encoding, 403)
-      return sendStatus(
-        reply,
-        encoding,
-        403,
-        RPC.UNAUTHENTICATED,
-        'without an ingest token ccscope accepts telemetry from this machine only (Host must be localhost)',
-      )
-    }
-    const sender = tokens.identify(request.headers.authorization)
-    if (sender) {
-      senders.set(request, sender)
-      return
-    }
-    const encoding = encodingOf(request.headers['content-type']) ?? 'json'
-    metrics.refused.inc({ signal, reason: 'unauthenticated' })
-    count(signal, encoding, 401)
-    reply.header('WWW-Authenticate', 'Bearer')
-    return sendStatus(reply, encoding, 401, RPC.UNAUTHENTICATED, 'missing or invalid bearer token')
-  })
-
-  // Admission, before the body is read: a request whose Content-Length does not fit waits for room a
-  // little (ADMISSION_WAIT_MS), its body unread, and is then refused unread. Admitted, it reserves its body's
-  // share up to Admission.upfrontBodyBytes, and the rest as the bytes arrive (preParsing below): a client
-  // that announces a large body and trickles it holds little more than what it has sent.
-  app.addHook('onRequest', async (request, reply) => {
-    const signal = signalOf(request)
-    const admission = options.admission
-    if (!signal || request.method !== 'POST' || !admission) return
-    const encoding = encodingOf(request.headers['content-type']) ?? 'json'
+  /** Admission before the body is read: a request that does not fit waits for room a little, then is refused unread. */
+  async function admit(request: IncomingMessage, response: ServerResponse, admission: Admission, encoding: Encoding): Promise<Admitted | undefined> {
     const length = request.headers['content-length'] === undefined ? undefined : Number(request.headers['content-length'])
     const known = length !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : undefined
-    let ticket: Ticket | undefined
+    let reserved: Ticket | undefined
     const body = admission.admit(0, { receiver: 'http', address: '' })
     let closed = false
-    reply.raw.once('close', () => {
+    response.once('close', () => {
       closed = true
-      ticket?.release()
+      reserved?.release()
       body.release()
     })
-    try {
-      const holder = { receiver: 'http' as const, address: clientAddress(request.socket) }
-      const expected = initialEstimate(known, encoding, request.headers['content-encoding'])
-      const upfront = Math.min(expected, REQUEST_OVERHEAD_BYTES + admission.upfrontBodyBytes)
-      ticket = await admission.admitWaiting(upfront, ADMISSION_WAIT_MS, holder, expected)
-    } catch (error) {
-      if (!(error instanceof AdmissionRefused)) throw error
-      // The body is not read into memory: Node discards it as it arrives, and the connection stays open
-      // (an OpenTelemetry JS exporter does not retry a reset connection, but does retry a 429).
-      return overloaded(reply, signal, encoding, error)
-    }
+    const holder = { receiver: 'http' as const, address: clientAddress(request.socket) }
+    const expected = initialEstimate(known, encoding, request.headers['content-encoding'])
+    // The body's share up to Admission.upfrontBodyBytes now, the rest as the bytes arrive (meteredBody): a client
+    // that announces a large body and trickles it holds little more than what it has sent.
+    const upfront = Math.min(expected, REQUEST_OVERHEAD_BYTES + admission.upfrontBodyBytes)
+    reserved = await admission.admitWaiting(upfront, ADMISSION_WAIT_MS, holder, expected)
+    body.partner = reserved
     // The client gave up while it waited: give the room back at once.
-    body.partner = ticket
-    if (closed) ticket.release()
-    else tickets.set(request, { reserved: ticket, body, perByte: heldPerWireByte(encoding, request.headers['content-encoding']) })
-  })
-
-  // Every body, with a Content-Length or chunked (as the OpenTelemetry JS exporters send), is counted as it streams.
-  app.addHook('preParsing', async (request, _reply, payload) => {
-    const admitted = tickets.get(request)
-    // pipeline, not pipe: an aborted upload fails the metered stream too, so the parser does not wait for ever.
-    return admitted ? pipeline(payload, meteredBody(admitted.reserved, admitted.body, admitted.perByte), () => {}) : payload
-  })
-
-  async function handle(signal: Signal, request: FastifyRequest, reply: FastifyReply) {
-    const encoding = encodingOf(request.headers['content-type'])
-    if (!encoding) {
-      metrics.refused.inc({ signal, reason: 'unsupported_media_type' })
-      count(signal, 'unknown', 415)
-      return sendStatus(
-        reply,
-        'json',
-        415,
-        RPC.INVALID_ARGUMENT,
-        `unsupported Content-Type "${request.headers['content-type'] ?? ''}": use application/x-protobuf or application/json`,
-      )
+    if (closed) {
+      reserved.release()
+      return undefined
     }
+    return { reserved, body, perByte: heldPerWireByte(encoding, request.headers['content-encoding']) }
+  }
+
+  /** The body as bytes, counted into the budget as it streams (with a Content-Length or chunked). */
+  function readBody(request: IncomingMessage, response: ServerResponse, admitted: Admitted | undefined): Promise<Buffer> {
+    const length = Number(request.headers['content-length'])
+    if (Number.isSafeInteger(length) && length > options.maxBodyBytes)
+      // Refused on its announced length, unread: Node discards the body and the connection stays usable.
+      return Promise.reject(new Refusal(413, RPC.RESOURCE_EXHAUSTED, `body larger than the ${options.maxBodyBytes}-byte limit`, 'body_too_large'))
+    // A body cut off part way cannot be drained: the connection closes after the answer.
+    const fail = (error: unknown) => {
+      response.setHeader('connection', 'close')
+      throw error
+    }
+    // pipeline, not pipe: an aborted upload fails the metered stream too, so the reader does not wait for ever.
+    const source = admitted ? pipeline(request, meteredBody(admitted.reserved, admitted.body, admitted.perByte), () => {}) : request
+    return getRawBody(source, { limit: options.maxBodyBytes }).catch(fail)
+  }
+
+  async function receive(signal: Signal, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const encoding = encodingOf(request.headers['content-type'])
+    const answerIn = encoding ?? 'json'
     try {
-      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
-      const admitted = tickets.get(request)
+      if (!tokens.required && !isLoopbackHost(request.headers.host))
+        // Without a token ccscope listens on 127.0.0.1 only; a foreign Host there is a rebinding web page.
+        throw new Refusal(
+          403,
+          RPC.UNAUTHENTICATED,
+          'without an ingest token ccscope accepts telemetry from this machine only (Host must be localhost)',
+          'foreign_host',
+        )
+      // The token is checked (and hashed) once, before the body is read.
+      const sender = tokens.identify(request.headers.authorization)
+      if (!sender) throw new Refusal(401, RPC.UNAUTHENTICATED, 'missing or invalid bearer token', 'unauthenticated', { 'www-authenticate': 'Bearer' })
+      const admitted = options.admission && encoding ? await admit(request, response, options.admission, encoding) : undefined
+      if (!encoding)
+        throw new Refusal(
+          415,
+          RPC.INVALID_ARGUMENT,
+          `unsupported Content-Type "${request.headers['content-type'] ?? ''}": use application/x-protobuf or application/json`,
+          'unsupported_media_type',
+        )
+      if (options.admission && !admitted) return // the client left while it waited
+      const raw = await readBody(request, response, admitted)
       const bytes = admitted
         ? await decompressMetered(raw, request.headers['content-encoding'], options.maxDecompressedBytes, admitted.body, encoding)
         : await decompress(raw, request.headers['content-encoding'], options.maxDecompressedBytes)
       const batch = decodeBody(signal, encoding, bytes, options.requestLimits)
-      // Only a request that passed the token check has a sender: a route the hook did not recognise
-      // (defence in depth) is refused rather than stored unlabelled.
-      const sender = senders.get(request)
-      if (!sender) throw new Error('a request the token check did not pass reached the OTLP handler')
       const result = await ingestor.ingest(batch, sender)
       count(signal, encoding, 200)
-      const payload = encoding === 'protobuf' ? encodeResponse(signal, result.partial) : responseObject(signal, result.partial)
-      return send(reply, encoding, 200, payload)
+      send(response, encoding, 200, encoding === 'protobuf' ? encodeResponse(signal, result.partial) : responseObject(signal, result.partial))
     } catch (error) {
-      if (error instanceof DecodeError) {
-        metrics.refused.inc({ signal, reason: error.reason })
-        count(signal, encoding, error.status)
-        request.log.warn({ signal, reason: error.reason }, error.message)
-        return sendStatus(reply, encoding, error.status, RPC.INVALID_ARGUMENT, error.message)
-      }
-      if (error instanceof OverloadedError || error instanceof AdmissionRefused) return overloaded(reply, signal, encoding, error)
-      if (error instanceof WarehouseUnavailableError || error instanceof ClosedError) {
-        metrics.refused.inc({ signal, reason: error instanceof ClosedError ? 'shutting_down' : 'warehouse_unavailable' })
-        count(signal, encoding, 503)
-        reply.header('Retry-After', String(error.retryAfterSeconds))
-        return sendStatus(reply, encoding, 503, RPC.UNAVAILABLE, error.message)
-      }
-      metrics.refused.inc({ signal, reason: 'internal_error' })
-      count(signal, encoding, 500)
-      request.log.error({ err: error, signal }, 'unexpected error while ingesting')
-      return sendStatus(reply, encoding, 500, RPC.INTERNAL, 'internal error')
+      const refusal = refusalOf(error, signal)
+      metrics.refused.inc({ signal, reason: refusal.reason })
+      count(signal, encoding ?? 'unknown', refusal.status)
+      if (response.headersSent || response.destroyed) return
+      for (const [name, value] of Object.entries(refusal.headers)) response.setHeader(name, value)
+      sendStatus(response, answerIn, refusal.status, refusal.rpcCode, refusal.message)
     }
   }
 
-  for (const [path, signal] of Object.entries(PATHS)) {
-    app.post(path, (request, reply) => handle(signal, request, reply))
-  }
-
-  // Errors raised before a handler runs (body too large, aborted upload, …).
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
-    const signal = signalOf(request) ?? 'unknown'
-    const encoding = encodingOf(request.headers['content-type']) ?? 'json'
-    if (error instanceof AdmissionRefused) return overloaded(reply, signal, encoding, error)
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
-    const reason = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body_too_large' : (error.code ?? 'error').toLowerCase()
-    metrics.refused.inc({ signal, reason })
-    count(signal, encoding, status)
-    if (status === 500) request.log.error({ err: error }, 'unexpected error in the OTLP receiver')
-    const message = status === 413 ? `body larger than the ${options.maxBodyBytes}-byte limit` : status === 500 ? 'internal error' : error.message
-    return sendStatus(reply, encoding, status, status === 413 ? RPC.RESOURCE_EXHAUSTED : RPC.INVALID_ARGUMENT, message)
+  const app = express()
+  app.disable('x-powered-by')
+  app.disable('etag')
+  const service = createHttpService(app, {
+    timeouts: options.timeouts ?? { headersMs: 30_000, requestMs: 30_000, idleMs: 30_000 },
+    ...(options.connections ? { connections: { port: 'otlp_http', limits: options.connections, metrics } } : {}),
   })
 
-  app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send({ code: 5, message: `no OTLP endpoint at ${request.method} ${request.url}; use POST /v1/logs, /v1/metrics or /v1/traces` })
+  // One handler for every path: the signal comes from the percent-decoded path (signalOfPath).
+  app.use((request, response, next) => {
+    const signal = signalOfPath(request.path)
+    if (!signal || request.method !== 'POST') {
+      response.status(404).json({ code: 5, message: `no OTLP endpoint at ${request.method} ${request.url}; use POST /v1/logs, /v1/metrics or /v1/traces` })
+      return
+    }
+    if (service.closing) {
+      // Shutting down: the exporter sends the request again, to this instance once it is back or another one.
+      response.setHeader('connection', 'close')
+      response.setHeader('retry-after', '1')
+      metrics.refused.inc({ signal, reason: 'shutting_down' })
+      count(signal, encodingOf(request.headers['content-type']) ?? 'unknown', 503)
+      sendStatus(response, encodingOf(request.headers['content-type']) ?? 'json', 503, RPC.UNAVAILABLE, 'ccscope is shutting down')
+      return
+    }
+    receive(signal, request, response).catch(next)
   })
-
-  return app
+  return service
 }

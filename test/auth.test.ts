@@ -2,9 +2,8 @@ import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
-import type { FastifyRequest } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Authenticator } from '../dashboard/api/auth/authenticate'
+import { Authenticator, type Credentials } from '../dashboard/api/auth/authenticate'
 import { hashPassword, verifyPassword } from '../dashboard/api/auth/passwords'
 import { SessionStore } from '../dashboard/api/auth/sessions'
 import { mintToken, readUsersFile, UserStore, writeUsersFile, type UsersFile } from '../dashboard/api/auth/store'
@@ -572,7 +571,7 @@ describe('configuration', () => {
 })
 
 describe('open mode (no users, tokens or proxy)', () => {
-  const fake = (remoteAddress: string, host = 'localhost:3000') => ({ socket: { remoteAddress }, headers: { host } }) as unknown as FastifyRequest
+  const fake = (remoteAddress: string, host = 'localhost:3000') => ({ socket: { remoteAddress }, headers: { host } }) satisfies Credentials
   it('acts as admin for this machine only', () => {
     const auth = new Authenticator(new UserStore(path.join(tempDir(), 'absent.json')), new SessionStore(60_000), undefined, { mode: 'on' })
     expect(auth.enabled).toBe(false)

@@ -21,10 +21,6 @@ export interface RouteSpec {
   response: { schema?: z.ZodType; contentType?: string; description: string }
 }
 
-export function fastifyPath(path: string): string {
-  return path.replace(/\{(\w+)\}/g, ':$1')
-}
-
 export function openApiDocument(routes: RouteSpec[], version: string) {
   const paths: ZodOpenApiPathsObject = {}
   for (const route of routes) {

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import fastifyStatic from '@fastify/static'
-import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
+import { pipeline } from 'node:stream/promises'
+import express, { type Response } from 'express'
 import { z } from 'zod'
 import {
   DATASETS,
@@ -28,15 +28,16 @@ import {
   usersQuerySchema,
   usersResponseSchema,
 } from '../../schemas/users'
-import { ConnectionGuard, type ConnectionLimits } from '../../runtime/connections'
+import type { ConnectionLimits } from '../../runtime/connections'
+import { createHttpService, type HttpService } from '../../runtime/http-server'
 import type { Logger } from '../../runtime/logger'
-import { httpTimeoutOptions, type Timeouts } from '../../runtime/timeouts'
+import type { Timeouts } from '../../runtime/timeouts'
 import type { SelfMetrics } from '../../runtime/self-metrics'
 import type { Warehouse } from '../../warehouse/client'
 import type { Reader } from '../../warehouse/pool'
 import { migrationsComplete } from '../../warehouse/migrate'
-import { scopeOf, viewOf } from './auth/authenticate'
-import { installAuth, principalOf, type AuthOptions } from './auth/plugin'
+import { scopeOf, viewOf, type Principal } from './auth/authenticate'
+import { createAuthenticator, principalOf, requireAccess, type AuthOptions } from './auth/access'
 import { registerAuthRoutes } from './auth/routes'
 import type { Scope } from './datasets'
 import { runDatasetQuery, type QueryContext } from './queries/dataset'
@@ -47,7 +48,8 @@ import { queryMovers, queryPolicy } from './queries/policy'
 import { queryMeta } from './queries/meta'
 import { querySummary } from './queries/summary'
 import { queryUsers } from './queries/users'
-import { fastifyPath, openApiDocument, type RouteSpec } from './routes'
+import { ApiRouter } from './router'
+import { openApiDocument, type RouteSpec } from './routes'
 
 export interface ApiOptions {
   client: Warehouse
@@ -76,7 +78,7 @@ export interface ApiOptions {
 const VERSION = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 
 /** 400 naming the first bad parameter. */
-export function badRequest(reply: FastifyReply, error: z.ZodError): FastifyReply {
+export function badRequest(response: Response, error: z.ZodError): void {
   const issue = error.issues[0]
   const parameter = issue?.path[0] !== undefined ? String(issue.path[0]) : undefined
   const message = issue?.code === 'unrecognized_keys' ? `unknown parameter ${issue.keys.join(', ')}` : (issue?.message ?? 'invalid request')
@@ -86,23 +88,24 @@ export function badRequest(reply: FastifyReply, error: z.ZodError): FastifyReply
     message: name ? `${name}: ${message}` : message,
     ...(name ? { parameter: name } : {}),
   }
-  return reply.code(400).send(body)
+  response.status(400).json(body)
 }
 
-function notFound(reply: FastifyReply, message: string): FastifyReply {
-  const body: ApiError = { error: 'not_found', message }
-  return reply.code(404).send(body)
+function answer(response: Response, status: number, body: ApiError): void {
+  response.status(status).json(body)
 }
 
 const DIRECTORY_BODY_LIMIT = 64 * 1024 * 1024
+/** Bodies of the other routes (sign-in): small JSON. */
+const BODY_LIMIT = 1024 * 1024
 
-/** The HTTP API (port 3000): health, readiness, ccscope's own metrics and the analytics endpoints. */
-export async function createApi({
+/** The HTTP API (port 3000, express): health, readiness, ccscope's own metrics, the analytics endpoints and the built dashboard. */
+export function createApi({
   client,
   reader = client,
   now = () => new Date(),
   metrics,
-  log,
+  log: parentLog,
   otlp,
   dashboardDir,
   auth: authOptions,
@@ -110,17 +113,18 @@ export async function createApi({
   started,
   network,
   loading,
-}: ApiOptions) {
-  const app = Fastify({
-    loggerInstance: log.child({ component: 'api' }),
-    logController: new LogController({ disableRequestLogging: true }),
-    routerOptions: { maxParamLength: 400 },
-    // Slow-loris clients (headers or body a byte at a time) and idle sockets are cut, as on the OTLP ports.
-    ...httpTimeoutOptions(network?.timeouts ?? { headersMs: 10_000, requestMs: 30_000, idleMs: 30_000 }),
+}: ApiOptions): HttpService {
+  const log = parentLog.child({ component: 'api' })
+  const app = express()
+  app.disable('x-powered-by')
+  // Answers carry cost and activity data and are never cached, so no ETag either.
+  app.disable('etag')
+  // Slow-loris clients (headers or body a byte at a time) and idle sockets are cut, as on the OTLP ports.
+  const service = createHttpService(app, {
+    timeouts: network?.timeouts ?? { headersMs: 10_000, requestMs: 30_000, idleMs: 30_000 },
+    ...(network ? { connections: { port: 'api', limits: network.connections, metrics } } : {}),
   })
-  if (network) new ConnectionGuard('api', network.connections, metrics).guard(app.server)
-  // Before any route: every route registered from here on gets its access rule (auth/plugin.ts).
-  const auth = installAuth(app, authOptions, log.child({ component: 'auth' }))
+  const auth = createAuthenticator(authOptions, parentLog.child({ component: 'auth' }))
   if (auth.open)
     log.warn(
       `no dashboard users, API tokens or SSO proxy are configured (users file ${authOptions.usersFile}), so the API and dashboard are open (CCSCOPE_OPEN_MODE), as admin, to requests from this machine only; add a user with \`npm run users -- add\``,
@@ -129,51 +133,76 @@ export async function createApi({
     log.warn(
       `no dashboard users, API tokens or SSO proxy are configured (users file ${authOptions.usersFile}): the API and dashboard refuse every request until a user is added with \`npm run users -- add\` (CCSCOPE_OPEN_MODE=true would let this machine in as admin)`,
     )
-  // Answers carry cost and activity data: no shared or browser cache keeps them.
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
-    return payload
+
+  app.use((request, response, next) => {
+    if (service.closing) {
+      response.setHeader('connection', 'close')
+      return answer(response, 503, { error: 'unavailable', message: 'ccscope is shutting down' })
+    }
+    // Answers carry cost and activity data: no shared or browser cache keeps them (a route may say otherwise).
+    if (request.path.startsWith('/api/')) response.setHeader('cache-control', 'no-store')
+    next()
   })
-  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: DIRECTORY_BODY_LIMIT }, (_req, body, done) => done(null, body))
 
-  app.get('/healthz', async () => ({ status: 'ok' }))
+  const indexHtml = dashboardDir ? path.join(dashboardDir, 'index.html') : undefined
+  const dashboardBuilt = indexHtml !== undefined && fs.existsSync(indexHtml)
+  if (dashboardBuilt) {
+    // The built dashboard's files are public. Hashed assets never change; index.html always revalidates so a new build shows at once.
+    app.use(
+      express.static(dashboardDir!, {
+        index: false,
+        redirect: false,
+        setHeaders: (response, file) => {
+          response.setHeader('cache-control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache')
+        },
+      }),
+    )
+  }
 
-  app.get('/readyz', async (_request, reply) => {
-    if (started && !started()) return reply.code(503).send({ status: 'waiting_for_warehouse' })
+  const router = new ApiRouter(app, auth)
+
+  router.add('get', '/healthz', () => ({ status: 'ok' }))
+
+  router.add('get', '/readyz', async (_request, response) => {
+    if (started && !started()) return response.status(503).json({ status: 'waiting_for_warehouse' })
     try {
       await client.query({ query: 'SELECT 1', format: 'JSONEachRow' }).then((r) => r.json())
-      if (!(await migrationsComplete(client))) return reply.code(503).send({ status: 'migrating' })
+      if (!(await migrationsComplete(client))) return response.status(503).json({ status: 'migrating' })
       return { status: 'ready' }
     } catch (error) {
-      return reply.code(503).send({ status: 'unavailable', message: (error as Error).message })
+      return response.status(503).json({ status: 'unavailable', message: (error as Error).message })
     }
   })
 
-  app.get('/metrics', async (_request, reply) => {
-    reply.type(metrics.registry.contentType)
-    return metrics.registry.metrics()
+  router.add('get', '/metrics', async (_request, response) => {
+    const text = await metrics.registry.metrics()
+    response.type(metrics.registry.contentType).send(text)
   })
 
-  const routes: RouteSpec[] = []
-
   /**
-   * Registers a GET route whose query (and path parameters) are parsed by zod before the handler runs.
+   * Adds a GET route whose query (and path parameters) are parsed by zod before the handler runs.
    * The handler gets the request's scope: the teams a manager may read (null = every team).
    */
   function get<Q, P>(
     spec: Omit<RouteSpec, 'method'>,
     parse: { query?: z.ZodType<Q>; params?: z.ZodType<P> },
-    handler: (input: { query: Q; params: P; scope: Scope; ctx: QueryContext; request: FastifyRequest; reply: FastifyReply }) => Promise<unknown>,
+    handler: (input: { query: Q; params: P; scope: Scope; ctx: QueryContext; principal: Principal; response: Response }) => unknown,
   ) {
-    routes.push({ ...spec, method: 'get' })
-    app.get(fastifyPath(spec.path), async (request, reply) => {
-      const query = parse.query ? parse.query.safeParse(request.query ?? {}) : { success: true as const, data: undefined as Q }
-      if (!query.success) return badRequest(reply, query.error)
-      const params = parse.params ? parse.params.safeParse(request.params ?? {}) : { success: true as const, data: undefined as P }
-      if (!params.success) return badRequest(reply, params.error)
-      const scope = scopeOf(principalOf(request))
-      return handler({ query: query.data, params: params.data, scope, ctx: { client: reader, scope, now: now() }, request, reply })
-    })
+    const { path: routePath, ...rest } = spec
+    router.add(
+      'get',
+      routePath,
+      (request, response) => {
+        const query = parse.query ? parse.query.safeParse(request.query ?? {}) : { success: true as const, data: undefined as Q }
+        if (!query.success) return badRequest(response, query.error)
+        const params = parse.params ? parse.params.safeParse(request.params ?? {}) : { success: true as const, data: undefined as P }
+        if (!params.success) return badRequest(response, params.error)
+        const principal = principalOf(response)
+        const scope = scopeOf(principal)
+        return handler({ query: query.data, params: params.data, scope, ctx: { client: reader, scope, now: now() }, principal, response })
+      },
+      { spec: rest },
+    )
   }
 
   get(
@@ -231,10 +260,12 @@ export async function createApi({
         response: { contentType: 'text/csv', description: 'CSV with a header row' },
       },
       { query: parse },
-      async ({ query, ctx, reply }) => {
+      async ({ query, ctx, response }) => {
         const stream = await exportCsv(ctx, query)
-        reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${csvFileName(dataset, query)}"`)
-        return reply.send(stream)
+        response.setHeader('content-type', 'text/csv; charset=utf-8')
+        response.setHeader('content-disposition', `attachment; filename="${csvFileName(dataset, query)}"`)
+        // A failure part way destroys the response: the client sees a cut download, not a short file.
+        await pipeline(stream, response)
       },
     )
   }
@@ -249,11 +280,11 @@ export async function createApi({
       response: { schema: usersResponseSchema, description: 'Users' },
     },
     { query: usersQuerySchema },
-    async ({ query, ctx, request, reply }) => {
-      const view = viewOf(principalOf(request))
+    async ({ query, ctx, principal, response }) => {
+      const view = viewOf(principal)
       if (view === 'cost' && ACTIVITY_SORTS.has(query.sort)) {
         const body: ApiError = { error: 'invalid_parameter', message: `sort: role finance reads per-user cost, not ${query.sort}`, parameter: 'sort' }
-        return reply.code(400).send(body)
+        return answer(response, 400, body)
       }
       return queryUsers(ctx, query, view)
     },
@@ -270,7 +301,7 @@ export async function createApi({
       response: { schema: userSessionsResponseSchema, description: 'Sessions active in the range, most recently active first' },
     },
     { query: userSessionsQuerySchema, params: userPath },
-    ({ query, params, ctx, request }) => queryUserSessions(ctx, params.user, query, viewOf(principalOf(request))),
+    ({ query, params, ctx, principal }) => queryUserSessions(ctx, params.user, query, viewOf(principal)),
   )
 
   const sessionPath = z.strictObject({ session: pathKeySchema })
@@ -283,7 +314,8 @@ export async function createApi({
       response: { schema: sessionResponseSchema, description: 'The session and its timeline' },
     },
     { params: sessionPath },
-    async ({ params, ctx, reply }) => (await querySession(ctx, params.session)) ?? notFound(reply, `no session ${params.session}`),
+    async ({ params, ctx, response }) =>
+      (await querySession(ctx, params.session)) ?? answer(response, 404, { error: 'not_found', message: `no session ${params.session}` }),
   )
 
   get(
@@ -330,9 +362,7 @@ export async function createApi({
     () => readDirectory(client),
   )
 
-  routes.push({
-    method: 'put',
-    path: '/api/v1/directory',
+  const directorySpec: Omit<RouteSpec, 'method' | 'path'> = {
     summary: 'Load (replace) the directory',
     description:
       'JSON: an array of entries or { entries }. CSV: header user,display_name,team,department,cost_center,seat. The load replaces the previous one; an empty list clears it.',
@@ -342,83 +372,92 @@ export async function createApi({
       'text/csv': z.string().meta({ description: 'Header user,display_name,team,department,cost_center,seat; one person per row.' }),
     },
     response: { schema: directoryLoadResponseSchema, description: 'What was loaded' },
-  })
-  app.put('/api/v1/directory', { bodyLimit: DIRECTORY_BODY_LIMIT }, async (request, reply) => {
-    let raw: unknown = request.body
-    if (typeof raw === 'string') {
-      try {
-        raw = directoryCsvToObjects(raw)
-      } catch (error) {
-        const body: ApiError = { error: 'invalid_body', message: `CSV: ${(error as Error).message}` }
-        return reply.code(400).send(body)
-      }
-    }
-    const parsed = directoryBodySchema.safeParse(toDirectoryBody(raw))
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      const body: ApiError = { error: 'invalid_body', message: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` }
-      return reply.code(400).send(body)
-    }
-    const entries = pseudonymize ? parsed.data.map((e) => ({ ...e, user: pseudonymize(e.user) })) : parsed.data
-    if (pseudonymize) {
-      // Pseudonyms ignore case and spaces: two entries the schema saw as different may be one person.
-      const seen = new Map<string, string>()
-      for (const [i, e] of entries.entries()) {
-        const original = parsed.data[i]?.user ?? ''
-        const first = seen.get(e.user)
-        if (first !== undefined) {
-          const body: ApiError = {
-            error: 'invalid_parameter',
-            message: `user: ${original} and ${first} are the same person (emails are compared without case when pseudonymised); keep one`,
-          }
-          return reply.code(400).send(body)
-        }
-        seen.set(e.user, original)
-      }
-    }
-    return loadDirectory(client, entries)
-  })
-
-  registerAuthRoutes(app, auth, routes)
-
-  const document = openApiDocument(routes, VERSION)
-  app.get('/api/openapi.json', async () => document)
-
-  const indexHtml = dashboardDir ? path.join(dashboardDir, 'index.html') : undefined
-  const dashboardBuilt = indexHtml !== undefined && fs.existsSync(indexHtml)
-  if (dashboardBuilt) {
-    await app.register(fastifyStatic, {
-      root: dashboardDir!,
-      wildcard: false,
-      setHeaders: (res, file) => {
-        // Hashed assets never change; index.html always revalidates so a new build shows at once.
-        res.header('cache-control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache')
-      },
-    })
   }
+  router.add(
+    'put',
+    '/api/v1/directory',
+    async (request, response) => {
+      let raw: unknown = request.body
+      // No body parser took it: a content type the route does not read.
+      if (raw === undefined)
+        return answer(response, 415, {
+          error: 'unsupported_media_type',
+          message: `send application/json or text/csv, not "${request.headers['content-type'] ?? ''}"`,
+        })
+      if (typeof raw === 'string') {
+        try {
+          raw = directoryCsvToObjects(raw)
+        } catch (error) {
+          const body: ApiError = { error: 'invalid_body', message: `CSV: ${(error as Error).message}` }
+          return answer(response, 400, body)
+        }
+      }
+      const parsed = directoryBodySchema.safeParse(toDirectoryBody(raw))
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]
+        const body: ApiError = { error: 'invalid_body', message: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` }
+        return answer(response, 400, body)
+      }
+      const entries = pseudonymize ? parsed.data.map((e) => ({ ...e, user: pseudonymize(e.user) })) : parsed.data
+      if (pseudonymize) {
+        // Pseudonyms ignore case and spaces: two entries the schema saw as different may be one person.
+        const seen = new Map<string, string>()
+        for (const [i, e] of entries.entries()) {
+          const original = parsed.data[i]?.user ?? ''
+          const first = seen.get(e.user)
+          if (first !== undefined) {
+            const body: ApiError = {
+              error: 'invalid_parameter',
+              message: `user: ${original} and ${first} are the same person (emails are compared without case when pseudonymised); keep one`,
+            }
+            return answer(response, 400, body)
+          }
+          seen.set(e.user, original)
+        }
+      }
+      return loadDirectory(client, entries)
+    },
+    {
+      spec: directorySpec,
+      body: [express.json({ limit: DIRECTORY_BODY_LIMIT }), express.text({ type: ['text/csv', 'text/plain'], limit: DIRECTORY_BODY_LIMIT })],
+    },
+  )
 
-  app.setNotFoundHandler((request, reply) => {
+  registerAuthRoutes(router, auth, express.json({ limit: BODY_LIMIT }))
+
+  const document = openApiDocument(router.specs, VERSION)
+  router.add('get', '/api/openapi.json', () => document)
+
+  // Unknown URLs: the single-page app for the dashboard's own routes (/cost, /users/…), else a 404.
+  // They go through the public access check (a state-changing request still needs the CSRF header).
+  app.use(requireAccess(auth, 'public', 'not found'), (request, response) => {
     const isApi = /^\/(api|healthz|readyz|metrics)(\/|$|\?)/.test(request.url)
-    if (!isApi && request.method === 'GET') {
-      // The dashboard's own routes (/cost, /users/…) are the single-page app.
-      if (dashboardBuilt) return reply.type('text/html').header('cache-control', 'no-cache').sendFile('index.html')
-      return reply
-        .code(503)
-        .type('text/html')
+    if (!isApi && (request.method === 'GET' || request.method === 'HEAD')) {
+      if (dashboardBuilt) {
+        response.setHeader('cache-control', 'no-cache')
+        return response.type('html').sendFile(indexHtml!)
+      }
+      return response
+        .status(503)
+        .type('html')
         .send(
           '<!doctype html><title>ccscope</title><p>The dashboard is not built. <code>npm start</code> builds it; or run <code>npm run build</code>. The API is at <a href="/api/openapi.json">/api/openapi.json</a>.</p>',
         )
     }
-    const body: ApiError = { error: 'not_found', message: `no route ${request.method} ${request.url}` }
-    return reply.code(404).send(body)
+    answer(response, 404, { error: 'not_found', message: `no route ${request.method} ${request.url}` })
   })
 
-  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
-    const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500
-    if (status === 500) request.log.error({ err: error }, 'API request failed')
-    const body: ApiError = { error: status === 500 ? 'internal_error' : 'bad_request', message: status === 500 ? 'internal error' : error.message }
-    reply.code(status).send(body)
+  // Errors: a bad body (400, 413, 415 from the body parsers) says what is wrong; anything else is logged and answered 500.
+  app.use((error: Error & { status?: number; statusCode?: number }, _request: express.Request, response: Response, _next: express.NextFunction) => {
+    const code = error.status ?? error.statusCode
+    const status = code && code >= 400 && code < 500 ? code : 500
+    if (status === 500) log.error({ err: error }, 'API request failed')
+    if (response.headersSent) {
+      response.destroy()
+      return
+    }
+    answer(response, status, { error: status === 500 ? 'internal_error' : 'bad_request', message: status === 500 ? 'internal error' : error.message })
   })
 
-  return app
+  return service
 }

@@ -1,5 +1,5 @@
 import fs from 'node:fs'
-import type { FastifyRequest } from 'fastify'
+import type { IncomingHttpHeaders } from 'node:http'
 import type { MeResponse, Role } from '../../../schemas/auth'
 import type { Scope, UserView } from '../datasets'
 import { AddressList, isLoopback } from './addresses'
@@ -31,6 +31,12 @@ export interface ProxyAuth {
   header: string
   trusted: string[]
   defaultRole: Role | undefined
+}
+
+/** What authentication reads of a request: its headers and the address it came from. */
+export interface Credentials {
+  headers: IncomingHttpHeaders
+  socket: { remoteAddress?: string | undefined }
 }
 
 export type Authentication = { ok: true; principal: Principal } | { ok: false; reason: string }
@@ -97,11 +103,11 @@ export class Authenticator {
   }
 
   /** The request came straight from a proxy listed in CCSCOPE_AUTH_PROXY_TRUSTED. */
-  fromTrustedProxy(request: FastifyRequest): boolean {
+  fromTrustedProxy(request: Credentials): boolean {
     return this.proxies?.has(request.socket.remoteAddress) ?? false
   }
 
-  authenticate(request: FastifyRequest): Authentication {
+  authenticate(request: Credentials): Authentication {
     const address = request.socket.remoteAddress
     // One look at the users file for the whole request.
     const file = this.users.current()

@@ -1,16 +1,17 @@
 import { z } from 'zod'
 import type { ApiError } from '../../../schemas/api'
 import { loginBodySchema, meResponseSchema } from '../../../schemas/auth'
-import type { RouteSpec } from '../routes'
 import { plainAddress } from './addresses'
 import type { Authenticator } from './authenticate'
 import { BackoffLimiter, KnownPairs, VerificationGate } from './limiter'
 import { DUMMY_HASH, verifyPassword } from './passwords'
-import { meOf, principalOf, type ApiApp } from './plugin'
+import type { RequestHandler } from 'express'
+import type { ApiRouter, Handler } from '../router'
+import { meOf, principalOf } from './access'
 import { readCookie, SESSION_COOKIE, sessionCookie } from './sessions'
 
 /** Sign-in for the dashboard: POST login (sets the session cookie), POST logout, GET me. */
-export function registerAuthRoutes(app: ApiApp, auth: Authenticator, routes: RouteSpec[]): void {
+export function registerAuthRoutes(router: ApiRouter, auth: Authenticator, json: RequestHandler): void {
   // Failed sign-ins are limited three ways, each with a doubling wait past its free failures (limiter.ts):
   // - per address and account: 10 free;
   // - per account, whatever the address (guesses from many addresses): 50 free;
@@ -25,21 +26,19 @@ export function registerAuthRoutes(app: ApiApp, auth: Authenticator, routes: Rou
   const gate = new VerificationGate()
   const maxAge = Math.floor(auth.sessions.ttlMs / 1000)
 
-  routes.push({
-    method: 'post',
-    path: '/api/v1/auth/login',
+  const loginSpec = {
     summary: 'Sign in (dashboard): sets an HttpOnly session cookie',
     description: `Send the header X-Requested-With. After 10 failed attempts at one user from one address (or 50 at one user from anywhere, or 50 from one address at any names, for a user who has not signed in from that address lately), attempts are refused (429 + Retry-After) for 30 s, doubling with each further failure up to 15 minutes.`,
     tags: ['auth'],
     body: { 'application/json': loginBodySchema },
     response: { schema: meResponseSchema, description: 'Signed in' },
-  })
-  app.post('/api/v1/auth/login', async (request, reply) => {
+  }
+  const login: Handler = async (request, response) => {
     const parsed = loginBodySchema.safeParse(request.body)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
       const body: ApiError = { error: 'invalid_body', message: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` }
-      return reply.code(400).send(body)
+      return response.status(400).json(body)
     }
     const address = plainAddress(request.socket.remoteAddress)
     const account = parsed.data.user
@@ -51,7 +50,7 @@ export function registerAuthRoutes(app: ApiApp, auth: Authenticator, routes: Rou
         error: 'too_many_attempts',
         message: `too many failed sign-ins; try again in ${wait < 60 ? `${wait} s` : `${Math.ceil(wait / 60)} minute(s)`}`,
       }
-      return reply.code(429).header('retry-after', String(wait)).send(body)
+      return response.status(429).setHeader('retry-after', String(wait)).json(body)
     }
     // The attempt counts as a failure before the password is checked, so parallel guesses cannot all pass
     // the check above while the first is still being verified; a success clears it.
@@ -63,44 +62,41 @@ export function registerAuthRoutes(app: ApiApp, auth: Authenticator, routes: Rou
     const valid = await gate.run(async () => verifyPassword(parsed.data.password, user?.passwordHash ?? (await DUMMY_HASH)))
     if (valid === undefined) {
       const body: ApiError = { error: 'too_many_attempts', message: 'too many sign-ins at once; try again in a few seconds' }
-      return reply.code(429).header('retry-after', '5').send(body)
+      return response.status(429).setHeader('retry-after', '5').json(body)
     }
     if (!user?.passwordHash || !valid) {
       const body: ApiError = { error: 'invalid_credentials', message: 'wrong user name or password' }
-      return reply.code(401).send(body)
+      return response.status(401).json(body)
     }
     pairLimiter.succeed(key)
     accountLimiter.release(account)
     addressLimiter.release(address)
     known.add(key)
     const secure = request.protocol === 'https' || (auth.fromTrustedProxy(request) && request.headers['x-forwarded-proto'] === 'https')
-    reply.header('set-cookie', sessionCookie(auth.sessions.create(user.name, user.passwordHash), maxAge, secure)).header('cache-control', 'no-store')
+    response.setHeader('set-cookie', sessionCookie(auth.sessions.create(user.name, user.passwordHash), maxAge, secure))
     return meOf({ name: user.name, role: user.role, teams: user.teams, via: 'session' })
-  })
+  }
+  router.add('post', '/api/v1/auth/login', login, { spec: loginSpec, body: [json] })
 
-  routes.push({
-    method: 'post',
-    path: '/api/v1/auth/logout',
-    summary: 'Sign out: ends the session and clears its cookie',
-    tags: ['auth'],
-    response: { schema: z.object({ signedOut: z.boolean() }), description: 'Signed out' },
-  })
-  app.post('/api/v1/auth/logout', async (request, reply) => {
+  const logout: Handler = (request, response) => {
     const id = readCookie(request.headers.cookie, SESSION_COOKIE)
     if (id) auth.sessions.delete(id)
-    reply.header('set-cookie', sessionCookie('', 0, false)).header('cache-control', 'no-store')
+    response.setHeader('set-cookie', sessionCookie('', 0, false))
     return { signedOut: id !== undefined }
+  }
+  router.add('post', '/api/v1/auth/logout', logout, {
+    spec: {
+      summary: 'Sign out: ends the session and clears its cookie',
+      tags: ['auth'],
+      response: { schema: z.object({ signedOut: z.boolean() }), description: 'Signed out' },
+    },
   })
 
-  routes.push({
-    method: 'get',
-    path: '/api/v1/auth/me',
-    summary: 'Who the request acts for: user, role, teams',
-    tags: ['auth'],
-    response: { schema: meResponseSchema, description: 'The signed-in user' },
-  })
-  app.get('/api/v1/auth/me', async (request, reply) => {
-    reply.header('cache-control', 'no-store')
-    return meOf(principalOf(request))
+  router.add('get', '/api/v1/auth/me', (_request, response) => meOf(principalOf(response)), {
+    spec: {
+      summary: 'Who the request acts for: user, role, teams',
+      tags: ['auth'],
+      response: { schema: meResponseSchema, description: 'The signed-in user' },
+    },
   })
 }

@@ -1,0 +1,45 @@
+import type { Express, Request, RequestHandler, Response } from 'express'
+import { isRouteKey, ROUTE_ACCESS, routeKey } from '../../schemas/auth'
+import type { Authenticator } from './auth/authenticate'
+import { requireAccess } from './auth/access'
+import type { RouteSpec } from './routes'
+
+/** A route's handler: what it returns is sent as JSON, unless it has answered itself. */
+export type Handler = (request: Request, response: Response) => unknown
+
+/** /api/v1/users/{user}/sessions → /api/v1/users/:user/sessions */
+function expressPath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ':$1')
+}
+
+/**
+ * Every API route is added here, and nowhere else: a route gets its access rule from ROUTE_ACCESS
+ * (schemas/auth.ts) as it is added — a route without one stops ccscope from starting — and the
+ * access check runs before anything else of the route, its body included. Routes with a spec are
+ * published in the OpenAPI document.
+ */
+export class ApiRouter {
+  readonly specs: RouteSpec[] = []
+
+  constructor(
+    private readonly app: Express,
+    private readonly auth: Authenticator,
+  ) {}
+
+  add(method: RouteSpec['method'], path: string, handler: Handler, options: { spec?: Omit<RouteSpec, 'method' | 'path'>; body?: RequestHandler[] } = {}): void {
+    const key = routeKey(method, path)
+    if (!isRouteKey(key)) throw new Error(`route ${key} has no entry in ROUTE_ACCESS (schemas/auth.ts): say who may use it`)
+    if (options.spec) this.specs.push({ ...options.spec, method, path })
+    this.app[method](
+      expressPath(path),
+      requireAccess(this.auth, ROUTE_ACCESS[key], key),
+      ...(options.body ?? []),
+      async (request: Request, response: Response) => {
+        const result = await handler(request, response)
+        if (response.headersSent) return
+        if (result === undefined) throw new Error(`${key} answered nothing`)
+        response.json(result)
+      },
+    )
+  }
+}
