@@ -7,9 +7,9 @@ import type { TokenSet } from './auth'
 import { grpcGate, retryableStatus } from './grpc-admission'
 import type { ExportBatch, Ingestor } from './ingest'
 import type { RequestLimits } from './limits'
-import { DecodeError, decodeBody } from './otlp/decode'
+import { decodeBody } from './otlp/decode'
 import { encodeResponse, grpcServices } from './otlp/proto'
-import { ClosedError, OverloadedError, WarehouseUnavailableError } from './writer/writer'
+import { GRPC_CODE, INTERNAL, Refusal, refusalOf } from './refusal'
 
 /**
  * OTLP/gRPC receiver (port 4317): the Export method of the logs, metrics and trace services.
@@ -100,14 +100,20 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): grpc.Server {
         callback(failure(grpc.status.UNAUTHENTICATED, 'missing or invalid bearer token'))
         return
       }
+      const refuse = (error: unknown, fallback: Refusal) => {
+        const refusal = refusalOf(error) ?? fallback
+        if (refusal === INTERNAL) log.error({ err: error, signal }, 'unexpected error while ingesting (gRPC)')
+        const code: grpc.status = GRPC_CODE[refusal.kind]
+        metrics.refused.inc({ signal, reason: refusal.reason })
+        count(grpc.status[code])
+        callback(refusal.retryAfterSeconds !== undefined ? retryable(code, refusal.message, refusal.retryAfterSeconds) : failure(code, refusal.message))
+      }
       let batch: ExportBatch
       try {
         batch = decodeBody(signal, 'protobuf', call.request, options.requestLimits)
       } catch (error) {
-        const reason = error instanceof DecodeError ? error.reason : 'invalid_protobuf'
-        metrics.refused.inc({ signal, reason })
-        count('INVALID_ARGUMENT')
-        callback(failure(grpc.status.INVALID_ARGUMENT, (error as Error).message))
+        // Whatever stops the decoder is the message's fault.
+        refuse(error, new Refusal('invalid', (error as Error).message, 'invalid_protobuf'))
         return
       }
       ingestor.ingest(batch, sender).then(
@@ -115,18 +121,7 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): grpc.Server {
           count('OK')
           callback(null, encodeResponse(signal, result.partial))
         },
-        (error: unknown) => {
-          if (error instanceof OverloadedError || error instanceof WarehouseUnavailableError || error instanceof ClosedError) {
-            metrics.refused.inc({ signal, reason: error instanceof OverloadedError ? 'overloaded' : 'warehouse_unavailable' })
-            count('UNAVAILABLE')
-            callback(retryable(grpc.status.UNAVAILABLE, error.message, error.retryAfterSeconds))
-            return
-          }
-          metrics.refused.inc({ signal, reason: 'internal_error' })
-          count('INTERNAL')
-          log.error({ err: error, signal }, 'unexpected error while ingesting (gRPC)')
-          callback(failure(grpc.status.INTERNAL, 'internal error'))
-        },
+        (error: unknown) => refuse(error, INTERNAL),
       )
     }
 

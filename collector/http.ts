@@ -11,7 +11,6 @@ import { createHttpService, type HttpService } from '../runtime/http-server'
 import type { Timeouts } from '../runtime/timeouts'
 import {
   ADMISSION_WAIT_MS,
-  AdmissionRefused,
   decompressMetered,
   heldPerWireByte,
   initialEstimate,
@@ -23,9 +22,9 @@ import {
 import type { TokenSet } from './auth'
 import type { Ingestor } from './ingest'
 import type { RequestLimits } from './limits'
-import { DecodeError, decodeBody, decompress, encodingOf, type Encoding } from './otlp/decode'
+import { decodeBody, decompress, encodingOf, type Encoding } from './otlp/decode'
 import { encodeResponse, encodeStatus, responseObject } from './otlp/proto'
-import { ClosedError, OverloadedError, WarehouseUnavailableError } from './writer/writer'
+import { HTTP_ANSWER, INTERNAL, Refusal, refusalOf } from './refusal'
 
 /**
  * OTLP/HTTP receiver (express): POST /v1/logs, /v1/metrics, /v1/traces with application/json or
@@ -69,22 +68,6 @@ export function signalOfPath(pathname: string): Signal | undefined {
   }
 }
 
-// google.rpc.Code values used in Status bodies.
-const RPC = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNAUTHENTICATED: 16, UNAVAILABLE: 14, INTERNAL: 13 }
-
-/** An answer with its status, in the request's encoding, and the reason counted when it is a refusal. */
-class Refusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly rpcCode: number,
-    message: string,
-    readonly reason: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message)
-  }
-}
-
 function send(response: ServerResponse, encoding: Encoding, status: number, payload: Uint8Array | object): void {
   const body = encoding === 'protobuf' ? Buffer.from(payload as Uint8Array) : Buffer.from(JSON.stringify(payload))
   response.statusCode = status
@@ -109,27 +92,20 @@ export function createHttpReceiver(options: HttpReceiverOptions): HttpService {
   const log = options.log.child({ component: 'otlp-http' })
   const count = (signal: string, encoding: string, status: number) => metrics.requests.inc({ signal, transport: 'http', encoding, status: String(status) })
 
-  /** Maps what stopped a request to its OTLP answer; unexpected errors are logged and answered 500. */
-  function refusalOf(error: unknown, signal: Signal): Refusal {
-    if (error instanceof Refusal) return error
-    if (error instanceof DecodeError) {
-      log.warn({ signal, reason: error.reason }, error.message)
-      return new Refusal(error.status, error.status === 413 ? RPC.RESOURCE_EXHAUSTED : RPC.INVALID_ARGUMENT, error.message, error.reason)
+  /** What stopped a request; unexpected errors are logged and answered 500. */
+  function refused(error: unknown, signal: Signal): Refusal {
+    const refusal = refusalOf(error)
+    if (refusal) {
+      if (refusal.kind === 'invalid' || refusal.kind === 'too_large') log.warn({ signal, reason: refusal.reason }, refusal.message)
+      return refusal
     }
-    // 429 + Retry-After: the exporter sends the same request again later.
-    if (error instanceof OverloadedError || error instanceof AdmissionRefused)
-      return new Refusal(429, RPC.RESOURCE_EXHAUSTED, error.message, 'overloaded', { 'retry-after': String(error.retryAfterSeconds) })
-    if (error instanceof WarehouseUnavailableError || error instanceof ClosedError)
-      return new Refusal(503, RPC.UNAVAILABLE, error.message, error instanceof ClosedError ? 'shutting_down' : 'warehouse_unavailable', {
-        'retry-after': String(error.retryAfterSeconds),
-      })
-    const bodyError = error as { type?: string; status?: number }
-    if (bodyError.type === 'entity.too.large')
-      return new Refusal(413, RPC.RESOURCE_EXHAUSTED, `body larger than the ${options.maxBodyBytes}-byte limit`, 'body_too_large')
+    // The body reader's own errors (raw-body).
+    const bodyError = error as { type?: string }
+    if (bodyError.type === 'entity.too.large') return new Refusal('too_large', `body larger than the ${options.maxBodyBytes}-byte limit`, 'body_too_large')
     if (bodyError.type === 'request.aborted' || bodyError.type === 'request.size.invalid')
-      return new Refusal(400, RPC.INVALID_ARGUMENT, (error as Error).message, bodyError.type.replace('.', '_'))
+      return new Refusal('invalid', (error as Error).message, bodyError.type.replace('.', '_'))
     log.error({ err: error, signal }, 'unexpected error while ingesting')
-    return new Refusal(500, RPC.INTERNAL, 'internal error', 'internal_error')
+    return INTERNAL
   }
 
   /** Admission before the body is read: a request that does not fit waits for room a little, then is refused unread. */
@@ -164,7 +140,7 @@ export function createHttpReceiver(options: HttpReceiverOptions): HttpService {
     const length = Number(request.headers['content-length'])
     if (Number.isSafeInteger(length) && length > options.maxBodyBytes)
       // Refused on its announced length, unread: Node discards the body and the connection stays usable.
-      return Promise.reject(new Refusal(413, RPC.RESOURCE_EXHAUSTED, `body larger than the ${options.maxBodyBytes}-byte limit`, 'body_too_large'))
+      return Promise.reject(new Refusal('too_large', `body larger than the ${options.maxBodyBytes}-byte limit`, 'body_too_large'))
     // A body cut off part way cannot be drained: the connection closes after the answer.
     const fail = (error: unknown) => {
       response.setHeader('connection', 'close')
@@ -177,24 +153,17 @@ export function createHttpReceiver(options: HttpReceiverOptions): HttpService {
 
   async function receive(signal: Signal, request: IncomingMessage, response: ServerResponse): Promise<void> {
     const encoding = encodingOf(request.headers['content-type'])
-    const answerIn = encoding ?? 'json'
     try {
       if (!tokens.required && !isLoopbackHost(request.headers.host))
         // Without a token ccscope listens on 127.0.0.1 only; a foreign Host there is a rebinding web page.
-        throw new Refusal(
-          403,
-          RPC.UNAUTHENTICATED,
-          'without an ingest token ccscope accepts telemetry from this machine only (Host must be localhost)',
-          'foreign_host',
-        )
+        throw new Refusal('forbidden', 'without an ingest token ccscope accepts telemetry from this machine only (Host must be localhost)', 'foreign_host')
       // The token is checked (and hashed) once, before the body is read.
       const sender = tokens.identify(request.headers.authorization)
-      if (!sender) throw new Refusal(401, RPC.UNAUTHENTICATED, 'missing or invalid bearer token', 'unauthenticated', { 'www-authenticate': 'Bearer' })
+      if (!sender) throw new Refusal('unauthenticated', 'missing or invalid bearer token', 'unauthenticated')
       const admitted = options.admission && encoding ? await admit(request, response, options.admission, encoding) : undefined
       if (!encoding)
         throw new Refusal(
-          415,
-          RPC.INVALID_ARGUMENT,
+          'unsupported',
           `unsupported Content-Type "${request.headers['content-type'] ?? ''}": use application/x-protobuf or application/json`,
           'unsupported_media_type',
         )
@@ -208,13 +177,19 @@ export function createHttpReceiver(options: HttpReceiverOptions): HttpService {
       count(signal, encoding, 200)
       send(response, encoding, 200, encoding === 'protobuf' ? encodeResponse(signal, result.partial) : responseObject(signal, result.partial))
     } catch (error) {
-      const refusal = refusalOf(error, signal)
-      metrics.refused.inc({ signal, reason: refusal.reason })
-      count(signal, encoding ?? 'unknown', refusal.status)
-      if (response.headersSent || response.destroyed) return
-      for (const [name, value] of Object.entries(refusal.headers)) response.setHeader(name, value)
-      sendStatus(response, answerIn, refusal.status, refusal.rpcCode, refusal.message)
+      answer(response, signal, encoding, refused(error, signal))
     }
+  }
+
+  /** A refusal, counted, answered in the request's encoding (JSON when it has none we read). */
+  function answer(response: ServerResponse, signal: Signal, encoding: Encoding | undefined, refusal: Refusal): void {
+    const { status, rpc } = HTTP_ANSWER[refusal.kind]
+    metrics.refused.inc({ signal, reason: refusal.reason })
+    count(signal, encoding ?? 'unknown', status)
+    if (response.headersSent || response.destroyed) return
+    if (refusal.retryAfterSeconds !== undefined) response.setHeader('retry-after', String(refusal.retryAfterSeconds))
+    if (refusal.kind === 'unauthenticated') response.setHeader('www-authenticate', 'Bearer')
+    sendStatus(response, encoding ?? 'json', status, rpc, refusal.message)
   }
 
   const app = express()
@@ -233,13 +208,9 @@ export function createHttpReceiver(options: HttpReceiverOptions): HttpService {
       return
     }
     if (service.closing) {
-      // Shutting down: the exporter sends the request again, to this instance once it is back or another one.
+      // Shutting down: the exporter sends the request again, to this instance once it is back or to another one.
       response.setHeader('connection', 'close')
-      response.setHeader('retry-after', '1')
-      metrics.refused.inc({ signal, reason: 'shutting_down' })
-      count(signal, encodingOf(request.headers['content-type']) ?? 'unknown', 503)
-      sendStatus(response, encodingOf(request.headers['content-type']) ?? 'json', 503, RPC.UNAVAILABLE, 'ccscope is shutting down')
-      return
+      return answer(response, signal, encodingOf(request.headers['content-type']), new Refusal('unavailable', 'ccscope is shutting down', 'shutting_down', 1))
     }
     receive(signal, request, response).catch(next)
   })
