@@ -1,5 +1,5 @@
 import { afterAll } from 'vitest'
-import { removeTempDirs } from './helpers/ccscope'
+import { removeTempDirs } from './helpers/temp'
 
 // Every data directory a test file created goes when the file is done (each file is its own process).
 afterAll(() => removeTempDirs())

@@ -1,23 +1,11 @@
-import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { startCcscope, type Ccscope, type StartOptions } from '../../server/ccscope'
 import { loadConfig } from '../../server/config'
 import { createLogger } from '../../runtime/logger'
+import { tempDir } from './temp'
 import type { SummaryResponse } from '../../schemas/analytics'
 
-const created: string[] = []
-
-/** A fresh directory under the OS temp dir, removed when the test file ends (test/setup.ts). */
-export function tempDir(prefix = 'ccscope-test-'): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
-  created.push(dir)
-  return dir
-}
-
-export function removeTempDirs(): void {
-  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
-}
+export { removeTempDirs, tempDir } from './temp'
 
 /**
  * Settings every test run wants: ephemeral ports, a record-age window that lets old fixtures in, and
