@@ -572,14 +572,14 @@ describe('configuration', () => {
 
 describe('open mode (no users, tokens or proxy)', () => {
   const fake = (remoteAddress: string, host = 'localhost:3000') => ({ socket: { remoteAddress }, headers: { host } }) satisfies Credentials
-  it('acts as admin for this machine only', () => {
+  it('acts as admin for this machine only', async () => {
     const auth = new Authenticator(new UserStore(path.join(tempDir(), 'absent.json')), new SessionStore(60_000), undefined, { mode: 'on' })
     expect(auth.enabled).toBe(false)
     for (const address of ['127.0.0.1', '::1', '::ffff:127.0.0.1'])
-      expect(auth.authenticate(fake(address)), address).toEqual({ ok: true, principal: { name: 'local', role: 'admin', teams: [], via: 'open' } })
-    for (const address of ['10.0.0.5', '::ffff:192.168.1.2', '2001:db8::1']) expect(auth.authenticate(fake(address)).ok, address).toBe(false)
+      expect(await auth.authenticate(fake(address)), address).toEqual({ ok: true, principal: { name: 'local', role: 'admin', teams: [], via: 'open' } })
+    for (const address of ['10.0.0.5', '::ffff:192.168.1.2', '2001:db8::1']) expect((await auth.authenticate(fake(address))).ok, address).toBe(false)
     // This machine's address but a web page's Host (DNS rebinding): refused.
-    expect(auth.authenticate(fake('127.0.0.1', 'attacker.example:3000')).ok).toBe(false)
+    expect((await auth.authenticate(fake('127.0.0.1', 'attacker.example:3000'))).ok).toBe(false)
   })
 })
 

@@ -42,8 +42,8 @@ export interface ClusterTarget {
   cluster: string
 }
 
-/** Tables every node keeps whole (small, joined by every query): replicated to all nodes, never sharded. */
-const EVERYWHERE: ReadonlySet<string> = new Set(['directory', 'schema_migrations'])
+/** Tables every node keeps whole (small; joined by every query, or read by any instance): replicated to all nodes, never sharded. */
+const EVERYWHERE: ReadonlySet<string> = new Set(['directory', 'dashboard_sessions', 'schema_migrations'])
 
 const SHARDING_KEY = 'cityHash64(user_key)'
 

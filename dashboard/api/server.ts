@@ -46,6 +46,7 @@ import { querySession, queryUserSessions } from './queries/drilldown'
 import { csvFileName, exportCsv } from './queries/export'
 import { queryMovers, queryPolicy } from './queries/policy'
 import { queryMeta } from './queries/meta'
+import { warehouseSessionTable } from './queries/sessions'
 import { querySummary } from './queries/summary'
 import { queryUsers } from './queries/users'
 import { ApiRouter } from './router'
@@ -124,7 +125,7 @@ export function createApi({
     timeouts: network?.timeouts ?? { headersMs: 10_000, requestMs: 30_000, idleMs: 30_000 },
     ...(network ? { connections: { port: 'api', limits: network.connections, metrics } } : {}),
   })
-  const auth = createAuthenticator(authOptions, parentLog.child({ component: 'auth' }))
+  const auth = createAuthenticator(authOptions, warehouseSessionTable(client, reader), parentLog.child({ component: 'auth' }))
   if (auth.open)
     log.warn(
       `no dashboard users, API tokens or SSO proxy are configured (users file ${authOptions.usersFile}), so the API and dashboard are open (CCSCOPE_OPEN_MODE), as admin, to requests from this machine only; add a user with \`npm run users -- add\``,

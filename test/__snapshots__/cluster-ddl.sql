@@ -1078,3 +1078,16 @@ DROP TABLE IF EXISTS usage_metrics_15m_local ON CLUSTER 'ccscope' SYNC;
 DROP TABLE IF EXISTS usage_metric_orphans ON CLUSTER 'ccscope' SYNC;
 
 DROP TABLE IF EXISTS usage_metric_orphans_local ON CLUSTER 'ccscope' SYNC;
+
+CREATE TABLE IF NOT EXISTS dashboard_sessions ON CLUSTER 'ccscope'
+(
+    id_hash    String COMMENT 'SHA-256 (base64url) of the session id the cookie carries',
+    user_name  String,
+    credential String COMMENT 'SHA-256 of the password hash at sign-in: a new password ends the session',
+    expires    DateTime64(3, 'UTC'),
+    revoked    Bool,
+    version    UInt64 COMMENT 'Unix milliseconds of the write'
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/dashboard_sessions', '{replica}', version)
+ORDER BY id_hash
+TTL toDateTime(expires) + INTERVAL 1 DAY;

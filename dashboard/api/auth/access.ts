@@ -3,7 +3,7 @@ import type { ApiError } from '../../../schemas/api'
 import { CSRF_HEADER, type Access, type MeResponse } from '../../../schemas/auth'
 import type { Logger } from '../../../runtime/logger'
 import { Authenticator, type OpenMode, type Principal, type ProxyAuth } from './authenticate'
-import { SessionStore } from './sessions'
+import { SessionStore, type SessionTable } from './sessions'
 import { UserStore } from './store'
 
 export interface AuthOptions {
@@ -23,9 +23,10 @@ function openModeOf(options: AuthOptions): OpenMode {
   return { mode, marker: options.configuredMarker }
 }
 
-export function createAuthenticator(options: AuthOptions, log: Logger): Authenticator {
+/** `sessions`: where sign-in sessions are kept (the warehouse's dashboard_sessions table, shared by every instance). */
+export function createAuthenticator(options: AuthOptions, sessions: SessionTable, log: Logger): Authenticator {
   const users = new UserStore(options.usersFile, (error) => log.error({ err: error }, 'users file unreadable: keeping the users loaded before'))
-  return new Authenticator(users, new SessionStore(options.sessionTtlMs), options.proxy, openModeOf(options))
+  return new Authenticator(users, new SessionStore(options.sessionTtlMs, sessions), options.proxy, openModeOf(options))
 }
 
 function deny(response: Response, status: number, body: ApiError): void {
@@ -49,14 +50,14 @@ export function principalOf(response: Response): Principal {
  *   header to a cross-site request without CORS, which ccscope never grants.
  */
 export function requireAccess(auth: Authenticator, access: Access, key: string): RequestHandler {
-  return (request, response, next) => {
+  return async (request, response, next) => {
     const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(request.method)
     const forged = () => deny(response, 403, { error: 'csrf', message: `a request that changes state needs the ${CSRF_HEADER} header (or an API token)` })
     if (access === 'public') {
       if (unsafe && !auth.open && request.headers.authorization === undefined && !request.headers[CSRF_HEADER]) return forged()
       return next()
     }
-    const result = auth.authenticate(request)
+    const result = await auth.authenticate(request)
     if (!result.ok) {
       response.setHeader('www-authenticate', 'Bearer realm="ccscope"')
       return deny(response, 401, { error: 'unauthenticated', message: result.reason })

@@ -107,7 +107,7 @@ export class Authenticator {
     return this.proxies?.has(request.socket.remoteAddress) ?? false
   }
 
-  authenticate(request: Credentials): Authentication {
+  async authenticate(request: Credentials): Promise<Authentication> {
     const address = request.socket.remoteAddress
     // One look at the users file for the whole request.
     const file = this.users.current()
@@ -150,13 +150,14 @@ export class Authenticator {
 
     const id = readCookie(request.headers.cookie, SESSION_COOKIE)
     if (id) {
-      const session = this.sessions.get(id)
+      const session = await this.sessions.get(id)
       const user = session === undefined ? undefined : this.users.user(session.user, file)
       // The session belongs to the credentials it was opened with: a changed password, or a user removed
       // and added again under the same name, ends it.
       if (user && session && session.credential === credentialOf(user.passwordHash))
         return { ok: true, principal: { name: user.name, role: user.role, teams: user.teams, via: 'session' } }
-      this.sessions.delete(id)
+      // A real session gone stale is ended; an unknown id writes nothing.
+      if (session) await this.sessions.delete(id)
       return { ok: false, reason: 'the session has expired; sign in again' }
     }
     return { ok: false, reason: 'sign in, or send an API token (Authorization: Bearer …)' }

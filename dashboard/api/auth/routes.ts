@@ -73,14 +73,14 @@ export function registerAuthRoutes(router: ApiRouter, auth: Authenticator, json:
     addressLimiter.release(address)
     known.add(key)
     const secure = request.protocol === 'https' || (auth.fromTrustedProxy(request) && request.headers['x-forwarded-proto'] === 'https')
-    response.setHeader('set-cookie', sessionCookie(auth.sessions.create(user.name, user.passwordHash), maxAge, secure))
+    response.setHeader('set-cookie', sessionCookie(await auth.sessions.create(user.name, user.passwordHash), maxAge, secure))
     return meOf({ name: user.name, role: user.role, teams: user.teams, via: 'session' })
   }
   router.add('post', '/api/v1/auth/login', login, { spec: loginSpec, body: [json] })
 
-  const logout: Handler = (request, response) => {
+  const logout: Handler = async (request, response) => {
     const id = readCookie(request.headers.cookie, SESSION_COOKIE)
-    if (id) auth.sessions.delete(id)
+    if (id) await auth.sessions.delete(id)
     response.setHeader('set-cookie', sessionCookie('', 0, false))
     return { signedOut: id !== undefined }
   }
