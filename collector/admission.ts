@@ -279,9 +279,20 @@ export class Admission {
   private wake(): void {
     const alone = this.limitBytes - this.reserveBytes
     const now = Date.now()
+    // Per address, the smallest request found over that address's share in this pass: a later one from the
+    // same address that is no smaller is over it too (nothing is admitted for that address meanwhile), and
+    // is passed over without checking it again — a queue of one sender's requests costs one check, not one each.
+    let overShare: Map<string, number> | undefined
     for (let i = 0; i < this.waiting.length; ) {
       const next = this.waiting[i]!
+      const address = next.holder.address
+      const smallest = overShare?.get(address)
+      if (smallest !== undefined && next.needs >= smallest && next.holder.strict !== true) {
+        i++
+        continue
+      }
       const misfit = this.misfit(next.holder, 0, next.needs)
+      if (misfit === 'address' && next.holder.strict !== true) (overShare ??= new Map()).set(address, Math.min(smallest ?? Infinity, next.needs))
       if (misfit === 'budget' && next.needs <= alone && now - next.since < HOLD_BACK_MS) {
         this.onFull()
         this.wakeLater(HOLD_BACK_MS - (now - next.since))
@@ -324,8 +335,9 @@ export class Admission {
     // Each receiver may always use its reserve; beyond it, both draw on the rest of the budget together.
     const reserve = this.reserveBytes
     const other: Receiver = holder.receiver === 'http' ? 'grpc' : 'http'
-    const beyond = (used: number) => Math.max(0, used - reserve)
-    if (beyond(this.byReceiver[holder.receiver] + bytes) + beyond(this.byReceiver[other]) > this.limitBytes - 2 * reserve) return 'budget'
+    // (No closure here: this runs for every chunk of every body, and for every waiter at every wake.)
+    if (Math.max(0, this.byReceiver[holder.receiver] + bytes - reserve) + Math.max(0, this.byReceiver[other] - reserve) > this.limitBytes - 2 * reserve)
+      return 'budget'
     return undefined
   }
 
