@@ -38,6 +38,30 @@ export const usersQuerySchema = usersParamsSchema.transform((value, ctx) => ({
 }))
 export type UsersQuery = z.output<typeof usersQuerySchema>
 
+/** The lists a manager exports (GET /api/v1/users/export.csv): everyone active, a lifecycle group, or never active. */
+export const USER_LISTS = ['active', 'new', 'returning', 'quiet', 'neverActive'] as const
+export type UserList = (typeof USER_LISTS)[number]
+/** At most this many people per export; more is a 400 asking to narrow the filters, never a silently short file. */
+export const USERS_EXPORT_MAX = 10_000
+
+export const usersExportParamsSchema = usersParamsSchema.omit({ limit: true, neverActive: true }).extend({
+  list: z.enum(USER_LISTS).default('active').meta({
+    description:
+      'active: everyone active in the range; new, returning, quiet: that lifecycle group; neverActive: the people in the directory who never sent telemetry.',
+  }),
+})
+export const usersExportQuerySchema = usersExportParamsSchema.transform((value, ctx) => ({
+  range: checkRange(value, ctx),
+  filters: pickFilters(value),
+  q: value.q,
+  sort: value.sort,
+  order: value.order ?? (value.sort === 'user' ? 'asc' : 'desc'),
+  limit: USERS_EXPORT_MAX,
+  quietDays: value.quietDays,
+  neverActive: value.list === 'neverActive',
+  list: value.list,
+}))
+
 /** A per-user activity figure: null for the finance role, which reads per-user cost, not activity. */
 const activity = <T extends z.ZodNumber>(schema: T) =>
   schema.nullable().meta({ description: 'null for the finance role (per-user cost, not activity), or when the user does not send its source (reports)' })

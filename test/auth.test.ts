@@ -70,7 +70,15 @@ function request(method: string, url: string, options: { headers?: Record<string
 const PUBLIC = ['GET /healthz', 'GET /readyz']
 const SIGNED_IN = ['GET /api/openapi.json', 'GET /api/v1/auth/me', 'GET /api/v1/meta']
 const ALLOWED: Record<Exclude<Role, 'admin'>, string[]> = {
-  finance: [...SIGNED_IN, 'GET /api/v1/summary', 'GET /api/v1/cost', 'GET /api/v1/cost/export.csv', 'GET /api/v1/users', 'GET /api/v1/users/{user}/sessions'],
+  finance: [
+    ...SIGNED_IN,
+    'GET /api/v1/summary',
+    'GET /api/v1/cost',
+    'GET /api/v1/cost/export.csv',
+    'GET /api/v1/users',
+    'GET /api/v1/users/export.csv',
+    'GET /api/v1/users/{user}/sessions',
+  ],
   manager: [
     ...SIGNED_IN,
     'GET /api/v1/summary',
@@ -79,6 +87,7 @@ const ALLOWED: Record<Exclude<Role, 'admin'>, string[]> = {
     'GET /api/v1/adoption',
     'GET /api/v1/adoption/export.csv',
     'GET /api/v1/users',
+    'GET /api/v1/users/export.csv',
     'GET /api/v1/users/{user}/sessions',
     'GET /api/v1/sessions/{session}',
   ],
@@ -281,6 +290,7 @@ describe('a manager', () => {
       `/api/v1/adoption?${RANGE}&granularity=day`,
       `/api/v1/cost/export.csv?${RANGE}&groupBy=user`,
       `/api/v1/adoption/export.csv?${RANGE}&groupBy=team`,
+      `/api/v1/users/export.csv?${RANGE}`,
     ]) {
       const manager = await as('manager', 'GET', url)
       const admin = await as('admin', 'GET', `${url}&team=web`)

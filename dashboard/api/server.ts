@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import express, { type Response } from 'express'
 import { z } from 'zod'
@@ -27,6 +28,9 @@ import {
   usersParamsSchema,
   usersQuerySchema,
   usersResponseSchema,
+  USERS_EXPORT_MAX,
+  usersExportParamsSchema,
+  usersExportQuerySchema,
 } from '../../schemas/users'
 import type { ConnectionLimits } from '../../runtime/connections'
 import { createHttpService, type HttpService } from '../../runtime/http-server'
@@ -49,6 +53,7 @@ import { queryMeta } from './queries/meta'
 import { warehouseSessionTable } from './queries/sessions'
 import { querySummary } from './queries/summary'
 import { queryUsers } from './queries/users'
+import { exportUsersCsv, TooManyUsers, usersCsvFileName } from './queries/users-export'
 import { ApiRouter } from './router'
 import { openApiDocument, type RouteSpec } from './routes'
 
@@ -288,6 +293,33 @@ export function createApi({
         return answer(response, 400, body)
       }
       return queryUsers(ctx, query, view)
+    },
+  )
+
+  get(
+    {
+      path: '/api/v1/users/export.csv',
+      summary: 'Users: a list as CSV (active, new, returning, gone quiet, never active)',
+      description: `The Users and Adoption pages' lists for managers, with the same figures as GET /api/v1/users. Booleans as true/false; figures a role may not read, or a user does not report, are empty cells. At most ${USERS_EXPORT_MAX.toLocaleString('en-US')} people: more is a 400 asking to narrow the filters.`,
+      tags: ['adoption'],
+      query: usersExportParamsSchema,
+      response: { contentType: 'text/csv', description: 'CSV with a header row' },
+    },
+    { query: usersExportQuerySchema },
+    async ({ query, ctx, principal, response }) => {
+      const view = viewOf(principal)
+      if (view === 'cost' && ACTIVITY_SORTS.has(query.sort))
+        return answer(response, 400, { error: 'invalid_parameter', message: `sort: role finance reads per-user cost, not ${query.sort}`, parameter: 'sort' })
+      let stream: Readable
+      try {
+        stream = await exportUsersCsv(ctx, query, view)
+      } catch (error) {
+        if (error instanceof TooManyUsers) return answer(response, 400, { error: 'invalid_parameter', message: error.message })
+        throw error
+      }
+      response.setHeader('content-type', 'text/csv; charset=utf-8')
+      response.setHeader('content-disposition', `attachment; filename="${usersCsvFileName(query.list, query)}"`)
+      await pipeline(stream, response)
     },
   )
 

@@ -3,7 +3,17 @@ import { BREAKDOWN_SORTS, BREAKDOWN_VALUES, breakdownParams, costGranularity, ST
 import { blockedParams, MOVER_VALUES, moversParams } from './prepare/policy'
 import type { Step } from './prepare/adoption'
 import { USER_SORT_VALUES, type UserSort } from './prepare/users'
-import { datasetRequest, directoryRequest, moversRequest, policyRequest, sessionRequest, summaryRequest, userSessionsRequest, usersRequest } from './requests'
+import {
+  apiUrl,
+  datasetRequest,
+  directoryRequest,
+  moversRequest,
+  policyRequest,
+  sessionRequest,
+  summaryRequest,
+  userSessionsRequest,
+  usersRequest,
+} from './requests'
 
 /**
  * What each page shows, as the API requests it makes: one place that both the page (its panels) and the
@@ -76,6 +86,16 @@ export function usersOrder(search: URLSearchParams): { sort: UserSort; order: 'a
   const sort = viewParam<UserSort>(search, 'sort', USER_SORT_VALUES, 'costUsd')
   const order = viewParam(search, 'order', ORDER_VALUES, 'auto')
   return { sort, order: order === 'auto' ? (sort === 'user' ? 'asc' : 'desc') : order }
+}
+
+/** A managers' list as CSV (GET /api/v1/users/export.csv), with the page's filters, range and quiet threshold. */
+export function usersExportUrl(
+  filters: Filters,
+  range: DateRange,
+  list: 'active' | 'new' | 'returning' | 'quiet' | 'neverActive',
+  extra: Record<string, string> = {},
+): string {
+  return apiUrl('/api/v1/users/export.csv', datasetParams(filters, 'summary', range, { list, quietDays: String(QUIET_DAYS), ...extra }))
 }
 
 export function usersPlan(filters: Filters, range: DateRange, search: URLSearchParams) {

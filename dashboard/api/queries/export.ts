@@ -31,7 +31,7 @@ function formatterOf(name: string): Formatter {
 }
 
 /** The local date (YYYY-MM-DD) of an instant in a zone. */
-function localDate(instant: Date, timeZone: string): string {
+export function localDate(instant: Date, timeZone: string): string {
   return new Date(instant.getTime() + zoneOffsetMs(instant, timeZone)).toISOString().slice(0, 10)
 }
 

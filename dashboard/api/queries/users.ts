@@ -110,8 +110,8 @@ const NEVER_LISTED = 1000
  * any range: no row with an event or a metric point in user_activity_1d, which holds every user's every day
  * as long as the rollups are kept. (Without a directory the answer says null: the seats query counts its entries.)
  */
-async function neverActive(ctx: QueryContext, query: UsersQuery): Promise<NonNullable<UsersResponse['neverActive']>> {
-  const params: Record<string, unknown> = { listed: NEVER_LISTED }
+async function neverActive(ctx: QueryContext, query: UsersQuery, listed: number): Promise<NonNullable<UsersResponse['neverActive']>> {
+  const params: Record<string, unknown> = { listed }
   const rows = await run(ctx.client, {
     sql: `SELECT d_user AS user, d_name AS display_name, d_team AS team, d_dept AS department, d_cc AS cost_center, d_seat AS seat, count() OVER () AS n
      FROM ${DIRECTORY_NOW}
@@ -127,7 +127,8 @@ async function neverActive(ctx: QueryContext, query: UsersQuery): Promise<NonNul
   }
 }
 
-export async function queryUsers(ctx: QueryContext, query: UsersQuery, view: UserView = 'full'): Promise<UsersResponse> {
+/** `neverListed`: how many never-active people to list at most (the JSON answer 1 000, an export more). */
+export async function queryUsers(ctx: QueryContext, query: UsersQuery, view: UserView = 'full', neverListed = NEVER_LISTED): Promise<UsersResponse> {
   const range = answeredRange(query.range, ctx.now)
   const params: Record<string, unknown> = { ...rangeParams(range), tz: range.timeZone }
   const where = filterSql(query.filters, params, ctx.scope)
@@ -183,7 +184,7 @@ LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON a.u = d.d_user`
       params: seatParams,
       row: seatsRow,
     }),
-    query.neverActive ? neverActive(ctx, query) : Promise.resolve(undefined),
+    query.neverActive ? neverActive(ctx, query, neverListed) : Promise.resolve(undefined),
   ])
   // A search that matched nobody still answers the lifecycle counts of everyone.
   const counts = rows[0] ?? (query.q ? (await run(ctx.client, { sql: `SELECT * FROM (${counted}) LIMIT 1`, params, row: userRow }))[0] : undefined)

@@ -13,7 +13,7 @@ import { Empty, Loadable, NoDataYet, NotReported, Skeleton } from '../components
 import { UserCell, UsersTable } from '../components/UsersTable'
 import { formatCount, formatDecimal, formatDuration, formatInstant, formatPercent } from '../format'
 import { useFilters, useViewParam } from '../hooks'
-import { adoptionPlan, QUIET_DAYS, STEP_VALUES } from '../plans'
+import { adoptionPlan, QUIET_DAYS, STEP_VALUES, usersExportUrl } from '../plans'
 import {
   adoptionStats,
   durationTick,
@@ -211,7 +211,33 @@ export function AdoptionPage() {
           </Loadable>
         </Card>
 
-        <Card id="lifecycle" title="New, returning and gone quiet" subtitle={`Gone quiet: active in the range, not in its last ${QUIET_DAYS} days`}>
+        <Card
+          id="lifecycle"
+          title="New, returning and gone quiet"
+          subtitle={`Gone quiet: active in the range, not in its last ${QUIET_DAYS} days`}
+          actions={
+            <span className="muted" style={{ fontSize: '0.8rem', display: 'flex', flexWrap: 'wrap', gap: '4px 10px', alignItems: 'center' }}>
+              Export CSV:
+              {(
+                [
+                  ['new', 'New'],
+                  ['returning', 'Returning'],
+                  ['quiet', 'Gone quiet'],
+                ] as const
+              ).map(([list, label]) => (
+                <a
+                  key={list}
+                  href={usersExportUrl(filters, range, list)}
+                  download
+                  data-export={`users-${list}`}
+                  aria-label={`Export ${label.toLowerCase()} users as CSV`}
+                >
+                  {label}
+                </a>
+              ))}
+            </span>
+          }
+        >
           <Loadable query={quiet} height={120}>
             {(d) => {
               const silent = quietUsers(d.rows)
@@ -271,7 +297,23 @@ export function AdoptionPage() {
           </Loadable>
         </Card>
 
-        <Card id="never-active" title="Never active" subtitle="In the directory, and no telemetry from them at all, ever" wide>
+        <Card
+          id="never-active"
+          title="Never active"
+          subtitle="In the directory, and no telemetry from them at all, ever"
+          wide
+          actions={
+            <a
+              className="button"
+              href={usersExportUrl(filters, range, 'neverActive')}
+              download
+              data-export="users-never-active"
+              aria-label="Export never-active people as CSV"
+            >
+              Export CSV
+            </a>
+          }
+        >
           <Loadable query={quiet} height={120}>
             {(d) =>
               d.neverActive === null || d.neverActive === undefined ? (

@@ -6,7 +6,7 @@ import { Loadable, NoDataYet } from '../components/States'
 import { UsersTable } from '../components/UsersTable'
 import { formatCount } from '../format'
 import { useFilters, useViewParam } from '../hooks'
-import { ORDER_VALUES, usersOrder, usersPlan } from '../plans'
+import { ORDER_VALUES, usersExportUrl, usersOrder, usersPlan } from '../plans'
 import { searchQuery, USER_SORTS, type UserSort } from '../prepare/users'
 
 const DEBOUNCE_MS = 300
@@ -129,6 +129,15 @@ export function UsersPage() {
               <option value="desc">{sort === 'user' ? 'Z → A' : sort === 'lastSeen' ? 'Most recent first' : 'Highest first'}</option>
               <option value="asc">{sort === 'user' ? 'A → Z' : sort === 'lastSeen' ? 'Longest ago first' : 'Lowest first'}</option>
             </select>
+            <a
+              className="button"
+              href={usersExportUrl(filters, range, 'active', { sort, order, ...(text.value ? { q: text.value } : {}) })}
+              download
+              data-export="users-active"
+              aria-label="Export the users list as CSV"
+            >
+              Export CSV
+            </a>
           </form>
         }
       >
