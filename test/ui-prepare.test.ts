@@ -98,6 +98,9 @@ describe('formatting', () => {
     expect(change(5, 0)).toEqual({ text: 'new', direction: 'up' })
     expect(change(0, 0)).toEqual({ text: '—', direction: 'flat' })
     expect(change(999, 100)).toEqual({ text: '+899%', direction: 'up' })
+    // A change that rounds to nothing is flat: not "▼ −0%" (seen on the edit accept rate, 0.8978 vs 0.8980).
+    expect(change(0.8978, 0.898)).toEqual({ text: '0%', direction: 'flat' })
+    expect(change(100_001, 100_000)).toEqual({ text: '0%', direction: 'flat' })
     expect(change(1_667, 100)).toEqual({ text: '16.7×', direction: 'up' })
     expect(change(946_660, 100)).toEqual({ text: '9,467×', direction: 'up' })
   })

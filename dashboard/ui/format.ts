@@ -67,8 +67,10 @@ export function change(current: number | null | undefined, previous: number | nu
     return { text: `${times < 100 ? decimal.format(times) : count.format(times)}×`, direction: 'up' }
   }
   const ratio = (current - previous) / Math.abs(previous)
-  const text = `${ratio > 0 ? '+' : '−'}${decimal.format(Math.abs(ratio) * 100)}%`
-  return { text, direction: ratio > 0 ? 'up' : 'down' }
+  const percent = decimal.format(Math.abs(ratio) * 100)
+  // A change too small to show is no change: "0%", not "▼ −0%".
+  if (percent === '0') return { text: '0%', direction: 'flat' }
+  return { text: `${ratio > 0 ? '+' : '−'}${percent}%`, direction: ratio > 0 ? 'up' : 'down' }
 }
 
 /** Why a cell shows "—" rather than a number (components/Figure.tsx). */

@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { DirectoryResponse } from '../../schemas/directory'
@@ -33,6 +34,10 @@ it('checks a CSV row by row, loads nothing while a row is bad, and replaces the 
   const user = someone!.group!
 
   expect((await api<UsersResponse>(`/api/v1/users?from=${range.from}&to=${range.to}&tz=UTC&neverActive=true`)).neverActive).toBeNull()
+  // Without a directory there is no never-active list, so nothing to export.
+  await page.goto(`${cc.apiUrl}/adoption`)
+  await settled(page)
+  expect(await page.locator('[data-export="users-never-active"]').count()).toBe(0)
   await page.goto(`${cc.apiUrl}/directory`)
   await settled(page)
   expect(await page.getByText('No directory loaded').count()).toBe(1)
@@ -90,6 +95,11 @@ it('checks a CSV row by row, loads nothing while a row is bad, and replaces the 
   expect(await page.locator('[data-never-active]').getAttribute('data-never-active')).toBe('1')
   expect(await page.locator('[data-table="never-active"] tbody tr').innerText()).toContain('new@example.com')
   await screenshot(page, 'adoption-never-active')
+  // The list downloads as CSV, named for what it is.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-export="users-never-active"]').click()])
+  expect(download.suggestedFilename()).toMatch(/^ccscope-users-never-active-as-of-\d{4}-\d{2}-\d{2}\.csv$/)
+  const saved = await download.path()
+  expect(fs.readFileSync(saved, 'utf8')).toBe('user,display_name,team,department,cost_center,seat\nnew@example.com,New Hire,platform,Eng,CC-1,true\n')
   await page.goto(`${cc.apiUrl}/directory`)
   await settled(page)
   await screenshot(page, 'directory-loaded')

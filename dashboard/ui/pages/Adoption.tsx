@@ -303,15 +303,18 @@ export function AdoptionPage() {
           subtitle="In the directory, and no telemetry from them at all, ever"
           wide
           actions={
-            <a
-              className="button"
-              href={usersExportUrl(filters, range, 'neverActive')}
-              download
-              data-export="users-never-active"
-              aria-label="Export never-active people as CSV"
-            >
-              Export CSV
-            </a>
+            // Only when there is a list to export (without a directory the export answers 400).
+            (quiet.data?.neverActive?.total ?? 0) > 0 ? (
+              <a
+                className="button"
+                href={usersExportUrl(filters, range, 'neverActive')}
+                download
+                data-export="users-never-active"
+                aria-label="Export never-active people as CSV"
+              >
+                Export CSV
+              </a>
+            ) : null
           }
         >
           <Loadable query={quiet} height={120}>
