@@ -214,7 +214,8 @@ async function allRoutes(): Promise<{ key: string; url: string; body?: { type: s
   for (const [p, item] of Object.entries(openapi.paths))
     for (const method of Object.keys(item)) {
       if (p.startsWith('/api/v1/auth/log')) continue // sign-in and sign-out: tested on their own below
-      const body = method === 'put' ? { type: 'application/json', text: '[]' } : undefined
+      const body =
+        method === 'put' ? { type: 'application/json', text: '[]' } : method === 'post' ? { type: 'application/json', text: '{"settings":{}}' } : undefined
       routes.push({ key: routeKey(method, p), url: concrete(p), ...(body ? { body } : {}) })
     }
   for (const key of ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /api/openapi.json']) routes.push({ key, url: key.slice(4) })

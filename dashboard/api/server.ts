@@ -16,6 +16,7 @@ import {
 } from '../../schemas/analytics'
 import type { ApiError } from '../../schemas/api'
 import { metaResponseSchema, type MetaLoading } from '../../schemas/meta'
+import { simulateBodySchema, simulateParamsSchema, simulateQuerySchema, simulateResponseSchema } from '../../schemas/simulate'
 import { directoryBodySchema, directoryLoadResponseSchema, directoryResponseSchema, toDirectoryBody } from '../../schemas/directory'
 import { moversParamsSchema, moversQuerySchema, moversResponseSchema, policyParamsSchema, policyQuerySchema, policyResponseSchema } from '../../schemas/policy'
 import {
@@ -51,6 +52,7 @@ import { csvFileName, exportCsv } from './queries/export'
 import { queryMovers, queryPolicy } from './queries/policy'
 import { queryMeta } from './queries/meta'
 import { warehouseSessionTable } from './queries/sessions'
+import { simulatePolicy } from './queries/simulate'
 import { querySummary } from './queries/summary'
 import { queryUsers } from './queries/users'
 import { exportUsersCsv, TooManyUsers, usersCsvFileName } from './queries/users-export'
@@ -376,6 +378,34 @@ export function createApi({
     },
     { query: moversQuerySchema },
     ({ query, ctx }) => queryMovers(ctx, query),
+  )
+
+  router.add(
+    'post',
+    '/api/v1/policy/simulate',
+    async (request, response) => {
+      const query = simulateQuerySchema.safeParse(request.query ?? {})
+      if (!query.success) return badRequest(response, query.error)
+      const body = simulateBodySchema.safeParse(request.body)
+      if (!body.success) {
+        const issue = body.error.issues[0]
+        return answer(response, 400, { error: 'invalid_body', message: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` })
+      }
+      const scope = scopeOf(principalOf(response))
+      return simulatePolicy({ client: reader, scope, now: now() }, query.data, body.data)
+    },
+    {
+      spec: {
+        summary: 'Policy simulator: what a settings file would allow, ask about or deny',
+        description:
+          "Send a managed-settings.json (or any settings.json) as { settings }: its permissions.allow / ask / deny rules decide every tool call recorded in the range, in Claude Code's order (deny, then ask, then allow; first match wins), and the answer compares that with what happened, names who a change would affect, and says which rule most likely fired for each recorded policy denial. Calls recorded without OTEL_LOG_TOOL_DETAILS carry no command, so rules with a specifier count them as unknown; path and domain rules cannot be checked from telemetry.",
+        tags: ['policy'],
+        query: simulateParamsSchema,
+        body: { 'application/json': simulateBodySchema },
+        response: { schema: simulateResponseSchema, description: 'The simulation' },
+      },
+      body: [express.json({ limit: BODY_LIMIT })],
+    },
   )
 
   get(

@@ -1,0 +1,75 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { SimulateResponse } from '../schemas/simulate'
+import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
+import { FIXTURES_DIR, loadFixture, replay } from './helpers/fixtures'
+
+/**
+ * The policy simulator on the real Claude Code captures: their managed policy was
+ * {"permissions":{"deny":["Bash(curl:*)"]}} (shared/fixtures/claude-code/README.md), and dana's
+ * `curl https://example.org` was denied by it.
+ */
+let cc: TestCcscope
+const RANGE = 'from=2000-01-01&to=2100-01-01&tz=UTC'
+
+beforeAll(async () => {
+  cc = await startTestCcscope()
+  for (const res of await replay(cc.otlpUrl, loadFixture('http-json-delta'))) expect(res.status).toBe(200)
+}, 60_000)
+afterAll(async () => {
+  await cc?.stop()
+})
+
+async function simulate(settings: unknown, query = RANGE): Promise<{ status: number; body: SimulateResponse & { message?: string } }> {
+  const res = await fetch(`${cc.apiUrl}/api/v1/policy/simulate?${query}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ settings }),
+  })
+  return { status: res.status, body: (await res.json()) as SimulateResponse & { message?: string } }
+}
+
+describe('POST /api/v1/policy/simulate', () => {
+  it('names the rule that fired for every recorded denial in the real captures', async () => {
+    expect(fs.existsSync(path.join(FIXTURES_DIR, 'README.md'))).toBe(true)
+    const { status, body } = await simulate({ permissions: { deny: ['Bash(curl:*)'] } })
+    expect(status).toBe(200)
+    expect(body.denials.length).toBeGreaterThan(0)
+    for (const d of body.denials) expect(d, JSON.stringify(d)).toMatchObject({ tool: 'Bash', rule: 'Bash(curl:*)', verdict: 'deny' })
+    // ccscope keeps a command's name, not the command line (CCSCOPE_STORE_CONTENT off): the name decides Bash(curl:*).
+    expect(body.denials.map((d) => [d.commandName, d.command])).toContainEqual(['curl', null])
+    // What happened is what these rules decide: every policy denial is a deny, nothing that ran is.
+    const denied = body.comparison.filter((c) => c.recorded === 'policy_denied')
+    expect(denied.every((c) => c.simulated === 'deny')).toBe(true)
+    expect(body.newlyDenied.calls).toBe(0)
+    expect(body.noLongerDenied.calls).toBe(0)
+    expect(body.rules).toEqual([expect.objectContaining({ list: 'deny', rule: 'Bash(curl:*)', users: expect.any(Number) })])
+    expect(body.rules[0]!.calls).toBe(denied.reduce((n, c) => n + c.calls, 0))
+  })
+
+  it('shows a rule edit before and after: denying ls stops calls that ran, and who made them', async () => {
+    const before = (await simulate({ permissions: { deny: ['Bash(curl:*)'] } })).body
+    const after = (await simulate({ permissions: { deny: ['Bash(curl:*)', 'Bash(ls:*)'] } })).body
+    expect(after.verdicts.deny).toBeGreaterThan(before.verdicts.deny)
+    expect(after.newlyDenied.calls).toBe(after.verdicts.deny - before.verdicts.deny)
+    expect(after.newlyDenied.topUsers.length).toBeGreaterThan(0)
+    const ls = after.rules.find((r) => r.rule === 'Bash(ls:*)')!
+    expect(ls.calls).toBe(after.newlyDenied.calls)
+    // Removing the deny: the recorded denials are no longer denied.
+    const open = (await simulate({ permissions: {} })).body
+    expect(open.noLongerDenied.calls).toBe(before.verdicts.deny)
+    expect(open.denials.every((d) => d.rule === null)).toBe(true)
+  })
+
+  it('reports malformed rules instead of ignoring them, and refuses a body without settings', async () => {
+    const { body } = await simulate({ permissions: { deny: ['Bash()', 'Bash(curl:*)'] } })
+    expect(body.invalidRules).toEqual([{ list: 'deny', rule: 'Bash()', error: expect.stringMatching(/empty parentheses/) }])
+    const res = await fetch(`${cc.apiUrl}/api/v1/policy/simulate?${RANGE}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"permissions":{}}',
+    })
+    expect(res.status).toBe(400)
+  })
+})
