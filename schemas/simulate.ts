@@ -33,7 +33,10 @@ export const simulateResponseSchema = z.object({
   range: rangeResponseSchema,
   scanned: z.object({
     calls: z.number().int().meta({ description: 'tool_decision events in the range and filters.' }),
-    withDetails: z.number().int().meta({ description: 'Of those, calls sent with their command (or its name) or MCP names (OTEL_LOG_TOOL_DETAILS=1).' }),
+    withDetails: z.number().int().meta({
+      description:
+        'Of those, calls with what rules match on: Bash calls with their command (or its name), MCP calls with their server and tool names (OTEL_LOG_TOOL_DETAILS=1), and every call of other tools (nothing to miss).',
+    }),
     truncated: z.boolean().meta({ description: 'More distinct calls than were read (the most frequent were).' }),
   }),
   invalidRules: z.array(z.object({ list: z.enum(['deny', 'ask', 'allow']), rule: z.string(), error: z.string() })),
@@ -60,7 +63,7 @@ export const simulateResponseSchema = z.object({
       z.object({
         tool: z.string(),
         command: z.string().nullable().meta({ description: 'The full command, when sent and stored (CCSCOPE_STORE_CONTENT); null otherwise.' }),
-        commandName: z.string().nullable().meta({ description: "The command's name (bash_command), when sent." }),
+        commandName: z.string().nullable().meta({ description: "The command's name (bash_command), or the MCP tool as mcp__server__tool, when sent." }),
         calls: z.number().int(),
         users: z.number().int(),
         rule: z.string().nullable().meta({ description: 'The deny rule of these settings that most likely fired; null when none matches.' }),

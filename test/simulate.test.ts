@@ -46,6 +46,12 @@ describe('POST /api/v1/policy/simulate', () => {
     expect(body.noLongerDenied.calls).toBe(0)
     expect(body.rules).toEqual([expect.objectContaining({ list: 'deny', rule: 'Bash(curl:*)', users: expect.any(Number) })])
     expect(body.rules[0]!.calls).toBe(denied.reduce((n, c) => n + c.calls, 0))
+    // The same decisions and denials as the Policy page counts (one source of truth: tool_decision events).
+    const tools = (await (await fetch(`${cc.apiUrl}/api/v1/tools?${RANGE}&measures=decisions,policyDenials`)).json()) as {
+      totals: { decisions: number; policyDenials: number }
+    }
+    expect(body.scanned.calls).toBe(tools.totals.decisions)
+    expect(denied.reduce((n, c) => n + c.calls, 0)).toBe(tools.totals.policyDenials)
   })
 
   it('shows a rule edit before and after: denying ls stops calls that ran, and who made them', async () => {

@@ -5,13 +5,14 @@ import { CSRF_HEADER, meResponseSchema, type LoginBody, type MeResponse } from '
 import { directoryLoadResponseSchema, directoryResponseSchema, type DirectoryEntry } from '../../schemas/directory'
 import { metaResponseSchema, type MetaResponse } from '../../schemas/meta'
 import { moversResponseSchema, policyResponseSchema } from '../../schemas/policy'
+import { simulateResponseSchema, type SimulateResponse } from '../../schemas/simulate'
 import { sessionResponseSchema, userSessionsResponseSchema, usersResponseSchema } from '../../schemas/users'
 import { dropEarly, takeEarly } from './early'
 import type { Params } from './filters'
 import { metaPollInterval } from './prepare/loading'
-import { datasetRequest, type ApiRequest, type ResponseKind, type Responses } from './requests'
+import { apiUrl, datasetRequest, type ApiRequest, type ResponseKind, type Responses } from './requests'
 
-export { apiUrl } from './requests'
+export { apiUrl }
 
 /**
  * The dashboard's only door to the API: typed fetchers (responses checked against the shared zod
@@ -140,6 +141,14 @@ export async function loadDirectory(entries: DirectoryEntry[]): Promise<z.infer<
   const body: unknown = await res.json().catch(() => null)
   if (!res.ok) throw new ApiRequestError((body as { message?: string } | null)?.message ?? `HTTP ${res.status}`, res.status)
   return directoryLoadResponseSchema.parse(body)
+}
+
+/** Runs the policy simulator (admins; POST /api/v1/policy/simulate) on a settings file over the page's range and filters. */
+export async function simulatePolicy(params: Params, settings: unknown): Promise<SimulateResponse> {
+  const res = await post(apiUrl('/api/v1/policy/simulate', params), { settings })
+  const body: unknown = await res.json().catch(() => null)
+  if (!res.ok) throw new ApiRequestError((body as { message?: string } | null)?.message ?? `HTTP ${res.status}`, res.status)
+  return simulateResponseSchema.parse(body)
 }
 
 async function post(url: string, body?: unknown, method: 'POST' | 'PUT' = 'POST'): Promise<Response> {

@@ -71,6 +71,38 @@ describe('on the captured fixtures', () => {
   })
 })
 
+describe('the policy simulator on the captures', () => {
+  it('names the managed rule behind the denied curl, and shows who a rule edit would stop', async () => {
+    await page.goto(`${cc.apiUrl}/policy?${RANGE}`)
+    await settled(page)
+    const text = page.locator('[data-simulator-text]')
+    await text.fill('{"permissions": {"deny": ["Bash(curl:*)"]')
+    await page.locator('[data-simulator-run]').click()
+    expect(await page.locator('[data-simulator-problem]').innerText()).toMatch(/^Not valid JSON/)
+
+    // The policy the captures were made under.
+    await text.fill('{"permissions": {"deny": ["Bash(curl:*)"]}}')
+    await page.locator('[data-simulator-run]').click()
+    await page.locator('[data-simulation]').waitFor()
+    const denial = await page.locator('[data-table="simulation-denials"] tbody tr').first().innerText()
+    expect(denial).toContain('curl')
+    expect(denial).toContain('Bash(curl:*)')
+    expect(await page.locator('[data-simulation-changes]').innerText()).toMatch(/^Would stop 0 calls that ran/)
+
+    // An edit: denying ls too would stop calls that ran, and names who made them.
+    await text.fill('{"permissions": {"deny": ["Bash(curl:*)", "Bash(ls:*)"]}}')
+    await page.locator('[data-simulator-run]').click()
+    await expect.poll(() => page.locator('[data-simulation-changes]').innerText()).toMatch(/^Would stop [1-9]\d* calls? that ran/)
+    expect(await page.locator('[data-table="simulation-newly-denied"] tbody tr').count()).toBeGreaterThan(0)
+    expect(errors).toEqual([])
+    await page.locator('[data-simulator]').scrollIntoViewIfNeeded()
+    await screenshot(page, 'fixtures-policy-simulator')
+    await page.setViewportSize({ width: 390, height: 900 })
+    await screenshot(page, 'fixtures-policy-simulator-390')
+    await page.setViewportSize({ width: 1366, height: 900 })
+  })
+})
+
 describe('traces captured from the real CLI', () => {
   it("draw each prompt's waterfall on the session page, span for span", async () => {
     const [withSpans] = await selectRows<{ s: string; spans: string; traces: string }>(

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { answeredRange } from '../../../schemas/periods'
 import { type RECORDED, VERDICTS, type SimulateBody, type SimulateQuery, type SimulateResponse } from '../../../schemas/simulate'
 import { ch, run } from '../../../warehouse/query'
-import { decide, parseRule, RULE_LISTS, type Call, type Rule, type Verdict } from '../simulate/rules'
+import { type Call, type Decision, decide, parseRule, RULE_LISTS, type Rule, type Verdict } from '../simulate/rules'
 import type { QueryContext } from './dataset'
 import { rangeParams } from './range'
 import { filterSql } from './users'
@@ -15,10 +15,28 @@ import { filterSql } from './users'
  * Teams are the ones the telemetry reports (the directory is not applied here).
  */
 
-/** Distinct calls read at most; the most frequent first. */
-const MAX_GROUPS = 50_000
+/** Distinct calls (tool, command, MCP names) by outcome read at most; the most frequent first. */
+const MAX_CALLS = 50_000
 
-const groupRow = z.object({
+/** The tool_decision events of the range and filters, with what rules match on extracted. */
+const DECISIONS = `(
+  SELECT tool, decision, source, u, team,
+    toString(cityHash64(tool, command, command_name, mcp_server, mcp_tool)) AS call_key,
+    command, command_name, mcp_server, mcp_tool
+  FROM (
+    SELECT tool_name AS tool, decision, source, user_key AS u, team_id AS team, department AS dept, cost_center AS cc,
+      JSONExtractString(attributes['tool_parameters'], 'full_command') AS command,
+      JSONExtractString(attributes['tool_parameters'], 'bash_command') AS command_name,
+      JSONExtractString(attributes['tool_parameters'], 'mcp_server_name') AS mcp_server,
+      JSONExtractString(attributes['tool_parameters'], 'mcp_tool_name') AS mcp_tool
+    FROM events
+    WHERE event_name = 'tool_decision' AND timestamp >= {from:DateTime('UTC')} AND timestamp < {to:DateTime('UTC')}
+  )
+  WHERE %WHERE%
+)`
+
+const callRow = z.object({
+  call_key: ch.string,
   tool: ch.string,
   command: ch.string,
   command_name: ch.string,
@@ -26,10 +44,10 @@ const groupRow = z.object({
   mcp_tool: ch.string,
   decision: ch.string,
   source: ch.string,
-  u: ch.string,
-  team: ch.string,
   n: ch.count,
+  users: ch.count,
 })
+const peopleRow = z.object({ code: ch.count, decision: ch.string, source: ch.string, u: ch.string, team: ch.string, n: ch.count })
 
 /** What happened to a call, from its decision and source. */
 export function recordedOf(decision: string, source: string): (typeof RECORDED)[number] {
@@ -77,89 +95,107 @@ function changeOf(t: Tally): SimulateResponse['newlyDenied'] {
   }
 }
 
+/** A decision as one number for the second pass: which rule (1-based; 0 none) and which verdict. */
+const VERDICT_CODE: Record<Verdict, number> = { deny: 0, ask: 1, allow: 2, default: 3, unknown: 4 }
+const codeOf = (ruleIndex: number, verdict: Verdict) => (ruleIndex + 1) * 8 + VERDICT_CODE[verdict]
+
+/**
+ * Two passes over the range's tool_decision events. The first groups them by distinct call (tool, command,
+ * MCP names) and outcome, and each distinct call is decided once: every count is exact (unless more than
+ * MAX_CALLS distinct calls, which only stored full commands can give; then `truncated`). The second maps each
+ * event to its decision (ClickHouse's transform over the decided calls) and groups by decision and person,
+ * for who each rule and each change touches.
+ */
 export async function simulatePolicy(ctx: QueryContext, query: SimulateQuery, body: SimulateBody): Promise<SimulateResponse> {
   const range = answeredRange(query.range, ctx.now)
   const { rules, invalid } = parseRules(body)
-  const params: Record<string, unknown> = { ...rangeParams(range), groups: MAX_GROUPS + 1 }
-  const where = filterSql(query.filters, params, ctx.scope)
-  const groups = await run(ctx.client, {
-    sql: `SELECT tool, command, command_name, mcp_server, mcp_tool, decision, source, u, team, count() AS n
-     FROM (
-       SELECT tool_name AS tool, decision, source, user_key AS u, team_id AS team, department AS dept, cost_center AS cc,
-         JSONExtractString(attributes['tool_parameters'], 'full_command') AS command,
-         JSONExtractString(attributes['tool_parameters'], 'bash_command') AS command_name,
-         JSONExtractString(attributes['tool_parameters'], 'mcp_server_name') AS mcp_server,
-         JSONExtractString(attributes['tool_parameters'], 'mcp_tool_name') AS mcp_tool
-       FROM events
-       WHERE event_name = 'tool_decision' AND timestamp >= {from:DateTime('UTC')} AND timestamp < {to:DateTime('UTC')}
-     )
-     WHERE ${where}
-     GROUP BY tool, command, command_name, mcp_server, mcp_tool, decision, source, u, team
+  const params: Record<string, unknown> = { ...rangeParams(range), calls: MAX_CALLS + 1 }
+  const decisions = DECISIONS.replace('%WHERE%', filterSql(query.filters, params, ctx.scope))
+  const distinct = await run(ctx.client, {
+    sql: `SELECT call_key, any(tool) AS tool, any(command) AS command, any(command_name) AS command_name, any(mcp_server) AS mcp_server,
+       any(mcp_tool) AS mcp_tool, decision, source, count() AS n, uniqExact(u) AS users
+     FROM ${decisions}
+     GROUP BY call_key, decision, source
      ORDER BY n DESC
-     LIMIT {groups:UInt32}`,
+     LIMIT {calls:UInt32}`,
     params,
-    row: groupRow,
+    row: callRow,
   })
-  const truncated = groups.length > MAX_GROUPS
-  if (truncated) groups.length = MAX_GROUPS
+  const truncated = distinct.length > MAX_CALLS
+  if (truncated) distinct.length = MAX_CALLS
 
+  const ruleIndex = new Map(rules.map((r, i) => [`${r.list}\u0000${r.text}`, i]))
+  const decided = new Map<string, Decision>()
   const verdicts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>
   const comparison = new Map<string, number>()
-  const byRule = new Map<string, Tally>()
-  const newlyDenied = tally()
-  const noLongerDenied = tally()
-  const denials = new Map<
-    string,
-    { tool: string; command: string | null; commandName: string | null; calls: number; users: Set<string>; rule: string | null; verdict: Verdict }
-  >()
+  const denials: SimulateResponse['denials'] = []
   let calls = 0
   let withDetails = 0
-  // Each distinct call is decided once.
-  const decided = new Map<string, ReturnType<typeof decide>>()
-  for (const g of groups) {
+  for (const g of distinct) {
     calls += g.n
-    const detailed = g.command !== '' || g.command_name !== '' || (g.mcp_server !== '' && g.mcp_tool !== '')
-    if (detailed) withDetails += g.n
-    const call: Call = {
-      tool: g.tool,
-      ...(g.command !== '' ? { command: g.command } : {}),
-      ...(g.command_name !== '' ? { commandName: g.command_name } : {}),
-      ...(g.mcp_server !== '' ? { mcpServer: g.mcp_server } : {}),
-      ...(g.mcp_tool !== '' ? { mcpTool: g.mcp_tool } : {}),
-    }
-    const key = `${g.tool}\u0000${g.command}\u0000${g.command_name}\u0000${g.mcp_server}\u0000${g.mcp_tool}`
-    let decision = decided.get(key)
+    // Only Bash and MCP calls have details rules match on (paths and URLs are never in these events).
+    const needsDetails = g.tool === 'Bash' || g.tool.startsWith('mcp')
+    if (!needsDetails || g.command !== '' || g.command_name !== '' || (g.mcp_server !== '' && g.mcp_tool !== '')) withDetails += g.n
+    let decision = decided.get(g.call_key)
     if (!decision) {
+      const call: Call = {
+        tool: g.tool,
+        ...(g.command !== '' ? { command: g.command } : {}),
+        ...(g.command_name !== '' ? { commandName: g.command_name } : {}),
+        ...(g.mcp_server !== '' ? { mcpServer: g.mcp_server } : {}),
+        ...(g.mcp_tool !== '' ? { mcpTool: g.mcp_tool } : {}),
+      }
       decision = decide(rules, call)
-      decided.set(key, decision)
+      decided.set(g.call_key, decision)
     }
     verdicts[decision.verdict] += g.n
     const recorded = recordedOf(g.decision, g.source)
     const pair = `${recorded}\u0000${decision.verdict}`
     comparison.set(pair, (comparison.get(pair) ?? 0) + g.n)
-    if (decision.rule && decision.verdict !== 'unknown') {
-      const ruleKey = `${decision.verdict}\u0000${decision.rule}`
-      const t = byRule.get(ruleKey) ?? tally()
-      add(t, g.u, g.team, g.n)
-      byRule.set(ruleKey, t)
-    }
-    if (recorded === 'accepted' && decision.verdict === 'deny') add(newlyDenied, g.u, g.team, g.n)
-    if (recorded === 'policy_denied') {
-      if (decision.verdict !== 'deny' && decision.verdict !== 'unknown') add(noLongerDenied, g.u, g.team, g.n)
-      const denialKey = `${g.tool}\u0000${g.command}\u0000${g.command_name}`
-      const d = denials.get(denialKey) ?? {
+    if (recorded === 'policy_denied')
+      denials.push({
         tool: g.tool,
         command: g.command === '' ? null : g.command,
-        commandName: g.command_name === '' ? null : g.command_name,
-        calls: 0,
-        users: new Set<string>(),
+        commandName: g.command_name !== '' ? g.command_name : g.mcp_server !== '' ? `mcp__${g.mcp_server}__${g.mcp_tool}` : null,
+        calls: g.n,
+        users: g.users,
         rule: decision.verdict === 'deny' || decision.verdict === 'unknown' ? (decision.rule ?? null) : null,
         verdict: decision.verdict,
-      }
-      d.calls += g.n
-      d.users.add(g.u)
-      denials.set(denialKey, d)
+      })
+  }
+
+  // Second pass: people, per decision. Only the rows that a rule decides or a policy denied are needed.
+  const codeKeys: string[] = []
+  const codes: number[] = []
+  for (const [key, decision] of decided) {
+    const index = decision.rule && decision.verdict !== 'unknown' ? (ruleIndex.get(`${decision.verdict}\u0000${decision.rule}`) ?? -1) : -1
+    codeKeys.push(key)
+    codes.push(codeOf(index, decision.verdict))
+  }
+  const people = await run(ctx.client, {
+    sql: `SELECT transform(call_key, {keys:Array(String)}, {codes:Array(UInt32)}, toUInt32(0)) AS code, decision, source, u, team, count() AS n
+     FROM ${decisions}
+     WHERE code >= 8 OR (decision = 'reject' AND source = 'config')
+     GROUP BY code, decision, source, u, team`,
+    params: { ...params, keys: codeKeys, codes },
+    row: peopleRow,
+  })
+  const byRule = rules.map(() => tally())
+  const newlyDenied = tally()
+  const noLongerDenied = tally()
+  const verdictOfCode = (code: number) => (Object.keys(VERDICT_CODE) as Verdict[]).find((v) => VERDICT_CODE[v] === code % 8)
+  for (const p of people) {
+    // code 0: a call beyond MAX_CALLS (not decided).
+    if (p.code === 0) continue
+    const index = Math.floor(p.code / 8) - 1
+    const verdict = verdictOfCode(p.code)
+    const recorded = recordedOf(p.decision, p.source)
+    if (index >= 0) {
+      const t = byRule[index]
+      if (t) add(t, p.u, p.team, p.n)
     }
+    if (recorded === 'accepted' && verdict === 'deny') add(newlyDenied, p.u, p.team, p.n)
+    if (recorded === 'policy_denied' && verdict !== 'deny' && verdict !== 'unknown') add(noLongerDenied, p.u, p.team, p.n)
   }
 
   return {
@@ -173,21 +209,18 @@ export async function simulatePolicy(ctx: QueryContext, query: SimulateQuery, bo
         return { recorded, simulated, calls: n }
       })
       .sort((a, b) => b.calls - a.calls),
-    rules: rules.map((rule) => {
-      const t = byRule.get(`${rule.list}\u0000${rule.text}`)
+    rules: rules.map((rule, i) => {
+      const t = byRule[i] ?? tally()
       return {
         list: rule.list,
         rule: rule.text,
-        calls: t?.calls ?? 0,
-        users: t?.users.size ?? 0,
-        teams: t ? [...t.teams].sort((a, b) => b[1] - a[1]).map(([team]) => team) : [],
+        calls: t.calls,
+        users: t.users.size,
+        teams: [...t.teams].sort((a, b) => b[1] - a[1]).map(([team]) => team),
       }
     }),
     newlyDenied: changeOf(newlyDenied),
     noLongerDenied: changeOf(noLongerDenied),
-    denials: [...denials.values()]
-      .sort((a, b) => b.calls - a.calls)
-      .slice(0, 100)
-      .map((d) => ({ tool: d.tool, command: d.command, commandName: d.commandName, calls: d.calls, users: d.users.size, rule: d.rule, verdict: d.verdict })),
+    denials: denials.sort((a, b) => b.calls - a.calls).slice(0, 100),
   }
 }

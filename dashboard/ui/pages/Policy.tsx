@@ -2,12 +2,13 @@ import { useState } from 'react'
 import { Link } from 'react-router'
 import { useApi, useMeta } from '../api'
 import { Card } from '../components/Card'
+import { PolicySimulator } from '../components/PolicySimulator'
 import { DataTable } from '../components/DataTable'
 import { BarList, TrendChart } from '../components/charts'
 import { Segmented } from '../components/Segmented'
 import { Rate } from '../components/Rate'
 import { Empty, Loadable, NoDataYet, NotReported } from '../components/States'
-import { filtersToSearch } from '../filters'
+import { datasetParams, filtersToSearch } from '../filters'
 import { formatCount, formatPercent } from '../format'
 import { useFilters, useViewParam } from '../hooks'
 import { policyPlan } from '../plans'
@@ -345,6 +346,14 @@ export function PolicyPage() {
               )
             }}
           </Loadable>
+        </Card>
+        <Card
+          id="policy-simulator"
+          wide
+          title="Simulate a policy"
+          subtitle="Paste or load a managed-settings.json: its allow / ask / deny rules decide every tool call recorded in this range, and you see what would change and for whom"
+        >
+          <PolicySimulator params={datasetParams(filters, 'summary', range)} carry={carry} />
         </Card>
       </div>
     </div>
