@@ -292,7 +292,10 @@ export class Admission {
         continue
       }
       const misfit = this.misfit(next.holder, 0, next.needs)
-      if (misfit === 'address' && next.holder.strict !== true) (overShare ??= new Map()).set(address, Math.min(smallest ?? Infinity, next.needs))
+      if (misfit === 'address' && next.holder.strict !== true) {
+        overShare ??= new Map()
+        overShare.set(address, Math.min(smallest ?? Infinity, next.needs))
+      }
       if (misfit === 'budget' && next.needs <= alone && now - next.since < HOLD_BACK_MS) {
         this.onFull()
         this.wakeLater(HOLD_BACK_MS - (now - next.since))
