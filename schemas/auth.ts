@@ -52,6 +52,7 @@ export const ROUTE_ACCESS = {
   'GET /api/v1/sessions/{session}': ADMIN_MANAGER,
   'GET /api/v1/policy': ADMIN,
   'GET /api/v1/policy/movers': ADMIN,
+  'GET /api/v1/policy/denials': ADMIN,
   'POST /api/v1/policy/simulate': ADMIN,
   'GET /api/v1/directory': ADMIN,
   'PUT /api/v1/directory': ADMIN,

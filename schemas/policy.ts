@@ -73,3 +73,39 @@ export const policyResponseSchema = z.object({
   ),
 })
 export type PolicyResponse = z.infer<typeof policyResponseSchema>
+
+/** GET /api/v1/policy/denials: who is behind one blocked command or MCP server (the Policy page's drill-down). */
+export const denialsParamsSchema = z
+  .strictObject({
+    ...rangeFields,
+    ...commonFilterFields,
+    command: z.string().min(1).max(200).optional().meta({ description: 'A Bash command as the Top blocked commands list names it (its first word).' }),
+    mcpServer: z.string().min(1).max(200).optional().meta({ description: 'An MCP server as the Blocked MCP servers list names it.' }),
+  })
+  .refine((v) => (v.command === undefined) !== (v.mcpServer === undefined), { message: 'give command or mcpServer, one of them', path: ['command'] })
+export const denialsQuerySchema = denialsParamsSchema.transform((value, ctx) => ({
+  range: checkRange(value, ctx),
+  filters: pickFilters(value),
+  command: value.command,
+  mcpServer: value.mcpServer,
+}))
+export type DenialsQuery = z.output<typeof denialsQuerySchema>
+
+export const DENIAL_SESSIONS_LISTED = 50
+
+export const denialsResponseSchema = z.object({
+  range: rangeResponseSchema,
+  command: z.string().nullable(),
+  mcpServer: z.string().nullable(),
+  denials: z
+    .number()
+    .int()
+    .meta({ description: 'Policy denials (tool_decision reject, source config) of this command or server: the Policy page counts the same.' }),
+  byTeam: z.array(z.object({ team: z.string(), denials: z.number().int(), users: z.number().int() })),
+  byUser: z.array(z.object({ user: z.string(), team: z.string(), denials: z.number().int(), sessions: z.number().int() })),
+  sessions: z
+    .array(z.object({ sessionId: z.string(), user: z.string(), team: z.string(), denials: z.number().int(), last: z.string() }))
+    .meta({ description: `The sessions with the most of these denials (at most ${DENIAL_SESSIONS_LISTED}), most first.` }),
+  sessionsTotal: z.number().int(),
+})
+export type DenialsResponse = z.infer<typeof denialsResponseSchema>

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { DenialsResponse } from '../schemas/policy'
 import type { SimulateResponse } from '../schemas/simulate'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { FIXTURES_DIR, loadFixture, replay } from './helpers/fixtures'
@@ -77,5 +78,34 @@ describe('POST /api/v1/policy/simulate', () => {
       body: '{"permissions":{}}',
     })
     expect(res.status).toBe(400)
+  })
+})
+
+describe('GET /api/v1/policy/denials (the drill-down from a blocked command)', () => {
+  it('names the users, teams and sessions behind the denied curl, with the Policy page total', async () => {
+    const res = await fetch(`${cc.apiUrl}/api/v1/policy/denials?${RANGE}&command=curl`)
+    expect(res.status).toBe(200)
+    const d = (await res.json()) as DenialsResponse
+    const blocked = (await (await fetch(`${cc.apiUrl}/api/v1/tools?${RANGE}&groupBy=command&decision=reject&source=config&measures=policyDenials`)).json()) as {
+      rows: { group: string; policyDenials: number }[]
+    }
+    const curl = blocked.rows.find((r) => r.group === 'curl')!
+    expect(d.denials).toBe(curl.policyDenials)
+    expect(d.denials).toBeGreaterThan(0)
+    expect(d.byUser.map((u) => u.user)).toEqual(['dana@example.com'])
+    expect(d.byTeam).toEqual([{ team: 'web', denials: d.denials, users: 1 }])
+    expect(d.sessions.reduce((n, x) => n + x.denials, 0)).toBe(d.denials)
+    expect(d.sessionsTotal).toBe(d.sessions.length)
+    // Another command: nothing.
+    const none = (await (await fetch(`${cc.apiUrl}/api/v1/policy/denials?${RANGE}&command=ls`)).json()) as DenialsResponse
+    expect([none.denials, none.byUser, none.sessions]).toEqual([0, [], []])
+  })
+
+  it('asks for exactly one of command and mcpServer', async () => {
+    for (const q of ['', '&command=curl&mcpServer=github']) {
+      const res = await fetch(`${cc.apiUrl}/api/v1/policy/denials?${RANGE}${q}`)
+      expect(res.status, q).toBe(400)
+      expect(((await res.json()) as { message: string }).message).toMatch(/command or mcpServer/)
+    }
   })
 })

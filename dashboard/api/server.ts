@@ -18,7 +18,17 @@ import type { ApiError } from '../../schemas/api'
 import { metaResponseSchema, type MetaLoading } from '../../schemas/meta'
 import { simulateBodySchema, simulateParamsSchema, simulateQuerySchema, simulateResponseSchema } from '../../schemas/simulate'
 import { directoryBodySchema, directoryLoadResponseSchema, directoryResponseSchema, toDirectoryBody } from '../../schemas/directory'
-import { moversParamsSchema, moversQuerySchema, moversResponseSchema, policyParamsSchema, policyQuerySchema, policyResponseSchema } from '../../schemas/policy'
+import {
+  denialsParamsSchema,
+  denialsQuerySchema,
+  denialsResponseSchema,
+  moversParamsSchema,
+  moversQuerySchema,
+  moversResponseSchema,
+  policyParamsSchema,
+  policyQuerySchema,
+  policyResponseSchema,
+} from '../../schemas/policy'
 import {
   ACTIVITY_SORTS,
   pathKeySchema,
@@ -49,6 +59,7 @@ import { runDatasetQuery, type QueryContext } from './queries/dataset'
 import { directoryCsvToObjects, loadDirectory, readDirectory } from './queries/directory'
 import { querySession, queryUserSessions } from './queries/drilldown'
 import { csvFileName, exportCsv } from './queries/export'
+import { queryDenials } from './queries/denials'
 import { queryMovers, queryPolicy } from './queries/policy'
 import { queryMeta } from './queries/meta'
 import { warehouseSessionTable } from './queries/sessions'
@@ -378,6 +389,20 @@ export function createApi({
     },
     { query: moversQuerySchema },
     ({ query, ctx }) => queryMovers(ctx, query),
+  )
+
+  get(
+    {
+      path: '/api/v1/policy/denials',
+      summary: 'Who is behind a blocked command or MCP server',
+      description:
+        'The drill-down from the Policy page: the teams, users and sessions behind the policy denials of one Bash command (its first word, as Top blocked commands names it) or one MCP server.',
+      tags: ['policy'],
+      query: denialsParamsSchema,
+      response: { schema: denialsResponseSchema, description: 'Teams, users and sessions, most denials first' },
+    },
+    { query: denialsQuerySchema },
+    ({ query, ctx }) => queryDenials(ctx, query),
   )
 
   router.add(

@@ -6,6 +6,7 @@ import { USER_SORT_VALUES, type UserSort } from './prepare/users'
 import {
   apiUrl,
   datasetRequest,
+  denialsRequest,
   directoryRequest,
   moversRequest,
   policyRequest,
@@ -78,7 +79,17 @@ export function policyPlan(filters: Filters, range: DateRange, search: URLSearch
     commands: datasetRequest('tools', blockedParams(filters, range, 'command')),
     mcp: datasetRequest('tools', blockedParams(filters, range, 'mcpServer')),
     movers: moversRequest(moversParams(filters, range, moversBy)),
+    // The drill-down from a blocked command or MCP server, when one is open (?blocked= or ?blockedMcp=).
+    denials: blockedDrill(search) ? denialsRequest(datasetParams(filters, 'summary', range, blockedDrill(search))) : undefined,
   }
+}
+
+/** The blocked command (?blocked=curl) or MCP server (?blockedMcp=github) whose denials are drilled into. */
+export function blockedDrill(search: URLSearchParams): { command: string } | { mcpServer: string } | undefined {
+  const command = search.get('blocked')
+  if (command) return { command }
+  const mcpServer = search.get('blockedMcp')
+  return mcpServer ? { mcpServer } : undefined
 }
 
 /** The sort and order of the users list: a name sorts A→Z unless told otherwise, figures largest first. */
@@ -125,7 +136,10 @@ export function sessionPlan(id: string) {
 }
 
 /** The page paths and the pieces of them a plan needs. */
-const PATHS: { pattern: RegExp; plan: (match: string[], search: URLSearchParams, filters: Filters, range: DateRange) => Record<string, { url: string }> }[] = [
+const PATHS: {
+  pattern: RegExp
+  plan: (match: string[], search: URLSearchParams, filters: Filters, range: DateRange) => Record<string, { url: string } | undefined>
+}[] = [
   { pattern: /^\/$/, plan: (_m, _s, f, r) => overviewPlan(f, r) },
   { pattern: /^\/adoption\/?$/, plan: (_m, s, f, r) => adoptionPlan(f, r, s) },
   { pattern: /^\/cost\/?$/, plan: (_m, s, f, r) => costPlan(f, r, s) },
@@ -142,7 +156,9 @@ export function pageRequestUrls(pathname: string, search: URLSearchParams, now =
     const match = pattern.exec(pathname)
     if (!match) continue
     const filters = parseFilters(search)
-    return Object.values(plan([...match], search, filters, dateRange(filters, now))).map((r) => r.url)
+    return Object.values(plan([...match], search, filters, dateRange(filters, now)))
+      .filter((r) => r !== undefined)
+      .map((r) => r.url)
   }
   return []
 }

@@ -1,6 +1,6 @@
 import type { DatasetName, DatasetResponse, SummaryResponse } from '../../schemas/analytics'
 import type { DirectoryResponse } from '../../schemas/directory'
-import type { MoversResponse, PolicyResponse } from '../../schemas/policy'
+import type { DenialsResponse, MoversResponse, PolicyResponse } from '../../schemas/policy'
 import type { SessionResponse, UserSessionsResponse, UsersResponse } from '../../schemas/users'
 import { toQueryString, type Params } from './filters'
 
@@ -19,6 +19,7 @@ export interface Responses {
   session: SessionResponse
   policy: PolicyResponse
   movers: MoversResponse
+  denials: DenialsResponse
   directory: DirectoryResponse
 }
 export type ResponseKind = keyof Responses
@@ -55,6 +56,10 @@ export function sessionRequest(id: string): ApiRequest<'session'> {
 
 export function policyRequest(params: Params): ApiRequest<'policy'> {
   return { url: apiUrl('/api/v1/policy', params), kind: 'policy' }
+}
+
+export function denialsRequest(params: Params): ApiRequest<'denials'> {
+  return { url: apiUrl('/api/v1/policy/denials', params), kind: 'denials' }
 }
 
 export function moversRequest(params: Params): ApiRequest<'movers'> {

@@ -71,6 +71,24 @@ describe('on the captured fixtures', () => {
   })
 })
 
+describe('the drill-down from a blocked command', () => {
+  it('goes from the blocked curl to the users and the session behind it in two clicks', async () => {
+    await page.goto(`${cc.apiUrl}/policy?${RANGE}`)
+    await settled(page)
+    await page.locator('[data-bars="blocked-commands"] a', { hasText: 'curl' }).click()
+    await page.locator('[data-drill="curl"]').waitFor()
+    await settled(page)
+    expect(await page.locator('[data-table="drill-users"] tbody').innerText()).toContain('dana@example.com')
+    expect(await page.locator('[data-bars="drill-teams"]').innerText()).toContain('web')
+    await screenshot(page, 'fixtures-policy-drill')
+    await page.locator('[data-table="drill-sessions"] tbody a').first().click()
+    await page.waitForURL(/\/sessions\//)
+    await settled(page)
+    expect(await page.locator('body').innerText()).toContain('curl')
+    expect(errors).toEqual([])
+  })
+})
+
 describe('the policy simulator on the captures', () => {
   it('names the managed rule behind the denied curl, and shows who a rule edit would stop', async () => {
     await page.goto(`${cc.apiUrl}/policy?${RANGE}`)

@@ -1,3 +1,4 @@
+import { Link } from 'react-router'
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import { memo } from 'react'
 import { formatPeriod } from '../format'
@@ -85,7 +86,20 @@ function StackedChartDrawing({
 }
 
 /** Horizontal bars as plain HTML: readable, selectable, and exact for tests. */
-function BarListDrawing({ id, items, format, empty = 'Nothing in this range.' }: { id: string; items: BarItem[]; format: Formatter; empty?: string }) {
+function BarListDrawing({
+  id,
+  items,
+  format,
+  empty = 'Nothing in this range.',
+  hrefOf,
+}: {
+  id: string
+  items: BarItem[]
+  format: Formatter
+  empty?: string
+  /** Where a bar's label leads (a drill-down), if anywhere. */
+  hrefOf?: (label: string) => string
+}) {
   if (items.length === 0) return <div className="empty">{empty}</div>
   const max = Math.max(...items.map((i) => i.value))
   return (
@@ -93,7 +107,7 @@ function BarListDrawing({ id, items, format, empty = 'Nothing in this range.' }:
       {items.map((item) => (
         <li key={item.label}>
           <div className="bar-label">
-            <span>{item.label}</span>
+            {hrefOf ? <Link to={hrefOf(item.label)}>{item.label}</Link> : <span>{item.label}</span>}
             <span className="num" data-value>
               {format(item.value)}
             </span>

@@ -9,13 +9,14 @@ import { Segmented } from '../components/Segmented'
 import { Rate } from '../components/Rate'
 import { Empty, Loadable, NoDataYet, NotReported } from '../components/States'
 import { datasetParams, filtersToSearch } from '../filters'
-import { formatCount, formatPercent } from '../format'
+import { formatCount, formatInstant, formatPercent } from '../format'
 import { useFilters, useViewParam } from '../hooks'
-import { policyPlan } from '../plans'
+import { blockedDrill, policyPlan } from '../plans'
 import {
   MOVER_OPTIONS,
   MOVER_VALUES,
   blockedItems,
+  drillTeams,
   denialSummary,
   escalationRows,
   hookRows,
@@ -46,6 +47,17 @@ export function PolicyPage() {
   const commands = useApi(plan.commands)
   const mcp = useApi(plan.mcp)
   const movers = useApi(plan.movers)
+  const denials = useApi(plan.denials ?? { url: '/api/v1/policy/denials', kind: 'denials' }, plan.denials !== undefined)
+  const drill = blockedDrill(urlSearch)
+  /** This page with a drill-down open (or closed: no name). */
+  const drillHref = (param: 'blocked' | 'blockedMcp' | null, name?: string) => {
+    const next = new URLSearchParams(urlSearch)
+    next.delete('blocked')
+    next.delete('blockedMcp')
+    if (param && name) next.set(param, name)
+    const text = next.toString()
+    return `/policy${text ? `?${text}` : ''}`
+  }
   const days = daysOf(range.from, range.drawnTo)
   const search = filtersToSearch(filters).toString()
   const carry = search ? `?${search}` : ''
@@ -147,16 +159,103 @@ export function PolicyPage() {
         <Card id="blocked-commands" title="Top blocked commands" subtitle="Bash commands (first word) denied by a settings rule">
           <Loadable query={commands}>
             {(d) => (
-              <BarList id="blocked-commands" items={blockedItems(d.rows)} format={formatCount} empty="No Bash command was denied by policy in this range." />
+              <BarList
+                id="blocked-commands"
+                items={blockedItems(d.rows)}
+                format={formatCount}
+                empty="No Bash command was denied by policy in this range."
+                hrefOf={(command) => drillHref('blocked', command)}
+              />
             )}
           </Loadable>
         </Card>
 
         <Card id="blocked-mcp" title="Blocked MCP servers" subtitle="MCP tool uses denied by a settings rule, by server">
           <Loadable query={mcp}>
-            {(d) => <BarList id="blocked-mcp" items={blockedItems(d.rows)} format={formatCount} empty="No MCP server was denied by policy in this range." />}
+            {(d) => (
+              <BarList
+                id="blocked-mcp"
+                items={blockedItems(d.rows)}
+                format={formatCount}
+                empty="No MCP server was denied by policy in this range."
+                hrefOf={(server) => drillHref('blockedMcp', server)}
+              />
+            )}
           </Loadable>
         </Card>
+
+        {drill ? (
+          <Card
+            id="blocked-drill"
+            wide
+            title={'command' in drill ? `Who was denied ${drill.command}` : `Who was denied MCP server ${drill.mcpServer}`}
+            subtitle="Policy denials in this range, by team, user and session"
+            actions={
+              <Link to={drillHref(null)} className="muted" data-drill-close>
+                Close
+              </Link>
+            }
+          >
+            <Loadable query={denials} height={160}>
+              {(d) =>
+                d.denials === 0 ? (
+                  <Empty>No policy denials of this in the range and filters.</Empty>
+                ) : (
+                  <div data-drill={'command' in drill ? drill.command : drill.mcpServer}>
+                    <p className="muted" style={{ margin: '0 0 8px' }}>
+                      <strong>{formatCount(d.denials)}</strong> denials, {formatCount(d.byUser.length)} {d.byUser.length === 1 ? 'user' : 'users'} in{' '}
+                      {formatCount(d.byTeam.length)} {d.byTeam.length === 1 ? 'team' : 'teams'}, {formatCount(d.sessionsTotal)}{' '}
+                      {d.sessionsTotal === 1 ? 'session' : 'sessions'}.
+                    </p>
+                    <div className="grid">
+                      <div>
+                        <h3 style={SUBHEADING}>By team</h3>
+                        <BarList id="drill-teams" items={drillTeams(d)} format={formatCount} />
+                      </div>
+                      <div>
+                        <h3 style={SUBHEADING}>By user</h3>
+                        <DataTable
+                          id="drill-users"
+                          caption="Users denied this, most denials first"
+                          rows={d.byUser}
+                          rowKey={(u) => u.user}
+                          columns={[
+                            { key: 'user', header: 'User', render: (u) => <Link to={`/users/${encodeURIComponent(u.user)}${carry}`}>{u.user}</Link> },
+                            { key: 'team', header: 'Team', render: (u) => u.team || <span className="muted">(not reported)</span> },
+                            { key: 'denials', header: 'Denials', align: 'right', render: (u) => formatCount(u.denials) },
+                            { key: 'sessions', header: 'Sessions', align: 'right', render: (u) => formatCount(u.sessions) },
+                          ]}
+                        />
+                      </div>
+                    </div>
+                    <h3 style={{ ...SUBHEADING, marginTop: 12 }}>Sessions</h3>
+                    <DataTable
+                      id="drill-sessions"
+                      caption="Sessions with these denials, most first"
+                      rows={d.sessions}
+                      rowKey={(x) => x.sessionId}
+                      columns={[
+                        {
+                          key: 'session',
+                          header: 'Session',
+                          render: (x) => <Link to={`/sessions/${encodeURIComponent(x.sessionId)}${carry}`}>{x.sessionId}</Link>,
+                        },
+                        { key: 'user', header: 'User', render: (x) => x.user },
+                        { key: 'denials', header: 'Denials', align: 'right', render: (x) => formatCount(x.denials) },
+                        { key: 'last', header: 'Last denied', render: (x) => formatInstant(x.last, filters.tz) },
+                      ]}
+                    />
+                    {d.sessionsTotal > d.sessions.length ? (
+                      <p className="muted" style={{ fontSize: '0.85rem' }}>
+                        The {formatCount(d.sessions.length)} sessions with the most of these denials, of {formatCount(d.sessionsTotal)}.
+                      </p>
+                    ) : null}
+                  </div>
+                )
+              }
+            </Loadable>
+          </Card>
+        ) : null}
 
         <Card
           id="movers"
@@ -184,7 +283,16 @@ export function PolicyPage() {
                     header: moversLabel,
                     render: (r) => (
                       <span data-group={r.group}>
-                        {r.group === '' ? <span className="muted">{r.label}</span> : r.label} {r.spike ? <span className="tag bad">spike</span> : null}
+                        {r.group === '' ? (
+                          <span className="muted">{r.label}</span>
+                        ) : moversBy === 'user' ? (
+                          <Link to={`/users/${encodeURIComponent(r.group)}${carry}`}>{r.label}</Link>
+                        ) : moversBy === 'command' || moversBy === 'mcpServer' ? (
+                          <Link to={drillHref(moversBy === 'command' ? 'blocked' : 'blockedMcp', r.group)}>{r.label}</Link>
+                        ) : (
+                          r.label
+                        )}{' '}
+                        {r.spike ? <span className="tag bad">spike</span> : null}
                       </span>
                     ),
                   },

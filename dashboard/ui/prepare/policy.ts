@@ -1,5 +1,5 @@
 import type { DatasetResponse } from '../../../schemas/analytics'
-import type { MoversResponse, PolicyResponse } from '../../../schemas/policy'
+import type { DenialsResponse, MoversResponse, PolicyResponse } from '../../../schemas/policy'
 import { datasetParams, todayIn, type DateRange, type Filters, type Params } from '../filters'
 import { formatCount, formatInstant, formatPeriod } from '../format'
 import { barItems, groupLabel, type BarItem } from './series'
@@ -118,6 +118,7 @@ export const MOVER_OPTIONS = [
   { value: 'command', label: 'Command' },
   { value: 'mcpServer', label: 'MCP server' },
   { value: 'team', label: 'Team' },
+  { value: 'user', label: 'User' },
 ] as const
 export type MoverBy = (typeof MOVER_OPTIONS)[number]['value']
 export const MOVER_VALUES: readonly MoverBy[] = MOVER_OPTIONS.map((o) => o.value)
@@ -289,4 +290,10 @@ export function managedSummary(rows: PolicyResponse['managedSettings']): { sourc
   return [...counts.entries()]
     .map(([sources, users]) => ({ sources, users }))
     .sort((a, b) => Number(b.sources === 'none') - Number(a.sources === 'none') || b.users - a.users || a.sources.localeCompare(b.sources))
+}
+
+/** The drill-down's teams as bars, most denials first; a team the telemetry does not report reads "(not reported)". */
+export function drillTeams(d: Pick<DenialsResponse, 'byTeam'>): BarItem[] {
+  const total = d.byTeam.reduce((n, t) => n + t.denials, 0)
+  return d.byTeam.map((t) => ({ label: t.team || '(not reported)', value: t.denials, share: total > 0 ? t.denials / total : 0 }))
 }

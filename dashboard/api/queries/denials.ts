@@ -1,0 +1,62 @@
+import { z } from 'zod'
+import { answeredRange } from '../../../schemas/periods'
+import { DENIAL_SESSIONS_LISTED, type DenialsQuery, type DenialsResponse } from '../../../schemas/policy'
+import { ch, run } from '../../../warehouse/query'
+import type { QueryContext } from './dataset'
+import { rangeParams } from './range'
+import { filterSql } from './users'
+
+/**
+ * The drill-down from a blocked command or MCP server (GET /api/v1/policy/denials): the teams, people and
+ * sessions behind its policy denials. Read from the raw tool_decision events (the rollups keep no session),
+ * with the same command and server extraction as the rollups the Policy page counts from, so its total is
+ * the page's. Teams are the ones the telemetry reports (the directory is not applied here).
+ */
+export async function queryDenials(ctx: QueryContext, query: DenialsQuery): Promise<DenialsResponse> {
+  const range = answeredRange(query.range, ctx.now)
+  const params: Record<string, unknown> = { ...rangeParams(range), listed: DENIAL_SESSIONS_LISTED }
+  const what =
+    query.command !== undefined
+      ? `JSONExtractString(attributes['tool_parameters'], 'bash_command') = {command:String}`
+      : `JSONExtractString(attributes['tool_parameters'], 'mcp_server_name') = {mcpServer:String}`
+  if (query.command !== undefined) params.command = query.command
+  else params.mcpServer = query.mcpServer
+  const denied = `(
+    SELECT user_key AS u, team_id AS team, department AS dept, cost_center AS cc, session_id, timestamp
+    FROM events
+    WHERE event_name = 'tool_decision' AND decision = 'reject' AND source = 'config'
+      AND timestamp >= {from:DateTime('UTC')} AND timestamp < {to:DateTime('UTC')} AND ${what}
+  )`
+  const where = filterSql(query.filters, params, ctx.scope)
+  const [byUser, sessions] = await Promise.all([
+    run(ctx.client, {
+      sql: `SELECT u, any(team) AS team, count() AS denials, uniqExact(session_id) AS sessions
+       FROM ${denied} WHERE ${where} GROUP BY u ORDER BY denials DESC, u`,
+      params,
+      row: z.object({ u: ch.string, team: ch.string, denials: ch.count, sessions: ch.count }),
+    }),
+    run(ctx.client, {
+      sql: `SELECT session_id, any(u) AS u, any(team) AS team, count() AS denials, toString(max(timestamp)) AS last, count() OVER () AS total
+       FROM ${denied} WHERE ${where} GROUP BY session_id ORDER BY denials DESC, last DESC LIMIT {listed:UInt32}`,
+      params,
+      row: z.object({ session_id: ch.string, u: ch.string, team: ch.string, denials: ch.count, last: ch.dateTime, total: ch.count }),
+    }),
+  ])
+  const teams = new Map<string, { denials: number; users: number }>()
+  for (const u of byUser) {
+    const t = teams.get(u.team) ?? { denials: 0, users: 0 }
+    t.denials += u.denials
+    t.users += 1
+    teams.set(u.team, t)
+  }
+  return {
+    range: { from: range.from.toISOString(), to: range.to.toISOString(), timeZone: range.timeZone },
+    command: query.command ?? null,
+    mcpServer: query.mcpServer ?? null,
+    denials: byUser.reduce((n, u) => n + u.denials, 0),
+    byTeam: [...teams].map(([team, t]) => ({ team, ...t })).sort((a, b) => b.denials - a.denials || a.team.localeCompare(b.team)),
+    byUser: byUser.map((u) => ({ user: u.u, team: u.team, denials: u.denials, sessions: u.sessions })),
+    sessions: sessions.map((s) => ({ sessionId: s.session_id, user: s.u, team: s.team, denials: s.denials, last: s.last })),
+    sessionsTotal: sessions[0]?.total ?? 0,
+  }
+}
