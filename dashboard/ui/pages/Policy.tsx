@@ -238,7 +238,12 @@ export function PolicyPage() {
                         {
                           key: 'session',
                           header: 'Session',
-                          render: (x) => <Link to={`/sessions/${encodeURIComponent(x.sessionId)}${carry}`}>{x.sessionId}</Link>,
+                          // The id's start: enough to tell sessions apart, and the table fits a phone.
+                          render: (x) => (
+                            <Link to={`/sessions/${encodeURIComponent(x.sessionId)}${carry}`} title={x.sessionId}>
+                              <code>{x.sessionId.length > 10 ? `${x.sessionId.slice(0, 8)}…` : x.sessionId}</code>
+                            </Link>
+                          ),
                         },
                         { key: 'user', header: 'User', render: (x) => x.user },
                         { key: 'denials', header: 'Denials', align: 'right', render: (x) => formatCount(x.denials) },
