@@ -53,6 +53,7 @@ export const ROUTE_ACCESS = {
   'GET /api/v1/policy': ADMIN,
   'GET /api/v1/policy/movers': ADMIN,
   'GET /api/v1/policy/denials': ADMIN,
+  'GET /api/v1/coverage': ADMIN,
   'POST /api/v1/policy/simulate': ADMIN,
   'GET /api/v1/directory': ADMIN,
   'PUT /api/v1/directory': ADMIN,

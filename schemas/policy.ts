@@ -109,3 +109,64 @@ export const denialsResponseSchema = z.object({
   sessionsTotal: z.number().int(),
 })
 export type DenialsResponse = z.infer<typeof denialsResponseSchema>
+
+/** A Claude Code version as major.minor.patch numbers; undefined for anything else. */
+export function versionParts(version: string): number[] | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version.trim())
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined
+}
+
+/** Whether `version` is older than `floor` (both major.minor.patch); undefined when either is not a version. */
+export function belowFloor(version: string, floor: string): boolean | undefined {
+  const v = versionParts(version)
+  const f = versionParts(floor)
+  if (!v || !f) return undefined
+  for (let i = 0; i < 3; i++) if (v[i] !== f[i]) return (v[i] ?? 0) < (f[i] ?? 0)
+  return false
+}
+
+/** GET /api/v1/coverage: per user and team, the Claude Code version in use and the managed settings in force. */
+export const coverageParamsSchema = z.strictObject({
+  ...rangeFields,
+  ...commonFilterFields,
+  versionFloor: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/, 'a version like 2.1.300')
+    .optional()
+    .meta({ description: 'Flag users whose latest Claude Code version in the range is older than this.' }),
+})
+export const coverageQuerySchema = coverageParamsSchema.transform((value, ctx) => ({
+  range: checkRange(value, ctx),
+  filters: pickFilters(value),
+  versionFloor: value.versionFloor,
+}))
+export type CoverageQuery = z.output<typeof coverageQuerySchema>
+
+export const coverageResponseSchema = z.object({
+  range: rangeResponseSchema,
+  versionFloor: z.string().nullable(),
+  users: z.array(
+    z.object({
+      user: z.string(),
+      team: z.string(),
+      version: z.string().nullable().meta({ description: 'The latest service.version the user sent in the range; null when none was sent.' }),
+      belowFloor: z.boolean().nullable().meta({ description: 'Older than versionFloor; null without a floor or a version.' }),
+      managedSources: z
+        .array(z.string())
+        .nullable()
+        .meta({ description: 'Sources of the managed settings in force (latest managed_settings_resolved); null when the user sent none in the range.' }),
+      lastSeen: z.string(),
+    }),
+  ),
+  teams: z.array(
+    z.object({
+      team: z.string(),
+      users: z.number().int(),
+      belowFloor: z.number().int(),
+      withoutManaged: z.number().int().meta({ description: 'Users with no managed_settings_resolved event in the range.' }),
+      versions: z.array(z.object({ version: z.string(), users: z.number().int() })),
+    }),
+  ),
+  versions: z.array(z.object({ version: z.string(), users: z.number().int(), belowFloor: z.boolean().nullable() })),
+})
+export type CoverageResponse = z.infer<typeof coverageResponseSchema>

@@ -57,6 +57,12 @@ describe('hostile query parameters', () => {
     expect(cost).toEqual(expect.arrayContaining(['from', 'to', 'tz', 'granularity', 'groupBy', 'sort', 'order', 'limit', 'team', 'model', 'costCenter']))
   })
 
+  /** Routes that need a parameter besides the hostile one: a well-formed value for it. */
+  const REQUIRED: Record<string, (name: string) => Record<string, string>> = {
+    // One of command and mcpServer: the other hostile one alone is a request of its own.
+    '/api/v1/policy/denials': (name): Record<string, string> => (name === 'command' || name === 'mcpServer' ? {} : { command: 'curl' }),
+  }
+
   it('get a 400 naming the parameter, or are matched literally; never a 500', async () => {
     let tried = 0
     for (const [path, item] of Object.entries(openapi.paths)) {
@@ -64,7 +70,7 @@ describe('hostile query parameters', () => {
       for (const parameter of parameters) {
         // Free text reaches SQL (as a parameter): a few injection shapes; everything else gets the whole list.
         for (const value of FREE_TEXT.has(parameter.name) ? HOSTILE.slice(1, 3) : HOSTILE) {
-          const url = `${cc.apiUrl}${concretePath(path)}?${new URLSearchParams({ [parameter.name]: value })}`
+          const url = `${cc.apiUrl}${concretePath(path)}?${new URLSearchParams({ ...(REQUIRED[path]?.(parameter.name) ?? {}), [parameter.name]: value })}`
           const res = await fetch(url)
           const body = await res.text()
           tried++

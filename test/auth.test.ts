@@ -216,7 +216,9 @@ async function allRoutes(): Promise<{ key: string; url: string; body?: { type: s
       if (p.startsWith('/api/v1/auth/log')) continue // sign-in and sign-out: tested on their own below
       const body =
         method === 'put' ? { type: 'application/json', text: '[]' } : method === 'post' ? { type: 'application/json', text: '{"settings":{}}' } : undefined
-      routes.push({ key: routeKey(method, p), url: concrete(p), ...(body ? { body } : {}) })
+      // The drill-down needs the command it drills into.
+      const query = p === '/api/v1/policy/denials' ? '?command=curl' : ''
+      routes.push({ key: routeKey(method, p), url: `${concrete(p)}${query}`, ...(body ? { body } : {}) })
     }
   for (const key of ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /api/openapi.json']) routes.push({ key, url: key.slice(4) })
   return routes

@@ -1,3 +1,4 @@
+import { belowFloor } from '../schemas/policy'
 import { describe, expect, it } from 'vitest'
 import type { DatasetResponse } from '../schemas/analytics'
 import type { MoversResponse, PolicyResponse } from '../schemas/policy'
@@ -22,8 +23,9 @@ import {
   escalationRows,
   hookRows,
   hookSourceLabel,
-  managedRows,
-  managedSummary,
+  attentionRows,
+  coverageSources,
+  versionsText,
   modeRows,
   moverLabel,
   moverRows,
@@ -437,19 +439,48 @@ describe('policy: hooks, modes, escalations, managed settings', () => {
     expect(escalationRows(policy.escalations.latest, 'Asia/Tokyo')[0]?.timeText).toBe('Nov 27, 22:58')
   })
 
-  it('shows managed-settings sources per user, "none" when empty, and counts each set', () => {
-    const rows = managedRows(policy.managedSettings, 'Asia/Kolkata')
-    expect(rows.map((r) => [r.user, r.sourcesText])).toEqual([
-      ['a@x.io', 'mdm, file'],
-      ['b@x.io', 'none'],
-      ['c@x.io', 'file'],
-      ['d@x.io', 'file'],
+  it('spreads managed settings over users, gaps first: not reported (no event) apart from none (resolved, no source)', () => {
+    const users = [
+      { managedSources: ['mdm', 'file'] },
+      { managedSources: [] },
+      { managedSources: ['file'] },
+      { managedSources: ['file'] },
+      { managedSources: null },
+    ]
+    expect(coverageSources(users)).toEqual([
+      { sources: 'none', users: 1, gap: true },
+      { sources: 'not reported', users: 1, gap: true },
+      { sources: 'file', users: 2, gap: false },
+      { sources: 'mdm, file', users: 1, gap: false },
     ])
-    expect(rows[0]?.lastSeenText).toBe('Nov 29, 05:18')
-    expect(managedSummary(policy.managedSettings)).toEqual([
-      { sources: 'none', users: 1 },
-      { sources: 'file', users: 2 },
-      { sources: 'mdm, file', users: 1 },
+  })
+
+  it("lists the users to look at, old versions first, with the reasons, and sums a team's versions", () => {
+    const base = { team: 'web', lastSeen: '2026-11-29T00:00:00.000Z' }
+    const rows = attentionRows([
+      { ...base, user: 'ok@x.io', version: '2.1.328', belowFloor: false, managedSources: ['file'] },
+      { ...base, user: 'b@x.io', version: '2.1.328', belowFloor: false, managedSources: null },
+      { ...base, user: 'c@x.io', version: '2.0.1', belowFloor: true, managedSources: [] },
     ])
+    expect(rows.map((r) => [r.user, r.reasons])).toEqual([
+      ['c@x.io', ['old version', 'no managed settings']],
+      ['b@x.io', ['managed settings not reported']],
+    ])
+    expect(
+      versionsText([
+        { version: '2.1.328', users: 12 },
+        { version: '2.1.300', users: 3 },
+        { version: '', users: 1 },
+        { version: '2.0.1', users: 1 },
+      ]),
+    ).toBe('2.1.328 ×12, 2.1.300 ×3, (not reported) ×1, +1 more')
+  })
+
+  it('compares Claude Code versions number by number, and knows what is not a version', () => {
+    expect(belowFloor('2.1.99', '2.1.300')).toBe(true)
+    expect(belowFloor('2.1.300', '2.1.300')).toBe(false)
+    expect(belowFloor('2.2.0', '2.1.300')).toBe(false)
+    expect(belowFloor('1.9.999', '2.0.0')).toBe(true)
+    expect(belowFloor('dev-build', '2.0.0')).toBeUndefined()
   })
 })

@@ -19,6 +19,9 @@ import { metaResponseSchema, type MetaLoading } from '../../schemas/meta'
 import { simulateBodySchema, simulateParamsSchema, simulateQuerySchema, simulateResponseSchema } from '../../schemas/simulate'
 import { directoryBodySchema, directoryLoadResponseSchema, directoryResponseSchema, toDirectoryBody } from '../../schemas/directory'
 import {
+  coverageParamsSchema,
+  coverageQuerySchema,
+  coverageResponseSchema,
   denialsParamsSchema,
   denialsQuerySchema,
   denialsResponseSchema,
@@ -59,6 +62,7 @@ import { runDatasetQuery, type QueryContext } from './queries/dataset'
 import { directoryCsvToObjects, loadDirectory, readDirectory } from './queries/directory'
 import { querySession, queryUserSessions } from './queries/drilldown'
 import { csvFileName, exportCsv } from './queries/export'
+import { queryCoverage } from './queries/coverage'
 import { queryDenials } from './queries/denials'
 import { queryMovers, queryPolicy } from './queries/policy'
 import { queryMeta } from './queries/meta'
@@ -389,6 +393,20 @@ export function createApi({
     },
     { query: moversQuerySchema },
     ({ query, ctx }) => queryMovers(ctx, query),
+  )
+
+  get(
+    {
+      path: '/api/v1/coverage',
+      summary: 'Coverage: Claude Code versions and managed settings per user and team',
+      description:
+        "Per user, the latest Claude Code version sent in the range and the managed-settings sources in force; per team, users below versionFloor and users without managed settings. The users are the Adoption page's active users.",
+      tags: ['policy'],
+      query: coverageParamsSchema,
+      response: { schema: coverageResponseSchema, description: 'Users, teams and versions' },
+    },
+    { query: coverageQuerySchema },
+    ({ query, ctx }) => queryCoverage(ctx, query),
   )
 
   get(

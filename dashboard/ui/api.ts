@@ -4,7 +4,7 @@ import { datasetResponseSchema, summaryResponseSchema, type DatasetName } from '
 import { CSRF_HEADER, meResponseSchema, type LoginBody, type MeResponse } from '../../schemas/auth'
 import { directoryLoadResponseSchema, directoryResponseSchema, type DirectoryEntry } from '../../schemas/directory'
 import { metaResponseSchema, type MetaResponse } from '../../schemas/meta'
-import { denialsResponseSchema, moversResponseSchema, policyResponseSchema } from '../../schemas/policy'
+import { coverageResponseSchema, denialsResponseSchema, moversResponseSchema, policyResponseSchema } from '../../schemas/policy'
 import { simulateResponseSchema, type SimulateResponse } from '../../schemas/simulate'
 import { sessionResponseSchema, userSessionsResponseSchema, usersResponseSchema } from '../../schemas/users'
 import { dropEarly, takeEarly } from './early'
@@ -87,6 +87,7 @@ const SCHEMAS: { [K in ResponseKind]: z.ZodType<Responses[K]> } = {
   policy: policyResponseSchema,
   movers: moversResponseSchema,
   denials: denialsResponseSchema,
+  coverage: coverageResponseSchema,
   directory: directoryResponseSchema,
 }
 

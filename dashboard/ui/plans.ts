@@ -5,6 +5,7 @@ import type { Step } from './prepare/adoption'
 import { USER_SORT_VALUES, type UserSort } from './prepare/users'
 import {
   apiUrl,
+  coverageRequest,
   datasetRequest,
   denialsRequest,
   directoryRequest,
@@ -79,9 +80,17 @@ export function policyPlan(filters: Filters, range: DateRange, search: URLSearch
     commands: datasetRequest('tools', blockedParams(filters, range, 'command')),
     mcp: datasetRequest('tools', blockedParams(filters, range, 'mcpServer')),
     movers: moversRequest(moversParams(filters, range, moversBy)),
+    // Versions and managed settings per user and team; ?floor=2.1.300 flags the older versions.
+    coverage: coverageRequest(datasetParams(filters, 'summary', range, { versionFloor: versionFloorOf(search) })),
     // The drill-down from a blocked command or MCP server, when one is open (?blocked= or ?blockedMcp=).
     denials: blockedDrill(search) ? denialsRequest(datasetParams(filters, 'summary', range, blockedDrill(search))) : undefined,
   }
+}
+
+/** The version floor of the coverage panel (?floor=2.1.300), when it is a version. */
+export function versionFloorOf(search: URLSearchParams): string | undefined {
+  const floor = search.get('floor')?.trim()
+  return floor && /^\d+\.\d+\.\d+$/.test(floor) ? floor : undefined
 }
 
 /** The blocked command (?blocked=curl) or MCP server (?blockedMcp=github) whose denials are drilled into. */

@@ -1,6 +1,6 @@
 import type { DatasetName, DatasetResponse, SummaryResponse } from '../../schemas/analytics'
 import type { DirectoryResponse } from '../../schemas/directory'
-import type { DenialsResponse, MoversResponse, PolicyResponse } from '../../schemas/policy'
+import type { CoverageResponse, DenialsResponse, MoversResponse, PolicyResponse } from '../../schemas/policy'
 import type { SessionResponse, UserSessionsResponse, UsersResponse } from '../../schemas/users'
 import { toQueryString, type Params } from './filters'
 
@@ -20,6 +20,7 @@ export interface Responses {
   policy: PolicyResponse
   movers: MoversResponse
   denials: DenialsResponse
+  coverage: CoverageResponse
   directory: DirectoryResponse
 }
 export type ResponseKind = keyof Responses
@@ -56,6 +57,10 @@ export function sessionRequest(id: string): ApiRequest<'session'> {
 
 export function policyRequest(params: Params): ApiRequest<'policy'> {
   return { url: apiUrl('/api/v1/policy', params), kind: 'policy' }
+}
+
+export function coverageRequest(params: Params): ApiRequest<'coverage'> {
+  return { url: apiUrl('/api/v1/coverage', params), kind: 'coverage' }
 }
 
 export function denialsRequest(params: Params): ApiRequest<'denials'> {

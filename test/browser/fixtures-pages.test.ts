@@ -89,6 +89,26 @@ describe('the drill-down from a blocked command', () => {
   })
 })
 
+describe('coverage on the captures', () => {
+  it('flags the users on a version older than the floor set on the card', async () => {
+    await page.goto(`${cc.apiUrl}/policy?${RANGE}`)
+    await settled(page)
+    expect(await page.locator('[data-summary="managed-settings"]').innerText()).toContain('file')
+    await page.locator('[data-floor-input]').fill('2.1.400')
+    await page.locator('[data-floor-apply]').click()
+    await page.waitForURL(/floor=2\.1\.400/)
+    await settled(page)
+    const summary = await page.locator('[data-summary="below-floor"]').innerText()
+    const coverage = (await (await fetch(`${cc.apiUrl}/api/v1/coverage?${RANGE}&versionFloor=2.1.400`)).json()) as { users: { belowFloor: boolean | null }[] }
+    const older = coverage.users.filter((u) => u.belowFloor).length
+    expect(older).toBeGreaterThan(0)
+    expect(summary).toContain(`${older} of ${coverage.users.length} on a version older than 2.1.400`)
+    expect(await page.locator('[data-table="coverage-attention"] tbody tr').count()).toBe(older)
+    await page.locator('[data-panel="coverage"]').scrollIntoViewIfNeeded()
+    await screenshot(page, 'fixtures-policy-coverage')
+  })
+})
+
 describe('the policy simulator on the captures', () => {
   it('names the managed rule behind the denied curl, and shows who a rule edit would stop', async () => {
     await page.goto(`${cc.apiUrl}/policy?${RANGE}`)

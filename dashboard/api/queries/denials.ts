@@ -30,24 +30,24 @@ export async function queryDenials(ctx: QueryContext, query: DenialsQuery): Prom
   const where = filterSql(query.filters, params, ctx.scope)
   const [byUser, sessions] = await Promise.all([
     run(ctx.client, {
-      sql: `SELECT u, any(team) AS team, count() AS denials, uniqExact(session_id) AS sessions
+      sql: `SELECT u, any(team) AS user_team, count() AS denials, uniqExact(session_id) AS sessions
        FROM ${denied} WHERE ${where} GROUP BY u ORDER BY denials DESC, u`,
       params,
-      row: z.object({ u: ch.string, team: ch.string, denials: ch.count, sessions: ch.count }),
+      row: z.object({ u: ch.string, user_team: ch.string, denials: ch.count, sessions: ch.count }),
     }),
     run(ctx.client, {
-      sql: `SELECT session_id, any(u) AS u, any(team) AS team, count() AS denials, toString(max(timestamp)) AS last, count() OVER () AS total
+      sql: `SELECT session_id, any(u) AS session_user, any(team) AS session_team, count() AS denials, toString(max(timestamp)) AS last, count() OVER () AS total
        FROM ${denied} WHERE ${where} GROUP BY session_id ORDER BY denials DESC, last DESC LIMIT {listed:UInt32}`,
       params,
-      row: z.object({ session_id: ch.string, u: ch.string, team: ch.string, denials: ch.count, last: ch.dateTime, total: ch.count }),
+      row: z.object({ session_id: ch.string, session_user: ch.string, session_team: ch.string, denials: ch.count, last: ch.dateTime, total: ch.count }),
     }),
   ])
   const teams = new Map<string, { denials: number; users: number }>()
   for (const u of byUser) {
-    const t = teams.get(u.team) ?? { denials: 0, users: 0 }
+    const t = teams.get(u.user_team) ?? { denials: 0, users: 0 }
     t.denials += u.denials
     t.users += 1
-    teams.set(u.team, t)
+    teams.set(u.user_team, t)
   }
   return {
     range: { from: range.from.toISOString(), to: range.to.toISOString(), timeZone: range.timeZone },
@@ -55,8 +55,8 @@ export async function queryDenials(ctx: QueryContext, query: DenialsQuery): Prom
     mcpServer: query.mcpServer ?? null,
     denials: byUser.reduce((n, u) => n + u.denials, 0),
     byTeam: [...teams].map(([team, t]) => ({ team, ...t })).sort((a, b) => b.denials - a.denials || a.team.localeCompare(b.team)),
-    byUser: byUser.map((u) => ({ user: u.u, team: u.team, denials: u.denials, sessions: u.sessions })),
-    sessions: sessions.map((s) => ({ sessionId: s.session_id, user: s.u, team: s.team, denials: s.denials, last: s.last })),
+    byUser: byUser.map((u) => ({ user: u.u, team: u.user_team, denials: u.denials, sessions: u.sessions })),
+    sessions: sessions.map((s) => ({ sessionId: s.session_id, user: s.session_user, team: s.session_team, denials: s.denials, last: s.last })),
     sessionsTotal: sessions[0]?.total ?? 0,
   }
 }

@@ -1,5 +1,5 @@
-import { useState } from 'react'
-import { Link } from 'react-router'
+import { useId, useState } from 'react'
+import { Link, useSearchParams } from 'react-router'
 import { useApi, useMeta } from '../api'
 import { Card } from '../components/Card'
 import { PolicySimulator } from '../components/PolicySimulator'
@@ -11,7 +11,7 @@ import { Empty, Loadable, NoDataYet, NotReported } from '../components/States'
 import { datasetParams, filtersToSearch } from '../filters'
 import { formatCount, formatInstant, formatPercent } from '../format'
 import { useFilters, useViewParam } from '../hooks'
-import { blockedDrill, policyPlan } from '../plans'
+import { blockedDrill, policyPlan, versionFloorOf } from '../plans'
 import {
   MOVER_OPTIONS,
   MOVER_VALUES,
@@ -20,8 +20,9 @@ import {
   denialSummary,
   escalationRows,
   hookRows,
-  managedRows,
-  managedSummary,
+  attentionRows,
+  coverageSources,
+  versionsText,
   modeRows,
   moverRows,
   sourceRows,
@@ -31,6 +32,7 @@ import {
 import { daysOf, singleSeries } from '../prepare/series'
 
 const ESCALATIONS_SHOWN = 10
+const ATTENTION_SHOWN = 100
 const SUBHEADING = { fontSize: '0.9rem', margin: '0 0 6px' } as const
 
 /** Admins' view: what policy refuses, who refuses it (rules, hooks, people), what moved this week, and who escalated. */
@@ -47,6 +49,15 @@ export function PolicyPage() {
   const commands = useApi(plan.commands)
   const mcp = useApi(plan.mcp)
   const movers = useApi(plan.movers)
+  const coverage = useApi(plan.coverage)
+  const floor = versionFloorOf(urlSearch)
+  const [, setSearchParams] = useSearchParams()
+  const setFloor = (value: string) => {
+    const next = new URLSearchParams(urlSearch)
+    if (value.trim()) next.set('floor', value.trim())
+    else next.delete('floor')
+    setSearchParams(next)
+  }
   const denials = useApi(plan.denials ?? { url: '/api/v1/policy/denials', kind: 'denials' }, plan.denials !== undefined)
   const drill = blockedDrill(urlSearch)
   /** This page with a drill-down open (or closed: no name). */
@@ -429,32 +440,90 @@ export function PolicyPage() {
           </Loadable>
         </Card>
 
-        <Card id="managed-settings" title="Managed settings in force" subtitle="Per user, from their latest managed_settings_resolved event in the range">
-          <Loadable query={policy}>
+        <Card
+          id="coverage"
+          wide
+          title="Coverage: versions and managed settings"
+          subtitle="Every user active in the range: the Claude Code version they ran last and the managed settings in force"
+          actions={<FloorInput value={floor ?? ''} onApply={(value) => setFloor(value)} />}
+        >
+          <Loadable query={coverage}>
             {(d) => {
-              if (d.managedSettings.length === 0) return <Empty>No managed-settings reports in this range (Claude Code sends one at startup).</Empty>
+              if (d.users.length === 0) return <Empty>No users were active in this range.</Empty>
+              const attention = attentionRows(d.users)
+              const older = d.users.filter((u) => u.belowFloor === true).length
               return (
                 <>
                   <p className="muted" style={{ margin: '0 0 8px' }} data-summary="managed-settings">
-                    {managedSummary(d.managedSettings).map((s, i) => (
+                    Managed settings:{' '}
+                    {coverageSources(d.users).map((s, i) => (
                       <span key={s.sources}>
                         {i > 0 ? ' · ' : ''}
-                        <span className={`tag${s.sources === 'none' ? ' warn' : ''}`}>{s.sources}</span> {formatCount(s.users)}{' '}
-                        {s.users === 1 ? 'user' : 'users'}
+                        <span className={`tag${s.gap ? ' warn' : ''}`}>{s.sources}</span> {formatCount(s.users)} {s.users === 1 ? 'user' : 'users'}
                       </span>
                     ))}
+                    {d.versionFloor ? (
+                      <span data-summary="below-floor">
+                        {' '}
+                        · <strong>{formatCount(older)}</strong> of {formatCount(d.users.length)} on a version older than {d.versionFloor}
+                      </span>
+                    ) : null}
                   </p>
                   <DataTable
-                    id="managed-settings"
-                    caption="Managed-settings sources in force per user"
-                    rows={managedRows(d.managedSettings, filters.tz)}
-                    rowKey={(r) => r.user}
+                    id="coverage-teams"
+                    caption="Per team: users, users on an old version, users without managed settings, versions in use"
+                    rows={d.teams}
+                    rowKey={(t) => t.team}
                     columns={[
-                      { key: 'user', header: 'User', render: (r) => <Link to={`/users/${encodeURIComponent(r.user)}${carry}`}>{r.user}</Link> },
-                      { key: 'sources', header: 'Sources', render: (r) => (r.sources.length ? r.sourcesText : <span className="tag warn">none</span>) },
-                      { key: 'lastSeen', header: 'Last seen', render: (r) => <time dateTime={r.lastSeen}>{r.lastSeenText}</time> },
+                      { key: 'team', header: 'Team', render: (t) => t.team || <span className="muted">(not reported)</span> },
+                      { key: 'users', header: 'Users', align: 'right', render: (t) => formatCount(t.users) },
+                      ...(d.versionFloor
+                        ? [
+                            {
+                              key: 'below',
+                              header: `Older than ${d.versionFloor}`,
+                              align: 'right' as const,
+                              render: (t: (typeof d.teams)[number]) => formatCount(t.belowFloor),
+                            },
+                          ]
+                        : []),
+                      { key: 'unmanaged', header: 'No managed settings', align: 'right', render: (t) => formatCount(t.withoutManaged) },
+                      { key: 'versions', header: 'Versions (users)', render: (t) => versionsText(t.versions) },
                     ]}
                   />
+                  <h3 style={{ ...SUBHEADING, marginTop: 12 }}>Needs attention</h3>
+                  <DataTable
+                    id="coverage-attention"
+                    caption="Users on an old version or without managed settings"
+                    rows={attention.slice(0, ATTENTION_SHOWN)}
+                    rowKey={(u) => u.user}
+                    empty={
+                      d.versionFloor
+                        ? 'Everyone runs a recent version with managed settings.'
+                        : 'Everyone has managed settings in force. Set a version floor to flag old versions.'
+                    }
+                    columns={[
+                      { key: 'user', header: 'User', render: (u) => <Link to={`/users/${encodeURIComponent(u.user)}${carry}`}>{u.user}</Link> },
+                      { key: 'team', header: 'Team', render: (u) => u.team || <span className="muted">(not reported)</span> },
+                      {
+                        key: 'version',
+                        header: 'Version',
+                        render: (u) =>
+                          u.version === null ? (
+                            <span className="muted">(not reported)</span>
+                          ) : (
+                            <span className={u.belowFloor ? 'tag warn' : undefined}>{u.version}</span>
+                          ),
+                      },
+                      { key: 'why', header: 'Why', render: (u) => u.reasons.join('; ') },
+                      { key: 'lastSeen', header: 'Last seen', render: (u) => formatInstant(u.lastSeen, filters.tz) },
+                    ]}
+                  />
+                  {attention.length > ATTENTION_SHOWN ? (
+                    <p className="muted" style={{ fontSize: '0.85rem' }}>
+                      The first {formatCount(ATTENTION_SHOWN)} of {formatCount(attention.length)}; the full list is in the API (GET /api/v1/coverage).
+                    </p>
+                  ) : null}
                 </>
               )
             }}
@@ -470,5 +539,45 @@ export function PolicyPage() {
         </Card>
       </div>
     </div>
+  )
+}
+
+/** The version floor: users whose latest version is older are flagged (kept in the URL as ?floor=). */
+function FloorInput({ value, onApply }: { value: string; onApply: (value: string) => void }) {
+  const id = useId()
+  const [draft, setDraft] = useState(value)
+  const valid = draft.trim() === '' || /^\d+\.\d+\.\d+$/.test(draft.trim())
+  return (
+    <form
+      style={{ display: 'flex', gap: 6, alignItems: 'center', flexWrap: 'wrap' }}
+      onSubmit={(e) => {
+        e.preventDefault()
+        if (valid) onApply(draft)
+      }}
+    >
+      <label htmlFor={id} className="muted" style={{ fontSize: '0.8rem' }}>
+        Version floor
+      </label>
+      <input
+        id={id}
+        name="floor"
+        placeholder="e.g. 2.1.300"
+        value={draft}
+        onChange={(e) => setDraft(e.target.value)}
+        aria-invalid={!valid}
+        data-floor-input
+        style={{
+          font: 'inherit',
+          fontSize: '0.9rem',
+          padding: '3px 8px',
+          border: `1px solid ${valid ? '#9ca3af' : 'var(--bad)'}`,
+          borderRadius: 6,
+          width: '8rem',
+        }}
+      />
+      <button type="submit" disabled={!valid} data-floor-apply>
+        Apply
+      </button>
+    </form>
   )
 }

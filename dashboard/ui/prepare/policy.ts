@@ -1,5 +1,5 @@
 import type { DatasetResponse } from '../../../schemas/analytics'
-import type { DenialsResponse, MoversResponse, PolicyResponse } from '../../../schemas/policy'
+import type { CoverageResponse, DenialsResponse, MoversResponse, PolicyResponse } from '../../../schemas/policy'
 import { datasetParams, todayIn, type DateRange, type Filters, type Params } from '../filters'
 import { formatCount, formatInstant, formatPeriod } from '../format'
 import { barItems, groupLabel, type BarItem } from './series'
@@ -261,39 +261,44 @@ export function escalationRows(latest: PolicyResponse['escalations']['latest'], 
   }))
 }
 
-export interface ManagedRow {
-  user: string
-  sources: string[]
-  /** "mdm, file", or "none" when no managed settings were in force. */
-  sourcesText: string
-  lastSeen: string
-  lastSeenText: string
-}
-
-export function managedRows(rows: PolicyResponse['managedSettings'], timeZone: string): ManagedRow[] {
-  return rows.map((r) => ({
-    user: r.user,
-    sources: r.sources,
-    sourcesText: r.sources.length ? r.sources.join(', ') : 'none',
-    lastSeen: r.lastSeen,
-    lastSeenText: formatInstant(r.lastSeen, timeZone),
-  }))
-}
-
-/** How many users have each set of managed-settings sources ("none" first: those are the gaps). */
-export function managedSummary(rows: PolicyResponse['managedSettings']): { sources: string; users: number }[] {
-  const counts = new Map<string, number>()
-  for (const r of rows) {
-    const key = r.sources.length ? r.sources.join(', ') : 'none'
-    counts.set(key, (counts.get(key) ?? 0) + 1)
-  }
-  return [...counts.entries()]
-    .map(([sources, users]) => ({ sources, users }))
-    .sort((a, b) => Number(b.sources === 'none') - Number(a.sources === 'none') || b.users - a.users || a.sources.localeCompare(b.sources))
-}
-
 /** The drill-down's teams as bars, most denials first; a team the telemetry does not report reads "(not reported)". */
 export function drillTeams(d: Pick<DenialsResponse, 'byTeam'>): BarItem[] {
   const total = d.byTeam.reduce((n, t) => n + t.denials, 0)
   return d.byTeam.map((t) => ({ label: t.team || '(not reported)', value: t.denials, share: total > 0 ? t.denials / total : 0 }))
+}
+
+type CoverageUser = CoverageResponse['users'][number]
+
+/** How the managed settings in force are spread: users per set of sources, the gaps first. */
+export function coverageSources(users: Pick<CoverageUser, 'managedSources'>[]): { sources: string; users: number; gap: boolean }[] {
+  const counts = new Map<string, number>()
+  for (const u of users) {
+    // null: no managed_settings_resolved event (Claude Code before 2.1.274 sends none); []: resolved, no source.
+    const key = u.managedSources === null ? 'not reported' : u.managedSources.length ? u.managedSources.join(', ') : 'none'
+    counts.set(key, (counts.get(key) ?? 0) + 1)
+  }
+  const gap = (s: string) => s === 'none' || s === 'not reported'
+  return [...counts]
+    .map(([sources, n]) => ({ sources, users: n, gap: gap(sources) }))
+    .sort((a, b) => Number(b.gap) - Number(a.gap) || b.users - a.users || a.sources.localeCompare(b.sources))
+}
+
+/** The users an admin should look at: on a version older than the floor, or without managed settings; oldest first. */
+export function attentionRows(users: CoverageUser[]): (CoverageUser & { reasons: string[] })[] {
+  return users
+    .map((u) => ({
+      ...u,
+      reasons: [
+        ...(u.belowFloor ? ['old version'] : []),
+        ...(u.managedSources === null ? ['managed settings not reported'] : u.managedSources.length === 0 ? ['no managed settings'] : []),
+      ],
+    }))
+    .filter((u) => u.reasons.length > 0)
+    .sort((a, b) => Number(b.belowFloor === true) - Number(a.belowFloor === true) || a.user.localeCompare(b.user))
+}
+
+/** A team's versions in a few words: "2.1.328 ×12, 2.1.300 ×3, +2 more". */
+export function versionsText(versions: { version: string; users: number }[], shown = 3): string {
+  const parts = versions.slice(0, shown).map((v) => `${v.version || '(not reported)'} ×${formatCount(v.users)}`)
+  return versions.length > shown ? `${parts.join(', ')}, +${versions.length - shown} more` : parts.join(', ')
 }

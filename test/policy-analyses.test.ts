@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { DenialsResponse } from '../schemas/policy'
+import type { CoverageResponse, DenialsResponse } from '../schemas/policy'
 import type { SimulateResponse } from '../schemas/simulate'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { FIXTURES_DIR, loadFixture, replay } from './helpers/fixtures'
@@ -45,6 +45,12 @@ describe('POST /api/v1/policy/simulate', () => {
     expect(denied.every((c) => c.simulated === 'deny')).toBe(true)
     expect(body.newlyDenied.calls).toBe(0)
     expect(body.noLongerDenied.calls).toBe(0)
+    // Filters apply (team and user are columns the queries also group by).
+    for (const filter of ['&team=web', '&user=dana%40example.com']) {
+      const filtered = await simulate({ permissions: { deny: ['Bash(curl:*)'] } }, `${RANGE}${filter}`)
+      expect(filtered.status, filter).toBe(200)
+      expect(filtered.body.verdicts.deny, filter).toBe(body.verdicts.deny)
+    }
     expect(body.rules).toEqual([expect.objectContaining({ list: 'deny', rule: 'Bash(curl:*)', users: expect.any(Number) })])
     expect(body.rules[0]!.calls).toBe(denied.reduce((n, c) => n + c.calls, 0))
     // The same decisions and denials as the Policy page counts (one source of truth: tool_decision events).
@@ -96,6 +102,9 @@ describe('GET /api/v1/policy/denials (the drill-down from a blocked command)', (
     expect(d.byTeam).toEqual([{ team: 'web', denials: d.denials, users: 1 }])
     expect(d.sessions.reduce((n, x) => n + x.denials, 0)).toBe(d.denials)
     expect(d.sessionsTotal).toBe(d.sessions.length)
+    // A team filter (its column is also grouped on: a regression once answered 500).
+    const web = (await (await fetch(`${cc.apiUrl}/api/v1/policy/denials?${RANGE}&command=curl&team=web`)).json()) as DenialsResponse
+    expect(web.denials).toBe(d.denials)
     // Another command: nothing.
     const none = (await (await fetch(`${cc.apiUrl}/api/v1/policy/denials?${RANGE}&command=ls`)).json()) as DenialsResponse
     expect([none.denials, none.byUser, none.sessions]).toEqual([0, [], []])
@@ -107,5 +116,30 @@ describe('GET /api/v1/policy/denials (the drill-down from a blocked command)', (
       expect(res.status, q).toBe(400)
       expect(((await res.json()) as { message: string }).message).toMatch(/command or mcpServer/)
     }
+  })
+})
+
+describe('GET /api/v1/coverage', () => {
+  it('names each active user with the Claude Code version and managed settings they run, and flags versions below the floor', async () => {
+    const get = async (q: string) => (await (await fetch(`${cc.apiUrl}/api/v1/coverage?${RANGE}${q}`)).json()) as CoverageResponse
+    const users = (await (await fetch(`${cc.apiUrl}/api/v1/users?${RANGE}&limit=1000`)).json()) as { counts: { activeUsers: number } }
+    const none = await get('')
+    // The Adoption page's active users, each once.
+    expect(none.users.length).toBe(users.counts.activeUsers)
+    expect(none.versionFloor).toBeNull()
+    expect(none.users.every((u) => u.belowFloor === null)).toBe(true)
+    const dana = none.users.find((u) => u.user === 'dana@example.com')!
+    // The captures come from Claude Code 2.1.328 with a managed-settings file.
+    expect(dana.version).toBe('2.1.328')
+    expect(dana.managedSources).toEqual(['file'])
+    const newer = await get('&versionFloor=2.1.400')
+    expect(newer.users.find((u) => u.user === 'dana@example.com')!.belowFloor).toBe(true)
+    expect(newer.teams.reduce((n, t) => n + t.belowFloor, 0)).toBe(newer.users.filter((u) => u.belowFloor).length)
+    expect(newer.versions.find((v) => v.version === '2.1.328')).toMatchObject({ belowFloor: true })
+    const older = await get('&versionFloor=2.1.300')
+    expect(older.users.some((u) => u.belowFloor === true)).toBe(false)
+    expect((await get('&team=web')).users.every((u) => u.team === 'web')).toBe(true)
+    const bad = await fetch(`${cc.apiUrl}/api/v1/coverage?${RANGE}&versionFloor=latest`)
+    expect(bad.status).toBe(400)
   })
 })
