@@ -104,6 +104,9 @@ try {
     ['user sessions', `/api/v1/users/${encodeURIComponent(user?.u ?? '')}/sessions?${range}`],
     ['session timeline', `/api/v1/sessions/${encodeURIComponent(session?.s ?? '')}`],
     ['CSV export by user per day', `/api/v1/cost/export.csv?${range}&groupBy=user&granularity=day`],
+    ['users CSV export', `/api/v1/users/export.csv?${range}`],
+    ['coverage', `/api/v1/coverage?${range}&versionFloor=2.1.300`],
+    ['blocked command drill-down', `/api/v1/policy/denials?${range}&command=curl`],
   ]
   const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN
   const GOAL_MS = 150

@@ -41,6 +41,7 @@ export const RETENTION_TABLES = {
   /** Fed by views, but drill-down detail: kept as long as the raw rows it summarizes. */
   detail: {
     sessions: 'day',
+    policy_denials: 'timestamp',
   },
 } as const
 

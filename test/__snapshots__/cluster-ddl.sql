@@ -1091,3 +1091,37 @@ CREATE TABLE IF NOT EXISTS dashboard_sessions ON CLUSTER 'ccscope'
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/dashboard_sessions', '{replica}', version)
 ORDER BY id_hash
 TTL toDateTime(expires) + INTERVAL 1 DAY;
+
+CREATE TABLE IF NOT EXISTS policy_denials_local ON CLUSTER 'ccscope'
+(
+    timestamp   DateTime64(9, 'UTC') CODEC(Delta, ZSTD(1)),
+    user_key    String,
+    session_id  String,
+    team_id     LowCardinality(String),
+    department  LowCardinality(String),
+    cost_center LowCardinality(String),
+    tool_name   LowCardinality(String),
+    command     LowCardinality(String) COMMENT 'tool_parameters.bash_command',
+    mcp_server  LowCardinality(String) COMMENT 'tool_parameters.mcp_server_name'
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/policy_denials_local', '{replica}')
+PARTITION BY toYYYYMM(timestamp)
+ORDER BY (command, mcp_server, timestamp);
+
+CREATE TABLE IF NOT EXISTS policy_denials ON CLUSTER 'ccscope' AS policy_denials_local
+ENGINE = Distributed('ccscope', currentDatabase(), 'policy_denials_local', cityHash64(user_key));
+
+TRUNCATE TABLE IF EXISTS policy_denials_local ON CLUSTER 'ccscope';
+
+INSERT INTO policy_denials
+SELECT timestamp, user_key, session_id, team_id, department, cost_center, tool_name,
+    JSONExtractString(attributes['tool_parameters'], 'bash_command'), JSONExtractString(attributes['tool_parameters'], 'mcp_server_name')
+FROM events
+WHERE event_name = 'tool_decision' AND decision = 'reject' AND source = 'config';
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS policy_denials_mv ON CLUSTER 'ccscope' TO policy_denials_local AS
+SELECT timestamp, user_key, session_id, team_id, department, cost_center, tool_name,
+    JSONExtractString(attributes['tool_parameters'], 'bash_command') AS command,
+    JSONExtractString(attributes['tool_parameters'], 'mcp_server_name') AS mcp_server
+FROM events_local
+WHERE event_name = 'tool_decision' AND decision = 'reject' AND source = 'config';

@@ -8,24 +8,20 @@ import { filterSql } from './users'
 
 /**
  * The drill-down from a blocked command or MCP server (GET /api/v1/policy/denials): the teams, people and
- * sessions behind its policy denials. Read from the raw tool_decision events (the rollups keep no session),
- * with the same command and server extraction as the rollups the Policy page counts from, so its total is
- * the page's. Teams are the ones the telemetry reports (the directory is not applied here).
+ * sessions behind its policy denials. Read from policy_denials (migration 0013: one row per denial, with the
+ * same command and server extraction as the rollups the Policy page counts from, so its total is the page's).
+ * Teams are the ones the telemetry reports (the directory is not applied here).
  */
 export async function queryDenials(ctx: QueryContext, query: DenialsQuery): Promise<DenialsResponse> {
   const range = answeredRange(query.range, ctx.now)
   const params: Record<string, unknown> = { ...rangeParams(range), listed: DENIAL_SESSIONS_LISTED }
-  const what =
-    query.command !== undefined
-      ? `JSONExtractString(attributes['tool_parameters'], 'bash_command') = {command:String}`
-      : `JSONExtractString(attributes['tool_parameters'], 'mcp_server_name') = {mcpServer:String}`
+  const what = query.command !== undefined ? 'command = {command:String}' : 'mcp_server = {mcpServer:String}'
   if (query.command !== undefined) params.command = query.command
   else params.mcpServer = query.mcpServer
   const denied = `(
     SELECT user_key AS u, team_id AS team, department AS dept, cost_center AS cc, session_id, timestamp
-    FROM events
-    WHERE event_name = 'tool_decision' AND decision = 'reject' AND source = 'config'
-      AND timestamp >= {from:DateTime('UTC')} AND timestamp < {to:DateTime('UTC')} AND ${what}
+    FROM policy_denials
+    WHERE ${what} AND timestamp >= {from:DateTime('UTC')} AND timestamp < {to:DateTime('UTC')}
   )`
   const where = filterSql(query.filters, params, ctx.scope)
   const [byUser, sessions] = await Promise.all([
