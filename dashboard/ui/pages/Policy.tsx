@@ -1,7 +1,9 @@
-import { useId, useState } from 'react'
+import { useState } from 'react'
 import { Link, useSearchParams } from 'react-router'
 import { useApi, useMeta } from '../api'
 import { Card } from '../components/Card'
+import { BlockedDrill } from '../components/BlockedDrill'
+import { CoveragePanel, FloorInput } from '../components/CoveragePanel'
 import { PolicySimulator } from '../components/PolicySimulator'
 import { DataTable } from '../components/DataTable'
 import { BarList, TrendChart } from '../components/charts'
@@ -9,20 +11,16 @@ import { Segmented } from '../components/Segmented'
 import { Rate } from '../components/Rate'
 import { Empty, Loadable, NoDataYet, NotReported } from '../components/States'
 import { datasetParams, filtersToSearch } from '../filters'
-import { formatCount, formatInstant, formatPercent } from '../format'
+import { formatCount, formatPercent } from '../format'
 import { useFilters, useViewParam } from '../hooks'
 import { blockedDrill, policyPlan, versionFloorOf } from '../plans'
 import {
   MOVER_OPTIONS,
   MOVER_VALUES,
   blockedItems,
-  drillTeams,
   denialSummary,
   escalationRows,
   hookRows,
-  attentionRows,
-  coverageSources,
-  versionsText,
   modeRows,
   moverRows,
   sourceRows,
@@ -32,7 +30,6 @@ import {
 import { daysOf, singleSeries } from '../prepare/series'
 
 const ESCALATIONS_SHOWN = 10
-const ATTENTION_SHOWN = 100
 const SUBHEADING = { fontSize: '0.9rem', margin: '0 0 6px' } as const
 
 /** Admins' view: what policy refuses, who refuses it (rules, hooks, people), what moved this week, and who escalated. */
@@ -208,67 +205,7 @@ export function PolicyPage() {
             }
           >
             <Loadable query={denials} height={160}>
-              {(d) =>
-                d.denials === 0 ? (
-                  <Empty>No policy denials of this in the range and filters.</Empty>
-                ) : (
-                  <div data-drill={'command' in drill ? drill.command : drill.mcpServer}>
-                    <p className="muted" style={{ margin: '0 0 8px' }}>
-                      <strong>{formatCount(d.denials)}</strong> denials, {formatCount(d.byUser.length)} {d.byUser.length === 1 ? 'user' : 'users'} in{' '}
-                      {formatCount(d.byTeam.length)} {d.byTeam.length === 1 ? 'team' : 'teams'}, {formatCount(d.sessionsTotal)}{' '}
-                      {d.sessionsTotal === 1 ? 'session' : 'sessions'}.
-                    </p>
-                    <div className="grid">
-                      <div>
-                        <h3 style={SUBHEADING}>By team</h3>
-                        <BarList id="drill-teams" items={drillTeams(d)} format={formatCount} />
-                      </div>
-                      <div>
-                        <h3 style={SUBHEADING}>By user</h3>
-                        <DataTable
-                          id="drill-users"
-                          caption="Users denied this, most denials first"
-                          rows={d.byUser}
-                          rowKey={(u) => u.user}
-                          columns={[
-                            { key: 'user', header: 'User', render: (u) => <Link to={`/users/${encodeURIComponent(u.user)}${carry}`}>{u.user}</Link> },
-                            { key: 'team', header: 'Team', render: (u) => u.team || <span className="muted">(not reported)</span> },
-                            { key: 'denials', header: 'Denials', align: 'right', render: (u) => formatCount(u.denials) },
-                            { key: 'sessions', header: 'Sessions', align: 'right', render: (u) => formatCount(u.sessions) },
-                          ]}
-                        />
-                      </div>
-                    </div>
-                    <h3 style={{ ...SUBHEADING, marginTop: 12 }}>Sessions</h3>
-                    <DataTable
-                      id="drill-sessions"
-                      caption="Sessions with these denials, most first"
-                      rows={d.sessions}
-                      rowKey={(x) => x.sessionId}
-                      columns={[
-                        {
-                          key: 'session',
-                          header: 'Session',
-                          // The id's start: enough to tell sessions apart, and the table fits a phone.
-                          render: (x) => (
-                            <Link to={`/sessions/${encodeURIComponent(x.sessionId)}${carry}`} title={x.sessionId}>
-                              <code>{x.sessionId.length > 10 ? `${x.sessionId.slice(0, 8)}…` : x.sessionId}</code>
-                            </Link>
-                          ),
-                        },
-                        { key: 'user', header: 'User', render: (x) => x.user },
-                        { key: 'denials', header: 'Denials', align: 'right', render: (x) => formatCount(x.denials) },
-                        { key: 'last', header: 'Last denied', render: (x) => formatInstant(x.last, filters.tz) },
-                      ]}
-                    />
-                    {d.sessionsTotal > d.sessions.length ? (
-                      <p className="muted" style={{ fontSize: '0.85rem' }}>
-                        The {formatCount(d.sessions.length)} sessions with the most of these denials, of {formatCount(d.sessionsTotal)}.
-                      </p>
-                    ) : null}
-                  </div>
-                )
-              }
+              {(d) => <BlockedDrill d={d} carry={carry} timeZone={filters.tz} />}
             </Loadable>
           </Card>
         ) : null}
@@ -447,87 +384,7 @@ export function PolicyPage() {
           subtitle="Every user active in the range: the Claude Code version they ran last and the managed settings in force"
           actions={<FloorInput value={floor ?? ''} onApply={(value) => setFloor(value)} />}
         >
-          <Loadable query={coverage}>
-            {(d) => {
-              if (d.users.length === 0) return <Empty>No users were active in this range.</Empty>
-              const attention = attentionRows(d.users)
-              const older = d.users.filter((u) => u.belowFloor === true).length
-              return (
-                <>
-                  <p className="muted" style={{ margin: '0 0 8px' }} data-summary="managed-settings">
-                    Managed settings:{' '}
-                    {coverageSources(d.users).map((s, i) => (
-                      <span key={s.sources}>
-                        {i > 0 ? ' · ' : ''}
-                        <span className={`tag${s.gap ? ' warn' : ''}`}>{s.sources}</span> {formatCount(s.users)} {s.users === 1 ? 'user' : 'users'}
-                      </span>
-                    ))}
-                    {d.versionFloor ? (
-                      <span data-summary="below-floor">
-                        {' '}
-                        · <strong>{formatCount(older)}</strong> of {formatCount(d.users.length)} on a version older than {d.versionFloor}
-                      </span>
-                    ) : null}
-                  </p>
-                  <DataTable
-                    id="coverage-teams"
-                    caption="Per team: users, users on an old version, users without managed settings, versions in use"
-                    rows={d.teams}
-                    rowKey={(t) => t.team}
-                    columns={[
-                      { key: 'team', header: 'Team', render: (t) => t.team || <span className="muted">(not reported)</span> },
-                      { key: 'users', header: 'Users', align: 'right', render: (t) => formatCount(t.users) },
-                      ...(d.versionFloor
-                        ? [
-                            {
-                              key: 'below',
-                              header: `Older than ${d.versionFloor}`,
-                              align: 'right' as const,
-                              render: (t: (typeof d.teams)[number]) => formatCount(t.belowFloor),
-                            },
-                          ]
-                        : []),
-                      { key: 'unmanaged', header: 'No managed settings', align: 'right', render: (t) => formatCount(t.withoutManaged) },
-                      { key: 'versions', header: 'Versions (users)', render: (t) => versionsText(t.versions) },
-                    ]}
-                  />
-                  <h3 style={{ ...SUBHEADING, marginTop: 12 }}>Needs attention</h3>
-                  <DataTable
-                    id="coverage-attention"
-                    caption="Users on an old version or without managed settings"
-                    rows={attention.slice(0, ATTENTION_SHOWN)}
-                    rowKey={(u) => u.user}
-                    empty={
-                      d.versionFloor
-                        ? 'Everyone runs a recent version with managed settings.'
-                        : 'Everyone has managed settings in force. Set a version floor to flag old versions.'
-                    }
-                    columns={[
-                      { key: 'user', header: 'User', render: (u) => <Link to={`/users/${encodeURIComponent(u.user)}${carry}`}>{u.user}</Link> },
-                      { key: 'team', header: 'Team', render: (u) => u.team || <span className="muted">(not reported)</span> },
-                      {
-                        key: 'version',
-                        header: 'Version',
-                        render: (u) =>
-                          u.version === null ? (
-                            <span className="muted">(not reported)</span>
-                          ) : (
-                            <span className={u.belowFloor ? 'tag warn' : undefined}>{u.version}</span>
-                          ),
-                      },
-                      { key: 'why', header: 'Why', render: (u) => u.reasons.join('; ') },
-                      { key: 'lastSeen', header: 'Last seen', render: (u) => formatInstant(u.lastSeen, filters.tz) },
-                    ]}
-                  />
-                  {attention.length > ATTENTION_SHOWN ? (
-                    <p className="muted" style={{ fontSize: '0.85rem' }}>
-                      The first {formatCount(ATTENTION_SHOWN)} of {formatCount(attention.length)}; the full list is in the API (GET /api/v1/coverage).
-                    </p>
-                  ) : null}
-                </>
-              )
-            }}
-          </Loadable>
+          <Loadable query={coverage}>{(d) => <CoveragePanel d={d} carry={carry} timeZone={filters.tz} />}</Loadable>
         </Card>
         <Card
           id="policy-simulator"
@@ -539,45 +396,5 @@ export function PolicyPage() {
         </Card>
       </div>
     </div>
-  )
-}
-
-/** The version floor: users whose latest version is older are flagged (kept in the URL as ?floor=). */
-function FloorInput({ value, onApply }: { value: string; onApply: (value: string) => void }) {
-  const id = useId()
-  const [draft, setDraft] = useState(value)
-  const valid = draft.trim() === '' || /^\d+\.\d+\.\d+$/.test(draft.trim())
-  return (
-    <form
-      style={{ display: 'flex', gap: 6, alignItems: 'center', flexWrap: 'wrap' }}
-      onSubmit={(e) => {
-        e.preventDefault()
-        if (valid) onApply(draft)
-      }}
-    >
-      <label htmlFor={id} className="muted" style={{ fontSize: '0.8rem' }}>
-        Version floor
-      </label>
-      <input
-        id={id}
-        name="floor"
-        placeholder="e.g. 2.1.300"
-        value={draft}
-        onChange={(e) => setDraft(e.target.value)}
-        aria-invalid={!valid}
-        data-floor-input
-        style={{
-          font: 'inherit',
-          fontSize: '0.9rem',
-          padding: '3px 8px',
-          border: `1px solid ${valid ? '#9ca3af' : 'var(--bad)'}`,
-          borderRadius: 6,
-          width: '8rem',
-        }}
-      />
-      <button type="submit" disabled={!valid} data-floor-apply>
-        Apply
-      </button>
-    </form>
   )
 }
