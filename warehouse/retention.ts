@@ -42,6 +42,7 @@ export const RETENTION_TABLES = {
   detail: {
     sessions: 'day',
     policy_denials: 'timestamp',
+    session_marks: 'timestamp',
   },
 } as const
 

@@ -6,8 +6,10 @@ import type { EventRow, MetricPointRow } from '../../warehouse/rows'
  * session in the bucket of that record (migration 0010), so that sessions add up over buckets, tiers,
  * users and teams like every other figure, exactly (warehouse/RULES.md, "Sessions").
  *
- * A session is new when the `sessions` rollup has no row of it, whoever sent it (by its session id, through
- * the table's bloom-filter index: a session id counts once even if its records name several users). Flushes run one at a time and a table's rows are committed before the next table's are
+ * A session is new when it has no mark stored yet (`session_marks`, migration 0014, fed by the raw tables'
+ * marked rows), whoever sent it: a session id counts once even if its records name several users. Not "has
+ * any record stored": an insert killed part-way may store a new session's later records without its marked
+ * one, and the retry must still mark it. Flushes run one at a time and a table's rows are committed before the next table's are
  * looked up, so no session is marked twice; retried records are dropped as stored before this runs.
  * The mark is stored with the record, so a rebuild of the rollups from the raw rows repeats it.
  */
@@ -21,7 +23,7 @@ export async function markSessionStarts(client: Warehouse, rows: (EventRow | Met
     if (!seen || nanos < seen.nanos) earliest.set(key, { row, nanos })
   }
   if (earliest.size === 0) return 0
-  const stored = await selectRows<{ s: string }>(client, 'SELECT DISTINCT session_id AS s FROM sessions WHERE session_id IN {sessions:Array(String)}', {
+  const stored = await selectRows<{ s: string }>(client, 'SELECT DISTINCT session_id AS s FROM session_marks WHERE session_id IN {sessions:Array(String)}', {
     sessions: [...earliest.keys()],
   })
   const known = new Set(stored.map((r) => r.s))

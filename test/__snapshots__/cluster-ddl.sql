@@ -1125,3 +1125,33 @@ SELECT timestamp, user_key, session_id, team_id, department, cost_center, tool_n
     JSONExtractString(attributes['tool_parameters'], 'mcp_server_name') AS mcp_server
 FROM events_local
 WHERE event_name = 'tool_decision' AND decision = 'reject' AND source = 'config';
+
+CREATE TABLE IF NOT EXISTS session_marks_local ON CLUSTER 'ccscope'
+(
+    session_id String,
+    user_key   String,
+    timestamp  DateTime64(9, 'UTC')
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/session_marks_local', '{replica}')
+PARTITION BY toYYYYMM(timestamp)
+ORDER BY session_id;
+
+CREATE TABLE IF NOT EXISTS session_marks ON CLUSTER 'ccscope' AS session_marks_local
+ENGINE = Distributed('ccscope', currentDatabase(), 'session_marks_local', cityHash64(user_key));
+
+TRUNCATE TABLE IF EXISTS session_marks_local ON CLUSTER 'ccscope';
+
+INSERT INTO session_marks SELECT session_id, user_key, timestamp FROM events WHERE session_start = 1 AND session_id != '';
+
+INSERT INTO session_marks SELECT session_id, user_key, timestamp FROM metric_points WHERE session_start = 1 AND session_id != '';
+
+INSERT INTO session_marks
+SELECT session_id, any(user_key), min(started) FROM sessions
+WHERE session_id != '' AND session_id NOT IN (SELECT session_id FROM session_marks)
+GROUP BY session_id;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS session_marks_events_mv ON CLUSTER 'ccscope' TO session_marks_local AS
+SELECT session_id, user_key, timestamp FROM events_local WHERE session_start = 1 AND session_id != '';
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS session_marks_points_mv ON CLUSTER 'ccscope' TO session_marks_local AS
+SELECT session_id, user_key, timestamp FROM metric_points_local WHERE session_start = 1 AND session_id != '';
