@@ -110,6 +110,20 @@ describe('GET /api/v1/policy/denials (the drill-down from a blocked command)', (
     expect([none.denials, none.byUser, none.sessions]).toEqual([0, [], []])
   })
 
+  it('follows the directory for teams, as every page does', async () => {
+    const put = (body: string) =>
+      fetch(`${cc.apiUrl}/api/v1/directory`, { method: 'PUT', headers: { 'content-type': 'text/csv', 'x-requested-with': 'test' }, body })
+    expect((await put('user,display_name,team,department,cost_center,seat\ndana@example.com,Dana,security,Eng,CC-1,true\n')).status).toBe(200)
+    try {
+      const moved = (await (await fetch(`${cc.apiUrl}/api/v1/policy/denials?${RANGE}&command=curl&team=security`)).json()) as DenialsResponse
+      expect(moved.byTeam.map((t) => t.team)).toEqual(['security'])
+      expect(moved.byUser.map((u) => [u.user, u.team])).toEqual([['dana@example.com', 'security']])
+      expect(moved.sessions.every((x) => x.team === 'security')).toBe(true)
+    } finally {
+      expect((await put('user,display_name,team,department,cost_center,seat\n')).status).toBe(200)
+    }
+  })
+
   it('asks for exactly one of command and mcpServer', async () => {
     for (const q of ['', '&command=curl&mcpServer=github']) {
       const res = await fetch(`${cc.apiUrl}/api/v1/policy/denials?${RANGE}${q}`)

@@ -5,12 +5,13 @@ import { ch, run } from '../../../warehouse/query'
 import type { QueryContext } from './dataset'
 import { rangeParams } from './range'
 import { filterSql } from './users'
+import { attributedColumns, DIRECTORY_NOW } from '../sources'
 
 /**
  * The drill-down from a blocked command or MCP server (GET /api/v1/policy/denials): the teams, people and
  * sessions behind its policy denials. Read from policy_denials (migration 0013: one row per denial, with the
  * same command and server extraction as the rollups the Policy page counts from, so its total is the page's).
- * Teams are the ones the telemetry reports (the directory is not applied here).
+ * Teams follow the directory, as on every page.
  */
 export async function queryDenials(ctx: QueryContext, query: DenialsQuery): Promise<DenialsResponse> {
   const range = answeredRange(query.range, ctx.now)
@@ -18,10 +19,11 @@ export async function queryDenials(ctx: QueryContext, query: DenialsQuery): Prom
   const what = query.command !== undefined ? 'command = {command:String}' : 'mcp_server = {mcpServer:String}'
   if (query.command !== undefined) params.command = query.command
   else params.mcpServer = query.mcpServer
+  // Teams, departments and cost centers as the directory says (as on every page), else as the telemetry does.
   const denied = `(
-    SELECT user_key AS u, team_id AS team, department AS dept, cost_center AS cc, session_id, timestamp
-    FROM policy_denials
-    WHERE ${what} AND timestamp >= {from:DateTime('UTC')} AND timestamp < {to:DateTime('UTC')}
+    SELECT ${attributedColumns('e')}, e.session_id AS session_id, e.timestamp AS timestamp
+    FROM policy_denials AS e LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON e.user_key = d.d_user
+    WHERE ${what.replace(/^(command|mcp_server)/, 'e.$1')} AND e.timestamp >= {from:DateTime('UTC')} AND e.timestamp < {to:DateTime('UTC')}
   )`
   const where = filterSql(query.filters, params, ctx.scope)
   const [byUser, sessions] = await Promise.all([
