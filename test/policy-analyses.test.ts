@@ -119,6 +119,10 @@ describe('GET /api/v1/policy/denials (the drill-down from a blocked command)', (
       expect(moved.byTeam.map((t) => t.team)).toEqual(['security'])
       expect(moved.byUser.map((u) => [u.user, u.team])).toEqual([['dana@example.com', 'security']])
       expect(moved.sessions.every((x) => x.team === 'security')).toBe(true)
+      // The simulator too: who a change would stop, by the directory's team.
+      const sim = await simulate({ permissions: { deny: ['Bash(curl:*)', 'Bash(ls:*)'] } }, `${RANGE}&team=security`)
+      expect(sim.status).toBe(200)
+      expect(sim.body.newlyDenied.topUsers.map((u) => [u.user, u.team])).toEqual([['dana@example.com', 'security']])
     } finally {
       expect((await put('user,display_name,team,department,cost_center,seat\n')).status).toBe(200)
     }

@@ -6,13 +6,14 @@ import { type Call, type Decision, decide, parseRule, RULE_LISTS, type Rule, typ
 import type { QueryContext } from './dataset'
 import { rangeParams } from './range'
 import { filterSql } from './users'
+import { attributedColumns, DIRECTORY_NOW } from '../sources'
 
 /**
  * The policy simulator: the tool calls recorded in a range (tool_decision events, grouped by tool, command,
  * MCP names, decision, source, user and team), each decided by the submitted rules (simulate/rules.ts), and
  * compared with what happened. Reads the raw events (the rollups keep only a command's first word, and rules
  * match whole commands), so it is an on-demand analysis: a few seconds over a month of a large fleet.
- * Teams are the ones the telemetry reports (the directory is not applied here).
+ * Teams follow the directory, as on every page.
  */
 
 /** Distinct calls (tool, command, MCP names) by outcome read at most; the most frequent first. */
@@ -24,13 +25,14 @@ const DECISIONS = `(
     toString(cityHash64(tool, command, command_name, mcp_server, mcp_tool)) AS call_key,
     command, command_name, mcp_server, mcp_tool
   FROM (
-    SELECT tool_name AS tool, decision, source, user_key AS u, team_id AS team, department AS dept, cost_center AS cc,
-      JSONExtractString(attributes['tool_parameters'], 'full_command') AS command,
-      JSONExtractString(attributes['tool_parameters'], 'bash_command') AS command_name,
-      JSONExtractString(attributes['tool_parameters'], 'mcp_server_name') AS mcp_server,
-      JSONExtractString(attributes['tool_parameters'], 'mcp_tool_name') AS mcp_tool
-    FROM events
-    WHERE event_name = 'tool_decision' AND timestamp >= {from:DateTime('UTC')} AND timestamp < {to:DateTime('UTC')}
+    SELECT e.tool_name AS tool, e.decision AS decision, e.source AS source, ${attributedColumns('e')},
+      JSONExtractString(e.attributes['tool_parameters'], 'full_command') AS command,
+      JSONExtractString(e.attributes['tool_parameters'], 'bash_command') AS command_name,
+      JSONExtractString(e.attributes['tool_parameters'], 'mcp_server_name') AS mcp_server,
+      JSONExtractString(e.attributes['tool_parameters'], 'mcp_tool_name') AS mcp_tool
+    -- Teams, departments and cost centers as the directory says (as on every page), else as the telemetry does.
+    FROM events AS e LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON e.user_key = d.d_user
+    WHERE e.event_name = 'tool_decision' AND e.timestamp >= {from:DateTime('UTC')} AND e.timestamp < {to:DateTime('UTC')}
   )
   WHERE %WHERE%
 )`
