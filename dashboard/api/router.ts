@@ -1,4 +1,6 @@
 import type { Express, Request, RequestHandler, Response } from 'express'
+import type { z } from 'zod'
+import type { ApiError } from '../../schemas/api'
 import { isRouteKey, ROUTE_ACCESS, routeKey } from '../../schemas/auth'
 import type { Authenticator } from './auth/authenticate'
 import { requireAccess } from './auth/access'
@@ -6,6 +8,13 @@ import type { RouteSpec } from './routes'
 
 /** A route's handler: what it returns is sent as JSON, unless it has answered itself. */
 export type Handler = (request: Request, response: Response) => unknown
+
+/** 400 for a request body its schema refused, naming the first bad field. */
+export function invalidBody(response: Response, error: z.ZodError): void {
+  const issue = error.issues[0]
+  const body: ApiError = { error: 'invalid_body', message: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` }
+  response.status(400).json(body)
+}
 
 /** /api/v1/users/{user}/sessions → /api/v1/users/:user/sessions */
 function expressPath(path: string): string {

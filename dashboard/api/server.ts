@@ -71,7 +71,7 @@ import { simulatePolicy } from './queries/simulate'
 import { querySummary } from './queries/summary'
 import { queryUsers } from './queries/users'
 import { exportUsersCsv, TooManyUsers, usersCsvFileName } from './queries/users-export'
-import { ApiRouter } from './router'
+import { ApiRouter, invalidBody } from './router'
 import { openApiDocument, type RouteSpec } from './routes'
 
 export interface ApiOptions {
@@ -430,10 +430,7 @@ export function createApi({
       const query = simulateQuerySchema.safeParse(request.query ?? {})
       if (!query.success) return badRequest(response, query.error)
       const body = simulateBodySchema.safeParse(request.body)
-      if (!body.success) {
-        const issue = body.error.issues[0]
-        return answer(response, 400, { error: 'invalid_body', message: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` })
-      }
+      if (!body.success) return invalidBody(response, body.error)
       const scope = scopeOf(principalOf(response))
       return simulatePolicy({ client: reader, scope, now: now() }, query.data, body.data)
     },
@@ -499,11 +496,7 @@ export function createApi({
         }
       }
       const parsed = directoryBodySchema.safeParse(toDirectoryBody(raw))
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]
-        const body: ApiError = { error: 'invalid_body', message: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` }
-        return answer(response, 400, body)
-      }
+      if (!parsed.success) return invalidBody(response, parsed.error)
       const entries = pseudonymize ? parsed.data.map((e) => ({ ...e, user: pseudonymize(e.user) })) : parsed.data
       if (pseudonymize) {
         // Pseudonyms ignore case and spaces: two entries the schema saw as different may be one person.

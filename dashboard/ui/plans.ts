@@ -1,3 +1,4 @@
+import type { UserList } from '../../schemas/users'
 import { datasetParams, dateRange, parseFilters, type DateRange, type Filters } from './filters'
 import { BREAKDOWN_SORTS, BREAKDOWN_VALUES, breakdownParams, costGranularity, STACK_VALUES } from './prepare/cost'
 import { blockedParams, MOVER_VALUES, moversParams } from './prepare/policy'
@@ -109,12 +110,7 @@ export function usersOrder(search: URLSearchParams): { sort: UserSort; order: 'a
 }
 
 /** A managers' list as CSV (GET /api/v1/users/export.csv), with the page's filters, range and quiet threshold. */
-export function usersExportUrl(
-  filters: Filters,
-  range: DateRange,
-  list: 'active' | 'new' | 'returning' | 'quiet' | 'neverActive',
-  extra: Record<string, string> = {},
-): string {
+export function usersExportUrl(filters: Filters, range: DateRange, list: UserList, extra: Record<string, string> = {}): string {
   return apiUrl('/api/v1/users/export.csv', datasetParams(filters, 'summary', range, { list, quietDays: String(QUIET_DAYS), ...extra }))
 }
 

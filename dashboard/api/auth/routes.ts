@@ -6,7 +6,7 @@ import type { Authenticator } from './authenticate'
 import { BackoffLimiter, KnownPairs, VerificationGate } from './limiter'
 import { DUMMY_HASH, verifyPassword } from './passwords'
 import type { RequestHandler } from 'express'
-import type { ApiRouter, Handler } from '../router'
+import { type ApiRouter, type Handler, invalidBody } from '../router'
 import { meOf, principalOf } from './access'
 import { readCookie, SESSION_COOKIE, sessionCookie } from './sessions'
 
@@ -35,11 +35,7 @@ export function registerAuthRoutes(router: ApiRouter, auth: Authenticator, json:
   }
   const login: Handler = async (request, response) => {
     const parsed = loginBodySchema.safeParse(request.body)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      const body: ApiError = { error: 'invalid_body', message: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` }
-      return response.status(400).json(body)
-    }
+    if (!parsed.success) return invalidBody(response, parsed.error)
     const address = plainAddress(request.socket.remoteAddress)
     const account = parsed.data.user
     const key = `${address} ${account}`

@@ -60,7 +60,11 @@ export async function queryCoverage(ctx: QueryContext, query: CoverageQuery): Pr
     return [...counts].map(([version, n]) => ({ version, users: n })).sort((a, b) => newerFirst(a.version, b.version))
   }
   const teams = new Map<string, typeof rows>()
-  for (const r of rows) teams.set(r.team, [...(teams.get(r.team) ?? []), r])
+  for (const r of rows) {
+    const list = teams.get(r.team)
+    if (list) list.push(r)
+    else teams.set(r.team, [r])
+  }
   return {
     range: { from: range.from.toISOString(), to: range.to.toISOString(), timeZone: range.timeZone },
     versionFloor: floor ?? null,

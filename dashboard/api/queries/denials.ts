@@ -16,14 +16,14 @@ import { attributedColumns, DIRECTORY_NOW } from '../sources'
 export async function queryDenials(ctx: QueryContext, query: DenialsQuery): Promise<DenialsResponse> {
   const range = answeredRange(query.range, ctx.now)
   const params: Record<string, unknown> = { ...rangeParams(range), listed: DENIAL_SESSIONS_LISTED }
-  const what = query.command !== undefined ? 'command = {command:String}' : 'mcp_server = {mcpServer:String}'
+  const what = query.command !== undefined ? 'e.command = {command:String}' : 'e.mcp_server = {mcpServer:String}'
   if (query.command !== undefined) params.command = query.command
   else params.mcpServer = query.mcpServer
   // Teams, departments and cost centers as the directory says (as on every page), else as the telemetry does.
   const denied = `(
     SELECT ${attributedColumns('e')}, e.session_id AS session_id, e.timestamp AS timestamp
     FROM policy_denials AS e LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON e.user_key = d.d_user
-    WHERE ${what.replace(/^(command|mcp_server)/, 'e.$1')} AND e.timestamp >= {from:DateTime('UTC')} AND e.timestamp < {to:DateTime('UTC')}
+    WHERE ${what} AND e.timestamp >= {from:DateTime('UTC')} AND e.timestamp < {to:DateTime('UTC')}
   )`
   const where = filterSql(query.filters, params, ctx.scope)
   const [byUser, sessions] = await Promise.all([

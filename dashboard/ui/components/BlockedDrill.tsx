@@ -14,7 +14,6 @@ const SUBHEADING = { fontSize: '0.9rem', margin: '0 0 6px' } as const
  */
 export function BlockedDrill({ d, carry, timeZone }: { d: DenialsResponse; carry: string; timeZone: string }) {
   const drill = { command: d.command, mcpServer: d.mcpServer }
-  const filters = { tz: timeZone }
   return d.denials === 0 ? (
     <Empty>No policy denials of this in the range and filters.</Empty>
   ) : (
@@ -64,7 +63,7 @@ export function BlockedDrill({ d, carry, timeZone }: { d: DenialsResponse; carry
           },
           { key: 'user', header: 'User', render: (x) => x.user },
           { key: 'denials', header: 'Denials', align: 'right', render: (x) => formatCount(x.denials) },
-          { key: 'last', header: 'Last denied', render: (x) => formatInstant(x.last, filters.tz) },
+          { key: 'last', header: 'Last denied', render: (x) => formatInstant(x.last, timeZone) },
         ]}
       />
       {d.sessionsTotal > d.sessions.length ? (

@@ -15,7 +15,6 @@ const ATTENTION_SHOWN = 100
  * a version older than the floor and without managed settings, and the users to look at.
  */
 export function CoveragePanel({ d, carry, timeZone }: { d: CoverageResponse; carry: string; timeZone: string }) {
-  const filters = { tz: timeZone }
   if (d.users.length === 0) return <Empty>No users were active in this range.</Empty>
   const attention = attentionRows(d.users)
   const older = d.users.filter((u) => u.belowFloor === true).length
@@ -79,7 +78,7 @@ export function CoveragePanel({ d, carry, timeZone }: { d: CoverageResponse; car
               u.version === null ? <span className="muted">(not reported)</span> : <span className={u.belowFloor ? 'tag warn' : undefined}>{u.version}</span>,
           },
           { key: 'why', header: 'Why', render: (u) => u.reasons.join('; ') },
-          { key: 'lastSeen', header: 'Last seen', render: (u) => formatInstant(u.lastSeen, filters.tz) },
+          { key: 'lastSeen', header: 'Last seen', render: (u) => formatInstant(u.lastSeen, timeZone) },
         ]}
       />
       {attention.length > ATTENTION_SHOWN ? (
