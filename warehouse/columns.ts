@@ -161,8 +161,14 @@ export function compactBody<T extends TableName>(table: T, rows: readonly TableR
   return Buffer.concat(slices)
 }
 
-/** The settings of every raw-table insert: it returns once the part is written (no server-side async buffer to lose). */
-const INSERT_SETTINGS = { async_insert: 0, date_time_input_format: 'basic' } as const
+/**
+ * The settings of every raw-table insert: it returns once the part is written (no server-side async buffer
+ * to lose). The raw tables are partitioned by day and a batch holds every sender's records, up to the
+ * record-age window (CCSCOPE_MAX_RECORD_AGE_DAYS) old: no cap on partitions per insert, or one exporter
+ * back from months offline would fail the whole batch, everyone's records in it, on every retry
+ * (test/partitions.test.ts).
+ */
+const INSERT_SETTINGS = { async_insert: 0, date_time_input_format: 'basic', max_partitions_per_insert_block: '0' } as const
 
 /**
  * Inserts rows into a raw table in INSERT_COLUMNS order as JSONCompactEachRow. On the embedded engine the
