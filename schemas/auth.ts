@@ -21,6 +21,7 @@ export type Access = 'public' | 'signed-in' | readonly Role[]
 const ALL: readonly Role[] = ['admin', 'finance', 'manager']
 const ADMIN: readonly Role[] = ['admin']
 const ADMIN_MANAGER: readonly Role[] = ['admin', 'manager']
+const ADMIN_FINANCE: readonly Role[] = ['admin', 'finance']
 
 /**
  * One entry per route the API registers, keyed "METHOD /path" (OpenAPI form). The server refuses to
@@ -57,6 +58,13 @@ export const ROUTE_ACCESS = {
   'POST /api/v1/policy/simulate': ADMIN,
   'GET /api/v1/directory': ADMIN,
   'PUT /api/v1/directory': ADMIN,
+  // Budgets and their alerts: finance's and admins' (webhook URLs and spend against budgets).
+  'GET /api/v1/budgets': ADMIN_FINANCE,
+  'POST /api/v1/budgets': ADMIN_FINANCE,
+  'PUT /api/v1/budgets/{id}': ADMIN_FINANCE,
+  'DELETE /api/v1/budgets/{id}': ADMIN_FINANCE,
+  'GET /api/v1/budgets/{id}/history': ADMIN_FINANCE,
+  'GET /api/v1/alerts': ADMIN_FINANCE,
 } as const satisfies Record<string, Access>
 
 export type RouteKey = keyof typeof ROUTE_ACCESS

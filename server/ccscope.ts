@@ -11,6 +11,7 @@ import { createIngestor, type Ingestor } from '../collector/ingest'
 import { PrivacyFilter } from '../collector/privacy'
 import { InsertJournal } from '../collector/writer/journal'
 import { WarehouseUnavailableError, Writer } from '../collector/writer/writer'
+import { startNotifier } from '../dashboard/api/budgets/notifier'
 import { createApi } from '../dashboard/api/server'
 import type { MetaLoading } from '../schemas/meta'
 import { createDatabase, openReadSessions, openWarehouse, serverClient, type Warehouse } from '../warehouse/client'
@@ -150,9 +151,20 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
   // side); a server client keeps several connections already.
   const readSessions = ch.mode === 'embedded' ? await openReadSessions(ch, config.readSessions) : []
   const reader: Reader = readSessions.length > 0 ? new ReadPool(readSessions) : client
+  const notifier = config.alerts.enabled
+    ? startNotifier({
+        client,
+        reader,
+        log: log.child({ component: 'alerts' }),
+        ready: () => prepared,
+        evaluateEveryMs: config.alerts.evaluateMs,
+        ...(options.now ? { now: options.now } : {}),
+      })
+    : undefined
   const api = await createApi({
     client,
     reader,
+    ...(notifier ? { notifier } : {}),
     ...(options.now ? { now: options.now } : {}),
     metrics,
     log,
@@ -203,6 +215,7 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
         await http.close()
         await writer.close()
         await api.close()
+        await notifier?.stop()
         await selfTracing.shutdown()
         for (const session of readSessions) await session.close()
         await client.close()

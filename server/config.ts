@@ -162,6 +162,10 @@ const envSchema = z
     CCSCOPE_SESSION_HOURS: positiveInt.default(12),
     // Embedded engine: sessions the API's queries spread over (one runs one query at a time; a page asks for ~10).
     CCSCOPE_READ_SESSIONS: positiveInt.max(16).default(3),
+    // Budget alerts (docs/finance.md): evaluate every budget this often, and deliver webhooks. false = this
+    // instance neither evaluates nor delivers (behind a load balancer, let one instance do it).
+    CCSCOPE_ALERTS: flag(true),
+    CCSCOPE_ALERT_EVALUATE_SECONDS: positiveInt.default(300),
     // With no dashboard user, API token or SSO proxy configured: true = requests from this machine act as
     // admin; false = the API refuses everything; auto (default) = open to this machine until a users file has
     // been configured once (a marker in the data directory remembers it), closed after: a first start works
@@ -221,6 +225,8 @@ export interface Config {
   writer: { flushIntervalMs: number; batchMaxRows: number; bufferMaxRows: number; sharedWarehouse: boolean }
   /** Embedded mode: engine sessions for the API's reads (warehouse/pool.ts). */
   readSessions: number
+  /** Budget alerts: off, or evaluated every evaluateMs (dashboard/api/budgets/notifier.ts). */
+  alerts: { enabled: boolean; evaluateMs: number }
   /** Dashboard and API access control (dashboard/api/auth). */
   auth: {
     usersFile: string
@@ -322,6 +328,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       configuredMarker: path.join(dataDir, 'auth-configured'),
     },
     readSessions: e.CCSCOPE_READ_SESSIONS,
+    alerts: { enabled: e.CCSCOPE_ALERTS, evaluateMs: e.CCSCOPE_ALERT_EVALUATE_SECONDS * 1000 },
     writer: {
       flushIntervalMs: e.CCSCOPE_FLUSH_INTERVAL_MS,
       batchMaxRows: e.CCSCOPE_BATCH_MAX_ROWS,

@@ -57,6 +57,8 @@ import { migrationsComplete } from '../../warehouse/migrate'
 import { scopeOf, viewOf, type Principal } from './auth/authenticate'
 import { createAuthenticator, principalOf, requireAccess, type AuthOptions } from './auth/access'
 import { registerAuthRoutes } from './auth/routes'
+import type { Notifier } from './budgets/notifier'
+import { registerBudgetRoutes } from './budgets/routes'
 import type { Scope } from './datasets'
 import { runDatasetQuery, type QueryContext } from './queries/dataset'
 import { directoryCsvToObjects, loadDirectory, readDirectory } from './queries/directory'
@@ -96,6 +98,8 @@ export interface ApiOptions {
   network?: { timeouts: Timeouts; connections: ConnectionLimits }
   /** A history loading in this process (the demo's), for /api/v1/meta. */
   loading?: () => MetaLoading | null
+  /** Budget alerts (dashboard/api/budgets/notifier.ts): evaluated at once after a budget is saved. */
+  notifier?: Notifier
 }
 
 const VERSION = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
@@ -136,6 +140,7 @@ export function createApi({
   started,
   network,
   loading,
+  notifier,
 }: ApiOptions): HttpService {
   const log = parentLog.child({ component: 'api' })
   const app = express()
@@ -523,6 +528,7 @@ export function createApi({
   )
 
   registerAuthRoutes(router, auth, express.json({ limit: BODY_LIMIT }))
+  registerBudgetRoutes(router, { client, reader, now, ...(notifier ? { notifier } : {}), json: express.json({ limit: BODY_LIMIT }) })
 
   const document = openApiDocument(router.specs, VERSION)
   router.add('get', '/api/openapi.json', () => document)

@@ -1155,3 +1155,46 @@ SELECT session_id, user_key, timestamp FROM events_local WHERE session_start = 1
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS session_marks_points_mv ON CLUSTER 'ccscope' TO session_marks_local AS
 SELECT session_id, user_key, timestamp FROM metric_points_local WHERE session_start = 1 AND session_id != '';
+
+CREATE TABLE IF NOT EXISTS budget_changes ON CLUSTER 'ccscope'
+(
+    budget_id  String,
+    version    UInt64 COMMENT 'Unix milliseconds of the change (strictly increasing per budget)',
+    changed_by String COMMENT 'the signed-in user, API token name or proxy identity',
+    action     LowCardinality(String) COMMENT 'create, update or delete',
+    definition String COMMENT 'the budget after the change, JSON (schemas/budgets.ts budgetInputSchema); empty for a delete'
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/{database}/budget_changes', '{replica}')
+ORDER BY (budget_id, version);
+
+CREATE TABLE IF NOT EXISTS budget_alerts ON CLUSTER 'ccscope'
+(
+    alert_id     String COMMENT 'SHA-256 of budget id, period first day and threshold key',
+    budget_id    String,
+    budget_name  String,
+    period_first Date,
+    kind         LowCardinality(String) COMMENT 'threshold or forecast',
+    threshold    Nullable(UInt16) COMMENT 'percent, for kind threshold',
+    fired_at     DateTime64(3, 'UTC'),
+    spent_usd    Decimal(18, 6),
+    forecast_usd Nullable(Decimal(18, 6)),
+    amount_usd   Decimal(18, 2),
+    message      String
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/budget_alerts', '{replica}')
+ORDER BY alert_id;
+
+CREATE TABLE IF NOT EXISTS alert_deliveries ON CLUSTER 'ccscope'
+(
+    delivery_id  String COMMENT 'SHA-256 of alert id and webhook URL',
+    alert_id     String,
+    url          String,
+    format       LowCardinality(String) COMMENT 'json or slack',
+    status       LowCardinality(String) COMMENT 'pending, delivered or failed',
+    attempts     UInt16 COMMENT 'attempts made so far',
+    written_at   DateTime64(3, 'UTC'),
+    next_attempt Nullable(DateTime64(3, 'UTC')) COMMENT 'when a pending delivery is tried next',
+    last_error   String COMMENT 'the last failed attempt: HTTP status or network error'
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/{database}/alert_deliveries', '{replica}')
+ORDER BY (delivery_id, written_at);
