@@ -2,6 +2,7 @@ import { keepPreviousData, useIsFetching, useQuery, type Query, type QueryClient
 import type { z } from 'zod'
 import { datasetResponseSchema, summaryResponseSchema, type DatasetName } from '../../schemas/analytics'
 import { CSRF_HEADER, meResponseSchema, type LoginBody, type MeResponse } from '../../schemas/auth'
+import { alertsResponseSchema, budgetHistoryResponseSchema, budgetSchema, budgetsResponseSchema, type Budget, type BudgetInput } from '../../schemas/budgets'
 import { directoryLoadResponseSchema, directoryResponseSchema, type DirectoryEntry } from '../../schemas/directory'
 import { metaResponseSchema, type MetaResponse } from '../../schemas/meta'
 import { coverageResponseSchema, denialsResponseSchema, moversResponseSchema, policyResponseSchema } from '../../schemas/policy'
@@ -89,6 +90,9 @@ const SCHEMAS: { [K in ResponseKind]: z.ZodType<Responses[K]> } = {
   denials: denialsResponseSchema,
   coverage: coverageResponseSchema,
   directory: directoryResponseSchema,
+  budgets: budgetsResponseSchema,
+  alerts: alertsResponseSchema,
+  budgetHistory: budgetHistoryResponseSchema,
 }
 
 /** One request of a page (plans.ts), keyed by its URL. */
@@ -153,7 +157,20 @@ export async function simulatePolicy(params: Params, settings: unknown): Promise
   return simulateResponseSchema.parse(body)
 }
 
-async function post(url: string, body?: unknown, method: 'POST' | 'PUT' = 'POST'): Promise<Response> {
+/** Creates a budget, or replaces the one with `id` (finance and admins). */
+export async function saveBudget(input: BudgetInput, id?: string): Promise<Budget> {
+  const res = await post(id ? `/api/v1/budgets/${encodeURIComponent(id)}` : '/api/v1/budgets', input, id ? 'PUT' : 'POST')
+  const body: unknown = await res.json().catch(() => null)
+  if (!res.ok) throw new ApiRequestError((body as { message?: string } | null)?.message ?? `HTTP ${res.status}`, res.status)
+  return budgetSchema.parse(body)
+}
+
+export async function deleteBudget(id: string): Promise<void> {
+  const res = await post(`/api/v1/budgets/${encodeURIComponent(id)}`, undefined, 'DELETE')
+  if (!res.ok) throw new ApiRequestError(`not deleted: HTTP ${res.status}`, res.status)
+}
+
+async function post(url: string, body?: unknown, method: 'POST' | 'PUT' | 'DELETE' = 'POST'): Promise<Response> {
   try {
     return await fetch(url, {
       method,

@@ -5,7 +5,9 @@ import { blockedParams, MOVER_VALUES, moversParams } from './prepare/policy'
 import type { Step } from './prepare/adoption'
 import { USER_SORT_VALUES, type UserSort } from './prepare/users'
 import {
+  alertsRequest,
   apiUrl,
+  budgetsRequest,
   coverageRequest,
   datasetRequest,
   denialsRequest,
@@ -136,6 +138,10 @@ export function directoryPlan() {
   return { directory: directoryRequest() }
 }
 
+export function budgetsPlan() {
+  return { budgets: budgetsRequest(), alerts: alertsRequest() }
+}
+
 export function sessionPlan(id: string) {
   return { session: sessionRequest(id) }
 }
@@ -153,6 +159,7 @@ const PATHS: {
   { pattern: /^\/users\/([^/]+)\/?$/, plan: (m, _s, f, r) => userPlan(decodeURIComponent(m[1] ?? ''), f, r) },
   { pattern: /^\/sessions\/([^/]+)\/?$/, plan: (m) => sessionPlan(decodeURIComponent(m[1] ?? '')) },
   { pattern: /^\/directory\/?$/, plan: () => directoryPlan() },
+  { pattern: /^\/budgets\/?$/, plan: () => budgetsPlan() },
 ]
 
 /** The URLs of the requests the page at `pathname` + `search` makes as it opens (none for an unknown path). */

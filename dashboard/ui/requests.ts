@@ -1,4 +1,5 @@
 import type { DatasetName, DatasetResponse, SummaryResponse } from '../../schemas/analytics'
+import type { AlertsResponse, BudgetHistoryResponse, BudgetsResponse } from '../../schemas/budgets'
 import type { DirectoryResponse } from '../../schemas/directory'
 import type { CoverageResponse, DenialsResponse, MoversResponse, PolicyResponse } from '../../schemas/policy'
 import type { SessionResponse, UserSessionsResponse, UsersResponse } from '../../schemas/users'
@@ -22,6 +23,9 @@ export interface Responses {
   denials: DenialsResponse
   coverage: CoverageResponse
   directory: DirectoryResponse
+  budgets: BudgetsResponse
+  alerts: AlertsResponse
+  budgetHistory: BudgetHistoryResponse
 }
 export type ResponseKind = keyof Responses
 
@@ -73,4 +77,16 @@ export function moversRequest(params: Params): ApiRequest<'movers'> {
 
 export function directoryRequest(): ApiRequest<'directory'> {
   return { url: '/api/v1/directory', kind: 'directory' }
+}
+
+export function budgetsRequest(): ApiRequest<'budgets'> {
+  return { url: '/api/v1/budgets', kind: 'budgets' }
+}
+
+export function alertsRequest(): ApiRequest<'alerts'> {
+  return { url: '/api/v1/alerts', kind: 'alerts' }
+}
+
+export function budgetHistoryRequest(id: string): ApiRequest<'budgetHistory'> {
+  return { url: `/api/v1/budgets/${encodeURIComponent(id)}/history`, kind: 'budgetHistory' }
 }

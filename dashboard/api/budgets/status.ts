@@ -68,7 +68,8 @@ async function dailyCost(
     series.daily.set(day, (series.daily.get(day) ?? 0) + usd)
     if (usd > 0 && (series.dataStart === null || day < series.dataStart)) series.dataStart = day
   }
-  return { asOf: new Date(answer.range.to), byValue }
+  // Answered to the end of the bucket holding now: spend is counted up to now, not past it.
+  return { asOf: new Date(Math.min(Date.parse(answer.range.to), now.getTime())), byValue }
 }
 
 const roundCents = (usd: number) => Math.round(usd * 100) / 100

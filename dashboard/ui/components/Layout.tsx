@@ -67,8 +67,8 @@ export function Layout({ me, children }: { me: MeResponse; children: ReactNode }
         </nav>
         <SignedIn me={me} />
       </header>
-      {/* The directory is not about a range or a team: no filters there. */}
-      {pathname === '/directory' ? null : <FilterBar />}
+      {/* The directory and budgets are not about a chosen range or team: no filters there. */}
+      {pathname === '/directory' || pathname === '/budgets' ? null : <FilterBar />}
       <LoadingBanner />
       <main id="main">{children}</main>
       <span hidden data-fetching={fetching} data-fetching-options={fetchingOptions} />
