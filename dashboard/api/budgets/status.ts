@@ -2,6 +2,7 @@ import { datasetQuerySchema, zonedMidnight } from '../../../schemas/analytics'
 import type { Budget, BudgetStatus } from '../../../schemas/budgets'
 import type { Reader } from '../../../warehouse/pool'
 import { runDatasetQuery } from '../queries/dataset'
+import { localDate } from '../queries/export'
 import { addDays, backtest, BACKTEST_MONTHS, daysBetween, forecastPeriod, LOOKBACK_DAYS, meanAbsError, monthOf } from './forecast'
 
 /**
@@ -9,17 +10,6 @@ import { addDays, backtest, BACKTEST_MONTHS, daysBetween, forecastPeriod, LOOKBA
  * directory-attributed teams and cost centers), per local day in the budget's zone; budgets of one
  * zone and scope kind share one query (grouped by the scope's dimension, filtered to the budgets' values).
  */
-
-const localDay = new Map<string, Intl.DateTimeFormat>()
-/** YYYY-MM-DD of an instant in a zone. */
-export function localDate(instant: Date, timeZone: string): string {
-  let format = localDay.get(timeZone)
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
-    localDay.set(timeZone, format)
-  }
-  return format.format(instant)
-}
 
 /** The period a budget tracks as of `today`: the current calendar month, or its custom days. */
 export function periodOf(budget: Budget, today: string): { firstDay: string; lastDay: string } {
