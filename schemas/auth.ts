@@ -65,6 +65,12 @@ export const ROUTE_ACCESS = {
   'DELETE /api/v1/budgets/{id}': ADMIN_FINANCE,
   'GET /api/v1/budgets/{id}/history': ADMIN_FINANCE,
   'GET /api/v1/alerts': ADMIN_FINANCE,
+  // Reports: the digest names blocked commands for admins only (the tools dataset is theirs).
+  'GET /api/v1/reports/weekly-digest': ADMIN_FINANCE,
+  'GET /api/v1/reports/monthly-cost.csv': ADMIN_FINANCE,
+  'GET /api/v1/reports/schedules': ADMIN_FINANCE,
+  'POST /api/v1/reports/schedules': ADMIN_FINANCE,
+  'DELETE /api/v1/reports/schedules/{id}': ADMIN_FINANCE,
 } as const satisfies Record<string, Access>
 
 export type RouteKey = keyof typeof ROUTE_ACCESS

@@ -158,6 +158,7 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
         log: log.child({ component: 'alerts' }),
         ready: () => prepared,
         evaluateEveryMs: config.alerts.evaluateMs,
+        reportsDir: config.alerts.reportsDir,
         ...(options.now ? { now: options.now } : {}),
       })
     : undefined

@@ -166,6 +166,8 @@ const envSchema = z
     // instance neither evaluates nor delivers (behind a load balancer, let one instance do it).
     CCSCOPE_ALERTS: flag(true),
     CCSCOPE_ALERT_EVALUATE_SECONDS: positiveInt.default(300),
+    // Scheduled reports with a folder destination are written here (default <data dir>/reports).
+    CCSCOPE_REPORTS_DIR: optionalString,
     // With no dashboard user, API token or SSO proxy configured: true = requests from this machine act as
     // admin; false = the API refuses everything; auto (default) = open to this machine until a users file has
     // been configured once (a marker in the data directory remembers it), closed after: a first start works
@@ -226,7 +228,7 @@ export interface Config {
   /** Embedded mode: engine sessions for the API's reads (warehouse/pool.ts). */
   readSessions: number
   /** Budget alerts: off, or evaluated every evaluateMs (dashboard/api/budgets/notifier.ts). */
-  alerts: { enabled: boolean; evaluateMs: number }
+  alerts: { enabled: boolean; evaluateMs: number; reportsDir: string }
   /** Dashboard and API access control (dashboard/api/auth). */
   auth: {
     usersFile: string
@@ -328,7 +330,11 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       configuredMarker: path.join(dataDir, 'auth-configured'),
     },
     readSessions: e.CCSCOPE_READ_SESSIONS,
-    alerts: { enabled: e.CCSCOPE_ALERTS, evaluateMs: e.CCSCOPE_ALERT_EVALUATE_SECONDS * 1000 },
+    alerts: {
+      enabled: e.CCSCOPE_ALERTS,
+      evaluateMs: e.CCSCOPE_ALERT_EVALUATE_SECONDS * 1000,
+      reportsDir: path.resolve(e.CCSCOPE_REPORTS_DIR ?? path.join(dataDir, 'reports')),
+    },
     writer: {
       flushIntervalMs: e.CCSCOPE_FLUSH_INTERVAL_MS,
       batchMaxRows: e.CCSCOPE_BATCH_MAX_ROWS,

@@ -84,6 +84,11 @@ const ALLOWED: Record<Exclude<Role, 'admin'>, string[]> = {
     'DELETE /api/v1/budgets/{id}',
     'GET /api/v1/budgets/{id}/history',
     'GET /api/v1/alerts',
+    'GET /api/v1/reports/weekly-digest',
+    'GET /api/v1/reports/monthly-cost.csv',
+    'GET /api/v1/reports/schedules',
+    'POST /api/v1/reports/schedules',
+    'DELETE /api/v1/reports/schedules/{id}',
   ],
   manager: [
     ...SIGNED_IN,
@@ -102,12 +107,14 @@ function expectedStatus(role: Role | null, key: string): number {
   if (PUBLIC.includes(key)) return 200
   if (role === null) return 401
   if (role !== 'admin' && !ALLOWED[role].includes(key)) return 403
-  // A budget route past the access check looks the budget up: the test's id names none.
+  // A budget or schedule route past the access check looks it up: the test's id names none.
   return key.includes('{id}') ? 404 : 200
 }
 
 /** A budget the budget routes accept. */
 const BUDGET = JSON.stringify({ name: 'Access test', scope: { kind: 'organization' }, period: { kind: 'month' }, amountUsd: 1 })
+/** A report schedule the schedule route accepts. */
+const SCHEDULE = JSON.stringify({ name: 'Access test', kind: 'weeklyDigest', destination: { kind: 'folder' } })
 
 type Who = 'nobody' | 'admin' | 'finance' | 'manager' | 'token' | 'proxy' | 'proxy-untrusted'
 
@@ -226,15 +233,19 @@ async function allRoutes(): Promise<{ key: string; url: string; body?: { type: s
   for (const [p, item] of Object.entries(openapi.paths))
     for (const method of Object.keys(item)) {
       if (p.startsWith('/api/v1/auth/log')) continue // sign-in and sign-out: tested on their own below
-      const body = p.startsWith('/api/v1/budgets')
-        ? method === 'put' || method === 'post'
-          ? { type: 'application/json', text: BUDGET }
+      const body = p.startsWith('/api/v1/reports/schedules')
+        ? method === 'post'
+          ? { type: 'application/json', text: SCHEDULE }
           : undefined
-        : method === 'put'
-          ? { type: 'application/json', text: '[]' }
-          : method === 'post'
-            ? { type: 'application/json', text: '{"settings":{}}' }
+        : p.startsWith('/api/v1/budgets')
+          ? method === 'put' || method === 'post'
+            ? { type: 'application/json', text: BUDGET }
             : undefined
+          : method === 'put'
+            ? { type: 'application/json', text: '[]' }
+            : method === 'post'
+              ? { type: 'application/json', text: '{"settings":{}}' }
+              : undefined
       // The drill-down needs the command it drills into.
       const query = p === '/api/v1/policy/denials' ? '?command=curl' : ''
       routes.push({ key: routeKey(method, p), url: `${concrete(p)}${query}`, ...(body ? { body } : {}) })

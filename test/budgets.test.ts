@@ -5,37 +5,14 @@ import type { AlertsResponse, Budget, BudgetHistoryResponse, BudgetsResponse } f
 import { startNotifier } from '../dashboard/api/budgets/notifier'
 import { createLogger } from '../runtime/logger'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
-import { apiRequest, events, postJson } from './helpers/otlp-factory'
+import { HISTORY_NOW, sendSpendHistory } from './helpers/spend-history'
 
 /**
  * Budgets end to end on the real engine: spend equals the Cost page's, the forecast and crossing day on
- * a history with known answers, alerts once per period and threshold, the audit trail, webhook retries.
- *
- * History: team web (ana@example.com) spends 100 USD each weekday and 20 each weekend day, half at 03:00
- * and half at 15:00 UTC; team ops (bo@example.com) 10 a day at 03:00. From 2026-08-01; "now" is
- * Wednesday 2026-11-18 12:00 UTC, so today web has spent 50 and ops 10.
+ * a history with known answers (helpers/spend-history.ts; "now" is Wednesday 2026-11-18 12:00 UTC, so
+ * today web has spent 50 and ops 10), alerts once per period and threshold, the audit trail, webhook retries.
  */
-const NOW = new Date('2026-11-18T12:00:00Z')
-const DAY = 86_400_000
-const weekend = (ms: number) => [0, 6].includes(new Date(ms).getUTCDay())
-
-async function sendHistory(cc: TestCcscope): Promise<void> {
-  const web = []
-  const ops = []
-  for (let day = Date.UTC(2026, 7, 1); day < NOW.getTime(); day += DAY) {
-    const half = weekend(day) ? 10 : 50
-    for (const hour of [3, 15]) if (day + hour * 3_600_000 < NOW.getTime()) web.push(apiRequest(day + hour * 3_600_000, half))
-    ops.push(apiRequest(day + 3 * 3_600_000 + 60_000, 10))
-  }
-  for (const [who, specs] of [
-    [{ user: 'ana@example.com', team: 'web', session: 'sess-web' }, web],
-    [{ user: 'bo@example.com', team: 'ops', session: 'sess-ops' }, ops],
-  ] as const) {
-    const res = await postJson(cc.otlpUrl, '/v1/logs', events(who, [...specs]))
-    expect(res.status, await res.text()).toBe(200)
-  }
-  await cc.writer.flush()
-}
+const NOW = HISTORY_NOW
 
 const json = { 'content-type': 'application/json', 'x-requested-with': 'test' }
 async function api<T>(cc: TestCcscope, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
@@ -47,7 +24,7 @@ describe('budgets through the API', () => {
   let cc: TestCcscope
   beforeAll(async () => {
     cc = await startTestCcscope({ CCSCOPE_ALERT_EVALUATE_SECONDS: '86400' }, { now: () => NOW })
-    await sendHistory(cc)
+    await sendSpendHistory(cc)
   }, 120_000)
   afterAll(async () => {
     await cc?.stop()
@@ -189,7 +166,7 @@ describe('webhook delivery', () => {
   let flaky = 2
   beforeAll(async () => {
     cc = await startTestCcscope({ CCSCOPE_ALERTS: 'false' }, { now: () => NOW })
-    await sendHistory(cc)
+    await sendSpendHistory(cc)
     receiver = http.createServer((request, response) => {
       let body = ''
       request.on('data', (c: Buffer) => (body += c.toString()))

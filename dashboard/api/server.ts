@@ -59,6 +59,7 @@ import { createAuthenticator, principalOf, requireAccess, type AuthOptions } fro
 import { registerAuthRoutes } from './auth/routes'
 import type { Notifier } from './budgets/notifier'
 import { registerBudgetRoutes } from './budgets/routes'
+import { registerReportRoutes } from './reports/routes'
 import type { Scope } from './datasets'
 import { runDatasetQuery, type QueryContext } from './queries/dataset'
 import { directoryCsvToObjects, loadDirectory, readDirectory } from './queries/directory'
@@ -529,6 +530,7 @@ export function createApi({
 
   registerAuthRoutes(router, auth, express.json({ limit: BODY_LIMIT }))
   registerBudgetRoutes(router, { client, reader, now, ...(notifier ? { notifier } : {}), json: express.json({ limit: BODY_LIMIT }) })
+  registerReportRoutes(router, { client, reader, now, ...(notifier ? { notifier } : {}), json: express.json({ limit: BODY_LIMIT }), badRequest })
 
   const document = openApiDocument(router.specs, VERSION)
   router.add('get', '/api/openapi.json', () => document)

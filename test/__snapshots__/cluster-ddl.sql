@@ -1158,14 +1158,14 @@ SELECT session_id, user_key, timestamp FROM metric_points_local WHERE session_st
 
 CREATE TABLE IF NOT EXISTS budget_changes ON CLUSTER 'ccscope'
 (
-    budget_id  String,
+    id         String COMMENT 'the budget id',
     version    UInt64 COMMENT 'Unix milliseconds of the change (strictly increasing per budget)',
     changed_by String COMMENT 'the signed-in user, API token name or proxy identity',
     action     LowCardinality(String) COMMENT 'create, update or delete',
     definition String COMMENT 'the budget after the change, JSON (schemas/budgets.ts budgetInputSchema); empty for a delete'
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/{database}/budget_changes', '{replica}')
-ORDER BY (budget_id, version);
+ORDER BY (id, version);
 
 CREATE TABLE IF NOT EXISTS budget_alerts ON CLUSTER 'ccscope'
 (
@@ -1198,3 +1198,29 @@ CREATE TABLE IF NOT EXISTS alert_deliveries ON CLUSTER 'ccscope'
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/{database}/alert_deliveries', '{replica}')
 ORDER BY (delivery_id, written_at);
+
+CREATE TABLE IF NOT EXISTS report_schedule_changes ON CLUSTER 'ccscope'
+(
+    id         String COMMENT 'the schedule id',
+    version    UInt64 COMMENT 'Unix milliseconds of the change (strictly increasing per schedule)',
+    changed_by String,
+    action     LowCardinality(String) COMMENT 'create, update or delete',
+    definition String COMMENT 'the schedule after the change, JSON (schemas/reports.ts); empty for a delete'
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/{database}/report_schedule_changes', '{replica}')
+ORDER BY (id, version);
+
+CREATE TABLE IF NOT EXISTS report_runs ON CLUSTER 'ccscope'
+(
+    schedule_id String,
+    first_day   Date COMMENT 'the period reported: first day',
+    last_day    Date,
+    kind        LowCardinality(String) COMMENT 'weeklyDigest or monthlyCostCsv',
+    status      LowCardinality(String) COMMENT 'delivered, retrying or failed',
+    attempts    UInt16,
+    written_at  DateTime64(3, 'UTC'),
+    files       Array(String) COMMENT 'the file names delivered',
+    error       String COMMENT 'the last failed attempt'
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/{database}/report_runs', '{replica}')
+ORDER BY (schedule_id, first_day, written_at);

@@ -2,14 +2,14 @@
 -- when, and the budget as it stood after). The current budgets are each id's newest row that is not a delete.
 CREATE TABLE IF NOT EXISTS budget_changes
 (
-    budget_id  String,
+    id         String COMMENT 'the budget id',
     version    UInt64 COMMENT 'Unix milliseconds of the change (strictly increasing per budget)',
     changed_by String COMMENT 'the signed-in user, API token name or proxy identity',
     action     LowCardinality(String) COMMENT 'create, update or delete',
     definition String COMMENT 'the budget after the change, JSON (schemas/budgets.ts budgetInputSchema); empty for a delete'
 )
 ENGINE = MergeTree
-ORDER BY (budget_id, version);
+ORDER BY (id, version);
 
 -- Alerts that fired: one per budget, period and threshold (kind threshold with its percent, or kind
 -- forecast). alert_id is derived from those three, so an alert fires once however often it is evaluated.

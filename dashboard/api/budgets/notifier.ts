@@ -1,6 +1,7 @@
 import type { Logger } from '../../../runtime/logger'
 import type { Warehouse } from '../../../warehouse/client'
 import type { Reader } from '../../../warehouse/pool'
+import { runDueReports } from '../reports/runner'
 import { fireAlerts } from './alerts'
 import { budgetStatuses } from './status'
 import { listBudgets } from './store'
@@ -8,7 +9,8 @@ import { DEFAULT_RETRY, deliverDue, type Fetch, type RetryPolicy } from './webho
 
 /**
  * The alert loop: evaluates every budget on a timer (and at once after a budget is saved), fires the
- * thresholds crossed, and delivers queued webhooks with retries. One evaluation or delivery round runs
+ * thresholds crossed, and delivers queued webhooks with retries; in the same rounds, sends the scheduled
+ * reports whose period has completed (../reports/runner.ts). One evaluation or delivery round runs
  * at a time; stop() waits for the one in progress.
  */
 export interface NotifierOptions {
@@ -24,6 +26,8 @@ export interface NotifierOptions {
   deliverEveryMs?: number
   /** False while the warehouse is not reachable or migrated yet: rounds are skipped meanwhile. */
   ready?: () => boolean
+  /** Scheduled reports' folder (CCSCOPE_REPORTS_DIR); reports run in the same rounds as budgets. */
+  reportsDir?: string
 }
 
 export interface Notifier {
@@ -48,6 +52,7 @@ export function startNotifier(options: NotifierOptions): Notifier {
   }
 
   const evaluate = async () => {
+    if (options.reportsDir !== undefined) await runDueReports({ client, reader, now, fetch: fetcher, reportsDir: options.reportsDir })
     const budgets = await listBudgets(client)
     if (budgets.length === 0) return
     const at = now()
