@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Budget, BudgetStatus } from '../schemas/budgets'
 import { budgetFromForm, budgetView, deliveryView, emptyForm, formOf, webhookFormat } from '../dashboard/ui/prepare/budgets'
+import { destinationLabel, runLabel, scheduleFromForm } from '../dashboard/ui/prepare/reports'
 
 const budget: Budget = {
   id: 'a'.repeat(24),
@@ -118,5 +119,42 @@ describe('the budget form', () => {
   it('sends Slack incoming webhooks a Slack message', () => {
     expect(webhookFormat('https://hooks.slack.com/services/T0/B0/abc')).toBe('slack')
     expect(webhookFormat('https://alerts.example.com/ccscope')).toBe('json')
+  })
+})
+
+describe('the reports panel', () => {
+  const run = {
+    scheduleId: 's',
+    scheduleName: 'S',
+    kind: 'weeklyDigest' as const,
+    firstDay: '2026-11-09',
+    lastDay: '2026-11-15',
+    at: '2026-11-16T00:05:00Z',
+    files: [],
+  }
+  it('says how each run went', () => {
+    expect(runLabel({ ...run, status: 'delivered', attempts: 1, error: null })).toEqual({ text: '2026-11-09 to 2026-11-15: delivered', tone: 'good' })
+    expect(runLabel({ ...run, status: 'retrying', attempts: 2, error: 'HTTP 502' })).toEqual({
+      text: '2026-11-09 to 2026-11-15: retrying, 2 attempts so far (HTTP 502)',
+      tone: 'warn',
+    })
+    expect(runLabel({ ...run, status: 'failed', attempts: 8, error: 'HTTP 404' }).tone).toBe('bad')
+    expect(destinationLabel({ destination: { kind: 'webhook', url: 'https://hooks.slack.com/services/x', format: 'slack' } })).toBe('hooks.slack.com (Slack)')
+    expect(destinationLabel({ destination: { kind: 'folder' } })).toBe('the reports folder on the server')
+  })
+
+  it('turns the form into a schedule, or names the field at fault', () => {
+    const form = { name: 'Weekly', kind: 'weeklyDigest' as const, where: 'webhook' as const, url: ' https://hooks.slack.com/services/T/B/x ', timeZone: 'UTC' }
+    expect(scheduleFromForm(form)).toEqual({
+      schedule: {
+        name: 'Weekly',
+        kind: 'weeklyDigest',
+        timeZone: 'UTC',
+        destination: { kind: 'webhook', url: 'https://hooks.slack.com/services/T/B/x', format: 'slack' },
+      },
+    })
+    expect(scheduleFromForm({ ...form, url: 'mailto:x@example.com' })).toEqual({ error: 'Webhook URL: must be an http(s) URL' })
+    expect(scheduleFromForm({ ...form, where: 'folder', url: '' })).toMatchObject({ schedule: { destination: { kind: 'folder' } } })
+    expect(scheduleFromForm({ ...form, name: ' ' })).toEqual({ error: 'Name: must not be empty' })
   })
 })

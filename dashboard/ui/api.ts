@@ -5,6 +5,7 @@ import { CSRF_HEADER, meResponseSchema, type LoginBody, type MeResponse } from '
 import { alertsResponseSchema, budgetHistoryResponseSchema, budgetSchema, budgetsResponseSchema, type Budget, type BudgetInput } from '../../schemas/budgets'
 import { directoryLoadResponseSchema, directoryResponseSchema, type DirectoryEntry } from '../../schemas/directory'
 import { metaResponseSchema, type MetaResponse } from '../../schemas/meta'
+import { scheduleSchema, schedulesResponseSchema, type Schedule, type ScheduleInput } from '../../schemas/reports'
 import { coverageResponseSchema, denialsResponseSchema, moversResponseSchema, policyResponseSchema } from '../../schemas/policy'
 import { simulateResponseSchema, type SimulateResponse } from '../../schemas/simulate'
 import { sessionResponseSchema, userSessionsResponseSchema, usersResponseSchema } from '../../schemas/users'
@@ -93,6 +94,7 @@ const SCHEMAS: { [K in ResponseKind]: z.ZodType<Responses[K]> } = {
   budgets: budgetsResponseSchema,
   alerts: alertsResponseSchema,
   budgetHistory: budgetHistoryResponseSchema,
+  schedules: schedulesResponseSchema,
 }
 
 /** One request of a page (plans.ts), keyed by its URL. */
@@ -167,6 +169,18 @@ export async function saveBudget(input: BudgetInput, id?: string): Promise<Budge
 
 export async function deleteBudget(id: string): Promise<void> {
   const res = await post(`/api/v1/budgets/${encodeURIComponent(id)}`, undefined, 'DELETE')
+  if (!res.ok) throw new ApiRequestError(`not deleted: HTTP ${res.status}`, res.status)
+}
+
+export async function createSchedule(input: ScheduleInput): Promise<Schedule> {
+  const res = await post('/api/v1/reports/schedules', input)
+  const body: unknown = await res.json().catch(() => null)
+  if (!res.ok) throw new ApiRequestError((body as { message?: string } | null)?.message ?? `HTTP ${res.status}`, res.status)
+  return scheduleSchema.parse(body)
+}
+
+export async function deleteSchedule(id: string): Promise<void> {
+  const res = await post(`/api/v1/reports/schedules/${encodeURIComponent(id)}`, undefined, 'DELETE')
   if (!res.ok) throw new ApiRequestError(`not deleted: HTTP ${res.status}`, res.status)
 }
 

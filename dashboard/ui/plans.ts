@@ -9,6 +9,7 @@ import {
   apiUrl,
   budgetsRequest,
   coverageRequest,
+  schedulesRequest,
   datasetRequest,
   denialsRequest,
   directoryRequest,
@@ -139,7 +140,7 @@ export function directoryPlan() {
 }
 
 export function budgetsPlan() {
-  return { budgets: budgetsRequest(), alerts: alertsRequest() }
+  return { budgets: budgetsRequest(), alerts: alertsRequest(), schedules: schedulesRequest() }
 }
 
 export function sessionPlan(id: string) {

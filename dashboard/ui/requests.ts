@@ -1,6 +1,7 @@
 import type { DatasetName, DatasetResponse, SummaryResponse } from '../../schemas/analytics'
 import type { AlertsResponse, BudgetHistoryResponse, BudgetsResponse } from '../../schemas/budgets'
 import type { DirectoryResponse } from '../../schemas/directory'
+import type { SchedulesResponse } from '../../schemas/reports'
 import type { CoverageResponse, DenialsResponse, MoversResponse, PolicyResponse } from '../../schemas/policy'
 import type { SessionResponse, UserSessionsResponse, UsersResponse } from '../../schemas/users'
 import { toQueryString, type Params } from './filters'
@@ -26,6 +27,7 @@ export interface Responses {
   budgets: BudgetsResponse
   alerts: AlertsResponse
   budgetHistory: BudgetHistoryResponse
+  schedules: SchedulesResponse
 }
 export type ResponseKind = keyof Responses
 
@@ -89,4 +91,8 @@ export function alertsRequest(): ApiRequest<'alerts'> {
 
 export function budgetHistoryRequest(id: string): ApiRequest<'budgetHistory'> {
   return { url: `/api/v1/budgets/${encodeURIComponent(id)}/history`, kind: 'budgetHistory' }
+}
+
+export function schedulesRequest(): ApiRequest<'schedules'> {
+  return { url: '/api/v1/reports/schedules', kind: 'schedules' }
 }

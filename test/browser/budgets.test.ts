@@ -103,6 +103,20 @@ it('finance creates a budget, sees its spend and forecast, and the alerts it fir
   expect(await page.locator('[data-table="alerts"] tbody tr').count()).toBe(2)
   await screenshot(page, 'budgets-edited')
 
+  // Reports: last week's digest opens as a page of its own, without the app; a schedule goes out at once.
+  const digest = await page.request.get(`${cc.apiUrl}${await page.locator('[data-report-link="digest-html"]').getAttribute('href')}`)
+  expect(digest.status()).toBe(200)
+  expect(await digest.text()).toMatch(/<h1[^>]*>ccscope weekly digest: /)
+  await page.locator('[data-field="scheduleName"]').fill('Finance weekly')
+  await page.locator('[data-field="scheduleUrl"]').fill(`http://127.0.0.1:${(receiver.address() as AddressInfo).port}/digest`)
+  await page.locator('[data-schedule-add]').click()
+  await expect.poll(() => page.locator('[data-report-run="delivered"]').count()).toBe(1)
+  expect(await page.locator('[data-report-schedules]').innerText()).toContain('Finance weekly')
+  const report = JSON.parse(received.at(-1) ?? '{}') as { type?: string; files?: { name: string }[] }
+  expect(report.type).toBe('ccscope.report')
+  expect(report.files?.map((f) => f.name.replace(/\d{4}-\d{2}-\d{2}/g, 'D'))).toEqual(['ccscope-weekly-digest-D-to-D.md', 'ccscope-weekly-digest-D-to-D.html'])
+  await screenshot(page, 'budgets-reports')
+
   // On a phone: nothing wider than the screen, the form included.
   await page.setViewportSize({ width: 390, height: 844 })
   await page.locator('[data-budget-new]').click()

@@ -4,6 +4,7 @@ import type { Alert, Budget, BudgetStatus } from '../../../schemas/budgets'
 import { ApiRequestError, deleteBudget, saveBudget, useApi } from '../api'
 import { Card } from '../components/Card'
 import { DataTable, type Column } from '../components/DataTable'
+import { ReportsPanel } from '../components/ReportsPanel'
 import { Empty, Loadable } from '../components/States'
 import { formatInstant } from '../format'
 import { budgetsPlan } from '../plans'
@@ -17,15 +18,18 @@ export function BudgetsPage() {
   const plan = budgetsPlan()
   const budgets = useApi(plan.budgets)
   const alerts = useApi(plan.alerts)
+  const schedules = useApi(plan.schedules)
   const queryClient = useQueryClient()
   const [editing, setEditing] = useState<Budget | 'new' | null>(null)
   const refresh = () =>
-    queryClient.invalidateQueries({ predicate: (q) => String(q.queryKey[0]).startsWith('/api/v1/budgets') || q.queryKey[0] === '/api/v1/alerts' })
+    queryClient.invalidateQueries({
+      predicate: (q) => ['/api/v1/budgets', '/api/v1/alerts', '/api/v1/reports'].some((prefix) => String(q.queryKey[0]).startsWith(prefix)),
+    })
 
   return (
     <div className="page">
       <div className="page-title">
-        <h1>Budgets</h1>
+        <h1>Budgets and reports</h1>
         {editing === null ? (
           <button type="button" className="primary" onClick={() => setEditing('new')} data-budget-new>
             New budget
@@ -77,6 +81,7 @@ export function BudgetsPage() {
       >
         <Loadable query={alerts}>{(d) => (d.alerts.length === 0 ? <Empty>No alert has fired.</Empty> : <AlertTable alerts={d.alerts} />)}</Loadable>
       </Card>
+      <Loadable query={schedules}>{(d) => <ReportsPanel data={d} timeZone={browserZone} onChange={() => void refresh()} />}</Loadable>
     </div>
   )
 }
