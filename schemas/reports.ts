@@ -58,6 +58,15 @@ const destinationSchema = z.discriminatedUnion('kind', [
     format: z.enum(['json', 'slack']).default('json'),
   }),
   z.strictObject({ kind: z.literal('folder') }).meta({ description: "The server's reports folder (CCSCOPE_REPORTS_DIR)." }),
+  z
+    .strictObject({
+      kind: z.literal('email'),
+      to: z
+        .array(z.email({ message: 'must be e-mail addresses' }).max(320))
+        .min(1, 'name at least one address')
+        .max(50),
+    })
+    .meta({ description: 'E-mail through the SMTP server ccscope is configured with (CCSCOPE_SMTP_URL): the digest as the HTML body, files attached.' }),
 ])
 
 export const scheduleInputSchema = z.strictObject({
@@ -88,5 +97,9 @@ export const reportRunSchema = z.object({
 })
 export type ReportRun = z.infer<typeof reportRunSchema>
 
-export const schedulesResponseSchema = z.object({ schedules: z.array(scheduleSchema), runs: z.array(reportRunSchema) })
+export const schedulesResponseSchema = z.object({
+  schedules: z.array(scheduleSchema),
+  runs: z.array(reportRunSchema),
+  email: z.boolean().meta({ description: 'Whether this ccscope can send e-mail (CCSCOPE_SMTP_URL is set).' }),
+})
 export type SchedulesResponse = z.infer<typeof schedulesResponseSchema>

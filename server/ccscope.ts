@@ -12,6 +12,7 @@ import { PrivacyFilter } from '../collector/privacy'
 import { InsertJournal } from '../collector/writer/journal'
 import { WarehouseUnavailableError, Writer } from '../collector/writer/writer'
 import { startNotifier } from '../dashboard/api/budgets/notifier'
+import { createMailer } from '../dashboard/api/reports/mail'
 import { createApi } from '../dashboard/api/server'
 import type { MetaLoading } from '../schemas/meta'
 import { createDatabase, openReadSessions, openWarehouse, serverClient, type Warehouse } from '../warehouse/client'
@@ -159,6 +160,7 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
         ready: () => prepared,
         evaluateEveryMs: config.alerts.evaluateMs,
         reportsDir: config.alerts.reportsDir,
+        ...(config.alerts.smtp ? { sendMail: createMailer(config.alerts.smtp.url, config.alerts.smtp.from) } : {}),
         ...(options.now ? { now: options.now } : {}),
       })
     : undefined
@@ -166,6 +168,7 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
     client,
     reader,
     ...(notifier ? { notifier } : {}),
+    email: config.alerts.smtp !== undefined,
     ...(options.now ? { now: options.now } : {}),
     metrics,
     log,

@@ -168,6 +168,9 @@ const envSchema = z
     CCSCOPE_ALERT_EVALUATE_SECONDS: positiveInt.default(300),
     // Scheduled reports with a folder destination are written here (default <data dir>/reports).
     CCSCOPE_REPORTS_DIR: optionalString,
+    // Reports by e-mail: smtp://user:password@host:587 (STARTTLS when offered) or smtps://…:465; unset = no e-mail.
+    CCSCOPE_SMTP_URL: optionalString.pipe(z.url({ protocol: /^smtps?$/, message: 'must be an smtp:// or smtps:// URL' }).optional()),
+    CCSCOPE_SMTP_FROM: z.string().trim().min(3).default('ccscope <ccscope@localhost>'),
     // With no dashboard user, API token or SSO proxy configured: true = requests from this machine act as
     // admin; false = the API refuses everything; auto (default) = open to this machine until a users file has
     // been configured once (a marker in the data directory remembers it), closed after: a first start works
@@ -228,7 +231,7 @@ export interface Config {
   /** Embedded mode: engine sessions for the API's reads (warehouse/pool.ts). */
   readSessions: number
   /** Budget alerts: off, or evaluated every evaluateMs (dashboard/api/budgets/notifier.ts). */
-  alerts: { enabled: boolean; evaluateMs: number; reportsDir: string }
+  alerts: { enabled: boolean; evaluateMs: number; reportsDir: string; smtp: { url: string; from: string } | undefined }
   /** Dashboard and API access control (dashboard/api/auth). */
   auth: {
     usersFile: string
@@ -334,6 +337,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       enabled: e.CCSCOPE_ALERTS,
       evaluateMs: e.CCSCOPE_ALERT_EVALUATE_SECONDS * 1000,
       reportsDir: path.resolve(e.CCSCOPE_REPORTS_DIR ?? path.join(dataDir, 'reports')),
+      smtp: e.CCSCOPE_SMTP_URL ? { url: e.CCSCOPE_SMTP_URL, from: e.CCSCOPE_SMTP_FROM } : undefined,
     },
     writer: {
       flushIntervalMs: e.CCSCOPE_FLUSH_INTERVAL_MS,

@@ -5,6 +5,9 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DatasetResponse, SummaryResponse } from '../schemas/analytics'
 import type { Digest, Schedule, SchedulesResponse } from '../schemas/reports'
+import { simpleParser, type ParsedMail } from 'mailparser'
+import { SMTPServer } from 'smtp-server'
+import { createMailer } from '../dashboard/api/reports/mail'
 import { runDueReports } from '../dashboard/api/reports/runner'
 import { changeText, digestHtml, digestMarkdown } from '../dashboard/api/reports/render'
 import { startTestCcscope, tempDir, type TestCcscope } from './helpers/ccscope'
@@ -203,5 +206,71 @@ describe('schedules', () => {
       'ccscope-weekly-digest-2026-11-09-to-2026-11-15.md',
       'ccscope-weekly-digest-2026-11-16-to-2026-11-22.md',
     ])
+  })
+})
+
+describe('e-mail', () => {
+  it('is refused while no SMTP server is configured', async () => {
+    const res = await fetch(`${cc.apiUrl}/api/v1/reports/schedules`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-requested-with': 'test' },
+      body: JSON.stringify({ name: 'Mail', kind: 'weeklyDigest', destination: { kind: 'email', to: ['fin@example.com'] } }),
+    })
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { message: string }).message).toMatch(/CCSCOPE_SMTP_URL/)
+    expect((await get<SchedulesResponse>('/api/v1/reports/schedules')).email).toBe(false)
+  })
+
+  it('sends the digest as the HTML body and the monthly CSV as an attachment, through a real SMTP exchange', async () => {
+    const mails: ParsedMail[] = []
+    const smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      onData(stream, _session, callback) {
+        simpleParser(stream).then((mail) => {
+          mails.push(mail)
+          callback()
+        }, callback)
+      },
+    })
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve))
+    const port = (smtp.server.address() as AddressInfo).port
+    try {
+      // Straight into the change log, as the API would once e-mail is configured.
+      const { ChangeLog } = await import('../dashboard/api/changes')
+      const log = new ChangeLog<unknown>(cc.client, 'report_schedule_changes', (json) => json)
+      await log.write('e'.repeat(24), 'fin', 'create', {
+        name: 'Mail digest',
+        kind: 'weeklyDigest',
+        timeZone: 'UTC',
+        destination: { kind: 'email', to: ['fin@example.com', 'cfo@example.com'] },
+        audience: 'finance',
+      })
+      await log.write('f'.repeat(24), 'fin', 'create', {
+        name: 'Mail CSV',
+        kind: 'monthlyCostCsv',
+        timeZone: 'UTC',
+        destination: { kind: 'email', to: ['books@example.com'] },
+        audience: 'finance',
+      })
+      const sendMail = createMailer(`smtp://127.0.0.1:${port}`, 'ccscope <reports@example.com>')
+      const dir = tempDir('ccscope-reports-')
+      expect(
+        await runDueReports({ client: cc.client, reader: cc.reader, now: () => NOW, fetch: (u, i) => fetch(u, i), reportsDir: dir, sendMail }),
+      ).toBeGreaterThanOrEqual(2)
+      const digest = mails.find((m) => m.subject?.includes('Mail digest'))
+      expect(digest?.subject).toBe('ccscope: Mail digest, 2026-11-09 to 2026-11-15')
+      expect(digest?.from?.value[0]).toMatchObject({ name: 'ccscope', address: 'reports@example.com' })
+      expect((Array.isArray(digest?.to) ? digest?.to : [digest?.to]).map((t) => t?.text).join(', ')).toBe('fin@example.com, cfo@example.com')
+      expect(digest?.html).toContain('$640.00')
+      // A finance audience: no blocked commands.
+      expect(digest?.text).not.toContain('Top blocked commands')
+      expect(digest?.attachments).toEqual([])
+      const csv = mails.find((m) => m.subject?.includes('Mail CSV'))
+      expect(csv?.attachments.map((a) => a.filename)).toEqual(['ccscope-cost-by-user-2026-10-01-to-2026-10-31.csv'])
+      expect(csv?.attachments[0]?.content.toString('utf8')).toBe(await (await fetch(`${cc.apiUrl}/api/v1/reports/monthly-cost.csv?month=2026-10`)).text())
+    } finally {
+      await new Promise<void>((resolve) => smtp.close(() => resolve()))
+    }
   })
 })

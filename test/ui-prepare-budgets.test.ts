@@ -156,5 +156,10 @@ describe('the reports panel', () => {
     expect(scheduleFromForm({ ...form, url: 'mailto:x@example.com' })).toEqual({ error: 'Webhook URL: must be an http(s) URL' })
     expect(scheduleFromForm({ ...form, where: 'folder', url: '' })).toMatchObject({ schedule: { destination: { kind: 'folder' } } })
     expect(scheduleFromForm({ ...form, name: ' ' })).toEqual({ error: 'Name: must not be empty' })
+    expect(scheduleFromForm({ ...form, where: 'email', url: 'fin@example.com, cfo@example.com' })).toMatchObject({
+      schedule: { destination: { kind: 'email', to: ['fin@example.com', 'cfo@example.com'] } },
+    })
+    expect(scheduleFromForm({ ...form, where: 'email', url: 'finance' })).toEqual({ error: 'E-mail addresses: must be e-mail addresses' })
+    expect(destinationLabel({ destination: { kind: 'email', to: ['a@example.com', 'b@example.com'] } })).toBe('a@example.com, b@example.com')
   })
 })

@@ -101,6 +101,8 @@ export interface ApiOptions {
   loading?: () => MetaLoading | null
   /** Budget alerts (dashboard/api/budgets/notifier.ts): evaluated at once after a budget is saved. */
   notifier?: Notifier
+  /** Reports can be e-mailed (CCSCOPE_SMTP_URL is set). */
+  email?: boolean
 }
 
 const VERSION = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
@@ -142,6 +144,7 @@ export function createApi({
   network,
   loading,
   notifier,
+  email = false,
 }: ApiOptions): HttpService {
   const log = parentLog.child({ component: 'api' })
   const app = express()
@@ -530,7 +533,7 @@ export function createApi({
 
   registerAuthRoutes(router, auth, express.json({ limit: BODY_LIMIT }))
   registerBudgetRoutes(router, { client, reader, now, ...(notifier ? { notifier } : {}), json: express.json({ limit: BODY_LIMIT }) })
-  registerReportRoutes(router, { client, reader, now, ...(notifier ? { notifier } : {}), json: express.json({ limit: BODY_LIMIT }), badRequest })
+  registerReportRoutes(router, { client, reader, now, ...(notifier ? { notifier } : {}), json: express.json({ limit: BODY_LIMIT }), badRequest, email })
 
   const document = openApiDocument(router.specs, VERSION)
   router.add('get', '/api/openapi.json', () => document)

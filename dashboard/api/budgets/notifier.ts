@@ -1,6 +1,7 @@
 import type { Logger } from '../../../runtime/logger'
 import type { Warehouse } from '../../../warehouse/client'
 import type { Reader } from '../../../warehouse/pool'
+import type { SendMail } from '../reports/mail'
 import { runDueReports } from '../reports/runner'
 import { fireAlerts } from './alerts'
 import { budgetStatuses } from './status'
@@ -28,6 +29,8 @@ export interface NotifierOptions {
   ready?: () => boolean
   /** Scheduled reports' folder (CCSCOPE_REPORTS_DIR); reports run in the same rounds as budgets. */
   reportsDir?: string
+  /** Reports' e-mail (CCSCOPE_SMTP_URL). */
+  sendMail?: SendMail
 }
 
 export interface Notifier {
@@ -52,7 +55,8 @@ export function startNotifier(options: NotifierOptions): Notifier {
   }
 
   const evaluate = async () => {
-    if (options.reportsDir !== undefined) await runDueReports({ client, reader, now, fetch: fetcher, reportsDir: options.reportsDir })
+    if (options.reportsDir !== undefined)
+      await runDueReports({ client, reader, now, fetch: fetcher, reportsDir: options.reportsDir, ...(options.sendMail ? { sendMail: options.sendMail } : {}) })
     const budgets = await listBudgets(client)
     if (budgets.length === 0) return
     const at = now()

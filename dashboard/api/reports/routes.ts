@@ -27,10 +27,12 @@ export interface ReportRoutesOptions {
   notifier?: Notifier
   json: RequestHandler
   badRequest: (response: Response, error: z.ZodError) => void
+  /** Whether e-mail destinations can be delivered (CCSCOPE_SMTP_URL). */
+  email: boolean
 }
 
 /** Reports for finance and admins: the weekly digest and the monthly cost CSV on demand, and their schedules. */
-export function registerReportRoutes(router: ApiRouter, { client, reader, now, notifier, json, badRequest }: ReportRoutesOptions): void {
+export function registerReportRoutes(router: ApiRouter, { client, reader, now, notifier, json, badRequest, email }: ReportRoutesOptions): void {
   router.add(
     'get',
     '/api/v1/reports/weekly-digest',
@@ -91,7 +93,7 @@ export function registerReportRoutes(router: ApiRouter, { client, reader, now, n
     '/api/v1/reports/schedules',
     async () => {
       const schedules = await listSchedules(client)
-      return schedulesResponseSchema.parse({ schedules, runs: await listRuns(client, schedules) })
+      return schedulesResponseSchema.parse({ schedules, runs: await listRuns(client, schedules), email })
     },
     {
       spec: {
@@ -108,6 +110,13 @@ export function registerReportRoutes(router: ApiRouter, { client, reader, now, n
     async (request, response) => {
       const parsed = scheduleInputSchema.safeParse(request.body)
       if (!parsed.success) return invalidBody(response, parsed.error)
+      if (parsed.data.destination.kind === 'email' && !email) {
+        const body: ApiError = {
+          error: 'invalid_body',
+          message: 'destination: e-mail is not configured on this ccscope (set CCSCOPE_SMTP_URL); use a webhook or the folder',
+        }
+        return response.status(400).json(body)
+      }
       const principal = principalOf(response)
       const schedule = await createSchedule(client, parsed.data, principal.name, principal.role)
       // The latest complete period goes out at once: the schedule is seen to work.

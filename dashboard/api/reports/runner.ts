@@ -8,6 +8,7 @@ import type { Reader } from '../../../warehouse/pool'
 import type { Fetch } from '../budgets/webhooks'
 import { ChangeLog } from '../changes'
 import { buildDigest, digestWeek } from './digest'
+import type { SendMail } from './mail'
 import { monthlyCostCsv, reportMonth } from './monthly'
 import { digestHtml, digestMarkdown } from './render'
 
@@ -127,6 +128,8 @@ export interface RunnerOptions {
   fetch: Fetch
   /** Where folder destinations write (CCSCOPE_REPORTS_DIR). */
   reportsDir: string
+  /** E-mail destinations' SMTP sender (CCSCOPE_SMTP_URL); absent, they fail with that said. */
+  sendMail?: SendMail
   timeoutMs?: number
 }
 
@@ -143,6 +146,19 @@ async function deliver(options: RunnerOptions, schedule: Schedule, files: Report
     return
   }
   const markdown = files.find((f) => f.contentType === 'text/markdown')
+  if (destination.kind === 'email') {
+    if (!options.sendMail) throw new Error('e-mail is not configured on this ccscope (CCSCOPE_SMTP_URL)')
+    const html = files.find((f) => f.contentType === 'text/html')
+    await options.sendMail({
+      to: destination.to,
+      subject: `ccscope: ${schedule.name}, ${period.firstDay} to ${period.lastDay}`,
+      text: markdown?.content ?? `${schedule.name} for ${period.firstDay} to ${period.lastDay}: the file is attached.`,
+      ...(html ? { html: html.content } : {}),
+      // The digest is the body; anything else (the CSV) is attached.
+      attachments: files.filter((f) => f !== html && f !== markdown).map((f) => ({ filename: f.name, content: f.content, contentType: f.contentType })),
+    })
+    return
+  }
   const body =
     destination.format === 'slack'
       ? {

@@ -7,6 +7,7 @@ import { Empty } from './States'
 
 /** Reports without a login: download last week's digest and last month's CSV, schedule them, and see each delivery. */
 export function ReportsPanel({ data, timeZone, onChange }: { data: SchedulesResponse; timeZone: string; onChange: () => void }) {
+  const email = data.email
   const id = useId()
   const tz = encodeURIComponent(timeZone)
   const [form, setForm] = useState<ScheduleForm>({ name: '', kind: 'weeklyDigest', where: 'webhook', url: '', timeZone })
@@ -51,7 +52,10 @@ export function ReportsPanel({ data, timeZone, onChange }: { data: SchedulesResp
         </a>
       </p>
       {data.schedules.length === 0 ? (
-        <Empty>No report is scheduled. Schedule one below: it goes out at once for the latest complete period, then each week or month.</Empty>
+        <Empty>
+          No report is scheduled. Schedule one below: it goes out at once for the latest complete period, then each week or month.
+          {email ? '' : ' E-mail needs an SMTP server (CCSCOPE_SMTP_URL); until then, use a webhook or the folder.'}
+        </Empty>
       ) : (
         <ul className="report-schedules" data-report-schedules>
           {data.schedules.map((s) => (

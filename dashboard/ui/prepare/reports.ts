@@ -11,6 +11,7 @@ export const KIND_LABEL: Record<Schedule['kind'], string> = {
 export function destinationLabel(schedule: Pick<Schedule, 'destination'>): string {
   const d = schedule.destination
   if (d.kind === 'folder') return 'the reports folder on the server'
+  if (d.kind === 'email') return d.to.join(', ')
   try {
     return `${new URL(d.url).host} (${d.format === 'slack' ? 'Slack' : 'JSON'})`
   } catch {
@@ -28,7 +29,8 @@ export function runLabel(run: ReportRun): { text: string; tone: 'good' | 'warn' 
 export interface ScheduleForm {
   name: string
   kind: Schedule['kind']
-  where: 'folder' | 'webhook'
+  where: 'folder' | 'webhook' | 'email'
+  /** The webhook URL, or the e-mail addresses (commas or spaces between them). */
   url: string
   timeZone: string
 }
@@ -39,10 +41,16 @@ export function scheduleFromForm(form: ScheduleForm): { schedule: ScheduleInput 
     name: form.name,
     kind: form.kind,
     timeZone: form.timeZone,
-    destination: form.where === 'folder' ? { kind: 'folder' } : { kind: 'webhook', url, format: webhookFormat(url) },
+    destination:
+      form.where === 'folder'
+        ? { kind: 'folder' }
+        : form.where === 'email'
+          ? { kind: 'email', to: url.split(/[\s,;]+/).filter((a) => a !== '') }
+          : { kind: 'webhook', url, format: webhookFormat(url) },
   })
   if (parsed.success) return { schedule: parsed.data }
   const issue = parsed.error.issues[0]
-  const field = { name: 'Name', timeZone: 'Time zone', destination: 'Webhook URL', kind: 'Report' }[String(issue?.path[0] ?? '')] ?? 'Schedule'
+  const where = form.where === 'email' ? 'E-mail addresses' : 'Webhook URL'
+  const field = { name: 'Name', timeZone: 'Time zone', destination: where, kind: 'Report' }[String(issue?.path[0] ?? '')] ?? 'Schedule'
   return { error: `${field}: ${issue?.message ?? 'invalid'}` }
 }
