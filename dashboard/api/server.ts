@@ -56,6 +56,7 @@ import type { Reader } from '../../warehouse/pool'
 import { migrationsComplete } from '../../warehouse/migrate'
 import { scopeOf, viewOf, type Principal } from './auth/authenticate'
 import { createAuthenticator, principalOf, requireAccess, type AuthOptions } from './auth/access'
+import { SharedAttempts } from './auth/attempts'
 import { registerAuthRoutes } from './auth/routes'
 import type { Notifier } from './budgets/notifier'
 import { registerBudgetRoutes } from './budgets/routes'
@@ -531,7 +532,7 @@ export function createApi({
     },
   )
 
-  registerAuthRoutes(router, auth, express.json({ limit: BODY_LIMIT }))
+  registerAuthRoutes(router, auth, express.json({ limit: BODY_LIMIT }), new SharedAttempts(client))
   registerBudgetRoutes(router, { client, reader, now, ...(notifier ? { notifier } : {}), json: express.json({ limit: BODY_LIMIT }) })
   registerReportRoutes(router, { client, reader, now, ...(notifier ? { notifier } : {}), json: express.json({ limit: BODY_LIMIT }), badRequest, email })
 

@@ -1224,3 +1224,14 @@ CREATE TABLE IF NOT EXISTS report_runs ON CLUSTER 'ccscope'
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/{database}/report_runs', '{replica}')
 ORDER BY (schedule_id, first_day, written_at);
+
+CREATE TABLE IF NOT EXISTS login_attempts ON CLUSTER 'ccscope'
+(
+    at      DateTime64(3, 'UTC'),
+    address String COMMENT 'the client address (as the limiter sees it)',
+    account String COMMENT 'the user name tried',
+    outcome LowCardinality(String) COMMENT 'attempt or success'
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/{database}/login_attempts', '{replica}')
+ORDER BY (account, address, at)
+TTL toDateTime(at) + INTERVAL 31 DAY;

@@ -8,6 +8,15 @@ export interface BackoffOptions {
   forgetMs: number
 }
 
+/** Seconds a key with `count` failures, the latest at `last`, must still wait (0: it may try now). */
+export function backoffSeconds(options: BackoffOptions, count: number, last: number, now: number): number {
+  if (count === 0 || now - last >= options.forgetMs) return 0
+  const over = count - options.free
+  if (over < 0) return 0
+  const wait = Math.min(options.maxMs, options.baseMs * 2 ** Math.min(over, 30))
+  return Math.max(0, Math.ceil((last + wait - now) / 1000))
+}
+
 /**
  * Failed sign-ins per key (an account, an address, or both): past `free` failures, the key must wait
  * before its next attempt, and the wait doubles with each further failure (30 s, 1 min, 2 min, … up to
@@ -26,10 +35,7 @@ export class BackoffLimiter {
       this.failures.delete(key)
       return 0
     }
-    const over = entry.count - this.options.free
-    if (over < 0) return 0
-    const wait = Math.min(this.options.maxMs, this.options.baseMs * 2 ** Math.min(over, 30))
-    return Math.max(0, Math.ceil((entry.last + wait - now) / 1000))
+    return backoffSeconds(this.options, entry.count, entry.last, now)
   }
 
   fail(key: string, now = Date.now()): void {

@@ -3,7 +3,8 @@ import type { ApiError } from '../../../schemas/api'
 import { loginBodySchema, meResponseSchema } from '../../../schemas/auth'
 import { plainAddress } from './addresses'
 import type { Authenticator } from './authenticate'
-import { BackoffLimiter, KnownPairs, VerificationGate } from './limiter'
+import type { SharedAttempts } from './attempts'
+import { BackoffLimiter, backoffSeconds, KnownPairs, VerificationGate } from './limiter'
 import { DUMMY_HASH, verifyPassword } from './passwords'
 import type { RequestHandler } from 'express'
 import { type ApiRouter, type Handler, invalidBody } from '../router'
@@ -11,7 +12,11 @@ import { meOf, principalOf } from './access'
 import { readCookie, SESSION_COOKIE, sessionCookie } from './sessions'
 
 /** Sign-in for the dashboard: POST login (sets the session cookie), POST logout, GET me. */
-export function registerAuthRoutes(router: ApiRouter, auth: Authenticator, json: RequestHandler): void {
+/**
+ * `shared`: the attempts of every instance on the warehouse (attempts.ts). Each instance also keeps its
+ * own count, which sees its parallel guesses at once; the longer of the two waits applies.
+ */
+export function registerAuthRoutes(router: ApiRouter, auth: Authenticator, json: RequestHandler, shared?: SharedAttempts): void {
   // Failed sign-ins are limited three ways, each with a doubling wait past its free failures (limiter.ts):
   // - per address and account: 10 free;
   // - per account, whatever the address (guesses from many addresses): 50 free;
@@ -19,9 +24,11 @@ export function registerAuthRoutes(router: ApiRouter, auth: Authenticator, json:
   // The last two do not apply to an (address, account) pair that signed in successfully in the last 30
   // days: behind one proxy everyone shares its address, and a guesser there must not lock them all out.
   const backoff = { baseMs: 30_000, maxMs: 15 * 60_000, forgetMs: 60 * 60_000 }
-  const pairLimiter = new BackoffLimiter({ free: 10, ...backoff })
-  const accountLimiter = new BackoffLimiter({ free: 50, ...backoff })
-  const addressLimiter = new BackoffLimiter({ free: 50, ...backoff })
+  const PAIR = { free: 10, ...backoff }
+  const WIDE = { free: 50, ...backoff }
+  const pairLimiter = new BackoffLimiter(PAIR)
+  const accountLimiter = new BackoffLimiter(WIDE)
+  const addressLimiter = new BackoffLimiter(WIDE)
   const known = new KnownPairs()
   const gate = new VerificationGate()
   const maxAge = Math.floor(auth.sessions.ttlMs / 1000)
@@ -39,8 +46,19 @@ export function registerAuthRoutes(router: ApiRouter, auth: Authenticator, json:
     const address = plainAddress(request.socket.remoteAddress)
     const account = parsed.data.user
     const key = `${address} ${account}`
-    const trusted = known.has(key)
-    const wait = Math.max(pairLimiter.retryAfter(key), trusted ? 0 : Math.max(accountLimiter.retryAfter(account), addressLimiter.retryAfter(address)))
+    const now = Date.now()
+    const tally = await shared?.tally(address, account, now)
+    const trusted = known.has(key) || tally?.known === true
+    const local = Math.max(pairLimiter.retryAfter(key), trusted ? 0 : Math.max(accountLimiter.retryAfter(account), addressLimiter.retryAfter(address)))
+    const everywhere = tally
+      ? Math.max(
+          backoffSeconds(PAIR, tally.pair.count, tally.pair.last, now),
+          trusted
+            ? 0
+            : Math.max(backoffSeconds(WIDE, tally.account.count, tally.account.last, now), backoffSeconds(WIDE, tally.address.count, tally.address.last, now)),
+        )
+      : 0
+    const wait = Math.max(local, everywhere)
     if (wait > 0) {
       const body: ApiError = {
         error: 'too_many_attempts',
@@ -53,6 +71,7 @@ export function registerAuthRoutes(router: ApiRouter, auth: Authenticator, json:
     pairLimiter.fail(key)
     accountLimiter.fail(account)
     addressLimiter.fail(address)
+    await shared?.record('attempt', address, account, now)
     const user = auth.users.user(parsed.data.user)
     // Unknown users are checked against a dummy hash, so they take as long as known ones.
     const valid = await gate.run(async () => verifyPassword(parsed.data.password, user?.passwordHash ?? (await DUMMY_HASH)))
@@ -68,6 +87,7 @@ export function registerAuthRoutes(router: ApiRouter, auth: Authenticator, json:
     accountLimiter.release(account)
     addressLimiter.release(address)
     known.add(key)
+    await shared?.record('success', address, account)
     const secure = request.protocol === 'https' || (auth.fromTrustedProxy(request) && request.headers['x-forwarded-proto'] === 'https')
     response.setHeader('set-cookie', sessionCookie(await auth.sessions.create(user.name, user.passwordHash), maxAge, secure))
     return meOf({ name: user.name, role: user.role, teams: user.teams, via: 'session' })
