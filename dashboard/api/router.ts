@@ -16,6 +16,35 @@ export function invalidBody(response: Response, error: z.ZodError): void {
   response.status(400).json(body)
 }
 
+/** Thrown by a lookup whose id names nothing: the route answers 404. */
+export class NotFound extends Error {}
+
+/**
+ * Runs `work` on the route's {id}, checked by `schema`: an id that is malformed or names nothing (work
+ * throws NotFound) is a 404 naming `what`, so a probe cannot tell the two apart.
+ */
+export async function withId<T>(
+  request: Request,
+  response: Response,
+  schema: z.ZodType<{ id: string }>,
+  what: string,
+  work: (id: string) => Promise<T>,
+): Promise<T | undefined> {
+  const missing = (id: string) => {
+    const body: ApiError = { error: 'not_found', message: `no ${what} ${id}` }
+    response.status(404).json(body)
+    return undefined
+  }
+  const path = schema.safeParse(request.params)
+  if (!path.success) return missing(String(request.params.id ?? ''))
+  try {
+    return await work(path.data.id)
+  } catch (error) {
+    if (error instanceof NotFound) return missing(path.data.id)
+    throw error
+  }
+}
+
 /** /api/v1/users/{user}/sessions → /api/v1/users/:user/sessions */
 function expressPath(path: string): string {
   return path.replace(/\{(\w+)\}/g, ':$1')

@@ -1,6 +1,5 @@
-import type { RequestHandler, Response } from 'express'
+import type { RequestHandler } from 'express'
 import { z } from 'zod'
-import type { ApiError } from '../../../schemas/api'
 import {
   alertsResponseSchema,
   budgetHistoryResponseSchema,
@@ -13,12 +12,12 @@ import {
 import type { Warehouse } from '../../../warehouse/client'
 import type { Reader } from '../../../warehouse/pool'
 import { principalOf } from '../auth/access'
-import { type ApiRouter, invalidBody } from '../router'
+import { type ApiRouter, invalidBody, NotFound, withId } from '../router'
 import { listAlerts } from './alerts'
 import { METHOD } from './forecast'
 import type { Notifier } from './notifier'
 import { budgetStatuses } from './status'
-import { BudgetNotFound, budgetHistory, createBudget, deleteBudget, listBudgets, updateBudget } from './store'
+import { budgetHistory, createBudget, deleteBudget, listBudgets, updateBudget } from './store'
 
 export interface BudgetRoutesOptions {
   client: Warehouse
@@ -27,11 +26,6 @@ export interface BudgetRoutesOptions {
   /** Evaluates alerts at once after a save; absent (tests of the API alone), alerts wait for the loop. */
   notifier?: Notifier
   json: RequestHandler
-}
-
-const notFound = (response: Response, id: string) => {
-  const body: ApiError = { error: 'not_found', message: `no budget ${id}` }
-  response.status(404).json(body)
 }
 
 /** Budgets (finance and admins): list with spend and forecast, create, replace, delete, history; the alert log. */
@@ -92,18 +86,13 @@ export function registerBudgetRoutes(router: ApiRouter, { client, reader, now, n
     'put',
     '/api/v1/budgets/{id}',
     async (request, response) => {
-      const path = budgetPathSchema.safeParse(request.params)
-      if (!path.success) return notFound(response, String(request.params.id ?? ''))
       const parsed = budgetInputSchema.safeParse(request.body)
       if (!parsed.success) return invalidBody(response, parsed.error)
-      try {
-        const budget = await updateBudget(client, path.data.id, parsed.data, principalOf(response).name)
+      return withId(request, response, budgetPathSchema, 'budget', async (id) => {
+        const budget = await updateBudget(client, id, parsed.data, principalOf(response).name)
         await afterSave()
         return budget
-      } catch (error) {
-        if (error instanceof BudgetNotFound) return notFound(response, path.data.id)
-        throw error
-      }
+      })
     },
     {
       spec: {
@@ -121,17 +110,11 @@ export function registerBudgetRoutes(router: ApiRouter, { client, reader, now, n
   router.add(
     'delete',
     '/api/v1/budgets/{id}',
-    async (request, response) => {
-      const path = budgetPathSchema.safeParse(request.params)
-      if (!path.success) return notFound(response, String(request.params.id ?? ''))
-      try {
-        await deleteBudget(client, path.data.id, principalOf(response).name)
-        return { deleted: path.data.id }
-      } catch (error) {
-        if (error instanceof BudgetNotFound) return notFound(response, path.data.id)
-        throw error
-      }
-    },
+    (request, response) =>
+      withId(request, response, budgetPathSchema, 'budget', async (id) => {
+        await deleteBudget(client, id, principalOf(response).name)
+        return { deleted: id }
+      }),
     {
       spec: {
         summary: 'Delete a budget (its history and alerts stay)',
@@ -145,11 +128,12 @@ export function registerBudgetRoutes(router: ApiRouter, { client, reader, now, n
   router.add(
     'get',
     '/api/v1/budgets/{id}/history',
-    async (request, response) => {
-      const path = budgetPathSchema.safeParse(request.params)
-      if (!path.success) return notFound(response, String(request.params.id ?? ''))
-      return (await budgetHistory(client, path.data.id)) ?? notFound(response, path.data.id)
-    },
+    (request, response) =>
+      withId(request, response, budgetPathSchema, 'budget', async (id) => {
+        const history = await budgetHistory(client, id)
+        if (!history) throw new NotFound(id)
+        return history
+      }),
     {
       spec: {
         summary: "A budget's audit trail: who changed what, newest first",

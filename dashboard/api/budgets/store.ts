@@ -2,13 +2,12 @@ import { createHash, randomBytes } from 'node:crypto'
 import { budgetInputSchema, type Budget, type BudgetHistoryResponse, type BudgetInput } from '../../../schemas/budgets'
 import type { Warehouse } from '../../../warehouse/client'
 import { ChangeLog, type Change } from '../changes'
+import { NotFound } from '../router'
 
 /**
  * Budgets in the warehouse (migration 0015, budget_changes): a change log (../changes.ts), so every
  * instance on the warehouse sees the same budgets and the table is the audit trail.
  */
-
-export class BudgetNotFound extends Error {}
 
 const log = (client: Warehouse) => new ChangeLog<BudgetInput>(client, 'budget_changes', (json) => budgetInputSchema.parse(json))
 
@@ -35,13 +34,13 @@ export async function createBudget(client: Warehouse, input: BudgetInput, by: st
 }
 
 export async function updateBudget(client: Warehouse, id: string, input: BudgetInput, by: string): Promise<Budget> {
-  if (!(await getBudget(client, id))) throw new BudgetNotFound(`no budget ${id}`)
+  if (!(await getBudget(client, id))) throw new NotFound(`no budget ${id}`)
   const version = await log(client).write(id, by, 'update', input)
   return { ...input, id, updatedAt: new Date(version).toISOString(), updatedBy: by }
 }
 
 export async function deleteBudget(client: Warehouse, id: string, by: string): Promise<void> {
-  if (!(await getBudget(client, id))) throw new BudgetNotFound(`no budget ${id}`)
+  if (!(await getBudget(client, id))) throw new NotFound(`no budget ${id}`)
   await log(client).write(id, by, 'delete', null)
 }
 

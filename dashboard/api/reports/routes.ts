@@ -14,11 +14,11 @@ import type { Warehouse } from '../../../warehouse/client'
 import type { Reader } from '../../../warehouse/pool'
 import { principalOf } from '../auth/access'
 import type { Notifier } from '../budgets/notifier'
-import { type ApiRouter, invalidBody } from '../router'
+import { type ApiRouter, invalidBody, withId } from '../router'
 import { buildDigest, digestWeek } from './digest'
 import { monthlyCostCsv, reportMonth } from './monthly'
 import { digestHtml, digestMarkdown } from './render'
-import { createSchedule, deleteSchedule, listRuns, listSchedules, ScheduleNotFound } from './runner'
+import { createSchedule, deleteSchedule, listRuns, listSchedules } from './runner'
 
 export interface ReportRoutesOptions {
   client: Warehouse
@@ -139,21 +139,11 @@ export function registerReportRoutes(router: ApiRouter, { client, reader, now, n
   router.add(
     'delete',
     '/api/v1/reports/schedules/{id}',
-    async (request, response) => {
-      const path = schedulePathSchema.safeParse(request.params)
-      const missing = (id: string) => {
-        const body: ApiError = { error: 'not_found', message: `no schedule ${id}` }
-        response.status(404).json(body)
-      }
-      if (!path.success) return missing(String(request.params.id ?? ''))
-      try {
-        await deleteSchedule(client, path.data.id, principalOf(response).name)
-        return { deleted: path.data.id }
-      } catch (error) {
-        if (error instanceof ScheduleNotFound) return missing(path.data.id)
-        throw error
-      }
-    },
+    (request, response) =>
+      withId(request, response, schedulePathSchema, 'schedule', async (id) => {
+        await deleteSchedule(client, id, principalOf(response).name)
+        return { deleted: id }
+      }),
     {
       spec: {
         summary: 'Delete a report schedule (its runs stay in the log)',

@@ -7,6 +7,7 @@ import { selectRows, type Warehouse } from '../../../warehouse/client'
 import type { Reader } from '../../../warehouse/pool'
 import type { Fetch } from '../budgets/webhooks'
 import { ChangeLog } from '../changes'
+import { NotFound } from '../router'
 import { buildDigest, digestWeek } from './digest'
 import type { SendMail } from './mail'
 import { monthlyCostCsv, reportMonth } from './monthly'
@@ -28,8 +29,6 @@ const log = (client: Warehouse) =>
     return { ...scheduleInputSchema.parse(input), audience: audience ?? 'finance' }
   })
 
-export class ScheduleNotFound extends Error {}
-
 export async function listSchedules(client: Warehouse): Promise<Schedule[]> {
   return (await log(client).current())
     .map((c) => ({ ...strip(c.value), id: c.id, createdAt: new Date(c.version).toISOString(), createdBy: c.by }))
@@ -45,7 +44,7 @@ export async function createSchedule(client: Warehouse, input: ScheduleInput, by
 }
 
 export async function deleteSchedule(client: Warehouse, id: string, by: string): Promise<void> {
-  if (!(await log(client).get(id))) throw new ScheduleNotFound(`no schedule ${id}`)
+  if (!(await log(client).get(id))) throw new NotFound(`no schedule ${id}`)
   await log(client).write(id, by, 'delete', null)
 }
 
