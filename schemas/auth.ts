@@ -21,6 +21,7 @@ export type Access = 'public' | 'signed-in' | readonly Role[]
 const ALL: readonly Role[] = ['admin', 'finance', 'manager']
 const ADMIN: readonly Role[] = ['admin']
 const ADMIN_MANAGER: readonly Role[] = ['admin', 'manager']
+const ADMIN_FINANCE: readonly Role[] = ['admin', 'finance']
 
 /**
  * One entry per route the API registers, keyed "METHOD /path" (OpenAPI form). The server refuses to
@@ -57,6 +58,9 @@ export const ROUTE_ACCESS = {
   'POST /api/v1/policy/simulate': ADMIN,
   'GET /api/v1/directory': ADMIN,
   'PUT /api/v1/directory': ADMIN,
+  // What Anthropic bills, and its reconciliation with the telemetry: finance's, not a manager's (the bill is the whole organization's).
+  'PUT /api/v1/billing/usage': ADMIN_FINANCE,
+  'GET /api/v1/billing/reconciliation': ADMIN_FINANCE,
 } as const satisfies Record<string, Access>
 
 export type RouteKey = keyof typeof ROUTE_ACCESS

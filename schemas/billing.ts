@@ -72,8 +72,15 @@ export const adminPageSchema = z.object({
 })
 export type AdminPage = z.output<typeof adminPageSchema>
 
-/** PUT /api/v1/billing/usage as JSON: one page of the Admin API's answer, or an array of pages. */
-export const adminUploadSchema = z.union([adminPageSchema, z.array(adminPageSchema).min(1).max(10_000)]).transform((v) => (Array.isArray(v) ? v : [v]))
+export const adminPagesSchema = z.array(adminPageSchema).max(10_000)
+
+/** PUT /api/v1/billing/usage as JSON: one page of the Admin API's answer, or an array of pages (as documented). */
+export const adminUploadSchema = z.union([adminPageSchema, adminPagesSchema])
+
+/** An upload as an array of pages: a single page is the array of it (so a problem's path starts at its page). */
+export function uploadedPages(raw: unknown): unknown[] {
+  return Array.isArray(raw) ? raw : [raw]
+}
 
 /**
  * A billing CSV: one row per UTC day, person and model. Header:
@@ -127,7 +134,11 @@ export const billingCsvRowSchema = z
   .superRefine((row, ctx) => {
     const given = TOKEN_COLUMNS.filter((c) => (row[c] ?? '') !== '')
     if (given.length > 0 && given.length < TOKEN_COLUMNS.length)
-      ctx.addIssue({ code: 'custom', path: [TOKEN_COLUMNS.find((c) => (row[c] ?? '') === '') ?? 'input_tokens'], message: 'give all four token counts or none' })
+      ctx.addIssue({
+        code: 'custom',
+        path: [TOKEN_COLUMNS.find((c) => (row[c] ?? '') === '') ?? 'input_tokens'],
+        message: 'give all four token counts or none',
+      })
   })
 export type BillingCsvRow = z.output<typeof billingCsvRowSchema>
 
@@ -167,7 +178,9 @@ export const MAX_RECONCILIATION_DAYS = 366
 
 export const reconciliationParamsSchema = z.strictObject({
   from: isoDay.optional().meta({ description: 'First UTC day (inclusive). Default: 30 days before to.', example: '2026-11-01' }),
-  to: isoDay.optional().meta({ description: 'UTC day after the last one (exclusive). Default: today (UTC), so the last 30 complete days.', example: '2026-12-01' }),
+  to: isoDay
+    .optional()
+    .meta({ description: 'UTC day after the last one (exclusive). Default: today (UTC), so the last 30 complete days.', example: '2026-12-01' }),
   tz: z
     .literal('UTC', { error: 'the bill is kept per UTC day, so reconciliation days are UTC days: omit tz or send UTC' })
     .optional()
@@ -212,7 +225,11 @@ export const RECONCILIATION_CAUSES = ['match', 'no_telemetry', 'not_billed', 'pr
 export type ReconciliationCause = (typeof RECONCILIATION_CAUSES)[number]
 
 const usd = (description: string) => z.number().meta({ description: `${description} USD, to the cent.` })
-const usdOrNull = (description: string) => z.number().nullable().meta({ description: `${description} USD, to the cent; null when not reported.` })
+const usdOrNull = (description: string) =>
+  z
+    .number()
+    .nullable()
+    .meta({ description: `${description} USD, to the cent; null when not reported.` })
 
 export const reconciliationModelSchema = z.object({
   model: z.string(),

@@ -78,6 +78,8 @@ const ALLOWED: Record<Exclude<Role, 'admin'>, string[]> = {
     'GET /api/v1/users',
     'GET /api/v1/users/export.csv',
     'GET /api/v1/users/{user}/sessions',
+    'PUT /api/v1/billing/usage',
+    'GET /api/v1/billing/reconciliation',
   ],
   manager: [
     ...SIGNED_IN,

@@ -45,7 +45,5 @@ export interface TokenCounts {
 export function listPriceMicros(model: string, tokens: TokenCounts): number | null {
   const price = PRICES_PER_MTOK[model]
   if (!price) return null
-  return Math.round(
-    tokens.input * price.input + tokens.output * price.output + tokens.cacheRead * price.cacheRead + tokens.cacheCreation * price.cacheWrite,
-  )
+  return Math.round(tokens.input * price.input + tokens.output * price.output + tokens.cacheRead * price.cacheRead + tokens.cacheCreation * price.cacheWrite)
 }
