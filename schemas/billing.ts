@@ -14,13 +14,19 @@ import { PRINTABLE } from './text'
 
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
 
+/** A YYYY-MM-DD that names a day of the calendar (not 2026-11-31, which Date.parse would roll into December). */
+function isRealDay(day: string): boolean {
+  const ms = Date.parse(`${day}T00:00:00Z`)
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === day
+}
+
 /** "2025-08-08T00:00:00Z" (what the API sends) or "2025-08-08" → the UTC day "2025-08-08". */
 const reportDate = z
   .string()
   .max(40)
   .transform((v, ctx) => {
     const day = /^(\d{4}-\d{2}-\d{2})(?:T00:00:00(?:\.0+)?(?:Z|\+00:00))?$/.exec(v.trim())?.[1]
-    if (!day || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) {
+    if (!day || !isRealDay(day)) {
       ctx.addIssue({ code: 'custom', message: 'must be a UTC day: 2025-08-08 or 2025-08-08T00:00:00Z' })
       return z.NEVER
     }
@@ -112,7 +118,7 @@ export const billingCsvRowSchema = z
       .string()
       .trim()
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a UTC day such as 2026-11-02')
-      .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'must be a real date'),
+      .refine(isRealDay, 'must be a real date'),
     user_email: key(320),
     model: key(200),
     cost_usd: z

@@ -1,4 +1,5 @@
 import type { DatasetName, DatasetResponse, SummaryResponse } from '../../schemas/analytics'
+import type { ReconciliationResponse } from '../../schemas/billing'
 import type { DirectoryResponse } from '../../schemas/directory'
 import type { CoverageResponse, DenialsResponse, MoversResponse, PolicyResponse } from '../../schemas/policy'
 import type { SessionResponse, UserSessionsResponse, UsersResponse } from '../../schemas/users'
@@ -22,6 +23,7 @@ export interface Responses {
   denials: DenialsResponse
   coverage: CoverageResponse
   directory: DirectoryResponse
+  reconciliation: ReconciliationResponse
 }
 export type ResponseKind = keyof Responses
 
@@ -73,4 +75,8 @@ export function moversRequest(params: Params): ApiRequest<'movers'> {
 
 export function directoryRequest(): ApiRequest<'directory'> {
   return { url: '/api/v1/directory', kind: 'directory' }
+}
+
+export function reconciliationRequest(params: Params): ApiRequest<'reconciliation'> {
+  return { url: apiUrl('/api/v1/billing/reconciliation', params), kind: 'reconciliation' }
 }

@@ -16,6 +16,11 @@ const ROUTES: PageRoute[] = [
   { path: '/', page: 'overview', load: () => import('./pages/Overview').then((m) => ({ default: m.OverviewPage })) },
   { path: '/adoption', page: 'adoption', load: () => import('./pages/Adoption').then((m) => ({ default: m.AdoptionPage })) },
   { path: '/cost', page: 'cost', load: () => import('./pages/Cost').then((m) => ({ default: m.CostPage })) },
+  {
+    path: '/reconciliation',
+    page: 'reconciliation',
+    load: () => import('./pages/Reconciliation').then((m) => ({ default: m.ReconciliationPage })),
+  },
   { path: '/policy', page: 'policy', load: () => import('./pages/Policy').then((m) => ({ default: m.PolicyPage })) },
   { path: '/users', page: 'users', load: () => import('./pages/Users').then((m) => ({ default: m.UsersPage })) },
   { path: '/users/:user', page: 'user', load: () => import('./pages/User').then((m) => ({ default: m.UserPage })) },
