@@ -54,11 +54,16 @@ function ImportCard() {
     setBusy(true)
     try {
       const done = await importBilling(prepared.body, prepared.contentType)
+      const first = done.days[0]
+      const last = done.days[done.days.length - 1]
       const days =
         done.days.length === 0
           ? 'no day (the file has no records)'
-          : `${formatCount(done.days.length)} day(s), ${done.days[0]} to ${done.days[done.days.length - 1]}`
-      setStatus({ ok: true, text: `Imported ${formatUsd(done.costUsd)} billed to ${formatCount(done.users)} people over ${days} from ${name}.` })
+          : done.days.length === 1
+            ? `1 day, ${first}`
+            : `${formatCount(done.days.length)} days, ${first} to ${last}`
+      const people = done.users === 1 ? '1 person' : `${formatCount(done.users)} people`
+      setStatus({ ok: true, text: `Imported ${formatUsd(done.costUsd)} billed to ${people} over ${days} from ${name}.` })
       await queryClient.invalidateQueries()
     } catch (error) {
       if (error instanceof BillingImportError) setProblems(uploadProblems(error.body))
@@ -147,6 +152,8 @@ export function ReconciliationPage() {
                 ))}
               </section>
               <div className="grid">
+                {/* Nothing to reconcile yet: the way to import comes first. */}
+                {view.nothingImported ? <ImportCard /> : null}
                 <Card id="reconciliation-days" wide title="Per day" subtitle={view.thresholdNote}>
                   <DataTable
                     id="reconciliation-days"
@@ -180,7 +187,7 @@ export function ReconciliationPage() {
                   />
                   {more}
                 </Card>
-                <ImportCard />
+                {view.nothingImported ? null : <ImportCard />}
               </div>
             </>
           ) : null
