@@ -1,5 +1,5 @@
 import path from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { hashPassword } from '../../dashboard/api/auth/passwords'
 import { writeUsersFile } from '../../dashboard/api/auth/store'
@@ -11,14 +11,13 @@ import { tempDir, type TestCcscope } from '../helpers/ccscope'
 /** Finance in Chromium: nothing imported yet, a bill refused row by row, then a bill imported and its day flagged. */
 const PASSWORD = 'finance password 2026'
 let cc: TestCcscope
-let browser: Browser
 let page: Page
 let stop: () => Promise<void>
 
 beforeAll(async () => {
   const usersFile = path.join(tempDir('ccscope-users-'), 'users.json')
   writeUsersFile(usersFile, { users: [{ name: 'fin', role: 'finance', teams: [], passwordHash: await hashPassword(PASSWORD) }], tokens: [] })
-  ;({ cc, browser, page, stop } = await startDashboard(9, { CCSCOPE_USERS_FILE: usersFile }))
+  ;({ cc, page, stop } = await startDashboard(9, { CCSCOPE_USERS_FILE: usersFile }))
 }, 60_000)
 afterAll(async () => {
   await stop?.()
