@@ -71,6 +71,9 @@ export const ROUTE_ACCESS = {
   'GET /api/v1/reports/schedules': ADMIN_FINANCE,
   'POST /api/v1/reports/schedules': ADMIN_FINANCE,
   'DELETE /api/v1/reports/schedules/{id}': ADMIN_FINANCE,
+  // What Anthropic bills, and its reconciliation with the telemetry: finance's, not a manager's (the bill is the whole organization's).
+  'PUT /api/v1/billing/usage': ADMIN_FINANCE,
+  'GET /api/v1/billing/reconciliation': ADMIN_FINANCE,
 } as const satisfies Record<string, Access>
 
 export type RouteKey = keyof typeof ROUTE_ACCESS

@@ -13,6 +13,7 @@ import { InsertJournal } from '../collector/writer/journal'
 import { WarehouseUnavailableError, Writer } from '../collector/writer/writer'
 import { startNotifier } from '../dashboard/api/budgets/notifier'
 import { createMailer } from '../dashboard/api/reports/mail'
+import { BillingPoller } from '../dashboard/api/billing/poller'
 import { createApi } from '../dashboard/api/server'
 import type { MetaLoading } from '../schemas/meta'
 import { createDatabase, openReadSessions, openWarehouse, serverClient, type Warehouse } from '../warehouse/client'
@@ -33,6 +34,8 @@ export interface Ccscope {
   writer: Writer
   metrics: SelfMetrics
   log: Logger
+  /** Polls Anthropic's usage report; null unless CCSCOPE_ANTHROPIC_ADMIN_KEY is configured. */
+  billingPoller: BillingPoller | null
   stop(): Promise<void>
 }
 
@@ -41,6 +44,8 @@ export interface StartOptions {
   now?: () => Date
   /** A history loading in this process (the demo's backfill), reported by /api/v1/meta. */
   loading?: () => MetaLoading | null
+  /** How the billing poller reaches Anthropic (tests hand it recorded pages); default the global fetch. */
+  billingFetch?: typeof fetch
 }
 
 export async function startCcscope(config: Config, log: Logger = createLogger(config.logLevel), options: StartOptions = {}): Promise<Ccscope> {
@@ -181,6 +186,22 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
     ...(config.privacy.pseudonymizeKey ? { pseudonymize: (user: string) => privacy.pseudonymize(user) } : {}),
   })
 
+  // What Anthropic bills, polled only when an admin key is configured (off by default; uploads work either way).
+  const billingPoller = config.billing.adminKey
+    ? new BillingPoller({
+        client,
+        adminKey: config.billing.adminKey,
+        apiUrl: config.billing.apiUrl,
+        days: config.billing.pollDays,
+        intervalMs: config.billing.pollIntervalMs,
+        now: options.now ?? (() => new Date()),
+        log: log.child({ component: 'billing' }),
+        fetch: options.billingFetch ?? fetch,
+        userAgent: 'ccscope (billing reconciliation)',
+        pseudonymize: config.privacy.pseudonymizeKey ? (user: string) => privacy.pseudonymize(user) : undefined,
+      })
+    : null
+
   // A deep accept queue: a burst of new connections waits for admission (and a 429) instead of being reset,
   // which an OpenTelemetry JS exporter would not retry. Linux caps it at net.core.somaxconn.
   await http.listen({ host: config.bindHost, port: config.ports.otlpHttp, backlog: 4096 })
@@ -195,6 +216,13 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
   otlp.grpcPort = ports.otlpGrpc
   if (config.ingestTokens.length === 0) log.warn(config.bindReason)
   else log.info(config.bindReason)
+  if (billingPoller) {
+    log.info(
+      { every: `${config.billing.pollIntervalMs / 60_000} min`, days: config.billing.pollDays },
+      `billing: polling Anthropic's Claude Code usage report at ${config.billing.apiUrl}`,
+    )
+    billingPoller.start()
+  }
   if (!prepared)
     log.warn({ ...ports, host: config.bindHost }, 'ccscope is listening, waiting for the ClickHouse server: ingest answers 503 until it is reachable')
   else
@@ -211,9 +239,11 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
     writer,
     metrics,
     log,
+    billingPoller,
     stop() {
       stopping ??= (async () => {
         stopped.abort()
+        await billingPoller?.stop()
         await preparing
         await grpcListener.close()
         await http.close()

@@ -199,6 +199,20 @@ const envSchema = z
         ctx.addIssue({ code: 'custom', message: 'must be auto, true or false' })
         return z.NEVER
       }),
+    // Billing reconciliation: an Anthropic Admin API key (sk-ant-admin…); when set, ccscope polls the Claude Code
+    // Analytics Admin API for what is billed (dashboard/api/billing/poller.ts). Unset = no polling (uploads still work).
+    CCSCOPE_ANTHROPIC_ADMIN_KEY: optionalString.pipe(
+      z
+        .string()
+        .startsWith('sk-ant-admin', 'must be an Admin API key (sk-ant-admin…), not an ordinary API key: the usage report is part of the Admin API')
+        .optional(),
+    ),
+    // Where the Admin API is (a proxy in front of api.anthropic.com, say).
+    CCSCOPE_ANTHROPIC_API_URL: z.url({ message: 'must be a URL such as https://api.anthropic.com' }).default('https://api.anthropic.com'),
+    // Minutes between polls; each poll re-fetches the last CCSCOPE_ANTHROPIC_POLL_DAYS complete UTC days (the report of a
+    // day can still change after it ends, and a re-fetched day replaces the stored one).
+    CCSCOPE_ANTHROPIC_POLL_MINUTES: positiveInt.max(7 * 24 * 60).default(360),
+    CCSCOPE_ANTHROPIC_POLL_DAYS: positiveInt.max(366).default(7),
     // `npm start -- --demo`: its own data directory (never the real one), and the simulated fleet it fills it with the first time.
     CCSCOPE_DEMO_DATA_DIR: z.string().trim().min(1).default('./data-demo'),
     CCSCOPE_DEMO_USERS: positiveInt.max(100_000).default(200),
@@ -247,6 +261,8 @@ export interface Config {
   /** Timeouts and connection limits of every listening port (server/timeouts.ts, server/connections.ts). */
   network: { timeouts: Timeouts; connections: ConnectionLimits }
   retention: { rawDays: number; rollupDays: number }
+  /** Polling the Claude Code Analytics Admin API for billed usage; off (adminKey undefined) unless a key is configured. */
+  billing: { adminKey: string | undefined; apiUrl: string; pollIntervalMs: number; pollDays: number }
   /** `npm start -- --demo` (simulator/demo.ts): where its data lives and the fleet it simulates there. */
   demo: { dataDir: string; users: number; days: number }
   limits: {
@@ -261,6 +277,9 @@ export interface Config {
     request: RequestLimits
   }
 }
+
+/** Variables whose values are credentials: a message about them never repeats the value. */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['CCSCOPE_ANTHROPIC_ADMIN_KEY', 'CCSCOPE_PSEUDONYMIZE_KEY', 'CLICKHOUSE_PASSWORD'])
 
 export class ConfigError extends Error {
   constructor(readonly issues: string[]) {
@@ -277,7 +296,9 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? '(environment)')
         const got = env[name]
-        return `${name}: ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`
+        // A secret is never echoed into a log, even a wrong one (it may be a real key pasted in the wrong place).
+        const shown = SECRET_VARIABLES.has(name) ? ' (value not shown)' : ` (got ${JSON.stringify(got)})`
+        return `${name}: ${issue.message}${got === undefined ? '' : shown}`
       }),
     )
   }
@@ -320,6 +341,12 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     privacy: { storeContent: e.CCSCOPE_STORE_CONTENT, pseudonymizeKey: e.CCSCOPE_PSEUDONYMIZE_KEY },
     retention: { rawDays: e.CCSCOPE_RETENTION_RAW_DAYS, rollupDays: e.CCSCOPE_RETENTION_ROLLUP_DAYS },
     demo: { dataDir: path.resolve(e.CCSCOPE_DEMO_DATA_DIR), users: e.CCSCOPE_DEMO_USERS, days: e.CCSCOPE_DEMO_DAYS },
+    billing: {
+      adminKey: e.CCSCOPE_ANTHROPIC_ADMIN_KEY,
+      apiUrl: e.CCSCOPE_ANTHROPIC_API_URL,
+      pollIntervalMs: e.CCSCOPE_ANTHROPIC_POLL_MINUTES * 60_000,
+      pollDays: e.CCSCOPE_ANTHROPIC_POLL_DAYS,
+    },
     selfTracesEndpoint: e.CCSCOPE_SELF_TRACES_ENDPOINT,
     logLevel: e.CCSCOPE_LOG_LEVEL,
     dashboardDir: path.resolve(e.CCSCOPE_DASHBOARD_DIR ?? DEFAULT_DASHBOARD_DIR),

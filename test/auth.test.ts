@@ -89,6 +89,8 @@ const ALLOWED: Record<Exclude<Role, 'admin'>, string[]> = {
     'GET /api/v1/reports/schedules',
     'POST /api/v1/reports/schedules',
     'DELETE /api/v1/reports/schedules/{id}',
+    'PUT /api/v1/billing/usage',
+    'GET /api/v1/billing/reconciliation',
   ],
   manager: [
     ...SIGNED_IN,

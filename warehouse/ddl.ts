@@ -10,7 +10,7 @@ import type { ClickHouseSettings } from '@clickhouse/client'
  *   sharded by cityHash64(user_key): a person's rows, so their sessions, live on one shard, and the same
  *   record resent lands where its first copy is (ReplacingMergeTree removes duplicates per shard). Code reads
  *   and inserts by the public names, unchanged;
- * - a table every node needs whole (the directory) is replicated to every node, not sharded;
+ * - a table every node needs whole (the directory, the imported bill) is replicated to every node, not sharded;
  * - a materialized view reads the local source and writes the local target on each node, as ClickHouse
  *   advises for replicated rollups (an insert through `t` reaches `t_local` on one shard, whose views fire
  *   there);
@@ -42,8 +42,23 @@ export interface ClusterTarget {
   cluster: string
 }
 
-/** Tables every node keeps whole (small; joined by every query, or read by any instance): replicated to all nodes, never sharded. */
-const EVERYWHERE: ReadonlySet<string> = new Set(['directory', 'dashboard_sessions', 'schema_migrations', 'budget_changes', 'budget_alerts', 'alert_deliveries', 'report_schedule_changes', 'report_runs', 'login_attempts'])
+/**
+ * Tables every node keeps whole (small; joined by every query, or read by any instance): replicated to all nodes,
+ * never sharded. billed_usage too: a read needs every row of a day to find that day's newest import (0016). Budgets,
+ * alerts, report schedules and sign-in attempts: small, and read whole by whichever instance serves a request.
+ */
+const EVERYWHERE: ReadonlySet<string> = new Set([
+  'directory',
+  'dashboard_sessions',
+  'schema_migrations',
+  'billed_usage',
+  'budget_changes',
+  'budget_alerts',
+  'alert_deliveries',
+  'report_schedule_changes',
+  'report_runs',
+  'login_attempts',
+])
 
 const SHARDING_KEY = 'cityHash64(user_key)'
 

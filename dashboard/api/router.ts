@@ -45,6 +45,20 @@ export async function withId<T>(
   }
 }
 
+/** 400 naming the first bad parameter. */
+export function badRequest(response: Response, error: z.ZodError): void {
+  const issue = error.issues[0]
+  const parameter = issue?.path[0] !== undefined ? String(issue.path[0]) : undefined
+  const message = issue?.code === 'unrecognized_keys' ? `unknown parameter ${issue.keys.join(', ')}` : (issue?.message ?? 'invalid request')
+  const name = issue?.code === 'unrecognized_keys' ? issue.keys[0] : parameter
+  const body: ApiError = {
+    error: 'invalid_parameter',
+    message: name ? `${name}: ${message}` : message,
+    ...(name ? { parameter: name } : {}),
+  }
+  response.status(400).json(body)
+}
+
 /** /api/v1/users/{user}/sessions → /api/v1/users/:user/sessions */
 function expressPath(path: string): string {
   return path.replace(/\{(\w+)\}/g, ':$1')

@@ -61,6 +61,7 @@ import { registerAuthRoutes } from './auth/routes'
 import type { Notifier } from './budgets/notifier'
 import { registerBudgetRoutes } from './budgets/routes'
 import { registerReportRoutes } from './reports/routes'
+import { registerBillingRoutes } from './billing/routes'
 import type { Scope } from './datasets'
 import { runDatasetQuery, type QueryContext } from './queries/dataset'
 import { directoryCsvToObjects, loadDirectory, readDirectory } from './queries/directory'
@@ -75,7 +76,9 @@ import { simulatePolicy } from './queries/simulate'
 import { querySummary } from './queries/summary'
 import { queryUsers } from './queries/users'
 import { exportUsersCsv, TooManyUsers, usersCsvFileName } from './queries/users-export'
-import { ApiRouter, invalidBody } from './router'
+import { ApiRouter, badRequest, invalidBody } from './router'
+
+export { badRequest }
 import { openApiDocument, type RouteSpec } from './routes'
 
 export interface ApiOptions {
@@ -107,20 +110,6 @@ export interface ApiOptions {
 }
 
 const VERSION = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
-
-/** 400 naming the first bad parameter. */
-export function badRequest(response: Response, error: z.ZodError): void {
-  const issue = error.issues[0]
-  const parameter = issue?.path[0] !== undefined ? String(issue.path[0]) : undefined
-  const message = issue?.code === 'unrecognized_keys' ? `unknown parameter ${issue.keys.join(', ')}` : (issue?.message ?? 'invalid request')
-  const name = issue?.code === 'unrecognized_keys' ? issue.keys[0] : parameter
-  const body: ApiError = {
-    error: 'invalid_parameter',
-    message: name ? `${name}: ${message}` : message,
-    ...(name ? { parameter: name } : {}),
-  }
-  response.status(400).json(body)
-}
 
 function answer(response: Response, status: number, body: ApiError): void {
   response.status(status).json(body)
@@ -535,6 +524,7 @@ export function createApi({
   registerAuthRoutes(router, auth, express.json({ limit: BODY_LIMIT }), new SharedAttempts(client))
   registerBudgetRoutes(router, { client, reader, now, ...(notifier ? { notifier } : {}), json: express.json({ limit: BODY_LIMIT }) })
   registerReportRoutes(router, { client, reader, now, ...(notifier ? { notifier } : {}), json: express.json({ limit: BODY_LIMIT }), badRequest, email })
+  registerBillingRoutes(router, { client, reader, now, pseudonymize })
 
   const document = openApiDocument(router.specs, VERSION)
   router.add('get', '/api/openapi.json', () => document)

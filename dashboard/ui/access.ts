@@ -4,7 +4,7 @@ import { canAccess, type Role, type RouteKey } from '../../schemas/auth'
  * Which pages a role can use, from the API's own access table (schemas/auth.ts): a page shows when
  * its role may call the routes the page is about. The server enforces the table; this only hides.
  */
-export type PageName = 'overview' | 'adoption' | 'cost' | 'budgets' | 'policy' | 'users' | 'user' | 'session' | 'directory'
+export type PageName = 'overview' | 'adoption' | 'cost' | 'budgets' | 'reconciliation' | 'policy' | 'users' | 'user' | 'session' | 'directory'
 
 const PAGE_NEEDS: Record<PageName, RouteKey[]> = {
   overview: ['GET /api/v1/summary', 'GET /api/v1/adoption'],
@@ -16,6 +16,7 @@ const PAGE_NEEDS: Record<PageName, RouteKey[]> = {
   user: ['GET /api/v1/users'],
   session: ['GET /api/v1/sessions/{session}'],
   directory: ['GET /api/v1/directory', 'PUT /api/v1/directory'],
+  reconciliation: ['GET /api/v1/billing/reconciliation'],
 }
 
 export function canSee(role: Role, page: PageName): boolean {
@@ -27,6 +28,7 @@ export const NAV_PAGES: { page: PageName; to: string; label: string }[] = [
   { page: 'adoption', to: '/adoption', label: 'Adoption' },
   { page: 'cost', to: '/cost', label: 'Cost' },
   { page: 'budgets', to: '/budgets', label: 'Budgets' },
+  { page: 'reconciliation', to: '/reconciliation', label: 'Reconciliation' },
   { page: 'policy', to: '/policy', label: 'Policy' },
   { page: 'users', to: '/users', label: 'Users' },
   { page: 'directory', to: '/directory', label: 'Directory' },

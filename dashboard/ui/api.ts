@@ -3,6 +3,7 @@ import type { z } from 'zod'
 import { datasetResponseSchema, summaryResponseSchema, type DatasetName } from '../../schemas/analytics'
 import { CSRF_HEADER, meResponseSchema, type LoginBody, type MeResponse } from '../../schemas/auth'
 import { alertsResponseSchema, budgetHistoryResponseSchema, budgetSchema, budgetsResponseSchema, type Budget, type BudgetInput } from '../../schemas/budgets'
+import { billingImportResponseSchema, reconciliationResponseSchema, type BillingImportResponse } from '../../schemas/billing'
 import { directoryLoadResponseSchema, directoryResponseSchema, type DirectoryEntry } from '../../schemas/directory'
 import { metaResponseSchema, type MetaResponse } from '../../schemas/meta'
 import { scheduleSchema, schedulesResponseSchema, type Schedule, type ScheduleInput } from '../../schemas/reports'
@@ -95,6 +96,7 @@ const SCHEMAS: { [K in ResponseKind]: z.ZodType<Responses[K]> } = {
   alerts: alertsResponseSchema,
   budgetHistory: budgetHistoryResponseSchema,
   schedules: schedulesResponseSchema,
+  reconciliation: reconciliationResponseSchema,
 }
 
 /** One request of a page (plans.ts), keyed by its URL. */
@@ -149,6 +151,34 @@ export async function loadDirectory(entries: DirectoryEntry[]): Promise<z.infer<
   const body: unknown = await res.json().catch(() => null)
   if (!res.ok) throw new ApiRequestError((body as { message?: string } | null)?.message ?? `HTTP ${res.status}`, res.status)
   return directoryLoadResponseSchema.parse(body)
+}
+
+/** A billing import the API refused: its message and, for bad rows, every row named (prepare/reconciliation.ts). */
+export class BillingImportError extends ApiRequestError {
+  constructor(
+    message: string,
+    status: number,
+    readonly body: unknown,
+  ) {
+    super(message, status)
+  }
+}
+
+/** Imports billed usage (admin, finance; PUT /api/v1/billing/usage): Admin API pages as JSON, or a billing CSV. */
+export async function importBilling(body: string, contentType: 'application/json' | 'text/csv'): Promise<BillingImportResponse> {
+  let res: Response
+  try {
+    res = await fetch('/api/v1/billing/usage', {
+      method: 'PUT',
+      headers: { accept: 'application/json', [CSRF_HEADER]: 'ccscope', 'content-type': contentType },
+      body,
+    })
+  } catch {
+    throw new ApiRequestError('ccscope did not answer: is it running?', 0)
+  }
+  const answer: unknown = await res.json().catch(() => null)
+  if (!res.ok) throw new BillingImportError((answer as { message?: string } | null)?.message ?? `HTTP ${res.status}`, res.status, answer)
+  return billingImportResponseSchema.parse(answer)
 }
 
 /** Runs the policy simulator (admins; POST /api/v1/policy/simulate) on a settings file over the page's range and filters. */

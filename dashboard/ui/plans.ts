@@ -15,6 +15,7 @@ import {
   directoryRequest,
   moversRequest,
   policyRequest,
+  reconciliationRequest,
   sessionRequest,
   summaryRequest,
   userSessionsRequest,
@@ -135,6 +136,15 @@ export function userPlan(user: string, filters: Filters, range: DateRange) {
   }
 }
 
+/**
+ * The bill against the telemetry over the filter bar's range, as UTC days whatever its zone (Anthropic reports
+ * usage per UTC day); the team, person and model filters do not apply to a bill.
+ */
+export function reconciliationPlan(filters: Filters, now = new Date()) {
+  const utc = dateRange({ ...filters, tz: 'UTC' }, now)
+  return { reconciliation: reconciliationRequest({ from: utc.from, to: utc.to }) }
+}
+
 export function directoryPlan() {
   return { directory: directoryRequest() }
 }
@@ -150,7 +160,7 @@ export function sessionPlan(id: string) {
 /** The page paths and the pieces of them a plan needs. */
 const PATHS: {
   pattern: RegExp
-  plan: (match: string[], search: URLSearchParams, filters: Filters, range: DateRange) => Record<string, { url: string } | undefined>
+  plan: (match: string[], search: URLSearchParams, filters: Filters, range: DateRange, now: Date) => Record<string, { url: string } | undefined>
 }[] = [
   { pattern: /^\/$/, plan: (_m, _s, f, r) => overviewPlan(f, r) },
   { pattern: /^\/adoption\/?$/, plan: (_m, s, f, r) => adoptionPlan(f, r, s) },
@@ -161,6 +171,7 @@ const PATHS: {
   { pattern: /^\/sessions\/([^/]+)\/?$/, plan: (m) => sessionPlan(decodeURIComponent(m[1] ?? '')) },
   { pattern: /^\/directory\/?$/, plan: () => directoryPlan() },
   { pattern: /^\/budgets\/?$/, plan: () => budgetsPlan() },
+  { pattern: /^\/reconciliation\/?$/, plan: (_m, _s, f, _r, now) => reconciliationPlan(f, now) },
 ]
 
 /** The URLs of the requests the page at `pathname` + `search` makes as it opens (none for an unknown path). */
@@ -169,7 +180,7 @@ export function pageRequestUrls(pathname: string, search: URLSearchParams, now =
     const match = pattern.exec(pathname)
     if (!match) continue
     const filters = parseFilters(search)
-    return Object.values(plan([...match], search, filters, dateRange(filters, now)))
+    return Object.values(plan([...match], search, filters, dateRange(filters, now), now))
       .filter((r) => r !== undefined)
       .map((r) => r.url)
   }

@@ -1,5 +1,6 @@
 import type { DatasetName, DatasetResponse, SummaryResponse } from '../../schemas/analytics'
 import type { AlertsResponse, BudgetHistoryResponse, BudgetsResponse } from '../../schemas/budgets'
+import type { ReconciliationResponse } from '../../schemas/billing'
 import type { DirectoryResponse } from '../../schemas/directory'
 import type { SchedulesResponse } from '../../schemas/reports'
 import type { CoverageResponse, DenialsResponse, MoversResponse, PolicyResponse } from '../../schemas/policy'
@@ -28,6 +29,7 @@ export interface Responses {
   alerts: AlertsResponse
   budgetHistory: BudgetHistoryResponse
   schedules: SchedulesResponse
+  reconciliation: ReconciliationResponse
 }
 export type ResponseKind = keyof Responses
 
@@ -95,4 +97,8 @@ export function budgetHistoryRequest(id: string): ApiRequest<'budgetHistory'> {
 
 export function schedulesRequest(): ApiRequest<'schedules'> {
   return { url: '/api/v1/reports/schedules', kind: 'schedules' }
+}
+
+export function reconciliationRequest(params: Params): ApiRequest<'reconciliation'> {
+  return { url: apiUrl('/api/v1/billing/reconciliation', params), kind: 'reconciliation' }
 }

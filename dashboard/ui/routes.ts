@@ -17,6 +17,11 @@ const ROUTES: PageRoute[] = [
   { path: '/adoption', page: 'adoption', load: () => import('./pages/Adoption').then((m) => ({ default: m.AdoptionPage })) },
   { path: '/cost', page: 'cost', load: () => import('./pages/Cost').then((m) => ({ default: m.CostPage })) },
   { path: '/budgets', page: 'budgets', load: () => import('./pages/Budgets').then((m) => ({ default: m.BudgetsPage })) },
+  {
+    path: '/reconciliation',
+    page: 'reconciliation',
+    load: () => import('./pages/Reconciliation').then((m) => ({ default: m.ReconciliationPage })),
+  },
   { path: '/policy', page: 'policy', load: () => import('./pages/Policy').then((m) => ({ default: m.PolicyPage })) },
   { path: '/users', page: 'users', load: () => import('./pages/Users').then((m) => ({ default: m.UsersPage })) },
   { path: '/users/:user', page: 'user', load: () => import('./pages/User').then((m) => ({ default: m.UserPage })) },

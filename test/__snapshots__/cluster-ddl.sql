@@ -1199,6 +1199,25 @@ CREATE TABLE IF NOT EXISTS alert_deliveries ON CLUSTER 'ccscope'
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/{database}/alert_deliveries', '{replica}')
 ORDER BY (delivery_id, written_at);
 
+CREATE TABLE IF NOT EXISTS billed_usage ON CLUSTER 'ccscope'
+(
+    day                   Date COMMENT 'the UTC day the usage belongs to (the report''s date / starting_at)',
+    user_key              String COMMENT 'actor.email_address (user_actor) or actor.api_key_name (api_actor) or the CSV''s user_email; pseudonymised like the telemetry when CCSCOPE_PSEUDONYMIZE_KEY is set',
+    model                 LowCardinality(String) COMMENT 'model_breakdown[].model, as billed',
+    actor_type            LowCardinality(String) COMMENT 'user_actor, api_actor, or csv',
+    cost_micros           Int64 COMMENT 'estimated_cost.amount (cents) × 10 000, or the CSV''s cost_usd × 1 000 000: micro-dollars, exact',
+    input_tokens          UInt64,
+    output_tokens         UInt64,
+    cache_read_tokens     UInt64,
+    cache_creation_tokens UInt64,
+    tokens_reported       Bool COMMENT 'false when the source sent no token counts (a CSV without them): the tokens are not 0, they are unknown',
+    source                LowCardinality(String) COMMENT 'admin_api (polled), admin_api_upload (uploaded JSON pages) or csv',
+    import_id             UInt64 COMMENT 'Unix milliseconds of the import, strictly increasing: the newest import of a day wins'
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/billed_usage', '{replica}', import_id)
+PARTITION BY toYYYYMM(day)
+ORDER BY (day, user_key, model);
+
 CREATE TABLE IF NOT EXISTS report_schedule_changes ON CLUSTER 'ccscope'
 (
     id         String COMMENT 'the schedule id',

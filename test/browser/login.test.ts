@@ -45,7 +45,7 @@ describe('signing in', () => {
     // Finance has no overview: the landing page is their first page.
     await page.waitForURL(/\/cost$/)
     await settled(page)
-    expect(await navLinks()).toEqual(['Cost', 'Budgets', 'Users'])
+    expect(await navLinks()).toEqual(['Cost', 'Budgets', 'Reconciliation', 'Users'])
     expect(await page.locator('[data-me="fin"]').innerText()).toContain('finance')
     expect(await page.locator('[data-forbidden]').count()).toBe(0)
     const range = dateRange(DEFAULT_FILTERS)
@@ -62,7 +62,7 @@ describe('signing in', () => {
     await page.goto(`${cc.apiUrl}/policy`)
     await settled(page)
     expect((await page.locator('[data-forbidden]').innerText()).trim()).toBe('Your role (finance) cannot see this page. Ask an admin if you need it.')
-    expect(await navLinks()).toEqual(['Cost', 'Budgets', 'Users'])
+    expect(await navLinks()).toEqual(['Cost', 'Budgets', 'Reconciliation', 'Users'])
     await screenshot(page, 'login-finance-policy')
   })
 
