@@ -210,5 +210,15 @@ export const sessionResponseSchema = z.object({
   /** The session's spans (empty when it sent no traces), at most MAX_SPANS; spansTruncated says when there were more. */
   spans: z.array(sessionSpanSchema),
   spansTruncated: z.boolean(),
+  subagents: z
+    .object({
+      costUsd: z.number().meta({ description: 'Cost of the sub-agents this session spawned: its claude_code.cost.usage points with query_source=subagent.' }),
+      metricCostUsd: z.number().meta({ description: "The session's whole cost by the same metric, for the share." }),
+    })
+    .nullable()
+    .meta({
+      description:
+        "Sub-agent cost attributed to the session that spawned it (and so to its user). From the cost metric, whose query_source says main, subagent or auxiliary; null (not reported) when the session sends no cost metric. Events' query_source names subsystems instead, so events are not used.",
+    }),
 })
 export type SessionResponse = z.infer<typeof sessionResponseSchema>

@@ -45,6 +45,8 @@ export interface CostPoint {
   startMs: number
   timeMs: number
   value: number
+  /** The metrics' query_source: main (default), subagent or auxiliary. */
+  querySource?: string
 }
 
 /** A claude_code.cost.usage (+ optional token.usage input) export with the given points. */
@@ -59,7 +61,7 @@ export function costMetrics(who: Who, temporality: 'delta' | 'cumulative', point
         aggregationTemporality,
         isMonotonic: true,
         dataPoints: points.map((p) => ({
-          attributes: attrs(base),
+          attributes: attrs({ ...base, query_source: p.querySource ?? 'main' }),
           startTimeUnixNano: ns(p.startMs),
           timeUnixNano: ns(p.timeMs),
           asDouble: p.value,

@@ -37,6 +37,8 @@ const sessionRow = z.object({
 })
 type SessionRow = z.output<typeof sessionRow>
 
+const subagentRow = z.object({ points: ch.count, subagent: ch.number, total: ch.number })
+
 function sessionSummary(r: SessionRow) {
   return {
     sessionId: r.session_id,
@@ -233,6 +235,14 @@ export async function querySession(ctx: QueryContext, sessionId: string): Promis
     model: s.model,
     error: s.status_code === 'error',
   }))
+  // Sub-agent cost: the session's cost.usage points by query_source (the metrics' vocabulary: main, subagent, auxiliary).
+  const [sub] = await run(ctx.client, {
+    sql: `SELECT count() AS points, sumIf(delta, query_source = 'subagent') AS subagent, sum(delta) AS total
+     FROM metric_points WHERE session_id = {session:String} AND user_key = {user:String} AND metric_name = 'claude_code.cost.usage'
+       AND timestamp >= subtractHours({t0:DateTime64(3, 'UTC')}, 1) AND timestamp < addHours({t1:DateTime64(3, 'UTC')}, 1) AND ${inScope}`,
+    params,
+    row: subagentRow,
+  })
   const preamble: TimelineItem[] = []
   const prompts: SessionResponse['prompts'] = []
   const byPrompt = new Map<string, SessionResponse['prompts'][number]>()
@@ -264,5 +274,6 @@ export async function querySession(ctx: QueryContext, sessionId: string): Promis
     truncated: events.length > MAX_EVENTS,
     spans,
     spansTruncated: spanRows.length > MAX_SPANS,
+    subagents: sub && sub.points > 0 ? { costUsd: roundUsd(sub.subagent ?? 0), metricCostUsd: roundUsd(sub.total ?? 0) } : null,
   }
 }

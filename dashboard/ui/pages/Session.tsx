@@ -64,7 +64,7 @@ export function SessionPage() {
         )
       ) : (
         (() => {
-          const { session, preamble, prompts, truncated, spans, spansTruncated } = query.data
+          const { session, preamble, prompts, truncated, spans, spansTruncated, subagents } = query.data
           return (
             <>
               <div className="stats" data-panel="session-summary" style={{ gridTemplateColumns: 'repeat(auto-fit, minmax(150px, 1fr))' }}>
@@ -93,6 +93,17 @@ export function SessionPage() {
                 </Fact>
                 <Fact id="cost" label="Cost">
                   {formatUsd(session.costUsd)}
+                </Fact>
+                <Fact id="subagent-cost" label="Sub-agents">
+                  {subagents ? (
+                    <span title={`Cost of the sub-agents this session spawned, of ${formatUsd(subagents.metricCostUsd)} by the cost metric`}>
+                      {formatUsd(subagents.costUsd)}
+                    </span>
+                  ) : (
+                    <span className="not-reported" title="Not reported: this session sent no cost metric, which is where sub-agent cost is told apart">
+                      —
+                    </span>
+                  )}
                 </Fact>
                 <Fact id="tool-decisions" label="Tool decisions">
                   {formatCount(session.toolDecisions)}
