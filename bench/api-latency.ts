@@ -46,7 +46,7 @@ const cc = await startCcscope(config, createLogger(config.logLevel))
 // Each warehouse call's duration and the tables it reads (the profile printed after each endpoint's timings).
 const profiled: { reads: string; ms: number; sql: string; params: unknown }[] = []
 const TABLES =
-  /\b(user_activity_(?:15m|1h|1d)|usage_events_(?:15m|1h|1d)|usage_by_model_(?:1h|1d)|tools_(?:15m|1h|1d)|usage_metric_candidates_15m|usage_event_coverage|sessions|policy_events|events|metric_points|spans|directory)\b/g
+  /\b(user_activity_(?:15m|1h|1d)|usage_events_(?:15m|1h|1d)|usage_by_model_(?:1h|1d)|tools_(?:15m|1h|1d)|usage_metric_candidates_15m|usage_event_coverage|sessions|policy_events|policy_denials|events|metric_points|spans|directory|budget_changes|budget_alerts|alert_deliveries|billed_usage)\b/g
 const query = cc.reader.query.bind(cc.reader)
 cc.reader.query = (async (params: Parameters<typeof query>[0]) => {
   const began = performance.now()
@@ -107,7 +107,26 @@ try {
     ['users CSV export', `/api/v1/users/export.csv?${range}`],
     ['coverage', `/api/v1/coverage?${range}&versionFloor=2.1.300`],
     ['blocked command drill-down', `/api/v1/policy/denials?${range}&command=curl`],
+    ['budgets (spend, forecast, backtest)', '/api/v1/budgets'],
+    ['alert log', '/api/v1/alerts'],
+    ['weekly digest', '/api/v1/reports/weekly-digest'],
+    ['monthly cost CSV', '/api/v1/reports/monthly-cost.csv'],
+    ['billing reconciliation', `/api/v1/billing/reconciliation?${range}`],
   ]
+  // Budgets to answer for: the organization, a few teams and the heaviest user, each monthly (made once per data directory).
+  const existing = (await (await fetch(`${api}/api/v1/budgets`)).json()) as { budgets: unknown[] }
+  if (existing.budgets.length === 0) {
+    const teams = await selectRows<{ t: string }>(cc.client, "SELECT DISTINCT team_id AS t FROM usage_events_1d WHERE team_id != '' ORDER BY t LIMIT 8")
+    const scopes = [{ kind: 'organization' }, ...teams.map((t) => ({ kind: 'team', value: t.t })), { kind: 'user', value: user?.u ?? '' }]
+    for (const [i, scope] of scopes.entries()) {
+      const res = await fetch(`${api}/api/v1/budgets`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-requested-with': 'bench' },
+        body: JSON.stringify({ name: `Bench budget ${i}`, scope, period: { kind: 'month' }, amountUsd: 10_000 }),
+      })
+      if (res.status !== 200) throw new Error(`creating a budget: ${res.status} ${await res.text()}`)
+    }
+  }
   const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN
   const GOAL_MS = 150
   const results: { endpoint: string; path: string; p50: number; p95: number; p95ToGoal: number; bytes: number; queries: { reads: string; ms: number }[] }[] = []

@@ -97,27 +97,27 @@ export function digestMarkdown(d: Digest): string {
   return lines.join('\n')
 }
 
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
+const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
 
 export function digestHtml(d: Digest): string {
   const { title, headline, tables } = sections(d)
   const td = (text: string, right: boolean) =>
-    `<td style="padding:4px 8px;border-bottom:1px solid #e5e7eb${right ? ';text-align:right' : ''}">${escape(text)}</td>`
+    `<td style="padding:4px 8px;border-bottom:1px solid #e5e7eb${right ? ';text-align:right' : ''}">${escapeHtml(text)}</td>`
   const th = (text: string, right: boolean) =>
-    `<th style="padding:4px 8px;border-bottom:2px solid #9ca3af${right ? ';text-align:right' : ';text-align:left'}">${escape(text)}</th>`
+    `<th style="padding:4px 8px;border-bottom:2px solid #9ca3af${right ? ';text-align:right' : ';text-align:left'}">${escapeHtml(text)}</th>`
   const table = (header: string[], rows: string[][]) =>
     `<table style="border-collapse:collapse;font-size:14px"><thead><tr>${header.map((h, i) => th(h, i > 0)).join('')}</tr></thead><tbody>${rows
       .map((r) => `<tr>${r.map((c, i) => td(c, i > 0)).join('')}</tr>`)
       .join('')}</tbody></table>`
   const parts = [
-    `<!doctype html><html><head><meta charset="utf-8"><title>${escape(title)}</title></head><body style="font-family:system-ui,sans-serif;color:#111827">`,
-    `<h1 style="font-size:20px">${escape(title)}</h1>`,
-    `<p>Compared with ${escape(day(d.previous.firstDay))} to ${escape(day(d.previous.lastDay))}.</p>`,
+    `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body style="font-family:system-ui,sans-serif;color:#111827">`,
+    `<h1 style="font-size:20px">${escapeHtml(title)}</h1>`,
+    `<p>Compared with ${escapeHtml(day(d.previous.firstDay))} to ${escapeHtml(day(d.previous.lastDay))}.</p>`,
     table(['', 'This week', 'vs week before'], headline),
   ]
   for (const t of tables) {
-    parts.push(`<h2 style="font-size:16px">${escape(t.title)}</h2>`)
-    parts.push(t.rows.length === 0 ? `<p>${escape(t.empty)}</p>` : table(t.header, t.rows))
+    parts.push(`<h2 style="font-size:16px">${escapeHtml(t.title)}</h2>`)
+    parts.push(t.rows.length === 0 ? `<p>${escapeHtml(t.empty)}</p>` : table(t.header, t.rows))
   }
   parts.push('</body></html>')
   return parts.join('\n')
