@@ -5,6 +5,7 @@ import { CSRF_HEADER, meResponseSchema, type LoginBody, type MeResponse } from '
 import { alertsResponseSchema, budgetHistoryResponseSchema, budgetSchema, budgetsResponseSchema, type Budget, type BudgetInput } from '../../schemas/budgets'
 import { directoryLoadResponseSchema, directoryResponseSchema, type DirectoryEntry } from '../../schemas/directory'
 import { metaResponseSchema, type MetaResponse } from '../../schemas/meta'
+import { reliabilityResponseSchema } from '../../schemas/reliability'
 import { scheduleSchema, schedulesResponseSchema, type Schedule, type ScheduleInput } from '../../schemas/reports'
 import { coverageResponseSchema, denialsResponseSchema, moversResponseSchema, policyResponseSchema } from '../../schemas/policy'
 import { simulateResponseSchema, type SimulateResponse } from '../../schemas/simulate'
@@ -90,6 +91,7 @@ const SCHEMAS: { [K in ResponseKind]: z.ZodType<Responses[K]> } = {
   movers: moversResponseSchema,
   denials: denialsResponseSchema,
   coverage: coverageResponseSchema,
+  reliability: reliabilityResponseSchema,
   directory: directoryResponseSchema,
   budgets: budgetsResponseSchema,
   alerts: alertsResponseSchema,

@@ -18,6 +18,7 @@ const ROUTES: PageRoute[] = [
   { path: '/cost', page: 'cost', load: () => import('./pages/Cost').then((m) => ({ default: m.CostPage })) },
   { path: '/budgets', page: 'budgets', load: () => import('./pages/Budgets').then((m) => ({ default: m.BudgetsPage })) },
   { path: '/policy', page: 'policy', load: () => import('./pages/Policy').then((m) => ({ default: m.PolicyPage })) },
+  { path: '/reliability', page: 'reliability', load: () => import('./pages/Reliability').then((m) => ({ default: m.ReliabilityPage })) },
   { path: '/users', page: 'users', load: () => import('./pages/Users').then((m) => ({ default: m.UsersPage })) },
   { path: '/users/:user', page: 'user', load: () => import('./pages/User').then((m) => ({ default: m.UserPage })) },
   { path: '/directory', page: 'directory', load: () => import('./pages/Directory').then((m) => ({ default: m.DirectoryPage })) },
