@@ -154,7 +154,7 @@ describe('API rows', () => {
     expect(statusLabel('529')).toBe('529 Overloaded')
     expect(statusLabel('418')).toBe('418')
     expect(statusRows(some(answer.api)).map((r) => r.label)).toEqual(['529 Overloaded', 'Network error (no status)'])
-    expect(categoryRows(some(answer.api))).toEqual([{ key: '', label: 'Not sent (needs OTEL_LOG_TOOL_DETAILS)', refusals: 1 }])
+    expect(categoryRows(some(answer.api))).toEqual([{ key: '', label: 'Not sent', hint: expect.stringMatching(/OTEL_LOG_TOOL_DETAILS/), refusals: 1 }])
   })
 })
 
@@ -183,7 +183,7 @@ describe('names and the other sections', () => {
 
   it('MCP: a server whose name is hidden says what it is counted by', () => {
     expect(mcpRows(some(answer.mcp)).map((m) => [m.label, m.kind, m.hidden, m.attempts, m.topErrorCode])).toEqual([
-      ['stdio', 'transport (name hidden)', true, 1, 'ENOENT'],
+      ['stdio', 'transport', true, 1, 'ENOENT'],
       ['github', 'server', false, 1, '—'],
     ])
   })

@@ -148,6 +148,44 @@ export function ReliabilityPage() {
           </Loadable>
         </Card>
 
+        <Card id="mcp" wide title="MCP servers" subtitle="Connections and failures by server (its plugin or transport when the name is hidden)">
+          <Loadable query={reliability}>
+            {(d) => (
+              <Section d={d} name="mcp" what="MCP server connections">
+                {(mcp) => (
+                  <DataTable
+                    id="mcp"
+                    caption="MCP server connections and failures by server"
+                    rows={mcpRows(mcp)}
+                    rowKey={(r) => r.key}
+                    columns={[
+                      {
+                        key: 'server',
+                        header: 'Server',
+                        render: (r) => (
+                          <span data-group={r.label} title={r.hint}>
+                            {r.label} {r.hidden ? <span className="tag">{r.kind}</span> : null}
+                          </span>
+                        ),
+                      },
+                      { key: 'connects', header: 'Connects', align: 'right', render: (r) => formatCount(r.connects) },
+                      { key: 'failures', header: 'Failures', align: 'right', render: (r) => formatCount(r.failures) },
+                      {
+                        key: 'failureRate',
+                        header: 'Failure rate',
+                        align: 'right',
+                        render: (r) => <Rate numerator={r.failures} denominator={r.attempts} of="connection attempts failed" />,
+                      },
+                      { key: 'topErrorCode', header: 'Top error', render: (r) => <code>{r.topErrorCode}</code> },
+                      { key: 'users', header: 'Users', align: 'right', render: (r) => formatCount(r.users) },
+                    ]}
+                  />
+                )}
+              </Section>
+            )}
+          </Loadable>
+        </Card>
+
         <Card id="api-errors" title="Errors and refusals" subtitle="Errors by HTTP status; refusals by category">
           <Loadable query={reliability}>
             {(d) => (
@@ -174,49 +212,11 @@ export function ReliabilityPage() {
                       rowKey={(r) => r.key}
                       empty="No refusals in this range."
                       columns={[
-                        { key: 'category', header: 'Category', render: (r) => r.label },
+                        { key: 'category', header: 'Category', render: (r) => <Name label={r.label} hint={r.hint} /> },
                         { key: 'refusals', header: 'Refusals', align: 'right', render: (r) => formatCount(r.refusals) },
                       ]}
                     />
                   </>
-                )}
-              </Section>
-            )}
-          </Loadable>
-        </Card>
-
-        <Card id="mcp" title="MCP servers" subtitle="Connections and failures by server (its plugin or transport when the name is hidden)">
-          <Loadable query={reliability}>
-            {(d) => (
-              <Section d={d} name="mcp" what="MCP server connections">
-                {(mcp) => (
-                  <DataTable
-                    id="mcp"
-                    caption="MCP server connections and failures by server"
-                    rows={mcpRows(mcp)}
-                    rowKey={(r) => r.key}
-                    columns={[
-                      {
-                        key: 'server',
-                        header: 'Server',
-                        render: (r) => (
-                          <span data-group={r.label}>
-                            {r.label} {r.hidden ? <span className="muted">({r.kind})</span> : null}
-                          </span>
-                        ),
-                      },
-                      { key: 'connects', header: 'Connects', align: 'right', render: (r) => formatCount(r.connects) },
-                      { key: 'failures', header: 'Failures', align: 'right', render: (r) => formatCount(r.failures) },
-                      {
-                        key: 'failureRate',
-                        header: 'Failure rate',
-                        align: 'right',
-                        render: (r) => <Rate numerator={r.failures} denominator={r.attempts} of="connection attempts failed" />,
-                      },
-                      { key: 'topErrorCode', header: 'Top error', render: (r) => <code>{r.topErrorCode}</code> },
-                      { key: 'users', header: 'Users', align: 'right', render: (r) => formatCount(r.users) },
-                    ]}
-                  />
                 )}
               </Section>
             )}
@@ -255,8 +255,8 @@ export function ReliabilityPage() {
                 {(s) => (
                   <>
                     <p className="muted" style={{ margin: '0 0 8px' }}>
-                      <strong data-value="skill-activations">{formatCount(s.activations)}</strong> runs by{' '}
-                      <strong data-value="skill-users">{formatCount(s.users)}</strong> users
+                      <strong data-value="skill-activations">{formatCount(s.activations)}</strong> {s.activations === 1 ? 'run' : 'runs'} by{' '}
+                      <strong data-value="skill-users">{formatCount(s.users)}</strong> {s.users === 1 ? 'user' : 'users'}
                     </p>
                     <DataTable
                       id="skills"

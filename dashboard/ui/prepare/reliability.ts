@@ -152,10 +152,11 @@ export function statusRows(api: Api): { key: string; label: string; errors: numb
   return api.errorsByStatus.map((s) => ({ key: s.statusCode, label: statusLabel(s.statusCode), errors: s.errors, retriesExhausted: s.retriesExhausted }))
 }
 
-export function categoryRows(api: Api): { key: string; label: string; refusals: number }[] {
+export function categoryRows(api: Api): { key: string; label: string; hint: string | undefined; refusals: number }[] {
   return api.refusalsByCategory.map((c) => ({
     key: c.category,
-    label: c.category === '' ? 'Not sent (needs OTEL_LOG_TOOL_DETAILS)' : c.category,
+    label: c.category === '' ? 'Not sent' : c.category,
+    hint: c.category === '' ? 'Claude Code sends the category only with OTEL_LOG_TOOL_DETAILS=1' : undefined,
     refusals: c.refusals,
   }))
 }
@@ -216,17 +217,19 @@ export function pluginRows(s: NonNullable<ReliabilityResponse['plugins']>) {
   })
 }
 
-const IDENTIFIED_BY: Record<'name' | 'plugin' | 'transport', string> = {
-  name: 'server',
-  plugin: 'plugin (name hidden)',
-  transport: 'transport (name hidden)',
+/** What a row of a hidden server name is counted by, and why (server_name needs OTEL_LOG_TOOL_DETAILS). */
+const IDENTIFIED_BY: Record<'name' | 'plugin' | 'transport', { kind: string; hint: string | undefined }> = {
+  name: { kind: 'server', hint: undefined },
+  plugin: { kind: 'plugin', hint: 'Server name not sent (OTEL_LOG_TOOL_DETAILS off): counted under the plugin that brings it' },
+  transport: { kind: 'transport', hint: 'Server name not sent (OTEL_LOG_TOOL_DETAILS off): every such server of this transport, together' },
 }
 
 export function mcpRows(s: NonNullable<ReliabilityResponse['mcp']>) {
   return s.byServer.map((m) => ({
     key: `${m.identifiedBy}\u0000${m.server}`,
     label: m.server === '' ? '(not sent)' : m.server,
-    kind: IDENTIFIED_BY[m.identifiedBy],
+    kind: IDENTIFIED_BY[m.identifiedBy].kind,
+    hint: IDENTIFIED_BY[m.identifiedBy].hint,
     hidden: m.identifiedBy !== 'name',
     connects: m.connects,
     failures: m.failures,
