@@ -17,22 +17,36 @@ import { filterSql } from './users'
 
 const LISTED = 200
 
-/** reliability_events in the range, attributed like every other source (sources.ts attributedColumns). */
-const ROWS = `(
+/**
+ * reliability_events of these kinds (code-owned names) in the range, attributed like every other source
+ * (sources.ts attributedColumns): the kinds are filtered before the directory join.
+ */
+function rowsOf(...kinds: string[]): string {
+  return `(
   SELECT ${attributedColumns('e')}, e.event_name AS event_name, e.session_id AS session_id, e.model AS model, e.status_code AS status_code,
     e.category AS category, e.fallback_hop AS fallback_hop, e.agent_type AS agent_type, e.tool_uses AS tool_uses, e.total_tokens AS total_tokens,
     e.skill_name AS skill_name, e.plugin_name AS plugin_name, e.plugin_hash AS plugin_hash, e.server_name AS server_name, e.transport AS transport,
     e.status AS status, e.error_code AS error_code, e.error_name AS error_name, e.trigger AS trigger, e.success AS success,
     e.pre_tokens AS pre_tokens, e.post_tokens AS post_tokens, e.duration_ms AS duration_ms
   FROM reliability_events AS e LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON e.user_key = d.d_user
-  WHERE e.timestamp >= {from:DateTime('UTC')} AND e.timestamp < {to:DateTime('UTC')}
+  WHERE e.event_name IN (${kinds.map((k) => `'${k}'`).join(', ')}) AND e.timestamp >= {from:DateTime('UTC')} AND e.timestamp < {to:DateTime('UTC')}
 )`
+}
 
 /** The API counters per group (model, team or none), one expression each. */
 const API_COUNTS = `countIf(event_name = 'api_error') AS errors, countIf(event_name = 'api_retries_exhausted') AS exhausted,
   countIf(event_name = 'api_refusal' AND fallback_hop = 0) AS refusals, countIf(event_name = 'api_refusal' AND fallback_hop = 1) AS refusal_hops`
-const API_EVENTS = `event_name IN ('api_error', 'api_retries_exhausted', 'api_refusal')`
-const apiRow = z.object({ g: ch.string, errors: ch.count, exhausted: ch.count, refusals: ch.count, refusal_hops: ch.count })
+const API_ROWS = rowsOf('api_error', 'api_retries_exhausted', 'api_refusal')
+/** One read for the three groupings: by model (g_set 1), by team (2), in total (3). */
+const apiRow = z.object({
+  model: ch.string,
+  team: ch.string,
+  g_set: ch.count,
+  errors: ch.count,
+  exhausted: ch.count,
+  refusals: ch.count,
+  refusal_hops: ch.count,
+})
 type ApiRow = z.output<typeof apiRow>
 
 /** An MCP connection that neither connected nor disconnected failed (failed, error, …: the docs name no list). */
@@ -64,22 +78,24 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
   const where = filterSql(q.filters, params, ctx.scope)
   const sql = <S extends z.ZodType>(text: string, row: S) => run(ctx.client, { sql: text, params, row })
 
-  const [teams, requestsByModel, requestsByTeam, byModel, byTeam, [apiTotals], byStatus, byCategory] = await Promise.all([
+  const [teams, requestsByModel, requestsByTeam, apiCounts, byStatus, byCategory] = await Promise.all([
     // Who sends what, per team and in total: the Adoption page's active users (user_activity).
     selectRowsWithTotals(ctx.client, { ...common, source: sourceFor('adoption', 'team', filters), groupBy: 'team', measures: ['activeUsers'], coverage: true }),
     selectRowsWithTotals(ctx.client, { ...common, source: sourceFor('cost', 'model', filters), groupBy: 'model', measures: ['requests'] }),
     selectRowsWithTotals(ctx.client, { ...common, source: sourceFor('cost', 'team', filters), groupBy: 'team', measures: ['requests'] }),
-    sql(`SELECT model AS g, ${API_COUNTS} FROM ${ROWS} WHERE ${API_EVENTS} AND ${where} GROUP BY g`, apiRow),
-    sql(`SELECT team AS g, ${API_COUNTS} FROM ${ROWS} WHERE ${API_EVENTS} AND ${where} GROUP BY g`, apiRow),
-    sql(`SELECT '' AS g, ${API_COUNTS} FROM ${ROWS} WHERE ${API_EVENTS} AND ${where}`, apiRow),
+    sql(
+      `SELECT model, team, grouping(model, team) AS g_set, ${API_COUNTS} FROM ${API_ROWS} WHERE ${where}
+       GROUP BY GROUPING SETS ((model), (team), ())`,
+      apiRow,
+    ),
     sql(
       `SELECT status_code, countIf(event_name = 'api_error') AS errors, countIf(event_name = 'api_retries_exhausted') AS exhausted
-       FROM ${ROWS} WHERE event_name IN ('api_error', 'api_retries_exhausted') AND ${where}
+       FROM ${rowsOf('api_error', 'api_retries_exhausted')} WHERE ${where}
        GROUP BY status_code ORDER BY errors DESC, exhausted DESC, status_code LIMIT {listed:UInt32}`,
       z.object({ status_code: ch.string, errors: ch.count, exhausted: ch.count }),
     ),
     sql(
-      `SELECT category, count() AS refusals FROM ${ROWS} WHERE event_name = 'api_refusal' AND fallback_hop = 0 AND ${where}
+      `SELECT category, count() AS refusals FROM ${rowsOf('api_refusal')} WHERE fallback_hop = 0 AND ${where}
        GROUP BY category ORDER BY refusals DESC, category LIMIT {listed:UInt32}`,
       z.object({ category: ch.string, refusals: ch.count }),
     ),
@@ -92,15 +108,16 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
   const requestsOf = (rows: DatasetRawRow[]) => new Map(rows.map((r) => [String(r.g), Number(r.m_requests ?? 0)]))
   const modelRequests = requestsOf(requestsByModel.rows)
   const teamRequests = requestsOf(requestsByTeam.rows)
-  const modelErrors = new Map(byModel.map((r) => [r.g, r]))
-  const teamErrors = new Map(byTeam.map((r) => [r.g, r]))
+  const modelErrors = new Map(apiCounts.filter((r) => r.g_set === 1).map((r) => [r.model, r]))
+  const teamErrors = new Map(apiCounts.filter((r) => r.g_set === 2).map((r) => [r.team, r]))
+  const apiTotals = apiCounts.find((r) => r.g_set === 3)
   const models = [...new Set([...[...modelRequests].filter(([, n]) => n > 0).map(([m]) => m), ...modelErrors.keys()])]
 
   const [subagents, skills, plugins, mcp, mcpStatus, [compaction], internal, [totals]] = await Promise.all([
     sql(
       `SELECT agent_type, count() AS completions, uniqExact(u) AS users, avg(duration_ms) AS mean_ms, quantileExactInclusive(0.5)(duration_ms) AS p50_ms,
          sum(tool_uses) AS tool_uses, avg(total_tokens) AS mean_tokens
-       FROM ${ROWS} WHERE event_name = 'subagent_completed' AND ${where}
+       FROM ${rowsOf('subagent_completed')} WHERE ${where}
        GROUP BY agent_type ORDER BY completions DESC, agent_type LIMIT {listed:UInt32}`,
       z.object({
         agent_type: ch.string,
@@ -114,7 +131,7 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
     ),
     sql(
       `SELECT skill_name, trigger, count() AS activations, uniqExact(u) AS users
-       FROM ${ROWS} WHERE event_name = 'skill_activated' AND ${where}
+       FROM ${rowsOf('skill_activated')} WHERE ${where}
        GROUP BY skill_name, trigger ORDER BY activations DESC, skill_name, trigger LIMIT {listed:UInt32}`,
       z.object({ skill_name: ch.string, trigger: ch.string, activations: ch.count, users: ch.count }),
     ),
@@ -122,7 +139,7 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
       `SELECT plugin_name, uniqExact(plugin_hash) - (countIf(plugin_hash = '') > 0) AS hashes,
          uniqExactIf(u, event_name = 'plugin_loaded') AS users_loaded, uniqExactIf(session_id, event_name = 'plugin_loaded') AS sessions_loaded,
          countIf(event_name = 'plugin_installed') AS installs, uniqExactIf(u, event_name = 'plugin_installed') AS users_installed
-       FROM ${ROWS} WHERE event_name IN ('plugin_loaded', 'plugin_installed') AND ${where}
+       FROM ${rowsOf('plugin_loaded', 'plugin_installed')} WHERE ${where}
        GROUP BY plugin_name ORDER BY users_loaded DESC, installs DESC, plugin_name LIMIT {listed:UInt32}`,
       z.object({
         plugin_name: ch.string,
@@ -137,7 +154,7 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
       `SELECT ${MCP_SERVER} AS server, ${MCP_BY} AS identified_by, countIf(status = 'connected') AS connects,
          countIf(${MCP_FAILURE}) AS failures, countIf(status = 'disconnected') AS disconnects,
          topKIf(1)(error_code, ${MCP_FAILURE} AND error_code != '') AS top_error, uniqExact(u) AS users
-       FROM ${ROWS} WHERE event_name = 'mcp_server_connection' AND ${where}
+       FROM ${rowsOf('mcp_server_connection')} WHERE ${where}
        GROUP BY server, identified_by ORDER BY failures DESC, connects DESC, server LIMIT {listed:UInt32}`,
       z.object({
         server: ch.string,
@@ -150,7 +167,7 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
       }),
     ),
     sql(
-      `SELECT status, count() AS events FROM ${ROWS} WHERE event_name = 'mcp_server_connection' AND ${where}
+      `SELECT status, count() AS events FROM ${rowsOf('mcp_server_connection')} WHERE ${where}
        GROUP BY status ORDER BY events DESC, status`,
       z.object({ status: ch.string, events: ch.count }),
     ),
@@ -159,7 +176,7 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
          countIf(success = 'true') AS succeeded, countIf(success = 'false') AS failed,
          avgIf(toInt64(pre_tokens) - toInt64(post_tokens), success = 'true' AND pre_tokens > 0 AND post_tokens > 0) AS mean_saved,
          avg(duration_ms) AS mean_ms
-       FROM ${ROWS} WHERE event_name = 'compaction' AND ${where}`,
+       FROM ${rowsOf('compaction')} WHERE ${where}`,
       z.object({
         compactions: ch.count,
         auto: ch.count,
@@ -172,7 +189,7 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
     ),
     sql(
       `SELECT error_name, error_code, count() AS errors, uniqExact(u) AS users
-       FROM ${ROWS} WHERE event_name = 'internal_error' AND ${where}
+       FROM ${rowsOf('internal_error')} WHERE ${where}
        GROUP BY error_name, error_code ORDER BY errors DESC, error_name, error_code LIMIT {listed:UInt32}`,
       z.object({ error_name: ch.string, error_code: ch.string, errors: ch.count, users: ch.count }),
     ),
@@ -182,7 +199,7 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
          countIf(event_name = 'subagent_completed') AS subagents, countIf(event_name = 'mcp_server_connection' AND status = 'connected') AS mcp_connects,
          countIf(event_name = 'mcp_server_connection' AND ${MCP_FAILURE}) AS mcp_failures,
          countIf(event_name = 'mcp_server_connection' AND status = 'disconnected') AS mcp_disconnects
-       FROM ${ROWS} WHERE event_name IN ('skill_activated', 'internal_error', 'subagent_completed', 'mcp_server_connection') AND ${where}`,
+       FROM ${rowsOf('skill_activated', 'internal_error', 'subagent_completed', 'mcp_server_connection')} WHERE ${where}`,
       z.object({
         skill_runs: ch.count,
         skill_users: ch.count,
