@@ -43,7 +43,16 @@ export interface ClusterTarget {
 }
 
 /** Tables every node keeps whole (small; joined by every query, or read by any instance): replicated to all nodes, never sharded. */
-const EVERYWHERE: ReadonlySet<string> = new Set(['directory', 'dashboard_sessions', 'schema_migrations', 'budget_changes', 'budget_alerts', 'alert_deliveries', 'report_schedule_changes', 'report_runs'])
+const EVERYWHERE: ReadonlySet<string> = new Set([
+  'directory',
+  'dashboard_sessions',
+  'schema_migrations',
+  'budget_changes',
+  'budget_alerts',
+  'alert_deliveries',
+  'report_schedule_changes',
+  'report_runs',
+])
 
 const SHARDING_KEY = 'cityHash64(user_key)'
 
