@@ -55,6 +55,9 @@ export const ROUTE_ACCESS = {
   'GET /api/v1/policy/movers': ADMIN,
   'GET /api/v1/policy/denials': ADMIN,
   'GET /api/v1/coverage': ADMIN,
+  // How their teams' sessions go (API errors, MCP failures, skills and plugins in use): operations, not cost, nor the
+  // commands and denials of Policy; like adoption, a manager's answer is restricted to their teams.
+  'GET /api/v1/reliability': ADMIN_MANAGER,
   'POST /api/v1/policy/simulate': ADMIN,
   'GET /api/v1/directory': ADMIN,
   'PUT /api/v1/directory': ADMIN,

@@ -103,6 +103,7 @@ const ALLOWED: Record<Exclude<Role, 'admin'>, string[]> = {
     'GET /api/v1/users/export.csv',
     'GET /api/v1/users/{user}/sessions',
     'GET /api/v1/sessions/{session}',
+    'GET /api/v1/reliability',
   ],
 }
 function expectedStatus(role: Role | null, key: string): number {
@@ -326,6 +327,7 @@ describe('a manager', () => {
       `/api/v1/cost/export.csv?${RANGE}&groupBy=user`,
       `/api/v1/adoption/export.csv?${RANGE}&groupBy=team`,
       `/api/v1/users/export.csv?${RANGE}`,
+      `/api/v1/reliability?${RANGE}`,
     ]) {
       const manager = await as('manager', 'GET', url)
       const admin = await as('admin', 'GET', `${url}&team=web`)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { dateRange, parseFilters } from '../dashboard/ui/filters'
-import { costPlan, overviewPlan, pageRequestUrls, usersOrder, viewParam } from '../dashboard/ui/plans'
+import { costPlan, overviewPlan, pageRequestUrls, reliabilityPlan, usersOrder, viewParam } from '../dashboard/ui/plans'
 
 const NOW = new Date('2026-12-04T10:00:00Z')
 
@@ -18,6 +18,9 @@ describe('page plans', () => {
     expect(table).toContain('sort=requests')
     expect(table).toContain('team=web')
     expect(table).toContain('from=2026-11-28&to=2026-12-05')
+    // Reliability: one request, with the range and the team filter.
+    expect(pageRequestUrls('/reliability', search, NOW)).toEqual([reliabilityPlan(filters, range).reliability.url])
+    expect(reliabilityPlan(filters, range).reliability.url).toBe('/api/v1/reliability?from=2026-11-28&to=2026-12-05&tz=UTC&team=web')
   })
 
   it('decodes path pieces, and plans nothing for a page it does not know', () => {

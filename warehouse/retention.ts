@@ -36,6 +36,7 @@ export const RETENTION_TABLES = {
     policy_activity_1d: 'bucket',
     usage_metric_candidates_15m: 'bucket',
     policy_events: 'timestamp',
+    reliability_events: 'timestamp',
     usage_event_coverage: 'day',
   },
   /** Fed by views, but drill-down detail: kept as long as the raw rows it summarizes. */

@@ -32,6 +32,7 @@ import {
   policyQuerySchema,
   policyResponseSchema,
 } from '../../schemas/policy'
+import { reliabilityParamsSchema, reliabilityQuerySchema, reliabilityResponseSchema } from '../../schemas/reliability'
 import {
   ACTIVITY_SORTS,
   pathKeySchema,
@@ -71,6 +72,7 @@ import { queryCoverage } from './queries/coverage'
 import { queryDenials } from './queries/denials'
 import { queryMovers, queryPolicy } from './queries/policy'
 import { queryMeta } from './queries/meta'
+import { queryReliability } from './queries/reliability'
 import { warehouseSessionTable } from './queries/sessions'
 import { simulatePolicy } from './queries/simulate'
 import { querySummary } from './queries/summary'
@@ -406,6 +408,20 @@ export function createApi({
     },
     { query: coverageQuerySchema },
     ({ query, ctx }) => queryCoverage(ctx, query),
+  )
+
+  get(
+    {
+      path: '/api/v1/reliability',
+      summary: 'Reliability: API errors and refusals, sub-agents, skills, plugins, MCP servers, compactions, internal errors',
+      description:
+        'Per model and team: requests, errors (by status code), exhausted retries, refusals (by category) and the error rate; sub-agent completions by agent type; skills run by name and trigger; plugins enabled and installed; MCP server connections and failures by server; compactions; internal errors. Each section is null when not reported (no active user in the range sends events), which is not zero. docs/reliability.md names the event and attribute behind each figure.',
+      tags: ['reliability'],
+      query: reliabilityParamsSchema,
+      response: { schema: reliabilityResponseSchema, description: 'Reliability by section' },
+    },
+    { query: reliabilityQuerySchema },
+    ({ query, ctx }) => queryReliability(ctx, query),
   )
 
   get(

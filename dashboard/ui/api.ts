@@ -6,6 +6,7 @@ import { alertsResponseSchema, budgetHistoryResponseSchema, budgetSchema, budget
 import { billingImportResponseSchema, reconciliationResponseSchema, type BillingImportResponse } from '../../schemas/billing'
 import { directoryLoadResponseSchema, directoryResponseSchema, type DirectoryEntry } from '../../schemas/directory'
 import { metaResponseSchema, type MetaResponse } from '../../schemas/meta'
+import { reliabilityResponseSchema } from '../../schemas/reliability'
 import { scheduleSchema, schedulesResponseSchema, type Schedule, type ScheduleInput } from '../../schemas/reports'
 import { coverageResponseSchema, denialsResponseSchema, moversResponseSchema, policyResponseSchema } from '../../schemas/policy'
 import { simulateResponseSchema, type SimulateResponse } from '../../schemas/simulate'
@@ -91,6 +92,7 @@ const SCHEMAS: { [K in ResponseKind]: z.ZodType<Responses[K]> } = {
   movers: moversResponseSchema,
   denials: denialsResponseSchema,
   coverage: coverageResponseSchema,
+  reliability: reliabilityResponseSchema,
   directory: directoryResponseSchema,
   budgets: budgetsResponseSchema,
   alerts: alertsResponseSchema,

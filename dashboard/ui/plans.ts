@@ -16,6 +16,7 @@ import {
   moversRequest,
   policyRequest,
   reconciliationRequest,
+  reliabilityRequest,
   sessionRequest,
   summaryRequest,
   userSessionsRequest,
@@ -92,6 +93,10 @@ export function policyPlan(filters: Filters, range: DateRange, search: URLSearch
   }
 }
 
+export function reliabilityPlan(filters: Filters, range: DateRange) {
+  return { reliability: reliabilityRequest(datasetParams(filters, 'summary', range)) }
+}
+
 /** The version floor of the coverage panel (?floor=2.1.300), when it is a version. */
 export function versionFloorOf(search: URLSearchParams): string | undefined {
   const floor = search.get('floor')?.trim()
@@ -166,6 +171,7 @@ const PATHS: {
   { pattern: /^\/adoption\/?$/, plan: (_m, s, f, r) => adoptionPlan(f, r, s) },
   { pattern: /^\/cost\/?$/, plan: (_m, s, f, r) => costPlan(f, r, s) },
   { pattern: /^\/policy\/?$/, plan: (_m, s, f, r) => policyPlan(f, r, s) },
+  { pattern: /^\/reliability\/?$/, plan: (_m, _s, f, r) => reliabilityPlan(f, r) },
   { pattern: /^\/users\/?$/, plan: (_m, s, f, r) => usersPlan(f, r, s) },
   { pattern: /^\/users\/([^/]+)\/?$/, plan: (m, _s, f, r) => userPlan(decodeURIComponent(m[1] ?? ''), f, r) },
   { pattern: /^\/sessions\/([^/]+)\/?$/, plan: (m) => sessionPlan(decodeURIComponent(m[1] ?? '')) },

@@ -2,6 +2,7 @@ import type { DatasetName, DatasetResponse, SummaryResponse } from '../../schema
 import type { AlertsResponse, BudgetHistoryResponse, BudgetsResponse } from '../../schemas/budgets'
 import type { ReconciliationResponse } from '../../schemas/billing'
 import type { DirectoryResponse } from '../../schemas/directory'
+import type { ReliabilityResponse } from '../../schemas/reliability'
 import type { SchedulesResponse } from '../../schemas/reports'
 import type { CoverageResponse, DenialsResponse, MoversResponse, PolicyResponse } from '../../schemas/policy'
 import type { SessionResponse, UserSessionsResponse, UsersResponse } from '../../schemas/users'
@@ -24,6 +25,7 @@ export interface Responses {
   movers: MoversResponse
   denials: DenialsResponse
   coverage: CoverageResponse
+  reliability: ReliabilityResponse
   directory: DirectoryResponse
   budgets: BudgetsResponse
   alerts: AlertsResponse
@@ -65,6 +67,10 @@ export function sessionRequest(id: string): ApiRequest<'session'> {
 
 export function policyRequest(params: Params): ApiRequest<'policy'> {
   return { url: apiUrl('/api/v1/policy', params), kind: 'policy' }
+}
+
+export function reliabilityRequest(params: Params): ApiRequest<'reliability'> {
+  return { url: apiUrl('/api/v1/reliability', params), kind: 'reliability' }
 }
 
 export function coverageRequest(params: Params): ApiRequest<'coverage'> {

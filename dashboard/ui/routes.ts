@@ -23,6 +23,7 @@ const ROUTES: PageRoute[] = [
     load: () => import('./pages/Reconciliation').then((m) => ({ default: m.ReconciliationPage })),
   },
   { path: '/policy', page: 'policy', load: () => import('./pages/Policy').then((m) => ({ default: m.PolicyPage })) },
+  { path: '/reliability', page: 'reliability', load: () => import('./pages/Reliability').then((m) => ({ default: m.ReliabilityPage })) },
   { path: '/users', page: 'users', load: () => import('./pages/Users').then((m) => ({ default: m.UsersPage })) },
   { path: '/users/:user', page: 'user', load: () => import('./pages/User').then((m) => ({ default: m.UserPage })) },
   { path: '/directory', page: 'directory', load: () => import('./pages/Directory').then((m) => ({ default: m.DirectoryPage })) },
