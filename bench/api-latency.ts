@@ -46,7 +46,7 @@ const cc = await startCcscope(config, createLogger(config.logLevel))
 // Each warehouse call's duration and the tables it reads (the profile printed after each endpoint's timings).
 const profiled: { reads: string; ms: number; sql: string; params: unknown }[] = []
 const TABLES =
-  /\b(user_activity_(?:15m|1h|1d)|usage_events_(?:15m|1h|1d)|usage_by_model_(?:1h|1d)|tools_(?:15m|1h|1d)|usage_metric_candidates_15m|usage_event_coverage|sessions|policy_events|policy_denials|events|metric_points|spans|directory|budget_changes|budget_alerts|alert_deliveries|billed_usage)\b/g
+  /\b(user_activity_(?:15m|1h|1d)|usage_events_(?:15m|1h|1d)|usage_by_model_(?:1h|1d)|tools_(?:15m|1h|1d)|usage_metric_candidates_15m|usage_event_coverage|sessions|policy_events|policy_denials|events|metric_points|spans|directory|budget_changes|budget_alerts|alert_deliveries|billed_usage|reliability_events)\b/g
 const query = cc.reader.query.bind(cc.reader)
 cc.reader.query = (async (params: Parameters<typeof query>[0]) => {
   const began = performance.now()
@@ -112,6 +112,7 @@ try {
     ['weekly digest', '/api/v1/reports/weekly-digest'],
     ['monthly cost CSV', '/api/v1/reports/monthly-cost.csv'],
     ['billing reconciliation', `/api/v1/billing/reconciliation?${range}`],
+    ['reliability', `/api/v1/reliability?${range}`],
   ]
   // Budgets to answer for: the organization, a few teams and the heaviest user, each monthly (made once per data directory).
   const existing = (await (await fetch(`${api}/api/v1/budgets`)).json()) as { budgets: unknown[] }
