@@ -61,6 +61,8 @@ export const ROUTE_ACCESS = {
   'POST /api/v1/policy/simulate': ADMIN,
   'GET /api/v1/directory': ADMIN,
   'PUT /api/v1/directory': ADMIN,
+  'PUT /api/v1/directory/entries/{user}': ADMIN,
+  'DELETE /api/v1/directory/entries/{user}': ADMIN,
   // Budgets and their alerts: finance's and admins' (webhook URLs and spend against budgets).
   'GET /api/v1/budgets': ADMIN_FINANCE,
   'POST /api/v1/budgets': ADMIN_FINANCE,

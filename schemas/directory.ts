@@ -21,6 +21,10 @@ export const directoryEntrySchema = z.strictObject({
   team: text(128).default(''),
   department: text(128).default(''),
   costCenter: text(128).default(''),
+  manager: text(320)
+    .refine((v) => v === '' || PRINTABLE.test(v), 'must be printable text')
+    .default('')
+    .meta({ description: "The person's manager: their email (or the id Claude Code sends)." }),
   seat: seatSchema.default(false),
 })
 export type DirectoryEntry = z.output<typeof directoryEntrySchema>
@@ -50,15 +54,29 @@ export const DIRECTORY_CSV_COLUMNS = {
   team: 'team',
   department: 'department',
   cost_center: 'costCenter',
+  manager: 'manager',
   seat: 'seat',
 } as const
 
 export const directoryResponseSchema = z.object({
   loadedAt: z.string().nullable(),
   entries: z.array(
-    z.object({ user: z.string(), displayName: z.string(), team: z.string(), department: z.string(), costCenter: z.string(), seat: z.boolean() }),
+    z.object({
+      user: z.string(),
+      displayName: z.string(),
+      team: z.string(),
+      department: z.string(),
+      costCenter: z.string(),
+      manager: z.string(),
+      seat: z.boolean(),
+    }),
   ),
 })
 export type DirectoryResponse = z.infer<typeof directoryResponseSchema>
 
 export const directoryLoadResponseSchema = z.object({ loaded: z.number().int(), seats: z.number().int(), loadedAt: z.string() })
+
+/** One person's entry, edited on its own (PUT /api/v1/directory/entries/{user}): the fields after the user. */
+export const directoryEntryBodySchema = directoryEntrySchema.omit({ user: true })
+export const directoryEntryPathSchema = z.strictObject({ user: text(320).min(1).regex(PRINTABLE, 'must be printable text') })
+export const directoryEntryResponseSchema = z.object({ entries: z.number().int(), loadedAt: z.string() })

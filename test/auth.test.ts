@@ -236,19 +236,24 @@ async function allRoutes(): Promise<{ key: string; url: string; body?: { type: s
   for (const [p, item] of Object.entries(openapi.paths))
     for (const method of Object.keys(item)) {
       if (p.startsWith('/api/v1/auth/log')) continue // sign-in and sign-out: tested on their own below
-      const body = p.startsWith('/api/v1/reports/schedules')
-        ? method === 'post'
-          ? { type: 'application/json', text: SCHEDULE }
+      // One directory entry: every field has a default, so {} adds the person as they are (and DELETE removes them again).
+      const body = p.startsWith('/api/v1/directory/entries/')
+        ? method === 'put'
+          ? { type: 'application/json', text: '{}' }
           : undefined
-        : p.startsWith('/api/v1/budgets')
-          ? method === 'put' || method === 'post'
-            ? { type: 'application/json', text: BUDGET }
+        : p.startsWith('/api/v1/reports/schedules')
+          ? method === 'post'
+            ? { type: 'application/json', text: SCHEDULE }
             : undefined
-          : method === 'put'
-            ? { type: 'application/json', text: '[]' }
-            : method === 'post'
-              ? { type: 'application/json', text: '{"settings":{}}' }
+          : p.startsWith('/api/v1/budgets')
+            ? method === 'put' || method === 'post'
+              ? { type: 'application/json', text: BUDGET }
               : undefined
+            : method === 'put'
+              ? { type: 'application/json', text: '[]' }
+              : method === 'post'
+                ? { type: 'application/json', text: '{"settings":{}}' }
+                : undefined
       // The drill-down needs the command it drills into.
       const query = p === '/api/v1/policy/denials' ? '?command=curl' : ''
       routes.push({ key: routeKey(method, p), url: `${concrete(p)}${query}`, ...(body ? { body } : {}) })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { previewDirectoryCsv } from '../dashboard/ui/prepare/directory'
+import { entryForm, entryFromForm, previewDirectoryCsv } from '../dashboard/ui/prepare/directory'
 
 const HEADER = 'user,display_name,team,department,cost_center,seat'
 
@@ -10,12 +10,12 @@ describe('directory CSV preview', () => {
     expect(p.invalid).toBe(0)
     expect(p.seats).toBe(1)
     expect(p.entries).toEqual([
-      { user: 'ana@x.com', displayName: 'Ana', team: 'web', department: 'Eng', costCenter: 'CC-1', seat: true },
-      { user: 'bo@x.com', displayName: 'Bo, Jr', team: '', department: '', costCenter: '', seat: false },
+      { user: 'ana@x.com', displayName: 'Ana', team: 'web', department: 'Eng', costCenter: 'CC-1', manager: '', seat: true },
+      { user: 'bo@x.com', displayName: 'Bo, Jr', team: '', department: '', costCenter: '', manager: '', seat: false },
     ])
     // Columns in any order, some left out.
     expect(previewDirectoryCsv('team,user\nweb,cy@x.com').entries).toEqual([
-      { user: 'cy@x.com', displayName: '', team: 'web', department: '', costCenter: '', seat: false },
+      { user: 'cy@x.com', displayName: '', team: 'web', department: '', costCenter: '', manager: '', seat: false },
     ])
   })
 
@@ -37,9 +37,20 @@ describe('directory CSV preview', () => {
   it('refuses a file it cannot read as a directory, saying why', () => {
     expect(previewDirectoryCsv('').fileErrors[0]).toMatch(/empty/)
     expect(previewDirectoryCsv('email,name\na@x.com,A').fileErrors).toEqual([
-      'Unknown columns "email", "name"; the columns are user, display_name, team, department, cost_center, seat.',
+      'Unknown columns "email", "name"; the columns are user, display_name, team, department, cost_center, manager, seat.',
       'The header has no "user" column: each person is identified by the email (or id) Claude Code sends.',
     ])
     expect(previewDirectoryCsv(`${HEADER}\n"unclosed,quote`).fileErrors[0]).toMatch(/^The file is not readable CSV: /)
+  })
+})
+
+describe('one entry edited', () => {
+  it('checks the form with the API schema and names the field', () => {
+    const form = { ...entryForm(), user: 'ana@x.com', team: 'web', manager: 'lee@x.com' }
+    expect(entryFromForm(form)).toEqual({
+      entry: { user: 'ana@x.com', displayName: '', team: 'web', department: '', costCenter: '', manager: 'lee@x.com', seat: false },
+    })
+    expect(entryFromForm({ ...form, user: ' ' })).toEqual({ error: 'user: must not be empty' })
+    expect(entryFromForm({ ...form, manager: 'a\u0007b' })).toEqual({ error: 'manager: must be printable text' })
   })
 })

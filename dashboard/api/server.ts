@@ -17,7 +17,15 @@ import {
 import type { ApiError } from '../../schemas/api'
 import { metaResponseSchema, type MetaLoading } from '../../schemas/meta'
 import { simulateBodySchema, simulateParamsSchema, simulateQuerySchema, simulateResponseSchema } from '../../schemas/simulate'
-import { directoryBodySchema, directoryLoadResponseSchema, directoryResponseSchema, toDirectoryBody } from '../../schemas/directory'
+import {
+  directoryBodySchema,
+  directoryEntryBodySchema,
+  directoryEntryPathSchema,
+  directoryEntryResponseSchema,
+  directoryLoadResponseSchema,
+  directoryResponseSchema,
+  toDirectoryBody,
+} from '../../schemas/directory'
 import {
   coverageParamsSchema,
   coverageQuerySchema,
@@ -65,7 +73,7 @@ import { registerReportRoutes } from './reports/routes'
 import { registerBillingRoutes } from './billing/routes'
 import type { Scope } from './datasets'
 import { runDatasetQuery, type QueryContext } from './queries/dataset'
-import { directoryCsvToObjects, loadDirectory, readDirectory } from './queries/directory'
+import { directoryCsvToObjects, loadDirectory, readDirectory, removeDirectoryEntry, saveDirectoryEntry } from './queries/directory'
 import { querySession, queryUserSessions } from './queries/drilldown'
 import { csvFileName, exportCsv } from './queries/export'
 import { queryCoverage } from './queries/coverage'
@@ -78,7 +86,7 @@ import { simulatePolicy } from './queries/simulate'
 import { querySummary } from './queries/summary'
 import { queryUsers } from './queries/users'
 import { exportUsersCsv, TooManyUsers, usersCsvFileName } from './queries/users-export'
-import { ApiRouter, badRequest, invalidBody } from './router'
+import { ApiRouter, badRequest, invalidBody, NotFound } from './router'
 
 export { badRequest }
 import { openApiDocument, type RouteSpec } from './routes'
@@ -483,11 +491,11 @@ export function createApi({
   const directorySpec: Omit<RouteSpec, 'method' | 'path'> = {
     summary: 'Load (replace) the directory',
     description:
-      'JSON: an array of entries or { entries }. CSV: header user,display_name,team,department,cost_center,seat. The load replaces the previous one; an empty list clears it.',
+      'JSON: an array of entries or { entries }. CSV: header user,display_name,team,department,cost_center,manager,seat. The load replaces the previous one; an empty list clears it.',
     tags: ['directory'],
     body: {
       'application/json': directoryBodySchema,
-      'text/csv': z.string().meta({ description: 'Header user,display_name,team,department,cost_center,seat; one person per row.' }),
+      'text/csv': z.string().meta({ description: 'Header user,display_name,team,department,cost_center,manager,seat; one person per row.' }),
     },
     response: { schema: directoryLoadResponseSchema, description: 'What was loaded' },
   }
@@ -535,6 +543,53 @@ export function createApi({
       spec: directorySpec,
       body: [express.json({ limit: DIRECTORY_BODY_LIMIT }), express.text({ type: ['text/csv', 'text/plain'], limit: DIRECTORY_BODY_LIMIT })],
     },
+  )
+
+  /** A person's key as stored: an existing entry's key is used as it is; a new person's email is pseudonymised like the telemetry's. */
+  const storedKey = async (user: string) => {
+    if (!pseudonymize) return user
+    const { entries } = await readDirectory(client)
+    return entries.some((e) => e.user === user) ? user : pseudonymize(user)
+  }
+  const entrySpec = {
+    tags: ['directory'],
+    params: directoryEntryPathSchema,
+    response: { schema: directoryEntryResponseSchema, description: 'The directory after the change' },
+  }
+  router.add(
+    'put',
+    '/api/v1/directory/entries/{user}',
+    async (request, response) => {
+      const path = directoryEntryPathSchema.safeParse(request.params)
+      if (!path.success) return badRequest(response, path.error)
+      const body = directoryEntryBodySchema.safeParse(request.body)
+      if (!body.success) return invalidBody(response, body.error)
+      return saveDirectoryEntry(client, { ...body.data, user: await storedKey(path.data.user) })
+    },
+    {
+      spec: {
+        ...entrySpec,
+        summary: "Add or edit one person's directory entry",
+        description: 'The other entries stay as they are. The directory is kept as whole loads, so an edit writes a new load.',
+        body: { 'application/json': directoryEntryBodySchema },
+      },
+      body: [express.json({ limit: BODY_LIMIT })],
+    },
+  )
+  router.add(
+    'delete',
+    '/api/v1/directory/entries/{user}',
+    async (request, response) => {
+      const path = directoryEntryPathSchema.safeParse(request.params)
+      if (!path.success) return badRequest(response, path.error)
+      try {
+        return await removeDirectoryEntry(client, path.data.user)
+      } catch (error) {
+        if (error instanceof NotFound) return answer(response, 404, { error: 'not_found', message: error.message })
+        throw error
+      }
+    },
+    { spec: { ...entrySpec, summary: "Remove one person's directory entry" } },
   )
 
   registerAuthRoutes(router, auth, express.json({ limit: BODY_LIMIT }), new SharedAttempts(client))

@@ -4,7 +4,7 @@ import { datasetResponseSchema, summaryResponseSchema, type DatasetName } from '
 import { CSRF_HEADER, meResponseSchema, type LoginBody, type MeResponse } from '../../schemas/auth'
 import { alertsResponseSchema, budgetHistoryResponseSchema, budgetSchema, budgetsResponseSchema, type Budget, type BudgetInput } from '../../schemas/budgets'
 import { billingImportResponseSchema, reconciliationResponseSchema, type BillingImportResponse } from '../../schemas/billing'
-import { directoryLoadResponseSchema, directoryResponseSchema, type DirectoryEntry } from '../../schemas/directory'
+import { directoryEntryResponseSchema, directoryLoadResponseSchema, directoryResponseSchema, type DirectoryEntry } from '../../schemas/directory'
 import { metaResponseSchema, type MetaResponse } from '../../schemas/meta'
 import { reliabilityResponseSchema } from '../../schemas/reliability'
 import { scheduleSchema, schedulesResponseSchema, type Schedule, type ScheduleInput } from '../../schemas/reports'
@@ -189,6 +189,20 @@ export async function simulatePolicy(params: Params, settings: unknown): Promise
   const body: unknown = await res.json().catch(() => null)
   if (!res.ok) throw new ApiRequestError((body as { message?: string } | null)?.message ?? `HTTP ${res.status}`, res.status)
   return simulateResponseSchema.parse(body)
+}
+
+/** Adds or edits one person's directory entry (admins). */
+export async function saveDirectoryEntry(entry: DirectoryEntry): Promise<void> {
+  const { user, ...fields } = entry
+  const res = await post(`/api/v1/directory/entries/${encodeURIComponent(user)}`, fields, 'PUT')
+  const body: unknown = await res.json().catch(() => null)
+  if (!res.ok) throw new ApiRequestError((body as { message?: string } | null)?.message ?? `HTTP ${res.status}`, res.status)
+  directoryEntryResponseSchema.parse(body)
+}
+
+export async function removeDirectoryEntry(user: string): Promise<void> {
+  const res = await post(`/api/v1/directory/entries/${encodeURIComponent(user)}`, undefined, 'DELETE')
+  if (!res.ok) throw new ApiRequestError(`not removed: HTTP ${res.status}`, res.status)
 }
 
 /** Creates a budget, or replaces the one with `id` (finance and admins). */

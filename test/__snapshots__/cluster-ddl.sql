@@ -1326,3 +1326,5 @@ CREATE TABLE IF NOT EXISTS login_attempts ON CLUSTER 'ccscope'
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/{database}/login_attempts', '{replica}')
 ORDER BY (account, address, at)
 TTL toDateTime(at) + INTERVAL 31 DAY;
+
+ALTER TABLE directory ON CLUSTER 'ccscope' ADD COLUMN IF NOT EXISTS manager String DEFAULT '' COMMENT 'the person''s manager (email or id), from the directory' AFTER cost_center;

@@ -105,4 +105,38 @@ it('checks a CSV row by row, loads nothing while a row is bad, and replaces the 
   await screenshot(page, 'directory-loaded')
   await page.setViewportSize({ width: 390, height: 900 })
   await screenshot(page, 'directory-loaded-390')
+  await page.setViewportSize({ width: 1366, height: 900 })
+
+  // One entry edited in place: the new hire moves team and gets a manager; the rest stays.
+  await page.locator('[data-entry-edit="new@example.com"]').click()
+  await page.locator('[data-entry-field="team"]').fill('data')
+  await page.locator('[data-entry-field="manager"]').fill('lee@example.com')
+  await page.locator('[data-entry-save]').click()
+  await expect.poll(async () => (await api<DirectoryResponse>('/api/v1/directory')).entries.find((e) => e.user === 'new@example.com')?.team).toBe('data')
+  const edited = (await api<DirectoryResponse>('/api/v1/directory')).entries
+  expect(edited.map((e) => [e.user, e.team, e.manager]).sort()).toEqual(
+    [
+      [user, 'platform', ''],
+      ['new@example.com', 'data', 'lee@example.com'],
+    ].sort(),
+  )
+  await expect.poll(() => page.locator('[data-table="directory"] tbody tr', { hasText: 'new@example.com' }).innerText()).toContain('lee@example.com')
+  // Adding a person: a bad one is refused with the field named, a good one is listed.
+  await page.locator('[data-entry-add]').click()
+  await page.locator('[data-entry-field="team"]').fill('web')
+  await page.locator('[data-entry-save]').click()
+  expect(await page.locator('[data-entry-error]').innerText()).toBe('user: must not be empty')
+  await page.locator('[data-entry-field="user"]').fill('kim@example.com')
+  await page.locator('[data-entry-save]').click()
+  await expect.poll(() => page.locator('[data-table="directory"] tbody tr').count()).toBe(3)
+  await page.setViewportSize({ width: 390, height: 900 })
+  await page.locator('[data-entry-edit="kim@example.com"]').click()
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+  await screenshot(page, 'directory-edit-390')
+  await page.setViewportSize({ width: 1366, height: 900 })
+  await screenshot(page, 'directory-edit')
+  // Removing one.
+  page.once('dialog', (dialog) => void dialog.accept())
+  await page.locator('[data-entry-remove="kim@example.com"]').click()
+  await expect.poll(() => page.locator('[data-table="directory"] tbody tr').count()).toBe(2)
 }, 60_000)

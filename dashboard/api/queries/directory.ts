@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync'
 import { DIRECTORY_CSV_COLUMNS, type DirectoryEntry, type DirectoryResponse } from '../../../schemas/directory'
 import { selectRows, type Warehouse } from '../../../warehouse/client'
+import { NotFound } from '../router'
 
 /** CSV text → plain objects keyed like the JSON form; unknown columns are an error naming them. */
 export function directoryCsvToObjects(csv: string): Record<string, string>[] {
@@ -33,6 +34,7 @@ export async function loadDirectory(client: Warehouse, entries: DirectoryEntry[]
         team_id: e.team,
         department: e.department,
         cost_center: e.costCenter,
+        manager: e.manager,
         seat: e.seat,
       })),
     })
@@ -47,7 +49,7 @@ export async function loadDirectory(client: Warehouse, entries: DirectoryEntry[]
 export async function readDirectory(client: Warehouse): Promise<DirectoryResponse> {
   const rows = await selectRows<Record<string, string | boolean | number>>(
     client,
-    `SELECT load_id, user_key, display_name, team_id, department, cost_center, seat FROM directory
+    `SELECT load_id, user_key, display_name, team_id, department, cost_center, manager, seat FROM directory
      WHERE load_id = (SELECT max(load_id) FROM directory) AND user_key != '' ORDER BY user_key`,
   )
   const [last] = await selectRows<{ id: string }>(client, 'SELECT max(load_id) AS id FROM directory')
@@ -60,7 +62,31 @@ export async function readDirectory(client: Warehouse): Promise<DirectoryRespons
       team: String(r.team_id),
       department: String(r.department),
       costCenter: String(r.cost_center),
+      manager: String(r.manager),
       seat: r.seat === true || r.seat === 1 || r.seat === 'true',
     })),
   }
+}
+
+/**
+ * Adds or replaces one person's entry. The directory is kept as whole loads (the newest wins), so an edit
+ * is a new load of every entry with this one changed: a few seconds at 200 000 people, and two admins
+ * saving at the same instant can lose one of the two edits (the second load wins).
+ */
+export async function saveDirectoryEntry(client: Warehouse, entry: DirectoryEntry): Promise<{ entries: number; loadedAt: string }> {
+  const { entries } = await readDirectory(client)
+  const next = entries.some((e) => e.user === entry.user) ? entries.map((e) => (e.user === entry.user ? entry : e)) : [...entries, entry]
+  const done = await loadDirectory(client, next)
+  return { entries: done.loaded, loadedAt: done.loadedAt }
+}
+
+/** Removes one person's entry (NotFound when the directory has none). */
+export async function removeDirectoryEntry(client: Warehouse, user: string): Promise<{ entries: number; loadedAt: string }> {
+  const { entries } = await readDirectory(client)
+  if (!entries.some((e) => e.user === user)) throw new NotFound(`no directory entry for ${user}`)
+  const done = await loadDirectory(
+    client,
+    entries.filter((e) => e.user !== user),
+  )
+  return { entries: done.loaded, loadedAt: done.loadedAt }
 }

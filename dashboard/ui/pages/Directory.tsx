@@ -1,8 +1,9 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { useId, useMemo, useState } from 'react'
 import type { DirectoryResponse } from '../../../schemas/directory'
-import { ApiRequestError, loadDirectory, useApi } from '../api'
+import { ApiRequestError, loadDirectory, removeDirectoryEntry, useApi } from '../api'
 import { Card } from '../components/Card'
+import { DirectoryEntryEditor } from '../components/DirectoryEntryEditor'
 import { DataTable, useShownRows, type Column } from '../components/DataTable'
 import { Empty, Loadable } from '../components/States'
 import { formatCount, formatInstant } from '../format'
@@ -11,14 +12,34 @@ import { previewDirectoryCsv, type DirectoryPreview, type PreviewRow } from '../
 
 type Entry = DirectoryResponse['entries'][number]
 
-const entryColumns: Column<Entry>[] = [
-  { key: 'user', header: 'User', render: (e) => e.user },
-  { key: 'displayName', header: 'Name', render: (e) => e.displayName },
-  { key: 'team', header: 'Team', render: (e) => e.team },
-  { key: 'department', header: 'Department', render: (e) => e.department },
-  { key: 'costCenter', header: 'Cost center', render: (e) => e.costCenter },
-  { key: 'seat', header: 'Seat', render: (e) => (e.seat ? 'yes' : 'no') },
-]
+function entryColumns(edit: (e: Entry) => void, remove: (e: Entry) => void): Column<Entry>[] {
+  return [
+    { key: 'user', header: 'User', render: (e) => e.user },
+    {
+      key: 'actions',
+      header: '',
+      render: (e) => (
+        <span>
+          <button type="button" className="linkish" onClick={() => edit(e)} aria-label={`Edit ${e.user}`} data-entry-edit={e.user}>
+            edit
+          </button>
+          <span aria-hidden="true" style={{ margin: '0 6px' }}>
+            ·
+          </span>
+          <button type="button" className="linkish" onClick={() => remove(e)} aria-label={`Remove ${e.user}`} data-entry-remove={e.user}>
+            remove
+          </button>
+        </span>
+      ),
+    },
+    { key: 'displayName', header: 'Name', render: (e) => e.displayName },
+    { key: 'team', header: 'Team', render: (e) => e.team },
+    { key: 'department', header: 'Department', render: (e) => e.department },
+    { key: 'costCenter', header: 'Cost center', render: (e) => e.costCenter },
+    { key: 'manager', header: 'Manager', render: (e) => e.manager },
+    { key: 'seat', header: 'Seat', render: (e) => (e.seat ? 'yes' : 'no') },
+  ]
+}
 
 const previewColumns: Column<PreviewRow>[] = [
   { key: 'line', header: 'Line', align: 'right', render: (r) => r.line },
@@ -59,6 +80,17 @@ export function DirectoryPage() {
   const [loading, setLoading] = useState(false)
   const preview = useMemo(() => (source ? previewDirectoryCsv(source.text) : null), [source])
   const { shown, more } = useShownRows(current.data?.entries ?? [])
+  const [editing, setEditing] = useState<Entry | 'new' | null>(null)
+  const removeEntry = async (e: Entry) => {
+    if (!window.confirm(`Remove ${e.user} from the directory?`)) return
+    try {
+      await removeDirectoryEntry(e.user)
+      setStatus({ ok: true, text: `Removed ${e.user}.` })
+      await queryClient.invalidateQueries()
+    } catch (error) {
+      setStatus({ ok: false, text: `Not removed: ${error instanceof ApiRequestError ? error.message : String(error)}` })
+    }
+  }
 
   const choose = (name: string, text: string) => {
     setStatus(null)
@@ -88,7 +120,7 @@ export function DirectoryPage() {
           id="directory-import"
           wide
           title="Load a directory"
-          subtitle="A CSV with the header user,display_name,team,department,cost_center,seat; loading it replaces the whole directory"
+          subtitle="A CSV with the header user,display_name,team,department,cost_center,manager,seat; loading it replaces the whole directory"
         >
           <div className="directory-source">
             <label htmlFor={`${id}-file`}>CSV file</label>
@@ -106,7 +138,7 @@ export function DirectoryPage() {
             <textarea
               id={`${id}-paste`}
               rows={4}
-              placeholder={'user,display_name,team,department,cost_center,seat\nana@example.com,Ana Lima,web,Engineering,CC-100,yes'}
+              placeholder={'user,display_name,team,department,cost_center,manager,seat\nana@example.com,Ana Lima,web,Engineering,CC-100,lee@example.com,yes'}
               onChange={(e) => choose('the pasted text', e.target.value)}
             />
           </div>
@@ -143,9 +175,27 @@ export function DirectoryPage() {
             </div>
           ) : null}
         </Card>
+        {editing !== null ? (
+          <DirectoryEntryEditor
+            key={editing === 'new' ? 'new' : editing.user}
+            entry={editing === 'new' ? null : editing}
+            onDone={(saved) => {
+              setEditing(null)
+              // Teams and cost centers come from the directory on every page: everything is asked again.
+              if (saved) void queryClient.invalidateQueries()
+            }}
+          />
+        ) : null}
         <Card
           id="directory-current"
           wide
+          actions={
+            editing === null ? (
+              <button type="button" onClick={() => setEditing('new')} data-entry-add>
+                Add a person
+              </button>
+            ) : undefined
+          }
           title="Loaded directory"
           subtitle={
             current.data?.loadedAt
@@ -164,7 +214,13 @@ export function DirectoryPage() {
                   <p className="muted">
                     {formatCount(d.entries.length)} people, {formatCount(d.entries.filter((e) => e.seat).length)} with a seat.
                   </p>
-                  <DataTable id="directory" caption="The loaded directory" columns={entryColumns} rows={shown} rowKey={(e) => e.user} />
+                  <DataTable
+                    id="directory"
+                    caption="The loaded directory"
+                    columns={entryColumns(setEditing, (e) => void removeEntry(e))}
+                    rows={shown}
+                    rowKey={(e) => e.user}
+                  />
                   {more}
                 </>
               )

@@ -32,6 +32,7 @@ const FIELD_LABEL: Record<string, string> = {
   team: 'team',
   department: 'department',
   costCenter: 'cost_center',
+  manager: 'manager',
   seat: 'seat',
 }
 
@@ -44,7 +45,10 @@ export function previewDirectoryCsv(text: string): DirectoryPreview {
     return empty([`The file is not readable CSV: ${(error as Error).message}`])
   }
   const [header, ...body] = records
-  if (!header) return empty(['The file is empty: it needs a header row (user,display_name,team,department,cost_center,seat) and one row per person.'])
+  if (!header)
+    return empty([
+      'The file is empty: it needs a header row (user,display_name,team,department,cost_center,manager,seat; all but user optional) and one row per person.',
+    ])
   const unknown = header.filter((h) => !COLUMNS.includes(h))
   const fileErrors: string[] = []
   if (unknown.length > 0)
@@ -81,4 +85,19 @@ export function previewDirectoryCsv(text: string): DirectoryPreview {
   const invalid = rows.filter((r) => r.errors.length > 0).length
   const entries = invalid === 0 ? rows.map((r) => r.entry).filter((e): e is DirectoryEntry => e !== null) : null
   return { rows, fileErrors, valid: rows.length - invalid, invalid, seats: rows.filter((r) => r.entry?.seat).length, entries }
+}
+
+/** One person's entry as the edit form holds it (all text but the seat). */
+export type EntryForm = { [K in keyof DirectoryEntry]: DirectoryEntry[K] extends boolean ? boolean : string }
+
+export function entryForm(entry?: DirectoryEntry): EntryForm {
+  return entry ? { ...entry } : { user: '', displayName: '', team: '', department: '', costCenter: '', manager: '', seat: false }
+}
+
+/** The form as an entry, checked by the API's schema, or the first problem with its field named. */
+export function entryFromForm(form: EntryForm): { entry: DirectoryEntry } | { error: string } {
+  const parsed = directoryEntrySchema.safeParse(form)
+  if (parsed.success) return { entry: parsed.data }
+  const issue = parsed.error.issues[0]
+  return { error: `${FIELD_LABEL[String(issue?.path[0])] ?? 'entry'}: ${issue?.message ?? 'invalid'}` }
 }
