@@ -261,7 +261,8 @@ describe('e-mail', () => {
       const digest = mails.find((m) => m.subject?.includes('Mail digest'))
       expect(digest?.subject).toBe('ccscope: Mail digest, 2026-11-09 to 2026-11-15')
       expect(digest?.from?.value[0]).toMatchObject({ name: 'ccscope', address: 'reports@example.com' })
-      expect((Array.isArray(digest?.to) ? digest?.to : [digest?.to]).map((t) => t?.text).join(', ')).toBe('fin@example.com, cfo@example.com')
+      const to = digest?.to
+      expect((Array.isArray(to) ? to : [to]).map((t) => t?.text).join(', ')).toBe('fin@example.com, cfo@example.com')
       expect(digest?.html).toContain('$640.00')
       // A finance audience: no blocked commands.
       expect(digest?.text).not.toContain('Top blocked commands')
