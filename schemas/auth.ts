@@ -59,6 +59,8 @@ export const ROUTE_ACCESS = {
   // commands and denials of Policy; like adoption, a manager's answer is restricted to their teams.
   'GET /api/v1/reliability': ADMIN_MANAGER,
   'POST /api/v1/policy/simulate': ADMIN,
+  // Waste patterns name denied commands and sessions: admins'.
+  'GET /api/v1/waste': ADMIN,
   'GET /api/v1/directory': ADMIN,
   'PUT /api/v1/directory': ADMIN,
   'PUT /api/v1/directory/entries/{user}': ADMIN,

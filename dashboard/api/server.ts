@@ -16,6 +16,7 @@ import {
 } from '../../schemas/analytics'
 import type { ApiError } from '../../schemas/api'
 import { metaResponseSchema, type MetaLoading } from '../../schemas/meta'
+import { wasteParamsSchema, wasteQuerySchema, wasteResponseSchema } from '../../schemas/waste'
 import { simulateBodySchema, simulateParamsSchema, simulateQuerySchema, simulateResponseSchema } from '../../schemas/simulate'
 import {
   directoryBodySchema,
@@ -85,6 +86,7 @@ import { warehouseSessionTable } from './queries/sessions'
 import { simulatePolicy } from './queries/simulate'
 import { querySummary } from './queries/summary'
 import { queryUsers } from './queries/users'
+import { queryWaste } from './queries/waste'
 import { exportUsersCsv, TooManyUsers, usersCsvFileName } from './queries/users-export'
 import { ApiRouter, badRequest, invalidBody, NotFound } from './router'
 
@@ -444,6 +446,20 @@ export function createApi({
     },
     { query: denialsQuerySchema },
     ({ query, ctx }) => queryDenials(ctx, query),
+  )
+
+  get(
+    {
+      path: '/api/v1/waste',
+      summary: 'Waste patterns, priced: denial loops, costly sessions with no accepted edit, retry storms, runaway sub-agents',
+      description:
+        'Each pattern with the rule that detects it, how it is priced (or why it cannot be), the sessions and occurrences in the range, USD in the range and per 30 days, and the sessions with the most waste.',
+      tags: ['policy'],
+      query: wasteParamsSchema,
+      response: { schema: wasteResponseSchema, description: 'Patterns' },
+    },
+    { query: wasteQuerySchema },
+    async ({ query, ctx }) => wasteResponseSchema.parse(await queryWaste(ctx, query)),
   )
 
   router.add(

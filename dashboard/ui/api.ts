@@ -8,6 +8,7 @@ import { directoryEntryResponseSchema, directoryLoadResponseSchema, directoryRes
 import { metaResponseSchema, type MetaResponse } from '../../schemas/meta'
 import { reliabilityResponseSchema } from '../../schemas/reliability'
 import { scheduleSchema, schedulesResponseSchema, type Schedule, type ScheduleInput } from '../../schemas/reports'
+import { wasteResponseSchema } from '../../schemas/waste'
 import { coverageResponseSchema, denialsResponseSchema, moversResponseSchema, policyResponseSchema } from '../../schemas/policy'
 import { simulateResponseSchema, type SimulateResponse } from '../../schemas/simulate'
 import { sessionResponseSchema, userSessionsResponseSchema, usersResponseSchema } from '../../schemas/users'
@@ -98,6 +99,7 @@ const SCHEMAS: { [K in ResponseKind]: z.ZodType<Responses[K]> } = {
   alerts: alertsResponseSchema,
   budgetHistory: budgetHistoryResponseSchema,
   schedules: schedulesResponseSchema,
+  waste: wasteResponseSchema,
   reconciliation: reconciliationResponseSchema,
 }
 

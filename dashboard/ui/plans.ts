@@ -10,6 +10,7 @@ import {
   budgetsRequest,
   coverageRequest,
   schedulesRequest,
+  wasteRequest,
   datasetRequest,
   denialsRequest,
   directoryRequest,
@@ -88,6 +89,8 @@ export function policyPlan(filters: Filters, range: DateRange, search: URLSearch
     movers: moversRequest(moversParams(filters, range, moversBy)),
     // Versions and managed settings per user and team; ?floor=2.1.300 flags the older versions.
     coverage: coverageRequest(datasetParams(filters, 'summary', range, { versionFloor: versionFloorOf(search) })),
+    // Waste patterns are organization-wide: the range applies, the team and user filters do not.
+    waste: wasteRequest({ from: range.from, to: range.to, tz: filters.tz }),
     // The drill-down from a blocked command or MCP server, when one is open (?blocked= or ?blockedMcp=).
     denials: blockedDrill(search) ? denialsRequest(datasetParams(filters, 'summary', range, blockedDrill(search))) : undefined,
   }

@@ -4,6 +4,7 @@ import type { ReconciliationResponse } from '../../schemas/billing'
 import type { DirectoryResponse } from '../../schemas/directory'
 import type { ReliabilityResponse } from '../../schemas/reliability'
 import type { SchedulesResponse } from '../../schemas/reports'
+import type { WasteResponse } from '../../schemas/waste'
 import type { CoverageResponse, DenialsResponse, MoversResponse, PolicyResponse } from '../../schemas/policy'
 import type { SessionResponse, UserSessionsResponse, UsersResponse } from '../../schemas/users'
 import { toQueryString, type Params } from './filters'
@@ -31,6 +32,7 @@ export interface Responses {
   alerts: AlertsResponse
   budgetHistory: BudgetHistoryResponse
   schedules: SchedulesResponse
+  waste: WasteResponse
   reconciliation: ReconciliationResponse
 }
 export type ResponseKind = keyof Responses
@@ -107,4 +109,8 @@ export function schedulesRequest(): ApiRequest<'schedules'> {
 
 export function reconciliationRequest(params: Params): ApiRequest<'reconciliation'> {
   return { url: apiUrl('/api/v1/billing/reconciliation', params), kind: 'reconciliation' }
+}
+
+export function wasteRequest(params: Params): ApiRequest<'waste'> {
+  return { url: apiUrl('/api/v1/waste', params), kind: 'waste' }
 }

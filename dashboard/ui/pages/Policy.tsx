@@ -4,6 +4,7 @@ import { useApi, useMeta } from '../api'
 import { Card } from '../components/Card'
 import { BlockedDrill } from '../components/BlockedDrill'
 import { CoveragePanel, FloorInput } from '../components/CoveragePanel'
+import { WastePanel } from '../components/WastePanel'
 import { PolicySimulator } from '../components/PolicySimulator'
 import { DataTable } from '../components/DataTable'
 import { BarList, TrendChart } from '../components/charts'
@@ -47,6 +48,7 @@ export function PolicyPage() {
   const mcp = useApi(plan.mcp)
   const movers = useApi(plan.movers)
   const coverage = useApi(plan.coverage)
+  const waste = useApi(plan.waste)
   const floor = versionFloorOf(urlSearch)
   const [, setSearchParams] = useSearchParams()
   const setFloor = (value: string) => {
@@ -385,6 +387,14 @@ export function PolicyPage() {
           actions={<FloorInput value={floor ?? ''} onApply={(value) => setFloor(value)} />}
         >
           <Loadable query={coverage}>{(d) => <CoveragePanel d={d} carry={carry} timeZone={filters.tz} />}</Loadable>
+        </Card>
+        <Card
+          id="waste"
+          wide
+          title="Waste patterns"
+          subtitle="Denial loops, costly sessions with no accepted edit, retry storms and runaway sub-agents across the organization in this range; each with its rule, its price where telemetry gives one, and example sessions"
+        >
+          <Loadable query={waste}>{(d) => <WastePanel d={d} carry={carry} />}</Loadable>
         </Card>
         <Card
           id="policy-simulator"

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import type { WasteResponse } from '../schemas/waste'
+import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
+import { apiRequest, events, postJson, type EventSpec } from './helpers/otlp-factory'
+
+/**
+ * Waste patterns (issue 17) on sessions built to show each one, with known prices:
+ * - loop: curl denied 4 times, 2 requests of $1 → 3 wasted requests × $1;
+ * - idle: $6 spent, no edit accepted → $6; busy: $7 with an accepted Edit → not waste;
+ * - storm: 3 requests failed after every retry; runaway: a 40-minute sub-agent (neither priced).
+ */
+let cc: TestCcscope
+const T = Date.parse('2026-11-10T10:00:00Z')
+const at = (minutes: number) => T + minutes * 60_000
+const curl = (m: number): EventSpec => ({
+  name: 'tool_decision',
+  timeMs: at(m),
+  attributes: { tool_name: 'Bash', decision: 'reject', source: 'config', tool_parameters: JSON.stringify({ bash_command: 'curl' }) },
+})
+
+beforeAll(async () => {
+  cc = await startTestCcscope()
+  const sessions: [string, EventSpec[]][] = [
+    ['loop', [apiRequest(at(0), 1), apiRequest(at(1), 1), curl(2), curl(3), curl(4), curl(5)]],
+    ['idle', [apiRequest(at(10), 6)]],
+    ['busy', [apiRequest(at(20), 7), { name: 'tool_decision', timeMs: at(21), attributes: { tool_name: 'Edit', decision: 'accept', source: 'config' } }]],
+    [
+      'storm',
+      [1, 2, 3].map((i) => ({
+        name: 'api_retries_exhausted',
+        timeMs: at(30 + i),
+        attributes: { model: 'claude-opus-5-5', error: 'overloaded', status_code: 529, total_attempts: 11 },
+      })),
+    ],
+    ['runaway', [{ name: 'subagent_completed', timeMs: at(50), attributes: { agent_type: 'general-purpose', duration_ms: 40 * 60_000, total_tool_uses: 12 } }]],
+  ]
+  for (const [session, specs] of sessions) {
+    const res = await postJson(cc.otlpUrl, '/v1/logs', events({ user: `${session}@example.com`, session }, specs))
+    expect(res.status, await res.text()).toBe(200)
+  }
+  await cc.writer.flush()
+}, 60_000)
+afterAll(async () => {
+  await cc?.stop()
+})
+
+it('finds each pattern by its rule, priced where telemetry prices it', async () => {
+  const res = await fetch(`${cc.apiUrl}/api/v1/waste?from=2026-11-10&to=2026-11-11`)
+  expect(res.status, await res.clone().text()).toBe(200)
+  const waste = (await res.json()) as WasteResponse
+  expect(waste.days).toBe(1)
+  const byKind = Object.fromEntries(waste.patterns.map((p) => [p.kind, p]))
+  expect(byKind.denialLoop).toMatchObject({ sessions: 1, occurrences: 4, usd: 3, usdPerMonth: 90 })
+  expect(byKind.denialLoop?.examples).toEqual([{ sessionId: 'loop', user: 'loop@example.com', detail: 'curl denied 4 times', usd: 3 }])
+  expect(byKind.costlyNoEdit).toMatchObject({ sessions: 1, usd: 6, usdPerMonth: 180 })
+  expect(byKind.costlyNoEdit?.examples.map((e) => e.sessionId)).toEqual(['idle'])
+  expect(byKind.retryStorm).toMatchObject({ sessions: 1, occurrences: 3, usd: null, usdPerMonth: null })
+  expect(byKind.retryStorm?.examples[0]).toMatchObject({ sessionId: 'storm', detail: '3 requests failed after 33 attempts in all', usd: null })
+  expect(byKind.runawaySubagent).toMatchObject({ sessions: 1, usd: null })
+  expect(byKind.runawaySubagent?.examples[0]?.detail).toBe('1 run, longest 40 min, up to 12 tool uses')
+})
+
+it('takes its thresholds as parameters', async () => {
+  const waste = (await (await fetch(`${cc.apiUrl}/api/v1/waste?from=2026-11-10&to=2026-11-11&minCostUsd=10&minRepeats=5`)).json()) as WasteResponse
+  expect(waste.patterns.map((p) => [p.kind, p.sessions])).toEqual([
+    ['denialLoop', 0],
+    ['costlyNoEdit', 0],
+    ['retryStorm', 0],
+    ['runawaySubagent', 1],
+  ])
+  expect((await fetch(`${cc.apiUrl}/api/v1/waste?minRepeats=1`)).status).toBe(400)
+})
