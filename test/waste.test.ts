@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { WasteResponse } from '../schemas/waste'
+import path from 'node:path'
+import { ARTIFACTS, launchBrowser, screenshot, settled } from './helpers/browser'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { apiRequest, events, postJson, type EventSpec } from './helpers/otlp-factory'
 
@@ -70,3 +72,30 @@ it('takes its thresholds as parameters', async () => {
   ])
   expect((await fetch(`${cc.apiUrl}/api/v1/waste?minRepeats=1`)).status).toBe(400)
 })
+
+it('shows on the Policy page, priced, with links to the sessions, at 1440 and 390 px', async () => {
+  const browser = await launchBrowser()
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    page.on('pageerror', (error) => {
+      throw error
+    })
+    await page.goto(`${cc.apiUrl}/policy?from=2026-11-10&to=2026-11-10`)
+    await settled(page)
+    const card = page.locator('[data-panel="waste"]')
+    // 3 USD of denial loops + 6 USD of a no-edit session in one day: 270 USD a month.
+    expect(await card.locator('[data-waste-total]').innerText()).toContain('$270.00')
+    expect(await card.locator('[data-waste="denialLoop"] [data-waste-price]').innerText()).toBe('$90.00 a month')
+    expect(await card.locator('[data-waste="retryStorm"] [data-waste-price]').innerText()).toBe('not priced')
+    expect(await card.locator('[data-waste="denialLoop"] a').getAttribute('href')).toMatch(/^\/sessions\/loop/)
+    await card.scrollIntoViewIfNeeded()
+    await screenshot(page, 'waste-1440')
+    await card.screenshot({ path: path.join(ARTIFACTS, 'waste-card-1440.png') })
+    await page.setViewportSize({ width: 390, height: 900 })
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+    await screenshot(page, 'waste-390')
+    await card.screenshot({ path: path.join(ARTIFACTS, 'waste-card-390.png') })
+  } finally {
+    await browser.close()
+  }
+}, 60_000)
