@@ -8,7 +8,8 @@ export function WastePanel({ d, carry }: { d: WasteResponse; carry: string }) {
   return (
     <>
       <p data-waste-total>
-        About <strong>{formatUsd(wasteTotal(d.patterns))}</strong> a month in the priced patterns (this range's {d.days} day{d.days === 1 ? '' : 's'} scaled to 30).
+        About <strong>{formatUsd(wasteTotal(d.patterns))}</strong> a month in the priced patterns (this range's {d.days} day{d.days === 1 ? '' : 's'} scaled to
+        30).
       </p>
       <ul className="waste-list">
         {d.patterns.map((p) => {
