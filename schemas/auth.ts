@@ -61,6 +61,8 @@ export const ROUTE_ACCESS = {
   'POST /api/v1/policy/simulate': ADMIN,
   // Waste patterns name denied commands and sessions: admins'.
   'GET /api/v1/waste': ADMIN,
+  // Cost by repository, workflow and entrypoint: organization-wide cost attribution (finance and admins).
+  'GET /api/v1/attribution': ADMIN_FINANCE,
   'GET /api/v1/directory': ADMIN,
   'PUT /api/v1/directory': ADMIN,
   'PUT /api/v1/directory/entries/{user}': ADMIN,

@@ -37,6 +37,7 @@ export const RETENTION_TABLES = {
     usage_metric_candidates_15m: 'bucket',
     policy_events: 'timestamp',
     reliability_events: 'timestamp',
+    attribution_1d: 'day',
     usage_event_coverage: 'day',
   },
   /** Fed by views, but drill-down detail: kept as long as the raw rows it summarizes. */

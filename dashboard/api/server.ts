@@ -16,6 +16,7 @@ import {
 } from '../../schemas/analytics'
 import type { ApiError } from '../../schemas/api'
 import { metaResponseSchema, type MetaLoading } from '../../schemas/meta'
+import { attributionParamsSchema, attributionQuerySchema, attributionResponseSchema } from '../../schemas/attribution'
 import { wasteParamsSchema, wasteQuerySchema, wasteResponseSchema } from '../../schemas/waste'
 import { simulateBodySchema, simulateParamsSchema, simulateQuerySchema, simulateResponseSchema } from '../../schemas/simulate'
 import {
@@ -87,6 +88,7 @@ import { simulatePolicy } from './queries/simulate'
 import { querySummary } from './queries/summary'
 import { queryUsers } from './queries/users'
 import { queryWaste } from './queries/waste'
+import { queryAttribution } from './queries/attribution'
 import { exportUsersCsv, TooManyUsers, usersCsvFileName } from './queries/users-export'
 import { ApiRouter, badRequest, invalidBody, NotFound } from './router'
 
@@ -446,6 +448,20 @@ export function createApi({
     },
     { query: denialsQuerySchema },
     ({ query, ctx }) => queryDenials(ctx, query),
+  )
+
+  get(
+    {
+      path: '/api/v1/attribution',
+      summary: 'Cost by repository, workflow run or entrypoint',
+      description:
+        "From the api_request events' attributes (vcs.repository.*, workflow.run_id / cicd.pipeline.run.id, app.entrypoint; docs/attribution.md), per UTC day. The Cost page's total for the same days is beside it; cost known only from metrics cannot be attributed and is stated apart.",
+      tags: ['finance'],
+      query: attributionParamsSchema,
+      response: { schema: attributionResponseSchema, description: 'Groups, largest cost first' },
+    },
+    { query: attributionQuerySchema },
+    async ({ query, ctx }) => attributionResponseSchema.parse(await queryAttribution(ctx, query)),
   )
 
   get(

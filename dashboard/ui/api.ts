@@ -9,6 +9,7 @@ import { metaResponseSchema, type MetaResponse } from '../../schemas/meta'
 import { reliabilityResponseSchema } from '../../schemas/reliability'
 import { scheduleSchema, schedulesResponseSchema, type Schedule, type ScheduleInput } from '../../schemas/reports'
 import { wasteResponseSchema } from '../../schemas/waste'
+import { attributionResponseSchema } from '../../schemas/attribution'
 import { coverageResponseSchema, denialsResponseSchema, moversResponseSchema, policyResponseSchema } from '../../schemas/policy'
 import { simulateResponseSchema, type SimulateResponse } from '../../schemas/simulate'
 import { sessionResponseSchema, userSessionsResponseSchema, usersResponseSchema } from '../../schemas/users'
@@ -100,6 +101,7 @@ const SCHEMAS: { [K in ResponseKind]: z.ZodType<Responses[K]> } = {
   budgetHistory: budgetHistoryResponseSchema,
   schedules: schedulesResponseSchema,
   waste: wasteResponseSchema,
+  attribution: attributionResponseSchema,
   reconciliation: reconciliationResponseSchema,
 }
 

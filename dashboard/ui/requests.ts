@@ -5,6 +5,7 @@ import type { DirectoryResponse } from '../../schemas/directory'
 import type { ReliabilityResponse } from '../../schemas/reliability'
 import type { SchedulesResponse } from '../../schemas/reports'
 import type { WasteResponse } from '../../schemas/waste'
+import type { AttributionResponse } from '../../schemas/attribution'
 import type { CoverageResponse, DenialsResponse, MoversResponse, PolicyResponse } from '../../schemas/policy'
 import type { SessionResponse, UserSessionsResponse, UsersResponse } from '../../schemas/users'
 import { toQueryString, type Params } from './filters'
@@ -33,6 +34,7 @@ export interface Responses {
   budgetHistory: BudgetHistoryResponse
   schedules: SchedulesResponse
   waste: WasteResponse
+  attribution: AttributionResponse
   reconciliation: ReconciliationResponse
 }
 export type ResponseKind = keyof Responses
@@ -113,4 +115,8 @@ export function reconciliationRequest(params: Params): ApiRequest<'reconciliatio
 
 export function wasteRequest(params: Params): ApiRequest<'waste'> {
   return { url: apiUrl('/api/v1/waste', params), kind: 'waste' }
+}
+
+export function attributionRequest(params: Params): ApiRequest<'attribution'> {
+  return { url: apiUrl('/api/v1/attribution', params), kind: 'attribution' }
 }

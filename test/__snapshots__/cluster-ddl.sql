@@ -1328,3 +1328,58 @@ ORDER BY (account, address, at)
 TTL toDateTime(at) + INTERVAL 31 DAY;
 
 ALTER TABLE directory ON CLUSTER 'ccscope' ADD COLUMN IF NOT EXISTS manager String DEFAULT '' COMMENT 'the person''s manager (email or id), from the directory' AFTER cost_center;
+
+CREATE TABLE IF NOT EXISTS attribution_1d_local ON CLUSTER 'ccscope'
+(
+    day           Date COMMENT 'UTC day',
+    user_key      String,
+    repository    LowCardinality(String),
+    workflow_run  String,
+    workflow_name LowCardinality(String),
+    entrypoint    LowCardinality(String),
+    requests      SimpleAggregateFunction(sum, UInt64),
+    cost_usd      SimpleAggregateFunction(sum, Float64),
+    sessions      AggregateFunction(uniqExact, String)
+)
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/attribution_1d_local', '{replica}')
+PARTITION BY toYYYYMM(day)
+ORDER BY (day, repository, workflow_run, workflow_name, entrypoint, user_key);
+
+CREATE TABLE IF NOT EXISTS attribution_1d ON CLUSTER 'ccscope' AS attribution_1d_local
+ENGINE = Distributed('ccscope', currentDatabase(), 'attribution_1d_local', cityHash64(user_key));
+
+TRUNCATE TABLE IF EXISTS attribution_1d_local ON CLUSTER 'ccscope';
+
+INSERT INTO attribution_1d
+SELECT toDate(timestamp) AS day, user_key,
+    multiIf(attributes['vcs.repository.url.full'] != '', attributes['vcs.repository.url.full'],
+            resource_attributes['vcs.repository.url.full'] != '', resource_attributes['vcs.repository.url.full'],
+            attributes['vcs.repository.name'] != '', attributes['vcs.repository.name'], resource_attributes['vcs.repository.name']) AS repository,
+    multiIf(attributes['workflow.run_id'] != '', attributes['workflow.run_id'],
+            resource_attributes['workflow.run_id'] != '', resource_attributes['workflow.run_id'],
+            attributes['cicd.pipeline.run.id'] != '', attributes['cicd.pipeline.run.id'], resource_attributes['cicd.pipeline.run.id']) AS workflow_run,
+    multiIf(attributes['workflow.name'] != '', attributes['workflow.name'],
+            resource_attributes['workflow.name'] != '', resource_attributes['workflow.name'],
+            attributes['cicd.pipeline.name'] != '', attributes['cicd.pipeline.name'], resource_attributes['cicd.pipeline.name']) AS workflow_name,
+    if(attributes['app.entrypoint'] != '', attributes['app.entrypoint'], resource_attributes['app.entrypoint']) AS entrypoint,
+    count(), sum(cost_usd), uniqExactState(session_id)
+FROM events
+WHERE event_name = 'api_request'
+GROUP BY day, user_key, repository, workflow_run, workflow_name, entrypoint;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS attribution_1d_mv ON CLUSTER 'ccscope' TO attribution_1d_local AS
+SELECT toDate(timestamp) AS day, user_key,
+    multiIf(attributes['vcs.repository.url.full'] != '', attributes['vcs.repository.url.full'],
+            resource_attributes['vcs.repository.url.full'] != '', resource_attributes['vcs.repository.url.full'],
+            attributes['vcs.repository.name'] != '', attributes['vcs.repository.name'], resource_attributes['vcs.repository.name']) AS repository,
+    multiIf(attributes['workflow.run_id'] != '', attributes['workflow.run_id'],
+            resource_attributes['workflow.run_id'] != '', resource_attributes['workflow.run_id'],
+            attributes['cicd.pipeline.run.id'] != '', attributes['cicd.pipeline.run.id'], resource_attributes['cicd.pipeline.run.id']) AS workflow_run,
+    multiIf(attributes['workflow.name'] != '', attributes['workflow.name'],
+            resource_attributes['workflow.name'] != '', resource_attributes['workflow.name'],
+            attributes['cicd.pipeline.name'] != '', attributes['cicd.pipeline.name'], resource_attributes['cicd.pipeline.name']) AS workflow_name,
+    if(attributes['app.entrypoint'] != '', attributes['app.entrypoint'], resource_attributes['app.entrypoint']) AS entrypoint,
+    count() AS requests, sum(cost_usd) AS cost_usd, uniqExactState(session_id) AS sessions
+FROM events_local
+WHERE event_name = 'api_request'
+GROUP BY day, user_key, repository, workflow_run, workflow_name, entrypoint;

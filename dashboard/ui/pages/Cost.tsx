@@ -1,5 +1,7 @@
 import { useId } from 'react'
-import { apiUrl, useApi, useMeta } from '../api'
+import { canAccess } from '../../../schemas/auth'
+import { apiUrl, useApi, useMe, useMeta } from '../api'
+import { AttributionCard } from '../components/AttributionCard'
 import { Card } from '../components/Card'
 import { CostBreakdownTable } from '../components/CostBreakdownTable'
 import { BarList, StackedChart, TrendChart } from '../components/charts'
@@ -39,6 +41,9 @@ export function CostPage() {
   const [sort, setSort] = useViewParam('sort', BREAKDOWN_SORTS, 'costUsd')
   const selectId = useId()
   const meta = useMeta()
+  const me = useMe()
+  // Attribution is organization-wide: finance's and admins' (a manager's figures are their teams').
+  const attribution = me.data ? canAccess(me.data.role, 'GET /api/v1/attribution') : false
   const granularity = costGranularity(range.days)
   const periods = periodsOf(range.from, range.drawnTo, granularity)
   const tableParams = breakdownParams(filters, range, by, sort)
@@ -175,6 +180,7 @@ export function CostPage() {
             )}
           </Loadable>
         </Card>
+        {attribution ? <AttributionCard from={range.from} to={range.to} /> : null}
       </div>
     </div>
   )
