@@ -92,7 +92,8 @@ it('shows on the Policy page, priced, with links to the sessions, at 1440 and 39
     await screenshot(page, 'waste-1440')
     await card.screenshot({ path: path.join(ARTIFACTS, 'waste-card-1440.png') })
     await page.setViewportSize({ width: 390, height: 900 })
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+    // The page's charts follow the new width on their next frame.
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
     await screenshot(page, 'waste-390')
     await card.screenshot({ path: path.join(ARTIFACTS, 'waste-card-390.png') })
   } finally {

@@ -1,4 +1,5 @@
 import type { UserList } from '../../schemas/users'
+import { ATTRIBUTION_BY } from '../../schemas/attribution'
 import { datasetParams, dateRange, parseFilters, type DateRange, type Filters } from './filters'
 import { BREAKDOWN_SORTS, BREAKDOWN_VALUES, breakdownParams, costGranularity, STACK_VALUES } from './prepare/cost'
 import { blockedParams, MOVER_VALUES, moversParams } from './prepare/policy'
@@ -10,6 +11,7 @@ import {
   budgetsRequest,
   coverageRequest,
   schedulesRequest,
+  attributionRequest,
   wasteRequest,
   datasetRequest,
   denialsRequest,
@@ -75,6 +77,8 @@ export function costPlan(filters: Filters, range: DateRange, search: URLSearchPa
     stacked: datasetRequest('cost', datasetParams(filters, 'cost', range, { granularity, groupBy: stack, limit: 8 })),
     perPeriod: datasetRequest('cost', datasetParams(filters, 'cost', range, { granularity })),
     table: datasetRequest('cost', breakdownParams(filters, range, by, sort)),
+    // Finance's and admins' card (a manager's early request is refused and unused): whole UTC days of the range.
+    attribution: attributionRequest({ from: range.from, to: range.to, by: viewParam(search, 'attr', ATTRIBUTION_BY, 'repository') }),
   }
 }
 

@@ -1,8 +1,8 @@
 import { ATTRIBUTION_BY, type AttributionBy, type AttributionResponse } from '../../../schemas/attribution'
+import type { ApiRequest } from '../requests'
 import { useApi } from '../api'
 import { formatCount, formatUsd } from '../format'
 import { useViewParam } from '../hooks'
-import { attributionRequest } from '../requests'
 import { Card } from './Card'
 import { DataTable, type Column } from './DataTable'
 import { Segmented } from './Segmented'
@@ -19,9 +19,9 @@ const HOW: Record<AttributionBy, string> = {
 }
 
 /** Cost by repository, workflow run or entrypoint (finance and admins), for whole UTC days of the page's range. */
-export function AttributionCard({ from, to }: { from: string; to: string }) {
+export function AttributionCard({ request }: { request: ApiRequest<'attribution'> }) {
   const [by, setBy] = useViewParam<AttributionBy>('attr', ATTRIBUTION_BY, 'repository')
-  const query = useApi(attributionRequest({ from, to, by }))
+  const query = useApi(request)
   const columns: Column<Row>[] = [
     { key: 'group', header: LABEL[by], render: (r) => (r.workflowName ? `${r.group} (${r.workflowName})` : r.group) },
     { key: 'cost', header: 'Cost', align: 'right', render: (r) => formatUsd(r.costUsd) },

@@ -180,7 +180,7 @@ export function CostPage() {
             )}
           </Loadable>
         </Card>
-        {attribution ? <AttributionCard from={range.from} to={range.to} /> : null}
+        {attribution ? <AttributionCard request={plan.attribution} /> : null}
       </div>
     </div>
   )
