@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { addDays, backtest, forecastPeriod, isWeekend, meanAbsError, monthOf, runRate } from '../dashboard/api/budgets/forecast'
+import { backtest, forecastPeriod, meanAbsError, runRate } from '../dashboard/api/budgets/forecast'
+import { addDays, isWeekend, monthOf } from '../schemas/days'
 
 /** A synthetic history: `weekday` USD each Monday–Friday, `weekend` each Saturday–Sunday, from `first` to `last`. */
 function steady(first: string, last: string, weekday: number, weekend: number): Map<string, number> {

@@ -4,6 +4,7 @@ import type { ApiError } from '../../schemas/api'
 import { isRouteKey, ROUTE_ACCESS, routeKey } from '../../schemas/auth'
 import type { Authenticator } from './auth/authenticate'
 import { requireAccess } from './auth/access'
+import { NotFound } from './not-found'
 import type { RouteSpec } from './routes'
 
 /** A route's handler: what it returns is sent as JSON, unless it has answered itself. */
@@ -15,9 +16,6 @@ export function invalidBody(response: Response, error: z.ZodError): void {
   const body: ApiError = { error: 'invalid_body', message: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` }
   response.status(400).json(body)
 }
-
-/** Thrown by a lookup whose id names nothing: the route answers 404. */
-export class NotFound extends Error {}
 
 /**
  * Runs `work` on the route's {id}, checked by `schema`: an id that is malformed or names nothing (work

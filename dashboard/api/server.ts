@@ -19,15 +19,7 @@ import { metaResponseSchema, type MetaLoading } from '../../schemas/meta'
 import { attributionParamsSchema, attributionQuerySchema, attributionResponseSchema } from '../../schemas/attribution'
 import { wasteParamsSchema, wasteQuerySchema, wasteResponseSchema } from '../../schemas/waste'
 import { simulateBodySchema, simulateParamsSchema, simulateQuerySchema, simulateResponseSchema } from '../../schemas/simulate'
-import {
-  directoryBodySchema,
-  directoryEntryBodySchema,
-  directoryEntryPathSchema,
-  directoryEntryResponseSchema,
-  directoryLoadResponseSchema,
-  directoryResponseSchema,
-  toDirectoryBody,
-} from '../../schemas/directory'
+import { directoryBodySchema, directoryLoadResponseSchema, directoryResponseSchema, toDirectoryBody } from '../../schemas/directory'
 import {
   coverageParamsSchema,
   coverageQuerySchema,
@@ -75,7 +67,8 @@ import { registerReportRoutes } from './reports/routes'
 import { registerBillingRoutes } from './billing/routes'
 import type { Scope } from './datasets'
 import { runDatasetQuery, type QueryContext } from './queries/dataset'
-import { directoryCsvToObjects, loadDirectory, readDirectory, removeDirectoryEntry, saveDirectoryEntry } from './queries/directory'
+import { directoryCsvToObjects, loadDirectory, readDirectory } from './queries/directory'
+import { registerDirectoryEntryRoutes } from './directory-entries'
 import { querySession, queryUserSessions } from './queries/drilldown'
 import { csvFileName, exportCsv } from './queries/export'
 import { queryCoverage } from './queries/coverage'
@@ -90,7 +83,7 @@ import { queryUsers } from './queries/users'
 import { queryWaste } from './queries/waste'
 import { queryAttribution } from './queries/attribution'
 import { exportUsersCsv, TooManyUsers, usersCsvFileName } from './queries/users-export'
-import { ApiRouter, badRequest, invalidBody, NotFound } from './router'
+import { ApiRouter, badRequest, invalidBody } from './router'
 
 export { badRequest }
 import { openApiDocument, type RouteSpec } from './routes'
@@ -577,53 +570,7 @@ export function createApi({
     },
   )
 
-  /** A person's key as stored: an existing entry's key is used as it is; a new person's email is pseudonymised like the telemetry's. */
-  const storedKey = async (user: string) => {
-    if (!pseudonymize) return user
-    const { entries } = await readDirectory(client)
-    return entries.some((e) => e.user === user) ? user : pseudonymize(user)
-  }
-  const entrySpec = {
-    tags: ['directory'],
-    params: directoryEntryPathSchema,
-    response: { schema: directoryEntryResponseSchema, description: 'The directory after the change' },
-  }
-  router.add(
-    'put',
-    '/api/v1/directory/entries/{user}',
-    async (request, response) => {
-      const path = directoryEntryPathSchema.safeParse(request.params)
-      if (!path.success) return badRequest(response, path.error)
-      const body = directoryEntryBodySchema.safeParse(request.body)
-      if (!body.success) return invalidBody(response, body.error)
-      return saveDirectoryEntry(client, { ...body.data, user: await storedKey(path.data.user) })
-    },
-    {
-      spec: {
-        ...entrySpec,
-        summary: "Add or edit one person's directory entry",
-        description: 'The other entries stay as they are. The directory is kept as whole loads, so an edit writes a new load.',
-        body: { 'application/json': directoryEntryBodySchema },
-      },
-      body: [express.json({ limit: BODY_LIMIT })],
-    },
-  )
-  router.add(
-    'delete',
-    '/api/v1/directory/entries/{user}',
-    async (request, response) => {
-      const path = directoryEntryPathSchema.safeParse(request.params)
-      if (!path.success) return badRequest(response, path.error)
-      try {
-        return await removeDirectoryEntry(client, path.data.user)
-      } catch (error) {
-        if (error instanceof NotFound) return answer(response, 404, { error: 'not_found', message: error.message })
-        throw error
-      }
-    },
-    { spec: { ...entrySpec, summary: "Remove one person's directory entry" } },
-  )
-
+  registerDirectoryEntryRoutes(router, { client, json: express.json({ limit: BODY_LIMIT }), ...(pseudonymize ? { pseudonymize } : {}) })
   registerAuthRoutes(router, auth, express.json({ limit: BODY_LIMIT }), new SharedAttempts(client))
   registerBudgetRoutes(router, { client, reader, now, ...(notifier ? { notifier } : {}), json: express.json({ limit: BODY_LIMIT }) })
   registerReportRoutes(router, { client, reader, now, ...(notifier ? { notifier } : {}), json: express.json({ limit: BODY_LIMIT }), badRequest, email })

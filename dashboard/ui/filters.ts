@@ -1,4 +1,5 @@
 import { DATASETS, type DatasetName } from '../../schemas/datasets'
+import { addDays, daysBetween } from '../../schemas/days'
 
 /**
  * The global filters, kept in the URL so that a view can be shared: range (a preset or custom dates),
@@ -66,11 +67,7 @@ export function todayIn(tz: string, now = new Date()): string {
   return f.format(now)
 }
 
-export function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`)
-  d.setUTCDate(d.getUTCDate() + days)
-  return d.toISOString().slice(0, 10)
-}
+export { addDays, daysBetween }
 
 export interface DateRange {
   /** First day, inclusive. */
@@ -88,9 +85,6 @@ function monthStart(date: string, months = 0): string {
   d.setUTCMonth(d.getUTCMonth() + months)
   return d.toISOString().slice(0, 10)
 }
-
-/** Whole days from one date to another (YYYY-MM-DD). */
-export const daysBetween = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000)
 
 /**
  * The whole days the filters cover: a day preset ends today (included); "this month" is the whole calendar

@@ -1,3 +1,5 @@
+import { addDays, isWeekend, monthOf } from '../../../schemas/days'
+
 /**
  * The budget forecast (docs/finance.md, "Forecast"): pure functions over a daily spend series, so the
  * method is tested on synthetic months with known answers (test/budget-forecast.test.ts).
@@ -12,30 +14,6 @@
 export const LOOKBACK_DAYS = 28
 export const METHOD =
   'Spend to date plus, for each day left, the average spend of the same kind of day (Monday–Friday or weekend) over the last 28 complete days; the rest of today at the same rate. Days before the scope first spent are not averaged in.'
-
-const DAY_MS = 86_400_000
-
-/** YYYY-MM-DD + n days. */
-export function addDays(day: string, n: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10)
-}
-
-export function daysBetween(first: string, last: string): number {
-  return Math.round((Date.parse(`${last}T00:00:00Z`) - Date.parse(`${first}T00:00:00Z`)) / DAY_MS)
-}
-
-export function isWeekend(day: string): boolean {
-  const weekday = new Date(`${day}T00:00:00Z`).getUTCDay()
-  return weekday === 0 || weekday === 6
-}
-
-/** The calendar month holding `day`: first and last day. */
-export function monthOf(day: string): { firstDay: string; lastDay: string } {
-  const first = `${day.slice(0, 7)}-01`
-  const next = new Date(Date.parse(`${first}T00:00:00Z`))
-  next.setUTCMonth(next.getUTCMonth() + 1)
-  return { firstDay: first, lastDay: addDays(next.toISOString().slice(0, 10), -1) }
-}
 
 export interface RunRate {
   weekdayUsd: number

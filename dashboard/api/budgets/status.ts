@@ -3,7 +3,8 @@ import type { Budget, BudgetStatus } from '../../../schemas/budgets'
 import type { Reader } from '../../../warehouse/pool'
 import { runDatasetQuery } from '../queries/dataset'
 import { localDate } from '../queries/export'
-import { addDays, backtest, BACKTEST_MONTHS, daysBetween, forecastPeriod, LOOKBACK_DAYS, meanAbsError, monthOf } from './forecast'
+import { addDays, daysBetween, monthOf } from '../../../schemas/days'
+import { backtest, BACKTEST_MONTHS, forecastPeriod, LOOKBACK_DAYS, meanAbsError } from './forecast'
 
 /**
  * Spend to date and forecast per budget. Spend is the Cost page's costUsd (the same dataset query,

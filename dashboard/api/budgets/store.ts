@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { budgetInputSchema, type Budget, type BudgetHistoryResponse, type BudgetInput } from '../../../schemas/budgets'
 import type { Warehouse } from '../../../warehouse/client'
 import { ChangeLog, type Change } from '../changes'
-import { NotFound } from '../router'
+import { NotFound } from '../not-found'
 
 /**
  * Budgets in the warehouse (migration 0015, budget_changes): a change log (../changes.ts), so every

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync'
 import { DIRECTORY_CSV_COLUMNS, type DirectoryEntry, type DirectoryResponse } from '../../../schemas/directory'
 import { selectRows, type Warehouse } from '../../../warehouse/client'
-import { NotFound } from '../router'
+import { NotFound } from '../not-found'
 
 /** CSV text → plain objects keyed like the JSON form; unknown columns are an error naming them. */
 export function directoryCsvToObjects(csv: string): Record<string, string>[] {
@@ -73,9 +73,17 @@ export async function readDirectory(client: Warehouse): Promise<DirectoryRespons
  * is a new load of every entry with this one changed: a few seconds at 200 000 people, and two admins
  * saving at the same instant can lose one of the two edits (the second load wins).
  */
-export async function saveDirectoryEntry(client: Warehouse, entry: DirectoryEntry): Promise<{ entries: number; loadedAt: string }> {
+export async function saveDirectoryEntry(
+  client: Warehouse,
+  fields: Omit<DirectoryEntry, 'user'>,
+  keyOf: (known: boolean) => string,
+): Promise<{ entries: number; loadedAt: string }> {
   const { entries } = await readDirectory(client)
-  const next = entries.some((e) => e.user === entry.user) ? entries.map((e) => (e.user === entry.user ? entry : e)) : [...entries, entry]
+  // The key as the path names it when an entry has it; else the key a new person gets (pseudonymised, maybe).
+  const named = keyOf(true)
+  const user = entries.some((e) => e.user === named) ? named : keyOf(false)
+  const entry = { ...fields, user }
+  const next = entries.some((e) => e.user === user) ? entries.map((e) => (e.user === user ? entry : e)) : [...entries, entry]
   const done = await loadDirectory(client, next)
   return { entries: done.loaded, loadedAt: done.loadedAt }
 }

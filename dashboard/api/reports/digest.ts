@@ -1,6 +1,6 @@
 import { datasetQuerySchema, resolveRange, type SummaryFigures } from '../../../schemas/analytics'
 import type { Digest } from '../../../schemas/reports'
-import { addDays } from '../budgets/forecast'
+import { addDays } from '../../../schemas/days'
 import { runDatasetQuery, type QueryContext } from '../queries/dataset'
 import { localDate } from '../queries/export'
 import { querySummary } from '../queries/summary'

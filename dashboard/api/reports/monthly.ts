@@ -1,6 +1,6 @@
 import { text } from 'node:stream/consumers'
 import { datasetQuerySchema } from '../../../schemas/analytics'
-import { addDays, monthOf } from '../budgets/forecast'
+import { addDays, monthOf } from '../../../schemas/days'
 import type { QueryContext } from '../queries/dataset'
 import { csvFileName, exportCsv, localDate } from '../queries/export'
 

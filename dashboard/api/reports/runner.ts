@@ -7,7 +7,7 @@ import { selectRows, type Warehouse } from '../../../warehouse/client'
 import type { Reader } from '../../../warehouse/pool'
 import type { Fetch } from '../budgets/webhooks'
 import { ChangeLog } from '../changes'
-import { NotFound } from '../router'
+import { NotFound } from '../not-found'
 import { buildDigest, digestWeek } from './digest'
 import type { SendMail } from './mail'
 import { monthlyCostCsv, reportMonth } from './monthly'
@@ -186,12 +186,20 @@ async function deliver(options: RunnerOptions, schedule: Schedule, files: Report
 export async function runDueReports(options: RunnerOptions): Promise<number> {
   const { client, now: clock } = options
   const stored = await log(client).current()
+  if (stored.length === 0) return 0
+  // Every schedule's latest run per period, read once for the round (not once per schedule).
+  const runs = new Map(
+    (await latestRuns(client, 'WHERE schedule_id IN {ids:Array(String)}', { ids: stored.map((s) => s.id) }, 100_000)).map((r) => [
+      `${r.schedule_id} ${r.first_day}`,
+      r,
+    ]),
+  )
   let tried = 0
   for (const { id, version, by, value } of stored) {
     const now = clock()
     const schedule: Schedule = { ...strip(value), id, createdAt: new Date(version).toISOString(), createdBy: by }
     const period = schedule.kind === 'weeklyDigest' ? digestWeek(now, schedule.timeZone) : reportMonth(now, schedule.timeZone)
-    const [last] = await latestRuns(client, 'WHERE schedule_id = {id:String} AND first_day = {first:Date}', { id, first: period.firstDay }, 1)
+    const last = runs.get(`${id} ${period.firstDay}`)
     if (last && last.status !== 'retrying') continue
     const attempts = Number(last?.attempts ?? 0)
     if (last && utc(last.written_at).getTime() + FIRST_WAIT_MS * 2 ** (attempts - 1) > now.getTime()) continue
