@@ -10,5 +10,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // expect.poll waits for a condition; on CI's loaded two cores one second (the default) is too short to be a fair wait.
+    expect: { poll: { timeout: 10_000, interval: 50 } },
   },
 })
