@@ -48,6 +48,7 @@ export const ROUTE_ACCESS = {
   // Cost per user, and per session of a user: cost views, so finance sees them too.
   'GET /api/v1/users': ALL,
   'GET /api/v1/users/export.csv': ALL,
+  'GET /api/v1/users/seats.csv': ALL,
   'GET /api/v1/users/{user}/sessions': ALL,
   // A session's timeline shows the commands run and the decisions taken: activity, not cost.
   'GET /api/v1/sessions/{session}': ADMIN_MANAGER,

@@ -24,6 +24,10 @@ export const usersParamsSchema = z.strictObject({
     .enum(['true', 'false'])
     .default('false')
     .meta({ description: 'true: also list the people in the directory who never sent any telemetry (neverActive in the answer).' }),
+  seatsByTeam: z
+    .enum(['true', 'false'])
+    .default('false')
+    .meta({ description: "true: also answer seat utilization per team (seatsByTeam), by the directory's team." }),
 })
 
 export const usersQuerySchema = usersParamsSchema.transform((value, ctx) => ({
@@ -35,6 +39,7 @@ export const usersQuerySchema = usersParamsSchema.transform((value, ctx) => ({
   limit: value.limit,
   quietDays: value.quietDays,
   neverActive: value.neverActive === 'true',
+  seatsByTeam: value.seatsByTeam === 'true',
 }))
 export type UsersQuery = z.output<typeof usersQuerySchema>
 
@@ -44,7 +49,7 @@ export type UserList = (typeof USER_LISTS)[number]
 /** At most this many people per export; more is a 400 asking to narrow the filters, never a silently short file. */
 export const USERS_EXPORT_MAX = 10_000
 
-export const usersExportParamsSchema = usersParamsSchema.omit({ limit: true, neverActive: true }).extend({
+export const usersExportParamsSchema = usersParamsSchema.omit({ limit: true, neverActive: true, seatsByTeam: true }).extend({
   list: z.enum(USER_LISTS).default('active').meta({
     description:
       'active: everyone active in the range; new, returning, quiet: that lifecycle group; neverActive: the people in the directory who never sent telemetry.',
@@ -59,8 +64,13 @@ export const usersExportQuerySchema = usersExportParamsSchema.transform((value, 
   limit: USERS_EXPORT_MAX,
   quietDays: value.quietDays,
   neverActive: value.list === 'neverActive',
+  seatsByTeam: false,
   list: value.list,
 }))
+
+/** Seat utilization per team as CSV (GET /api/v1/users/seats.csv): the range and filters of GET /api/v1/users. */
+export const seatsExportParamsSchema = z.strictObject({ ...rangeFields, ...commonFilterFields })
+export const seatsExportQuerySchema = seatsExportParamsSchema.transform((value, ctx) => ({ range: checkRange(value, ctx), filters: pickFilters(value) }))
 
 /** A per-user activity figure: null for the finance role, which reads per-user cost, not activity. */
 const activity = <T extends z.ZodNumber>(schema: T) =>
@@ -96,6 +106,14 @@ export const userRowSchema = z.object({
 })
 export type UserRow = z.infer<typeof userRowSchema>
 
+export const seatTeamSchema = z.object({
+  team: z.string().meta({ description: "The directory's team ('' when the directory names none)." }),
+  seats: z.number().int(),
+  active: z.number().int(),
+  utilization: z.number().meta({ description: 'active ÷ seats (seats is never 0 here).' }),
+})
+export type SeatTeam = z.infer<typeof seatTeamSchema>
+
 export const usersResponseSchema = z.object({
   range: rangeResponseSchema,
   rows: z.array(userRowSchema),
@@ -109,6 +127,10 @@ export const usersResponseSchema = z.object({
     .object({ total: z.number().int(), active: z.number().int(), utilization: z.number().nullable() })
     .nullable()
     .meta({ description: 'Seats from the directory (null without one): seat holders active in the range ÷ seats.' }),
+  seatsByTeam: z.array(seatTeamSchema).nullable().optional().meta({
+    description:
+      "With seatsByTeam=true: per team of the directory (its current load), seats and the seat holders active in the range; teams without a seat are left out; null without a directory. The teams' seats and active add up to seats.total and seats.active.",
+  }),
   truncated: z.boolean(),
   neverActive: z
     .object({

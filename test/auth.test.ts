@@ -77,6 +77,7 @@ const ALLOWED: Record<Exclude<Role, 'admin'>, string[]> = {
     'GET /api/v1/cost/export.csv',
     'GET /api/v1/users',
     'GET /api/v1/users/export.csv',
+    'GET /api/v1/users/seats.csv',
     'GET /api/v1/users/{user}/sessions',
     'GET /api/v1/budgets',
     'POST /api/v1/budgets',
@@ -102,6 +103,7 @@ const ALLOWED: Record<Exclude<Role, 'admin'>, string[]> = {
     'GET /api/v1/adoption/export.csv',
     'GET /api/v1/users',
     'GET /api/v1/users/export.csv',
+    'GET /api/v1/users/seats.csv',
     'GET /api/v1/users/{user}/sessions',
     'GET /api/v1/sessions/{session}',
     'GET /api/v1/reliability',
@@ -111,6 +113,8 @@ function expectedStatus(role: Role | null, key: string): number {
   if (PUBLIC.includes(key)) return 200
   if (role === null) return 401
   if (role !== 'admin' && !ALLOWED[role].includes(key)) return 403
+  // Seats need a directory, and this test loads none: a 400 that says so, past the access check.
+  if (key === 'GET /api/v1/users/seats.csv') return 400
   // A budget or schedule route past the access check looks it up: the test's id names none.
   return key.includes('{id}') ? 404 : 200
 }
@@ -396,7 +400,7 @@ describe('a manager', () => {
     for (const [p, item] of Object.entries(openapi.paths)) {
       if (!item.get) continue
       const parameters = (item.get.parameters ?? []).filter((x) => x.in === 'query')
-      const allowed = expectedStatus('manager', routeKey('get', p)) === 200
+      const allowed = ALLOWED.manager.includes(routeKey('get', p))
       const concrete = p.replace('{user}', encodeURIComponent(web.user)).replace('{session}', encodeURIComponent(web.session))
       for (const parameter of parameters)
         for (const value of HOSTILE) {
@@ -409,6 +413,8 @@ describe('a manager', () => {
             continue
           }
           noOtherTeam(res.body, what)
+          // Seats need a directory and this test loads none: a value that parses gets that 400, which names no parameter.
+          if (p === '/api/v1/users/seats.csv' && res.status === 400 && /no directory is loaded/.test(res.body)) continue
           if (res.status === 400) expect(JSON.parse(res.body).parameter, what).toBe(parameter.name)
           else {
             expect(res.status, what).toBe(200)

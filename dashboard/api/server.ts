@@ -48,6 +48,8 @@ import {
   USERS_EXPORT_MAX,
   usersExportParamsSchema,
   usersExportQuerySchema,
+  seatsExportParamsSchema,
+  seatsExportQuerySchema,
 } from '../../schemas/users'
 import type { ConnectionLimits } from '../../runtime/connections'
 import { createHttpService, type HttpService } from '../../runtime/http-server'
@@ -82,7 +84,8 @@ import { querySummary } from './queries/summary'
 import { queryUsers } from './queries/users'
 import { queryWaste } from './queries/waste'
 import { queryAttribution } from './queries/attribution'
-import { exportUsersCsv, TooManyUsers, usersCsvFileName } from './queries/users-export'
+import { exportUsersCsv, seatsCsv, seatsCsvFileName, TooManyUsers, usersCsvFileName } from './queries/users-export'
+import { querySeatsByTeam } from './queries/seats'
 import { ApiRouter, badRequest, invalidBody } from './router'
 
 export { badRequest }
@@ -343,6 +346,26 @@ export function createApi({
       response.setHeader('content-type', 'text/csv; charset=utf-8')
       response.setHeader('content-disposition', `attachment; filename="${usersCsvFileName(query.list, query)}"`)
       await pipeline(stream, response)
+    },
+  )
+
+  get(
+    {
+      path: '/api/v1/users/seats.csv',
+      summary: 'Seat utilization per team, as CSV',
+      description:
+        "Per team of the directory: seats, seat holders active in the range, and their ratio (to 4 decimals), then a total row equal to GET /api/v1/users' seats. A 400 without a directory.",
+      tags: ['adoption'],
+      query: seatsExportParamsSchema,
+      response: { contentType: 'text/csv', description: 'CSV with a header row' },
+    },
+    { query: seatsExportQuerySchema },
+    async ({ query, ctx, response }) => {
+      const teams = await querySeatsByTeam(ctx, query.range, query.filters)
+      if (teams === null) return answer(response, 400, { error: 'invalid_parameter', message: 'no directory is loaded: seats are not known' })
+      response.setHeader('content-type', 'text/csv; charset=utf-8')
+      response.setHeader('content-disposition', `attachment; filename="${seatsCsvFileName(query)}"`)
+      await pipeline(seatsCsv(teams), response)
     },
   )
 

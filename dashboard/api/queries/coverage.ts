@@ -7,7 +7,7 @@ import { planTiers } from '../tiers'
 import type { QueryContext } from './dataset'
 import { parseSources } from './policy'
 import { rangeParams } from './range'
-import { filterSql } from './users'
+import { filterSql } from './filters'
 
 /** Users listed at most (the whole fleet of a large organization). Output aliases never reuse a filtered column's name (team). */
 const USERS_LISTED = 20_000

@@ -4,7 +4,7 @@ import { DENIAL_SESSIONS_LISTED, type DenialsQuery, type DenialsResponse } from 
 import { ch, run } from '../../../warehouse/query'
 import type { QueryContext } from './dataset'
 import { rangeParams } from './range'
-import { filterSql } from './users'
+import { filterSql } from './filters'
 import { attributedColumns, DIRECTORY_NOW } from '../sources'
 
 /**

@@ -9,7 +9,7 @@ import { attributedColumns, attributedRows, DIRECTORY_NOW } from '../sources'
 import { planTiers } from '../tiers'
 import { selectRowsWithTotals, sourceFor, type DatasetRawRow, type QueryContext } from './dataset'
 import { rangeParams } from './range'
-import { filterSql } from './users'
+import { filterSql } from './filters'
 
 const rangeOut = (r: ResolvedRange) => ({ from: r.from.toISOString(), to: r.to.toISOString(), timeZone: r.timeZone })
 

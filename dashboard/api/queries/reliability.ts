@@ -6,7 +6,7 @@ import { ch, run } from '../../../warehouse/query'
 import { attributedColumns, DIRECTORY_NOW } from '../sources'
 import { coverageOf, selectRowsWithTotals, sourceFor, type DatasetRawRow, type QueryContext } from './dataset'
 import { rangeParams } from './range'
-import { filterSql } from './users'
+import { filterSql } from './filters'
 
 /**
  * GET /api/v1/reliability. Requests are the Cost page's (api_request, the usage rollups); coverage per team

@@ -5,7 +5,7 @@ import { ch, run } from '../../../warehouse/query'
 import { type Call, type Decision, decide, parseRule, RULE_LISTS, type Rule, type Verdict } from '../simulate/rules'
 import type { QueryContext } from './dataset'
 import { rangeParams } from './range'
-import { filterSql } from './users'
+import { filterSql } from './filters'
 import { attributedColumns, DIRECTORY_NOW } from '../sources'
 
 /**

@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify'
 import type { Readable } from 'node:stream'
-import { USERS_EXPORT_MAX, type UserList, type UsersQuery } from '../../../schemas/users'
+import { type SeatTeam, USERS_EXPORT_MAX, type UserList, type UsersQuery } from '../../../schemas/users'
 import type { UserView } from '../datasets'
 import type { QueryContext } from './dataset'
 import { localDate } from './export'
@@ -86,4 +86,24 @@ export async function exportUsersCsv(ctx: QueryContext, query: UsersQuery & { li
     ])
   csv.end()
   return csv
+}
+
+const SEAT_COLUMNS = ['row_type', 'team', 'seats', 'active_seat_holders', 'utilization']
+
+/** Seat utilization per team as CSV: one row per team (the directory's), then the total row; utilization to 4 decimals. */
+export function seatsCsv(teams: SeatTeam[]): Readable {
+  const csv = stringify({ header: true, columns: SEAT_COLUMNS, escape_formulas: true })
+  const ratio = (active: number, seats: number) => (seats > 0 ? Math.round((active / seats) * 10_000) / 10_000 : '')
+  for (const t of teams) csv.write(['data', t.team, t.seats, t.active, ratio(t.active, t.seats)])
+  const seats = teams.reduce((n, t) => n + t.seats, 0)
+  const active = teams.reduce((n, t) => n + t.active, 0)
+  csv.write(['total', '', seats, active, ratio(active, seats)])
+  csv.end()
+  return csv
+}
+
+export function seatsCsvFileName(query: Pick<UsersQuery, 'range'>): string {
+  const first = localDate(query.range.from, query.range.timeZone)
+  const last = localDate(new Date(query.range.to.getTime() - 1), query.range.timeZone)
+  return `ccscope-seats-by-team-${first === last ? first : `${first}-to-${last}`}.csv`
 }

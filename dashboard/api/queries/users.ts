@@ -1,37 +1,20 @@
 import { z } from 'zod'
-import type { CommonFilters } from '../../../schemas/analytics'
 import { answeredRange } from '../../../schemas/periods'
 import type { UserRow, UsersQuery, UsersResponse } from '../../../schemas/users'
 import { ch, run } from '../../../warehouse/query'
-import { COMMON_DIMENSION_SQL, scopeRawSql, scopeSql, type Scope, type UserView } from '../datasets'
+import { scopeRawSql, type UserView } from '../datasets'
 import { attributedRows, DIRECTORY_NOW, rangeBounds, tieredRows } from '../sources'
 import { planTiers } from '../tiers'
 import { roundUsd, type QueryContext } from './dataset'
+import { DIRECTORY_SQL, filterSql } from './filters'
 import { rangeParams } from './range'
+import { querySeatsByTeam } from './seats'
 
 /**
  * The user leaderboard: activity (adoption's source, user_activity), cost (cost's source), lifecycle and
  * seats. The same sources and filters as the datasets, so a user's figures here equal their row in
  * /adoption and /cost.
  */
-
-const DIRECTORY_SQL: Record<keyof CommonFilters, string> = { user: 'd_user', team: 'd_team', department: 'd_dept', costCenter: 'd_cc' }
-
-/** The common filters, and the request's scope (datasets.ts), as one condition on the given columns. */
-export function filterSql(
-  filters: CommonFilters,
-  params: Record<string, unknown>,
-  scope: Scope,
-  columns: Record<keyof CommonFilters, string> = COMMON_DIMENSION_SQL,
-): string {
-  const clauses = [scopeSql(scope, params, columns.team)]
-  for (const [name, values] of Object.entries(filters)) {
-    if (!values?.length) continue
-    params[`f_${name}`] = values
-    clauses.push(`${columns[name as keyof CommonFilters]} IN {f_${name}:Array(String)}`)
-  }
-  return clauses.join(' AND ')
-}
 
 const SORT_SQL: Record<UsersQuery['sort'], string> = {
   costUsd: 'cost_usd',
@@ -172,7 +155,7 @@ LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON a.u = d.d_user`
       countIf(last_active < {quietCutoff:DateTime('UTC')}) OVER () AS n_quiet, countIf(in_directory AND seat) OVER () AS n_active_seats
     FROM (${perUser})`
   const seatParams: Record<string, unknown> = {}
-  const [rows, [seats], never] = await Promise.all([
+  const [rows, [seats], never, byTeam] = await Promise.all([
     run(ctx.client, {
       sql: `SELECT * FROM (${counted}) ${search} ORDER BY ${SORT_SQL[query.sort]} ${query.order === 'asc' ? 'ASC' : 'DESC'}, u ASC LIMIT {limit:UInt32}`,
       params,
@@ -185,6 +168,7 @@ LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON a.u = d.d_user`
       row: seatsRow,
     }),
     query.neverActive ? neverActive(ctx, query, neverListed) : Promise.resolve(undefined),
+    query.seatsByTeam ? querySeatsByTeam(ctx, range, query.filters) : Promise.resolve(undefined),
   ])
   // A search that matched nobody still answers the lifecycle counts of everyone.
   const counts = rows[0] ?? (query.q ? (await run(ctx.client, { sql: `SELECT * FROM (${counted}) LIMIT 1`, params, row: userRow }))[0] : undefined)
@@ -227,6 +211,7 @@ LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON a.u = d.d_user`
     rows: out,
     counts: { activeUsers: active, newUsers, returningUsers: active - newUsers, quietUsers: counts?.n_quiet ?? 0 },
     seats: (seats?.entries ?? 0) > 0 ? { total: seatTotal, active: seatActive, utilization: seatTotal > 0 ? seatActive / seatTotal : null } : null,
+    ...(byTeam !== undefined ? { seatsByTeam: byTeam } : {}),
     truncated: rows.length > query.limit,
     ...(query.neverActive ? { neverActive: never && (seats?.entries ?? 0) > 0 ? never : null } : {}),
   }
