@@ -11,6 +11,7 @@ import {
   periodsOf,
   quietUsers,
   seatFigures,
+  seatTeamRows,
   teamRows,
   weeksOf,
   type AdoptionTotals,
@@ -203,6 +204,19 @@ describe('lifecycle', () => {
   it('formats seats', () => {
     expect(seatFigures({ total: 20, active: 15, utilization: 0.75 })).toEqual({ active: '15', total: '20', utilization: '75%', ratio: 0.75 })
     expect(seatFigures({ total: 0, active: 0, utilization: null })).toEqual({ active: '0', total: '0', utilization: '—', ratio: 0 })
+  })
+
+  it('lists seats per team, least used first, naming the team the directory leaves blank', () => {
+    const rows = seatTeamRows([
+      { team: 'web', seats: 4, active: 4, utilization: 1 },
+      { team: '', seats: 2, active: 0, utilization: 0 },
+      { team: 'api', seats: 1200, active: 300, utilization: 0.25 },
+      { team: 'data', seats: 4, active: 1, utilization: 0.25 },
+    ])
+    expect(rows.map((r) => r.team)).toEqual(['(no team)', 'api', 'data', 'web'])
+    expect(rows[1]).toEqual({ team: 'api', seats: '1,200', active: '300', idle: '900', utilization: '25%', ratio: 0.25 })
+    expect(rows[0]?.ratio).toBe(0)
+    expect(rows[3]?.idle).toBe('0')
   })
 })
 

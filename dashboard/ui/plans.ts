@@ -61,7 +61,8 @@ export function adoptionPlan(filters: Filters, range: DateRange, search: URLSear
     totals: datasetRequest('adoption', datasetParams(filters, 'adoption', range, { compare: 'previous' })),
     trend: datasetRequest('adoption', datasetParams(filters, 'adoption', range, { granularity: step })),
     byTeam: datasetRequest('adoption', datasetParams(filters, 'adoption', range, { groupBy: 'team', sort: 'activeUsers', limit: 100 })),
-    leaders: usersRequest(datasetParams(filters, 'summary', range, { sort: 'costUsd', limit: ADOPTION_LEADERBOARD })),
+    // With seat utilization per team (seatsByTeam), for the Seats card.
+    leaders: usersRequest(datasetParams(filters, 'summary', range, { sort: 'costUsd', limit: ADOPTION_LEADERBOARD, seatsByTeam: 'true' })),
     // With the directory's people who never sent telemetry at all (neverActive).
     quiet: usersRequest(datasetParams(filters, 'summary', range, { sort: 'lastSeen', order: 'asc', limit: 25, quietDays: QUIET_DAYS, neverActive: 'true' })),
   }
@@ -128,6 +129,11 @@ export function usersOrder(search: URLSearchParams): { sort: UserSort; order: 'a
 /** A managers' list as CSV (GET /api/v1/users/export.csv), with the page's filters, range and quiet threshold. */
 export function usersExportUrl(filters: Filters, range: DateRange, list: UserList, extra: Record<string, string> = {}): string {
   return apiUrl('/api/v1/users/export.csv', datasetParams(filters, 'summary', range, { list, quietDays: String(QUIET_DAYS), ...extra }))
+}
+
+/** Seat utilization per team as CSV, for the range and filters shown. */
+export function seatsExportUrl(filters: Filters, range: DateRange): string {
+  return apiUrl('/api/v1/users/seats.csv', datasetParams(filters, 'summary', range))
 }
 
 export function usersPlan(filters: Filters, range: DateRange, search: URLSearchParams) {

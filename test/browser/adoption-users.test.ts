@@ -1,10 +1,11 @@
+import path from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DatasetResponse, SummaryResponse } from '../../schemas/analytics'
 import type { SessionResponse, UserSessionsResponse, UsersResponse } from '../../schemas/users'
 import { dateRange, DEFAULT_FILTERS } from '../../dashboard/ui/filters'
 import { formatCount, formatPercent, formatUsd } from '../../dashboard/ui/format'
-import { screenshot, settled, startDashboard } from '../helpers/browser'
+import { ARTIFACTS, screenshot, settled, startDashboard } from '../helpers/browser'
 import type { TestCcscope } from '../helpers/ccscope'
 
 /** Adoption, Users, a user and a session, in Chromium: the figures on screen are the API's. */
@@ -84,6 +85,25 @@ describe('adoption', () => {
     expect(await text('[data-seats-active]')).toBe('3')
     expect(await text('[data-seats-total]')).toBe('4')
     await screenshot(page, 'adoption-weekly-seats')
+
+    // Per team: the table and its CSV state the same teams, and add up to the meter's 3 of 4.
+    const href = await page.locator('[data-export="seats-by-team"]').getAttribute('href')
+    const download = await page.request.get(`${cc.apiUrl}${href}`)
+    expect(download.status()).toBe(200)
+    const [header, ...lines] = (await download.text()).trim().split('\n')
+    expect(header).toBe('row_type,team,seats,active_seat_holders,utilization')
+    expect(lines.at(-1)).toBe('total,,4,3,0.75')
+    const cells = await page
+      .locator('[data-table="seats-by-team"] tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent ?? '')))
+    const csvTeams = lines.slice(0, -1).map((l) => l.split(','))
+    expect(cells.length).toBe(csvTeams.length)
+    for (const [, team, seats, active] of csvTeams) expect(cells).toContainEqual([team === '' ? '(no team)' : team, seats, active])
+    await page.locator('[data-panel="seats"]').screenshot({ path: path.join(ARTIFACTS, 'adoption-seats-by-team.png') })
+    await page.setViewportSize({ width: 390, height: 844 })
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+    await page.locator('[data-panel="seats"]').screenshot({ path: path.join(ARTIFACTS, 'adoption-seats-by-team-390.png') })
+    await page.setViewportSize({ width: 1440, height: 900 })
   })
 })
 

@@ -13,7 +13,7 @@ import { Empty, Loadable, NoDataYet, NotReported, Skeleton } from '../components
 import { UserCell, UsersTable } from '../components/UsersTable'
 import { formatCount, formatDecimal, formatDuration, formatInstant, formatPercent } from '../format'
 import { useFilters, useViewParam } from '../hooks'
-import { adoptionPlan, QUIET_DAYS, STEP_VALUES, usersExportUrl } from '../plans'
+import { adoptionPlan, QUIET_DAYS, seatsExportUrl, STEP_VALUES, usersExportUrl } from '../plans'
 import {
   adoptionStats,
   durationTick,
@@ -22,7 +22,9 @@ import {
   periodsOf,
   quietUsers,
   seatFigures,
+  seatTeamRows,
   teamRows,
+  type SeatTeamRow,
   type Step,
   type TeamRow,
 } from '../prepare/adoption'
@@ -46,6 +48,26 @@ const teamColumns: Column<TeamRow>[] = [
   { key: 'commits', header: 'Commits', align: 'right', render: (r) => <Figure value={r.commits} format={formatCount} /> },
   { key: 'pullRequests', header: 'PRs', align: 'right', render: (r) => <Figure value={r.pullRequests} format={formatCount} /> },
   { key: 'editAcceptRate', header: 'Edit accept rate', align: 'right', render: (r) => formatPercent(r.editAcceptRate) },
+]
+
+const seatColumns: Column<SeatTeamRow>[] = [
+  { key: 'team', header: 'Team', render: (r) => r.team },
+  { key: 'seats', header: 'Seats', align: 'right', render: (r) => r.seats },
+  { key: 'active', header: 'Active', align: 'right', render: (r) => r.active },
+  { key: 'idle', header: 'Idle', align: 'right', render: (r) => r.idle },
+  {
+    key: 'utilization',
+    header: 'Utilization',
+    align: 'right',
+    render: (r) => (
+      <span className="seat-cell">
+        <span className="bar-track" aria-hidden="true">
+          <span className="bar-fill" style={{ width: `${r.ratio * 100}%` }} />
+        </span>
+        <span className="seat-cell-figure">{r.utilization}</span>
+      </span>
+    ),
+  },
 ]
 
 type NeverActiveList = NonNullable<UsersResponse['neverActive']>
@@ -278,7 +300,19 @@ export function AdoptionPage() {
             }}
           </Loadable>
         </Card>
-        <Card id="seats" title="Seats" subtitle="Seat holders from the directory active in the range">
+        <Card
+          id="seats"
+          title="Seats"
+          subtitle="Seat holders from the directory active in the range, per team"
+          actions={
+            // Only when there is something to export (without a directory the export answers 400).
+            (leaders.data?.seatsByTeam?.length ?? 0) > 0 ? (
+              <a className="button" href={seatsExportUrl(filters, range)} download data-export="seats-by-team" aria-label="Export seats per team as CSV">
+                Export CSV
+              </a>
+            ) : null
+          }
+        >
           <Loadable query={leaders} height={120}>
             {(d) =>
               d.seats === null ? (
@@ -289,9 +323,19 @@ export function AdoptionPage() {
               ) : d.seats.total === 0 ? (
                 <Empty>The directory marks no one as holding a seat.</Empty>
               ) : (
-                <div className="stats">
-                  <SeatMeter seats={seatFigures(d.seats)} />
-                </div>
+                <>
+                  <div className="stats">
+                    <SeatMeter seats={seatFigures(d.seats)} />
+                  </div>
+                  <DataTable
+                    id="seats-by-team"
+                    caption="Seat utilization per team, least used first"
+                    rows={seatTeamRows(d.seatsByTeam ?? [])}
+                    rowKey={(r) => r.team}
+                    columns={seatColumns}
+                    empty="No team within the filters holds a seat."
+                  />
+                </>
               )
             }
           </Loadable>

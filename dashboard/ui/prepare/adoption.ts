@@ -1,5 +1,5 @@
 import type { Coverage, DatasetResponse, DatasetRow } from '../../../schemas/analytics'
-import type { UserRow, UsersResponse } from '../../../schemas/users'
+import type { SeatTeam, UserRow, UsersResponse } from '../../../schemas/users'
 import { addDays } from '../filters'
 import { formatCount, formatDecimal, formatDuration, formatPercent } from '../format'
 import { compareStat, type HeadlineStat } from './overview'
@@ -153,6 +153,30 @@ export function seatFigures(seats: NonNullable<UsersResponse['seats']>): SeatFig
     utilization: formatPercent(seats.utilization),
     ratio: seats.utilization === null ? 0 : Math.min(1, Math.max(0, seats.utilization)),
   }
+}
+
+export interface SeatTeamRow {
+  team: string
+  seats: string
+  active: string
+  /** Seats with no activity in the range. */
+  idle: string
+  utilization: string
+  ratio: number
+}
+
+/** Seat utilization per team for the table: the least used seats first (where a manager looks), then by team. */
+export function seatTeamRows(teams: SeatTeam[]): SeatTeamRow[] {
+  return [...teams]
+    .sort((a, b) => a.utilization - b.utilization || a.team.localeCompare(b.team))
+    .map((t) => ({
+      team: t.team === '' ? '(no team)' : t.team,
+      seats: formatCount(t.seats),
+      active: formatCount(t.active),
+      idle: formatCount(t.seats - t.active),
+      utilization: formatPercent(t.utilization),
+      ratio: Math.min(1, Math.max(0, t.utilization)),
+    }))
 }
 
 /** A duration axis label: whole units, shorter than formatDuration ("45s", "20m", "1.5h"). */
