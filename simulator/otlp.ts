@@ -16,31 +16,15 @@ import type { ReadableLogRecord } from '@opentelemetry/sdk-logs'
 import { AggregationTemporality, DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics'
 import type { SimUser } from './fleet'
 import type { PointDraft, Temporality } from './metrics'
-import type { Attrs, MetricName, SessionRecords } from './session'
+import { EVENTS_SCOPE, METRICS, METRICS_SCOPE, type MetricName } from '../schemas/claude-code'
+import type { Attrs, SessionRecords } from './session'
 
-export const EVENTS_SCOPE = 'com.anthropic.claude_code.events'
-export const METRICS_SCOPE = 'com.anthropic.claude_code'
+export { EVENTS_SCOPE, METRICS_SCOPE } from '../schemas/claude-code'
 
-/** The CLI's instruments, in its registration order. */
-export const METRIC_DESCRIPTORS: ReadonlyArray<{ name: MetricName; description: string; unit: string }> = [
-  { name: 'claude_code.session.count', description: 'Count of CLI sessions started', unit: '' },
-  {
-    name: 'claude_code.lines_of_code.count',
-    description:
-      "Count of lines of code modified, with the 'type' attribute indicating whether lines were added or removed and the 'model' attribute indicating which model made the change",
-    unit: '',
-  },
-  { name: 'claude_code.pull_request.count', description: 'Number of pull requests created', unit: '' },
-  { name: 'claude_code.commit.count', description: 'Number of git commits created', unit: '' },
-  { name: 'claude_code.cost.usage', description: 'Cost of the Claude Code session', unit: 'USD' },
-  { name: 'claude_code.token.usage', description: 'Number of tokens used', unit: 'tokens' },
-  {
-    name: 'claude_code.code_edit_tool.decision',
-    description: 'Count of code editing tool permission decisions (accept/reject) for Edit, Write, and NotebookEdit tools',
-    unit: '',
-  },
-  { name: 'claude_code.active_time.total', description: 'Total active time in seconds', unit: 's' },
-]
+/** The CLI's instruments, in its registration order (the model's, schemas/claude-code.ts). */
+export const METRIC_DESCRIPTORS: ReadonlyArray<{ name: MetricName; description: string; unit: string }> = (
+  Object.entries(METRICS) as [MetricName, (typeof METRICS)[MetricName]][]
+).map(([name, spec]) => ({ name, description: spec.description, unit: spec.unit }))
 
 export function hrTime(ms: number): HrTime {
   const seconds = Math.floor(ms / 1000)

@@ -28,6 +28,7 @@ import {
   type TokenCounts,
   type ToolName,
 } from './catalog'
+import type { MetricName } from '../schemas/claude-code'
 import { MINUTE, type SessionPlan, type SimUser } from './fleet'
 import { BASE62, Rng } from './random'
 import type { Tally } from './truths'
@@ -44,15 +45,7 @@ export interface SimEvent {
   attrs: Attrs
 }
 
-export type MetricName =
-  | 'claude_code.session.count'
-  | 'claude_code.lines_of_code.count'
-  | 'claude_code.pull_request.count'
-  | 'claude_code.commit.count'
-  | 'claude_code.cost.usage'
-  | 'claude_code.token.usage'
-  | 'claude_code.code_edit_tool.decision'
-  | 'claude_code.active_time.total'
+export type { MetricName }
 
 /** One series: a metric and its point attributes besides the standard ones. */
 export interface Series {

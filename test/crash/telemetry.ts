@@ -1,3 +1,4 @@
+import { EVENTS_SCOPE, METRICS, METRICS_SCOPE } from '../../schemas/claude-code'
 import zlib from 'node:zlib'
 import { requestTypes } from '../../collector/otlp/proto'
 import type { ExportLogsRequest, ExportMetricsRequest } from '../../schemas/otlp'
@@ -198,7 +199,7 @@ export function eventSource(name: string, lane: number, rng: Rng, sizes: [number
         resourceLogs: [
           {
             resource: resource(user, team),
-            scopeLogs: [{ scope: { name: 'com.anthropic.claude_code.events', version: '2.1.328' }, logRecords: records }],
+            scopeLogs: [{ scope: { name: EVENTS_SCOPE, version: '2.1.328' }, logRecords: records }],
           },
         ],
       }
@@ -227,10 +228,10 @@ export function metricSource(name: string, lane: number, rng: Rng, temporality: 
   let batchNo = 0
   const streams = new Map<string, Stream>()
   const metricDefs = [
-    { metric: 'claude_code.cost.usage', unit: 'USD', attrs: { model: 'claude-opus-5-5', query_source: 'main' } },
-    { metric: 'claude_code.token.usage', unit: 'tokens', attrs: { model: 'claude-opus-5-5', query_source: 'main', type: 'input' } },
-    { metric: 'claude_code.lines_of_code.count', unit: 'count', attrs: { type: 'added' } },
-    { metric: 'claude_code.session.count', unit: 'count', attrs: {} },
+    { metric: 'claude_code.cost.usage', attrs: { model: 'claude-opus-5-5', query_source: 'main' } },
+    { metric: 'claude_code.token.usage', attrs: { model: 'claude-opus-5-5', query_source: 'main', type: 'input' } },
+    { metric: 'claude_code.lines_of_code.count', attrs: { type: 'added' } },
+    { metric: 'claude_code.session.count', attrs: {} },
   ] as const
   return {
     next() {
@@ -283,7 +284,8 @@ export function metricSource(name: string, lane: number, rng: Rng, temporality: 
           const pointValue = def.metric === 'claude_code.cost.usage' ? value / 1e6 : value
           metrics.push({
             name: def.metric,
-            unit: def.unit,
+            // The unit as the CLI sends it (the model's): '' for counts.
+            unit: METRICS[def.metric].unit,
             sum: {
               aggregationTemporality: temporality === 'delta' ? 1 : 2,
               isMonotonic: true,
@@ -300,7 +302,7 @@ export function metricSource(name: string, lane: number, rng: Rng, temporality: 
         }
         resourceMetrics.push({
           resource: resource(user, team),
-          scopeMetrics: [{ scope: { name: 'com.anthropic.claude_code', version: '2.1.328' }, metrics }],
+          scopeMetrics: [{ scope: { name: METRICS_SCOPE, version: '2.1.328' }, metrics }],
         })
       }
       const request: ExportMetricsRequest = { resourceMetrics }

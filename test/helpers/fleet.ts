@@ -1,3 +1,4 @@
+import { METRICS as CLAUDE_CODE_METRICS, EVENTS_SCOPE, METRICS_SCOPE, type MetricName } from '../../schemas/claude-code'
 import type { AnyValue, ExportLogsRequest, ExportMetricsRequest, KeyValue } from '../../schemas/otlp'
 import { BASE62, Rng } from '../../simulator/random'
 
@@ -345,38 +346,13 @@ function anyValue(v: Val): AnyValue {
 const kvs = (attrs: readonly Attr[]): KeyValue[] => attrs.map(([key, v]) => ({ key, value: anyValue(v) }))
 const ns = (ms: number) => `${BigInt(ms) * 1_000_000n}`
 
-type MetricName =
-  | 'claude_code.session.count'
-  | 'claude_code.lines_of_code.count'
-  | 'claude_code.pull_request.count'
-  | 'claude_code.commit.count'
-  | 'claude_code.cost.usage'
-  | 'claude_code.token.usage'
-  | 'claude_code.code_edit_tool.decision'
-  | 'claude_code.active_time.total'
+/** Integer amounts recorded here per unit sent: micro-dollars, milliseconds, 1 otherwise. */
+const SCALE: Partial<Record<MetricName, number>> = { 'claude_code.cost.usage': 1e6, 'claude_code.active_time.total': 1000 }
 
-/** The CLI's instruments, in its registration order; `scale` divides the integer amounts recorded here. */
-const METRICS: ReadonlyArray<{ name: MetricName; description: string; unit: string; scale: number }> = [
-  { name: 'claude_code.session.count', description: 'Count of CLI sessions started', unit: '', scale: 1 },
-  {
-    name: 'claude_code.lines_of_code.count',
-    description:
-      "Count of lines of code modified, with the 'type' attribute indicating whether lines were added or removed and the 'model' attribute indicating which model made the change",
-    unit: '',
-    scale: 1,
-  },
-  { name: 'claude_code.pull_request.count', description: 'Number of pull requests created', unit: '', scale: 1 },
-  { name: 'claude_code.commit.count', description: 'Number of git commits created', unit: '', scale: 1 },
-  { name: 'claude_code.cost.usage', description: 'Cost of the Claude Code session', unit: 'USD', scale: 1e6 },
-  { name: 'claude_code.token.usage', description: 'Number of tokens used', unit: 'tokens', scale: 1 },
-  {
-    name: 'claude_code.code_edit_tool.decision',
-    description: 'Count of code editing tool permission decisions (accept/reject) for Edit, Write, and NotebookEdit tools',
-    unit: '',
-    scale: 1,
-  },
-  { name: 'claude_code.active_time.total', description: 'Total active time in seconds', unit: 's', scale: 1000 },
-]
+/** The CLI's instruments, in its registration order (the model's, schemas/claude-code.ts); `scale` divides the integer amounts recorded here. */
+const METRICS: ReadonlyArray<{ name: MetricName; description: string; unit: string; scale: number }> = (
+  Object.entries(CLAUDE_CODE_METRICS) as [MetricName, (typeof CLAUDE_CODE_METRICS)[MetricName]][]
+).map(([name, spec]) => ({ name, description: spec.description, unit: spec.unit, scale: SCALE[name] ?? 1 }))
 
 interface EventDraft {
   name: string
@@ -948,7 +924,7 @@ function logsRequest(user: UserPlan, sim: SessionSim): ExportLogsRequest {
         resource: resourceOf(user),
         scopeLogs: [
           {
-            scope: { name: 'com.anthropic.claude_code.events', version: user.serviceVersion },
+            scope: { name: EVENTS_SCOPE, version: user.serviceVersion },
             logRecords: events.map((e, sequence) => ({
               timeUnixNano: ns(e.ms),
               observedTimeUnixNano: ns(e.ms),
@@ -1071,7 +1047,7 @@ function metricsRequest(user: UserPlan, sim: SessionSim, points: PointDraft[], t
     resourceMetrics: [
       {
         resource: resourceOf(user),
-        scopeMetrics: [{ scope: { name: 'com.anthropic.claude_code', version: user.serviceVersion }, metrics }],
+        scopeMetrics: [{ scope: { name: METRICS_SCOPE, version: user.serviceVersion }, metrics }],
       },
     ],
   }

@@ -1,3 +1,4 @@
+import { EVENTS_SCOPE, METRICS_SCOPE } from '../../schemas/claude-code'
 import type { ExportLogsRequest, ExportMetricsRequest, KeyValue } from '../../schemas/otlp'
 
 /** Builders for OTLP/JSON requests shaped like Claude Code's, with overrides. */
@@ -86,7 +87,7 @@ export function costMetrics(who: Who, temporality: 'delta' | 'cumulative', point
     })
   }
   return {
-    resourceMetrics: [{ resource: resource(who), scopeMetrics: [{ scope: { name: 'com.anthropic.claude_code', version: '2.1.328' }, metrics }] }],
+    resourceMetrics: [{ resource: resource(who), scopeMetrics: [{ scope: { name: METRICS_SCOPE, version: '2.1.328' }, metrics }] }],
   }
 }
 
@@ -104,7 +105,7 @@ export function events(who: Who, specs: EventSpec[]): ExportLogsRequest {
         resource: resource(who),
         scopeLogs: [
           {
-            scope: { name: 'com.anthropic.claude_code.events', version: '2.1.328' },
+            scope: { name: EVENTS_SCOPE, version: '2.1.328' },
             logRecords: specs.map((e, i) => ({
               timeUnixNano: ns(e.timeMs),
               observedTimeUnixNano: ns(e.timeMs),
