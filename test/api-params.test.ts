@@ -75,6 +75,8 @@ describe('hostile query parameters', () => {
           const body = await res.text()
           tried++
           expect(res.status, `${path} ${parameter.name}=${value}: ${body.slice(0, 200)}`).not.toBe(500)
+          // Seats need a directory and this test loads none: a value that parses gets a 404 saying so.
+          if (path === '/api/v1/users/seats.csv' && res.status === 404 && /no directory is loaded/.test(body)) continue
           if (res.status === 400) {
             expect(JSON.parse(body).parameter, `${path} ${parameter.name}=${value}`).toBe(parameter.name)
           } else {

@@ -33,12 +33,12 @@ const activeInRange = (user: string) =>
   fleet.truth.sessions.some((s) => s.user === user && s.recordTimes.some((t) => t.getTime() >= FROM.getTime() && t.getTime() < TO.getTime()))
 
 describe('seat utilization per team', () => {
-  it('says null (JSON) and 400 (CSV) without a directory', async () => {
+  it('says null (JSON) and 404 (CSV) without a directory', async () => {
     expect((await users(`${RANGE}&seatsByTeam=true`)).seatsByTeam).toBeNull()
     expect((await users(RANGE)).seatsByTeam).toBeUndefined()
     const { res, text } = await seatsCsv(RANGE)
-    expect(res.status).toBe(400)
-    expect(text).toMatch(/no directory is loaded/)
+    expect(res.status).toBe(404)
+    expect(JSON.parse(text)).toMatchObject({ error: 'not_found', message: expect.stringMatching(/^no directory is loaded/) })
   })
 
   it("counts each team's seats and its seat holders active in the range; the teams add up to the organization's seats", async () => {
