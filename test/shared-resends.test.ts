@@ -1,4 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { normalizeLogs } from '../collector/normalize/logs'
+import { ClaimedElsewhereError, Writer } from '../collector/writer/writer'
+import { createLogger } from '../runtime/logger'
+import { SelfMetrics } from '../runtime/self-metrics'
+import { Claimant } from '../warehouse/claims'
 import { selectRows } from '../warehouse/client'
 import { startOtlpInstance, startTestCcscope, type OtlpInstance, type TestCcscope } from './helpers/ccscope'
 import { apiRequest, costMetrics, events, postJson, type Who } from './helpers/otlp-factory'
@@ -94,3 +99,32 @@ it('counts a batch resent to two instances at the same moment once in every roll
   expect(await perUser('SELECT user_key AS u, sum(metric_points) AS n FROM user_activity_1h GROUP BY u')).toEqual({ once: 6 * SESSIONS, twice: 6 * SESSIONS })
   expect(await perUser('SELECT user_key AS u, count() AS n FROM policy_denials GROUP BY u')).toEqual({ once: SESSIONS, twice: SESSIONS })
 }, 120_000)
+
+it('loses no record when the instance that claimed it dies before inserting it: the request fails, and its retry is written', async () => {
+  const rows = normalizeLogs(events({ user: 'lost@example.com', session: 'lost-s' }, [apiRequest(start + 5000, 1.5)]), {
+    nowMs: Date.now(),
+    maxRecordAgeMs: 36500 * 86_400_000,
+    maxClockSkewMs: 3_600_000,
+  }).rows
+  // Another instance claimed the record first, and died.
+  await new Claimant(a.client, { settleMs: 0, windowSeconds: 2 }).claim(rows.map((r) => ({ key: r.id, user_key: r.user_key })))
+  const writer = new Writer(
+    a.client,
+    { flushIntervalMs: 10, batchMaxRows: 1000, bufferMaxRows: 10_000, sharedWarehouse: true, resendClaims: { settleMs: 50, windowSeconds: 2, waitMs: 300 } },
+    createLogger('silent'),
+    new SelfMetrics(),
+  )
+  try {
+    // This instance leaves the record to the claim's owner, which never stores it: not acknowledged, so the exporter retries.
+    await expect(writer.submit('events', rows)).rejects.toBeInstanceOf(ClaimedElsewhereError)
+    const figuresNow = async () =>
+      (await a.summary({ from: new Date(start - 3600_000), to: new Date(start + 86_400_000) }, { user: 'lost@example.com' })).apiRequests
+    expect((await figuresNow()) ?? 0).toBe(0)
+    // The retry, once the dead instance's claim has left its window, is written, once.
+    await new Promise((resolve) => setTimeout(resolve, 2100))
+    expect(await writer.submit('events', rows)).toEqual({ written: 1, duplicates: 0 })
+    expect(await figuresNow()).toBe(1)
+  } finally {
+    await writer.close()
+  }
+}, 60_000)

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ClickHouseSettings } from '@clickhouse/client'
 import { z } from 'zod'
-import type { Warehouse } from './client'
+import { rawInsertOf, type Warehouse } from './client'
 import { run } from './query'
 
 /**
@@ -35,6 +35,7 @@ export interface Claim {
 
 /** Reads and writes of claims go to the first healthy replica of a shard, so every instance sees the same claims. */
 const CLAIM_SETTINGS: ClickHouseSettings = { load_balancing: 'in_order' }
+const CLAIM_COLUMNS = ['key', 'user_key', 'instance'] as const
 const LOOKUP_CHUNK = 5_000
 const lost = z.object({ key: z.string() })
 
@@ -51,13 +52,22 @@ export class Claimant {
   async claim(claims: readonly Claim[]): Promise<Set<string>> {
     const others = new Set<string>()
     if (claims.length === 0) return others
-    await this.client.insert({
-      table: 'claims',
-      values: claims.map((c) => ({ key: c.key, user_key: c.user_key, instance: this.instance })),
-      format: 'JSONEachRow',
-      // Synchronous through a cluster's Distributed table too: the claim is on its shard when this returns.
-      clickhouse_settings: { ...CLAIM_SETTINGS, async_insert: 0, distributed_foreground_insert: 1 },
-    })
+    const settings: ClickHouseSettings = { ...CLAIM_SETTINGS, async_insert: 0, distributed_foreground_insert: 1 }
+    const raw = rawInsertOf(this.client)
+    if (raw) {
+      // The embedded engine: the rows' bytes straight to its parser (as the raw tables' inserts, warehouse/columns.ts).
+      let text = ''
+      for (const c of claims) text += `${JSON.stringify([c.key, c.user_key, this.instance])}\n`
+      await raw({ table: 'claims', values: Buffer.from(text), format: 'JSONCompactEachRow', columns: CLAIM_COLUMNS, settings: { async_insert: 0 } })
+    } else
+      await this.client.insert({
+        table: 'claims',
+        columns: [...CLAIM_COLUMNS],
+        values: claims.map((c) => [c.key, c.user_key, this.instance]),
+        format: 'JSONCompactEachRow',
+        // Synchronous through a cluster's Distributed table too: the claim is on its shard when this returns.
+        clickhouse_settings: settings,
+      })
     if (this.options.settleMs > 0) await sleep(this.options.settleMs)
     const keys = [...new Set(claims.map((c) => c.key))]
     for (let i = 0; i < keys.length; i += LOOKUP_CHUNK) {

@@ -14,7 +14,7 @@ import {
   type TableRows,
 } from '../../warehouse/rows'
 import { insertRows } from '../../warehouse/columns'
-import { Claimant } from '../../warehouse/claims'
+import { Claimant, type ClaimOptions } from '../../warehouse/claims'
 import { computeDeltas, needsState, streamKey, type StreamPoint } from './cumulative'
 import { utcDays, type InsertJournal } from './journal'
 import { markUncoveredUsage } from './orphans'
@@ -50,16 +50,20 @@ export interface WriterOptions {
    * another instance (exact as long as a stream's exports do not overlap in time, as an exporter sends them).
    */
   sharedWarehouse?: boolean
+  /** Shared warehouse: how records are claimed and how long a record another instance claimed is waited for (default INGEST_CLAIMS). */
+  resendClaims?: ResendClaims
 }
 
 /**
  * Shared warehouse: a batch's fresh records are claimed (warehouse/claims.ts) before they are inserted, since
  * another instance may be inserting the same resent records at this moment. Claims count for a minute; a
- * record another instance won is waited for (until it is stored) up to `RESEND_WAIT_MS`, else its request
+ * record another instance won is waited for (until it is stored) up to `waitMs`, else its request
  * fails (503) and the exporter retries.
  */
-export const INGEST_CLAIMS = { settleMs: 100, windowSeconds: 60 }
-const RESEND_WAIT_MS = 10_000
+export interface ResendClaims extends ClaimOptions {
+  waitMs: number
+}
+export const INGEST_CLAIMS: ResendClaims = { settleMs: 100, windowSeconds: 60, waitMs: 10_000 }
 const RESEND_POLL_MS = 50
 
 /** A record another instance claimed first and has not stored yet (its insert failed, or is slow): retried. */
@@ -151,7 +155,7 @@ export class Writer {
     private readonly metrics: SelfMetrics,
     private readonly recovery?: WriterRecovery,
   ) {
-    this.claimant = options.sharedWarehouse ? new Claimant(client, INGEST_CLAIMS) : undefined
+    this.claimant = options.sharedWarehouse ? new Claimant(client, options.resendClaims ?? INGEST_CLAIMS) : undefined
   }
 
   get bufferedRows(): number {
@@ -323,7 +327,7 @@ export class Writer {
   /** Waits until another instance has stored these rows; returns the ids still not stored when the wait ends. */
   private async awaitStored<T extends TableName>(table: T, rows: TableRows[T][]): Promise<Set<string>> {
     let left = rows
-    const deadline = Date.now() + RESEND_WAIT_MS
+    const deadline = Date.now() + (this.options.resendClaims ?? INGEST_CLAIMS).waitMs
     for (;;) {
       const stored = await this.storedIds(table, left)
       left = left.filter((row) => !stored.has(row.id))
