@@ -256,11 +256,14 @@ export class Writer {
       await this.rebuildInterrupted()
       const unique = new Map<string, TableRows[T]>()
       for (const entry of batch) for (const row of entry.rows) if (!unique.has(row.id)) unique.set(row.id, row)
-      const stored = await this.storedIds(table, [...unique.values()])
-      let fresh = [...unique.values()].filter((row) => !stored.has(row.id))
-      // Another instance may be inserting the same resent records right now: the first claim inserts them.
-      const elsewhere =
-        this.claimant && fresh.length > 0 ? await this.claimant.claim(fresh.map((r) => ({ key: r.id, user_key: r.user_key }))) : new Set<string>()
+      const all = [...unique.values()]
+      // Shared warehouse: another instance may be inserting the same resent records right now, and the first
+      // claim inserts them. Claimed before the lookup, so that the claims' settle overlaps it.
+      const claiming = this.claimant?.claim(all.map((r) => ({ key: r.id, user_key: r.user_key })))
+      claiming?.catch(() => undefined) // awaited below; a lookup that fails first must not leave it unhandled
+      const stored = await this.storedIds(table, all)
+      let fresh = all.filter((row) => !stored.has(row.id))
+      const elsewhere = (await claiming) ?? new Set<string>()
       const theirs = elsewhere.size > 0 ? fresh.filter((row) => elsewhere.has(row.id)) : []
       if (theirs.length > 0) fresh = fresh.filter((row) => !elsewhere.has(row.id))
       let streamUpdates = new Map<string, StreamPoint>()
