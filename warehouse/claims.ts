@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { ClickHouseSettings } from '@clickhouse/client'
 import { z } from 'zod'
 import { rawInsertOf, type Warehouse } from './client'
 import { run } from './query'
@@ -33,8 +32,11 @@ export interface Claim {
   user_key: string
 }
 
-/** Reads and writes of claims go to the first healthy replica of a shard, so every instance sees the same claims. */
-const CLAIM_SETTINGS: ClickHouseSettings = { load_balancing: 'in_order' }
+/**
+ * Reads and writes of claims go to the first healthy replica of a shard (load_balancing), so every instance sees
+ * the same claims; an insert is synchronous through a cluster's Distributed table: on its shard when it returns.
+ */
+const INSERT_SETTINGS = { load_balancing: 'in_order', async_insert: 0, distributed_foreground_insert: 1 } as const
 const CLAIM_COLUMNS = ['key', 'user_key', 'instance'] as const
 const LOOKUP_CHUNK = 5_000
 const lost = z.object({ key: z.string() })
@@ -52,21 +54,19 @@ export class Claimant {
   async claim(claims: readonly Claim[]): Promise<Set<string>> {
     const others = new Set<string>()
     if (claims.length === 0) return others
-    const settings: ClickHouseSettings = { ...CLAIM_SETTINGS, async_insert: 0, distributed_foreground_insert: 1 }
     const raw = rawInsertOf(this.client)
     if (raw) {
       // The embedded engine: the rows' bytes straight to its parser (as the raw tables' inserts, warehouse/columns.ts).
       let text = ''
       for (const c of claims) text += `${JSON.stringify([c.key, c.user_key, this.instance])}\n`
-      await raw({ table: 'claims', values: Buffer.from(text), format: 'JSONCompactEachRow', columns: CLAIM_COLUMNS, settings: { async_insert: 0 } })
+      await raw({ table: 'claims', values: Buffer.from(text), format: 'JSONCompactEachRow', columns: CLAIM_COLUMNS, settings: INSERT_SETTINGS })
     } else
       await this.client.insert({
         table: 'claims',
         columns: [...CLAIM_COLUMNS],
         values: claims.map((c) => [c.key, c.user_key, this.instance]),
         format: 'JSONCompactEachRow',
-        // Synchronous through a cluster's Distributed table too: the claim is on its shard when this returns.
-        clickhouse_settings: settings,
+        clickhouse_settings: INSERT_SETTINGS,
       })
     if (this.options.settleMs > 0) await sleep(this.options.settleMs)
     const keys = [...new Set(claims.map((c) => c.key))]
