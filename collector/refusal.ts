@@ -1,6 +1,6 @@
 import { AdmissionRefused } from './admission'
 import { DecodeError } from './otlp/decode'
-import { ClosedError, OverloadedError, WarehouseUnavailableError } from './writer/writer'
+import { ClaimedElsewhereError, ClosedError, OverloadedError, WarehouseUnavailableError } from './writer/writer'
 
 /**
  * Why a receiver refuses an export request, whatever the transport: the one place an error becomes
@@ -34,6 +34,7 @@ export function refusalOf(error: unknown): Refusal | undefined {
     return new Refusal('overloaded', error.message, 'overloaded', error.retryAfterSeconds)
   if (error instanceof ClosedError) return new Refusal('unavailable', error.message, 'shutting_down', error.retryAfterSeconds)
   if (error instanceof WarehouseUnavailableError) return new Refusal('unavailable', error.message, 'warehouse_unavailable', error.retryAfterSeconds)
+  if (error instanceof ClaimedElsewhereError) return new Refusal('unavailable', error.message, 'claimed_elsewhere', error.retryAfterSeconds)
   return undefined
 }
 

@@ -163,7 +163,8 @@ const envSchema = z
     // Embedded engine: sessions the API's queries spread over (one runs one query at a time; a page asks for ~10).
     CCSCOPE_READ_SESSIONS: positiveInt.max(16).default(3),
     // Budget alerts (docs/finance.md): evaluate every budget this often, and deliver webhooks. false = this
-    // instance neither evaluates nor delivers (behind a load balancer, let one instance do it).
+    // instance neither evaluates nor delivers. Several instances on one warehouse may all keep it on: each
+    // delivery and report is claimed in the warehouse and sent by one of them (warehouse/claims.ts).
     CCSCOPE_ALERTS: flag(true),
     CCSCOPE_ALERT_EVALUATE_SECONDS: positiveInt.default(300),
     // Scheduled reports with a folder destination are written here (default <data dir>/reports).

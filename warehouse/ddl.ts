@@ -46,6 +46,7 @@ export interface ClusterTarget {
  * Tables every node keeps whole (small; joined by every query, or read by any instance): replicated to all nodes,
  * never sharded. billed_usage too: a read needs every row of a day to find that day's newest import (0016). Budgets,
  * alerts, report schedules and sign-in attempts: small, and read whole by whichever instance serves a request.
+ * Not `claims` (0022, warehouse/claims.ts): in shared mode a row per record inserted, so sharded like the records.
  */
 const EVERYWHERE: ReadonlySet<string> = new Set([
   'directory',

@@ -14,6 +14,7 @@ import {
   type TableRows,
 } from '../../warehouse/rows'
 import { insertRows } from '../../warehouse/columns'
+import { Claimant, type ClaimOptions } from '../../warehouse/claims'
 import { computeDeltas, needsState, streamKey, type StreamPoint } from './cumulative'
 import { utcDays, type InsertJournal } from './journal'
 import { markUncoveredUsage } from './orphans'
@@ -49,6 +50,29 @@ export interface WriterOptions {
    * another instance (exact as long as a stream's exports do not overlap in time, as an exporter sends them).
    */
   sharedWarehouse?: boolean
+  /** Shared warehouse: how records are claimed and how long a record another instance claimed is waited for (default INGEST_CLAIMS). */
+  resendClaims?: ResendClaims
+}
+
+/**
+ * Shared warehouse: a batch's fresh records are claimed (warehouse/claims.ts) before they are inserted, since
+ * another instance may be inserting the same resent records at this moment. Claims count for a minute; a
+ * record another instance won is waited for (until it is stored) up to `waitMs`, else its request
+ * fails (503) and the exporter retries.
+ */
+export interface ResendClaims extends ClaimOptions {
+  waitMs: number
+}
+export const INGEST_CLAIMS: ResendClaims = { settleMs: 100, windowSeconds: 60, waitMs: 10_000 }
+const RESEND_POLL_MS = 50
+
+/** A record another instance claimed first and has not stored yet (its insert failed, or is slow): retried. */
+export class ClaimedElsewhereError extends Error {
+  readonly retryAfterSeconds = 5
+  constructor(records: number) {
+    super(`${records} record(s) of this request are being written by another ccscope instance, which has not stored them yet; retry shortly`)
+    this.name = 'ClaimedElsewhereError'
+  }
 }
 
 /** What the writer needs to repair the rollups after an insert that stopped half-way (journal.ts). */
@@ -121,6 +145,8 @@ export class Writer {
   private closed = false
   /** Latest committed point of each cumulative stream (bounded; misses are read from the warehouse). */
   private readonly streams = new Map<string, StreamPoint>()
+  /** Shared warehouse only: claims fresh records before inserting them (nothing is claimed on a warehouse of one's own). */
+  private readonly claimant: Claimant | undefined
 
   constructor(
     private readonly client: Warehouse,
@@ -128,7 +154,9 @@ export class Writer {
     private readonly log: Logger,
     private readonly metrics: SelfMetrics,
     private readonly recovery?: WriterRecovery,
-  ) {}
+  ) {
+    this.claimant = options.sharedWarehouse ? new Claimant(client, options.resendClaims ?? INGEST_CLAIMS) : undefined
+  }
 
   get bufferedRows(): number {
     return this.pendingRows.events + this.pendingRows.metric_points + this.pendingRows.spans + this.inFlightRows
@@ -228,8 +256,16 @@ export class Writer {
       await this.rebuildInterrupted()
       const unique = new Map<string, TableRows[T]>()
       for (const entry of batch) for (const row of entry.rows) if (!unique.has(row.id)) unique.set(row.id, row)
-      const stored = await this.storedIds(table, [...unique.values()])
-      const fresh = [...unique.values()].filter((row) => !stored.has(row.id))
+      const all = [...unique.values()]
+      // Shared warehouse: another instance may be inserting the same resent records right now, and the first
+      // claim inserts them. Claimed before the lookup, so that the claims' settle overlaps it.
+      const claiming = this.claimant?.claim(all.map((r) => ({ key: r.id, user_key: r.user_key })))
+      claiming?.catch(() => undefined) // awaited below; a lookup that fails first must not leave it unhandled
+      const stored = await this.storedIds(table, all)
+      let fresh = all.filter((row) => !stored.has(row.id))
+      const elsewhere = (await claiming) ?? new Set<string>()
+      const theirs = elsewhere.size > 0 ? fresh.filter((row) => elsewhere.has(row.id)) : []
+      if (theirs.length > 0) fresh = fresh.filter((row) => !elsewhere.has(row.id))
       let streamUpdates = new Map<string, StreamPoint>()
       // Sessions are counted where their first record is (sessions.ts); spans carry no session mark.
       if (table === 'events' || table === 'metric_points') await markSessionStarts(this.client, fresh as (EventRow | MetricPointRow)[])
@@ -249,7 +285,15 @@ export class Writer {
       }
       for (const [key, point] of streamUpdates) this.rememberStream(key, point)
       this.metrics.written.inc({ table }, fresh.length)
-      this.settle(table, batch, new Set(fresh.map((r) => r.id)))
+      // Only now (our own rows committed, so two instances never wait on each other): the records the other
+      // instance claimed must be stored before their requests are acknowledged.
+      const missing = theirs.length > 0 ? await this.awaitStored(table, theirs) : new Set<string>()
+      if (theirs.length > 0)
+        this.log.info(
+          { table, records: theirs.length, missing: missing.size },
+          'records another instance was writing at the same moment were left to it (a resend)',
+        )
+      this.settle(table, batch, new Set(fresh.map((r) => r.id)), missing)
     } catch (error) {
       this.metrics.flushFailures.inc({ table })
       this.log.error({ err: error, table, rows: batchRows }, 'write to the warehouse failed; the exporters will retry')
@@ -283,10 +327,30 @@ export class Writer {
       )
   }
 
-  /** Resolves each request with how many of its rows were written and how many were duplicates. */
-  private settle<T extends TableName>(table: T, batch: Pending<T>[], written: Set<string>): void {
+  /** Waits until another instance has stored these rows; returns the ids still not stored when the wait ends. */
+  private async awaitStored<T extends TableName>(table: T, rows: TableRows[T][]): Promise<Set<string>> {
+    let left = rows
+    const deadline = Date.now() + (this.options.resendClaims ?? INGEST_CLAIMS).waitMs
+    for (;;) {
+      const stored = await this.storedIds(table, left)
+      left = left.filter((row) => !stored.has(row.id))
+      if (left.length === 0 || Date.now() >= deadline) return new Set(left.map((row) => row.id))
+      await new Promise((resolve) => setTimeout(resolve, RESEND_POLL_MS))
+    }
+  }
+
+  /**
+   * Resolves each request with how many of its rows were written and how many were duplicates; a request with
+   * a row that another instance claimed but has not stored (`missing`) fails, to be retried.
+   */
+  private settle<T extends TableName>(table: T, batch: Pending<T>[], written: Set<string>, missing: ReadonlySet<string> = new Set()): void {
     let duplicates = 0
     for (const entry of batch) {
+      const unstored = missing.size > 0 ? entry.rows.filter((row) => missing.has(row.id)).length : 0
+      if (unstored > 0) {
+        entry.reject(new ClaimedElsewhereError(unstored))
+        continue
+      }
       let mine = 0
       for (const row of entry.rows) {
         if (written.delete(row.id)) mine++

@@ -1383,3 +1383,19 @@ SELECT toDate(timestamp) AS day, user_key,
 FROM events_local
 WHERE event_name = 'api_request'
 GROUP BY day, user_key, repository, workflow_run, workflow_name, entrypoint;
+
+CREATE TABLE IF NOT EXISTS claims_local ON CLUSTER 'ccscope'
+(
+    key        String COMMENT 'what is claimed: a record id, or delivery:/report: and the attempt',
+    user_key   String COMMENT 'the person of the record (the sharding key); empty for deliveries and reports',
+    instance   String COMMENT 'the claiming ccscope instance (random per process start)',
+    claimed_at DateTime64(9, 'UTC') DEFAULT now64(9)
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/claims_local', '{replica}')
+PARTITION BY toYYYYMMDD(claimed_at)
+ORDER BY key
+TTL toDateTime(claimed_at) + INTERVAL 1 DAY
+SETTINGS ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS claims ON CLUSTER 'ccscope' AS claims_local
+ENGINE = Distributed('ccscope', currentDatabase(), 'claims_local', cityHash64(user_key));

@@ -1,4 +1,12 @@
 import path from 'node:path'
+import { TokenSet } from '../../collector/auth'
+import { createHttpReceiver } from '../../collector/http'
+import { createIngestor } from '../../collector/ingest'
+import { PrivacyFilter } from '../../collector/privacy'
+import { InsertJournal } from '../../collector/writer/journal'
+import { Writer } from '../../collector/writer/writer'
+import { SelfMetrics } from '../../runtime/self-metrics'
+import type { Warehouse } from '../../warehouse/client'
 import { startCcscope, type Ccscope, type StartOptions } from '../../server/ccscope'
 import { loadConfig } from '../../server/config'
 import { createLogger } from '../../runtime/logger'
@@ -51,4 +59,40 @@ export async function startTestCcscope(env: Record<string, string> = {}, options
       return (await res.json()) as SummaryResponse
     },
   })
+}
+
+/** A second ccscope's collector (OTLP/HTTP receiver and writer) on another instance's warehouse, as another process behind a load balancer would run it. */
+export interface OtlpInstance {
+  otlpUrl: string
+  writer: Writer
+  close(): Promise<void>
+}
+
+export async function startOtlpInstance(client: Warehouse, env: Record<string, string> = {}): Promise<OtlpInstance> {
+  const config = loadConfig({ ...TEST_ENV, CCSCOPE_DATA_DIR: tempDir(), ...env })
+  const log = createLogger('silent')
+  const metrics = new SelfMetrics()
+  const writer = new Writer(client, config.writer, log, metrics, {
+    journal: new InsertJournal(path.join(config.dataDir, 'insert-journal.json')),
+    rawRetentionDays: config.retention.rawDays,
+  })
+  const limits = () => ({ nowMs: Date.now(), maxRecordAgeMs: config.limits.maxRecordAgeMs, maxClockSkewMs: config.limits.maxClockSkewMs })
+  const ingestor = createIngestor(writer, metrics, log, limits, new PrivacyFilter(config.privacy))
+  const http = createHttpReceiver({
+    ingestor,
+    tokens: new TokenSet([]),
+    metrics,
+    log,
+    maxBodyBytes: config.limits.maxBodyBytes,
+    maxDecompressedBytes: config.limits.maxDecompressedBytes,
+  })
+  const { port } = await http.listen({ host: '127.0.0.1', port: 0 })
+  return {
+    otlpUrl: `http://127.0.0.1:${port}`,
+    writer,
+    async close() {
+      await http.close()
+      await writer.close()
+    },
+  }
 }

@@ -122,10 +122,15 @@ export interface DeliveryRow {
 
 const utc = (text: string | null) => (text === null ? null : new Date(`${text.replace(' ', 'T')}Z`).toISOString())
 
-/** Each delivery's current state: its newest row (attempts and errors accumulate in it). `where` is code-owned SQL. */
+/**
+ * Each delivery's current state: its row with the most attempts, the newest of those (attempts and errors
+ * accumulate in it). Attempts first: every instance evaluates the budgets, and one that fires an alert a moment
+ * after another did writes the same queued row (0 attempts) again, maybe after the first attempt's row; the
+ * attempt still counts. `where` is code-owned SQL.
+ */
 export function deliveryStateSql(where: string): string {
   return `SELECT delivery_id, alert_id, url, format, status, attempts, written_at, next_attempt, last_error
-    FROM alert_deliveries ${where} ORDER BY delivery_id, written_at DESC, attempts DESC LIMIT 1 BY delivery_id`
+    FROM alert_deliveries ${where} ORDER BY delivery_id, attempts DESC, written_at DESC LIMIT 1 BY delivery_id`
 }
 
 /** The alert log, newest first, with each delivery's state. */

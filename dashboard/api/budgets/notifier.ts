@@ -1,4 +1,5 @@
 import type { Logger } from '../../../runtime/logger'
+import { Claimant, type ClaimOptions } from '../../../warehouse/claims'
 import type { Warehouse } from '../../../warehouse/client'
 import type { Reader } from '../../../warehouse/pool'
 import type { SendMail } from '../reports/mail'
@@ -13,7 +14,17 @@ import { DEFAULT_RETRY, deliverDue, type Fetch, type RetryPolicy } from './webho
  * thresholds crossed, and delivers queued webhooks with retries; in the same rounds, sends the scheduled
  * reports whose period has completed (../reports/runner.ts). One evaluation or delivery round runs
  * at a time; stop() waits for the one in progress.
+ *
+ * Every instance on a warehouse may run this loop (CCSCOPE_ALERTS, on by default): evaluating is idempotent
+ * (an alert's id is its budget, period and threshold), and each webhook attempt and report attempt is claimed
+ * in the warehouse first and made by the one instance whose claim is first (warehouse/claims.ts), so an
+ * alert or report is sent once however many instances evaluate it at the same moment.
  */
+
+/** A delivery attempt's claim holds for 10 minutes (an attempt waits at most its timeout); a report's for 30 (it is computed first). */
+export const DELIVERY_CLAIMS: ClaimOptions = { settleMs: 100, windowSeconds: 600 }
+export const REPORT_CLAIMS: ClaimOptions = { settleMs: 100, windowSeconds: 1800 }
+
 export interface NotifierOptions {
   client: Warehouse
   reader: Reader
@@ -46,6 +57,8 @@ const defaultFetch: Fetch = (url, init) => fetch(url, init)
 export function startNotifier(options: NotifierOptions): Notifier {
   const { client, reader, log, now = () => new Date(), fetch: fetcher = defaultFetch, retry = DEFAULT_RETRY } = options
   let stopped = false
+  const deliveries = new Claimant(client, DELIVERY_CLAIMS)
+  const reports = new Claimant(client, REPORT_CLAIMS)
   // One round at a time: rounds queue behind each other instead of overlapping.
   let chain: Promise<unknown> = Promise.resolve()
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
@@ -56,7 +69,15 @@ export function startNotifier(options: NotifierOptions): Notifier {
 
   const evaluate = async () => {
     if (options.reportsDir !== undefined)
-      await runDueReports({ client, reader, now, fetch: fetcher, reportsDir: options.reportsDir, ...(options.sendMail ? { sendMail: options.sendMail } : {}) })
+      await runDueReports({
+        client,
+        reader,
+        now,
+        fetch: fetcher,
+        reportsDir: options.reportsDir,
+        claimant: reports,
+        ...(options.sendMail ? { sendMail: options.sendMail } : {}),
+      })
     const budgets = await listBudgets(client)
     if (budgets.length === 0) return
     const at = now()
@@ -68,7 +89,7 @@ export function startNotifier(options: NotifierOptions): Notifier {
       for (const a of fresh) log.info({ budget: budget.id, alert: a.id }, `budget alert: ${a.message}`)
     }
   }
-  const deliver = () => deliverDue(client, fetcher, retry, now)
+  const deliver = () => deliverDue(client, fetcher, retry, now, deliveries)
 
   const ready = options.ready ?? (() => true)
   const run = (what: string, work: () => Promise<unknown>) => () => {

@@ -1,4 +1,7 @@
+import { z } from 'zod'
+import type { Claimant } from '../../../warehouse/claims'
 import { selectRows, type Warehouse } from '../../../warehouse/client'
+import { run } from '../../../warehouse/query'
 import { deliveryStateSql, type DeliveryRow } from './alerts'
 
 /**
@@ -6,6 +9,11 @@ import { deliveryStateSql, type DeliveryRow } from './alerts'
  * due; a 2xx answer delivers it, anything else (another status, a network error, no answer in time) is
  * written to the log and tried again later, with the wait doubling, until the attempts run out: then it
  * is 'failed' and stays in the log. Every attempt is a row, so a restart resumes where the log stands.
+ *
+ * Several instances on one warehouse each run these rounds: an attempt is claimed first (warehouse/claims.ts,
+ * key delivery, attempt number), and only the instance whose claim is first makes it. The winner reads the
+ * delivery's state once more before sending, so an instance whose round read it before another's attempt
+ * (whose claim has since left the window) does not send it again.
  */
 
 export interface RetryPolicy {
@@ -60,8 +68,21 @@ export function payloadOf(d: Due): string {
 
 const text = (date: Date) => date.toISOString().replace('T', ' ').replace('Z', '')
 
-/** Tries every delivery that is due; returns how many were tried. */
-export async function deliverDue(client: Warehouse, fetcher: Fetch, policy: RetryPolicy, now: () => Date): Promise<number> {
+const attemptsRow = z.object({ status: z.string(), attempts: z.coerce.number() })
+
+/** Claims a delivery's next attempt; true if this instance makes it (no other claimed it, and it is still as read). */
+async function claimAttempt(client: Warehouse, claimant: Claimant, d: Due): Promise<boolean> {
+  const key = `delivery:${d.delivery_id}:${Number(d.attempts) + 1}`
+  if ((await claimant.claim([{ key, user_key: '' }])).has(key)) return false
+  const [current] = await run(client, { sql: deliveryStateSql('WHERE delivery_id = {id:String}'), params: { id: d.delivery_id }, row: attemptsRow })
+  return current !== undefined && current.status === 'pending' && current.attempts === Number(d.attempts)
+}
+
+/**
+ * Tries every delivery that is due; returns how many were tried (by this instance). With a claimant, each
+ * attempt is made by one instance of those sharing the warehouse.
+ */
+export async function deliverDue(client: Warehouse, fetcher: Fetch, policy: RetryPolicy, now: () => Date, claimant?: Claimant): Promise<number> {
   const due = await selectRows<Due>(
     client,
     `SELECT d.*, a.budget_id, a.budget_name, a.kind, a.threshold, a.message, toString(a.fired_at) AS fired_at, toString(a.spent_usd) AS spent_usd,
@@ -72,7 +93,10 @@ export async function deliverDue(client: Warehouse, fetcher: Fetch, policy: Retr
      ORDER BY d.next_attempt LIMIT 100`,
     { now: text(now()) },
   )
+  let tried = 0
   for (const d of due) {
+    if (claimant && !(await claimAttempt(client, claimant, d))) continue
+    tried++
     const attempts = Number(d.attempts) + 1
     let error = ''
     try {
@@ -108,5 +132,5 @@ export async function deliverDue(client: Warehouse, fetcher: Fetch, policy: Retr
       ],
     })
   }
-  return due.length
+  return tried
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { Role } from '../../../schemas/auth'
 import { scheduleInputSchema, type ReportRun, type Schedule, type ScheduleInput } from '../../../schemas/reports'
+import type { Claimant } from '../../../warehouse/claims'
 import { selectRows, type Warehouse } from '../../../warehouse/client'
 import type { Reader } from '../../../warehouse/pool'
 import type { Fetch } from '../budgets/webhooks'
@@ -130,6 +131,11 @@ export interface RunnerOptions {
   /** E-mail destinations' SMTP sender (CCSCOPE_SMTP_URL); absent, they fail with that said. */
   sendMail?: SendMail
   timeoutMs?: number
+  /**
+   * Several instances on one warehouse: each report attempt is claimed first (warehouse/claims.ts, key schedule,
+   * period and attempt number) and made only by the instance whose claim is first.
+   */
+  claimant?: Claimant
 }
 
 async function deliver(options: RunnerOptions, schedule: Schedule, files: ReportFile[], period: { firstDay: string; lastDay: string }): Promise<void> {
@@ -203,6 +209,13 @@ export async function runDueReports(options: RunnerOptions): Promise<number> {
     if (last && last.status !== 'retrying') continue
     const attempts = Number(last?.attempts ?? 0)
     if (last && utc(last.written_at).getTime() + FIRST_WAIT_MS * 2 ** (attempts - 1) > now.getTime()) continue
+    if (options.claimant) {
+      const key = `report:${id}:${period.firstDay}:${attempts + 1}`
+      if ((await options.claimant.claim([{ key, user_key: '' }])).has(key)) continue
+      // Won; read again, in case another instance made this attempt after this round's read (its claim since expired).
+      const [current] = await latestRuns(client, 'WHERE schedule_id = {id:String} AND first_day = {day:Date}', { id, day: period.firstDay }, 1)
+      if (Number(current?.attempts ?? 0) !== attempts) continue
+    }
     tried++
     let files: ReportFile[] = []
     let error = ''
