@@ -166,9 +166,17 @@ export function compactBody<T extends TableName>(table: T, rows: readonly TableR
  * to lose). The raw tables are partitioned by day and a batch holds every sender's records, up to the
  * record-age window (CCSCOPE_MAX_RECORD_AGE_DAYS) old: no cap on partitions per insert, or one exporter
  * back from months offline would fail the whole batch, everyone's records in it, on every retry
- * (test/partitions.test.ts).
+ * (test/partitions.test.ts). On a cluster the raw tables are Distributed, and an insert into one returns
+ * before the shards hold the rows unless it is foreground (distributed_foreground_insert): the collector
+ * acknowledges a request once its insert returns, so it must be (test/cluster-inserts.test.ts; ignored by
+ * tables that are not Distributed).
  */
-const INSERT_SETTINGS = { async_insert: 0, date_time_input_format: 'basic', max_partitions_per_insert_block: '0' } as const
+const INSERT_SETTINGS = {
+  async_insert: 0,
+  date_time_input_format: 'basic',
+  max_partitions_per_insert_block: '0',
+  distributed_foreground_insert: 1,
+} as const
 
 /**
  * Inserts rows into a raw table in INSERT_COLUMNS order as JSONCompactEachRow. On the embedded engine the

@@ -28,6 +28,8 @@ export interface ClickHouseProxy {
   mode: ProxyMode
   /** Requests answered (forwarded) since start, and requests that arrived in a non-`up` mode. */
   counts: { forwarded: number; refusedOrFailed: number }
+  /** Every INSERT forwarded: its table and the settings it was sent with. */
+  inserts: { table: string; settings: Record<string, string> }[]
   setMode(mode: ProxyMode): Promise<void>
   close(): Promise<void>
 }
@@ -45,6 +47,7 @@ export async function startClickHouseProxy(dataPath: string): Promise<ClickHouse
 
   let mode: ProxyMode = 'up'
   const counts = { forwarded: 0, refusedOrFailed: 0 }
+  const inserts: ClickHouseProxy['inserts'] = []
   const sockets = new Set<Socket>()
   const hanging = new Set<http.ServerResponse>()
 
@@ -66,6 +69,8 @@ export async function startClickHouseProxy(dataPath: string): Promise<ClickHouse
     const urlQuery = url.searchParams.get('query')
     // The HTTP interface: the URL's query, then the body (the INSERT's data, or the whole statement).
     const sql = urlQuery === null ? body : `${urlQuery}\n${body}`
+    const insert = /^\s*INSERT\s+INTO\s+([\w.`"]+)/i.exec(sql)
+    if (insert?.[1]) inserts.push({ table: insert[1].replace(/[`"]/g, ''), settings })
     const database = url.searchParams.get('database') ?? ''
     try {
       const output = await serial(async () => {
@@ -132,6 +137,7 @@ export async function startClickHouseProxy(dataPath: string): Promise<ClickHouse
       return mode
     },
     counts,
+    inserts,
     async setMode(next) {
       for (const res of hanging) res.destroy()
       hanging.clear()
