@@ -1,7 +1,7 @@
 import { datasetQuerySchema, zonedMidnight } from '../../../schemas/analytics'
 import type { Budget, BudgetStatus } from '../../../schemas/budgets'
 import type { Reader } from '../../../warehouse/pool'
-import { runDatasetQuery } from '../queries/dataset'
+import { runDatasetFigures } from '../queries/dataset'
 import { localDate } from '../queries/export'
 import { addDays, daysBetween, monthOf } from '../../../schemas/days'
 import { backtest, BACKTEST_MONTHS, forecastPeriod, LOOKBACK_DAYS, meanAbsError } from './forecast'
@@ -48,7 +48,8 @@ async function dailyCost(
     limit: 10_000,
     ...(dimension ? { groupBy: dimension, [dimension]: values } : {}),
   })
-  const answer = await runDatasetQuery({ client: reader, scope: null, now }, query)
+  // Cost only: no coverage companion; every group (the budgets' values filter them), no ranking of top groups.
+  const answer = await runDatasetFigures({ client: reader, scope: null, now }, query, { all: true })
   const byValue = new Map<string, Series>()
   for (const row of answer.rows) {
     const key = dimension ? String(row.group ?? '') : ''

@@ -1,7 +1,7 @@
 import { datasetQuerySchema, resolveRange, type SummaryFigures } from '../../../schemas/analytics'
 import type { Digest } from '../../../schemas/reports'
 import { addDays } from '../../../schemas/days'
-import { runDatasetQuery, type QueryContext } from '../queries/dataset'
+import { runDatasetFigures, runDatasetQuery, type QueryContext } from '../queries/dataset'
 import { localDate } from '../queries/export'
 import { querySummary } from '../queries/summary'
 
@@ -25,7 +25,7 @@ export function digestWeek(now: Date, timeZone: string, week?: string): { firstD
 
 const byGroup = async (ctx: QueryContext, dimension: 'team' | 'user', from: string, to: string, timeZone: string, limit: number) => {
   const query = datasetQuerySchema('cost').parse({ from, to, tz: timeZone, groupBy: dimension, measures: 'costUsd', limit })
-  const answer = await runDatasetQuery(ctx, query)
+  const answer = await runDatasetFigures(ctx, query)
   return answer.rows.map((r) => ({
     group: String(r.group ?? ''),
     ...(typeof r.label === 'string' && r.label !== '' ? { label: r.label } : {}),

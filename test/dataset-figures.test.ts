@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { datasetQuerySchema } from '../schemas/analytics'
+import { coverageFree, runDatasetFigures, runDatasetQuery, type QueryContext } from '../dashboard/api/queries/dataset'
+import type { Reader } from '../warehouse/pool'
+import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
+import { costMetrics, postJson } from './helpers/otlp-factory'
+import { HISTORY_NOW, sendSpendHistory } from './helpers/spend-history'
+
+/**
+ * The figures-only path of the dataset queries (runDatasetFigures): cost-only callers (budgets, the digest,
+ * attribution) get the same rows and totals as the full answer, from one warehouse query instead of two
+ * (no coverage companion), and no coverage at all rather than a made-up one.
+ */
+describe('dataset figures without coverage', () => {
+  let cc: TestCcscope
+  beforeAll(async () => {
+    cc = await startTestCcscope({}, { now: () => HISTORY_NOW })
+    await sendSpendHistory(cc)
+    // A metrics-only person: cost from metric points, so the coverage differs by row.
+    const t = Date.parse('2026-11-10T09:00:00Z')
+    const res = await postJson(
+      cc.otlpUrl,
+      '/v1/metrics',
+      costMetrics({ user: 'cy@example.com', session: 'sess-cy', team: 'data' }, 'delta', [{ startMs: t, timeMs: t + 60_000, value: 7.25 }], 1000),
+    )
+    expect(res.status, await res.text()).toBe(200)
+    await cc.writer.flush()
+  }, 120_000)
+  afterAll(async () => {
+    await cc?.stop()
+  })
+
+  /** The reader, counting the queries it runs. */
+  function counting(): { ctx: QueryContext; queries: () => number } {
+    let n = 0
+    const client: Reader = {
+      query: ((params: Parameters<Reader['query']>[0]) => {
+        n++
+        return cc.reader.query(params)
+      }) as Reader['query'],
+    }
+    return { ctx: { client, scope: null, now: HISTORY_NOW }, queries: () => n }
+  }
+
+  const asked = [
+    { from: '2026-11-01', to: '2026-11-19', tz: 'UTC', measures: 'costUsd' },
+    { from: '2026-08-01', to: '2026-11-19', tz: 'UTC', groupBy: 'team', granularity: 'day', measures: 'costUsd', limit: 10_000, team: ['web', 'data'] },
+    { from: '2026-11-01', to: '2026-11-19', tz: 'America/New_York', groupBy: 'user', measures: ['costUsd', 'inputTokens'], limit: 2 },
+    { from: '2026-10-01', to: '2026-11-19', tz: 'UTC', groupBy: 'model', granularity: 'week', measures: ['costUsd', 'cacheSavingsUsd'] },
+  ]
+
+  it.each(asked)('answers the full query’s rows and totals, without coverage, in one query: %j', async (params) => {
+    const query = datasetQuerySchema('cost').parse(params)
+    const full = await runDatasetQuery({ client: cc.reader, scope: null, now: HISTORY_NOW }, query)
+    const { ctx, queries } = counting()
+    const figures = await runDatasetFigures(ctx, query)
+    expect(queries()).toBe(1)
+    expect(figures.totals).toEqual(full.totals)
+    expect(figures.rows).toEqual(full.rows.map(({ coverage: _coverage, ...row }) => row))
+    expect(figures.truncated).toBe(full.truncated)
+    expect(figures.range).toEqual(full.range)
+    expect(figures).not.toHaveProperty('coverage')
+    expect(full.totals.costUsd).toBeGreaterThan(0)
+  })
+
+  it('all: every group, the rows a limit would have kept', async () => {
+    const query = datasetQuerySchema('cost').parse(asked[1])
+    const full = await runDatasetQuery({ client: cc.reader, scope: null, now: HISTORY_NOW }, query)
+    const figures = await runDatasetFigures({ client: cc.reader, scope: null, now: HISTORY_NOW }, query, { all: true })
+    const key = (r: Record<string, unknown>) => `${r.period}/${r.group}`
+    const sorted = (rows: Record<string, unknown>[]) => [...rows].sort((a, b) => key(a).localeCompare(key(b)))
+    expect(sorted(figures.rows)).toEqual(sorted(full.rows.map(({ coverage: _coverage, ...row }) => row)))
+    expect(figures.rows.some((r) => r.group === 'data')).toBe(true)
+  })
+
+  it('refuses what coverage can null or derived figures need (those stay runDatasetQuery’s)', async () => {
+    const ctx = { client: cc.reader, scope: null, now: HISTORY_NOW }
+    for (const params of [
+      { measures: ['costUsd', 'requests'] },
+      { measures: ['costUsd', 'costPerActiveUserDay'] },
+      { measures: 'costUsd', compare: 'previous' },
+    ]) {
+      const query = datasetQuerySchema('cost').parse({ from: '2026-11-01', to: '2026-11-19', ...params })
+      expect(coverageFree(query)).toBe(false)
+      await expect(runDatasetFigures(ctx, query)).rejects.toThrow(/needs its coverage/)
+    }
+    expect(coverageFree(datasetQuerySchema('tools').parse({ from: '2026-11-01', measures: 'policyDenials' }))).toBe(false)
+    expect(coverageFree(datasetQuerySchema('adoption').parse({ from: '2026-11-01', measures: 'activeUsers' }))).toBe(false)
+  })
+})
