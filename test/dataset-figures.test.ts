@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { datasetQuerySchema } from '../schemas/analytics'
 import { coverageFree, runDatasetFigures, runDatasetQuery, type QueryContext } from '../dashboard/api/queries/dataset'
+import { attributedRows } from '../dashboard/api/sources'
+import { planTiers } from '../dashboard/api/tiers'
+import { resolveRange } from '../schemas/analytics'
 import type { Reader } from '../warehouse/pool'
+import { ch, run } from '../warehouse/query'
+import { z } from 'zod'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { costMetrics, postJson } from './helpers/otlp-factory'
 import { HISTORY_NOW, sendSpendHistory } from './helpers/spend-history'
@@ -86,5 +91,30 @@ describe('dataset figures without coverage', () => {
     }
     expect(coverageFree(datasetQuerySchema('tools').parse({ from: '2026-11-01', measures: 'policyDenials' }))).toBe(false)
     expect(coverageFree(datasetQuerySchema('adoption').parse({ from: '2026-11-01', measures: 'activeUsers' }))).toBe(false)
+  })
+
+  it('reads requests without the metric candidates: they add no request, so every group with requests has the same count', async () => {
+    const range = resolveRange('2026-11-01', '2026-11-19', 'UTC')
+    const requests = async (candidates: boolean) => {
+      const params: Record<string, unknown> = { from: '2026-11-01 00:00:00', to: '2026-11-19 00:00:00' }
+      const rows = attributedRows('usageByModel', planTiers(range, 'none'), params, '', true, candidates)
+      const read = await run(cc.reader, {
+        sql: `SELECT model, team, grouping(model, team) AS g_set, sum(n_requests) AS requests, count() AS n
+          FROM ${rows} AS s GROUP BY GROUPING SETS ((model), (team), ()) ORDER BY g_set, model, team`,
+        params,
+        row: z.object({ model: ch.string, team: ch.string, g_set: ch.count, requests: ch.count, n: ch.count }),
+      })
+      return { sql: rows, read }
+    }
+    const all = await requests(true)
+    const events = await requests(false)
+    expect(all.sql).toContain('usage_metric_candidates_15m')
+    expect(events.sql).not.toContain('usage_metric_candidates_15m')
+    const counted = (read: typeof all.read) => read.filter((r) => r.requests > 0).map(({ n: _n, ...r }) => r)
+    expect(counted(events.read)).toEqual(counted(all.read))
+    // The metrics-only person's team is a group of the candidates only: 0 requests, and no group at all without them.
+    expect(all.read.find((r) => r.g_set === 2 && r.team === 'data')).toMatchObject({ requests: 0 })
+    expect(events.read.find((r) => r.g_set === 2 && r.team === 'data')).toBeUndefined()
+    expect(events.read.find((r) => r.g_set === 3)?.requests).toBeGreaterThan(0)
   })
 })
