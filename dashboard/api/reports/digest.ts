@@ -23,7 +23,7 @@ export function digestWeek(now: Date, timeZone: string, week?: string): { firstD
   return { firstDay, lastDay: addDays(firstDay, 6) }
 }
 
-const byGroup = async (ctx: QueryContext, dimension: 'team' | 'user', from: string, to: string, timeZone: string, limit: number) => {
+const byGroup = async (ctx: QueryContext, dimension: 'team', from: string, to: string, timeZone: string, limit: number) => {
   const query = datasetQuerySchema('cost').parse({ from, to, tz: timeZone, groupBy: dimension, measures: 'costUsd', limit })
   const answer = await runDatasetFigures(ctx, query)
   return answer.rows.map((r) => ({
@@ -31,6 +31,33 @@ const byGroup = async (ctx: QueryContext, dimension: 'team' | 'user', from: stri
     ...(typeof r.label === 'string' && r.label !== '' ? { label: r.label } : {}),
     costUsd: typeof r.costUsd === 'number' ? r.costUsd : 0,
   }))
+}
+
+/**
+ * Cost by user in each of two consecutive weeks, from one query over both (by week): every user of each week.
+ * The same rows as one query per week (a week is a period of the query, so its plan and rows are that week's).
+ */
+const usersByWeek = async (ctx: QueryContext, weeks: { firstDay: string }[], to: string, timeZone: string) => {
+  const [first] = weeks
+  const query = datasetQuerySchema('cost').parse({
+    from: first?.firstDay,
+    to,
+    tz: timeZone,
+    groupBy: 'user',
+    granularity: 'week',
+    measures: 'costUsd',
+    limit: 10_000,
+  })
+  const answer = await runDatasetFigures(ctx, query, { all: true })
+  return weeks.map(({ firstDay }) =>
+    answer.rows
+      .filter((r) => r.period === firstDay)
+      .map((r) => ({
+        group: String(r.group ?? ''),
+        ...(typeof r.label === 'string' && r.label !== '' ? { label: r.label } : {}),
+        costUsd: typeof r.costUsd === 'number' ? r.costUsd : 0,
+      })),
+  )
 }
 
 const round = (usd: number) => Math.round(usd * 1e6) / 1e6
@@ -52,13 +79,12 @@ export async function buildDigest(ctx: QueryContext, week: { firstDay: string; l
     sort: 'policyDenials',
     limit: 5,
   })
-  const [summary, previousSummary, teams, previousTeams, users, previousUsers, blocked] = await Promise.all([
+  const [summary, previousSummary, teams, previousTeams, [previousUsers = [], users = []], blocked] = await Promise.all([
     querySummary(ctx, { range, filters: {}, compare: false }),
     querySummary(ctx, { range: before, filters: {}, compare: false }),
     byGroup(ctx, 'team', week.firstDay, end, timeZone, 10),
     byGroup(ctx, 'team', previous.firstDay, week.firstDay, timeZone, 10_000),
-    byGroup(ctx, 'user', week.firstDay, end, timeZone, 10_000),
-    byGroup(ctx, 'user', previous.firstDay, week.firstDay, timeZone, 10_000),
+    usersByWeek(ctx, [previous, week], end, timeZone),
     withPolicy ? runDatasetQuery(ctx, blockedQuery) : undefined,
   ])
   const withPrevious = (rows: typeof teams, before: typeof teams) => {
