@@ -1,7 +1,13 @@
+import { z } from 'zod'
 import { datasetQuerySchema, resolveRange, type SummaryFigures } from '../../../schemas/analytics'
+import { answeredRange } from '../../../schemas/periods'
 import type { Digest } from '../../../schemas/reports'
 import { addDays } from '../../../schemas/days'
-import { runDatasetFigures, runDatasetQuery, type QueryContext } from '../queries/dataset'
+import { ch, run } from '../../../warehouse/query'
+import { DATASET_SQL, scopeSql } from '../datasets'
+import { roundUsd, runDatasetQuery, type QueryContext } from '../queries/dataset'
+import { attributedRows, rangeBounds } from '../sources'
+import { planTiers } from '../tiers'
 import { localDate } from '../queries/export'
 import { querySummary } from '../queries/summary'
 
@@ -23,42 +29,51 @@ export function digestWeek(now: Date, timeZone: string, week?: string): { firstD
   return { firstDay, lastDay: addDays(firstDay, 6) }
 }
 
-const byGroup = async (ctx: QueryContext, dimension: 'team', from: string, to: string, timeZone: string, limit: number) => {
-  const query = datasetQuerySchema('cost').parse({ from, to, tz: timeZone, groupBy: dimension, measures: 'costUsd', limit })
-  const answer = await runDatasetFigures(ctx, query)
-  return answer.rows.map((r) => ({
-    group: String(r.group ?? ''),
-    ...(typeof r.label === 'string' && r.label !== '' ? { label: r.label } : {}),
-    costUsd: typeof r.costUsd === 'number' ? r.costUsd : 0,
-  }))
+/** A row of costByWeek: a week, a team (g_set 1) or a person (g_set 2), and its cost. */
+const weekRow = z.object({ week: ch.string, team: ch.string, u: ch.string, g_set: ch.count, label: ch.string, usd: ch.number })
+
+interface GroupCost {
+  group: string
+  label?: string
+  costUsd: number
 }
 
+/** ClickHouse's order of text (its bytes), for the ORDER BY a LIMIT kept. */
+const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b))
+
 /**
- * Cost by user in each of two consecutive weeks, from one query over both (by week): every user of each week.
- * The same rows as one query per week (a week is a period of the query, so its plan and rows are that week's).
+ * Cost by team and by person in each of the weeks (consecutive, oldest first), in one read of the Cost page's
+ * rows (usage_by_model and the metric candidates, directory-attributed; sources.ts) grouped by week and team
+ * and by week and person (GROUPING SETS): the rows of the Cost page's cost by team and by user for each week
+ * (a week is a period of the read, so its rows are that week's), each row's cost to the micro-dollar. Teams
+ * are in the Cost page's order (cost, largest first, then name).
  */
-const usersByWeek = async (ctx: QueryContext, weeks: { firstDay: string }[], to: string, timeZone: string) => {
-  const [first] = weeks
-  const query = datasetQuerySchema('cost').parse({
-    from: first?.firstDay,
-    to,
-    tz: timeZone,
-    groupBy: 'user',
-    granularity: 'week',
-    measures: 'costUsd',
-    limit: 10_000,
+async function costByWeek(ctx: QueryContext, weeks: { firstDay: string }[], end: string, timeZone: string) {
+  const range = answeredRange(resolveRange(weeks[0]?.firstDay, end, timeZone), ctx.now)
+  const params: Record<string, unknown> = { tz: timeZone }
+  rangeBounds(range, params)
+  const rows = attributedRows('usageByModel', planTiers(range, 'week'), params)
+  const read = await run(ctx.client, {
+    sql: `SELECT toString(toMonday(bucket, {tz:String})) AS week, team, u, grouping(team, u) AS g_set, any(display_name) AS label, ${COST_USD} AS usd
+FROM ${rows} AS s
+WHERE ${scopeSql(ctx.scope, params)}
+GROUP BY GROUPING SETS ((week, team), (week, u))`,
+    params,
+    row: weekRow,
   })
-  const answer = await runDatasetFigures(ctx, query, { all: true })
-  return weeks.map(({ firstDay }) =>
-    answer.rows
-      .filter((r) => r.period === firstDay)
-      .map((r) => ({
-        group: String(r.group ?? ''),
-        ...(typeof r.label === 'string' && r.label !== '' ? { label: r.label } : {}),
-        costUsd: typeof r.costUsd === 'number' ? r.costUsd : 0,
-      })),
-  )
+  const usd = (r: z.output<typeof weekRow>) => (r.usd === null ? 0 : roundUsd(r.usd))
+  const teams = (week: string): GroupCost[] =>
+    read
+      .filter((r) => r.g_set === 1 && r.week === week)
+      .sort((a, b) => (b.usd ?? 0) - (a.usd ?? 0) || byBytes(a.team, b.team))
+      .map((r) => ({ group: r.team, costUsd: usd(r) }))
+  const users = (week: string): GroupCost[] =>
+    read.filter((r) => r.g_set === 2 && r.week === week).map((r) => ({ group: r.u, ...(r.label !== '' ? { label: r.label } : {}), costUsd: usd(r) }))
+  return weeks.map(({ firstDay }) => ({ teams: teams(firstDay), users: users(firstDay) }))
 }
+
+/** The Cost page's costUsd expression (the cost dataset's usage_by_model variant). */
+const COST_USD = DATASET_SQL.cost.variants[0]!.measures.costUsd
 
 const round = (usd: number) => Math.round(usd * 1e6) / 1e6
 
@@ -79,14 +94,17 @@ export async function buildDigest(ctx: QueryContext, week: { firstDay: string; l
     sort: 'policyDenials',
     limit: 5,
   })
-  const [summary, previousSummary, teams, previousTeams, [previousUsers = [], users = []], blocked] = await Promise.all([
+  const [summary, previousSummary, [lastWeek, thisWeek], blocked] = await Promise.all([
     querySummary(ctx, { range, filters: {}, compare: false }),
     querySummary(ctx, { range: before, filters: {}, compare: false }),
-    byGroup(ctx, 'team', week.firstDay, end, timeZone, 10),
-    byGroup(ctx, 'team', previous.firstDay, week.firstDay, timeZone, 10_000),
-    usersByWeek(ctx, [previous, week], end, timeZone),
+    costByWeek(ctx, [previous, week], end, timeZone),
     withPolicy ? runDatasetQuery(ctx, blockedQuery) : undefined,
   ])
+  // The ten largest teams of the week (the Cost page's cost by team, limit 10), against every team of the week before.
+  const teams = thisWeek?.teams.slice(0, 10) ?? []
+  const previousTeams = lastWeek?.teams ?? []
+  const users = thisWeek?.users ?? []
+  const previousUsers = lastWeek?.users ?? []
   const withPrevious = (rows: typeof teams, before: typeof teams) => {
     const was = new Map(before.map((r) => [r.group, r.costUsd]))
     return rows.map((r) => ({ ...r, previousCostUsd: was.get(r.group) ?? 0, changeUsd: round(r.costUsd - (was.get(r.group) ?? 0)) }))

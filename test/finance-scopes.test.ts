@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Budget, BudgetsResponse } from '../schemas/budgets'
+import type { Digest } from '../schemas/reports'
 import { backtest, runRate } from '../dashboard/api/budgets/forecast'
 import { budgetStatuses } from '../dashboard/api/budgets/status'
 import type { Reader } from '../warehouse/pool'
@@ -8,7 +9,9 @@ import { costMetrics, postJson } from './helpers/otlp-factory'
 import { HISTORY_NOW, sendSpendHistory } from './helpers/spend-history'
 
 /**
- * Budgets of every scope kind in one zone are answered from one grouped read (budgets/status.ts): each
+ * Budgets and the weekly digest read the Cost page's rows grouped several ways at once (budgets/status.ts,
+ * reports/digest.ts); each figure must be the Cost page's own. Budgets of every scope kind in one zone are
+ * answered from one grouped read: each
  * budget's spend, forecast and backtest must be those of the Cost page's daily costUsd for its own scope,
  * zone and days, whatever else is budgeted beside it. A directory moves ana to team platform and cost
  * center CC-1; cy sends metrics only (the metric candidates' cost).
@@ -112,5 +115,40 @@ describe('budgets of every scope kind, in two zones', () => {
     )
     expect(queries).toBe(2)
     for (const { budget, status } of body.budgets) expect(statuses.get(budget.id)).toEqual(status)
+  })
+
+  it('answers the weekly digest’s teams and movers as the Cost page’s cost by team and user, in any zone', async () => {
+    type CostRows = { rows: { group: string; costUsd: number | null }[] }
+    const cost = async (from: string, to: string, tz: string, groupBy: string, limit: number) =>
+      (await (
+        await fetch(`${cc.apiUrl}/api/v1/cost?from=${from}&to=${to}&tz=${encodeURIComponent(tz)}&groupBy=${groupBy}&measures=costUsd&limit=${limit}`)
+      ).json()) as CostRows
+    for (const tz of ['UTC', 'America/New_York', 'Asia/Kolkata']) {
+      const digest = (await (await fetch(`${cc.apiUrl}/api/v1/reports/weekly-digest?week=2026-11-10&tz=${encodeURIComponent(tz)}`)).json()) as Digest
+      expect(digest.period).toEqual({ firstDay: '2026-11-09', lastDay: '2026-11-15', timeZone: tz })
+      const [teams, before, users, usersBefore] = await Promise.all([
+        cost('2026-11-09', '2026-11-16', tz, 'team', 10),
+        cost('2026-11-02', '2026-11-09', tz, 'team', 10_000),
+        cost('2026-11-09', '2026-11-16', tz, 'user', 10_000),
+        cost('2026-11-02', '2026-11-09', tz, 'user', 10_000),
+      ])
+      const was = new Map(before.rows.map((r) => [r.group, r.costUsd ?? 0]))
+      expect(
+        digest.teams.map((t) => [t.group, t.costUsd, t.previousCostUsd]),
+        tz,
+      ).toEqual(teams.rows.map((r) => [r.group, r.costUsd ?? 0, was.get(r.group) ?? 0]))
+      const now = new Map(users.rows.map((r) => [r.group, r.costUsd ?? 0]))
+      const then = new Map(usersBefore.rows.map((r) => [r.group, r.costUsd ?? 0]))
+      for (const m of digest.movers) {
+        expect(m.costUsd, `${tz} ${m.group}`).toBe(now.get(m.group) ?? 0)
+        expect(m.previousCostUsd, `${tz} ${m.group}`).toBe(then.get(m.group) ?? 0)
+      }
+      // cy (metrics only, on the 10th) is a mover of the week: 7.25 more than the week before.
+      expect(
+        digest.movers.find((m) => m.group === 'cy@example.com'),
+        tz,
+      ).toMatchObject({ costUsd: 7.25, previousCostUsd: 0, label: 'Cy' })
+      expect(digest.teams.map((t) => t.group).sort(), tz).toEqual(['data', 'ops', 'platform'])
+    }
   })
 })
