@@ -12,8 +12,7 @@ import { costMetrics, postJson } from './helpers/otlp-factory'
 import { HISTORY_NOW, sendSpendHistory } from './helpers/spend-history'
 
 /**
- * The figures-only path of the dataset queries (runDatasetFigures): cost-only callers (budgets, the digest,
- * attribution) get the same rows and totals as the full answer, from one warehouse query instead of two
+ * The figures-only path of the dataset queries (runDatasetFigures): cost-only callers (attribution's total) get the same rows and totals as the full answer, from one warehouse query instead of two
  * (no coverage companion), and no coverage at all rather than a made-up one.
  */
 describe('dataset figures without coverage', () => {
@@ -66,16 +65,6 @@ describe('dataset figures without coverage', () => {
     expect(figures.range).toEqual(full.range)
     expect(figures).not.toHaveProperty('coverage')
     expect(full.totals.costUsd).toBeGreaterThan(0)
-  })
-
-  it('all: every group, the rows a limit would have kept', async () => {
-    const query = datasetQuerySchema('cost').parse(asked[1])
-    const full = await runDatasetQuery({ client: cc.reader, scope: null, now: HISTORY_NOW }, query)
-    const figures = await runDatasetFigures({ client: cc.reader, scope: null, now: HISTORY_NOW }, query, { all: true })
-    const key = (r: Record<string, unknown>) => `${r.period}/${r.group}`
-    const sorted = (rows: Record<string, unknown>[]) => [...rows].sort((a, b) => key(a).localeCompare(key(b)))
-    expect(sorted(figures.rows)).toEqual(sorted(full.rows.map(({ coverage: _coverage, ...row }) => row)))
-    expect(figures.rows.some((r) => r.group === 'data')).toBe(true)
   })
 
   it('refuses what coverage can null or derived figures need (those stay runDatasetQuery’s)', async () => {

@@ -638,19 +638,14 @@ export type DatasetFigures = Omit<DatasetAnswer, 'coverage' | 'previous'>
 
 /**
  * The figures of a cost or tools query whose measures no coverage can null (coverageFree: cost and
- * tokens, counted from events or metrics alike), for callers that want the figures only (budgets, the
- * digest, attribution): the same rows and totals as runDatasetQuery, without its coverage companion
- * query, so the answer carries no coverage at all (rather than a made-up one). `all`: every group, no
- * limit (the rows a limit would have kept, when the caller filters to the groups it wants).
+ * tokens, counted from events or metrics alike), for callers that want the figures only (attribution's
+ * total): the same rows and totals as runDatasetQuery, without its coverage companion query, so the answer
+ * carries no coverage at all (rather than a made-up one).
  */
-export async function runDatasetFigures<D extends DatasetName>(
-  ctx: QueryContext,
-  query: DatasetQuery<D>,
-  options: { all?: boolean } = {},
-): Promise<DatasetFigures> {
+export async function runDatasetFigures<D extends DatasetName>(ctx: QueryContext, query: DatasetQuery<D>): Promise<DatasetFigures> {
   const q = query as AnyQuery
   if (!coverageFree(q)) throw new Error(`runDatasetFigures: ${q.dataset} ${q.measures.join(',')} needs its coverage (runDatasetQuery)`)
-  const prepared = prepareDatasetQuery(ctx, q, options.all ?? false)
+  const prepared = prepareDatasetQuery(ctx, q, false)
   const result = await selectRowsWithTotals(ctx.client, prepared.shape)
   return {
     dataset: q.dataset,
