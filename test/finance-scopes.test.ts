@@ -143,6 +143,17 @@ describe('budgets of every scope kind, in two zones', () => {
         expect(m.costUsd, `${tz} ${m.group}`).toBe(now.get(m.group) ?? 0)
         expect(m.previousCostUsd, `${tz} ${m.group}`).toBe(then.get(m.group) ?? 0)
       }
+      // The summaries are the Overview's for each week.
+      for (const [figures, from, to] of [
+        [digest.summary, '2026-11-09', '2026-11-16'],
+        [digest.previousSummary, '2026-11-02', '2026-11-09'],
+      ] as const) {
+        const { partial: _partial, ...overview } = (await (
+          await fetch(`${cc.apiUrl}/api/v1/summary?from=${from}&to=${to}&tz=${encodeURIComponent(tz)}`)
+        ).json()) as Record<string, unknown>
+        expect(figures, `${tz} ${from}`).toEqual(overview)
+      }
+      expect(digest.summary.costUsd).toBeGreaterThan(digest.previousSummary.costUsd)
       // cy (metrics only, on the 10th) is a mover of the week: 7.25 more than the week before.
       expect(
         digest.movers.find((m) => m.group === 'cy@example.com'),
