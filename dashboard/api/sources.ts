@@ -209,10 +209,11 @@ function runsCondition(tier: Tier, runs: TierPlan[Tier], key: string, params: Re
 const TIER_KEY: Record<Tier, string> = { '15m': 'q', '1h': 'h', '1d': 'd' }
 
 /**
- * The family's rows over the plan: one SELECT per tier that has runs, UNION ALL. `extra` (the cost
- * family's metric candidates) is appended as another branch with the same columns.
+ * The family's rows over the plan: one SELECT per tier that has runs, UNION ALL. The cost families'
+ * metric candidates are appended as another branch with the same columns, unless `candidates` is false:
+ * for a figure they add nothing to (API requests, which count api_request events only).
  */
-export function tieredRows(family: FamilyName, plan: TierPlan, params: Record<string, unknown>, prefix: string): string {
+export function tieredRows(family: FamilyName, plan: TierPlan, params: Record<string, unknown>, prefix: string, candidates = true): string {
   const f = FAMILIES[family]
   const bounded = boundedPlan(plan)
   const columns = [...BASE_COLUMNS, ...Object.values(f.columns).filter((c) => c !== 'from_events')]
@@ -221,7 +222,7 @@ export function tieredRows(family: FamilyName, plan: TierPlan, params: Record<st
     (tier) =>
       `SELECT ${columns.join(', ')}${cost ? ', toUInt8(1) AS from_events' : ''} FROM ${f.tables[tier]} WHERE ${runsCondition(tier, bounded[tier], `${prefix}${TIER_KEY[tier]}`, params)}`,
   )
-  if (cost) branches.push(metricCandidates(columns, prefix))
+  if (cost && candidates) branches.push(metricCandidates(columns, prefix))
   if (branches.length === 0) {
     // An empty range (nothing has happened in it yet): the family's columns, no rows.
     return `SELECT ${columns.join(', ')}${cost ? ', toUInt8(1) AS from_events' : ''} FROM ${f.tables['1d']} WHERE 0`
@@ -234,11 +235,11 @@ export function tieredRows(family: FamilyName, plan: TierPlan, params: Record<st
  * A query that reads none of those (nor a display name, nor a manager's scope) skips the join: `team`,
  * `dept` and `cc` are then the telemetry's, and nothing reads them.
  */
-export function attributedRows(family: FamilyName, plan: TierPlan, params: Record<string, unknown>, prefix = '', attribute = true): string {
+export function attributedRows(family: FamilyName, plan: TierPlan, params: Record<string, unknown>, prefix = '', attribute = true, candidates = true): string {
   const aliases = Object.keys(FAMILIES[family].columns)
     .map((alias) => `r.${FAMILIES[family].columns[alias]} AS ${alias}`)
     .join(', ')
-  const rows = tieredRows(family, plan, params, prefix)
+  const rows = tieredRows(family, plan, params, prefix, candidates)
   if (!attribute)
     return `(SELECT r.bucket AS bucket, r.user_key AS u, r.team_id AS team, r.department AS dept, r.cost_center AS cc, '' AS display_name, ${aliases}
   FROM (${rows}) AS r)`
@@ -255,16 +256,18 @@ export function attributedRows(family: FamilyName, plan: TierPlan, params: Recor
 function metricCandidates(columns: string[], prefix: string): string {
   const range = `bucket >= {${prefix}from:DateTime('UTC')} AND bucket < {${prefix}to:DateTime('UTC')}`
   const candidates = `(SELECT session_id FROM usage_metric_candidates_15m WHERE session_id != '' AND ${range})`
-  const uncovered = `(SELECT session_id FROM ${candidates}
-    WHERE session_id NOT IN (SELECT session_id FROM usage_event_coverage WHERE session_id IN ${candidates}))`
+  // A candidate row of the range is of one of `candidates`: it counts unless its session is covered.
+  const covered = `(SELECT session_id FROM usage_event_coverage WHERE session_id IN ${candidates})`
   const candidateUsers = `(SELECT user_key FROM usage_metric_candidates_15m WHERE session_id = '' AND ${range})`
-  // A user-day is covered by any api_request of the user that day: usage_events_15m has a row for it then.
-  const coveredUserDays = `(SELECT user_key, toDate(bucket) FROM usage_events_15m
+  // A user-day is covered by any api_request of the user that day: usage_events_15m has a row for it then,
+  // and so has usage_by_model_1d (fed from it through the chained views: the same user-days, a row per
+  // user, model and day instead of per quarter hour and every attributed key, so far fewer to read).
+  const coveredUserDays = `(SELECT user_key, toDate(bucket) FROM usage_by_model_1d
     WHERE bucket >= toStartOfDay({${prefix}from:DateTime('UTC')}) AND bucket < toStartOfDay({${prefix}to:DateTime('UTC')}) + INTERVAL 1 DAY
       AND user_key IN ${candidateUsers})`
   const select = columns.map((c) => (c === 'requests' ? 'toUInt64(0) AS requests' : c)).join(', ')
   return `SELECT ${select}, toUInt8(0) AS from_events FROM usage_metric_candidates_15m
-  WHERE ${range} AND if(session_id != '', session_id IN ${uncovered}, (user_key, toDate(bucket)) NOT IN ${coveredUserDays})`
+  WHERE ${range} AND if(session_id != '', session_id NOT IN ${covered}, (user_key, toDate(bucket)) NOT IN ${coveredUserDays})`
 }
 
 /** The range bounds the candidates branch reads ({<prefix>from}, {<prefix>to}). */

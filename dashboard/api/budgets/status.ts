@@ -1,15 +1,23 @@
-import { datasetQuerySchema, zonedMidnight } from '../../../schemas/analytics'
+import { z } from 'zod'
+import { resolveRange, zonedMidnight } from '../../../schemas/analytics'
 import type { Budget, BudgetStatus } from '../../../schemas/budgets'
+import { answeredRange } from '../../../schemas/periods'
 import type { Reader } from '../../../warehouse/pool'
-import { runDatasetQuery } from '../queries/dataset'
+import { ch, run } from '../../../warehouse/query'
+import { COMMON_DIMENSION_SQL, DATASET_SQL } from '../datasets'
+import { roundUsd } from '../queries/dataset'
 import { localDate } from '../queries/export'
+import { attributedRows, rangeBounds } from '../sources'
+import { planTiers } from '../tiers'
 import { addDays, daysBetween, monthOf } from '../../../schemas/days'
 import { backtest, BACKTEST_MONTHS, forecastPeriod, LOOKBACK_DAYS, meanAbsError } from './forecast'
 
 /**
- * Spend to date and forecast per budget. Spend is the Cost page's costUsd (the same dataset query,
- * directory-attributed teams and cost centers), per local day in the budget's zone; budgets of one
- * zone and scope kind share one query (grouped by the scope's dimension, filtered to the budgets' values).
+ * Spend to date and forecast per budget. Spend is the Cost page's costUsd (its source and rows: the
+ * usage_by_model rollups and the metric candidates, directory-attributed teams and cost centers), per local
+ * day in the budget's zone. The budgets of one zone share one query: one read of the cost rows, grouped by
+ * day for the organization and by day and the scope's dimension for teams, cost centers and people
+ * (GROUPING SETS), each kept to the budgets' values, as the Cost page filters them.
  */
 
 /** The period a budget tracks as of `today`: the current calendar month, or its custom days. */
@@ -17,7 +25,10 @@ export function periodOf(budget: Budget, today: string): { firstDay: string; las
   return budget.period.kind === 'month' ? monthOf(today) : { firstDay: budget.period.firstDay, lastDay: budget.period.lastDay }
 }
 
-const DIMENSION = { team: 'team', costCenter: 'costCenter', user: 'user' } as const
+type ScopeKind = Budget['scope']['kind']
+/** Each grouped scope kind's dimension: the cost dataset's (COMMON_DIMENSION_SQL), as the Cost page groups and filters by it. */
+const KEYS = { team: COMMON_DIMENSION_SQL.team, costCenter: COMMON_DIMENSION_SQL.costCenter, user: COMMON_DIMENSION_SQL.user } as const
+type GroupedKind = keyof typeof KEYS
 
 interface Series {
   daily: Map<string, number>
@@ -29,49 +40,83 @@ export interface BudgetStatuses {
   statuses: Map<string, BudgetStatus>
 }
 
-/** Daily cost per scope value ('' for the organization), from `from` (local date) to now. */
-async function dailyCost(
+/** The Cost page's costUsd expression (the cost dataset's usage_by_model variant). */
+const COST_USD = DATASET_SQL.cost.variants[0]!.measures.costUsd
+
+/** A row: its day, the dimensions it is grouped by (k_<kind>, those of the zone's budgets), which set it is of, and its cost. */
+const dailyRow = z.object({
+  day: ch.string,
+  k_team: ch.string.optional(),
+  k_costCenter: ch.string.optional(),
+  k_user: ch.string.optional(),
+  g_set: ch.count,
+  usd: ch.number,
+})
+
+/**
+ * Daily cost per scope kind and value ('' for the organization) in one zone, from `from` (local date) to
+ * now: the rows of the Cost page's `costUsd` by day (and team, cost center or user), for the values asked.
+ */
+async function dailyCosts(
   reader: Reader,
   now: Date,
   timeZone: string,
-  kind: Budget['scope']['kind'],
-  values: string[],
+  values: Map<ScopeKind, string[]>,
   from: string,
-): Promise<{ asOf: Date; byValue: Map<string, Series> }> {
-  const dimension = kind === 'organization' ? undefined : DIMENSION[kind]
-  const query = datasetQuerySchema('cost').parse({
-    from,
-    to: now.toISOString(),
-    tz: timeZone,
-    granularity: 'day',
-    measures: 'costUsd',
-    limit: 10_000,
-    ...(dimension ? { groupBy: dimension, [dimension]: values } : {}),
+): Promise<{ asOf: Date; byScope: Map<string, Series> }> {
+  // The range as the Cost page answers it: to the last complete bucket before now.
+  const range = answeredRange(resolveRange(from, now.toISOString(), timeZone, now), now)
+  const params: Record<string, unknown> = { tz: timeZone }
+  rangeBounds(range, params)
+  const attribute = values.has('team') || values.has('costCenter') || values.has('user')
+  const rows = attributedRows('usageByModel', planTiers(range, 'day'), params, '', attribute)
+  // One grouping set per kind: (day) for the organization, (day, <dimension>) for the others, told apart by
+  // grouping() over the dimensions (a bit per dimension, 1 where the set does not group by it).
+  const grouped = (Object.keys(KEYS) as GroupedKind[]).filter((kind) => values.has(kind))
+  const full = (1 << grouped.length) - 1
+  const maskOf = (kind: ScopeKind) => (kind === 'organization' ? full : full & ~(1 << (grouped.length - 1 - grouped.indexOf(kind))))
+  const sets = [...values.keys()].map((kind) => (kind === 'organization' ? '(day)' : `(day, ${KEYS[kind]})`))
+  const having = [...values.keys()].map((kind) => {
+    if (kind === 'organization') return `g_set = ${full}`
+    params[`v_${kind}`] = values.get(kind)
+    return `(g_set = ${maskOf(kind)} AND ${KEYS[kind]} IN {v_${kind}:Array(String)})`
   })
-  const answer = await runDatasetQuery({ client: reader, scope: null, now }, query)
-  const byValue = new Map<string, Series>()
-  for (const row of answer.rows) {
-    const key = dimension ? String(row.group ?? '') : ''
-    const day = String(row.period ?? '').slice(0, 10)
-    const usd = typeof row.costUsd === 'number' ? row.costUsd : 0
-    const series = byValue.get(key) ?? { daily: new Map<string, number>(), dataStart: null }
-    byValue.set(key, series)
-    series.daily.set(day, (series.daily.get(day) ?? 0) + usd)
-    if (usd > 0 && (series.dataStart === null || day < series.dataStart)) series.dataStart = day
+  const keyColumns = grouped.map((kind) => `${KEYS[kind]} AS k_${kind}`)
+  const read = await run(reader, {
+    sql: `SELECT formatDateTime(toStartOfDay(bucket, {tz:String}), '%Y-%m-%d', {tz:String}) AS day, ${[...keyColumns, ''].join(', ')}
+  ${grouped.length > 0 ? `grouping(${grouped.map((kind) => KEYS[kind]).join(', ')})` : '0'} AS g_set, ${COST_USD} AS usd
+FROM ${rows} AS s
+GROUP BY GROUPING SETS (${sets.join(', ')})
+HAVING ${having.join(' OR ')}`,
+    params,
+    row: dailyRow,
+  })
+  const byScope = new Map<string, Series>()
+  const kindOf = new Map([...values.keys()].map((kind) => [maskOf(kind), kind]))
+  for (const row of read) {
+    const kind = kindOf.get(row.g_set)
+    if (kind === undefined) continue
+    const value = kind === 'organization' ? '' : String(row[`k_${kind}`] ?? '')
+    // The Cost page's figure for the row: dollars to the micro-dollar.
+    const usd = row.usd === null ? 0 : roundUsd(row.usd)
+    const key = scopeKey(kind, value)
+    const series = byScope.get(key) ?? { daily: new Map<string, number>(), dataStart: null }
+    byScope.set(key, series)
+    series.daily.set(row.day, (series.daily.get(row.day) ?? 0) + usd)
+    if (usd > 0 && (series.dataStart === null || row.day < series.dataStart)) series.dataStart = row.day
   }
   // Answered to the end of the bucket holding now: spend is counted up to now, not past it.
-  return { asOf: new Date(Math.min(Date.parse(answer.range.to), now.getTime())), byValue }
+  return { asOf: new Date(Math.min(range.to.getTime(), now.getTime())), byScope }
 }
+
+const scopeKey = (kind: ScopeKind, value: string) => `${kind}\u0000${value}`
 
 const roundCents = (usd: number) => Math.round(usd * 100) / 100
 const roundMicros = (usd: number) => Math.round(usd * 1e6) / 1e6
 
 export async function budgetStatuses(reader: Reader, budgets: readonly Budget[], now: Date): Promise<BudgetStatuses> {
   const groups = new Map<string, Budget[]>()
-  for (const b of budgets) {
-    const key = `${b.timeZone}\u0000${b.scope.kind}`
-    groups.set(key, [...(groups.get(key) ?? []), b])
-  }
+  for (const b of budgets) groups.set(b.timeZone, [...(groups.get(b.timeZone) ?? []), b])
   const statuses = new Map<string, BudgetStatus>()
   let asOf = now
   await Promise.all(
@@ -86,15 +131,20 @@ export async function budgetStatuses(reader: Reader, budgets: readonly Budget[],
         const p = periodOf(b, today)
         return p.firstDay < min ? p.firstDay : min
       }, historyFrom)
-      const values = group.flatMap((b) => (b.scope.kind === 'organization' ? [] : [b.scope.value]))
-      const series = await dailyCost(reader, now, timeZone, first.scope.kind, [...new Set(values)], from)
+      const values = new Map<ScopeKind, string[]>()
+      for (const b of group) {
+        const list = values.get(b.scope.kind) ?? []
+        values.set(b.scope.kind, list)
+        if (b.scope.kind !== 'organization' && !list.includes(b.scope.value)) list.push(b.scope.value)
+      }
+      const series = await dailyCosts(reader, now, timeZone, values, from)
       asOf = series.asOf
       const asOfDay = localDate(series.asOf, timeZone)
       const dayStart = zonedMidnight(asOfDay, timeZone).getTime()
       const dayLength = zonedMidnight(addDays(asOfDay, 1), timeZone).getTime() - dayStart
       const todayElapsed = Math.min(1, Math.max(0, (series.asOf.getTime() - dayStart) / dayLength))
       for (const budget of group) {
-        const { daily, dataStart } = series.byValue.get(budget.scope.kind === 'organization' ? '' : budget.scope.value) ?? {
+        const { daily, dataStart } = series.byScope.get(scopeKey(budget.scope.kind, budget.scope.kind === 'organization' ? '' : budget.scope.value)) ?? {
           daily: new Map<string, number>(),
           dataStart: null,
         }

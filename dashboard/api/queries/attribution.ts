@@ -3,7 +3,7 @@ import { datasetQuerySchema } from '../../../schemas/analytics'
 import type { AttributionQuery, AttributionResponse } from '../../../schemas/attribution'
 import { answeredRange } from '../../../schemas/periods'
 import { ch, run } from '../../../warehouse/query'
-import { roundUsd, runDatasetQuery, type QueryContext } from './dataset'
+import { roundUsd, runDatasetFigures, type QueryContext } from './dataset'
 
 /**
  * Cost by repository, workflow run or entrypoint (docs/attribution.md), from attribution_1d (migration 0021:
@@ -32,7 +32,7 @@ export async function queryAttribution(ctx: QueryContext, query: AttributionQuer
       params,
       row: z.object({ cost: ch.number, unattributed: ch.number }),
     }),
-    runDatasetQuery(
+    runDatasetFigures(
       ctx,
       datasetQuerySchema('cost').parse({ from: d0, to: new Date(Date.parse(`${d1}T00:00:00Z`) + 86_400_000).toISOString(), tz: 'UTC', measures: 'costUsd' }),
     ),

@@ -3,6 +3,7 @@ import {
   COMMON_DIMENSIONS,
   DATASETS,
   isReported,
+  MEASURE_SOURCE,
   type Coverage,
   type DatasetName,
   type DatasetQuery,
@@ -622,5 +623,38 @@ export async function runDatasetQuery<D extends DatasetName>(ctx: QueryContext, 
     coverage,
     truncated: result.truncated,
     ...(q.compare ? { previous: before ?? null } : {}),
+  }
+}
+
+/** Whether a query's answer is the same whatever the coverage: every measure asked for is counted from either source and none is derived. */
+export function coverageFree(q: Pick<AnyQuery, 'dataset' | 'measures' | 'compare'>): boolean {
+  return (
+    q.dataset !== 'adoption' && !q.compare && splitMeasures(q.dataset, q.measures).derived.length === 0 && q.measures.every((m) => MEASURE_SOURCE[m] === 'any')
+  )
+}
+
+/** A dataset answer without coverage: rows (without per-row coverage) and totals. */
+export type DatasetFigures = Omit<DatasetAnswer, 'coverage' | 'previous'>
+
+/**
+ * The figures of a cost or tools query whose measures no coverage can null (coverageFree: cost and
+ * tokens, counted from events or metrics alike), for callers that want the figures only (attribution's
+ * total): the same rows and totals as runDatasetQuery, without its coverage companion query, so the answer
+ * carries no coverage at all (rather than a made-up one).
+ */
+export async function runDatasetFigures<D extends DatasetName>(ctx: QueryContext, query: DatasetQuery<D>): Promise<DatasetFigures> {
+  const q = query as AnyQuery
+  if (!coverageFree(q)) throw new Error(`runDatasetFigures: ${q.dataset} ${q.measures.join(',')} needs its coverage (runDatasetQuery)`)
+  const prepared = prepareDatasetQuery(ctx, q, false)
+  const result = await selectRowsWithTotals(ctx.client, prepared.shape)
+  return {
+    dataset: q.dataset,
+    range: rangeOut(prepared.answered),
+    partial: isPartial(q.range, prepared.answered),
+    granularity: q.granularity,
+    groupBy: q.groupBy ?? null,
+    rows: result.rows.map((r) => answerRow(q, prepared, r, undefined, NO_COVERAGE)),
+    totals: answerTotals(q, prepared, result.totals, undefined, NO_COVERAGE),
+    truncated: result.truncated,
   }
 }

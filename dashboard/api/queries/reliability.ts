@@ -3,8 +3,9 @@ import type { Coverage } from '../../../schemas/analytics'
 import { answeredRange } from '../../../schemas/periods'
 import { isPlaceholder, type ApiFigures, type ReliabilityQuery, type ReliabilityResponse } from '../../../schemas/reliability'
 import { ch, run } from '../../../warehouse/query'
-import { attributedColumns, DIRECTORY_NOW } from '../sources'
-import { coverageOf, selectRowsWithTotals, sourceFor, type DatasetRawRow, type QueryContext } from './dataset'
+import { attributedColumns, attributedRows, DIRECTORY_NOW } from '../sources'
+import { planTiers } from '../tiers'
+import { coverageOf, selectRowsWithTotals, sourceFor, type QueryContext } from './dataset'
 import { rangeParams } from './range'
 import { filterSql } from './filters'
 
@@ -48,6 +49,8 @@ const apiRow = z.object({
   refusal_hops: ch.count,
 })
 type ApiRow = z.output<typeof apiRow>
+/** Requests by model (g_set 1), by team (2), in total (3). */
+const requestRow = z.object({ model: ch.string, team: ch.string, g_set: ch.count, requests: ch.count })
 
 /** An MCP connection that neither connected nor disconnected failed (failed, error, …: the docs name no list). */
 const MCP_FAILURE = `status NOT IN ('connected', 'disconnected')`
@@ -78,11 +81,18 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
   const where = filterSql(q.filters, params, ctx.scope)
   const sql = <S extends z.ZodType>(text: string, row: S) => run(ctx.client, { sql: text, params, row })
 
-  const [teams, requestsByModel, requestsByTeam, apiCounts, byStatus, byCategory] = await Promise.all([
+  // Every read at once: none needs another's answer (when nobody sends events, the answer is nulls and the reads after the first are not used).
+  const [teams, requests, apiCounts, byStatus, byCategory, subagents, skills, plugins, mcp, mcpStatus, [compaction], internal, [totals]] = await Promise.all([
     // Who sends what, per team and in total: the Adoption page's active users (user_activity).
     selectRowsWithTotals(ctx.client, { ...common, source: sourceFor('adoption', 'team', filters), groupBy: 'team', measures: ['activeUsers'], coverage: true }),
-    selectRowsWithTotals(ctx.client, { ...common, source: sourceFor('cost', 'model', filters), groupBy: 'model', measures: ['requests'] }),
-    selectRowsWithTotals(ctx.client, { ...common, source: sourceFor('cost', 'team', filters), groupBy: 'team', measures: ['requests'] }),
+    // The Cost page's requests (usage_by_model: api_request events) by model, by team and in total, in one read. The metric
+    // candidates add no request (nor any group with one), so they are not read; a group without requests is a group with 0.
+    sql(
+      `SELECT model, team, grouping(model, team) AS g_set, sum(n_requests) AS requests
+       FROM ${attributedRows('usageByModel', planTiers(range, 'none'), params, 'r_', true, false)} AS s WHERE ${where}
+       GROUP BY GROUPING SETS ((model), (team), ())`,
+      requestRow,
+    ),
     sql(
       `SELECT model, team, grouping(model, team) AS g_set, ${API_COUNTS} FROM ${API_ROWS} WHERE ${where}
        GROUP BY GROUPING SETS ((model), (team), ())`,
@@ -99,21 +109,6 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
        GROUP BY category ORDER BY refusals DESC, category LIMIT {listed:UInt32}`,
       z.object({ category: ch.string, refusals: ch.count }),
     ),
-  ])
-  const coverage: Coverage = coverageOf(teams.totals) ?? { users: 0, usersWithEvents: 0, usersWithMetrics: 0 }
-  const reported = coverage.users === 0 || coverage.usersWithEvents > 0
-  const base = { range: { from: range.from.toISOString(), to: range.to.toISOString(), timeZone: range.timeZone }, coverage }
-  if (!reported) return { ...base, api: null, subagents: null, skills: null, plugins: null, mcp: null, compaction: null, internalErrors: null }
-
-  const requestsOf = (rows: DatasetRawRow[]) => new Map(rows.map((r) => [String(r.g), Number(r.m_requests ?? 0)]))
-  const modelRequests = requestsOf(requestsByModel.rows)
-  const teamRequests = requestsOf(requestsByTeam.rows)
-  const modelErrors = new Map(apiCounts.filter((r) => r.g_set === 1).map((r) => [r.model, r]))
-  const teamErrors = new Map(apiCounts.filter((r) => r.g_set === 2).map((r) => [r.team, r]))
-  const apiTotals = apiCounts.find((r) => r.g_set === 3)
-  const models = [...new Set([...[...modelRequests].filter(([, n]) => n > 0).map(([m]) => m), ...modelErrors.keys()])]
-
-  const [subagents, skills, plugins, mcp, mcpStatus, [compaction], internal, [totals]] = await Promise.all([
     sql(
       `SELECT agent_type, count() AS completions, uniqExact(u) AS users, avg(duration_ms) AS mean_ms, quantileExactInclusive(0.5)(duration_ms) AS p50_ms,
          sum(tool_uses) AS tool_uses, avg(total_tokens) AS mean_tokens
@@ -213,13 +208,25 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
     ),
   ])
 
+  const coverage: Coverage = coverageOf(teams.totals) ?? { users: 0, usersWithEvents: 0, usersWithMetrics: 0 }
+  const reported = coverage.users === 0 || coverage.usersWithEvents > 0
+  const base = { range: { from: range.from.toISOString(), to: range.to.toISOString(), timeZone: range.timeZone }, coverage }
+  if (!reported) return { ...base, api: null, subagents: null, skills: null, plugins: null, mcp: null, compaction: null, internalErrors: null }
+
+  const modelRequests = new Map(requests.filter((r) => r.g_set === 1).map((r) => [r.model, r.requests]))
+  const teamRequests = new Map(requests.filter((r) => r.g_set === 2).map((r) => [r.team, r.requests]))
+  const modelErrors = new Map(apiCounts.filter((r) => r.g_set === 1).map((r) => [r.model, r]))
+  const teamErrors = new Map(apiCounts.filter((r) => r.g_set === 2).map((r) => [r.team, r]))
+  const apiTotals = apiCounts.find((r) => r.g_set === 3)
+  const models = [...new Set([...[...modelRequests].filter(([, n]) => n > 0).map(([m]) => m), ...modelErrors.keys()])]
+
   const mcpConnects = totals?.mcp_connects ?? 0
   const mcpFailures = totals?.mcp_failures ?? 0
 
   return {
     ...base,
     api: {
-      totals: figures(Number(requestsByModel.totals.m_requests ?? 0), apiTotals),
+      totals: figures(requests.find((r) => r.g_set === 3)?.requests ?? 0, apiTotals),
       byModel: models
         .map((model) => ({ model, ...figures(modelRequests.get(model) ?? 0, modelErrors.get(model)) }))
         .sort((a, b) => b.errors - a.errors || b.requests - a.requests || a.model.localeCompare(b.model)),

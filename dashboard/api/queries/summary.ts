@@ -1,7 +1,7 @@
 import type { Coverage, ResolvedRange, SummaryFigures, SummaryQuery, SummaryResponse } from '../../../schemas/analytics'
 import { answeredRange, isPartial, previousRange } from '../../../schemas/periods'
 import { DATASET_SQL, type Scope } from '../datasets'
-import { coverageOf, measuresOf, plainTotals, roundUsd, sourceFor, type QueryContext, type Source, type SqlShape } from './dataset'
+import { coverageOf, measuresOf, plainTotals, roundUsd, sourceFor, type DatasetRawRow, type QueryContext, type Source, type SqlShape } from './dataset'
 
 /**
  * Headline figures for a range. Each is read from the dataset that is its source of truth
@@ -24,11 +24,24 @@ function activitySource(): Source {
   }
 }
 
+/** The activity row of a range (adoption's and tools' measures and the coverage, from user_activity). */
+export function activityTotals(ctx: QueryContext, range: ResolvedRange, filters: SummaryQuery['filters'], scope: Scope) {
+  const common = { scope, range, granularity: 'none' as const, groupBy: undefined, filters: filters as Record<string, string[] | undefined> }
+  return plainTotals(ctx.client, { ...common, source: activitySource(), measures: [...ACTIVITY_MEASURES, ...TOOL_MEASURES], coverage: true })
+}
+
+/** The cost measures the summary reads (COST_MEASURES of the cost dataset, as m_<name>, with from_events). */
+export const SUMMARY_COST_MEASURES: readonly string[] = COST_MEASURES
+
 async function figures(ctx: QueryContext, range: ResolvedRange, filters: SummaryQuery['filters'], scope: Scope): Promise<SummaryFigures> {
   const common = { scope, range, granularity: 'none' as const, groupBy: undefined, filters: filters as Record<string, string[] | undefined> }
-  const activityShape: SqlShape = { ...common, source: activitySource(), measures: [...ACTIVITY_MEASURES, ...TOOL_MEASURES], coverage: true }
   const costShape: SqlShape = { ...common, source: sourceFor('cost', undefined, common.filters), measures: COST_MEASURES }
-  const [activityRow, costRow] = await Promise.all([plainTotals(ctx.client, activityShape), plainTotals(ctx.client, costShape)])
+  const [activityRow, costRow] = await Promise.all([activityTotals(ctx, range, filters, scope), plainTotals(ctx.client, costShape)])
+  return summaryFigures(range, activityRow, costRow)
+}
+
+/** The headline figures of a range from its activity row (activityTotals) and its cost row (the cost measures' totals). */
+export function summaryFigures(range: ResolvedRange, activityRow: DatasetRawRow, costRow: DatasetRawRow): SummaryFigures {
   const a = measuresOf(activityRow, [...ACTIVITY_MEASURES, ...TOOL_MEASURES])
   const c = measuresOf(costRow, COST_MEASURES)
   const coverage: Coverage = coverageOf(activityRow) ?? { users: 0, usersWithEvents: 0, usersWithMetrics: 0 }
