@@ -28,7 +28,7 @@ import {
   type TokenCounts,
   type ToolName,
 } from './catalog'
-import type { MetricName } from '../schemas/claude-code'
+import type { EventKind, MetricName } from '../schemas/claude-code'
 import { MINUTE, type SessionPlan, type SimUser } from './fleet'
 import { BASE62, Rng } from './random'
 import type { Tally } from './truths'
@@ -38,8 +38,8 @@ export type Attrs = Record<string, AttrValue>
 
 export interface SimEvent {
   ms: number
-  /** Without the claude_code. prefix. */
-  name: string
+  /** A kind of the model (schemas/claude-code.ts), without the claude_code. prefix. */
+  name: EventKind
   promptId: string
   /** The event's own attributes, after the standard ones. */
   attrs: Attrs
@@ -131,7 +131,7 @@ export class SessionSim {
 
   // ---- recording --------------------------------------------------------------------------------
 
-  private event(name: string, ms: number, attrs: Attrs, promptId = ''): void {
+  private event(name: EventKind, ms: number, attrs: Attrs, promptId = ''): void {
     if (this.user.eventsOn) this.events.push({ ms, name, promptId, attrs })
   }
 

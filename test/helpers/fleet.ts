@@ -1,4 +1,4 @@
-import { METRICS as CLAUDE_CODE_METRICS, EVENTS_SCOPE, METRICS_SCOPE, type MetricName } from '../../schemas/claude-code'
+import { METRICS as CLAUDE_CODE_METRICS, EVENTS_SCOPE, type EventKind, METRICS_SCOPE, type MetricName } from '../../schemas/claude-code'
 import type { AnyValue, ExportLogsRequest, ExportMetricsRequest, KeyValue } from '../../schemas/otlp'
 import { BASE62, Rng } from '../../simulator/random'
 
@@ -355,7 +355,8 @@ const METRICS: ReadonlyArray<{ name: MetricName; description: string; unit: stri
 ).map(([name, spec]) => ({ name, description: spec.description, unit: spec.unit, scale: SCALE[name] ?? 1 }))
 
 interface EventDraft {
-  name: string
+  /** A kind of the model (schemas/claude-code.ts). */
+  name: EventKind
   ms: number
   promptId: string
   attrs: Attr[]
@@ -415,7 +416,7 @@ class SessionSim {
     return { time: new Date(ms), ...this.who }
   }
 
-  private event(name: string, ms: number, attrs: Attr[], promptId = ''): void {
+  private event(name: EventKind, ms: number, attrs: Attr[], promptId = ''): void {
     if (this.eventsOn) this.events.push({ name, ms, promptId, attrs })
   }
 
