@@ -66,7 +66,9 @@ describe('budgets of every scope kind, in two zones', () => {
     expect(body.budgets).toHaveLength(scopes.length * 2)
     expect(body.asOf).toBe(NOW.toISOString())
     for (const { budget, status } of body.budgets) {
-      const { filter } = scopes.find((s) => JSON.stringify(s.scope) === JSON.stringify(budget.scope))!
+      const found = scopes.find((s) => JSON.stringify(s.scope) === JSON.stringify(budget.scope))
+      if (!found) throw new Error(`no scope of this test is ${JSON.stringify(budget.scope)}`)
+      const { filter } = found
       const tz = encodeURIComponent(budget.timeZone)
       // The Cost page's daily costUsd for the scope, from well before the backtested months to now.
       const cost = (await (

@@ -60,10 +60,9 @@ describe('seat utilization per team', () => {
     })
     expect(load.status, await load.text()).toBe(200)
 
-    const expected = [
-      { team: '=beta', seats: 3, active: beta.filter(activeInRange).length },
-      { team: 'alpha', seats: 5, active: alpha.filter(activeInRange).length },
-    ]
+    const betaSeats = { team: '=beta', seats: 3, active: beta.filter(activeInRange).length }
+    const alphaSeats = { team: 'alpha', seats: 5, active: alpha.filter(activeInRange).length }
+    const expected = [betaSeats, alphaSeats]
     // The range is chosen so that the answer is not trivial: someone is active, someone is not.
     const activeTotal = expected.reduce((n, t) => n + t.active, 0)
     expect(activeTotal).toBeGreaterThan(0)
@@ -75,9 +74,9 @@ describe('seat utilization per team', () => {
 
     // One team: the same row, and the organization's seats for that team.
     const one = await users(`${RANGE}&seatsByTeam=true&team=alpha`)
-    expect(one.seatsByTeam).toEqual([{ ...expected[1], utilization: expected[1]!.active / 5 }])
+    expect(one.seatsByTeam).toEqual([{ ...alphaSeats, utilization: alphaSeats.active / 5 }])
     expect(one.seats?.total).toBe(5)
-    expect(one.seats?.active).toBe(expected[1]!.active)
+    expect(one.seats?.active).toBe(alphaSeats.active)
 
     // The CSV: the same rows, a total row, the formula defused, named for the range.
     const { res, text } = await seatsCsv(RANGE)
@@ -85,8 +84,8 @@ describe('seat utilization per team', () => {
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="ccscope-seats-by-team-2026-11-12-to-2026-11-15.csv"')
     const round = (a: number, s: number) => String(Math.round((a / s) * 10_000) / 10_000)
     expect(parse(text, { columns: true })).toEqual([
-      { row_type: 'data', team: "'=beta", seats: '3', active_seat_holders: String(expected[0]!.active), utilization: round(expected[0]!.active, 3) },
-      { row_type: 'data', team: 'alpha', seats: '5', active_seat_holders: String(expected[1]!.active), utilization: round(expected[1]!.active, 5) },
+      { row_type: 'data', team: "'=beta", seats: '3', active_seat_holders: String(betaSeats.active), utilization: round(betaSeats.active, 3) },
+      { row_type: 'data', team: 'alpha', seats: '5', active_seat_holders: String(alphaSeats.active), utilization: round(alphaSeats.active, 5) },
       { row_type: 'total', team: '', seats: '8', active_seat_holders: String(activeTotal), utilization: round(activeTotal, 8) },
     ])
   })

@@ -52,7 +52,7 @@ describe('the model', () => {
   it("names the reference catalog's every event kind and metric, and nothing else", () => {
     const reference = fs.readFileSync(path.resolve(FIXTURES_DIR, '../../reference/claude-code-telemetry.md'), 'utf8')
     const section = (from: string, to: string) => reference.slice(reference.indexOf(from), reference.indexOf(to, reference.indexOf(from)))
-    const firstCells = (text: string) => [...text.matchAll(/^\| `([a-z_.]+)`/gm)].map((m) => m[1]!).filter((name, i, all) => all.indexOf(name) === i)
+    const firstCells = (text: string) => [...text.matchAll(/^\| `([a-z_.]+)`/gm)].map((m) => m[1] ?? '').filter((name, i, all) => all.indexOf(name) === i)
     expect(firstCells(section('## Events', '### `tool_decision.source`')).sort()).toEqual(Object.keys(EVENT_KINDS).sort())
     expect(firstCells(section('## Metrics', '## Events')).sort()).toEqual(Object.keys(METRICS).sort())
   })
