@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { z } from 'zod'
-import { rawInsertOf, type Warehouse } from './client'
+import type { Warehouse } from './client'
+import { insertCompact } from './columns'
 import { run } from './query'
 
 /**
@@ -54,20 +55,13 @@ export class Claimant {
   async claim(claims: readonly Claim[]): Promise<Set<string>> {
     const others = new Set<string>()
     if (claims.length === 0) return others
-    const raw = rawInsertOf(this.client)
-    if (raw) {
-      // The embedded engine: the rows' bytes straight to its parser (as the raw tables' inserts, warehouse/columns.ts).
-      let text = ''
-      for (const c of claims) text += `${JSON.stringify([c.key, c.user_key, this.instance])}\n`
-      await raw({ table: 'claims', values: Buffer.from(text), format: 'JSONCompactEachRow', columns: CLAIM_COLUMNS, settings: INSERT_SETTINGS })
-    } else
-      await this.client.insert({
-        table: 'claims',
-        columns: [...CLAIM_COLUMNS],
-        values: claims.map((c) => [c.key, c.user_key, this.instance]),
-        format: 'JSONCompactEachRow',
-        clickhouse_settings: INSERT_SETTINGS,
-      })
+    await insertCompact(this.client, {
+      into: 'claims',
+      columns: CLAIM_COLUMNS,
+      rows: claims,
+      values: (c) => [c.key, c.user_key, this.instance],
+      settings: INSERT_SETTINGS,
+    })
     if (this.options.settleMs > 0) await sleep(this.options.settleMs)
     const keys = [...new Set(claims.map((c) => c.key))]
     for (let i = 0; i < keys.length; i += LOOKUP_CHUNK) {
