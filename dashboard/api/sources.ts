@@ -129,6 +129,9 @@ export const DIRECTORY_NOW = `(
   FROM directory WHERE load_id = (SELECT max(load_id) FROM directory)
 )`
 
+/** How many people the directory's current load names: 0 when no directory is loaded (a scalar subquery). */
+export const DIRECTORY_ENTRIES = `(SELECT count() FROM directory WHERE load_id = (SELECT max(load_id) FROM directory) AND user_key != '')`
+
 /**
  * The columns every source exposes once the directory (joined as `d`) is applied to the rows of table
  * alias `t` (code-owned): u, team, dept, cc, display_name.

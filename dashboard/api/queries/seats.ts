@@ -2,7 +2,7 @@ import { z } from 'zod'
 import type { CommonFilters, ResolvedRange } from '../../../schemas/analytics'
 import type { SeatTeam } from '../../../schemas/users'
 import { ch, run } from '../../../warehouse/query'
-import { attributedRows, DIRECTORY_NOW } from '../sources'
+import { attributedRows, DIRECTORY_ENTRIES, DIRECTORY_NOW } from '../sources'
 import { planTiers } from '../tiers'
 import type { QueryContext } from './dataset'
 import { rangeParams } from './range'
@@ -16,30 +16,25 @@ import { DIRECTORY_SQL, filterSql } from './filters'
  * Null without a directory.
  */
 
-const seatTeamRow = z.object({ team: ch.string, seats: ch.count, active: ch.count, entries: ch.count })
+const seatTeamRow = z.object({ team: ch.string, seats: ch.count, active: ch.count })
+const entriesRow = z.object({ n: ch.count })
 
 export async function querySeatsByTeam(ctx: QueryContext, range: ResolvedRange, filters: CommonFilters): Promise<SeatTeam[] | null> {
   const params: Record<string, unknown> = { ...rangeParams(range), tz: range.timeZone }
   const activity = attributedRows('userActivity', planTiers(range, 'day'), params, 'a_')
   const active = `(SELECT u FROM ${activity} AS s WHERE u != '' AND ${filterSql(filters, params, ctx.scope)}
     GROUP BY u HAVING sum(n_events) + sum(n_points) > 0)`
-  const rows = await run(ctx.client, {
-    sql: `SELECT d_team AS team, countIf(d_seat) AS seats, countIf(d_seat AND d_user IN ${active}) AS active,
-      (SELECT count() FROM directory WHERE load_id = (SELECT max(load_id) FROM directory) AND user_key != '') AS entries
-     FROM ${DIRECTORY_NOW} WHERE ${filterSql(filters, params, ctx.scope, DIRECTORY_SQL)}
-     GROUP BY team ORDER BY team`,
-    params,
-    row: seatTeamRow,
-  })
-  // No row at all: no directory, or none within the filters; the entries count tells the two apart.
-  if (rows.length === 0) {
-    const [loaded] = await run(ctx.client, {
-      sql: `SELECT count() AS n FROM directory WHERE load_id = (SELECT max(load_id) FROM directory) AND user_key != ''`,
-      params: {},
-      row: z.object({ n: ch.count }),
-    })
-    return (loaded?.n ?? 0) > 0 ? [] : null
-  }
-  if ((rows[0]?.entries ?? 0) === 0) return null
-  return rows.filter((r) => r.seats > 0).map((r) => ({ team: r.team, seats: r.seats, active: r.active, utilization: r.active / r.seats }))
+  // The teams, and whether a directory is loaded at all (no team within the filters is not no directory).
+  const [rows, [loaded]] = await Promise.all([
+    run(ctx.client, {
+      sql: `SELECT d_team AS team, countIf(d_seat) AS seats, countIf(d_seat AND d_user IN ${active}) AS active
+       FROM ${DIRECTORY_NOW} WHERE ${filterSql(filters, params, ctx.scope, DIRECTORY_SQL)}
+       GROUP BY team HAVING seats > 0 ORDER BY team`,
+      params,
+      row: seatTeamRow,
+    }),
+    run(ctx.client, { sql: `SELECT ${DIRECTORY_ENTRIES} AS n`, params: {}, row: entriesRow }),
+  ])
+  if ((loaded?.n ?? 0) === 0) return null
+  return rows.map((r) => ({ team: r.team, seats: r.seats, active: r.active, utilization: r.active / r.seats }))
 }

@@ -3,7 +3,7 @@ import { answeredRange } from '../../../schemas/periods'
 import type { UserRow, UsersQuery, UsersResponse } from '../../../schemas/users'
 import { ch, run } from '../../../warehouse/query'
 import { scopeRawSql, type UserView } from '../datasets'
-import { attributedRows, DIRECTORY_NOW, rangeBounds, tieredRows } from '../sources'
+import { attributedRows, DIRECTORY_ENTRIES, DIRECTORY_NOW, rangeBounds, tieredRows } from '../sources'
 import { planTiers } from '../tiers'
 import { roundUsd, type QueryContext } from './dataset'
 import { DIRECTORY_SQL, filterSql } from './filters'
@@ -162,7 +162,7 @@ LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON a.u = d.d_user`
       row: userRow,
     }),
     run(ctx.client, {
-      sql: `SELECT countIf(d_seat) AS total, (SELECT count() FROM directory WHERE load_id = (SELECT max(load_id) FROM directory) AND user_key != '') AS entries
+      sql: `SELECT countIf(d_seat) AS total, ${DIRECTORY_ENTRIES} AS entries
      FROM ${DIRECTORY_NOW} WHERE ${filterSql(query.filters, seatParams, ctx.scope, DIRECTORY_SQL)}`,
       params: seatParams,
       row: seatsRow,
