@@ -1,4 +1,6 @@
-import type { LifecycleTile, SeatFigures } from '../prepare/adoption'
+import type { SeatTeam } from '../../../schemas/users'
+import { seatTeamRows, type LifecycleTile, type SeatFigures, type SeatTeamRow } from '../prepare/adoption'
+import { DataTable, type Column } from './DataTable'
 
 /** A figure for the range without a comparison (lifecycle counts, seats): the look of Stat. */
 export function Tile({ tile }: { tile: LifecycleTile }) {
@@ -39,5 +41,39 @@ export function SeatMeter({ seats }: { seats: SeatFigures }) {
         <span data-seats-active>{seats.active}</span> of <span data-seats-total>{seats.total}</span> seats active in the range
       </div>
     </div>
+  )
+}
+
+const seatColumns: Column<SeatTeamRow>[] = [
+  { key: 'team', header: 'Team', render: (r) => r.team },
+  { key: 'seats', header: 'Seats', align: 'right', render: (r) => r.seats },
+  { key: 'active', header: 'Active', align: 'right', render: (r) => r.active },
+  { key: 'idle', header: 'Idle', align: 'right', render: (r) => r.idle },
+  {
+    key: 'utilization',
+    header: 'Utilization',
+    align: 'right',
+    render: (r) => (
+      <span className="seat-cell">
+        <span className="bar-track" aria-hidden="true">
+          <span className="bar-fill" style={{ width: `${r.ratio * 100}%` }} />
+        </span>
+        <span className="seat-cell-figure">{r.utilization}</span>
+      </span>
+    ),
+  },
+]
+
+/** Seat utilization per team, least used first. */
+export function SeatsByTeam({ teams }: { teams: SeatTeam[] }) {
+  return (
+    <DataTable
+      id="seats-by-team"
+      caption="Seat utilization per team, least used first"
+      rows={seatTeamRows(teams)}
+      rowKey={(r) => r.team}
+      columns={seatColumns}
+      empty="No team within the filters holds a seat."
+    />
   )
 }

@@ -2,7 +2,7 @@ import { Link } from 'react-router'
 import type { UsersResponse } from '../../../schemas/users'
 import { useApi, useMeta } from '../api'
 import { MultiChart } from '../components/AdoptionCharts'
-import { SeatMeter, Tile } from '../components/AdoptionTiles'
+import { SeatMeter, SeatsByTeam, Tile } from '../components/AdoptionTiles'
 import { Card } from '../components/Card'
 import { TrendChart } from '../components/charts'
 import { DataTable, useShownRows, type Column } from '../components/DataTable'
@@ -22,9 +22,7 @@ import {
   periodsOf,
   quietUsers,
   seatFigures,
-  seatTeamRows,
   teamRows,
-  type SeatTeamRow,
   type Step,
   type TeamRow,
 } from '../prepare/adoption'
@@ -48,26 +46,6 @@ const teamColumns: Column<TeamRow>[] = [
   { key: 'commits', header: 'Commits', align: 'right', render: (r) => <Figure value={r.commits} format={formatCount} /> },
   { key: 'pullRequests', header: 'PRs', align: 'right', render: (r) => <Figure value={r.pullRequests} format={formatCount} /> },
   { key: 'editAcceptRate', header: 'Edit accept rate', align: 'right', render: (r) => formatPercent(r.editAcceptRate) },
-]
-
-const seatColumns: Column<SeatTeamRow>[] = [
-  { key: 'team', header: 'Team', render: (r) => r.team },
-  { key: 'seats', header: 'Seats', align: 'right', render: (r) => r.seats },
-  { key: 'active', header: 'Active', align: 'right', render: (r) => r.active },
-  { key: 'idle', header: 'Idle', align: 'right', render: (r) => r.idle },
-  {
-    key: 'utilization',
-    header: 'Utilization',
-    align: 'right',
-    render: (r) => (
-      <span className="seat-cell">
-        <span className="bar-track" aria-hidden="true">
-          <span className="bar-fill" style={{ width: `${r.ratio * 100}%` }} />
-        </span>
-        <span className="seat-cell-figure">{r.utilization}</span>
-      </span>
-    ),
-  },
 ]
 
 type NeverActiveList = NonNullable<UsersResponse['neverActive']>
@@ -327,14 +305,7 @@ export function AdoptionPage() {
                   <div className="stats">
                     <SeatMeter seats={seatFigures(d.seats)} />
                   </div>
-                  <DataTable
-                    id="seats-by-team"
-                    caption="Seat utilization per team, least used first"
-                    rows={seatTeamRows(d.seatsByTeam ?? [])}
-                    rowKey={(r) => r.team}
-                    columns={seatColumns}
-                    empty="No team within the filters holds a seat."
-                  />
+                  <SeatsByTeam teams={d.seatsByTeam ?? []} />
                 </>
               )
             }
