@@ -612,6 +612,17 @@ export async function runDatasetQuery<D extends DatasetName>(ctx: QueryContext, 
     previous ? totalsOver(ctx, q, previous, prepared.base, prepared.derived) : undefined,
   ])
   const coverage = totalsCoverageOf(q, result.totals, side)
+  return { ...figuresOf(q, prepared, result, side, coverage), coverage, ...(q.compare ? { previous: before ?? null } : {}) }
+}
+
+/** The answer's figures: its range, rows and totals, with the coverage they were counted under. */
+function figuresOf(
+  q: AnyQuery,
+  prepared: PreparedQuery,
+  result: Awaited<ReturnType<typeof selectRowsWithTotals>>,
+  side: Companion | undefined,
+  coverage: Coverage,
+): DatasetFigures {
   return {
     dataset: q.dataset,
     range: rangeOut(prepared.answered),
@@ -620,9 +631,7 @@ export async function runDatasetQuery<D extends DatasetName>(ctx: QueryContext, 
     groupBy: q.groupBy ?? null,
     rows: result.rows.map((r) => answerRow(q, prepared, r, side, coverage)),
     totals: answerTotals(q, prepared, result.totals, side, coverage),
-    coverage,
     truncated: result.truncated,
-    ...(q.compare ? { previous: before ?? null } : {}),
   }
 }
 
@@ -646,15 +655,5 @@ export async function runDatasetFigures<D extends DatasetName>(ctx: QueryContext
   const q = query as AnyQuery
   if (!coverageFree(q)) throw new Error(`runDatasetFigures: ${q.dataset} ${q.measures.join(',')} needs its coverage (runDatasetQuery)`)
   const prepared = prepareDatasetQuery(ctx, q, false)
-  const result = await selectRowsWithTotals(ctx.client, prepared.shape)
-  return {
-    dataset: q.dataset,
-    range: rangeOut(prepared.answered),
-    partial: isPartial(q.range, prepared.answered),
-    granularity: q.granularity,
-    groupBy: q.groupBy ?? null,
-    rows: result.rows.map((r) => answerRow(q, prepared, r, undefined, NO_COVERAGE)),
-    totals: answerTotals(q, prepared, result.totals, undefined, NO_COVERAGE),
-    truncated: result.truncated,
-  }
+  return figuresOf(q, prepared, await selectRowsWithTotals(ctx.client, prepared.shape), undefined, NO_COVERAGE)
 }
