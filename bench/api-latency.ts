@@ -99,6 +99,7 @@ try {
     ['tools: blocked commands', `/api/v1/tools?${range}&groupBy=command&decision=reject&source=config`],
     ['denial rate per day', `/api/v1/tools?${range}&granularity=day`],
     ['users leaderboard', `/api/v1/users?${range}`],
+    ['users leaderboard with seats by team (Adoption)', `/api/v1/users?${range}&limit=20&seatsByTeam=true`],
     ['policy overview', `/api/v1/policy?${range}`],
     ['policy movers', `/api/v1/policy/movers?to=${span?.hi}`],
     ['user sessions', `/api/v1/users/${encodeURIComponent(user?.u ?? '')}/sessions?${range}`],

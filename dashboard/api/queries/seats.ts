@@ -24,17 +24,15 @@ export async function querySeatsByTeam(ctx: QueryContext, range: ResolvedRange, 
   const activity = attributedRows('userActivity', planTiers(range, 'day'), params, 'a_')
   const active = `(SELECT u FROM ${activity} AS s WHERE u != '' AND ${filterSql(filters, params, ctx.scope)}
     GROUP BY u HAVING sum(n_events) + sum(n_points) > 0)`
-  // The teams, and whether a directory is loaded at all (no team within the filters is not no directory).
-  const [rows, [loaded]] = await Promise.all([
-    run(ctx.client, {
-      sql: `SELECT d_team AS team, countIf(d_seat) AS seats, countIf(d_seat AND d_user IN ${active}) AS active
-       FROM ${DIRECTORY_NOW} WHERE ${filterSql(filters, params, ctx.scope, DIRECTORY_SQL)}
-       GROUP BY team HAVING seats > 0 ORDER BY team`,
-      params,
-      row: seatTeamRow,
-    }),
-    run(ctx.client, { sql: `SELECT ${DIRECTORY_ENTRIES} AS n`, params: {}, row: entriesRow }),
-  ])
+  // A directory first (a count, milliseconds): without one, the people active in the range are not read at all.
+  const [loaded] = await run(ctx.client, { sql: `SELECT ${DIRECTORY_ENTRIES} AS n`, params: {}, row: entriesRow })
   if ((loaded?.n ?? 0) === 0) return null
+  const rows = await run(ctx.client, {
+    sql: `SELECT d_team AS team, countIf(d_seat) AS seats, countIf(d_seat AND d_user IN ${active}) AS active
+     FROM ${DIRECTORY_NOW} WHERE ${filterSql(filters, params, ctx.scope, DIRECTORY_SQL)}
+     GROUP BY team HAVING seats > 0 ORDER BY team`,
+    params,
+    row: seatTeamRow,
+  })
   return rows.map((r) => ({ team: r.team, seats: r.seats, active: r.active, utilization: r.active / r.seats }))
 }
