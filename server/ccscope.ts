@@ -101,10 +101,16 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
   const metrics = new SelfMetrics()
   // The insert journal lets the writer repair rollups after an insert stopped half-way (collector/writer/journal.ts).
   const journal = new InsertJournal(path.join(config.dataDir, 'insert-journal.json'))
-  const writer = new Writer(client, config.writer, log.child({ component: 'writer' }), metrics, {
-    journal,
-    rawRetentionDays: config.retention.rawDays,
-  })
+  // Embedded: the writer inserts the metric points on an engine session of their own, beside the events'.
+  const pointsSession = ch.mode === 'embedded' ? await openWarehouse(ch) : undefined
+  const writer = new Writer(
+    client,
+    config.writer,
+    log.child({ component: 'writer' }),
+    metrics,
+    { journal, rawRetentionDays: config.retention.rawDays },
+    pointsSession,
+  )
   // One budget of bytes for the requests in flight on both receivers (collector/admission.ts); when it is
   // full the writer flushes at once, since the rows it holds are what keeps the budget full.
   // Each receiver keeps a quarter of it that the other cannot take, and one client address at most its share.
@@ -252,6 +258,7 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
         await notifier?.stop()
         await selfTracing.shutdown()
         for (const session of readSessions) await session.close()
+        await pointsSession?.close()
         await client.close()
       })()
       return stopping

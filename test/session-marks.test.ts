@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { normalizeLogs } from '../collector/normalize/logs'
+import { normalizeMetrics } from '../collector/normalize/metrics'
 import { Writer } from '../collector/writer/writer'
 import { createLogger } from '../runtime/logger'
 import { SelfMetrics } from '../runtime/self-metrics'
-import { selectRows } from '../warehouse/client'
+import { openWarehouse, selectRows } from '../warehouse/client'
 import { insertRows } from '../warehouse/columns'
 import { loadConfig } from '../server/config'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
-import { apiRequest, events } from './helpers/otlp-factory'
+import { apiRequest, costMetrics, events } from './helpers/otlp-factory'
 
 /**
  * A session is counted once, at its first stored record, also when an insert was killed part-way after
@@ -54,5 +55,40 @@ it('marks a new session on the retry of an insert that stored its later records 
   expect(Number(stored?.n)).toBe(3)
   expect(Number(stored?.marked)).toBe(1)
   const [counted] = await selectRows<{ n: string }>(cc.client, "SELECT sum(new_sessions) AS n FROM user_activity_15m WHERE user_key = 'part@example.com'")
+  expect(Number(counted?.n)).toBe(1)
+}, 60_000)
+
+it('marks a new session once when its events and metric points are written in the same flush, side by side', async () => {
+  const start = Date.now() - 7200_000
+  const who = { user: 'both@example.com', session: 'one-flush' }
+  const limits = { nowMs: Date.now(), maxRecordAgeMs: 86_400_000, maxClockSkewMs: 3_600_000 }
+  const logs = normalizeLogs(events(who, [apiRequest(start + 1000, 0.1), apiRequest(start + 2000, 0.2)]), limits).rows
+  // The session's earliest record is a metric point: the mark belongs to it, not to the first event.
+  const points = normalizeMetrics(costMetrics(who, 'delta', [{ startMs: start - 60_000, timeMs: start, value: 0.3 }]), limits).rows
+  expect(logs).toHaveLength(2)
+  expect(points).toHaveLength(1)
+
+  // The metric points go through a second engine session, as server/ccscope.ts sets the writer up.
+  const pointsClient = await openWarehouse(loadConfig({ CCSCOPE_DATA_DIR: cc.dataDir }).clickhouse)
+  try {
+    const writer = new Writer(cc.client, { ...loadConfig({}).writer, flushIntervalMs: 50 }, createLogger('error'), new SelfMetrics(), undefined, pointsClient)
+    const written = Promise.all([writer.submit('events', logs), writer.submit('metric_points', points)])
+    await writer.close()
+    expect((await written).map((r) => r.written)).toEqual([2, 1])
+  } finally {
+    await pointsClient.close()
+  }
+
+  const marks = await selectRows<{ t: string; marked: string }>(
+    cc.client,
+    `SELECT 'events' AS t, toString(sum(session_start)) AS marked FROM events FINAL WHERE session_id = 'one-flush'
+     UNION ALL SELECT 'points' AS t, toString(sum(session_start)) AS marked FROM metric_points FINAL WHERE session_id = 'one-flush'
+     ORDER BY t`,
+  )
+  expect(marks).toEqual([
+    { t: 'events', marked: '0' },
+    { t: 'points', marked: '1' },
+  ])
+  const [counted] = await selectRows<{ n: string }>(cc.client, "SELECT sum(new_sessions) AS n FROM user_activity_15m WHERE user_key = 'both@example.com'")
   expect(Number(counted?.n)).toBe(1)
 }, 60_000)

@@ -68,6 +68,15 @@ export class InsertJournal {
     this.write()
   }
 
+  /** A table's noted insert returned (the other tables' notes stay until theirs do). */
+  end(table: TableName): void {
+    const left = this.entries.filter((e) => e.table !== table)
+    if (left.length === this.entries.length) return
+    this.entries = left
+    if (left.length === 0) fs.rmSync(this.file, { force: true })
+    else this.write()
+  }
+
   /** Every noted insert returned, or its days were rebuilt. */
   clear(): void {
     if (this.entries.length === 0) return

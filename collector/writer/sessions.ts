@@ -9,8 +9,9 @@ import type { EventRow, MetricPointRow } from '../../warehouse/rows'
  * A session is new when it has no mark stored yet (`session_marks`, migration 0014, fed by the raw tables'
  * marked rows), whoever sent it: a session id counts once even if its records name several users. Not "has
  * any record stored": an insert killed part-way may store a new session's later records without its marked
- * one, and the retry must still mark it. Flushes run one at a time and a table's rows are committed before the next table's are
- * looked up, so no session is marked twice; retried records are dropped as stored before this runs.
+ * one, and the retry must still mark it. Flushes run one at a time and each marks the fresh events and metric
+ * points together, before inserting either, so no session is marked twice; retried records are dropped as stored
+ * before this runs.
  * The mark is stored with the record, so a rebuild of the rollups from the raw rows repeats it.
  */
 export async function markSessionStarts(client: Warehouse, rows: (EventRow | MetricPointRow)[]): Promise<number> {

@@ -28,7 +28,10 @@ import { hasReceiveTime, nanosToDateTime } from '../normalize/common'
  * - Requests hand their rows to `submit`, which resolves only once those rows are committed to the
  *   warehouse (or found already stored): the collector acknowledges a batch only when it is durable.
  * - Rows from many requests are written together, per table, every `flushIntervalMs` or as soon as
- *   `batchMaxRows` are waiting; one flush runs at a time.
+ *   `batchMaxRows` are waiting; one flush runs at a time. A flush writes the tables side by side: the
+ *   events on the writer's engine session, the metric points on a second one (`pointsClient`), since the
+ *   engine spends much of an insert waiting on its own threads (two sessions: about 1.6x the records/s of
+ *   one, bench/ingest). Only the session marks are computed over both tables' rows at once (sessions.ts).
  * - At most `bufferMaxRows` rows may wait; past that `submit` throws OverloadedError (→ 429).
  * - Exactly-once: every row carries a content id. Before an insert the writer drops ids already in
  *   the batch and ids already stored, so a retried export is never counted twice. Because flushes
@@ -117,6 +120,23 @@ interface Pending<T extends TableName> {
   reject: (error: Error) => void
 }
 
+/** One table's share of a flush: the requests taken, then (prepared) the rows to insert. */
+interface Batch<T extends TableName> {
+  table: T
+  entries: Pending<T>[]
+  rows: number
+  /** The session this table's lookups and insert run on. */
+  lane: Warehouse
+  stopTimer: () => void
+}
+
+interface Prepared<T extends TableName> extends Batch<T> {
+  /** Rows not stored yet (nor claimed by another instance): this flush inserts them. */
+  fresh: TableRows[T][]
+  /** Rows another instance claimed first: waited for, not inserted. */
+  theirs: TableRows[T][]
+}
+
 const TABLES: TableName[] = ['events', 'metric_points', 'spans']
 const ID_LOOKUP_CHUNK = 5_000
 const STREAM_CACHE_MAX = 200_000
@@ -147,15 +167,23 @@ export class Writer {
   private readonly streams = new Map<string, StreamPoint>()
   /** Shared warehouse only: claims fresh records before inserting them (nothing is claimed on a warehouse of one's own). */
   private readonly claimant: Claimant | undefined
+  /** The session each table is looked up and inserted on. */
+  private readonly lanes: Record<TableName, Warehouse>
 
+  /**
+   * `pointsClient`: a second engine session on the same warehouse for the metric points, so that they are
+   * written while the events are (embedded engine; a server client has a pool of connections: pass none).
+   */
   constructor(
     private readonly client: Warehouse,
     private readonly options: WriterOptions,
     private readonly log: Logger,
     private readonly metrics: SelfMetrics,
     private readonly recovery?: WriterRecovery,
+    pointsClient: Warehouse = client,
   ) {
     this.claimant = options.sharedWarehouse ? new Claimant(client, options.resendClaims ?? INGEST_CLAIMS) : undefined
+    this.lanes = { events: client, metric_points: pointsClient, spans: client }
   }
 
   get bufferedRows(): number {
@@ -205,10 +233,12 @@ export class Writer {
     this.flushing = (async () => {
       // What is waiting now; rows arriving meanwhile go with the next flush, in one batch, rather than
       // trickling out in many small ones.
-      const waiting = Object.fromEntries(TABLES.map((table) => [table, this.pending[table].length])) as Record<TableName, number>
-      for (const table of TABLES) {
-        let left = waiting[table]
-        while (left > 0 && this.pending[table].length > 0) left -= await this.flushTable(table)
+      const left = Object.fromEntries(TABLES.map((table) => [table, this.pending[table].length])) as Record<TableName, number>
+      for (;;) {
+        const batches = TABLES.filter((table) => left[table] > 0 && this.pending[table].length > 0).map((table) => this.takeBatch(table))
+        if (batches.length === 0) break
+        for (const batch of batches) left[batch.table] -= batch.entries.length
+        await this.writeBatches(batches)
       }
     })().finally(() => {
       this.flushing = undefined
@@ -227,83 +257,126 @@ export class Writer {
     return TABLES.some((table) => this.pendingRows[table] >= this.options.batchMaxRows)
   }
 
-  private takeBatch<T extends TableName>(table: T): Pending<T>[] {
+  private takeBatch<T extends TableName>(table: T): Batch<T> {
     const queue: Pending<T>[] = this.pending[table]
-    const batch: Pending<T>[] = []
+    const entries: Pending<T>[] = []
     let rows = 0
-    while (queue.length > 0 && (batch.length === 0 || rows + (queue[0]?.rows.length ?? 0) <= this.options.batchMaxRows)) {
+    while (queue.length > 0 && (entries.length === 0 || rows + (queue[0]?.rows.length ?? 0) <= this.options.batchMaxRows)) {
       const entry = queue.shift()
       if (!entry) break
-      batch.push(entry)
+      entries.push(entry)
       rows += entry.rows.length
     }
     this.pendingRows[table] -= rows
     this.inFlightRows += rows
-    return batch
+    return { table, entries, rows, lane: this.lanes[table], stopTimer: this.metrics.flushSeconds.startTimer({ table }) }
   }
 
-  /** Writes one batch of a table's waiting requests, in a span of ccscope's own traces; returns how many requests it took. */
-  private flushTable<T extends TableName>(table: T): Promise<number> {
-    return traced('ccscope.write', { 'ccscope.table': table }, (span) => this.writeTable(table, span))
-  }
-
-  private async writeTable<T extends TableName>(table: T, span: Span): Promise<number> {
-    const batch = this.takeBatch(table)
-    const batchRows = batch.reduce((n, e) => n + e.rows.length, 0)
-    span.setAttributes({ 'ccscope.requests': batch.length, 'ccscope.rows': batchRows })
-    const stopTimer = this.metrics.flushSeconds.startTimer({ table })
+  /**
+   * Writes one batch of each table's waiting requests, the tables side by side: each table's rows are
+   * looked up (and, on a shared warehouse, claimed) on its own session; the session marks are computed once
+   * over the fresh events and metric points together; then each table is inserted, in a span of ccscope's own
+   * traces. A table that fails fails its own requests only. Never throws.
+   */
+  private async writeBatches(batches: Batch<TableName>[]): Promise<void> {
     try {
       await this.rebuildInterrupted()
-      const unique = new Map<string, TableRows[T]>()
-      for (const entry of batch) for (const row of entry.rows) if (!unique.has(row.id)) unique.set(row.id, row)
-      const all = [...unique.values()]
-      // Shared warehouse: another instance may be inserting the same resent records right now, and the first
-      // claim inserts them. Claimed before the lookup, so that the claims' settle overlaps it.
-      const claiming = this.claimant?.claim(all.map((r) => ({ key: r.id, user_key: r.user_key })))
-      claiming?.catch(() => undefined) // awaited below; a lookup that fails first must not leave it unhandled
-      const stored = await this.storedIds(table, all)
-      let fresh = all.filter((row) => !stored.has(row.id))
-      const elsewhere = (await claiming) ?? new Set<string>()
-      const theirs = elsewhere.size > 0 ? fresh.filter((row) => elsewhere.has(row.id)) : []
-      if (theirs.length > 0) fresh = fresh.filter((row) => !elsewhere.has(row.id))
+    } catch (error) {
+      for (const batch of batches) this.fail(batch, error)
+      return
+    }
+    const looked = await Promise.all(
+      batches.map((batch) =>
+        this.prepare(batch).catch((error: unknown) => {
+          this.fail(batch, error)
+          return undefined
+        }),
+      ),
+    )
+    let prepared = looked.filter((p): p is Prepared<TableName> => p !== undefined)
+    // Sessions are counted where their first record is (sessions.ts), across both tables: one lookup over both
+    // tables' fresh rows, before either is inserted. Spans carry no session mark.
+    const marked = prepared.filter((p) => p.table !== 'spans')
+    try {
+      await markSessionStarts(
+        this.client,
+        marked.flatMap((p) => p.fresh as (EventRow | MetricPointRow)[]),
+      )
+    } catch (error) {
+      for (const p of marked) this.fail(p, error)
+      prepared = prepared.filter((p) => p.table === 'spans')
+    }
+    await Promise.all(prepared.map((p) => traced('ccscope.write', { 'ccscope.table': p.table }, (span) => this.commit(p, span))))
+  }
+
+  /** Drops rows already in the batch, already stored or (shared warehouse) claimed by another instance. */
+  private async prepare<T extends TableName>(batch: Batch<T>): Promise<Prepared<T>> {
+    const unique = new Map<string, TableRows[T]>()
+    for (const entry of batch.entries) for (const row of entry.rows) if (!unique.has(row.id)) unique.set(row.id, row)
+    const all = [...unique.values()]
+    // Shared warehouse: another instance may be inserting the same resent records right now, and the first
+    // claim inserts them. Claimed before the lookup, so that the claims' settle overlaps it.
+    const claiming = this.claimant?.claim(all.map((r) => ({ key: r.id, user_key: r.user_key })))
+    claiming?.catch(() => undefined) // awaited below; a lookup that fails first must not leave it unhandled
+    const stored = await this.storedIds(batch.lane, batch.table, all)
+    let fresh = all.filter((row) => !stored.has(row.id))
+    const elsewhere = (await claiming) ?? new Set<string>()
+    const theirs = elsewhere.size > 0 ? fresh.filter((row) => elsewhere.has(row.id)) : []
+    if (theirs.length > 0) fresh = fresh.filter((row) => !elsewhere.has(row.id))
+    return { ...batch, fresh, theirs }
+  }
+
+  /** Inserts a prepared batch and answers its requests; never throws (a failure is handed to the requests). */
+  private async commit<T extends TableName>(p: Prepared<T>, span: Span): Promise<void> {
+    const { table, entries, fresh, theirs, lane } = p
+    span.setAttributes({ 'ccscope.requests': entries.length, 'ccscope.rows': p.rows })
+    try {
       let streamUpdates = new Map<string, StreamPoint>()
-      // Sessions are counted where their first record is (sessions.ts); spans carry no session mark.
-      if (table === 'events' || table === 'metric_points') await markSessionStarts(this.client, fresh as (EventRow | MetricPointRow)[])
       if (table === 'metric_points') {
-        streamUpdates = await this.fillDeltas(fresh as MetricPointRow[])
-        // The points no api_request covers are marked as candidates, stored with them (orphans.ts).
-        await markUncoveredUsage(this.client, fresh as MetricPointRow[])
+        const points = fresh as MetricPointRow[]
+        streamUpdates = await this.fillDeltas(lane, points)
+        // The points no stored api_request covers are marked as candidates, stored with them (orphans.ts). Events
+        // inserted in this same flush do not count yet: a candidate covered later is excluded when queried.
+        await markUncoveredUsage(lane, points)
       }
       if (fresh.length > 0) {
         // Debug lines that the crash test (test/crash) reads to tell where a kill landed.
         this.recovery?.journal.begin({ table, days: utcDays(fresh.map(rowTime)) })
         this.log.debug({ table, rows: fresh.length }, 'insert begins')
         // Arrays in a fixed column order (warehouse/columns.ts): the engine parses them faster than objects.
-        await insertRows(this.client, table, fresh)
-        this.recovery?.journal.clear()
+        await insertRows(lane, table, fresh)
+        this.recovery?.journal.end(table)
         this.log.debug({ table, rows: fresh.length }, 'insert committed')
       }
       for (const [key, point] of streamUpdates) this.rememberStream(key, point)
       this.metrics.written.inc({ table }, fresh.length)
       // Only now (our own rows committed, so two instances never wait on each other): the records the other
       // instance claimed must be stored before their requests are acknowledged.
-      const missing = theirs.length > 0 ? await this.awaitStored(table, theirs) : new Set<string>()
+      const missing = theirs.length > 0 ? await this.awaitStored(lane, table, theirs) : new Set<string>()
       if (theirs.length > 0)
         this.log.info(
           { table, records: theirs.length, missing: missing.size },
           'records another instance was writing at the same moment were left to it (a resend)',
         )
-      this.settle(table, batch, new Set(fresh.map((r) => r.id)), missing)
+      this.settle(table, entries, new Set(fresh.map((r) => r.id)), missing)
+      this.done(p)
     } catch (error) {
-      this.metrics.flushFailures.inc({ table })
-      this.log.error({ err: error, table, rows: batchRows }, 'write to the warehouse failed; the exporters will retry')
-      const failure = new WarehouseUnavailableError(error)
-      for (const entry of batch) entry.reject(failure)
-    } finally {
-      this.inFlightRows -= batchRows
-      stopTimer()
+      this.fail(p, error)
     }
-    return batch.length
+  }
+
+  /** A batch that could not be written: its requests fail (the exporters retry). */
+  private fail(batch: Batch<TableName>, error: unknown): void {
+    this.metrics.flushFailures.inc({ table: batch.table })
+    this.log.error({ err: error, table: batch.table, rows: batch.rows }, 'write to the warehouse failed; the exporters will retry')
+    const failure = new WarehouseUnavailableError(error)
+    for (const entry of batch.entries) entry.reject(failure)
+    this.done(batch)
+  }
+
+  private done(batch: Batch<TableName>): void {
+    this.inFlightRows -= batch.rows
+    batch.stopTimer()
   }
 
   /** Rebuilds the rollups of days an earlier insert may have left half-written (see journal.ts). */
@@ -328,11 +401,11 @@ export class Writer {
   }
 
   /** Waits until another instance has stored these rows; returns the ids still not stored when the wait ends. */
-  private async awaitStored<T extends TableName>(table: T, rows: TableRows[T][]): Promise<Set<string>> {
+  private async awaitStored<T extends TableName>(lane: Warehouse, table: T, rows: TableRows[T][]): Promise<Set<string>> {
     let left = rows
     const deadline = Date.now() + (this.options.resendClaims ?? INGEST_CLAIMS).waitMs
     for (;;) {
-      const stored = await this.storedIds(table, left)
+      const stored = await this.storedIds(lane, table, left)
       left = left.filter((row) => !stored.has(row.id))
       if (left.length === 0 || Date.now() >= deadline) return new Set(left.map((row) => row.id))
       await new Promise((resolve) => setTimeout(resolve, RESEND_POLL_MS))
@@ -369,7 +442,7 @@ export class Writer {
    * except rows stamped with their receive time (the record had no time): an earlier copy of such a row
    * was stored under an earlier receive time, so their ids are looked up over every day.
    */
-  private async storedIds<T extends TableName>(table: T, rows: TableRows[T][]): Promise<Set<string>> {
+  private async storedIds<T extends TableName>(lane: Warehouse, table: T, rows: TableRows[T][]): Promise<Set<string>> {
     const stored = new Set<string>()
     const timed = rows.filter((row) => !hasReceiveTime(row))
     const untimed = timed.length === rows.length ? [] : rows.filter((row) => hasReceiveTime(row))
@@ -378,11 +451,11 @@ export class Writer {
       [untimed, false],
     ] as const)
       for (let i = 0; i < group.length; i += ID_LOOKUP_CHUNK)
-        for (const id of await this.lookUpIds(table, group.slice(i, i + ID_LOOKUP_CHUNK), bounded)) stored.add(id)
+        for (const id of await this.lookUpIds(lane, table, group.slice(i, i + ID_LOOKUP_CHUNK), bounded)) stored.add(id)
     return stored
   }
 
-  private async lookUpIds<T extends TableName>(table: T, chunk: TableRows[T][], bounded: boolean): Promise<string[]> {
+  private async lookUpIds<T extends TableName>(lane: Warehouse, table: T, chunk: TableRows[T][], bounded: boolean): Promise<string[]> {
     const params: Record<string, unknown> = { ids: chunk.map((r) => r.id) }
     const conditions: string[] = []
     if (bounded) {
@@ -397,7 +470,7 @@ export class Writer {
       conditions.push(`${key} IN {k_${key}:Array(String)}`)
     })
     const found = await selectRows<{ id: string }>(
-      this.client,
+      lane,
       // table and columns come from the code's own maps (rows.ts), never from a request.
       `SELECT id FROM ${table} WHERE ${conditions.join(' AND ')} AND id IN {ids:Array(UUID)}`,
       params,
@@ -405,7 +478,7 @@ export class Writer {
     return found.map((r) => r.id)
   }
 
-  private async fillDeltas(rows: MetricPointRow[]): Promise<Map<string, StreamPoint>> {
+  private async fillDeltas(lane: Warehouse, rows: MetricPointRow[]): Promise<Map<string, StreamPoint>> {
     const known = new Map<string, StreamPoint>()
     const missing = new Set<string>()
     // The earliest start among the streams to look up: a stream's points are never older than its start,
@@ -424,7 +497,7 @@ export class Writer {
     if (missing.size > 0) {
       // Aliases differ from column names on purpose: in ClickHouse an alias shadows its column in WHERE.
       const latest = await selectRows<{ series_id: string; start_ns: string; last_ns: string; last_value: number }>(
-        this.client,
+        lane,
         `SELECT series_id, toString(toUnixTimestamp64Nano(start_timestamp)) AS start_ns,
                 toString(toUnixTimestamp64Nano(max(timestamp))) AS last_ns, argMax(value, timestamp) AS last_value
          FROM metric_points
