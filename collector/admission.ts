@@ -24,6 +24,11 @@ import { DecodeError, decompress, type Encoding } from './otlp/decode'
  * are a multiple of the decompressed size, measured on Claude Code-shaped requests: decoded objects
  * weigh 5.9× the protobuf bytes (2.5× the JSON bytes) on the V8 heap and the rows 2.2× (1.1×).
  *
+ * Once a request's rows are queued for the writer, the body and the decoded objects are garbage: its share
+ * shrinks to the overhead plus the rows (queuedEstimate) until it is answered. A request waits on the writer
+ * for most of its life (a flush takes a second or two under load), so the budget, not the engine, used to
+ * bound how many requests were in flight, and with them the records a flush could carry.
+ *
  * One request alone is always admitted, however large (its size is capped by the body limits), so a
  * request bigger than the budget is slow rather than refused for ever: the bound on the estimate is
  * max(budget, one request).
@@ -35,6 +40,23 @@ const DECODE_EXPANSION: Record<Encoding, number> = { protobuf: 8, json: 4 }
 /** Heap held by `bodyBytes` of decompressed body: the bytes themselves and what decoding makes of them. */
 export function decodedEstimate(bodyBytes: number, encoding: Encoding): number {
   return bodyBytes * (1 + DECODE_EXPANSION[encoding])
+}
+
+/** Bytes of heap the normalized rows hold per decompressed body byte (measured 2.2× and 1.1×, rounded up). */
+const ROWS_EXPANSION: Record<Encoding, number> = { protobuf: 3, json: 2 }
+
+/** Heap a request still holds once its rows are queued for the writer: the rows of `bodyBytes` of decompressed body. */
+export function queuedEstimate(bodyBytes: number, encoding: Encoding): number {
+  return bodyBytes * ROWS_EXPANSION[encoding]
+}
+
+/** Shrinks a request's tickets (reservation and body) to `total` bytes together, the body's first. */
+export function shrinkRequestTo(total: number, body: Ticket, reserved: Ticket): void {
+  const excess = body.bytes + reserved.bytes - total
+  if (excess <= 0) return
+  const fromBody = Math.min(excess, body.bytes)
+  body.shrink(fromBody)
+  reserved.shrink(excess - fromBody)
 }
 
 /** What a request costs before its first body byte: socket, parser, request and reply objects. */

@@ -33,8 +33,11 @@ export interface Limited {
 }
 
 export interface Ingestor {
-  /** Stores a decoded batch; `sender` names the ingest token it came with. */
-  ingest(batch: ExportBatch, sender?: Sender): Promise<IngestResult>
+  /**
+   * Stores a decoded batch; `sender` names the ingest token it came with. `onQueued` is called once its rows
+   * are handed to the writer (the decoded request is no longer needed), before they are committed.
+   */
+  ingest(batch: ExportBatch, sender?: Sender, onQueued?: () => void): Promise<IngestResult>
 }
 
 /** "2 rejected: timestamp_too_old ×1 (…), value_invalid ×1 (…)": the partial-success message. */
@@ -60,10 +63,10 @@ function label<R extends { ingest_label?: string }>(rows: R[], sender: Sender | 
 export function createIngestor(writer: Writer, metrics: SelfMetrics, log: Logger, limits: () => NormalizeLimits, privacy: PrivacyFilter): Ingestor {
   return {
     // Each export request is a span of ccscope's own traces (warehouse/traced.ts; a no-op unless configured).
-    ingest: (batch, sender) => traced('ccscope.ingest', { 'otlp.signal': batch.signal }, (span) => ingestOne(batch, sender, span)),
+    ingest: (batch, sender, onQueued) => traced('ccscope.ingest', { 'otlp.signal': batch.signal }, (span) => ingestOne(batch, sender, span, onQueued)),
   }
 
-  async function ingestOne(batch: ExportBatch, sender: Parameters<Ingestor['ingest']>[1], span: Span): Promise<IngestResult> {
+  async function ingestOne(batch: ExportBatch, sender: Parameters<Ingestor['ingest']>[1], span: Span, onQueued?: () => void): Promise<IngestResult> {
     const now = limits()
     const signal = batch.signal
     for (const [attribute, n] of privacy.apply(signal, batch.request)) metrics.contentDropped.inc({ signal, attribute }, n)
@@ -93,6 +96,7 @@ export function createIngestor(writer: Writer, metrics: SelfMetrics, log: Logger
       metrics.limited.inc({ signal, limit: 'value_too_deep' }, limited.report.droppedValues)
       log.warn({ signal, ...limited.report }, limited.message)
     }
+    onQueued?.()
     const result = await write
     // Cut values are a warning (rejected 0, a message), as OTLP's partial success allows.
     const errorMessage = [describeRejections(normalized.rejected), limited?.message ?? ''].filter((m) => m !== '').join('; ')

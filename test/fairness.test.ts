@@ -98,7 +98,8 @@ async function flood(loudOn: 'http' | 'grpc', loud: number, quiet: number): Prom
 
 describe('each receiver keeps a share of the budget', () => {
   it('OTLP/gRPC keeps serving under an OTLP/HTTP flood', async () => {
-    const t = await flood('http', 140, 10)
+    // Queued requests hold only their rows (admission.ts), so it takes more senders than the gRPC flood to fill the budget.
+    const t = await flood('http', 300, 10)
     // eslint-disable-next-line no-console
     console.log(`HTTP flood: ${JSON.stringify(t)}`)
     expect(t.quiet.accepted / (t.quiet.accepted + t.quiet.refused)).toBeGreaterThanOrEqual(0.9)
