@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js'
 import { encodeStatus } from './otlp/proto'
 import { clientAddress } from '../runtime/connections'
-import { AdmissionRefused, decodedEstimate, REQUEST_OVERHEAD_BYTES, type Admission, type Ticket } from './admission'
+import { AdmissionRefused, decodedEstimate, queuedEstimate, REQUEST_OVERHEAD_BYTES, type Admission, type Ticket } from './admission'
 import type { TokenSet } from './auth'
 
 /**
@@ -47,6 +47,17 @@ export interface GrpcGateOptions {
  *   (retryable for an OTLP exporter), and the listener closes the connection if the client goes on.
  * The share is released with the call's status.
  */
+/**
+ * What the handler calls once a call's rows are queued for the writer, keyed by the call's message (the buffer
+ * grpc-js hands the gate is the one it hands the handler): the call's share shrinks to its rows (admission.ts).
+ */
+const queuedHooks = new WeakMap<object, () => void>()
+
+/** The hook that shrinks the share of the call whose message this is, if the gate admitted it. */
+export function onQueuedOf(message: unknown): (() => void) | undefined {
+  return typeof message === 'object' && message !== null ? queuedHooks.get(message) : undefined
+}
+
 export function grpcGate(options: GrpcGateOptions): grpc.ServerInterceptor {
   const { tokens, admission, requestTimeoutMs, onRefused } = options
   return (method, call) => {
@@ -94,6 +105,9 @@ export function grpcGate(options: GrpcGateOptions): grpc.ServerInterceptor {
             try {
               // grpc-js hands the message over decompressed: the buffer, its decoded objects and rows.
               ticket?.grow(decodedEstimate(size, 'protobuf'))
+              const held = ticket
+              if (held && Buffer.isBuffer(message))
+                queuedHooks.set(message, () => held.shrink(held.bytes - REQUEST_OVERHEAD_BYTES - queuedEstimate(size, 'protobuf')))
             } catch (error) {
               if (!(error instanceof AdmissionRefused)) throw error
               end('overloaded', retryableStatus(grpc.status.UNAVAILABLE, error.message, error.retryAfterSeconds))

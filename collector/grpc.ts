@@ -4,7 +4,7 @@ import type { Logger } from '../runtime/logger'
 import type { SelfMetrics } from '../runtime/self-metrics'
 import type { Admission } from './admission'
 import type { TokenSet } from './auth'
-import { grpcGate, retryableStatus } from './grpc-admission'
+import { grpcGate, onQueuedOf, retryableStatus } from './grpc-admission'
 import type { ExportBatch, Ingestor } from './ingest'
 import type { RequestLimits } from './limits'
 import { decodeBody } from './otlp/decode'
@@ -116,7 +116,7 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): grpc.Server {
         refuse(error, new Refusal('invalid', (error as Error).message, 'invalid_protobuf'))
         return
       }
-      ingestor.ingest(batch, sender).then(
+      ingestor.ingest(batch, sender, onQueuedOf(call.request)).then(
         (result) => {
           count('OK')
           callback(null, encodeResponse(signal, result.partial))

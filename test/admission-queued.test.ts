@@ -1,6 +1,7 @@
+import * as grpc from '@grpc/grpc-js'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { decodedEstimate, queuedEstimate, REQUEST_OVERHEAD_BYTES } from '../collector/admission'
-import { requestTypes } from '../collector/otlp/proto'
+import { grpcServices, requestTypes } from '../collector/otlp/proto'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { apiRequest, events } from './helpers/otlp-factory'
 
@@ -36,4 +37,32 @@ it('holds only its rows while they wait for the writer, and nothing once answere
   const response = await answered
   expect(response.status).toBe(200)
   await expect.poll(inflight).toBe(0)
+}, 60_000)
+
+it('holds only its rows on OTLP/gRPC too', async () => {
+  const start = Date.now() - 3600_000
+  const body = events(
+    { user: 'queued-grpc@example.com', session: 'qg' },
+    Array.from({ length: 40 }, (_, i) => apiRequest(start + i * 1000, 0.01)),
+  )
+  const bytes = Buffer.from(requestTypes.logs.encode(requestTypes.logs.fromObject(body as unknown as Record<string, unknown>)).finish())
+  const client = new grpc.Client(`127.0.0.1:${cc.ports.otlpGrpc}`, grpc.credentials.createInsecure())
+  try {
+    await expect.poll(inflight).toBe(0)
+    const answered = new Promise<grpc.ServiceError | null>((resolve) =>
+      client.makeUnaryRequest(
+        grpcServices.logs.path,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        bytes,
+        new grpc.Metadata(),
+        (error) => resolve(error),
+      ),
+    )
+    await expect.poll(inflight).toBe(REQUEST_OVERHEAD_BYTES + queuedEstimate(bytes.length, 'protobuf'))
+    expect(await answered).toBeNull()
+    await expect.poll(inflight).toBe(0)
+  } finally {
+    client.close()
+  }
 }, 60_000)
