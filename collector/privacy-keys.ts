@@ -101,7 +101,37 @@ export function keyWords(key: string): string[] {
   return words
 }
 
+/** A key's classes, computed once per key: a fleet sends the same few dozen keys millions of times. */
+interface KeyClass {
+  content: boolean
+  identity: boolean
+  freeText: boolean
+}
+const classes = new Map<string, KeyClass>()
+
+function classOf(key: string): KeyClass {
+  let c = classes.get(key)
+  if (c === undefined) {
+    c = { content: contentKey(key), identity: identityKey(key), freeText: freeTextKey(key) }
+    if (classes.size >= CACHE_MAX) classes.clear()
+    classes.set(key, c)
+  }
+  return c
+}
+
 export function isContentKey(key: string): boolean {
+  return classOf(key).content
+}
+
+export function isIdentityKey(key: string): boolean {
+  return classOf(key).identity
+}
+
+export function isFreeTextKey(key: string): boolean {
+  return classOf(key).freeText
+}
+
+function contentKey(key: string): boolean {
   const words = keyWords(key)
   const last = words[words.length - 1]
   if (last === undefined || METADATA_WORDS.has(last)) return false
@@ -112,12 +142,12 @@ export function isContentKey(key: string): boolean {
   })
 }
 
-export function isIdentityKey(key: string): boolean {
+function identityKey(key: string): boolean {
   const words = keyWords(key)
   if (words.includes('email') || words.includes('emails')) return true
   return words.join('') === 'enduserid'
 }
 
-export function isFreeTextKey(key: string): boolean {
+function freeTextKey(key: string): boolean {
   return keyWords(key).some((w) => FREE_TEXT_WORDS.has(w))
 }

@@ -162,7 +162,9 @@ export class PrivacyFilter {
         continue
       }
       const free = isFreeTextKey(key) || isContentKey(key) || key === 'tool_parameters'
-      out.push({ key, value: this.filterValue(kv.value, free, dropped) })
+      const value = this.filterValue(kv.value, free, dropped)
+      // Most values come through unchanged: the attribute itself is kept rather than copied.
+      out.push(value === kv.value && kv.key === key ? kv : { key, value })
     }
     return out
   }

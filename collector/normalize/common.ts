@@ -114,7 +114,8 @@ export function isRejection(value: object): value is Rejection {
 
 /** A stable UUID from content: the same record re-sent (an exporter retry) gets the same id. */
 export function contentId(...parts: unknown[]): string {
-  const h = crypto.createHash('sha256').update(JSON.stringify(parts)).digest('hex')
+  // One-shot hash: the same digest as createHash().update().digest(), without a Hash object per record.
+  const h = crypto.hash('sha256', JSON.stringify(parts), 'hex')
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`
 }
 

@@ -105,7 +105,8 @@ export function utcDay(time: string): string {
 
 /** The UTC days that rows timed "seconds.nanoseconds" fall on. */
 export function utcDays(times: Iterable<string>): string[] {
-  const days = new Set<string>()
-  for (const t of times) days.add(utcDay(t))
-  return [...days].sort()
+  // Whole days since the epoch first: a batch's thousands of rows fall on a handful of days.
+  const days = new Set<number>()
+  for (const t of times) days.add(Math.floor(Number(t.split('.')[0]) / 86_400))
+  return [...days].sort((a, b) => a - b).map((d) => utcDay(String(d * 86_400)))
 }
