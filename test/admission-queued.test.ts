@@ -1,8 +1,9 @@
 import * as grpc from '@grpc/grpc-js'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { decodedEstimate, queuedEstimate, REQUEST_OVERHEAD_BYTES } from '../collector/admission'
-import { grpcServices, requestTypes } from '../collector/otlp/proto'
+import { requestTypes } from '../collector/otlp/proto'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
+import { exportLogsGrpc } from './helpers/grpc-export'
 import { apiRequest, events } from './helpers/otlp-factory'
 
 /**
@@ -49,16 +50,7 @@ it('holds only its rows on OTLP/gRPC too', async () => {
   const client = new grpc.Client(`127.0.0.1:${cc.ports.otlpGrpc}`, grpc.credentials.createInsecure())
   try {
     await expect.poll(inflight).toBe(0)
-    const answered = new Promise<grpc.ServiceError | null>((resolve) =>
-      client.makeUnaryRequest(
-        grpcServices.logs.path,
-        (b: Buffer) => b,
-        (b: Buffer) => b,
-        bytes,
-        new grpc.Metadata(),
-        (error) => resolve(error),
-      ),
-    )
+    const answered = exportLogsGrpc(client, bytes)
     await expect.poll(inflight).toBe(REQUEST_OVERHEAD_BYTES + queuedEstimate(bytes.length, 'protobuf'))
     expect(await answered).toBeNull()
     await expect.poll(inflight).toBe(0)

@@ -1,11 +1,11 @@
 import path from 'node:path'
 import * as grpc from '@grpc/grpc-js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { grpcServices, requestTypes } from '../collector/otlp/proto'
 import type { ExportLogsRequest } from '../schemas/otlp'
 import { selectRows } from '../warehouse/client'
 import { startTestCcscope, tempDir, type TestCcscope } from './helpers/ccscope'
 import { startClickHouseProxy, type ClickHouseProxy, type ProxyMode } from './helpers/clickhouse-proxy'
+import { exportLogsGrpc } from './helpers/grpc-export'
 import { apiRequest, events, postJson } from './helpers/otlp-factory'
 
 /**
@@ -29,20 +29,6 @@ function batch(): { body: ExportLogsRequest; session: string } {
       Array.from({ length: RECORDS }, (_, i) => apiRequest(now - 60_000 + n * RECORDS + i, 0.01)),
     ),
   }
-}
-
-function exportGrpc(client: grpc.Client, body: ExportLogsRequest): Promise<grpc.ServiceError | null> {
-  const bytes = Buffer.from(requestTypes.logs.encode(requestTypes.logs.fromObject(body as unknown as Record<string, unknown>)).finish())
-  return new Promise((resolve) =>
-    client.makeUnaryRequest(
-      grpcServices.logs.path,
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      bytes,
-      new grpc.Metadata(),
-      (error) => resolve(error),
-    ),
-  )
 }
 
 // A request the stalled server never answers ends after CLICKHOUSE_REQUEST_TIMEOUT_MS; long enough that a
@@ -81,7 +67,7 @@ describe('warehouse unavailable (server mode)', () => {
     expect((await postJson(cc.otlpUrl, '/v1/logs', a.body)).status).toBe(200)
     acknowledged.push(a.session)
     const b = batch()
-    expect(await exportGrpc(grpcClient, b.body)).toBeNull()
+    expect(await exportLogsGrpc(grpcClient, b.body)).toBeNull()
     acknowledged.push(b.session)
     expect((await fetch(`${cc.apiUrl}/readyz`)).status).toBe(200)
 
@@ -94,7 +80,7 @@ describe('warehouse unavailable (server mode)', () => {
       refused.push(h.body)
       refusedSessions.push(h.session)
       const g = batch()
-      const error = await exportGrpc(grpcClient, g.body)
+      const error = await exportLogsGrpc(grpcClient, g.body)
       expect({ mode, code: error?.code }).toEqual({ mode, code: grpc.status.UNAVAILABLE })
       expect(error?.metadata.get('grpc-status-details-bin')).toHaveLength(1)
       refused.push(g.body)
@@ -114,7 +100,7 @@ describe('warehouse unavailable (server mode)', () => {
     // The exporters' retries are accepted, and the totals are what was acknowledged, each record once.
     for (const [i, body] of refused.entries()) {
       if (i % 2 === 0) expect((await postJson(cc.otlpUrl, '/v1/logs', body)).status).toBe(200)
-      else expect(await exportGrpc(grpcClient, body)).toBeNull()
+      else expect(await exportLogsGrpc(grpcClient, body)).toBeNull()
     }
     acknowledged.push(...refusedSessions)
     expect(await stored(acknowledged)).toEqual({ n: acknowledged.length * RECORDS, ids: acknowledged.length * RECORDS })
