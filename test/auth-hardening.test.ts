@@ -52,14 +52,6 @@ function login(cc: TestCcscope, user: string, password: string, from: string): P
   })
 }
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
 describe('without users, the dashboard is closed unless open mode is set', () => {
   it('a deleted users file does not reopen the dashboard', async () => {
     const usersFile = path.join(tempDir('ccscope-users-'), 'users.json')
@@ -85,7 +77,7 @@ describe('without users, the dashboard is closed unless open mode is set', () =>
       // Nothing ever configured: this machine is admin (what `npm install && npm start` needs).
       expect((await request(cc, 'GET', '/api/v1/summary', { headers: { host: 'localhost' } })).status).toBe(200)
       writeUsersFile(usersFile, { users: [{ name: 'admin', role: 'admin', teams: [], passwordHash: await hashPassword(PASSWORD) }], tokens: [] })
-      await waitFor(async () => (await request(cc, 'GET', '/api/v1/summary', { headers: { host: 'localhost' } })).status === 401)
+      await expect.poll(async () => (await request(cc, 'GET', '/api/v1/summary', { headers: { host: 'localhost' } })).status).toBe(401)
       fs.rmSync(usersFile)
       const after = await request(cc, 'GET', '/api/v1/summary', { headers: { host: 'localhost' } })
       expect(after.status).toBe(401)
