@@ -9,6 +9,7 @@ import type { ExportLogsRequest } from '../schemas/otlp'
 import { selectRows } from '../warehouse/client'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { apiRequest, events } from './helpers/otlp-factory'
+import { defined } from './helpers/defined'
 
 /**
  * Overload: far more concurrent senders than the in-flight budget admits, over every way a body can
@@ -143,7 +144,7 @@ describe('overload', () => {
     )
     const o: Outcome = { statuses: new Map(), retryAfterMissing: 0, retryInfoSeconds: new Set() }
     // Every sender at once.
-    await Promise.all(bodies.map((body, r) => sendUntilAcknowledged(body, MODES[r % MODES.length]!, o)))
+    await Promise.all(bodies.map((body, r) => sendUntilAcknowledged(body, defined(MODES[r % MODES.length]), o)))
 
     const statuses = Object.fromEntries(o.statuses)
     // Only the retryable refusals besides success: no 500, no reset, no other 4xx.

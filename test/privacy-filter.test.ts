@@ -6,6 +6,7 @@ import type { KeyValue } from '../schemas/otlp'
 import { selectRows } from '../warehouse/client'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { attrs, events, postJson } from './helpers/otlp-factory'
+import { defined } from './helpers/defined'
 
 /**
  * The privacy filter matches keys by pattern at any depth (nested maps and arrays, any spelling), drops
@@ -120,7 +121,7 @@ describe('content and secrets against a running ccscope', () => {
         },
       },
     ])
-    const record = payload.resourceLogs![0]!.scopeLogs![0]!.logRecords![0]!
+    const record = defined(payload.resourceLogs?.[0]?.scopeLogs?.[0]?.logRecords?.[0])
     const nested: KeyValue = {
       key: 'request',
       value: {
@@ -189,7 +190,7 @@ describe('pseudonymisation at any depth', () => {
     const payload = events({ session: 'privacy-email' }, [
       { name: 'user_prompt', timeMs: now - 1000, attributes: { 'User.Email': 'carol@example.com', author_email: 'dave@example.com', prompt_length: 3 } },
     ])
-    const record = payload.resourceLogs![0]!.scopeLogs![0]!.logRecords![0]!
+    const record = defined(payload.resourceLogs?.[0]?.scopeLogs?.[0]?.logRecords?.[0])
     record.attributes = [...(record.attributes ?? []), { key: 'git', value: { kvlistValue: { values: attrs({ 'author.email': 'erin@example.com' }) } } }]
     expect((await postJson(cc.otlpUrl, '/v1/logs', payload)).status).toBe(200)
     const text = await storedText(cc, 'privacy-email')

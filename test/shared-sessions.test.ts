@@ -9,6 +9,7 @@ import { createLogger } from '../runtime/logger'
 import { SelfMetrics } from '../runtime/self-metrics'
 import { selectRows } from '../warehouse/client'
 import { startTestCcscope, tempDir, type TestCcscope } from './helpers/ccscope'
+import { defined } from './helpers/defined'
 
 /**
  * Dashboard sessions live in the warehouse: instance A (a whole ccscope) and instance B (another API on the
@@ -47,7 +48,7 @@ async function signIn(url: string): Promise<string> {
     body: JSON.stringify({ user: 'ada', password: PASSWORD }),
   })
   expect(res.status).toBe(200)
-  return (res.headers.get('set-cookie') ?? '').split(';')[0]!
+  return defined((res.headers.get('set-cookie') ?? '').split(';')[0])
 }
 
 const me = async (url: string, cookie: string) => (await fetch(`${url}/api/v1/auth/me`, { headers: { cookie } })).status

@@ -7,6 +7,7 @@ import { dateRange, DEFAULT_FILTERS } from '../../dashboard/ui/filters'
 import { formatCount, formatPercent, formatUsd } from '../../dashboard/ui/format'
 import { ARTIFACTS, screenshot, settled, startDashboard } from '../helpers/browser'
 import type { TestCcscope } from '../helpers/ccscope'
+import { defined } from '../helpers/defined'
 
 /** Adoption, Users, a user and a session, in Chromium: the figures on screen are the API's. */
 let cc: TestCcscope
@@ -110,7 +111,7 @@ describe('adoption', () => {
 describe('users, a user, a session', () => {
   it('searches, opens a user with the API figures, then a session timeline with denials marked', async () => {
     const all = await api<UsersResponse>(`/api/v1/users?${RANGE}&limit=1000`)
-    const target = all.rows.find((u) => (u.sessions ?? 0) > 2)!
+    const target = defined(all.rows.find((u) => (u.sessions ?? 0) > 2))
     await page.goto(`${cc.apiUrl}/users`)
     await settled(page)
     await page.getByRole('searchbox', { name: /search/i }).fill(target.user.slice(0, 6))
@@ -135,7 +136,7 @@ describe('users, a user, a session', () => {
     expect(await page.locator('[data-table="user-sessions"] tbody tr').count()).toBe(sessions.sessions.length)
     await screenshot(page, 'user')
 
-    const denied = sessions.sessions.find((x) => (x.policyDenials ?? 0) > 0) ?? sessions.sessions[0]!
+    const denied = sessions.sessions.find((x) => (x.policyDenials ?? 0) > 0) ?? defined(sessions.sessions[0])
     await page.goto(`${cc.apiUrl}/sessions/${denied.sessionId}`)
     await settled(page)
     const session = await api<SessionResponse>(`/api/v1/sessions/${denied.sessionId}`)

@@ -8,6 +8,7 @@ import { dateRange, DEFAULT_FILTERS } from '../../dashboard/ui/filters'
 import { formatCount, formatInstant, formatPercent, formatUsd } from '../../dashboard/ui/format'
 import { screenshot, settled, startDashboard } from '../helpers/browser'
 import type { TestCcscope } from '../helpers/ccscope'
+import { defined } from '../helpers/defined'
 
 /** Cost and Policy in Chromium: figures equal the API's, the CSV button downloads the table on screen. */
 let cc: TestCcscope
@@ -52,8 +53,8 @@ describe('cost', () => {
     const records = parse(fs.readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[]
     const data = records.filter((r) => r.row_type === 'data')
     expect(data.map((r) => r.team)).toEqual(groups)
-    for (const [i, r] of data.entries()) expect(formatUsd(Number(r.cost_usd)), r.team).toBe(formatUsd(byTeam.rows[i]!.costUsd))
-    const total = records.find((r) => r.row_type === 'total')!
+    for (const [i, r] of data.entries()) expect(formatUsd(Number(r.cost_usd)), r.team).toBe(formatUsd(defined(byTeam.rows[i]).costUsd))
+    const total = defined(records.find((r) => r.row_type === 'total'))
     expect(total.cost_usd).toBe(s.costUsd.toFixed(2))
     expect(Number(total.requests)).toBe(s.apiRequests)
   })
@@ -62,7 +63,7 @@ describe('cost', () => {
     await page.goto(`${cc.apiUrl}/cost`)
     await settled(page)
     const models = await api<DatasetResponse<'cost'>>(`/api/v1/cost?${RANGE}&groupBy=model`)
-    const model = models.rows[0]!.group!
+    const model = defined(models.rows[0]?.group)
     await page.getByLabel('Model', { exact: true }).selectOption(model)
     await page.waitForURL(new RegExp(`model=${model}`))
     await settled(page)
@@ -125,7 +126,7 @@ describe('policy', () => {
     const listed = await page.locator('[data-bars="blocked-commands"] li').allInnerTexts()
     for (const row of commands.rows.filter((r) => r.group))
       expect(
-        listed.some((l) => l.includes(row.group!) && l.includes(formatCount(row.policyDenials))),
+        listed.some((l) => l.includes(defined(row.group)) && l.includes(formatCount(row.policyDenials))),
         row.group,
       ).toBe(true)
     const policy = await api<PolicyResponse>(`/api/v1/policy?${RANGE}`)

@@ -7,6 +7,7 @@ import type { DatasetResponse } from '../../schemas/analytics'
 import { dateRange, DEFAULT_FILTERS } from '../../dashboard/ui/filters'
 import { screenshot, settled, startDashboard } from '../helpers/browser'
 import type { TestCcscope } from '../helpers/ccscope'
+import { defined } from '../helpers/defined'
 
 /** The directory in Chromium: a malformed CSV is refused row by row and loads nothing; a good one replaces the directory. */
 let cc: TestCcscope
@@ -31,7 +32,7 @@ const file = (name: string, text: string) => ({ name, mimeType: 'text/csv', buff
 it('checks a CSV row by row, loads nothing while a row is bad, and replaces the directory with a good one', async () => {
   const range = dateRange(DEFAULT_FILTERS)
   const [someone] = (await api<DatasetResponse<'cost'>>(`/api/v1/cost?from=${range.from}&to=${range.to}&tz=UTC&groupBy=user&limit=1`)).rows
-  const user = someone!.group!
+  const user = defined(someone?.group)
 
   expect((await api<UsersResponse>(`/api/v1/users?from=${range.from}&to=${range.to}&tz=UTC&neverActive=true`)).neverActive).toBeNull()
   // Without a directory there is no never-active list, so nothing to export.

@@ -7,6 +7,7 @@ import { launchBrowser, screenshot, settled } from '../helpers/browser'
 import { startTestCcscope, type TestCcscope } from '../helpers/ccscope'
 import { FIXTURE_FOLDERS, loadFixture, replay } from '../helpers/fixtures'
 import { selectRows } from '../../warehouse/client'
+import { defined } from '../helpers/defined'
 
 /**
  * Every page on the telemetry captured from the real Claude Code CLI: no page errors, no panel in error,
@@ -46,7 +47,7 @@ describe('on the captured fixtures', () => {
     const sessions = (await (await fetch(`${cc.apiUrl}/api/v1/users/dana%40example.com/sessions?${RANGE}`)).json()) as {
       sessions: { sessionId: string; policyDenials: number }[]
     }
-    const denied = sessions.sessions.find((s) => s.policyDenials > 0)!
+    const denied = defined(sessions.sessions.find((s) => s.policyDenials > 0))
     const pages: [string, string][] = [
       [`/?${RANGE}`, 'fixtures-overview'],
       [`/adoption?${RANGE}`, 'fixtures-adoption'],
@@ -148,11 +149,12 @@ describe('traces captured from the real CLI', () => {
       "SELECT session_id AS s, count() AS spans, uniqExact(trace_id) AS traces FROM spans WHERE session_id != '' GROUP BY s ORDER BY spans DESC LIMIT 1",
     )
     expect(Number(withSpans?.spans)).toBeGreaterThan(0)
-    const session = (await (await fetch(`${cc.apiUrl}/api/v1/sessions/${withSpans!.s}`)).json()) as SessionResponse
-    expect(session.spans).toHaveLength(Number(withSpans!.spans))
-    await visit(`/sessions/${withSpans!.s}?${RANGE}`, 'fixtures-session-traces')
-    expect(await page.locator('[data-trace]').count()).toBe(Number(withSpans!.traces))
-    expect(await page.locator('[data-trace] .span-row').count()).toBe(Number(withSpans!.spans))
+    const traced = defined(withSpans)
+    const session = (await (await fetch(`${cc.apiUrl}/api/v1/sessions/${traced.s}`)).json()) as SessionResponse
+    expect(session.spans).toHaveLength(Number(traced.spans))
+    await visit(`/sessions/${traced.s}?${RANGE}`, 'fixtures-session-traces')
+    expect(await page.locator('[data-trace]').count()).toBe(Number(traced.traces))
+    expect(await page.locator('[data-trace] .span-row').count()).toBe(Number(traced.spans))
     expect(await page.locator('[data-trace] .span-row[data-span-depth="0"]').first().innerText()).toMatch(/^Prompt/)
     await page.setViewportSize({ width: 390, height: 900 })
     await screenshot(page, 'fixtures-session-traces-390')

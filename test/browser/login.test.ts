@@ -8,6 +8,7 @@ import { dateRange, DEFAULT_FILTERS } from '../../dashboard/ui/filters'
 import { formatUsd } from '../../dashboard/ui/format'
 import { screenshot, settled, startDashboard } from '../helpers/browser'
 import { tempDir, type TestCcscope } from '../helpers/ccscope'
+import { defined } from '../helpers/defined'
 
 /** Signing in to the dashboard in Chromium: the login page, a finance user's pages, a page not for them, signing out. */
 const PASSWORD = 'finance password 2026'
@@ -67,7 +68,7 @@ describe('signing in', () => {
   })
 
   it('signs out back to the login page, and the old session is gone', async () => {
-    const before = (await page.context().cookies()).find((c) => c.name === 'ccscope_session')!.value
+    const before = defined((await page.context().cookies()).find((c) => c.name === 'ccscope_session')).value
     await page.getByRole('button', { name: 'Sign out' }).click()
     await page.getByRole('heading', { name: 'Sign in to ccscope' }).waitFor()
     await page.goto(`${cc.apiUrl}/cost`)

@@ -5,6 +5,7 @@ import { addDays, dateRange, DEFAULT_FILTERS, todayIn } from '../../dashboard/ui
 import { change, formatCount, formatPercent, formatUsd } from '../../dashboard/ui/format'
 import { screenshot, settled, startDashboard } from '../helpers/browser'
 import type { TestCcscope } from '../helpers/ccscope'
+import { defined } from '../helpers/defined'
 
 /**
  * The dashboard in a real Chromium against ccscope on a temporary data dir with a generated fleet:
@@ -96,9 +97,10 @@ describe('overview', () => {
     await settled(page)
     const s = await api<SummaryResponse>(`/api/v1/summary?from=${from}&to=${addDays(last, 1)}&tz=UTC&compare=previous`)
     expect(s.partial).toBe(true)
-    expect(Date.parse(s.previous!.range.to) - Date.parse(s.previous!.range.from)).toBe(Date.parse(s.range.to) - Date.parse(s.range.from))
+    const previous = defined(s.previous)
+    expect(Date.parse(previous.range.to) - Date.parse(previous.range.from)).toBe(Date.parse(s.range.to) - Date.parse(s.range.from))
     const cost = page.locator('[data-stat="cost"] .stat-change')
-    expect(await cost.innerText()).toContain(change(s.costUsd, s.previous!.costUsd).text)
+    expect(await cost.innerText()).toContain(change(s.costUsd, previous.costUsd).text)
     expect(await cost.innerText()).toContain('vs same span before')
     expect(await page.locator('[data-stat="cost"] [data-compared]').getAttribute('title')).toMatch(/^Compared with .+ \(UTC\): the period is not over/)
   })
