@@ -340,7 +340,14 @@ describe('limits and timeouts against a running ccscope', () => {
           }, 100)
         : undefined
       // Every one of these clients would take minutes to finish: only the server can end them.
-      closed.push(new Promise((resolve) => socket.on('close', () => (clearInterval(timer), resolve(`${kind}: ${answer.split('\r\n')[0] || 'closed'}`)))))
+      closed.push(
+        new Promise((resolve) =>
+          socket.on('close', () => {
+            clearInterval(timer)
+            resolve(`${kind}: ${answer.split('\r\n')[0] || 'closed'}`)
+          }),
+        ),
+      )
     }
     // Host names this machine: ccscope runs without an ingest token here, and then takes telemetry from it only.
     const headers = `POST /v1/logs HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n`
