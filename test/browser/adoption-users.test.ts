@@ -1,17 +1,16 @@
 import path from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DatasetResponse, SummaryResponse } from '../../schemas/analytics'
 import type { SessionResponse, UserSessionsResponse, UsersResponse } from '../../schemas/users'
 import { dateRange, DEFAULT_FILTERS } from '../../dashboard/ui/filters'
 import { formatCount, formatPercent, formatUsd } from '../../dashboard/ui/format'
-import { ARTIFACTS, screenshot, settled, startDashboard } from '../helpers/browser'
+import { ARTIFACTS, screenshot, settled, startDashboard, shownText } from '../helpers/browser'
 import type { TestCcscope } from '../helpers/ccscope'
 import { defined } from '../helpers/defined'
 
 /** Adoption, Users, a user and a session, in Chromium: the figures on screen are the API's. */
 let cc: TestCcscope
-let browser: Browser
 let page: Page
 const range = dateRange(DEFAULT_FILTERS)
 const RANGE = `from=${range.from}&to=${range.to}&tz=UTC`
@@ -21,12 +20,12 @@ async function api<T>(path: string): Promise<T> {
   if (res.status !== 200) throw new Error(`${path}: ${res.status}`)
   return (await res.json()) as T
 }
-const text = async (selector: string) => (await page.locator(selector).innerText()).trim()
+const text = async (selector: string) => (await shownText(page.locator(selector))).trim()
 
 let stop: () => Promise<void>
 
 beforeAll(async () => {
-  ;({ cc, browser, page, stop } = await startDashboard(5))
+  ;({ cc, page, stop } = await startDashboard(5))
 }, 60_000)
 afterAll(async () => {
   await stop?.()
@@ -47,7 +46,7 @@ describe('adoption', () => {
     expect(await rows.count()).toBe(teams.rows.length)
     for (const team of teams.rows.filter((r) => r.group)) {
       const row = page.locator('[data-table="adoption-by-team"] tbody tr', { has: page.locator(`td[data-col="team"]:text-is("${team.group}")`) })
-      expect(await row.locator('td[data-col="sessions"]').innerText(), team.group).toBe(formatCount(team.sessions))
+      expect(await shownText(row.locator('td[data-col="sessions"]')), team.group).toBe(formatCount(team.sessions))
     }
 
     const users = await api<UsersResponse>(`/api/v1/users?${RANGE}&limit=15`)
@@ -61,7 +60,7 @@ describe('adoption', () => {
     expect(await board.count()).toBe(users.rows.length)
     for (const [i, user] of users.rows.entries()) {
       expect(await board.nth(i).locator('[data-user]').getAttribute('data-user')).toBe(user.user)
-      expect(await board.nth(i).locator('td[data-col="costUsd"]').innerText()).toBe(formatUsd(user.costUsd))
+      expect(await shownText(board.nth(i).locator('td[data-col="costUsd"]'))).toBe(formatUsd(user.costUsd))
     }
     await screenshot(page, 'adoption')
   })

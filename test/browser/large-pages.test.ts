@@ -7,7 +7,7 @@ import { pageRequestUrls } from '../../dashboard/ui/plans'
 import { ROWS_SHOWN } from '../../dashboard/ui/components/DataTable'
 import { seedWarehouse } from '../../bench/seed'
 import { selectRows } from '../../warehouse/client'
-import { launchBrowser, screenshot, settled } from '../helpers/browser'
+import { launchBrowser, screenshot, settled, shownText } from '../helpers/browser'
 import { startTestCcscope, type TestCcscope } from '../helpers/ccscope'
 import { defined } from '../helpers/defined'
 
@@ -64,8 +64,8 @@ it('renders every page without errors, with the API figures', async () => {
   await page.goto(`${cc.apiUrl}/`)
   await settled(page)
   expect(s.users).toBeGreaterThan(100)
-  expect(await page.locator('[data-stat="active-users"] [data-value]').innerText()).toBe(formatCount(s.users))
-  expect(await page.locator('[data-stat="cost"] [data-value]').innerText()).toBe(formatUsd(s.costUsd))
+  expect(await shownText(page.locator('[data-stat="active-users"] [data-value]'))).toBe(formatCount(s.users))
+  expect(await shownText(page.locator('[data-stat="cost"] [data-value]'))).toBe(formatUsd(s.costUsd))
 }, 120_000)
 
 /** The filter bar's option lists (components/FilterBar.tsx): asked for after the page's own requests, by design. */
@@ -129,7 +129,7 @@ it('draws the first rows of a long cost table and the rest on request, with the 
   const all = Number(await more.getAttribute('data-more-rows'))
   expect(all).toBeGreaterThan(ROWS_SHOWN)
   expect(await groups.count()).toBe(ROWS_SHOWN)
-  expect(await page.locator('[data-table="cost-breakdown"] tr[data-row="total"] td[data-col="costUsd"]').innerText()).toBe(formatUsd(s.costUsd))
+  expect(await shownText(page.locator('[data-table="cost-breakdown"] tr[data-row="total"] td[data-col="costUsd"]'))).toBe(formatUsd(s.costUsd))
   await more.getByRole('button').click()
   expect(await groups.count()).toBe(all)
   expect(await more.count()).toBe(0)
