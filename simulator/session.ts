@@ -30,7 +30,7 @@ import {
 } from './catalog'
 import type { EventKind, MetricName } from '../schemas/claude-code'
 import { MINUTE, type SessionPlan, type SimUser } from './fleet'
-import { BASE62, Rng } from './random'
+import { BASE62, type Rng } from './random'
 import type { Tally } from './truths'
 
 export type AttrValue = string | number | boolean | string[]

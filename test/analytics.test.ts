@@ -6,6 +6,7 @@ import type { MoversResponse, PolicyResponse } from '../schemas/policy'
 import type { SessionResponse, UserSessionsResponse, UsersResponse } from '../schemas/users'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { generateFleet, sendFleet, summarizeTruth, type Fact, type Fleet, type RequestTruth } from './helpers/fleet'
+import { defined } from './helpers/defined'
 
 /**
  * Every analytics endpoint against a generated fleet whose true aggregates the test computes itself
@@ -65,8 +66,8 @@ describe('summary', () => {
     expect(s.policyDenials).toBe(truth.policyDenials)
     expect(truth.policyDenials).toBeGreaterThan(0)
 
-    const team = fleet.truth.users[0]!.team
-    const user = fleet.truth.users[1]!.user
+    const team = defined(fleet.truth.users[0]).team
+    const user = defined(fleet.truth.users[1]).user
     const filters: Record<string, string>[] = [{ team }, { user }]
     for (const filter of filters) {
       const t = summarizeTruth(fleet.truth, undefined, filter)
@@ -99,11 +100,11 @@ describe('cost', () => {
     const requests = tally(fleet.truth.requests, key, (r) => (r.fromMetricsOnly ? 0 : 1))
     expect(new Set(res.rows.map((r) => r.group))).toEqual(new Set(cost.keys()))
     for (const row of res.rows) {
-      expect(row.costUsd, `${groupBy}=${row.group}`).toBeCloseTo(usd(cost.get(row.group!)!), 6)
-      expect(row.cacheReadTokens).toBe(tokens.get(row.group!))
+      expect(row.costUsd, `${groupBy}=${row.group}`).toBeCloseTo(usd(defined(cost.get(defined(row.group)))), 6)
+      expect(row.cacheReadTokens).toBe(tokens.get(defined(row.group)))
       // A group whose cost came from metric points only (team data sends no events) has no request
       // count: not reported (null), never 0.
-      const counted = requests.get(row.group!) ?? 0
+      const counted = requests.get(defined(row.group)) ?? 0
       expect(row.requests, `${groupBy}=${row.group}`).toBe(counted > 0 ? counted : null)
     }
     // Sorted by cost, biggest first.
@@ -171,14 +172,14 @@ describe('cost', () => {
       (r) => r.costMicros,
     )
     expect(res.rows.map((r) => r.period)).toEqual([...byDay.keys()].sort())
-    for (const row of res.rows) expect(row.costUsd, `${tz} ${row.period}`).toBeCloseTo(usd(byDay.get(row.period!)!), 6)
+    for (const row of res.rows) expect(row.costUsd, `${tz} ${row.period}`).toBeCloseTo(usd(defined(byDay.get(defined(row.period)))), 6)
     expect(res.range.timeZone).toBe(tz)
   })
 
   it('gives cache savings from list prices and cost per active user-day from adoption', async () => {
     const res = await dataset('cost', 'groupBy=model')
     for (const row of res.rows) {
-      const price = PRICES_PER_MTOK[row.group!]
+      const price = PRICES_PER_MTOK[defined(row.group)]
       const cacheRead = fleet.truth.requests.filter((r) => r.model === row.group).reduce((s, r) => s + r.cacheReadTokens, 0)
       expect(row.cacheSavingsUsd).toBeCloseTo(price ? (cacheRead * (price.input - price.cacheRead)) / 1e6 : 0, 6)
     }
@@ -207,7 +208,7 @@ describe('cost', () => {
       expect(records.at(-1)?.row_type).toBe('total')
       expect(data).toHaveLength(json.rows.length)
       data.forEach((r, i) => {
-        const row = json.rows[i]!
+        const row = defined(json.rows[i])
         expect(r.cost_usd).toBe((row.costUsd ?? 0).toFixed(2))
         expect(Number(r.input_tokens)).toBe(row.inputTokens)
         if (row.period) {
@@ -240,7 +241,7 @@ describe('adoption', () => {
       for (const a of activity()) {
         const p = period(a.time)
         if (!users.has(p)) users.set(p, new Set())
-        users.get(p)!.add(a.user)
+        defined(users.get(p)).add(a.user)
       }
       const prompts = tally(
         fleet.truth.prompts,
@@ -249,8 +250,8 @@ describe('adoption', () => {
       )
       expect(res.rows.map((r) => r.period)).toEqual([...users.keys()].sort())
       for (const row of res.rows) {
-        expect(row.activeUsers, `${granularity} ${row.period}`).toBe(users.get(row.period!)!.size)
-        expect(row.prompts ?? 0).toBe(prompts.get(row.period!) ?? 0)
+        expect(row.activeUsers, `${granularity} ${row.period}`).toBe(defined(users.get(defined(row.period))).size)
+        expect(row.prompts ?? 0).toBe(prompts.get(defined(row.period)) ?? 0)
       }
     }
   })
@@ -280,16 +281,16 @@ describe('adoption', () => {
     ].map(m)
     expect(res.rows.length).toBe(sessions.size)
     for (const row of res.rows) {
-      const g = row.group!
+      const g = defined(row.group)
       expect(row.sessions, g).toBe(sessions.get(g))
-      expect(row.linesAdded).toBeCloseTo(added!.get(g) ?? 0, 6)
-      expect(row.linesRemoved).toBeCloseTo(removed!.get(g) ?? 0, 6)
-      expect(row.commits).toBeCloseTo(commits!.get(g) ?? 0, 6)
-      expect(row.pullRequests).toBeCloseTo(prs!.get(g) ?? 0, 6)
-      expect(row.activeTimeUserSeconds).toBeCloseTo(userS!.get(g) ?? 0, 6)
-      expect(row.activeTimeCliSeconds).toBeCloseTo(cliS!.get(g) ?? 0, 6)
-      const a = acc!.get(g) ?? 0
-      const r = rej!.get(g) ?? 0
+      expect(row.linesAdded).toBeCloseTo(defined(added).get(g) ?? 0, 6)
+      expect(row.linesRemoved).toBeCloseTo(defined(removed).get(g) ?? 0, 6)
+      expect(row.commits).toBeCloseTo(defined(commits).get(g) ?? 0, 6)
+      expect(row.pullRequests).toBeCloseTo(defined(prs).get(g) ?? 0, 6)
+      expect(row.activeTimeUserSeconds).toBeCloseTo(defined(userS).get(g) ?? 0, 6)
+      expect(row.activeTimeCliSeconds).toBeCloseTo(defined(cliS).get(g) ?? 0, 6)
+      const a = defined(acc).get(g) ?? 0
+      const r = defined(rej).get(g) ?? 0
       if (a + r === 0) expect(row.editAcceptRate).toBeNull()
       else expect(row.editAcceptRate).toBeCloseTo(a / (a + r), 9)
     }
@@ -340,8 +341,8 @@ describe('adoption', () => {
       if (t >= from.getTime() && t < to.getTime()) last.set(a.user, Math.max(last.get(a.user) ?? 0, t))
     }
     const active = [...last.keys()]
-    const newUsers = active.filter((u) => first.get(u)! >= from.getTime())
-    const quiet = active.filter((u) => last.get(u)! < cutoff)
+    const newUsers = active.filter((u) => defined(first.get(u)) >= from.getTime())
+    const quiet = active.filter((u) => defined(last.get(u)) < cutoff)
     expect(res.counts).toEqual({
       activeUsers: active.length,
       newUsers: newUsers.length,
@@ -355,7 +356,7 @@ describe('adoption', () => {
     const cost = await get<DatasetResponse<'cost'>>(`/api/v1/cost?from=${from.toISOString()}&to=${to.toISOString()}&groupBy=user&limit=1000`)
     for (const row of res.rows) expect(row.costUsd, row.user).toBe(cost.rows.find((c) => c.group === row.user)?.costUsd ?? 0)
     // Search by part of the key, any case.
-    const one = res.rows[0]!.user
+    const one = defined(res.rows[0]).user
     const found = await get<UsersResponse>(
       `/api/v1/users?from=${from.toISOString()}&to=${to.toISOString()}&q=${encodeURIComponent(one.slice(0, 6).toUpperCase())}`,
     )
@@ -380,7 +381,7 @@ describe('tools and policy', () => {
       expect(row.hookRejects).toBe(mine.filter((d) => d.decision === 'reject' && d.source === 'hook').length)
       expect(row.userRejects).toBe(mine.filter((d) => d.decision === 'reject' && d.source === 'user_reject').length)
       expect(row.userAborts).toBe(mine.filter((d) => d.decision === 'reject' && d.source === 'user_abort').length)
-      expect(row.results).toBe(results.get(row.group!) ?? 0)
+      expect(row.results).toBe(results.get(defined(row.group)) ?? 0)
       if (mine.length > 0) expect(row.policyDenialRate).toBeCloseTo(denials / mine.length, 9)
     }
     const bySource = await dataset('tools', 'groupBy=source')
@@ -389,7 +390,7 @@ describe('tools and policy', () => {
       (d) => d.source,
       () => 1,
     )
-    for (const row of bySource.rows.filter((r) => r.group !== '')) expect(row.decisions, row.group).toBe(truthBySource.get(row.group!))
+    for (const row of bySource.rows.filter((r) => r.group !== '')) expect(row.decisions, row.group).toBe(truthBySource.get(defined(row.group)))
   })
 
   it('names the top blocked commands and MCP servers', async () => {
@@ -411,7 +412,7 @@ describe('tools and policy', () => {
   })
 
   it('per team per day gives the policy-denial rate of the truth', async () => {
-    const team = fleet.truth.users[0]!.team
+    const team = defined(fleet.truth.users[0]).team
     const res = await dataset('tools', `granularity=day&team=${team}`)
     const mine = fleet.truth.decisions.filter((d) => d.team === team)
     for (const row of res.rows) {
@@ -453,7 +454,7 @@ describe('tools and policy', () => {
 
 describe('drill-down', () => {
   it("lists a user's sessions with their cost, and one session's prompts in order", async () => {
-    const user = fleet.truth.users.find((u) => fleet.truth.sessions.some((s) => s.user === u.user && s.eventsOn))!.user
+    const user = defined(fleet.truth.users.find((u) => fleet.truth.sessions.some((s) => s.user === u.user && s.eventsOn))).user
     const res = await get<UserSessionsResponse>(`/api/v1/users/${encodeURIComponent(user)}/sessions?${RANGE}&limit=1000`)
     const truthSessions = fleet.truth.sessions.filter((s) => s.user === user)
     expect(res.sessions.map((s) => s.sessionId).sort()).toEqual(truthSessions.map((s) => s.session).sort())
@@ -464,7 +465,7 @@ describe('drill-down', () => {
       expect(s.costUsd, s.sessionId).toBeCloseTo(usd(micros), 6)
     }
 
-    const withPrompts = truthSessions.find((s) => s.eventsOn && fleet.truth.prompts.some((p) => p.session === s.session))!
+    const withPrompts = defined(truthSessions.find((s) => s.eventsOn && fleet.truth.prompts.some((p) => p.session === s.session)))
     const session = await get<SessionResponse>(`/api/v1/sessions/${encodeURIComponent(withPrompts.session)}`)
     const prompts = fleet.truth.prompts.filter((p) => p.session === withPrompts.session)
     expect(session.prompts.map((p) => p.promptId)).toEqual(prompts.sort((a, b) => a.time.getTime() - b.time.getTime()).map((p) => p.promptId))

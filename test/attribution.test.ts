@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { AttributionResponse } from '../schemas/attribution'
 import path from 'node:path'
-import { ARTIFACTS, launchBrowser, settled } from './helpers/browser'
+import { ARTIFACTS, launchBrowser, settled, shownText } from './helpers/browser'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { apiRequest, attrs, costMetrics, events, postJson, type EventSpec } from './helpers/otlp-factory'
 
@@ -94,12 +94,12 @@ it('shows on the Cost page with the split of what is and is not attributed, at 1
     await page.goto(`${cc.apiUrl}/cost?from=2026-11-10&to=2026-11-10`)
     await settled(page)
     const card = page.locator('[data-panel="attribution"]')
-    expect(await card.locator('[data-attribution-totals]').innerText()).toBe(
+    expect(await shownText(card.locator('[data-attribution-totals]'))).toBe(
       '$10.50 in all: $3.50 attributed, $4.00 from requests that name no repository, $3.00 known only from cost metrics (no request attributes).',
     )
-    expect(await card.locator('tbody tr').first().innerText()).toContain('github.com/acme/web')
+    expect(await shownText(card.locator('tbody tr').first())).toContain('github.com/acme/web')
     await card.getByRole('button', { name: 'Workflow run' }).click()
-    await expect.poll(() => card.locator('tbody tr').first().innerText()).toContain('wf_1 (refactor)')
+    await expect.poll(() => shownText(card.locator('tbody tr').first())).toContain('wf_1 (refactor)')
     await card.screenshot({ path: path.join(ARTIFACTS, 'attribution-card-1440.png') })
     await page.setViewportSize({ width: 390, height: 900 })
     // The charts follow the new width on their next frame.

@@ -2,7 +2,6 @@ import fs from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BackoffLimiter } from '../dashboard/api/auth/limiter'
 import { hashPassword } from '../dashboard/api/auth/passwords'
 import { mintToken, writeUsersFile } from '../dashboard/api/auth/store'
 import type { UserSessionsResponse, UsersResponse } from '../schemas/users'
@@ -52,14 +51,6 @@ function login(cc: TestCcscope, user: string, password: string, from: string): P
   })
 }
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
 describe('without users, the dashboard is closed unless open mode is set', () => {
   it('a deleted users file does not reopen the dashboard', async () => {
     const usersFile = path.join(tempDir('ccscope-users-'), 'users.json')
@@ -85,7 +76,7 @@ describe('without users, the dashboard is closed unless open mode is set', () =>
       // Nothing ever configured: this machine is admin (what `npm install && npm start` needs).
       expect((await request(cc, 'GET', '/api/v1/summary', { headers: { host: 'localhost' } })).status).toBe(200)
       writeUsersFile(usersFile, { users: [{ name: 'admin', role: 'admin', teams: [], passwordHash: await hashPassword(PASSWORD) }], tokens: [] })
-      await waitFor(async () => (await request(cc, 'GET', '/api/v1/summary', { headers: { host: 'localhost' } })).status === 401)
+      await expect.poll(async () => (await request(cc, 'GET', '/api/v1/summary', { headers: { host: 'localhost' } })).status).toBe(401)
       fs.rmSync(usersFile)
       const after = await request(cc, 'GET', '/api/v1/summary', { headers: { host: 'localhost' } })
       expect(after.status).toBe(401)
@@ -214,30 +205,5 @@ describe('the finance role reads per-user cost, not per-user activity', () => {
       apiRequests: 1,
       costUsd: 0.75,
     })
-  })
-})
-
-describe('the backoff (unit)', () => {
-  it('lets a key try again after a wait that doubles with each further failure, up to a cap, and forgets it in time', () => {
-    const limiter = new BackoffLimiter({ free: 3, baseMs: 30_000, maxMs: 900_000, forgetMs: 3_600_000 })
-    let now = 0
-    for (let i = 0; i < 3; i++) {
-      expect(limiter.retryAfter('k', now)).toBe(0)
-      limiter.fail('k', now)
-    }
-    expect(limiter.retryAfter('k', now)).toBe(30)
-    now += 30_000
-    expect(limiter.retryAfter('k', now)).toBe(0)
-    limiter.fail('k', now)
-    expect(limiter.retryAfter('k', now)).toBe(60)
-    for (let i = 0; i < 10; i++) {
-      now += 3_600_000 - 1
-      limiter.fail('k', now)
-    }
-    expect(limiter.retryAfter('k', now)).toBe(900) // capped
-    now += 3_600_000
-    expect(limiter.retryAfter('k', now)).toBe(0) // forgotten an hour after the last failure
-    limiter.fail('k', now)
-    expect(limiter.retryAfter('k', now)).toBe(0)
   })
 })

@@ -14,6 +14,7 @@ import { startTestCcscope, tempDir, type TestCcscope } from './helpers/ccscope'
 import { generateFleet, sendFleet, type Fleet } from './helpers/fleet'
 import { FREE_TEXT, HOSTILE } from './helpers/hostile'
 import { apiRequest, events, postJson } from './helpers/otlp-factory'
+import { defined } from './helpers/defined'
 
 /**
  * Access control against a running ccscope on the real engine: every route walked as each role, as an
@@ -129,9 +130,9 @@ type Who = 'nobody' | 'admin' | 'finance' | 'manager' | 'token' | 'proxy' | 'pro
 /** How each caller authenticates, and which role that should give it (null: none). */
 const CALLERS: Record<Who, { role: Role | null; headers: () => Record<string, string>; from?: string }> = {
   nobody: { role: null, headers: () => ({}) },
-  admin: { role: 'admin', headers: () => ({ cookie: cookies.admin!, 'x-requested-with': 'test' }) },
-  finance: { role: 'finance', headers: () => ({ cookie: cookies.finance!, 'x-requested-with': 'test' }) },
-  manager: { role: 'manager', headers: () => ({ cookie: cookies.manager!, 'x-requested-with': 'test' }) },
+  admin: { role: 'admin', headers: () => ({ cookie: defined(cookies.admin), 'x-requested-with': 'test' }) },
+  finance: { role: 'finance', headers: () => ({ cookie: defined(cookies.finance), 'x-requested-with': 'test' }) },
+  manager: { role: 'manager', headers: () => ({ cookie: defined(cookies.manager), 'x-requested-with': 'test' }) },
   token: { role: 'finance', headers: () => ({ authorization: `Bearer ${financeToken}` }) },
   // The proxy names the manager; it is trusted, so the request acts as the manager.
   proxy: { role: 'manager', headers: () => ({ [PROXY_HEADER]: 'mgr', 'x-requested-with': 'test' }), from: PROXY_ADDRESS },
@@ -183,11 +184,11 @@ function figures(body: string): unknown {
   }
 }
 
-const sessionCookieOf = (res: Answer) => String(res.headers['set-cookie']?.[0] ?? '').split(';')[0]!
+const sessionCookieOf = (res: Answer) => defined(String(res.headers['set-cookie']?.[0] ?? '').split(';')[0])
 
 const webUsers = () => fleet.truth.users.filter((u) => u.team === 'web').map((u) => u.user)
 const otherUsers = () => fleet.truth.users.filter((u) => u.team !== 'web' && u.user !== '').map((u) => u.user)
-const sessionOf = (team: string) => fleet.truth.sessions.find((s) => s.team === team && s.user !== '')!
+const sessionOf = (team: string) => defined(fleet.truth.sessions.find((s) => s.team === team && s.user !== ''))
 
 beforeAll(async () => {
   usersFile = path.join(tempDir('ccscope-users-'), 'users.json')
@@ -290,7 +291,7 @@ describe('access rules', () => {
       const role = CALLERS[who].role
       for (const route of routes) {
         const status = expectedStatus(role, route.key)
-        const res = await as(who, route.key.split(' ')[0]!, route.url, route.body)
+        const res = await as(who, defined(route.key.split(' ')[0]), route.url, route.body)
         expected[`${who} ${route.key}`] = status
         actual[`${who} ${route.key}`] = res.status
         if (res.status === 403) expect(JSON.parse(res.body).message, `${who} ${route.key}`).toContain(`role ${role}`)
@@ -388,7 +389,7 @@ describe('a manager', () => {
     expect(cost.totals.costUsd).toBe(0)
     const users = await json<{ rows: unknown[] }>('manager', `/api/v1/users?${RANGE}&team=mobile`)
     expect(users.rows).toEqual([])
-    const mobileUser = fleet.truth.users.find((u) => u.team === 'mobile')!.user
+    const mobileUser = defined(fleet.truth.users.find((u) => u.team === 'mobile')).user
     const one = await json<SummaryResponse>('manager', `/api/v1/summary?${RANGE}&user=${encodeURIComponent(mobileUser)}`)
     expect(one.costUsd).toBe(0)
   })
@@ -435,7 +436,7 @@ describe('a manager', () => {
 
   it('follows the directory: a person moved into their team shows, one moved out does not', async () => {
     const mobile = sessionOf('mobile')
-    const leaving = webUsers()[0]!
+    const leaving = defined(webUsers()[0])
     const load = await as('admin', 'PUT', '/api/v1/directory', {
       type: 'application/json',
       text: JSON.stringify([
@@ -449,7 +450,7 @@ describe('a manager', () => {
     expect(names).toContain(mobile.user)
     expect(names).not.toContain(leaving)
     expect((await as('manager', 'GET', `/api/v1/sessions/${mobile.session}`)).status).toBe(200)
-    const left = fleet.truth.sessions.find((s) => s.user === leaving)!
+    const left = defined(fleet.truth.sessions.find((s) => s.user === leaving))
     expect((await as('manager', 'GET', `/api/v1/sessions/${left.session}`)).status).toBe(404)
     const [mine, web] = [await as('manager', 'GET', `/api/v1/summary?${RANGE}`), await as('admin', 'GET', `/api/v1/summary?${RANGE}&team=web`)]
     expect(figures(mine.body)).toEqual(figures(web.body))
@@ -479,7 +480,7 @@ describe('sign-in', () => {
     const res = await login('fin', PASSWORD, {})
     expect(res.status).toBe(403)
     expect(JSON.parse(res.body).error).toBe('csrf')
-    const put = await request('PUT', '/api/v1/directory', { headers: { cookie: cookies.admin!, 'content-type': 'application/json' }, body: '[]' })
+    const put = await request('PUT', '/api/v1/directory', { headers: { cookie: defined(cookies.admin), 'content-type': 'application/json' }, body: '[]' })
     expect(put.status).toBe(403)
     expect(JSON.parse(put.body).error).toBe('csrf')
     // The proxy-named user is ambient too (the browser passes the proxy on its own).
@@ -590,10 +591,10 @@ describe('npm run users', () => {
     expect(added.status, added.stderr).toBe(0)
     const minted = run(['token', 'add', '--role', 'admin', '--label', 'prometheus'], '', file)
     expect(minted.status, minted.stderr).toBe(0)
-    const token = minted.stdout.trim().split('\n').at(-1)!
+    const token = defined(minted.stdout.trim().split('\n').at(-1))
     const data = readUsersFile(file)
     expect(data.users).toEqual([{ name: 'dana', role: 'manager', teams: ['web'], passwordHash: expect.stringMatching(/^scrypt\$/) }])
-    expect(await verifyPassword(PASSWORD, data.users[0]!.passwordHash!)).toBe(true)
+    expect(await verifyPassword(PASSWORD, defined(data.users[0]?.passwordHash))).toBe(true)
     expect(new UserStore(file).token(token)?.label).toBe('prometheus')
     expect(fs.readFileSync(file, 'utf8')).not.toContain(token)
     expect(fs.statSync(file).mode & 0o777).toBe(0o600)
@@ -654,9 +655,9 @@ describe('a manager and a person who changed teams', () => {
     const mine = await json<UsersAnswer>('manager', `/api/v1/users?${RANGE}&q=mover`)
     const firstSeen = mine.rows.find((r) => r.user === 'mover@example.com')?.firstSeen
     expect(firstSeen).toBeTruthy()
-    expect(new Date(firstSeen!).getTime()).toBeGreaterThanOrEqual(after - 15 * 60_000)
+    expect(new Date(defined(firstSeen)).getTime()).toBeGreaterThanOrEqual(after - 15 * 60_000)
     // The admin sees the person's whole history: the earlier day is real, only not the manager's to see.
     const all = await json<UsersAnswer>('admin', `/api/v1/users?${RANGE}&q=mover`)
-    expect(new Date(all.rows.find((r) => r.user === 'mover@example.com')!.firstSeen!).getTime()).toBeLessThan(START.getTime())
+    expect(new Date(defined(all.rows.find((r) => r.user === 'mover@example.com')?.firstSeen)).getTime()).toBeLessThan(START.getTime())
   })
 })

@@ -24,13 +24,14 @@ describe('overload', () => {
         { user: 'load@x', session },
         Array.from({ length: n }, (_, i) => apiRequest(now - 10_000 + i, 0.001)),
       )
-    const [first, second] = await Promise.all([
-      postJson(cc.otlpUrl, '/v1/logs', batch(4, 'first')),
-      new Promise((r) => setTimeout(r, 100)).then(() => postJson(cc.otlpUrl, '/v1/logs', batch(4, 'second'))),
-    ])
-    expect(first?.status).toBe(200)
-    expect(second?.status).toBe(429)
-    expect(second?.headers.get('retry-after')).toBe('2')
+    const firstAnswer = postJson(cc.otlpUrl, '/v1/logs', batch(4, 'first'))
+    // The second arrives while the first one's rows wait in the buffer (the flush interval is 1.5 s).
+    await expect.poll(() => cc.writer.bufferedRows).toBe(4)
+    const second = await postJson(cc.otlpUrl, '/v1/logs', batch(4, 'second'))
+    const first = await firstAnswer
+    expect(first.status).toBe(200)
+    expect(second.status).toBe(429)
+    expect(second.headers.get('retry-after')).toBe('2')
     const s = await cc.summary({ from: new Date(now - 60_000), to: new Date(now) })
     expect(s.apiRequests).toBe(4)
     // The client's retry, once the buffer has drained, is accepted.

@@ -87,8 +87,9 @@ async function flood(loudOn: 'http' | 'grpc', loud: number, quiet: number): Prom
   const quietOn = loudOn === 'http' ? 'grpc' : 'http'
   const tallies = { loud: { accepted: 0, refused: 0, firstTry: 0, requests: 0 }, quiet: { accepted: 0, refused: 0, firstTry: 0, requests: 0 } }
   const loudDone = Promise.all(Array.from({ length: loud }, (_, n) => send(loudOn, body(`loud-${loudOn}`, n, RECORDS.loud), tallies.loud)))
-  // The quiet receiver's sender starts once the flood is under way, and sends one request after another.
-  await wait(400)
+  // The quiet receiver's sender starts once the flood is under way (it has filled the budget: a first
+  // refusal), and sends one request after another.
+  await expect.poll(() => tallies.loud.refused).toBeGreaterThan(0)
   const quietDone = (async () => {
     for (let n = 0; n < quiet; n++) await send(quietOn, body(`quiet-${quietOn}`, n, RECORDS.quiet), tallies.quiet)
   })()

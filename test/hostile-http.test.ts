@@ -105,7 +105,8 @@ describe('a slow sender', () => {
   it('announcing a large body and trickling it holds what it has sent, so that fair senders keep being served', async () => {
     // 205 kB of JSON announced: decoded, it would hold the whole budget but 7 kB, less than a fair request needs.
     const slow = slowHttp({ port: cc.ports.otlpHttp, from: '127.0.0.2', kind: 'slow-sender', contentLength: 205_000, bytesPerTick: 10, tickMs: 50 })
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    // The fair senders come once the slow one is admitted and holds its share of the budget.
+    await expect.poll(async () => (await cc.metrics.inflight.get()).values[0]?.value ?? 0).toBeGreaterThan(0)
     const answers = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         postJson(cc.otlpUrl, '/v1/logs', events({ user: 'fair@example.com', session: `fair-${i}` }, [apiRequest(Date.now() - 1000 - i, 0.01)])).then(

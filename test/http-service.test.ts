@@ -21,8 +21,11 @@ describe('the HTTP service every port runs on', () => {
     const app = express()
     let release: () => void = () => {}
     const held = new Promise<void>((resolve) => (release = resolve))
+    let arrived: () => void = () => {}
+    const inFlight = new Promise<void>((resolve) => (arrived = resolve))
     const service = createHttpService(app, { timeouts: { headersMs: 5000, requestMs: 5000, idleMs: 5000 } })
     app.get('/slow', async (_request, response) => {
+      arrived()
       await held
       response.send('done')
     })
@@ -32,7 +35,8 @@ describe('the HTTP service every port runs on', () => {
     expect((await get(port, '/fast', agent)).body).toBe('fast')
 
     const slow = get(port, '/slow', agent)
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // The close starts once the slow request is in flight (its handler runs).
+    await inFlight
     let closed = false
     const closing = service.close().then(() => (closed = true))
     // No new connection is accepted, and the close waits for the response in flight.

@@ -5,6 +5,7 @@ import type { CoverageResponse, DenialsResponse } from '../schemas/policy'
 import type { SimulateResponse } from '../schemas/simulate'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { FIXTURES_DIR, loadFixture, replay } from './helpers/fixtures'
+import { defined } from './helpers/defined'
 
 /**
  * The policy simulator on the real Claude Code captures: their managed policy was
@@ -52,7 +53,7 @@ describe('POST /api/v1/policy/simulate', () => {
       expect(filtered.body.verdicts.deny, filter).toBe(body.verdicts.deny)
     }
     expect(body.rules).toEqual([expect.objectContaining({ list: 'deny', rule: 'Bash(curl:*)', users: expect.any(Number) })])
-    expect(body.rules[0]!.calls).toBe(denied.reduce((n, c) => n + c.calls, 0))
+    expect(defined(body.rules[0]).calls).toBe(denied.reduce((n, c) => n + c.calls, 0))
     // The same decisions and denials as the Policy page counts (one source of truth: tool_decision events).
     const tools = (await (await fetch(`${cc.apiUrl}/api/v1/tools?${RANGE}&measures=decisions,policyDenials`)).json()) as {
       totals: { decisions: number; policyDenials: number }
@@ -67,7 +68,7 @@ describe('POST /api/v1/policy/simulate', () => {
     expect(after.verdicts.deny).toBeGreaterThan(before.verdicts.deny)
     expect(after.newlyDenied.calls).toBe(after.verdicts.deny - before.verdicts.deny)
     expect(after.newlyDenied.topUsers.length).toBeGreaterThan(0)
-    const ls = after.rules.find((r) => r.rule === 'Bash(ls:*)')!
+    const ls = defined(after.rules.find((r) => r.rule === 'Bash(ls:*)'))
     expect(ls.calls).toBe(after.newlyDenied.calls)
     // Removing the deny: the recorded denials are no longer denied.
     const open = (await simulate({ permissions: {} })).body
@@ -95,7 +96,7 @@ describe('GET /api/v1/policy/denials (the drill-down from a blocked command)', (
     const blocked = (await (await fetch(`${cc.apiUrl}/api/v1/tools?${RANGE}&groupBy=command&decision=reject&source=config&measures=policyDenials`)).json()) as {
       rows: { group: string; policyDenials: number }[]
     }
-    const curl = blocked.rows.find((r) => r.group === 'curl')!
+    const curl = defined(blocked.rows.find((r) => r.group === 'curl'))
     expect(d.denials).toBe(curl.policyDenials)
     expect(d.denials).toBeGreaterThan(0)
     expect(d.byUser.map((u) => u.user)).toEqual(['dana@example.com'])
@@ -146,12 +147,12 @@ describe('GET /api/v1/coverage', () => {
     expect(none.users.length).toBe(users.counts.activeUsers)
     expect(none.versionFloor).toBeNull()
     expect(none.users.every((u) => u.belowFloor === null)).toBe(true)
-    const dana = none.users.find((u) => u.user === 'dana@example.com')!
+    const dana = defined(none.users.find((u) => u.user === 'dana@example.com'))
     // The captures come from Claude Code 2.1.328 with a managed-settings file.
     expect(dana.version).toBe('2.1.328')
     expect(dana.managedSources).toEqual(['file'])
     const newer = await get('&versionFloor=2.1.400')
-    expect(newer.users.find((u) => u.user === 'dana@example.com')!.belowFloor).toBe(true)
+    expect(defined(newer.users.find((u) => u.user === 'dana@example.com')).belowFloor).toBe(true)
     expect(newer.teams.reduce((n, t) => n + t.belowFloor, 0)).toBe(newer.users.filter((u) => u.belowFloor).length)
     expect(newer.versions.find((v) => v.version === '2.1.328')).toMatchObject({ belowFloor: true })
     const older = await get('&versionFloor=2.1.300')

@@ -3,6 +3,7 @@ import { selectRows } from '../warehouse/client'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { fixtureWindow, loadFixture, replay } from './helpers/fixtures'
 import { events, postJson } from './helpers/otlp-factory'
+import { defined } from './helpers/defined'
 
 /**
  * Default privacy: content is dropped at the collector (and counted), the dashboard's figures are
@@ -93,7 +94,7 @@ describe('content is dropped unless an admin keeps it', () => {
       { name: 'api_request_body', timeMs: now - 1000, attributes: { request_body: SECRET_BODY } },
     ])
     // A raw log line as the body is content too.
-    payload.resourceLogs![0]!.scopeLogs![0]!.logRecords![2]!.body = { stringValue: `raw: ${SECRET_BODY}` }
+    defined(payload.resourceLogs?.[0]?.scopeLogs?.[0]?.logRecords?.[2]).body = { stringValue: `raw: ${SECRET_BODY}` }
     const res = await postJson(cc.otlpUrl, '/v1/logs', payload, { authorization: 'Bearer ci-token' })
     expect(res.status).toBe(200)
     for (const secret of [SECRET_PROMPT, 'hunter2', 'sk-live-123', 'confidential roadmap', 'fetch it']) expect(await contentRows(secret), secret).toBe(0)
@@ -120,7 +121,7 @@ describe('content in scope attributes', () => {
     const payload = events({ user: 'scope@example.com', session: 'privacy-scope' }, [
       { name: 'user_prompt', timeMs: now - 700, attributes: { prompt_length: 5 } },
     ])
-    payload.resourceLogs![0]!.scopeLogs![0]!.scope!.attributes = [
+    defined(payload.resourceLogs?.[0]?.scopeLogs?.[0]?.scope).attributes = [
       { key: 'prompt', value: { stringValue: 'SCOPE-LEVEL SECRET' } },
       { key: 'scope.kept', value: { stringValue: 'yes' } },
     ]

@@ -4,6 +4,7 @@ import { AdmissionRefused } from '../collector/admission'
 import { DecodeError } from '../collector/otlp/decode-error'
 import { GRPC_CODE, HTTP_ANSWER, refusalOf } from '../collector/refusal'
 import { ClosedError, OverloadedError, WarehouseUnavailableError } from '../collector/writer/writer'
+import { defined } from './helpers/defined'
 
 describe('one mapping from what went wrong to the OTLP answer, for both receivers', () => {
   const cases = [
@@ -27,8 +28,8 @@ describe('one mapping from what went wrong to the OTLP answer, for both receiver
       const refusal = refusalOf(c.error)
       expect(refusal?.reason).toBe(c.reason)
       expect(refusal?.retryAfterSeconds).toBe(c.retry)
-      expect(HTTP_ANSWER[refusal!.kind].status).toBe(c.http)
-      expect(GRPC_CODE[refusal!.kind]).toBe(c.grpc)
+      expect(HTTP_ANSWER[defined(refusal).kind].status).toBe(c.http)
+      expect(GRPC_CODE[defined(refusal).kind]).toBe(c.grpc)
     })
 
   it('leaves an unexpected error unmapped (it is logged and answered internal)', () => {

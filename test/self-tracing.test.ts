@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { apiRequest, events, postJson } from './helpers/otlp-factory'
+import { defined } from './helpers/defined'
 
 /**
  * ccscope traces itself when CCSCOPE_SELF_TRACES_ENDPOINT is set: its ingest, writes and warehouse reads arrive
@@ -54,7 +55,7 @@ it('exports spans of its own ingest, writes and warehouse reads', async () => {
     return v?.stringValue ?? (v?.intValue !== undefined ? Number(v.intValue) : undefined)
   }
   expect(new Set(spans.map((s) => s.name))).toEqual(new Set(['ccscope.ingest', 'ccscope.write', 'ccscope.query']))
-  const ingest = spans.find((s) => s.name === 'ccscope.ingest')!
+  const ingest = defined(spans.find((s) => s.name === 'ccscope.ingest'))
   expect([attr(ingest, 'otlp.signal'), attr(ingest, 'ccscope.received'), attr(ingest, 'ccscope.written')]).toEqual(['logs', 1, 1])
   expect(spans.some((s) => s.name === 'ccscope.write' && attr(s, 'ccscope.table') === 'events' && attr(s, 'ccscope.rows') === 1)).toBe(true)
   expect(spans.filter((s) => s.name === 'ccscope.query').every((s) => typeof attr(s, 'db.query.summary') === 'string')).toBe(true)

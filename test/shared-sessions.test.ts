@@ -9,6 +9,7 @@ import { createLogger } from '../runtime/logger'
 import { SelfMetrics } from '../runtime/self-metrics'
 import { selectRows } from '../warehouse/client'
 import { startTestCcscope, tempDir, type TestCcscope } from './helpers/ccscope'
+import { defined } from './helpers/defined'
 
 /**
  * Dashboard sessions live in the warehouse: instance A (a whole ccscope) and instance B (another API on the
@@ -47,7 +48,7 @@ async function signIn(url: string): Promise<string> {
     body: JSON.stringify({ user: 'ada', password: PASSWORD }),
   })
   expect(res.status).toBe(200)
-  return (res.headers.get('set-cookie') ?? '').split(';')[0]!
+  return defined((res.headers.get('set-cookie') ?? '').split(';')[0])
 }
 
 const me = async (url: string, cookie: string) => (await fetch(`${url}/api/v1/auth/me`, { headers: { cookie } })).status
@@ -68,9 +69,7 @@ it('a sign-in on one instance is accepted by another, survives a restart, and a 
   const out = await fetch(`${b.url}/api/v1/auth/logout`, { method: 'POST', headers: { cookie, ...CSRF } })
   expect(out.status).toBe(200)
   expect(await me(b.url, cookie)).toBe(401)
-  const deadline = Date.now() + REVALIDATE_MS + 2000
-  while ((await me(cc.apiUrl, cookie)) !== 401 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100))
-  expect(await me(cc.apiUrl, cookie)).toBe(401)
+  await expect.poll(() => me(cc.apiUrl, cookie), { timeout: REVALIDATE_MS + 2000, interval: 100 }).toBe(401)
 
   // The cookie's value is not what is stored, and an unknown session id writes nothing.
   const rows = await storedRows()

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { resolveRange, type Granularity } from '../schemas/analytics'
 import { periodBoundaries, planSize, planTiers, TIERS, type Tier, type TierPlan } from '../dashboard/api/tiers'
+import { defined } from './helpers/defined'
 
 const TIER_MS: Record<Tier, number> = { '15m': 900_000, '1h': 3_600_000, '1d': 86_400_000 }
 const iso = (plan: TierPlan) =>
@@ -21,7 +22,7 @@ function checkPlan(from: string, to: string, tz: string, granularity: Granularit
   const all = buckets(plan)
   expect(all[0]?.[0]).toBe(range.from.getTime())
   expect(all[all.length - 1]?.[1]).toBe(range.to.getTime())
-  const gaps = all.filter((b, i) => i > 0 && b[0] !== all[i - 1]![1])
+  const gaps = all.filter((b, i) => i > 0 && b[0] !== defined(all[i - 1])[1])
   expect(gaps).toEqual([])
   // Contiguous buckets: a boundary falls between two of them exactly when it is a bucket's start.
   const starts = new Set(all.map((b) => b[0]))

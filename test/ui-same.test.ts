@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { sameProps } from '../dashboard/ui/prepare/same'
+import { defined } from './helpers/defined'
 
 describe('sameProps (charts drawn again only when their data changes)', () => {
   const format = (v: number) => String(v)
@@ -20,6 +21,6 @@ describe('sameProps (charts drawn again only when their data changes)', () => {
   it('does not look deeper than a row: nested objects compare by identity', () => {
     const nested = { data: [{ v: { x: 1 } }] }
     expect(sameProps(nested, { data: [{ v: { x: 1 } }] })).toBe(false)
-    expect(sameProps(nested, { data: [{ v: nested.data[0]!.v }] })).toBe(true)
+    expect(sameProps(nested, { data: [{ v: defined(nested.data[0]).v }] })).toBe(true)
   })
 })

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { UsersResponse } from '../schemas/users'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { generateFleet, sendFleet, type Fleet } from './helpers/fleet'
+import { defined } from './helpers/defined'
 
 /** The managers' lists as CSV: the same people and figures as GET /api/v1/users, safe in a spreadsheet. */
 let cc: TestCcscope
@@ -37,7 +38,7 @@ describe('GET /api/v1/users/export.csv', () => {
     expect(rows.map((r) => r.user).sort()).toEqual(json.rows.map((r) => r.user).sort())
     expect(rows.length).toBeGreaterThan(0)
     for (const r of json.rows) {
-      const row = rows.find((x) => x.user === r.user)!
+      const row = defined(rows.find((x) => x.user === r.user))
       expect(row.cost_usd).toBe(r.costUsd.toFixed(2))
       expect(Number(row.active_days)).toBe(r.activeDays)
       // Not reported is an empty cell, never 0.
@@ -66,7 +67,7 @@ describe('GET /api/v1/users/export.csv', () => {
     expect(none.res.status).toBe(400)
     expect(none.text).toMatch(/no directory is loaded/)
 
-    const active = fleet.truth.users[0]!
+    const active = defined(fleet.truth.users[0])
     const load = await fetch(`${cc.apiUrl}/api/v1/directory`, {
       method: 'PUT',
       headers: { 'content-type': 'text/csv', 'x-requested-with': 'test' },

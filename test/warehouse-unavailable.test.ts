@@ -121,12 +121,8 @@ describe('warehouse unavailable (server mode)', () => {
       expect(res.headers.get('retry-after')).not.toBeNull()
 
       await proxy.setMode('up')
-      // It retries on its own with backoff; wait for readiness (bounded by the test's timeout).
-      let status = 0
-      while (status !== 200) {
-        await new Promise((r) => setTimeout(r, 250))
-        status = (await fetch(`${late.apiUrl}/readyz`)).status
-      }
+      // It retries on its own with backoff; wait for readiness (within the test's timeout).
+      await expect.poll(async () => (await fetch(`${late.apiUrl}/readyz`)).status, { timeout: 100_000, interval: 250 }).toBe(200)
       expect((await postJson(late.otlpUrl, '/v1/logs', early.body)).status).toBe(200)
       const [row] = await selectRows<{ n: string }>(late.client, 'SELECT count() AS n FROM events WHERE session_id = {s:String}', { s: early.session })
       expect(Number(row?.n)).toBe(RECORDS)

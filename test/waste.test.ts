@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { WasteResponse } from '../schemas/waste'
 import path from 'node:path'
-import { ARTIFACTS, launchBrowser, screenshot, settled } from './helpers/browser'
+import { ARTIFACTS, launchBrowser, screenshot, settled, shownText } from './helpers/browser'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { apiRequest, events, postJson, type EventSpec } from './helpers/otlp-factory'
 
@@ -84,9 +84,9 @@ it('shows on the Policy page, priced, with links to the sessions, at 1440 and 39
     await settled(page)
     const card = page.locator('[data-panel="waste"]')
     // 3 USD of denial loops + 6 USD of a no-edit session in one day: 270 USD a month.
-    expect(await card.locator('[data-waste-total]').innerText()).toContain('$270.00')
-    expect(await card.locator('[data-waste="denialLoop"] [data-waste-price]').innerText()).toBe('$90.00 a month')
-    expect(await card.locator('[data-waste="retryStorm"] [data-waste-price]').innerText()).toBe('not priced')
+    expect(await shownText(card.locator('[data-waste-total]'))).toContain('$270.00')
+    expect(await shownText(card.locator('[data-waste="denialLoop"] [data-waste-price]'))).toBe('$90.00 a month')
+    expect(await shownText(card.locator('[data-waste="retryStorm"] [data-waste-price]'))).toBe('not priced')
     expect(await card.locator('[data-waste="denialLoop"] a').getAttribute('href')).toMatch(/^\/sessions\/loop/)
     await card.scrollIntoViewIfNeeded()
     await screenshot(page, 'waste-1440')

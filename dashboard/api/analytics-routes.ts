@@ -12,7 +12,7 @@ import {
 import { runDatasetQuery } from './queries/dataset'
 import { csvFileName, exportCsv } from './queries/export'
 import { querySummary } from './queries/summary'
-import { type QueryGet } from './query-routes'
+import type { QueryGet } from './query-routes'
 
 /** The headline figures and the three datasets (cost, adoption, tools), as JSON and as CSV exports. */
 export function registerAnalyticsRoutes(get: QueryGet): void {

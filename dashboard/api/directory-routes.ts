@@ -4,9 +4,9 @@ import type { ApiError } from '../../schemas/api'
 import { directoryBodySchema, directoryLoadResponseSchema, directoryResponseSchema, toDirectoryBody } from '../../schemas/directory'
 import type { Warehouse } from '../../warehouse/client'
 import { directoryCsvToObjects, loadDirectory, readDirectory } from './queries/directory'
-import { ApiRouter, invalidBody } from './router'
+import { type ApiRouter, invalidBody } from './router'
 
-import { type RouteSpec } from './routes'
+import type { RouteSpec } from './routes'
 import { answer, type QueryGet } from './query-routes'
 
 const DIRECTORY_BODY_LIMIT = 64 * 1024 * 1024

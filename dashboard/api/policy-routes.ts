@@ -27,9 +27,9 @@ import { queryReliability } from './queries/reliability'
 import { simulatePolicy } from './queries/simulate'
 import { queryWaste } from './queries/waste'
 import { queryAttribution } from './queries/attribution'
-import { ApiRouter, badRequest, invalidBody } from './router'
+import { type ApiRouter, badRequest, invalidBody } from './router'
 
-import { type QueryGet } from './query-routes'
+import type { QueryGet } from './query-routes'
 
 /** Bodies of the policy simulator: a settings file. */
 const BODY_LIMIT = 1024 * 1024

@@ -1,16 +1,16 @@
 import path from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DatasetResponse, SummaryResponse } from '../../schemas/analytics'
 import type { SessionResponse, UserSessionsResponse, UsersResponse } from '../../schemas/users'
 import { dateRange, DEFAULT_FILTERS } from '../../dashboard/ui/filters'
 import { formatCount, formatPercent, formatUsd } from '../../dashboard/ui/format'
-import { ARTIFACTS, screenshot, settled, startDashboard } from '../helpers/browser'
+import { ARTIFACTS, screenshot, settled, startDashboard, shownText } from '../helpers/browser'
 import type { TestCcscope } from '../helpers/ccscope'
+import { defined } from '../helpers/defined'
 
 /** Adoption, Users, a user and a session, in Chromium: the figures on screen are the API's. */
 let cc: TestCcscope
-let browser: Browser
 let page: Page
 const range = dateRange(DEFAULT_FILTERS)
 const RANGE = `from=${range.from}&to=${range.to}&tz=UTC`
@@ -20,12 +20,12 @@ async function api<T>(path: string): Promise<T> {
   if (res.status !== 200) throw new Error(`${path}: ${res.status}`)
   return (await res.json()) as T
 }
-const text = async (selector: string) => (await page.locator(selector).innerText()).trim()
+const text = async (selector: string) => (await shownText(page.locator(selector))).trim()
 
 let stop: () => Promise<void>
 
 beforeAll(async () => {
-  ;({ cc, browser, page, stop } = await startDashboard(5))
+  ;({ cc, page, stop } = await startDashboard(5))
 }, 60_000)
 afterAll(async () => {
   await stop?.()
@@ -46,7 +46,7 @@ describe('adoption', () => {
     expect(await rows.count()).toBe(teams.rows.length)
     for (const team of teams.rows.filter((r) => r.group)) {
       const row = page.locator('[data-table="adoption-by-team"] tbody tr', { has: page.locator(`td[data-col="team"]:text-is("${team.group}")`) })
-      expect(await row.locator('td[data-col="sessions"]').innerText(), team.group).toBe(formatCount(team.sessions))
+      expect(await shownText(row.locator('td[data-col="sessions"]')), team.group).toBe(formatCount(team.sessions))
     }
 
     const users = await api<UsersResponse>(`/api/v1/users?${RANGE}&limit=15`)
@@ -60,7 +60,7 @@ describe('adoption', () => {
     expect(await board.count()).toBe(users.rows.length)
     for (const [i, user] of users.rows.entries()) {
       expect(await board.nth(i).locator('[data-user]').getAttribute('data-user')).toBe(user.user)
-      expect(await board.nth(i).locator('td[data-col="costUsd"]').innerText()).toBe(formatUsd(user.costUsd))
+      expect(await shownText(board.nth(i).locator('td[data-col="costUsd"]'))).toBe(formatUsd(user.costUsd))
     }
     await screenshot(page, 'adoption')
   })
@@ -110,7 +110,7 @@ describe('adoption', () => {
 describe('users, a user, a session', () => {
   it('searches, opens a user with the API figures, then a session timeline with denials marked', async () => {
     const all = await api<UsersResponse>(`/api/v1/users?${RANGE}&limit=1000`)
-    const target = all.rows.find((u) => (u.sessions ?? 0) > 2)!
+    const target = defined(all.rows.find((u) => (u.sessions ?? 0) > 2))
     await page.goto(`${cc.apiUrl}/users`)
     await settled(page)
     await page.getByRole('searchbox', { name: /search/i }).fill(target.user.slice(0, 6))
@@ -135,7 +135,7 @@ describe('users, a user, a session', () => {
     expect(await page.locator('[data-table="user-sessions"] tbody tr').count()).toBe(sessions.sessions.length)
     await screenshot(page, 'user')
 
-    const denied = sessions.sessions.find((x) => (x.policyDenials ?? 0) > 0) ?? sessions.sessions[0]!
+    const denied = sessions.sessions.find((x) => (x.policyDenials ?? 0) > 0) ?? defined(sessions.sessions[0])
     await page.goto(`${cc.apiUrl}/sessions/${denied.sessionId}`)
     await settled(page)
     const session = await api<SessionResponse>(`/api/v1/sessions/${denied.sessionId}`)

@@ -1,20 +1,19 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { hashPassword } from '../../dashboard/api/auth/passwords'
 import { writeUsersFile } from '../../dashboard/api/auth/store'
 import { addDays, todayIn } from '../../dashboard/ui/filters'
 import { formatUsd } from '../../dashboard/ui/format'
 import type { AlertsResponse, BudgetsResponse } from '../../schemas/budgets'
-import { screenshot, settled, startDashboard } from '../helpers/browser'
+import { screenshot, settled, startDashboard, shownText } from '../helpers/browser'
 import { tempDir, type TestCcscope } from '../helpers/ccscope'
 
 /** Finance in Chromium: creates a budget, sees spend and forecast as the API states them, and the alerts with their webhook delivery. */
 const PASSWORD = 'finance password 2026'
 let cc: TestCcscope
-let browser: Browser
 let page: Page
 let stop: () => Promise<void>
 let receiver: http.Server
@@ -23,7 +22,7 @@ const received: string[] = []
 beforeAll(async () => {
   const usersFile = path.join(tempDir('ccscope-users-'), 'users.json')
   writeUsersFile(usersFile, { users: [{ name: 'fin', role: 'finance', teams: [], passwordHash: await hashPassword(PASSWORD) }], tokens: [] })
-  ;({ cc, browser, page, stop } = await startDashboard(8, { CCSCOPE_USERS_FILE: usersFile }))
+  ;({ cc, page, stop } = await startDashboard(8, { CCSCOPE_USERS_FILE: usersFile }))
   receiver = http.createServer((request, response) => {
     let body = ''
     request.on('data', (c: Buffer) => (body += c.toString()))
@@ -53,7 +52,7 @@ it('finance creates a budget, sees its spend and forecast, and the alerts it fir
   // A mistake first: no amount. The form says which field, and nothing is saved.
   await page.locator('[data-field="name"]').fill('Last ten days')
   await page.locator('[data-budget-save]').click()
-  expect(await page.locator('[data-budget-error]').innerText()).toMatch(/^Amount \(USD\): /)
+  expect(await shownText(page.locator('[data-budget-error]'))).toMatch(/^Amount \(USD\): /)
   // Ten days ago to five days ahead, in the browser's zone; 10 USD, so both thresholds are already reached.
   const zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)
   const today = todayIn(zone)
@@ -73,9 +72,9 @@ it('finance creates a budget, sees its spend and forecast, and the alerts it fir
   expect(budget).toMatchObject({ name: 'Last ten days', updatedBy: 'fin', timeZone: zone, amountUsd: 10 })
   expect(status?.spentUsd).toBeGreaterThan(10)
   // The card states the API's figures.
-  expect(await page.locator('[data-budget-spent]').innerText()).toBe(formatUsd(status?.spentUsd))
-  expect(await page.locator('[data-budget-forecast]').innerText()).toBe(formatUsd(status?.forecastUsd))
-  expect(await page.locator('[data-budget-crossing]').innerText()).toMatch(/^Crossed on /)
+  expect(await shownText(page.locator('[data-budget-spent]'))).toBe(formatUsd(status?.spentUsd))
+  expect(await shownText(page.locator('[data-budget-forecast]'))).toBe(formatUsd(status?.forecastUsd))
+  expect(await shownText(page.locator('[data-budget-crossing]'))).toMatch(/^Crossed on /)
   expect(await page.locator('[data-budget-tone]').getAttribute('data-budget-tone')).toBe('over')
 
   // Both thresholds fired once, each delivered to the webhook.
@@ -111,7 +110,7 @@ it('finance creates a budget, sees its spend and forecast, and the alerts it fir
   await page.locator('[data-field="scheduleUrl"]').fill(`http://127.0.0.1:${(receiver.address() as AddressInfo).port}/digest`)
   await page.locator('[data-schedule-add]').click()
   await expect.poll(() => page.locator('[data-report-run="delivered"]').count()).toBe(1)
-  expect(await page.locator('[data-report-schedules]').innerText()).toContain('Finance weekly')
+  expect(await shownText(page.locator('[data-report-schedules]'))).toContain('Finance weekly')
   const report = JSON.parse(received.at(-1) ?? '{}') as { type?: string; files?: { name: string }[] }
   expect(report.type).toBe('ccscope.report')
   expect(report.files?.map((f) => f.name.replace(/\d{4}-\d{2}-\d{2}/g, 'D'))).toEqual(['ccscope-weekly-digest-D-to-D.md', 'ccscope-weekly-digest-D-to-D.html'])

@@ -1,17 +1,17 @@
 import fs from 'node:fs'
 import { parse } from 'csv-parse/sync'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DatasetResponse, SummaryResponse } from '../../schemas/analytics'
 import type { MoversResponse, PolicyResponse } from '../../schemas/policy'
 import { dateRange, DEFAULT_FILTERS } from '../../dashboard/ui/filters'
 import { formatCount, formatInstant, formatPercent, formatUsd } from '../../dashboard/ui/format'
-import { screenshot, settled, startDashboard } from '../helpers/browser'
+import { screenshot, settled, startDashboard, shownText } from '../helpers/browser'
 import type { TestCcscope } from '../helpers/ccscope'
+import { defined } from '../helpers/defined'
 
 /** Cost and Policy in Chromium: figures equal the API's, the CSV button downloads the table on screen. */
 let cc: TestCcscope
-let browser: Browser
 let page: Page
 const range = dateRange(DEFAULT_FILTERS)
 const RANGE = `from=${range.from}&to=${range.to}&tz=UTC`
@@ -21,12 +21,12 @@ async function api<T>(path: string): Promise<T> {
   if (res.status !== 200) throw new Error(`${path}: ${res.status}`)
   return (await res.json()) as T
 }
-const text = async (selector: string) => (await page.locator(selector).first().innerText()).trim()
+const text = async (selector: string) => (await shownText(page.locator(selector).first())).trim()
 
 let stop: () => Promise<void>
 
 beforeAll(async () => {
-  ;({ cc, browser, page, stop } = await startDashboard(9))
+  ;({ cc, page, stop } = await startDashboard(9))
 }, 60_000)
 afterAll(async () => {
   await stop?.()
@@ -52,8 +52,8 @@ describe('cost', () => {
     const records = parse(fs.readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[]
     const data = records.filter((r) => r.row_type === 'data')
     expect(data.map((r) => r.team)).toEqual(groups)
-    for (const [i, r] of data.entries()) expect(formatUsd(Number(r.cost_usd)), r.team).toBe(formatUsd(byTeam.rows[i]!.costUsd))
-    const total = records.find((r) => r.row_type === 'total')!
+    for (const [i, r] of data.entries()) expect(formatUsd(Number(r.cost_usd)), r.team).toBe(formatUsd(defined(byTeam.rows[i]).costUsd))
+    const total = defined(records.find((r) => r.row_type === 'total'))
     expect(total.cost_usd).toBe(s.costUsd.toFixed(2))
     expect(Number(total.requests)).toBe(s.apiRequests)
   })
@@ -62,7 +62,7 @@ describe('cost', () => {
     await page.goto(`${cc.apiUrl}/cost`)
     await settled(page)
     const models = await api<DatasetResponse<'cost'>>(`/api/v1/cost?${RANGE}&groupBy=model`)
-    const model = models.rows[0]!.group!
+    const model = defined(models.rows[0]?.group)
     await page.getByLabel('Model', { exact: true }).selectOption(model)
     await page.waitForURL(new RegExp(`model=${model}`))
     await settled(page)
@@ -87,9 +87,9 @@ describe('calendar months', () => {
     before.setUTCMonth(before.getUTCMonth() - 1)
     await page.goto(`${cc.apiUrl}/cost?range=lastMonth`)
     await settled(page)
-    expect(await page.locator('[data-range]').innerText()).toContain(`${last.from} →`)
+    expect(await shownText(page.locator('[data-range]'))).toContain(`${last.from} →`)
     const compared = page.locator('[data-panel="cost-tiles"] [data-stat="cost"] [data-compared]')
-    expect(await compared.innerText()).toBe('vs previous period')
+    expect(await shownText(compared)).toBe('vs previous period')
     expect(await compared.getAttribute('title')).toBe(
       `Compared with ${formatInstant(before.toISOString(), 'UTC')} – ${formatInstant(`${last.from}T00:00:00Z`, 'UTC')} (UTC)`,
     )
@@ -101,11 +101,11 @@ describe('calendar months', () => {
     await page.goto(`${cc.apiUrl}/cost?range=mtd`)
     await settled(page)
     const soFar = Math.round((Date.parse(mtd.drawnTo) - Date.parse(mtd.from)) / 86_400_000)
-    expect(await page.locator('[data-range]').innerText()).toBe(
+    expect(await shownText(page.locator('[data-range]'))).toBe(
       `${mtd.from} → ${new Date(Date.parse(mtd.drawnTo) - 86_400_000).toISOString().slice(0, 10)} (${soFar} of ${mtd.days} days, UTC)`,
     )
     const now = page.locator('[data-panel="cost-tiles"] [data-stat="cost"] [data-compared]')
-    expect(await now.innerText()).toBe('vs same span before')
+    expect(await shownText(now)).toBe('vs same span before')
     expect(await now.getAttribute('title')).toContain(`Compared with ${formatInstant(`${last.from}T00:00:00Z`, 'UTC')} – `)
     // The API's own answer for the same request: last month's span from its 1st.
     const answered = await api<DatasetResponse<'cost'>>(`/api/v1/cost?from=${mtd.from}&to=${mtd.to}&tz=UTC&compare=previous`)
@@ -125,7 +125,7 @@ describe('policy', () => {
     const listed = await page.locator('[data-bars="blocked-commands"] li').allInnerTexts()
     for (const row of commands.rows.filter((r) => r.group))
       expect(
-        listed.some((l) => l.includes(row.group!) && l.includes(formatCount(row.policyDenials))),
+        listed.some((l) => l.includes(defined(row.group)) && l.includes(formatCount(row.policyDenials))),
         row.group,
       ).toBe(true)
     const policy = await api<PolicyResponse>(`/api/v1/policy?${RANGE}`)

@@ -5,7 +5,7 @@ import { startCcscope, type Ccscope } from '../../server/ccscope'
 import { loadConfig, type Config } from '../../server/config'
 import { createLogger } from '../../runtime/logger'
 import { startDemo } from '../../simulator/demo'
-import { launchBrowser, screenshot } from '../helpers/browser'
+import { launchBrowser, screenshot, shownText } from '../helpers/browser'
 import { tempDir, TEST_ENV } from '../helpers/ccscope'
 
 /**
@@ -61,23 +61,23 @@ it('shows the progress while the history loads, and fills in without a reload', 
   const banner = page.locator('[data-panel="loading"]')
   await banner.waitFor({ timeout: 15_000 })
   await page.locator('[data-panel="no-data"][data-loading]').waitFor()
-  expect(await banner.innerText()).toMatch(/Loading the demo fleet's history: 0%/)
+  expect(await shownText(banner)).toMatch(/Loading the demo fleet's history: 0%/)
 
   // The newest day is in: the page fills in by itself, the banner stays with its progress.
   first.open()
   const cost = page.locator('[data-stat="cost"] [data-value]')
   await cost.waitFor({ timeout: 15_000 })
-  await expect.poll(async () => (await cost.innerText()).trim(), { timeout: 15_000 }).not.toBe('$0.00')
-  const partial = Number((await cost.innerText()).replace(/[$,]/g, ''))
+  await expect.poll(async () => (await shownText(cost)).trim(), { timeout: 15_000 }).not.toBe('$0.00')
+  const partial = Number((await shownText(cost)).replace(/[$,]/g, ''))
   expect(await banner.isVisible()).toBe(true)
-  expect(await banner.innerText()).toMatch(/Figures are complete from/)
+  expect(await shownText(banner)).toMatch(/Figures are complete from/)
   await screenshot(page, 'demo-loading')
 
   // The rest loads: the banner goes, and the month's figures replace the first day's.
   rest.open()
   await demo.history
   await banner.waitFor({ state: 'detached', timeout: 15_000 })
-  await expect.poll(async () => Number((await cost.innerText()).replace(/[$,]/g, '')), { timeout: 15_000 }).toBeGreaterThan(partial)
+  await expect.poll(async () => Number((await shownText(cost)).replace(/[$,]/g, '')), { timeout: 15_000 }).toBeGreaterThan(partial)
   expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true)
   await screenshot(page, 'demo-loaded')
 }, 150_000)

@@ -1,21 +1,21 @@
 import fs from 'node:fs'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { DirectoryResponse } from '../../schemas/directory'
 import type { UsersResponse } from '../../schemas/users'
 import type { DatasetResponse } from '../../schemas/analytics'
 import { dateRange, DEFAULT_FILTERS } from '../../dashboard/ui/filters'
-import { screenshot, settled, startDashboard } from '../helpers/browser'
+import { screenshot, settled, startDashboard, shownText } from '../helpers/browser'
 import type { TestCcscope } from '../helpers/ccscope'
+import { defined } from '../helpers/defined'
 
 /** The directory in Chromium: a malformed CSV is refused row by row and loads nothing; a good one replaces the directory. */
 let cc: TestCcscope
-let browser: Browser
 let page: Page
 let stop: () => Promise<void>
 
 beforeAll(async () => {
-  ;({ cc, browser, page, stop } = await startDashboard(5))
+  ;({ cc, page, stop } = await startDashboard(5))
 }, 60_000)
 afterAll(async () => {
   await stop?.()
@@ -31,7 +31,7 @@ const file = (name: string, text: string) => ({ name, mimeType: 'text/csv', buff
 it('checks a CSV row by row, loads nothing while a row is bad, and replaces the directory with a good one', async () => {
   const range = dateRange(DEFAULT_FILTERS)
   const [someone] = (await api<DatasetResponse<'cost'>>(`/api/v1/cost?from=${range.from}&to=${range.to}&tz=UTC&groupBy=user&limit=1`)).rows
-  const user = someone!.group!
+  const user = defined(someone?.group)
 
   expect((await api<UsersResponse>(`/api/v1/users?from=${range.from}&to=${range.to}&tz=UTC&neverActive=true`)).neverActive).toBeNull()
   // Without a directory there is no never-active list, so nothing to export.
@@ -46,7 +46,7 @@ it('checks a CSV row by row, loads nothing while a row is bad, and replaces the 
   const bad = `user,display_name,team,department,cost_center,seat\n${user},Ana,platform,Eng,CC-1,yes\n,Nobody,web,,,\n${user},Twice,web,,,\nx@example.com,X,web,,,maybe\ny@example.com,Y\n`
   await page.locator('[data-directory-file]').setInputFiles(file('people.csv', bad))
   await expect.poll(() => page.locator('[data-preview-summary]').count()).toBe(1)
-  expect(await page.locator('[data-preview-summary]').innerText()).toContain('5 people in people.csv: 1 ready, 4 with problems')
+  expect(await shownText(page.locator('[data-preview-summary]'))).toContain('5 people in people.csv: 1 ready, 4 with problems')
   expect(await page.locator('[data-directory-load]').count()).toBe(0)
   const problems = await page
     .locator('[data-table="directory-preview"] tbody tr')
@@ -64,7 +64,7 @@ it('checks a CSV row by row, loads nothing while a row is bad, and replaces the 
 
   // Unknown columns: the file as a whole is refused.
   await page.locator('[data-directory-file]').setInputFiles(file('hr-export.csv', 'email,name\na@x.com,A\n'))
-  await expect.poll(() => page.locator('[data-file-errors]').innerText()).toContain('Unknown columns "email", "name"')
+  await expect.poll(() => shownText(page.locator('[data-file-errors]'))).toContain('Unknown columns "email", "name"')
   expect((await api<DirectoryResponse>('/api/v1/directory')).entries).toEqual([])
 
   // A good file: loaded, listed, and the team it names wins over the telemetry's on the other pages.
@@ -72,7 +72,7 @@ it('checks a CSV row by row, loads nothing while a row is bad, and replaces the 
   await page.locator('[data-directory-file]').setInputFiles(file('people.csv', good))
   await page.locator('[data-directory-load]').click()
   await expect.poll(() => page.locator('[data-directory-status]').getAttribute('data-directory-status')).toBe('loaded')
-  expect(await page.locator('[data-directory-status]').innerText()).toBe('Loaded 2 people (2 seats) from people.csv.')
+  expect(await shownText(page.locator('[data-directory-status]'))).toBe('Loaded 2 people (2 seats) from people.csv.')
   await settled(page)
   expect(await page.locator('[data-table="directory"] tbody tr').count()).toBe(2)
   const stored = await api<DirectoryResponse>('/api/v1/directory')
@@ -93,7 +93,7 @@ it('checks a CSV row by row, loads nothing while a row is bad, and replaces the 
   await page.goto(`${cc.apiUrl}/adoption`)
   await settled(page)
   expect(await page.locator('[data-never-active]').getAttribute('data-never-active')).toBe('1')
-  expect(await page.locator('[data-table="never-active"] tbody tr').innerText()).toContain('new@example.com')
+  expect(await shownText(page.locator('[data-table="never-active"] tbody tr'))).toContain('new@example.com')
   await screenshot(page, 'adoption-never-active')
   // The list downloads as CSV, named for what it is.
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-export="users-never-active"]').click()])
@@ -120,12 +120,12 @@ it('checks a CSV row by row, loads nothing while a row is bad, and replaces the 
       ['new@example.com', 'data', 'lee@example.com'],
     ].sort(),
   )
-  await expect.poll(() => page.locator('[data-table="directory"] tbody tr', { hasText: 'new@example.com' }).innerText()).toContain('lee@example.com')
+  await expect.poll(() => shownText(page.locator('[data-table="directory"] tbody tr', { hasText: 'new@example.com' }))).toContain('lee@example.com')
   // Adding a person: a bad one is refused with the field named, a good one is listed.
   await page.locator('[data-entry-add]').click()
   await page.locator('[data-entry-field="team"]').fill('web')
   await page.locator('[data-entry-save]').click()
-  expect(await page.locator('[data-entry-error]').innerText()).toBe('user: must not be empty')
+  expect(await shownText(page.locator('[data-entry-error]'))).toBe('user: must not be empty')
   await page.locator('[data-entry-field="user"]').fill('kim@example.com')
   await page.locator('[data-entry-save]').click()
   await expect.poll(() => page.locator('[data-table="directory"] tbody tr').count()).toBe(3)

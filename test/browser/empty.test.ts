@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { launchBrowser, screenshot } from '../helpers/browser'
+import { launchBrowser, screenshot, shownText } from '../helpers/browser'
 import { startTestCcscope, type TestCcscope } from '../helpers/ccscope'
 
 /** A fresh install with no data: the dashboard says how to send telemetry here, with this server's port. */
@@ -20,7 +20,7 @@ it('tells a new install how to point Claude Code at it', async () => {
   const page = await browser.newPage()
   await page.goto(`${cc.apiUrl}/`)
   await page.getByText('No data yet — point Claude Code here').waitFor()
-  const env = await page.locator('[data-panel="no-data"] pre').innerText()
+  const env = await shownText(page.locator('[data-panel="no-data"] pre'))
   expect(env).toContain(`OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:${cc.ports.otlpHttp}`)
   expect(env).toContain('CLAUDE_CODE_ENABLE_TELEMETRY=1')
   // Tokens are configured, so the block says to send one (never the token itself).

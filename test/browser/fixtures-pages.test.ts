@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SummaryResponse } from '../../schemas/analytics'
 import type { SessionResponse } from '../../schemas/users'
 import { formatUsd } from '../../dashboard/ui/format'
-import { launchBrowser, screenshot, settled } from '../helpers/browser'
+import { launchBrowser, screenshot, settled, shownText } from '../helpers/browser'
 import { startTestCcscope, type TestCcscope } from '../helpers/ccscope'
 import { FIXTURE_FOLDERS, loadFixture, replay } from '../helpers/fixtures'
 import { selectRows } from '../../warehouse/client'
+import { defined } from '../helpers/defined'
 
 /**
  * Every page on the telemetry captured from the real Claude Code CLI: no page errors, no panel in error,
@@ -46,7 +47,7 @@ describe('on the captured fixtures', () => {
     const sessions = (await (await fetch(`${cc.apiUrl}/api/v1/users/dana%40example.com/sessions?${RANGE}`)).json()) as {
       sessions: { sessionId: string; policyDenials: number }[]
     }
-    const denied = sessions.sessions.find((s) => s.policyDenials > 0)!
+    const denied = defined(sessions.sessions.find((s) => s.policyDenials > 0))
     const pages: [string, string][] = [
       [`/?${RANGE}`, 'fixtures-overview'],
       [`/adoption?${RANGE}`, 'fixtures-adoption'],
@@ -63,11 +64,11 @@ describe('on the captured fixtures', () => {
     const s = (await (await fetch(`${cc.apiUrl}/api/v1/summary?${RANGE}`)).json()) as SummaryResponse
     await page.goto(`${cc.apiUrl}/?${RANGE}`)
     await settled(page)
-    expect(await page.locator('[data-stat="cost"] [data-value]').innerText()).toBe(formatUsd(s.costUsd))
+    expect(await shownText(page.locator('[data-stat="cost"] [data-value]'))).toBe(formatUsd(s.costUsd))
     expect(formatUsd(s.costUsd)).toBe('$0.27')
     await page.goto(`${cc.apiUrl}/policy?${RANGE}`)
     await settled(page)
-    expect(await page.locator('[data-panel="blocked-commands"]').innerText()).toContain('curl')
+    expect(await shownText(page.locator('[data-panel="blocked-commands"]'))).toContain('curl')
   })
 })
 
@@ -78,13 +79,13 @@ describe('the drill-down from a blocked command', () => {
     await page.locator('[data-bars="blocked-commands"] a', { hasText: 'curl' }).click()
     await page.locator('[data-drill="curl"]').waitFor()
     await settled(page)
-    expect(await page.locator('[data-table="drill-users"] tbody').innerText()).toContain('dana@example.com')
-    expect(await page.locator('[data-bars="drill-teams"]').innerText()).toContain('web')
+    expect(await shownText(page.locator('[data-table="drill-users"] tbody'))).toContain('dana@example.com')
+    expect(await shownText(page.locator('[data-bars="drill-teams"]'))).toContain('web')
     await screenshot(page, 'fixtures-policy-drill')
     await page.locator('[data-table="drill-sessions"] tbody a').first().click()
     await page.waitForURL(/\/sessions\//)
     await settled(page)
-    expect(await page.locator('body').innerText()).toContain('curl')
+    expect(await shownText(page.locator('body'))).toContain('curl')
     expect(errors).toEqual([])
   })
 })
@@ -93,12 +94,12 @@ describe('coverage on the captures', () => {
   it('flags the users on a version older than the floor set on the card', async () => {
     await page.goto(`${cc.apiUrl}/policy?${RANGE}`)
     await settled(page)
-    expect(await page.locator('[data-summary="managed-settings"]').innerText()).toContain('file')
+    expect(await shownText(page.locator('[data-summary="managed-settings"]'))).toContain('file')
     await page.locator('[data-floor-input]').fill('2.1.400')
     await page.locator('[data-floor-apply]').click()
     await page.waitForURL(/floor=2\.1\.400/)
     await settled(page)
-    const summary = await page.locator('[data-summary="below-floor"]').innerText()
+    const summary = await shownText(page.locator('[data-summary="below-floor"]'))
     const coverage = (await (await fetch(`${cc.apiUrl}/api/v1/coverage?${RANGE}&versionFloor=2.1.400`)).json()) as { users: { belowFloor: boolean | null }[] }
     const older = coverage.users.filter((u) => u.belowFloor).length
     expect(older).toBeGreaterThan(0)
@@ -116,21 +117,21 @@ describe('the policy simulator on the captures', () => {
     const text = page.locator('[data-simulator-text]')
     await text.fill('{"permissions": {"deny": ["Bash(curl:*)"]')
     await page.locator('[data-simulator-run]').click()
-    expect(await page.locator('[data-simulator-problem]').innerText()).toMatch(/^Not valid JSON/)
+    expect(await shownText(page.locator('[data-simulator-problem]'))).toMatch(/^Not valid JSON/)
 
     // The policy the captures were made under.
     await text.fill('{"permissions": {"deny": ["Bash(curl:*)"]}}')
     await page.locator('[data-simulator-run]').click()
     await page.locator('[data-simulation]').waitFor()
-    const denial = await page.locator('[data-table="simulation-denials"] tbody tr').first().innerText()
+    const denial = await shownText(page.locator('[data-table="simulation-denials"] tbody tr').first())
     expect(denial).toContain('curl')
     expect(denial).toContain('Bash(curl:*)')
-    expect(await page.locator('[data-simulation-changes]').innerText()).toMatch(/^Would stop 0 calls that ran/)
+    expect(await shownText(page.locator('[data-simulation-changes]'))).toMatch(/^Would stop 0 calls that ran/)
 
     // An edit: denying ls too would stop calls that ran, and names who made them.
     await text.fill('{"permissions": {"deny": ["Bash(curl:*)", "Bash(ls:*)"]}}')
     await page.locator('[data-simulator-run]').click()
-    await expect.poll(() => page.locator('[data-simulation-changes]').innerText()).toMatch(/^Would stop [1-9]\d* calls? that ran/)
+    await expect.poll(() => shownText(page.locator('[data-simulation-changes]'))).toMatch(/^Would stop [1-9]\d* calls? that ran/)
     expect(await page.locator('[data-table="simulation-newly-denied"] tbody tr').count()).toBeGreaterThan(0)
     expect(errors).toEqual([])
     await page.locator('[data-simulator]').scrollIntoViewIfNeeded()
@@ -148,12 +149,13 @@ describe('traces captured from the real CLI', () => {
       "SELECT session_id AS s, count() AS spans, uniqExact(trace_id) AS traces FROM spans WHERE session_id != '' GROUP BY s ORDER BY spans DESC LIMIT 1",
     )
     expect(Number(withSpans?.spans)).toBeGreaterThan(0)
-    const session = (await (await fetch(`${cc.apiUrl}/api/v1/sessions/${withSpans!.s}`)).json()) as SessionResponse
-    expect(session.spans).toHaveLength(Number(withSpans!.spans))
-    await visit(`/sessions/${withSpans!.s}?${RANGE}`, 'fixtures-session-traces')
-    expect(await page.locator('[data-trace]').count()).toBe(Number(withSpans!.traces))
-    expect(await page.locator('[data-trace] .span-row').count()).toBe(Number(withSpans!.spans))
-    expect(await page.locator('[data-trace] .span-row[data-span-depth="0"]').first().innerText()).toMatch(/^Prompt/)
+    const traced = defined(withSpans)
+    const session = (await (await fetch(`${cc.apiUrl}/api/v1/sessions/${traced.s}`)).json()) as SessionResponse
+    expect(session.spans).toHaveLength(Number(traced.spans))
+    await visit(`/sessions/${traced.s}?${RANGE}`, 'fixtures-session-traces')
+    expect(await page.locator('[data-trace]').count()).toBe(Number(traced.traces))
+    expect(await page.locator('[data-trace] .span-row').count()).toBe(Number(traced.spans))
+    expect(await shownText(page.locator('[data-trace] .span-row[data-span-depth="0"]').first())).toMatch(/^Prompt/)
     await page.setViewportSize({ width: 390, height: 900 })
     await screenshot(page, 'fixtures-session-traces-390')
     await page.setViewportSize({ width: 1366, height: 900 })

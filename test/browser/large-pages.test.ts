@@ -7,8 +7,9 @@ import { pageRequestUrls } from '../../dashboard/ui/plans'
 import { ROWS_SHOWN } from '../../dashboard/ui/components/DataTable'
 import { seedWarehouse } from '../../bench/seed'
 import { selectRows } from '../../warehouse/client'
-import { launchBrowser, screenshot, settled } from '../helpers/browser'
+import { launchBrowser, screenshot, settled, shownText } from '../helpers/browser'
 import { startTestCcscope, type TestCcscope } from '../helpers/ccscope'
+import { defined } from '../helpers/defined'
 
 /**
  * Every page on a large generated data set (bench/seed.ts: 300 users, 30 days, 200 000 events made inside
@@ -46,8 +47,8 @@ it('renders every page without errors, with the API figures', async () => {
     ['/cost?by=user&stack=team', 'large-cost-by-user'],
     ['/policy', 'large-policy'],
     ['/users', 'large-users'],
-    [`/users/${encodeURIComponent(top!.u)}`, 'large-user'],
-    [`/sessions/${encodeURIComponent(top!.s)}`, 'large-session'],
+    [`/users/${encodeURIComponent(defined(top).u)}`, 'large-user'],
+    [`/sessions/${encodeURIComponent(defined(top).s)}`, 'large-session'],
   ]
   for (const [path, name] of pages) {
     const began = Date.now()
@@ -63,8 +64,8 @@ it('renders every page without errors, with the API figures', async () => {
   await page.goto(`${cc.apiUrl}/`)
   await settled(page)
   expect(s.users).toBeGreaterThan(100)
-  expect(await page.locator('[data-stat="active-users"] [data-value]').innerText()).toBe(formatCount(s.users))
-  expect(await page.locator('[data-stat="cost"] [data-value]').innerText()).toBe(formatUsd(s.costUsd))
+  expect(await shownText(page.locator('[data-stat="active-users"] [data-value]'))).toBe(formatCount(s.users))
+  expect(await shownText(page.locator('[data-stat="cost"] [data-value]'))).toBe(formatUsd(s.costUsd))
 }, 120_000)
 
 /** The filter bar's option lists (components/FilterBar.tsx): asked for after the page's own requests, by design. */
@@ -72,7 +73,14 @@ const OPTION_LIST = /groupBy=(team|user)&sort=(team|user)&limit=(500|2000)|group
 
 it('starts every page request of the first load before the app itself has loaded, and asks for each once', async () => {
   const [one] = await selectRows<{ u: string }>(cc.client, "SELECT any(user_key) AS u FROM events WHERE event_name = 'api_request'")
-  const paths = ['/', '/adoption?step=week', '/cost?by=team&sort=requests', '/policy?by=command', '/users?sort=user', `/users/${encodeURIComponent(one!.u)}`]
+  const paths = [
+    '/',
+    '/adoption?step=week',
+    '/cost?by=team&sort=requests',
+    '/policy?by=command',
+    '/users?sort=user',
+    `/users/${encodeURIComponent(defined(one).u)}`,
+  ]
   for (const path of paths) {
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
     const fresh = await context.newPage()
@@ -121,7 +129,7 @@ it('draws the first rows of a long cost table and the rest on request, with the 
   const all = Number(await more.getAttribute('data-more-rows'))
   expect(all).toBeGreaterThan(ROWS_SHOWN)
   expect(await groups.count()).toBe(ROWS_SHOWN)
-  expect(await page.locator('[data-table="cost-breakdown"] tr[data-row="total"] td[data-col="costUsd"]').innerText()).toBe(formatUsd(s.costUsd))
+  expect(await shownText(page.locator('[data-table="cost-breakdown"] tr[data-row="total"] td[data-col="costUsd"]'))).toBe(formatUsd(s.costUsd))
   await more.getByRole('button').click()
   expect(await groups.count()).toBe(all)
   expect(await more.count()).toBe(0)

@@ -1,25 +1,25 @@
 import path from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hashPassword } from '../../dashboard/api/auth/passwords'
 import { writeUsersFile } from '../../dashboard/api/auth/store'
 import type { SummaryResponse } from '../../schemas/analytics'
 import { dateRange, DEFAULT_FILTERS } from '../../dashboard/ui/filters'
 import { formatUsd } from '../../dashboard/ui/format'
-import { screenshot, settled, startDashboard } from '../helpers/browser'
+import { screenshot, settled, startDashboard, shownText } from '../helpers/browser'
 import { tempDir, type TestCcscope } from '../helpers/ccscope'
+import { defined } from '../helpers/defined'
 
 /** Signing in to the dashboard in Chromium: the login page, a finance user's pages, a page not for them, signing out. */
 const PASSWORD = 'finance password 2026'
 let cc: TestCcscope
-let browser: Browser
 let page: Page
 let stop: () => Promise<void>
 
 beforeAll(async () => {
   const usersFile = path.join(tempDir('ccscope-users-'), 'users.json')
   writeUsersFile(usersFile, { users: [{ name: 'fin', role: 'finance', teams: [], passwordHash: await hashPassword(PASSWORD) }], tokens: [] })
-  ;({ cc, browser, page, stop } = await startDashboard(5, { CCSCOPE_USERS_FILE: usersFile }))
+  ;({ cc, page, stop } = await startDashboard(5, { CCSCOPE_USERS_FILE: usersFile }))
 }, 60_000)
 afterAll(async () => {
   await stop?.()
@@ -35,7 +35,7 @@ describe('signing in', () => {
     await page.getByLabel('User name').fill('fin')
     await page.getByLabel('Password').fill('not it')
     await page.getByRole('button', { name: 'Sign in' }).click()
-    expect(await page.getByRole('alert').innerText()).toBe('Wrong user name or password.')
+    expect(await shownText(page.getByRole('alert'))).toBe('Wrong user name or password.')
     await screenshot(page, 'login-failed')
   })
 
@@ -46,7 +46,7 @@ describe('signing in', () => {
     await page.waitForURL(/\/cost$/)
     await settled(page)
     expect(await navLinks()).toEqual(['Cost', 'Budgets', 'Reconciliation', 'Users'])
-    expect(await page.locator('[data-me="fin"]').innerText()).toContain('finance')
+    expect(await shownText(page.locator('[data-me="fin"]'))).toContain('finance')
     expect(await page.locator('[data-forbidden]').count()).toBe(0)
     const range = dateRange(DEFAULT_FILTERS)
     const cookie = (await page.context().cookies()).find((c) => c.name === 'ccscope_session')
@@ -54,20 +54,20 @@ describe('signing in', () => {
     const res = await fetch(`${cc.apiUrl}/api/v1/summary?from=${range.from}&to=${range.to}&tz=UTC`, { headers: { cookie: `ccscope_session=${cookie?.value}` } })
     const summary = (await res.json()) as SummaryResponse
     expect(summary.costUsd).toBeGreaterThan(0)
-    expect((await page.locator('[data-panel="cost-tiles"] [data-stat="cost"] [data-value]').innerText()).trim()).toBe(formatUsd(summary.costUsd))
+    expect((await shownText(page.locator('[data-panel="cost-tiles"] [data-stat="cost"] [data-value]'))).trim()).toBe(formatUsd(summary.costUsd))
     await screenshot(page, 'login-finance-cost')
   })
 
   it('says in place that finance cannot see the policy page', async () => {
     await page.goto(`${cc.apiUrl}/policy`)
     await settled(page)
-    expect((await page.locator('[data-forbidden]').innerText()).trim()).toBe('Your role (finance) cannot see this page. Ask an admin if you need it.')
+    expect((await shownText(page.locator('[data-forbidden]'))).trim()).toBe('Your role (finance) cannot see this page. Ask an admin if you need it.')
     expect(await navLinks()).toEqual(['Cost', 'Budgets', 'Reconciliation', 'Users'])
     await screenshot(page, 'login-finance-policy')
   })
 
   it('signs out back to the login page, and the old session is gone', async () => {
-    const before = (await page.context().cookies()).find((c) => c.name === 'ccscope_session')!.value
+    const before = defined((await page.context().cookies()).find((c) => c.name === 'ccscope_session')).value
     await page.getByRole('button', { name: 'Sign out' }).click()
     await page.getByRole('heading', { name: 'Sign in to ccscope' }).waitFor()
     await page.goto(`${cc.apiUrl}/cost`)

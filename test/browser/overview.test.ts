@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SummaryResponse } from '../../schemas/analytics'
 import { addDays, dateRange, DEFAULT_FILTERS, todayIn } from '../../dashboard/ui/filters'
 import { change, formatCount, formatPercent, formatUsd } from '../../dashboard/ui/format'
-import { screenshot, settled, startDashboard } from '../helpers/browser'
+import { screenshot, settled, startDashboard, shownText } from '../helpers/browser'
 import type { TestCcscope } from '../helpers/ccscope'
+import { defined } from '../helpers/defined'
 
 /**
  * The dashboard in a real Chromium against ccscope on a temporary data dir with a generated fleet:
@@ -22,7 +23,7 @@ async function api<T>(path: string): Promise<T> {
 }
 
 async function statValue(id: string): Promise<string> {
-  return (await page.locator(`[data-stat="${id}"] [data-value]`).innerText()).trim()
+  return (await shownText(page.locator(`[data-stat="${id}"] [data-value]`))).trim()
 }
 
 let stop: () => Promise<void>
@@ -73,14 +74,14 @@ describe('overview', () => {
     const week = dateRange({ ...DEFAULT_FILTERS, preset: '7d' })
     const s = await api<SummaryResponse>(`/api/v1/summary?from=${week.from}&to=${week.to}&tz=UTC&team=web`)
     expect(await statValue('cost')).toBe(formatUsd(s.costUsd))
-    expect(await page.locator('[data-range]').innerText()).toContain('7 days')
+    expect(await shownText(page.locator('[data-range]'))).toContain('7 days')
 
     // A shared link opens the same view, and the filters travel with the navigation.
     const shared = page.url()
     const other = await browser.newPage()
     await other.goto(shared)
     await settled(other)
-    expect(await other.locator('[data-stat="cost"] [data-value]').innerText()).toBe(formatUsd(s.costUsd))
+    expect(await shownText(other.locator('[data-stat="cost"] [data-value]'))).toBe(formatUsd(s.costUsd))
     await other.getByRole('link', { name: 'Cost' }).click()
     await other.waitForURL(/\/cost\?.*team=web/)
     await other.close()
@@ -96,10 +97,11 @@ describe('overview', () => {
     await settled(page)
     const s = await api<SummaryResponse>(`/api/v1/summary?from=${from}&to=${addDays(last, 1)}&tz=UTC&compare=previous`)
     expect(s.partial).toBe(true)
-    expect(Date.parse(s.previous!.range.to) - Date.parse(s.previous!.range.from)).toBe(Date.parse(s.range.to) - Date.parse(s.range.from))
+    const previous = defined(s.previous)
+    expect(Date.parse(previous.range.to) - Date.parse(previous.range.from)).toBe(Date.parse(s.range.to) - Date.parse(s.range.from))
     const cost = page.locator('[data-stat="cost"] .stat-change')
-    expect(await cost.innerText()).toContain(change(s.costUsd, s.previous!.costUsd).text)
-    expect(await cost.innerText()).toContain('vs same span before')
+    expect(await shownText(cost)).toContain(change(s.costUsd, previous.costUsd).text)
+    expect(await shownText(cost)).toContain('vs same span before')
     expect(await page.locator('[data-stat="cost"] [data-compared]').getAttribute('title')).toMatch(/^Compared with .+ \(UTC\): the period is not over/)
   })
 
@@ -108,7 +110,7 @@ describe('overview', () => {
     await page.goto(`${cc.apiUrl}/?team=data`)
     await settled(page)
     const denials = page.locator('[data-stat="policy-denials"]')
-    expect(await denials.locator('[data-value]').innerText()).toBe('—')
+    expect(await shownText(denials.locator('[data-value]'))).toBe('—')
     expect(await denials.getAttribute('data-not-reported')).toBe('')
     expect(await denials.getAttribute('title')).toMatch(/^Not reported: of \d+ active users, 0 send events/)
     expect(await statValue('cost')).not.toBe('—')
@@ -118,21 +120,21 @@ describe('overview', () => {
 
     await page.goto(`${cc.apiUrl}/policy?team=data`)
     await settled(page)
-    expect(await page.locator('[data-not-reported="policy-denials"]').innerText()).toContain('not the same as no denials')
+    expect(await shownText(page.locator('[data-not-reported="policy-denials"]'))).toContain('not the same as no denials')
 
     await page.goto(`${cc.apiUrl}/cost?by=team`)
     await settled(page)
     const row = page.locator('tr[data-row="group"]', { has: page.locator('td[data-group="data"]') })
     expect(await row.count()).toBe(1)
     expect(await row.locator('td[data-col="requests"] [data-not-reported]').count()).toBe(1)
-    expect(await row.locator('td[data-col="requests"]').innerText()).toBe('—')
+    expect(await shownText(row.locator('td[data-col="requests"]'))).toBe('—')
     await screenshot(page, 'cost-by-team-not-reported')
 
     await page.goto(`${cc.apiUrl}/adoption`)
     await settled(page)
     const team = page.locator('table[data-table="adoption-by-team"] tr', { has: page.locator('td[data-col="team"]', { hasText: /^data$/ }) })
     expect(await team.count()).toBe(1)
-    expect(await team.locator('td[data-col="prompts"]').innerText()).toBe('—')
+    expect(await shownText(team.locator('td[data-col="prompts"]'))).toBe('—')
     expect(await team.locator('td[data-col="prompts"] [data-not-reported]').count()).toBe(1)
   })
 

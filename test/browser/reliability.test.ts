@@ -1,9 +1,9 @@
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dateRange, DEFAULT_FILTERS } from '../../dashboard/ui/filters'
 import { formatCount, formatPercent } from '../../dashboard/ui/format'
 import type { ReliabilityResponse } from '../../schemas/reliability'
-import { screenshot, settled, startDashboard } from '../helpers/browser'
+import { screenshot, settled, startDashboard, shownText } from '../helpers/browser'
 import type { TestCcscope } from '../helpers/ccscope'
 import { apiRequest, costMetrics, events, postJson, type EventSpec } from '../helpers/otlp-factory'
 
@@ -12,7 +12,6 @@ import { apiRequest, costMetrics, events, postJson, type EventSpec } from '../he
  * empty section says nothing was recorded, and the page fits a phone (no sideways scrolling of the page).
  */
 let cc: TestCcscope
-let browser: Browser
 let page: Page
 let stop: () => Promise<void>
 const range = dateRange(DEFAULT_FILTERS)
@@ -42,12 +41,12 @@ async function api<T>(path: string): Promise<T> {
   if (res.status !== 200) throw new Error(`${path}: ${res.status}`)
   return (await res.json()) as T
 }
-const text = async (selector: string) => (await page.locator(selector).first().innerText()).trim()
+const text = async (selector: string) => (await shownText(page.locator(selector).first())).trim()
 const column = (table: string, col: string) =>
   page.locator(`[data-table="${table}"] tbody td[data-col="${col}"]`).evaluateAll((cells) => cells.map((c) => (c.textContent ?? '').trim()))
 
 beforeAll(async () => {
-  ;({ cc, browser, page, stop } = await startDashboard(17))
+  ;({ cc, page, stop } = await startDashboard(17))
   const sends = [
     postJson(cc.otlpUrl, '/v1/logs', events({ user: 'rel-alice@example.com', session: 'rel-s1', team: 'reliability-web' }, kinds)),
     // A team whose Claude Code exports metrics only: its reliability is not reported.
@@ -87,7 +86,7 @@ describe('reliability page', () => {
       .evaluateAll((cells) => cells.map((c) => c.getAttribute('data-group') ?? ''))
     expect(teams.sort()).toEqual(apiSection.byTeam.map((t) => t.team).sort())
     const metricsOnly = page.locator('[data-table="api-by-team"] tbody tr', { has: page.locator('[data-group="metrics-only"]') })
-    expect(await metricsOnly.locator('td[data-col="errors"]').innerText()).toBe('—')
+    expect(await shownText(metricsOnly.locator('td[data-col="errors"]'))).toBe('—')
     expect(await metricsOnly.locator('td[data-col="errors"] [data-not-reported]').getAttribute('title')).toMatch(/Not reported/)
     expect(apiSection.byTeam.find((t) => t.team === 'metrics-only')?.figures).toBeNull()
 

@@ -95,9 +95,9 @@ export function mismatches(acked: Totals, verification: Verification): Mismatch[
   // Every coarser tier equals the acknowledged figure it rolls up (figure@table, verify.ts).
   for (const [key, value] of Object.entries(rollups)) {
     const [figure, table] = key.split('@')
-    if (table === undefined || !(figure! in acked)) continue
+    if (figure === undefined || table === undefined || !(figure in acked)) continue
     const expected = acked[figure as keyof Totals]
-    if (value !== expected) out.push({ figure: key, acknowledged: expected, raw: raw[figure!] ?? Number.NaN, rollup: value })
+    if (value !== expected) out.push({ figure: key, acknowledged: expected, raw: raw[figure] ?? Number.NaN, rollup: value })
   }
   // The candidate metric cost rolled up equals the raw points marked as candidates.
   if (rollups.candidateCostMicros !== verification.figures.candidates.rawCostMicros)

@@ -86,7 +86,7 @@ const DAY_MS = 86_400_000
 /** Records are spread over the last days, so that one INSERT writes parts in several daily partitions. */
 const SPREAD_MS = 3 * DAY_MS
 
-function resource(user: string, team: string) {
+function resource(team: string) {
   return {
     attributes: attrs({
       'service.name': 'claude-code',
@@ -198,7 +198,7 @@ export function eventSource(name: string, lane: number, rng: Rng, sizes: [number
       const request: ExportLogsRequest = {
         resourceLogs: [
           {
-            resource: resource(user, team),
+            resource: resource(team),
             scopeLogs: [{ scope: { name: EVENTS_SCOPE, version: '2.1.328' }, logRecords: records }],
           },
         ],
@@ -301,7 +301,7 @@ export function metricSource(name: string, lane: number, rng: Rng, temporality: 
           })
         }
         resourceMetrics.push({
-          resource: resource(user, team),
+          resource: resource(team),
           scopeMetrics: [{ scope: { name: METRICS_SCOPE, version: '2.1.328' }, metrics }],
         })
       }

@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
 import { startTestCcscope, type TestCcscope } from './ccscope'
 import { generateFleet, sendFleet } from './fleet'
 
@@ -20,6 +20,17 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(ARTIFACTS, `${name}.png`)
   await page.screenshot({ path: file, fullPage: true })
   return file
+}
+
+/**
+ * The element's text as the page shows it: Playwright's Locator.innerText(), the rendered text (hidden
+ * parts left out, line breaks as laid out), which is what a person reads and what the tests compare with
+ * the API's figures. Not the DOM property Biome's useDomNodeTextContent is about: textContent would also
+ * read hidden elements.
+ */
+export function shownText(locator: Locator): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator.innerText() is the rendered text; textContent would read hidden elements too
+  return locator.innerText()
 }
 
 /**
