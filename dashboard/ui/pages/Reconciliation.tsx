@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query'
-import { useId, useState } from 'react'
+import { useEffect, useId, useState } from 'react'
 import { ApiRequestError, BillingImportError, importBilling, useApi } from '../api'
 import { Card } from '../components/Card'
 import { DataTable, type Column } from '../components/DataTable'
@@ -137,11 +137,25 @@ export function ReconciliationPage() {
   // While a page loads, the pager already says which rows are coming.
   const pageOf = rowsAnswer?.page ?? (query.data ? { ...query.data.page, offset } : null)
   const pager = pageOf ? reconciliationPager(pageOf, rowsAnswer?.rows.length ?? Math.max(0, Math.min(pageOf.limit, pageOf.rows - offset))) : null
+  // The pager is below the rows: once another page is shown, it is read from the top of its card.
+  const [turned, setTurned] = useState(false)
+  useEffect(() => {
+    if (!turned || !rowsAnswer) return
+    setTurned(false)
+    const card = document.querySelector<HTMLElement>('[data-panel="reconciliation-people"]')
+    if (!card) return
+    // The table scrolls inside its card: back to its first row, and the card's top below the (sticky) filter bar.
+    const table = card.querySelector('.table-wrap')
+    if (table) table.scrollTop = 0
+    const bar = document.querySelector('form.filters')
+    const covered = bar && getComputedStyle(bar).position === 'sticky' ? bar.getBoundingClientRect().height : 0
+    const top = card.getBoundingClientRect().top
+    if (top < covered || top > window.innerHeight) window.scrollTo({ top: window.scrollY + top - covered - 8 })
+  }, [turned, rowsAnswer])
   const go = (to: number | null) => {
     if (to === null) return
     setAt({ url: first.url, offset: to })
-    // The pager is below the rows: the next page starts at the top of the card.
-    document.getElementById('reconciliation-people-title')?.scrollIntoView({ block: 'start' })
+    setTurned(true)
   }
 
   return (
