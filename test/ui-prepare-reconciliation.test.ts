@@ -102,6 +102,7 @@ describe('the reconciliation view', () => {
     expect(view.causes).toEqual([{ cause: 'no_telemetry', label: 'No telemetry', rows: 1, differenceUsd: 5 }])
     expect(Object.fromEntries(view.tiles.map((t) => [t.id, t.value]))).toEqual({ billed: '$8.00', telemetry: '$3.00', difference: '+$5.00', flagged: '1' })
     expect(view.thresholdNote).toBe('Flagged when the difference is more than 5 % of the billed cost and more than $1.00.')
+    expect(view.tiles.find((t) => t.id === 'flagged')?.hint).toBe('1 person-day over threshold')
   })
 
   it('says when nothing was ever imported, with dashes rather than zeros for the bill', () => {

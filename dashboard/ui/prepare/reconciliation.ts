@@ -114,7 +114,7 @@ export function reconciliationView(r: ReconciliationResponse): ReconciliationVie
       id: 'flagged',
       label: 'Days over threshold',
       value: imported > 0 ? String(r.totals.flaggedDays) : '—',
-      hint: `${r.totals.flaggedRows} person-days over threshold`,
+      hint: `${r.totals.flaggedRows} person-day${r.totals.flaggedRows === 1 ? '' : 's'} over threshold`,
     },
   ]
   return {
