@@ -92,17 +92,17 @@ it('lets finance upload a bill, lists the bad rows of a broken one, and flags th
   const all = await asFinance<ReconciliationResponse>('/api/v1/billing/reconciliation?limit=1000')
   expect(all.page.rows).toBeGreaterThan(100)
   const people = page.locator('[data-table="reconciliation-people"] tbody tr')
-  const firstCells = async () => (await people.first().locator('td').allInnerTexts()).slice(0, 2)
-  expect(await page.locator('[data-pager-label]').innerText()).toBe(`Rows 1–100 of ${all.page.rows.toLocaleString('en-US')}`)
+  const firstCells = async () => (await people.first().locator('td').allTextContents()).slice(0, 2)
+  expect(await page.locator('[data-pager-label]').textContent()).toBe(`Rows 1–100 of ${all.page.rows.toLocaleString('en-US')}`)
   expect(await firstCells()).toEqual([all.rows[0]?.date, all.rows[0]?.user])
-  const billedTile = await page.locator('[data-stat="billed"] [data-value]').innerText()
+  const billedTile = await page.locator('[data-stat="billed"] [data-value]').textContent()
   await page.locator('[data-page="next"]').click()
   await settled(page)
-  expect(await page.locator('[data-pager-label]').innerText()).toBe(
+  expect(await page.locator('[data-pager-label]').textContent()).toBe(
     `Rows 101–${Math.min(200, all.page.rows).toLocaleString('en-US')} of ${all.page.rows.toLocaleString('en-US')}`,
   )
   expect(await firstCells()).toEqual([all.rows[100]?.date, all.rows[100]?.user])
-  expect(await page.locator('[data-stat="billed"] [data-value]').innerText()).toBe(billedTile)
+  expect(await page.locator('[data-stat="billed"] [data-value]').textContent()).toBe(billedTile)
   await screenshot(page, 'reconciliation-page-2')
   await page.locator('[data-page="previous"]').click()
   await settled(page)
