@@ -84,6 +84,7 @@ export const ROUTE_ACCESS = {
   // What Anthropic bills, and its reconciliation with the telemetry: finance's, not a manager's (the bill is the whole organization's).
   'PUT /api/v1/billing/usage': ADMIN_FINANCE,
   'GET /api/v1/billing/reconciliation': ADMIN_FINANCE,
+  'GET /api/v1/billing/reconciliation.csv': ADMIN_FINANCE,
 } as const satisfies Record<string, Access>
 
 export type RouteKey = keyof typeof ROUTE_ACCESS

@@ -182,7 +182,7 @@ export const DEFAULT_THRESHOLD_PERCENT = 5
 export const DEFAULT_THRESHOLD_USD = 1
 export const MAX_RECONCILIATION_DAYS = 366
 
-export const reconciliationParamsSchema = z.strictObject({
+const rangeParams = {
   from: isoDay.optional().meta({ description: 'First UTC day (inclusive). Default: 30 days before to.', example: '2026-11-01' }),
   to: isoDay
     .optional()
@@ -203,6 +203,31 @@ export const reconciliationParamsSchema = z.strictObject({
     .max(1_000_000)
     .optional()
     .meta({ description: `USD a difference must also exceed to be flagged (default ${DEFAULT_THRESHOLD_USD}).` }),
+}
+
+export const RECONCILIATION_PAGE_ROWS = 100
+export const MAX_RECONCILIATION_PAGE_ROWS = 1000
+
+/** GET /api/v1/billing/reconciliation.csv: the range and thresholds, every row. */
+export const reconciliationExportParamsSchema = z.strictObject(rangeParams)
+
+/** GET /api/v1/billing/reconciliation: the range and thresholds, and which page of the rows. */
+export const reconciliationParamsSchema = z.strictObject({
+  ...rangeParams,
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_RECONCILIATION_PAGE_ROWS)
+    .default(RECONCILIATION_PAGE_ROWS)
+    .meta({ description: `Rows per page (default ${RECONCILIATION_PAGE_ROWS}). Days and totals are over every row whatever the page.` }),
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10_000_000)
+    .default(0)
+    .meta({ description: 'Rows to skip: the next page starts at offset + limit (page.rows says how many there are).' }),
 })
 
 export interface ReconciliationQuery {
@@ -212,19 +237,34 @@ export interface ReconciliationQuery {
   thresholdUsd: number
 }
 
+export interface ReconciliationPageQuery extends ReconciliationQuery {
+  offset: number
+  limit: number
+}
+
 const DAY_MS = 86_400_000
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 
+type RangeParams = z.output<typeof reconciliationExportParamsSchema>
+
+/** The range and thresholds with their defaults, checked together (a refinement's issue names its parameter). */
+function rangeQuery(v: RangeParams, ctx: z.RefinementCtx, today: () => string): ReconciliationQuery {
+  const to = v.to ?? today()
+  const from = v.from ?? dayOf(Date.parse(`${to}T00:00:00Z`) - 30 * DAY_MS)
+  const span = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS
+  if (span <= 0) ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be before to' })
+  if (span > MAX_RECONCILIATION_DAYS) ctx.addIssue({ code: 'custom', path: ['from'], message: `at most ${MAX_RECONCILIATION_DAYS} days at once` })
+  return { from, to, thresholdPercent: v.threshold ?? DEFAULT_THRESHOLD_PERCENT, thresholdUsd: v.minUsd ?? DEFAULT_THRESHOLD_USD }
+}
+
 /** The parameters with their defaults, checked together; `today` is the UTC day of the answer's clock. */
 export function reconciliationQuerySchema(today: () => string) {
-  return reconciliationParamsSchema.transform((v, ctx): ReconciliationQuery => {
-    const to = v.to ?? today()
-    const from = v.from ?? dayOf(Date.parse(`${to}T00:00:00Z`) - 30 * DAY_MS)
-    const span = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS
-    if (span <= 0) ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be before to' })
-    if (span > MAX_RECONCILIATION_DAYS) ctx.addIssue({ code: 'custom', path: ['from'], message: `at most ${MAX_RECONCILIATION_DAYS} days at once` })
-    return { from, to, thresholdPercent: v.threshold ?? DEFAULT_THRESHOLD_PERCENT, thresholdUsd: v.minUsd ?? DEFAULT_THRESHOLD_USD }
-  })
+  return reconciliationParamsSchema.transform((v, ctx): ReconciliationPageQuery => ({ ...rangeQuery(v, ctx, today), offset: v.offset, limit: v.limit }))
+}
+
+/** The export's parameters (no page: every row). */
+export function reconciliationExportQuerySchema(today: () => string) {
+  return reconciliationExportParamsSchema.transform((v, ctx): ReconciliationQuery => rangeQuery(v, ctx, today))
 }
 
 export const RECONCILIATION_CAUSES = ['match', 'no_telemetry', 'not_billed', 'price_drift', 'subagents', 'unexplained', 'not_imported'] as const
@@ -284,7 +324,26 @@ export const reconciliationResponseSchema = z.object({
     lastImportAt: z.string().nullable(),
   }),
   days: z.array(reconciliationDaySchema),
-  rows: z.array(reconciliationRowSchema),
+  page: z
+    .object({
+      offset: z.number().int(),
+      limit: z.number().int(),
+      rows: z.number().int().meta({ description: 'Rows (person-days) in the range, on every page together.' }),
+    })
+    .meta({ description: 'Which rows this answer holds: rows offset + 1 to offset + limit of page.rows, in order.' }),
+  rows: z.array(reconciliationRowSchema).meta({
+    description:
+      'One page of the rows: flagged first, then the largest |difference| first (a day not imported has none), then by day, then by person (UTF-8 byte order).',
+  }),
+  causes: z
+    .array(
+      z.object({
+        cause: z.enum(RECONCILIATION_CAUSES),
+        rows: z.number().int(),
+        differenceUsd: usdOrNull("Sum of the rows' differences; null for not_imported."),
+      }),
+    )
+    .meta({ description: 'Every row of the range (not only this page) per cause, in the order of the causes.' }),
   totals: z.object({
     telemetryUsd: usd('Sum of every row (imported days or not).'),
     telemetryUsdOnImportedDays: usd('Sum of the rows of imported days.'),

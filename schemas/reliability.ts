@@ -118,7 +118,10 @@ const pluginsSchema = z.object({
         'Distinct plugin_id_hash values: how many plugins one placeholder row stands for (1 for a named plugin that sends a hash; 0 when none is sent).',
       ),
       usersLoaded: count('Distinct users with the plugin enabled at a session start (plugin_loaded: inventory, repeated every session, not activity).'),
-      sessionsLoaded: z.number().int(),
+      sessionsLoaded: z.number().int().meta({
+        description:
+          'Distinct sessions that loaded the plugin, counted by a 64-bit hash of the session id: short only if two of them collide (chance below n² / 2^65 for n sessions; docs/reliability.md).',
+      }),
       installs: count('plugin_installed events.'),
       usersInstalled: z.number().int(),
     }),

@@ -93,6 +93,7 @@ const ALLOWED: Record<Exclude<Role, 'admin'>, string[]> = {
     'DELETE /api/v1/reports/schedules/{id}',
     'PUT /api/v1/billing/usage',
     'GET /api/v1/billing/reconciliation',
+    'GET /api/v1/billing/reconciliation.csv',
     'GET /api/v1/attribution',
   ],
   manager: [

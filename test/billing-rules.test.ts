@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { rowsFromAdminPages, rowsFromBillingCsv, ImportError } from '../dashboard/api/billing/normalize'
-import { exceeds, modelKey, reconcile } from '../dashboard/api/billing/reconcile'
+import { exceeds, groupsOf, inRankOrder, modelKey, reconcile, reconcileRows, summarize } from '../dashboard/api/billing/reconcile'
 import { adminPagesSchema, type BilledRow } from '../schemas/billing'
 import { amountToMicros, decimalToMicros, microsToCents } from '../schemas/money'
 
@@ -100,5 +100,54 @@ describe('the rules', () => {
     expect(byUser['ana@example.com']?.cause).toBe('unexplained')
     expect(byUser['ana@example.com']?.detail).toBe('No rule explains it, and the bill gives no token counts to compare.')
     expect(r.totals).toMatchObject({ telemetryUsd: 5, billedUsd: 11, differenceUsd: 6, flaggedRows: 2, flaggedDays: 1 })
+  })
+
+  it('orders rows flagged first, then by |difference|, day and person in UTF-8 byte order (as ClickHouse orders text)', () => {
+    const row = (user: string, day: string, costMicros: number): BilledRow => billed({ user, day, costMicros, actorType: 'csv' })
+    const days = [
+      { day: '2026-11-02', importedAt: '2026-11-03T00:00:00.000Z', source: 'csv' as const },
+      { day: '2026-11-03', importedAt: '2026-11-04T00:00:00.000Z', source: 'csv' as const },
+    ]
+    const rows = reconcileRows({
+      query: { ...query, to: '2026-11-04' },
+      imported: days,
+      activity: new Map(),
+      // Fullwidth A (U+FF21) sorts before an emoji (U+1F600) by code point and by UTF-8, after it by UTF-16 units.
+      billed: [
+        row('\u{1F600}@x', '2026-11-02', 500_000),
+        row('\uFF21@x', '2026-11-02', 500_000),
+        row('b@x', '2026-11-03', 9_000_000),
+        row('a@x', '2026-11-02', 9_000_000),
+      ],
+      telemetry: [
+        { day: '2026-11-02', user: 'a@x', model: 'claude-opus-5', costMicros: 9_000_000, subagentMicros: 0, tokens: 1 },
+        { day: '2026-11-03', user: 'c@x', model: 'claude-opus-5', costMicros: 2_000_000, subagentMicros: 0, tokens: 1 },
+      ],
+    })
+    expect(inRankOrder(rows).map((r) => `${r.flagged ? 'F' : '-'} ${r.date} ${r.user} ${r.differenceUsd}`)).toEqual([
+      'F 2026-11-03 b@x 9',
+      'F 2026-11-03 c@x -2',
+      '- 2026-11-02 \uFF21@x 0.5',
+      '- 2026-11-02 \u{1F600}@x 0.5',
+      '- 2026-11-02 a@x 0',
+    ])
+    // The sums of any split of the rows into groups are the whole answer's: days, totals and causes do not depend on a page.
+    const whole = reconcile({ query: { ...query, to: '2026-11-04' }, imported: days, activity: new Map(), billed: [], telemetry: [] })
+    expect(whole.page).toEqual({ offset: 0, limit: Number.MAX_SAFE_INTEGER, rows: 0 })
+    const summed = summarize({ ...query, to: '2026-11-04' }, groupsOf(rows), days)
+    expect(summed.totals).toEqual({
+      telemetryUsd: 11,
+      telemetryUsdOnImportedDays: 11,
+      billedUsd: 19,
+      differenceUsd: 8,
+      subagentUsd: 0,
+      flaggedDays: 1,
+      flaggedRows: 2,
+    })
+    expect(summed.causes).toEqual([
+      { cause: 'match', rows: 1, differenceUsd: 0 },
+      { cause: 'no_telemetry', rows: 3, differenceUsd: 10 },
+      { cause: 'not_billed', rows: 1, differenceUsd: -2 },
+    ])
   })
 })

@@ -1,9 +1,16 @@
 import path from 'node:path'
+import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hashPassword } from '../dashboard/api/auth/passwords'
 import { writeUsersFile } from '../dashboard/api/auth/store'
 import type { DatasetResponse } from '../schemas/analytics'
-import type { BillingImportResponse, ReconciliationResponse, ReconciliationRow } from '../schemas/billing'
+import {
+  RECONCILIATION_CAUSES,
+  type BillingImportResponse,
+  type ReconciliationCause,
+  type ReconciliationResponse,
+  type ReconciliationRow,
+} from '../schemas/billing'
 import { startTestCcscope, tempDir, type TestCcscope } from './helpers/ccscope'
 import { fixturePage, sendBillingTelemetry } from './helpers/billing'
 
@@ -245,6 +252,123 @@ describe('billing import and reconciliation', () => {
     expect(((await tz.json()) as { parameter: string }).parameter).toBe('tz')
     const unknown = await fetch(`${cc.apiUrl}/api/v1/billing/reconciliation?${RANGE}&team=web`, { headers: as('fin') })
     expect(unknown.status).toBe(400)
+  })
+
+  it('pages the rows: every page has the same days, totals and causes, and the pages one after the other are every row, in order', async () => {
+    const whole = await reconciliation(`${RANGE}&limit=1000`)
+    expect(whole.page).toEqual({ offset: 0, limit: 1000, rows: whole.rows.length })
+    expect(whole.rows.length).toBe(7)
+    const paged: ReconciliationRow[] = []
+    for (let offset = 0; offset < whole.page.rows; offset += 2) {
+      const page = await reconciliation(`${RANGE}&limit=2&offset=${offset}`)
+      expect(page.page).toEqual({ offset, limit: 2, rows: 7 })
+      expect(page.rows.length).toBe(Math.min(2, 7 - offset))
+      expect([page.days, page.totals, page.causes]).toEqual([whole.days, whole.totals, whole.causes])
+      paged.push(...page.rows)
+    }
+    expect(paged).toEqual(whole.rows)
+    // Past the end: no rows, the same totals.
+    const past = await reconciliation(`${RANGE}&limit=2&offset=50`)
+    expect([past.rows, past.totals]).toEqual([[], whole.totals])
+    // The default page holds them all here (100 rows).
+    expect((await reconciliation()).rows).toEqual(whole.rows)
+  })
+
+  it('orders the rows flagged first, then by the largest difference, then by day and person', async () => {
+    const r = await reconciliation(`${RANGE}&limit=1000`)
+    expect(r.rows.map((x) => `${x.flagged ? 'F' : '-'} ${x.date} ${x.user} ${x.differenceUsd}`)).toEqual([
+      'F 2026-11-02 bob@example.com 5',
+      'F 2026-11-02 carol@example.com -3',
+      'F 2026-11-02 dave@example.com -2',
+      'F 2026-11-02 erin@example.com 2',
+      'F 2026-11-03 alice@example.com 1.2',
+      '- 2026-11-02 alice@example.com 0',
+      '- 2026-11-04 alice@example.com 0',
+    ])
+  })
+
+  it('counts every row of the range by cause, whatever the page', async () => {
+    const whole = await reconciliation(`${RANGE}&threshold=10&limit=1000`)
+    const counted = new Map<string, { rows: number; cents: number }>()
+    for (const x of whole.rows) {
+      const c = counted.get(x.cause) ?? { rows: 0, cents: 0 }
+      counted.set(x.cause, { rows: c.rows + 1, cents: c.cents + (cents(x.differenceUsd) ?? 0) })
+    }
+    const one = await reconciliation(`${RANGE}&threshold=10&limit=1&offset=3`)
+    expect(one.rows.length).toBe(1)
+    expect(one.causes.map((c) => [c.cause, c.rows, cents(c.differenceUsd)])).toEqual(
+      [...counted.entries()]
+        .sort(([a], [b]) => RECONCILIATION_CAUSES.indexOf(a as ReconciliationCause) - RECONCILIATION_CAUSES.indexOf(b as ReconciliationCause))
+        .map(([cause, c]) => [cause, c.rows, cause === 'not_imported' ? null : c.cents]),
+    )
+  })
+
+  it('exports every row as CSV, the same rows in the same order as the pages (reconciled apart, in JavaScript), then the totals', async () => {
+    for (const query of [RANGE, `${RANGE}&threshold=10&minUsd=0.5`]) {
+      const res = await fetch(`${cc.apiUrl}/api/v1/billing/reconciliation.csv?${query}`, { headers: as('fin') })
+      expect(res.status).toBe(200)
+      expect(res.headers.get('content-type')).toMatch(/^text\/csv/)
+      expect(res.headers.get('content-disposition')).toBe('attachment; filename="ccscope-reconciliation-2026-11-02-to-2026-11-04.csv"')
+      const lines = parse(await res.text(), { columns: true }) as Record<string, string>[]
+      const whole = await reconciliation(`${query}&limit=1000`)
+      // Cents as text ("1.50"); a negative amount as a number (the formula guard would make "-3.00" text).
+      const money = (v: number | null) => (v === null ? '' : v < 0 ? String(v) : v.toFixed(2))
+      expect(lines.filter((l) => l.row_type === 'data')).toEqual(
+        whole.rows.map((x) => ({
+          row_type: 'data',
+          date: x.date,
+          user: x.user,
+          billed_as: x.billedAs ?? '',
+          telemetry_usd: money(x.telemetryUsd),
+          billed_usd: money(x.billedUsd),
+          difference_usd: money(x.differenceUsd),
+          subagent_usd: money(x.subagentUsd),
+          cause: x.cause,
+          flagged: String(x.flagged),
+          detail: x.detail,
+        })),
+      )
+      const t = whole.totals
+      expect(lines.at(-1)).toMatchObject({
+        row_type: 'total',
+        telemetry_usd: money(t.telemetryUsd),
+        billed_usd: money(t.billedUsd),
+        difference_usd: money(t.differenceUsd),
+        flagged: String(t.flaggedRows),
+      })
+    }
+    // Managers may not export it either.
+    expect((await fetch(`${cc.apiUrl}/api/v1/billing/reconciliation.csv?${RANGE}`, { headers: as('mgr') })).status).toBe(403)
+  })
+
+  it('refuses a bad page, naming the parameter; the export takes no page', async () => {
+    for (const [query, parameter] of [
+      ['limit=0', 'limit'],
+      ['limit=1001', 'limit'],
+      ['limit=2.5', 'limit'],
+      ['limit=ten', 'limit'],
+      ['offset=-1', 'offset'],
+      ['offset=1e309', 'offset'],
+    ]) {
+      const res = await fetch(`${cc.apiUrl}/api/v1/billing/reconciliation?${RANGE}&${query}`, { headers: as('fin') })
+      expect(res.status, query).toBe(400)
+      expect(((await res.json()) as { parameter: string }).parameter, query).toBe(parameter)
+    }
+    const csv = await fetch(`${cc.apiUrl}/api/v1/billing/reconciliation.csv?${RANGE}&limit=5`, { headers: as('fin') })
+    expect(csv.status).toBe(400)
+    expect(((await csv.json()) as { parameter: string }).parameter).toBe('limit')
+  })
+
+  it('writes a name a spreadsheet would run as text in the export', async () => {
+    const evil = '=HYPERLINK(1)+cmd@example.com'
+    const res = await put(`date,user_email,model,cost_usd\n2026-11-04,${evil},claude-opus-5,2.00\n`, 'text/csv')
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+    const text = await (await fetch(`${cc.apiUrl}/api/v1/billing/reconciliation.csv?${RANGE}`, { headers: as('fin') })).text()
+    const lines = parse(text, { columns: true }) as Record<string, string>[]
+    const row = lines.find((l) => l.user?.includes('HYPERLINK'))
+    expect(row?.user).toBe(`'${evil}`)
+    // A negative difference stays a number.
+    expect(lines.find((l) => l.user === 'carol@example.com')?.difference_usd).toBe('-3')
   })
 
   it('publishes both routes in the OpenAPI document', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseFilters } from '../dashboard/ui/filters'
-import { pageRequestUrls, reconciliationPlan } from '../dashboard/ui/plans'
-import { billingUpload, reconciliationView, signedUsd, uploadProblems } from '../dashboard/ui/prepare/reconciliation'
+import { pageRequestUrls, reconciliationExportUrl, reconciliationPlan, reconciliationRowsRequest } from '../dashboard/ui/plans'
+import { billingUpload, reconciliationPager, reconciliationView, signedUsd, uploadProblems } from '../dashboard/ui/prepare/reconciliation'
 import type { ReconciliationResponse } from '../schemas/billing'
 
 /** The Reconciliation page's decisions, without a browser: what shows as "—", what is highlighted, how a file is sent. */
@@ -77,6 +77,12 @@ const response: ReconciliationResponse = {
       models: [],
     },
   ],
+  page: { offset: 0, limit: 100, rows: 3 },
+  causes: [
+    { cause: 'match', rows: 1, differenceUsd: 0 },
+    { cause: 'no_telemetry', rows: 1, differenceUsd: 5 },
+    { cause: 'not_imported', rows: 1, differenceUsd: null },
+  ],
   totals: { telemetryUsd: 4, telemetryUsdOnImportedDays: 3, billedUsd: 8, differenceUsd: 5, subagentUsd: 0.5, flaggedDays: 1, flaggedRows: 1 },
 }
 
@@ -96,6 +102,7 @@ describe('the reconciliation view', () => {
     expect(view.causes).toEqual([{ cause: 'no_telemetry', label: 'No telemetry', rows: 1, differenceUsd: 5 }])
     expect(Object.fromEntries(view.tiles.map((t) => [t.id, t.value]))).toEqual({ billed: '$8.00', telemetry: '$3.00', difference: '+$5.00', flagged: '1' })
     expect(view.thresholdNote).toBe('Flagged when the difference is more than 5 % of the billed cost and more than $1.00.')
+    expect(view.tiles.find((t) => t.id === 'flagged')?.hint).toBe('1 person-day over threshold')
   })
 
   it('says when nothing was ever imported, with dashes rather than zeros for the bill', () => {
@@ -107,6 +114,26 @@ describe('the reconciliation view', () => {
     })
     expect(none.nothingImported).toBe(true)
     expect(Object.fromEntries(none.tiles.map((t) => [t.id, t.value]))).toEqual({ billed: '—', telemetry: '—', difference: '—', flagged: '—' })
+  })
+
+  it('takes the differences by cause from the API (every row of the range), not from the page of rows it holds', () => {
+    const view = reconciliationView({ ...response, rows: [], causes: [...response.causes, { cause: 'unexplained', rows: 40, differenceUsd: -12.5 }] })
+    expect(view.causes).toEqual([
+      { cause: 'unexplained', label: 'Unexplained', rows: 40, differenceUsd: -12.5 },
+      { cause: 'no_telemetry', label: 'No telemetry', rows: 1, differenceUsd: 5 },
+    ])
+  })
+
+  it('says which rows a page holds, and where the previous and next pages start', () => {
+    expect(reconciliationPager({ offset: 0, limit: 100, rows: 3 }, 3)).toEqual({ label: '3 rows', previous: null, next: null })
+    expect(reconciliationPager({ offset: 0, limit: 100, rows: 1 }, 1)).toEqual({ label: '1 row', previous: null, next: null })
+    expect(reconciliationPager({ offset: 0, limit: 100, rows: 15_095 }, 100)).toEqual({ label: 'Rows 1–100 of 15,095', previous: null, next: 100 })
+    expect(reconciliationPager({ offset: 100, limit: 100, rows: 15_095 }, 100)).toEqual({ label: 'Rows 101–200 of 15,095', previous: 0, next: 200 })
+    expect(reconciliationPager({ offset: 15_000, limit: 100, rows: 15_095 }, 95)).toEqual({
+      label: 'Rows 15,001–15,095 of 15,095',
+      previous: 14_900,
+      next: null,
+    })
   })
 
   it('signs differences', () => {
@@ -140,5 +167,8 @@ describe('the page plan', () => {
     // In Auckland it is already 5 November afternoon; the UTC range ends with UTC's today (5 November) too.
     expect(url).toBe('/api/v1/billing/reconciliation?from=2026-10-30&to=2026-11-06')
     expect(pageRequestUrls('/reconciliation', new URLSearchParams('range=7d&tz=Pacific/Auckland&team=web'), now)).toEqual([url])
+    // Later pages of rows and the export: the same UTC range.
+    expect(reconciliationRowsRequest(filters, 200, now).url).toBe('/api/v1/billing/reconciliation?from=2026-10-30&to=2026-11-06&offset=200')
+    expect(reconciliationExportUrl(filters, now)).toBe('/api/v1/billing/reconciliation.csv?from=2026-10-30&to=2026-11-06')
   })
 })

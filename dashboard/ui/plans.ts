@@ -163,6 +163,17 @@ export function reconciliationPlan(filters: Filters, now = new Date()) {
   return { reconciliation: reconciliationRequest({ from: utc.from, to: utc.to }) }
 }
 
+/** A later page of the reconciliation's rows (the first comes with the plan's request), and every row as CSV. */
+export function reconciliationRowsRequest(filters: Filters, offset: number, now = new Date()) {
+  const utc = dateRange({ ...filters, tz: 'UTC' }, now)
+  return reconciliationRequest({ from: utc.from, to: utc.to, offset: String(offset) })
+}
+
+export function reconciliationExportUrl(filters: Filters, now = new Date()): string {
+  const utc = dateRange({ ...filters, tz: 'UTC' }, now)
+  return apiUrl('/api/v1/billing/reconciliation.csv', { from: utc.from, to: utc.to })
+}
+
 export function directoryPlan() {
   return { directory: directoryRequest() }
 }

@@ -86,4 +86,33 @@ it('lets finance upload a bill, lists the bad rows of a broken one, and flags th
   // On a phone nothing is wider than the screen (long tables scroll inside their card).
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
   await screenshot(page, 'reconciliation-flagged-390')
-}, 60_000)
+
+  // The rows a page at a time: the API's order, the next page from the pager, the totals unchanged; every row as CSV.
+  await page.setViewportSize({ width: 1366, height: 900 })
+  const all = await asFinance<ReconciliationResponse>('/api/v1/billing/reconciliation?limit=1000')
+  expect(all.page.rows).toBeGreaterThan(100)
+  const people = page.locator('[data-table="reconciliation-people"] tbody tr')
+  const firstCells = async () => (await people.first().locator('td').allTextContents()).slice(0, 2)
+  expect(await page.locator('[data-pager-label]').textContent()).toBe(`Rows 1–100 of ${all.page.rows.toLocaleString('en-US')}`)
+  expect(await firstCells()).toEqual([all.rows[0]?.date, all.rows[0]?.user])
+  const billedTile = await page.locator('[data-stat="billed"] [data-value]').textContent()
+  await page.locator('[data-page="next"]').click()
+  await settled(page)
+  expect(await page.locator('[data-pager-label]').textContent()).toBe(
+    `Rows 101–${Math.min(200, all.page.rows).toLocaleString('en-US')} of ${all.page.rows.toLocaleString('en-US')}`,
+  )
+  expect(await firstCells()).toEqual([all.rows[100]?.date, all.rows[100]?.user])
+  expect(await page.locator('[data-stat="billed"] [data-value]').textContent()).toBe(billedTile)
+  await screenshot(page, 'reconciliation-page-2')
+  await page.locator('[data-page="previous"]').click()
+  await settled(page)
+  expect(await firstCells()).toEqual([all.rows[0]?.date, all.rows[0]?.user])
+  const href = await page.locator('[data-export="reconciliation"]').getAttribute('href')
+  expect(href).toMatch(/^\/api\/v1\/billing\/reconciliation\.csv\?from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}$/)
+  const csv = await (
+    await fetch(`${cc.apiUrl}${href}`, {
+      headers: { cookie: `ccscope_session=${(await page.context().cookies()).find((c) => c.name === 'ccscope_session')?.value}` },
+    })
+  ).text()
+  expect(csv.trim().split('\n').length).toBe(all.page.rows + 2)
+}, 90_000)

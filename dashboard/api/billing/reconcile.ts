@@ -1,11 +1,12 @@
-import type {
-  BilledRow,
-  ReconciliationCause,
-  ReconciliationDay,
-  ReconciliationModel,
-  ReconciliationQuery,
-  ReconciliationResponse,
-  ReconciliationRow,
+import {
+  RECONCILIATION_CAUSES,
+  type BilledRow,
+  type ReconciliationCause,
+  type ReconciliationDay,
+  type ReconciliationModel,
+  type ReconciliationQuery,
+  type ReconciliationResponse,
+  type ReconciliationRow,
 } from '../../../schemas/billing'
 import { centsToUsd, microsToCents } from '../../../schemas/money'
 import { listPriceMicros, type TokenCounts } from '../prices'
@@ -195,12 +196,18 @@ function modelsOut(row: PersonDay, imported: boolean): ReconciliationModel[] {
     })
 }
 
-/** The reconciliation answer (without `stored`, which queries/reconciliation.ts adds). */
-export function reconcile(input: ReconcileInput): Omit<ReconciliationResponse, 'stored'> {
+/** A row of the answer with its amounts in whole cents (what every sum adds). */
+export type CentRow = ReconciliationRow & { cents: { t: number; b: number; d: number; s: number } }
+
+/**
+ * The answer's rows, one per UTC day and person of the input: the sides, their difference in cents, the cause
+ * and its evidence, the flag. `onBill` (default: the people of `input.billed`) are the people on the bill
+ * anywhere in the range: a caller that passes only some person-days' rows (one page) passes it whole.
+ */
+export function reconcileRows(input: ReconcileInput, onBill?: ReadonlySet<string>): CentRow[] {
   const { query } = input
-  const days = daysOf(query.from, query.to)
-  const inRange = new Set(days)
-  const importedByDay = new Map(input.imported.map((d) => [d.day, d]))
+  const inRange = new Set(daysOf(query.from, query.to))
+  const importedDays = new Set(input.imported.map((d) => d.day))
   const people = new Map<string, PersonDay>()
   const person = (day: string, user: string): PersonDay => {
     const key = `${day}\u0000${user}`
@@ -250,14 +257,15 @@ export function reconcile(input: ReconcileInput): Omit<ReconciliationResponse, '
           }
         : null
   }
+  const onBillInRange = onBill ?? billedUsers
 
-  const rows: (ReconciliationRow & { cents: { t: number; b: number; d: number; s: number } })[] = []
+  const rows: CentRow[] = []
   for (const p of people.values()) {
-    const imported = importedByDay.has(p.day)
+    const imported = importedDays.has(p.day)
     const telemetryCents = p.telemetryMicros === null ? 0 : microsToCents(p.telemetryMicros)
     const billedCents = imported ? microsToCents(p.billedMicros ?? 0) : 0
     const differenceCents = billedCents - telemetryCents
-    const { cause, detail } = classify(p, imported, differenceCents, { activeDays: input.activity.get(p.user), onBillInRange: billedUsers.has(p.user) })
+    const { cause, detail } = classify(p, imported, differenceCents, { activeDays: input.activity.get(p.user), onBillInRange: onBillInRange.has(p.user) })
     const subagentCents = microsToCents(p.subagentMicros)
     rows.push({
       date: p.day,
@@ -271,17 +279,78 @@ export function reconcile(input: ReconcileInput): Omit<ReconciliationResponse, '
       detail,
       flagged: imported && exceeds(differenceCents, billedCents, query),
       models: modelsOut(p, imported),
-      cents: { t: telemetryCents, b: billedCents, d: differenceCents, s: subagentCents },
+      cents: { t: telemetryCents, b: billedCents, d: imported ? differenceCents : 0, s: subagentCents },
     })
   }
-  rows.sort((a, b) => a.date.localeCompare(b.date) || Math.abs(b.cents.d) - Math.abs(a.cents.d) || a.user.localeCompare(b.user))
+  return rows
+}
 
-  const dayRows: ReconciliationDay[] = days.map((day) => {
-    const mine = rows.filter((r) => r.date === day)
+/** Bytes of UTF-8 compare as ClickHouse compares strings (code point order), which `<` on UTF-16 does not quite. */
+const utf8 = new TextEncoder()
+
+/**
+ * The order of the answer's rows (the API's pages and the CSV export): flagged first, then the largest
+ * |difference| in cents (a day not imported has none), then the day, then the person as ClickHouse orders
+ * text (by UTF-8 bytes). Every person-day is one (day, person), so the order is total: pages never overlap.
+ */
+export function inRankOrder<T extends CentRow>(rows: T[]): T[] {
+  const keyed = rows.map((row) => ({ row, user: utf8.encode(row.user) }))
+  keyed.sort(
+    (a, b) =>
+      Number(b.row.flagged) - Number(a.row.flagged) ||
+      Math.abs(b.row.cents.d) - Math.abs(a.row.cents.d) ||
+      (a.row.date < b.row.date ? -1 : a.row.date > b.row.date ? 1 : 0) ||
+      Buffer.compare(a.user, b.user),
+  )
+  return keyed.map((k) => k.row)
+}
+
+/** Per UTC day and cause: how many person-days, and the sums of their cents (each row's amounts rounded first). */
+export interface CauseGroup {
+  day: string
+  cause: ReconciliationCause
+  rows: number
+  telemetryCents: number
+  billedCents: number
+  differenceCents: number
+  subagentCents: number
+  flaggedRows: number
+}
+
+/** The groups of `rows`, for an answer summed in JavaScript (the reference the engine's sums are tested against). */
+export function groupsOf(rows: CentRow[]): CauseGroup[] {
+  const out = new Map<string, CauseGroup>()
+  for (const r of rows) {
+    const key = `${r.date}\u0000${r.cause}`
+    const g = out.get(key) ?? { day: r.date, cause: r.cause, rows: 0, telemetryCents: 0, billedCents: 0, differenceCents: 0, subagentCents: 0, flaggedRows: 0 }
+    g.rows += 1
+    g.telemetryCents += r.cents.t
+    g.billedCents += r.cents.b
+    g.differenceCents += r.cents.d
+    g.subagentCents += r.cents.s
+    g.flaggedRows += r.flagged ? 1 : 0
+    out.set(key, g)
+  }
+  return [...out.values()]
+}
+
+/**
+ * Everything of the answer but its rows and `stored`: the days, the totals and the differences by cause, summed
+ * over every person-day of the range (`groups`), whichever page the rows are.
+ */
+export function summarize(
+  query: ReconciliationQuery,
+  groups: readonly CauseGroup[],
+  imported: readonly ImportedDay[],
+  page: { offset: number; limit: number } = { offset: 0, limit: Number.MAX_SAFE_INTEGER },
+): Omit<ReconciliationResponse, 'stored' | 'rows'> {
+  const importedByDay = new Map(imported.map((d) => [d.day, d]))
+  const dayRows: ReconciliationDay[] = daysOf(query.from, query.to).map((day) => {
+    const mine = groups.filter((g) => g.day === day)
     const imp = importedByDay.get(day)
-    const t = mine.reduce((s, r) => s + r.cents.t, 0)
-    const b = mine.reduce((s, r) => s + r.cents.b, 0)
-    const sub = mine.reduce((s, r) => s + r.cents.s, 0)
+    const t = mine.reduce((s, g) => s + g.telemetryCents, 0)
+    const b = mine.reduce((s, g) => s + g.billedCents, 0)
+    const sub = mine.reduce((s, g) => s + g.subagentCents, 0)
     return {
       date: day,
       imported: imp !== undefined,
@@ -292,26 +361,46 @@ export function reconcile(input: ReconcileInput): Omit<ReconciliationResponse, '
       differenceUsd: imp ? usd(b - t) : null,
       subagentUsd: usd(sub),
       flagged: imp !== undefined && exceeds(b - t, b, query),
-      users: mine.length,
+      users: mine.reduce((s, g) => s + g.rows, 0),
     }
   })
-
-  const importedRows = rows.filter((r) => r.billedUsd !== null)
-  const sum = (list: typeof rows, pick: (r: (typeof rows)[number]) => number) => list.reduce((s, r) => s + pick(r), 0)
+  const inRange = new Set(dayRows.map((d) => d.date))
+  const mine = groups.filter((g) => inRange.has(g.day))
+  const onImported = mine.filter((g) => importedByDay.has(g.day))
+  const sum = (list: readonly CauseGroup[], pick: (g: CauseGroup) => number) => list.reduce((s, g) => s + pick(g), 0)
   const anyImported = dayRows.some((d) => d.imported)
+  const byCause = new Map<ReconciliationCause, { rows: number; cents: number }>()
+  for (const g of mine) {
+    const seen = byCause.get(g.cause) ?? { rows: 0, cents: 0 }
+    seen.rows += g.rows
+    seen.cents += g.differenceCents
+    byCause.set(g.cause, seen)
+  }
   return {
     range: { from: query.from, to: query.to, timeZone: 'UTC' },
     threshold: { percent: query.thresholdPercent, usd: query.thresholdUsd },
     days: dayRows,
-    rows: rows.map(({ cents: _cents, ...row }) => row),
+    page: { offset: page.offset, limit: page.limit, rows: sum(mine, (g) => g.rows) },
+    causes: [...byCause.entries()]
+      .map(([cause, v]) => ({ cause, rows: v.rows, differenceUsd: cause === 'not_imported' ? null : usd(v.cents) }))
+      .sort((a, b) => RECONCILIATION_CAUSES.indexOf(a.cause) - RECONCILIATION_CAUSES.indexOf(b.cause)),
     totals: {
-      telemetryUsd: usd(sum(rows, (r) => r.cents.t)),
-      telemetryUsdOnImportedDays: usd(sum(importedRows, (r) => r.cents.t)),
-      billedUsd: anyImported ? usd(sum(importedRows, (r) => r.cents.b)) : null,
-      differenceUsd: anyImported ? usd(sum(importedRows, (r) => r.cents.d)) : null,
-      subagentUsd: usd(sum(rows, (r) => r.cents.s)),
+      telemetryUsd: usd(sum(mine, (g) => g.telemetryCents)),
+      telemetryUsdOnImportedDays: usd(sum(onImported, (g) => g.telemetryCents)),
+      billedUsd: anyImported ? usd(sum(onImported, (g) => g.billedCents)) : null,
+      differenceUsd: anyImported ? usd(sum(onImported, (g) => g.differenceCents)) : null,
+      subagentUsd: usd(sum(mine, (g) => g.subagentCents)),
       flaggedDays: dayRows.filter((d) => d.flagged).length,
-      flaggedRows: rows.filter((r) => r.flagged).length,
+      flaggedRows: sum(mine, (g) => g.flaggedRows),
     },
   }
+}
+
+/**
+ * The whole answer in JavaScript, every row in rank order (inRankOrder), from the rows as read: the CSV export's,
+ * and the reference the engine's reconciliation (queries/reconciliation.ts) is tested against.
+ */
+export function reconcile(input: ReconcileInput): Omit<ReconciliationResponse, 'stored'> {
+  const rows = inRankOrder(reconcileRows(input))
+  return { ...summarize(input.query, groupsOf(rows), input.imported), rows: rows.map(({ cents: _cents, ...row }) => row) }
 }

@@ -1,3 +1,4 @@
+import { pipeline } from 'node:stream/promises'
 import express, { type Response } from 'express'
 import { z } from 'zod'
 import type { ApiError } from '../../../schemas/api'
@@ -6,6 +7,8 @@ import {
   adminUploadSchema,
   BILLING_CSV_COLUMNS,
   billingImportResponseSchema,
+  reconciliationExportParamsSchema,
+  reconciliationExportQuerySchema,
   reconciliationParamsSchema,
   reconciliationQuerySchema,
   reconciliationResponseSchema,
@@ -15,6 +18,7 @@ import type { Warehouse } from '../../../warehouse/client'
 import type { Reader } from '../../../warehouse/pool'
 import { queryReconciliation } from '../queries/reconciliation'
 import { type ApiRouter, badRequest } from '../router'
+import { reconcileAll, reconciliationCsv, reconciliationCsvFileName } from './export'
 import { adminIssues, ImportError, rowsFromAdminPages, rowsFromBillingCsv, type RowError } from './normalize'
 import { storeBilledRows } from './store'
 
@@ -90,10 +94,34 @@ export function registerBillingRoutes(router: ApiRouter, { client, reader, now, 
       spec: {
         summary: 'Reconciliation: telemetry cost against billed cost, per UTC day and person',
         description:
-          "Per UTC day and person: the telemetry's cost (the Cost page's figure), the billed cost (the newest import of the day), their difference (billed − telemetry), the cost of sub-agents the person's sessions spawned (query_source=subagent), and the likely cause of the difference: no_telemetry, not_billed, price_drift, subagents, unexplained (match when equal to the cent; not_imported for a day with no billing data). Days and rows whose difference exceeds both threshold (percent of billed) and minUsd are flagged. USD to the cent; rows sum to the days and the totals exactly. Rules and rounding: docs/finance.md.",
+          "Per UTC day and person: the telemetry's cost (the Cost page's figure), the billed cost (the newest import of the day), their difference (billed − telemetry), the cost of sub-agents the person's sessions spawned (query_source=subagent), and the likely cause of the difference: no_telemetry, not_billed, price_drift, subagents, unexplained (match when equal to the cent; not_imported for a day with no billing data). Days and rows whose difference exceeds both threshold (percent of billed) and minUsd are flagged. USD to the cent; rows sum to the days and the totals exactly. The rows come a page at a time (limit, offset; flagged first, then the largest difference); days, totals and causes are over every row of the range. Every row at once: GET /api/v1/billing/reconciliation.csv. Rules and rounding: docs/finance.md.",
         tags: ['finance'],
         query: reconciliationParamsSchema,
-        response: { schema: reconciliationResponseSchema, description: 'Days, rows and totals' },
+        response: { schema: reconciliationResponseSchema, description: 'Days, totals, causes and one page of rows' },
+      },
+    },
+  )
+
+  const parseExport = reconciliationExportQuerySchema(today)
+  router.add(
+    'get',
+    '/api/v1/billing/reconciliation.csv',
+    async (request, response) => {
+      const query = parseExport.safeParse(request.query ?? {})
+      if (!query.success) return badRequest(response, query.error)
+      const answer = await reconcileAll(reader, query.data, now())
+      response.setHeader('content-type', 'text/csv; charset=utf-8')
+      response.setHeader('content-disposition', `attachment; filename="${reconciliationCsvFileName(query.data)}"`)
+      await pipeline(reconciliationCsv(answer), response)
+    },
+    {
+      spec: {
+        summary: 'Reconciliation as CSV: every row',
+        description:
+          'Every row of GET /api/v1/billing/reconciliation for the range (no paging), in the same order, then a total row with its totals (flagged: how many rows are). USD to the cent; empty where the JSON has null.',
+        tags: ['finance'],
+        query: reconciliationExportParamsSchema,
+        response: { contentType: 'text/csv', description: 'CSV with a header row and a total row' },
       },
     },
   )

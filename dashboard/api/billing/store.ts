@@ -65,8 +65,10 @@ export async function storeBilledRows(
   }
 }
 
-/** The newest import of each day in [from, to): the rows reads use. */
-const NEWEST = `(day, import_id) IN (SELECT day, max(import_id) FROM billed_usage WHERE day >= {from:Date} AND day < {to:Date} GROUP BY day)`
+/** The newest import of each day in [from, to) (placeholders of type Date, by name): the rows reads use. */
+export const newestImport = (from = 'from', to = 'to') =>
+  `(day, import_id) IN (SELECT day, max(import_id) FROM billed_usage WHERE day >= {${from}:Date} AND day < {${to}:Date} GROUP BY day)`
+const NEWEST = newestImport()
 
 const billedRow = z.object({
   day_text: ch.string,

@@ -1,13 +1,22 @@
 import { useQueryClient } from '@tanstack/react-query'
-import { useId, useState } from 'react'
+import { useEffect, useId, useState } from 'react'
 import { ApiRequestError, BillingImportError, importBilling, useApi } from '../api'
 import { Card } from '../components/Card'
-import { DataTable, useShownRows, type Column } from '../components/DataTable'
+import { DataTable, type Column } from '../components/DataTable'
 import { Empty, Loadable } from '../components/States'
 import { formatCount, formatUsd } from '../format'
 import { useFilters } from '../hooks'
-import { reconciliationPlan } from '../plans'
-import { billingUpload, reconciliationView, signedUsd, uploadProblems, type DayLine, type PersonLine, type UploadProblem } from '../prepare/reconciliation'
+import { reconciliationExportUrl, reconciliationPlan, reconciliationRowsRequest } from '../plans'
+import {
+  billingUpload,
+  reconciliationPager,
+  reconciliationView,
+  signedUsd,
+  uploadProblems,
+  type DayLine,
+  type PersonLine,
+  type UploadProblem,
+} from '../prepare/reconciliation'
 
 const dayColumns: Column<DayLine>[] = [
   { key: 'date', header: 'Day (UTC)', render: (d) => d.date },
@@ -116,10 +125,38 @@ function ImportCard() {
 /** What Anthropic bills against what the telemetry says, per UTC day and person, with the likely cause of each difference. */
 export function ReconciliationPage() {
   const { filters } = useFilters()
-  const query = useApi(reconciliationPlan(filters).reconciliation)
+  const first = reconciliationPlan(filters).reconciliation
+  const query = useApi(first)
   const view = query.data ? reconciliationView(query.data) : null
-  const flaggedFirst = view ? [...view.rows].sort((a, b) => Number(b.flagged) - Number(a.flagged)) : []
-  const { shown, more } = useShownRows(flaggedFirst)
+  // Which page of rows is shown: the first comes with the page's request; another range starts at the first again.
+  const [at, setAt] = useState({ url: first.url, offset: 0 })
+  const offset = at.url === first.url ? at.offset : 0
+  const later = useApi(reconciliationRowsRequest(filters, offset), offset > 0)
+  const rowsAnswer = offset > 0 ? later.data : query.data
+  const rows = rowsAnswer ? reconciliationView(rowsAnswer).rows : []
+  // While a page loads, the pager already says which rows are coming.
+  const pageOf = rowsAnswer?.page ?? (query.data ? { ...query.data.page, offset } : null)
+  const pager = pageOf ? reconciliationPager(pageOf, rowsAnswer?.rows.length ?? Math.max(0, Math.min(pageOf.limit, pageOf.rows - offset))) : null
+  // The pager is below the rows: once another page is shown, it is read from the top of its card.
+  const [turned, setTurned] = useState(false)
+  useEffect(() => {
+    if (!turned || !rowsAnswer) return
+    setTurned(false)
+    const card = document.querySelector<HTMLElement>('[data-panel="reconciliation-people"]')
+    if (!card) return
+    // The table scrolls inside its card: back to its first row, and the card's top below the (sticky) filter bar.
+    const table = card.querySelector('.table-wrap')
+    if (table) table.scrollTop = 0
+    const bar = document.querySelector('form.filters')
+    const covered = bar && getComputedStyle(bar).position === 'sticky' ? bar.getBoundingClientRect().height : 0
+    const top = card.getBoundingClientRect().top
+    if (top < covered || top > window.innerHeight) window.scrollTo({ top: window.scrollY + top - covered - 8 })
+  }, [turned, rowsAnswer])
+  const go = (to: number | null) => {
+    if (to === null) return
+    setAt({ url: first.url, offset: to })
+    setTurned(true)
+  }
 
   return (
     <div className="page">
@@ -175,17 +212,49 @@ export function ReconciliationPage() {
                     </ul>
                   </Card>
                 ) : null}
-                <Card id="reconciliation-people" wide title="Per day and person" subtitle="Over-threshold rows first; hover a cause for its evidence">
-                  <DataTable
-                    id="reconciliation-people"
-                    caption="Telemetry and billed cost per UTC day and person"
-                    columns={personColumns}
-                    rows={shown}
-                    rowKey={(r) => r.key}
-                    rowClass={(r) => (r.flagged ? 'highlight' : undefined)}
-                    empty="No cost in the telemetry and nothing billed in this range."
-                  />
-                  {more}
+                <Card
+                  id="reconciliation-people"
+                  wide
+                  title="Per day and person"
+                  subtitle="Over-threshold rows first, then the largest differences; the totals above are over every row"
+                  actions={
+                    <a
+                      className="button"
+                      href={reconciliationExportUrl(filters)}
+                      download
+                      data-export="reconciliation"
+                      aria-label="Export every row of the reconciliation as CSV"
+                    >
+                      Export CSV
+                    </a>
+                  }
+                >
+                  {offset > 0 && !later.data ? (
+                    <Loadable query={later} height={240}>
+                      {() => null}
+                    </Loadable>
+                  ) : (
+                    <DataTable
+                      id="reconciliation-people"
+                      caption="Telemetry and billed cost per UTC day and person"
+                      columns={personColumns}
+                      rows={rows}
+                      rowKey={(r) => r.key}
+                      rowClass={(r) => (r.flagged ? 'highlight' : undefined)}
+                      empty="No cost in the telemetry and nothing billed in this range."
+                    />
+                  )}
+                  {pager ? (
+                    <nav className="pager" aria-label="Pages of rows" data-pager>
+                      <button type="button" className="linkish" disabled={pager.previous === null} onClick={() => go(pager.previous)} data-page="previous">
+                        ← Previous
+                      </button>
+                      <span data-pager-label>{pager.label}</span>
+                      <button type="button" className="linkish" disabled={pager.next === null} onClick={() => go(pager.next)} data-page="next">
+                        Next →
+                      </button>
+                    </nav>
+                  ) : null}
                 </Card>
                 {view.nothingImported ? null : <ImportCard />}
               </div>

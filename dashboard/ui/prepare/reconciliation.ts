@@ -60,7 +60,7 @@ export interface ReconciliationView {
   tiles: Tile[]
   days: DayLine[]
   rows: PersonLine[]
-  /** The rows with a difference, by cause, most money first. */
+  /** The rows with a difference (every row of the range, not only this page), by cause, most money first. */
   causes: { cause: ReconciliationCause; label: string; rows: number; differenceUsd: number }[]
   thresholdNote: string
 }
@@ -88,16 +88,13 @@ export function reconciliationView(r: ReconciliationResponse): ReconciliationVie
     detail: x.detail,
     flagged: x.flagged,
   }))
-  const byCause = new Map<ReconciliationCause, { rows: number; cents: number }>()
-  for (const x of r.rows) {
-    if (x.cause === 'match' || x.cause === 'not_imported' || x.differenceUsd === null) continue
-    const seen = byCause.get(x.cause) ?? { rows: 0, cents: 0 }
-    seen.rows += 1
-    seen.cents += Math.round(x.differenceUsd * 100)
-    byCause.set(x.cause, seen)
-  }
-  const causes = [...byCause.entries()]
-    .map(([cause, v]) => ({ cause, label: CAUSE_LABELS[cause], rows: v.rows, differenceUsd: v.cents / 100 }))
+  // Over every row of the range (the API sums them), not only the page shown.
+  const causes = r.causes
+    .flatMap((c) =>
+      c.cause === 'match' || c.cause === 'not_imported' || c.differenceUsd === null
+        ? []
+        : [{ cause: c.cause, label: CAUSE_LABELS[c.cause], rows: c.rows, differenceUsd: c.differenceUsd }],
+    )
     .sort((a, b) => Math.abs(b.differenceUsd) - Math.abs(a.differenceUsd) || a.label.localeCompare(b.label))
   const tiles: Tile[] = [
     {
@@ -117,7 +114,7 @@ export function reconciliationView(r: ReconciliationResponse): ReconciliationVie
       id: 'flagged',
       label: 'Days over threshold',
       value: imported > 0 ? String(r.totals.flaggedDays) : '—',
-      hint: `${r.totals.flaggedRows} person-days over threshold`,
+      hint: `${r.totals.flaggedRows} person-day${r.totals.flaggedRows === 1 ? '' : 's'} over threshold`,
     },
   ]
   return {
@@ -128,6 +125,27 @@ export function reconciliationView(r: ReconciliationResponse): ReconciliationVie
     causes,
     thresholdNote: `Flagged when the difference is more than ${r.threshold.percent} % of the billed cost and more than ${formatUsd(r.threshold.usd)}.`,
   }
+}
+
+export interface Pager {
+  /** "Rows 101–200 of 15,095", or "3 rows" when they fit on one page. */
+  label: string
+  /** The offset of the previous and next page; null where there is none. */
+  previous: number | null
+  next: number | null
+}
+
+/** Row numbers in full (15,095, not 15.1K): they say where a page starts. */
+const rowNumber = (n: number) => n.toLocaleString('en-US')
+
+/** Where a page of rows sits among all of them, and which pages are next to it. */
+export function reconciliationPager(page: ReconciliationResponse['page'], shown: number): Pager {
+  const previous = page.offset > 0 ? Math.max(0, page.offset - page.limit) : null
+  const next = page.offset + page.limit < page.rows ? page.offset + page.limit : null
+  if (previous === null && next === null) return { label: page.rows === 1 ? '1 row' : `${rowNumber(page.rows)} rows`, previous, next }
+  const first = Math.min(page.offset + 1, page.rows)
+  const last = page.offset + shown
+  return { label: `Rows ${rowNumber(first)}–${rowNumber(last)} of ${rowNumber(page.rows)}`, previous, next }
 }
 
 /** How an uploaded file is sent: JSON (Admin API pages) when it reads as JSON, else CSV. */
