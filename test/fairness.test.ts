@@ -1,8 +1,8 @@
 import * as grpc from '@grpc/grpc-js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { grpcServices, requestTypes } from '../collector/otlp/proto'
 import type { ExportLogsRequest } from '../schemas/otlp'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
+import { exportLogsGrpc } from './helpers/grpc-export'
 import { apiRequest, events } from './helpers/otlp-factory'
 
 /**
@@ -53,17 +53,7 @@ async function send(receiver: 'http' | 'grpc', request: ExportLogsRequest, t: Ta
   for (let attempt = 0; ; attempt++) {
     let ok: boolean
     if (receiver === 'grpc') {
-      const bytes = Buffer.from(requestTypes.logs.encode(requestTypes.logs.fromObject(request as unknown as Record<string, unknown>)).finish())
-      const error = await new Promise<grpc.ServiceError | null>((resolve) =>
-        grpcClient.makeUnaryRequest(
-          grpcServices.logs.path,
-          (b: Buffer) => b,
-          (b: Buffer) => b,
-          bytes,
-          new grpc.Metadata(),
-          (e) => resolve(e),
-        ),
-      )
+      const error = await exportLogsGrpc(grpcClient, request)
       if (error && error.code !== grpc.status.UNAVAILABLE) throw error
       ok = error === null
     } else {
