@@ -149,13 +149,13 @@ export interface IngestRun {
 }
 
 /** One end-to-end run on a fresh data directory (start-up not timed). */
-export async function ingestRun(workload: Workload, protocol: Protocol, concurrency = 1000, env: Record<string, string> = {}): Promise<IngestRun> {
+export async function ingestRun(workload: Workload, protocol: Protocol, concurrency = 1000): Promise<IngestRun> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-bench-ingest-'))
   // The bench's senders all connect from 127.0.0.1; a fleet's come from many addresses. With the per-address
   // bounds (1,024 connections and 16 MiB in flight per address, meant for one hostile client) the 1,000
   // senders would measure those bounds: connections reset past 1,024 (undici opens a few more while old ones
   // close) and a quarter of the budget. They are lifted here; the total bounds stay (npm run probe checks both).
-  const child = await startChild(dir, { CCSCOPE_MAX_CONNECTIONS_PER_ADDRESS: '0', CCSCOPE_MAX_INFLIGHT_BYTES_PER_ADDRESS: '0', ...env })
+  const child = await startChild(dir, { CCSCOPE_MAX_CONNECTIONS_PER_ADDRESS: '0', CCSCOPE_MAX_INFLIGHT_BYTES_PER_ADDRESS: '0' })
   const memory = samplePeakMemory(child)
   try {
     const began = performance.now()

@@ -50,13 +50,17 @@ export function queuedEstimate(bodyBytes: number, encoding: Encoding): number {
   return bodyBytes * ROWS_EXPANSION[encoding]
 }
 
-/** Shrinks a request's tickets (reservation and body) to `total` bytes together, the body's first. */
-export function shrinkRequestTo(total: number, body: Ticket, reserved: Ticket): void {
-  const excess = body.bytes + reserved.bytes - total
-  if (excess <= 0) return
-  const fromBody = Math.min(excess, body.bytes)
-  body.shrink(fromBody)
-  reserved.shrink(excess - fromBody)
+/**
+ * Shrinks a request's tickets (its body's and its reservation, in that order) to what it holds once its rows
+ * are queued: the overhead plus the rows of `bodyBytes` of decompressed body.
+ */
+export function shrinkToQueued(bodyBytes: number, encoding: Encoding, ...tickets: Ticket[]): void {
+  let excess = tickets.reduce((n, t) => n + t.bytes, 0) - (REQUEST_OVERHEAD_BYTES + queuedEstimate(bodyBytes, encoding))
+  for (const ticket of tickets) {
+    const given = Math.min(Math.max(0, excess), ticket.bytes)
+    ticket.shrink(given)
+    excess -= given
+  }
 }
 
 /** What a request costs before its first body byte: socket, parser, request and reply objects. */

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js'
 import { encodeStatus } from './otlp/proto'
 import { clientAddress } from '../runtime/connections'
-import { AdmissionRefused, decodedEstimate, queuedEstimate, REQUEST_OVERHEAD_BYTES, type Admission, type Ticket } from './admission'
+import { AdmissionRefused, decodedEstimate, REQUEST_OVERHEAD_BYTES, shrinkToQueued, type Admission, type Ticket } from './admission'
 import type { TokenSet } from './auth'
 
 /**
@@ -106,8 +106,7 @@ export function grpcGate(options: GrpcGateOptions): grpc.ServerInterceptor {
               // grpc-js hands the message over decompressed: the buffer, its decoded objects and rows.
               ticket?.grow(decodedEstimate(size, 'protobuf'))
               const held = ticket
-              if (held && Buffer.isBuffer(message))
-                queuedHooks.set(message, () => held.shrink(held.bytes - REQUEST_OVERHEAD_BYTES - queuedEstimate(size, 'protobuf')))
+              if (held && Buffer.isBuffer(message)) queuedHooks.set(message, () => shrinkToQueued(size, 'protobuf', held))
             } catch (error) {
               if (!(error instanceof AdmissionRefused)) throw error
               end('overloaded', retryableStatus(grpc.status.UNAVAILABLE, error.message, error.retryAfterSeconds))

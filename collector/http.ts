@@ -15,9 +15,8 @@ import {
   heldPerWireByte,
   initialEstimate,
   meteredBody,
-  queuedEstimate,
   REQUEST_OVERHEAD_BYTES,
-  shrinkRequestTo,
+  shrinkToQueued,
   type Admission,
   type Ticket,
 } from './admission'
@@ -175,9 +174,9 @@ export function createHttpReceiver(options: HttpReceiverOptions): HttpService {
         ? await decompressMetered(raw, request.headers['content-encoding'], options.maxDecompressedBytes, admitted.body, encoding)
         : await decompress(raw, request.headers['content-encoding'], options.maxDecompressedBytes)
       const batch = decodeBody(signal, encoding, bytes, options.requestLimits)
-      // While the rows wait for the writer, the request holds only them (admission.ts, queuedEstimate).
-      const queued = REQUEST_OVERHEAD_BYTES + queuedEstimate(bytes.length, encoding)
-      const result = await ingestor.ingest(batch, sender, admitted ? () => shrinkRequestTo(queued, admitted.body, admitted.reserved) : undefined)
+      // While the rows wait for the writer, the request holds only them (admission.ts).
+      const size = bytes.length
+      const result = await ingestor.ingest(batch, sender, admitted ? () => shrinkToQueued(size, encoding, admitted.body, admitted.reserved) : undefined)
       count(signal, encoding, 200)
       send(response, encoding, 200, encoding === 'protobuf' ? encodeResponse(signal, result.partial) : responseObject(signal, result.partial))
     } catch (error) {
