@@ -81,9 +81,11 @@ it('marks a new session once when its events and metric points are written in th
 
   const marks = await selectRows<{ t: string; marked: string }>(
     cc.client,
-    `SELECT 'events' AS t, toString(sum(session_start)) AS marked FROM events FINAL WHERE session_id = 'one-flush'
-     UNION ALL SELECT 'points' AS t, toString(sum(session_start)) AS marked FROM metric_points FINAL WHERE session_id = 'one-flush'
-     ORDER BY t`,
+    // ORDER BY after UNION ALL would order only its last SELECT: the union is ordered as a whole.
+    `SELECT t, marked FROM (
+       SELECT 'events' AS t, toString(sum(session_start)) AS marked FROM events FINAL WHERE session_id = 'one-flush'
+       UNION ALL SELECT 'points' AS t, toString(sum(session_start)) AS marked FROM metric_points FINAL WHERE session_id = 'one-flush'
+     ) ORDER BY t`,
   )
   expect(marks).toEqual([
     { t: 'events', marked: '0' },
