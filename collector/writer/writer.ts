@@ -2,25 +2,17 @@ import type { Span } from '@opentelemetry/api'
 import { traced } from '../../runtime/traced'
 import type { Logger } from '../../runtime/logger'
 import type { SelfMetrics } from '../../runtime/self-metrics'
-import { selectRows, type Warehouse } from '../../warehouse/client'
-import {
-  keyPrefixColumns,
-  keyPrefixValues,
-  rowTime,
-  timeColumn,
-  type EventRow,
-  type MetricPointRow,
-  type TableName,
-  type TableRows,
-} from '../../warehouse/rows'
+import type { Warehouse } from '../../warehouse/client'
+import { rowTime, type EventRow, type MetricPointRow, type TableName, type TableRows } from '../../warehouse/rows'
 import { insertRows } from '../../warehouse/columns'
 import { Claimant, type ClaimOptions } from '../../warehouse/claims'
-import { computeDeltas, needsState, streamKey, type StreamPoint } from './cumulative'
+import type { StreamPoint } from './cumulative'
 import { utcDays, type InsertJournal } from './journal'
 import { markUncoveredUsage } from './orphans'
 import { markSessionStarts } from './sessions'
 import { rebuildDerivedDays } from './rebuild'
-import { hasReceiveTime, nanosToDateTime } from '../normalize/common'
+import { storedIds } from './stored'
+import { StreamPoints } from './streams'
 
 /**
  * The batching writer: the last step of the collector (decode → validate → normalize → batch → write).
@@ -125,8 +117,6 @@ interface Batch<T extends TableName> {
   table: T
   entries: Pending<T>[]
   rows: number
-  /** The session this table's lookups and insert run on. */
-  lane: Warehouse
   stopTimer: () => void
 }
 
@@ -138,23 +128,6 @@ interface Prepared<T extends TableName> extends Batch<T> {
 }
 
 const TABLES: TableName[] = ['events', 'metric_points', 'spans']
-const ID_LOOKUP_CHUNK = 5_000
-const STREAM_CACHE_MAX = 200_000
-
-/**
- * The earliest and latest of some row times ("seconds.nanoseconds"), in nanoseconds, as Int64 query
- * parameters (digits without leading zeros: ClickHouse refuses "0000000000").
- */
-function timeBounds(times: string[]): { min: string; max: string } {
-  let min: bigint | undefined
-  let max: bigint | undefined
-  for (const time of times) {
-    const nanos = BigInt(time.replace('.', ''))
-    if (min === undefined || nanos < min) min = nanos
-    if (max === undefined || nanos > max) max = nanos
-  }
-  return { min: String(min ?? 0n), max: String(max ?? 0n) }
-}
 
 export class Writer {
   private readonly pending: { [T in TableName]: Pending<T>[] } = { events: [], metric_points: [], spans: [] }
@@ -163,8 +136,8 @@ export class Writer {
   private timer: NodeJS.Timeout | undefined
   private flushing: Promise<void> | undefined
   private closed = false
-  /** Latest committed point of each cumulative stream (bounded; misses are read from the warehouse). */
-  private readonly streams = new Map<string, StreamPoint>()
+  /** Latest committed point of each cumulative stream (streams.ts). */
+  private readonly streams: StreamPoints
   /** Shared warehouse only: claims fresh records before inserting them (nothing is claimed on a warehouse of one's own). */
   private readonly claimant: Claimant | undefined
   /** The session each table is looked up and inserted on. */
@@ -184,6 +157,7 @@ export class Writer {
   ) {
     this.claimant = options.sharedWarehouse ? new Claimant(client, options.resendClaims ?? INGEST_CLAIMS) : undefined
     this.lanes = { events: client, metric_points: pointsClient, spans: client }
+    this.streams = new StreamPoints(options.sharedWarehouse ?? false)
   }
 
   get bufferedRows(): number {
@@ -269,7 +243,7 @@ export class Writer {
     }
     this.pendingRows[table] -= rows
     this.inFlightRows += rows
-    return { table, entries, rows, lane: this.lanes[table], stopTimer: this.metrics.flushSeconds.startTimer({ table }) }
+    return { table, entries, rows, stopTimer: this.metrics.flushSeconds.startTimer({ table }) }
   }
 
   /**
@@ -318,7 +292,7 @@ export class Writer {
     // claim inserts them. Claimed before the lookup, so that the claims' settle overlaps it.
     const claiming = this.claimant?.claim(all.map((r) => ({ key: r.id, user_key: r.user_key })))
     claiming?.catch(() => undefined) // awaited below; a lookup that fails first must not leave it unhandled
-    const stored = await this.storedIds(batch.lane, batch.table, all)
+    const stored = await storedIds(this.lanes[batch.table], batch.table, all)
     let fresh = all.filter((row) => !stored.has(row.id))
     const elsewhere = (await claiming) ?? new Set<string>()
     const theirs = elsewhere.size > 0 ? fresh.filter((row) => elsewhere.has(row.id)) : []
@@ -328,13 +302,14 @@ export class Writer {
 
   /** Inserts a prepared batch and answers its requests; never throws (a failure is handed to the requests). */
   private async commit<T extends TableName>(p: Prepared<T>, span: Span): Promise<void> {
-    const { table, entries, fresh, theirs, lane } = p
+    const { table, entries, fresh, theirs } = p
+    const lane = this.lanes[table]
     span.setAttributes({ 'ccscope.requests': entries.length, 'ccscope.rows': p.rows })
     try {
       let streamUpdates = new Map<string, StreamPoint>()
       if (table === 'metric_points') {
         const points = fresh as MetricPointRow[]
-        streamUpdates = await this.fillDeltas(lane, points)
+        streamUpdates = await this.streams.fillDeltas(lane, points)
         // The points no stored api_request covers are marked as candidates, stored with them (orphans.ts). Events
         // inserted in this same flush do not count yet: a candidate covered later is excluded when queried.
         await markUncoveredUsage(lane, points)
@@ -348,7 +323,7 @@ export class Writer {
         this.recovery?.journal.end(table)
         this.log.debug({ table, rows: fresh.length }, 'insert committed')
       }
-      for (const [key, point] of streamUpdates) this.rememberStream(key, point)
+      for (const [key, point] of streamUpdates) this.streams.remember(key, point)
       this.metrics.written.inc({ table }, fresh.length)
       // Only now (our own rows committed, so two instances never wait on each other): the records the other
       // instance claimed must be stored before their requests are acknowledged.
@@ -405,7 +380,7 @@ export class Writer {
     let left = rows
     const deadline = Date.now() + (this.options.resendClaims ?? INGEST_CLAIMS).waitMs
     for (;;) {
-      const stored = await this.storedIds(lane, table, left)
+      const stored = await storedIds(lane, table, left)
       left = left.filter((row) => !stored.has(row.id))
       if (left.length === 0 || Date.now() >= deadline) return new Set(left.map((row) => row.id))
       await new Promise((resolve) => setTimeout(resolve, RESEND_POLL_MS))
@@ -434,93 +409,6 @@ export class Writer {
     if (duplicates > 0) {
       this.metrics.duplicates.inc({ table }, duplicates)
       this.log.info({ table, duplicates }, 'records already stored were not written again (exporter retries)')
-    }
-  }
-
-  /**
-   * Ids of these rows that the table already holds. Rows are looked up within their batch's time range,
-   * except rows stamped with their receive time (the record had no time): an earlier copy of such a row
-   * was stored under an earlier receive time, so their ids are looked up over every day.
-   */
-  private async storedIds<T extends TableName>(lane: Warehouse, table: T, rows: TableRows[T][]): Promise<Set<string>> {
-    const stored = new Set<string>()
-    const timed = rows.filter((row) => !hasReceiveTime(row))
-    const untimed = timed.length === rows.length ? [] : rows.filter((row) => hasReceiveTime(row))
-    for (const [group, bounded] of [
-      [timed, true],
-      [untimed, false],
-    ] as const)
-      for (let i = 0; i < group.length; i += ID_LOOKUP_CHUNK)
-        for (const id of await this.lookUpIds(lane, table, group.slice(i, i + ID_LOOKUP_CHUNK), bounded)) stored.add(id)
-    return stored
-  }
-
-  private async lookUpIds<T extends TableName>(lane: Warehouse, table: T, chunk: TableRows[T][], bounded: boolean): Promise<string[]> {
-    const params: Record<string, unknown> = { ids: chunk.map((r) => r.id) }
-    const conditions: string[] = []
-    if (bounded) {
-      Object.assign(params, timeBounds(chunk.map(rowTime)))
-      conditions.push(`${timeColumn[table]} BETWEEN fromUnixTimestamp64Nano({min:Int64}) AND fromUnixTimestamp64Nano({max:Int64})`)
-    }
-    const columns = keyPrefixColumns[table]
-    const values = columns.map(() => new Set<string>())
-    for (const row of chunk) for (const [k, v] of keyPrefixValues(row).entries()) values[k]?.add(v)
-    columns.forEach((key, k) => {
-      params[`k_${key}`] = [...(values[k] ?? [])]
-      conditions.push(`${key} IN {k_${key}:Array(String)}`)
-    })
-    const found = await selectRows<{ id: string }>(
-      lane,
-      // table and columns come from the code's own maps (rows.ts), never from a request.
-      `SELECT id FROM ${table} WHERE ${conditions.join(' AND ')} AND id IN {ids:Array(UUID)}`,
-      params,
-    )
-    return found.map((r) => r.id)
-  }
-
-  private async fillDeltas(lane: Warehouse, rows: MetricPointRow[]): Promise<Map<string, StreamPoint>> {
-    const known = new Map<string, StreamPoint>()
-    const missing = new Set<string>()
-    // The earliest start among the streams to look up: a stream's points are never older than its start,
-    // so the lookup reads only the partitions from there on (exact, and cheap however long the history).
-    const starts: string[] = []
-    for (const row of rows) {
-      if (!needsState(row)) continue
-      const key = streamKey(row)
-      const point = this.options.sharedWarehouse ? undefined : this.streams.get(key)
-      if (point) known.set(key, point)
-      else {
-        missing.add(row.series_id)
-        starts.push(row.start_timestamp)
-      }
-    }
-    if (missing.size > 0) {
-      // Aliases differ from column names on purpose: in ClickHouse an alias shadows its column in WHERE.
-      const latest = await selectRows<{ series_id: string; start_ns: string; last_ns: string; last_value: number }>(
-        lane,
-        `SELECT series_id, toString(toUnixTimestamp64Nano(start_timestamp)) AS start_ns,
-                toString(toUnixTimestamp64Nano(max(timestamp))) AS last_ns, argMax(value, timestamp) AS last_value
-         FROM metric_points
-         WHERE series_id IN {ids:Array(UUID)} AND temporality = 'cumulative'
-           AND timestamp >= fromUnixTimestamp64Nano({minStart:Int64})
-         GROUP BY series_id, start_timestamp`,
-        { ids: [...missing], minStart: timeBounds(starts).min },
-      )
-      for (const r of latest) {
-        const key = streamKey({ series_id: r.series_id, start_timestamp: nanosToDateTime(r.start_ns) })
-        known.set(key, { time: BigInt(r.last_ns), value: Number(r.last_value) })
-      }
-    }
-    return computeDeltas(rows, known)
-  }
-
-  private rememberStream(key: string, point: StreamPoint): void {
-    if (this.options.sharedWarehouse) return
-    this.streams.delete(key)
-    this.streams.set(key, point)
-    if (this.streams.size > STREAM_CACHE_MAX) {
-      const oldest = this.streams.keys().next().value
-      if (oldest !== undefined) this.streams.delete(oldest)
     }
   }
 }
