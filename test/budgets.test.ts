@@ -1,11 +1,10 @@
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AlertsResponse, Budget, BudgetHistoryResponse, BudgetsResponse } from '../schemas/budgets'
 import { startNotifier } from '../dashboard/api/budgets/notifier'
 import { createLogger } from '../runtime/logger'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { HISTORY_NOW, sendSpendHistory } from './helpers/spend-history'
+import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver'
 
 /**
  * Budgets end to end on the real engine: spend equals the Cost page's, the forecast and crossing day on
@@ -161,32 +160,23 @@ function pick(b: Budget) {
 
 describe('webhook delivery', () => {
   let cc: TestCcscope
-  let receiver: http.Server
-  const received: { path: string; body: string }[] = []
+  let receiver: WebhookReceiver
+  let received: WebhookReceiver['received']
   let flaky = 2
   beforeAll(async () => {
     cc = await startTestCcscope({ CCSCOPE_ALERTS: 'false' }, { now: () => NOW })
     await sendSpendHistory(cc)
-    receiver = http.createServer((request, response) => {
-      let body = ''
-      request.on('data', (c: Buffer) => (body += c.toString()))
-      request.on('end', () => {
-        received.push({ path: request.url ?? '', body })
-        // /flaky fails twice, then takes it; /down always fails.
-        const ok = request.url === '/flaky' ? flaky-- <= 0 : request.url !== '/down'
-        response.statusCode = ok ? 204 : 503
-        response.end()
-      })
-    })
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+    // /flaky fails twice, then takes it; /down always fails.
+    receiver = await startWebhookReceiver((path) => ((path === '/flaky' ? flaky-- <= 0 : path !== '/down') ? 204 : 503))
+    received = receiver.received
   }, 120_000)
   afterAll(async () => {
-    await new Promise((resolve) => receiver?.close(resolve))
+    await receiver?.close()
     await cc?.stop()
   })
 
   it('retries until delivered, and keeps a delivery that never gets through as failed', async () => {
-    const base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`
+    const base = receiver.base
     let clock = NOW.getTime()
     const notifier = startNotifier({
       client: cc.client,

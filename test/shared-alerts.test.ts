@@ -1,11 +1,10 @@
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { startNotifier, type Notifier } from '../dashboard/api/budgets/notifier'
 import { createLogger } from '../runtime/logger'
 import { selectRows } from '../warehouse/client'
 import { startTestCcscope, tempDir, type TestCcscope } from './helpers/ccscope'
 import { HISTORY_NOW, sendSpendHistory } from './helpers/spend-history'
+import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver'
 
 /**
  * Two ccscope instances on one warehouse, both evaluating budgets and report schedules (CCSCOPE_ALERTS on
@@ -14,27 +13,19 @@ import { HISTORY_NOW, sendSpendHistory } from './helpers/spend-history'
  */
 const NOW = HISTORY_NOW
 let cc: TestCcscope
-let receiver: http.Server
+let receiver: WebhookReceiver
 let base: string
-const received: { path: string; body: string }[] = []
+let received: WebhookReceiver['received']
 
 beforeAll(async () => {
   cc = await startTestCcscope({ CCSCOPE_ALERTS: 'false' }, { now: () => NOW })
   await sendSpendHistory(cc)
-  receiver = http.createServer((request, response) => {
-    let body = ''
-    request.on('data', (c: Buffer) => (body += c.toString()))
-    request.on('end', () => {
-      received.push({ path: request.url ?? '', body })
-      response.statusCode = 204
-      response.end()
-    })
-  })
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
-  base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`
+  receiver = await startWebhookReceiver()
+  base = receiver.base
+  received = receiver.received
 }, 120_000)
 afterAll(async () => {
-  await new Promise((resolve) => receiver?.close(resolve))
+  await receiver?.close()
   await cc?.stop()
 })
 
