@@ -82,23 +82,16 @@ const METADATA_WORDS = new Set([
 ])
 const FREE_TEXT_WORDS = new Set(['command', 'commands', 'cmd', 'error', 'errors', 'exception', 'url', 'uri', 'args', 'argv', 'script', 'query', 'matcher'])
 
-const cache = new Map<string, string[]>()
 const CACHE_MAX = 10_000
 
-/** The key's lower-case words. */
-export function keyWords(key: string): string[] {
+/** The key's lower-case words (computed once per key: classOf caches what they make of it). */
+function keyWords(key: string): string[] {
   if (key === '') return []
-  let words = cache.get(key)
-  if (words === undefined) {
-    words = key
-      .replace(/([a-z])([A-Z])/g, '$1 $2')
-      .toLowerCase()
-      .split(/[^a-z]+/)
-      .filter((w) => w.length > 0)
-    if (cache.size >= CACHE_MAX) cache.clear()
-    cache.set(key, words)
-  }
-  return words
+  return key
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z]+/)
+    .filter((w) => w.length > 0)
 }
 
 /** A key's classes, computed once per key: a fleet sends the same few dozen keys millions of times. */
