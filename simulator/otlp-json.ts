@@ -1,0 +1,37 @@
+/**
+ * The simulator's records as the request bodies an OTLP exporter sends: the SDK's own serializers
+ * (@opentelemetry/otlp-transformer, what the http/json and http/protobuf exporters call), so that a
+ * request built here is byte for byte what the demo sends through the real exporters.
+ *
+ * This is the one encoder of Claude Code telemetry in the repository: the simulator, the test fleet,
+ * the tests' OTLP factory and the crash-test client build records (simulator/otlp.ts) and encode them
+ * here. JSON bodies come back parsed by the shared OTLP schema, so callers get typed objects.
+ */
+import { JsonLogsSerializer, JsonMetricsSerializer, ProtobufLogsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer'
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs'
+import type { ResourceMetrics } from '@opentelemetry/sdk-metrics'
+import { type ExportLogsRequest, type ExportMetricsRequest, exportLogsRequestSchema, exportMetricsRequestSchema } from '../schemas/otlp'
+
+const text = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? []).toString('utf8')
+
+/** An OTLP/JSON logs request holding these records (grouped by resource and scope, as the SDK does). */
+export function logsJson(records: ReadableLogRecord[]): ExportLogsRequest {
+  return exportLogsRequestSchema.parse(JSON.parse(text(JsonLogsSerializer.serializeRequest(records))))
+}
+
+/** An OTLP/JSON metrics request holding these resources' points. */
+export function metricsJson(resources: ResourceMetrics | ResourceMetrics[]): ExportMetricsRequest {
+  const list = Array.isArray(resources) ? resources : [resources]
+  const requests = list.map((r) => exportMetricsRequestSchema.parse(JSON.parse(text(JsonMetricsSerializer.serializeRequest(r)))))
+  return { resourceMetrics: requests.flatMap((r) => r.resourceMetrics ?? []) }
+}
+
+/** The same logs request as OTLP/protobuf bytes (what http/protobuf and gRPC carry). */
+export function logsProtobuf(records: ReadableLogRecord[]): Buffer {
+  return Buffer.from(ProtobufLogsSerializer.serializeRequest(records) ?? [])
+}
+
+/** The same metrics request as OTLP/protobuf bytes; one resource per request, as a reader exports. */
+export function metricsProtobuf(resource: ResourceMetrics): Buffer {
+  return Buffer.from(ProtobufMetricsSerializer.serializeRequest(resource) ?? [])
+}
