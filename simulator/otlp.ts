@@ -33,12 +33,15 @@ export function hrTime(ms: number): HrTime {
 
 /** What OTEL_RESOURCE_ATTRIBUTES holds for this user (also copied onto every record). */
 function environmentAttributes(user: SimUser): Record<string, string> {
-  return {
+  const env: Record<string, string> = {
     department: user.team.department,
     'team.id': user.team.id,
     cost_center: user.team.costCenter,
     ...(user.signIn === 'installation' ? {} : { 'enduser.id': user.email }),
   }
+  // A user whose rollout sets no team, department or cost center sends no such key at all.
+  for (const [key, value] of Object.entries(env)) if (value === '') delete env[key]
+  return env
 }
 
 /** The per-user OTel objects: one Resource (the SDK groups records by resource identity) and scopes. */
