@@ -208,6 +208,41 @@ describe('fleet generator', () => {
   })
 })
 
+describe('fleet and simulator', () => {
+  it('reads back from its payloads what the simulator counted while generating them', () => {
+    const { truth, simulated } = fleet
+    const read = summarizeTruth(truth)
+    const micros = sum(truth.requests.map((r) => r.costMicros))
+    expect({
+      sessions: read.sessions,
+      metricsOnlySessions: truth.sessions.filter((s) => !s.eventsOn).length,
+      prompts: read.prompts,
+      apiRequests: read.apiRequests,
+      costMicros: micros,
+      tokens: read.tokens,
+      toolDecisions: read.toolDecisions,
+      policyDenials: read.policyDenials,
+      hookExecutions: truth.hooks.length,
+      permissionModeChanges: truth.modeChanges.length,
+      toBypassPermissions: truth.modeChanges.filter((m) => m.toMode === 'bypassPermissions').length,
+      managedSettingsResolved: truth.managedSettings.length,
+    }).toEqual({
+      sessions: simulated.sessions,
+      metricsOnlySessions: simulated.metricsOnlySessions,
+      prompts: simulated.prompts,
+      apiRequests: simulated.apiRequests,
+      costMicros: simulated.costMicros,
+      tokens: simulated.tokens,
+      toolDecisions: simulated.toolDecisions,
+      policyDenials: simulated.policyDenials,
+      hookExecutions: simulated.hookExecutions,
+      permissionModeChanges: simulated.permissionModeChanges,
+      toBypassPermissions: simulated.toBypassPermissions,
+      managedSettingsResolved: simulated.managedSettingsResolved,
+    })
+  })
+})
+
 describe('fleet through ccscope', () => {
   let cc: TestCcscope | undefined
   afterAll(async () => {

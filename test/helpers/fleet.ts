@@ -5,7 +5,7 @@ import { logRecords, resourceMetrics } from '../../simulator/otlp'
 import { logsJson, metricsJson } from '../../simulator/otlp-json'
 import { deriveSeed, Rng } from '../../simulator/random'
 import { type SessionRecords, SessionSim } from '../../simulator/session'
-import { Tally } from '../../simulator/truths'
+import { Tally, type Truths } from '../../simulator/truths'
 import type { ExportLogsRequest, ExportMetricsRequest } from '../../schemas/otlp'
 
 /**
@@ -44,6 +44,8 @@ export type FleetRequest = { signal: 'logs'; body: ExportLogsRequest } | { signa
 export interface Fleet {
   requests: FleetRequest[]
   truth: FleetTruth
+  /** The simulator's own count of what it generated (simulator/truths.ts), to hold the two to each other. */
+  simulated: Truths
 }
 
 /** Who and when, on every fact. `user` is enduser.id, the key ccscope resolves; '' when absent. */
@@ -560,14 +562,15 @@ export function generateFleet(options: FleetOptions): Fleet {
   const truth = emptyTruth(new Date(startMs), new Date(endMs))
   const users = planUsers(options.seed, count, days, startMs)
   const requests: FleetRequest[] = []
-  // The simulator's own tally of what it sent; the fleet's truth is read from the records instead.
+  // The simulator's own tally of what it generated; the fleet's truth is read from the records instead.
   const tally = new Tally({ from: truth.start, to: truth.end })
-  const simulate = (plan: SessionPlan) => new SessionSim(new Rng(plan.seed), plan, tally, Math.min(plan.startMs + 45 * MINUTE, endMs - 2 * MINUTE)).run()
+  const simulate = (plan: SessionPlan, into = tally) =>
+    new SessionSim(new Rng(plan.seed), plan, into, Math.min(plan.startMs + 45 * MINUTE, endMs - 2 * MINUTE)).run()
   for (const { plan, straddle } of planSessions(options.seed, users, startMs, endMs)) {
     if (straddle) {
       // A dry run far from the fleet's end gives the session's length (it does not depend on when it starts).
       const midnight = plan.startMs + 5 * MINUTE
-      const dry = simulate({ ...plan, startMs: midnight - DAY / 2 })
+      const dry = simulate({ ...plan, startMs: midnight - DAY / 2 }, new Tally({ from: truth.start, to: truth.end }))
       const length = dry.exitMs - dry.startMs
       plan.startMs = Math.min(midnight - Math.floor(length / 2), endMs - 40 * MINUTE)
     }
@@ -604,7 +607,7 @@ export function generateFleet(options: FleetOptions): Fleet {
   truth.sessions.sort((a, b) => a.start.getTime() - b.start.getTime())
   for (const list of [truth.prompts, truth.requests, truth.decisions, truth.toolResults, truth.metrics, truth.hooks, truth.modeChanges, truth.managedSettings])
     byTime<Fact>(list)
-  return { requests, truth }
+  return { requests, truth, simulated: tally.snapshot() }
 }
 
 /**
