@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { buildRowsSql, buildTotalsSql, datasetShape } from '../dashboard/api/queries/dataset'
+import { datasetShape } from '../dashboard/api/queries/dataset'
+import { buildRowsSql, buildTotalsSql } from '../dashboard/api/queries/dataset-sql'
 import { csvColumns } from '../dashboard/api/queries/export'
 import { formatPeriodStart, isoFromClickHouse } from '../dashboard/api/queries/range'
 import { datasetQuerySchema, isTimeZone, resolveRange, zonedMidnight } from '../schemas/analytics'

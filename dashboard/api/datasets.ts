@@ -20,7 +20,7 @@ export interface DatasetSql<D extends DatasetName> {
   /** Measures that count local days: the tier plan must not let a bucket straddle a local midnight. */
   localDayMeasures: readonly string[]
   /**
-   * How a grouped series picks its top groups (queries/dataset.ts): 'grouping-sets' reads the source once
+   * How a grouped series picks its top groups (queries/dataset-sql.ts): 'grouping-sets' reads the source once
    * and aggregates every measure three ways; 'two-pass' reads it twice and aggregates once.
    */
   topGroups: 'grouping-sets' | 'two-pass'

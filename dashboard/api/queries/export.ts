@@ -2,7 +2,8 @@ import { PassThrough, type Readable } from 'node:stream'
 import { stringify } from 'csv-stringify'
 import { zoneOffsetMs, type DatasetName, type DatasetQuery } from '../../../schemas/analytics'
 import { stream } from '../../../warehouse/query'
-import { answerTotals, buildRowsSql, companionOf, plainTotals, prepareDatasetQuery, rowValues, totalsCoverageOf, type QueryContext } from './dataset'
+import { answerTotals, companionOf, prepareDatasetQuery, rowValues, totalsCoverageOf, type QueryContext } from './dataset'
+import { buildRowsSql, plainTotals } from './dataset-sql'
 
 /**
  * CSV export of a dataset query, every group (no limit), streamed. Stable snake_case columns; ISO dates;

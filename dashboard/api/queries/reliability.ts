@@ -5,7 +5,8 @@ import { isPlaceholder, type ApiFigures, type ReliabilityQuery, type Reliability
 import { ch, run } from '../../../warehouse/query'
 import { attributedColumns, attributedRows, DIRECTORY_NOW } from '../sources'
 import { planTiers } from '../tiers'
-import { coverageOf, selectRowsWithTotals, sourceFor, type QueryContext } from './dataset'
+import { coverageOf, type QueryContext } from './dataset'
+import { selectRowsWithTotals, sourceFor } from './dataset-sql'
 import { rangeParams } from './range'
 import { filterSql } from './filters'
 
