@@ -152,11 +152,7 @@ describe('every generator sends what Claude Code sends', () => {
   it('the crash-test client (test/crash/telemetry.ts), besides its own crash.* markers', () => {
     const rng = new Rng(5)
     const problems = new Set<string>()
-    for (const source of [
-      eventSource('events1', 1, rng, [20, 40]),
-      metricSource('metrics1', 2, rng, 'cumulative', 3),
-      metricSource('metrics2', 3, rng, 'delta', 3),
-    ])
+    for (const source of [eventSource('events1', rng, [20, 40]), metricSource('metrics1', rng, 'cumulative', 3), metricSource('metrics2', rng, 'delta', 3)])
       for (let i = 0; i < 10; i++) {
         const batch = source.next()
         const bytes = batch.gzip ? zlib.gunzipSync(batch.body) : batch.body
