@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { grpcServices } from '../collector/otlp/proto'
 import { otelOf, standardAttributes } from '../simulator/otlp'
 import { scenarioUser } from '../simulator/scenario'
+import { TRACING_SCOPE } from '../simulator/traces'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 
 /** OTLP/gRPC, exercised with the OpenTelemetry JS SDK exporters (0.208, the release Claude Code ships). */
@@ -80,7 +81,7 @@ describe('OTLP/gRPC with the real OTel exporters', () => {
       resource,
       spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url, metadata }))],
     })
-    tracerProvider.getTracer('com.anthropic.claude_code.tracing').startSpan('claude_code.interaction', { attributes: common }).end()
+    tracerProvider.getTracer(TRACING_SCOPE, user.version).startSpan('claude_code.interaction', { attributes: common }).end()
     await tracerProvider.forceFlush()
     await tracerProvider.shutdown()
 
