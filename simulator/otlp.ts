@@ -17,7 +17,7 @@ import { AggregationTemporality, DataPointType, type MetricData, type ResourceMe
 import type { SimUser } from './fleet'
 import type { PointDraft, Temporality } from './metrics'
 import { EVENTS_SCOPE, METRICS, METRICS_SCOPE, type MetricName } from '../schemas/claude-code'
-import type { Attrs, SessionRecords } from './session'
+import type { Attrs, SessionRecords, SimEvent } from './session'
 
 export { EVENTS_SCOPE, METRICS_SCOPE } from '../schemas/claude-code'
 
@@ -31,7 +31,10 @@ export function hrTime(ms: number): HrTime {
   return [seconds, (ms - seconds * 1000) * 1_000_000]
 }
 
-/** What OTEL_RESOURCE_ATTRIBUTES holds for this user (also copied onto every record). */
+/**
+ * What OTEL_RESOURCE_ATTRIBUTES holds for this user (also copied onto every record); a key the
+ * organization does not set (an empty department or cost center) is left out.
+ */
 function environmentAttributes(user: SimUser): Record<string, string> {
   const env: Record<string, string> = {
     department: user.team.department,
@@ -39,9 +42,7 @@ function environmentAttributes(user: SimUser): Record<string, string> {
     cost_center: user.team.costCenter,
     ...(user.signIn === 'installation' ? {} : { 'enduser.id': user.email }),
   }
-  // A user whose rollout sets no team, department or cost center sends no such key at all.
-  for (const [key, value] of Object.entries(env)) if (value === '') delete env[key]
-  return env
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''))
 }
 
 /** The per-user OTel objects: one Resource (the SDK groups records by resource identity) and scopes. */
@@ -92,10 +93,17 @@ export function standardAttributes(user: SimUser, sessionId: string): Attrs {
 
 /** The session's events as log records, in time order, numbered by event.sequence. */
 export function logRecords(session: SessionRecords): ReadableLogRecord[] {
-  const user = session.plan.user
+  return eventRecords(session.plan.user, session.sessionId, session.events)
+}
+
+/**
+ * Events of one session of a user as log records, in time order, numbered by event.sequence: what
+ * logRecords does for a simulated session, open to events specified by hand (the tests' scenarios).
+ */
+export function eventRecords(user: SimUser, sessionId: string, sessionEvents: readonly SimEvent[]): ReadableLogRecord[] {
   const otel = otelOf(user)
-  const std = standardAttributes(user, session.sessionId)
-  const events = session.events.map((e, i) => ({ e, i })).sort((a, b) => a.e.ms - b.e.ms || a.i - b.i)
+  const std = standardAttributes(user, sessionId)
+  const events = sessionEvents.map((e, i) => ({ e, i })).sort((a, b) => a.e.ms - b.e.ms || a.i - b.i)
   return events.map(({ e }, sequence) => {
     const time = hrTime(e.ms)
     return {
@@ -117,10 +125,13 @@ export function logRecords(session: SessionRecords): ReadableLogRecord[] {
   })
 }
 
-/** Points of one or more sessions of one user, grouped into a ResourceMetrics for one export. */
+/**
+ * Points of one or more sessions of one user, grouped into a ResourceMetrics for one export. A session
+ * is its id and series: a simulated one, or one specified by hand (the tests' scenarios).
+ */
 export function resourceMetrics(
   user: SimUser,
-  sessions: ReadonlyArray<{ session: SessionRecords; points: readonly PointDraft[] }>,
+  sessions: ReadonlyArray<{ session: Pick<SessionRecords, 'sessionId' | 'series'>; points: readonly PointDraft[] }>,
   temporality: Temporality,
 ): ResourceMetrics {
   const otel = otelOf(user)

@@ -4,12 +4,14 @@ import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc'
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc'
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base'
-import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs'
 import { AggregationTemporality, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics'
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { grpcServices } from '../collector/otlp/proto'
+import { otelOf, standardAttributes } from '../simulator/otlp'
+import { scenarioUser } from '../simulator/scenario'
+import { TRACING_SCOPE } from '../simulator/traces'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 
 /** OTLP/gRPC, exercised with the OpenTelemetry JS SDK exporters (0.208, the release Claude Code ships). */
@@ -23,13 +25,10 @@ afterAll(async () => {
   await cc?.stop()
 })
 
-const resource = resourceFromAttributes({
-  'service.name': 'claude-code',
-  'service.version': '2.1.328',
-  'enduser.id': 'grpc@example.com',
-  'team.id': 'platform',
-})
-const common = { 'session.id': 'grpc-session-1', 'user.id': 'grpc-user' }
+// A user of the simulator's fleet, with Claude Code's resource and standard attributes (simulator/otlp.ts).
+const user = scenarioUser({ key: 'grpc@example.com', team: 'platform' })
+const { resource, eventsScope, metricsScope } = otelOf(user)
+const common = standardAttributes(user, 'grpc-session-1')
 
 describe('OTLP/gRPC with the real OTel exporters', () => {
   it('ingests logs, metrics and traces sent with a bearer token in metadata', async () => {
@@ -41,7 +40,7 @@ describe('OTLP/gRPC with the real OTel exporters', () => {
       resource,
       processors: [new BatchLogRecordProcessor(new OTLPLogExporter({ url, metadata, compression: CompressionAlgorithm.GZIP }))],
     })
-    const logger = loggerProvider.getLogger('com.anthropic.claude_code.events', '2.1.328')
+    const logger = loggerProvider.getLogger(eventsScope.name, eventsScope.version)
     const t0 = Date.now() - 60_000
     const emit = (name: string, offset: number, attributes: Record<string, string | number>) =>
       logger.emit({ body: `claude_code.${name}`, timestamp: new Date(t0 + offset), attributes: { ...common, 'event.name': name, ...attributes } })
@@ -71,7 +70,7 @@ describe('OTLP/gRPC with the real OTel exporters', () => {
       resource,
       readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 })],
     })
-    const meter = meterProvider.getMeter('com.anthropic.claude_code', '2.1.328')
+    const meter = meterProvider.getMeter(metricsScope.name, metricsScope.version)
     meter.createCounter('claude_code.session.count').add(1, { ...common, start_type: 'fresh' })
     meter.createCounter('claude_code.cost.usage', { unit: 'USD' }).add(0.02, { ...common, model: 'claude-opus-5-5' })
     meter.createCounter('claude_code.lines_of_code.count').add(42, { ...common, type: 'added' })
@@ -82,7 +81,7 @@ describe('OTLP/gRPC with the real OTel exporters', () => {
       resource,
       spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url, metadata }))],
     })
-    tracerProvider.getTracer('com.anthropic.claude_code.tracing').startSpan('claude_code.interaction', { attributes: common }).end()
+    tracerProvider.getTracer(TRACING_SCOPE, user.version).startSpan('claude_code.interaction', { attributes: common }).end()
     await tracerProvider.forceFlush()
     await tracerProvider.shutdown()
 

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { selectRows } from '../warehouse/client'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
-import { attrs, postJson } from './helpers/otlp-factory'
+import { attrs, events, postJson } from './helpers/otlp-factory'
 
 /**
  * Exactly once for records that carry no time: they are stored at their receive time, but that time is
@@ -19,22 +19,18 @@ afterAll(async () => {
   await cc?.stop()
 })
 
-const who = attrs({ 'service.name': 'claude-code', 'enduser.id': 'timeless@example.com', 'session.id': 'timeless' })
-
-const logs = {
-  resourceLogs: [
-    {
-      resource: { attributes: who },
-      scopeLogs: [
-        {
-          logRecords: [
-            { body: { stringValue: 'claude_code.api_request' }, attributes: attrs({ 'event.name': 'api_request', cost_usd: 0.25, 'session.id': 'timeless' }) },
-          ],
-        },
-      ],
-    },
-  ],
-}
+/** Claude Code's api_request, without its times (the SDK always sets them: an odd exporter's record). */
+const logs = events({ user: 'timeless@example.com', session: 'timeless' }, [
+  { name: 'api_request', timeMs: 0, attributes: { cost_usd: 0.25, 'event.timestamp': undefined } },
+])
+for (const rl of logs.resourceLogs ?? [])
+  for (const sl of rl.scopeLogs ?? [])
+    for (const record of sl.logRecords ?? []) {
+      record.timeUnixNano = undefined
+      record.observedTimeUnixNano = undefined
+    }
+/** A metric and a span that are not Claude Code's, from the same person. */
+const who = attrs({ 'enduser.id': 'timeless@example.com', 'session.id': 'timeless' })
 const metrics = {
   resourceMetrics: [
     {

@@ -9,6 +9,7 @@ import type { ExportLogsRequest, ExportMetricsRequest, KeyValue } from '../schem
 import { planUsers, resolvePeriod } from '../simulator/fleet'
 import { logRecords, otelOf, standardAttributes } from '../simulator/otlp'
 import { Rng } from '../simulator/random'
+import { scenarioUser } from '../simulator/scenario'
 import { generate } from '../simulator/run'
 import { Tally } from '../simulator/truths'
 import { selectRows } from '../warehouse/client'
@@ -16,7 +17,7 @@ import { eventSource, metricSource } from './crash/telemetry'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { FIXTURE_FOLDERS, FIXTURES_DIR, loadFixture } from './helpers/fixtures'
 import { generateFleet } from './helpers/fleet'
-import { apiRequest, costMetrics, events } from './helpers/otlp-factory'
+import { apiRequest, costMetrics, events, metrics } from './helpers/otlp-factory'
 
 /**
  * One model of Claude Code's telemetry (schemas/claude-code.ts), held to the real CLI's captures and the
@@ -101,10 +102,22 @@ describe('every generator sends what Claude Code sends', () => {
     expect([...problems]).toEqual([])
   })
 
-  it("the tests' OTLP factory (test/helpers/otlp-factory.ts)", () => {
+  it("the tests' OTLP factory (test/helpers/otlp-factory.ts), whose users are the simulator's", () => {
     const at = Date.UTC(2026, 10, 2, 10)
-    expect(conformance(events({ user: 'a@example.com', session: 's1' }, [apiRequest(at, 0.5)]))).toEqual([])
-    expect(conformance(costMetrics({ user: 'a@example.com', session: 's1' }, 'cumulative', [{ startMs: at, timeMs: at + 60_000, value: 1 }], 1000))).toEqual([])
+    const alice = { user: 'a@example.com', session: 's1', team: 'api' }
+    const requests = [
+      events(alice, [apiRequest(at, 0.5), { name: 'user_prompt', timeMs: at - 1000, attributes: { prompt_length: 12 } }]),
+      events({ session: 's2' }, [apiRequest(at, 0.25)]),
+      costMetrics(alice, 'cumulative', [{ startMs: at, timeMs: at + 60_000, value: 1, querySource: 'subagent' }], 1000),
+      metrics(alice, 'delta', [
+        { metric: 'claude_code.lines_of_code.count', attributes: { type: 'added', model: 'claude-opus-5-5' }, startMs: at, timeMs: at + 60_000, value: 3 },
+      ]),
+    ]
+    for (const request of requests) expect(conformance(request)).toEqual([])
+    // The resource is the simulator's for that user (simulator/otlp.ts), not one of the factory's own.
+    const resource = Object.keys(otelOf(scenarioUser({ key: 'a@example.com', team: 'api' })).resource.attributes)
+    const sent = (r: ExportLogsRequest) => (r.resourceLogs?.[0]?.resource?.attributes ?? []).map((a) => a.key)
+    expect(sent(events(alice, [apiRequest(at, 0.5)]))).toEqual(resource)
   })
 
   it('the simulator (demo, npm run simulate)', () => {
@@ -152,11 +165,7 @@ describe('every generator sends what Claude Code sends', () => {
   it('the crash-test client (test/crash/telemetry.ts), besides its own crash.* markers', () => {
     const rng = new Rng(5)
     const problems = new Set<string>()
-    for (const source of [
-      eventSource('events1', 1, rng, [20, 40]),
-      metricSource('metrics1', 2, rng, 'cumulative', 3),
-      metricSource('metrics2', 3, rng, 'delta', 3),
-    ])
+    for (const source of [eventSource('events1', rng, [20, 40]), metricSource('metrics1', rng, 'cumulative', 3), metricSource('metrics2', rng, 'delta', 3)])
       for (let i = 0; i < 10; i++) {
         const batch = source.next()
         const bytes = batch.gzip ? zlib.gunzipSync(batch.body) : batch.body

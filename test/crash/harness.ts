@@ -10,7 +10,8 @@ import { Rng } from '../../simulator/random'
 import { ROOT, startCollector, type CollectorProcess } from './collector-process'
 import { Exporter, type SendStats } from './exporter'
 import { mismatches, type CrashReport, type Trial } from './report'
-import { addTotals, eventSource, metricSource, zeroTotals, type Source } from './telemetry'
+import { eventSource, metricSource, type Source } from './telemetry'
+import { addTotals, zeroTotals } from './totals'
 import type { KeysFile, Verification } from './verify'
 
 /**
@@ -103,9 +104,9 @@ export async function runCrashTest(partial: Partial<CrashOptions> = {}): Promise
 
   // Sources and exporters: several concurrent senders, each with its own seeded stream of choices.
   const sources: Source[] = []
-  for (let i = 1; i <= options.eventSenders; i++) sources.push(eventSource(`events${i}`, i, new Rng(options.seed * 1000 + i), options.eventsPerRequest))
-  sources.push(metricSource('delta', 7, new Rng(options.seed * 1000 + 7), 'delta', 3))
-  sources.push(metricSource('cumulative', 8, new Rng(options.seed * 1000 + 8), 'cumulative', 3))
+  for (let i = 1; i <= options.eventSenders; i++) sources.push(eventSource(`events${i}`, new Rng(options.seed * 1000 + i), options.eventsPerRequest))
+  sources.push(metricSource('delta', new Rng(options.seed * 1000 + 7), 'delta', 3))
+  sources.push(metricSource('cumulative', new Rng(options.seed * 1000 + 8), 'cumulative', 3))
   const exporters = sources.map((_, i) => new Exporter(otlpUrl, `127.0.0.1:${ports.otlpGrpc}`, new Rng(options.seed * 1000 + 100 + i)))
 
   const acknowledged = zeroTotals()

@@ -1,5 +1,5 @@
 import type { DeathPoint } from './collector-process'
-import type { Totals } from './telemetry'
+import type { Totals } from './totals'
 import type { Verification } from './verify'
 
 /** The crash test's report: per-trial records, the comparison of acknowledged, raw and rollup figures. */

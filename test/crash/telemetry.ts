@@ -1,50 +1,23 @@
-import { EVENTS_SCOPE, METRICS, METRICS_SCOPE } from '../../schemas/claude-code'
 import zlib from 'node:zlib'
-import { requestTypes } from '../../collector/otlp/proto'
-import type { ExportLogsRequest, ExportMetricsRequest } from '../../schemas/otlp'
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs'
+import type { ResourceMetrics } from '@opentelemetry/sdk-metrics'
+import { planUsers, resolvePeriod } from '../../simulator/fleet'
+import { exportPoints, type PointDraft, type Temporality } from '../../simulator/metrics'
+import { logRecords, resourceMetrics } from '../../simulator/otlp'
+import { logsJson, logsProtobuf, metricsJson, metricsProtobuf } from '../../simulator/otlp-json'
 import type { Rng } from '../../simulator/random'
-import { attrs, ns } from '../helpers/otlp-factory'
+import { generate } from '../../simulator/run'
+import type { SessionRecords } from '../../simulator/session'
+import { Tally } from '../../simulator/truths'
+import { addEvent, addPoint, type Totals, zeroTotals } from './totals'
 
 /**
- * The crash test's telemetry: OTLP export requests shaped like Claude Code's, each record marked so that
- * the verifier can find it again (events by `crash.seq`, metric points by `crash.stream` + time), with
- * what each request adds to every figure when it is stored exactly once.
+ * The crash test's telemetry: the simulator's sessions (simulator/run.ts), their records built and
+ * encoded as a Claude Code exporter sends them (simulator/otlp.ts, simulator/otlp-json.ts: the SDK's own
+ * JSON and protobuf serializers), each record marked so that the verifier can find it again (events by
+ * `crash.seq`, metric points by `crash.stream` + time), with what each request adds to every figure when
+ * it is stored exactly once, counted from the records it holds.
  */
-
-/** What one request adds when stored once. Money in integer micro-dollars, so sums are exact. */
-export interface Totals {
-  events: number
-  apiRequests: number
-  costMicros: number
-  inputTokens: number
-  prompts: number
-  toolResults: number
-  hooks: number
-  metricPoints: number
-  metricCostMicros: number
-  metricInputTokens: number
-  linesAdded: number
-  sessionsStarted: number
-}
-
-export const zeroTotals = (): Totals => ({
-  events: 0,
-  apiRequests: 0,
-  costMicros: 0,
-  inputTokens: 0,
-  prompts: 0,
-  toolResults: 0,
-  hooks: 0,
-  metricPoints: 0,
-  metricCostMicros: 0,
-  metricInputTokens: 0,
-  linesAdded: 0,
-  sessionsStarted: 0,
-})
-
-export function addTotals(into: Totals, more: Totals): void {
-  for (const key of Object.keys(into) as (keyof Totals)[]) into[key] += more[key]
-}
 
 export type Encoding = 'json' | 'protobuf'
 export type Transport = 'http' | 'grpc'
@@ -64,250 +37,122 @@ export interface Batch {
   adds: Totals
 }
 
+export interface Source {
+  next(): Batch
+}
+
 /** OTLP/HTTP (protobuf or JSON, gzip or not) for two requests in three, OTLP/gRPC for the third. */
 function wire(rng: Rng): { transport: Transport; encoding: Encoding; gzip: boolean } {
   if (rng.chance(1 / 3)) return { transport: 'grpc', encoding: 'protobuf', gzip: false }
   return { transport: 'http', encoding: rng.chance(0.5) ? 'protobuf' : 'json', gzip: rng.chance(0.5) }
 }
 
-function encode(signal: 'logs' | 'metrics', request: ExportLogsRequest | ExportMetricsRequest, encoding: Encoding, gzip: boolean): Buffer {
-  let bytes: Buffer
-  if (encoding === 'json') bytes = Buffer.from(JSON.stringify(request))
-  else {
-    const type = requestTypes[signal]
-    bytes = Buffer.from(type.encode(type.fromObject(request as Record<string, unknown>)).finish())
-  }
-  return gzip ? zlib.gzipSync(bytes) : bytes
-}
+const zipped = (bytes: Buffer, gzip: boolean) => (gzip ? zlib.gzipSync(bytes) : bytes)
 
-const USERS = ['ada@example.com', 'bob@example.com', 'cy@example.com', 'dee@example.com', 'eve@example.com']
-const TEAMS = ['web', 'infra', 'data']
-const DAY_MS = 86_400_000
-/** Records are spread over the last days, so that one INSERT writes parts in several daily partitions. */
-const SPREAD_MS = 3 * DAY_MS
+/** Sessions are simulated over the last days, so that one INSERT writes parts in several daily partitions. */
+const DAYS = 3
+const USERS = 5
+/** Claude Code's default metric export interval. */
+const INTERVAL_MS = 60_000
 
-function resource(team: string) {
-  return {
-    attributes: attrs({
-      'service.name': 'claude-code',
-      'service.version': '2.1.328',
-      'os.type': 'linux',
-      'host.arch': 'x64',
-      'team.id': team,
-    }),
+/** Simulated sessions without end: a fleet of a few users over the last days, then another (new seed). */
+function* sessions(rng: Rng): Generator<SessionRecords> {
+  for (;;) {
+    const seed = rng.int(1, 2 ** 31 - 1)
+    const period = resolvePeriod(DAYS)
+    const tally = new Tally({ from: new Date(period.from), to: new Date(period.end) })
+    for (const day of generate(seed, planUsers({ seed, users: USERS, days: DAYS }), period, tally)) yield* day.sessions
   }
 }
 
-function identity(user: string, session: string, team: string) {
-  return {
-    'user.id': `uid-${user}`,
-    'user.email': user,
-    'user.account_uuid': `acct-${user}`,
-    'organization.id': 'org-crash',
-    'session.id': session,
-    'terminal.type': 'vscode',
-    'team.id': team,
-  }
+function nextOf<T>(iterator: Iterator<T>): T {
+  const step = iterator.next()
+  if (step.done) throw new Error('the simulated sessions ran out')
+  return step.value
 }
 
-/** Distinct times within one sender: a nanosecond counter under the millisecond. */
-class Clock {
-  private n = 0
-  constructor(private readonly lane: number) {}
-  nanos(ms: number): string {
-    this.n = (this.n + 1) % 100_000
-    return (BigInt(Math.round(ms)) * 1_000_000n + BigInt(this.lane * 100_000 + this.n)).toString()
-  }
-}
-
-export interface Source {
-  next(): Batch
-}
-
-/** Claude Code events: api_request (cost), user_prompt, tool_result and hook runs, `size` per request. */
-export function eventSource(name: string, lane: number, rng: Rng, sizes: [number, number]): Source {
-  const clock = new Clock(lane)
+/**
+ * Claude Code events of simulated sessions, `sizes` records a request: one session's records, numbered
+ * once (event.sequence) in time order, and when it ends the next session's, as an OTel collector in front
+ * of ccscope batches several processes' exports (grouped in the request by their resource).
+ */
+export function eventSource(name: string, rng: Rng, sizes: [number, number]): Source {
+  const stream = sessions(rng)
+  const pending: ReadableLogRecord[] = []
   let batchNo = 0
   let seq = 0
   return {
     next() {
       batchNo++
-      const user = rng.pick(USERS)
-      const team = rng.pick(TEAMS)
-      const session = `${name}-session-${rng.int(1, 4)}`
+      const size = rng.int(sizes[0], sizes[1])
+      // Metrics-only installs send no events: their sessions add none.
+      while (pending.length < size) pending.push(...logRecords(nextOf(stream)))
+      const records = pending.splice(0, size)
       const adds = zeroTotals()
       const keys: string[] = []
-      const records = []
-      const count = rng.int(sizes[0], sizes[1])
-      const now = Date.now()
-      for (let i = 0; i < count; i++) {
+      const marked = records.map((r) => {
         const key = `${name}-${++seq}`
         keys.push(key)
-        const timeNanos = clock.nanos(now - rng.float() * SPREAD_MS)
-        const kind = rng.weighted([
-          ['api_request', 70],
-          ['user_prompt', 15],
-          ['tool_result', 10],
-          ['hook_execution_complete', 5],
-        ] as const)
-        let extra: Record<string, string | number | boolean> = {}
-        if (kind === 'api_request') {
-          const micros = rng.int(1, 50_000)
-          const input = rng.int(1, 5_000)
-          extra = {
-            model: 'claude-opus-5-5',
-            cost_usd: micros / 1e6,
-            cost_usd_micros: micros,
-            input_tokens: input,
-            output_tokens: rng.int(1, 500),
-            cache_read_tokens: 0,
-            cache_creation_tokens: 0,
-            duration_ms: rng.int(100, 9_000),
-            request_id: `req_${key}`,
-            query_source: 'main',
-          }
-          adds.apiRequests++
-          adds.costMicros += micros
-          adds.inputTokens += input
-        } else if (kind === 'user_prompt') {
-          extra = { prompt_length: rng.int(1, 400), prompt: '<REDACTED>' }
-          adds.prompts++
-        } else if (kind === 'tool_result') {
-          extra = { tool_name: rng.pick(['Bash', 'Edit', 'Read']), success: rng.chance(0.9) ? 'true' : 'false', duration_ms: rng.int(1, 900) }
-          adds.toolResults++
-        } else {
-          extra = { hook_name: 'PreToolUse:Bash', hook_event: 'PreToolUse', hook_source: 'policySettings', num_blocking: 0 }
-          adds.hooks++
-        }
-        adds.events++
-        records.push({
-          timeUnixNano: timeNanos,
-          observedTimeUnixNano: timeNanos,
-          body: { stringValue: `claude_code.${kind}` },
-          attributes: attrs({
-            ...identity(user, session, team),
-            'event.name': kind,
-            'event.timestamp': new Date(Number(BigInt(timeNanos) / 1_000_000n)).toISOString(),
-            'event.sequence': i,
-            'prompt.id': `prompt-${name}-${batchNo}`,
-            'crash.seq': key,
-            ...extra,
-          }),
-        })
-      }
-      const request: ExportLogsRequest = {
-        resourceLogs: [
-          {
-            resource: resource(team),
-            scopeLogs: [{ scope: { name: EVENTS_SCOPE, version: '2.1.328' }, logRecords: records }],
-          },
-        ],
-      }
+        addEvent(adds, r.attributes)
+        return { ...r, attributes: { ...r.attributes, 'crash.seq': key } }
+      })
       const { transport, encoding, gzip } = wire(rng)
-      return { key: `${name}-${batchNo}`, signal: 'logs', transport, encoding, gzip, body: encode('logs', request, encoding, gzip), keys, adds }
+      const bytes = encoding === 'json' ? Buffer.from(JSON.stringify(logsJson(marked))) : logsProtobuf(marked)
+      return { key: `${name}-${batchNo}`, signal: 'logs', transport, encoding, gzip, body: zipped(bytes, gzip), keys, adds }
     },
   }
 }
 
-interface Stream {
-  id: string
-  startMs: number
-  lastMs: number
-  /** Cumulative value in micro-units (cost) or units (lines, tokens). */
-  value: number
+/** One simulated process's metric exports, one collection after the other. */
+interface Exporting {
+  session: SessionRecords
+  collections: PointDraft[][]
+}
+
+function exporting(session: SessionRecords, temporality: Temporality): Exporting {
+  const byTime = new Map<number, PointDraft[]>()
+  for (const p of exportPoints(session, INTERVAL_MS, temporality)) byTime.set(p.endMs, [...(byTime.get(p.endMs) ?? []), p])
+  return { session, collections: [...byTime.values()] }
 }
 
 /**
- * Claude Code's counters for a few metric-only sessions (no api_request events, so their cost counts):
- * cost.usage, token.usage (input), lines_of_code.count (added) and session.count. Delta temporality:
- * every point is new; its time is spread over the last days. Cumulative temporality: each stream's
- * point carries the running total, and now and then a stream restarts (a new start time, from zero).
+ * Claude Code's counters of `concurrent` simulated sessions at a time, whose events are not sent (so
+ * their cost counts): each request is one collection of one session's metric reader, in the session's
+ * order (a cumulative series' running total grows from one to the next); the sessions take turns.
  */
-export function metricSource(name: string, lane: number, rng: Rng, temporality: 'delta' | 'cumulative', sessions: number): Source {
-  const clock = new Clock(lane)
+export function metricSource(name: string, rng: Rng, temporality: Temporality, concurrent: number): Source {
+  const stream = sessions(rng)
+  const running: Exporting[] = []
+  /** Cumulative: each stream's last running total, in the unit the totals count. */
+  const previous = temporality === 'cumulative' ? new Map<string, number>() : undefined
   let batchNo = 0
-  const streams = new Map<string, Stream>()
-  const metricDefs = [
-    { metric: 'claude_code.cost.usage', attrs: { model: 'claude-opus-5-5', query_source: 'main' } },
-    { metric: 'claude_code.token.usage', attrs: { model: 'claude-opus-5-5', query_source: 'main', type: 'input' } },
-    { metric: 'claude_code.lines_of_code.count', attrs: { type: 'added' } },
-    { metric: 'claude_code.session.count', attrs: {} },
-  ] as const
   return {
     next() {
       batchNo++
+      const turn = (batchNo - 1) % concurrent
+      let current = running[turn]
+      while (!current || current.collections.length === 0) {
+        current = exporting(nextOf(stream), temporality)
+        running[turn] = current
+      }
+      const { session } = current
+      const points = current.collections.shift() ?? []
+      // Each series marked as its own stream: its points are found again by mark and time.
+      const marks = session.series.map((_, i) => `${name}|${session.sessionId}|${i}`)
+      const series = session.series.map((s, i) => ({ ...s, attrs: { ...s.attrs, 'crash.stream': marks[i] ?? '' } }))
       const adds = zeroTotals()
       const keys: string[] = []
-      const resourceMetrics = []
-      const now = Date.now()
-      for (let s = 1; s <= sessions; s++) {
-        const user = USERS[(lane + s) % USERS.length] ?? 'anon'
-        const team = TEAMS[s % TEAMS.length] ?? 'web'
-        const session = `${name}-session-${s}`
-        const metrics = []
-        for (const def of metricDefs) {
-          const streamId = `${session}|${def.metric}`
-          let increment: number
-          if (def.metric === 'claude_code.session.count') increment = batchNo === 1 || rng.chance(0.05) ? 1 : 0
-          else if (def.metric === 'claude_code.cost.usage') increment = rng.int(1, 20_000)
-          else if (def.metric === 'claude_code.token.usage') increment = rng.int(1, 3_000)
-          else increment = rng.int(0, 40)
-          let value: number
-          let startNanos: string
-          let timeNanos: string
-          if (temporality === 'delta') {
-            const t = now - rng.float() * SPREAD_MS
-            timeNanos = clock.nanos(t)
-            startNanos = ns(t - 60_000)
-            value = increment
-          } else {
-            let stream = streams.get(streamId)
-            if (!stream || rng.chance(0.03)) {
-              // A restarted exporter: a new start time, counting from zero again.
-              const startMs = now - 1_000 - rng.int(0, 60_000)
-              stream = { id: streamId, startMs, lastMs: startMs, value: 0 }
-              streams.set(streamId, stream)
-            }
-            stream.lastMs = Math.max(now, stream.lastMs + 1)
-            stream.value += increment
-            value = stream.value
-            timeNanos = clock.nanos(stream.lastMs)
-            startNanos = ns(stream.startMs)
-          }
-          const marker = `${name}|${def.metric}|${s}`
-          keys.push(`${marker}|${timeNanos}`)
-          adds.metricPoints++
-          if (def.metric === 'claude_code.cost.usage') adds.metricCostMicros += increment
-          else if (def.metric === 'claude_code.token.usage') adds.metricInputTokens += increment
-          else if (def.metric === 'claude_code.lines_of_code.count') adds.linesAdded += increment
-          else adds.sessionsStarted += increment
-          const pointValue = def.metric === 'claude_code.cost.usage' ? value / 1e6 : value
-          metrics.push({
-            name: def.metric,
-            // The unit as the CLI sends it (the model's): '' for counts.
-            unit: METRICS[def.metric].unit,
-            sum: {
-              aggregationTemporality: temporality === 'delta' ? 1 : 2,
-              isMonotonic: true,
-              dataPoints: [
-                {
-                  attributes: attrs({ ...identity(user, session, team), ...def.attrs, 'crash.stream': marker }),
-                  startTimeUnixNano: startNanos,
-                  timeUnixNano: timeNanos,
-                  ...(Number.isInteger(pointValue) ? { asInt: String(pointValue) } : { asDouble: pointValue }),
-                },
-              ],
-            },
-          })
-        }
-        resourceMetrics.push({
-          resource: resource(team),
-          scopeMetrics: [{ scope: { name: METRICS_SCOPE, version: '2.1.328' }, metrics }],
-        })
+      for (const p of points) {
+        const mark = marks[p.series]
+        const s = session.series[p.series]
+        if (mark === undefined || s === undefined) continue
+        keys.push(`${mark}|${BigInt(p.endMs) * 1_000_000n}`)
+        addPoint(adds, s, p, previous, mark)
       }
-      const request: ExportMetricsRequest = { resourceMetrics }
+      const metrics: ResourceMetrics = resourceMetrics(session.plan.user, [{ session: { sessionId: session.sessionId, series }, points }], temporality)
       const { transport, encoding, gzip } = wire(rng)
-      return { key: `${name}-${batchNo}`, signal: 'metrics', transport, encoding, gzip, body: encode('metrics', request, encoding, gzip), keys, adds }
+      const bytes = encoding === 'json' ? Buffer.from(JSON.stringify(metricsJson(metrics))) : metricsProtobuf(metrics)
+      return { key: `${name}-${batchNo}`, signal: 'metrics', transport, encoding, gzip, body: zipped(bytes, gzip), keys, adds }
     },
   }
 }

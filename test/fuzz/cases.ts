@@ -4,6 +4,7 @@ import { deriveSeed, Rng } from '../../simulator/random'
 import { BYTE_MUTATORS, gzipBomb, varint } from './mutate-bytes'
 import { JSON_MUTATORS, TEXT_MUTATORS } from './mutate-json'
 import { encodeProtobuf, type Seed } from './seeds'
+import { events } from '../helpers/otlp-factory'
 
 /**
  * One fuzz case: a request, the receiver it goes to, and the class of answer that is correct for it.
@@ -49,27 +50,27 @@ const CONTENT_TYPE: Record<Exclude<Receiver, 'grpc'>, string> = {
 type Kv = { key: string; value: Record<string, unknown> }
 const str = (key: string, v: string): Kv => ({ key, value: { stringValue: v } })
 
-/** An api_request event shaped like Claude Code's, with the usage attributes given. */
+/**
+ * Claude Code's api_request (the OTLP factory's: the simulator's records and encoder) at the fuzz's own
+ * time, in nanoseconds as written, with the usage attributes given (most are values no exporter sends).
+ */
 function apiRequestDoc(team: string, session: string, timeNanos: string, usage: Kv[]): Record<string, unknown> {
+  const timeMs = Number(BigInt(timeNanos) / 1_000_000n)
+  const request = events({ user: `${team}@fuzz`, session, team }, [{ name: 'api_request', timeMs, attributes: { model: 'claude-opus-5-5' } }])
+  const replaced = new Set(usage.map((u) => u.key))
   return {
-    resourceLogs: [
-      {
-        resource: { attributes: [str('service.name', 'claude-code'), str('team.id', team), str('enduser.id', `${team}@fuzz`)] },
-        scopeLogs: [
-          {
-            scope: { name: 'com.anthropic.claude_code.events', version: '2.1.328' },
-            logRecords: [
-              {
-                timeUnixNano: timeNanos,
-                observedTimeUnixNano: timeNanos,
-                body: { stringValue: 'claude_code.api_request' },
-                attributes: [str('event.name', 'api_request'), str('session.id', session), str('model', 'claude-opus-5-5'), ...usage],
-              },
-            ],
-          },
-        ],
-      },
-    ],
+    resourceLogs: (request.resourceLogs ?? []).map((rl) => ({
+      ...rl,
+      scopeLogs: (rl.scopeLogs ?? []).map((sl) => ({
+        ...sl,
+        logRecords: (sl.logRecords ?? []).map((r) => ({
+          ...r,
+          timeUnixNano: timeNanos,
+          observedTimeUnixNano: timeNanos,
+          attributes: [...(r.attributes ?? []).filter((a) => !replaced.has(a.key)), ...usage],
+        })),
+      })),
+    })),
   }
 }
 

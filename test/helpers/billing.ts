@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { ExportMetricsRequest } from '../../schemas/otlp'
-import { attrs, events, ns, postJson, type EventSpec } from './otlp-factory'
+import { events, type EventSpec, type MetricPoint, metrics, postJson } from './otlp-factory'
 
 /**
  * The telemetry that test/fixtures/anthropic-admin/ disagrees with, one way per person (its README), and
@@ -44,41 +44,17 @@ function apiRequest(timeMs: number, r: Request, n: number): EventSpec {
 
 /** Cost and token metric points (delta), one per request: a metrics-only session. */
 function usageMetrics(user: string, session: string, timeMs: number, requests: Request[]): ExportMetricsRequest {
-  const base = (r: Request) => ({ 'user.id': `u-${user}`, 'session.id': session, 'enduser.id': user, model: r.model, query_source: r.querySource ?? 'main' })
-  const point = (r: Request, value: number, extra: Record<string, string> = {}) => ({
-    attributes: attrs({ ...base(r), ...extra }),
-    startTimeUnixNano: ns(timeMs - 60_000),
-    timeUnixNano: ns(timeMs),
-    asDouble: value,
+  const point = (r: Request, metric: MetricPoint['metric'], value: number, type?: string): MetricPoint => ({
+    metric,
+    attributes: { ...(type ? { type } : {}), model: r.model, query_source: r.querySource ?? 'main' },
+    startMs: timeMs - 60_000,
+    timeMs,
+    value,
   })
-  return {
-    resourceMetrics: [
-      {
-        resource: { attributes: attrs({ 'service.name': 'claude-code', 'service.version': '2.1.328', 'enduser.id': user }) },
-        scopeMetrics: [
-          {
-            scope: { name: 'com.anthropic.claude_code', version: '2.1.328' },
-            metrics: [
-              {
-                name: 'claude_code.cost.usage',
-                unit: 'USD',
-                sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: requests.map((r) => point(r, r.costUsd)) },
-              },
-              {
-                name: 'claude_code.token.usage',
-                unit: 'tokens',
-                sum: {
-                  aggregationTemporality: 1,
-                  isMonotonic: true,
-                  dataPoints: requests.flatMap((r) => [point(r, r.input, { type: 'input' }), point(r, r.output, { type: 'output' })]),
-                },
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  }
+  return metrics({ user, session }, 'delta', [
+    ...requests.map((r) => point(r, 'claude_code.cost.usage', r.costUsd)),
+    ...requests.flatMap((r) => [point(r, 'claude_code.token.usage', r.input, 'input'), point(r, 'claude_code.token.usage', r.output, 'output')]),
+  ])
 }
 
 /** Sends the telemetry of the fixtures' README to a ccscope; throws unless every export is accepted. */
