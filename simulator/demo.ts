@@ -2,10 +2,11 @@
  * `npm start -- --demo`: ccscope on its own data directory (./data-demo by default, never the real
  * ./data) with a simulated 200-developer fleet, so that a newcomer sees a full dashboard in seconds.
  *
- * - History: the fleet's last 30 days are generated inside the engine (simulator/backfill.ts, from the
- *   simulator's fleet plan and catalog), newest day first, through the same tables, materialized views
- *   and writer bookkeeping as ingest. The dashboard shows data after the first window (about a second)
- *   and the whole month some tens of seconds later; /api/v1/meta reports the progress meanwhile.
+ * - History: the fleet's last 30 days are simulated (simulator/backfill.ts: the simulator's own sessions of
+ *   the same users as the live part), newest day first, and written as the collector would store them
+ *   (its privacy step, normalization and writer marks), through the same tables and materialized views as
+ *   ingest, without HTTP. The dashboard shows data after the first day is in (a few seconds) and the whole
+ *   month later; /api/v1/meta reports the progress meanwhile.
  * - Live: from the end of the history on, the fleet's sessions are simulated as they happen and sent
  *   through the real OpenTelemetry exporters into ccscope's own OTLP receiver (simulator/live.ts).
  * - Restart: a complete history is reused and the live part resumes from now (the time ccscope was off
@@ -16,15 +17,14 @@
 import type { Ccscope } from '../server/ccscope'
 import type { Config } from '../server/config'
 import type { Logger } from '../runtime/logger'
-import { pseudonym } from '../collector/privacy'
+import { PrivacyFilter } from '../collector/privacy'
 import { selectRows } from '../warehouse/client'
 import { clearDays, plannedRecords, windowDays, windowKey, windowsNewestFirst, writeWindow, type Window } from './backfill'
 import { readMarker, writeMarker, type DemoMarker } from './demo-marker'
 import { DemoProgress } from './demo-progress'
-import { planUsers, resolvePeriod } from './fleet'
-import { demoHistory, DEMO_SHAPE } from './history'
+import { planUsers, resolvePeriod, type Period, type SimUser } from './fleet'
 import { startLive, type LiveStream } from './live'
-import { catalogVocabulary } from './vocabulary'
+import { seedLimits } from './rows'
 
 export const DEMO_SEED = 1
 /**
@@ -124,10 +124,9 @@ export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options
   const loadHistory = async (marker: DemoMarker, clearAll: boolean) => {
     const end = new Date(marker.end)
     const period = resolvePeriod(marker.days, end)
-    const key = config.privacy.pseudonymizeKey
-    const plan = demoHistory({ users: marker.users, days: marker.days, seed: marker.seed, end, ...(key ? { identity: (v: string) => pseudonym(key, v) } : {}) })
+    const users = planUsers({ seed: marker.seed, users: marker.users, days: marker.days })
     const windows = windowsNewestFirst(period.from, period.end, DEMO_WINDOWS)
-    const weights = plannedRecords(plan, windows)
+    const weights = plannedRecords(marker.seed, users, period, windows)
     const progress = new DemoProgress(
       weights.reduce((a, b) => a + b, 0),
       { fromMs: period.from, endMs: period.end },
@@ -144,12 +143,12 @@ export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options
     writeMarker(config.dataDir, marker)
     log.info(
       `demo: ${resuming ? 'resuming the history of' : 'loading the history of'} ${marker.users} simulated developers over ${marker.days} days ` +
-        `(${plan.sessions.length.toLocaleString('en-US')} sessions, about ${Math.round(progress.meta().records.total / 1000).toLocaleString('en-US')} k records), newest day first; ` +
+        `(about ${Math.round(progress.meta().records.total / 1000).toLocaleString('en-US')} k records), newest day first; ` +
         `the dashboard at ${url} shows it as it loads`,
     )
 
     try {
-      await writeWindows(marker, plan, windows, weights, progress, done, interrupted)
+      await writeWindows(marker, users, period, windows, weights, progress, done, interrupted)
     } catch (error) {
       if (!(error instanceof Stopped)) {
         progress.failed((error as Error).message)
@@ -174,15 +173,17 @@ export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options
 
   const writeWindows = async (
     marker: DemoMarker,
-    plan: ReturnType<typeof demoHistory>,
+    users: readonly SimUser[],
+    period: Period,
     windows: readonly Window[],
     weights: readonly number[],
     progress: DemoProgress,
     done: Set<string>,
     interrupted: string | undefined,
   ) => {
-    // Rows as the collector would have stored them: content only with CCSCOPE_STORE_CONTENT.
-    const writer = { client: ccscope.client, plan, vocabulary: catalogVocabulary(), shape: { ...DEMO_SHAPE, content: config.privacy.storeContent } }
+    // Rows as this collector stores them: content only with CCSCOPE_STORE_CONTENT, identities pseudonymised with a key.
+    const rows = { privacy: new PrivacyFilter(config.privacy), limits: seedLimits(period.end) }
+    const writer = { client: ccscope.client, seed: marker.seed, users, period, rows }
     let lastLog = Date.now()
     let first = true
     for (const [i, w] of windows.entries()) {
