@@ -19,12 +19,12 @@ import type { Config } from '../server/config'
 import type { Logger } from '../runtime/logger'
 import { PrivacyFilter } from '../collector/privacy'
 import { selectRows } from '../warehouse/client'
-import { clearDays, plannedRecords, windowDays, windowKey, windowsNewestFirst, writeWindow, type Window } from './backfill'
+import { clearDays, plannedRecords, windowDays, windowKey, windowRows, windowRowsAhead, windowsNewestFirst, writeWindow, type Window } from './backfill'
 import { readMarker, writeMarker, type DemoMarker } from './demo-marker'
 import { DemoProgress } from './demo-progress'
 import { planUsers, resolvePeriod, type Period, type SimUser } from './fleet'
 import { startLive, type LiveStream } from './live'
-import { seedLimits } from './rows'
+import { seedLimits, type StoredRows } from './rows'
 
 export const DEMO_SEED = 1
 /**
@@ -186,14 +186,20 @@ export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options
     const writer = { client: ccscope.client, seed: marker.seed, users, period, rows }
     let lastLog = Date.now()
     let first = true
-    for (const [i, w] of windows.entries()) {
-      if (done.has(windowKey(w))) continue
+    const todo = windows.map((w, i) => ({ w, i })).filter(({ w }) => !done.has(windowKey(w)))
+    // The next window's rows are made while this one's are inserted (pure: nothing is written ahead).
+    let ahead: Promise<StoredRows> | undefined
+    for (const [n, { w, i }] of todo.entries()) {
       if (stopping) throw new Stopped()
       await options.beforeWindow?.(i)
       const key = windowKey(w)
       if (interrupted === key) await clearDays(ccscope.client, windowDays(w))
       writeMarker(config.dataDir, { ...marker, done: [...done], current: key })
-      await writeWindow(writer, w)
+      const rows = ahead ? await ahead : windowRows(writer, w)
+      const next = todo[n + 1]
+      ahead = next ? windowRowsAhead(writer, next.w) : undefined
+      ahead?.catch(() => undefined) // awaited at the next window
+      await writeWindow(writer, w, rows)
       done.add(key)
       writeMarker(config.dataDir, { ...marker, done: [...done] })
       progress.windowDone(weights[i] ?? 0, w.fromMs)
