@@ -21,7 +21,7 @@ import type { EventRow, MetricPointRow } from '../warehouse/rows'
 import type { SimUser } from './fleet'
 import { exportPoints, type Temporality } from './metrics'
 import { logRecords, resourceMetrics } from './otlp'
-import { logsJson, metricsJson } from './otlp-json'
+import { logsRequest, metricsRequest } from './otlp-json'
 import type { Window } from './history'
 import type { SessionRecords } from './session'
 
@@ -57,14 +57,14 @@ export function sessionRows(user: SimUser, sessions: readonly SessionRecords[], 
   if (user.eventsOn) {
     const records = sessions.flatMap((s) => logRecords(s)).filter((r) => inside(r.hrTime[0] * 1000 + Math.floor(r.hrTime[1] / 1e6)))
     if (records.length > 0) {
-      const request = logsJson(records)
+      const request = logsRequest(records)
       ctx.privacy.apply('logs', request)
       const n = normalizeLogs(request, ctx.limits)
       if (n.rejected.length > 0) throw new Error(`the collector would refuse ${n.rejected.length} simulated event(s): ${n.rejected[0]?.detail}`)
       for (const row of n.rows) into.events.push(row)
     }
   }
-  const request = metricsJson(
+  const request = metricsRequest(
     resourceMetrics(
       user,
       sessions.map((session) => ({ session, points: exportPoints(session, intervalMs, temporality).filter((p) => inside(p.endMs)) })),
