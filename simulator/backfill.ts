@@ -2,7 +2,8 @@
  * Writes the demo fleet's history (simulator/history.ts) into the warehouse, one time window at a time,
  * newest first, so that the dashboard's default ranges fill in from the present backwards.
  *
- * A window is one or more whole UTC days (the newest and oldest may be cut by the history's ends). Writing
+ * A window is one or more whole UTC days (the newest and oldest may be cut by the history's ends; the newest
+ * day's last hours may be a window of their own). Writing
  * one: the simulator's records that fall in it (simulator/history.ts) become the rows the collector stores
  * of them (simulator/rows.ts: the collector's privacy step and normalization), written as the writer
  * writes a flush (session marks, events, usage-candidate marks, metric points; the materialized views fire
@@ -10,7 +11,7 @@
  * collector would store records arriving in that order (its session mark on the first record written).
  * A window is the unit of resumption: the caller records which are done; a window interrupted half-way
  * (killed mid-insert) is cleared (its UTC days deleted from the raw tables and every table derived from
- * them) and written again. The records are deterministic, so the window comes back exactly as it would
+ * them) and written again, with any window that shares one of those days. The records are deterministic, so the window comes back exactly as it would
  * have been. Clearing whole days is right only while nothing else wrote those days: the demo streams its
  * live part only once the history is complete.
  */
@@ -30,17 +31,28 @@ export function windowKey(w: Window): string {
 }
 
 /**
- * [fromMs, endMs) cut into windows of whole UTC days, newest first: the first `firstDays` days one
- * window each (the dashboard shows data as soon as the first is in), then `daysPerWindow` days each.
+ * [fromMs, endMs) cut into windows of whole UTC days, newest first: with `firstMs`, the last `firstMs` of
+ * the newest day first (a window of its own, so that the dashboard shows data sooner; it shares its UTC day
+ * with the next window, and a resume that clears that day writes both again), then the first `firstDays`
+ * days one window each, then `daysPerWindow` days each.
  */
-export function windowsNewestFirst(fromMs: number, endMs: number, options: { firstDays: number; daysPerWindow: number }): Window[] {
+export function windowsNewestFirst(fromMs: number, endMs: number, options: { firstMs?: number; firstDays: number; daysPerWindow: number }): Window[] {
   const out: Window[] = []
+  const midnightBefore = (t: number) => Math.ceil(t / DAY_MS) * DAY_MS - DAY_MS // the UTC midnight at or before `t` (before, when `t` is one)
   let to = endMs
+  if (options.firstMs !== undefined) {
+    const from = Math.max(fromMs, to - options.firstMs)
+    if (from > midnightBefore(to)) {
+      out.push({ fromMs: from, toMs: to })
+      to = from
+    }
+  }
+  let dayWindows = 0
   while (to > fromMs) {
-    const days = out.length < options.firstDays ? 1 : options.daysPerWindow
-    const midnight = Math.ceil(to / DAY_MS) * DAY_MS - DAY_MS // the UTC midnight at or before `to` (before, when `to` is one)
-    const from = Math.max(fromMs, midnight - (days - 1) * DAY_MS)
+    const days = dayWindows < options.firstDays ? 1 : options.daysPerWindow
+    const from = Math.max(fromMs, midnightBefore(to) - (days - 1) * DAY_MS)
     out.push({ fromMs: from, toMs: to })
+    dayWindows++
     to = from
   }
   return out

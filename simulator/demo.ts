@@ -28,12 +28,13 @@ import { seedLimits, type StoredRows } from './rows'
 
 export const DEMO_SEED = 1
 /**
- * Windows of one UTC day: the dashboard gets each day as soon as it is in, progress moves every few
+ * Windows of one UTC day, the newest day's last two hours first (data on screen sooner: a weekday's two
+ * hours are a few seconds' work): the dashboard gets each day as soon as it is in, progress moves every few
  * seconds, and an interruption redoes one day. The time is per record (simulating, the collector's mapping,
  * the engine's insert through every materialized view), not per window: larger windows would only delay
  * the first data.
  */
-export const DEMO_WINDOWS = { firstDays: 1, daysPerWindow: 1 } as const
+export const DEMO_WINDOWS = { firstMs: 2 * 3_600_000, firstDays: 1, daysPerWindow: 1 } as const
 const MINUTE = 60_000
 const QUARTER_HOUR = 15 * MINUTE
 /** Console progress at most this often; the live part's counts this often (when they changed). */
@@ -132,15 +133,22 @@ export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options
       { fromMs: period.from, endMs: period.end },
     )
     const done = new Set(marker.done)
-    const interrupted = marker.current
-    const resuming = done.size > 0 || interrupted !== undefined || clearAll
+    const resuming = done.size > 0 || marker.current !== undefined || clearAll
+    // A window interrupted half-way: its UTC days are cleared first, and a done window that shares one of them
+    // (the newest day's last hours) is written again with it. Cut short, the next start clears them again.
+    const interrupted = windows.find((w) => windowKey(w) === marker.current)
+    if (interrupted) {
+      const days = windowDays(interrupted)
+      await clearDays(ccscope.client, days)
+      for (const w of windows) if (windowDays(w).some((d) => days.includes(d))) done.delete(windowKey(w))
+    }
     windows.forEach((w, i) => {
       if (done.has(windowKey(w))) progress.alreadyDone(weights[i] ?? 0, w.fromMs)
     })
     options.onProgress?.(progress)
     // The old demo's partial month is cleared before its marker is replaced: cut short, the next start clears again.
     if (clearAll) await clearDays(ccscope.client, windows.flatMap(windowDays))
-    writeMarker(config.dataDir, marker)
+    writeMarker(config.dataDir, { ...marker, done: [...done] })
     log.info(
       `demo: ${resuming ? 'resuming the history of' : 'loading the history of'} ${marker.users} simulated developers over ${marker.days} days ` +
         `(about ${Math.round(progress.meta().records.total / 1000).toLocaleString('en-US')} k records), newest day first; ` +
@@ -148,7 +156,7 @@ export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options
     )
 
     try {
-      await writeWindows(marker, users, period, windows, weights, progress, done, interrupted)
+      await writeWindows(marker, users, period, windows, weights, progress, done)
     } catch (error) {
       if (!(error instanceof Stopped)) {
         progress.failed((error as Error).message)
@@ -179,7 +187,6 @@ export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options
     weights: readonly number[],
     progress: DemoProgress,
     done: Set<string>,
-    interrupted: string | undefined,
   ) => {
     // Rows as this collector stores them: content only with CCSCOPE_STORE_CONTENT, identities pseudonymised with a key.
     const rows = { privacy: new PrivacyFilter(config.privacy), limits: seedLimits(period.end) }
@@ -193,7 +200,6 @@ export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options
       if (stopping) throw new Stopped()
       await options.beforeWindow?.(i)
       const key = windowKey(w)
-      if (interrupted === key) await clearDays(ccscope.client, windowDays(w))
       writeMarker(config.dataDir, { ...marker, done: [...done], current: key })
       const rows = ahead ? await ahead : windowRows(writer, w)
       const next = todo[n + 1]

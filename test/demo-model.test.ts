@@ -28,7 +28,7 @@ describe('the demo history and the simulator', () => {
       }
     expect(longest).toBeLessThan(SESSION_REACH_MS)
     const windowed: string[] = []
-    for (const w of windowsNewestFirst(period.from, period.end, { firstDays: 1, daysPerWindow: 2 }))
+    for (const w of windowsNewestFirst(period.from, period.end, { firstMs: 2 * 3_600_000, firstDays: 1, daysPerWindow: 2 }))
       for (const { sessions } of windowSessions(3, users, period, w))
         for (const s of sessions) {
           const inside = (ms: number) => ms >= w.fromMs && ms < w.toMs
@@ -54,5 +54,23 @@ describe('backfill windows', () => {
     const days = windows.flatMap(windowDays)
     expect(new Set(days).size).toBe(days.length)
     expect(days.length).toBe(31)
+  })
+
+  it("may give the newest day's last hours a window of their own, the rest of that day the next", () => {
+    const end = Date.parse('2026-11-26T12:15:00Z')
+    const windows = windowsNewestFirst(end - 3 * DAY, end, { firstMs: 2 * 3_600_000, firstDays: 1, daysPerWindow: 1 })
+    expect(windows.slice(0, 3)).toEqual([
+      { fromMs: Date.parse('2026-11-26T10:15:00Z'), toMs: end },
+      { fromMs: Date.parse('2026-11-26T00:00:00Z'), toMs: Date.parse('2026-11-26T10:15:00Z') },
+      { fromMs: Date.parse('2026-11-25T00:00:00Z'), toMs: Date.parse('2026-11-26T00:00:00Z') },
+    ])
+    for (let i = 1; i < windows.length; i++) expect(windows[i]?.toMs).toBe(windows[i - 1]?.fromMs)
+    expect(windows.at(-1)?.fromMs).toBe(end - 3 * DAY)
+    // An end less than firstMs after midnight: no window of its own (it would be the whole day's).
+    const early = Date.parse('2026-11-26T01:00:00Z')
+    expect(windowsNewestFirst(early - DAY, early, { firstMs: 2 * 3_600_000, firstDays: 1, daysPerWindow: 1 })[0]).toEqual({
+      fromMs: Date.parse('2026-11-26T00:00:00Z'),
+      toMs: early,
+    })
   })
 })

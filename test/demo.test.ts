@@ -9,7 +9,7 @@ import type { SummaryResponse } from '../schemas/analytics'
 import { startCcscope, type Ccscope } from '../server/ccscope'
 import { loadConfig, type Config } from '../server/config'
 import { createLogger } from '../runtime/logger'
-import { windowKey, windowRows, windowsNewestFirst, writeWindow } from '../simulator/backfill'
+import { windowDays, windowKey, windowRows, windowsNewestFirst, writeWindow } from '../simulator/backfill'
 import { DEMO_SEED, DEMO_WINDOWS, startDemo } from '../simulator/demo'
 import { readMarker, writeMarker } from '../simulator/demo-marker'
 import { planUsers, resolvePeriod } from '../simulator/fleet'
@@ -242,47 +242,69 @@ describe('the demo history', () => {
     SLOW,
   )
 
+  /**
+   * A load killed while writing window `cut`: the windows before it are done; it has its events but not its
+   * metric points or their marks (the process died between the INSERTs). Resumed, it gives the rows of an
+   * uninterrupted load; returns the progress the resumed load reported.
+   */
+  async function resumeAfterCut(cut: number): Promise<MetaLoading[]> {
+    const expected = await uninterrupted()
+    const r = await startOn(tempDir())
+    const windows = windowsNewestFirst(PERIOD.from, PERIOD.end, DEMO_WINDOWS)
+    const interrupted = windows[cut]
+    if (!interrupted) throw new Error('expected more windows')
+    const writer = {
+      client: r.cc.client,
+      seed: DEMO_SEED,
+      users: planUsers({ seed: DEMO_SEED, users: USERS, days: DAYS }),
+      period: PERIOD,
+      rows: { privacy: new PrivacyFilter(r.config.privacy), limits: seedLimits(PERIOD.end) },
+    }
+    for (const w of windows.slice(0, cut)) await writeWindow(writer, w)
+    // The window as far as the writer got: sessions marked, events inserted, metric points not.
+    const half = windowRows(writer, interrupted)
+    expect(half.events.length).toBeGreaterThan(0)
+    await markSessionStarts(r.cc.client, [...half.events, ...half.points])
+    await insertRows(r.cc.client, 'events', half.events)
+    writeMarker(r.config.dataDir, {
+      version: 2,
+      users: USERS,
+      days: DAYS,
+      seed: DEMO_SEED,
+      end: END.toISOString(),
+      state: 'loading',
+      done: windows.slice(0, cut).map(windowKey),
+      current: windowKey(interrupted),
+    })
+    const resumed: MetaLoading[] = []
+    await startDemo(r.cc, r.config, createLogger('silent'), { users: USERS, days: DAYS, live: false, onProgress: (p) => resumed.push(p.meta()) }).history
+    expect(resumed.at(-1)?.state).toBe('complete')
+    expect(await fingerprint(r)).toEqual(approximately(expected))
+    return resumed
+  }
+
   it(
     'clears a window interrupted half-way and writes it again: the same rows as an uninterrupted load',
     async () => {
-      const expected = await uninterrupted()
-
-      // A load killed while writing its second window: the first is done; the second has its events but
-      // not its metric points or its noted orphans (the process died between the INSERTs).
-      const r = await startOn(tempDir())
+      // The newest day is in (its last hours and the rest of it: two windows); the day before was being written.
       const windows = windowsNewestFirst(PERIOD.from, PERIOD.end, DEMO_WINDOWS)
-      const [first, second] = windows
-      if (!first || !second) throw new Error('expected several windows')
-      const writer = {
-        client: r.cc.client,
-        seed: DEMO_SEED,
-        users: planUsers({ seed: DEMO_SEED, users: USERS, days: DAYS }),
-        period: PERIOD,
-        rows: { privacy: new PrivacyFilter(r.config.privacy), limits: seedLimits(PERIOD.end) },
-      }
-      await writeWindow(writer, first)
-      // The second window as far as the writer got: sessions marked, events inserted, metric points not.
-      const half = windowRows(writer, second)
-      expect(half.events.length).toBeGreaterThan(0)
-      await markSessionStarts(r.cc.client, [...half.events, ...half.points])
-      await insertRows(r.cc.client, 'events', half.events)
-      writeMarker(r.config.dataDir, {
-        version: 2,
-        users: USERS,
-        days: DAYS,
-        seed: DEMO_SEED,
-        end: END.toISOString(),
-        state: 'loading',
-        done: [windowKey(first)],
-        current: windowKey(second),
-      })
-
-      const resumed: MetaLoading[] = []
-      await startDemo(r.cc, r.config, createLogger('silent'), { users: USERS, days: DAYS, live: false, onProgress: (p) => resumed.push(p.meta()) }).history
-      // The first window counted as loaded from the start; nothing twice.
+      const cut = windowDays(windows[0] ?? { fromMs: 0, toMs: 0 })[0] === windowDays(windows[1] ?? { fromMs: 0, toMs: 0 })[0] ? 2 : 1
+      const resumed = await resumeAfterCut(cut)
+      // The done windows counted as loaded from the start; nothing twice.
       expect(resumed[0]?.records.loaded).toBeGreaterThan(0)
-      expect(resumed.at(-1)?.state).toBe('complete')
-      expect(await fingerprint(r)).toEqual(approximately(expected))
+    },
+    SLOW,
+  )
+
+  it(
+    "writes again a done window that shares its day with the interrupted one (the newest day's last hours)",
+    async () => {
+      const windows = windowsNewestFirst(PERIOD.from, PERIOD.end, DEMO_WINDOWS)
+      // Only when the history ends more than two hours after a UTC midnight are the newest day's last hours a window of their own.
+      if (windowDays(windows[0] ?? { fromMs: 0, toMs: 0 })[0] !== windowDays(windows[1] ?? { fromMs: 0, toMs: 0 })[0]) return
+      const resumed = await resumeAfterCut(1)
+      // Its day cleared, the done window is loaded again: nothing counted as loaded at the start.
+      expect(resumed[0]?.records.loaded).toBe(0)
     },
     SLOW,
   )
