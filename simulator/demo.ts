@@ -210,7 +210,7 @@ export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options
       writeMarker(config.dataDir, { ...marker, done: [...done] })
       progress.windowDone(weights[i] ?? 0, w.fromMs)
       options.onProgress?.(progress)
-      if (first) log.info(`demo: the newest day is in after ${progress.seconds.toFixed(1)} s: the dashboard shows data (${progress.line()})`)
+      if (first) log.info(`demo: the newest hours are in after ${progress.seconds.toFixed(1)} s: the dashboard shows data (${progress.line()})`)
       else if (Date.now() - lastLog >= PROGRESS_LOG_MS) log.info(progress.line())
       if (first || Date.now() - lastLog >= PROGRESS_LOG_MS) lastLog = Date.now()
       first = false
