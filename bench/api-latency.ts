@@ -1,5 +1,5 @@
 /**
- * API latency on a realistic data set: seeds N events (bench/seed.ts, generated inside the engine) into a
+ * API latency on a realistic data set: seeds N events (bench/seed.ts, the simulator's fleet copied inside the engine) into a
  * fresh data directory, starts ccscope on it, and times every dashboard endpoint: p50 and p95 over
  * repeated runs, after a warm-up, then one more request with each warehouse query timed (which tables it
  * reads, how long it took): where an endpoint's time goes. Prints a table and writes the figures as JSON.

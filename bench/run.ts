@@ -160,7 +160,7 @@ if (!ingestOnly) {
   )
 }
 
-// 3. Query latency, storage, cold start: one data directory per scale, seeded inside the engine (kept and reused).
+// 3. Query latency, storage, cold start: one data directory per scale, seeded by bench/seed.ts (kept and reused).
 const latency: Record<string, unknown> = {}
 const cold: Record<string, number> = {}
 if (!memoryOnly && !ingestOnly) {

@@ -1,28 +1,29 @@
 /**
- * Writes a history (bench/seed-sessions.ts) into the warehouse at engine speed, one time window at a
- * time, newest first, so that the dashboard's default ranges fill in from the present backwards.
+ * Writes the demo fleet's history (simulator/history.ts) into the warehouse, one time window at a time,
+ * newest first, so that the dashboard's default ranges fill in from the present backwards.
  *
- * A window is one or more whole UTC days (the newest and oldest may be cut by the history's ends).
- * Writing one: INSERT … SELECT its events, then its metric points (the materialized views fire as at
- * ingest), each cost/token point marked as a candidate when no api_request event of its session is stored
- * yet, as the writer marks it (bench/seed.ts metricsInsert). A window is the unit of resumption: the caller records which are done; a window
- * interrupted half-way (killed mid-insert) is cleared (its UTC days deleted from the raw tables and
- * every table derived from them) and written again. The rows are deterministic, so the window comes
- * back exactly as it would have been. Clearing whole days is right only while nothing else wrote those
- * days: the demo streams its live part only once the history is complete.
+ * A window is one or more whole UTC days (the newest and oldest may be cut by the history's ends; the newest
+ * day's last hours may be a window of their own). Writing
+ * one: the simulator's records that fall in it (simulator/history.ts) become the rows the collector stores
+ * of them (simulator/rows.ts: the collector's privacy step and normalization), written as the writer
+ * writes a flush (session marks, events, usage-candidate marks, metric points; the materialized views fire
+ * as at ingest). A session that runs over midnight is written in two windows, newer part first, as a
+ * collector would store records arriving in that order (its session mark on the first record written).
+ * A window is the unit of resumption: the caller records which are done; a window interrupted half-way
+ * (killed mid-insert) is cleared (its UTC days deleted from the raw tables and every table derived from
+ * them) and written again, with any window that shares one of those days. The records are deterministic, so the window comes back exactly as it would
+ * have been. Clearing whole days is right only while nothing else wrote those days: the demo streams its
+ * live part only once the history is complete.
  */
-import { eventsInsert, metricsInsert, type SeedShape } from '../bench/seed'
-import { sessionEvents, sessionMetrics, type SessionsPlan } from '../bench/seed-sessions'
-import type { SeedVocabulary } from '../bench/seed-vocabulary'
 import type { Warehouse } from '../warehouse/client'
 import { DERIVED_TABLES, RETENTION_TABLES } from '../warehouse/retention'
+import type { Period, SimUser } from './fleet'
+import { windowPlans, windowSessions, type Window } from './history'
+import { sessionRows, storeRows, type RowsContext, type StoredRows } from './rows'
+
+export type { Window } from './history'
 
 const DAY_MS = 86_400_000
-
-export interface Window {
-  fromMs: number
-  toMs: number
-}
 
 /** A window as the marker file keeps it. */
 export function windowKey(w: Window): string {
@@ -30,17 +31,28 @@ export function windowKey(w: Window): string {
 }
 
 /**
- * [fromMs, endMs) cut into windows of whole UTC days, newest first: the first `firstDays` days one
- * window each (the dashboard shows data as soon as the first is in), then `daysPerWindow` days each.
+ * [fromMs, endMs) cut into windows of whole UTC days, newest first: with `firstMs`, the last `firstMs` of
+ * the newest day first (a window of its own, so that the dashboard shows data sooner; it shares its UTC day
+ * with the next window, and a resume that clears that day writes both again), then the first `firstDays`
+ * days one window each, then `daysPerWindow` days each.
  */
-export function windowsNewestFirst(fromMs: number, endMs: number, options: { firstDays: number; daysPerWindow: number }): Window[] {
+export function windowsNewestFirst(fromMs: number, endMs: number, options: { firstMs?: number; firstDays: number; daysPerWindow: number }): Window[] {
   const out: Window[] = []
+  const midnightBefore = (t: number) => Math.ceil(t / DAY_MS) * DAY_MS - DAY_MS // the UTC midnight at or before `t` (before, when `t` is one)
   let to = endMs
+  if (options.firstMs !== undefined) {
+    const from = Math.max(fromMs, to - options.firstMs)
+    if (from > midnightBefore(to)) {
+      out.push({ fromMs: from, toMs: to })
+      to = from
+    }
+  }
+  let dayWindows = 0
   while (to > fromMs) {
-    const days = out.length < options.firstDays ? 1 : options.daysPerWindow
-    const midnight = Math.ceil(to / DAY_MS) * DAY_MS - DAY_MS // the UTC midnight at or before `to` (before, when `to` is one)
-    const from = Math.max(fromMs, midnight - (days - 1) * DAY_MS)
+    const days = dayWindows < options.firstDays ? 1 : options.daysPerWindow
+    const from = Math.max(fromMs, midnightBefore(to) - (days - 1) * DAY_MS)
     out.push({ fromMs: from, toMs: to })
+    dayWindows++
     to = from
   }
   return out
@@ -64,27 +76,45 @@ export async function clearDays(client: Warehouse, days: readonly string[]): Pro
 
 export interface WindowWriter {
   client: Warehouse
-  plan: SessionsPlan
-  vocabulary: SeedVocabulary
-  shape: SeedShape
+  seed: number
+  users: readonly SimUser[]
+  period: Period
+  rows: RowsContext
 }
 
-/** Writes one window's events, then its metric points, marking their cost candidates against the events stored by then. */
-export async function writeWindow({ client, plan, vocabulary, shape }: WindowWriter, w: Window): Promise<void> {
-  const events = sessionEvents(plan, w.fromMs, w.toMs)
-  if (events) await client.command({ query: eventsInsert(plan.seed, vocabulary, events, shape), query_params: events.params ?? {} })
-  const points = sessionMetrics(plan, w.fromMs, w.toMs)
-  if (points) await client.command({ query: metricsInsert(plan.seed, vocabulary, points, { markCandidates: true }), query_params: points.params ?? {} })
+/** The rows of the window's records, as the collector stores them. */
+export function windowRows({ seed, users, period, rows }: Omit<WindowWriter, 'client'>, w: Window): StoredRows {
+  const out: StoredRows = { events: [], points: [] }
+  for (const { user, sessions } of windowSessions(seed, users, period, w)) sessionRows(user, sessions, rows, out, w)
+  return out
 }
 
-/** Planned records (events of users who send them, and metric points) of the sessions starting in each window: progress weights. */
-export function plannedRecords(plan: SessionsPlan, windows: readonly Window[]): number[] {
-  return windows.map((w) => {
-    let n = 0
-    for (const s of plan.sessions) {
-      if (s.startMs < w.fromMs || s.startMs >= w.toMs) continue
-      n += s.points + (plan.users[s.user]?.eventsOn ? s.events : 0)
-    }
-    return n
-  })
+/**
+ * `windowRows`, yielding to the event loop after each user: a window being written meanwhile goes on (the
+ * engine inserts on its own threads), so the next window's rows are made while the last one's are inserted.
+ */
+export async function windowRowsAhead({ seed, users, period, rows }: Omit<WindowWriter, 'client'>, w: Window): Promise<StoredRows> {
+  const out: StoredRows = { events: [], points: [] }
+  for (const { user, sessions } of windowSessions(seed, users, period, w)) {
+    sessionRows(user, sessions, rows, out, w)
+    await new Promise<void>((resolve) => setImmediate(resolve))
+  }
+  return out
+}
+
+/**
+ * Writes one window's records as the writer would: events, then metric points, each marked as at ingest
+ * (`rows`: the window's rows if already made). Returns the records written.
+ */
+export async function writeWindow(writer: WindowWriter, w: Window, rows: StoredRows = windowRows(writer, w)): Promise<number> {
+  await storeRows(writer.client, rows)
+  return rows.events.length + rows.points.length
+}
+
+/** Records a simulated session brings on average (the demo fleet: ~220 events and metric points); progress weights only. */
+export const RECORDS_PER_SESSION = 220
+
+/** Planned sessions starting in each window, as estimated records: the progress bar's weights (planning is cheap, simulating is not). */
+export function plannedRecords(seed: number, users: readonly SimUser[], period: Period, windows: readonly Window[]): number[] {
+  return windows.map((w) => windowPlans(seed, users, period, w).reduce((n, u) => n + u.plans.length, 0) * RECORDS_PER_SESSION)
 }

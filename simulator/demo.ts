@@ -2,10 +2,11 @@
  * `npm start -- --demo`: ccscope on its own data directory (./data-demo by default, never the real
  * ./data) with a simulated 200-developer fleet, so that a newcomer sees a full dashboard in seconds.
  *
- * - History: the fleet's last 30 days are generated inside the engine (simulator/backfill.ts, from the
- *   simulator's fleet plan and catalog), newest day first, through the same tables, materialized views
- *   and writer bookkeeping as ingest. The dashboard shows data after the first window (about a second)
- *   and the whole month some tens of seconds later; /api/v1/meta reports the progress meanwhile.
+ * - History: the fleet's last 30 days are simulated (simulator/backfill.ts: the simulator's own sessions of
+ *   the same users as the live part), newest day first, and written as the collector would store them
+ *   (its privacy step, normalization and writer marks), through the same tables and materialized views as
+ *   ingest, without HTTP. The dashboard shows data after the first day is in (a few seconds) and the whole
+ *   month later; /api/v1/meta reports the progress meanwhile.
  * - Live: from the end of the history on, the fleet's sessions are simulated as they happen and sent
  *   through the real OpenTelemetry exporters into ccscope's own OTLP receiver (simulator/live.ts).
  * - Restart: a complete history is reused and the live part resumes from now (the time ccscope was off
@@ -16,24 +17,24 @@
 import type { Ccscope } from '../server/ccscope'
 import type { Config } from '../server/config'
 import type { Logger } from '../runtime/logger'
-import { pseudonym } from '../collector/privacy'
+import { PrivacyFilter } from '../collector/privacy'
 import { selectRows } from '../warehouse/client'
-import { clearDays, plannedRecords, windowDays, windowKey, windowsNewestFirst, writeWindow, type Window } from './backfill'
+import { clearDays, plannedRecords, windowDays, windowKey, windowRows, windowRowsAhead, windowsNewestFirst, writeWindow, type Window } from './backfill'
 import { readMarker, writeMarker, type DemoMarker } from './demo-marker'
 import { DemoProgress } from './demo-progress'
-import { planUsers, resolvePeriod } from './fleet'
-import { demoHistory, DEMO_SHAPE } from './history'
+import { planUsers, resolvePeriod, type Period, type SimUser } from './fleet'
 import { startLive, type LiveStream } from './live'
-import { catalogVocabulary } from './vocabulary'
+import { seedLimits, type StoredRows } from './rows'
 
 export const DEMO_SEED = 1
 /**
- * Windows of one UTC day: the dashboard gets each day as soon as it is in, progress moves every second
- * or two, and an interruption redoes one day. Larger windows did not load the month measurably faster
- * (33–40 s for 1, 3 or 7 days a window, within the noise of a shared machine): the time is the engine's,
- * per row and per materialized view.
+ * Windows of one UTC day, the newest day's last two hours first (data on screen sooner: a weekday's two
+ * hours are a few seconds' work): the dashboard gets each day as soon as it is in, progress moves every few
+ * seconds, and an interruption redoes one day. The time is per record (simulating, the collector's mapping,
+ * the engine's insert through every materialized view), not per window: larger windows would only delay
+ * the first data.
  */
-export const DEMO_WINDOWS = { firstDays: 1, daysPerWindow: 1 } as const
+export const DEMO_WINDOWS = { firstMs: 2 * 3_600_000, firstDays: 1, daysPerWindow: 1 } as const
 const MINUTE = 60_000
 const QUARTER_HOUR = 15 * MINUTE
 /** Console progress at most this often; the live part's counts this often (when they changed). */
@@ -124,32 +125,38 @@ export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options
   const loadHistory = async (marker: DemoMarker, clearAll: boolean) => {
     const end = new Date(marker.end)
     const period = resolvePeriod(marker.days, end)
-    const key = config.privacy.pseudonymizeKey
-    const plan = demoHistory({ users: marker.users, days: marker.days, seed: marker.seed, end, ...(key ? { identity: (v: string) => pseudonym(key, v) } : {}) })
+    const users = planUsers({ seed: marker.seed, users: marker.users, days: marker.days })
     const windows = windowsNewestFirst(period.from, period.end, DEMO_WINDOWS)
-    const weights = plannedRecords(plan, windows)
+    const weights = plannedRecords(marker.seed, users, period, windows)
     const progress = new DemoProgress(
       weights.reduce((a, b) => a + b, 0),
       { fromMs: period.from, endMs: period.end },
     )
     const done = new Set(marker.done)
-    const interrupted = marker.current
-    const resuming = done.size > 0 || interrupted !== undefined || clearAll
+    const resuming = done.size > 0 || marker.current !== undefined || clearAll
+    // A window interrupted half-way: its UTC days are cleared first, and a done window that shares one of them
+    // (the newest day's last hours) is written again with it. Cut short, the next start clears them again.
+    const interrupted = windows.find((w) => windowKey(w) === marker.current)
+    if (interrupted) {
+      const days = windowDays(interrupted)
+      await clearDays(ccscope.client, days)
+      for (const w of windows) if (windowDays(w).some((d) => days.includes(d))) done.delete(windowKey(w))
+    }
     windows.forEach((w, i) => {
       if (done.has(windowKey(w))) progress.alreadyDone(weights[i] ?? 0, w.fromMs)
     })
     options.onProgress?.(progress)
     // The old demo's partial month is cleared before its marker is replaced: cut short, the next start clears again.
     if (clearAll) await clearDays(ccscope.client, windows.flatMap(windowDays))
-    writeMarker(config.dataDir, marker)
+    writeMarker(config.dataDir, { ...marker, done: [...done] })
     log.info(
       `demo: ${resuming ? 'resuming the history of' : 'loading the history of'} ${marker.users} simulated developers over ${marker.days} days ` +
-        `(${plan.sessions.length.toLocaleString('en-US')} sessions, about ${Math.round(progress.meta().records.total / 1000).toLocaleString('en-US')} k records), newest day first; ` +
+        `(about ${Math.round(progress.meta().records.total / 1000).toLocaleString('en-US')} k records), newest day first; ` +
         `the dashboard at ${url} shows it as it loads`,
     )
 
     try {
-      await writeWindows(marker, plan, windows, weights, progress, done, interrupted)
+      await writeWindows(marker, users, period, windows, weights, progress, done)
     } catch (error) {
       if (!(error instanceof Stopped)) {
         progress.failed((error as Error).message)
@@ -174,30 +181,36 @@ export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options
 
   const writeWindows = async (
     marker: DemoMarker,
-    plan: ReturnType<typeof demoHistory>,
+    users: readonly SimUser[],
+    period: Period,
     windows: readonly Window[],
     weights: readonly number[],
     progress: DemoProgress,
     done: Set<string>,
-    interrupted: string | undefined,
   ) => {
-    // Rows as the collector would have stored them: content only with CCSCOPE_STORE_CONTENT.
-    const writer = { client: ccscope.client, plan, vocabulary: catalogVocabulary(), shape: { ...DEMO_SHAPE, content: config.privacy.storeContent } }
+    // Rows as this collector stores them: content only with CCSCOPE_STORE_CONTENT, identities pseudonymised with a key.
+    const rows = { privacy: new PrivacyFilter(config.privacy), limits: seedLimits(period.end) }
+    const writer = { client: ccscope.client, seed: marker.seed, users, period, rows }
     let lastLog = Date.now()
     let first = true
-    for (const [i, w] of windows.entries()) {
-      if (done.has(windowKey(w))) continue
+    const todo = windows.map((w, i) => ({ w, i })).filter(({ w }) => !done.has(windowKey(w)))
+    // The next window's rows are made while this one's are inserted (pure: nothing is written ahead).
+    let ahead: Promise<StoredRows> | undefined
+    for (const [n, { w, i }] of todo.entries()) {
       if (stopping) throw new Stopped()
       await options.beforeWindow?.(i)
       const key = windowKey(w)
-      if (interrupted === key) await clearDays(ccscope.client, windowDays(w))
       writeMarker(config.dataDir, { ...marker, done: [...done], current: key })
-      await writeWindow(writer, w)
+      const rows = ahead ? await ahead : windowRows(writer, w)
+      const next = todo[n + 1]
+      ahead = next ? windowRowsAhead(writer, next.w) : undefined
+      ahead?.catch(() => undefined) // awaited at the next window
+      await writeWindow(writer, w, rows)
       done.add(key)
       writeMarker(config.dataDir, { ...marker, done: [...done] })
       progress.windowDone(weights[i] ?? 0, w.fromMs)
       options.onProgress?.(progress)
-      if (first) log.info(`demo: the newest day is in after ${progress.seconds.toFixed(1)} s: the dashboard shows data (${progress.line()})`)
+      if (first) log.info(`demo: the newest hours are in after ${progress.seconds.toFixed(1)} s: the dashboard shows data (${progress.line()})`)
       else if (Date.now() - lastLog >= PROGRESS_LOG_MS) log.info(progress.line())
       if (first || Date.now() - lastLog >= PROGRESS_LOG_MS) lastLog = Date.now()
       first = false

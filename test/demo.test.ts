@@ -1,21 +1,20 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { eventsInsert } from '../bench/seed'
-import { pseudonym } from '../collector/privacy'
-import { sessionEvents } from '../bench/seed-sessions'
+import { PrivacyFilter, pseudonym } from '../collector/privacy'
+import { markSessionStarts } from '../collector/writer/sessions'
+import { insertRows } from '../warehouse/columns'
 import type { MetaLoading, MetaResponse } from '../schemas/meta'
 import type { SummaryResponse } from '../schemas/analytics'
 import { startCcscope, type Ccscope } from '../server/ccscope'
 import { loadConfig, type Config } from '../server/config'
 import { createLogger } from '../runtime/logger'
-import { windowKey, windowsNewestFirst, writeWindow } from '../simulator/backfill'
+import { windowDays, windowKey, windowRows, windowsNewestFirst, writeWindow } from '../simulator/backfill'
 import { DEMO_SEED, DEMO_WINDOWS, startDemo } from '../simulator/demo'
 import { readMarker, writeMarker } from '../simulator/demo-marker'
 import { planUsers, resolvePeriod } from '../simulator/fleet'
-import { demoHistory, DEMO_SHAPE, seedUser } from '../simulator/history'
+import { seedLimits } from '../simulator/rows'
 import { countFleet, simulate } from '../simulator/run'
-import { catalogVocabulary } from '../simulator/vocabulary'
 import { selectRows, type Warehouse } from '../warehouse/client'
 import { tempDir, TEST_ENV } from './helpers/ccscope'
 
@@ -213,19 +212,21 @@ describe('the demo history', () => {
       expect(s.policyDenials).toBe(truth.policyDenials)
       expect(s.costUsd).toBeCloseTo(truth.costUsd, 6)
       expect(truth.metricCostUsd).toBeGreaterThan(0) // metrics-only installs count through their metrics
-      const plan = demoHistory({ users: USERS, days: DAYS, seed: DEMO_SEED, end: END })
-      expect(s.sessions).toBe(plan.sessions.length)
-      expect(s.users).toBe(new Set(plan.sessions.map((x) => x.user)).size)
+      // …and it is the simulator's fleet: the very records a run of the simulator sends (simulator/run.ts).
+      const simulated = countFleet({ users: USERS, days: DAYS, seed: DEMO_SEED, end: END, temporality: 'delta' })
+      const [stored] = await selectRows<{ events: string; points: string }>(
+        r.cc.client,
+        'SELECT (SELECT count() FROM events) AS events, (SELECT count() FROM metric_points) AS points',
+      )
+      expect({ events: Number(stored?.events), points: Number(stored?.points), sessions: s.sessions, users: s.users }).toEqual({
+        events: simulated.logRecords,
+        points: simulated.metricPoints,
+        sessions: simulated.sessions,
+        users: simulated.users,
+      })
+      expect(s.costUsd).toBeCloseTo(simulated.costUsd, 4)
       expect(s.apiRequests).toBeGreaterThan(100)
       expect(s.policyDenials).toBeGreaterThan(0)
-      // …and of the simulator's size: as many requests, at about the same cost each, as the live part will send.
-      const simulated = countFleet({ users: USERS, days: DAYS, seed: DEMO_SEED, end: END, temporality: 'delta' })
-      const requests = s.apiRequests ?? 0
-      const ratio = { requests: requests / simulated.apiRequests, costPerRequest: s.costUsd / requests / (simulated.costUsd / simulated.apiRequests) }
-      expect(ratio.requests, JSON.stringify(ratio)).toBeGreaterThan(0.75)
-      expect(ratio.requests, JSON.stringify(ratio)).toBeLessThan(1.33)
-      expect(ratio.costPerRequest, JSON.stringify(ratio)).toBeGreaterThan(0.75)
-      expect(ratio.costPerRequest, JSON.stringify(ratio)).toBeLessThan(1.33)
 
       // A second start on the same data directory reuses it: nothing is loaded again.
       const before = await fingerprint(r)
@@ -241,40 +242,69 @@ describe('the demo history', () => {
     SLOW,
   )
 
+  /**
+   * A load killed while writing window `cut`: the windows before it are done; it has its events but not its
+   * metric points or their marks (the process died between the INSERTs). Resumed, it gives the rows of an
+   * uninterrupted load; returns the progress the resumed load reported.
+   */
+  async function resumeAfterCut(cut: number): Promise<MetaLoading[]> {
+    const expected = await uninterrupted()
+    const r = await startOn(tempDir())
+    const windows = windowsNewestFirst(PERIOD.from, PERIOD.end, DEMO_WINDOWS)
+    const interrupted = windows[cut]
+    if (!interrupted) throw new Error('expected more windows')
+    const writer = {
+      client: r.cc.client,
+      seed: DEMO_SEED,
+      users: planUsers({ seed: DEMO_SEED, users: USERS, days: DAYS }),
+      period: PERIOD,
+      rows: { privacy: new PrivacyFilter(r.config.privacy), limits: seedLimits(PERIOD.end) },
+    }
+    for (const w of windows.slice(0, cut)) await writeWindow(writer, w)
+    // The window as far as the writer got: sessions marked, events inserted, metric points not.
+    const half = windowRows(writer, interrupted)
+    expect(half.events.length).toBeGreaterThan(0)
+    await markSessionStarts(r.cc.client, [...half.events, ...half.points])
+    await insertRows(r.cc.client, 'events', half.events)
+    writeMarker(r.config.dataDir, {
+      version: 2,
+      users: USERS,
+      days: DAYS,
+      seed: DEMO_SEED,
+      end: END.toISOString(),
+      state: 'loading',
+      done: windows.slice(0, cut).map(windowKey),
+      current: windowKey(interrupted),
+    })
+    const resumed: MetaLoading[] = []
+    await startDemo(r.cc, r.config, createLogger('silent'), { users: USERS, days: DAYS, live: false, onProgress: (p) => resumed.push(p.meta()) }).history
+    expect(resumed.at(-1)?.state).toBe('complete')
+    expect(await fingerprint(r)).toEqual(approximately(expected))
+    return resumed
+  }
+
   it(
     'clears a window interrupted half-way and writes it again: the same rows as an uninterrupted load',
     async () => {
-      const expected = await uninterrupted()
-
-      // A load killed while writing its second window: the first is done; the second has its events but
-      // not its metric points or its noted orphans (the process died between the INSERTs).
-      const r = await startOn(tempDir())
-      const plan = demoHistory({ users: USERS, days: DAYS, seed: DEMO_SEED, end: END })
+      // The newest day is in (its last hours and the rest of it: two windows); the day before was being written.
       const windows = windowsNewestFirst(PERIOD.from, PERIOD.end, DEMO_WINDOWS)
-      const [first, second] = windows
-      if (!first || !second) throw new Error('expected several windows')
-      const vocabulary = catalogVocabulary()
-      await writeWindow({ client: r.cc.client, plan, vocabulary, shape: DEMO_SHAPE }, first)
-      const half = sessionEvents(plan, second.fromMs, second.toMs)
-      if (!half) throw new Error('expected events in the second window')
-      await r.cc.client.command({ query: eventsInsert(plan.seed, vocabulary, half, DEMO_SHAPE), query_params: half.params ?? {} })
-      writeMarker(r.config.dataDir, {
-        version: 2,
-        users: USERS,
-        days: DAYS,
-        seed: DEMO_SEED,
-        end: END.toISOString(),
-        state: 'loading',
-        done: [windowKey(first)],
-        current: windowKey(second),
-      })
-
-      const resumed: MetaLoading[] = []
-      await startDemo(r.cc, r.config, createLogger('silent'), { users: USERS, days: DAYS, live: false, onProgress: (p) => resumed.push(p.meta()) }).history
-      // The first window counted as loaded from the start; nothing twice.
+      const cut = windowDays(windows[0] ?? { fromMs: 0, toMs: 0 })[0] === windowDays(windows[1] ?? { fromMs: 0, toMs: 0 })[0] ? 2 : 1
+      const resumed = await resumeAfterCut(cut)
+      // The done windows counted as loaded from the start; nothing twice.
       expect(resumed[0]?.records.loaded).toBeGreaterThan(0)
-      expect(resumed.at(-1)?.state).toBe('complete')
-      expect(await fingerprint(r)).toEqual(approximately(expected))
+    },
+    SLOW,
+  )
+
+  it(
+    "writes again a done window that shares its day with the interrupted one (the newest day's last hours)",
+    async () => {
+      const windows = windowsNewestFirst(PERIOD.from, PERIOD.end, DEMO_WINDOWS)
+      // Only when the history ends more than two hours after a UTC midnight are the newest day's last hours a window of their own.
+      if (windowDays(windows[0] ?? { fromMs: 0, toMs: 0 })[0] !== windowDays(windows[1] ?? { fromMs: 0, toMs: 0 })[0]) return
+      const resumed = await resumeAfterCut(1)
+      // Its day cleared, the done window is loaded again: nothing counted as loaded at the start.
+      expect(resumed[0]?.records.loaded).toBe(0)
     },
     SLOW,
   )
@@ -318,7 +348,8 @@ describe('the demo history', () => {
       await demo.history
       await expect.poll(() => demo.live()?.stats.ticks ?? 0, { timeout: 60_000, interval: 100 }).toBeGreaterThan(0)
 
-      const planned = new Set(planUsers({ seed: DEMO_SEED, users: 12, days: 3 }).map((u) => seedUser(u, (v) => pseudonym(key, v)).key))
+      // What the collector stores as the user's key: user.email or enduser.id (pseudonymised), else user.id.
+      const planned = new Set(planUsers({ seed: DEMO_SEED, users: 12, days: 3 }).map((u) => (u.signIn === 'installation' ? u.key : pseudonym(key, u.key))))
       const keys = await selectRows<{ key: string; live: number }>(
         cc.client,
         `SELECT DISTINCT user_key AS key, timestamp >= fromUnixTimestamp64Milli({end:Int64}) AS live FROM events`,
