@@ -30,8 +30,10 @@ const DAYS = 5
 /** Each test loads one or two small histories on the real engine: minutes on a loaded 2-core machine. */
 const SLOW = 150_000
 const QUARTER_HOUR = 15 * 60_000
-// The history ends on a rollup bucket boundary, now: the dashboard's default ranges show it.
-const END = new Date(Math.floor(Date.now() / QUARTER_HOUR) * QUARTER_HOUR)
+// The history ends at noon UTC yesterday: a rollup bucket boundary inside the dashboard's default ranges,
+// and more than two hours after a UTC midnight whenever the test runs, so that the newest day's last two
+// hours are a window of their own (simulator/backfill.ts) and the resume tests below always test it.
+const END = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 - 12 * 3_600_000)
 const PERIOD = resolvePeriod(DAYS, END)
 
 interface Running {
@@ -300,8 +302,8 @@ describe('the demo history', () => {
     "writes again a done window that shares its day with the interrupted one (the newest day's last hours)",
     async () => {
       const windows = windowsNewestFirst(PERIOD.from, PERIOD.end, DEMO_WINDOWS)
-      // Only when the history ends more than two hours after a UTC midnight are the newest day's last hours a window of their own.
-      if (windowDays(windows[0] ?? { fromMs: 0, toMs: 0 })[0] !== windowDays(windows[1] ?? { fromMs: 0, toMs: 0 })[0]) return
+      // The history ends at noon (END): the newest day's last two hours and the rest of it are two windows.
+      expect(windowDays(windows[0] ?? { fromMs: 0, toMs: 0 })[0]).toBe(windowDays(windows[1] ?? { fromMs: 0, toMs: 0 })[0])
       const resumed = await resumeAfterCut(1)
       // Its day cleared, the done window is loaded again: nothing counted as loaded at the start.
       expect(resumed[0]?.records.loaded).toBe(0)
