@@ -49,6 +49,8 @@ beforeAll(async () => {
   ;({ cc, page, stop } = await startDashboard(17))
   const sends = [
     postJson(cc.otlpUrl, '/v1/logs', events({ user: 'rel-alice@example.com', session: 'rel-s1', team: 'reliability-web' }, kinds)),
+    // A team that sends events, but only API requests: its sections say nothing was recorded.
+    postJson(cc.otlpUrl, '/v1/logs', events({ user: 'rel-dave@example.com', session: 'rel-s3', team: 'requests-only' }, [apiRequest(at(30), 0.05)])),
     // A team whose Claude Code exports metrics only: its reliability is not reported.
     postJson(
       cc.otlpUrl,
@@ -117,11 +119,10 @@ describe('reliability page', () => {
     expect(await text('[data-panel="mcp"]')).toContain('not the same as none happened')
     await screenshot(page, 'reliability-not-reported')
 
-    // A fleet team sends events but none of these kinds: the sections say nothing was recorded.
+    // A team sends events but none of these kinds: the sections say nothing was recorded.
     const r = await api<ReliabilityResponse>(`/api/v1/reliability?${RANGE}`)
-    const fleetTeam = r.api?.byTeam.find((t) => t.figures !== null && t.team !== '' && t.team !== 'reliability-web')?.team
-    if (!fleetTeam) throw new Error(`no fleet team with events: ${JSON.stringify(r.api?.byTeam)}`)
-    await page.goto(`${cc.apiUrl}/reliability?team=${encodeURIComponent(fleetTeam)}`)
+    expect(r.api?.byTeam.find((t) => t.team === 'requests-only')?.figures ?? null).not.toBeNull()
+    await page.goto(`${cc.apiUrl}/reliability?team=requests-only`)
     await settled(page)
     expect(await text('[data-panel="mcp"]')).toContain('No MCP server connections recorded in this range.')
     expect(await text('[data-panel="internal-errors"]')).toContain('No internal errors recorded in this range.')
