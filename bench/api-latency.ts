@@ -6,13 +6,11 @@
  *
  *   tsx bench/api-latency.ts --events 1000000 [--runs 20] [--data-dir DIR (kept, reused when seeded)] [--out FILE]
  */
+import { startLocalCcscope } from './local'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { startCcscope } from '../server/ccscope'
-import { loadConfig } from '../server/config'
-import { createLogger } from '../runtime/logger'
 import { selectRows } from '../warehouse/client'
 import { seedWarehouse } from './seed'
 
@@ -33,16 +31,11 @@ const runs = Number(values.runs)
 const dataDir = values['data-dir'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-bench-'))
 const keep = values['data-dir'] !== undefined
 
-const config = loadConfig({
-  CCSCOPE_DATA_DIR: dataDir,
-  OTLP_HTTP_PORT: '0',
-  OTLP_GRPC_PORT: '0',
-  PORT: '0',
-  CCSCOPE_LOG_LEVEL: 'warn',
+const { cc, config } = await startLocalCcscope(
+  dataDir,
   // How many engine sessions serve the API's reads (compare pages' burst times across sizes).
-  ...(process.env.CCSCOPE_READ_SESSIONS ? { CCSCOPE_READ_SESSIONS: process.env.CCSCOPE_READ_SESSIONS } : {}),
-})
-const cc = await startCcscope(config, createLogger(config.logLevel))
+  process.env.CCSCOPE_READ_SESSIONS ? { CCSCOPE_READ_SESSIONS: process.env.CCSCOPE_READ_SESSIONS } : {},
+)
 // Each warehouse call's duration and the tables it reads (the profile printed after each endpoint's timings).
 const profiled: { reads: string; ms: number; sql: string; params: unknown }[] = []
 const TABLES =

@@ -9,15 +9,13 @@
  * The data directory is seeded (bench/seed.ts, ending now, so the default range shows it) when it holds
  * fewer than --events events; reuse bench:api's directory to save the seeding.
  */
+import { launchChromium, startLocalCcscope } from './local'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { chromium, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { buildDashboard } from '../scripts/build-dashboard'
-import { startCcscope } from '../server/ccscope'
-import { loadConfig } from '../server/config'
-import { createLogger } from '../runtime/logger'
 import { selectRows } from '../warehouse/client'
 import { seedWarehouse } from './seed'
 
@@ -36,7 +34,6 @@ const runs = Number(values.runs)
 const dataDir = values['data-dir'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-pages-'))
 const keep = values['data-dir'] !== undefined
 const GOAL_MS = 1000
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 /** No request in flight (the dashboard counts them on [data-fetching]) and no skeleton left, after the render that follows a change. */
 async function settled(page: Page): Promise<void> {
@@ -50,18 +47,9 @@ async function settled(page: Page): Promise<void> {
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN
 
-if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH`)
 process.stdout.write(`dashboard: ${await buildDashboard()}\n`)
-const config = loadConfig({
-  CCSCOPE_DATA_DIR: dataDir,
-  OTLP_HTTP_PORT: '0',
-  OTLP_GRPC_PORT: '0',
-  PORT: '0',
-  CCSCOPE_LOG_LEVEL: 'warn',
-  CCSCOPE_OPEN_MODE: 'true',
-})
-const cc = await startCcscope(config, createLogger(config.logLevel))
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] })
+const { cc, config } = await startLocalCcscope(dataDir)
+const browser = await launchChromium()
 try {
   const [stored] = await selectRows<{ n: string }>(cc.client, 'SELECT count() AS n FROM events')
   if (Number(stored?.n ?? 0) < events) {

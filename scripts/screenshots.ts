@@ -8,13 +8,11 @@
  * The user and session pages show the user with the most API requests, and one of their sessions.
  * Needs Chromium at /usr/bin/chromium (or CHROMIUM_PATH); it does not download one.
  */
+import { launchChromium, startLocalCcscope } from '../bench/local'
 import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { chromium, type Page } from 'playwright-core'
-import { startCcscope } from '../server/ccscope'
-import { loadConfig } from '../server/config'
-import { createLogger } from '../runtime/logger'
+import type { Page } from 'playwright-core'
 import { selectRows } from '../warehouse/client'
 import { buildDashboard } from './build-dashboard'
 
@@ -31,8 +29,6 @@ if (!dataDir || !fs.existsSync(dataDir)) {
   process.stderr.write('usage: npm run screenshots -- --data-dir <a data directory with data> [--out dir] [--pages overview,cost] [--widths 390,1440]\n')
   process.exit(2)
 }
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH`)
 const widths = values.widths.split(',').map(Number)
 const only = values.pages ? new Set(values.pages.split(',')) : undefined
 fs.mkdirSync(values.out, { recursive: true })
@@ -47,16 +43,8 @@ async function settled(page: Page): Promise<void> {
 }
 
 process.stdout.write(`dashboard: ${await buildDashboard()}\n`)
-const config = loadConfig({
-  CCSCOPE_DATA_DIR: dataDir,
-  OTLP_HTTP_PORT: '0',
-  OTLP_GRPC_PORT: '0',
-  PORT: '0',
-  CCSCOPE_LOG_LEVEL: 'warn',
-  CCSCOPE_OPEN_MODE: 'true',
-})
-const cc = await startCcscope(config, createLogger(config.logLevel))
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] })
+const { cc } = await startLocalCcscope(dataDir)
+const browser = await launchChromium()
 try {
   const [top] = await selectRows<{ u: string; s: string }>(
     cc.client,
