@@ -82,18 +82,12 @@ export interface WindowWriter {
   rows: RowsContext
 }
 
-/** The rows of the window's records, as the collector stores them. */
-export function windowRows({ seed, users, period, rows }: Omit<WindowWriter, 'client'>, w: Window): StoredRows {
-  const out: StoredRows = { events: [], points: [] }
-  for (const { user, sessions } of windowSessions(seed, users, period, w)) sessionRows(user, sessions, rows, out, w)
-  return out
-}
-
 /**
- * `windowRows`, yielding to the event loop after each user: a window being written meanwhile goes on (the
- * engine inserts on its own threads), so the next window's rows are made while the last one's are inserted.
+ * The rows of the window's records, as the collector stores them, yielding to the event loop after each
+ * user: a window being written meanwhile goes on (the engine inserts on its own threads), so the next
+ * window's rows can be made while the last one's are inserted.
  */
-export async function windowRowsAhead({ seed, users, period, rows }: Omit<WindowWriter, 'client'>, w: Window): Promise<StoredRows> {
+export async function windowRows({ seed, users, period, rows }: Omit<WindowWriter, 'client'>, w: Window): Promise<StoredRows> {
   const out: StoredRows = { events: [], points: [] }
   for (const { user, sessions } of windowSessions(seed, users, period, w)) {
     sessionRows(user, sessions, rows, out, w)
@@ -104,9 +98,10 @@ export async function windowRowsAhead({ seed, users, period, rows }: Omit<Window
 
 /**
  * Writes one window's records as the writer would: events, then metric points, each marked as at ingest
- * (`rows`: the window's rows if already made). Returns the records written.
+ * (`made`: the window's rows if already made). Returns the records written.
  */
-export async function writeWindow(writer: WindowWriter, w: Window, rows: StoredRows = windowRows(writer, w)): Promise<number> {
+export async function writeWindow(writer: WindowWriter, w: Window, made?: StoredRows): Promise<number> {
+  const rows = made ?? (await windowRows(writer, w))
   await storeRows(writer.client, rows)
   return rows.events.length + rows.points.length
 }

@@ -19,7 +19,7 @@ import type { Config } from '../server/config'
 import type { Logger } from '../runtime/logger'
 import { PrivacyFilter } from '../collector/privacy'
 import { selectRows } from '../warehouse/client'
-import { clearDays, plannedRecords, windowDays, windowKey, windowRows, windowRowsAhead, windowsNewestFirst, writeWindow, type Window } from './backfill'
+import { clearDays, plannedRecords, windowDays, windowKey, windowRows, windowsNewestFirst, writeWindow, type Window } from './backfill'
 import { readMarker, writeMarker, type DemoMarker } from './demo-marker'
 import { DemoProgress } from './demo-progress'
 import { planUsers, resolvePeriod, type Period, type SimUser } from './fleet'
@@ -201,9 +201,9 @@ export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options
       await options.beforeWindow?.(i)
       const key = windowKey(w)
       writeMarker(config.dataDir, { ...marker, done: [...done], current: key })
-      const rows = ahead ? await ahead : windowRows(writer, w)
+      const rows = await (ahead ?? windowRows(writer, w))
       const next = todo[n + 1]
-      ahead = next ? windowRowsAhead(writer, next.w) : undefined
+      ahead = next ? windowRows(writer, next.w) : undefined
       ahead?.catch(() => undefined) // awaited at the next window
       await writeWindow(writer, w, rows)
       done.add(key)

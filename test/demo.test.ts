@@ -264,7 +264,7 @@ describe('the demo history', () => {
     }
     for (const w of windows.slice(0, cut)) await writeWindow(writer, w)
     // The window as far as the writer got: sessions marked, events inserted, metric points not.
-    const half = windowRows(writer, interrupted)
+    const half = await windowRows(writer, interrupted)
     expect(half.events.length).toBeGreaterThan(0)
     await markSessionStarts(r.cc.client, [...half.events, ...half.points])
     await insertRows(r.cc.client, 'events', half.events)
