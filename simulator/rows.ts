@@ -13,7 +13,7 @@ import type { NormalizeLimits } from '../collector/normalize/common'
 import { normalizeLogs } from '../collector/normalize/logs'
 import { normalizeMetrics } from '../collector/normalize/metrics'
 import { computeDeltas } from '../collector/writer/cumulative'
-import { markUncoveredUsage } from '../collector/writer/orphans'
+import { markUncovered, markUncoveredUsage } from '../collector/writer/orphans'
 import { markSessionStarts } from '../collector/writer/sessions'
 import type { Warehouse } from '../warehouse/client'
 import { insertRows } from '../warehouse/columns'
@@ -95,14 +95,10 @@ export async function storeRows(client: Warehouse, rows: StoredRows, into?: { ev
 
 /**
  * The usage-candidate marks of rows written elsewhere than the warehouse's tables (so their events cannot be
- * looked up there): the same rule as collector/writer/orphans.ts, against the rows' own api_request events.
+ * looked up there): the writer's rule (collector/writer/orphans.ts), against the rows' own api_request events.
  */
 function markAgainst(rows: StoredRows): void {
   const covered = new Set<string>()
   for (const e of rows.events) if (e.event_name === 'api_request' && e.session_id !== '') covered.add(e.session_id)
-  for (const p of rows.points) {
-    if (p.metric_name !== 'claude_code.cost.usage' && p.metric_name !== 'claude_code.token.usage') continue
-    if (p.session_id !== '' && covered.has(p.session_id)) continue
-    p.usage_candidate = 1
-  }
+  markUncovered(rows.points, covered)
 }

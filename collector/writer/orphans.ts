@@ -25,9 +25,14 @@ export async function markUncoveredUsage(client: Warehouse, rows: MetricPointRow
     )
     for (const { s } of found) covered.add(s)
   }
+  return markUncovered(usage, covered)
+}
+
+/** The marking rule itself: each cost/token point whose session is not in `covered` (or has none) is marked. */
+export function markUncovered(rows: readonly MetricPointRow[], covered: ReadonlySet<string>): number {
   let marked = 0
-  for (const r of usage) {
-    if (r.session_id !== '' && covered.has(r.session_id)) continue
+  for (const r of rows) {
+    if (!USAGE_METRICS.has(r.metric_name) || (r.session_id !== '' && covered.has(r.session_id))) continue
     r.usage_candidate = 1
     marked++
   }
