@@ -7,6 +7,7 @@ import { chromium, type Browser } from 'playwright-core'
 import { startCcscope, type Ccscope } from '../server/ccscope'
 import { loadConfig, type Config } from '../server/config'
 import { createLogger } from '../runtime/logger'
+import { selectRows, type Warehouse } from '../warehouse/client'
 
 export async function startLocalCcscope(dataDir: string, env: Record<string, string> = {}): Promise<{ cc: Ccscope; config: Config }> {
   const config = loadConfig({
@@ -18,7 +19,33 @@ export async function startLocalCcscope(dataDir: string, env: Record<string, str
     CCSCOPE_OPEN_MODE: 'true',
     ...env,
   })
-  return { cc: await startCcscope(config, createLogger(config.logLevel)), config }
+  const cc = await startCcscope(config, createLogger(config.logLevel))
+  await settled(cc.client)
+  return { cc, config }
+}
+
+/**
+ * Waits until the engine has no mutation or merge running. Start-up may have changed a table's TTL (the
+ * retention), which recomputes every part in the background: on 10 M events about half a minute in which
+ * every query is slower. Timing before it ends measures the mutation, not the queries.
+ */
+async function settled(client: Warehouse): Promise<void> {
+  const began = Date.now()
+  for (;;) {
+    const [busy] = await selectRows<{ mutations: string; parts: string; merges: string }>(
+      client,
+      `SELECT (SELECT count() FROM system.mutations WHERE NOT is_done) AS mutations,
+        (SELECT sum(parts_to_do) FROM system.mutations WHERE NOT is_done) AS parts, (SELECT count() FROM system.merges) AS merges`,
+    )
+    if (!busy || (busy.mutations === '0' && busy.merges === '0')) break
+    if (Date.now() - began > 600_000) {
+      console.error('the engine is still busy after 10 minutes: measuring anyway (figures will be slower)')
+      break
+    }
+    console.error(`waiting for the engine's background work: ${busy.mutations} mutation(s), ${busy.parts} part(s) to do, ${busy.merges} merge(s)`)
+    await new Promise((resolve) => setTimeout(resolve, 5_000))
+  }
+  if (Date.now() - began > 1_000) console.error(`engine settled after ${Math.round((Date.now() - began) / 1000)} s`)
 }
 
 /** Chromium from /usr/bin/chromium (or CHROMIUM_PATH): nothing is downloaded. */
