@@ -41,3 +41,25 @@ export function microsToCents(micros: number): number {
 export function centsToUsd(cents: number): number {
   return cents / 100
 }
+
+/**
+ * How every dollar figure summed from telemetry is rounded before it is shown or exported: to whole
+ * micro-dollars (the precision of Claude Code's cost_usd_micros), the same way everywhere, so that a total
+ * is the same on every page. A floating-point sum read in another order (the engine reads a query's parts
+ * on several threads) can differ in its last bits, and a sum whose exact value lies on a half micro-dollar
+ * (common: tokens × a list price per token are multiples of 1e-7) would then round up on one page and down
+ * on the next. So the value is first snapped to nano-dollars, which absorbs that noise, then rounded.
+ * (Above SNAP_BELOW_USD nano-dollars are no longer exact in a double, and the noise is far below a micro-dollar.)
+ * dashboard/api/queries/reconciliation.ts does the same in SQL.
+ */
+export const SNAP_BELOW_USD = 9e6
+
+/** Dollars → whole micro-dollars (see above). */
+export function usdMicros(usd: number): number {
+  return Math.round(Math.abs(usd) < SNAP_BELOW_USD ? Math.round(usd * 1e9) / 1e3 : usd * 1e6)
+}
+
+/** Dollars, rounded to the micro-dollar (see usdMicros). */
+export function roundUsd(usd: number): number {
+  return usdMicros(usd) / 1e6
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { rowsFromAdminPages, rowsFromBillingCsv, ImportError } from '../dashboard/api/billing/normalize'
 import { exceeds, groupsOf, inRankOrder, modelKey, reconcile, reconcileRows, summarize } from '../dashboard/api/billing/reconcile'
 import { adminPagesSchema, type BilledRow } from '../schemas/billing'
-import { amountToMicros, decimalToMicros, microsToCents } from '../schemas/money'
+import { amountToMicros, decimalToMicros, microsToCents, roundUsd, usdMicros } from '../schemas/money'
 
 /** The pure parts of the reconciliation: exact money, the import's normalisation, the rules' edges. No engine. */
 
@@ -17,6 +17,18 @@ describe('money', () => {
     expect(amountToMicros(186.5, 4)).toBe(1_865_000)
     expect(amountToMicros(0.1 + 0.2, 6)).toBeNull()
     expect([microsToCents(5_000), microsToCents(4_999), microsToCents(-5_000), microsToCents(15_000)]).toEqual([1, 0, -1, 2])
+  })
+
+  it('rounds a sum of costs to the same micro-dollar whatever order it was added in', () => {
+    // Costs at list prices (multiples of 1e-7 $) summing to exactly 3.2161995 $, on a half micro-dollar.
+    const parts = [0.0963225, 0.9062017, 2.2136753]
+    const forward = parts.reduce((a, b) => a + b)
+    const backward = [...parts].reverse().reduce((a, b) => a + b)
+    expect(forward).not.toBe(backward) // the floating-point sums differ in their last bits …
+    expect(Math.round(forward * 1e6)).not.toBe(Math.round(backward * 1e6)) // … enough to round apart
+    expect(usdMicros(forward)).toBe(usdMicros(backward))
+    expect(roundUsd(forward)).toBe(3.2162)
+    expect([usdMicros(0.0000015), usdMicros(-0.0000015), usdMicros(1.23456749), usdMicros(12_000_000.1234564)]).toEqual([2, -1, 1_234_567, 12_000_000_123_456])
   })
 })
 

@@ -5,6 +5,7 @@ import type { ReconciliationQuery, ReconciliationResponse } from '../../../schem
 import { answeredRange } from '../../../schemas/periods'
 import type { Reader } from '../../../warehouse/pool'
 import { ch, run } from '../../../warehouse/query'
+import { usdMicros } from '../../../schemas/money'
 import { activeDays } from '../queries/reconciliation'
 import { attributedRows, rangeBounds } from '../sources'
 import { planTiers } from '../tiers'
@@ -53,9 +54,9 @@ ORDER BY day, user_key, model`,
     day: r.day,
     user: r.user_key,
     model: r.model,
-    // Micro-dollars, as the Cost page rounds (queries/dataset.ts, roundUsd).
-    costMicros: Math.round((r.cost_usd ?? 0) * 1e6),
-    subagentMicros: Math.round((r.subagent_usd ?? 0) * 1e6),
+    // Micro-dollars, as every page rounds (money.ts).
+    costMicros: usdMicros(r.cost_usd ?? 0),
+    subagentMicros: usdMicros(r.subagent_usd ?? 0),
     tokens: r.tokens,
   }))
 }

@@ -5,7 +5,7 @@ import { answeredRange } from '../../../schemas/periods'
 import type { Reader } from '../../../warehouse/pool'
 import { ch, run } from '../../../warehouse/query'
 import { COMMON_DIMENSION_SQL, DATASET_SQL } from '../datasets'
-import { roundUsd } from '../queries/dataset'
+import { roundUsd } from '../../../schemas/money'
 import { localDate } from '../queries/export'
 import { attributedRows, rangeBounds } from '../sources'
 import { planTiers } from '../tiers'
@@ -112,7 +112,6 @@ HAVING ${having.join(' OR ')}`,
 const scopeKey = (kind: ScopeKind, value: string) => `${kind}\u0000${value}`
 
 const roundCents = (usd: number) => Math.round(usd * 100) / 100
-const roundMicros = (usd: number) => Math.round(usd * 1e6) / 1e6
 
 export async function budgetStatuses(reader: Reader, budgets: readonly Budget[], now: Date): Promise<BudgetStatuses> {
   const groups = new Map<string, Budget[]>()
@@ -156,7 +155,7 @@ export async function budgetStatuses(reader: Reader, budgets: readonly Budget[],
         const elapsedDays = state === 'upcoming' ? 0 : state === 'ended' ? days : daysBetween(period.firstDay, asOfDay) + todayElapsed
         statuses.set(budget.id, {
           period: { ...period, days, elapsedDays: Math.round(elapsedDays * 100) / 100, state },
-          spentUsd: roundMicros(f.spentUsd),
+          spentUsd: roundUsd(f.spentUsd),
           percent: Math.round((f.spentUsd / budget.amountUsd) * 1000) / 10,
           forecastUsd: f.forecastUsd === null ? null : roundCents(f.forecastUsd),
           crossing: f.crossing,

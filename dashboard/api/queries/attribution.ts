@@ -3,7 +3,8 @@ import { datasetQuerySchema } from '../../../schemas/analytics'
 import type { AttributionQuery, AttributionResponse } from '../../../schemas/attribution'
 import { answeredRange } from '../../../schemas/periods'
 import { ch, run } from '../../../warehouse/query'
-import { roundUsd, runDatasetFigures, type QueryContext } from './dataset'
+import { roundUsd } from '../../../schemas/money'
+import { runDatasetFigures, type QueryContext } from './dataset'
 
 /**
  * Cost by repository, workflow run or entrypoint (docs/attribution.md), from attribution_1d (migration 0021:

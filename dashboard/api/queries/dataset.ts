@@ -1,3 +1,4 @@
+import { roundUsd } from '../../../schemas/money'
 import {
   COMMON_DIMENSIONS,
   DATASETS,
@@ -24,11 +25,6 @@ import { plainTotals, selectRowsWithTotals, sourceFor, type DatasetRawRow, type 
  */
 
 const USD = new Set(['costUsd', 'cacheSavingsUsd', 'costPerActiveUserDay'])
-
-/** Dollars to the micro-dollar: floating-point sums lose nothing a person can see. */
-export function roundUsd(value: number): number {
-  return Math.round(value * 1e6) / 1e6
-}
 
 function toNumber(name: string, raw: unknown): number | null {
   if (raw === null || raw === undefined) return null

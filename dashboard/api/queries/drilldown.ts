@@ -4,7 +4,8 @@ import { answeredRange } from '../../../schemas/periods'
 import type { SessionResponse, TimelineItem, UserSessionsResponse } from '../../../schemas/users'
 import { ch, run } from '../../../warehouse/query'
 import { scopeRawSql, type UserView } from '../datasets'
-import { roundUsd, type QueryContext } from './dataset'
+import { roundUsd } from '../../../schemas/money'
+import type { QueryContext } from './dataset'
 import { rangeParams } from './range'
 
 /**

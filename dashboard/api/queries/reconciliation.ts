@@ -6,6 +6,7 @@ import {
   type ReconciliationQuery,
   type ReconciliationResponse,
 } from '../../../schemas/billing'
+import { SNAP_BELOW_USD } from '../../../schemas/money'
 import { answeredRange } from '../../../schemas/periods'
 import type { Reader } from '../../../warehouse/pool'
 import { ch, run } from '../../../warehouse/query'
@@ -34,6 +35,8 @@ function instants(query: ReconciliationQuery, now: Date) {
 
 /** JavaScript's Math.round(x) exactly (ties toward +∞; ClickHouse's round() ties to even on floats). */
 const mathRound = (x: string) => `toInt64(floor(${x}) + (${x} - floor(${x}) >= 0.5))`
+/** schemas/money.ts usdMicros before its last rounding: dollars → micro-dollars, snapped to nano-dollars first. */
+const snappedMicros = (usd: string) => `if(abs(${usd}) < ${SNAP_BELOW_USD}, floor(${usd} * 1e9 + 0.5) / 1e3, ${usd} * 1e6)`
 /** schemas/money.ts microsToCents: whole cents, half away from zero. */
 const cents = (micros: string) => `(toInt64(intDiv(abs(${micros}) + 5000, 10000)) * sign(${micros}))`
 
@@ -57,7 +60,7 @@ function personDaysSql(query: ReconciliationQuery, now: Date, params: Record<str
   SELECT day, user_key, model, 1 AS side, ${mathRound('x')} AS micros, ${mathRound('y')} AS sub,
     tokens, toUInt64(0) AS t_in, toUInt64(0) AS t_out, toUInt64(0) AS t_cr, toUInt64(0) AS t_cc, toUInt8(1) AS known, '' AS actor
   FROM (
-    SELECT toDate(bucket, 'UTC') AS day, u AS user_key, model, sum(usd) * 1e6 AS x, sumIf(usd, query_source = 'subagent') * 1e6 AS y,
+    SELECT toDate(bucket, 'UTC') AS day, u AS user_key, model, ${snappedMicros('sum(usd)')} AS x, ${snappedMicros("sumIf(usd, query_source = 'subagent')")} AS y,
       toUInt64(sum(t_input + t_output + t_cache_read + t_cache_creation)) AS tokens
     FROM ${rows} AS s
     GROUP BY day, user_key, model

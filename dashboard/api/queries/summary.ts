@@ -1,7 +1,8 @@
 import type { Coverage, ResolvedRange, SummaryFigures, SummaryQuery, SummaryResponse } from '../../../schemas/analytics'
 import { answeredRange, isPartial, previousRange } from '../../../schemas/periods'
 import { DATASET_SQL, type Scope } from '../datasets'
-import { coverageOf, measuresOf, roundUsd, type QueryContext } from './dataset'
+import { roundUsd } from '../../../schemas/money'
+import { coverageOf, measuresOf, type QueryContext } from './dataset'
 import { plainTotals, sourceFor, type DatasetRawRow, type Source, type SqlShape } from './dataset-sql'
 
 /**

@@ -3,7 +3,7 @@ import { answeredRange } from '../../../schemas/periods'
 import { WASTE_EXAMPLES, type WastePattern, type WasteQuery, type WasteResponse } from '../../../schemas/waste'
 import { ch, run } from '../../../warehouse/query'
 import type { QueryContext } from './dataset'
-import { roundUsd } from './dataset'
+import { roundUsd } from '../../../schemas/money'
 import { rangeParams } from './range'
 
 /**

@@ -5,7 +5,8 @@ import type { Digest } from '../../../schemas/reports'
 import { addDays } from '../../../schemas/days'
 import { ch, run } from '../../../warehouse/query'
 import { DATASET_SQL, scopeSql } from '../datasets'
-import { roundUsd, runDatasetQuery, type QueryContext } from '../queries/dataset'
+import { roundUsd } from '../../../schemas/money'
+import { runDatasetQuery, type QueryContext } from '../queries/dataset'
 import type { DatasetRawRow } from '../queries/dataset-sql'
 import { attributedRows, rangeBounds } from '../sources'
 import { cacheSavingParams } from '../prices'
@@ -92,8 +93,6 @@ GROUP BY GROUPING SETS ((week, team), (week, u), (week))`,
   return weeks.map(({ firstDay }) => ({ teams: teams(firstDay), users: users(firstDay), totals: totals(firstDay) }))
 }
 
-const round = (usd: number) => Math.round(usd * 1e6) / 1e6
-
 /** `withPolicy`: include the top blocked commands (admins' data: the tools dataset is theirs only). */
 export async function buildDigest(ctx: QueryContext, week: { firstDay: string; lastDay: string }, timeZone: string, withPolicy: boolean): Promise<Digest> {
   const previous = { firstDay: addDays(week.firstDay, -7), lastDay: addDays(week.lastDay, -7) }
@@ -127,7 +126,7 @@ export async function buildDigest(ctx: QueryContext, week: { firstDay: string; l
   const previousUsers = lastWeek?.users ?? []
   const withPrevious = (rows: typeof teams, before: typeof teams) => {
     const was = new Map(before.map((r) => [r.group, r.costUsd]))
-    return rows.map((r) => ({ ...r, previousCostUsd: was.get(r.group) ?? 0, changeUsd: round(r.costUsd - (was.get(r.group) ?? 0)) }))
+    return rows.map((r) => ({ ...r, previousCostUsd: was.get(r.group) ?? 0, changeUsd: roundUsd(r.costUsd - (was.get(r.group) ?? 0)) }))
   }
   // Movers: users of either week, by how much their cost changed (a user gone this week is a mover too).
   const now = new Map(users.map((u) => [u.group, u]))
