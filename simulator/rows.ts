@@ -13,7 +13,7 @@ import type { NormalizeLimits } from '../collector/normalize/common'
 import { normalizeLogs } from '../collector/normalize/logs'
 import { normalizeMetrics } from '../collector/normalize/metrics'
 import { computeDeltas } from '../collector/writer/cumulative'
-import { markUncovered, markUncoveredUsage } from '../collector/writer/orphans'
+import { coverageKeys, markUncovered, markUncoveredUsage, noteLateCoverage } from '../collector/writer/orphans'
 import { markSessionStarts } from '../collector/writer/sessions'
 import type { Warehouse } from '../warehouse/client'
 import { insertRows } from '../warehouse/columns'
@@ -82,7 +82,7 @@ export function sessionRows(user: SimUser, sessions: readonly SessionRecords[], 
 /**
  * Writes rows as the writer writes a flush (collector/writer/writer.ts): the first record of each session not
  * marked yet gets its session mark, the events are inserted, then the cost/token points no stored api_request
- * covers are marked as usage candidates and the points inserted. `into` names other tables of the same
+ * covers are marked as usage candidates and the points inserted, and candidates covered now are noted. `into` names other tables of the same
  * columns (the seed's templates); the marks are still computed against the warehouse's own tables.
  */
 export async function storeRows(client: Warehouse, rows: StoredRows, into?: { events: string; points: string }): Promise<void> {
@@ -91,6 +91,8 @@ export async function storeRows(client: Warehouse, rows: StoredRows, into?: { ev
   if (into) markAgainst(rows)
   else await markUncoveredUsage(client, rows.points)
   await insertRows(client, 'metric_points', rows.points, into?.points)
+  // Another window's points or events of the same sessions may be stored already (the demo's history).
+  if (!into) await noteLateCoverage(client, coverageKeys([...rows.events, ...rows.points]))
 }
 
 /**
@@ -98,7 +100,5 @@ export async function storeRows(client: Warehouse, rows: StoredRows, into?: { ev
  * looked up there): the writer's rule (collector/writer/orphans.ts), against the rows' own api_request events.
  */
 function markAgainst(rows: StoredRows): void {
-  const covered = new Set<string>()
-  for (const e of rows.events) if (e.event_name === 'api_request' && e.session_id !== '') covered.add(e.session_id)
-  markUncovered(rows.points, covered)
+  markUncovered(rows.points, coverageKeys(rows.events))
 }

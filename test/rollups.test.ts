@@ -67,9 +67,15 @@ describe('rollups', () => {
     // As if the rollup migrations had never run: the next migrate applies them (backfill), and once more
     // statement by statement, as after a crash before they were recorded. (0005 and 0009 bring back the
     // first rollups, which 0010 fills its tiers from and then drops.)
-    const names = ['0005_create_rollups', '0007_create_policy_events', '0009_create_usage_metric_orphans', '0010_create_tiered_rollups']
+    const names = [
+      '0005_create_rollups',
+      '0007_create_policy_events',
+      '0009_create_usage_metric_orphans',
+      '0010_create_tiered_rollups',
+      '0023_create_candidate_tiers',
+    ]
     const rollups = loadMigrations().filter((m) => names.includes(m.name))
-    await cc.client.command({ query: 'DELETE FROM schema_migrations WHERE version IN (5, 7, 9, 10)' })
+    await cc.client.command({ query: 'DELETE FROM schema_migrations WHERE version IN (5, 7, 9, 10, 23)' })
     expect((await migrate(cc.client)).applied).toEqual(names)
     for (const migration of rollups) for (const statement of migration.statements) await cc.client.command({ query: statement })
     expect(await cc.summary({ from: '2026-11-01', to: '2026-12-01' })).toEqual(before)

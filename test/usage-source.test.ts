@@ -106,6 +106,29 @@ describe('one source of truth for cost and tokens', () => {
     expect(await noted('s-both')).toBeGreaterThan(0)
   })
 
+  it("a candidate stored while its session's events were being stored (two flushes at once) is subtracted once the points side notes it", async () => {
+    await sendEvents({ user: 'h@x', session: 's-race' }, 9, [0.02])
+    // A flush of points that looked for coverage before the events above were stored: a candidate, not noted.
+    await cc.client.command({
+      query: `INSERT INTO metric_points (id, metric_name, timestamp, delta, user_key, session_id, usage_candidate)
+        SELECT generateUUIDv4(), 'claude_code.cost.usage', timestamp, 0.9, user_key, session_id, 1 FROM events WHERE session_id = 's-race' LIMIT 1`,
+    })
+    expect((await cc.summary(windowOf(9))).costUsd).toBeCloseTo(0.92, 9)
+    // The session's next points: covered when looked up, so not candidates; and the flush notes the one that was.
+    await sendMetric({ user: 'h@x', session: 's-race' }, 9, 0.02)
+    expect((await cc.summary(windowOf(9))).costUsd).toBeCloseTo(0.02, 9)
+    const noted = await selectRows<{ session_id: string }>(cc.client, "SELECT session_id FROM usage_candidate_coverage WHERE session_id = 's-race'")
+    expect(noted).toHaveLength(1)
+  })
+
+  it("metrics without session.id that arrive before the user-day's events stop counting once the events arrive", async () => {
+    await sendMetric({ user: 'i@x' }, 10, 0.3)
+    expect((await cc.summary(windowOf(10))).costUsd).toBeCloseTo(0.3, 9)
+    await sendEvents({ user: 'i@x', session: 's-i' }, 11, [0.04])
+    expect((await cc.summary(windowOf(10))).costUsd).toBe(0)
+    expect((await cc.summary({ from: new Date(at(10)), to: new Date(at(12)) })).costUsd).toBeCloseTo(0.04, 9)
+  })
+
   it('a session with events on another day has its metric cost excluded on every day', async () => {
     // Cost points late on the previous day, the session's api_request events today.
     await sendMetric({ user: 'g@x', session: 's-span' }, -2, 0.5)

@@ -1,40 +1,111 @@
 import { selectRows, type Warehouse } from '../../warehouse/client'
-import type { MetricPointRow } from '../../warehouse/rows'
+import type { EventRow, MetricPointRow } from '../../warehouse/rows'
+import { utcDay } from './journal'
 
 /** The metrics the cost dataset reads (usage_metric_candidates_15m's view). */
 const USAGE_METRICS: ReadonlySet<string> = new Set(['claude_code.cost.usage', 'claude_code.token.usage'])
 
 /**
- * Marks the cost/token points whose session no stored api_request event covers yet (usage_candidate = 1):
- * the only points whose cost the cost dataset may count (warehouse/RULES.md, "Cost and tokens"; migration
- * 0010 rolls them up per session). Sessions are looked up in usage_event_coverage by its primary key;
- * points without session.id are always marked, and the query checks their user-day. Marking a point whose
- * session turns out covered later is harmless (the query checks coverage again); missing one would drop
- * its cost. The mark is stored with the point, so a rebuild of the rollups from the raw rows repeats it.
+ * Marks the cost/token points whose session no stored api_request event covers yet (usage_candidate = 1), or,
+ * without session.id, whose user-day has none: the only points whose cost may count (warehouse/RULES.md,
+ * "Cost and tokens"; migrations 0010 and 0023 roll them up). Sessions are looked up in usage_event_coverage by
+ * its primary key, user-days in usage_by_model_1d by day. A point marked whose session turns out covered
+ * later is noted then (noteLateCoverage) and subtracted by the queries; missing one would drop its cost. The
+ * mark is stored with the point, so a rebuild of the rollups from the raw rows repeats it.
  */
 export async function markUncoveredUsage(client: Warehouse, rows: MetricPointRow[]): Promise<number> {
   const usage = rows.filter((r) => USAGE_METRICS.has(r.metric_name))
   if (usage.length === 0) return 0
-  const sessions = [...new Set(usage.map((r) => r.session_id).filter((s) => s !== ''))]
-  const covered = new Set<string>()
-  if (sessions.length > 0) {
-    const found = await selectRows<{ s: string }>(
-      client,
-      'SELECT DISTINCT session_id AS s FROM usage_event_coverage WHERE session_id IN {sessions:Array(String)}',
-      { sessions },
-    )
-    for (const { s } of found) covered.add(s)
+  const asked = coverageKeys(usage)
+  const sessions = [...asked.sessions]
+  const users = [...asked.userDays.keys()]
+  const days = [...new Set([...asked.userDays.values()].flatMap((d) => [...d]))]
+  const found = await selectRows<{ session_id: string; user_key: string; day: string }>(
+    client,
+    `SELECT DISTINCT session_id, '' AS user_key, toDate(0) AS day FROM usage_event_coverage WHERE session_id IN {sessions:Array(String)}
+     UNION ALL
+     SELECT DISTINCT '' AS session_id, user_key, toDate(bucket) AS day FROM usage_by_model_1d WHERE bucket IN {days:Array(Date)} AND user_key IN {users:Array(String)}`,
+    { sessions, users, days },
+  )
+  const covered: CoverageKeys = { sessions: new Set(), userDays: new Map() }
+  for (const r of found) {
+    if (r.session_id !== '') covered.sessions.add(r.session_id)
+    else addUserDay(covered, r.user_key, r.day)
   }
   return markUncovered(usage, covered)
 }
 
-/** The marking rule itself: each cost/token point whose session is not in `covered` (or has none) is marked. */
-export function markUncovered(rows: readonly MetricPointRow[], covered: ReadonlySet<string>): number {
+/** The marking rule itself: each cost/token point whose session (or, without one, user-day) is not in `covered` is marked. */
+export function markUncovered(rows: readonly MetricPointRow[], covered: CoverageKeys): number {
   let marked = 0
   for (const r of rows) {
-    if (!USAGE_METRICS.has(r.metric_name) || (r.session_id !== '' && covered.has(r.session_id))) continue
+    if (!USAGE_METRICS.has(r.metric_name)) continue
+    if (r.session_id !== '' ? covered.sessions.has(r.session_id) : covered.userDays.get(r.user_key)?.has(utcDay(r.timestamp))) continue
     r.usage_candidate = 1
     marked++
   }
   return marked
+}
+
+/** What a flush stored that could pair a candidate with an api_request event: sessions, and user-days. */
+export interface CoverageKeys {
+  sessions: Set<string>
+  /** `user_key` → UTC days ('YYYY-MM-DD'): of api_request events, and of cost/token points without session.id. */
+  userDays: Map<string, Set<string>>
+}
+
+/** The keys of a flush's rows: the sessions and user-days of its api_request events and cost/token points. */
+export function coverageKeys(rows: readonly (EventRow | MetricPointRow)[]): CoverageKeys {
+  const keys: CoverageKeys = { sessions: new Set(), userDays: new Map() }
+  for (const r of rows) {
+    const request = 'event_name' in r && r.event_name === 'api_request'
+    const usage = 'metric_name' in r && USAGE_METRICS.has(r.metric_name)
+    if (!request && !usage) continue
+    if (r.session_id !== '') keys.sessions.add(r.session_id)
+    if (request || r.session_id === '') addUserDay(keys, r.user_key, utcDay(r.timestamp))
+  }
+  return keys
+}
+
+function addUserDay(keys: CoverageKeys, user: string, day: string): void {
+  const days = keys.userDays.get(user) ?? new Set<string>()
+  days.add(day)
+  keys.userDays.set(user, days)
+}
+
+/**
+ * After a flush's rows are stored: notes, in usage_candidate_coverage, what has both candidate points and an
+ * api_request event stored now (migration 0023): a session, or for points without session.id a user-day.
+ * Queries subtract the candidates of what is noted, so its cost counts from the events alone, as if the
+ * metrics had arrived last.
+ *
+ * Called by each side that stored something that could pair up: the events of a flush and its metric points.
+ * Each side inserts first and looks afterwards, so whichever of a pair is stored last sees the other: no pair
+ * is missed, whatever the order or overlap of the two inserts. Called with every row of the batch, not only
+ * the fresh ones, so that an exporter's resend of a batch whose note failed notes it then. Idempotent (the
+ * table replaces duplicates and is read through IN). Returns how many rows it noted.
+ */
+export async function noteLateCoverage(client: Warehouse, keys: CoverageKeys): Promise<number> {
+  const sessions = [...keys.sessions]
+  const users = [...keys.userDays.keys()]
+  const days = [...new Set([...keys.userDays.values()].flatMap((d) => [...d]))]
+  if (sessions.length === 0 && users.length === 0) return 0
+  // Sessions by primary key; user-days by the days' 1-day usage rows (a user-day has an api_request event when
+  // usage_by_model_1d has a row of it, as the queries decide), then exactly the pairs asked (users × days is wider).
+  const found = await selectRows<{ session_id: string; user_key: string; day: string }>(
+    client,
+    `SELECT session_id, user_key, day FROM usage_candidate_sessions
+     WHERE session_id IN {sessions:Array(String)} AND session_id != ''
+       AND session_id IN (SELECT session_id FROM usage_event_coverage WHERE session_id IN {sessions:Array(String)})
+       AND (session_id, user_key, day) NOT IN (SELECT session_id, user_key, day FROM usage_candidate_coverage WHERE session_id IN {sessions:Array(String)})
+     UNION ALL
+     SELECT session_id, user_key, day FROM usage_candidate_sessions
+     WHERE session_id = '' AND user_key IN {users:Array(String)} AND day IN {days:Array(Date)}
+       AND (user_key, day) IN (SELECT user_key, toDate(bucket) FROM usage_by_model_1d WHERE bucket IN {days:Array(Date)} AND user_key IN {users:Array(String)})
+       AND (user_key, day) NOT IN (SELECT user_key, day FROM usage_candidate_coverage WHERE session_id = '' AND user_key IN {users:Array(String)})`,
+    { sessions, users, days },
+  )
+  const noted = found.filter((r) => r.session_id !== '' || keys.userDays.get(r.user_key)?.has(r.day))
+  if (noted.length > 0) await client.insert({ table: 'usage_candidate_coverage', values: noted, format: 'JSONEachRow' })
+  return noted.length
 }

@@ -8,7 +8,7 @@ import { insertRows } from '../../warehouse/columns'
 import { Claimant, type ClaimOptions } from '../../warehouse/claims'
 import type { StreamPoint } from './cumulative'
 import { utcDays, type InsertJournal } from './journal'
-import { markUncoveredUsage } from './orphans'
+import { coverageKeys, markUncoveredUsage, noteLateCoverage } from './orphans'
 import { markSessionStarts } from './sessions'
 import { rebuildDerivedDays } from './rebuild'
 import { storedIds } from './stored'
@@ -311,7 +311,7 @@ export class Writer {
         const points = fresh as MetricPointRow[]
         streamUpdates = await this.streams.fillDeltas(lane, points)
         // The points no stored api_request covers are marked as candidates, stored with them (orphans.ts). Events
-        // inserted in this same flush do not count yet: a candidate covered later is excluded when queried.
+        // inserted in this same flush do not count yet: a candidate covered later is noted below.
         await markUncoveredUsage(lane, points)
       }
       if (fresh.length > 0) {
@@ -333,6 +333,9 @@ export class Writer {
           { table, records: theirs.length, missing: missing.size },
           'records another instance was writing at the same moment were left to it (a resend)',
         )
+      // Before acknowledging: sessions whose api_request events and candidate points are now both stored (orphans.ts).
+      if (table === 'events' || table === 'metric_points')
+        await noteLateCoverage(lane, coverageKeys(entries.flatMap((e) => e.rows as (EventRow | MetricPointRow)[])))
       this.settle(table, entries, new Set(fresh.map((r) => r.id)), missing)
       this.done(p)
     } catch (error) {

@@ -211,26 +211,69 @@ function runsCondition(tier: Tier, runs: TierPlan[Tier], key: string, params: Re
 
 const TIER_KEY: Record<Tier, string> = { '15m': 'q', '1h': 'h', '1d': 'd' }
 
+/** The tiers of cost and tokens from metric points that may count (migrations 0010 and 0023). */
+const CANDIDATE_TABLES: Record<Tier, string> = {
+  '15m': 'usage_metric_candidates_15m',
+  '1h': 'usage_metric_candidates_1h',
+  '1d': 'usage_metric_candidates_1d',
+}
+const TOKENS = new Set(['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens'])
+
 /**
- * The family's rows over the plan: one SELECT per tier that has runs, UNION ALL. The cost families'
- * metric candidates are appended as another branch with the same columns, unless `candidates` is false:
- * for a figure they add nothing to (API requests, which count api_request events only).
+ * A cost branch's columns. Tokens are signed (Int64) in every branch, since the covered candidates are
+ * subtracted (`sign` -1); requests come from api_request events only; `from_events` tells the two sources apart.
+ */
+function costSelect(columns: string[], from: 'events' | 'metrics', sign: 1 | -1 = 1): string {
+  const neg = sign === -1 ? '-' : ''
+  const list = columns.map((c) => {
+    if (c === 'requests' && from === 'metrics') return 'toUInt64(0) AS requests'
+    if (TOKENS.has(c)) return `${neg}toInt64(${c}) AS ${c}`
+    if (c === 'cost_usd' && sign === -1) return '-cost_usd AS cost_usd'
+    return c
+  })
+  return `${list.join(', ')}, toUInt8(${from === 'events' ? 1 : 0}) AS from_events`
+}
+
+/**
+ * The family's rows over the plan: one SELECT per tier that has runs, UNION ALL. The cost families' metric
+ * candidates are appended as more branches with the same columns (metricCandidates), unless `candidates`
+ * is false: for a figure they add nothing to (API requests, which count api_request events only).
  */
 export function tieredRows(family: FamilyName, plan: TierPlan, params: Record<string, unknown>, prefix: string, candidates = true): string {
   const f = FAMILIES[family]
   const bounded = boundedPlan(plan)
   const columns = [...BASE_COLUMNS, ...Object.values(f.columns).filter((c) => c !== 'from_events')]
   const cost = 'from_events' in f.columns
-  const branches = TIERS.filter((tier) => bounded[tier].length > 0).map(
-    (tier) =>
-      `SELECT ${columns.join(', ')}${cost ? ', toUInt8(1) AS from_events' : ''} FROM ${f.tables[tier]} WHERE ${runsCondition(tier, bounded[tier], `${prefix}${TIER_KEY[tier]}`, params)}`,
+  const select = cost ? costSelect(columns, 'events') : columns.join(', ')
+  const tiers = TIERS.filter((tier) => bounded[tier].length > 0)
+  const branches = tiers.map(
+    (tier) => `SELECT ${select} FROM ${f.tables[tier]} WHERE ${runsCondition(tier, bounded[tier], `${prefix}${TIER_KEY[tier]}`, params)}`,
   )
-  if (cost && candidates) branches.push(metricCandidates(columns, prefix))
-  if (branches.length === 0) {
-    // An empty range (nothing has happened in it yet): the family's columns, no rows.
-    return `SELECT ${columns.join(', ')}${cost ? ', toUInt8(1) AS from_events' : ''} FROM ${f.tables['1d']} WHERE 0`
-  }
+  if (cost && candidates && tiers.length > 0) branches.push(...metricCandidates(columns, bounded, params, prefix))
+  // An empty range (nothing has happened in it yet): the family's columns, no rows.
+  if (branches.length === 0) return `SELECT ${select} FROM ${f.tables['1d']} WHERE 0`
   return branches.join('\nUNION ALL\n')
+}
+
+/**
+ * Cost and tokens of metric points that count (warehouse/RULES.md, "Cost and tokens"), as branches to add to
+ * the event rows: the points the writer marked as candidates (no api_request event of their session, or
+ * without session.id of their user-day, stored yet), tier by tier over the same plan as the events; then,
+ * subtracted, the candidates of the sessions and user-days an api_request event covered after they were
+ * written (usage_candidate_coverage, noted by the writer, migration 0023): per session, so from the 15-minute
+ * tier, over the range's whole buckets (the plan covers exactly those). Every measure over cost rows is a sum,
+ * so a subtracted row cancels its candidate in any grouping (it has the same dimensions).
+ */
+function metricCandidates(columns: string[], plan: TierPlan, params: Record<string, unknown>, prefix: string): string[] {
+  const select = costSelect(columns, 'metrics')
+  const branches = TIERS.filter((tier) => plan[tier].length > 0).map(
+    (tier) => `SELECT ${select} FROM ${CANDIDATE_TABLES[tier]} WHERE ${runsCondition(tier, plan[tier], `${prefix}${TIER_KEY[tier]}`, params)}`,
+  )
+  branches.push(`SELECT ${costSelect(columns, 'metrics', -1)} FROM usage_metric_candidates_15m
+  WHERE bucket >= {${prefix}from:DateTime('UTC')} AND bucket < {${prefix}to:DateTime('UTC')}
+    AND (session_id IN (SELECT session_id FROM usage_candidate_coverage WHERE session_id != '')
+      OR (session_id = '' AND (user_key, toDate(bucket)) IN (SELECT user_key, day FROM usage_candidate_coverage WHERE session_id = '')))`)
+  return branches
 }
 
 /**
@@ -248,29 +291,6 @@ export function attributedRows(family: FamilyName, plan: TierPlan, params: Recor
   FROM (${rows}) AS r)`
   return `(SELECT r.bucket AS bucket, ${attributedColumns('r')}, ${aliases}
   FROM (${rows}) AS r LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON r.user_key = d.d_user)`
-}
-
-/**
- * Cost and tokens of metric points that count (warehouse/RULES.md, "Cost and tokens"): the points the writer
- * marked as candidates (usage_metric_candidates_15m), of sessions that still have no api_request event
- * (usage_event_coverage, read for those sessions only) or, without session.id, of user-days without one.
- * The range's whole buckets: candidates are kept in 15-minute buckets, inside every period.
- */
-function metricCandidates(columns: string[], prefix: string): string {
-  const range = `bucket >= {${prefix}from:DateTime('UTC')} AND bucket < {${prefix}to:DateTime('UTC')}`
-  const candidates = `(SELECT session_id FROM usage_metric_candidates_15m WHERE session_id != '' AND ${range})`
-  // A candidate row of the range is of one of `candidates`: it counts unless its session is covered.
-  const covered = `(SELECT session_id FROM usage_event_coverage WHERE session_id IN ${candidates})`
-  const candidateUsers = `(SELECT user_key FROM usage_metric_candidates_15m WHERE session_id = '' AND ${range})`
-  // A user-day is covered by any api_request of the user that day: usage_events_15m has a row for it then,
-  // and so has usage_by_model_1d (fed from it through the chained views: the same user-days, a row per
-  // user, model and day instead of per quarter hour and every attributed key, so far fewer to read).
-  const coveredUserDays = `(SELECT user_key, toDate(bucket) FROM usage_by_model_1d
-    WHERE bucket >= toStartOfDay({${prefix}from:DateTime('UTC')}) AND bucket < toStartOfDay({${prefix}to:DateTime('UTC')}) + INTERVAL 1 DAY
-      AND user_key IN ${candidateUsers})`
-  const select = columns.map((c) => (c === 'requests' ? 'toUInt64(0) AS requests' : c)).join(', ')
-  return `SELECT ${select}, toUInt8(0) AS from_events FROM usage_metric_candidates_15m
-  WHERE ${range} AND if(session_id != '', session_id NOT IN ${covered}, (user_key, toDate(bucket)) NOT IN ${coveredUserDays})`
 }
 
 /** The range bounds the candidates branch reads ({<prefix>from}, {<prefix>to}). */

@@ -1399,3 +1399,106 @@ SETTINGS ttl_only_drop_parts = 1;
 
 CREATE TABLE IF NOT EXISTS claims ON CLUSTER 'ccscope' AS claims_local
 ENGINE = Distributed('ccscope', currentDatabase(), 'claims_local', cityHash64(user_key));
+
+CREATE TABLE IF NOT EXISTS usage_metric_candidates_1h_local ON CLUSTER 'ccscope'
+(
+    bucket                DateTime('UTC'),
+    team_id               LowCardinality(String),
+    user_key              String,
+    model                 LowCardinality(String),
+    query_source          LowCardinality(String),
+    agent_name            LowCardinality(String),
+    skill_name            LowCardinality(String),
+    plugin_name           LowCardinality(String),
+    mcp_server_name       LowCardinality(String),
+    department            LowCardinality(String),
+    cost_center           LowCardinality(String),
+    cost_usd              Float64,
+    input_tokens          UInt64,
+    output_tokens         UInt64,
+    cache_read_tokens     UInt64,
+    cache_creation_tokens UInt64
+)
+ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/{database}/usage_metric_candidates_1h_local', '{replica}')
+PARTITION BY toYYYYMM(bucket)
+ORDER BY (bucket, team_id, user_key, model, query_source, agent_name, skill_name, plugin_name, mcp_server_name, department, cost_center);
+
+CREATE TABLE IF NOT EXISTS usage_metric_candidates_1h ON CLUSTER 'ccscope' AS usage_metric_candidates_1h_local
+ENGINE = Distributed('ccscope', currentDatabase(), 'usage_metric_candidates_1h_local', cityHash64(user_key));
+
+CREATE TABLE IF NOT EXISTS usage_metric_candidates_1d_local ON CLUSTER 'ccscope' AS usage_metric_candidates_1h_local
+ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/{database}/usage_metric_candidates_1d_local', '{replica}')
+PARTITION BY toYYYYMM(bucket)
+ORDER BY (bucket, team_id, user_key, model, query_source, agent_name, skill_name, plugin_name, mcp_server_name, department, cost_center);
+
+CREATE TABLE IF NOT EXISTS usage_metric_candidates_1d ON CLUSTER 'ccscope' AS usage_metric_candidates_1d_local
+ENGINE = Distributed('ccscope', currentDatabase(), 'usage_metric_candidates_1d_local', cityHash64(user_key));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS usage_metric_candidates_1d_mv ON CLUSTER 'ccscope' TO usage_metric_candidates_1d_local AS
+SELECT toStartOfDay(bucket) AS bucket, team_id, user_key, model, query_source, agent_name, skill_name, plugin_name,
+    mcp_server_name, department, cost_center, sum(cost_usd) AS cost_usd, sum(input_tokens) AS input_tokens,
+    sum(output_tokens) AS output_tokens, sum(cache_read_tokens) AS cache_read_tokens, sum(cache_creation_tokens) AS cache_creation_tokens
+FROM usage_metric_candidates_1h_local
+GROUP BY bucket, team_id, user_key, model, query_source, agent_name, skill_name, plugin_name, mcp_server_name, department, cost_center;
+
+CREATE TABLE IF NOT EXISTS usage_candidate_sessions_local ON CLUSTER 'ccscope'
+(
+    session_id String,
+    user_key   String,
+    day        Date COMMENT 'a UTC day with candidate points of the session (session_id empty: of the user without one)'
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/usage_candidate_sessions_local', '{replica}')
+ORDER BY (session_id, user_key, day);
+
+CREATE TABLE IF NOT EXISTS usage_candidate_sessions ON CLUSTER 'ccscope' AS usage_candidate_sessions_local
+ENGINE = Distributed('ccscope', currentDatabase(), 'usage_candidate_sessions_local', cityHash64(user_key));
+
+CREATE TABLE IF NOT EXISTS usage_candidate_coverage_local ON CLUSTER 'ccscope'
+(
+    session_id String COMMENT 'empty: the user-day of points without session.id',
+    user_key   String,
+    day        Date COMMENT 'a UTC day of its candidates (with session_id empty, the user-day covered)'
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/usage_candidate_coverage_local', '{replica}')
+ORDER BY (session_id, user_key, day);
+
+CREATE TABLE IF NOT EXISTS usage_candidate_coverage ON CLUSTER 'ccscope' AS usage_candidate_coverage_local
+ENGINE = Distributed('ccscope', currentDatabase(), 'usage_candidate_coverage_local', cityHash64(user_key));
+
+TRUNCATE TABLE IF EXISTS usage_metric_candidates_1h_local ON CLUSTER 'ccscope';
+
+TRUNCATE TABLE IF EXISTS usage_metric_candidates_1d_local ON CLUSTER 'ccscope';
+
+TRUNCATE TABLE IF EXISTS usage_candidate_sessions_local ON CLUSTER 'ccscope';
+
+INSERT INTO usage_metric_candidates_1h
+SELECT toStartOfHour(bucket) AS hour, team_id, user_key, model, query_source, agent_name, skill_name,
+    plugin_name, mcp_server_name, department, cost_center, sum(cost_usd), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),
+    sum(cache_creation_tokens)
+FROM usage_metric_candidates_15m
+GROUP BY hour, team_id, user_key, model, query_source, agent_name, skill_name, plugin_name, mcp_server_name, department, cost_center;
+
+INSERT INTO usage_candidate_sessions
+SELECT DISTINCT session_id, user_key, toDate(bucket) AS day
+FROM usage_metric_candidates_15m;
+
+INSERT INTO usage_candidate_coverage
+SELECT DISTINCT session_id, user_key, day
+FROM usage_candidate_sessions
+WHERE session_id != '' AND session_id IN (SELECT session_id FROM usage_event_coverage);
+
+INSERT INTO usage_candidate_coverage
+SELECT DISTINCT session_id, user_key, day
+FROM usage_candidate_sessions
+WHERE session_id = '' AND (user_key, day) IN (SELECT user_key, toDate(bucket) FROM usage_by_model_1d);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS usage_metric_candidates_1h_mv ON CLUSTER 'ccscope' TO usage_metric_candidates_1h_local AS
+SELECT toStartOfHour(bucket) AS bucket, team_id, user_key, model, query_source, agent_name,
+    skill_name, plugin_name, mcp_server_name, department, cost_center, sum(cost_usd) AS cost_usd, sum(input_tokens) AS input_tokens,
+    sum(output_tokens) AS output_tokens, sum(cache_read_tokens) AS cache_read_tokens, sum(cache_creation_tokens) AS cache_creation_tokens
+FROM usage_metric_candidates_15m_local
+GROUP BY bucket, team_id, user_key, model, query_source, agent_name, skill_name, plugin_name, mcp_server_name, department, cost_center;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS usage_candidate_sessions_mv ON CLUSTER 'ccscope' TO usage_candidate_sessions_local AS
+SELECT DISTINCT session_id, user_key, toDate(bucket) AS day
+FROM usage_metric_candidates_15m_local;
