@@ -16,16 +16,12 @@ const USAGE_METRICS: ReadonlySet<string> = new Set(['claude_code.cost.usage', 'c
 export async function markUncoveredUsage(client: Warehouse, rows: MetricPointRow[]): Promise<number> {
   const usage = rows.filter((r) => USAGE_METRICS.has(r.metric_name))
   if (usage.length === 0) return 0
-  const asked = coverageKeys(usage)
-  const sessions = [...asked.sessions]
-  const users = [...asked.userDays.keys()]
-  const days = [...new Set([...asked.userDays.values()].flatMap((d) => [...d]))]
   const found = await selectRows<{ session_id: string; user_key: string; day: string }>(
     client,
     `SELECT DISTINCT session_id, '' AS user_key, toDate(0) AS day FROM usage_event_coverage WHERE session_id IN {sessions:Array(String)}
      UNION ALL
      SELECT DISTINCT '' AS session_id, user_key, toDate(bucket) AS day FROM usage_by_model_1d WHERE bucket IN {days:Array(Date)} AND user_key IN {users:Array(String)}`,
-    { sessions, users, days },
+    keyParams(coverageKeys(usage)),
   )
   const covered: CoverageKeys = { sessions: new Set(), userDays: new Map() }
   for (const r of found) {
@@ -67,6 +63,11 @@ export function coverageKeys(rows: readonly (EventRow | MetricPointRow)[]): Cove
   return keys
 }
 
+/** The keys as query parameters: sessions, users and days (every user with every day: queries match the pairs). */
+function keyParams(keys: CoverageKeys): { sessions: string[]; users: string[]; days: string[] } {
+  return { sessions: [...keys.sessions], users: [...keys.userDays.keys()], days: [...new Set([...keys.userDays.values()].flatMap((d) => [...d]))] }
+}
+
 function addUserDay(keys: CoverageKeys, user: string, day: string): void {
   const days = keys.userDays.get(user) ?? new Set<string>()
   days.add(day)
@@ -86,10 +87,7 @@ function addUserDay(keys: CoverageKeys, user: string, day: string): void {
  * table replaces duplicates and is read through IN). Returns how many rows it noted.
  */
 export async function noteLateCoverage(client: Warehouse, keys: CoverageKeys): Promise<number> {
-  const sessions = [...keys.sessions]
-  const users = [...keys.userDays.keys()]
-  const days = [...new Set([...keys.userDays.values()].flatMap((d) => [...d]))]
-  if (sessions.length === 0 && users.length === 0) return 0
+  if (keys.sessions.size === 0 && keys.userDays.size === 0) return 0
   // Sessions by primary key; user-days by the days' 1-day usage rows (a user-day has an api_request event when
   // usage_by_model_1d has a row of it, as the queries decide), then exactly the pairs asked (users × days is wider).
   const found = await selectRows<{ session_id: string; user_key: string; day: string }>(
@@ -103,7 +101,7 @@ export async function noteLateCoverage(client: Warehouse, keys: CoverageKeys): P
      WHERE session_id = '' AND user_key IN {users:Array(String)} AND day IN {days:Array(Date)}
        AND (user_key, day) IN (SELECT user_key, toDate(bucket) FROM usage_by_model_1d WHERE bucket IN {days:Array(Date)} AND user_key IN {users:Array(String)})
        AND (user_key, day) NOT IN (SELECT user_key, day FROM usage_candidate_coverage WHERE session_id = '' AND user_key IN {users:Array(String)})`,
-    { sessions, users, days },
+    keyParams(keys),
   )
   const noted = found.filter((r) => r.session_id !== '' || keys.userDays.get(r.user_key)?.has(r.day))
   if (noted.length > 0) await client.insert({ table: 'usage_candidate_coverage', values: noted, format: 'JSONEachRow' })
