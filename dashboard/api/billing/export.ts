@@ -6,7 +6,7 @@ import { answeredRange } from '../../../schemas/periods'
 import type { Reader } from '../../../warehouse/pool'
 import { ch, run } from '../../../warehouse/query'
 import { usdMicros } from '../../../schemas/money'
-import { activeDays } from '../queries/reconciliation'
+import { activeDays, snappedMicros } from '../queries/reconciliation'
 import { attributedRows, rangeBounds } from '../sources'
 import { planTiers } from '../tiers'
 import { reconcile, type TelemetryRow } from './reconcile'
@@ -45,7 +45,7 @@ async function telemetryCost(client: Reader, query: ReconciliationQuery, now: Da
   sum(t_input + t_output + t_cache_read + t_cache_creation) AS tokens
 FROM ${rows} AS s
 GROUP BY day, user_key, model
-HAVING cost_usd != 0 OR tokens != 0
+HAVING ${snappedMicros('cost_usd')} != 0 OR tokens != 0
 ORDER BY day, user_key, model`,
     params,
     row: telemetryRow,

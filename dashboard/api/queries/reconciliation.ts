@@ -36,7 +36,7 @@ function instants(query: ReconciliationQuery, now: Date) {
 /** JavaScript's Math.round(x) exactly (ties toward +∞; ClickHouse's round() ties to even on floats). */
 const mathRound = (x: string) => `toInt64(floor(${x}) + (${x} - floor(${x}) >= 0.5))`
 /** schemas/money.ts usdMicros before its last rounding: dollars → micro-dollars, snapped to nano-dollars first. */
-const snappedMicros = (usd: string) => `if(abs(${usd}) < ${SNAP_BELOW_USD}, floor(${usd} * 1e9 + 0.5) / 1e3, ${usd} * 1e6)`
+export const snappedMicros = (usd: string) => `if(abs(${usd}) < ${SNAP_BELOW_USD}, floor(${usd} * 1e9 + 0.5) / 1e3, ${usd} * 1e6)`
 /** schemas/money.ts microsToCents: whole cents, half away from zero. */
 const cents = (micros: string) => `(toInt64(intDiv(abs(${micros}) + 5000, 10000)) * sign(${micros}))`
 
