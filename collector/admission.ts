@@ -182,8 +182,6 @@ interface Waiter {
   /** What must fit for the waiter to be admitted (its expected size; it takes only `bytes` at first). */
   needs: number
   holder: Holder
-  /** What the request already holds (a gRPC call's message bytes, grpc-admission.ts): it counts as its own. */
-  partner: Ticket | undefined
   resolve: (ticket: Ticket) => void
   timer: NodeJS.Timeout
 }
@@ -251,20 +249,14 @@ export class Admission {
     return Math.max(REQUEST_OVERHEAD_BYTES, Math.floor(this.limitBytes / 16))
   }
 
-  /** The most one receiver's requests can hold, the other's reserve left to it: a larger request gets in only alone. */
-  get receiverLimitBytes(): number {
-    return this.limitBytes - this.reserveBytes
-  }
-
   /** Bytes held through one receiver. */
   heldThrough(receiver: Receiver): number {
     return this.byReceiver[receiver]
   }
 
-  /** A ticket holding `bytes`, or AdmissionRefused. With a `partner` (the request's other ticket), the two are one request. */
-  admit(bytes: number, holder: Holder = ANYONE, partner?: Ticket): Ticket {
+  /** A ticket holding `bytes`, or AdmissionRefused. */
+  admit(bytes: number, holder: Holder = ANYONE): Ticket {
     const ticket = new Ticket(this, holder)
-    ticket.partner = partner
     ticket.grow(bytes)
     return ticket
   }
@@ -274,10 +266,9 @@ export class Admission {
    * `maxWaitMs` for room behind the requests already waiting; AdmissionRefused when none was made in time
    * or too many wait already. The ticket grows as its request arrives.
    */
-  admitWaiting(bytes: number, maxWaitMs: number, holder: Holder = ANYONE, needs = bytes, partner?: Ticket): Promise<Ticket> {
+  admitWaiting(bytes: number, maxWaitMs: number, holder: Holder = ANYONE, needs = bytes): Promise<Ticket> {
     const wanted = Math.max(bytes, needs)
-    if (this.waiting.length === 0 && this.misfit(holder, 0, wanted, partner?.bytes ?? 0) === undefined)
-      return Promise.resolve(this.admit(bytes, holder, partner))
+    if (this.waiting.length === 0 && this.misfit(holder, 0, wanted) === undefined) return Promise.resolve(this.admit(bytes, holder))
     if (maxWaitMs <= 0) return Promise.reject(new AdmissionRefused(this.inFlight, this.limitBytes))
     if (this.waiting.length >= MAX_WAITING) return Promise.reject(new AdmissionRefused(this.inFlight, this.limitBytes))
     return new Promise<Ticket>((resolve, reject) => {
@@ -286,11 +277,10 @@ export class Admission {
         bytes,
         needs: wanted,
         holder,
-        partner,
         resolve,
         timer: setTimeout(() => {
           this.waiting.splice(this.waiting.indexOf(waiter), 1)
-          reject(new AdmissionRefused(this.inFlight, this.limitBytes, this.misfit(holder, 0, wanted, partner?.bytes ?? 0) ?? 'budget'))
+          reject(new AdmissionRefused(this.inFlight, this.limitBytes, this.misfit(holder, 0, wanted) ?? 'budget'))
         }, maxWaitMs),
       }
       this.waiting.push(waiter)
@@ -313,7 +303,7 @@ export class Admission {
    * besides the other's reserve (it gets in only when nothing else is in flight).
    */
   private wake(): void {
-    const alone = this.receiverLimitBytes
+    const alone = this.limitBytes - this.reserveBytes
     const now = Date.now()
     // Per address, the smallest request found over that address's share in this pass: a later one from the
     // same address that is no smaller is over it too (nothing is admitted for that address meanwhile), and
@@ -327,7 +317,7 @@ export class Admission {
         i++
         continue
       }
-      const misfit = this.misfit(next.holder, 0, next.needs, next.partner?.bytes ?? 0)
+      const misfit = this.misfit(next.holder, 0, next.needs)
       if (misfit === 'address' && next.holder.strict !== true) {
         overShare ??= new Map()
         overShare.set(address, Math.min(smallest ?? Infinity, next.needs))
@@ -343,7 +333,7 @@ export class Admission {
       }
       this.waiting.splice(i, 1)
       clearTimeout(next.timer)
-      next.resolve(this.admit(next.bytes, next.holder, next.partner))
+      next.resolve(this.admit(next.bytes, next.holder))
     }
   }
 

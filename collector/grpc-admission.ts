@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js'
 import { encodeStatus } from './otlp/proto'
 import { clientAddress } from '../runtime/connections'
-import { ADMISSION_WAIT_MS, AdmissionRefused, decodedEstimate, REQUEST_OVERHEAD_BYTES, shrinkToQueued, type Admission, type Ticket } from './admission'
+import { AdmissionRefused, decodedEstimate, REQUEST_OVERHEAD_BYTES, shrinkToQueued, type Admission, type Ticket } from './admission'
 import type { TokenSet } from './auth'
 
 /**
@@ -42,12 +42,7 @@ export interface GrpcGateOptions {
  *   its message never read;
  * - the call is admitted against the in-flight budget (its overhead), or answered UNAVAILABLE with
  *   RetryInfo; when its message has arrived its share grows by the message's decoded estimate (the
- *   bytes of a message still arriving are counted per connection, grpc-listener.ts). When that does not
- *   fit, the call waits for room as an HTTP request waits for room for its body (ADMISSION_WAIT_MS, behind
- *   the requests already waiting), its message parked (up to PARKED_SHARE of the budget of parked messages,
- *   beyond which calls are refused at once), and is answered UNAVAILABLE only if none is made in time.
- *   Refused at once, a burst of exporters came back together a moment later and was refused again (3 397
- *   retries for 2 296 calls in the ingest bench);
+ *   bytes of a message still arriving are counted per connection, grpc-listener.ts);
  * - a message that has not fully arrived within the request timeout is answered DEADLINE_EXCEEDED
  *   (retryable for an OTLP exporter), and the listener closes the connection if the client goes on.
  * The share is released with the call's status.
@@ -63,34 +58,19 @@ export function onQueuedOf(message: unknown): (() => void) | undefined {
   return typeof message === 'object' && message !== null ? queuedHooks.get(message) : undefined
 }
 
-/** Messages waiting for room may hold at most this part of the budget besides it (they are in memory already). */
-const PARKED_SHARE = 0.25
-
 export function grpcGate(options: GrpcGateOptions): grpc.ServerInterceptor {
   const { tokens, admission, requestTimeoutMs, onRefused } = options
-  /** Bytes of the messages waiting for room now (not in the budget: holding them there, they would block each other). */
-  let parked = 0
   return (method, call) => {
     let ticket: Ticket | undefined
-    /** The rest of the message's share, when it had to wait for room (see above). */
-    let rest: Ticket | undefined
     let ended = false
     let timer: NodeJS.Timeout | undefined
-    /** The client's half-close, held while the message waits for room: the handler must get the message first. */
-    let halfClose: (() => void) | undefined
-    let waiting = false
-    const release = () => {
-      ticket?.release()
-      rest?.release()
-    }
     const end = (reason: GateRefusal, status: { code: grpc.status; details: string; metadata?: grpc.Metadata }) => {
       ended = true
       clearTimeout(timer)
-      release()
+      ticket?.release()
       onRefused(method.path, reason)
       call.sendStatus(status)
     }
-    const overloaded = (error: AdmissionRefused) => end('overloaded', retryableStatus(grpc.status.UNAVAILABLE, error.message, error.retryAfterSeconds))
     return new grpc.ServerInterceptingCall(call, {
       start(next) {
         next({
@@ -108,7 +88,7 @@ export function grpcGate(options: GrpcGateOptions): grpc.ServerInterceptor {
                 ticket = admission.admit(REQUEST_OVERHEAD_BYTES, { receiver: 'grpc', address: clientAddress(call.getConnectionInfo()) })
               } catch (error) {
                 if (!(error instanceof AdmissionRefused)) throw error
-                overloaded(error)
+                end('overloaded', retryableStatus(grpc.status.UNAVAILABLE, error.message, error.retryAfterSeconds))
                 return
               }
             }
@@ -122,69 +102,32 @@ export function grpcGate(options: GrpcGateOptions): grpc.ServerInterceptor {
           onReceiveMessage(message: unknown, nextMessage) {
             if (ended) return
             const size = Buffer.isBuffer(message) ? message.length : 0
-            // grpc-js hands the message over decompressed: the buffer, its decoded objects and rows.
-            const share = decodedEstimate(size, 'protobuf')
-            const pass = () => {
-              const held = ticket
-              const extra = rest
-              if (held && Buffer.isBuffer(message)) queuedHooks.set(message, () => shrinkToQueued(size, 'protobuf', ...(extra ? [extra, held] : [held])))
-              nextMessage(message)
-              const close = halfClose
-              halfClose = undefined
-              close?.()
-            }
             try {
-              ticket?.grow(share)
-              pass()
-              return
+              // grpc-js hands the message over decompressed: the buffer, its decoded objects and rows.
+              ticket?.grow(decodedEstimate(size, 'protobuf'))
+              const held = ticket
+              if (held && Buffer.isBuffer(message)) queuedHooks.set(message, () => shrinkToQueued(size, 'protobuf', held))
             } catch (error) {
-              if (!(error instanceof AdmissionRefused) || !admission || !ticket) throw error
-            }
-            // No room for it now. Its bytes are in memory already; up to a quarter of the budget of such messages wait
-            // for room outside the budget (inside it, they would hold back each other), the rest are refused at once.
-            // A message too large to get in beside anything else is refused at once, as before: waiting, it would
-            // hold back the others (its share is held from its metadata on) and they it.
-            if (share > admission.receiverLimitBytes || parked + size > admission.limitBytes * PARKED_SHARE) {
-              overloaded(new AdmissionRefused(admission.inFlightBytes, admission.limitBytes))
+              if (!(error instanceof AdmissionRefused)) throw error
+              end('overloaded', retryableStatus(grpc.status.UNAVAILABLE, error.message, error.retryAfterSeconds))
               return
             }
-            parked += size
-            waiting = true
-            admission.admitWaiting(share, ADMISSION_WAIT_MS, ticket.holder, share, ticket).then(
-              (extra) => {
-                parked -= size
-                waiting = false
-                if (ended) {
-                  extra.release()
-                  return
-                }
-                rest = extra
-                pass()
-              },
-              (error: unknown) => {
-                parked -= size
-                waiting = false
-                if (ended) return
-                overloaded(error instanceof AdmissionRefused ? error : new AdmissionRefused(admission.inFlightBytes, admission.limitBytes))
-              },
-            )
+            nextMessage(message)
           },
           onReceiveHalfClose(nextHalfClose) {
             if (ended) return
             clearTimeout(timer)
-            if (waiting) halfClose = nextHalfClose
-            else nextHalfClose()
+            nextHalfClose()
           },
           onCancel() {
-            ended = true
             clearTimeout(timer)
-            release()
+            ticket?.release()
           },
         })
       },
       sendStatus(status, nextStatus) {
         clearTimeout(timer)
-        release()
+        ticket?.release()
         nextStatus(status)
       },
     })
