@@ -107,6 +107,10 @@ try {
     ['monthly cost CSV', '/api/v1/reports/monthly-cost.csv'],
     ['billing reconciliation', `/api/v1/billing/reconciliation?${range}`],
     ['reliability', `/api/v1/reliability?${range}`],
+    // The rest of the pages' first loads (dashboard/ui/plans.ts): the Policy page's waste, the Cost page's attribution, every page's meta.
+    ['waste (Policy page)', `/api/v1/waste?${range}`],
+    ['attribution by repository (Cost page)', `/api/v1/attribution?${range}&by=repository`],
+    ['meta', '/api/v1/meta'],
   ]
   // Budgets to answer for: the organization, a few teams and the heaviest user, each monthly (made once per data directory).
   const existing = (await (await fetch(`${api}/api/v1/budgets`)).json()) as { budgets: unknown[] }
