@@ -6,10 +6,18 @@ import { utcDay } from './journal'
 const USAGE_METRICS: ReadonlySet<string> = new Set(['claude_code.cost.usage', 'claude_code.token.usage'])
 
 /**
+ * What has an api_request event stored now, among the keys asked (keyParams): sessions by usage_event_coverage's
+ * primary key; user-days by the days' 1-day usage rows (a user-day has one when usage_by_model_1d has a row of
+ * it, as the queries decide). The marking and the note both ask it.
+ */
+const COVERED_SESSIONS = 'SELECT session_id FROM usage_event_coverage WHERE session_id IN {sessions:Array(String)}'
+const COVERED_USER_DAYS =
+  'SELECT user_key, toDate(bucket) AS day FROM usage_by_model_1d WHERE bucket IN {days:Array(Date)} AND user_key IN {users:Array(String)}'
+
+/**
  * Marks the cost/token points whose session no stored api_request event covers yet (usage_candidate = 1), or,
  * without session.id, whose user-day has none: the only points whose cost may count (warehouse/RULES.md,
- * "Cost and tokens"; migrations 0010 and 0023 roll them up). Sessions are looked up in usage_event_coverage by
- * its primary key, user-days in usage_by_model_1d by day. A point marked whose session turns out covered
+ * "Cost and tokens"; migrations 0010 and 0023 roll them up), as COVERED_SESSIONS / COVERED_USER_DAYS say. A point marked whose session turns out covered
  * later is noted then (noteLateCoverage) and subtracted by the queries; missing one would drop its cost. The
  * mark is stored with the point, so a rebuild of the rollups from the raw rows repeats it.
  */
@@ -18,9 +26,9 @@ export async function markUncoveredUsage(client: Warehouse, rows: MetricPointRow
   if (usage.length === 0) return 0
   const found = await selectRows<{ session_id: string; user_key: string; day: string }>(
     client,
-    `SELECT DISTINCT session_id, '' AS user_key, toDate(0) AS day FROM usage_event_coverage WHERE session_id IN {sessions:Array(String)}
+    `SELECT DISTINCT session_id, '' AS user_key, toDate(0) AS day FROM (${COVERED_SESSIONS})
      UNION ALL
-     SELECT DISTINCT '' AS session_id, user_key, toDate(bucket) AS day FROM usage_by_model_1d WHERE bucket IN {days:Array(Date)} AND user_key IN {users:Array(String)}`,
+     SELECT DISTINCT '' AS session_id, user_key, day FROM (${COVERED_USER_DAYS})`,
     keyParams(coverageKeys(usage)),
   )
   const covered: CoverageKeys = { sessions: new Set(), userDays: new Map() }
@@ -88,18 +96,17 @@ function addUserDay(keys: CoverageKeys, user: string, day: string): void {
  */
 export async function noteLateCoverage(client: Warehouse, keys: CoverageKeys): Promise<number> {
   if (keys.sessions.size === 0 && keys.userDays.size === 0) return 0
-  // Sessions by primary key; user-days by the days' 1-day usage rows (a user-day has an api_request event when
-  // usage_by_model_1d has a row of it, as the queries decide), then exactly the pairs asked (users × days is wider).
+  // Candidates by primary key, covered as the marking decides; then exactly the user-day pairs asked (users × days is wider).
   const found = await selectRows<{ session_id: string; user_key: string; day: string }>(
     client,
     `SELECT session_id, user_key, day FROM usage_candidate_sessions
      WHERE session_id IN {sessions:Array(String)} AND session_id != ''
-       AND session_id IN (SELECT session_id FROM usage_event_coverage WHERE session_id IN {sessions:Array(String)})
+       AND session_id IN (${COVERED_SESSIONS})
        AND (session_id, user_key, day) NOT IN (SELECT session_id, user_key, day FROM usage_candidate_coverage WHERE session_id IN {sessions:Array(String)})
      UNION ALL
      SELECT session_id, user_key, day FROM usage_candidate_sessions
      WHERE session_id = '' AND user_key IN {users:Array(String)} AND day IN {days:Array(Date)}
-       AND (user_key, day) IN (SELECT user_key, toDate(bucket) FROM usage_by_model_1d WHERE bucket IN {days:Array(Date)} AND user_key IN {users:Array(String)})
+       AND (user_key, day) IN (${COVERED_USER_DAYS})
        AND (user_key, day) NOT IN (SELECT user_key, day FROM usage_candidate_coverage WHERE session_id = '' AND user_key IN {users:Array(String)})`,
     keyParams(keys),
   )
