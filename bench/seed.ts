@@ -31,6 +31,7 @@ import { generate } from '../simulator/run'
 import { Tally } from '../simulator/truths'
 import { openWarehouse, selectRows, type Warehouse } from '../warehouse/client'
 import { migrate } from '../warehouse/migrate'
+import { applyRetention } from '../warehouse/retention'
 import { copiesInsert, TEMPLATE_TABLES } from './seed-copies'
 
 export interface SeedOptions {
@@ -201,6 +202,10 @@ async function main(): Promise<void> {
       `warehouse ${config.clickhouse.mode === 'embedded' ? config.clickhouse.path : ''}: ` +
         `${report.applied.length} migration(s) applied, ${report.alreadyApplied} already applied\n`,
     )
+    // The retention `npm start` sets, set before the rows are written: new parts get their TTL as they are
+    // written, where setting it afterwards makes the first start recompute every part in the background.
+    const retention = await applyRetention(client, config.retention)
+    process.stdout.write(`retention: ${retention.summary}${retention.changed.length > 0 ? ` (set on ${retention.changed.length} tables)` : ''}\n`)
     const before = await selectRows<{ n: string }>(client, 'SELECT count() AS n FROM events')
     if (Number(before[0]?.n ?? 0) > 0) process.stdout.write(`note: events already holds ${before[0]?.n} rows; the same seed writes the same ids again\n`)
 
