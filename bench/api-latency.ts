@@ -39,12 +39,12 @@ const { cc, config } = await startLocalCcscope(
 // Each warehouse call's duration and the tables it reads (the profile printed after each endpoint's timings).
 const profiled: { reads: string; ms: number; sql: string; params: unknown }[] = []
 const TABLES =
-  /\b(user_activity_(?:15m|1h|1d)|usage_events_(?:15m|1h|1d)|usage_by_model_(?:1h|1d)|tools_(?:15m|1h|1d)|usage_metric_candidates_(?:15m|1h|1d)|usage_candidate_coverage|usage_event_coverage|sessions|policy_events|policy_denials|events|metric_points|spans|directory|budget_changes|budget_alerts|alert_deliveries|billed_usage|reliability_events)\b/g
+  /\b(user_activity_(?:15m|1h|1d)|usage_events_(?:15m|1h|1d)|usage_by_model_(?:1h|1d)|tools_(?:15m|1h|1d)|usage_metric_candidates_(?:15m|1h|1d)|usage_candidate_coverage|usage_event_coverage|sessions|session_edits|policy_events|policy_denials|events|metric_points|spans|directory|budget_changes|budget_alerts|alert_deliveries|billed_usage|reliability_events)\b/g
 const query = cc.reader.query.bind(cc.reader)
 cc.reader.query = (async (params: Parameters<typeof query>[0]) => {
   const began = performance.now()
   const result = await query(params)
-  const reads = [...new Set(params.query.match(TABLES) ?? [])].join(',') || 'directory'
+  const reads = [...new Set(params.query.match(TABLES) ?? [])].join(',') || 'other'
   profiled.push({ reads, ms: performance.now() - began, sql: params.query, params: params.query_params })
   return result
 }) as typeof cc.reader.query

@@ -60,6 +60,12 @@ describe('rollups', () => {
     const before = await cc.summary({ from: '2026-11-01', to: '2026-12-01' })
     const policyBefore = await policy()
     expect(policyBefore.managedSettings.length).toBe(2)
+    // Every session is costly at $0: which have accepted edits (session_edits, 0024) decides the list.
+    const waste = () =>
+      fetch(`${cc.apiUrl}/api/v1/waste?${RANGE}&minCostUsd=0`)
+        .then((r) => r.json())
+        .then((w: { patterns: { kind: string; sessions: number }[] }) => w.patterns.find((p) => p.kind === 'costlyNoEdit'))
+    const wasteBefore = await waste()
     // Every table these migrations rebuild (the coverage of 0004 stays: they do not rebuild it).
     for (const table of [...Object.keys(RETENTION_TABLES.rollup), ...Object.keys(RETENTION_TABLES.detail)].filter((t) => t !== 'usage_event_coverage'))
       await cc.client.command({ query: `TRUNCATE TABLE ${table}` })
@@ -73,13 +79,15 @@ describe('rollups', () => {
       '0009_create_usage_metric_orphans',
       '0010_create_tiered_rollups',
       '0023_create_candidate_tiers',
+      '0024_create_session_edits',
     ]
     const rollups = loadMigrations().filter((m) => names.includes(m.name))
-    await cc.client.command({ query: 'DELETE FROM schema_migrations WHERE version IN (5, 7, 9, 10, 23)' })
+    await cc.client.command({ query: 'DELETE FROM schema_migrations WHERE version IN (5, 7, 9, 10, 23, 24)' })
     expect((await migrate(cc.client)).applied).toEqual(names)
     for (const migration of rollups) for (const statement of migration.statements) await cc.client.command({ query: statement })
     expect(await cc.summary({ from: '2026-11-01', to: '2026-12-01' })).toEqual(before)
     expect(await policy()).toEqual(policyBefore)
+    expect(await waste()).toEqual(wasteBefore)
   })
 })
 

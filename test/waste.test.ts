@@ -3,12 +3,14 @@ import type { WasteResponse } from '../schemas/waste'
 import path from 'node:path'
 import { ARTIFACTS, launchBrowser, screenshot, settled, shownText } from './helpers/browser'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
-import { apiRequest, events, postJson, type EventSpec } from './helpers/otlp-factory'
+import { loadMigrations, migrate } from '../warehouse/migrate'
+import { apiRequest, events, metrics, postJson, type EventSpec } from './helpers/otlp-factory'
 
 /**
  * Waste patterns (issue 17) on sessions built to show each one, with known prices:
  * - loop: curl denied 4 times, 2 requests of $1 → 3 wasted requests × $1;
- * - idle: $6 spent, no edit accepted → $6; busy: $7 with an accepted Edit → not waste;
+ * - idle: $6 spent, no edit accepted → $6; busy: $7 with an accepted Edit → not waste; written: $8 with a Write
+ *   accepted in the code_edit_tool.decision metric only → not waste;
  * - storm: 3 requests failed after every retry; runaway: a 40-minute sub-agent (neither priced).
  */
 let cc: TestCcscope
@@ -40,6 +42,22 @@ beforeAll(async () => {
     const res = await postJson(cc.otlpUrl, '/v1/logs', events({ user: `${session}@example.com`, session }, specs))
     expect(res.status, await res.text()).toBe(200)
   }
+  const written = metrics({ user: 'written@example.com', session: 'written' }, 'delta', [
+    {
+      metric: 'claude_code.code_edit_tool.decision',
+      attributes: { decision: 'accept', tool_name: 'Write', language: 'TypeScript' },
+      startMs: at(60),
+      timeMs: at(61),
+      value: 1,
+    },
+  ])
+  for (const [route, body] of [
+    ['/v1/logs', events({ user: 'written@example.com', session: 'written' }, [apiRequest(at(60), 8)])],
+    ['/v1/metrics', written],
+  ] as const) {
+    const res = await postJson(cc.otlpUrl, route, body)
+    expect(res.status, await res.text()).toBe(200)
+  }
   await cc.writer.flush()
 }, 60_000)
 afterAll(async () => {
@@ -60,6 +78,22 @@ it('finds each pattern by its rule, priced where telemetry prices it', async () 
   expect(byKind.retryStorm?.examples[0]).toMatchObject({ sessionId: 'storm', detail: '3 requests failed after 33 attempts in all', usd: null })
   expect(byKind.runawaySubagent).toMatchObject({ sessions: 1, usd: null })
   expect(byKind.runawaySubagent?.examples[0]?.detail).toBe('1 run, longest 40 min, up to 12 tool uses')
+})
+
+it('finds the same sessions after session_edits is rebuilt by its migration (0024)', async () => {
+  const costly = async () => {
+    const waste = (await (await fetch(`${cc.apiUrl}/api/v1/waste?from=2026-11-10&to=2026-11-11`)).json()) as WasteResponse
+    return waste.patterns.find((p) => p.kind === 'costlyNoEdit')?.examples.map((e) => e.sessionId)
+  }
+  expect(await costly()).toEqual(['idle'])
+  await cc.client.command({ query: 'TRUNCATE TABLE session_edits' })
+  // Without the accepted edits, busy and written count as costly sessions with none.
+  expect(await costly()).toEqual(['written', 'busy', 'idle'])
+  await cc.client.command({ query: 'DELETE FROM schema_migrations WHERE version = 24' })
+  expect((await migrate(cc.client)).applied).toEqual(['0024_create_session_edits'])
+  // Run twice (as after a crash before it was recorded): the same rows.
+  for (const statement of loadMigrations().find((m) => m.name === '0024_create_session_edits')?.statements ?? []) await cc.client.command({ query: statement })
+  expect(await costly()).toEqual(['idle'])
 })
 
 it('takes its thresholds as parameters', async () => {

@@ -1502,3 +1502,43 @@ GROUP BY bucket, team_id, user_key, model, query_source, agent_name, skill_name,
 CREATE MATERIALIZED VIEW IF NOT EXISTS usage_candidate_sessions_mv ON CLUSTER 'ccscope' TO usage_candidate_sessions_local AS
 SELECT DISTINCT session_id, user_key, toDate(bucket) AS day
 FROM usage_metric_candidates_15m_local;
+
+CREATE TABLE IF NOT EXISTS session_edits_local ON CLUSTER 'ccscope'
+(
+    session_id String,
+    user_key   String COMMENT 'the sharding key on a cluster (warehouse/ddl.ts)',
+    day        Date COMMENT 'the UTC day of the decisions a row sums',
+    accepts    Float64 COMMENT 'accepted Edit, Write, MultiEdit and NotebookEdit decisions (events) plus code_edit_tool.decision accept deltas (metrics)'
+)
+ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/{database}/session_edits_local', '{replica}')
+PARTITION BY toYYYYMM(day)
+ORDER BY (session_id, user_key, day);
+
+CREATE TABLE IF NOT EXISTS session_edits ON CLUSTER 'ccscope' AS session_edits_local
+ENGINE = Distributed('ccscope', currentDatabase(), 'session_edits_local', cityHash64(user_key));
+
+TRUNCATE TABLE IF EXISTS session_edits_local ON CLUSTER 'ccscope';
+
+INSERT INTO session_edits
+SELECT session_id, user_key, toDate(timestamp) AS day, toFloat64(count()) AS accepts
+FROM events
+WHERE event_name = 'tool_decision' AND decision = 'accept' AND tool_name IN ('Edit', 'Write', 'MultiEdit', 'NotebookEdit') AND session_id != ''
+GROUP BY session_id, user_key, day;
+
+INSERT INTO session_edits
+SELECT session_id, user_key, toDate(timestamp) AS day, sum(delta) AS accepts
+FROM metric_points
+WHERE metric_name = 'claude_code.code_edit_tool.decision' AND decision = 'accept' AND session_id != ''
+GROUP BY session_id, user_key, day;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS session_edits_events_mv ON CLUSTER 'ccscope' TO session_edits_local AS
+SELECT session_id, user_key, toDate(timestamp) AS day, toFloat64(count()) AS accepts
+FROM events_local
+WHERE event_name = 'tool_decision' AND decision = 'accept' AND tool_name IN ('Edit', 'Write', 'MultiEdit', 'NotebookEdit') AND session_id != ''
+GROUP BY session_id, user_key, day;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS session_edits_metrics_mv ON CLUSTER 'ccscope' TO session_edits_local AS
+SELECT session_id, user_key, toDate(timestamp) AS day, sum(delta) AS accepts
+FROM metric_points_local
+WHERE metric_name = 'claude_code.code_edit_tool.decision' AND decision = 'accept' AND session_id != ''
+GROUP BY session_id, user_key, day;

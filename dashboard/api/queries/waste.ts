@@ -8,12 +8,11 @@ import { rangeParams } from './range'
 
 /**
  * Waste patterns (docs/waste.md), each a rule over tables the other pages read: policy_denials (a denial
- * loop: the same command denied again and again in one session), the sessions rollup with the session's
- * edit decisions (a costly session with no accepted edit), reliability_events (retry storms, runaway
+ * loop: the same command denied again and again in one session), the sessions rollup with session_edits
+ * (a costly session with no accepted edit), reliability_events (retry storms, runaway
  * sub-agents). Priced where the telemetry prices it; the rule and the pricing are stated in the answer.
  */
 
-const EDIT_TOOLS = ['Edit', 'Write', 'MultiEdit', 'NotebookEdit']
 /** A sub-agent run this long, or with this many tool uses, is a runaway. */
 const RUNAWAY_MS = 30 * 60_000
 const RUNAWAY_TOOL_USES = 200
@@ -48,7 +47,6 @@ export async function queryWaste(ctx: QueryContext, query: WasteQuery): Promise<
     d1: new Date(range.to.getTime() - 1).toISOString().slice(0, 10),
     repeats: query.minRepeats,
     minUsd: query.minCostUsd,
-    editTools: EDIT_TOOLS,
     runawayMs: RUNAWAY_MS,
     runawayTools: RUNAWAY_TOOL_USES,
   }
@@ -98,14 +96,9 @@ export async function queryWaste(ctx: QueryContext, query: WasteQuery): Promise<
     candidates.length === 0
       ? []
       : run(ctx.client, {
-          // Accepted edits, from events (tool_decision) and from metrics (code_edit_tool.decision): either source counts.
-          sql: `SELECT session_id, sum(n) AS accepts FROM (
-             SELECT session_id, toFloat64(count()) AS n FROM events WHERE ${inRange} AND session_id IN {ids:Array(String)}
-               AND event_name = 'tool_decision' AND decision = 'accept' AND tool_name IN {editTools:Array(String)} GROUP BY session_id
-             UNION ALL
-             SELECT session_id, sum(delta) AS n FROM metric_points WHERE ${inRange} AND session_id IN {ids:Array(String)}
-               AND metric_name = 'claude_code.code_edit_tool.decision' AND decision = 'accept' GROUP BY session_id
-           ) GROUP BY session_id`,
+          // Accepted edits, from events (tool_decision) and from metrics (code_edit_tool.decision): either source counts (migration 0024).
+          sql: `SELECT session_id, sum(accepts) AS accepts FROM session_edits
+           WHERE session_id IN {ids:Array(String)} AND ${sessionsInRange} GROUP BY session_id`,
           params: { ...params, ids: candidates },
           row: z.object({ session_id: ch.string, accepts: ch.number }),
         }),
