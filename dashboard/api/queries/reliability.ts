@@ -39,10 +39,16 @@ function rowsOf(...kinds: string[]): string {
 const API_COUNTS = `countIf(event_name = 'api_error') AS errors, countIf(event_name = 'api_retries_exhausted') AS exhausted,
   countIf(event_name = 'api_refusal' AND fallback_hop = 0) AS refusals, countIf(event_name = 'api_refusal' AND fallback_hop = 1) AS refusal_hops`
 const API_ROWS = rowsOf('api_error', 'api_retries_exhausted', 'api_refusal')
-/** One read for the three groupings: by model (g_set 1), by team (2), in total (3). */
+/**
+ * One read of the API kinds for every grouping they are shown in (grouping(model, team, status_code, category)):
+ * by model (API_BY.model), by team, in total, by status code, by refusal category.
+ */
+const API_BY = { model: 7, team: 11, total: 15, status: 13, category: 14 } as const
 const apiRow = z.object({
   model: ch.string,
   team: ch.string,
+  status_code: ch.string,
+  category: ch.string,
   g_set: ch.count,
   errors: ch.count,
   exhausted: ch.count,
@@ -67,6 +73,8 @@ const MCP_FAILURE = `status NOT IN ('connected', 'disconnected')`
 /** The server a connection is counted under: its name (tool details on), else its plugin, else its transport. */
 const MCP_SERVER = `multiIf(server_name != '', server_name, plugin_name != '', plugin_name, transport)`
 const MCP_BY = `multiIf(server_name != '', 'name', plugin_name != '', 'plugin', 'transport')`
+/** grouping(server, identified_by, status) of the MCP read's sets: by server, by status, in total. */
+const MCP_BY_SET = { server: 1, status: 6, total: 7 } as const
 
 const nullableMean = (n: number | null) => (n === null || Number.isNaN(n) ? null : Math.round(n * 10) / 10)
 const ratio = (part: number, whole: number) => (whole > 0 ? part / whole : null)
@@ -92,7 +100,7 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
   const sql = <S extends z.ZodType>(text: string, row: S) => run(ctx.client, { sql: text, params, row })
 
   // Every read at once: none needs another's answer (when nobody sends events, the answer is nulls and the reads after the first are not used).
-  const [teams, requests, apiCounts, byStatus, byCategory, subagents, skills, plugins, mcp, mcpStatus, [compaction], internal, [totals]] = await Promise.all([
+  const [teams, requests, apiCounts, subagents, skills, plugins, mcp, [compaction], internal] = await Promise.all([
     // Who sends what, per team and in total: the Adoption page's active users (user_activity).
     selectRowsWithTotals(ctx.client, { ...common, source: sourceFor('adoption', 'team', filters), groupBy: 'team', measures: ['activeUsers'], coverage: true }),
     // The Cost page's requests (usage_by_model: api_request events) by model, by team and in total, in one read. The metric
@@ -104,28 +112,19 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
       requestRow,
     ),
     sql(
-      `SELECT model, team, grouping(model, team) AS g_set, ${API_COUNTS} FROM ${API_ROWS} WHERE ${where}
-       GROUP BY GROUPING SETS ((model), (team), ())`,
+      `SELECT model, team, status_code, category, grouping(model, team, status_code, category) AS g_set, ${API_COUNTS} FROM ${API_ROWS} WHERE ${where}
+       GROUP BY GROUPING SETS ((model), (team), (), (status_code), (category))`,
       apiRow,
-    ),
-    sql(
-      `SELECT status_code, countIf(event_name = 'api_error') AS errors, countIf(event_name = 'api_retries_exhausted') AS exhausted
-       FROM ${rowsOf('api_error', 'api_retries_exhausted')} WHERE ${where}
-       GROUP BY status_code ORDER BY errors DESC, exhausted DESC, status_code LIMIT {listed:UInt32}`,
-      z.object({ status_code: ch.string, errors: ch.count, exhausted: ch.count }),
-    ),
-    sql(
-      `SELECT category, count() AS refusals FROM ${rowsOf('api_refusal')} WHERE fallback_hop = 0 AND ${where}
-       GROUP BY category ORDER BY refusals DESC, category LIMIT {listed:UInt32}`,
-      z.object({ category: ch.string, refusals: ch.count }),
     ),
     sql(
       `SELECT agent_type, count() AS completions, uniqExact(u) AS users, avg(duration_ms) AS mean_ms, quantileExactInclusive(0.5)(duration_ms) AS p50_ms,
          sum(tool_uses) AS tool_uses, avg(total_tokens) AS mean_tokens
+         , grouping(agent_type) AS g_set
        FROM ${rowsOf('subagent_completed')} WHERE ${where}
-       GROUP BY agent_type ORDER BY completions DESC, agent_type LIMIT {listed:UInt32}`,
+       GROUP BY GROUPING SETS ((agent_type), ()) ORDER BY completions DESC, agent_type LIMIT {listed:UInt32} BY g_set`,
       z.object({
         agent_type: ch.string,
+        g_set: ch.count,
         completions: ch.count,
         users: ch.count,
         mean_ms: ch.number,
@@ -135,10 +134,10 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
       }),
     ),
     sql(
-      `SELECT skill_name, trigger, count() AS activations, uniqExact(u) AS users
+      `SELECT skill_name, trigger, grouping(skill_name, trigger) AS g_set, count() AS activations, uniqExact(u) AS users
        FROM ${rowsOf('skill_activated')} WHERE ${where}
-       GROUP BY skill_name, trigger ORDER BY activations DESC, skill_name, trigger LIMIT {listed:UInt32}`,
-      z.object({ skill_name: ch.string, trigger: ch.string, activations: ch.count, users: ch.count }),
+       GROUP BY GROUPING SETS ((skill_name, trigger), ()) ORDER BY activations DESC, skill_name, trigger LIMIT {listed:UInt32} BY g_set`,
+      z.object({ skill_name: ch.string, trigger: ch.string, g_set: ch.count, activations: ch.count, users: ch.count }),
     ),
     sql(
       `SELECT plugin_name, uniqExact(plugin_hash) - (countIf(plugin_hash = '') > 0) AS hashes,
@@ -156,25 +155,25 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
       }),
     ),
     sql(
-      `SELECT ${MCP_SERVER} AS server, ${MCP_BY} AS identified_by, countIf(status = 'connected') AS connects,
+      `SELECT ${MCP_SERVER} AS server, ${MCP_BY} AS identified_by, status, grouping(server, identified_by, status) AS g_set,
+         count() AS events, countIf(status = 'connected') AS connects,
          countIf(${MCP_FAILURE}) AS failures, countIf(status = 'disconnected') AS disconnects,
          topKIf(1)(error_code, ${MCP_FAILURE} AND error_code != '') AS top_error, uniqExact(u) AS users
        FROM ${rowsOf('mcp_server_connection')} WHERE ${where}
-       GROUP BY server, identified_by ORDER BY failures DESC, connects DESC, server LIMIT {listed:UInt32}`,
+       GROUP BY GROUPING SETS ((server, identified_by), (status), ())
+       ORDER BY failures DESC, connects DESC, server, events DESC, status LIMIT {listed:UInt32} BY g_set`,
       z.object({
         server: ch.string,
-        identified_by: z.enum(['name', 'plugin', 'transport']),
+        identified_by: z.enum(['name', 'plugin', 'transport', '']),
+        status: ch.string,
+        g_set: ch.count,
+        events: ch.count,
         connects: ch.count,
         failures: ch.count,
         disconnects: ch.count,
         top_error: z.array(z.string()),
         users: ch.count,
       }),
-    ),
-    sql(
-      `SELECT status, count() AS events FROM ${rowsOf('mcp_server_connection')} WHERE ${where}
-       GROUP BY status ORDER BY events DESC, status`,
-      z.object({ status: ch.string, events: ch.count }),
     ),
     sql(
       `SELECT count() AS compactions, countIf(trigger = 'auto') AS auto, countIf(trigger = 'manual') AS manual,
@@ -193,28 +192,10 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
       }),
     ),
     sql(
-      `SELECT error_name, error_code, count() AS errors, uniqExact(u) AS users
+      `SELECT error_name, error_code, grouping(error_name, error_code) AS g_set, count() AS errors, uniqExact(u) AS users
        FROM ${rowsOf('internal_error')} WHERE ${where}
-       GROUP BY error_name, error_code ORDER BY errors DESC, error_name, error_code LIMIT {listed:UInt32}`,
-      z.object({ error_name: ch.string, error_code: ch.string, errors: ch.count, users: ch.count }),
-    ),
-    sql(
-      `SELECT countIf(event_name = 'skill_activated') AS skill_runs, uniqExactIf(u, event_name = 'skill_activated') AS skill_users,
-         countIf(event_name = 'internal_error') AS internal_errors, uniqExactIf(u, event_name = 'internal_error') AS internal_users,
-         countIf(event_name = 'subagent_completed') AS subagents, countIf(event_name = 'mcp_server_connection' AND status = 'connected') AS mcp_connects,
-         countIf(event_name = 'mcp_server_connection' AND ${MCP_FAILURE}) AS mcp_failures,
-         countIf(event_name = 'mcp_server_connection' AND status = 'disconnected') AS mcp_disconnects
-       FROM ${rowsOf('skill_activated', 'internal_error', 'subagent_completed', 'mcp_server_connection')} WHERE ${where}`,
-      z.object({
-        skill_runs: ch.count,
-        skill_users: ch.count,
-        internal_errors: ch.count,
-        internal_users: ch.count,
-        subagents: ch.count,
-        mcp_connects: ch.count,
-        mcp_failures: ch.count,
-        mcp_disconnects: ch.count,
-      }),
+       GROUP BY GROUPING SETS ((error_name, error_code), ()) ORDER BY errors DESC, error_name, error_code LIMIT {listed:UInt32} BY g_set`,
+      z.object({ error_name: ch.string, error_code: ch.string, g_set: ch.count, errors: ch.count, users: ch.count }),
     ),
   ])
 
@@ -225,13 +206,29 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
 
   const modelRequests = new Map(requests.filter((r) => r.g_set === 1).map((r) => [r.model, r.requests]))
   const teamRequests = new Map(requests.filter((r) => r.g_set === 2).map((r) => [r.team, r.requests]))
-  const modelErrors = new Map(apiCounts.filter((r) => r.g_set === 1).map((r) => [r.model, r]))
-  const teamErrors = new Map(apiCounts.filter((r) => r.g_set === 2).map((r) => [r.team, r]))
-  const apiTotals = apiCounts.find((r) => r.g_set === 3)
+  const apiBy = (set: number) => apiCounts.filter((r) => r.g_set === set)
+  const modelErrors = new Map(apiBy(API_BY.model).map((r) => [r.model, r]))
+  const teamErrors = new Map(apiBy(API_BY.team).map((r) => [r.team, r]))
+  const apiTotals = apiBy(API_BY.total)[0]
   const models = [...new Set([...[...modelRequests].filter(([, n]) => n > 0).map(([m]) => m), ...modelErrors.keys()])]
-
-  const mcpConnects = totals?.mcp_connects ?? 0
-  const mcpFailures = totals?.mcp_failures ?? 0
+  // The status codes of errors (refusals have none) and the categories of first refusals (a retried one is counted once).
+  const byStatus = apiBy(API_BY.status)
+    .filter((r) => r.errors + r.exhausted > 0)
+    .sort((a, b) => b.errors - a.errors || b.exhausted - a.exhausted || a.status_code.localeCompare(b.status_code))
+    .slice(0, LISTED)
+  const byCategory = apiBy(API_BY.category)
+    .filter((r) => r.refusals > 0)
+    .sort((a, b) => b.refusals - a.refusals || a.category.localeCompare(b.category))
+    .slice(0, LISTED)
+  // Each read's total row (the grouping set ()) and its listed groups.
+  const subagentTotal = subagents.find((r) => r.g_set === 1)
+  const skillTotal = skills.find((r) => r.g_set === 3)
+  const internalTotal = internal.find((r) => r.g_set === 3)
+  const mcpTotal = mcp.find((r) => r.g_set === MCP_BY_SET.total)
+  // identified_by is '' only outside the by-server set.
+  const mcpServers = mcp.flatMap((s) => (s.g_set === MCP_BY_SET.server && s.identified_by !== '' ? [{ ...s, identified_by: s.identified_by }] : []))
+  const mcpConnects = mcpTotal?.connects ?? 0
+  const mcpFailures = mcpTotal?.failures ?? 0
 
   return {
     ...base,
@@ -257,28 +254,32 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
       refusalsByCategory: byCategory.map((c) => ({ category: c.category, refusals: c.refusals })),
     },
     subagents: {
-      completions: totals?.subagents ?? 0,
-      byAgent: subagents.map((a) => ({
-        agentType: a.agent_type,
-        placeholder: isPlaceholder('agent', a.agent_type),
-        completions: a.completions,
-        users: a.users,
-        meanDurationMs: nullableMean(a.mean_ms),
-        p50DurationMs: nullableMean(a.p50_ms),
-        toolUses: a.tool_uses,
-        meanFinalRequestTokens: nullableMean(a.mean_tokens),
-      })),
+      completions: subagentTotal?.completions ?? 0,
+      byAgent: subagents
+        .filter((a) => a.g_set === 0)
+        .map((a) => ({
+          agentType: a.agent_type,
+          placeholder: isPlaceholder('agent', a.agent_type),
+          completions: a.completions,
+          users: a.users,
+          meanDurationMs: nullableMean(a.mean_ms),
+          p50DurationMs: nullableMean(a.p50_ms),
+          toolUses: a.tool_uses,
+          meanFinalRequestTokens: nullableMean(a.mean_tokens),
+        })),
     },
     skills: {
-      activations: totals?.skill_runs ?? 0,
-      users: totals?.skill_users ?? 0,
-      bySkill: skills.map((s) => ({
-        skill: s.skill_name,
-        invocationTrigger: s.trigger,
-        placeholder: isPlaceholder('skill', s.skill_name),
-        activations: s.activations,
-        users: s.users,
-      })),
+      activations: skillTotal?.activations ?? 0,
+      users: skillTotal?.users ?? 0,
+      bySkill: skills
+        .filter((s) => s.g_set === 0)
+        .map((s) => ({
+          skill: s.skill_name,
+          invocationTrigger: s.trigger,
+          placeholder: isPlaceholder('skill', s.skill_name),
+          activations: s.activations,
+          users: s.users,
+        })),
     },
     plugins: {
       byPlugin: plugins.map((p) => ({
@@ -294,9 +295,9 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
     mcp: {
       connects: mcpConnects,
       failures: mcpFailures,
-      disconnects: totals?.mcp_disconnects ?? 0,
+      disconnects: mcpTotal?.disconnects ?? 0,
       failureRate: ratio(mcpFailures, mcpConnects + mcpFailures),
-      byServer: mcp.map((s) => ({
+      byServer: mcpServers.map((s) => ({
         server: s.server,
         identifiedBy: s.identified_by,
         connects: s.connects,
@@ -306,7 +307,10 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
         topErrorCode: s.top_error[0] ?? null,
         users: s.users,
       })),
-      byStatus: mcpStatus.map((s) => ({ status: s.status, events: s.events })),
+      byStatus: mcp
+        .filter((s) => s.g_set === MCP_BY_SET.status)
+        .sort((a, b) => b.events - a.events || a.status.localeCompare(b.status))
+        .map((s) => ({ status: s.status, events: s.events })),
     },
     compaction: {
       compactions: compaction?.compactions ?? 0,
@@ -319,9 +323,9 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
       meanDurationMs: nullableMean(compaction?.mean_ms ?? null),
     },
     internalErrors: {
-      errors: totals?.internal_errors ?? 0,
-      users: totals?.internal_users ?? 0,
-      byError: internal.map((e) => ({ errorName: e.error_name, errorCode: e.error_code, errors: e.errors, users: e.users })),
+      errors: internalTotal?.errors ?? 0,
+      users: internalTotal?.users ?? 0,
+      byError: internal.filter((e) => e.g_set === 0).map((e) => ({ errorName: e.error_name, errorCode: e.error_code, errors: e.errors, users: e.users })),
     },
   }
 }
