@@ -106,4 +106,14 @@ describe('dataset figures without coverage', () => {
     expect(events.read.find((r) => r.g_set === 2 && r.team === 'data')).toBeUndefined()
     expect(events.read.find((r) => r.g_set === 3)?.requests).toBeGreaterThan(0)
   })
+
+  it('reads 64-bit integers as exact JSON numbers up to 2^53, not-finite floats as null, and refuses a value of the wrong type', async () => {
+    const read = await run(cc.reader, {
+      sql: 'SELECT toUInt64(9007199254740991) AS big, toInt64(-42) AS negative, sum(number) AS total, nan AS undefined_ratio, inf AS infinite FROM numbers(4)',
+      params: {},
+      row: z.object({ big: ch.count, negative: ch.count, total: ch.count, undefined_ratio: ch.number, infinite: ch.number }),
+    })
+    expect(read).toEqual([{ big: 2 ** 53 - 1, negative: -42, total: 6, undefined_ratio: null, infinite: null }])
+    await expect(run(cc.reader, { sql: "SELECT 'x' AS n", params: {}, row: z.object({ n: ch.count }) })).rejects.toThrow(/did not match its schema/)
+  })
 })

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { DatasetName, Granularity, ResolvedRange } from '../../../schemas/analytics'
-import { ch, run, type Query } from '../../../warehouse/query'
+import { ch, ROW_FORMAT, run, type Query } from '../../../warehouse/query'
 import { COVERAGE_MEASURES, DATASET_SQL, scopeSql, variantFor, type DatasetVariant, type Scope } from '../datasets'
 import { cacheSavingParams } from '../prices'
 import { attributedRows, rangeBounds } from '../sources'
@@ -272,7 +272,7 @@ export async function selectRowsWithTotals(client: Reader, shape: SqlShape): Pro
     query: built.sql,
     query_params: built.params,
     format: 'JSON',
-    clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+    clickhouse_settings: ROW_FORMAT,
   })
   let json: { data: unknown[]; totals?: unknown; rows_before_limit_at_least?: number }
   try {
