@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../server/config'
+import { serverSettings } from '../warehouse/client'
 
 describe('configuration', () => {
   it('has sane defaults: embedded engine under ./data, standard ports, loopback only without tokens', () => {
@@ -64,6 +65,12 @@ describe('configuration', () => {
     expect(loadConfig({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_CLUSTER: 'ccscope' }).clickhouse).toMatchObject({ mode: 'server', cluster: 'ccscope' })
     expect(() => loadConfig({ CLICKHOUSE_CLUSTER: 'ccscope' })).toThrow(/CLICKHOUSE_CLUSTER: needs CLICKHOUSE_URL/)
     expect(() => loadConfig({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_CLUSTER: "x' ON" })).toThrow(/CLICKHOUSE_CLUSTER: must be a cluster name/)
+    // Every query on a cluster relates rows of one shard: IN subqueries over Distributed tables read it (deny, the default, refuses them).
+    const onCluster = loadConfig({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_CLUSTER: 'ccscope' }).clickhouse
+    const oneServer = loadConfig({ CLICKHOUSE_URL: 'http://ch:8123' }).clickhouse
+    if (onCluster.mode !== 'server' || oneServer.mode !== 'server') throw new Error('expected server mode')
+    expect(serverSettings(onCluster)).toMatchObject({ distributed_product_mode: 'local' })
+    expect(serverSettings(oneServer)).not.toHaveProperty('distributed_product_mode')
   })
 
   it('names every bad variable and what it got', () => {

@@ -1,5 +1,5 @@
 import fs from 'node:fs'
-import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client'
+import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions, type ClickHouseSettings } from '@clickhouse/client'
 
 export type Warehouse = ClickHouseClient
 
@@ -103,8 +103,18 @@ export function serverClient(ch: ServerConfig, requestTimeoutMs = 10_000): Wareh
     database: ch.database,
     // A server silent this long counts as unavailable: ingest answers 503 and the exporters retry.
     request_timeout: requestTimeoutMs,
-    clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+    clickhouse_settings: serverSettings(ch),
   })
+}
+
+/**
+ * What every query to a server runs with. On a cluster, IN subqueries over Distributed tables read each
+ * shard's own rows (`distributed_product_mode = 'local'`; the default, deny, refuses them): right because
+ * the rows a query relates (a session's, a person's) share a shard (warehouse/RULES.md, "Cluster"). Without
+ * it the cost queries' covered-session subtraction and the writer's coverage lookups fail on a cluster.
+ */
+export function serverSettings(ch: ServerConfig): ClickHouseSettings {
+  return { output_format_json_quote_64bit_integers: 1, ...(ch.cluster ? { distributed_product_mode: 'local' } : {}) }
 }
 
 /** Reads a query's rows as JSON objects. */
