@@ -117,9 +117,8 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
       apiRow,
     ),
     sql(
-      `SELECT agent_type, count() AS completions, uniqExact(u) AS users, avg(duration_ms) AS mean_ms, quantileExactInclusive(0.5)(duration_ms) AS p50_ms,
-         sum(tool_uses) AS tool_uses, avg(total_tokens) AS mean_tokens
-         , grouping(agent_type) AS g_set
+      `SELECT agent_type, grouping(agent_type) AS g_set, count() AS completions, uniqExact(u) AS users, avg(duration_ms) AS mean_ms,
+         quantileExactInclusive(0.5)(duration_ms) AS p50_ms, sum(tool_uses) AS tool_uses, avg(total_tokens) AS mean_tokens
        FROM ${rowsOf('subagent_completed')} WHERE ${where}
        GROUP BY GROUPING SETS ((agent_type), ()) ORDER BY completions DESC, agent_type LIMIT {listed:UInt32} BY g_set`,
       z.object({
@@ -220,7 +219,7 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
     .filter((r) => r.refusals > 0)
     .sort((a, b) => b.refusals - a.refusals || a.category.localeCompare(b.category))
     .slice(0, LISTED)
-  // Each read's total row (the grouping set ()) and its listed groups.
+  // Each read's total row (the grouping set (), never cut by LIMIT … BY g_set) and its listed groups.
   const subagentTotal = subagents.find((r) => r.g_set === 1)
   const skillTotal = skills.find((r) => r.g_set === 3)
   const internalTotal = internal.find((r) => r.g_set === 3)
