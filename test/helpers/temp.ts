@@ -13,5 +13,6 @@ export function tempDir(prefix = 'ccscope-test-'): string {
 }
 
 export function removeTempDirs(): void {
-  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
+  // Retried: an engine just stopped may still be finishing a merge's files in its store (ENOTEMPTY on a loaded machine).
+  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 })
 }
