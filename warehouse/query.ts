@@ -2,10 +2,12 @@ import { z } from 'zod'
 import type { Reader } from './pool'
 import { traced } from '../runtime/traced'
 
-/**
- * The one way the API reads the warehouse: SQL text with typed placeholders ({name:Type}) and a zod
- * schema for its rows. Rows come back as JSONEachRow (ROW_FORMAT), and each is parsed by the schema: what the API hands on is what the schema says, never a cast.
+/*
+ * The one way the API reads the warehouse: SQL text with typed placeholders ({name:Type}) and a zod schema
+ * for its rows. Rows come back as JSONEachRow (ROW_FORMAT), and each is parsed by the schema: what the API
+ * hands on is what the schema says, never a cast.
  */
+
 /**
  * How the API's reads ask for JSON: 64-bit integers as JSON numbers, not quoted strings. Every integer the
  * API reads is a count or a token sum, far below 2^53 (9e15), where a JSON number is exact; a quoted one
