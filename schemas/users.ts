@@ -28,6 +28,10 @@ export const usersParamsSchema = z.strictObject({
     .enum(['true', 'false'])
     .default('false')
     .meta({ description: "true: also answer seat utilization per team (seatsByTeam), by the directory's team." }),
+  quietList: z.coerce.number().int().min(1).max(1000).optional().meta({
+    description:
+      'Also list this many active users by last activity, longest silent first (quietRows), from the same read as rows: what sort=lastSeen&order=asc&limit=quietList answers.',
+  }),
 })
 
 export const usersQuerySchema = usersParamsSchema.transform((value, ctx) => ({
@@ -40,6 +44,7 @@ export const usersQuerySchema = usersParamsSchema.transform((value, ctx) => ({
   quietDays: value.quietDays,
   neverActive: value.neverActive === 'true',
   seatsByTeam: value.seatsByTeam === 'true',
+  quietList: value.quietList,
 }))
 export type UsersQuery = z.output<typeof usersQuerySchema>
 
@@ -49,7 +54,7 @@ export type UserList = (typeof USER_LISTS)[number]
 /** At most this many people per export; more is a 400 asking to narrow the filters, never a silently short file. */
 export const USERS_EXPORT_MAX = 10_000
 
-export const usersExportParamsSchema = usersParamsSchema.omit({ limit: true, neverActive: true, seatsByTeam: true }).extend({
+export const usersExportParamsSchema = usersParamsSchema.omit({ limit: true, neverActive: true, seatsByTeam: true, quietList: true }).extend({
   list: z.enum(USER_LISTS).default('active').meta({
     description:
       'active: everyone active in the range; new, returning, quiet: that lifecycle group; neverActive: the people in the directory who never sent telemetry.',
@@ -65,6 +70,7 @@ export const usersExportQuerySchema = usersExportParamsSchema.transform((value, 
   quietDays: value.quietDays,
   neverActive: value.list === 'neverActive',
   seatsByTeam: false,
+  quietList: undefined,
   list: value.list,
 }))
 
@@ -117,6 +123,10 @@ export type SeatTeam = z.infer<typeof seatTeamSchema>
 export const usersResponseSchema = z.object({
   range: rangeResponseSchema,
   rows: z.array(userRowSchema),
+  quietRows: z
+    .array(userRowSchema)
+    .optional()
+    .meta({ description: 'With quietList=N: the N active users with the oldest last activity, oldest first (ties by user).' }),
   counts: z.object({
     activeUsers: z.number().int(),
     newUsers: z.number().int(),

@@ -89,3 +89,26 @@ describe('GET /api/v1/users/export.csv', () => {
     expect(JSON.parse(text).parameter).toBe('list')
   })
 })
+
+describe('GET /api/v1/users with quietList (the Adoption page: leaders and gone quiet in one answer)', () => {
+  it('answers the same rows as the two requests it replaces, in their orders', async () => {
+    for (const [limit, quietList] of [
+      [3, 4],
+      [100, 1000],
+    ] as const) {
+      const both = await users(`${RANGE}&sort=costUsd&limit=${limit}&quietList=${quietList}&quietDays=3`)
+      const leaders = await users(`${RANGE}&sort=costUsd&limit=${limit}&quietDays=3`)
+      const quiet = await users(`${RANGE}&sort=lastSeen&order=asc&limit=${quietList}&quietDays=3`)
+      expect(both.rows).toEqual(leaders.rows)
+      expect(both.truncated).toBe(leaders.truncated)
+      expect(both.counts).toEqual(leaders.counts)
+      expect(both.quietRows).toEqual(quiet.rows)
+      expect(both.quietRows?.length).toBe(Math.min(quietList, both.counts.activeUsers))
+    }
+    expect(leadersOnly(await users(`${RANGE}&limit=3`))).toBe(true)
+    expect((await fetch(`${cc.apiUrl}/api/v1/users?${RANGE}&quietList=0`)).status).toBe(400)
+  })
+})
+
+/** Without quietList the answer has no quietRows. */
+const leadersOnly = (answer: UsersResponse) => !('quietRows' in answer)

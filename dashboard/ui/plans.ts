@@ -40,6 +40,8 @@ export function viewParam<T extends string>(search: URLSearchParams, name: strin
 
 export const ADOPTION_LEADERBOARD = 15
 export const QUIET_DAYS = 7
+/** The gone-quiet users the Adoption page lists (the longest silent first). */
+export const QUIET_LISTED = 25
 export const USERS_LIMIT = 200
 export const STEP_VALUES: readonly Step[] = ['day', 'week']
 export const ORDER_VALUES = ['asc', 'desc', 'auto'] as const
@@ -61,10 +63,18 @@ export function adoptionPlan(filters: Filters, range: DateRange, search: URLSear
     totals: datasetRequest('adoption', datasetParams(filters, 'adoption', range, { compare: 'previous' })),
     trend: datasetRequest('adoption', datasetParams(filters, 'adoption', range, { granularity: step })),
     byTeam: datasetRequest('adoption', datasetParams(filters, 'adoption', range, { groupBy: 'team', sort: 'activeUsers', limit: 100 })),
-    // With seat utilization per team (seatsByTeam), for the Seats card.
-    leaders: usersRequest(datasetParams(filters, 'summary', range, { sort: 'costUsd', limit: ADOPTION_LEADERBOARD, seatsByTeam: 'true' })),
-    // With the directory's people who never sent telemetry at all (neverActive).
-    quiet: usersRequest(datasetParams(filters, 'summary', range, { sort: 'lastSeen', order: 'asc', limit: 25, quietDays: QUIET_DAYS, neverActive: 'true' })),
+    // One answer for three cards: the leaders, with seat utilization per team (seatsByTeam) for the Seats card,
+    // the longest silent (quietRows, from the same read) and the directory's people who never sent telemetry (neverActive).
+    people: usersRequest(
+      datasetParams(filters, 'summary', range, {
+        sort: 'costUsd',
+        limit: ADOPTION_LEADERBOARD,
+        seatsByTeam: 'true',
+        quietList: QUIET_LISTED,
+        quietDays: QUIET_DAYS,
+        neverActive: 'true',
+      }),
+    ),
   }
 }
 

@@ -74,6 +74,9 @@ const userRow = z.object({
   n_new: ch.count,
   n_quiet: ch.count,
   n_active_seats: ch.count,
+  /** With quietList: the row's rank in the requested order and by last activity (rowsSql). */
+  r_main: ch.count.optional(),
+  r_quiet: ch.count.optional(),
 })
 
 const seatsRow = z.object({ total: ch.count, entries: ch.count })
@@ -156,12 +159,19 @@ LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON a.u = d.d_user`
       countIf(last_active < {quietCutoff:DateTime('UTC')}) OVER () AS n_quiet, countIf(in_directory AND seat) OVER () AS n_active_seats
     FROM (${perUser})`
   const seatParams: Record<string, unknown> = {}
-  const [rows, [seats], never, byTeam] = await Promise.all([
-    run(ctx.client, {
-      sql: `SELECT * FROM (${counted}) ${search} ORDER BY ${SORT_SQL[query.sort]} ${query.order === 'asc' ? 'ASC' : 'DESC'}, u ASC LIMIT {limit:UInt32}`,
-      params,
-      row: userRow,
-    }),
+  const order = `${SORT_SQL[query.sort]} ${query.order === 'asc' ? 'ASC' : 'DESC'}, u ASC`
+  // With quietList, the longest-silent users come from the same read: each row ranked in both orders (the
+  // Adoption page's leaders and its gone-quiet list were two answers computing the same per-user rows).
+  if (query.quietList !== undefined) params.quietLimit = query.quietList
+  const rowsSql =
+    query.quietList === undefined
+      ? `SELECT * FROM (${counted}) ${search} ORDER BY ${order} LIMIT {limit:UInt32}`
+      : `SELECT * FROM (
+           SELECT *, row_number() OVER (ORDER BY ${order}) AS r_main, row_number() OVER (ORDER BY last_active ASC, u ASC) AS r_quiet
+           FROM (${counted}) ${search}
+         ) WHERE r_main <= {limit:UInt32} OR r_quiet <= {quietLimit:UInt32} ORDER BY r_main`
+  const [read, [seats], never, byTeam] = await Promise.all([
+    run(ctx.client, { sql: rowsSql, params, row: userRow }),
     run(ctx.client, {
       sql: `SELECT countIf(d_seat) AS total, ${DIRECTORY_ENTRIES} AS entries
      FROM ${DIRECTORY_NOW} WHERE ${filterSql(query.filters, seatParams, ctx.scope, DIRECTORY_SQL)}`,
@@ -171,10 +181,12 @@ LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON a.u = d.d_user`
     query.neverActive ? neverActive(ctx, query, neverListed) : Promise.resolve(undefined),
     query.seatsByTeam ? querySeatsByTeam(ctx, range, query.filters) : Promise.resolve(undefined),
   ])
+  const rows = query.quietList === undefined ? read : read.filter((r) => (r.r_main ?? 0) <= query.limit + 1)
+  const quietRows = read.filter((r) => (r.r_quiet ?? Number.POSITIVE_INFINITY) <= (query.quietList ?? 0)).sort((a, b) => (a.r_quiet ?? 0) - (b.r_quiet ?? 0))
   // A search that matched nobody still answers the lifecycle counts of everyone.
   const counts = rows[0] ?? (query.q ? (await run(ctx.client, { sql: `SELECT * FROM (${counted}) LIMIT 1`, params, row: userRow }))[0] : undefined)
   const fromMs = range.from.getTime()
-  const out: UserRow[] = rows.slice(0, query.limit).map((r) => {
+  const toUserRow = (r: z.output<typeof userRow>): UserRow => {
     const events = r.events_sent > 0
     const metrics = r.points_sent > 0
     // Null when the view hides it (finance) or the user does not send its source.
@@ -202,14 +214,15 @@ LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON a.u = d.d_user`
       activeTimeCliSeconds: fromMetrics(r.cli_s),
       costUsd: roundUsd(r.cost_usd ?? 0),
     }
-  })
+  }
   const active = counts?.n_active ?? 0
   const newUsers = counts?.n_new ?? 0
   const seatTotal = seats?.total ?? 0
   const seatActive = counts?.n_active_seats ?? 0
   return {
     range: { from: range.from.toISOString(), to: range.to.toISOString(), timeZone: range.timeZone },
-    rows: out,
+    rows: rows.slice(0, query.limit).map(toUserRow),
+    ...(query.quietList !== undefined ? { quietRows: quietRows.map(toUserRow) } : {}),
     counts: { activeUsers: active, newUsers, returningUsers: active - newUsers, quietUsers: counts?.n_quiet ?? 0 },
     seats: (seats?.entries ?? 0) > 0 ? { total: seatTotal, active: seatActive, utilization: seatTotal > 0 ? seatActive / seatTotal : null } : null,
     ...(byTeam !== undefined ? { seatsByTeam: byTeam } : {}),

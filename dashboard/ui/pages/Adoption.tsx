@@ -83,8 +83,8 @@ export function AdoptionPage() {
   const totals = useApi(plan.totals)
   const trend = useApi(plan.trend)
   const byTeam = useApi(plan.byTeam)
-  const leaders = useApi(plan.leaders)
-  const quiet = useApi(plan.quiet)
+  // The leaders, the gone-quiet list, seats and the never active: one answer (plans.ts).
+  const people = useApi(plan.people)
   const periods = periodsOf(step, range.from, range.drawnTo)
   const per = step === 'week' ? 'week' : 'day'
   const partial = step === 'week' ? '; the first and last weeks may be partial' : ''
@@ -238,9 +238,9 @@ export function AdoptionPage() {
             </span>
           }
         >
-          <Loadable query={quiet} height={120}>
+          <Loadable query={people} height={120}>
             {(d) => {
-              const silent = quietUsers(d.rows)
+              const silent = quietUsers(d.quietRows ?? [])
               return (
                 <>
                   <div className="stats" style={{ gridTemplateColumns: 'repeat(auto-fit, minmax(120px, 1fr))' }}>
@@ -284,14 +284,14 @@ export function AdoptionPage() {
           subtitle="Seat holders from the directory active in the range, per team"
           actions={
             // Only when there is something to export (without a directory the export answers 400).
-            (leaders.data?.seatsByTeam?.length ?? 0) > 0 ? (
+            (people.data?.seatsByTeam?.length ?? 0) > 0 ? (
               <a className="button" href={seatsExportUrl(filters, range)} download data-export="seats-by-team" aria-label="Export seats per team as CSV">
                 Export CSV
               </a>
             ) : null
           }
         >
-          <Loadable query={leaders} height={120}>
+          <Loadable query={people} height={120}>
             {(d) =>
               d.seats === null ? (
                 <Empty>
@@ -319,7 +319,7 @@ export function AdoptionPage() {
           wide
           actions={
             // Only when there is a list to export (without a directory the export answers 400).
-            (quiet.data?.neverActive?.total ?? 0) > 0 ? (
+            (people.data?.neverActive?.total ?? 0) > 0 ? (
               <a
                 className="button"
                 href={usersExportUrl(filters, range, 'neverActive')}
@@ -332,7 +332,7 @@ export function AdoptionPage() {
             ) : null
           }
         >
-          <Loadable query={quiet} height={120}>
+          <Loadable query={people} height={120}>
             {(d) =>
               d.neverActive === null || d.neverActive === undefined ? (
                 <Empty>
@@ -371,7 +371,7 @@ export function AdoptionPage() {
           wide
           actions={<Link to={usersHref(filters)}>All users →</Link>}
         >
-          <Loadable query={leaders}>
+          <Loadable query={people}>
             {(d) => (
               <>
                 <UsersTable
