@@ -9,8 +9,10 @@ import { apiRequest, costMetrics, events, postJson } from './helpers/otlp-factor
  * add up across buckets, tiers, days and users (warehouse/RULES.md, "Sessions").
  */
 const HOUR = 3_600_000
-// Yesterday at 20:00 UTC: a session that runs past midnight.
-const T0 = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 4 * HOUR
+// The day before yesterday at 20:00 UTC: a session that runs past midnight, its last record (T0 + 5 h) in the past at
+// any time of the run. (Yesterday at 20:00 put that record in the future between 00:00 and 01:00 UTC, and answers
+// stop at the clock.)
+const T0 = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 28 * HOUR
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 
 let cc: TestCcscope
