@@ -54,7 +54,9 @@ it('shows the progress while the history loads, and fills in without a reload', 
     days: 7,
     live: false,
     onProgress: (p) => (progress = () => p.meta()),
-    beforeWindow: (index) => (index === 0 ? first.wait : index === 1 ? rest.wait : Promise.resolve()),
+    // The two newest windows first: just after midnight UTC the newest is the few minutes of the new day, which may
+    // hold no record at all (the test failed between 00:00 and ~00:30 UTC); with the day before, there are figures.
+    beforeWindow: (index) => (index <= 1 ? first.wait : index === 2 ? rest.wait : Promise.resolve()),
   })
 
   // Loading, nothing in yet: the banner, and the empty page says the data is on its way.
@@ -63,7 +65,7 @@ it('shows the progress while the history loads, and fills in without a reload', 
   await page.locator('[data-panel="no-data"][data-loading]').waitFor()
   expect(await shownText(banner)).toMatch(/Loading the demo fleet's history: 0%/)
 
-  // The newest day is in: the page fills in by itself, the banner stays with its progress.
+  // The newest windows are in: the page fills in by itself, the banner stays with its progress.
   first.open()
   const cost = page.locator('[data-stat="cost"] [data-value]')
   await cost.waitFor({ timeout: 15_000 })
