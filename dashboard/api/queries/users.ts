@@ -159,15 +159,17 @@ LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON a.u = d.d_user`
       countIf(last_active < {quietCutoff:DateTime('UTC')}) OVER () AS n_quiet, countIf(in_directory AND seat) OVER () AS n_active_seats
     FROM (${perUser})`
   const seatParams: Record<string, unknown> = {}
-  const order = `${SORT_SQL[query.sort]} ${query.order === 'asc' ? 'ASC' : 'DESC'}, u ASC`
-  // With quietList, the longest-silent users come from the same read: each row ranked in both orders (the
-  // Adoption page's leaders and its gone-quiet list were two answers computing the same per-user rows).
-  if (query.quietList !== undefined) params.quietLimit = query.quietList
+  const orderBy = (sort: UsersQuery['sort'], order: UsersQuery['order']) => `${SORT_SQL[sort]} ${order === 'asc' ? 'ASC' : 'DESC'}, u ASC`
+  const order = orderBy(query.sort, query.order)
+  // With quietList, the longest-silent users come from the same read: each row ranked in both orders, the second
+  // exactly sort=lastSeen&order=asc's (the Adoption page's leaders and gone-quiet list were two answers of the same rows).
+  const quietList = query.quietList
+  if (quietList !== undefined) params.quietLimit = quietList
   const rowsSql =
-    query.quietList === undefined
+    quietList === undefined
       ? `SELECT * FROM (${counted}) ${search} ORDER BY ${order} LIMIT {limit:UInt32}`
       : `SELECT * FROM (
-           SELECT *, row_number() OVER (ORDER BY ${order}) AS r_main, row_number() OVER (ORDER BY last_active ASC, u ASC) AS r_quiet
+           SELECT *, row_number() OVER (ORDER BY ${order}) AS r_main, row_number() OVER (ORDER BY ${orderBy('lastSeen', 'asc')}) AS r_quiet
            FROM (${counted}) ${search}
          ) WHERE r_main <= {limit:UInt32} OR r_quiet <= {quietLimit:UInt32} ORDER BY r_main`
   const [read, [seats], never, byTeam] = await Promise.all([
@@ -181,8 +183,11 @@ LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON a.u = d.d_user`
     query.neverActive ? neverActive(ctx, query, neverListed) : Promise.resolve(undefined),
     query.seatsByTeam ? querySeatsByTeam(ctx, range, query.filters) : Promise.resolve(undefined),
   ])
-  const rows = query.quietList === undefined ? read : read.filter((r) => (r.r_main ?? 0) <= query.limit + 1)
-  const quietRows = read.filter((r) => (r.r_quiet ?? Number.POSITIVE_INFINITY) <= (query.quietList ?? 0)).sort((a, b) => (a.r_quiet ?? 0) - (b.r_quiet ?? 0))
+  const rows = quietList === undefined ? read : read.filter((r) => r.r_main !== undefined && r.r_main <= query.limit + 1)
+  const quietRows =
+    quietList === undefined
+      ? undefined
+      : read.filter((r) => r.r_quiet !== undefined && r.r_quiet <= quietList).sort((a, b) => (a.r_quiet ?? 0) - (b.r_quiet ?? 0))
   // A search that matched nobody still answers the lifecycle counts of everyone.
   const counts = rows[0] ?? (query.q ? (await run(ctx.client, { sql: `SELECT * FROM (${counted}) LIMIT 1`, params, row: userRow }))[0] : undefined)
   const fromMs = range.from.getTime()
@@ -222,7 +227,7 @@ LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON a.u = d.d_user`
   return {
     range: { from: range.from.toISOString(), to: range.to.toISOString(), timeZone: range.timeZone },
     rows: rows.slice(0, query.limit).map(toUserRow),
-    ...(query.quietList !== undefined ? { quietRows: quietRows.map(toUserRow) } : {}),
+    ...(quietRows !== undefined ? { quietRows: quietRows.map(toUserRow) } : {}),
     counts: { activeUsers: active, newUsers, returningUsers: active - newUsers, quietUsers: counts?.n_quiet ?? 0 },
     seats: (seats?.entries ?? 0) > 0 ? { total: seatTotal, active: seatActive, utilization: seatTotal > 0 ? seatActive / seatTotal : null } : null,
     ...(byTeam !== undefined ? { seatsByTeam: byTeam } : {}),
