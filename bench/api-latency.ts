@@ -38,13 +38,13 @@ const { cc, config } = await startLocalCcscope(
 )
 // Each warehouse call's duration and the tables it reads (the profile printed after each endpoint's timings).
 const profiled: { reads: string; ms: number; sql: string; params: unknown }[] = []
-const TABLES =
-  /\b(user_activity_(?:15m|1h|1d)|usage_events_(?:15m|1h|1d)|usage_by_model_(?:1h|1d)|tools_(?:15m|1h|1d)|usage_metric_candidates_(?:15m|1h|1d)|usage_candidate_coverage|usage_event_coverage|sessions|session_edits|policy_events|policy_denials|events|metric_points|spans|directory|budget_changes|budget_alerts|alert_deliveries|billed_usage|reliability_events)\b/g
+// A table is what follows FROM or JOIN (a column named like a table, `events` say, is not a read).
+const TABLES = /\b(?:FROM|JOIN)\s+([a-z_][a-z0-9_]*)\b/gi
 const query = cc.reader.query.bind(cc.reader)
 cc.reader.query = (async (params: Parameters<typeof query>[0]) => {
   const began = performance.now()
   const result = await query(params)
-  const reads = [...new Set(params.query.match(TABLES) ?? [])].join(',') || 'other'
+  const reads = [...new Set([...params.query.matchAll(TABLES)].map((m) => m[1]))].join(',') || 'other'
   profiled.push({ reads, ms: performance.now() - began, sql: params.query, params: params.query_params })
   return result
 }) as typeof cc.reader.query
@@ -95,6 +95,8 @@ try {
     ['users leaderboard with seats by team (Adoption)', `/api/v1/users?${range}&limit=20&seatsByTeam=true`],
     ['policy overview', `/api/v1/policy?${range}`],
     ['policy movers', `/api/v1/policy/movers?to=${span?.hi}`],
+    ['summary for one user vs previous (User page)', `/api/v1/summary?${range}&user=${encodeURIComponent(user?.u ?? '')}&compare=previous`],
+    ['users: one user (User page)', `/api/v1/users?${range}&user=${encodeURIComponent(user?.u ?? '')}&limit=1`],
     ['user sessions', `/api/v1/users/${encodeURIComponent(user?.u ?? '')}/sessions?${range}`],
     ['session timeline', `/api/v1/sessions/${encodeURIComponent(session?.s ?? '')}`],
     ['CSV export by user per day', `/api/v1/cost/export.csv?${range}&groupBy=user&granularity=day`],

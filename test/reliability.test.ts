@@ -254,6 +254,42 @@ describe('GET /api/v1/reliability', () => {
   })
 })
 
+describe('whole UTC days from reliability_1d, the rest from the events (migration 0025)', () => {
+  it('gives the same figures whichever way a range is read', async () => {
+    // erin's events the next UTC day, minutes after midnight: a range in Asia/Kolkata reads them from the events.
+    const next = DAY + 86_400_000 + 10 * 60_000
+    const erin: EventSpec[] = [
+      {
+        name: 'mcp_server_connection',
+        timeMs: next,
+        attributes: { status: 'failed', transport_type: 'http', server_name: 'github', error_code: 'ETIMEDOUT' },
+      },
+      { name: 'plugin_loaded', timeMs: next, attributes: { 'plugin.name': 'commit-commands', plugin_id_hash: 'h1' } },
+      { name: 'skill_activated', timeMs: next, attributes: { 'skill.name': 'pdf', invocation_trigger: 'user-slash' } },
+      { name: 'compaction', timeMs: next, attributes: { trigger: 'auto', success: 'true', pre_tokens: 50_000, post_tokens: 10_000, duration_ms: 6_000 } },
+    ]
+    expect((await postJson(cc.otlpUrl, '/v1/logs', events({ user: 'erin', session: 's-erin', team: 'web' }, erin))).status).toBe(200)
+    expect(fixtureWindow(captures).from.getTime()).toBeGreaterThan(DAY + 3 * 86_400_000)
+    const figures = ({ range: _, ...rest }: ReliabilityResponse) => rest
+
+    // Nov 2 in UTC is one whole day (the rollup); in Asia/Kolkata it is 18:30 the day before to 18:30, no whole UTC day (the events).
+    const day = await reliability(RANGE)
+    expect(figures(await reliability('from=2026-11-02&to=2026-11-03&tz=Asia/Kolkata'))).toEqual(figures(day))
+    // Two days: in UTC both whole; in Asia/Kolkata Nov 2 whole (alice's, bob's) and two edges (erin's, from the events).
+    const twoDays = await reliability('from=2026-11-02&to=2026-11-04&tz=UTC')
+    expect(figures(await reliability('from=2026-11-02&to=2026-11-04&tz=Asia/Kolkata'))).toEqual(figures(twoDays))
+    expect(figures(await reliability('from=2026-11-02T00:00:00Z&to=2026-11-03T00:15:00Z'))).toEqual(figures(twoDays))
+    // erin is counted once, in each kind.
+    expect([twoDays.mcp?.failures, twoDays.skills?.activations, twoDays.compaction?.compactions, twoDays.compaction?.meanTokensSaved]).toEqual([
+      3,
+      4,
+      4,
+      86_666.7, // (140 000 + 80 000 + 40 000) / 3 saved, to a tenth
+    ])
+    expect(twoDays.plugins?.byPlugin.find((p) => p.plugin === 'commit-commands')).toMatchObject({ usersLoaded: 2, sessionsLoaded: 2 })
+  })
+})
+
 describe('the real CLI captures', () => {
   it('count the built-in plugins loaded at every session start (the only one of these kinds they hold)', async () => {
     const w = fixtureWindow(captures)

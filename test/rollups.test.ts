@@ -66,6 +66,10 @@ describe('rollups', () => {
         .then((r) => r.json())
         .then((w: { patterns: { kind: string; sessions: number }[] }) => w.patterns.find((p) => p.kind === 'costlyNoEdit'))
     const wasteBefore = await waste()
+    // MCP connections, plugins, skills and compactions by whole days (reliability_1d, 0025, fed from reliability_events, 0018).
+    const reliability = () => fetch(`${cc.apiUrl}/api/v1/reliability?${RANGE}`).then((r) => r.json())
+    const reliabilityBefore = await reliability()
+    expect(reliabilityBefore.plugins.byPlugin.length).toBe(4)
     // Every table these migrations rebuild (the coverage of 0004 stays: they do not rebuild it).
     for (const table of [...Object.keys(RETENTION_TABLES.rollup), ...Object.keys(RETENTION_TABLES.detail)].filter((t) => t !== 'usage_event_coverage'))
       await cc.client.command({ query: `TRUNCATE TABLE ${table}` })
@@ -78,16 +82,19 @@ describe('rollups', () => {
       '0007_create_policy_events',
       '0009_create_usage_metric_orphans',
       '0010_create_tiered_rollups',
+      '0018_create_reliability_events',
       '0023_create_candidate_tiers',
       '0024_create_session_edits',
+      '0025_create_reliability_1d',
     ]
     const rollups = loadMigrations().filter((m) => names.includes(m.name))
-    await cc.client.command({ query: 'DELETE FROM schema_migrations WHERE version IN (5, 7, 9, 10, 23, 24)' })
+    await cc.client.command({ query: 'DELETE FROM schema_migrations WHERE version IN (5, 7, 9, 10, 18, 23, 24, 25)' })
     expect((await migrate(cc.client)).applied).toEqual(names)
     for (const migration of rollups) for (const statement of migration.statements) await cc.client.command({ query: statement })
     expect(await cc.summary({ from: '2026-11-01', to: '2026-12-01' })).toEqual(before)
     expect(await policy()).toEqual(policyBefore)
     expect(await waste()).toEqual(wasteBefore)
+    expect(await reliability()).toEqual(reliabilityBefore)
   })
 })
 

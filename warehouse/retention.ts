@@ -40,6 +40,7 @@ export const RETENTION_TABLES = {
     usage_candidate_sessions: 'day',
     policy_events: 'timestamp',
     reliability_events: 'timestamp',
+    reliability_1d: 'day',
     attribution_1d: 'day',
     usage_event_coverage: 'day',
   },

@@ -1542,3 +1542,56 @@ SELECT session_id, user_key, toDate(timestamp) AS day, sum(delta) AS accepts
 FROM metric_points_local
 WHERE metric_name = 'claude_code.code_edit_tool.decision' AND decision = 'accept' AND session_id != ''
 GROUP BY session_id, user_key, day;
+
+CREATE TABLE IF NOT EXISTS reliability_1d_local ON CLUSTER 'ccscope'
+(
+    day          Date COMMENT 'the UTC day of the events a row sums',
+    event_name   LowCardinality(String),
+    user_key     String,
+    team_id      LowCardinality(String),
+    department   LowCardinality(String),
+    cost_center  LowCardinality(String),
+    server_name  LowCardinality(String),
+    plugin_name  LowCardinality(String),
+    plugin_hash  String,
+    transport    LowCardinality(String),
+    status       LowCardinality(String),
+    error_code   LowCardinality(String),
+    skill_name   LowCardinality(String),
+    trigger      LowCardinality(String),
+    success      LowCardinality(String),
+    events       UInt64 COMMENT 'events of the row: connections, loads, installs, activations, compactions',
+    saved_tokens Int64 COMMENT 'compaction: pre_tokens - post_tokens of the successful ones that sent both',
+    saved_n      UInt64 COMMENT 'compaction: how many saved_tokens sums',
+    duration_ms  Float64 COMMENT 'the sum of duration_ms'
+)
+ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/{database}/reliability_1d_local', '{replica}', (events, saved_tokens, saved_n, duration_ms)
+)
+PARTITION BY toYYYYMM(day)
+ORDER BY (event_name, day, user_key, team_id, department, cost_center, server_name, plugin_name, plugin_hash, transport, status,
+          error_code, skill_name, trigger, success);
+
+CREATE TABLE IF NOT EXISTS reliability_1d ON CLUSTER 'ccscope' AS reliability_1d_local
+ENGINE = Distributed('ccscope', currentDatabase(), 'reliability_1d_local', cityHash64(user_key));
+
+TRUNCATE TABLE IF EXISTS reliability_1d_local ON CLUSTER 'ccscope';
+
+INSERT INTO reliability_1d
+SELECT toDate(timestamp) AS day, event_name, user_key, team_id, department, cost_center, server_name, plugin_name, plugin_hash,
+    transport, status, error_code, skill_name, trigger, success, count() AS events,
+    sumIf(toInt64(pre_tokens) - toInt64(post_tokens), success = 'true' AND pre_tokens > 0 AND post_tokens > 0) AS saved_tokens,
+    countIf(success = 'true' AND pre_tokens > 0 AND post_tokens > 0) AS saved_n, sum(duration_ms) AS duration_ms
+FROM reliability_events
+WHERE event_name IN ('mcp_server_connection', 'plugin_loaded', 'plugin_installed', 'skill_activated', 'compaction')
+GROUP BY day, event_name, user_key, team_id, department, cost_center, server_name, plugin_name, plugin_hash, transport, status,
+    error_code, skill_name, trigger, success;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS reliability_1d_mv ON CLUSTER 'ccscope' TO reliability_1d_local AS
+SELECT toDate(timestamp) AS day, event_name, user_key, team_id, department, cost_center, server_name, plugin_name, plugin_hash,
+    transport, status, error_code, skill_name, trigger, success, count() AS events,
+    sumIf(toInt64(pre_tokens) - toInt64(post_tokens), success = 'true' AND pre_tokens > 0 AND post_tokens > 0) AS saved_tokens,
+    countIf(success = 'true' AND pre_tokens > 0 AND post_tokens > 0) AS saved_n, sum(duration_ms) AS duration_ms
+FROM reliability_events_local
+WHERE event_name IN ('mcp_server_connection', 'plugin_loaded', 'plugin_installed', 'skill_activated', 'compaction')
+GROUP BY day, event_name, user_key, team_id, department, cost_center, server_name, plugin_name, plugin_hash, transport, status,
+    error_code, skill_name, trigger, success;

@@ -4,41 +4,116 @@ import { answeredRange } from '../../../schemas/periods'
 import { isPlaceholder, type ApiFigures, type ReliabilityQuery, type ReliabilityResponse } from '../../../schemas/reliability'
 import { ch, run } from '../../../warehouse/query'
 import { attributedColumns, attributedRows, DIRECTORY_NOW } from '../sources'
-import { planTiers } from '../tiers'
+import { planTiers, type TierPlan } from '../tiers'
 import { coverageOf, type QueryContext } from './dataset'
 import { selectRowsWithTotals, sourceFor } from './dataset-sql'
-import { rangeParams } from './range'
+import { dateTimeParam, rangeParams } from './range'
 import { filterSql } from './filters'
 
 /**
  * GET /api/v1/reliability. Requests are the Cost page's (api_request, the usage rollups); coverage per team
  * the Adoption page's (user_activity); everything else is read from reliability_events (migration 0018: one
- * row per API error, refusal, sub-agent, skill, plugin, MCP connection, compaction or internal error). Teams
+ * row per API error, refusal, sub-agent, skill, plugin, MCP connection, compaction or internal error), MCP
+ * connections, plugins, skills and compactions by whole UTC days from reliability_1d (0025, dailyRowsOf). Teams
  * are the directory's where it names one, as on every page; a manager sees their teams only.
  */
 
 const LISTED = 200
 
 /**
- * reliability_events of these kinds (code-owned names) in the range, attributed like every other source
- * (sources.ts attributedColumns): the kinds are filtered before the directory join.
+ * The people columns of rows `e` (u, team, dept, cc, display_name) and the join that gives them: attributed like
+ * every other source (sources.ts attributedColumns), or, for a read that neither groups by nor filters on a team,
+ * department or cost center, the telemetry's own without the join (as sources.ts attributedRows does).
  */
-function rowsOf(...kinds: string[]): string {
+function people(attribute: boolean): { columns: string; join: string } {
+  if (!attribute) return { columns: `e.user_key AS u, e.team_id AS team, e.department AS dept, e.cost_center AS cc, '' AS display_name`, join: '' }
+  return { columns: attributedColumns('e'), join: `LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON e.user_key = d.d_user` }
+}
+
+/** reliability_events of these kinds (code-owned names) in the range: the kinds are filtered before the directory join. */
+function rowsOf(attribute: boolean, ...kinds: string[]): string {
+  const { columns, join } = people(attribute)
   return `(
-  SELECT ${attributedColumns('e')}, e.event_name AS event_name, e.session_id AS session_id, e.model AS model, e.status_code AS status_code,
+  SELECT ${columns}, e.event_name AS event_name, e.session_id AS session_id, e.model AS model, e.status_code AS status_code,
     e.category AS category, e.fallback_hop AS fallback_hop, e.agent_type AS agent_type, e.tool_uses AS tool_uses, e.total_tokens AS total_tokens,
     e.skill_name AS skill_name, e.plugin_name AS plugin_name, e.plugin_hash AS plugin_hash, e.server_name AS server_name, e.transport AS transport,
     e.status AS status, e.error_code AS error_code, e.error_name AS error_name, e.trigger AS trigger, e.success AS success,
     e.pre_tokens AS pre_tokens, e.post_tokens AS post_tokens, e.duration_ms AS duration_ms
-  FROM reliability_events AS e LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON e.user_key = d.d_user
+  FROM reliability_events AS e ${join}
   WHERE e.event_name IN (${kinds.map((k) => `'${k}'`).join(', ')}) AND e.timestamp >= {from:DateTime('UTC')} AND e.timestamp < {to:DateTime('UTC')}
+)`
+}
+
+/** The kinds reliability_1d sums per UTC day (migration 0025): the ones every session start repeats, and skills and compactions. */
+type DailyKind = 'mcp_server_connection' | 'plugin_loaded' | 'plugin_installed' | 'skill_activated' | 'compaction'
+
+/** The attributes reliability_1d keeps (its key after the day), as both branches of dailyRowsOf name them. */
+const DAILY_ATTRIBUTES = [
+  'event_name',
+  'user_key',
+  'team_id',
+  'department',
+  'cost_center',
+  'server_name',
+  'plugin_name',
+  'plugin_hash',
+  'transport',
+  'status',
+  'error_code',
+  'skill_name',
+  'trigger',
+  'success',
+] as const
+
+/** One raw event as a row of reliability_1d: the sums 0025's view takes, of one event. */
+const SAVED = `success = 'true' AND pre_tokens > 0 AND post_tokens > 0`
+const RAW_AS_DAILY = `${DAILY_ATTRIBUTES.join(', ')}, toUInt64(1) AS events,
+    if(${SAVED}, toInt64(pre_tokens) - toInt64(post_tokens), toInt64(0)) AS saved_tokens, toUInt64(${SAVED}) AS saved_n, duration_ms`
+
+/**
+ * Rows of the daily kinds in the range, attributed like rowsOf's, with their sums: `n` events (count() is sum(n)),
+ * `saved_tokens` over `saved_n` compactions, `duration_ms` summed. Whole UTC days of the range come from reliability_1d,
+ * the rest (a partial day, the edges of a range in another zone: the plan's hours and quarter-hours) from
+ * reliability_events, each event a row. Exact either way: every measure over them is a sum or a distinct count of a key.
+ */
+function dailyRowsOf(plan: TierPlan, params: Record<string, unknown>, attribute: boolean, ...kinds: DailyKind[]): string {
+  const { columns, join } = people(attribute)
+  const names = kinds.map((k) => `'${k}'`).join(', ')
+  const days = plan['1d'].map((run, i) => {
+    params[`rl_d${i}_f`] = run.from.toISOString().slice(0, 10)
+    params[`rl_d${i}_t`] = run.to.toISOString().slice(0, 10)
+    return `(day >= {rl_d${i}_f:Date} AND day < {rl_d${i}_t:Date})`
+  })
+  const raw = [...plan['1h'], ...plan['15m']].map((run, i) => {
+    params[`rl_r${i}_f`] = dateTimeParam(run.from)
+    params[`rl_r${i}_t`] = dateTimeParam(run.to)
+    return `(timestamp >= {rl_r${i}_f:DateTime('UTC')} AND timestamp < {rl_r${i}_t:DateTime('UTC')})`
+  })
+  const branches = [
+    ...(days.length > 0
+      ? [
+          `SELECT ${DAILY_ATTRIBUTES.join(', ')}, events, saved_tokens, saved_n, duration_ms FROM reliability_1d WHERE event_name IN (${names}) AND (${days.join(' OR ')})`,
+        ]
+      : []),
+    ...(raw.length > 0 ? [`SELECT ${RAW_AS_DAILY} FROM reliability_events WHERE event_name IN (${names}) AND (${raw.join(' OR ')})`] : []),
+  ]
+  // An empty range: the columns, no rows.
+  const rows = branches.length > 0 ? branches.join('\n  UNION ALL\n  ') : `SELECT ${RAW_AS_DAILY} FROM reliability_events WHERE 0`
+  return `(
+  SELECT ${columns}, ${DAILY_ATTRIBUTES.filter((c) => !['user_key', 'team_id', 'department', 'cost_center'].includes(c))
+    .map((c) => `e.${c} AS ${c}`)
+    .join(', ')},
+    e.events AS n, e.saved_tokens AS saved_tokens, e.saved_n AS saved_n, e.duration_ms AS duration_ms
+  FROM (
+  ${rows}
+  ) AS e ${join}
 )`
 }
 
 /** The API counters per group (model, team or none), one expression each. */
 const API_COUNTS = `countIf(event_name = 'api_error') AS errors, countIf(event_name = 'api_retries_exhausted') AS exhausted,
   countIf(event_name = 'api_refusal' AND fallback_hop = 0) AS refusals, countIf(event_name = 'api_refusal' AND fallback_hop = 1) AS refusal_hops`
-const API_ROWS = rowsOf('api_error', 'api_retries_exhausted', 'api_refusal')
+const API_ROWS = rowsOf(true, 'api_error', 'api_retries_exhausted', 'api_refusal')
 /**
  * One read of the API kinds for every grouping they are shown in (grouping(model, team, status_code, category)):
  * by model (API_BY.model), by team, in total, by status code, by refusal category.
@@ -98,16 +173,21 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
   const params: Record<string, unknown> = { ...rangeParams(range), listed: LISTED }
   const where = filterSql(q.filters, params, ctx.scope)
   const sql = <S extends z.ZodType>(text: string, row: S) => run(ctx.client, { sql: text, params, row })
+  const plan = planTiers(range, 'none')
+  // Only the API read groups by team; the others need the directory only to filter (as the Policy page decides).
+  const attribute = ctx.scope !== null || Object.entries(q.filters).some(([name, values]) => name !== 'user' && (values?.length ?? 0) > 0)
+  const daily = (...kinds: DailyKind[]) => dailyRowsOf(plan, params, attribute, ...kinds)
+  const raw = (...kinds: string[]) => rowsOf(attribute, ...kinds)
 
   // Every read at once: none needs another's answer (when nobody sends events, the answer is nulls and the reads after the first are not used).
-  const [teams, requests, apiCounts, subagents, skills, plugins, mcp, [compaction], internal] = await Promise.all([
+  const [teams, requests, apiCounts, subagents, skills, plugins, pluginSessions, mcp, [compaction], internal] = await Promise.all([
     // Who sends what, per team and in total: the Adoption page's active users (user_activity).
     selectRowsWithTotals(ctx.client, { ...common, source: sourceFor('adoption', 'team', filters), groupBy: 'team', measures: ['activeUsers'], coverage: true }),
     // The Cost page's requests (usage_by_model: api_request events) by model, by team and in total, in one read. The metric
     // candidates add no request (nor any group with one), so they are not read; a group without requests is a group with 0.
     sql(
       `SELECT model, team, grouping(model, team) AS g_set, sum(n_requests) AS requests
-       FROM ${attributedRows('usageByModel', planTiers(range, 'none'), params, 'r_', true, false)} AS s WHERE ${where}
+       FROM ${attributedRows('usageByModel', plan, params, 'r_', true, false)} AS s WHERE ${where}
        GROUP BY GROUPING SETS ((model), (team), ())`,
       requestRow,
     ),
@@ -119,7 +199,7 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
     sql(
       `SELECT agent_type, grouping(agent_type) AS g_set, count() AS completions, uniqExact(u) AS users, avg(duration_ms) AS mean_ms,
          quantileExactInclusive(0.5)(duration_ms) AS p50_ms, sum(tool_uses) AS tool_uses, avg(total_tokens) AS mean_tokens
-       FROM ${rowsOf('subagent_completed')} WHERE ${where}
+       FROM ${raw('subagent_completed')} WHERE ${where}
        GROUP BY GROUPING SETS ((agent_type), ()) ORDER BY completions DESC, agent_type LIMIT {listed:UInt32} BY g_set`,
       z.object({
         agent_type: ch.string,
@@ -133,32 +213,29 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
       }),
     ),
     sql(
-      `SELECT skill_name, trigger, grouping(skill_name, trigger) AS g_set, count() AS activations, uniqExact(u) AS users
-       FROM ${rowsOf('skill_activated')} WHERE ${where}
+      `SELECT skill_name, trigger, grouping(skill_name, trigger) AS g_set, sum(n) AS activations, uniqExact(u) AS users
+       FROM ${daily('skill_activated')} WHERE ${where}
        GROUP BY GROUPING SETS ((skill_name, trigger), ()) ORDER BY activations DESC, skill_name, trigger LIMIT {listed:UInt32} BY g_set`,
       z.object({ skill_name: ch.string, trigger: ch.string, g_set: ch.count, activations: ch.count, users: ch.count }),
     ),
     sql(
-      `SELECT plugin_name, uniqExact(plugin_hash) - (countIf(plugin_hash = '') > 0) AS hashes,
-         uniqExactIf(u, event_name = 'plugin_loaded') AS users_loaded, uniqExactIf(${SESSION_KEY}, event_name = 'plugin_loaded') AS sessions_loaded,
-         countIf(event_name = 'plugin_installed') AS installs, uniqExactIf(u, event_name = 'plugin_installed') AS users_installed
-       FROM ${rowsOf('plugin_loaded', 'plugin_installed')} WHERE ${where}
+      `SELECT plugin_name, uniqExact(plugin_hash) - (countIf(plugin_hash = '') > 0) AS hashes, uniqExactIf(u, event_name = 'plugin_loaded') AS users_loaded,
+         sumIf(n, event_name = 'plugin_installed') AS installs, uniqExactIf(u, event_name = 'plugin_installed') AS users_installed
+       FROM ${daily('plugin_loaded', 'plugin_installed')} WHERE ${where}
        GROUP BY plugin_name ORDER BY users_loaded DESC, installs DESC, plugin_name LIMIT {listed:UInt32}`,
-      z.object({
-        plugin_name: ch.string,
-        hashes: ch.count,
-        users_loaded: ch.count,
-        sessions_loaded: ch.count,
-        installs: ch.count,
-        users_installed: ch.count,
-      }),
+      z.object({ plugin_name: ch.string, hashes: ch.count, users_loaded: ch.count, installs: ch.count, users_installed: ch.count }),
+    ),
+    // The sessions that loaded each plugin: a distinct count, which a daily sum cannot keep, so from the events.
+    sql(
+      `SELECT plugin_name, uniqExact(${SESSION_KEY}) AS sessions_loaded FROM ${raw('plugin_loaded')} WHERE ${where} GROUP BY plugin_name`,
+      z.object({ plugin_name: ch.string, sessions_loaded: ch.count }),
     ),
     sql(
       `SELECT ${MCP_SERVER} AS server, ${MCP_BY} AS identified_by, status, grouping(server, identified_by, status) AS g_set,
-         count() AS events, countIf(status = 'connected') AS connects,
-         countIf(${MCP_FAILURE}) AS failures, countIf(status = 'disconnected') AS disconnects,
-         topKIf(1)(error_code, ${MCP_FAILURE} AND error_code != '') AS top_error, uniqExact(u) AS users
-       FROM ${rowsOf('mcp_server_connection')} WHERE ${where}
+         sum(n) AS events, sumIf(n, status = 'connected') AS connects,
+         sumIf(n, ${MCP_FAILURE}) AS failures, sumIf(n, status = 'disconnected') AS disconnects,
+         topKWeightedIf(1)(error_code, n, ${MCP_FAILURE} AND error_code != '') AS top_error, uniqExact(u) AS users
+       FROM ${daily('mcp_server_connection')} WHERE ${where}
        GROUP BY GROUPING SETS ((server, identified_by), (status), ())
        ORDER BY failures DESC, connects DESC, server, events DESC, status LIMIT {listed:UInt32} BY g_set`,
       z.object({
@@ -175,11 +252,10 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
       }),
     ),
     sql(
-      `SELECT count() AS compactions, countIf(trigger = 'auto') AS auto, countIf(trigger = 'manual') AS manual,
-         countIf(success = 'true') AS succeeded, countIf(success = 'false') AS failed,
-         avgIf(toInt64(pre_tokens) - toInt64(post_tokens), success = 'true' AND pre_tokens > 0 AND post_tokens > 0) AS mean_saved,
-         avg(duration_ms) AS mean_ms
-       FROM ${rowsOf('compaction')} WHERE ${where}`,
+      `SELECT sum(n) AS compactions, sumIf(n, trigger = 'auto') AS auto, sumIf(n, trigger = 'manual') AS manual,
+         sumIf(n, success = 'true') AS succeeded, sumIf(n, success = 'false') AS failed,
+         sum(saved_tokens) / sum(saved_n) AS mean_saved, sum(duration_ms) / sum(n) AS mean_ms
+       FROM ${daily('compaction')} WHERE ${where}`,
       z.object({
         compactions: ch.count,
         auto: ch.count,
@@ -192,7 +268,7 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
     ),
     sql(
       `SELECT error_name, error_code, grouping(error_name, error_code) AS g_set, count() AS errors, uniqExact(u) AS users
-       FROM ${rowsOf('internal_error')} WHERE ${where}
+       FROM ${raw('internal_error')} WHERE ${where}
        GROUP BY GROUPING SETS ((error_name, error_code), ()) ORDER BY errors DESC, error_name, error_code LIMIT {listed:UInt32} BY g_set`,
       z.object({ error_name: ch.string, error_code: ch.string, g_set: ch.count, errors: ch.count, users: ch.count }),
     ),
@@ -224,6 +300,7 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
   const skillTotal = skills.find((r) => r.g_set === 3)
   const internalTotal = internal.find((r) => r.g_set === 3)
   const mcpTotal = mcp.find((r) => r.g_set === MCP_BY_SET.total)
+  const sessionsOf = new Map(pluginSessions.map((p) => [p.plugin_name, p.sessions_loaded]))
   // identified_by is '' only outside the by-server set.
   const mcpServers = mcp.flatMap((s) => (s.g_set === MCP_BY_SET.server && s.identified_by !== '' ? [{ ...s, identified_by: s.identified_by }] : []))
   const mcpConnects = mcpTotal?.connects ?? 0
@@ -286,7 +363,7 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
         placeholder: isPlaceholder('plugin', p.plugin_name),
         distinctPlugins: p.hashes,
         usersLoaded: p.users_loaded,
-        sessionsLoaded: p.sessions_loaded,
+        sessionsLoaded: sessionsOf.get(p.plugin_name) ?? 0,
         installs: p.installs,
         usersInstalled: p.users_installed,
       })),
