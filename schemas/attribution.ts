@@ -1,9 +1,11 @@
 import { z } from 'zod'
 import { checkRange, rangeFields, rangeResponseSchema } from './analytics'
+import { ATTRIBUTION_BY } from './datasets'
+
+export { ATTRIBUTION_BY }
 
 /** Cost by repository, workflow run or entrypoint (docs/attribution.md). Client-safe: zod only. */
 
-export const ATTRIBUTION_BY = ['repository', 'workflow', 'entrypoint'] as const
 export type AttributionBy = (typeof ATTRIBUTION_BY)[number]
 
 export const attributionParamsSchema = z.strictObject({

@@ -46,3 +46,6 @@ export type AnyDimension = Dimension<DatasetName>
 
 /** Dimensions every dataset has: the filters the summary and the drill-down accept. */
 export const COMMON_DIMENSIONS = ['user', 'team', 'department', 'costCenter'] as const
+
+/** What the Cost page's attribution card groups by (GET /api/v1/attribution `by`). */
+export const ATTRIBUTION_BY = ['repository', 'workflow', 'entrypoint'] as const

@@ -1,5 +1,5 @@
 import { startEarly } from './early'
-import { preloadPage } from './routes'
+import { preloadPage } from './page-chunks'
 import './styles.css'
 
 // The first load. The app's code (React, the router, the query cache: boot.tsx) and the opened page's are

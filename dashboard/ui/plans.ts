@@ -1,5 +1,5 @@
 import type { UserList } from '../../schemas/users'
-import { ATTRIBUTION_BY } from '../../schemas/attribution'
+import { ATTRIBUTION_BY } from '../../schemas/datasets'
 import { datasetParams, dateRange, parseFilters, type DateRange, type Filters } from './filters'
 import { BREAKDOWN_SORTS, BREAKDOWN_VALUES, breakdownParams, costGranularity, STACK_VALUES } from './prepare/cost'
 import { blockedParams, MOVER_VALUES, moversParams } from './prepare/policy'
