@@ -7,6 +7,7 @@ import type { SessionResponse, UserSessionsResponse, UsersResponse } from '../sc
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { generateFleet, sendFleet, summarizeTruth, type Fact, type Fleet, type RequestTruth } from './helpers/fleet'
 import { defined } from './helpers/defined'
+import { metrics, postJson } from './helpers/otlp-factory'
 
 /**
  * Every analytics endpoint against a generated fleet whose true aggregates the test computes itself
@@ -325,6 +326,39 @@ describe('adoption', () => {
     const all = await get<SummaryResponse>(`/api/v1/summary?${RANGE}`)
     expect(all.coverage.usersWithEvents).toBeLessThan(all.coverage.users)
     expect(all.prompts).toBeGreaterThan(0)
+  })
+
+  it('gives active time to the millisecond, without the float noise of its sum, in JSON and CSV', async () => {
+    // 0.1 + 0.2 s of active time: 0.30000000000000004 as a float sum. Its own day, after the fleet's range.
+    const day = Date.parse('2026-10-25T10:00:00Z')
+    const point = (i: number, value: number, type: string) => ({
+      metric: 'claude_code.active_time.total' as const,
+      attributes: { type },
+      startMs: day + i * 60_000,
+      timeMs: day + (i + 1) * 60_000,
+      value,
+    })
+    const who = { user: 'tenths@example.com', session: 's-tenths', team: 'tenths' }
+    const res = await postJson(
+      cc.otlpUrl,
+      '/v1/metrics',
+      metrics(who, 'delta', [point(0, 0.1, 'user'), point(1, 0.2, 'user'), point(2, 1.1, 'cli'), point(3, 2.2, 'cli')]),
+    )
+    expect(res.status).toBe(200)
+    const range = 'from=2026-10-25&to=2026-10-26&tz=UTC'
+    const byUser = await get<DatasetResponse<'adoption'>>(`/api/v1/adoption?${range}&groupBy=user`)
+    expect(byUser.rows.map((r) => [r.group, r.activeTimeUserSeconds, r.activeTimeCliSeconds])).toEqual([['tenths@example.com', 0.3, 3.3]])
+    expect([byUser.totals.activeTimeUserSeconds, byUser.totals.activeTimeCliSeconds]).toEqual([0.3, 3.3])
+    const users = await get<UsersResponse>(`/api/v1/users?${range}`)
+    expect(users.rows.map((r) => [r.activeTimeUserSeconds, r.activeTimeCliSeconds])).toEqual([[0.3, 3.3]])
+    const csv = parse(await (await fetch(`${cc.apiUrl}/api/v1/adoption/export.csv?${range}&groupBy=user`)).text(), { columns: true }) as Record<
+      string,
+      string
+    >[]
+    expect(csv.map((r) => [r.row_type, r.active_time_user_seconds, r.active_time_cli_seconds])).toEqual([
+      ['data', '0.3', '3.3'],
+      ['total', '0.3', '3.3'],
+    ])
   })
 
   it('lists users with lifecycle: new, returning and gone quiet', async () => {

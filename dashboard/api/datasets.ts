@@ -77,6 +77,12 @@ export const COVERAGE_MEASURES = {
 } as const
 
 const ACTIVE_USER_DAYS = `uniqExactIf((u, toDate(bucket, {tz:String})), ${ACTIVE})`
+/**
+ * Active time in seconds: Claude Code sends it to the millisecond (claude_code.active_time.total), and a float sum
+ * of such values carries noise in its last digits (0.1 + 0.2 = 0.30000000000000004) that differs with the order the
+ * engine adds in. Rounded to the millisecond, two reads of the same rows agree, and the CSV shows 0.3.
+ */
+export const activeSeconds = (column: 's_user' | 's_cli') => `round(sum(${column}), 3)`
 
 /** Tool measures over rows with a decision and source per row (toolDecisions and tools families). */
 const TOOL_MEASURES = {
@@ -135,8 +141,8 @@ export const DATASET_SQL: { [D in DatasetName]: DatasetSql<D> } = {
           sessions: 'sum(n_new_sessions)',
           prompts: 'sum(n_prompts)',
           promptsPerUser: 'if(m_activeUsers = 0, NULL, m_prompts / m_activeUsers)',
-          activeTimeUserSeconds: 'sum(s_user)',
-          activeTimeCliSeconds: 'sum(s_cli)',
+          activeTimeUserSeconds: activeSeconds('s_user'),
+          activeTimeCliSeconds: activeSeconds('s_cli'),
           linesAdded: 'sum(n_added)',
           linesRemoved: 'sum(n_removed)',
           commits: 'sum(n_commits)',

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { answeredRange } from '../../../schemas/periods'
 import type { UserRow, UsersQuery, UsersResponse } from '../../../schemas/users'
 import { ch, run } from '../../../warehouse/query'
-import { scopeRawSql, type UserView } from '../datasets'
+import { activeSeconds, scopeRawSql, type UserView } from '../datasets'
 import { attributedRows, DIRECTORY_ENTRIES, DIRECTORY_NOW, rangeBounds, tieredRows } from '../sources'
 import { planTiers } from '../tiers'
 import { roundUsd } from '../../../schemas/money'
@@ -44,8 +44,8 @@ const ACTIVITY_SQL: Record<string, string> = {
   lines_removed: 'sum(n_removed)',
   commits: 'sum(n_commits)',
   pull_requests: 'sum(n_prs)',
-  user_s: 'sum(s_user)',
-  cli_s: 'sum(s_cli)',
+  user_s: activeSeconds('s_user'),
+  cli_s: activeSeconds('s_cli'),
 }
 
 const userRow = z.object({
