@@ -20,3 +20,11 @@ export function filterSql(
   }
   return clauses.join(' AND ')
 }
+
+/**
+ * Whether the rows of a read that groups by no team, department or cost center need the directory joined: only for
+ * a manager's scope or a filter on one of those (a user filter reads the telemetry's own user key).
+ */
+export function directoryNeeded(filters: CommonFilters, scope: Scope): boolean {
+  return scope !== null || Object.entries(filters).some(([name, values]) => name !== 'user' && (values?.length ?? 0) > 0)
+}

@@ -10,7 +10,7 @@ import { planTiers } from '../tiers'
 import type { QueryContext } from './dataset'
 import { selectRowsWithTotals, sourceFor, type DatasetRawRow } from './dataset-sql'
 import { rangeParams } from './range'
-import { filterSql } from './filters'
+import { directoryNeeded, filterSql } from './filters'
 
 const rangeOut = (r: ResolvedRange) => ({ from: r.from.toISOString(), to: r.to.toISOString(), timeZone: r.timeZone })
 
@@ -90,7 +90,7 @@ export async function queryPolicy(ctx: QueryContext, q: PolicyQuery): Promise<Po
   const range = answeredRange(q.range, ctx.now)
   const params: Record<string, unknown> = { ...rangeParams(range) }
   const where = filterSql(q.filters, params, scope)
-  const attribute = scope !== null || Object.entries(q.filters).some(([name, values]) => name !== 'user' && (values?.length ?? 0) > 0)
+  const attribute = directoryNeeded(q.filters, scope)
   const activity = attributedRows('policyActivity', planTiers(range, 'none'), params, 'p_', attribute)
   const of = (event: string) => `(SELECT * FROM ${activity} WHERE event_name = '${event}')`
   const [bySource, hooks, [hookTotals], modes, escalations, managed] = await Promise.all([

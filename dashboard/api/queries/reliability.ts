@@ -8,7 +8,7 @@ import { planTiers, type TierPlan } from '../tiers'
 import { coverageOf, type QueryContext } from './dataset'
 import { selectRowsWithTotals, sourceFor } from './dataset-sql'
 import { dateTimeParam, rangeParams } from './range'
-import { filterSql } from './filters'
+import { directoryNeeded, filterSql } from './filters'
 
 /**
  * GET /api/v1/reliability. Requests are the Cost page's (api_request, the usage rollups); coverage per team
@@ -175,7 +175,7 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
   const sql = <S extends z.ZodType>(text: string, row: S) => run(ctx.client, { sql: text, params, row })
   const plan = planTiers(range, 'none')
   // Only the API read groups by team; the others need the directory only to filter (as the Policy page decides).
-  const attribute = ctx.scope !== null || Object.entries(q.filters).some(([name, values]) => name !== 'user' && (values?.length ?? 0) > 0)
+  const attribute = directoryNeeded(q.filters, ctx.scope)
   const daily = (...kinds: DailyKind[]) => dailyRowsOf(plan, params, attribute, ...kinds)
   const raw = (...kinds: string[]) => rowsOf(attribute, ...kinds)
 
