@@ -287,6 +287,10 @@ describe('whole UTC days from reliability_1d, the rest from the events (migratio
       86_666.7, // (140 000 + 80 000 + 40 000) / 3 saved, to a tenth
     ])
     expect(twoDays.plugins?.byPlugin.find((p) => p.plugin === 'commit-commands')).toMatchObject({ usersLoaded: 2, sessionsLoaded: 2 })
+    // Filtered by team (the directory joined to both branches): alice's and erin's, not bob's.
+    const web = await reliability('from=2026-11-02&to=2026-11-04&tz=Asia/Kolkata&team=web')
+    expect(figures(web)).toEqual(figures(await reliability('from=2026-11-02&to=2026-11-04&tz=UTC&team=web')))
+    expect([web.skills?.activations, web.skills?.users, web.mcp?.failures]).toEqual([3, 2, 3])
   })
 })
 
