@@ -1,5 +1,5 @@
 import { PassThrough, type Readable } from 'node:stream'
-import { stringify } from 'csv-stringify'
+import { stringify } from 'csv-stringify/sync'
 import { zoneOffsetMs, type DatasetName, type DatasetQuery } from '../../../schemas/analytics'
 import { stream } from '../../../warehouse/query'
 import { answerTotals, companionOf, prepareDatasetQuery, rowValues, totalsCoverageOf, type QueryContext } from './dataset'
@@ -17,6 +17,9 @@ import { buildRowsSql, plainTotals } from './dataset-sql'
  * as text instead of evaluating it (csv-stringify's escape_formulas). Numbers are written as numbers and
  * never prefixed, so a negative figure stays a figure.
  */
+
+/** Rows per write of the CSV stream. */
+const CSV_BATCH = 500
 
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 
@@ -76,9 +79,16 @@ export async function exportCsv(ctx: QueryContext, query: DatasetQuery<DatasetNa
   })
   const coverage = totalsCoverageOf(query, totalsRow, side)
   const totals = answerTotals(query, prepared, totalsRow, side, coverage)
-  const csv = stringify({ header: true, columns: header, escape_formulas: true })
   const out = new PassThrough()
-  csv.pipe(out)
+  // Rows are written a batch at a time (csv-stringify's sync API): a stream write per row cost more than the row.
+  const batch: (string | number)[][] = []
+  let first = true
+  const flush = async () => {
+    const text = stringify(batch, { header: first, columns: header, escape_formulas: true })
+    first = false
+    batch.length = 0
+    if (!out.write(text)) await new Promise((resolve) => out.once('drain', resolve))
+  }
   const formatters = measures.map(formatterOf)
   const text = (v: unknown) => (typeof v === 'string' ? v : '')
   const line = (
@@ -104,16 +114,18 @@ export async function exportCsv(ctx: QueryContext, query: DatasetQuery<DatasetNa
           group: String(raw.g ?? ''),
           label: String(raw.label ?? ''),
         }
-        if (!csv.write(line('data', labels, values))) await new Promise((resolve) => csv.once('drain', resolve))
+        batch.push(line('data', labels, values))
+        if (batch.length >= CSV_BATCH) await flush()
       }
-      csv.write(
+      batch.push(
         line(
           'total',
           {},
           measures.map((m) => totals[m]),
         ),
       )
-      csv.end()
+      await flush()
+      out.end()
     } catch (error) {
       out.destroy(error as Error)
     }
