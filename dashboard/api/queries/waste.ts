@@ -17,27 +17,53 @@ import { rangeParams } from './range'
 const RUNAWAY_MS = 30 * 60_000
 const RUNAWAY_TOOL_USES = 200
 
-const sessionCost = z.object({ session_id: ch.string, user: ch.string, requests: ch.count, ev: ch.number, m: ch.number })
-const usdOf = (r: z.output<typeof sessionCost>) => (r.requests > 0 ? (r.ev ?? 0) : (r.m ?? 0))
 /** A session's cost (the Cost page's rule: its api_request events', else its cost metric's), over a group of its `sessions` rows. */
 const SESSION_USD = 'if(sum(requests) > 0, sum(event_cost), sum(metric_cost))'
 
+/**
+ * Every query answers its pattern's first WASTE_EXAMPLES rows, ranked as the card shows them (priced waste, then
+ * occurrences, then the session id), and on each row the totals over all of its rows (window functions, computed
+ * before the LIMIT): the card's sessions, occurrences and USD count every session of the range, not a top list.
+ */
+const totals = {
+  t_rows: ch.count,
+  t_sessions: ch.count,
+  t_occurrences: ch.count,
+  t_usd: ch.number,
+}
+
+interface Totals {
+  sessions: number
+  occurrences: number
+  usd: number | null
+}
+
 function pattern(
   base: Omit<WastePattern, 'usd' | 'usdPerMonth' | 'examples' | 'sessions' | 'occurrences'>,
-  rows: { sessionId: string; user: string; detail: string; usd: number | null; occurrences: number }[],
-  priced: boolean,
+  examples: { sessionId: string; user: string; detail: string; usd: number | null }[],
+  all: Totals,
   days: number,
 ): WastePattern {
-  const usd = priced ? roundUsd(rows.reduce((sum, r) => sum + (r.usd ?? 0), 0)) : null
-  const ranked = [...rows].sort((a, b) => (b.usd ?? 0) - (a.usd ?? 0) || b.occurrences - a.occurrences || a.sessionId.localeCompare(b.sessionId))
+  const usd = all.usd === null ? null : roundUsd(all.usd)
   return {
     ...base,
-    sessions: new Set(rows.map((r) => r.sessionId)).size,
-    occurrences: rows.reduce((sum, r) => sum + r.occurrences, 0),
+    sessions: all.sessions,
+    occurrences: all.occurrences,
     usd,
     usdPerMonth: usd === null || days <= 0 ? null : roundUsd((usd * 30) / days),
-    examples: ranked.slice(0, WASTE_EXAMPLES).map(({ sessionId, user, detail, usd: u }) => ({ sessionId, user, detail, usd: u === null ? null : roundUsd(u) })),
+    examples: examples.map(({ sessionId, user, detail, usd: u }) => ({ sessionId, user, detail, usd: u === null ? null : roundUsd(u) })),
   }
+}
+
+/** The totals on a pattern's first row (every row carries them), or zeros when it has none. */
+function totalsOf(
+  rows: readonly z.output<z.ZodObject<typeof totals>>[],
+  sessions: 't_rows' | 't_sessions',
+  occurrences: 't_rows' | 't_occurrences',
+  priced: boolean,
+): Totals {
+  const first = rows[0]
+  return { sessions: first?.[sessions] ?? 0, occurrences: first?.[occurrences] ?? 0, usd: priced ? (first?.t_usd ?? 0) : null }
 }
 
 export async function queryWaste(ctx: QueryContext, query: WasteQuery): Promise<WasteResponse> {
@@ -51,72 +77,82 @@ export async function queryWaste(ctx: QueryContext, query: WasteQuery): Promise<
     minUsd: query.minCostUsd,
     runawayMs: RUNAWAY_MS,
     runawayTools: RUNAWAY_TOOL_USES,
+    examples: WASTE_EXAMPLES,
   }
   const inRange = "timestamp >= {from:DateTime('UTC')} AND timestamp < {to:DateTime('UTC')}"
   const sessionsInRange = 'day >= {d0:Date} AND day <= {d1:Date}'
+  // Denial loops and costly sessions are found by a 64-bit hash first, a cheaper key to group by than the strings
+  // (at 100 M events 108 → 68 and 274 → 144 ms), then counted or summed again by their values: for the loops a collision
+  // can only add a candidate, which the second step drops.
+  const loopHashes = `SELECT cityHash64(session_id, tool_name, command) AS h FROM policy_denials WHERE ${inRange} AND session_id != ''
+    GROUP BY h HAVING count() >= {repeats:UInt32}`
+  // The costly sessions with no accepted edit, by hash: one grouping of their cost rows (sessions) and accepted edits
+  // (session_edits, 0024: tool_decision events or the code_edit_tool.decision metric, either source counts). Here a
+  // collision could also hide a session (joined with one that has an edit): with n sessions a chance below n² / 2^65.
+  const costlyHashes = `SELECT h FROM (
+      SELECT cityHash64(session_id) AS h, requests, event_cost, metric_cost, toFloat64(0) AS accepts FROM sessions WHERE ${sessionsInRange}
+      UNION ALL
+      SELECT cityHash64(session_id) AS h, toUInt64(0), toFloat64(0), toFloat64(0), accepts FROM session_edits WHERE ${sessionsInRange})
+    GROUP BY h HAVING ${SESSION_USD} >= {minUsd:Float64} AND sum(accepts) <= 0`
   const [loops, costly, storms, runaways] = await Promise.all([
     run(ctx.client, {
-      // The repeated (session, tool, command) triples found by a 64-bit hash of the three (108 → 68 ms at 100 M events), then
-      // counted again by their values: a collision can only add a candidate, which the second count drops.
-      sql: `SELECT session_id, any(user_key) AS user, tool_name, command, count() AS denials FROM policy_denials
-       WHERE ${inRange} AND session_id != '' AND cityHash64(session_id, tool_name, command) IN (
-         SELECT cityHash64(session_id, tool_name, command) AS h FROM policy_denials WHERE ${inRange} AND session_id != ''
-         GROUP BY h HAVING count() >= {repeats:UInt32})
-       GROUP BY session_id, tool_name, command HAVING denials >= {repeats:UInt32} ORDER BY denials DESC LIMIT 5000`,
+      // Each repeated (session, tool, command), priced at its session's mean cost per API request: each denial after
+      // the first took one request (NULL, not priced, for a session without api_request events).
+      sql: `SELECT session_id, user, tool_name, command, denials, usd, count() OVER () AS t_rows, uniqExact(session_id) OVER () AS t_sessions,
+         sum(denials) OVER () AS t_occurrences, sum(usd) OVER () AS t_usd
+       FROM (
+         SELECT l.session_id AS session_id, l.user AS user, l.tool_name AS tool_name, l.command AS command, l.denials AS denials,
+           if(c.requests > 0, (l.denials - 1) * c.ev / c.requests, NULL) AS usd
+         FROM (
+           SELECT session_id, any(user_key) AS user, tool_name, command, count() AS denials FROM policy_denials
+           WHERE ${inRange} AND session_id != '' AND cityHash64(session_id, tool_name, command) IN (${loopHashes})
+           GROUP BY session_id, tool_name, command HAVING denials >= {repeats:UInt32}
+         ) AS l
+         LEFT ANY JOIN (
+           SELECT session_id, sum(requests) AS requests, sum(event_cost) AS ev FROM sessions
+           WHERE ${sessionsInRange} AND session_id IN (
+             SELECT session_id FROM policy_denials WHERE ${inRange} AND session_id != '' AND cityHash64(session_id, tool_name, command) IN (${loopHashes}))
+           GROUP BY session_id
+         ) AS c ON c.session_id = l.session_id
+       )
+       ORDER BY ifNull(usd, 0) DESC, denials DESC, session_id, tool_name, command LIMIT {examples:UInt32}`,
       params,
-      row: z.object({ session_id: ch.string, user: ch.string, tool_name: ch.string, command: ch.string, denials: ch.count }),
+      row: z.object({ session_id: ch.string, user: ch.string, tool_name: ch.string, command: ch.string, denials: ch.count, usd: ch.number, ...totals }),
     }),
     run(ctx.client, {
-      // Every session's cost in the range is summed, grouped by a 64-bit hash of its id (a String key costs twice as much:
-      // 274 → 177 ms at 100 M events); then the listed ones are summed again by their ids. Two sessions whose hashes
-      // collide (below n² / 2^65 with n sessions) are summed together in the first step, and the second step parts them.
-      sql: `SELECT session_id, any(user_key) AS user, sum(requests) AS requests, sum(event_cost) AS ev, sum(metric_cost) AS m FROM sessions
-       WHERE ${sessionsInRange} AND cityHash64(session_id) IN (
-         SELECT cityHash64(session_id) AS h FROM sessions WHERE ${sessionsInRange} GROUP BY h
-         HAVING ${SESSION_USD} >= {minUsd:Float64} ORDER BY ${SESSION_USD} DESC LIMIT 5000)
-       GROUP BY session_id HAVING if(requests > 0, ev, m) >= {minUsd:Float64} ORDER BY if(requests > 0, ev, m) DESC LIMIT 5000`,
+      // Sessions costing minUsd or more with no accepted edit, summed again by their ids.
+      sql: `SELECT session_id, user, usd, count() OVER () AS t_rows, 0 AS t_sessions, 0 AS t_occurrences, sum(usd) OVER () AS t_usd
+       FROM (
+         SELECT session_id, any(user_key) AS user, ${SESSION_USD} AS usd FROM sessions
+         WHERE ${sessionsInRange} AND cityHash64(session_id) IN (${costlyHashes})
+         GROUP BY session_id HAVING usd >= {minUsd:Float64}
+       )
+       ORDER BY usd DESC, session_id LIMIT {examples:UInt32}`,
       params,
-      row: sessionCost,
+      row: z.object({ session_id: ch.string, user: ch.string, usd: ch.number, ...totals }),
     }),
     run(ctx.client, {
-      sql: `SELECT session_id, any(user_key) AS user, count() AS storms, sum(attempts) AS attempts FROM reliability_events
-       WHERE event_name = 'api_retries_exhausted' AND ${inRange} AND session_id != '' GROUP BY session_id HAVING storms >= {repeats:UInt32}
-       ORDER BY storms DESC LIMIT 5000`,
+      sql: `SELECT session_id, user, storms, attempts, count() OVER () AS t_rows, 0 AS t_sessions, sum(storms) OVER () AS t_occurrences, NULL AS t_usd
+       FROM (
+         SELECT session_id, any(user_key) AS user, count() AS storms, sum(attempts) AS attempts FROM reliability_events
+         WHERE event_name = 'api_retries_exhausted' AND ${inRange} AND session_id != '' GROUP BY session_id HAVING storms >= {repeats:UInt32}
+       )
+       ORDER BY storms DESC, session_id LIMIT {examples:UInt32}`,
       params,
-      row: z.object({ session_id: ch.string, user: ch.string, storms: ch.count, attempts: ch.count }),
+      row: z.object({ session_id: ch.string, user: ch.string, storms: ch.count, attempts: ch.count, ...totals }),
     }),
     run(ctx.client, {
-      sql: `SELECT session_id, any(user_key) AS user, count() AS runs, max(duration_ms) AS longest, max(tool_uses) AS most_tools FROM reliability_events
-       WHERE event_name = 'subagent_completed' AND ${inRange} AND (duration_ms >= {runawayMs:Float64} OR tool_uses >= {runawayTools:UInt32})
-       GROUP BY session_id ORDER BY longest DESC LIMIT 5000`,
+      sql: `SELECT session_id, user, runs, longest, most_tools, count() OVER () AS t_rows, 0 AS t_sessions, sum(runs) OVER () AS t_occurrences, NULL AS t_usd
+       FROM (
+         SELECT session_id, any(user_key) AS user, count() AS runs, max(duration_ms) AS longest, max(tool_uses) AS most_tools FROM reliability_events
+         WHERE event_name = 'subagent_completed' AND ${inRange} AND (duration_ms >= {runawayMs:Float64} OR tool_uses >= {runawayTools:UInt32})
+         GROUP BY session_id
+       )
+       ORDER BY runs DESC, session_id LIMIT {examples:UInt32}`,
       params,
-      row: z.object({ session_id: ch.string, user: ch.string, runs: ch.count, longest: ch.number, most_tools: ch.count }),
+      row: z.object({ session_id: ch.string, user: ch.string, runs: ch.count, longest: ch.number, most_tools: ch.count, ...totals }),
     }),
   ])
-  // What a denied call's retries cost: the session's mean cost per API request (each retry took one).
-  const loopSessions = [...new Set(loops.map((l) => l.session_id))]
-  const candidates = costly.map((c) => c.session_id)
-  const [loopCosts, edits] = await Promise.all([
-    loopSessions.length === 0
-      ? []
-      : run(ctx.client, {
-          sql: `SELECT session_id, any(user_key) AS user, sum(requests) AS requests, sum(event_cost) AS ev, sum(metric_cost) AS m FROM sessions
-           WHERE ${sessionsInRange} AND session_id IN {ids:Array(String)} GROUP BY session_id`,
-          params: { ...params, ids: loopSessions },
-          row: sessionCost,
-        }),
-    candidates.length === 0
-      ? []
-      : run(ctx.client, {
-          // Accepted edits, from events (tool_decision) and from metrics (code_edit_tool.decision): either source counts (migration 0024).
-          sql: `SELECT session_id, sum(accepts) AS accepts FROM session_edits
-           WHERE session_id IN {ids:Array(String)} AND ${sessionsInRange} GROUP BY session_id`,
-          params: { ...params, ids: candidates },
-          row: z.object({ session_id: ch.string, accepts: ch.number }),
-        }),
-  ])
-  const perRequest = new Map(loopCosts.map((r) => [r.session_id, r.requests > 0 ? (r.ev ?? 0) / r.requests : null]))
-  const accepted = new Set(edits.filter((e) => (e.accepts ?? 0) > 0).map((e) => e.session_id))
 
   return {
     range: { from: range.from.toISOString(), to: range.to.toISOString(), timeZone: range.timeZone },
@@ -130,17 +166,8 @@ export async function queryWaste(ctx: QueryContext, query: WasteQuery): Promise<
           pricing:
             "Each denial after the first cost one API request: (denials − 1) × the session's mean cost per request (sessions that send no api_request events are not priced).",
         },
-        loops.map((l) => {
-          const rate = perRequest.get(l.session_id) ?? null
-          return {
-            sessionId: l.session_id,
-            user: l.user,
-            detail: `${l.command || l.tool_name} denied ${l.denials} times`,
-            usd: rate === null ? null : (l.denials - 1) * rate,
-            occurrences: l.denials,
-          }
-        }),
-        true,
+        loops.map((l) => ({ sessionId: l.session_id, user: l.user, detail: `${l.command || l.tool_name} denied ${l.denials} times`, usd: l.usd })),
+        totalsOf(loops, 't_sessions', 't_occurrences', true),
         days,
       ),
       pattern(
@@ -150,16 +177,8 @@ export async function queryWaste(ctx: QueryContext, query: WasteQuery): Promise<
           rule: `A session costing $${query.minCostUsd} or more in the range with no accepted Edit, Write, MultiEdit or NotebookEdit (tool_decision events or the code_edit_tool.decision metric).`,
           pricing: "The session's whole cost (the Cost page's rule). Not all of it is waste: research and review sessions edit nothing by design.",
         },
-        costly
-          .filter((c) => !accepted.has(c.session_id))
-          .map((c) => ({
-            sessionId: c.session_id,
-            user: c.user,
-            detail: `$${roundUsd(usdOf(c)).toFixed(2)}, no edit accepted`,
-            usd: usdOf(c),
-            occurrences: 1,
-          })),
-        true,
+        costly.map((c) => ({ sessionId: c.session_id, user: c.user, detail: `$${roundUsd(c.usd ?? 0).toFixed(2)}, no edit accepted`, usd: c.usd })),
+        totalsOf(costly, 't_rows', 't_rows', true),
         days,
       ),
       pattern(
@@ -169,14 +188,8 @@ export async function queryWaste(ctx: QueryContext, query: WasteQuery): Promise<
           rule: `${query.minRepeats} or more requests in one session that failed after every retry (api_retries_exhausted).`,
           pricing: "Not priced in USD: failed requests are not billed. The cost is the developer's wait, which the telemetry does not time per request.",
         },
-        storms.map((s) => ({
-          sessionId: s.session_id,
-          user: s.user,
-          detail: `${s.storms} requests failed after ${s.attempts} attempts in all`,
-          usd: null,
-          occurrences: s.storms,
-        })),
-        false,
+        storms.map((s) => ({ sessionId: s.session_id, user: s.user, detail: `${s.storms} requests failed after ${s.attempts} attempts in all`, usd: null })),
+        totalsOf(storms, 't_rows', 't_occurrences', false),
         days,
       ),
       pattern(
@@ -192,9 +205,8 @@ export async function queryWaste(ctx: QueryContext, query: WasteQuery): Promise<
           user: r.user,
           detail: `${r.runs} run${r.runs === 1 ? '' : 's'}, longest ${Math.round((r.longest ?? 0) / 60_000)} min, up to ${r.most_tools} tool uses`,
           usd: null,
-          occurrences: r.runs,
         })),
-        false,
+        totalsOf(runaways, 't_rows', 't_occurrences', false),
         days,
       ),
     ],
