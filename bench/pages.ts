@@ -48,7 +48,11 @@ async function settled(page: Page): Promise<void> {
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN
 
 process.stdout.write(`dashboard: ${await buildDashboard()}\n`)
-const { cc, config } = await startLocalCcscope(dataDir)
+const { cc, config } = await startLocalCcscope(
+  dataDir,
+  // How many engine sessions serve the API's reads (as in bench/api-latency.ts).
+  process.env.CCSCOPE_READ_SESSIONS ? { CCSCOPE_READ_SESSIONS: process.env.CCSCOPE_READ_SESSIONS } : {},
+)
 const browser = await launchChromium()
 try {
   const [stored] = await selectRows<{ n: string }>(cc.client, 'SELECT count() AS n FROM events')
