@@ -7,7 +7,7 @@ import type { SessionResponse, UserSessionsResponse, UsersResponse } from '../sc
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { generateFleet, sendFleet, summarizeTruth, type Fact, type Fleet, type RequestTruth } from './helpers/fleet'
 import { defined } from './helpers/defined'
-import { metrics, postJson } from './helpers/otlp-factory'
+import { apiRequest, events, metrics, postJson } from './helpers/otlp-factory'
 
 /**
  * Every analytics endpoint against a generated fleet whose true aggregates the test computes itself
@@ -359,6 +359,28 @@ describe('adoption', () => {
       ['data', '0.3', '3.3'],
       ['total', '0.3', '3.3'],
     ])
+  })
+
+  it('ranks users of equal cost by name, whatever order the engine added their requests in', async () => {
+    // $0.10 + $0.20 is 0.30000000000000004 as a float sum, a hair above the other's $0.30: equal to the micro-dollar shown.
+    const day = Date.parse('2026-10-26T10:00:00Z')
+    const sends = [
+      postJson(
+        cc.otlpUrl,
+        '/v1/logs',
+        events({ user: 'b-tie@example.com', session: 's-b-tie', team: 'ties' }, [apiRequest(day, 0.1), apiRequest(day + 1_000, 0.2)]),
+      ),
+      postJson(cc.otlpUrl, '/v1/logs', events({ user: 'a-tie@example.com', session: 's-a-tie', team: 'ties' }, [apiRequest(day, 0.3)])),
+    ]
+    for (const res of await Promise.all(sends)) expect(res.status).toBe(200)
+    const range = 'from=2026-10-26&to=2026-10-27&tz=UTC'
+    const byUser = await get<DatasetResponse<'cost'>>(`/api/v1/cost?${range}&groupBy=user`)
+    expect(byUser.rows.map((r) => [r.group, r.costUsd])).toEqual([
+      ['a-tie@example.com', 0.3],
+      ['b-tie@example.com', 0.3],
+    ])
+    const users = await get<UsersResponse>(`/api/v1/users?${range}&sort=costUsd`)
+    expect(users.rows.map((r) => r.user)).toEqual(['a-tie@example.com', 'b-tie@example.com'])
   })
 
   it('lists users with lifecycle: new, returning and gone quiet', async () => {

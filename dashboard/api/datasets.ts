@@ -98,8 +98,16 @@ const TOOL_MEASURES = {
   failures: 'sum(n_failures)',
 }
 
+/**
+ * Cost: the sum rounded to the nano-dollar, below the micro-dollar the API answers in (schemas/money.ts). A float sum
+ * carries noise in its last bits that depends on the order the engine adds in: two users of equal cost ($749.073976
+ * each) came back in a different order from one query plan to the next. Rounded, they are equal, and the group
+ * name breaks the tie. Same in the users list (queries/users.ts).
+ */
+export const COST_SUM = 'round(sum(usd), 9)'
+
 const COST_MEASURES = {
-  costUsd: 'sum(usd)',
+  costUsd: COST_SUM,
   requests: 'sum(n_requests)',
   inputTokens: 'sum(t_input)',
   outputTokens: 'sum(t_output)',

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { answeredRange } from '../../../schemas/periods'
 import type { UserRow, UsersQuery, UsersResponse } from '../../../schemas/users'
 import { ch, run } from '../../../warehouse/query'
-import { activeSeconds, scopeRawSql, type UserView } from '../datasets'
+import { activeSeconds, COST_SUM, scopeRawSql, type UserView } from '../datasets'
 import { attributedRows, DIRECTORY_ENTRIES, DIRECTORY_NOW, rangeBounds, tieredRows } from '../sources'
 import { planTiers } from '../tiers'
 import { roundUsd } from '../../../schemas/money'
@@ -149,7 +149,7 @@ FROM (
   GROUP BY u
   HAVING events_sent + points_sent > 0
 ) AS a
-LEFT ANY JOIN (SELECT u AS cu, sum(usd) AS cost_usd FROM ${cost} AS s WHERE ${where} GROUP BY u) AS c ON a.u = c.cu
+LEFT ANY JOIN (SELECT u AS cu, ${COST_SUM} AS cost_usd FROM ${cost} AS s WHERE ${where} GROUP BY u) AS c ON a.u = c.cu
 LEFT ANY JOIN ${firstSeen} AS f ON a.u = f.fu
 LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON a.u = d.d_user`
   const search = query.q ? `WHERE positionCaseInsensitiveUTF8(concat(u, ' ', name), {q:String}) > 0` : ''
