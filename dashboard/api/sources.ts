@@ -289,7 +289,14 @@ export function tieredRows(
  * tier, over the range's whole buckets (the plan covers exactly those). Every measure over cost rows is a sum,
  * so a subtracted row cancels its candidate in any grouping (it has the same dimensions).
  */
-function metricCandidates(columns: string[], plan: TierPlan, params: Record<string, unknown>, prefix: string, names: Names, extra: readonly string[]): string[] {
+function metricCandidates(
+  columns: string[],
+  plan: TierPlan,
+  params: Record<string, unknown>,
+  prefix: string,
+  names: Names,
+  extra: readonly string[],
+): string[] {
   const select = named([...costSelect(columns, 'metrics'), ...extra], names)
   const branches = TIERS.filter((tier) => plan[tier].length > 0).map(
     (tier) => `SELECT ${select} FROM ${CANDIDATE_TABLES[tier]} WHERE ${runsCondition(tier, plan[tier], `${prefix}${TIER_KEY[tier]}`, params)}`,
