@@ -141,6 +141,16 @@ export function attributedColumns(t: 'r' | 'e'): string {
   if(d.d_dept != '', d.d_dept, ${t}.department) AS dept, if(d.d_cc != '', d.d_cc, ${t}.cost_center) AS cc, d.d_name AS display_name`
 }
 
+/**
+ * The people columns of raw rows aliased `e` and the join that gives them: attributed (attributedColumns), or, for a
+ * read that neither groups by nor filters on a team, department or cost center (queries/filters.ts directoryNeeded),
+ * the telemetry's own, without the join.
+ */
+export function peopleOf(attribute: boolean): { columns: string; join: string } {
+  if (!attribute) return { columns: `e.user_key AS u, e.team_id AS team, e.department AS dept, e.cost_center AS cc, '' AS display_name`, join: '' }
+  return { columns: attributedColumns('e'), join: `LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON e.user_key = d.d_user` }
+}
+
 /** More runs than this in one tier and they are read from the next finer tier instead (one run, simpler SQL). */
 const MAX_RUNS = 120
 

@@ -5,7 +5,7 @@ import { z } from 'zod'
 import type { Reader } from '../../../warehouse/pool'
 import { ch, run } from '../../../warehouse/query'
 import type { Scope } from '../datasets'
-import { attributedColumns, attributedRows, DIRECTORY_NOW } from '../sources'
+import { attributedRows, peopleOf } from '../sources'
 import { planTiers } from '../tiers'
 import type { QueryContext } from './dataset'
 import { selectRowsWithTotals, sourceFor, type DatasetRawRow } from './dataset-sql'
@@ -73,9 +73,9 @@ export async function queryMovers(ctx: QueryContext, q: MoversQuery): Promise<Mo
 
 /** Escalations are few: read from policy_events, a row per event, with the directory applied like the datasets. */
 function escalationRows(attribute: boolean): string {
-  const columns = attribute ? attributedColumns('e') : `e.user_key AS u, e.team_id AS team, e.department AS dept, e.cost_center AS cc`
+  const { columns, join } = peopleOf(attribute)
   return `(SELECT e.timestamp AS ts, ${columns}, e.session_id AS session_id, e.from_mode AS from_mode, e.to_mode AS to_mode, e.trigger AS trigger
-  FROM policy_events AS e ${attribute ? `LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON e.user_key = d.d_user` : ''}
+  FROM policy_events AS e ${join}
   WHERE e.event_name = 'permission_mode_changed' AND e.timestamp >= {from:DateTime('UTC')} AND e.timestamp < {to:DateTime('UTC')})`
 }
 

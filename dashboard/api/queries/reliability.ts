@@ -3,7 +3,7 @@ import type { Coverage } from '../../../schemas/analytics'
 import { answeredRange } from '../../../schemas/periods'
 import { isPlaceholder, type ApiFigures, type ReliabilityQuery, type ReliabilityResponse } from '../../../schemas/reliability'
 import { ch, run } from '../../../warehouse/query'
-import { attributedColumns, attributedRows, DIRECTORY_NOW } from '../sources'
+import { attributedRows, peopleOf } from '../sources'
 import { planTiers, type TierPlan } from '../tiers'
 import { coverageOf, type QueryContext } from './dataset'
 import { selectRowsWithTotals, sourceFor } from './dataset-sql'
@@ -20,19 +20,9 @@ import { directoryNeeded, filterSql } from './filters'
 
 const LISTED = 200
 
-/**
- * The people columns of rows `e` (u, team, dept, cc, display_name) and the join that gives them: attributed like
- * every other source (sources.ts attributedColumns), or, for a read that neither groups by nor filters on a team,
- * department or cost center, the telemetry's own without the join (as sources.ts attributedRows does).
- */
-function people(attribute: boolean): { columns: string; join: string } {
-  if (!attribute) return { columns: `e.user_key AS u, e.team_id AS team, e.department AS dept, e.cost_center AS cc, '' AS display_name`, join: '' }
-  return { columns: attributedColumns('e'), join: `LEFT ANY JOIN ${DIRECTORY_NOW} AS d ON e.user_key = d.d_user` }
-}
-
 /** reliability_events of these kinds (code-owned names) in the range: the kinds are filtered before the directory join. */
 function rowsOf(attribute: boolean, ...kinds: string[]): string {
-  const { columns, join } = people(attribute)
+  const { columns, join } = peopleOf(attribute)
   return `(
   SELECT ${columns}, e.event_name AS event_name, e.session_id AS session_id, e.model AS model, e.status_code AS status_code,
     e.category AS category, e.fallback_hop AS fallback_hop, e.agent_type AS agent_type, e.tool_uses AS tool_uses, e.total_tokens AS total_tokens,
@@ -77,7 +67,7 @@ const RAW_AS_DAILY = `${DAILY_ATTRIBUTES.join(', ')}, toUInt64(1) AS events,
  * reliability_events, each event a row. Exact either way: every measure over them is a sum or a distinct count of a key.
  */
 function dailyRowsOf(plan: TierPlan, params: Record<string, unknown>, attribute: boolean, ...kinds: DailyKind[]): string {
-  const { columns, join } = people(attribute)
+  const { columns, join } = peopleOf(attribute)
   const names = kinds.map((k) => `'${k}'`).join(', ')
   const days = plan['1d'].map((run, i) => {
     params[`rl_d${i}_f`] = run.from.toISOString().slice(0, 10)
