@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { datasetShape } from '../dashboard/api/queries/dataset'
 import { buildRowsSql, buildTotalsSql } from '../dashboard/api/queries/dataset-sql'
+import { commandOf } from '../dashboard/api/queries/drilldown'
 import { csvColumns } from '../dashboard/api/queries/export'
 import { formatPeriodStart, isoFromClickHouse } from '../dashboard/api/queries/range'
 import { datasetQuerySchema, isTimeZone, resolveRange, zonedMidnight } from '../schemas/analytics'
@@ -120,5 +121,23 @@ describe('dataset SQL', () => {
       'active_user_days',
       'cost_per_active_user_day',
     ])
+  })
+})
+
+describe("a timeline item's command", () => {
+  it('is the full line when stored, else the command name, else the MCP server and tool', () => {
+    expect(commandOf(JSON.stringify({ bash_command: 'git', full_command: 'git push --force' }))).toBe('git push --force')
+    expect(commandOf(JSON.stringify({ bash_command: 'git' }))).toBe('git')
+    expect(commandOf(JSON.stringify({ mcp_server_name: 'github', mcp_tool_name: 'create_issue' }))).toBe('github / create_issue')
+    expect(commandOf(JSON.stringify({ full_command: '', bash_command: 'rm' }))).toBe('rm')
+  })
+
+  it('is empty for no parameters, fields that are not strings, and text that is not JSON', () => {
+    expect(commandOf(undefined)).toBe('')
+    expect(commandOf('')).toBe('')
+    expect(commandOf('{"bash_command": 3}')).toBe('')
+    expect(commandOf('[1,2]')).toBe('')
+    expect(commandOf('null')).toBe('')
+    expect(commandOf('{not json')).toBe('')
   })
 })

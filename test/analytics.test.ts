@@ -535,6 +535,19 @@ describe('drill-down', () => {
       const denials = fleet.truth.decisions.filter((d) => d.promptId === p.promptId && d.decision === 'reject' && d.source === 'config').length
       expect(p.items.filter((i) => i.policyDenial).length).toBe(denials)
     }
+    // Each decision names what it ran as the fleet sent it: the Bash command's name, or the MCP server and tool.
+    const named = (d: { command: string; mcpServer: string; mcpTool: string }) => d.command || (d.mcpServer ? `${d.mcpServer} / ${d.mcpTool}` : '')
+    for (const kind of ['Bash', 'mcp'] as const) {
+      const ran = defined(fleet.truth.decisions.find((d) => named(d) !== '' && (kind === 'Bash' ? d.command !== '' : d.mcpServer !== '')))
+      const timeline = await get<SessionResponse>(`/api/v1/sessions/${encodeURIComponent(ran.session)}`)
+      const items = [...timeline.preamble, ...timeline.prompts.flatMap((p) => p.items)].filter((i) => i.event === 'tool_decision')
+      const sent = fleet.truth.decisions.filter((d) => d.session === ran.session).map((d) => `${d.time.toISOString()} ${d.tool} ${named(d)}`)
+      expect(items.map((i) => `${i.time} ${i.tool} ${i.command ?? ''}`).sort(), kind).toEqual(sent.sort())
+      expect(
+        items.some((i) => i.command === named(ran)),
+        kind,
+      ).toBe(true)
+    }
     expect((await fetch(`${cc.apiUrl}/api/v1/sessions/no-such-session`)).status).toBe(404)
   })
 })

@@ -137,21 +137,51 @@ const eventRow = z.object({
   tool_name: ch.string,
   decision: ch.string,
   source: ch.string,
-  command: ch.string,
-  success: ch.string,
-  prompt_length: ch.string,
-  to_mode: ch.string,
-  from_mode: ch.string,
-  num_blocking: ch.string,
-  hook_name: ch.string,
+  /** The attributes the timeline shows, and only those (TIMELINE_ATTRIBUTES). */
+  attrs: z.record(z.string(), z.string()),
 })
 type RawEvent = z.output<typeof eventRow>
+
+/**
+ * The attributes a timeline item shows. The read keeps only these (`mapFilter`): one lookup per key in the
+ * engine costs a pass over the map each, three times the read of the session's rows at 100 M events.
+ */
+const TIMELINE_ATTRIBUTES = ['tool_parameters', 'success', 'prompt_length', 'to_mode', 'from_mode', 'num_blocking', 'hook_name']
+
+/** A string field of a JSON object, '' when the text is not JSON or the field is absent or not a string. */
+function jsonString(fields: unknown, key: string): string {
+  if (typeof fields !== 'object' || fields === null) return ''
+  const value: unknown = (fields as Record<string, unknown>)[key]
+  return typeof value === 'string' ? value : ''
+}
+
+/**
+ * What a tool call ran, from its `tool_parameters`: the full command line when content is stored, else the
+ * command's name (the collector drops the line without CCSCOPE_STORE_CONTENT), or the MCP server and tool.
+ */
+export function commandOf(toolParameters: string | undefined): string {
+  if (!toolParameters) return ''
+  let fields: unknown
+  try {
+    fields = JSON.parse(toolParameters)
+  } catch {
+    return ''
+  }
+  const server = jsonString(fields, 'mcp_server_name')
+  return jsonString(fields, 'full_command') || jsonString(fields, 'bash_command') || (server ? `${server} / ${jsonString(fields, 'mcp_tool_name')}` : '')
+}
 
 const MAX_EVENTS = 5000
 const MAX_SPANS = 5000
 
+function withCommand(toolParameters: string | undefined): { command?: string } {
+  const command = commandOf(toolParameters)
+  return command ? { command } : {}
+}
+
 function timelineItem(e: RawEvent): TimelineItem {
   const item: TimelineItem = { time: e.time, event: e.event_name, sequence: e.event_sequence }
+  const a = e.attrs
   switch (e.event_name) {
     case 'api_request':
       return {
@@ -170,15 +200,15 @@ function timelineItem(e: RawEvent): TimelineItem {
         tool: e.tool_name,
         decision: e.decision,
         source: e.source,
-        ...(e.command ? { command: e.command } : {}),
+        ...withCommand(a['tool_parameters']),
         policyDenial: e.decision === 'reject' && e.source === 'config',
       }
     case 'tool_result':
-      return { ...item, tool: e.tool_name, success: e.success === 'true', durationMs: Number(e.duration_ms), ...(e.command ? { command: e.command } : {}) }
+      return { ...item, tool: e.tool_name, success: a['success'] === 'true', durationMs: Number(e.duration_ms), ...withCommand(a['tool_parameters']) }
     case 'permission_mode_changed':
-      return { ...item, detail: `${e.from_mode} → ${e.to_mode}` }
+      return { ...item, detail: `${a['from_mode'] ?? ''} → ${a['to_mode'] ?? ''}` }
     case 'hook_execution_complete':
-      return { ...item, detail: `${e.hook_name}: ${e.num_blocking || 0} blocking` }
+      return { ...item, detail: `${a['hook_name'] ?? ''}: ${a['num_blocking'] || 0} blocking` }
     case 'api_error':
     case 'assistant_response':
       return e.model ? { ...item, model: e.model } : item
@@ -189,7 +219,7 @@ function timelineItem(e: RawEvent): TimelineItem {
 
 /** One session: its summary, and its events in order, grouped by prompt. Null when nothing is stored for it. */
 export async function querySession(ctx: QueryContext, sessionId: string): Promise<SessionResponse | null> {
-  const params: Record<string, unknown> = { session: sessionId, limit: MAX_EVENTS + 1 }
+  const params: Record<string, unknown> = { session: sessionId, limit: MAX_EVENTS + 1, attributes: TIMELINE_ATTRIBUTES }
   const inScope = scopeRawSql(ctx.scope, params)
   const [summary] = await run(ctx.client, { sql: SESSION_ROWS(`session_id = {session:String} AND ${inScope}`), params, row: sessionRow })
   if (!summary) return null
@@ -200,15 +230,7 @@ export async function querySession(ctx: QueryContext, sessionId: string): Promis
   const events = await run(ctx.client, {
     sql: `SELECT toString(timestamp) AS time, event_name, event_sequence, prompt_id, model, cost_usd, input_tokens, output_tokens,
        cache_read_tokens, cache_creation_tokens, duration_ms, tool_name, decision, source,
-       multiIf(JSONExtractString(attributes['tool_parameters'], 'full_command') != '', JSONExtractString(attributes['tool_parameters'], 'full_command'),
-               -- Without CCSCOPE_STORE_CONTENT the command line is dropped at the collector: its name remains.
-               JSONExtractString(attributes['tool_parameters'], 'bash_command') != '', JSONExtractString(attributes['tool_parameters'], 'bash_command'),
-               JSONExtractString(attributes['tool_parameters'], 'mcp_server_name') != '',
-               concat(JSONExtractString(attributes['tool_parameters'], 'mcp_server_name'), ' / ', JSONExtractString(attributes['tool_parameters'], 'mcp_tool_name')),
-               '') AS command,
-       attributes['success'] AS success,
-       attributes['prompt_length'] AS prompt_length, attributes['to_mode'] AS to_mode, attributes['from_mode'] AS from_mode,
-       attributes['num_blocking'] AS num_blocking, attributes['hook_name'] AS hook_name
+       mapFilter((k, v) -> has({attributes:Array(String)}, k), attributes) AS attrs
      FROM events WHERE session_id = {session:String} AND user_key = {user:String}
        AND timestamp >= {t0:DateTime64(3, 'UTC')} AND timestamp < addMilliseconds({t1:DateTime64(3, 'UTC')}, 1) AND ${inScope}
      ORDER BY timestamp, event_sequence LIMIT {limit:UInt32}`,
@@ -225,6 +247,14 @@ export async function querySession(ctx: QueryContext, sessionId: string): Promis
     params: { ...params, spanLimit: MAX_SPANS + 1 },
     row: spanRow,
   })
+  // Sub-agent cost: the session's cost.usage points by query_source (the metrics' vocabulary: main, subagent, auxiliary).
+  const [sub] = await run(ctx.client, {
+    sql: `SELECT count() AS points, sumIf(delta, query_source = 'subagent') AS subagent, sum(delta) AS total
+     FROM metric_points WHERE session_id = {session:String} AND user_key = {user:String} AND metric_name = 'claude_code.cost.usage'
+       AND timestamp >= subtractHours({t0:DateTime64(3, 'UTC')}, 1) AND timestamp < addHours({t1:DateTime64(3, 'UTC')}, 1) AND ${inScope}`,
+    params,
+    row: subagentRow,
+  })
   const spans = spanRows.slice(0, MAX_SPANS).map((s) => ({
     traceId: s.trace_id,
     spanId: s.span_id,
@@ -236,14 +266,6 @@ export async function querySession(ctx: QueryContext, sessionId: string): Promis
     model: s.model,
     error: s.status_code === 'error',
   }))
-  // Sub-agent cost: the session's cost.usage points by query_source (the metrics' vocabulary: main, subagent, auxiliary).
-  const [sub] = await run(ctx.client, {
-    sql: `SELECT count() AS points, sumIf(delta, query_source = 'subagent') AS subagent, sum(delta) AS total
-     FROM metric_points WHERE session_id = {session:String} AND user_key = {user:String} AND metric_name = 'claude_code.cost.usage'
-       AND timestamp >= subtractHours({t0:DateTime64(3, 'UTC')}, 1) AND timestamp < addHours({t1:DateTime64(3, 'UTC')}, 1) AND ${inScope}`,
-    params,
-    row: subagentRow,
-  })
   const preamble: TimelineItem[] = []
   const prompts: SessionResponse['prompts'] = []
   const byPrompt = new Map<string, SessionResponse['prompts'][number]>()
@@ -261,7 +283,10 @@ export async function querySession(ctx: QueryContext, sessionId: string): Promis
       byPrompt.set(e.prompt_id, prompt)
       prompts.push(prompt)
     }
-    if (e.event_name === 'user_prompt') prompt.promptLength = e.prompt_length === '' ? null : Number(e.prompt_length)
+    if (e.event_name === 'user_prompt') {
+      const length = e.attrs['prompt_length']
+      prompt.promptLength = length === undefined || length === '' ? null : Number(length)
+    }
     if (e.event_name === 'api_request') {
       prompt.apiRequests += 1
       prompt.costUsd = roundUsd(prompt.costUsd + (item.costUsd ?? 0))
