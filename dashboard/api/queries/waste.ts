@@ -97,23 +97,22 @@ export async function queryWaste(ctx: QueryContext, query: WasteQuery): Promise<
   const [loops, costly, storms, runaways] = await Promise.all([
     run(ctx.client, {
       // Each repeated (session, tool, command), priced at its session's mean cost per API request: each denial after
-      // the first took one request (NULL, not priced, for a session without api_request events).
+      // the first took one request (NULL, not priced, for a session without api_request events). The loops are the
+      // join's right side, the one the engine builds: it filters the sessions read by their keys (a join runtime
+      // filter), so the sessions are not grouped whole (at 100 M events 177 → 104 ms; 240 without the filter).
       sql: `SELECT session_id, user, tool_name, command, denials, usd, count() OVER () AS t_rows, uniqExact(session_id) OVER () AS t_sessions,
          sum(denials) OVER () AS t_occurrences, sum(usd) OVER () AS t_usd
        FROM (
          SELECT l.session_id AS session_id, l.user AS user, l.tool_name AS tool_name, l.command AS command, l.denials AS denials,
            if(c.requests > 0, (l.denials - 1) * c.ev / c.requests, NULL) AS usd
          FROM (
+           SELECT session_id, sum(requests) AS requests, sum(event_cost) AS ev FROM sessions WHERE ${sessionsInRange} GROUP BY session_id
+         ) AS c
+         RIGHT JOIN (
            SELECT session_id, any(user_key) AS user, tool_name, command, count() AS denials FROM policy_denials
            WHERE ${inRange} AND session_id != '' AND cityHash64(session_id, tool_name, command) IN (${loopHashes})
            GROUP BY session_id, tool_name, command HAVING denials >= {repeats:UInt32}
-         ) AS l
-         LEFT ANY JOIN (
-           SELECT session_id, sum(requests) AS requests, sum(event_cost) AS ev FROM sessions
-           WHERE ${sessionsInRange} AND session_id IN (
-             SELECT session_id FROM policy_denials WHERE ${inRange} AND session_id != '' AND cityHash64(session_id, tool_name, command) IN (${loopHashes}))
-           GROUP BY session_id
-         ) AS c ON c.session_id = l.session_id
+         ) AS l ON c.session_id = l.session_id
        )
        ORDER BY ifNull(usd, 0) DESC, denials DESC, session_id, tool_name, command LIMIT {examples:UInt32}`,
       params,
