@@ -69,6 +69,16 @@ describe('dataset SQL', () => {
     }
   })
 
+  it('computes the totals block only for a read that receives it (not the CSV stream)', () => {
+    const q = parse('cost', { groupBy: 'user', granularity: 'none' })
+    const shape = datasetShape({ ...q, measures: ['costUsd'] })
+    expect(buildRowsSql(shape).sql).toContain('WITH TOTALS')
+    const streamed = buildRowsSql(shape, { totals: false }).sql
+    expect(streamed).toContain('GROUP BY')
+    expect(streamed).not.toContain('WITH TOTALS')
+    expect(streamed).not.toContain('totals_mode')
+  })
+
   it('takes the top groups over the whole range when a series is grouped', () => {
     const q = parse('tools', { groupBy: 'tool', granularity: 'week', sort: 'policyDenials', limit: 5 })
     const built = buildRowsSql(datasetShape({ ...q, measures: ['policyDenials'] }))

@@ -158,7 +158,7 @@ function selectedMeasures(source: Source, names: readonly string[]): string[] {
  * row per group over the whole range and the totals (`g_set` 0, 2 and 3) from one read of the source; or a
  * first query ranks the groups (`top_groups`) and the second keeps their rows (`HAVING`).
  */
-export function buildRowsSql(shape: SqlShape): Query<z.ZodType<DatasetRawRow>> {
+export function buildRowsSql(shape: SqlShape, options: { totals?: boolean } = {}): Query<z.ZodType<DatasetRawRow>> {
   const { granularity, groupBy } = shape
   const params = baseParams(shape)
   const source = fromSql(shape, params)
@@ -233,15 +233,17 @@ ORDER BY g_set DESC, ${order.join(', ')}`
     limit = '\nLIMIT {limitRows:UInt32}'
   }
   const grouped = groupKeys.length > 0
+  // A streamed read (the CSV export) gets no totals block: JSONEachRow drops it, so its computation is waste.
+  const withTotals = grouped && options.totals !== false
   const schema = rowSchema(shape, selected)
   const sql = `${topGroups}SELECT
   ${select.join(',\n  ')}
 FROM ${source} AS s
 WHERE ${where}
-${grouped ? `GROUP BY ${groupKeys.join(', ')} WITH TOTALS` : ''}
+${grouped ? `GROUP BY ${groupKeys.join(', ')}${withTotals ? ' WITH TOTALS' : ''}` : ''}
 ${having.length ? `HAVING ${having.join(' AND ')}` : ''}
 ${order.length ? `ORDER BY ${order.join(', ')}` : ''}${limit}
-${grouped ? "SETTINGS totals_mode = 'before_having'" : ''}`
+${withTotals ? "SETTINGS totals_mode = 'before_having'" : ''}`
   return { sql, params, row: (topGroups ? schema.extend({ g_rank: ch.count }) : schema) as z.ZodType<DatasetRawRow> }
 }
 

@@ -72,7 +72,7 @@ export async function exportCsv(ctx: QueryContext, query: DatasetQuery<DatasetNa
   const prepared = prepareDatasetQuery(ctx, query, true)
   // The rows, the totals and the companion (coverage, active user-days) run at once; the rows are written
   // once the other two are in.
-  const rows = stream(ctx.client, buildRowsSql(prepared.shape))
+  const rows = stream(ctx.client, buildRowsSql(prepared.shape, { totals: false }))
   const [totalsRow, side] = await Promise.all([plainTotals(ctx.client, prepared.shape), companionOf(ctx, query, prepared)]).catch((error: unknown) => {
     rows.cancel()
     throw error
