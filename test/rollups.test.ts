@@ -60,7 +60,7 @@ describe('rollups', () => {
     const before = await cc.summary({ from: '2026-11-01', to: '2026-12-01' })
     const policyBefore = await policy()
     expect(policyBefore.managedSettings.length).toBe(2)
-    // Every session is costly at $0: which have accepted edits (session_edits, 0024) decides the list.
+    // Every session is costly at $0: which have accepted edits (in sessions since 0026) decides the list.
     const waste = () =>
       fetch(`${cc.apiUrl}/api/v1/waste?${RANGE}&minCostUsd=0`)
         .then((r) => r.json())
@@ -74,9 +74,12 @@ describe('rollups', () => {
     for (const table of [...Object.keys(RETENTION_TABLES.rollup), ...Object.keys(RETENTION_TABLES.detail)].filter((t) => t !== 'usage_event_coverage'))
       await cc.client.command({ query: `TRUNCATE TABLE ${table}` })
     expect((await cc.summary({ from: '2026-11-01', to: '2026-12-01' })).costUsd).toBe(0)
-    // As if the rollup migrations had never run: the next migrate applies them (backfill), and once more
-    // statement by statement, as after a crash before they were recorded. (0005 and 0009 bring back the
-    // first rollups, which 0010 fills its tiers from and then drops.)
+    // As if the rollup migrations had never run: 0026 changed what 0010 made (the sessions views, a column), so that
+    // goes too. Then each is applied as after a crash before it was recorded: its statements once, then migrate
+    // applies it again, in order. (0005 and 0009 bring back the first rollups, which 0010 fills its tiers from and
+    // then drops; 0024's session_edits is made again and dropped by 0026.)
+    for (const view of ['sessions_events_mv', 'sessions_metrics_mv']) await cc.client.command({ query: `DROP VIEW ${view}` })
+    await cc.client.command({ query: 'ALTER TABLE sessions DROP COLUMN accepts' })
     const names = [
       '0005_create_rollups',
       '0007_create_policy_events',
@@ -86,11 +89,16 @@ describe('rollups', () => {
       '0023_create_candidate_tiers',
       '0024_create_session_edits',
       '0025_create_reliability_1d',
+      '0026_add_session_accepts',
     ]
     const rollups = loadMigrations().filter((m) => names.includes(m.name))
-    await cc.client.command({ query: 'DELETE FROM schema_migrations WHERE version IN (5, 7, 9, 10, 18, 23, 24, 25)' })
-    expect((await migrate(cc.client)).applied).toEqual(names)
-    for (const migration of rollups) for (const statement of migration.statements) await cc.client.command({ query: statement })
+    expect(rollups.map((m) => m.name)).toEqual(names)
+    await cc.client.command({ query: 'DELETE FROM schema_migrations WHERE version IN (5, 7, 9, 10, 18, 23, 24, 25, 26)' })
+    for (const migration of rollups) {
+      for (const statement of migration.statements) await cc.client.command({ query: statement })
+      expect((await migrate(cc.client, [migration])).applied).toEqual([migration.name])
+    }
+    expect((await migrate(cc.client)).applied).toEqual([])
     expect(await cc.summary({ from: '2026-11-01', to: '2026-12-01' })).toEqual(before)
     expect(await policy()).toEqual(policyBefore)
     expect(await waste()).toEqual(wasteBefore)

@@ -80,20 +80,25 @@ it('finds each pattern by its rule, priced where telemetry prices it', async () 
   expect(byKind.runawaySubagent?.examples[0]?.detail).toBe('1 run, longest 40 min, up to 12 tool uses')
 })
 
-it('finds the same sessions after session_edits is rebuilt by its migration (0024)', async () => {
+it('finds the same sessions after the accepted edits are rebuilt by their migration (0026)', async () => {
   const costly = async () => {
     const waste = (await (await fetch(`${cc.apiUrl}/api/v1/waste?from=2026-11-10&to=2026-11-11`)).json()) as WasteResponse
     return waste.patterns.find((p) => p.kind === 'costlyNoEdit')?.examples.map((e) => e.sessionId)
   }
   expect(await costly()).toEqual(['idle'])
-  await cc.client.command({ query: 'TRUNCATE TABLE session_edits' })
+  await cc.client.command({ query: 'ALTER TABLE sessions UPDATE accepts = 0 WHERE 1 SETTINGS mutations_sync = 2' })
   // Without the accepted edits, busy and written count as costly sessions with none.
   expect(await costly()).toEqual(['written', 'busy', 'idle'])
-  await cc.client.command({ query: 'DELETE FROM schema_migrations WHERE version = 24' })
-  expect((await migrate(cc.client)).applied).toEqual(['0024_create_session_edits'])
+  await cc.client.command({ query: 'DELETE FROM schema_migrations WHERE version = 26' })
+  expect((await migrate(cc.client)).applied).toEqual(['0026_add_session_accepts'])
   // Run twice (as after a crash before it was recorded): the same rows.
-  for (const statement of loadMigrations().find((m) => m.name === '0024_create_session_edits')?.statements ?? []) await cc.client.command({ query: statement })
+  for (const statement of loadMigrations().find((m) => m.name === '0026_add_session_accepts')?.statements ?? []) await cc.client.command({ query: statement })
   expect(await costly()).toEqual(['idle'])
+  const tables = await cc.client.query({
+    query: "SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE 'session_edits%'",
+    format: 'JSONEachRow',
+  })
+  expect(await tables.json()).toEqual([])
 })
 
 it('takes its thresholds as parameters', async () => {

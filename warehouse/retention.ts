@@ -47,7 +47,6 @@ export const RETENTION_TABLES = {
   /** Fed by views, but drill-down detail: kept as long as the raw rows it summarizes. */
   detail: {
     sessions: 'day',
-    session_edits: 'day',
     policy_denials: 'timestamp',
     session_marks: 'timestamp',
   },

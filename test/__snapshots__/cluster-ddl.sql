@@ -1595,3 +1595,58 @@ FROM reliability_events_local
 WHERE event_name IN ('mcp_server_connection', 'plugin_loaded', 'plugin_installed', 'skill_activated', 'compaction')
 GROUP BY day, event_name, user_key, team_id, department, cost_center, server_name, plugin_name, plugin_hash, transport, status,
     error_code, skill_name, trigger, success;
+
+ALTER TABLE sessions_local ON CLUSTER 'ccscope' ADD COLUMN IF NOT EXISTS accepts SimpleAggregateFunction(sum, Float64) DEFAULT 0 COMMENT 'accepted Edit, Write, MultiEdit and NotebookEdit decisions (events) plus code_edit_tool.decision accept deltas (metrics)';
+
+ALTER TABLE sessions ON CLUSTER 'ccscope' ADD COLUMN IF NOT EXISTS accepts SimpleAggregateFunction(sum, Float64) DEFAULT 0 COMMENT 'accepted Edit, Write, MultiEdit and NotebookEdit decisions (events) plus code_edit_tool.decision accept deltas (metrics)';
+
+DROP VIEW IF EXISTS sessions_events_mv ON CLUSTER 'ccscope' SYNC;
+
+DROP VIEW IF EXISTS sessions_metrics_mv ON CLUSTER 'ccscope' SYNC;
+
+TRUNCATE TABLE IF EXISTS sessions_local ON CLUSTER 'ccscope';
+
+INSERT INTO sessions (user_key, day, session_id, team_id, started, ended, prompts, requests, event_cost, metric_cost, decisions, denials, accepts)
+SELECT user_key, toDate(timestamp) AS day, session_id, any(team_id), min(timestamp), max(timestamp), countIf(event_name = 'user_prompt'),
+    countIf(event_name = 'api_request'), sumIf(cost_usd, event_name = 'api_request'), 0,
+    countIf(event_name = 'tool_decision'), countIf(event_name = 'tool_decision' AND decision = 'reject' AND source = 'config'),
+    toFloat64(countIf(event_name = 'tool_decision' AND decision = 'accept' AND tool_name IN ('Edit', 'Write', 'MultiEdit', 'NotebookEdit')))
+FROM events
+WHERE session_id != ''
+GROUP BY user_key, day, session_id;
+
+INSERT INTO sessions (user_key, day, session_id, team_id, started, ended, prompts, requests, event_cost, metric_cost, decisions, denials, accepts)
+SELECT user_key, toDate(timestamp) AS day, session_id, any(team_id), min(timestamp), max(timestamp), 0, 0, 0,
+    sumIf(delta, metric_name = 'claude_code.cost.usage'), 0, 0,
+    sumIf(delta, metric_name = 'claude_code.code_edit_tool.decision' AND decision = 'accept')
+FROM metric_points
+WHERE session_id != ''
+GROUP BY user_key, day, session_id;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS sessions_events_mv ON CLUSTER 'ccscope' TO sessions_local AS
+SELECT user_key, toDate(timestamp) AS day, session_id, any(team_id) AS team_id, min(timestamp) AS started, max(timestamp) AS ended,
+    countIf(event_name = 'user_prompt') AS prompts, countIf(event_name = 'api_request') AS requests,
+    sumIf(cost_usd, event_name = 'api_request') AS event_cost, toFloat64(0) AS metric_cost,
+    countIf(event_name = 'tool_decision') AS decisions,
+    countIf(event_name = 'tool_decision' AND decision = 'reject' AND source = 'config') AS denials,
+    toFloat64(countIf(event_name = 'tool_decision' AND decision = 'accept' AND tool_name IN ('Edit', 'Write', 'MultiEdit', 'NotebookEdit'))) AS accepts
+FROM events_local
+WHERE session_id != ''
+GROUP BY user_key, day, session_id;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS sessions_metrics_mv ON CLUSTER 'ccscope' TO sessions_local AS
+SELECT user_key, toDate(timestamp) AS day, session_id, any(team_id) AS team_id, min(timestamp) AS started, max(timestamp) AS ended,
+    toUInt64(0) AS prompts, toUInt64(0) AS requests, toFloat64(0) AS event_cost,
+    sumIf(delta, metric_name = 'claude_code.cost.usage') AS metric_cost, toUInt64(0) AS decisions, toUInt64(0) AS denials,
+    sumIf(delta, metric_name = 'claude_code.code_edit_tool.decision' AND decision = 'accept') AS accepts
+FROM metric_points_local
+WHERE session_id != ''
+GROUP BY user_key, day, session_id;
+
+DROP VIEW IF EXISTS session_edits_events_mv ON CLUSTER 'ccscope' SYNC;
+
+DROP VIEW IF EXISTS session_edits_metrics_mv ON CLUSTER 'ccscope' SYNC;
+
+DROP TABLE IF EXISTS session_edits ON CLUSTER 'ccscope' SYNC;
+
+DROP TABLE IF EXISTS session_edits_local ON CLUSTER 'ccscope' SYNC;

@@ -8,7 +8,7 @@ import { rangeParams } from './range'
 
 /**
  * Waste patterns (docs/waste.md), each a rule over tables the other pages read: policy_denials (a denial
- * loop: the same command denied again and again in one session), the sessions rollup with session_edits
+ * loop: the same command denied again and again in one session), the sessions rollup with its accepted edits
  * (a costly session with no accepted edit), reliability_events (retry storms, runaway
  * sub-agents). Priced where the telemetry prices it; the rule and the pricing are stated in the answer.
  */
@@ -86,13 +86,11 @@ export async function queryWaste(ctx: QueryContext, query: WasteQuery): Promise<
   // can only add a candidate, which the second step drops.
   const loopHashes = `SELECT cityHash64(session_id, tool_name, command) AS h FROM policy_denials WHERE ${inRange} AND session_id != ''
     GROUP BY h HAVING count() >= {repeats:UInt32}`
-  // The costly sessions with no accepted edit, by hash: one grouping of their cost rows (sessions) and accepted edits
-  // (session_edits, 0024: tool_decision events or the code_edit_tool.decision metric, either source counts). Here a
-  // collision could also hide a session (joined with one that has an edit): with n sessions a chance below n² / 2^65.
-  const costlyHashes = `SELECT h FROM (
-      SELECT cityHash64(session_id) AS h, requests, event_cost, metric_cost, toFloat64(0) AS accepts FROM sessions WHERE ${sessionsInRange}
-      UNION ALL
-      SELECT cityHash64(session_id) AS h, toUInt64(0), toFloat64(0), toFloat64(0), accepts FROM session_edits WHERE ${sessionsInRange})
+  // The costly sessions with no accepted edit, by hash: one grouping of their `sessions` rows, which carry the cost
+  // and the accepted edits side by side (0026: tool_decision events or the code_edit_tool.decision metric, either
+  // source counts). Here a collision could also hide a session (joined with one that has an edit): with n sessions a
+  // chance below n² / 2^65.
+  const costlyHashes = `SELECT cityHash64(session_id) AS h FROM sessions WHERE ${sessionsInRange}
     GROUP BY h HAVING ${SESSION_USD} >= {minUsd:Float64} AND sum(accepts) <= 0`
   const [loops, costly, storms, runaways] = await Promise.all([
     run(ctx.client, {
@@ -124,7 +122,7 @@ export async function queryWaste(ctx: QueryContext, query: WasteQuery): Promise<
        FROM (
          SELECT session_id, any(user_key) AS user, ${SESSION_USD} AS usd FROM sessions
          WHERE ${sessionsInRange} AND cityHash64(session_id) IN (${costlyHashes})
-         GROUP BY session_id HAVING usd >= {minUsd:Float64}
+         GROUP BY session_id HAVING usd >= {minUsd:Float64} AND sum(accepts) <= 0
        )
        ORDER BY usd DESC, session_id LIMIT {examples:UInt32}`,
       params,
