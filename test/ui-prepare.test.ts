@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import type { SummaryResponse } from '../schemas/analytics'
 import { dateRange, datasetParams, DEFAULT_FILTERS, filtersToSearch, parseFilters, toQueryString, type Filters } from '../dashboard/ui/filters'
-import { change, formatCount, formatDuration, formatPercent, formatPeriod, formatUsd, MIN_RATE_DENOMINATOR, rateView } from '../dashboard/ui/format'
+import {
+  change,
+  formatCount,
+  formatDuration,
+  formatPercent,
+  formatPeriod,
+  formatUsd,
+  MIN_RATE_DENOMINATOR,
+  rateView,
+  usdFormatFor,
+} from '../dashboard/ui/format'
 import { comparisonNote, headlineStats } from '../dashboard/ui/prepare/overview'
 import { barItems, daysOf, OTHER_COLOR, PALETTE, seriesColors, singleSeries, stackedSeries } from '../dashboard/ui/prepare/series'
 
@@ -82,6 +92,11 @@ describe('formatting', () => {
     expect(formatUsd(1234.567)).toBe('$1,234.57')
     expect(formatUsd(250_000)).toBe('$250K')
     expect(formatUsd(null)).toBe('—')
+    // Parts of one total share the largest one's scale.
+    const parts = usdFormatFor([193_500, 121_100, 72_432.82, 0])
+    expect([193_500, 121_100, 72_432.82, 0].map(parts)).toEqual(['$193.5K', '$121.1K', '$72.4K', '$0'])
+    expect(usdFormatFor([10.5, 3.5])(3)).toBe('$3.00')
+    expect(usdFormatFor([250_000, null])(null)).toBe('—')
     expect(formatCount(9999)).toBe('9,999')
     expect(formatCount(12_345)).toBe('12.3K')
     expect(formatPercent(0.1234)).toBe('12.3%')

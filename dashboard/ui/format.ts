@@ -18,6 +18,16 @@ export function formatUsd(value: number | null | undefined): string {
   return Math.abs(value) >= 100_000 ? usdCompact.format(value) : usd.format(value)
 }
 
+/**
+ * One scale for amounts read together (parts of a total in a sentence): all compact when the largest is, so
+ * "$193.5K in all: $121.1K …, $72.4K …" and never "$121.1K …, $72,432.82 …". Null is an em dash, as in formatUsd.
+ */
+export function usdFormatFor(values: readonly (number | null | undefined)[]): (value: number | null | undefined) => string {
+  const largest = Math.max(0, ...values.map((v) => (v === null || v === undefined || !Number.isFinite(v) ? 0 : Math.abs(v))))
+  if (largest < 100_000) return formatUsd
+  return (value) => (value === null || value === undefined || !Number.isFinite(value) ? '—' : usdCompact.format(value))
+}
+
 /** 1,234 below ten thousand, then 12.3K, 4.5M. */
 export function formatCount(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—'

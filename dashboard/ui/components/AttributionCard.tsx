@@ -1,7 +1,7 @@
 import { ATTRIBUTION_BY, type AttributionBy, type AttributionResponse } from '../../../schemas/attribution'
 import type { ApiRequest } from '../requests'
 import { useApi } from '../api'
-import { formatCount, formatUsd } from '../format'
+import { formatCount, formatUsd, usdFormatFor } from '../format'
 import { useViewParam } from '../hooks'
 import { Card } from './Card'
 import { DataTable, type Column } from './DataTable'
@@ -38,22 +38,25 @@ export function AttributionCard({ request }: { request: ApiRequest<'attribution'
       actions={<Segmented label="Attribute by" options={ATTRIBUTION_BY.map((value) => ({ value, label: LABEL[value] }))} value={by} onChange={setBy} />}
     >
       <Loadable query={query}>
-        {(d) => (
-          <>
-            <p className="muted" data-attribution-totals>
-              {formatUsd(d.totals.costUsd)} in all: {formatUsd(d.totals.eventsCostUsd - d.totals.unattributedUsd)} attributed,{' '}
-              {formatUsd(d.totals.unattributedUsd)} from requests that name no {LABEL[by].toLowerCase()}, {formatUsd(d.totals.notAttributableUsd)} known only
-              from cost metrics (no request attributes).
-            </p>
-            {d.rows.length === 0 ? (
-              <Empty>
-                No request in this range names a {LABEL[by].toLowerCase()}. {HOW[by]}.
-              </Empty>
-            ) : (
-              <DataTable id="attribution" caption={`Cost by ${LABEL[by].toLowerCase()}`} columns={columns} rows={d.rows} rowKey={(r) => r.group} />
-            )}
-          </>
-        )}
+        {(d) => {
+          const attributed = d.totals.eventsCostUsd - d.totals.unattributedUsd
+          const usd = usdFormatFor([d.totals.costUsd, attributed, d.totals.unattributedUsd, d.totals.notAttributableUsd])
+          return (
+            <>
+              <p className="muted" data-attribution-totals>
+                {usd(d.totals.costUsd)} in all: {usd(attributed)} attributed, {usd(d.totals.unattributedUsd)} from requests that name no{' '}
+                {LABEL[by].toLowerCase()}, {usd(d.totals.notAttributableUsd)} known only from cost metrics (no request attributes).
+              </p>
+              {d.rows.length === 0 ? (
+                <Empty>
+                  No request in this range names a {LABEL[by].toLowerCase()}. {HOW[by]}.
+                </Empty>
+              ) : (
+                <DataTable id="attribution" caption={`Cost by ${LABEL[by].toLowerCase()}`} columns={columns} rows={d.rows} rowKey={(r) => r.group} />
+              )}
+            </>
+          )
+        }}
       </Loadable>
     </Card>
   )
