@@ -314,6 +314,9 @@ describe('session timeline', () => {
   it('labels events', () => {
     expect(eventLabel('api_request')).toBe('API request')
     expect(eventLabel('tool_decision')).toBe('Tool decision')
+    expect(eventLabel('mcp_server_connection')).toBe('MCP server connection')
+    expect(eventLabel('api_retries_exhausted')).toBe('API retries exhausted')
+    expect(eventLabel('plugin_loaded')).toBe('Plugin loaded')
     expect(eventLabel('claude_code.something_new')).toBe('Something new')
   })
 

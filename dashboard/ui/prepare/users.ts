@@ -129,7 +129,11 @@ const EVENT_LABELS: Record<string, string> = {
 export function eventLabel(event: string): string {
   const known = EVENT_LABELS[event]
   if (known) return known
-  const words = event.replace(/^claude_code\./, '').replace(/_/g, ' ')
+  // Acronyms as people write them: "MCP server connection", "API retries exhausted".
+  const words = event
+    .replace(/^claude_code\./, '')
+    .replace(/_/g, ' ')
+    .replace(/\b(mcp|api|ide|id|url)\b/g, (w) => w.toUpperCase())
   return words.charAt(0).toUpperCase() + words.slice(1)
 }
 
