@@ -3,6 +3,7 @@ import type { SummaryResponse } from '../schemas/analytics'
 import { dateRange, datasetParams, DEFAULT_FILTERS, filtersToSearch, parseFilters, toQueryString, type Filters } from '../dashboard/ui/filters'
 import {
   change,
+  formatChartPeriod,
   formatCount,
   formatDuration,
   formatPercent,
@@ -13,7 +14,18 @@ import {
   usdFormatFor,
 } from '../dashboard/ui/format'
 import { comparisonNote, headlineStats } from '../dashboard/ui/prepare/overview'
-import { barItems, daysOf, OTHER_COLOR, PALETTE, seriesColors, singleSeries, stackedSeries } from '../dashboard/ui/prepare/series'
+import {
+  barItems,
+  daysOf,
+  MAX_PERIOD_LABELS,
+  OTHER_COLOR,
+  PALETTE,
+  partialPeriods,
+  periodLabelInterval,
+  seriesColors,
+  singleSeries,
+  stackedSeries,
+} from '../dashboard/ui/prepare/series'
 
 describe('filters in the URL', () => {
   it('round-trip, leaving defaults out', () => {
@@ -84,6 +96,38 @@ describe('filters in the URL', () => {
     expect(datasetParams(filters, 'adoption', range)).not.toHaveProperty('model')
     expect(datasetParams(filters, 'summary', range)).not.toHaveProperty('model')
     expect(toQueryString({ team: ['a', 'b'], user: '', limit: 5 })).toBe('team=a&team=b&limit=5')
+  })
+})
+
+describe('partial periods on a chart', () => {
+  it('are the last one while the range reaches the present and those whose rows say they are cut, and the tooltip names them', () => {
+    const rows = [
+      { period: '2026-12-04', complete: true, costUsd: 5 },
+      { period: '2026-12-05', complete: false, costUsd: 0.1, group: 'web' },
+      { period: '2026-12-05', complete: false, costUsd: 0.2, group: 'api' },
+      { period: '2026-11-30', complete: false, costUsd: 1 },
+      { period: '2026-12-03', costUsd: 2 },
+    ]
+    expect(partialPeriods(rows, ['2026-11-30', '2026-12-03', '2026-12-04', '2026-12-05'], false)).toEqual(['2026-11-30', '2026-12-05'])
+    // Today so far, before any row of today arrived: still partial, from the answer's own flag.
+    expect(partialPeriods([], ['2026-12-04', '2026-12-05'], true)).toEqual(['2026-12-05'])
+    expect(partialPeriods([], ['2026-12-04', '2026-12-05'], false)).toEqual([])
+    expect(formatChartPeriod('2026-12-05', ['2026-12-05'])).toBe(`${formatPeriod('2026-12-05')} (partial)`)
+    expect(formatChartPeriod('2026-12-04', ['2026-12-05'])).toBe(formatPeriod('2026-12-04'))
+  })
+})
+
+describe('period labels on an x axis', () => {
+  it('shows every period up to five, then an even step that keeps at most five', () => {
+    expect(periodLabelInterval(0)).toBe(0)
+    expect(periodLabelInterval(5)).toBe(0)
+    expect(periodLabelInterval(6)).toBe(1)
+    expect(periodLabelInterval(30)).toBe(5)
+    for (const n of [1, 7, 8, 13, 14, 15, 30, 31, 90, 365]) {
+      const shown = Math.ceil(n / (periodLabelInterval(n) + 1))
+      expect(shown, String(n)).toBeLessThanOrEqual(MAX_PERIOD_LABELS)
+      expect(shown, String(n)).toBeGreaterThanOrEqual(Math.min(n, 3))
+    }
   })
 })
 

@@ -121,6 +121,11 @@ export function formatPeriod(period: string): string {
   return time ? `${day}, ${time}` : day
 }
 
+/** A period in a chart's tooltip: "Dec 5 (partial)" when the day is not over or the range cuts it (prepare/series partialPeriods). */
+export function formatChartPeriod(period: string, partial: readonly string[]): string {
+  return partial.includes(period) ? `${formatPeriod(period)} (partial)` : formatPeriod(period)
+}
+
 /** An ISO instant shown in the zone the user chose: "Nov 3, 14:05". */
 export function formatInstant(iso: string, timeZone: string): string {
   let f = instants.get(timeZone)

@@ -1,15 +1,18 @@
-import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import { memo } from 'react'
-import { formatPeriod } from '../format'
+import { formatChartPeriod, formatPeriod } from '../format'
+import { partialLine } from './charts'
 import { sameProps } from '../prepare/same'
 import type { SeriesPoint } from '../prepare/series'
-import { PALETTE } from '../prepare/series'
+import { PALETTE, periodLabelInterval } from '../prepare/series'
 
 export interface SeriesSpec {
   /** The key of each point (a measure, from prepare/adoption multiSeries). */
   key: string
   label: string
 }
+
+const NONE: readonly string[] = []
 
 const axisProps = { tick: { fontSize: 12, fill: '#4b5563' }, stroke: '#9ca3af' }
 
@@ -21,6 +24,7 @@ function MultiChartDrawing({
   height = 220,
   label,
   kind = 'line',
+  partial = NONE,
 }: {
   data: SeriesPoint[]
   series: SeriesSpec[]
@@ -30,14 +34,19 @@ function MultiChartDrawing({
   height?: number
   label: string
   kind?: 'line' | 'bar'
+  /** Periods not over or cut by the range (prepare/series partialPeriods): marked, and so named in the tooltip. */
+  partial?: readonly string[]
 }) {
   const common = (
     <>
       <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
-      <XAxis dataKey="period" tickFormatter={formatPeriod} {...axisProps} />
-      <YAxis tickFormatter={(v: number) => tickFormat(v)} width={70} {...axisProps} />
-      <Tooltip labelFormatter={(l) => formatPeriod(String(l))} formatter={(v) => format(Number(v))} />
+      <XAxis dataKey="period" tickFormatter={formatPeriod} interval={periodLabelInterval(data.length)} {...axisProps} />
+      <YAxis tickFormatter={(v: number) => tickFormat(v)} width={70} interval={0} {...axisProps} />
+      <Tooltip labelFormatter={(l) => formatChartPeriod(String(l), partial)} formatter={(v) => format(Number(v))} />
       <Legend wrapperStyle={{ fontSize: 12 }} itemSorter={null} />
+      {partial.map((p) => (
+        <ReferenceLine key={p} x={p} {...partialLine} />
+      ))}
     </>
   )
   return (

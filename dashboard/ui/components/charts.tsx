@@ -1,9 +1,9 @@
 import { Link } from 'react-router'
-import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
+import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import { memo } from 'react'
-import { formatPeriod } from '../format'
+import { formatChartPeriod, formatPeriod } from '../format'
 import { sameProps } from '../prepare/same'
-import { PALETTE, seriesColors, type BarItem, type SeriesPoint } from '../prepare/series'
+import { PALETTE, periodLabelInterval, seriesColors, type BarItem, type SeriesPoint } from '../prepare/series'
 
 /**
  * Thin drawing components: the data comes ready from prepare/*. Colors pass WCAG AA on white. Each is drawn
@@ -14,18 +14,30 @@ type Formatter = (value: number) => string
 
 const axisProps = { tick: { fontSize: 12, fill: '#4b5563' }, stroke: '#9ca3af' }
 
+/** The mark on a partial period (not over, or cut by the range): a dashed line labelled "partial". */
+export const partialLine = {
+  stroke: '#6b7280',
+  strokeDasharray: '4 3',
+  label: { value: 'partial', position: 'insideTopRight' as const, fontSize: 11, fill: '#4b5563' },
+}
+
+const NONE: readonly string[] = []
+
 function TrendChartDrawing({
   data,
   format,
   height = 220,
   label,
   kind = 'line',
+  partial = NONE,
 }: {
   data: SeriesPoint[]
   format: Formatter
   height?: number
   label: string
   kind?: 'line' | 'bar'
+  /** Periods not over or cut by the range (prepare/series partialPeriods): marked, and so named in the tooltip. */
+  partial?: readonly string[]
 }) {
   return (
     <figure className="chart" aria-label={label} data-chart={label}>
@@ -33,18 +45,24 @@ function TrendChartDrawing({
         {kind === 'bar' ? (
           <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
-            <XAxis dataKey="period" tickFormatter={formatPeriod} {...axisProps} />
-            <YAxis tickFormatter={(v: number) => format(v)} width={70} {...axisProps} />
-            <Tooltip labelFormatter={(l) => formatPeriod(String(l))} formatter={(v) => format(Number(v))} />
+            <XAxis dataKey="period" tickFormatter={formatPeriod} interval={periodLabelInterval(data.length)} {...axisProps} />
+            <YAxis tickFormatter={(v: number) => format(v)} width={70} interval={0} {...axisProps} />
+            <Tooltip labelFormatter={(l) => formatChartPeriod(String(l), partial)} formatter={(v) => format(Number(v))} />
             <Bar dataKey="value" name={label} fill={PALETTE[0]} isAnimationActive={false} />
+            {partial.map((p) => (
+              <ReferenceLine key={p} x={p} {...partialLine} />
+            ))}
           </BarChart>
         ) : (
           <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
-            <XAxis dataKey="period" tickFormatter={formatPeriod} {...axisProps} />
-            <YAxis tickFormatter={(v: number) => format(v)} width={70} {...axisProps} />
-            <Tooltip labelFormatter={(l) => formatPeriod(String(l))} formatter={(v) => format(Number(v))} />
+            <XAxis dataKey="period" tickFormatter={formatPeriod} interval={periodLabelInterval(data.length)} {...axisProps} />
+            <YAxis tickFormatter={(v: number) => format(v)} width={70} interval={0} {...axisProps} />
+            <Tooltip labelFormatter={(l) => formatChartPeriod(String(l), partial)} formatter={(v) => format(Number(v))} />
             <Line type="linear" dataKey="value" name={label} stroke={PALETTE[0]} strokeWidth={2} dot={false} isAnimationActive={false} />
+            {partial.map((p) => (
+              <ReferenceLine key={p} x={p} {...partialLine} />
+            ))}
           </LineChart>
         )}
       </ResponsiveContainer>
@@ -58,12 +76,14 @@ function StackedChartDrawing({
   format,
   height = 280,
   label,
+  partial = NONE,
 }: {
   data: SeriesPoint[]
   keys: string[]
   format: Formatter
   height?: number
   label: string
+  partial?: readonly string[]
 }) {
   const colors = seriesColors(keys)
   return (
@@ -71,13 +91,20 @@ function StackedChartDrawing({
       <ResponsiveContainer width="100%" height={height}>
         <AreaChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
-          <XAxis dataKey="period" tickFormatter={formatPeriod} {...axisProps} />
-          <YAxis tickFormatter={(v: number) => format(v)} width={70} {...axisProps} />
+          <XAxis dataKey="period" tickFormatter={formatPeriod} interval={periodLabelInterval(data.length)} {...axisProps} />
+          <YAxis tickFormatter={(v: number) => format(v)} width={70} interval={0} {...axisProps} />
           {/* Largest first in the tooltip, as in the legend's ranking; the stack draws them bottom up. */}
-          <Tooltip labelFormatter={(l) => formatPeriod(String(l))} formatter={(v) => format(Number(v))} itemSorter={(item) => -Number(item.value ?? 0)} />
+          <Tooltip
+            labelFormatter={(l) => formatChartPeriod(String(l), partial)}
+            formatter={(v) => format(Number(v))}
+            itemSorter={(item) => -Number(item.value ?? 0)}
+          />
           <Legend wrapperStyle={{ fontSize: 12 }} itemSorter={null} />
           {keys.map((k) => (
             <Area key={k} type="linear" dataKey={k} stackId="1" stroke={colors.get(k)} fill={colors.get(k)} fillOpacity={0.6} isAnimationActive={false} />
+          ))}
+          {partial.map((p) => (
+            <ReferenceLine key={p} x={p} {...partialLine} />
           ))}
         </AreaChart>
       </ResponsiveContainer>

@@ -28,7 +28,7 @@ import {
 } from '../prepare/adoption'
 import { comparisonNote } from '../prepare/overview'
 import { usersHref } from '../prepare/users'
-import { singleSeries } from '../prepare/series'
+import { singleSeries, partialPeriods } from '../prepare/series'
 
 const STEPS = [
   { value: 'day', label: 'Day' },
@@ -129,6 +129,7 @@ export function AdoptionPage() {
               ) : (
                 <TrendChart
                   label={step === 'week' ? 'Weekly active users' : 'Daily active users'}
+                  partial={partialPeriods(d.rows, periods, d.partial)}
                   data={singleSeries(d.rows, 'activeUsers', periods)}
                   format={formatCount}
                   kind={kind}
@@ -146,6 +147,7 @@ export function AdoptionPage() {
                 <>
                   <MultiChart
                     label={`Sessions and prompts per ${per}`}
+                    partial={partialPeriods(d.rows, periods, d.partial)}
                     data={multiSeries(d.rows, ['sessions', 'prompts'], periods)}
                     series={[
                       { key: 'sessions', label: 'Sessions' },
@@ -175,6 +177,7 @@ export function AdoptionPage() {
               ) : (
                 <MultiChart
                   label={`Active time per ${per}`}
+                  partial={partialPeriods(d.rows, periods, d.partial)}
                   data={multiSeries(d.rows, ['activeTimeUserSeconds', 'activeTimeCliSeconds'], periods)}
                   series={[
                     { key: 'activeTimeUserSeconds', label: 'User' },
@@ -199,6 +202,7 @@ export function AdoptionPage() {
                 <MultiChart
                   kind="bar"
                   label={`Lines of code per ${per}`}
+                  partial={partialPeriods(d.rows, periods, d.partial)}
                   data={multiSeries(d.rows, ['linesAdded', 'linesRemoved'], periods)}
                   series={[
                     { key: 'linesAdded', label: 'Added' },

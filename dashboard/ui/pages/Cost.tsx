@@ -31,7 +31,7 @@ import {
   type CostRow,
 } from '../prepare/cost'
 import { comparisonNote } from '../prepare/overview'
-import { singleSeries } from '../prepare/series'
+import { singleSeries, partialPeriods } from '../prepare/series'
 
 /** Finance's view: where the money goes over time, by whom and on what, and a CSV that equals the table. */
 export function CostPage() {
@@ -58,10 +58,18 @@ export function CostPage() {
 
   if (meta.data && meta.data.data.events === 0) return <NoDataYet />
 
-  const chart = (rows: CostRow[], truncated: boolean, periodRows?: CostRow[]) => {
+  const chart = (rows: CostRow[], truncated: boolean, inProgress: boolean, periodRows?: CostRow[]) => {
     const series = costOverTime(rows, periodRows, periods, truncated)
     if (series.keys.length === 0) return <Empty>No cost in this range for these filters.</Empty>
-    return <StackedChart label={`Cost per ${step} by ${stack}`} data={series.data} keys={series.keys} format={formatUsd} />
+    return (
+      <StackedChart
+        label={`Cost per ${step} by ${stack}`}
+        partial={partialPeriods(periodRows ?? rows, periods, inProgress)}
+        data={series.data}
+        keys={series.keys}
+        format={formatUsd}
+      />
+    )
   }
 
   return (
@@ -90,10 +98,10 @@ export function CostPage() {
             {(d) =>
               d.truncated ? (
                 <Loadable query={perPeriod} height={280}>
-                  {(p) => chart(d.rows, true, p.rows)}
+                  {(p) => chart(d.rows, true, d.partial, p.rows)}
                 </Loadable>
               ) : (
-                chart(d.rows, false)
+                chart(d.rows, false, d.partial)
               )
             }
           </Loadable>
@@ -127,6 +135,7 @@ export function CostPage() {
                   </p>
                   <TrendChart
                     label={`Cache savings per ${step}`}
+                    partial={partialPeriods(d.rows, periods, d.partial)}
                     data={singleSeries(d.rows, 'cacheSavingsUsd', periods)}
                     format={formatUsd}
                     kind="bar"

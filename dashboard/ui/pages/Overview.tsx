@@ -7,7 +7,7 @@ import { formatCount, formatUsd } from '../format'
 import { useFilters } from '../hooks'
 import { overviewPlan } from '../plans'
 import { comparisonNote, headlineStats } from '../prepare/overview'
-import { barItems, daysOf, singleSeries } from '../prepare/series'
+import { barItems, daysOf, singleSeries, partialPeriods } from '../prepare/series'
 
 /** Monday-morning view: headline figures against the previous period, and the trends behind them. */
 export function OverviewPage() {
@@ -40,12 +40,27 @@ export function OverviewPage() {
       <div className="grid">
         <Card id="cost-trend" title="Cost per day" subtitle={`USD, days in ${filters.tz}`}>
           <Loadable query={cost}>
-            {(d) => <TrendChart label="Cost per day" data={singleSeries(d.rows, 'costUsd', days)} format={formatUsd} kind="bar" />}
+            {(d) => (
+              <TrendChart
+                label="Cost per day"
+                partial={partialPeriods(d.rows, days, d.partial)}
+                data={singleSeries(d.rows, 'costUsd', days)}
+                format={formatUsd}
+                kind="bar"
+              />
+            )}
           </Loadable>
         </Card>
         <Card id="active-trend" title="Daily active users">
           <Loadable query={active}>
-            {(d) => <TrendChart label="Daily active users" data={singleSeries(d.rows, 'activeUsers', days)} format={formatCount} />}
+            {(d) => (
+              <TrendChart
+                label="Daily active users"
+                partial={partialPeriods(d.rows, days, d.partial)}
+                data={singleSeries(d.rows, 'activeUsers', days)}
+                format={formatCount}
+              />
+            )}
           </Loadable>
         </Card>
         <Card id="denials-trend" title="Policy denials per day" subtitle="Tool uses refused by a settings rule">
@@ -54,7 +69,13 @@ export function OverviewPage() {
               d.totals.policyDenials === null ? (
                 <NotReported what="Policy denials" source="events" coverage={d.coverage} />
               ) : (
-                <TrendChart label="Policy denials per day" data={singleSeries(d.rows, 'policyDenials', days)} format={formatCount} kind="bar" />
+                <TrendChart
+                  label="Policy denials per day"
+                  partial={partialPeriods(d.rows, days, d.partial)}
+                  data={singleSeries(d.rows, 'policyDenials', days)}
+                  format={formatCount}
+                  kind="bar"
+                />
               )
             }
           </Loadable>

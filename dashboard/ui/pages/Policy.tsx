@@ -28,7 +28,7 @@ import {
   toolRows,
   weekSpan,
 } from '../prepare/policy'
-import { daysOf, singleSeries } from '../prepare/series'
+import { daysOf, singleSeries, partialPeriods } from '../prepare/series'
 
 const ESCALATIONS_SHOWN = 10
 const SUBHEADING = { fontSize: '0.9rem', margin: '0 0 6px' } as const
@@ -94,11 +94,22 @@ export function PolicyPage() {
                   <div className="grid">
                     <div>
                       <h3 style={SUBHEADING}>Denial rate</h3>
-                      <TrendChart label="Policy-denial rate per day" data={singleSeries(d.rows, 'policyDenialRate', days)} format={formatPercent} />
+                      <TrendChart
+                        label="Policy-denial rate per day"
+                        partial={partialPeriods(d.rows, days, d.partial)}
+                        data={singleSeries(d.rows, 'policyDenialRate', days)}
+                        format={formatPercent}
+                      />
                     </div>
                     <div>
                       <h3 style={SUBHEADING}>Denials</h3>
-                      <TrendChart label="Policy denials per day" data={singleSeries(d.rows, 'policyDenials', days)} format={formatCount} kind="bar" />
+                      <TrendChart
+                        label="Policy denials per day"
+                        partial={partialPeriods(d.rows, days, d.partial)}
+                        data={singleSeries(d.rows, 'policyDenials', days)}
+                        format={formatCount}
+                        kind="bar"
+                      />
                     </div>
                   </div>
                 </>

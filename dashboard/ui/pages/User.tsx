@@ -11,7 +11,7 @@ import { formatCount, formatDuration, formatInstant, formatPercent, formatUsd } 
 import { useFilters } from '../hooks'
 import { userPlan } from '../plans'
 import { multiSeries } from '../prepare/adoption'
-import { daysOf, NOT_REPORTED, singleSeries } from '../prepare/series'
+import { daysOf, NOT_REPORTED, singleSeries, partialPeriods } from '../prepare/series'
 import { comparisonNote } from '../prepare/overview'
 import { durationSeconds, sessionHref, toolRows, userStats, usersHref, type ToolRow } from '../prepare/users'
 
@@ -113,7 +113,13 @@ export function UserPage() {
               d.rows.length === 0 ? (
                 <Empty>No cost in this range.</Empty>
               ) : (
-                <TrendChart label="Cost per day" data={singleSeries(d.rows, 'costUsd', days)} format={formatUsd} kind="bar" />
+                <TrendChart
+                  label="Cost per day"
+                  partial={partialPeriods(d.rows, days, d.partial)}
+                  data={singleSeries(d.rows, 'costUsd', days)}
+                  format={formatUsd}
+                  kind="bar"
+                />
               )
             }
           </Loadable>
@@ -126,6 +132,7 @@ export function UserPage() {
               ) : (
                 <MultiChart
                   label="Sessions and prompts per day"
+                  partial={partialPeriods(d.rows, days, d.partial)}
                   data={multiSeries(d.rows, ['sessions', 'prompts'], days)}
                   series={[
                     { key: 'sessions', label: 'Sessions' },

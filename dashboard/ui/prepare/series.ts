@@ -34,10 +34,35 @@ export function singleSeries(rows: PeriodRow[], measure: string, periods?: strin
   })
 }
 
+/**
+ * The periods a chart marks "partial": the last one when the answer reaches the present (`inProgress`, the
+ * response's `partial`: today so far, even before anything arrived today), and any whose rows say they are cut by
+ * the range (`complete: false`, a week that starts before it). A partial day is not a day: its bar or point is not
+ * comparable to the others, and the chart says so.
+ */
+export function partialPeriods(rows: readonly PeriodRow[], periods: readonly string[], inProgress: boolean): string[] {
+  const partial = new Set(rows.filter((r) => r.complete === false && typeof r.period === 'string').map((r) => r.period as string))
+  const last = periods.at(-1)
+  if (inProgress && last !== undefined) partial.add(last)
+  return [...partial].sort()
+}
+
 export interface StackedSeries {
   data: SeriesPoint[]
   /** Series keys, largest total first; the smallest groups folded into "Other". */
   keys: string[]
+}
+
+/** The most period labels an x axis shows: they fit side by side in a 390 px wide chart ("Nov 28" is ~40 px at 12 px, with room between). */
+export const MAX_PERIOD_LABELS = 5
+
+/**
+ * Which period labels an axis shows, as recharts' `interval` (every (n + 1)-th from the first): at most
+ * MAX_PERIOD_LABELS, evenly spaced. Not recharts' default, which measures every label in the DOM (a forced layout
+ * per label and chart: ~30 ms of a cold Adoption load) to find which fit, and spaces them unevenly.
+ */
+export function periodLabelInterval(points: number): number {
+  return Math.max(0, Math.ceil(points / MAX_PERIOD_LABELS) - 1)
 }
 
 /** Series colours, distinct from each other and from OTHER_COLOR: as many as any chart draws groups (top 8 + Other). */
