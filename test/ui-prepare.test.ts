@@ -17,12 +17,15 @@ import { comparisonNote, headlineStats } from '../dashboard/ui/prepare/overview'
 import {
   barItems,
   daysOf,
+  durationUnit,
   MAX_PERIOD_LABELS,
+  niceTicks,
   OTHER_COLOR,
   PALETTE,
   partialPeriods,
   periodLabelInterval,
   seriesColors,
+  seriesMax,
   singleSeries,
   stackedSeries,
 } from '../dashboard/ui/prepare/series'
@@ -114,6 +117,36 @@ describe('partial periods on a chart', () => {
     expect(partialPeriods([], ['2026-12-04', '2026-12-05'], false)).toEqual([])
     expect(formatChartPeriod('2026-12-05', ['2026-12-05'])).toBe(`${formatPeriod('2026-12-05')} (partial)`)
     expect(formatChartPeriod('2026-12-04', ['2026-12-05'])).toBe(formatPeriod('2026-12-04'))
+  })
+})
+
+describe('y-axis ticks', () => {
+  it('step by 1, 2, 2.5 or 5 × 10^k from 0 to at or past the largest value', () => {
+    expect(niceTicks(38_000)).toEqual([0, 10_000, 20_000, 30_000, 40_000])
+    expect(niceTicks(7)).toEqual([0, 2, 4, 6, 8])
+    expect(niceTicks(3)).toEqual([0, 1, 2, 3])
+    expect(niceTicks(0)).toEqual([0, 1])
+    // Durations in the unit the largest reads in: 777.8 hours step by 200 hours, not 194.4.
+    const seconds = 777.8 * 3600
+    expect(durationUnit(seconds)).toBe(3600)
+    expect(niceTicks(seconds, 3600).map((t) => t / 3600)).toEqual([0, 200, 400, 600, 800])
+    expect(niceTicks(45 * 60, durationUnit(45 * 60)).map((t) => t / 60)).toEqual([0, 20, 40, 60])
+    for (const largest of [1, 9, 11, 99, 101, 1234, 38_000, 1.8e6, 0.5 * 3600])
+      for (const unit of [1, 60, 3600]) {
+        const ticks = niceTicks(largest, unit)
+        expect(ticks.at(-1), `${largest} ${unit}`).toBeGreaterThanOrEqual(largest)
+        expect(ticks.length, `${largest} ${unit}`).toBeLessThanOrEqual(6)
+      }
+  })
+
+  it('reach the largest value of the series drawn', () => {
+    const data = [
+      { period: 'a', sessions: 3, prompts: 40 },
+      { period: 'b', sessions: 9, prompts: 12 },
+    ]
+    expect(seriesMax(data, ['sessions'])).toBe(9)
+    expect(seriesMax(data, ['sessions', 'prompts'])).toBe(40)
+    expect(seriesMax([], ['sessions'])).toBe(0)
   })
 })
 

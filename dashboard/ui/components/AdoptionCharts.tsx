@@ -4,7 +4,7 @@ import { formatChartPeriod, formatPeriod } from '../format'
 import { partialLine } from './charts'
 import { sameProps } from '../prepare/same'
 import type { SeriesPoint } from '../prepare/series'
-import { PALETTE, periodLabelInterval } from '../prepare/series'
+import { durationUnit, niceTicks, PALETTE, periodLabelInterval, seriesMax } from '../prepare/series'
 
 export interface SeriesSpec {
   /** The key of each point (a measure, from prepare/adoption multiSeries). */
@@ -25,6 +25,7 @@ function MultiChartDrawing({
   label,
   kind = 'line',
   partial = NONE,
+  durations = false,
 }: {
   data: SeriesPoint[]
   series: SeriesSpec[]
@@ -36,12 +37,19 @@ function MultiChartDrawing({
   kind?: 'line' | 'bar'
   /** Periods not over or cut by the range (prepare/series partialPeriods): marked, and so named in the tooltip. */
   partial?: readonly string[]
+  /** The values are seconds: the axis steps in whole minutes or hours. */
+  durations?: boolean
 }) {
+  const largest = seriesMax(
+    data,
+    series.map((s) => s.key),
+  )
+  const ticks = niceTicks(largest, durations ? durationUnit(largest) : 1)
   const common = (
     <>
       <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
       <XAxis dataKey="period" tickFormatter={formatPeriod} interval={periodLabelInterval(data.length)} {...axisProps} />
-      <YAxis tickFormatter={(v: number) => tickFormat(v)} width={70} interval={0} {...axisProps} />
+      <YAxis tickFormatter={(v: number) => tickFormat(v)} width={70} ticks={ticks} domain={[0, ticks.at(-1) ?? 'auto']} interval={0} {...axisProps} />
       <Tooltip labelFormatter={(l) => formatChartPeriod(String(l), partial)} formatter={(v) => format(Number(v))} />
       <Legend wrapperStyle={{ fontSize: 12 }} itemSorter={null} />
       {partial.map((p) => (

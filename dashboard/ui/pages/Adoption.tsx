@@ -185,6 +185,7 @@ export function AdoptionPage() {
                   ]}
                   format={formatDuration}
                   tickFormat={durationTick}
+                  durations
                   kind={kind}
                 />
               )

@@ -65,6 +65,39 @@ export function periodLabelInterval(points: number): number {
   return Math.max(0, Math.ceil(points / MAX_PERIOD_LABELS) - 1)
 }
 
+/** The largest value any of `keys` takes in the series (0 for none): the top of a y axis. */
+export function seriesMax(data: readonly SeriesPoint[], keys: readonly string[]): number {
+  let largest = 0
+  for (const point of data)
+    for (const key of keys) {
+      const v = point[key]
+      if (typeof v === 'number' && v > largest) largest = v
+    }
+  return largest
+}
+
+/** The unit a duration axis counts in, by its largest value (seconds): hours from an hour, minutes from a minute. */
+export function durationUnit(largestSeconds: number): number {
+  return largestSeconds >= 3600 ? 3600 : largestSeconds >= 60 ? 60 : 1
+}
+
+/**
+ * Round y-axis ticks from 0 to at or past the largest value: 4 or 5 steps of 1, 2, 2.5 or 5 × 10^k units (`unit`
+ * in the values' own terms: 1 for counts, 60 or 3600 for durations in seconds). Recharts' own pick can step by
+ * 9 500 prompts, or by 194.4 hours.
+ */
+export function niceTicks(largest: number, unit = 1): number[] {
+  if (!(largest > 0)) return [0, unit]
+  const top = largest / unit
+  const rough = top / 4
+  const power = 10 ** Math.floor(Math.log10(rough))
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= rough) ?? 10 * power
+  // Whole counts never step by a fraction.
+  const whole = unit === 1 ? Math.max(1, step) : step
+  const n = Math.ceil(top / whole - 1e-9)
+  return Array.from({ length: n + 1 }, (_, i) => Number((i * whole).toPrecision(12)) * unit)
+}
+
 /** Series colours, distinct from each other and from OTHER_COLOR: as many as any chart draws groups (top 8 + Other). */
 export const PALETTE = ['#2563eb', '#d97706', '#059669', '#dc2626', '#7c3aed', '#0891b2', '#be185d', '#65a30d']
 /** The tail grouped as "Other" is always grey, whatever its position. */
