@@ -9,6 +9,7 @@ import {
   formatPercent,
   formatPeriod,
   formatUsd,
+  formatUsdTick,
   MIN_RATE_DENOMINATOR,
   rateView,
   usdFormatFor,
@@ -169,6 +170,8 @@ describe('formatting', () => {
     expect(formatUsd(1234.567)).toBe('$1,234.57')
     expect(formatUsd(250_000)).toBe('$250K')
     expect(formatUsd(null)).toBe('—')
+    // Money on an axis: short, no trailing cents.
+    expect([0, 500, 0.25, 2.5, 4000, 16_000, 1_500_000].map(formatUsdTick)).toEqual(['$0', '$500', '$0.25', '$2.5', '$4K', '$16K', '$1.5M'])
     // Parts of one total share the largest one's scale.
     const parts = usdFormatFor([193_500, 121_100, 72_432.82, 0])
     expect([193_500, 121_100, 72_432.82, 0].map(parts)).toEqual(['$193.5K', '$121.1K', '$72.4K', '$0'])

@@ -28,6 +28,14 @@ export function usdFormatFor(values: readonly (number | null | undefined)[]): (v
   return (value) => (value === null || value === undefined || !Number.isFinite(value) ? '—' : usdCompact.format(value))
 }
 
+const usdTick = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 0, maximumFractionDigits: 2 })
+
+/** A money axis label: short, no trailing cents ("$0", "$500", "$0.25", "$16K", "$1.5M"); the tooltip keeps formatUsd. */
+export function formatUsdTick(value: number): string {
+  if (!Number.isFinite(value)) return ''
+  return Math.abs(value) >= 1000 ? usdCompact.format(value) : usdTick.format(value)
+}
+
 /** 1,234 below ten thousand, then 12.3K, 4.5M. */
 export function formatCount(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—'

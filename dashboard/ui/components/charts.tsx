@@ -26,6 +26,7 @@ const NONE: readonly string[] = []
 function TrendChartDrawing({
   data,
   format,
+  tickFormat = format,
   height = 220,
   label,
   kind = 'line',
@@ -33,6 +34,8 @@ function TrendChartDrawing({
 }: {
   data: SeriesPoint[]
   format: Formatter
+  /** The axis's labels when they want a shorter form than the tooltip's (money without cents). */
+  tickFormat?: Formatter
   height?: number
   label: string
   kind?: 'line' | 'bar'
@@ -46,7 +49,7 @@ function TrendChartDrawing({
           <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
             <XAxis dataKey="period" tickFormatter={formatPeriod} interval={periodLabelInterval(data.length)} {...axisProps} />
-            <YAxis tickFormatter={(v: number) => format(v)} width={70} interval={0} {...axisProps} />
+            <YAxis tickFormatter={(v: number) => tickFormat(v)} width={70} interval={0} {...axisProps} />
             <Tooltip labelFormatter={(l) => formatChartPeriod(String(l), partial)} formatter={(v) => format(Number(v))} />
             <Bar dataKey="value" name={label} fill={PALETTE[0]} isAnimationActive={false} />
             {partial.map((p) => (
@@ -57,7 +60,7 @@ function TrendChartDrawing({
           <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
             <XAxis dataKey="period" tickFormatter={formatPeriod} interval={periodLabelInterval(data.length)} {...axisProps} />
-            <YAxis tickFormatter={(v: number) => format(v)} width={70} interval={0} {...axisProps} />
+            <YAxis tickFormatter={(v: number) => tickFormat(v)} width={70} interval={0} {...axisProps} />
             <Tooltip labelFormatter={(l) => formatChartPeriod(String(l), partial)} formatter={(v) => format(Number(v))} />
             <Line type="linear" dataKey="value" name={label} stroke={PALETTE[0]} strokeWidth={2} dot={false} isAnimationActive={false} />
             {partial.map((p) => (
@@ -74,6 +77,7 @@ function StackedChartDrawing({
   data,
   keys,
   format,
+  tickFormat = format,
   height = 280,
   label,
   partial = NONE,
@@ -81,6 +85,7 @@ function StackedChartDrawing({
   data: SeriesPoint[]
   keys: string[]
   format: Formatter
+  tickFormat?: Formatter
   height?: number
   label: string
   partial?: readonly string[]
@@ -92,7 +97,7 @@ function StackedChartDrawing({
         <AreaChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
           <XAxis dataKey="period" tickFormatter={formatPeriod} interval={periodLabelInterval(data.length)} {...axisProps} />
-          <YAxis tickFormatter={(v: number) => format(v)} width={70} interval={0} {...axisProps} />
+          <YAxis tickFormatter={(v: number) => tickFormat(v)} width={70} interval={0} {...axisProps} />
           {/* Largest first in the tooltip, as in the legend's ranking; the stack draws them bottom up. */}
           <Tooltip
             labelFormatter={(l) => formatChartPeriod(String(l), partial)}

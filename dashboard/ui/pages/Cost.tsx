@@ -9,7 +9,7 @@ import { Segmented } from '../components/Segmented'
 import { Stat } from '../components/Stat'
 import { Empty, Loadable, NoDataYet, Skeleton } from '../components/States'
 import { filtersToSearch } from '../filters'
-import { formatCount, formatPercent, formatUsd } from '../format'
+import { formatCount, formatPercent, formatUsd, formatUsdTick } from '../format'
 import { useFilters, useViewParam } from '../hooks'
 import { costPlan } from '../plans'
 import {
@@ -68,6 +68,7 @@ export function CostPage() {
         data={series.data}
         keys={series.keys}
         format={formatUsd}
+        tickFormat={formatUsdTick}
       />
     )
   }
@@ -138,6 +139,7 @@ export function CostPage() {
                     partial={partialPeriods(d.rows, periods, d.partial)}
                     data={singleSeries(d.rows, 'cacheSavingsUsd', periods)}
                     format={formatUsd}
+                    tickFormat={formatUsdTick}
                     kind="bar"
                     height={190}
                   />

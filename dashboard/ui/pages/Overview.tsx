@@ -3,7 +3,7 @@ import { Card } from '../components/Card'
 import { BarList, TrendChart } from '../components/charts'
 import { Stat } from '../components/Stat'
 import { Loadable, NoDataYet, NotReported, Skeleton } from '../components/States'
-import { formatCount, formatUsd } from '../format'
+import { formatCount, formatUsd, formatUsdTick } from '../format'
 import { useFilters } from '../hooks'
 import { overviewPlan } from '../plans'
 import { comparisonNote, headlineStats } from '../prepare/overview'
@@ -46,6 +46,7 @@ export function OverviewPage() {
                 partial={partialPeriods(d.rows, days, d.partial)}
                 data={singleSeries(d.rows, 'costUsd', days)}
                 format={formatUsd}
+                tickFormat={formatUsdTick}
                 kind="bar"
               />
             )}

@@ -7,7 +7,7 @@ import { TrendChart } from '../components/charts'
 import { DataTable, type Column } from '../components/DataTable'
 import { Stat } from '../components/Stat'
 import { Empty, Loadable, Skeleton } from '../components/States'
-import { formatCount, formatDuration, formatInstant, formatPercent, formatUsd } from '../format'
+import { formatCount, formatDuration, formatInstant, formatPercent, formatUsd, formatUsdTick } from '../format'
 import { useFilters } from '../hooks'
 import { userPlan } from '../plans'
 import { multiSeries } from '../prepare/adoption'
@@ -118,6 +118,7 @@ export function UserPage() {
                   partial={partialPeriods(d.rows, days, d.partial)}
                   data={singleSeries(d.rows, 'costUsd', days)}
                   format={formatUsd}
+                  tickFormat={formatUsdTick}
                   kind="bar"
                 />
               )
