@@ -205,7 +205,11 @@ export type Coverage = z.infer<typeof coverageSchema>
 
 /** Whether a measure is reported under a coverage: its source is sent by someone (or nobody was active). */
 export function isReported(measure: string, coverage: Coverage): boolean {
-  const source = MEASURE_SOURCE[measure] ?? 'any'
+  return isSourceReported(MEASURE_SOURCE[measure] ?? 'any', coverage)
+}
+
+/** Whether a source is sent by someone under a coverage (or nobody was active): isReported with the lookup done once. */
+export function isSourceReported(source: MeasureSource, coverage: Coverage): boolean {
   if (coverage.users === 0 || source === 'any') return true
   return source === 'events' ? coverage.usersWithEvents > 0 : coverage.usersWithMetrics > 0
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { datasetShape } from '../dashboard/api/queries/dataset'
+import { datasetShape, userRowsWithTotals } from '../dashboard/api/queries/dataset'
 import { buildRowsSql, buildTotalsSql } from '../dashboard/api/queries/dataset-sql'
 import { commandOf } from '../dashboard/api/queries/drilldown'
 import { csvColumns } from '../dashboard/api/queries/export'
@@ -149,5 +149,19 @@ describe("a timeline item's command", () => {
     expect(commandOf('[1,2]')).toBe('')
     expect(commandOf('null')).toBe('')
     expect(commandOf('{not json')).toBe('')
+  })
+})
+
+describe("a per-user companion's totals", () => {
+  it('count distinct users per flag and add up the active user-days, as WITH TOTALS would', () => {
+    const rows = [
+      { p_ts: 1, g: 'ana', c_users: 1, c_events: 1, c_metrics: 0, m_activeUserDays: 1 },
+      { p_ts: 2, g: 'ana', c_users: 1, c_events: 0, c_metrics: 1, m_activeUserDays: 1 },
+      { p_ts: 1, g: 'bo', c_users: 1, c_events: 0, c_metrics: 1, m_activeUserDays: 1 },
+      { p_ts: 2, g: 'cy', c_users: 0, c_events: 0, c_metrics: 0, m_activeUserDays: 0 },
+    ]
+    expect(userRowsWithTotals(rows).totals).toEqual({ c_users: 2, c_events: 1, c_metrics: 2, m_activeUserDays: 3 })
+    expect(userRowsWithTotals(rows.map(({ m_activeUserDays: _, ...r }) => r)).totals).toEqual({ c_users: 2, c_events: 1, c_metrics: 2 })
+    expect(userRowsWithTotals([]).totals).toEqual({ c_users: 0, c_events: 0, c_metrics: 0 })
   })
 })

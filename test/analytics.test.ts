@@ -187,6 +187,27 @@ describe('cost', () => {
     const userDays = new Set(activity().map((a) => `${a.user}|${localDay(a.time, 'UTC')}`)).size
     expect(res.totals.activeUserDays).toBe(userDays)
     expect(res.totals.costPerActiveUserDay).toBeCloseTo((res.totals.costUsd ?? 0) / userDays, 6)
+    // Grouped by user, the companion's totals are counted from its per-user rows, not by the engine: the same
+    // coverage and active user-days as the query without the group, and each user's own days.
+    for (const query of ['', 'granularity=day', 'granularity=week&tz=America/New_York']) {
+      const all = await dataset('cost', query)
+      const byUser = await dataset('cost', `groupBy=user&${query}`)
+      expect(byUser.coverage, query).toEqual(all.coverage)
+      expect(byUser.totals.activeUserDays, query).toBe(all.totals.activeUserDays)
+      expect(
+        byUser.rows.reduce((n, r) => n + (r.activeUserDays ?? 0), 0),
+        query,
+      ).toBe(all.totals.activeUserDays)
+    }
+    expect((await dataset('cost', '')).totals.activeUserDays).toBe(userDays)
+    for (const row of (await dataset('cost', 'groupBy=user')).rows)
+      expect(row.activeUserDays, row.group ?? '').toBe(
+        new Set(
+          activity()
+            .filter((a) => a.user === row.group)
+            .map((a) => localDay(a.time, 'UTC')),
+        ).size,
+      )
   })
 
   it('exports CSV that parses back to the JSON rows, with a total row equal to the summary', async () => {

@@ -3,8 +3,10 @@ import {
   COMMON_DIMENSIONS,
   DATASETS,
   isReported,
+  isSourceReported,
   MEASURE_SOURCE,
   type Coverage,
+  type MeasureSource,
   type DatasetName,
   type DatasetQuery,
   type Granularity,
@@ -15,7 +17,8 @@ import { DATASET_SQL, type Scope } from '../datasets'
 import { nextPeriod } from '../tiers'
 import type { Reader } from '../../../warehouse/pool'
 import { formatPeriodStart } from './range'
-import { plainTotals, selectRowsWithTotals, sourceFor, type DatasetRawRow, type SqlShape } from './dataset-sql'
+import { buildRowsSql, plainTotals, selectRowsWithTotals, sourceFor, type DatasetRawRow, type SqlShape } from './dataset-sql'
+import { run } from '../../../warehouse/query'
 
 /**
  * A dataset query's answer: runs the SQL (dataset-sql.ts), then turns result rows into what the API
@@ -27,10 +30,14 @@ import { plainTotals, selectRowsWithTotals, sourceFor, type DatasetRawRow, type 
 const USD = new Set(['costUsd', 'cacheSavingsUsd', 'costPerActiveUserDay'])
 
 function toNumber(name: string, raw: unknown): number | null {
+  return numberOf(raw, USD.has(name))
+}
+
+function numberOf(raw: unknown, usd: boolean): number | null {
   if (raw === null || raw === undefined) return null
   const n = Number(raw)
   if (!Number.isFinite(n)) return null
-  return USD.has(name) ? roundUsd(n) : n
+  return usd ? roundUsd(n) : n
 }
 
 /** A result row's measures (m_<name>) as numbers: USD rounded to the micro-dollar, null when undefined. */
@@ -97,11 +104,37 @@ async function companion(
     coverage: true,
     ...(groups ? { onlyGroups: groups } : {}),
   }
-  const result = await selectRowsWithTotals(ctx.client, shape)
+  // Grouped by person over every group, each row holds one user: the totals are counted from the rows (users
+  // with a flag set in any row; the active user-days summed, a user-day lies in exactly one period), so the
+  // engine skips its WITH TOTALS pass (8 613 rows at 10 M events: 80 → 50 ms).
+  const result =
+    commonGroup === 'user' && !groups
+      ? userRowsWithTotals(await run(ctx.client, buildRowsSql(shape, { totals: false })))
+      : await selectRowsWithTotals(ctx.client, shape)
   const byKey = new Map(
     result.rows.map((r) => [keyOf(r.p_label, r.g), { coverage: coverageOf(r) ?? NO_COVERAGE, activeUserDays: Number(r.m_activeUserDays ?? 0) }]),
   )
   return { byKey, totals: { coverage: coverageOf(result.totals) ?? NO_COVERAGE, activeUserDays: Number(result.totals.m_activeUserDays ?? 0) } }
+}
+
+/**
+ * A companion grouped by user (every group, any periods) with the totals WITH TOTALS would give: c_users,
+ * c_events and c_metrics count the distinct users whose rows have them, m_activeUserDays adds up. Exported for tests.
+ */
+export function userRowsWithTotals(rows: DatasetRawRow[]): { rows: DatasetRawRow[]; totals: DatasetRawRow } {
+  const users = new Set<unknown>()
+  const withEvents = new Set<unknown>()
+  const withMetrics = new Set<unknown>()
+  let activeUserDays = 0
+  for (const r of rows) {
+    if ((r.c_users ?? 0) > 0) users.add(r.g)
+    if ((r.c_events ?? 0) > 0) withEvents.add(r.g)
+    if ((r.c_metrics ?? 0) > 0) withMetrics.add(r.g)
+    activeUserDays += Number(r.m_activeUserDays ?? 0)
+  }
+  const totals: DatasetRawRow = { c_users: users.size, c_events: withEvents.size, c_metrics: withMetrics.size }
+  if (rows.some((r) => r.m_activeUserDays !== undefined)) totals.m_activeUserDays = activeUserDays
+  return { rows, totals }
 }
 
 /** The SQL shape of a parsed dataset query, as asked (its whole range, its own measures): for tests and tools. */
@@ -176,6 +209,34 @@ export interface PreparedQuery {
   commonGroup: string | undefined
   /** Each period's start as text and whether it is complete, by its unix start: a zone lookup costs microseconds, rows are many. */
   periods: Map<number, { start: string; complete: boolean }>
+  /** How each asked measure (q.measures order) is read from a row, worked out once: an export maps every row of a range. */
+  plan: MeasurePlan[]
+}
+
+/** Where an asked measure's value comes from, and what makes it null. */
+interface MeasurePlan {
+  kind: 'base' | 'activeUserDays' | 'costPerActiveUserDay' | 'none'
+  /** The row's column (m_<name>) for a base measure. */
+  column: string
+  usd: boolean
+  source: MeasureSource
+  /** requests: null on a row none of whose cost came from api_request events. */
+  requests: boolean
+}
+
+function measurePlan(asked: readonly string[], base: readonly string[], derived: readonly string[]): MeasurePlan[] {
+  const kindOf = (name: string): MeasurePlan['kind'] => {
+    if (derived.length > 0 && name === 'activeUserDays') return 'activeUserDays'
+    if (derived.length > 0 && name === 'costPerActiveUserDay') return 'costPerActiveUserDay'
+    return base.includes(name) ? 'base' : 'none'
+  }
+  return asked.map((name) => ({
+    kind: kindOf(name),
+    column: `m_${name}`,
+    usd: USD.has(name),
+    source: MEASURE_SOURCE[name] ?? 'any',
+    requests: name === 'requests',
+  }))
 }
 
 export function prepareDatasetQuery(ctx: QueryContext, q: AnyQuery, all: boolean): PreparedQuery {
@@ -183,7 +244,7 @@ export function prepareDatasetQuery(ctx: QueryContext, q: AnyQuery, all: boolean
   const { base, derived } = splitMeasures(q.dataset, q.measures)
   const shape = shapeOf(q, ctx.scope, answered, base, all ? undefined : q.limit)
   const commonGroup = q.groupBy && (COMMON_DIMENSIONS as readonly string[]).includes(q.groupBy) ? q.groupBy : undefined
-  return { shape, answered, base, derived, commonGroup, periods: new Map() }
+  return { shape, answered, base, derived, commonGroup, periods: new Map(), plan: measurePlan(q.measures, base, derived) }
 }
 
 function periodOf(q: AnyQuery, prepared: PreparedQuery, startSeconds: number): { start: string; complete: boolean } {
@@ -225,19 +286,20 @@ export function rowValues(q: AnyQuery, prepared: PreparedQuery, r: DatasetRawRow
   // team, department, cost center or period, else the totals'.
   const rowCoverage = q.dataset === 'adoption' ? coverageOf(r) : perRow ? fromSide?.coverage : undefined
   const coverage = rowCoverage ?? totalsCoverage
-  const derived = prepared.derived.length > 0
   const activeUserDays = fromSide?.activeUserDays ?? 0
-  const values = new Array<number | null>(q.measures.length)
-  for (let i = 0; i < q.measures.length; i++) {
-    const name = q.measures[i]!
-    let value: number | null
-    if (derived && name === 'activeUserDays') value = activeUserDays
-    else if (derived && name === 'costPerActiveUserDay') {
-      const cost = toNumber('costUsd', r.m_costUsd)
+  const { plan } = prepared
+  const values = new Array<number | null>(plan.length)
+  for (let i = 0; i < plan.length; i++) {
+    const m = plan[i]!
+    let value: number | null = null
+    if (m.kind === 'base') value = numberOf(r[m.column], m.usd)
+    else if (m.kind === 'activeUserDays') value = activeUserDays
+    else if (m.kind === 'costPerActiveUserDay') {
+      const cost = numberOf(r.m_costUsd, true)
       value = activeUserDays > 0 && cost !== null ? roundUsd(cost / activeUserDays) : null
-    } else value = prepared.base.includes(name) ? toNumber(name, r[`m_${name}`]) : null
-    if (name === 'requests' && r.from_events === 0) value = null
-    values[i] = isReported(name, coverage) ? value : null
+    }
+    if (m.requests && r.from_events === 0) value = null
+    values[i] = isSourceReported(m.source, coverage) ? value : null
   }
   const period = q.granularity !== 'none' ? periodOf(q, prepared, Number(r.p_ts)) : undefined
   return { values, coverage: perRow ? rowCoverage : undefined, period }

@@ -70,15 +70,20 @@ export function csvColumns(query: DatasetQuery<DatasetName>): CsvColumns {
 export async function exportCsv(ctx: QueryContext, query: DatasetQuery<DatasetName>): Promise<Readable> {
   const { header, measures } = csvColumns(query)
   const prepared = prepareDatasetQuery(ctx, query, true)
-  // The rows, the totals and the companion (coverage, active user-days) run at once; the rows are written
-  // once the other two are in.
+  // The rows, the totals and the companion (coverage, active user-days) run at once; the rows are written once the
+  // companion is in, the totals (needed for the last line only) are awaited after them.
   const rows = stream(ctx.client, buildRowsSql(prepared.shape, { totals: false }))
-  const [totalsRow, side] = await Promise.all([plainTotals(ctx.client, prepared.shape), companionOf(ctx, query, prepared)]).catch((error: unknown) => {
+  const totalsRow = plainTotals(ctx.client, prepared.shape)
+  totalsRow.catch(() => undefined)
+  // The coverage of the whole range: the companion's, or for adoption (no companion) the totals row's, awaited first.
+  const ready = async () => {
+    const side = await companionOf(ctx, query, prepared)
+    return { side, coverage: totalsCoverageOf(query, query.dataset === 'adoption' ? await totalsRow : {}, side) }
+  }
+  const { side, coverage } = await ready().catch((error: unknown) => {
     rows.cancel()
     throw error
   })
-  const coverage = totalsCoverageOf(query, totalsRow, side)
-  const totals = answerTotals(query, prepared, totalsRow, side, coverage)
   const out = new PassThrough()
   // Rows are written a batch at a time (csv-stringify's sync API): a stream write per row cost more than the row.
   const batch: (string | number)[][] = []
@@ -117,6 +122,7 @@ export async function exportCsv(ctx: QueryContext, query: DatasetQuery<DatasetNa
         batch.push(line('data', labels, values))
         if (batch.length >= CSV_BATCH) await flush()
       }
+      const totals = answerTotals(query, prepared, await totalsRow, side, coverage)
       batch.push(
         line(
           'total',
