@@ -13,6 +13,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { selectRows } from '../warehouse/client'
 import { seedWarehouse } from './seed'
+import { calibrateMachine, describeMachine } from './calibrate'
 
 const { values } = parseArgs({
   options: {
@@ -211,12 +212,14 @@ try {
   process.stdout.write(
     `storage: ${storageFigures.bytesOnDiskPerEvent.toFixed(0)} B on disk per event (all tables), events ${storageFigures.eventsBytesPerRow.toFixed(0)} B/row, compression ${storageFigures.eventsCompressionRatio.toFixed(1)}×\n`,
   )
+  const machine = await calibrateMachine(cc.client)
+  process.stdout.write(`${describeMachine(machine)}\n`)
   const met = results.filter((r) => r.p95 < GOAL_MS).length
   process.stdout.write(`\n${met} of ${results.length} endpoints have p95 under ${GOAL_MS} ms; worst ${Math.max(...results.map((r) => r.p95)).toFixed(0)} ms\n`)
   const report = {
     when: new Date().toISOString(),
     goalMs: GOAL_MS,
-    machine: { cpus: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30) },
+    machine,
     data: Object.fromEntries(Object.entries(sizes ?? {}).map(([k, v]) => [k, Number(v)])),
     runs,
     results,

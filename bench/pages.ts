@@ -20,6 +20,7 @@ import type { CDPSession, Page } from 'playwright-core'
 import { buildDashboard } from '../scripts/build-dashboard'
 import { selectRows } from '../warehouse/client'
 import { seedWarehouse } from './seed'
+import { calibrateMachine, calibrateRenderer, describeMachine } from './calibrate'
 
 const { values } = parseArgs({
   options: {
@@ -164,6 +165,11 @@ try {
         `   renderer busy ${busy.toFixed(0).padStart(4)} ms (script ${script.toFixed(0).padStart(4)})\n`,
     )
   }
+  const machine = await calibrateMachine(cc.client)
+  const calibration = await browser.newContext()
+  const rendererCalibrationMs = await calibrateRenderer(await calibration.newPage())
+  await calibration.close()
+  process.stdout.write(`${describeMachine(machine, rendererCalibrationMs)}\n`)
   process.stdout.write(`${Number(total).toLocaleString('en-US')} events; ${runs} runs each after a warm-up, a fresh browser context per run, 1366×900\n`)
   for (const [name, url] of pages) {
     const times: number[] = []
@@ -235,7 +241,7 @@ try {
       goalMs: GOAL_MS,
       events: Number(total),
       runs,
-      machine: { cpus: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30) },
+      machine: { ...machine, rendererMs: rendererCalibrationMs },
       readSessions: config.readSessions,
       rows,
     }
