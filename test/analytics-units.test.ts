@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { datasetShape, userRowsWithTotals } from '../dashboard/api/queries/dataset'
 import { buildRowsSql, buildTotalsSql } from '../dashboard/api/queries/dataset-sql'
 import { commandOf } from '../dashboard/api/queries/drilldown'
-import { csvColumns } from '../dashboard/api/queries/export'
+import { csvColumns, readWhile } from '../dashboard/api/queries/export'
 import { formatPeriodStart, isoFromClickHouse } from '../dashboard/api/queries/range'
 import { datasetQuerySchema, isTimeZone, resolveRange, zonedMidnight } from '../schemas/analytics'
 
@@ -163,5 +163,34 @@ describe("a per-user companion's totals", () => {
     expect(userRowsWithTotals(rows).totals).toEqual({ c_users: 2, c_events: 1, c_metrics: 2, m_activeUserDays: 3 })
     expect(userRowsWithTotals(rows.map(({ m_activeUserDays: _, ...r }) => r)).totals).toEqual({ c_users: 2, c_events: 1, c_metrics: 2 })
     expect(userRowsWithTotals([]).totals).toEqual({ c_users: 0, c_events: 0, c_metrics: 0 })
+  })
+})
+
+describe('reading rows ahead while the companion is awaited (readWhile)', () => {
+  async function* numbers(n: number, failAt?: number) {
+    for (let i = 0; i < n; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      if (i === failAt) throw new Error('the rows query failed')
+      yield i
+    }
+  }
+  const after = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+  it('stops once the wait is over, and the rest of the source follows with nothing lost or repeated', async () => {
+    const iterator = numbers(50)[Symbol.asyncIterator]()
+    const early = await readWhile(iterator, after(30), 1_000)
+    expect(early.done).toBe(false)
+    expect(early.rows.length).toBeGreaterThan(0)
+    expect(early.rows.length).toBeLessThan(50)
+    const rest: number[] = []
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) rest.push(next.value)
+    expect([...early.rows, ...rest]).toEqual(Array.from({ length: 50 }, (_, i) => i))
+  })
+
+  it('reads at most max rows, says when the source ended, and rejects with its error', async () => {
+    const capped = await readWhile(numbers(50)[Symbol.asyncIterator](), new Promise(() => undefined), 7)
+    expect(capped).toEqual({ rows: [0, 1, 2, 3, 4, 5, 6], done: false })
+    expect(await readWhile(numbers(3)[Symbol.asyncIterator](), new Promise(() => undefined), 100)).toEqual({ rows: [0, 1, 2], done: true })
+    await expect(readWhile(numbers(10, 4)[Symbol.asyncIterator](), new Promise(() => undefined), 100)).rejects.toThrow('the rows query failed')
   })
 })

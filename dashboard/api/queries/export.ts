@@ -20,6 +20,31 @@ import { buildRowsSql, plainTotals } from './dataset-sql'
 
 /** Rows per write of the CSV stream. */
 const CSV_BATCH = 500
+/** Rows parsed ahead while the companion is awaited: bounds what waits in memory (a few MB). */
+const PREFETCH_ROWS = 10_000
+
+/**
+ * Reads items while `until` is pending, at most `max`: work that overlaps a wait. `done` says the source ended.
+ * An error of the source rejects (the caller has sent nothing yet and can answer with it). Exported for tests.
+ */
+export async function readWhile<T>(iterator: AsyncIterator<T>, until: Promise<unknown>, max: number): Promise<{ rows: T[]; done: boolean }> {
+  const rows: T[] = []
+  let waiting = true
+  until.then(
+    () => {
+      waiting = false
+    },
+    () => {
+      waiting = false
+    },
+  )
+  while (waiting && rows.length < max) {
+    const next = await iterator.next()
+    if (next.done) return { rows, done: true }
+    rows.push(next.value)
+  }
+  return { rows, done: false }
+}
 
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 
@@ -70,17 +95,19 @@ export function csvColumns(query: DatasetQuery<DatasetName>): CsvColumns {
 export async function exportCsv(ctx: QueryContext, query: DatasetQuery<DatasetName>): Promise<Readable> {
   const { header, measures } = csvColumns(query)
   const prepared = prepareDatasetQuery(ctx, query, true)
-  // The rows, the totals and the companion (coverage, active user-days) run at once; the rows are written once the
-  // companion is in, the totals (needed for the last line only) are awaited after them.
+  // The rows, the totals and the companion (coverage, active user-days) run at once. Rows are parsed as they come
+  // while the companion is awaited (up to PREFETCH_ROWS of them), written once it is in; the totals, needed for the
+  // last line only, are awaited after them.
   const rows = stream(ctx.client, buildRowsSql(prepared.shape, { totals: false }))
   const totalsRow = plainTotals(ctx.client, prepared.shape)
   totalsRow.catch(() => undefined)
   // The coverage of the whole range: the companion's, or for adoption (no companion) the totals row's, awaited first.
-  const ready = async () => {
+  const ready = (async () => {
     const side = await companionOf(ctx, query, prepared)
     return { side, coverage: totalsCoverageOf(query, query.dataset === 'adoption' ? await totalsRow : {}, side) }
-  }
-  const { side, coverage } = await ready().catch((error: unknown) => {
+  })()
+  const iterator = rows[Symbol.asyncIterator]()
+  const [{ side, coverage }, early] = await Promise.all([ready, readWhile(iterator, ready, PREFETCH_ROWS)]).catch((error: unknown) => {
     rows.cancel()
     throw error
   })
@@ -110,7 +137,10 @@ export async function exportCsv(ctx: QueryContext, query: DatasetQuery<DatasetNa
   }
   void (async () => {
     try {
-      for await (const raw of rows) {
+      for (let i = 0; ; i++) {
+        const next = i < early.rows.length ? { done: false as const, value: early.rows[i]! } : early.done ? undefined : await iterator.next()
+        if (!next || next.done) break
+        const raw = next.value
         // The JSON endpoint's own per-row answer (rowValues), without building its object.
         const { values, period } = rowValues(query, prepared, raw, side, coverage)
         const labels = {
