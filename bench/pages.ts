@@ -2,7 +2,9 @@
  * Dashboard pages in a real Chromium against a seeded warehouse: each page's settle time (navigation
  * start to the last panel rendered with its data: no request in flight, no skeleton left) and each filter
  * change's (the interaction to the same state), as medians and maxima over runs, against the 1 s goal.
- * Every run of a page opens a fresh browser context, so nothing comes from the dashboard's own cache.
+ * Every run of a page opens a fresh browser context, so nothing comes from the dashboard's own cache (a first
+ * visit); then each page again as a returning visit, in one context whose HTTP and compiled-code caches two earlier
+ * loads filled (the data is fetched again: the API answers no-store).
  * Beside each, the renderer main thread's busy and script time (CDP Performance metrics): the page's own
  * share of the time, apart from waiting for its data.
  *
@@ -138,9 +140,10 @@ try {
     ['Policy: movers by team', '/policy', (p) => p.getByRole('group', { name: 'Movers by' }).getByRole('button', { name: 'Team' }).click()],
     ['Adoption: per week', '/adoption', (p) => p.getByRole('group', { name: 'Chart period: day or week' }).getByRole('button', { name: 'Week' }).click()],
   ]
+  type Kind = 'page' | 'filter change' | 'returning visit'
   const rows: {
     what: string
-    kind: 'page' | 'filter change'
+    kind: Kind
     p50: number
     max: number
     ratioToGoal: number
@@ -153,7 +156,7 @@ try {
       [...xs].sort((a, b) => a - b),
       0.5,
     )
-  const report = (what: string, kind: 'page' | 'filter change', times: number[], renderer: { busy: number; script: number }[]) => {
+  const report = (what: string, kind: Kind, times: number[], renderer: { busy: number; script: number }[]) => {
     times.sort((a, b) => a - b)
     const p50 = quantile(times, 0.5)
     const max = times[times.length - 1] ?? NaN
@@ -230,9 +233,37 @@ try {
     }
     report(name, 'filter change', times, renderer)
   }
-  const met = rows.filter((r) => r.max < GOAL_MS).length
+  // A returning visit: one browser context per page, as a person who opened it before has. Its scripts come from the
+  // HTTP cache (immutable assets) and, from the third load on, with V8's compiled code cached; the data is fetched again.
+  process.stdout.write(`returning visits: ${runs} loads each in one context, after two loads that fill its caches\n`)
+  for (const [name, url] of pages) {
+    const times: number[] = []
+    const renderer: { busy: number; script: number }[] = []
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
+    for (let i = 0; i < runs + 2; i++) {
+      const page = await context.newPage()
+      const cdp = await context.newCDPSession(page)
+      await cdp.send('Performance.enable')
+      const began = performance.now()
+      await page.goto(base + url)
+      await settled(page)
+      const ms = performance.now() - began
+      const work = await rendererMs(cdp)
+      await page.close()
+      if (i >= 2) {
+        times.push(ms)
+        renderer.push(work)
+      }
+    }
+    await context.close()
+    report(`${name} (returning)`, 'returning visit', times, renderer)
+  }
+  const cold = rows.filter((r) => r.kind !== 'returning visit')
+  const returning = rows.filter((r) => r.kind === 'returning visit')
+  const met = cold.filter((r) => r.max < GOAL_MS).length
   process.stdout.write(
-    `\n${met} of ${rows.length} pages and changes settle under ${GOAL_MS} ms in every run; worst ${Math.max(...rows.map((r) => r.max)).toFixed(0)} ms\n`,
+    `\n${met} of ${cold.length} pages and changes settle under ${GOAL_MS} ms in every run; worst ${Math.max(...cold.map((r) => r.max)).toFixed(0)} ms\n` +
+      `${returning.filter((r) => r.max < GOAL_MS).length} of ${returning.length} pages on a returning visit; worst ${Math.max(...returning.map((r) => r.max)).toFixed(0)} ms\n`,
   )
   if (values.out) {
     fs.mkdirSync(path.dirname(values.out), { recursive: true })
