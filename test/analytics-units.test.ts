@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { datasetShape, userRowsWithTotals } from '../dashboard/api/queries/dataset'
+import { userRowsWithTotals } from '../dashboard/api/queries/companion'
+import { datasetShape } from '../dashboard/api/queries/dataset'
 import { buildRowsSql, buildTotalsSql } from '../dashboard/api/queries/dataset-sql'
 import { commandOf } from '../dashboard/api/queries/drilldown'
 import { csvColumns, readWhile } from '../dashboard/api/queries/export'

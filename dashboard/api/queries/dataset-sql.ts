@@ -43,8 +43,6 @@ export interface SqlShape {
   order?: 'asc' | 'desc'
   /** Rows (or, with a granularity and a group, groups) returned; undefined = all. */
   limit?: number | undefined
-  /** Restrict to these groups (a follow-up query for figures of groups already chosen). */
-  onlyGroups?: string[]
   /** Top groups: 'grouping-sets' (one read) or 'two-pass' (DatasetSql.topGroups). */
   topGroups?: 'grouping-sets' | 'two-pass'
   /** A manager's teams: a mandatory condition besides the filters (datasets.ts, Scope). */
@@ -180,10 +178,7 @@ export function buildRowsSql(shape: SqlShape, options: { totals?: boolean } = {}
     select.push(`${g} AS g`)
     if (groupBy === 'user') select.push('any(display_name) AS label')
     groupKeys.push('g')
-    if (shape.onlyGroups) {
-      params.onlyGroups = shape.onlyGroups
-      having.push('g IN {onlyGroups:Array(String)}')
-    } else if (granularity !== 'none' && shape.limit !== undefined) {
+    if (granularity !== 'none' && shape.limit !== undefined) {
       // Ranked by the sort measure in its order; when sorting by period or group, by the first measure, largest first.
       const byMeasure = shape.sort !== undefined && shape.sort !== 'period' && shape.sort !== groupBy
       const measure = byMeasure ? shape.sort! : shape.measures[0]!

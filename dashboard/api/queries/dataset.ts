@@ -17,8 +17,8 @@ import { DATASET_SQL, type Scope } from '../datasets'
 import { nextPeriod } from '../tiers'
 import type { Reader } from '../../../warehouse/pool'
 import { formatPeriodStart } from './range'
-import { buildRowsSql, plainTotals, selectRowsWithTotals, sourceFor, type DatasetRawRow, type SqlShape } from './dataset-sql'
-import { run } from '../../../warehouse/query'
+import { plainTotals, selectRowsWithTotals, sourceFor, type DatasetRawRow, type SqlShape } from './dataset-sql'
+import { companion, companionKey, coverageOf, NO_COVERAGE, type Companion } from './companion'
 
 /**
  * A dataset query's answer: runs the SQL (dataset-sql.ts), then turns result rows into what the API
@@ -45,12 +45,6 @@ export function measuresOf(row: DatasetRawRow, names: readonly string[]): Record
   return Object.fromEntries(names.map((name) => [name, toNumber(name, row[`m_${name}`])]))
 }
 
-/** The coverage counted in a row (c_users, c_events, c_metrics), when it has them. */
-export function coverageOf(row: DatasetRawRow | undefined): Coverage | undefined {
-  if (!row || row.c_users === undefined) return undefined
-  return { users: row.c_users, usersWithEvents: row.c_events ?? 0, usersWithMetrics: row.c_metrics ?? 0 }
-}
-
 /** Measures whose source the coverage says nobody sends become null ("not reported", never 0). */
 export function withoutUnreported(values: Record<string, number | null>, coverage: Coverage | undefined): Record<string, number | null> {
   if (!coverage) return values
@@ -58,8 +52,6 @@ export function withoutUnreported(values: Record<string, number | null>, coverag
   for (const [name, value] of Object.entries(values)) out[name] = isReported(name, coverage) ? value : null
   return out
 }
-
-const NO_COVERAGE: Coverage = { users: 0, usersWithEvents: 0, usersWithMetrics: 0 }
 
 /** What a request may read and when it is answered. */
 export interface QueryContext {
@@ -70,72 +62,6 @@ export interface QueryContext {
 }
 
 type AnyQuery = DatasetQuery<DatasetName>
-
-export interface Companion {
-  /** Per (period, group) key: coverage and active user-days. */
-  byKey: Map<string, { coverage: Coverage; activeUserDays: number }>
-  totals: { coverage: Coverage; activeUserDays: number }
-}
-
-const keyOf = (period: unknown, group: unknown) => `${period ?? ''}\u0000${group ?? ''}`
-
-/**
- * For cost and tools: who reports what (coverage) and, for cost, the active user-days, from user_activity
- * with the same range, periods, common filters and (when it is a person or team) group.
- */
-async function companion(
-  ctx: QueryContext,
-  q: AnyQuery,
-  range: ResolvedRange,
-  commonGroup: string | undefined,
-  groups: string[] | undefined,
-  userDays: boolean,
-): Promise<Companion> {
-  const filters: Record<string, string[] | undefined> = {}
-  for (const d of COMMON_DIMENSIONS) filters[d] = (q.filters as Record<string, string[] | undefined>)[d]
-  const shape: SqlShape = {
-    scope: ctx.scope,
-    source: sourceFor('adoption', commonGroup, filters),
-    range,
-    granularity: q.granularity,
-    groupBy: commonGroup,
-    filters,
-    measures: userDays ? ['activeUserDays'] : [],
-    coverage: true,
-    ...(groups ? { onlyGroups: groups } : {}),
-  }
-  // Grouped by person over every group, each row holds one user: the totals are counted from the rows (users
-  // with a flag set in any row; the active user-days summed, a user-day lies in exactly one period), so the
-  // engine skips its WITH TOTALS pass (8 613 rows at 10 M events: 80 → 50 ms).
-  const result =
-    commonGroup === 'user' && !groups
-      ? userRowsWithTotals(await run(ctx.client, buildRowsSql(shape, { totals: false })))
-      : await selectRowsWithTotals(ctx.client, shape)
-  const byKey = new Map(
-    result.rows.map((r) => [keyOf(r.p_label, r.g), { coverage: coverageOf(r) ?? NO_COVERAGE, activeUserDays: Number(r.m_activeUserDays ?? 0) }]),
-  )
-  return { byKey, totals: { coverage: coverageOf(result.totals) ?? NO_COVERAGE, activeUserDays: Number(result.totals.m_activeUserDays ?? 0) } }
-}
-
-/**
- * A companion grouped by user (every group, any periods) with the totals WITH TOTALS would give: c_users,
- * c_events and c_metrics count the distinct users whose rows have them, m_activeUserDays adds up. Exported for tests.
- */
-export function userRowsWithTotals(rows: DatasetRawRow[]): { rows: DatasetRawRow[]; totals: DatasetRawRow } {
-  const users = new Set<unknown>()
-  const withEvents = new Set<unknown>()
-  const withMetrics = new Set<unknown>()
-  let activeUserDays = 0
-  for (const r of rows) {
-    if ((r.c_users ?? 0) > 0) users.add(r.g)
-    if ((r.c_events ?? 0) > 0) withEvents.add(r.g)
-    if ((r.c_metrics ?? 0) > 0) withMetrics.add(r.g)
-    activeUserDays += Number(r.m_activeUserDays ?? 0)
-  }
-  const totals: DatasetRawRow = { c_users: users.size, c_events: withEvents.size, c_metrics: withMetrics.size }
-  if (rows.some((r) => r.m_activeUserDays !== undefined)) totals.m_activeUserDays = activeUserDays
-  return { rows, totals }
-}
 
 /** The SQL shape of a parsed dataset query, as asked (its whole range, its own measures): for tests and tools. */
 export function datasetShape(q: AnyQuery, scope: Scope = null): SqlShape {
@@ -166,7 +92,7 @@ async function totalsOver(ctx: QueryContext, q: AnyQuery, range: ResolvedRange, 
   const shape = { ...shapeOf(q, ctx.scope, range, base, undefined), granularity: 'none' as const, groupBy: undefined }
   const [row, side] = await Promise.all([
     plainTotals(ctx.client, shape),
-    q.dataset === 'adoption' ? undefined : companion(ctx, { ...q, granularity: 'none' }, range, undefined, undefined, derived.length > 0),
+    q.dataset === 'adoption' ? undefined : companion(ctx, { ...q, granularity: 'none' }, range, undefined, derived.length > 0),
   ])
   const coverage = (q.dataset === 'adoption' ? coverageOf(row) : side?.totals.coverage) ?? NO_COVERAGE
   const totals = measuresOf(row, base)
@@ -261,7 +187,7 @@ function periodOf(q: AnyQuery, prepared: PreparedQuery, startSeconds: number): {
 
 /** What comes with the rows: the companion (cost, tools) for coverage and derived figures. */
 export function companionOf(ctx: QueryContext, q: AnyQuery, prepared: PreparedQuery): Promise<Companion> | undefined {
-  return q.dataset === 'adoption' ? undefined : companion(ctx, q, prepared.answered, prepared.commonGroup, undefined, prepared.derived.length > 0)
+  return q.dataset === 'adoption' ? undefined : companion(ctx, q, prepared.answered, prepared.commonGroup, prepared.derived.length > 0)
 }
 
 export type AnswerRow = Record<string, number | string | boolean | null | Coverage>
@@ -280,7 +206,7 @@ export interface RowValues {
  * coverage sends is null (not reported).
  */
 export function rowValues(q: AnyQuery, prepared: PreparedQuery, r: DatasetRawRow, side: Companion | undefined, totalsCoverage: Coverage): RowValues {
-  const fromSide = side?.byKey.get(keyOf(r.p_label, prepared.commonGroup ? r.g : undefined))
+  const fromSide = side?.byKey.get(companionKey(r.p_label, prepared.commonGroup ? r.g : undefined))
   const perRow = prepared.commonGroup !== undefined || !q.groupBy
   // Per-row coverage: adoption counts it in the row; cost and tools take the companion's for a person,
   // team, department, cost center or period, else the totals'.

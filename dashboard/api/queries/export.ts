@@ -46,6 +46,13 @@ export async function readWhile<T>(iterator: AsyncIterator<T>, until: Promise<un
   return { rows, done: false }
 }
 
+/** The items readWhile read, then the rest of the source. */
+async function* thenRest<T>(early: { rows: T[]; done: boolean }, iterator: AsyncIterator<T>): AsyncGenerator<T> {
+  yield* early.rows
+  if (early.done) return
+  for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value
+}
+
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 
 type Formatter = (value: number | null | undefined) => string | number
@@ -137,10 +144,7 @@ export async function exportCsv(ctx: QueryContext, query: DatasetQuery<DatasetNa
   }
   void (async () => {
     try {
-      for (let i = 0; ; i++) {
-        const next = i < early.rows.length ? { done: false as const, value: early.rows[i]! } : early.done ? undefined : await iterator.next()
-        if (!next || next.done) break
-        const raw = next.value
+      for await (const raw of thenRest(early, iterator)) {
         // The JSON endpoint's own per-row answer (rowValues), without building its object.
         const { values, period } = rowValues(query, prepared, raw, side, coverage)
         const labels = {

@@ -2,7 +2,8 @@ import type { Coverage, ResolvedRange, SummaryFigures, SummaryQuery, SummaryResp
 import { answeredRange, isPartial, previousRange } from '../../../schemas/periods'
 import { DATASET_SQL, type Scope } from '../datasets'
 import { roundUsd } from '../../../schemas/money'
-import { coverageOf, measuresOf, type QueryContext } from './dataset'
+import { coverageOf } from './companion'
+import { measuresOf, type QueryContext } from './dataset'
 import { plainTotals, sourceFor, type DatasetRawRow, type Source, type SqlShape } from './dataset-sql'
 
 /**
