@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import express, { type Response } from 'express'
+import expressStaticGzip from 'express-static-gzip'
 import { metaResponseSchema, type MetaLoading } from '../../schemas/meta'
 import type { ConnectionLimits } from '../../runtime/connections'
 import { createHttpService, type HttpService } from '../../runtime/http-server'
@@ -112,12 +113,19 @@ export function createApi({
   const dashboardBuilt = indexHtml !== undefined && fs.existsSync(indexHtml)
   if (dashboardBuilt) {
     // The built dashboard's files are public. Hashed assets never change; index.html always revalidates so a new build shows at once.
+    // Each asset is sent as the build compressed it (brotli or gzip beside it, scripts/build-dashboard.ts) to a browser
+    // that accepts it: a third of the bytes over a user's network, and no compression work per request.
     app.use(
-      express.static(dashboardDir!, {
+      expressStaticGzip(dashboardDir!, {
+        enableBrotli: true,
+        orderPreference: ['br', 'gzip'],
         index: false,
-        redirect: false,
-        setHeaders: (response, file) => {
-          response.setHeader('cache-control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache')
+        serveStatic: {
+          index: false,
+          redirect: false,
+          setHeaders: (response, file) => {
+            response.setHeader('cache-control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache')
+          },
         },
       }),
     )
