@@ -87,6 +87,34 @@ describe('overview', () => {
     await other.close()
   })
 
+  it('lists every team, person and model in the filter bar, each list asking for one measure only', async () => {
+    const asked: string[] = []
+    const listen = (r: { url(): string }) => {
+      if (/\/api\/v1\/(adoption|cost)\?.*groupBy=(team|user|model)/.test(r.url())) asked.push(r.url())
+    }
+    page.on('request', listen)
+    await page.goto(`${cc.apiUrl}/`)
+    await settled(page)
+    page.off('request', listen)
+    const lists = asked.filter((u) => /limit=(500|2000|100)(&|$)/.test(u) && !u.includes('granularity'))
+    expect(lists.length).toBeGreaterThanOrEqual(3)
+    // The names are all a list shows: a second measure would be the engine's work for nothing.
+    for (const url of lists) expect(new URL(url).searchParams.getAll('measures'), url).toHaveLength(1)
+
+    // The same names as the dataset with every measure.
+    const range = dateRange(DEFAULT_FILTERS)
+    const q = `from=${range.from}&to=${range.to}&tz=UTC`
+    const groups = async (path: string) => (await api<{ rows: { group: string }[] }>(path)).rows.map((r) => r.group)
+    const teams = (await groups(`/api/v1/adoption?${q}&groupBy=team&sort=team&limit=500`)).filter(Boolean)
+    const users = await groups(`/api/v1/adoption?${q}&groupBy=user&sort=user&limit=2000`)
+    const models = await groups(`/api/v1/cost?${q}&groupBy=model&limit=100`)
+    expect(teams.length).toBeGreaterThan(1)
+    const options = (selector: string) => page.locator(selector).evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value).filter(Boolean))
+    expect(await options('form.filters select[name="team"] option')).toEqual(teams)
+    expect(await options('form.filters datalist option')).toEqual(users)
+    expect(await options('form.filters select[name="model"] option')).toEqual(models)
+  })
+
   it("compares with the API's previous span (the same elapsed time while the range is not over), and says so", async () => {
     // A range that ends tomorrow is not over whatever the time of day (a preset ending today is answered
     // whole in the day's last 15 minutes): partial, so the previous span is as long as the elapsed part.
