@@ -6,9 +6,11 @@
  * visit); then each page again as a returning visit, in one context whose HTTP and compiled-code caches two earlier
  * loads filled (the data is fetched again: the API answers no-store).
  * Beside each, the renderer main thread's busy and script time (CDP Performance metrics): the page's own
- * share of the time, apart from waiting for its data.
+ * share of the time, apart from waiting for its data; and the CPU both sides spent (bench/cpu.ts), whose sum
+ * over the cores is a floor no run on this machine can beat.
+ * With --network vpn, Chromium throttles the link as a user's office VPN would (40 ms, 20 Mbit/s): the bytes count.
  *
- *   tsx bench/pages.ts --data-dir DIR [--events 10000000] [--runs 5] [--out FILE]
+ *   tsx bench/pages.ts --data-dir DIR [--events 10000000] [--runs 5] [--network local|vpn] [--out FILE]
  *
  * The data directory is seeded (bench/seed.ts, ending now, so the default range shows it) when it holds
  * fewer than --events events; reuse bench:api's directory to save the seeding.
@@ -23,6 +25,7 @@ import { buildDashboard } from '../scripts/build-dashboard'
 import { selectRows } from '../warehouse/client'
 import { seedWarehouse } from './seed'
 import { calibrateMachine, calibrateRenderer, describeMachine } from './calibrate'
+import { cpuNow, cpuSince, type CpuTimes } from './cpu'
 
 const { values } = parseArgs({
   options: {
@@ -32,6 +35,8 @@ const { values } = parseArgs({
     out: { type: 'string' },
     // Prints each API request of a page's warm-up load with its time: where a page's time goes.
     requests: { type: 'boolean', default: false },
+    // A user's network between the browser and ccscope (Chromium's throttling): local (none) or vpn.
+    network: { type: 'string', default: 'local' },
   },
 })
 const events = Number(values.events)
@@ -39,6 +44,18 @@ const runs = Number(values.runs)
 const dataDir = values['data-dir'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-pages-'))
 const keep = values['data-dir'] !== undefined
 const GOAL_MS = 1000
+
+/**
+ * Networks a page can be loaded over: none (the browser beside ccscope), or a user's office VPN to a ccscope in
+ * a data centre (40 ms round trip, 20 Mbit/s down, 5 up), where the bytes a page downloads count.
+ */
+const NETWORKS = {
+  local: undefined,
+  vpn: { offline: false, latency: 40, downloadThroughput: (20e6 / 8) | 0, uploadThroughput: (5e6 / 8) | 0 },
+} as const
+if (!(values.network in NETWORKS)) throw new Error(`--network: one of ${Object.keys(NETWORKS).join(', ')}`)
+const network = NETWORKS[values.network as keyof typeof NETWORKS]
+const cores = os.cpus().length
 
 /** No request in flight (the dashboard counts them on [data-fetching]) and no skeleton left, after the render that follows a change. */
 async function settled(page: Page): Promise<void> {
@@ -59,6 +76,15 @@ async function rendererMs(cdp: CDPSession): Promise<{ busy: number; script: numb
   const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] }
   const of = (name: string) => (metrics.find((m) => m.name === name)?.value ?? 0) * 1000
   return { busy: of('TaskDuration'), script: of('ScriptDuration') }
+}
+
+/** The page's CDP session, with its renderer metrics on and the chosen network applied. */
+async function instrument(cdp: CDPSession): Promise<void> {
+  await cdp.send('Performance.enable')
+  if (network) {
+    await cdp.send('Network.enable')
+    await cdp.send('Network.emulateNetworkConditions', network)
+  }
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN
@@ -150,22 +176,28 @@ try {
     /** Medians of the renderer main thread's busy and script time over the same runs (rendererMs). */
     rendererBusyMs: number
     rendererScriptMs: number
+    /** Medians of the CPU each side spent (bench/cpu.ts), and the settle time no run could beat on these cores: their sum over the cores. */
+    cpuMs: CpuTimes
+    cpuFloorMs: number
   }[] = []
   const median = (xs: number[]) =>
     quantile(
       [...xs].sort((a, b) => a - b),
       0.5,
     )
-  const report = (what: string, kind: Kind, times: number[], renderer: { busy: number; script: number }[]) => {
+  const report = (what: string, kind: Kind, times: number[], renderer: { busy: number; script: number }[], cpus: CpuTimes[]) => {
     times.sort((a, b) => a - b)
     const p50 = quantile(times, 0.5)
     const max = times[times.length - 1] ?? NaN
     const busy = median(renderer.map((r) => r.busy))
     const script = median(renderer.map((r) => r.script))
-    rows.push({ what, kind, p50, max, ratioToGoal: max / GOAL_MS, rendererBusyMs: busy, rendererScriptMs: script })
+    const cpuMs = { ccscope: median(cpus.map((c) => c.ccscope)), chromium: median(cpus.map((c) => c.chromium)) }
+    const cpuFloorMs = (cpuMs.ccscope + cpuMs.chromium) / cores
+    rows.push({ what, kind, p50, max, ratioToGoal: max / GOAL_MS, rendererBusyMs: busy, rendererScriptMs: script, cpuMs, cpuFloorMs })
     process.stdout.write(
       `  ${what.padEnd(34)} median ${p50.toFixed(0).padStart(6)} ms   max ${max.toFixed(0).padStart(6)} ms  ${(max / GOAL_MS).toFixed(2).padStart(5)}× goal ${max < GOAL_MS ? 'ok  ' : 'OVER'}` +
-        `   renderer busy ${busy.toFixed(0).padStart(4)} ms (script ${script.toFixed(0).padStart(4)})\n`,
+        `   renderer busy ${busy.toFixed(0).padStart(4)} ms (script ${script.toFixed(0).padStart(4)})` +
+        `   CPU ccscope ${cpuMs.ccscope.toFixed(0).padStart(4)} + Chromium ${cpuMs.chromium.toFixed(0).padStart(4)} ms → floor ${cpuFloorMs.toFixed(0).padStart(4)} ms\n`,
     )
   }
   const machine = await calibrateMachine(cc.client)
@@ -173,15 +205,18 @@ try {
   const rendererCalibrationMs = await calibrateRenderer(await calibration.newPage())
   await calibration.close()
   process.stdout.write(`${describeMachine(machine, rendererCalibrationMs)}\n`)
-  process.stdout.write(`${Number(total).toLocaleString('en-US')} events; ${runs} runs each after a warm-up, a fresh browser context per run, 1366×900\n`)
+  process.stdout.write(
+    `${Number(total).toLocaleString('en-US')} events; ${runs} runs each after a warm-up, a fresh browser context per run, 1366×900, network ${values.network}\n`,
+  )
   for (const [name, url] of pages) {
     const times: number[] = []
     const renderer: { busy: number; script: number }[] = []
+    const cpus: CpuTimes[] = []
     for (let i = 0; i <= runs; i++) {
       const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
       const page = await context.newPage()
       const cdp = await context.newCDPSession(page)
-      await cdp.send('Performance.enable')
+      await instrument(cdp)
       const errors: string[] = []
       page.on('pageerror', (e) => errors.push(e.message))
       const requests: string[] = []
@@ -191,10 +226,12 @@ try {
           if (r.url().includes('/api/'))
             requests.push(`    ${t.responseEnd.toFixed(0).padStart(6)} ms from ${t.startTime.toFixed(0)}  ${r.url().replace(base, '').slice(0, 150)}`)
         })
+      const cpu = cpuNow()
       const began = performance.now()
       await page.goto(base + url)
       await settled(page)
       const ms = performance.now() - began
+      const spent = cpuSince(cpu)
       const work = await rendererMs(cdp)
       const failed = await page.locator('.error').count()
       await context.close()
@@ -202,36 +239,41 @@ try {
       if (i > 0) {
         times.push(ms)
         renderer.push(work)
+        cpus.push(spent)
       }
       if (requests.length) process.stdout.write(`  ${name} (warm-up, ${ms.toFixed(0)} ms):\n${requests.join('\n')}\n`)
     }
-    report(name, 'page', times, renderer)
+    report(name, 'page', times, renderer, cpus)
   }
   for (const [name, url, act] of changes) {
     const times: number[] = []
     const renderer: { busy: number; script: number }[] = []
+    const cpus: CpuTimes[] = []
     for (let i = 0; i <= runs; i++) {
       const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
       const page = await context.newPage()
       const cdp = await context.newCDPSession(page)
-      await cdp.send('Performance.enable')
+      await instrument(cdp)
       await page.goto(base + url)
       await settled(page)
       const before = page.url()
       const from = await rendererMs(cdp)
+      const cpu = cpuNow()
       const began = performance.now()
       await act(page)
       await page.waitForURL((u) => u.toString() !== before)
       await settled(page)
       const ms = performance.now() - began
+      const spent = cpuSince(cpu)
       const to = await rendererMs(cdp)
       await context.close()
       if (i > 0) {
         times.push(ms)
         renderer.push({ busy: to.busy - from.busy, script: to.script - from.script })
+        cpus.push(spent)
       }
     }
-    report(name, 'filter change', times, renderer)
+    report(name, 'filter change', times, renderer, cpus)
   }
   // A returning visit: one browser context per page, as a person who opened it before has. Its scripts come from the
   // HTTP cache (immutable assets) and, from the third load on, with V8's compiled code cached; the data is fetched again.
@@ -239,24 +281,28 @@ try {
   for (const [name, url] of pages) {
     const times: number[] = []
     const renderer: { busy: number; script: number }[] = []
+    const cpus: CpuTimes[] = []
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
     for (let i = 0; i < runs + 2; i++) {
       const page = await context.newPage()
       const cdp = await context.newCDPSession(page)
-      await cdp.send('Performance.enable')
+      await instrument(cdp)
+      const cpu = cpuNow()
       const began = performance.now()
       await page.goto(base + url)
       await settled(page)
       const ms = performance.now() - began
+      const spent = cpuSince(cpu)
       const work = await rendererMs(cdp)
       await page.close()
       if (i >= 2) {
         times.push(ms)
         renderer.push(work)
+        cpus.push(spent)
       }
     }
     await context.close()
-    report(`${name} (returning)`, 'returning visit', times, renderer)
+    report(`${name} (returning)`, 'returning visit', times, renderer, cpus)
   }
   const cold = rows.filter((r) => r.kind !== 'returning visit')
   const returning = rows.filter((r) => r.kind === 'returning visit')
@@ -274,6 +320,7 @@ try {
       runs,
       machine: { ...machine, rendererMs: rendererCalibrationMs },
       readSessions: config.readSessions,
+      network: values.network,
       rows,
     }
     fs.writeFileSync(values.out, `${JSON.stringify(out, null, 2)}\n`)
