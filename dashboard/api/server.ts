@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import express, { type Response } from 'express'
+import compression from 'compression'
 import expressStaticGzip from 'express-static-gzip'
 import { metaResponseSchema, type MetaLoading } from '../../schemas/meta'
 import type { ConnectionLimits } from '../../runtime/connections'
@@ -59,6 +60,9 @@ export interface ApiOptions {
 
 const VERSION = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 
+/** API answers smaller than this go as they are: compressing them saves less than their headers weigh. */
+const API_COMPRESS_MIN_BYTES = 4096
+
 /** Bodies of the other routes (sign-in): small JSON. */
 const BODY_LIMIT = 1024 * 1024
 
@@ -108,6 +112,15 @@ export function createApi({
     if (request.path.startsWith('/api/')) response.setHeader('cache-control', 'no-store')
     next()
   })
+  // API answers of 4 KiB and more go compressed to a client that accepts it (brotli or gzip, the `compression`
+  // middleware): a 160 kB cost-by-user answer is ~20 kB on a user's network for ~1–2 ms of CPU, and a CSV export
+  // streams compressed. The dashboard's own files are compressed at build time (below), not here.
+  app.use(
+    compression({
+      threshold: API_COMPRESS_MIN_BYTES,
+      filter: (request, response) => request.path.startsWith('/api/') && compression.filter(request, response),
+    }),
+  )
 
   const indexHtml = dashboardDir ? path.join(dashboardDir, 'index.html') : undefined
   const dashboardBuilt = indexHtml !== undefined && fs.existsSync(indexHtml)

@@ -5,17 +5,25 @@ import zlib from 'node:zlib'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { defined } from './helpers/defined'
+import { generateFleet, sendFleet } from './helpers/fleet'
 
 /**
- * The built dashboard's assets go out compressed as the build left them (scripts/build-dashboard.ts
- * precompress): brotli to a browser that takes it, else gzip, else the file itself; always with
- * Vary: Accept-Encoding and the immutable cache header, and always decoding to the file's exact bytes.
+ * What goes over a user's network compressed. The built dashboard's assets, as the build left them
+ * (scripts/build-dashboard.ts precompress): brotli to a browser that takes it, else gzip, else the file
+ * itself; always with Vary: Accept-Encoding and the immutable cache header, and always decoding to the
+ * file's exact bytes. And the API's answers from 4 KiB up, a streamed CSV export included, compressed as
+ * they go (dashboard/api/server.ts), decoding to exactly what an uncompressed request gets.
  */
 const dist = path.resolve('dist/dashboard')
 let cc: TestCcscope
 
 beforeAll(async () => {
   cc = await startTestCcscope()
+  const today = new Date()
+  await sendFleet(
+    cc.otlpUrl,
+    generateFleet({ seed: 5, users: 12, days: 20, start: new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - 20)) }),
+  )
 }, 60_000)
 afterAll(async () => {
   await cc?.stop()
@@ -79,4 +87,41 @@ it('answers the dashboard page itself (small, revalidated) and an unknown asset 
 
   const missing = await get(`${cc.apiUrl}/assets/no-such-chunk.js`, 'br')
   expect(missing.headers['content-encoding']).toBeUndefined()
+})
+
+/** The body as sent, decoded by what its Content-Encoding says. */
+function decoded(answer: { headers: http.IncomingHttpHeaders; body: Buffer }): Buffer {
+  const encoding = answer.headers['content-encoding']
+  if (encoding === 'br') return zlib.brotliDecompressSync(answer.body)
+  if (encoding === 'gzip') return zlib.gunzipSync(answer.body)
+  expect(encoding).toBeUndefined()
+  return answer.body
+}
+
+it('compresses API answers from 4 KiB up, a streamed CSV export too, and each decodes to the uncompressed answer', async () => {
+  const q = 'from=2000-01-01&to=2100-01-01&tz=UTC'
+  for (const [what, url] of [
+    ['the OpenAPI document', `${cc.apiUrl}/api/openapi.json`],
+    ['cost by user per day, JSON', `${cc.apiUrl}/api/v1/cost?${q}&groupBy=user&granularity=day`],
+    ['cost by user per day, CSV', `${cc.apiUrl}/api/v1/cost/export.csv?${q}&groupBy=user&granularity=day`],
+  ] as const) {
+    const plain = await get(url, undefined)
+    expect(plain.status, what).toBe(200)
+    expect(plain.headers['content-encoding'], what).toBeUndefined()
+    expect(plain.body.length, what).toBeGreaterThan(4096)
+    for (const accept of ['gzip, deflate, br', 'gzip']) {
+      const packed = await get(url, accept)
+      expect(packed.status, what).toBe(200)
+      expect(packed.headers['content-encoding'], `${what}, ${accept}`).toBe(accept === 'gzip' ? 'gzip' : 'br')
+      expect(packed.headers.vary, what).toMatch(/accept-encoding/i)
+      expect(packed.headers['cache-control'], what).toBe('no-store')
+      expect(packed.body.length, what).toBeLessThan(plain.body.length / 2)
+      expect(decoded(packed).toString('utf8'), what).toBe(plain.body.toString('utf8'))
+    }
+  }
+  // A small answer goes as it is.
+  const meta = await get(`${cc.apiUrl}/api/v1/meta`, 'br')
+  expect(meta.status).toBe(200)
+  expect(meta.body.length).toBeLessThan(4096)
+  expect(meta.headers['content-encoding']).toBeUndefined()
 })
