@@ -134,6 +134,9 @@ const requestRow = z.object({ model: ch.string, team: ch.string, g_set: ch.count
  */
 const SESSION_KEY = 'cityHash64(session_id)'
 
+/** A compaction's row among the skills' (the two kinds share one read). */
+const IS_COMPACTION = `event_name = 'compaction'`
+
 /** An MCP connection that neither connected nor disconnected failed (failed, error, …: the docs name no list). */
 const MCP_FAILURE = `status NOT IN ('connected', 'disconnected')`
 /** The server a connection is counted under: its name (tool details on), else its plugin, else its transport. */
@@ -171,7 +174,7 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
   const raw = (...kinds: string[]) => rowsOf(attribute, ...kinds)
 
   // Every read at once: none needs another's answer (when nobody sends events, the answer is nulls and the reads after the first are not used).
-  const [teams, requests, apiCounts, subagents, skills, plugins, pluginSessions, mcp, [compaction], internal] = await Promise.all([
+  const [teams, requests, apiCounts, subagents, skills, plugins, pluginSessions, mcp, internal] = await Promise.all([
     // Who sends what, per team and in total: the Adoption page's active users (user_activity).
     selectRowsWithTotals(ctx.client, { ...common, source: sourceFor('adoption', 'team', filters), groupBy: 'team', measures: ['activeUsers'], coverage: true }),
     // The Cost page's requests (usage_by_model: api_request events) by model, by team and in total, in one read. The metric
@@ -203,11 +206,32 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
         mean_tokens: ch.number,
       }),
     ),
+    // Skills by name and trigger, and in total; compactions in total (the set () of the same read): one read of
+    // reliability_1d for both, each figure counting its own kind's rows only.
     sql(
-      `SELECT skill_name, trigger, grouping(skill_name, trigger) AS g_set, sum(n) AS activations, uniqExact(u) AS users
-       FROM ${daily('skill_activated')} WHERE ${where}
+      `SELECT skill_name, trigger, grouping(skill_name, trigger) AS g_set,
+         sumIf(n, event_name = 'skill_activated') AS activations, uniqExactIf(u, event_name = 'skill_activated') AS users,
+         sumIf(n, ${IS_COMPACTION}) AS compactions, sumIf(n, ${IS_COMPACTION} AND trigger = 'auto') AS auto,
+         sumIf(n, ${IS_COMPACTION} AND trigger = 'manual') AS manual, sumIf(n, ${IS_COMPACTION} AND success = 'true') AS succeeded,
+         sumIf(n, ${IS_COMPACTION} AND success = 'false') AS failed,
+         sumIf(saved_tokens, ${IS_COMPACTION}) / sumIf(saved_n, ${IS_COMPACTION}) AS mean_saved,
+         sumIf(duration_ms, ${IS_COMPACTION}) / sumIf(n, ${IS_COMPACTION}) AS mean_ms
+       FROM ${daily('skill_activated', 'compaction')} WHERE ${where}
        GROUP BY GROUPING SETS ((skill_name, trigger), ()) ORDER BY activations DESC, skill_name, trigger LIMIT {listed:UInt32} BY g_set`,
-      z.object({ skill_name: ch.string, trigger: ch.string, g_set: ch.count, activations: ch.count, users: ch.count }),
+      z.object({
+        skill_name: ch.string,
+        trigger: ch.string,
+        g_set: ch.count,
+        activations: ch.count,
+        users: ch.count,
+        compactions: ch.count,
+        auto: ch.count,
+        manual: ch.count,
+        succeeded: ch.count,
+        failed: ch.count,
+        mean_saved: ch.number,
+        mean_ms: ch.number,
+      }),
     ),
     sql(
       `SELECT plugin_name, uniqExact(plugin_hash) - (countIf(plugin_hash = '') > 0) AS hashes, uniqExactIf(u, event_name = 'plugin_loaded') AS users_loaded,
@@ -243,21 +267,6 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
       }),
     ),
     sql(
-      `SELECT sum(n) AS compactions, sumIf(n, trigger = 'auto') AS auto, sumIf(n, trigger = 'manual') AS manual,
-         sumIf(n, success = 'true') AS succeeded, sumIf(n, success = 'false') AS failed,
-         sum(saved_tokens) / sum(saved_n) AS mean_saved, sum(duration_ms) / sum(n) AS mean_ms
-       FROM ${daily('compaction')} WHERE ${where}`,
-      z.object({
-        compactions: ch.count,
-        auto: ch.count,
-        manual: ch.count,
-        succeeded: ch.count,
-        failed: ch.count,
-        mean_saved: ch.number,
-        mean_ms: ch.number,
-      }),
-    ),
-    sql(
       `SELECT error_name, error_code, grouping(error_name, error_code) AS g_set, count() AS errors, uniqExact(u) AS users
        FROM ${raw('internal_error')} WHERE ${where}
        GROUP BY GROUPING SETS ((error_name, error_code), ()) ORDER BY errors DESC, error_name, error_code LIMIT {listed:UInt32} BY g_set`,
@@ -289,6 +298,8 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
   // Each read's total row (the grouping set (), never cut by LIMIT … BY g_set) and its listed groups.
   const subagentTotal = subagents.find((r) => r.g_set === 1)
   const skillTotal = skills.find((r) => r.g_set === 3)
+  // Compactions are the total row's (a range without skills or compactions has none: zeros).
+  const compaction = skillTotal
   const internalTotal = internal.find((r) => r.g_set === 3)
   const mcpTotal = mcp.find((r) => r.g_set === MCP_BY_SET.total)
   const sessionsOf = new Map(pluginSessions.map((p) => [p.plugin_name, p.sessions_loaded]))
@@ -338,8 +349,9 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
     skills: {
       activations: skillTotal?.activations ?? 0,
       users: skillTotal?.users ?? 0,
+      // A compaction's trigger (auto, manual) makes a group of its own in the by-skill set, with no activation.
       bySkill: skills
-        .filter((s) => s.g_set === 0)
+        .filter((s) => s.g_set === 0 && s.activations > 0)
         .map((s) => ({
           skill: s.skill_name,
           invocationTrigger: s.trigger,
