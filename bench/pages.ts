@@ -87,6 +87,26 @@ async function instrument(cdp: CDPSession): Promise<void> {
   }
 }
 
+/** One load or change, measured: its settle time, the renderer's busy and script time, and the CPU each side spent. */
+interface Sample {
+  ms: number
+  renderer: { busy: number; script: number }
+  cpu: CpuTimes
+}
+
+/** Times `act` (a navigation or an interaction) until the page has settled after it. */
+async function measure(page: Page, cdp: CDPSession, act: () => Promise<unknown>): Promise<Sample> {
+  const from = await rendererMs(cdp)
+  const cpu = cpuNow()
+  const began = performance.now()
+  await act()
+  await settled(page)
+  const ms = performance.now() - began
+  const spent = cpuSince(cpu)
+  const to = await rendererMs(cdp)
+  return { ms, renderer: { busy: to.busy - from.busy, script: to.script - from.script }, cpu: spent }
+}
+
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN
 
 process.stdout.write(`dashboard: ${await buildDashboard()}\n`)
@@ -185,13 +205,13 @@ try {
       [...xs].sort((a, b) => a - b),
       0.5,
     )
-  const report = (what: string, kind: Kind, times: number[], renderer: { busy: number; script: number }[], cpus: CpuTimes[]) => {
-    times.sort((a, b) => a - b)
+  const report = (what: string, kind: Kind, samples: Sample[]) => {
+    const times = samples.map((r) => r.ms).sort((x, y) => x - y)
     const p50 = quantile(times, 0.5)
     const max = times[times.length - 1] ?? NaN
-    const busy = median(renderer.map((r) => r.busy))
-    const script = median(renderer.map((r) => r.script))
-    const cpuMs = { ccscope: median(cpus.map((c) => c.ccscope)), chromium: median(cpus.map((c) => c.chromium)) }
+    const busy = median(samples.map((r) => r.renderer.busy))
+    const script = median(samples.map((r) => r.renderer.script))
+    const cpuMs = { ccscope: median(samples.map((r) => r.cpu.ccscope)), chromium: median(samples.map((r) => r.cpu.chromium)) }
     const cpuFloorMs = (cpuMs.ccscope + cpuMs.chromium) / cores
     rows.push({ what, kind, p50, max, ratioToGoal: max / GOAL_MS, rendererBusyMs: busy, rendererScriptMs: script, cpuMs, cpuFloorMs })
     process.stdout.write(
@@ -209,9 +229,7 @@ try {
     `${Number(total).toLocaleString('en-US')} events; ${runs} runs each after a warm-up, a fresh browser context per run, 1366×900, network ${values.network}\n`,
   )
   for (const [name, url] of pages) {
-    const times: number[] = []
-    const renderer: { busy: number; script: number }[] = []
-    const cpus: CpuTimes[] = []
+    const samples: Sample[] = []
     for (let i = 0; i <= runs; i++) {
       const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
       const page = await context.newPage()
@@ -226,29 +244,17 @@ try {
           if (r.url().includes('/api/'))
             requests.push(`    ${t.responseEnd.toFixed(0).padStart(6)} ms from ${t.startTime.toFixed(0)}  ${r.url().replace(base, '').slice(0, 150)}`)
         })
-      const cpu = cpuNow()
-      const began = performance.now()
-      await page.goto(base + url)
-      await settled(page)
-      const ms = performance.now() - began
-      const spent = cpuSince(cpu)
-      const work = await rendererMs(cdp)
+      const sample = await measure(page, cdp, () => page.goto(base + url))
       const failed = await page.locator('.error').count()
       await context.close()
       if (errors.length || failed) throw new Error(`${name}: ${failed} panels in error; ${errors.join('; ')}`)
-      if (i > 0) {
-        times.push(ms)
-        renderer.push(work)
-        cpus.push(spent)
-      }
-      if (requests.length) process.stdout.write(`  ${name} (warm-up, ${ms.toFixed(0)} ms):\n${requests.join('\n')}\n`)
+      if (i > 0) samples.push(sample)
+      if (requests.length) process.stdout.write(`  ${name} (warm-up, ${sample.ms.toFixed(0)} ms):\n${requests.join('\n')}\n`)
     }
-    report(name, 'page', times, renderer, cpus)
+    report(name, 'page', samples)
   }
   for (const [name, url, act] of changes) {
-    const times: number[] = []
-    const renderer: { busy: number; script: number }[] = []
-    const cpus: CpuTimes[] = []
+    const samples: Sample[] = []
     for (let i = 0; i <= runs; i++) {
       const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
       const page = await context.newPage()
@@ -257,55 +263,34 @@ try {
       await page.goto(base + url)
       await settled(page)
       const before = page.url()
-      const from = await rendererMs(cdp)
-      const cpu = cpuNow()
-      const began = performance.now()
-      await act(page)
-      await page.waitForURL((u) => u.toString() !== before)
-      await settled(page)
-      const ms = performance.now() - began
-      const spent = cpuSince(cpu)
-      const to = await rendererMs(cdp)
+      const sample = await measure(page, cdp, async () => {
+        await act(page)
+        await page.waitForURL((u) => u.toString() !== before)
+      })
       await context.close()
-      if (i > 0) {
-        times.push(ms)
-        renderer.push({ busy: to.busy - from.busy, script: to.script - from.script })
-        cpus.push(spent)
-      }
+      if (i > 0) samples.push(sample)
     }
-    report(name, 'filter change', times, renderer, cpus)
+    report(name, 'filter change', samples)
   }
   // A returning visit: a browser with a real profile per page, as a person who opened it before has. Its scripts come
   // from the disk cache (immutable assets) and, from the third load on, with V8's compiled code cached; the data is
   // fetched again. (An off-the-record context keeps no compiled code: loaded that way, a return is no faster.)
   process.stdout.write(`returning visits: ${runs} loads each in a browser profile, after two loads that fill its caches\n`)
   for (const [name, url] of pages) {
-    const times: number[] = []
-    const renderer: { busy: number; script: number }[] = []
-    const cpus: CpuTimes[] = []
+    const samples: Sample[] = []
     const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-profile-'))
     const context = await launchChromiumProfile(profileDir, { width: 1366, height: 900 })
     for (let i = 0; i < runs + 2; i++) {
       const page = await context.newPage()
       const cdp = await context.newCDPSession(page)
       await instrument(cdp)
-      const cpu = cpuNow()
-      const began = performance.now()
-      await page.goto(base + url)
-      await settled(page)
-      const ms = performance.now() - began
-      const spent = cpuSince(cpu)
-      const work = await rendererMs(cdp)
+      const sample = await measure(page, cdp, () => page.goto(base + url))
       await page.close()
-      if (i >= 2) {
-        times.push(ms)
-        renderer.push(work)
-        cpus.push(spent)
-      }
+      if (i >= 2) samples.push(sample)
     }
     await context.close()
     fs.rmSync(profileDir, { recursive: true, force: true })
-    report(`${name} (returning)`, 'returning visit', times, renderer, cpus)
+    report(`${name} (returning)`, 'returning visit', samples)
   }
   const cold = rows.filter((r) => r.kind !== 'returning visit')
   const returning = rows.filter((r) => r.kind === 'returning visit')
