@@ -74,9 +74,12 @@ export async function buildDashboard(force = false): Promise<'built' | 'up to da
     if (nodeEnv === undefined) delete process.env.NODE_ENV
     else process.env.NODE_ENV = nodeEnv
   }
-  precompress(outDir)
+  const packed = precompress(outDir)
   fs.writeFileSync(stamp, hash)
-  process.stdout.write(`ccscope: dashboard built in ${((Date.now() - began) / 1000).toFixed(1)} s → ${path.relative(root, outDir)}\n`)
+  const kB = (n: number) => `${Math.round(n / 1024)} kB`
+  process.stdout.write(
+    `ccscope: dashboard built in ${((Date.now() - began) / 1000).toFixed(1)} s → ${path.relative(root, outDir)} (${packed.files} files, ${kB(packed.bytes)}, ${kB(packed.brotliBytes)} as sent in brotli)\n`,
+  )
   return 'built'
 }
 
