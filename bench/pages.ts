@@ -10,7 +10,10 @@
  * over the cores is a floor no run on this machine can beat.
  * With --network vpn, Chromium throttles the link as a user's office VPN would (40 ms, 20 Mbit/s): the bytes count.
  *
- *   tsx bench/pages.ts --data-dir DIR [--events 10000000] [--runs 5] [--network local|vpn] [--out FILE]
+ * Last, the same pages' first visits on a small warehouse (--baseline-events, 100 k by default: a small team's month),
+ * each page's time against its own on little data: what the data adds, and what the dashboard costs anyway.
+ *
+ *   tsx bench/pages.ts --data-dir DIR [--events 10000000] [--runs 5] [--network local|vpn] [--baseline-events 100000] [--out FILE]
  *
  * The data directory is seeded (bench/seed.ts, ending now, so the default range shows it) when it holds
  * fewer than --events events; reuse bench:api's directory to save the seeding.
@@ -20,9 +23,9 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import type { CDPSession, Page } from 'playwright-core'
+import type { Browser, CDPSession, Page } from 'playwright-core'
 import { buildDashboard } from '../scripts/build-dashboard'
-import { selectRows } from '../warehouse/client'
+import { selectRows, type Warehouse } from '../warehouse/client'
 import { seedWarehouse } from './seed'
 import { calibrateMachine, calibrateRenderer, describeMachine } from './calibrate'
 import { cpuNow, cpuSince, type CpuTimes } from './cpu'
@@ -37,9 +40,14 @@ const { values } = parseArgs({
     requests: { type: 'boolean', default: false },
     // A user's network between the browser and ccscope (Chromium's throttling): local (none) or vpn.
     network: { type: 'string', default: 'local' },
+    // Then the same pages' first visits on a small warehouse of this many events (0: not measured): what a page costs
+    // with little data, the baseline its time at --events is compared with.
+    'baseline-events': { type: 'string', default: '100000' },
   },
 })
 const events = Number(values.events)
+const baselineEvents = Number(values['baseline-events'])
+if (!Number.isInteger(baselineEvents) || baselineEvents < 0) throw new Error('--baseline-events: a whole number, 0 for none')
 const runs = Number(values.runs)
 const dataDir = values['data-dir'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-pages-'))
 const keep = values['data-dir'] !== undefined
@@ -109,6 +117,110 @@ async function measure(page: Page, cdp: CDPSession, act: () => Promise<unknown>)
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN
 
+/** A first visit, a filter change, a returning visit, or a first visit on the small baseline warehouse (--baseline-events). */
+type Kind = 'page' | 'filter change' | 'returning visit' | 'baseline page'
+const rows: {
+  what: string
+  kind: Kind
+  p50: number
+  max: number
+  ratioToGoal: number
+  /** Medians of the renderer main thread's busy and script time over the same runs (rendererMs). */
+  rendererBusyMs: number
+  rendererScriptMs: number
+  /** Medians of the CPU each side spent (bench/cpu.ts), and the settle time no run could beat on these cores: their sum over the cores. */
+  cpuMs: CpuTimes
+  cpuFloorMs: number
+}[] = []
+const median = (xs: number[]) =>
+  quantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  )
+const report = (what: string, kind: Kind, samples: Sample[]) => {
+  const times = samples.map((r) => r.ms).sort((x, y) => x - y)
+  const p50 = quantile(times, 0.5)
+  const max = times[times.length - 1] ?? NaN
+  const busy = median(samples.map((r) => r.renderer.busy))
+  const script = median(samples.map((r) => r.renderer.script))
+  const cpuMs = { ccscope: median(samples.map((r) => r.cpu.ccscope)), chromium: median(samples.map((r) => r.cpu.chromium)) }
+  const cpuFloorMs = (cpuMs.ccscope + cpuMs.chromium) / cores
+  rows.push({ what, kind, p50, max, ratioToGoal: max / GOAL_MS, rendererBusyMs: busy, rendererScriptMs: script, cpuMs, cpuFloorMs })
+  process.stdout.write(
+    `  ${what.padEnd(34)} median ${p50.toFixed(0).padStart(6)} ms   max ${max.toFixed(0).padStart(6)} ms  ${(max / GOAL_MS).toFixed(2).padStart(5)}× goal ${max < GOAL_MS ? 'ok  ' : 'OVER'}` +
+      `   renderer busy ${busy.toFixed(0).padStart(4)} ms (script ${script.toFixed(0).padStart(4)})` +
+      `   CPU ccscope ${cpuMs.ccscope.toFixed(0).padStart(4)} + Chromium ${cpuMs.chromium.toFixed(0).padStart(4)} ms → floor ${cpuFloorMs.toFixed(0).padStart(4)} ms\n`,
+  )
+}
+
+/** The pages measured (the User and Session pages: those of the user with the most API requests in the last week), and the warehouse's events. */
+async function pagesOf(client: Warehouse): Promise<{ pages: [string, string][]; events: number }> {
+  const [top] = await selectRows<{ u: string; s: string }>(
+    client,
+    "SELECT user_key AS u, any(session_id) AS s FROM events WHERE event_name = 'api_request' AND timestamp > now() - INTERVAL 7 DAY GROUP BY u ORDER BY count() DESC LIMIT 1",
+  )
+  const [{ n } = { n: '0' }] = await selectRows<{ n: string }>(client, 'SELECT count() AS n FROM events')
+  const pages: [string, string][] = [
+    ['Overview', '/'],
+    ['Adoption', '/adoption'],
+    ['Cost', '/cost'],
+    ['Policy', '/policy'],
+    ['Users', '/users'],
+    ['User', `/users/${encodeURIComponent(top?.u ?? '')}`],
+    ['Session', `/sessions/${encodeURIComponent(top?.s ?? '')}`],
+  ]
+  return { pages, events: Number(n) }
+}
+
+/** Each page loaded `runs` times after a warm-up, each in a fresh browser context: first visits. */
+async function firstVisits(browser: Browser, base: string, pages: [string, string][], kind: 'page' | 'baseline page'): Promise<void> {
+  for (const [name, url] of pages) {
+    const samples: Sample[] = []
+    for (let i = 0; i <= runs; i++) {
+      const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
+      const page = await context.newPage()
+      const cdp = await context.newCDPSession(page)
+      await instrument(cdp)
+      const errors: string[] = []
+      page.on('pageerror', (e) => errors.push(e.message))
+      const requests: string[] = []
+      if (values.requests && i === 0)
+        page.on('requestfinished', (r) => {
+          const t = r.timing()
+          if (r.url().includes('/api/'))
+            requests.push(`    ${t.responseEnd.toFixed(0).padStart(6)} ms from ${t.startTime.toFixed(0)}  ${r.url().replace(base, '').slice(0, 150)}`)
+        })
+      const sample = await measure(page, cdp, () => page.goto(base + url))
+      const failed = await page.locator('.error').count()
+      await context.close()
+      if (errors.length || failed) throw new Error(`${name}: ${failed} panels in error; ${errors.join('; ')}`)
+      if (i > 0) samples.push(sample)
+      if (requests.length) process.stdout.write(`  ${name} (warm-up, ${sample.ms.toFixed(0)} ms):\n${requests.join('\n')}\n`)
+    }
+    report(kind === 'page' ? name : `${name} (small warehouse)`, kind, samples)
+  }
+}
+
+/**
+ * The same pages' first visits on a small warehouse (--baseline-events, seeded to end now as the main one is): what the
+ * dashboard costs with little data. A page's time at --events less its time here is what the data adds. The embedded
+ * engine opens one data directory per process, so the caller has closed the main warehouse. Returns its events.
+ */
+async function baselinePages(browser: Browser): Promise<number> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-pages-baseline-'))
+  const { cc: small } = await startLocalCcscope(dir)
+  try {
+    await seedWarehouse(small.client, { events: baselineEvents, end: new Date() })
+    const { pages, events: stored } = await pagesOf(small.client)
+    process.stdout.write(`the same pages' first visits on a small warehouse of ${stored.toLocaleString('en-US')} events: what a page costs with little data\n`)
+    await firstVisits(browser, `http://127.0.0.1:${small.ports.api}`, pages, 'baseline page')
+    return stored
+  } finally {
+    await small.stop()
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 process.stdout.write(`dashboard: ${await buildDashboard()}\n`)
 const { cc, config } = await startLocalCcscope(
   dataDir,
@@ -116,6 +228,7 @@ const { cc, config } = await startLocalCcscope(
   process.env.CCSCOPE_READ_SESSIONS ? { CCSCOPE_READ_SESSIONS: process.env.CCSCOPE_READ_SESSIONS } : {},
 )
 const browser = await launchChromium()
+let mainStopped = false
 try {
   const [stored] = await selectRows<{ n: string }>(cc.client, 'SELECT count() AS n FROM events')
   if (Number(stored?.n ?? 0) < events) {
@@ -127,23 +240,9 @@ try {
     })
     process.stdout.write('\n')
   }
-  const [top] = await selectRows<{ u: string; s: string }>(
-    cc.client,
-    "SELECT user_key AS u, any(session_id) AS s FROM events WHERE event_name = 'api_request' AND timestamp > now() - INTERVAL 7 DAY GROUP BY u ORDER BY count() DESC LIMIT 1",
-  )
-  const [{ n: total } = { n: '0' }] = await selectRows<{ n: string }>(cc.client, 'SELECT count() AS n FROM events')
+  const { pages, events: total } = await pagesOf(cc.client)
   const [team] = await selectRows<{ t: string }>(cc.client, "SELECT team_id AS t FROM events WHERE team_id != '' GROUP BY t ORDER BY count() DESC LIMIT 1")
   const base = `http://127.0.0.1:${cc.ports.api}`
-  const user = encodeURIComponent(top?.u ?? '')
-  const pages: [string, string][] = [
-    ['Overview', '/'],
-    ['Adoption', '/adoption'],
-    ['Cost', '/cost'],
-    ['Policy', '/policy'],
-    ['Users', '/users'],
-    ['User', `/users/${user}`],
-    ['Session', `/sessions/${encodeURIComponent(top?.s ?? '')}`],
-  ]
   /** A filter change: from a settled page, an interaction, to the page settled again. */
   const changes: [string, string, (page: Page) => Promise<void>][] = [
     [
@@ -186,40 +285,6 @@ try {
     ['Policy: movers by team', '/policy', (p) => p.getByRole('group', { name: 'Movers by' }).getByRole('button', { name: 'Team' }).click()],
     ['Adoption: per week', '/adoption', (p) => p.getByRole('group', { name: 'Chart period: day or week' }).getByRole('button', { name: 'Week' }).click()],
   ]
-  type Kind = 'page' | 'filter change' | 'returning visit'
-  const rows: {
-    what: string
-    kind: Kind
-    p50: number
-    max: number
-    ratioToGoal: number
-    /** Medians of the renderer main thread's busy and script time over the same runs (rendererMs). */
-    rendererBusyMs: number
-    rendererScriptMs: number
-    /** Medians of the CPU each side spent (bench/cpu.ts), and the settle time no run could beat on these cores: their sum over the cores. */
-    cpuMs: CpuTimes
-    cpuFloorMs: number
-  }[] = []
-  const median = (xs: number[]) =>
-    quantile(
-      [...xs].sort((a, b) => a - b),
-      0.5,
-    )
-  const report = (what: string, kind: Kind, samples: Sample[]) => {
-    const times = samples.map((r) => r.ms).sort((x, y) => x - y)
-    const p50 = quantile(times, 0.5)
-    const max = times[times.length - 1] ?? NaN
-    const busy = median(samples.map((r) => r.renderer.busy))
-    const script = median(samples.map((r) => r.renderer.script))
-    const cpuMs = { ccscope: median(samples.map((r) => r.cpu.ccscope)), chromium: median(samples.map((r) => r.cpu.chromium)) }
-    const cpuFloorMs = (cpuMs.ccscope + cpuMs.chromium) / cores
-    rows.push({ what, kind, p50, max, ratioToGoal: max / GOAL_MS, rendererBusyMs: busy, rendererScriptMs: script, cpuMs, cpuFloorMs })
-    process.stdout.write(
-      `  ${what.padEnd(34)} median ${p50.toFixed(0).padStart(6)} ms   max ${max.toFixed(0).padStart(6)} ms  ${(max / GOAL_MS).toFixed(2).padStart(5)}× goal ${max < GOAL_MS ? 'ok  ' : 'OVER'}` +
-        `   renderer busy ${busy.toFixed(0).padStart(4)} ms (script ${script.toFixed(0).padStart(4)})` +
-        `   CPU ccscope ${cpuMs.ccscope.toFixed(0).padStart(4)} + Chromium ${cpuMs.chromium.toFixed(0).padStart(4)} ms → floor ${cpuFloorMs.toFixed(0).padStart(4)} ms\n`,
-    )
-  }
   const machine = await calibrateMachine(cc.client)
   const calibration = await browser.newContext()
   const rendererCalibrationMs = await calibrateRenderer(await calibration.newPage())
@@ -228,31 +293,7 @@ try {
   process.stdout.write(
     `${Number(total).toLocaleString('en-US')} events; ${runs} runs each after a warm-up, a fresh browser context per run, 1366×900, network ${values.network}\n`,
   )
-  for (const [name, url] of pages) {
-    const samples: Sample[] = []
-    for (let i = 0; i <= runs; i++) {
-      const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
-      const page = await context.newPage()
-      const cdp = await context.newCDPSession(page)
-      await instrument(cdp)
-      const errors: string[] = []
-      page.on('pageerror', (e) => errors.push(e.message))
-      const requests: string[] = []
-      if (values.requests && i === 0)
-        page.on('requestfinished', (r) => {
-          const t = r.timing()
-          if (r.url().includes('/api/'))
-            requests.push(`    ${t.responseEnd.toFixed(0).padStart(6)} ms from ${t.startTime.toFixed(0)}  ${r.url().replace(base, '').slice(0, 150)}`)
-        })
-      const sample = await measure(page, cdp, () => page.goto(base + url))
-      const failed = await page.locator('.error').count()
-      await context.close()
-      if (errors.length || failed) throw new Error(`${name}: ${failed} panels in error; ${errors.join('; ')}`)
-      if (i > 0) samples.push(sample)
-      if (requests.length) process.stdout.write(`  ${name} (warm-up, ${sample.ms.toFixed(0)} ms):\n${requests.join('\n')}\n`)
-    }
-    report(name, 'page', samples)
-  }
+  await firstVisits(browser, base, pages, 'page')
   for (const [name, url, act] of changes) {
     const samples: Sample[] = []
     for (let i = 0; i <= runs; i++) {
@@ -292,19 +333,40 @@ try {
     fs.rmSync(profileDir, { recursive: true, force: true })
     report(`${name} (returning)`, 'returning visit', samples)
   }
-  const cold = rows.filter((r) => r.kind !== 'returning visit')
+  let smallEvents = 0
+  if (baselineEvents > 0) {
+    await cc.stop()
+    mainStopped = true
+    smallEvents = await baselinePages(browser)
+  }
+  const cold = rows.filter((r) => r.kind === 'page' || r.kind === 'filter change')
   const returning = rows.filter((r) => r.kind === 'returning visit')
   const met = cold.filter((r) => r.max < GOAL_MS).length
   process.stdout.write(
     `\n${met} of ${cold.length} pages and changes settle under ${GOAL_MS} ms in every run; worst ${Math.max(...cold.map((r) => r.max)).toFixed(0)} ms\n` +
       `${returning.filter((r) => r.max < GOAL_MS).length} of ${returning.length} pages on a returning visit; worst ${Math.max(...returning.map((r) => r.max)).toFixed(0)} ms\n`,
   )
+  const small = new Map(rows.filter((r) => r.kind === 'baseline page').map((r) => [r.what.replace(' (small warehouse)', ''), r]))
+  if (small.size > 0) {
+    process.stdout.write(
+      `first visits at ${Number(total).toLocaleString('en-US')} events against ${smallEvents.toLocaleString('en-US')} (medians): what the data adds\n`,
+    )
+    for (const r of rows.filter((x) => x.kind === 'page')) {
+      const b = small.get(r.what)
+      if (!b) continue
+      process.stdout.write(
+        `  ${r.what.padEnd(10)} ${r.p50.toFixed(0).padStart(6)} ms against ${b.p50.toFixed(0).padStart(6)} ms  ${(r.p50 / b.p50).toFixed(2)}×  the data adds ${(r.p50 - b.p50).toFixed(0).padStart(5)} ms` +
+          `  (CPU ccscope ${(r.cpuMs.ccscope - b.cpuMs.ccscope).toFixed(0)}, Chromium ${(r.cpuMs.chromium - b.cpuMs.chromium).toFixed(0)} ms)\n`,
+      )
+    }
+  }
   if (values.out) {
     fs.mkdirSync(path.dirname(values.out), { recursive: true })
     const out = {
       when: new Date().toISOString(),
       goalMs: GOAL_MS,
       events: Number(total),
+      baselineEvents: smallEvents,
       runs,
       machine: { ...machine, rendererMs: rendererCalibrationMs },
       readSessions: config.readSessions,
@@ -316,6 +378,6 @@ try {
   }
 } finally {
   await browser.close()
-  await cc.stop()
+  if (!mainStopped) await cc.stop()
   if (!keep) fs.rmSync(dataDir, { recursive: true, force: true })
 }
