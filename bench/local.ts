@@ -25,6 +25,16 @@ export async function startLocalCcscope(dataDir: string, env: Record<string, str
 }
 
 /**
+ * Resolves once the embedded engine has let go of the data directory a stopped ccscope had open. The engine binds
+ * one directory per process, and a session closed while an operation was still running in it (a read whose caller
+ * had gone) is released only when that operation ends: opening another directory before then fails.
+ */
+export async function releaseEngine(): Promise<void> {
+  const { drainPending } = await import('chdb')
+  await drainPending()
+}
+
+/**
  * Waits until the engine has no mutation or merge running. Start-up may have changed a table's TTL (the
  * retention), which recomputes every part in the background: on 10 M events about half a minute in which
  * every query is slower. Timing before it ends measures the mutation, not the queries.
