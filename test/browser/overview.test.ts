@@ -178,6 +178,36 @@ describe('overview', () => {
     await narrow.close()
   })
 
+  it('animates its loading placeholders on the compositor only (opacity or transform), never by repainting them', async () => {
+    // The panels' data is held back so their placeholders stay on screen.
+    const release: (() => void)[] = []
+    await page.route('**/api/v1/summary**', async (route) => {
+      await new Promise<void>((resolve) => release.push(resolve))
+      await route.continue()
+    })
+    try {
+      await page.goto(`${cc.apiUrl}/`)
+      await page.locator('.skeleton').first().waitFor()
+      const animated = await page.evaluate(() =>
+        [...document.querySelectorAll('.skeleton')].flatMap((el) =>
+          el
+            .getAnimations()
+            .flatMap((a) =>
+              (a.effect as KeyframeEffect)
+                .getKeyframes()
+                .flatMap((k) => Object.keys(k).filter((p) => !['offset', 'computedOffset', 'easing', 'composite'].includes(p))),
+            ),
+        ),
+      )
+      // Animated (the user sees that something is loading), and only by properties the compositor animates alone.
+      expect(animated.length).toBeGreaterThan(0)
+      expect([...new Set(animated)].filter((p) => p !== 'opacity' && p !== 'transform')).toEqual([])
+    } finally {
+      await page.unroute('**/api/v1/summary**')
+      for (const r of release) r()
+    }
+  })
+
   it('serves the dashboard for deep links and keeps the API at /api', async () => {
     const res = await fetch(`${cc.apiUrl}/users/someone@example.com`)
     expect(res.status).toBe(200)
