@@ -23,7 +23,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import type { Browser, CDPSession, Page } from 'playwright-core'
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import { buildDashboard } from '../scripts/build-dashboard'
 import { selectRows, type Warehouse } from '../warehouse/client'
 import { seedWarehouse } from './seed'
@@ -174,15 +174,21 @@ async function pagesOf(client: Warehouse): Promise<{ pages: [string, string][]; 
   return { pages, events: Number(n) }
 }
 
+/** A page in a fresh browser context (nothing cached: a first visit), with its CDP session instrumented. */
+async function freshPage(browser: Browser): Promise<{ context: BrowserContext; page: Page; cdp: CDPSession }> {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
+  const page = await context.newPage()
+  const cdp = await context.newCDPSession(page)
+  await instrument(cdp)
+  return { context, page, cdp }
+}
+
 /** Each page loaded `runs` times after a warm-up, each in a fresh browser context: first visits. */
 async function firstVisits(browser: Browser, base: string, pages: [string, string][], kind: 'page' | 'baseline page'): Promise<void> {
   for (const [name, url] of pages) {
     const samples: Sample[] = []
     for (let i = 0; i <= runs; i++) {
-      const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
-      const page = await context.newPage()
-      const cdp = await context.newCDPSession(page)
-      await instrument(cdp)
+      const { context, page, cdp } = await freshPage(browser)
       const errors: string[] = []
       page.on('pageerror', (e) => errors.push(e.message))
       const requests: string[] = []
@@ -300,10 +306,7 @@ try {
   for (const [name, url, act] of values['first-only'] ? [] : changes) {
     const samples: Sample[] = []
     for (let i = 0; i <= runs; i++) {
-      const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
-      const page = await context.newPage()
-      const cdp = await context.newCDPSession(page)
-      await instrument(cdp)
+      const { context, page, cdp } = await freshPage(browser)
       await page.goto(base + url)
       await settled(page)
       const before = page.url()
