@@ -121,7 +121,7 @@ const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length 
 
 /** A first visit, a filter change, a returning visit, or a first visit on the small baseline warehouse (--baseline-events). */
 type Kind = 'page' | 'filter change' | 'returning visit' | 'baseline page'
-const rows: {
+interface Row {
   what: string
   kind: Kind
   p50: number
@@ -133,13 +133,14 @@ const rows: {
   /** Medians of the CPU each side spent (bench/cpu.ts), and the settle time no run could beat on these cores: their sum over the cores. */
   cpuMs: CpuTimes
   cpuFloorMs: number
-}[] = []
+}
+const rows: Row[] = []
 const median = (xs: number[]) =>
   quantile(
     [...xs].sort((a, b) => a - b),
     0.5,
   )
-const report = (what: string, kind: Kind, samples: Sample[]) => {
+const report = (what: string, kind: Kind, samples: Sample[]): Row => {
   const times = samples.map((r) => r.ms).sort((x, y) => x - y)
   const p50 = quantile(times, 0.5)
   const max = times[times.length - 1] ?? NaN
@@ -147,12 +148,14 @@ const report = (what: string, kind: Kind, samples: Sample[]) => {
   const script = median(samples.map((r) => r.renderer.script))
   const cpuMs = { ccscope: median(samples.map((r) => r.cpu.ccscope)), chromium: median(samples.map((r) => r.cpu.chromium)) }
   const cpuFloorMs = (cpuMs.ccscope + cpuMs.chromium) / cores
-  rows.push({ what, kind, p50, max, ratioToGoal: max / GOAL_MS, rendererBusyMs: busy, rendererScriptMs: script, cpuMs, cpuFloorMs })
+  const row: Row = { what, kind, p50, max, ratioToGoal: max / GOAL_MS, rendererBusyMs: busy, rendererScriptMs: script, cpuMs, cpuFloorMs }
+  rows.push(row)
   process.stdout.write(
     `  ${what.padEnd(34)} median ${p50.toFixed(0).padStart(6)} ms   max ${max.toFixed(0).padStart(6)} ms  ${(max / GOAL_MS).toFixed(2).padStart(5)}× goal ${max < GOAL_MS ? 'ok  ' : 'OVER'}` +
       `   renderer busy ${busy.toFixed(0).padStart(4)} ms (script ${script.toFixed(0).padStart(4)})` +
       `   CPU ccscope ${cpuMs.ccscope.toFixed(0).padStart(4)} + Chromium ${cpuMs.chromium.toFixed(0).padStart(4)} ms → floor ${cpuFloorMs.toFixed(0).padStart(4)} ms\n`,
   )
+  return row
 }
 
 /** The pages measured (the User and Session pages: those of the user with the most API requests in the last week), and the warehouse's events. */
@@ -174,17 +177,23 @@ async function pagesOf(client: Warehouse): Promise<{ pages: [string, string][]; 
   return { pages, events: Number(n) }
 }
 
-/** A page in a fresh browser context (nothing cached: a first visit), with its CDP session instrumented. */
-async function freshPage(browser: Browser): Promise<{ context: BrowserContext; page: Page; cdp: CDPSession }> {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
+/** A new page of `context`, with its CDP session instrumented. */
+async function instrumentedPage(context: BrowserContext): Promise<{ page: Page; cdp: CDPSession }> {
   const page = await context.newPage()
   const cdp = await context.newCDPSession(page)
   await instrument(cdp)
-  return { context, page, cdp }
+  return { page, cdp }
 }
 
-/** Each page loaded `runs` times after a warm-up, each in a fresh browser context: first visits. */
-async function firstVisits(browser: Browser, base: string, pages: [string, string][], kind: 'page' | 'baseline page'): Promise<void> {
+/** A page in a fresh browser context (nothing cached: a first visit), with its CDP session instrumented. */
+async function freshPage(browser: Browser): Promise<{ context: BrowserContext; page: Page; cdp: CDPSession }> {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
+  return { context, ...(await instrumentedPage(context)) }
+}
+
+/** Each page loaded `runs` times after a warm-up, each in a fresh browser context: first visits, their rows by page. */
+async function firstVisits(browser: Browser, base: string, pages: [string, string][], kind: 'page' | 'baseline page'): Promise<Map<string, Row>> {
+  const out = new Map<string, Row>()
   for (const [name, url] of pages) {
     const samples: Sample[] = []
     for (let i = 0; i <= runs; i++) {
@@ -205,16 +214,17 @@ async function firstVisits(browser: Browser, base: string, pages: [string, strin
       if (i > 0) samples.push(sample)
       if (requests.length) process.stdout.write(`  ${name} (warm-up, ${sample.ms.toFixed(0)} ms):\n${requests.join('\n')}\n`)
     }
-    report(kind === 'page' ? name : `${name} (small warehouse)`, kind, samples)
+    out.set(name, report(kind === 'page' ? name : `${name} (small warehouse)`, kind, samples))
   }
+  return out
 }
 
 /**
  * The same pages' first visits on a small warehouse (--baseline-events, seeded to end now as the main one is): what the
  * dashboard costs with little data. A page's time at --events less its time here is what the data adds. The embedded
- * engine opens one data directory per process, so the caller has closed the main warehouse. Returns its events.
+ * engine opens one data directory per process, so the caller has closed the main warehouse. Returns its events and rows.
  */
-async function baselinePages(browser: Browser): Promise<number> {
+async function baselinePages(browser: Browser): Promise<{ events: number; rows: Map<string, Row> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-pages-baseline-'))
   await releaseEngine()
   const { cc: small } = await startLocalCcscope(dir)
@@ -222,11 +232,53 @@ async function baselinePages(browser: Browser): Promise<number> {
     await seedWarehouse(small.client, { events: baselineEvents, end: new Date() })
     const { pages, events: stored } = await pagesOf(small.client)
     process.stdout.write(`the same pages' first visits on a small warehouse of ${stored.toLocaleString('en-US')} events: what a page costs with little data\n`)
-    await firstVisits(browser, `http://127.0.0.1:${small.ports.api}`, pages, 'baseline page')
-    return stored
+    return { events: stored, rows: await firstVisits(browser, `http://127.0.0.1:${small.ports.api}`, pages, 'baseline page') }
   } finally {
     await small.stop()
     fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Each change `runs` times after a warm-up, from the page settled in a fresh browser context to the page settled again. */
+async function filterChanges(browser: Browser, base: string, changes: [string, string, (page: Page) => Promise<void>][]): Promise<void> {
+  for (const [name, url, act] of changes) {
+    const samples: Sample[] = []
+    for (let i = 0; i <= runs; i++) {
+      const { context, page, cdp } = await freshPage(browser)
+      await page.goto(base + url)
+      await settled(page)
+      const before = page.url()
+      const sample = await measure(page, cdp, async () => {
+        await act(page)
+        await page.waitForURL((u) => u.toString() !== before)
+      })
+      await context.close()
+      if (i > 0) samples.push(sample)
+    }
+    report(name, 'filter change', samples)
+  }
+}
+
+/**
+ * A returning visit: a browser with a real profile per page, as a person who opened it before has. Its scripts come
+ * from the disk cache (immutable assets) and, from the third load on, with V8's compiled code cached; the data is
+ * fetched again. (An off-the-record context keeps no compiled code: loaded that way, a return is no faster.)
+ */
+async function returningVisits(base: string, pages: [string, string][]): Promise<void> {
+  process.stdout.write(`returning visits: ${runs} loads each in a browser profile, after two loads that fill its caches\n`)
+  for (const [name, url] of pages) {
+    const samples: Sample[] = []
+    const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-profile-'))
+    const context = await launchChromiumProfile(profileDir, { width: 1366, height: 900 })
+    for (let i = 0; i < runs + 2; i++) {
+      const { page, cdp } = await instrumentedPage(context)
+      const sample = await measure(page, cdp, () => page.goto(base + url))
+      await page.close()
+      if (i >= 2) samples.push(sample)
+    }
+    await context.close()
+    fs.rmSync(profileDir, { recursive: true, force: true })
+    report(`${name} (returning)`, 'returning visit', samples)
   }
 }
 
@@ -300,50 +352,18 @@ try {
   await calibration.close()
   process.stdout.write(`${describeMachine(machine, rendererCalibrationMs)}\n`)
   process.stdout.write(
-    `${Number(total).toLocaleString('en-US')} events; ${runs} runs each after a warm-up, a fresh browser context per run, 1366×900, network ${values.network}\n`,
+    `${total.toLocaleString('en-US')} events; ${runs} runs each after a warm-up, a fresh browser context per run, 1366×900, network ${values.network}\n`,
   )
-  await firstVisits(browser, base, pages, 'page')
-  for (const [name, url, act] of values['first-only'] ? [] : changes) {
-    const samples: Sample[] = []
-    for (let i = 0; i <= runs; i++) {
-      const { context, page, cdp } = await freshPage(browser)
-      await page.goto(base + url)
-      await settled(page)
-      const before = page.url()
-      const sample = await measure(page, cdp, async () => {
-        await act(page)
-        await page.waitForURL((u) => u.toString() !== before)
-      })
-      await context.close()
-      if (i > 0) samples.push(sample)
-    }
-    report(name, 'filter change', samples)
+  const firstRows = await firstVisits(browser, base, pages, 'page')
+  if (!values['first-only']) {
+    await filterChanges(browser, base, changes)
+    await returningVisits(base, pages)
   }
-  // A returning visit: a browser with a real profile per page, as a person who opened it before has. Its scripts come
-  // from the disk cache (immutable assets) and, from the third load on, with V8's compiled code cached; the data is
-  // fetched again. (An off-the-record context keeps no compiled code: loaded that way, a return is no faster.)
-  if (!values['first-only']) process.stdout.write(`returning visits: ${runs} loads each in a browser profile, after two loads that fill its caches\n`)
-  for (const [name, url] of values['first-only'] ? [] : pages) {
-    const samples: Sample[] = []
-    const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-profile-'))
-    const context = await launchChromiumProfile(profileDir, { width: 1366, height: 900 })
-    for (let i = 0; i < runs + 2; i++) {
-      const page = await context.newPage()
-      const cdp = await context.newCDPSession(page)
-      await instrument(cdp)
-      const sample = await measure(page, cdp, () => page.goto(base + url))
-      await page.close()
-      if (i >= 2) samples.push(sample)
-    }
-    await context.close()
-    fs.rmSync(profileDir, { recursive: true, force: true })
-    report(`${name} (returning)`, 'returning visit', samples)
-  }
-  let smallEvents = 0
+  let baseline: { events: number; rows: Map<string, Row> } | undefined
   if (baselineEvents > 0) {
     await cc.stop()
     mainStopped = true
-    smallEvents = await baselinePages(browser)
+    baseline = await baselinePages(browser)
   }
   const cold = rows.filter((r) => r.kind === 'page' || r.kind === 'filter change')
   const returning = rows.filter((r) => r.kind === 'returning visit')
@@ -355,13 +375,12 @@ try {
     process.stdout.write(
       `${returning.filter((r) => r.max < GOAL_MS).length} of ${returning.length} pages on a returning visit; worst ${Math.max(...returning.map((r) => r.max)).toFixed(0)} ms\n`,
     )
-  const small = new Map(rows.filter((r) => r.kind === 'baseline page').map((r) => [r.what.replace(' (small warehouse)', ''), r]))
-  if (small.size > 0) {
+  if (baseline) {
     process.stdout.write(
-      `first visits at ${Number(total).toLocaleString('en-US')} events against ${smallEvents.toLocaleString('en-US')} (medians): what the data adds\n`,
+      `first visits at ${total.toLocaleString('en-US')} events against ${baseline.events.toLocaleString('en-US')} (medians): what the data adds\n`,
     )
-    for (const r of rows.filter((x) => x.kind === 'page')) {
-      const b = small.get(r.what)
+    for (const [name, r] of firstRows) {
+      const b = baseline.rows.get(name)
       if (!b) continue
       process.stdout.write(
         `  ${r.what.padEnd(10)} ${r.p50.toFixed(0).padStart(6)} ms against ${b.p50.toFixed(0).padStart(6)} ms  ${(r.p50 / b.p50).toFixed(2)}×  the data adds ${(r.p50 - b.p50).toFixed(0).padStart(5)} ms` +
@@ -374,8 +393,8 @@ try {
     const out = {
       when: new Date().toISOString(),
       goalMs: GOAL_MS,
-      events: Number(total),
-      baselineEvents: smallEvents,
+      events: total,
+      baselineEvents: baseline?.events ?? 0,
       runs,
       machine: { ...machine, rendererMs: rendererCalibrationMs },
       readSessions: config.readSessions,
