@@ -23,12 +23,13 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { buildDashboard } from '../scripts/build-dashboard'
 import { selectRows, type Warehouse } from '../warehouse/client'
 import { seedWarehouse } from './seed'
 import { calibrateMachine, calibrateRenderer, describeMachine } from './calibrate'
-import { cpuNow, cpuSince, type CpuTimes } from './cpu'
+import type { CpuTimes } from './cpu'
+import { freshPage, instrumentedPage, measure, NETWORKS, settled, type Sample } from './page-load'
 
 const { values } = parseArgs({
   options: {
@@ -55,67 +56,9 @@ const dataDir = values['data-dir'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ccs
 const keep = values['data-dir'] !== undefined
 const GOAL_MS = 1000
 
-/**
- * Networks a page can be loaded over: none (the browser beside ccscope), or a user's office VPN to a ccscope in
- * a data centre (40 ms round trip, 20 Mbit/s down, 5 up), where the bytes a page downloads count.
- */
-const NETWORKS = {
-  local: undefined,
-  vpn: { offline: false, latency: 40, downloadThroughput: (20e6 / 8) | 0, uploadThroughput: (5e6 / 8) | 0 },
-} as const
 if (!(values.network in NETWORKS)) throw new Error(`--network: one of ${Object.keys(NETWORKS).join(', ')}`)
 const network = NETWORKS[values.network as keyof typeof NETWORKS]
 const cores = os.cpus().length
-
-/** No request in flight (the dashboard counts them on [data-fetching]) and no skeleton left, after the render that follows a change. */
-async function settled(page: Page): Promise<void> {
-  await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))))
-  await page.waitForFunction(
-    () => document.querySelector('[data-fetching]')?.getAttribute('data-fetching') === '0' && document.querySelectorAll('[aria-busy="true"]').length === 0,
-    undefined,
-    { timeout: 60_000, polling: 'raf' },
-  )
-}
-
-/**
- * The page's renderer main thread, busy and in script, since its CDP session enabled metrics (CDP
- * Performance.getMetrics: TaskDuration and ScriptDuration, in seconds): what the page itself cost, apart
- * from the wait for its data. Chromium and ccscope share the cores, so this is the client's share.
- */
-async function rendererMs(cdp: CDPSession): Promise<{ busy: number; script: number }> {
-  const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] }
-  const of = (name: string) => (metrics.find((m) => m.name === name)?.value ?? 0) * 1000
-  return { busy: of('TaskDuration'), script: of('ScriptDuration') }
-}
-
-/** The page's CDP session, with its renderer metrics on and the chosen network applied. */
-async function instrument(cdp: CDPSession): Promise<void> {
-  await cdp.send('Performance.enable')
-  if (network) {
-    await cdp.send('Network.enable')
-    await cdp.send('Network.emulateNetworkConditions', network)
-  }
-}
-
-/** One load or change, measured: its settle time, the renderer's busy and script time, and the CPU each side spent. */
-interface Sample {
-  ms: number
-  renderer: { busy: number; script: number }
-  cpu: CpuTimes
-}
-
-/** Times `act` (a navigation or an interaction) until the page has settled after it. */
-async function measure(page: Page, cdp: CDPSession, act: () => Promise<unknown>): Promise<Sample> {
-  const from = await rendererMs(cdp)
-  const cpu = cpuNow()
-  const began = performance.now()
-  await act()
-  await settled(page)
-  const ms = performance.now() - began
-  const spent = cpuSince(cpu)
-  const to = await rendererMs(cdp)
-  return { ms, renderer: { busy: to.busy - from.busy, script: to.script - from.script }, cpu: spent }
-}
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN
 
@@ -177,27 +120,13 @@ async function pagesOf(client: Warehouse): Promise<{ pages: [string, string][]; 
   return { pages, events: Number(n) }
 }
 
-/** A new page of `context`, with its CDP session instrumented. */
-async function instrumentedPage(context: BrowserContext): Promise<{ page: Page; cdp: CDPSession }> {
-  const page = await context.newPage()
-  const cdp = await context.newCDPSession(page)
-  await instrument(cdp)
-  return { page, cdp }
-}
-
-/** A page in a fresh browser context (nothing cached: a first visit), with its CDP session instrumented. */
-async function freshPage(browser: Browser): Promise<{ context: BrowserContext; page: Page; cdp: CDPSession }> {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
-  return { context, ...(await instrumentedPage(context)) }
-}
-
 /** Each page loaded `runs` times after a warm-up, each in a fresh browser context: first visits, their rows by page. */
 async function firstVisits(browser: Browser, base: string, pages: [string, string][], kind: 'page' | 'baseline page'): Promise<Map<string, Row>> {
   const out = new Map<string, Row>()
   for (const [name, url] of pages) {
     const samples: Sample[] = []
     for (let i = 0; i <= runs; i++) {
-      const { context, page, cdp } = await freshPage(browser)
+      const { context, page, cdp } = await freshPage(browser, network)
       const errors: string[] = []
       page.on('pageerror', (e) => errors.push(e.message))
       const requests: string[] = []
@@ -244,7 +173,7 @@ async function filterChanges(browser: Browser, base: string, changes: [string, s
   for (const [name, url, act] of changes) {
     const samples: Sample[] = []
     for (let i = 0; i <= runs; i++) {
-      const { context, page, cdp } = await freshPage(browser)
+      const { context, page, cdp } = await freshPage(browser, network)
       await page.goto(base + url)
       await settled(page)
       const before = page.url()
@@ -271,7 +200,7 @@ async function returningVisits(base: string, pages: [string, string][]): Promise
     const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccscope-profile-'))
     const context = await launchChromiumProfile(profileDir, { width: 1366, height: 900 })
     for (let i = 0; i < runs + 2; i++) {
-      const { page, cdp } = await instrumentedPage(context)
+      const { page, cdp } = await instrumentedPage(context, network)
       const sample = await measure(page, cdp, () => page.goto(base + url))
       await page.close()
       if (i >= 2) samples.push(sample)
