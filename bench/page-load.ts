@@ -16,11 +16,23 @@ export const NETWORKS = {
 } as const
 export type Network = (typeof NETWORKS)[keyof typeof NETWORKS]
 
-/** No request in flight (the dashboard counts them on [data-fetching]) and no skeleton left, after the render that follows a change. */
+/**
+ * No request in flight (the dashboard counts them on [data-fetching]) and no skeleton left, on the page of the
+ * address bar ([data-location] is the location rendered: a change of URL renders a moment later).
+ */
 export async function settled(page: Page): Promise<void> {
   await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))))
   await page.waitForFunction(
-    () => document.querySelector('[data-fetching]')?.getAttribute('data-fetching') === '0' && document.querySelectorAll('[aria-busy="true"]').length === 0,
+    () => {
+      const status = document.querySelector('[data-fetching]')
+      const rendered = new URL(status?.getAttribute('data-location') ?? '', location.origin)
+      return (
+        status !== null &&
+        `${rendered.pathname}${rendered.search}` === `${location.pathname}${location.search}` &&
+        status.getAttribute('data-fetching') === '0' &&
+        document.querySelectorAll('[aria-busy="true"]').length === 0
+      )
+    },
     undefined,
     { timeout: 60_000, polling: 'raf' },
   )

@@ -145,3 +145,28 @@ describe('users, a user, a session', () => {
     await screenshot(page, 'session')
   })
 })
+
+describe('settled, on a slow machine', () => {
+  // A click changes the URL before the new page renders; until it does, the old page shows nothing in flight.
+  // CI's shared cores once read a user's sessions table before it had rendered (0 rows against 28).
+  it('waits for the page a click opens, not the page it left', async () => {
+    const all = await api<UsersResponse>(`/api/v1/users?${RANGE}&limit=1000`)
+    const cdp = await page.context().newCDPSession(page)
+    try {
+      for (const u of all.rows.filter((r) => (r.sessions ?? 0) > 0).slice(0, 3)) {
+        await page.goto(`${cc.apiUrl}/users`)
+        await settled(page)
+        await cdp.send('Emulation.setCPUThrottlingRate', { rate: 8 })
+        await page.locator(`[data-table="users-list"] [data-user="${u.user}"] a`).first().click()
+        await page.waitForURL(/\/users\//)
+        await settled(page)
+        const sessions = await api<UserSessionsResponse>(`/api/v1/users/${encodeURIComponent(u.user)}/sessions?${RANGE}&limit=200`)
+        expect(await page.locator('[data-table="user-sessions"] tbody tr').count(), u.user).toBe(sessions.sessions.length)
+        await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 })
+      }
+    } finally {
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 })
+      await cdp.detach()
+    }
+  }, 120_000)
+})

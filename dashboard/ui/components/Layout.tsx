@@ -46,7 +46,9 @@ export function Layout({ me, children }: { me: MeResponse; children: ReactNode }
   for (const key of ['range', 'from', 'to', 'tz', 'team', 'user', 'model']) for (const v of new URLSearchParams(search).getAll(key)) carried.append(key, v)
   const suffix = carried.size ? `?${carried}` : ''
   // How many of the page's queries are in flight, and of the filter bar's option lists: tests wait for both
-  // to be 0 before reading figures; bench/pages.ts times the page's (what the reader sees).
+  // to be 0 before reading figures; bench/pages.ts times the page's (what the reader sees). The location
+  // rendered tells them the page on screen is the address bar's: after a click the URL changes before the
+  // new page renders, and until then the old page's 0 would read as settled.
   const fetching = usePageFetching()
   const fetchingOptions = useIsFetching({ queryKey: [OPTIONS_KEY] })
   return (
@@ -71,7 +73,7 @@ export function Layout({ me, children }: { me: MeResponse; children: ReactNode }
       {pathname === '/directory' || pathname === '/budgets' ? null : <FilterBar />}
       <LoadingBanner />
       <main id="main">{children}</main>
-      <span hidden data-fetching={fetching} data-fetching-options={fetchingOptions} />
+      <span hidden data-fetching={fetching} data-fetching-options={fetchingOptions} data-location={`${pathname}${search}`} />
     </>
   )
 }
