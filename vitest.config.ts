@@ -12,6 +12,7 @@ const UNIT_TESTS = [
   'test/billing-rules.test.ts',
   'test/budget-forecast.test.ts',
   'test/config.test.ts',
+  'test/csv-lines.test.ts',
   'test/cumulative-units.test.ts',
   'test/demo-model.test.ts',
   'test/deploy-files.test.ts',
