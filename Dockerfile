@@ -25,4 +25,4 @@ ENV CCSCOPE_DATA_DIR=/var/lib/ccscope
 EXPOSE 4317 4318 3000
 HEALTHCHECK --interval=10s --timeout=3s --retries=6 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["npx", "tsx", "server/main.ts"]
+CMD ["node", "--max-semi-space-size=64", "--import", "tsx", "server/main.ts"]

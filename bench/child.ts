@@ -18,10 +18,17 @@ export interface Child {
   stop(): Promise<void>
 }
 
-/** `nodeArgs`: flags for node itself (e.g. --cpu-prof, which NODE_OPTIONS does not take). */
+/** The flags `npm start` gives node (package.json's start script: `node <flags> --import tsx server/main.ts`). */
+export function startFlags(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  const words = pkg.scripts.start.split(/\s+/)
+  return words[0] === 'node' ? words.slice(1, words.indexOf('--import')) : []
+}
+
+/** `nodeArgs`: more flags for node itself (e.g. --cpu-prof, which NODE_OPTIONS does not take). */
 export function startChild(dataDir: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Child> {
   const began = performance.now()
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, [...startFlags(), ...nodeArgs, '--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { openWarehouse } from '../warehouse/client'
 import { migrate } from '../warehouse/migrate'
-import { samplePeakMemory, startChild } from './child'
+import { samplePeakMemory, startChild, startFlags } from './child'
 import { baselineRun, buildWorkload, ingestRun, normalizedRows, preparePlainTables, sendAll, type BaselineKind, type IngestRun, type Protocol } from './ingest'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -183,7 +183,7 @@ for (const scale of memoryOnly || ingestOnly ? [] : scales) {
   await new Promise<void>((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'bench/api-latency.ts', '--events', String(events), '--data-dir', dir, '--runs', quick ? '5' : '20', '--out', out],
+      [...startFlags(), '--import', 'tsx', 'bench/api-latency.ts', '--events', String(events), '--data-dir', dir, '--runs', quick ? '5' : '20', '--out', out],
       {
         cwd: ROOT,
         stdio: ['ignore', 'inherit', 'inherit'],

@@ -63,7 +63,12 @@ describe('docker-compose.yml', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
     expect(pkg.scripts.start).toContain('server/main.ts')
     expect(dockerfile).toMatch(/^FROM node:20/m)
-    expect(dockerfile).toContain('server/main.ts')
+    // The same node flags (a larger young generation: docs/deployment.md), in the image and in the benches that run
+    // ccscope in their own process, as npm start gives them.
+    const flags = pkg.scripts.start.split(' ').slice(1, pkg.scripts.start.split(' ').indexOf('--import'))
+    expect(flags).toContain('--max-semi-space-size=64')
+    expect(dockerfile).toContain(`CMD ${JSON.stringify(['node', ...flags, '--import', 'tsx', 'server/main.ts']).replaceAll(',', ', ')}`)
+    for (const bench of ['bench:api', 'bench:pages']) expect(pkg.scripts[bench], bench).toMatch(new RegExp(`^node ${flags.join(' ')} --import tsx `))
     // npm install, not npm ci: the lockfile cannot list other platforms' native packages (see the Dockerfile).
     expect(dockerfile).toMatch(/npm install --omit=optional --omit=dev/)
     expect(dockerfile).not.toMatch(/RUN npm ci/)
