@@ -17,25 +17,29 @@ export const NETWORKS = {
 export type Network = (typeof NETWORKS)[keyof typeof NETWORKS]
 
 /**
- * No request in flight (the dashboard counts them on [data-fetching]) and no skeleton left, on the page of the
- * address bar ([data-location] is the location rendered: a change of URL renders a moment later).
+ * In the page: no request in flight (the dashboard counts them on [data-fetching]) and no skeleton left, on the page
+ * of the address bar ([data-location] is the location rendered: a click changes the URL before the new page
+ * renders, and the old page's 0 is not the new page settled). With `options`, the filter bar's option lists too
+ * (they load after the page's own queries: [data-fetching-options], [data-options-ready]), which the tests wait
+ * for before reading the bar; the bench times what the page shows. Passed to waitForFunction, so self-contained.
  */
+export function pageSettled(options: boolean): boolean {
+  const status = document.querySelector('[data-fetching]')
+  const filters = document.querySelector('form.filters')
+  const rendered = new URL(status?.getAttribute('data-location') ?? '', location.origin)
+  return (
+    status !== null &&
+    `${rendered.pathname}${rendered.search}` === `${location.pathname}${location.search}` &&
+    status.getAttribute('data-fetching') === '0' &&
+    (!options || (status.getAttribute('data-fetching-options') === '0' && (filters === null || filters.hasAttribute('data-options-ready')))) &&
+    document.querySelectorAll('[aria-busy="true"]').length === 0
+  )
+}
+
+/** Resolves once the page has settled (pageSettled), after the render that follows a change. */
 export async function settled(page: Page): Promise<void> {
   await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))))
-  await page.waitForFunction(
-    () => {
-      const status = document.querySelector('[data-fetching]')
-      const rendered = new URL(status?.getAttribute('data-location') ?? '', location.origin)
-      return (
-        status !== null &&
-        `${rendered.pathname}${rendered.search}` === `${location.pathname}${location.search}` &&
-        status.getAttribute('data-fetching') === '0' &&
-        document.querySelectorAll('[aria-busy="true"]').length === 0
-      )
-    },
-    undefined,
-    { timeout: 60_000, polling: 'raf' },
-  )
+  await page.waitForFunction(pageSettled, false, { timeout: 60_000, polling: 'raf' })
 }
 
 /**

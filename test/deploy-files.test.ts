@@ -65,7 +65,8 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/^FROM node:20/m)
     // The same node flags (a larger young generation: docs/deployment.md), in the image and in the benches that run
     // ccscope in their own process, as npm start gives them.
-    const flags = pkg.scripts.start.split(' ').slice(1, pkg.scripts.start.split(' ').indexOf('--import'))
+    const start = (pkg.scripts.start ?? '').split(' ')
+    const flags = start.slice(1, start.indexOf('--import'))
     expect(flags).toContain('--max-semi-space-size=64')
     expect(dockerfile).toContain(`CMD ${JSON.stringify(['node', ...flags, '--import', 'tsx', 'server/main.ts']).replaceAll(',', ', ')}`)
     for (const bench of ['bench:api', 'bench:pages']) expect(pkg.scripts[bench], bench).toMatch(new RegExp(`^node ${flags.join(' ')} --import tsx `))

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
+import { pageSettled } from '../../bench/page-load'
 import { startTestCcscope, type TestCcscope } from './ccscope'
 import { generateFleet, sendFleet } from './fleet'
 
@@ -34,32 +35,13 @@ export function shownText(locator: Locator): Promise<string> {
 }
 
 /**
- * Waits until every panel has its data or its error: no query in flight (the dashboard marks the count
- * of fetching queries on [data-fetching], and of the filter bar's option lists, which load after the
- * page's, on [data-fetching-options] and [data-options-ready]) and no skeleton left, on the page of the
- * address bar: a click changes the URL before the new page renders, and the old page's 0 is not the new
- * page settled ([data-location] is the location rendered). Two animation frames first, so that a URL
- * change has started its requests.
+ * Waits until every panel has its data or its error, and the filter bar its option lists, on the page of the
+ * address bar (bench/page-load.ts, pageSettled). Two animation frames first, so that a URL change has started
+ * its requests.
  */
 export async function settled(page: Page): Promise<void> {
   await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))))
-  await page.waitForFunction(
-    () => {
-      const status = document.querySelector('[data-fetching]')
-      const filters = document.querySelector('form.filters')
-      const rendered = new URL(status?.getAttribute('data-location') ?? '', location.origin)
-      return (
-        status !== null &&
-        `${rendered.pathname}${rendered.search}` === `${location.pathname}${location.search}` &&
-        status.getAttribute('data-fetching') === '0' &&
-        status.getAttribute('data-fetching-options') === '0' &&
-        (filters === null || filters.hasAttribute('data-options-ready')) &&
-        document.querySelectorAll('[aria-busy="true"]').length === 0
-      )
-    },
-    undefined,
-    { timeout: 20_000 },
-  )
+  await page.waitForFunction(pageSettled, true, { timeout: 20_000 })
 }
 
 /**
