@@ -36,10 +36,13 @@ export function pageSettled(options: boolean): boolean {
   )
 }
 
-/** Resolves once the page has settled (pageSettled), after the render that follows a change. */
-export async function settled(page: Page): Promise<void> {
+/**
+ * Resolves once the page has settled (pageSettled; `options`: the filter bar's lists too), after two animation
+ * frames, so that a URL change has started its requests. The tests wait through this too (test/helpers/browser.ts).
+ */
+export async function settled(page: Page, { options = false, timeoutMs = 60_000 } = {}): Promise<void> {
   await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))))
-  await page.waitForFunction(pageSettled, false, { timeout: 60_000, polling: 'raf' })
+  await page.waitForFunction(pageSettled, options, { timeout: timeoutMs, polling: 'raf' })
 }
 
 /**

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
+import { startFlags } from '../bench/child'
 import { loadConfig } from '../server/config'
 
 /**
@@ -65,8 +66,7 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/^FROM node:20/m)
     // The same node flags (a larger young generation: docs/deployment.md), in the image and in the benches that run
     // ccscope in their own process, as npm start gives them.
-    const start = (pkg.scripts.start ?? '').split(' ')
-    const flags = start.slice(1, start.indexOf('--import'))
+    const flags = startFlags()
     expect(flags).toContain('--max-semi-space-size=64')
     expect(dockerfile).toContain(`CMD ${JSON.stringify(['node', ...flags, '--import', 'tsx', 'server/main.ts']).replaceAll(',', ', ')}`)
     for (const bench of ['bench:api', 'bench:pages']) expect(pkg.scripts[bench], bench).toMatch(new RegExp(`^node ${flags.join(' ')} --import tsx `))

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
-import { pageSettled } from '../../bench/page-load'
+import { settled as settledPage } from '../../bench/page-load'
 import { startTestCcscope, type TestCcscope } from './ccscope'
 import { generateFleet, sendFleet } from './fleet'
 
@@ -34,14 +34,9 @@ export function shownText(locator: Locator): Promise<string> {
   return locator.innerText()
 }
 
-/**
- * Waits until every panel has its data or its error, and the filter bar its option lists, on the page of the
- * address bar (bench/page-load.ts, pageSettled). Two animation frames first, so that a URL change has started
- * its requests.
- */
-export async function settled(page: Page): Promise<void> {
-  await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))))
-  await page.waitForFunction(pageSettled, true, { timeout: 20_000 })
+/** Waits until every panel has its data or its error, and the filter bar its option lists, on the page of the address bar (bench/page-load.ts). */
+export function settled(page: Page): Promise<void> {
+  return settledPage(page, { options: true, timeoutMs: 20_000 })
 }
 
 /**
