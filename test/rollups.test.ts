@@ -66,7 +66,8 @@ describe('rollups', () => {
         .then((r) => r.json())
         .then((w: { patterns: { kind: string; sessions: number }[] }) => w.patterns.find((p) => p.kind === 'costlyNoEdit'))
     const wasteBefore = await waste()
-    // MCP connections, plugins, skills and compactions by whole days (reliability_1d, 0025, fed from reliability_events, 0018).
+    // MCP connections, plugins, skills and compactions by whole days (reliability_1d, 0025, fed from reliability_events, 0018),
+    // and the sessions that loaded each plugin (plugin_sessions_1d, 0027, fed from the same).
     const reliability = () => fetch(`${cc.apiUrl}/api/v1/reliability?${RANGE}`).then((r) => r.json())
     const reliabilityBefore = await reliability()
     expect(reliabilityBefore.plugins.byPlugin.length).toBe(4)
@@ -90,10 +91,11 @@ describe('rollups', () => {
       '0024_create_session_edits',
       '0025_create_reliability_1d',
       '0026_add_session_accepts',
+      '0027_create_plugin_sessions_1d',
     ]
     const rollups = loadMigrations().filter((m) => names.includes(m.name))
     expect(rollups.map((m) => m.name)).toEqual(names)
-    await cc.client.command({ query: 'DELETE FROM schema_migrations WHERE version IN (5, 7, 9, 10, 18, 23, 24, 25, 26)' })
+    await cc.client.command({ query: 'DELETE FROM schema_migrations WHERE version IN (5, 7, 9, 10, 18, 23, 24, 25, 26, 27)' })
     for (const migration of rollups) {
       for (const statement of migration.statements) await cc.client.command({ query: statement })
       expect((await migrate(cc.client, [migration])).applied).toEqual([migration.name])

@@ -1650,3 +1650,34 @@ DROP VIEW IF EXISTS session_edits_metrics_mv ON CLUSTER 'ccscope' SYNC;
 DROP TABLE IF EXISTS session_edits ON CLUSTER 'ccscope' SYNC;
 
 DROP TABLE IF EXISTS session_edits_local ON CLUSTER 'ccscope' SYNC;
+
+CREATE TABLE IF NOT EXISTS plugin_sessions_1d_local ON CLUSTER 'ccscope'
+(
+    day         Date COMMENT 'the UTC day of the plugin_loaded events',
+    plugin_name LowCardinality(String),
+    user_key    String,
+    team_id     LowCardinality(String),
+    department  LowCardinality(String),
+    cost_center LowCardinality(String),
+    sessions    AggregateFunction(uniqCombined64, String) COMMENT 'the session ids that loaded the plugin: merge with uniqCombined64Merge'
+)
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/plugin_sessions_1d_local', '{replica}')
+PARTITION BY toYYYYMM(day)
+ORDER BY (day, plugin_name, user_key, team_id, department, cost_center);
+
+CREATE TABLE IF NOT EXISTS plugin_sessions_1d ON CLUSTER 'ccscope' AS plugin_sessions_1d_local
+ENGINE = Distributed('ccscope', currentDatabase(), 'plugin_sessions_1d_local', cityHash64(user_key));
+
+TRUNCATE TABLE IF EXISTS plugin_sessions_1d_local ON CLUSTER 'ccscope';
+
+INSERT INTO plugin_sessions_1d
+SELECT toDate(timestamp) AS day, plugin_name, user_key, team_id, department, cost_center, uniqCombined64State(session_id) AS sessions
+FROM reliability_events
+WHERE event_name = 'plugin_loaded' AND session_id != ''
+GROUP BY day, plugin_name, user_key, team_id, department, cost_center;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS plugin_sessions_1d_mv ON CLUSTER 'ccscope' TO plugin_sessions_1d_local AS
+SELECT toDate(timestamp) AS day, plugin_name, user_key, team_id, department, cost_center, uniqCombined64State(session_id) AS sessions
+FROM reliability_events_local
+WHERE event_name = 'plugin_loaded' AND session_id != ''
+GROUP BY day, plugin_name, user_key, team_id, department, cost_center;

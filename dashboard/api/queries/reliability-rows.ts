@@ -48,15 +48,8 @@ const SAVED = `success = 'true' AND pre_tokens > 0 AND post_tokens > 0`
 const RAW_AS_DAILY = `${DAILY_ATTRIBUTES.join(', ')}, toUInt64(1) AS events,
     if(${SAVED}, toInt64(pre_tokens) - toInt64(post_tokens), toInt64(0)) AS saved_tokens, toUInt64(${SAVED}) AS saved_n, duration_ms`
 
-/**
- * Rows of the daily kinds in the range, attributed like rowsOf's, with their sums: `n` events (count() is sum(n)),
- * `saved_tokens` over `saved_n` compactions, `duration_ms` summed. Whole UTC days of the range come from reliability_1d,
- * the rest (a partial day, the edges of a range in another zone: the plan's hours and quarter-hours) from
- * reliability_events, each event a row. Exact either way: every measure over them is a sum or a distinct count of a key.
- */
-export function dailyRowsOf(plan: TierPlan, params: Record<string, unknown>, attribute: boolean, ...kinds: DailyKind[]): string {
-  const { columns, join } = peopleOf(attribute)
-  const names = kinds.map((k) => `'${k}'`).join(', ')
+/** The plan's runs as conditions: whole UTC days (on a `day` column) and the rest (on `timestamp`), their bounds in params. */
+function planConditions(plan: TierPlan, params: Record<string, unknown>): { days: string[]; raw: string[] } {
   const days = plan['1d'].map((run, i) => {
     params[`rl_d${i}_f`] = run.from.toISOString().slice(0, 10)
     params[`rl_d${i}_t`] = run.to.toISOString().slice(0, 10)
@@ -67,6 +60,19 @@ export function dailyRowsOf(plan: TierPlan, params: Record<string, unknown>, att
     params[`rl_r${i}_t`] = dateTimeParam(run.to)
     return `(timestamp >= {rl_r${i}_f:DateTime('UTC')} AND timestamp < {rl_r${i}_t:DateTime('UTC')})`
   })
+  return { days, raw }
+}
+
+/**
+ * Rows of the daily kinds in the range, attributed like rowsOf's, with their sums: `n` events (count() is sum(n)),
+ * `saved_tokens` over `saved_n` compactions, `duration_ms` summed. Whole UTC days of the range come from reliability_1d,
+ * the rest (a partial day, the edges of a range in another zone: the plan's hours and quarter-hours) from
+ * reliability_events, each event a row. Exact either way: every measure over them is a sum or a distinct count of a key.
+ */
+export function dailyRowsOf(plan: TierPlan, params: Record<string, unknown>, attribute: boolean, ...kinds: DailyKind[]): string {
+  const { columns, join } = peopleOf(attribute)
+  const names = kinds.map((k) => `'${k}'`).join(', ')
+  const { days, raw } = planConditions(plan, params)
   const branches = [
     ...(days.length > 0
       ? [
@@ -82,6 +88,32 @@ export function dailyRowsOf(plan: TierPlan, params: Record<string, unknown>, att
     .map((c) => `e.${c} AS ${c}`)
     .join(', ')},
     e.events AS n, e.saved_tokens AS saved_tokens, e.saved_n AS saved_n, e.duration_ms AS duration_ms
+  FROM (
+  ${rows}
+  ) AS e ${join}
+)`
+}
+
+/** plugin_loaded events as rows of plugin_sessions_1d: one sketch per plugin and person, as its view makes them (migration 0027). */
+const RAW_SESSIONS = `SELECT plugin_name, user_key, team_id, department, cost_center, uniqCombined64State(session_id) AS sessions
+    FROM reliability_events WHERE event_name = 'plugin_loaded' AND session_id != ''`
+const SESSIONS_KEY = 'GROUP BY plugin_name, user_key, team_id, department, cost_center'
+
+/**
+ * The sessions that loaded each plugin in the range, as sketches (`sessions`: merge them with uniqCombined64Merge) per
+ * plugin and person, attributed like rowsOf's: whole UTC days from plugin_sessions_1d (migration 0027), the rest of
+ * the range from reliability_events. Approximate (docs/reliability.md gives the bound); the same sketch either way.
+ */
+export function pluginSessionsOf(plan: TierPlan, params: Record<string, unknown>, attribute: boolean): string {
+  const { columns, join } = peopleOf(attribute)
+  const { days, raw } = planConditions(plan, params)
+  const branches = [
+    ...(days.length > 0 ? [`SELECT plugin_name, user_key, team_id, department, cost_center, sessions FROM plugin_sessions_1d WHERE ${days.join(' OR ')}`] : []),
+    ...(raw.length > 0 ? [`${RAW_SESSIONS} AND (${raw.join(' OR ')}) ${SESSIONS_KEY}`] : []),
+  ]
+  const rows = branches.length > 0 ? branches.join('\n  UNION ALL\n  ') : `${RAW_SESSIONS} AND 0 ${SESSIONS_KEY}`
+  return `(
+  SELECT ${columns}, e.plugin_name AS plugin_name, e.sessions AS sessions
   FROM (
   ${rows}
   ) AS e ${join}

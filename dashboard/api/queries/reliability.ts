@@ -9,14 +9,15 @@ import { coverageOf } from './companion'
 import type { QueryContext } from './dataset'
 import { selectRowsWithTotals, sourceFor } from './dataset-sql'
 import { rangeParams } from './range'
-import { dailyRowsOf, rowsOf, type DailyKind } from './reliability-rows'
+import { dailyRowsOf, pluginSessionsOf, rowsOf, type DailyKind } from './reliability-rows'
 import { directoryNeeded, filterSql } from './filters'
 
 /**
  * GET /api/v1/reliability. Requests are the Cost page's (api_request, the usage rollups); coverage per team
  * the Adoption page's (user_activity); everything else is read from reliability_events (migration 0018: one
  * row per API error, refusal, sub-agent, skill, plugin, MCP connection, compaction or internal error), MCP
- * connections, plugins, skills and compactions by whole UTC days from reliability_1d (0025; the rows: reliability-rows.ts). Teams
+ * connections, plugins, skills and compactions by whole UTC days from reliability_1d (0025; the rows: reliability-rows.ts), the
+ * sessions that loaded each plugin from per-day sketches (plugin_sessions_1d, 0027: the one approximate figure). Teams
  * are the directory's where it names one, as on every page; a manager sees their teams only.
  */
 
@@ -45,15 +46,6 @@ const apiRow = z.object({
 type ApiRow = z.output<typeof apiRow>
 /** Requests by model (g_set 1), by team (2), in total (3). */
 const requestRow = z.object({ model: ch.string, team: ch.string, g_set: ch.count, requests: ch.count })
-
-/**
- * A session counted by a 64-bit hash of its id: ClickHouse's uniqExact keeps a 128-bit SipHash of each String, which
- * cost the plugins read ~100 of its ~160 ms at 10 M events (every session start loads every plugin); a UInt64 set
- * costs ~30. Two distinct sessions of one plugin count as one only if their CityHash64 values collide: with n
- * sessions the chance that the count is short at all is below n² / 2^65 (1.7e-10 at 78 k sessions, 2.7e-8 at a
- * million), and it is then short by the number of colliding pairs. docs/reliability.md says so.
- */
-const SESSION_KEY = 'cityHash64(session_id)'
 
 /** A compaction's row among the skills' (the two kinds share one read). */
 const IS_COMPACTION = `event_name = 'compaction'`
@@ -161,9 +153,10 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
        GROUP BY plugin_name ORDER BY users_loaded DESC, installs DESC, plugin_name LIMIT {listed:UInt32}`,
       z.object({ plugin_name: ch.string, hashes: ch.count, users_loaded: ch.count, installs: ch.count, users_installed: ch.count }),
     ),
-    // The sessions that loaded each plugin: a distinct count, which a daily sum cannot keep, so from the events.
+    // The sessions that loaded each plugin: a distinct count, which a daily sum cannot keep, so merged from per-day
+    // sketches (plugin_sessions_1d, migration 0027): approximate, within the bound docs/reliability.md gives.
     sql(
-      `SELECT plugin_name, uniqExact(${SESSION_KEY}) AS sessions_loaded FROM ${raw('plugin_loaded')} WHERE ${where} GROUP BY plugin_name`,
+      `SELECT plugin_name, uniqCombined64Merge(sessions) AS sessions_loaded FROM ${pluginSessionsOf(plan, params, attribute)} WHERE ${where} GROUP BY plugin_name`,
       z.object({ plugin_name: ch.string, sessions_loaded: ch.count }),
     ),
     sql(

@@ -277,7 +277,11 @@ export function ReliabilityPage() {
           </Loadable>
         </Card>
 
-        <Card id="plugins" title="Plugins" subtitle="Enabled at session start (an inventory, not use) and installed">
+        <Card
+          id="plugins"
+          title="Plugins"
+          subtitle="Enabled at session start (an inventory, not use) and installed; sessions are estimates, typically within 0.3 %"
+        >
           <Loadable query={reliability}>
             {(d) => (
               <Section d={d} name="plugins" what="Plugins">
