@@ -146,6 +146,33 @@ describe('users, a user, a session', () => {
   })
 })
 
+describe('users on a phone', () => {
+  it('shows each user and their cost at 390 px without scrolling sideways, the full key on hover and in the text', async () => {
+    await page.setViewportSize({ width: 390, height: 844 })
+    try {
+      await page.goto(`${cc.apiUrl}/users`)
+      await settled(page)
+      const table = page.locator('[data-table="users-list"]')
+      // What the table's scroll box shows, and where the first rows' cost cells are.
+      const wrap = defined(await table.evaluate((t) => t.parentElement?.getBoundingClientRect().toJSON() as DOMRect))
+      const rows = table.locator('tbody tr')
+      expect(await rows.count()).toBeGreaterThan(3)
+      for (let i = 0; i < 3; i++) {
+        const cost = defined(await rows.nth(i).locator('td[data-col="costUsd"]').boundingBox())
+        expect(cost.x + cost.width, `row ${i}'s cost`).toBeLessThanOrEqual(wrap.right)
+        // The key may be shortened on screen, never in the page's text (copy) or its title (hover).
+        const key = defined(await rows.nth(i).locator('[data-user]').getAttribute('data-user'))
+        const link = rows.nth(i).locator('td[data-col="user"] a')
+        expect(await link.textContent()).toBe(key)
+        expect(await link.getAttribute('title')).toBe(key)
+      }
+      await screenshot(page, 'users-390')
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 })
+    }
+  })
+})
+
 describe('settled, on a slow machine', () => {
   // A click changes the URL before the new page renders; until it does, the old page shows nothing in flight.
   // CI's shared cores once read a user's sessions table before it had rendered (0 rows against 28).

@@ -5,6 +5,7 @@ import { drillTeams } from '../prepare/policy'
 import { BarList } from './charts'
 import { DataTable } from './DataTable'
 import { Empty } from './States'
+import { UserLink } from './UserLink'
 
 const SUBHEADING = { fontSize: '0.9rem', margin: '0 0 6px' } as const
 
@@ -36,7 +37,7 @@ export function BlockedDrill({ d, carry, timeZone }: { d: DenialsResponse; carry
             rows={d.byUser}
             rowKey={(u) => u.user}
             columns={[
-              { key: 'user', header: 'User', render: (u) => <Link to={`/users/${encodeURIComponent(u.user)}${carry}`}>{u.user}</Link> },
+              { key: 'user', header: 'User', render: (u) => <UserLink user={u.user} search={carry} /> },
               { key: 'team', header: 'Team', render: (u) => u.team || <span className="muted">(not reported)</span> },
               { key: 'denials', header: 'Denials', align: 'right', render: (u) => formatCount(u.denials) },
               { key: 'sessions', header: 'Sessions', align: 'right', render: (u) => formatCount(u.sessions) },

@@ -1,9 +1,9 @@
 import type { CSSProperties, ReactNode } from 'react'
-import { Link } from 'react-router'
 import { formatCount, formatPercent, formatUsd } from '../format'
 import { tableWrapClass, useShownRows } from './DataTable'
 import { Figure } from './Figure'
 import type { Breakdown, BreakdownBy, BreakdownRow, BreakdownSort } from '../prepare/cost'
+import { UserLink } from './UserLink'
 
 interface Column {
   key: keyof BreakdownRow | 'group'
@@ -99,7 +99,7 @@ export function CostBreakdownTable({
   const groupCell = (r: BreakdownRow) =>
     by === 'user' && r.group !== '' ? (
       <>
-        <Link to={`/users/${encodeURIComponent(r.group)}${userSearch}`}>{r.label}</Link>
+        <UserLink user={r.group} search={userSearch} label={r.label} />
         {r.displayName ? <span className="muted"> · {r.displayName}</span> : null}
       </>
     ) : r.group === '' ? (

@@ -1,10 +1,10 @@
 import { useId, useState } from 'react'
-import { Link } from 'react-router'
 import type { CoverageResponse } from '../../../schemas/policy'
 import { formatCount, formatInstant } from '../format'
 import { attentionRows, coverageSources, versionsText } from '../prepare/policy'
 import { DataTable } from './DataTable'
 import { Empty } from './States'
+import { UserLink } from './UserLink'
 
 const SUBHEADING = { fontSize: '0.9rem', margin: '0 0 6px' } as const
 /** Users listed under "Needs attention" at most; the API has them all. */
@@ -69,7 +69,7 @@ export function CoveragePanel({ d, carry, timeZone }: { d: CoverageResponse; car
             : 'Everyone has managed settings in force. Set a version floor to flag old versions.'
         }
         columns={[
-          { key: 'user', header: 'User', render: (u) => <Link to={`/users/${encodeURIComponent(u.user)}${carry}`}>{u.user}</Link> },
+          { key: 'user', header: 'User', render: (u) => <UserLink user={u.user} search={carry} /> },
           { key: 'team', header: 'Team', render: (u) => u.team || <span className="muted">(not reported)</span> },
           {
             key: 'version',

@@ -1,6 +1,5 @@
 import { useMutation } from '@tanstack/react-query'
 import { type ReactNode, useId, useState } from 'react'
-import { Link } from 'react-router'
 import type { SimulateResponse } from '../../../schemas/simulate'
 import { type ApiRequestError, simulatePolicy } from '../api'
 import type { Params } from '../filters'
@@ -8,6 +7,7 @@ import { formatCount } from '../format'
 import { comparisonRows, detailNote, parseSettings, RECORDED_LABELS, VERDICT_LABELS, verdictSummary } from '../prepare/simulate'
 import { DataTable } from './DataTable'
 import { Empty } from './States'
+import { UserLink } from './UserLink'
 
 const EXAMPLE =
   '{\n  "permissions": {\n    "deny": ["Bash(curl:*)", "Bash(git push --force:*)"],\n    "ask": ["Bash(git push:*)"],\n    "allow": ["Bash(npm run test:*)"]\n  }\n}'
@@ -32,7 +32,7 @@ export function PolicySimulator({ params, carry }: { params: Params; carry: stri
     setProblem(null)
     run.mutate(parsed.settings)
   }
-  const userLink = (user: string) => <Link to={`/users/${encodeURIComponent(user)}${carry}`}>{user}</Link>
+  const userLink = (user: string) => <UserLink user={user} search={carry} />
   return (
     <div data-simulator>
       <form

@@ -1,17 +1,17 @@
-import { Link } from 'react-router'
 import type { UserRow } from '../../../schemas/users'
 import type { Filters } from '../filters'
 import { formatCount, formatInstant, formatUsd } from '../format'
-import { userHref } from '../prepare/users'
+import { filterSuffix } from '../prepare/users'
 import { NOT_REPORTED } from '../prepare/series'
 import { DataTable, type Column } from './DataTable'
 import { Figure } from './Figure'
+import { UserLink } from './UserLink'
 
 /** The user key (a link to the user's page, keeping the filters) and their display name. */
 export function UserCell({ user, displayName, filters }: { user: string; displayName: string; filters: Filters }) {
   return (
     <span data-user={user}>
-      <Link to={userHref(user, filters)}>{user}</Link>
+      <UserLink user={user} search={filterSuffix(filters)} />
       {displayName && displayName !== user ? (
         <span className="muted" style={{ display: 'block', fontSize: '0.8rem' }}>
           {displayName}
