@@ -320,12 +320,12 @@ describe('the sessions that loaded a plugin, from per-day sketches (migration 00
     for (const shift of [0, 86_400])
       await cc.client.command({
         query: `INSERT INTO events (id, timestamp, event_name, user_key, session_id, attributes)
-          SELECT generateUUIDv4(), toDateTime64({start:UInt32} + {shift:UInt32} + number % 259200, 9, 'UTC'), 'plugin_loaded',
+          SELECT generateUUIDv4(), toDateTime64({start:UInt32} + {shift:UInt32} + number * 13 % 259200, 9, 'UTC'), 'plugin_loaded',
             concat('scale-', toString(number % 40)), concat('scale-session-', toString(number)), map('plugin.name', 'scale-plugin', 'plugin_id_hash', 'hs')
           FROM numbers({n:UInt32})`,
         query_params: { start, shift, n: SESSIONS },
       })
-    const [stored] = await selectRows<{ rows: string }>(cc.client, `SELECT count() AS rows FROM plugin_sessions_1d WHERE plugin_name = 'scale-plugin'`)
+    const [stored] = await selectRows<{ rows: string }>(cc.client, `SELECT count() AS rows FROM plugin_sessions_1d FINAL WHERE plugin_name = 'scale-plugin'`)
     // Per day and person, not per event.
     expect(Number(stored?.rows)).toBeLessThanOrEqual(4 * 40)
     const loaded = async (query: string) => (await reliability(query)).plugins?.byPlugin.find((p) => p.plugin === 'scale-plugin')?.sessionsLoaded

@@ -5,7 +5,8 @@ import { dateTimeParam } from './range'
 /**
  * The rows the reliability reads group (queries/reliability.ts): events of some kinds in the range, each with its
  * person (attributed through the directory when asked), from reliability_events (migration 0018) or, for the kinds
- * reliability_1d sums per UTC day (0025), from whole days there and the rest of the range from the events.
+ * reliability_1d sums per UTC day (0025), from whole days there and the rest of the range from the events; and the
+ * sessions that loaded each plugin, as per-day sketches (plugin_sessions_1d, 0027), the same way.
  */
 
 /** reliability_events of these kinds (code-owned names) in the range: the kinds are filtered before the directory join. */

@@ -5,6 +5,7 @@ import { Card } from '../components/Card'
 import { BlockedDrill } from '../components/BlockedDrill'
 import { CoveragePanel, FloorInput } from '../components/CoveragePanel'
 import { WastePanel } from '../components/WastePanel'
+import { UserLink } from '../components/UserLink'
 import { PolicySimulator } from '../components/PolicySimulator'
 import { DataTable } from '../components/DataTable'
 import { BarList, TrendChart } from '../components/charts'
@@ -252,7 +253,7 @@ export function PolicyPage() {
                         {r.group === '' ? (
                           <span className="muted">{r.label}</span>
                         ) : moversBy === 'user' ? (
-                          <Link to={`/users/${encodeURIComponent(r.group)}${carry}`}>{r.label}</Link>
+                          <UserLink user={r.group} search={carry} label={r.label} />
                         ) : moversBy === 'command' || moversBy === 'mcpServer' ? (
                           <Link to={drillHref(moversBy === 'command' ? 'blocked' : 'blockedMcp', r.group)}>{r.label}</Link>
                         ) : (
@@ -344,8 +345,7 @@ export function PolicyPage() {
                       {
                         key: 'user',
                         header: 'User',
-                        render: (r) =>
-                          r.user ? <Link to={`/users/${encodeURIComponent(r.user)}${carry}`}>{r.user}</Link> : <span className="muted">(not reported)</span>,
+                        render: (r) => (r.user ? <UserLink user={r.user} search={carry} /> : <span className="muted">(not reported)</span>),
                       },
                       {
                         key: 'session',
