@@ -1,4 +1,5 @@
 import { Link } from 'react-router'
+import { userPath } from '../prepare/users'
 
 /**
  * A person's user key as a link to their page (`search` carries the filters). On a phone the key is cut with an
@@ -7,7 +8,7 @@ import { Link } from 'react-router'
  */
 export function UserLink({ user, search, label }: { user: string; search: string; label?: string }) {
   return (
-    <Link to={`/users/${encodeURIComponent(user)}${search}`} className="user-key" title={user}>
+    <Link to={userPath(user, search)} className="user-key" title={user}>
       {label ?? user}
     </Link>
   )

@@ -16,8 +16,13 @@ export function filterSuffix(filters: Filters): string {
   return search ? `?${search}` : ''
 }
 
+/** A user's page, `search` ("" or "?…") appended: the one place a user key becomes a path. */
+export function userPath(user: string, search = ''): string {
+  return `/users/${encodeURIComponent(user)}${search}`
+}
+
 export function userHref(user: string, filters: Filters): string {
-  return `/users/${encodeURIComponent(user)}${filterSuffix(filters)}`
+  return userPath(user, filterSuffix(filters))
 }
 
 /** The users list, keeping the filters, with page options (e.g. sort=lastSeen). */
