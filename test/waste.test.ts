@@ -112,6 +112,62 @@ it('takes its thresholds as parameters', async () => {
   expect((await fetch(`${cc.apiUrl}/api/v1/waste?minRepeats=1`)).status).toBe(400)
 })
 
+it('weighs a costly session over all of its rows in the range, however they split', async () => {
+  // The read starts from the rows with no accepted edit; each of these sessions has rows on two UTC days:
+  // - split: $3 on each day, no edit: costly over both days ($6), not over the first alone;
+  // - late-edit: $6 on the first day, an Edit accepted on the second: costly over the first day alone only;
+  // - negative: rows written outside the collector (which stores no negative accept), $4 with 2 accepts and $3 with
+  //   −2: no accepted edit over both days, $7.
+  const D = Date.parse('2026-11-20T23:50:00Z')
+  const next = D + 20 * 60_000
+  const posts = [
+    events({ user: 'split@example.com', session: 'split' }, [apiRequest(D, 3), apiRequest(next, 3)]),
+    events({ user: 'late@example.com', session: 'late-edit' }, [
+      apiRequest(D, 6),
+      { name: 'tool_decision', timeMs: next, attributes: { tool_name: 'Edit', decision: 'accept', source: 'config' } },
+    ]),
+  ]
+  for (const body of posts) {
+    const res = await postJson(cc.otlpUrl, '/v1/logs', body)
+    expect(res.status, await res.text()).toBe(200)
+  }
+  await cc.writer.flush()
+  await cc.client.insert({
+    table: 'sessions',
+    format: 'JSONEachRow',
+    values: [
+      {
+        user_key: 'neg@example.com',
+        day: '2026-11-20',
+        session_id: 'negative',
+        started: '2026-11-20 12:00:00',
+        ended: '2026-11-20 12:00:00',
+        requests: 1,
+        event_cost: 4,
+        accepts: 2,
+      },
+      {
+        user_key: 'neg@example.com',
+        day: '2026-11-21',
+        session_id: 'negative',
+        started: '2026-11-21 12:00:00',
+        ended: '2026-11-21 12:00:00',
+        requests: 1,
+        event_cost: 3,
+        accepts: -2,
+      },
+    ],
+  })
+  const costly = async (range: string) => {
+    const res = await fetch(`${cc.apiUrl}/api/v1/waste?${range}`)
+    expect(res.status, await res.clone().text()).toBe(200)
+    const pattern = ((await res.json()) as WasteResponse).patterns.find((p) => p.kind === 'costlyNoEdit')
+    return { sessions: pattern?.sessions, usd: pattern?.usd, ids: pattern?.examples.map((e) => e.sessionId) }
+  }
+  expect(await costly('from=2026-11-20&to=2026-11-22')).toEqual({ sessions: 2, usd: 13, ids: ['negative', 'split'] })
+  expect(await costly('from=2026-11-20&to=2026-11-21')).toEqual({ sessions: 1, usd: 6, ids: ['late-edit'] })
+})
+
 it('shows on the Policy page, priced, with links to the sessions, at 1440 and 390 px', async () => {
   const browser = await launchBrowser()
   try {
