@@ -1681,3 +1681,9 @@ SELECT toDate(timestamp) AS day, plugin_name, user_key, team_id, department, cos
 FROM reliability_events_local
 WHERE event_name = 'plugin_loaded' AND session_id != ''
 GROUP BY day, plugin_name, user_key, team_id, department, cost_center;
+
+ALTER TABLE sessions_local ON CLUSTER 'ccscope' ADD COLUMN IF NOT EXISTS session_hash UInt64 MATERIALIZED cityHash64(session_id) COMMENT 'cityHash64(session_id): the waste patterns group and look up sessions by it';
+
+ALTER TABLE sessions ON CLUSTER 'ccscope' ADD COLUMN IF NOT EXISTS session_hash UInt64 MATERIALIZED cityHash64(session_id) COMMENT 'cityHash64(session_id): the waste patterns group and look up sessions by it';
+
+ALTER TABLE sessions_local ON CLUSTER 'ccscope' MATERIALIZE COLUMN session_hash;

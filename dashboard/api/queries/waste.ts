@@ -92,31 +92,37 @@ export async function queryWaste(ctx: QueryContext, query: WasteQuery): Promise<
   // (collector/normalize/metrics.ts TOTALLED_COUNTERS), so its whole cost is summed here; one that has an accepted
   // edit on another row is dropped by the second step, which sums every row of the candidates. A row with a negative
   // count (written by other means) makes its session a candidate whatever its cost, so no session is missed either way.
-  // At 100 M events 177 → 81 ms against grouping every row by hash. A hash collision could hide a session (joined with
-  // one that has an edit): with n sessions a chance below n² / 2^65.
-  const costlyHashes = `SELECT cityHash64(session_id) AS h FROM sessions WHERE ${sessionsInRange} AND accepts <= 0
+  // At 100 M events 177 → 81 ms against grouping every row by hash. The hash is stored (`session_hash`, 0028), so the
+  // ids are read only for the candidates' rows. A hash collision could hide a session (joined with one that has an
+  // edit): with n sessions a chance below n² / 2^65.
+  const costlyHashes = `SELECT session_hash AS h FROM sessions WHERE ${sessionsInRange} AND accepts <= 0
     GROUP BY h HAVING ${SESSION_USD} >= {minUsd:Float64} OR min(accepts) < 0`
   const [loops, costly, storms, runaways] = await Promise.all([
     run(ctx.client, {
       // Each repeated (session, tool, command), priced at its session's mean cost per API request: each denial after
       // the first took one request (NULL, not priced, for a session without api_request events). The loops are the
       // join's right side, the one the engine builds: it filters the sessions read by their keys (a join runtime
-      // filter), so the sessions are not grouped whole (at 100 M events 177 → 104 ms; 240 without the filter).
+      // filter), so the sessions are not grouped whole (at 100 M events 177 → 104 ms; 240 without the filter). They are
+      // matched by the stored hash of the id (`session_hash`, 0028), so no id is read from `sessions`; a collision
+      // would price a loop at two sessions' mean (a chance below n² / 2^65, as above). The build side is fixed: left to
+      // itself the planner swapped it once it had seen a small hash table of the sessions' side in an earlier run
+      // (use_hash_table_stats_for_join_reordering), built the sessions whole, and took 250 instead of 110-135 ms.
       sql: `SELECT session_id, user, tool_name, command, denials, usd, count() OVER () AS t_rows, uniqExact(session_id) OVER () AS t_sessions,
          sum(denials) OVER () AS t_occurrences, sum(usd) OVER () AS t_usd
        FROM (
          SELECT l.session_id AS session_id, l.user AS user, l.tool_name AS tool_name, l.command AS command, l.denials AS denials,
            if(c.requests > 0, (l.denials - 1) * c.ev / c.requests, NULL) AS usd
          FROM (
-           SELECT session_id, sum(requests) AS requests, sum(event_cost) AS ev FROM sessions WHERE ${sessionsInRange} GROUP BY session_id
+           SELECT session_hash AS h, sum(requests) AS requests, sum(event_cost) AS ev FROM sessions WHERE ${sessionsInRange} GROUP BY h
          ) AS c
          RIGHT JOIN (
-           SELECT session_id, any(user_key) AS user, tool_name, command, count() AS denials FROM policy_denials
+           SELECT cityHash64(session_id) AS h, session_id, any(user_key) AS user, tool_name, command, count() AS denials FROM policy_denials
            WHERE ${inRange} AND session_id != '' AND cityHash64(session_id, tool_name, command) IN (${loopHashes})
-           GROUP BY session_id, tool_name, command HAVING denials >= {repeats:UInt32}
-         ) AS l ON c.session_id = l.session_id
+           GROUP BY h, session_id, tool_name, command HAVING denials >= {repeats:UInt32}
+         ) AS l ON c.h = l.h
        )
-       ORDER BY ifNull(usd, 0) DESC, denials DESC, session_id, tool_name, command LIMIT {examples:UInt32}`,
+       ORDER BY ifNull(usd, 0) DESC, denials DESC, session_id, tool_name, command LIMIT {examples:UInt32}
+       SETTINGS query_plan_join_swap_table = 'false'`,
       params,
       row: z.object({ session_id: ch.string, user: ch.string, tool_name: ch.string, command: ch.string, denials: ch.count, usd: ch.number, ...totals }),
     }),
@@ -125,7 +131,7 @@ export async function queryWaste(ctx: QueryContext, query: WasteQuery): Promise<
       sql: `SELECT session_id, user, usd, count() OVER () AS t_rows, 0 AS t_sessions, 0 AS t_occurrences, sum(usd) OVER () AS t_usd
        FROM (
          SELECT session_id, any(user_key) AS user, ${SESSION_USD} AS usd FROM sessions
-         WHERE ${sessionsInRange} AND cityHash64(session_id) IN (${costlyHashes})
+         WHERE ${sessionsInRange} AND session_hash IN (${costlyHashes})
          GROUP BY session_id HAVING usd >= {minUsd:Float64} AND sum(accepts) <= 0
        )
        ORDER BY usd DESC, session_id LIMIT {examples:UInt32}`,
