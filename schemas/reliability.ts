@@ -120,7 +120,7 @@ const pluginsSchema = z.object({
       usersLoaded: count('Distinct users with the plugin enabled at a session start (plugin_loaded: inventory, repeated every session, not activity).'),
       sessionsLoaded: z.number().int().meta({
         description:
-          'Distinct sessions that loaded the plugin, merged from per-day sketches: exact up to a few thousand, then within about 0.3 % (standard error; docs/reliability.md).',
+          "Distinct sessions that loaded the plugin, estimated from their ids' hashes: exact up to a few thousand, then within about 0.3 % (standard error; docs/reliability.md).",
       }),
       installs: count('plugin_installed events.'),
       usersInstalled: z.number().int(),

@@ -67,7 +67,7 @@ describe('rollups', () => {
         .then((w: { patterns: { kind: string; sessions: number }[] }) => w.patterns.find((p) => p.kind === 'costlyNoEdit'))
     const wasteBefore = await waste()
     // MCP connections, plugins, skills and compactions by whole days (reliability_1d, 0025, fed from reliability_events, 0018),
-    // and the sessions that loaded each plugin (plugin_sessions_1d, 0027, fed from the same).
+    // and the sessions that loaded each plugin (0027's per-day sketches, then 0029's stored session hash in reliability_events).
     const reliability = () => fetch(`${cc.apiUrl}/api/v1/reliability?${RANGE}`).then((r) => r.json())
     const reliabilityBefore = await reliability()
     expect(reliabilityBefore.plugins.byPlugin.length).toBe(4)
@@ -81,8 +81,9 @@ describe('rollups', () => {
     // then drops; 0024's session_edits is made again and dropped by 0026.)
     for (const view of ['sessions_events_mv', 'sessions_metrics_mv']) await cc.client.command({ query: `DROP VIEW ${view}` })
     await cc.client.command({ query: 'ALTER TABLE sessions DROP COLUMN accepts' })
-    // 0028's stored session hash goes too (the waste reads group and join by it).
+    // 0028's and 0029's stored session hashes go too (the waste and the plugins' sessions read them).
     await cc.client.command({ query: 'ALTER TABLE sessions DROP COLUMN session_hash' })
+    await cc.client.command({ query: 'ALTER TABLE reliability_events DROP COLUMN session_hash' })
     const names = [
       '0005_create_rollups',
       '0007_create_policy_events',
@@ -95,10 +96,11 @@ describe('rollups', () => {
       '0026_add_session_accepts',
       '0027_create_plugin_sessions_1d',
       '0028_add_session_hash',
+      '0029_drop_plugin_sessions_1d',
     ]
     const rollups = loadMigrations().filter((m) => names.includes(m.name))
     expect(rollups.map((m) => m.name)).toEqual(names)
-    await cc.client.command({ query: 'DELETE FROM schema_migrations WHERE version IN (5, 7, 9, 10, 18, 23, 24, 25, 26, 27, 28)' })
+    await cc.client.command({ query: 'DELETE FROM schema_migrations WHERE version IN (5, 7, 9, 10, 18, 23, 24, 25, 26, 27, 28, 29)' })
     for (const migration of rollups) {
       for (const statement of migration.statements) await cc.client.command({ query: statement })
       expect((await migrate(cc.client, [migration])).applied).toEqual([migration.name])

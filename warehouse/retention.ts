@@ -41,7 +41,6 @@ export const RETENTION_TABLES = {
     policy_events: 'timestamp',
     reliability_events: 'timestamp',
     reliability_1d: 'day',
-    plugin_sessions_1d: 'day',
     attribution_1d: 'day',
     usage_event_coverage: 'day',
   },

@@ -1687,3 +1687,15 @@ ALTER TABLE sessions_local ON CLUSTER 'ccscope' ADD COLUMN IF NOT EXISTS session
 ALTER TABLE sessions ON CLUSTER 'ccscope' ADD COLUMN IF NOT EXISTS session_hash UInt64 MATERIALIZED cityHash64(session_id) COMMENT 'cityHash64(session_id): the waste patterns group and look up sessions by it';
 
 ALTER TABLE sessions_local ON CLUSTER 'ccscope' MATERIALIZE COLUMN session_hash;
+
+ALTER TABLE reliability_events_local ON CLUSTER 'ccscope' ADD COLUMN IF NOT EXISTS session_hash UInt64 MATERIALIZED cityHash64(session_id) COMMENT 'cityHash64(session_id): the sessions per plugin are counted by it';
+
+ALTER TABLE reliability_events ON CLUSTER 'ccscope' ADD COLUMN IF NOT EXISTS session_hash UInt64 MATERIALIZED cityHash64(session_id) COMMENT 'cityHash64(session_id): the sessions per plugin are counted by it';
+
+ALTER TABLE reliability_events_local ON CLUSTER 'ccscope' MATERIALIZE COLUMN session_hash;
+
+DROP VIEW IF EXISTS plugin_sessions_1d_mv ON CLUSTER 'ccscope' SYNC;
+
+DROP TABLE IF EXISTS plugin_sessions_1d ON CLUSTER 'ccscope' SYNC;
+
+DROP TABLE IF EXISTS plugin_sessions_1d_local ON CLUSTER 'ccscope' SYNC;

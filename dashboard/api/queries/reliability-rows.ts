@@ -5,15 +5,14 @@ import { dateTimeParam } from './range'
 /**
  * The rows the reliability reads group (queries/reliability.ts): events of some kinds in the range, each with its
  * person (attributed through the directory when asked), from reliability_events (migration 0018) or, for the kinds
- * reliability_1d sums per UTC day (0025), from whole days there and the rest of the range from the events; and the
- * sessions that loaded each plugin, as per-day sketches (plugin_sessions_1d, 0027), the same way.
+ * reliability_1d sums per UTC day (0025), from whole days there and the rest of the range from the events.
  */
 
 /** reliability_events of these kinds (code-owned names) in the range: the kinds are filtered before the directory join. */
 export function rowsOf(attribute: boolean, ...kinds: string[]): string {
   const { columns, join } = peopleOf(attribute)
   return `(
-  SELECT ${columns}, e.event_name AS event_name, e.session_id AS session_id, e.model AS model, e.status_code AS status_code,
+  SELECT ${columns}, e.event_name AS event_name, e.session_id AS session_id, e.session_hash AS session_hash, e.model AS model, e.status_code AS status_code,
     e.category AS category, e.fallback_hop AS fallback_hop, e.agent_type AS agent_type, e.tool_uses AS tool_uses, e.total_tokens AS total_tokens,
     e.skill_name AS skill_name, e.plugin_name AS plugin_name, e.plugin_hash AS plugin_hash, e.server_name AS server_name, e.transport AS transport,
     e.status AS status, e.error_code AS error_code, e.error_name AS error_name, e.trigger AS trigger, e.success AS success,
@@ -89,32 +88,6 @@ export function dailyRowsOf(plan: TierPlan, params: Record<string, unknown>, att
     .map((c) => `e.${c} AS ${c}`)
     .join(', ')},
     e.events AS n, e.saved_tokens AS saved_tokens, e.saved_n AS saved_n, e.duration_ms AS duration_ms
-  FROM (
-  ${rows}
-  ) AS e ${join}
-)`
-}
-
-/** plugin_loaded events as rows of plugin_sessions_1d: one sketch per plugin and person, as its view makes them (migration 0027). */
-const RAW_SESSIONS = `SELECT plugin_name, user_key, team_id, department, cost_center, uniqCombined64State(session_id) AS sessions
-    FROM reliability_events WHERE event_name = 'plugin_loaded' AND session_id != ''`
-const SESSIONS_KEY = 'GROUP BY plugin_name, user_key, team_id, department, cost_center'
-
-/**
- * The sessions that loaded each plugin in the range, as sketches (`sessions`: merge them with uniqCombined64Merge) per
- * plugin and person, attributed like rowsOf's: whole UTC days from plugin_sessions_1d (migration 0027), the rest of
- * the range from reliability_events. Approximate (docs/reliability.md gives the bound); the same sketch either way.
- */
-export function pluginSessionsOf(plan: TierPlan, params: Record<string, unknown>, attribute: boolean): string {
-  const { columns, join } = peopleOf(attribute)
-  const { days, raw } = planConditions(plan, params)
-  const branches = [
-    ...(days.length > 0 ? [`SELECT plugin_name, user_key, team_id, department, cost_center, sessions FROM plugin_sessions_1d WHERE ${days.join(' OR ')}`] : []),
-    ...(raw.length > 0 ? [`${RAW_SESSIONS} AND (${raw.join(' OR ')}) ${SESSIONS_KEY}`] : []),
-  ]
-  const rows = branches.length > 0 ? branches.join('\n  UNION ALL\n  ') : `${RAW_SESSIONS} AND 0 ${SESSIONS_KEY}`
-  return `(
-  SELECT ${columns}, e.plugin_name AS plugin_name, e.sessions AS sessions
   FROM (
   ${rows}
   ) AS e ${join}

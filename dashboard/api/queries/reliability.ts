@@ -9,7 +9,7 @@ import { coverageOf } from './companion'
 import type { QueryContext } from './dataset'
 import { selectRowsWithTotals, sourceFor } from './dataset-sql'
 import { rangeParams } from './range'
-import { dailyRowsOf, pluginSessionsOf, rowsOf, type DailyKind } from './reliability-rows'
+import { dailyRowsOf, rowsOf, type DailyKind } from './reliability-rows'
 import { directoryNeeded, filterSql } from './filters'
 
 /**
@@ -17,7 +17,7 @@ import { directoryNeeded, filterSql } from './filters'
  * the Adoption page's (user_activity); everything else is read from reliability_events (migration 0018: one
  * row per API error, refusal, sub-agent, skill, plugin, MCP connection, compaction or internal error), MCP
  * connections, plugins, skills and compactions by whole UTC days from reliability_1d (0025; the rows: reliability-rows.ts), the
- * sessions that loaded each plugin from per-day sketches (plugin_sessions_1d, 0027: the one approximate figure). Teams
+ * sessions that loaded each plugin estimated from the events' stored session hashes (0029: the one approximate figure). Teams
  * are the directory's where it names one, as on every page; a manager sees their teams only.
  */
 
@@ -153,10 +153,12 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
        GROUP BY plugin_name ORDER BY users_loaded DESC, installs DESC, plugin_name LIMIT {listed:UInt32}`,
       z.object({ plugin_name: ch.string, hashes: ch.count, users_loaded: ch.count, installs: ch.count, users_installed: ch.count }),
     ),
-    // The sessions that loaded each plugin: a distinct count, which a daily sum cannot keep, so merged from per-day
-    // sketches (plugin_sessions_1d, migration 0027): approximate, within the bound docs/reliability.md gives.
+    // The sessions that loaded each plugin: a distinct count, which a daily sum cannot keep, so estimated over the
+    // range's plugin_loaded events by the stored hash of their session ids (reliability_events.session_hash, migration
+    // 0029; a HyperLogLog past a few thousand sessions, within the bound docs/reliability.md gives). An event without a
+    // session id counts no session: its hash is the empty id's.
     sql(
-      `SELECT plugin_name, uniqCombined64Merge(sessions) AS sessions_loaded FROM ${pluginSessionsOf(plan, params, attribute)} WHERE ${where} GROUP BY plugin_name`,
+      `SELECT plugin_name, uniqCombined64If(session_hash, session_hash != cityHash64('')) AS sessions_loaded FROM ${raw('plugin_loaded')} WHERE ${where} GROUP BY plugin_name`,
       z.object({ plugin_name: ch.string, sessions_loaded: ch.count }),
     ),
     sql(
