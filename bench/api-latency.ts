@@ -4,7 +4,12 @@
  * repeated runs, after a warm-up, then one more request with each warehouse query timed (which tables it
  * reads, how long it took): where an endpoint's time goes. Prints a table and writes the figures as JSON.
  *
- *   tsx bench/api-latency.ts --events 1000000 [--runs 20] [--data-dir DIR (kept, reused when seeded)] [--out FILE]
+ *   tsx bench/api-latency.ts --events 1000000 [--runs 20] [--data-dir DIR (kept, reused when seeded)] [--out FILE] [--noted N]
+ *
+ * `--noted N` notes N of the seed's metric-only sessions as covered by events for the run (usage_candidate_coverage:
+ * the sessions whose metrics arrived before their first api_request event, which every cost read subtracts;
+ * warehouse/RULES.md "Cost and tokens") and removes those notes afterwards. The seed notes none, so without it the
+ * cost reads' subtraction reads nothing, as it would not in a fleet after an exporter outage (docs/benchmarks.md).
  */
 import { startLocalCcscope } from './local'
 import fs from 'node:fs'
@@ -25,6 +30,8 @@ const { values } = parseArgs({
     'sql-out': { type: 'string' },
     // Only the endpoints whose name contains this text.
     only: { type: 'string' },
+    // Sessions to note as covered for the run (see above).
+    noted: { type: 'string', default: '0' },
   },
 })
 const events = Number(values.events)
@@ -37,6 +44,8 @@ const { cc, config } = await startLocalCcscope(
   // How many engine sessions serve the API's reads (compare pages' burst times across sizes).
   process.env.CCSCOPE_READ_SESSIONS ? { CCSCOPE_READ_SESSIONS: process.env.CCSCOPE_READ_SESSIONS } : {},
 )
+/** The sessions this run noted (--noted; removed when it ends). */
+let notedForRun: string[] = []
 // Each warehouse call's duration and the tables it reads (the profile printed after each endpoint's timings).
 const profiled: { reads: string; ms: number; sql: string; params: unknown }[] = []
 // A table is what follows FROM or JOIN (a column named like a table, `events` say, is not a read).
@@ -61,12 +70,14 @@ try {
       `\n  ${seeded.events.toLocaleString('en-US')} events, ${seeded.metricPoints.toLocaleString('en-US')} metric points in ${seeded.seconds.toFixed(1)} s\n`,
     )
   }
+  await noteSessions(Number(values.noted))
   const [sizes] = await selectRows<Record<string, string>>(
     cc.client,
     `SELECT (SELECT count() FROM events) AS events, (SELECT count() FROM metric_points) AS points,
             (SELECT count() FROM user_activity_1d) AS user_activity_1d_rows, (SELECT count() FROM user_activity_1h) AS user_activity_1h_rows,
             (SELECT count() FROM usage_by_model_1d) AS usage_by_model_1d_rows, (SELECT count() FROM usage_events_1d) AS usage_events_1d_rows,
-            (SELECT count() FROM tools_1d) AS tools_1d_rows, (SELECT count() FROM tools_1h) AS tools_1h_rows, (SELECT count() FROM sessions) AS session_rows`,
+            (SELECT count() FROM tools_1d) AS tools_1d_rows, (SELECT count() FROM tools_1h) AS tools_1h_rows, (SELECT count() FROM sessions) AS session_rows,
+            (SELECT count() FROM usage_candidate_coverage) AS noted_sessions`,
   )
   const [user] = await selectRows<{ u: string }>(
     cc.client,
@@ -233,6 +244,32 @@ try {
     process.stdout.write(`wrote ${values.out}\n`)
   }
 } finally {
+  await unnoteSessions()
   await cc.stop()
   if (!keep) fs.rmSync(dataDir, { recursive: true, force: true })
+}
+
+/** Notes n metric-only sessions of the seed (a fixed choice: the same ones every run) as covered by events. */
+async function noteSessions(n: number): Promise<number> {
+  if (n <= 0) return 0
+  const rows = await selectRows<{ session_id: string; user_key: string; day: string }>(
+    cc.client,
+    `SELECT session_id, any(user_key) AS user_key, toString(toDate(min(bucket))) AS day FROM usage_metric_candidates_15m
+     WHERE session_id != '' AND session_id NOT IN (SELECT session_id FROM usage_candidate_coverage)
+     GROUP BY session_id ORDER BY cityHash64(session_id) LIMIT {n:UInt32}`,
+    { n },
+  )
+  await cc.client.insert({ table: 'usage_candidate_coverage', values: rows, format: 'JSONEachRow' })
+  notedForRun = rows.map((r) => r.session_id)
+  process.stdout.write(`noted ${rows.length} metric-only sessions as covered for this run (removed when it ends)\n`)
+  return rows.length
+}
+
+async function unnoteSessions(): Promise<void> {
+  if (notedForRun.length === 0) return
+  await cc.client.command({
+    query: 'ALTER TABLE usage_candidate_coverage DELETE WHERE session_id IN {ids:Array(String)} SETTINGS mutations_sync = 2',
+    query_params: { ids: notedForRun },
+  })
+  notedForRun = []
 }
