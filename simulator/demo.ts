@@ -210,10 +210,13 @@ export function startDemo(ccscope: Ccscope, config: Config, log: Logger, options
       writeMarker(config.dataDir, { ...marker, done: [...done] })
       progress.windowDone(weights[i] ?? 0, w.fromMs)
       options.onProgress?.(progress)
-      if (first) log.info(`demo: the newest hours are in after ${progress.seconds.toFixed(1)} s: the dashboard shows data (${progress.line()})`)
+      // The first window with records in it: the newest hours can hold none (a weekend night: the fleet works office
+      // hours, rarely on weekends), and then the dashboard has nothing to show until an earlier day is in.
+      const shows = first && rows.events.length + rows.points.length > 0
+      if (shows) log.info(`demo: the newest records are in after ${progress.seconds.toFixed(1)} s: the dashboard shows data (${progress.line()})`)
       else if (Date.now() - lastLog >= PROGRESS_LOG_MS) log.info(progress.line())
-      if (first || Date.now() - lastLog >= PROGRESS_LOG_MS) lastLog = Date.now()
-      first = false
+      if (shows || Date.now() - lastLog >= PROGRESS_LOG_MS) lastLog = Date.now()
+      if (shows) first = false
     }
   }
 

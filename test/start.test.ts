@@ -127,7 +127,7 @@ describe('npm start', () => {
       )
       .toBe('complete')
     expect(meta.loading).toMatchObject({ percent: 100, what: "the demo fleet's history" })
-    expect(cc.output()).toMatch(/demo: the newest hours are in after/)
+    expect(cc.output()).toMatch(/demo: the newest records are in after/)
     expect(cc.output()).toMatch(/demo: history complete/)
     const history = `from=${meta.loading?.from}&to=${meta.loading?.to}`
     const loaded = await get<SummaryResponse>(`/api/v1/summary?${history}`)
