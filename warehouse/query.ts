@@ -16,6 +16,15 @@ import { traced } from '../runtime/traced'
  */
 export const ROW_FORMAT = { output_format_json_quote_64bit_integers: 0 } as const
 
+/**
+ * What every API read runs with: ROW_FORMAT, and no implied comparisons added to AND chains
+ * (`optimize_and_compare_chain`, on by default: `a < b AND b < 5` also gets `a < 5`). Deriving them was 25-40 ms of the
+ * billing reconciliation's 66-72 ms of query analysis at 100 M events (`EXPLAIN QUERY TREE passes = 41`; the answer
+ * 124-131 → 86-91 ms), for conditions that gain nothing by them: the key's ranges are analysed without them. The
+ * setting only adds conditions that the others imply, so no answer changes.
+ */
+export const READ_SETTINGS = { ...ROW_FORMAT, optimize_and_compare_chain: 0 } as const
+
 export interface Query<Row extends z.ZodType> {
   sql: string
   params: Record<string, unknown>
@@ -47,7 +56,7 @@ export async function run<Row extends z.ZodType>(client: Reader, query: Query<Ro
       query: query.sql,
       query_params: query.params,
       format: 'JSONEachRow',
-      clickhouse_settings: ROW_FORMAT,
+      clickhouse_settings: READ_SETTINGS,
     })
     const rows = await result.json<unknown>()
     span.setAttribute('db.response.returned_rows', rows.length)
@@ -67,7 +76,7 @@ export function stream<Row extends z.ZodType>(client: Reader, query: Query<Row>)
     query: query.sql,
     query_params: query.params,
     format: 'JSONEachRow',
-    clickhouse_settings: ROW_FORMAT,
+    clickhouse_settings: READ_SETTINGS,
   })
   // A caller that fails before reading still gets the error when (if) it reads; none goes unhandled.
   started.catch(() => undefined)

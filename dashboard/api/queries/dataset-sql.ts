@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { DatasetName, Granularity, ResolvedRange } from '../../../schemas/analytics'
-import { ch, ROW_FORMAT, run, type Query } from '../../../warehouse/query'
+import { ch, READ_SETTINGS, run, type Query } from '../../../warehouse/query'
 import { COVERAGE_MEASURES, DATASET_SQL, scopeSql, variantFor, type DatasetVariant, type Scope } from '../datasets'
 import { cacheSavingParams } from '../prices'
 import { attributedRows, rangeBounds } from '../sources'
@@ -269,7 +269,7 @@ export async function selectRowsWithTotals(client: Reader, shape: SqlShape): Pro
     query: built.sql,
     query_params: built.params,
     format: 'JSON',
-    clickhouse_settings: ROW_FORMAT,
+    clickhouse_settings: READ_SETTINGS,
   })
   let json: { data: unknown[]; totals?: unknown; rows_before_limit_at_least?: number }
   try {
