@@ -250,8 +250,8 @@ try {
 }
 
 /** Notes n metric-only sessions of the seed (a fixed choice: the same ones every run) as covered by events. */
-async function noteSessions(n: number): Promise<number> {
-  if (n <= 0) return 0
+async function noteSessions(n: number): Promise<void> {
+  if (n <= 0) return
   const rows = await selectRows<{ session_id: string; user_key: string; day: string }>(
     cc.client,
     `SELECT session_id, any(user_key) AS user_key, toString(toDate(min(bucket))) AS day FROM usage_metric_candidates_15m
@@ -262,7 +262,6 @@ async function noteSessions(n: number): Promise<number> {
   await cc.client.insert({ table: 'usage_candidate_coverage', values: rows, format: 'JSONEachRow' })
   notedForRun = rows.map((r) => r.session_id)
   process.stdout.write(`noted ${rows.length} metric-only sessions as covered for this run (removed when it ends)\n`)
-  return rows.length
 }
 
 async function unnoteSessions(): Promise<void> {

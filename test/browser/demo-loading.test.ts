@@ -7,6 +7,7 @@ import { createLogger } from '../../runtime/logger'
 import { startDemo } from '../../simulator/demo'
 import { launchBrowser, screenshot, shownText } from '../helpers/browser'
 import { tempDir, TEST_ENV } from '../helpers/ccscope'
+import { selectRows } from '../../warehouse/client'
 
 /**
  * `npm start -- --demo` as a newcomer sees it: the dashboard opened before any data, then the demo's
@@ -55,10 +56,8 @@ it('shows the progress while the history loads, and fills in without a reload', 
   // fixed two windows).
   let held = false
   const hasCost = async () => {
-    const rows = await (await cc.client.query({ query: "SELECT count() AS n FROM events WHERE event_name = 'api_request'", format: 'JSONEachRow' })).json<{
-      n: string
-    }>()
-    return Number(rows[0]?.n ?? 0) > 0
+    const [row] = await selectRows<{ n: string }>(cc.client, "SELECT count() AS n FROM events WHERE event_name = 'api_request'")
+    return Number(row?.n ?? 0) > 0
   }
   const demo = startDemo(cc, config, createLogger('silent'), {
     users: 20,
