@@ -6,8 +6,9 @@
  *
  *   tsx bench/api-latency.ts --events 1000000 [--runs 20] [--data-dir DIR (kept, reused when seeded)] [--out FILE] [--noted N]
  *
- * `--noted N` notes N of the seed's metric-only sessions as covered by events for the run (usage_candidate_coverage:
- * the sessions whose metrics arrived before their first api_request event, which every cost read subtracts;
+ * `--noted N` notes N of the seed's metric-only sessions as covered by events for the run (usage_candidate_coverage and
+ * the copies of their candidates, usage_noted_candidates_15m: the sessions whose metrics arrived before their first
+ * api_request event, which every cost read subtracts;
  * warehouse/RULES.md "Cost and tokens") and removes those notes afterwards. The seed notes none, so without it the
  * cost reads' subtraction reads nothing, as it would not in a fleet after an exporter outage (docs/benchmarks.md).
  */
@@ -16,6 +17,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { copyNotedCandidates } from '../collector/writer/orphans'
 import { selectRows } from '../warehouse/client'
 import { seedWarehouse } from './seed'
 import { calibrateMachine, describeMachine } from './calibrate'
@@ -77,7 +79,7 @@ try {
             (SELECT count() FROM user_activity_1d) AS user_activity_1d_rows, (SELECT count() FROM user_activity_1h) AS user_activity_1h_rows,
             (SELECT count() FROM usage_by_model_1d) AS usage_by_model_1d_rows, (SELECT count() FROM usage_events_1d) AS usage_events_1d_rows,
             (SELECT count() FROM tools_1d) AS tools_1d_rows, (SELECT count() FROM tools_1h) AS tools_1h_rows, (SELECT count() FROM sessions) AS session_rows,
-            (SELECT count() FROM usage_candidate_coverage) AS noted_sessions`,
+            (SELECT uniqExact(session_id) FROM usage_candidate_coverage) AS noted_sessions`,
   )
   const [user] = await selectRows<{ u: string }>(
     cc.client,
@@ -249,26 +251,33 @@ try {
   if (!keep) fs.rmSync(dataDir, { recursive: true, force: true })
 }
 
-/** Notes n metric-only sessions of the seed (a fixed choice: the same ones every run) as covered by events. */
+/**
+ * Notes n metric-only sessions of the seed (a fixed choice: the same ones every run) as covered by events, as the
+ * writer notes them: a coverage row for each of their candidate days, and a copy of their candidates.
+ */
 async function noteSessions(n: number): Promise<void> {
   if (n <= 0) return
   const rows = await selectRows<{ session_id: string; user_key: string; day: string }>(
     cc.client,
-    `SELECT session_id, any(user_key) AS user_key, toString(toDate(min(bucket))) AS day FROM usage_metric_candidates_15m
-     WHERE session_id != '' AND session_id NOT IN (SELECT session_id FROM usage_candidate_coverage)
-     GROUP BY session_id ORDER BY cityHash64(session_id) LIMIT {n:UInt32}`,
+    `SELECT session_id, user_key, toString(day) AS day FROM usage_candidate_sessions
+     WHERE session_id IN (
+       SELECT DISTINCT session_id FROM usage_candidate_sessions
+       WHERE session_id != '' AND session_id NOT IN (SELECT session_id FROM usage_candidate_coverage)
+       ORDER BY cityHash64(session_id) LIMIT {n:UInt32})`,
     { n },
   )
+  await copyNotedCandidates(cc.client, rows)
   await cc.client.insert({ table: 'usage_candidate_coverage', values: rows, format: 'JSONEachRow' })
-  notedForRun = rows.map((r) => r.session_id)
-  process.stdout.write(`noted ${rows.length} metric-only sessions as covered for this run (removed when it ends)\n`)
+  notedForRun = [...new Set(rows.map((r) => r.session_id))]
+  process.stdout.write(`noted ${notedForRun.length} metric-only sessions as covered for this run (removed when it ends)\n`)
 }
 
 async function unnoteSessions(): Promise<void> {
   if (notedForRun.length === 0) return
-  await cc.client.command({
-    query: 'ALTER TABLE usage_candidate_coverage DELETE WHERE session_id IN {ids:Array(String)} SETTINGS mutations_sync = 2',
-    query_params: { ids: notedForRun },
-  })
+  for (const table of ['usage_candidate_coverage', 'usage_noted_candidates_15m'])
+    await cc.client.command({
+      query: `ALTER TABLE ${table} DELETE WHERE session_id IN {ids:Array(String)} SETTINGS mutations_sync = 2`,
+      query_params: { ids: notedForRun },
+    })
   notedForRun = []
 }

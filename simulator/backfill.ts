@@ -69,7 +69,12 @@ export function windowDays(w: Window): string[] {
 export async function clearDays(client: Warehouse, days: readonly string[]): Promise<void> {
   if (days.length === 0) return
   // Table and column names come from the code's own maps (warehouse/retention.ts), never from a request.
-  const tables: Array<[string, string]> = [...Object.entries(RETENTION_TABLES.raw), ...Object.entries(DERIVED_TABLES)]
+  // The copies of noted candidates too: the days' sessions are noted and copied again as their rows are written.
+  const tables: Array<[string, string]> = [
+    ...Object.entries(RETENTION_TABLES.raw),
+    ...Object.entries(DERIVED_TABLES),
+    ...Object.entries(RETENTION_TABLES.noted),
+  ]
   for (const [table, column] of tables)
     await client.command({ query: `DELETE FROM ${table} WHERE toDate(${column}) IN {days:Array(Date)}`, query_params: { days } })
 }

@@ -97,8 +97,8 @@ describe('dataset figures without coverage', () => {
     }
     const all = await requests(true)
     const events = await requests(false)
-    expect(all.sql).toContain('usage_metric_candidates_15m')
-    expect(events.sql).not.toContain('usage_metric_candidates_15m')
+    expect(all.sql).toContain('usage_noted_candidates_15m')
+    expect(events.sql).not.toMatch(/usage_(metric|noted)_candidates/)
     const counted = (read: typeof all.read) => read.filter((r) => r.requests > 0).map(({ n: _n, ...r }) => r)
     expect(counted(events.read)).toEqual(counted(all.read))
     // The metrics-only person's team is a group of the candidates only: 0 requests, and no group at all without them.

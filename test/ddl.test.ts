@@ -81,7 +81,7 @@ describe('cluster DDL', () => {
   })
 
   it('sets retention on the local tables of every node, and those statements parse too', async () => {
-    const statements = Object.entries({ ...RETENTION_TABLES.raw, ...RETENTION_TABLES.rollup }).flatMap(([table, column]) => [
+    const statements = Object.entries({ ...RETENTION_TABLES.raw, ...RETENTION_TABLES.rollup, ...RETENTION_TABLES.noted }).flatMap(([table, column]) => [
       ...retentionStatements(table, column, 30, CLUSTER),
       ...retentionStatements(table, column, 0, CLUSTER),
     ])

@@ -26,7 +26,7 @@ afterAll(async () => {
  * background merge holds the parts, as happens under load) does nothing unless told to throw: retried.
  */
 async function expireNow(): Promise<void> {
-  for (const table of [...Object.keys(RETENTION_TABLES.raw), ...Object.keys(RETENTION_TABLES.rollup)]) {
+  for (const table of [...Object.keys(RETENTION_TABLES.raw), ...Object.keys(RETENTION_TABLES.rollup), ...Object.keys(RETENTION_TABLES.noted)]) {
     const [rows] = await selectRows<{ n: string }>(cc.client, `SELECT count() AS n FROM ${table}`)
     if (Number(rows?.n ?? 0) === 0) continue
     for (let attempt = 1; ; attempt++) {
@@ -53,7 +53,8 @@ describe('retention', () => {
   it('puts the configured TTL on every raw table and every rollup', async () => {
     const t = await ttls()
     for (const [table, column] of Object.entries(RETENTION_TABLES.raw)) expect(t[table], table).toBe(ttlExpression(column, 30))
-    for (const [table, column] of Object.entries(RETENTION_TABLES.rollup)) expect(t[table], table).toBe(ttlExpression(column, 60))
+    for (const [table, column] of Object.entries({ ...RETENTION_TABLES.rollup, ...RETENTION_TABLES.noted }))
+      expect(t[table], table).toBe(ttlExpression(column, 60))
     // The directory is configuration, not telemetry: it never expires.
     expect(t.directory).toBe('')
   })
@@ -61,9 +62,10 @@ describe('retention', () => {
   it('changes nothing when the configuration has not changed, and can remove a TTL', async () => {
     expect((await applyRetention(cc.client, { rawDays: 30, rollupDays: 60 })).changed).toEqual([])
     const report = await applyRetention(cc.client, { rawDays: 30, rollupDays: 0 })
-    expect(report.changed.sort()).toEqual(Object.keys(RETENTION_TABLES.rollup).sort())
+    const rollups = [...Object.keys(RETENTION_TABLES.rollup), ...Object.keys(RETENTION_TABLES.noted)].sort()
+    expect(report.changed.sort()).toEqual(rollups)
     expect((await ttls()).tools_15m).toBe('')
-    expect((await applyRetention(cc.client, { rawDays: 30, rollupDays: 60 })).changed.sort()).toEqual(Object.keys(RETENTION_TABLES.rollup).sort())
+    expect((await applyRetention(cc.client, { rawDays: 30, rollupDays: 60 })).changed.sort()).toEqual(rollups)
   })
 
   it('drops raw rows first and keeps the totals until the rollups expire', async () => {

@@ -6,6 +6,7 @@ import { loadMigrations, migrate } from '../warehouse/migrate'
 import { RETENTION_TABLES } from '../warehouse/retention'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { FIXTURE_FOLDERS, FIXTURE_TRUTH, loadFixture, replay } from './helpers/fixtures'
+import { apiRequest, costMetrics, events, postJson } from './helpers/otlp-factory'
 
 /**
  * The rollups the API reads agree with the raw tables, are rebuilt exactly by their migration's backfill
@@ -13,6 +14,7 @@ import { FIXTURE_FOLDERS, FIXTURE_TRUTH, loadFixture, replay } from './helpers/f
  */
 let cc: TestCcscope
 const RANGE = 'from=2026-11-01&to=2026-12-01'
+const AUTH = { authorization: 'Bearer fixture-token' }
 
 async function get<T>(path: string): Promise<T> {
   const res = await fetch(`${cc.apiUrl}${path}`)
@@ -72,7 +74,31 @@ describe('rollups', () => {
     const reliabilityBefore = await reliability()
     expect(reliabilityBefore.plugins.byPlugin.length).toBe(4)
     // Every table these migrations rebuild (the coverage of 0004 stays: they do not rebuild it).
-    for (const table of [...Object.keys(RETENTION_TABLES.rollup), ...Object.keys(RETENTION_TABLES.detail)].filter((t) => t !== 'usage_event_coverage'))
+    // The copies of noted candidates (0030), which 0030 fills again from what is noted.
+    const noted = () =>
+      selectRows<Record<string, string>>(
+        cc.client,
+        'SELECT count() AS n, toString(round(sum(cost_usd), 9)) AS usd FROM usage_noted_candidates_15m FINAL',
+      )
+    // A session whose metrics were stored before its events: noted, its candidates copied. Hours ago, outside
+    // the fixtures' range that the other tests read.
+    const late = { user: 'late@example.com', session: 's-noted' }
+    const t = Math.floor(Date.now() / 3600_000) * 3600_000 - 2 * 3600_000
+    const lateRange = { from: new Date(t), to: new Date(t + 3600_000) }
+    expect((await postJson(cc.otlpUrl, '/v1/metrics', costMetrics(late, 'delta', [{ startMs: t, timeMs: t + 30_000, value: 0.4 }], 1000), AUTH)).status).toBe(200)
+    expect((await postJson(cc.otlpUrl, '/v1/logs', events(late, [apiRequest(t + 60_000, 0.05)]), AUTH)).status).toBe(200)
+    const notedBefore = await noted()
+    expect(notedBefore).toEqual([{ n: '1', usd: '0.4' }])
+    expect((await cc.summary(lateRange)).costUsd).toBeCloseTo(0.05, 9)
+    // A warehouse from before 0030: noted, but nothing copied. 0030 copies what is noted (twice: the same rows).
+    const copying = loadMigrations().find((m) => m.name === '0030_create_noted_candidates')
+    await cc.client.command({ query: 'TRUNCATE TABLE usage_noted_candidates_15m' })
+    expect((await cc.summary(lateRange)).costUsd).toBeCloseTo(0.45, 9)
+    for (let i = 0; i < 2; i++) for (const statement of copying?.statements ?? []) await cc.client.command({ query: statement })
+    expect(await noted()).toEqual(notedBefore)
+    expect((await cc.summary(lateRange)).costUsd).toBeCloseTo(0.05, 9)
+    const rebuilt = [...Object.keys(RETENTION_TABLES.rollup), ...Object.keys(RETENTION_TABLES.noted), ...Object.keys(RETENTION_TABLES.detail)]
+    for (const table of rebuilt.filter((t) => t !== 'usage_event_coverage'))
       await cc.client.command({ query: `TRUNCATE TABLE ${table}` })
     expect((await cc.summary({ from: '2026-11-01', to: '2026-12-01' })).costUsd).toBe(0)
     // As if the rollup migrations had never run: 0026 changed what 0010 made (the sessions views, a column), so that
@@ -97,10 +123,11 @@ describe('rollups', () => {
       '0027_create_plugin_sessions_1d',
       '0028_add_session_hash',
       '0029_drop_plugin_sessions_1d',
+      '0030_create_noted_candidates',
     ]
     const rollups = loadMigrations().filter((m) => names.includes(m.name))
     expect(rollups.map((m) => m.name)).toEqual(names)
-    await cc.client.command({ query: 'DELETE FROM schema_migrations WHERE version IN (5, 7, 9, 10, 18, 23, 24, 25, 26, 27, 28, 29)' })
+    await cc.client.command({ query: 'DELETE FROM schema_migrations WHERE version IN (5, 7, 9, 10, 18, 23, 24, 25, 26, 27, 28, 29, 30)' })
     for (const migration of rollups) {
       for (const statement of migration.statements) await cc.client.command({ query: statement })
       expect((await migrate(cc.client, [migration])).applied).toEqual([migration.name])
@@ -110,6 +137,9 @@ describe('rollups', () => {
     expect(await policy()).toEqual(policyBefore)
     expect(await waste()).toEqual(wasteBefore)
     expect(await reliability()).toEqual(reliabilityBefore)
+    // The backfills make candidates of sessions without events only (0009, 0010): nothing of the noted session is left to copy.
+    expect(await noted()).toEqual([{ n: '0', usd: '0' }])
+    expect((await cc.summary(lateRange)).costUsd).toBeCloseTo(0.05, 9)
   })
 })
 

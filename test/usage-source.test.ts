@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { candidateKeys, coverageKeys, NO_KEYS, noteLateCoverage } from '../collector/writer/orphans'
 import { selectRows } from '../warehouse/client'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { apiRequest, costMetrics, events, postJson, type Who } from './helpers/otlp-factory'
@@ -119,6 +120,41 @@ describe('one source of truth for cost and tokens', () => {
     expect((await cc.summary(windowOf(9))).costUsd).toBeCloseTo(0.02, 9)
     const noted = await selectRows<{ session_id: string }>(cc.client, "SELECT session_id FROM usage_candidate_coverage WHERE session_id = 's-race'")
     expect(noted).toHaveLength(1)
+  })
+
+  it('a candidate stored after its session was noted is subtracted once its flush looks, and copies of it never add up', async () => {
+    const who = { user: 'l@x', session: 's-late' }
+    await sendMetric(who, 13, 0.5)
+    await sendEvents(who, 13, [0.03])
+    expect((await cc.summary(windowOf(13))).costUsd).toBeCloseTo(0.03, 9)
+    // A flush of points whose lookup ran before the events above were stored, inserting after the session was noted.
+    const late = { id: '0b7e1c2a-0000-4000-8000-00000000a7e1', metric_name: 'claude_code.cost.usage', session_id: 's-late', user_key: 'l@x', timestamp: '', usage_candidate: 1 }
+    await cc.client.command({
+      query: `INSERT INTO metric_points (id, metric_name, timestamp, delta, user_key, session_id, usage_candidate)
+        SELECT {id:String}, 'claude_code.cost.usage', timestamp, 0.9, user_key, session_id, 1 FROM events WHERE session_id = 's-late' LIMIT 1`,
+      query_params: { id: late.id },
+    })
+    const [stored] = await selectRows<{ t: string }>(cc.client, "SELECT toString(timestamp) AS t FROM metric_points WHERE id = '0b7e1c2a-0000-4000-8000-00000000a7e1'")
+    late.timestamp = stored?.t ?? ''
+    // Until that flush looks, the new candidate counts (the flush is not acknowledged yet).
+    expect((await cc.summary(windowOf(13))).costUsd).toBeCloseTo(0.93, 9)
+    // A flush of events of the session, or of points it inserted unmarked, adds no candidate: nothing is copied.
+    const copies = async () =>
+      Number((await selectRows<{ n: string }>(cc.client, "SELECT count() AS n FROM usage_noted_candidates_15m WHERE session_id = 's-late'"))[0]?.n)
+    const before = await copies()
+    expect(await noteLateCoverage(cc.client, coverageKeys([late]), NO_KEYS)).toBe(0)
+    expect(await noteLateCoverage(cc.client, coverageKeys([late]), candidateKeys([late], [{ ...late, usage_candidate: 0 }]))).toBe(0)
+    expect(await copies()).toBe(before)
+    // The flush that inserted it, marked: its look copies the session's candidates again, the new one with them.
+    await noteLateCoverage(cc.client, coverageKeys([late]), candidateKeys([late], [late]))
+    expect((await cc.summary(windowOf(13))).costUsd).toBeCloseTo(0.03, 9)
+    // Its resend (the point stored, its mark unknown) copies once more: the newest copy replaces, nothing is subtracted twice.
+    await noteLateCoverage(cc.client, coverageKeys([late]), candidateKeys([late], []))
+    expect(await copies()).toBeGreaterThan(before)
+    expect((await cc.summary(windowOf(13))).costUsd).toBeCloseTo(0.03, 9)
+    // And an exporter's resend of the first points, through the collector.
+    await sendMetric(who, 13, 0.5)
+    expect((await cc.summary(windowOf(13))).costUsd).toBeCloseTo(0.03, 9)
   })
 
   it("metrics without session.id that arrive before the user-day's events stop counting once the events arrive", async () => {

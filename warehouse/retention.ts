@@ -44,6 +44,13 @@ export const RETENTION_TABLES = {
     attribution_1d: 'day',
     usage_event_coverage: 'day',
   },
+  /**
+   * Written by the collector's writer, not by a view, and kept for the rollup retention: the copies of noted
+   * candidates (0030), which expire with the candidates they cancel. The writer's rebuild of a day leaves them.
+   */
+  noted: {
+    usage_noted_candidates_15m: 'bucket',
+  },
   /** Fed by views, but drill-down detail: kept as long as the raw rows it summarizes. */
   detail: {
     sessions: 'day',
@@ -99,7 +106,7 @@ export function retentionStatements(
 }
 
 export async function applyRetention(client: Warehouse, retention: RetentionDays, cluster: ClusterTarget | null = null): Promise<RetentionReport> {
-  const names = [...Object.keys(RETENTION_TABLES.raw), ...Object.keys(RETENTION_TABLES.rollup), ...Object.keys(RETENTION_TABLES.detail)]
+  const names = Object.values(RETENTION_TABLES).flatMap((group) => Object.keys(group))
   const tables = await selectRows<{ name: string; engine_full: string }>(
     client,
     'SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)}',
@@ -111,6 +118,7 @@ export async function applyRetention(client: Warehouse, retention: RetentionDays
     [RETENTION_TABLES.raw, retention.rawDays],
     [RETENTION_TABLES.detail, retention.rawDays],
     [RETENTION_TABLES.rollup, retention.rollupDays],
+    [RETENTION_TABLES.noted, retention.rollupDays],
   ]
   for (const [group, days] of plan) {
     for (const [table, column] of Object.entries(group)) {

@@ -58,8 +58,13 @@ export interface CoverageKeys {
   userDays: Map<string, Set<string>>
 }
 
+/** What the keys are read from: an event's or a metric point's own columns. */
+type KeyedRow =
+  | Pick<EventRow, 'event_name' | 'session_id' | 'user_key' | 'timestamp'>
+  | Pick<MetricPointRow, 'metric_name' | 'session_id' | 'user_key' | 'timestamp'>
+
 /** The keys of a flush's rows: the sessions and user-days of its api_request events and cost/token points. */
-export function coverageKeys(rows: readonly (EventRow | MetricPointRow)[]): CoverageKeys {
+export function coverageKeys(rows: readonly KeyedRow[]): CoverageKeys {
   const keys: CoverageKeys = { sessions: new Set(), userDays: new Map() }
   for (const r of rows) {
     const request = 'event_name' in r && r.event_name === 'api_request'
@@ -69,6 +74,21 @@ export function coverageKeys(rows: readonly (EventRow | MetricPointRow)[]): Cove
     if (request || r.session_id === '') addUserDay(keys, r.user_key, utcDay(r.timestamp))
   }
   return keys
+}
+
+/** No keys: a flush of events adds no candidate to what was noted before. */
+export const NO_KEYS: CoverageKeys = { sessions: new Set(), userDays: new Map() }
+
+/**
+ * The keys of a points flush whose candidates it may have added to: the cost/token points it inserted marked as
+ * candidates, and every one it did not insert itself (a resend, or another instance's), whose marks it does not know.
+ */
+export function candidateKeys(
+  rows: readonly (KeyedRow & { id: string })[],
+  inserted: readonly (KeyedRow & Pick<MetricPointRow, 'id' | 'usage_candidate'>)[],
+): CoverageKeys {
+  const ids = new Set(inserted.map((r) => r.id))
+  return coverageKeys([...inserted.filter((r) => r.usage_candidate === 1), ...rows.filter((r) => !ids.has(r.id))])
 }
 
 /** The keys as query parameters: sessions, users and days (every user with every day: queries match the pairs). */
@@ -84,33 +104,97 @@ function addUserDay(keys: CoverageKeys, user: string, day: string): void {
 
 /**
  * After a flush's rows are stored: notes, in usage_candidate_coverage, what has both candidate points and an
- * api_request event stored now (migration 0023): a session, or for points without session.id a user-day.
- * Queries subtract the candidates of what is noted, so its cost counts from the events alone, as if the
- * metrics had arrived last.
+ * api_request event stored now (migration 0023): a session, or for points without session.id a user-day; and
+ * copies its candidates into usage_noted_candidates_15m (0030), which queries subtract, so its cost counts from
+ * the events alone, as if the metrics had arrived last.
  *
  * Called by each side that stored something that could pair up: the events of a flush and its metric points.
  * Each side inserts first and looks afterwards, so whichever of a pair is stored last sees the other: no pair
  * is missed, whatever the order or overlap of the two inserts. Called with every row of the batch, not only
- * the fresh ones, so that an exporter's resend of a batch whose note failed notes it then. Idempotent (the
- * table replaces duplicates and is read through IN). Returns how many rows it noted.
+ * the fresh ones, so that an exporter's resend of a batch whose note failed notes it then.
+ *
+ * The copy is read after the flush's insert, so it holds every candidate stored until then. It is made for what is
+ * noted now, and again for what was noted before where `changed` names it: the sessions and user-days whose
+ * candidates this flush may have added to (a candidate whose lookup ran before its session's events were stored,
+ * inserted after the session was noted). Each copy replaces the last, so copies never add up. Idempotent: the
+ * copy goes first, so a failure between the two leaves the session to be noted (and copied) again by the resend.
+ * Returns how many rows it noted.
  */
-export async function noteLateCoverage(client: Warehouse, keys: CoverageKeys): Promise<number> {
+export async function noteLateCoverage(client: Warehouse, keys: CoverageKeys, changed: CoverageKeys = keys): Promise<number> {
   if (keys.sessions.size === 0 && keys.userDays.size === 0) return 0
   // Candidates by primary key, covered as the marking decides; then exactly the user-day pairs asked (users × days is wider).
-  const found = await selectRows<{ session_id: string; user_key: string; day: string }>(
+  const found = await selectRows<{ session_id: string; user_key: string; day: string; noted: number }>(
     client,
-    `SELECT session_id, user_key, day FROM usage_candidate_sessions
+    `SELECT session_id, user_key, day,
+       (session_id, user_key, day) IN (SELECT session_id, user_key, day FROM usage_candidate_coverage WHERE session_id IN {sessions:Array(String)}) AS noted
+     FROM usage_candidate_sessions
      WHERE session_id IN {sessions:Array(String)} AND session_id != ''
        AND session_id IN (${COVERED_SESSIONS})
-       AND (session_id, user_key, day) NOT IN (SELECT session_id, user_key, day FROM usage_candidate_coverage WHERE session_id IN {sessions:Array(String)})
      UNION ALL
-     SELECT session_id, user_key, day FROM usage_candidate_sessions
+     SELECT session_id, user_key, day,
+       (user_key, day) IN (SELECT user_key, day FROM usage_candidate_coverage WHERE session_id = '' AND user_key IN {users:Array(String)}) AS noted
+     FROM usage_candidate_sessions
      WHERE session_id = '' AND user_key IN {users:Array(String)} AND day IN {days:Array(Date)}
-       AND (user_key, day) IN (${COVERED_USER_DAYS})
-       AND (user_key, day) NOT IN (SELECT user_key, day FROM usage_candidate_coverage WHERE session_id = '' AND user_key IN {users:Array(String)})`,
+       AND (user_key, day) IN (${COVERED_USER_DAYS})`,
     keyParams(keys),
   )
-  const noted = found.filter((r) => r.session_id !== '' || keys.userDays.get(r.user_key)?.has(r.day))
-  if (noted.length > 0) await client.insert({ table: 'usage_candidate_coverage', values: noted, format: 'JSONEachRow' })
-  return noted.length
+  const asked = found.filter((r) => r.session_id !== '' || keys.userDays.get(r.user_key)?.has(r.day))
+  const fresh = asked.filter((r) => Number(r.noted) === 0)
+  const touched = (r: { session_id: string; user_key: string; day: string }) =>
+    r.session_id !== '' ? changed.sessions.has(r.session_id) : changed.userDays.get(r.user_key)?.has(r.day) === true
+  const copy = new Set(fresh.map(keyOf))
+  for (const r of asked) if (touched(r)) copy.add(keyOf(r))
+  // A session is copied whole (every day of its candidates), as the queries subtract it.
+  const sessions = new Set(asked.filter((r) => r.session_id !== '' && copy.has(keyOf(r))).map((r) => r.session_id))
+  const copied = asked.filter((r) => (r.session_id !== '' ? sessions.has(r.session_id) : copy.has(keyOf(r))))
+  await copyNotedCandidates(client, copied)
+  if (fresh.length > 0)
+    await client.insert({
+      table: 'usage_candidate_coverage',
+      values: fresh.map(({ session_id, user_key, day }) => ({ session_id, user_key, day })),
+      format: 'JSONEachRow',
+      clickhouse_settings: FOREGROUND,
+    })
+  return fresh.length
 }
+
+/** A session, or without one a user-day: what a candidate is noted by. */
+function keyOf(r: { session_id: string; user_key: string; day: string }): string {
+  return r.session_id !== '' ? `s ${r.session_id}` : `d ${r.day} ${r.user_key}`
+}
+
+/**
+ * Copies the candidates of noted sessions and user-days into usage_noted_candidates_15m (migration 0030): their
+ * rows' sums as stored now, stamped with the time of the read, so that the newest copy of a row replaces the older
+ * ones. `rows` are usage_candidate_sessions rows: a session's give the days its candidates are on.
+ */
+export async function copyNotedCandidates(client: Warehouse, rows: readonly { session_id: string; user_key: string; day: string }[]): Promise<void> {
+  if (rows.length === 0) return
+  const days = rows.map((r) => r.day).sort()
+  const last = new Date(`${days[days.length - 1]}T00:00:00Z`)
+  last.setUTCDate(last.getUTCDate() + 1)
+  await client.command({
+    query: `INSERT INTO usage_noted_candidates_15m
+      SELECT ${CANDIDATE_KEY}, sum(cost_usd), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),
+        sum(cache_creation_tokens), toUInt64(toUnixTimestamp64Micro(now64(6)))
+      FROM usage_metric_candidates_15m
+      WHERE bucket >= {from:DateTime('UTC')} AND bucket < {to:DateTime('UTC')}
+        AND ((session_id != '' AND session_id IN {sessions:Array(String)})
+          OR (session_id = '' AND concat(toString(toDate(bucket)), ' ', user_key) IN {userDays:Array(String)}))
+      GROUP BY ${CANDIDATE_KEY}`,
+    clickhouse_settings: FOREGROUND,
+    query_params: {
+      from: `${days[0]} 00:00:00`,
+      to: last.toISOString().slice(0, 19).replace('T', ' '),
+      sessions: [...new Set(rows.filter((r) => r.session_id !== '').map((r) => r.session_id))],
+      userDays: rows.filter((r) => r.session_id === '').map((r) => `${r.day} ${r.user_key}`),
+    },
+  })
+}
+
+/** On a cluster, stored on the shard before the batch is acknowledged (as warehouse/columns.ts's raw inserts). */
+const FOREGROUND = { distributed_foreground_insert: 1 } as const
+
+/** usage_metric_candidates_15m's key: a copy sums its rows by it. */
+const CANDIDATE_KEY =
+  'bucket, team_id, user_key, session_id, model, query_source, agent_name, skill_name, plugin_name, mcp_server_name, department, cost_center'

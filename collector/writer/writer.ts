@@ -8,7 +8,7 @@ import { insertRows } from '../../warehouse/columns'
 import { Claimant, type ClaimOptions } from '../../warehouse/claims'
 import type { StreamPoint } from './cumulative'
 import { utcDays, type InsertJournal } from './journal'
-import { coverageKeys, markUncoveredUsage, noteLateCoverage } from './orphans'
+import { candidateKeys, coverageKeys, markUncoveredUsage, NO_KEYS, noteLateCoverage } from './orphans'
 import { markSessionStarts } from './sessions'
 import { rebuildDerivedDays } from './rebuild'
 import { storedIds } from './stored'
@@ -334,8 +334,10 @@ export class Writer {
           'records another instance was writing at the same moment were left to it (a resend)',
         )
       // Before acknowledging: sessions whose api_request events and candidate points are now both stored (orphans.ts).
-      if (table === 'events' || table === 'metric_points')
-        await noteLateCoverage(lane, coverageKeys(entries.flatMap((e) => e.rows as (EventRow | MetricPointRow)[])))
+      if (table === 'events' || table === 'metric_points') {
+        const rows = entries.flatMap((e) => e.rows as (EventRow | MetricPointRow)[])
+        await noteLateCoverage(lane, coverageKeys(rows), table === 'metric_points' ? candidateKeys(rows, fresh as MetricPointRow[]) : NO_KEYS)
+      }
       this.settle(table, entries, new Set(fresh.map((r) => r.id)), missing)
       this.done(p)
     } catch (error) {

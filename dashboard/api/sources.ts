@@ -295,9 +295,10 @@ export function tieredRows(
  * the event rows: the points the writer marked as candidates (no api_request event of their session, or
  * without session.id of their user-day, stored yet), tier by tier over the same plan as the events; then,
  * subtracted, the candidates of the sessions and user-days an api_request event covered after they were
- * written (usage_candidate_coverage, noted by the writer, migration 0023): per session, so from the 15-minute
- * tier, over the range's whole buckets (the plan covers exactly those). Every measure over cost rows is a sum,
- * so a subtracted row cancels its candidate in any grouping (it has the same dimensions).
+ * written (noted by the writer, migration 0023), from the writer's copies of them (usage_noted_candidates_15m,
+ * 0030: the newest copy of each row, FINAL), over the range's whole buckets (the plan covers exactly those). Every
+ * measure over cost rows is a sum, so a subtracted row cancels its candidate in any grouping (it has the same
+ * dimensions).
  */
 function metricCandidates(
   columns: string[],
@@ -311,10 +312,8 @@ function metricCandidates(
   const branches = TIERS.filter((tier) => plan[tier].length > 0).map(
     (tier) => `SELECT ${select} FROM ${CANDIDATE_TABLES[tier]} WHERE ${runsCondition(tier, plan[tier], `${prefix}${TIER_KEY[tier]}`, params)}`,
   )
-  branches.push(`SELECT ${named([...costSelect(columns, 'metrics', -1), ...extra], names)} FROM usage_metric_candidates_15m
-  WHERE bucket >= {${prefix}from:DateTime('UTC')} AND bucket < {${prefix}to:DateTime('UTC')}
-    AND (session_id IN (SELECT session_id FROM usage_candidate_coverage WHERE session_id != '')
-      OR (session_id = '' AND (user_key, toDate(bucket)) IN (SELECT user_key, day FROM usage_candidate_coverage WHERE session_id = '')))`)
+  branches.push(`SELECT ${named([...costSelect(columns, 'metrics', -1), ...extra], names)} FROM usage_noted_candidates_15m FINAL
+  WHERE bucket >= {${prefix}from:DateTime('UTC')} AND bucket < {${prefix}to:DateTime('UTC')}`)
   return branches
 }
 

@@ -1699,3 +1699,42 @@ DROP VIEW IF EXISTS plugin_sessions_1d_mv ON CLUSTER 'ccscope' SYNC;
 DROP TABLE IF EXISTS plugin_sessions_1d ON CLUSTER 'ccscope' SYNC;
 
 DROP TABLE IF EXISTS plugin_sessions_1d_local ON CLUSTER 'ccscope' SYNC;
+
+CREATE TABLE IF NOT EXISTS usage_noted_candidates_15m_local ON CLUSTER 'ccscope'
+(
+    bucket                DateTime('UTC'),
+    team_id               LowCardinality(String),
+    user_key              String,
+    session_id            String,
+    model                 LowCardinality(String),
+    query_source          LowCardinality(String),
+    agent_name            LowCardinality(String),
+    skill_name            LowCardinality(String),
+    plugin_name           LowCardinality(String),
+    mcp_server_name       LowCardinality(String),
+    department            LowCardinality(String),
+    cost_center           LowCardinality(String),
+    cost_usd              Float64,
+    input_tokens          UInt64,
+    output_tokens         UInt64,
+    cache_read_tokens     UInt64,
+    cache_creation_tokens UInt64,
+    version               UInt64 COMMENT 'when this copy was read (µs since the epoch): the newest copy of a row counts'
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/usage_noted_candidates_15m_local', '{replica}', version)
+PARTITION BY toYYYYMM(bucket)
+ORDER BY (bucket, team_id, user_key, session_id, model, query_source, agent_name, skill_name, plugin_name, mcp_server_name, department, cost_center);
+
+CREATE TABLE IF NOT EXISTS usage_noted_candidates_15m ON CLUSTER 'ccscope' AS usage_noted_candidates_15m_local
+ENGINE = Distributed('ccscope', currentDatabase(), 'usage_noted_candidates_15m_local', cityHash64(user_key));
+
+TRUNCATE TABLE IF EXISTS usage_noted_candidates_15m_local ON CLUSTER 'ccscope';
+
+INSERT INTO usage_noted_candidates_15m
+SELECT bucket, team_id, user_key, session_id, model, query_source, agent_name, skill_name, plugin_name, mcp_server_name,
+    department, cost_center, sum(cost_usd), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),
+    sum(cache_creation_tokens), 0 AS version
+FROM usage_metric_candidates_15m
+WHERE (session_id != '' AND session_id IN (SELECT session_id FROM usage_candidate_coverage WHERE session_id != ''))
+   OR (session_id = '' AND (user_key, toDate(bucket)) IN (SELECT user_key, day FROM usage_candidate_coverage WHERE session_id = ''))
+GROUP BY bucket, team_id, user_key, session_id, model, query_source, agent_name, skill_name, plugin_name, mcp_server_name, department, cost_center;
