@@ -76,16 +76,15 @@ describe('rollups', () => {
     // Every table these migrations rebuild (the coverage of 0004 stays: they do not rebuild it).
     // The copies of noted candidates (0030), which 0030 fills again from what is noted.
     const noted = () =>
-      selectRows<Record<string, string>>(
-        cc.client,
-        'SELECT count() AS n, toString(round(sum(cost_usd), 9)) AS usd FROM usage_noted_candidates_15m FINAL',
-      )
+      selectRows<Record<string, string>>(cc.client, 'SELECT count() AS n, toString(round(sum(cost_usd), 9)) AS usd FROM usage_noted_candidates_15m FINAL')
     // A session whose metrics were stored before its events: noted, its candidates copied. Hours ago, outside
     // the fixtures' range that the other tests read.
     const late = { user: 'late@example.com', session: 's-noted' }
     const t = Math.floor(Date.now() / 3600_000) * 3600_000 - 2 * 3600_000
     const lateRange = { from: new Date(t), to: new Date(t + 3600_000) }
-    expect((await postJson(cc.otlpUrl, '/v1/metrics', costMetrics(late, 'delta', [{ startMs: t, timeMs: t + 30_000, value: 0.4 }], 1000), AUTH)).status).toBe(200)
+    expect((await postJson(cc.otlpUrl, '/v1/metrics', costMetrics(late, 'delta', [{ startMs: t, timeMs: t + 30_000, value: 0.4 }], 1000), AUTH)).status).toBe(
+      200,
+    )
     expect((await postJson(cc.otlpUrl, '/v1/logs', events(late, [apiRequest(t + 60_000, 0.05)]), AUTH)).status).toBe(200)
     const notedBefore = await noted()
     expect(notedBefore).toEqual([{ n: '1', usd: '0.4' }])
@@ -98,8 +97,7 @@ describe('rollups', () => {
     expect(await noted()).toEqual(notedBefore)
     expect((await cc.summary(lateRange)).costUsd).toBeCloseTo(0.05, 9)
     const rebuilt = [...Object.keys(RETENTION_TABLES.rollup), ...Object.keys(RETENTION_TABLES.noted), ...Object.keys(RETENTION_TABLES.detail)]
-    for (const table of rebuilt.filter((t) => t !== 'usage_event_coverage'))
-      await cc.client.command({ query: `TRUNCATE TABLE ${table}` })
+    for (const table of rebuilt.filter((t) => t !== 'usage_event_coverage')) await cc.client.command({ query: `TRUNCATE TABLE ${table}` })
     expect((await cc.summary({ from: '2026-11-01', to: '2026-12-01' })).costUsd).toBe(0)
     // As if the rollup migrations had never run: 0026 changed what 0010 made (the sessions views, a column), so that
     // goes too. Then each is applied as after a crash before it was recorded: its statements once, then migrate

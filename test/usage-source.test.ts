@@ -128,13 +128,23 @@ describe('one source of truth for cost and tokens', () => {
     await sendEvents(who, 13, [0.03])
     expect((await cc.summary(windowOf(13))).costUsd).toBeCloseTo(0.03, 9)
     // A flush of points whose lookup ran before the events above were stored, inserting after the session was noted.
-    const late = { id: '0b7e1c2a-0000-4000-8000-00000000a7e1', metric_name: 'claude_code.cost.usage', session_id: 's-late', user_key: 'l@x', timestamp: '', usage_candidate: 1 }
+    const late = {
+      id: '0b7e1c2a-0000-4000-8000-00000000a7e1',
+      metric_name: 'claude_code.cost.usage',
+      session_id: 's-late',
+      user_key: 'l@x',
+      timestamp: '',
+      usage_candidate: 1,
+    }
     await cc.client.command({
       query: `INSERT INTO metric_points (id, metric_name, timestamp, delta, user_key, session_id, usage_candidate)
         SELECT {id:String}, 'claude_code.cost.usage', timestamp, 0.9, user_key, session_id, 1 FROM events WHERE session_id = 's-late' LIMIT 1`,
       query_params: { id: late.id },
     })
-    const [stored] = await selectRows<{ t: string }>(cc.client, "SELECT toString(timestamp) AS t FROM metric_points WHERE id = '0b7e1c2a-0000-4000-8000-00000000a7e1'")
+    const [stored] = await selectRows<{ t: string }>(
+      cc.client,
+      "SELECT toString(timestamp) AS t FROM metric_points WHERE id = '0b7e1c2a-0000-4000-8000-00000000a7e1'",
+    )
     late.timestamp = stored?.t ?? ''
     // Until that flush looks, the new candidate counts (the flush is not acknowledged yet).
     expect((await cc.summary(windowOf(13))).costUsd).toBeCloseTo(0.93, 9)
