@@ -4,9 +4,31 @@ import { traced } from '../runtime/traced'
 
 /*
  * The one way the API reads the warehouse: SQL text with typed placeholders ({name:Type}) and a zod schema
- * for its rows. Rows come back as JSONEachRow (ROW_FORMAT), and each is parsed by the schema: what the API
- * hands on is what the schema says, never a cast.
+ * for its rows. Rows come back as arrays after a row of their column names (ROWS_AS), are made objects by
+ * those names, and each is parsed by the schema: what the API hands on is what the schema says, never a cast.
  */
+
+/**
+ * The format of the API's reads: JSON arrays, one per row, after a first one of column names. The same values as
+ * JSONEachRow without each row's keys; the embedded engine writes it (and Node.js parses it) in half the time:
+ * 8 382 rows of 12 columns at 100 M events (the cost export by user per day) 72-80 → 35-37 ms for the read, of which
+ * 20 ms is the query itself (bench/results, docs/benchmarks.md "Rows without their keys").
+ */
+const ROWS_AS = 'JSONCompactEachRowWithNames'
+
+/** Rows as objects keyed by the column names that came first (ROWS_AS). */
+function namedRows(rows: readonly unknown[]): unknown[] {
+  const [names, ...values] = rows
+  if (!Array.isArray(names)) return []
+  return values.map((row) => named(names as string[], row))
+}
+
+function named(names: readonly string[], row: unknown): unknown {
+  if (!Array.isArray(row)) return row
+  const out: Record<string, unknown> = {}
+  for (let i = 0; i < names.length; i++) out[names[i] as string] = row[i]
+  return out
+}
 
 /**
  * How the API's reads ask for JSON: 64-bit integers as JSON numbers, not quoted strings. Every integer the
@@ -55,10 +77,10 @@ export async function run<Row extends z.ZodType>(client: Reader, query: Query<Ro
     const result = await client.query({
       query: query.sql,
       query_params: query.params,
-      format: 'JSONEachRow',
+      format: ROWS_AS,
       clickhouse_settings: READ_SETTINGS,
     })
-    const rows = await result.json<unknown>()
+    const rows = namedRows(await result.json<unknown>())
     span.setAttribute('db.response.returned_rows', rows.length)
     return rows.map((raw) => parseRow(query, raw))
   })
@@ -75,7 +97,7 @@ export function stream<Row extends z.ZodType>(client: Reader, query: Query<Row>)
   const started = client.query({
     query: query.sql,
     query_params: query.params,
-    format: 'JSONEachRow',
+    format: ROWS_AS,
     clickhouse_settings: READ_SETTINGS,
   })
   // A caller that fails before reading still gets the error when (if) it reads; none goes unhandled.
@@ -83,7 +105,13 @@ export function stream<Row extends z.ZodType>(client: Reader, query: Query<Row>)
   return {
     async *[Symbol.asyncIterator]() {
       const result = await started
-      for await (const batch of result.stream<unknown>()) for (const row of batch) yield parseRow(query, row.json())
+      let names: string[] | undefined
+      for await (const batch of result.stream<unknown>())
+        for (const row of batch) {
+          const values = row.json()
+          if (names === undefined) names = values as string[]
+          else yield parseRow(query, named(names, values))
+        }
     },
     cancel() {
       void started.then(
