@@ -3,6 +3,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { normalizeLogs } from '../collector/normalize/logs'
 import { InsertJournal, utcDays } from '../collector/writer/journal'
+import { copyNotedCandidates } from '../collector/writer/orphans'
 import { rebuildDerivedDays } from '../collector/writer/rebuild'
 import { Writer } from '../collector/writer/writer'
 import { createLogger } from '../runtime/logger'
@@ -11,7 +12,7 @@ import { selectRows } from '../warehouse/client'
 import { runCrashTest } from './crash/harness'
 import { formatReport } from './crash/report'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
-import { apiRequest, events } from './helpers/otlp-factory'
+import { apiRequest, costMetrics, events, postJson } from './helpers/otlp-factory'
 
 /**
  * Durability and exactly-once counting. The long version, ≥ 100 kills, is `npm run test:crash`.
@@ -82,6 +83,32 @@ describe('an insert that stopped half-way', () => {
     }
     expect(fs.existsSync(file)).toBe(false)
     await Promise.all([forgetful.close(), restarted.close()])
+  })
+
+  it("copies a noted session's candidates again from the rebuilt days, so a candidate the rebuild drops is not subtracted", async () => {
+    const who = { user: 'noted@x', session: 'noted-1' }
+    const t = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000
+    const day = new Date(t).toISOString().slice(0, 10)
+    const range = { from: new Date(t), to: new Date(t + 3_600_000) }
+    expect((await postJson(cc.otlpUrl, '/v1/metrics', costMetrics(who, 'delta', [{ startMs: t, timeMs: t + 30_000, value: 0.5 }]))).status).toBe(200)
+    expect((await postJson(cc.otlpUrl, '/v1/logs', events(who, [apiRequest(t + 60_000, 0.03)]))).status).toBe(200)
+    expect((await cc.summary(range)).costUsd).toBeCloseTo(0.03, 9)
+    // A kill's leftover: a view's part (a candidate) whose raw part was never stored, copied with the session.
+    await cc.client.command({
+      query: `INSERT INTO usage_metric_candidates_15m (bucket, user_key, session_id, model, cost_usd)
+        VALUES ({bucket:DateTime('UTC')}, 'noted@x', 'noted-1', 'lost-model', 0.9)`,
+      query_params: { bucket: new Date(t).toISOString().slice(0, 19).replace('T', ' ') },
+    })
+    await copyNotedCandidates(cc.client, [{ session_id: 'noted-1', user_key: 'noted@x', day }])
+    expect((await cc.summary(range)).costUsd).toBeCloseTo(0.03, 9)
+    // The rebuild derives the day's candidates from the raw rows: the leftover goes, and so must its copy.
+    await rebuildDerivedDays(cc.client, [{ table: 'metric_points', days: [day] }], { rawRetentionDays: 400, nowMs: Date.now() })
+    expect((await cc.summary(range)).costUsd).toBeCloseTo(0.03, 9)
+    const [copies] = await selectRows<{ usd: number }>(
+      cc.client,
+      "SELECT round(sum(cost_usd), 9) AS usd FROM usage_noted_candidates_15m FINAL WHERE session_id = 'noted-1'",
+    )
+    expect(Number(copies?.usd)).toBeCloseTo(0.5, 9)
   })
 
   it('leaves alone the rollups of days whose raw rows may be past retention', async () => {

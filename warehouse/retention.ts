@@ -46,7 +46,8 @@ export const RETENTION_TABLES = {
   },
   /**
    * Written by the collector's writer, not by a view, and kept for the rollup retention: the copies of noted
-   * candidates (0030), which expire with the candidates they cancel. The writer's rebuild of a day leaves them.
+   * candidates (0030), which expire with the candidates they cancel. The writer's rebuild of a day copies them again
+   * (collector/writer/rebuild.ts), rather than deleting them as a view-fed table's.
    */
   noted: {
     usage_noted_candidates_15m: 'bucket',

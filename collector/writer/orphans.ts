@@ -192,6 +192,39 @@ export async function copyNotedCandidates(client: Warehouse, rows: readonly { se
   })
 }
 
+/**
+ * After the writer's rebuild of some days (rebuild.ts): the noted sessions and user-days with candidates on those days
+ * are copied again, whole, their old copies deleted first. The rebuild derives the candidates from the raw rows
+ * again, and it can drop some a copy holds (a view's part stored by an insert whose raw part was not); a copy left
+ * as it was would subtract them still.
+ */
+export async function copyNotedCandidatesAgain(client: Warehouse, days: readonly string[]): Promise<number> {
+  if (days.length === 0) return 0
+  const rows = await selectRows<{ session_id: string; user_key: string; day: string }>(
+    client,
+    `SELECT session_id, user_key, toString(day) AS day FROM usage_candidate_sessions
+     WHERE session_id != '' AND session_id IN (
+       SELECT session_id FROM usage_candidate_sessions WHERE day IN {days:Array(Date)} AND session_id != ''
+         AND session_id IN (SELECT session_id FROM usage_candidate_coverage WHERE session_id != ''))
+     UNION ALL
+     SELECT session_id, user_key, toString(day) AS day FROM usage_candidate_sessions
+     WHERE session_id = '' AND day IN {days:Array(Date)}
+       AND (user_key, day) IN (SELECT user_key, day FROM usage_candidate_coverage WHERE session_id = '')`,
+    { days },
+  )
+  if (rows.length === 0) return 0
+  const sessions = [...new Set(rows.filter((r) => r.session_id !== '').map((r) => r.session_id))]
+  const userDays = rows.filter((r) => r.session_id === '').map((r) => `${r.day} ${r.user_key}`)
+  await client.command({
+    query: `DELETE FROM usage_noted_candidates_15m
+      WHERE (session_id != '' AND session_id IN {sessions:Array(String)})
+         OR (session_id = '' AND concat(toString(toDate(bucket)), ' ', user_key) IN {userDays:Array(String)})`,
+    query_params: { sessions, userDays },
+  })
+  await copyNotedCandidates(client, rows)
+  return sessions.length + userDays.length
+}
+
 /** On a cluster, stored on the shard before the batch is acknowledged (as warehouse/columns.ts's raw inserts). */
 const FOREGROUND = { distributed_foreground_insert: 1 } as const
 

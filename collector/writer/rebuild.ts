@@ -2,6 +2,7 @@ import { selectRows, type Warehouse } from '../../warehouse/client'
 import { DERIVED_TABLES } from '../../warehouse/retention'
 import { timeColumn, type TableName } from '../../warehouse/rows'
 import type { JournalEntry } from './journal'
+import { copyNotedCandidatesAgain } from './orphans'
 
 /**
  * Rebuilds what the materialized views derived from the raw tables, for whole UTC days, after an
@@ -10,7 +11,8 @@ import type { JournalEntry } from './journal'
  * loses its rows of those days; then every view from a raw table into one of them is re-run, restricted to
  * those days (from any raw table: user_activity_15m is fed from events and metric_points), and the chained
  * views fill the coarser tiers from what it inserts. The views' own SELECTs are read from the engine, so a
- * rebuild always matches what the views do. Run again after a crash half-way, it gives the same rows: each
+ * rebuild always matches what the views do. The copies of noted sessions' candidates are made again from the
+ * rebuilt candidates (orphans.ts). Run again after a crash half-way, it gives the same rows: each
  * step starts from the raw tables.
  *
  * A day whose raw rows may already be past the raw tables' retention (their TTL) is not rebuilt: the
@@ -125,5 +127,7 @@ export async function rebuildDerivedDays(client: Warehouse, entries: readonly Jo
       })
     }
   }
+  // The copies of noted candidates (not view-fed) from the candidates as rebuilt.
+  if (targets.includes('usage_metric_candidates_15m')) await copyNotedCandidatesAgain(client, days)
   return { targets, days, skipped }
 }

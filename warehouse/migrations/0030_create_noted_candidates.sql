@@ -13,7 +13,7 @@
 --                                version). Read with FINAL, so the newest copy counts once, however many there are.
 --
 -- Expires with the candidates (the rollup retention): a copy never outlives the rows it cancels. Not derived from a
--- view, so the writer's rebuild of a day leaves it alone (the candidates it rebuilds are the same rows).
+-- view: the writer's rebuild of a day copies the day's noted sessions again from the candidates it rebuilt.
 --
 -- Filled from what is noted now; repeated after a crash, it gives the same rows.
 
