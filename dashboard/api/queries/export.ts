@@ -103,15 +103,17 @@ export function csvColumns(query: DatasetQuery<DatasetName>): CsvColumns {
 export async function exportCsv(ctx: QueryContext, query: DatasetQuery<DatasetName>): Promise<Readable> {
   const { header, measures } = csvColumns(query)
   const prepared = prepareDatasetQuery(ctx, query, true)
-  // The rows, the totals and the companion (coverage, active user-days) run at once. Rows are parsed as they come
-  // while the companion is awaited (up to PREFETCH_ROWS of them), written once it is in; the totals, needed for the
-  // last line only, are awaited after them.
+  // The rows and the companion (coverage, active user-days) run at once. Rows are parsed as they come while the
+  // companion is awaited (up to PREFETCH_ROWS of them), written once it is in. The totals, needed for the last line
+  // only, start once the companion is in: they run beside the rows being written instead of slowing the companion
+  // that the writing waits for (adoption, without a companion, needs them first for its coverage).
   const rows = stream(ctx.client, buildRowsSql(prepared.shape, { totals: false }))
-  const totalsRow = plainTotals(ctx.client, prepared.shape)
+  const companion = companionOf(ctx, query, prepared)
+  const totalsRow = companion ? companion.then(() => plainTotals(ctx.client, prepared.shape)) : plainTotals(ctx.client, prepared.shape)
   totalsRow.catch(() => undefined)
   // The coverage of the whole range: the companion's, or for adoption (no companion) the totals row's, awaited first.
   const ready = (async () => {
-    const side = await companionOf(ctx, query, prepared)
+    const side = await companion
     return { side, coverage: totalsCoverageOf(query, query.dataset === 'adoption' ? await totalsRow : {}, side) }
   })()
   const iterator = rows[Symbol.asyncIterator]()
