@@ -17,7 +17,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { copyNotedCandidates } from '../collector/writer/orphans'
+import { copyNotedCandidates, recordCoverage } from '../collector/writer/orphans'
 import { selectRows } from '../warehouse/client'
 import { seedWarehouse } from './seed'
 import { calibrateMachine, describeMachine } from './calibrate'
@@ -267,7 +267,7 @@ async function noteSessions(n: number): Promise<void> {
     { n },
   )
   await copyNotedCandidates(cc.client, rows)
-  await cc.client.insert({ table: 'usage_candidate_coverage', values: rows, format: 'JSONEachRow' })
+  await recordCoverage(cc.client, rows)
   notedForRun = [...new Set(rows.map((r) => r.session_id))]
   process.stdout.write(`noted ${notedForRun.length} metric-only sessions as covered for this run (removed when it ends)\n`)
 }

@@ -36,7 +36,7 @@ function named(names: readonly string[], row: unknown): unknown {
  * had to be parsed by a union of schemas per value, which was half of what an export allocated (100 of
  * 200 MB for 8 800 rows at 10 M events, bench:api). Not-finite floats arrive as null (ClickHouse's default).
  */
-export const ROW_FORMAT = { output_format_json_quote_64bit_integers: 0 } as const
+const ROW_FORMAT = { output_format_json_quote_64bit_integers: 0 } as const
 
 /**
  * What every API read runs with: ROW_FORMAT, and no implied comparisons added to AND chains

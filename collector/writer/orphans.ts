@@ -140,27 +140,42 @@ export async function noteLateCoverage(client: Warehouse, keys: CoverageKeys, ch
   )
   const asked = found.filter((r) => r.session_id !== '' || keys.userDays.get(r.user_key)?.has(r.day))
   const fresh = asked.filter((r) => Number(r.noted) === 0)
-  const touched = (r: { session_id: string; user_key: string; day: string }) =>
-    r.session_id !== '' ? changed.sessions.has(r.session_id) : changed.userDays.get(r.user_key)?.has(r.day) === true
-  const copy = new Set(fresh.map(keyOf))
-  for (const r of asked) if (touched(r)) copy.add(keyOf(r))
-  // A session is copied whole (every day of its candidates), as the queries subtract it.
-  const sessions = new Set(asked.filter((r) => r.session_id !== '' && copy.has(keyOf(r))).map((r) => r.session_id))
-  const copied = asked.filter((r) => (r.session_id !== '' ? sessions.has(r.session_id) : copy.has(keyOf(r))))
+  // Copied: what is noted now or changed. A session whole (every day of its candidates), as the queries subtract it.
+  const sessions = new Set([...fresh.map((r) => r.session_id), ...changed.sessions].filter((id) => id !== ''))
+  const copied = asked.filter((r) =>
+    r.session_id !== '' ? sessions.has(r.session_id) : Number(r.noted) === 0 || changed.userDays.get(r.user_key)?.has(r.day) === true,
+  )
   await copyNotedCandidates(client, copied)
-  if (fresh.length > 0)
-    await client.insert({
-      table: 'usage_candidate_coverage',
-      values: fresh.map(({ session_id, user_key, day }) => ({ session_id, user_key, day })),
-      format: 'JSONEachRow',
-      clickhouse_settings: FOREGROUND,
-    })
+  await recordCoverage(client, fresh)
   return fresh.length
 }
 
-/** A session, or without one a user-day: what a candidate is noted by. */
-function keyOf(r: { session_id: string; user_key: string; day: string }): string {
-  return r.session_id !== '' ? `s ${r.session_id}` : `d ${r.day} ${r.user_key}`
+/** A usage_candidate_sessions row: a session (or, with session_id empty, a user) and a UTC day of its candidates. */
+type CandidateDay = { session_id: string; user_key: string; day: string }
+
+/** Notes these candidate days as covered (usage_candidate_coverage), after their candidates are copied. */
+export async function recordCoverage(client: Warehouse, rows: readonly CandidateDay[]): Promise<void> {
+  if (rows.length === 0) return
+  await client.insert({
+    table: 'usage_candidate_coverage',
+    values: rows.map(({ session_id, user_key, day }) => ({ session_id, user_key, day })),
+    format: 'JSONEachRow',
+    clickhouse_settings: FOREGROUND,
+  })
+}
+
+/**
+ * The candidate rows of these sessions (whole) and user-days, as a condition on usage_metric_candidates_15m's or
+ * usage_noted_candidates_15m's columns, and its parameters.
+ */
+const NOTED_ROWS = `((session_id != '' AND session_id IN {sessions:Array(String)})
+  OR (session_id = '' AND concat(toString(toDate(bucket)), ' ', user_key) IN {userDays:Array(String)}))`
+
+function notedParams(rows: readonly CandidateDay[]): { sessions: string[]; userDays: string[] } {
+  return {
+    sessions: [...new Set(rows.filter((r) => r.session_id !== '').map((r) => r.session_id))],
+    userDays: rows.filter((r) => r.session_id === '').map((r) => `${r.day} ${r.user_key}`),
+  }
 }
 
 /**
@@ -168,7 +183,7 @@ function keyOf(r: { session_id: string; user_key: string; day: string }): string
  * rows' sums as stored now, stamped with the time of the read, so that the newest copy of a row replaces the older
  * ones. `rows` are usage_candidate_sessions rows: a session's give the days its candidates are on.
  */
-export async function copyNotedCandidates(client: Warehouse, rows: readonly { session_id: string; user_key: string; day: string }[]): Promise<void> {
+export async function copyNotedCandidates(client: Warehouse, rows: readonly CandidateDay[]): Promise<void> {
   if (rows.length === 0) return
   const days = rows.map((r) => r.day).sort()
   const last = new Date(`${days[days.length - 1]}T00:00:00Z`)
@@ -178,17 +193,10 @@ export async function copyNotedCandidates(client: Warehouse, rows: readonly { se
       SELECT ${CANDIDATE_KEY}, sum(cost_usd), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),
         sum(cache_creation_tokens), toUInt64(toUnixTimestamp64Micro(now64(6)))
       FROM usage_metric_candidates_15m
-      WHERE bucket >= {from:DateTime('UTC')} AND bucket < {to:DateTime('UTC')}
-        AND ((session_id != '' AND session_id IN {sessions:Array(String)})
-          OR (session_id = '' AND concat(toString(toDate(bucket)), ' ', user_key) IN {userDays:Array(String)}))
+      WHERE bucket >= {from:DateTime('UTC')} AND bucket < {to:DateTime('UTC')} AND ${NOTED_ROWS}
       GROUP BY ${CANDIDATE_KEY}`,
     clickhouse_settings: FOREGROUND,
-    query_params: {
-      from: `${days[0]} 00:00:00`,
-      to: last.toISOString().slice(0, 19).replace('T', ' '),
-      sessions: [...new Set(rows.filter((r) => r.session_id !== '').map((r) => r.session_id))],
-      userDays: rows.filter((r) => r.session_id === '').map((r) => `${r.day} ${r.user_key}`),
-    },
+    query_params: { from: `${days[0]} 00:00:00`, to: last.toISOString().slice(0, 19).replace('T', ' '), ...notedParams(rows) },
   })
 }
 
@@ -200,7 +208,7 @@ export async function copyNotedCandidates(client: Warehouse, rows: readonly { se
  */
 export async function copyNotedCandidatesAgain(client: Warehouse, days: readonly string[]): Promise<number> {
   if (days.length === 0) return 0
-  const rows = await selectRows<{ session_id: string; user_key: string; day: string }>(
+  const rows = await selectRows<CandidateDay>(
     client,
     `SELECT session_id, user_key, toString(day) AS day FROM usage_candidate_sessions
      WHERE session_id != '' AND session_id IN (
@@ -213,16 +221,10 @@ export async function copyNotedCandidatesAgain(client: Warehouse, days: readonly
     { days },
   )
   if (rows.length === 0) return 0
-  const sessions = [...new Set(rows.filter((r) => r.session_id !== '').map((r) => r.session_id))]
-  const userDays = rows.filter((r) => r.session_id === '').map((r) => `${r.day} ${r.user_key}`)
-  await client.command({
-    query: `DELETE FROM usage_noted_candidates_15m
-      WHERE (session_id != '' AND session_id IN {sessions:Array(String)})
-         OR (session_id = '' AND concat(toString(toDate(bucket)), ' ', user_key) IN {userDays:Array(String)})`,
-    query_params: { sessions, userDays },
-  })
+  const params = notedParams(rows)
+  await client.command({ query: `DELETE FROM usage_noted_candidates_15m WHERE ${NOTED_ROWS}`, query_params: params })
   await copyNotedCandidates(client, rows)
-  return sessions.length + userDays.length
+  return params.sessions.length + params.userDays.length
 }
 
 /** On a cluster, stored on the shard before the batch is acknowledged (as warehouse/columns.ts's raw inserts). */
