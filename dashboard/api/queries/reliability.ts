@@ -2,12 +2,12 @@ import { z } from 'zod'
 import type { Coverage } from '../../../schemas/analytics'
 import { answeredRange } from '../../../schemas/periods'
 import { isPlaceholder, type ApiFigures, type ReliabilityQuery, type ReliabilityResponse } from '../../../schemas/reliability'
-import { ch, run } from '../../../warehouse/query'
+import { ch, runAll, type Query } from '../../../warehouse/query'
 import { attributedRows } from '../sources'
 import { planTiers } from '../tiers'
 import { coverageOf } from './companion'
 import type { QueryContext } from './dataset'
-import { selectRowsWithTotals, sourceFor } from './dataset-sql'
+import { buildRowsSql, buildTotalsSql, sourceFor } from './dataset-sql'
 import { rangeParams } from './range'
 import { dailyRowsOf, rowsOf, type DailyKind } from './reliability-rows'
 import { directoryNeeded, filterSql } from './filters'
@@ -79,17 +79,20 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
   const common = { scope: ctx.scope, range, granularity: 'none' as const, filters }
   const params: Record<string, unknown> = { ...rangeParams(range), listed: LISTED }
   const where = filterSql(q.filters, params, ctx.scope)
-  const sql = <S extends z.ZodType>(text: string, row: S) => run(ctx.client, { sql: text, params, row })
+  const sql = <S extends z.ZodType>(text: string, row: S): Query<S> => ({ sql: text, params, row })
   const plan = planTiers(range, 'none')
   // Only the API read groups by team; the others need the directory only to filter (as the Policy page decides).
   const attribute = directoryNeeded(q.filters, ctx.scope)
   const daily = (...kinds: DailyKind[]) => dailyRowsOf(plan, params, attribute, ...kinds)
   const raw = (...kinds: string[]) => rowsOf(attribute, ...kinds)
 
-  // Every read at once: none needs another's answer (when nobody sends events, the answer is nulls and the reads after the first are not used).
-  const [teams, requests, apiCounts, subagents, skills, plugins, pluginSessions, mcp, internal] = await Promise.all([
-    // Who sends what, per team and in total: the Adoption page's active users (user_activity).
-    selectRowsWithTotals(ctx.client, { ...common, source: sourceFor('adoption', 'team', filters), groupBy: 'team', measures: ['activeUsers'], coverage: true }),
+  // Who sends what, per team and in total: the Adoption page's active users (user_activity), its rows and totals.
+  const teamShape = { ...common, source: sourceFor('adoption', 'team', filters), groupBy: 'team', measures: ['activeUsers'], coverage: true }
+  // Every read in one engine query (runAll): none needs another's answer (when nobody sends events, the answer is nulls
+  // and the reads after the first two are not used).
+  const [teamRows, [teamTotals], requests, apiCounts, subagents, skills, plugins, pluginSessions, mcp, internal] = await runAll(ctx.client, [
+    buildRowsSql(teamShape, { totals: false }),
+    buildTotalsSql(teamShape),
     // The Cost page's requests (usage_by_model: api_request events) by model, by team and in total, in one read. The metric
     // candidates add no request (nor any group with one), so they are not read; a group without requests is a group with 0.
     sql(
@@ -190,7 +193,7 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
     ),
   ])
 
-  const coverage: Coverage = coverageOf(teams.totals) ?? { users: 0, usersWithEvents: 0, usersWithMetrics: 0 }
+  const coverage: Coverage = coverageOf(teamTotals) ?? { users: 0, usersWithEvents: 0, usersWithMetrics: 0 }
   const reported = coverage.users === 0 || coverage.usersWithEvents > 0
   const base = { range: { from: range.from.toISOString(), to: range.to.toISOString(), timeZone: range.timeZone }, coverage }
   if (!reported) return { ...base, api: null, subagents: null, skills: null, plugins: null, mcp: null, compaction: null, internalErrors: null }
@@ -231,7 +234,7 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
       byModel: models
         .map((model) => ({ model, ...figures(modelRequests.get(model) ?? 0, modelErrors.get(model)) }))
         .sort((a, b) => b.errors - a.errors || b.requests - a.requests || a.model.localeCompare(b.model)),
-      byTeam: teams.rows
+      byTeam: teamRows
         .map((t) => {
           const team = String(t.g)
           const c = coverageOf(t) ?? { users: 0, usersWithEvents: 0, usersWithMetrics: 0 }
