@@ -66,5 +66,9 @@ describe('several reads as one query', () => {
   it('refuses a read with settings of its own, which would not apply as a part', async () => {
     const own = { sql: 'SELECT 1 AS k, 2 AS v SETTINGS max_threads = 1', params: {}, row: numbers }
     await expect(runAll(client, [own])).rejects.toThrow(/settings of its own/)
+    // A column that is only named so is no clause.
+    const named = { sql: "SELECT 1 AS k, 2 AS v, 'x' AS settings", params: {}, row: numbers }
+    expect(await runAll(client, [named])).toEqual([[{ k: 1, v: 2 }]])
+    expect(await runAll(client, [])).toEqual([])
   })
 })
