@@ -9,6 +9,7 @@ import { defineConfig } from 'vitest/config'
 const UNIT_TESTS = [
   'test/analytics-units.test.ts',
   'test/auth-hardening-units.test.ts',
+  'test/bench-cpu.test.ts',
   'test/billing-rules.test.ts',
   'test/budget-forecast.test.ts',
   'test/config.test.ts',

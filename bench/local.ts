@@ -2,8 +2,6 @@
  * What the local tools share (bench:api, bench:pages, npm run screenshots): ccscope on a data directory,
  * ports chosen by the system, warnings only, the API open to this machine; and Debian's Chromium.
  */
-import fs from 'node:fs'
-import { chromium, type Browser, type BrowserContext } from 'playwright-core'
 import { startCcscope, type Ccscope } from '../server/ccscope'
 import { loadConfig, type Config } from '../server/config'
 import { createLogger } from '../runtime/logger'
@@ -58,23 +56,4 @@ async function settled(client: Warehouse): Promise<void> {
   if (Date.now() - began > 1_000) console.error(`engine settled after ${Math.round((Date.now() - began) / 1000)} s`)
 }
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-dev-shm-usage']
-
-function chromiumPath(): string {
-  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-  if (!fs.existsSync(path)) throw new Error(`Chromium not found at ${path}: apt-get install -y chromium, or set CHROMIUM_PATH`)
-  return path
-}
-
-/** Chromium from /usr/bin/chromium (or CHROMIUM_PATH): nothing is downloaded. Its contexts are off the record: no disk cache, no compiled-code cache. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS })
-}
-
-/**
- * Chromium with a real profile in `profileDir`, as a person's browser has: a disk HTTP cache and V8's cache of
- * compiled scripts, which an off-the-record context (launchChromium's) never keeps.
- */
-export function launchChromiumProfile(profileDir: string, viewport: { width: number; height: number }): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(profileDir, { executablePath: chromiumPath(), args: CHROMIUM_ARGS, viewport })
-}
+export { launchChromium, launchChromiumProfile } from './chromium'

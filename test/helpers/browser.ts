@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
+import { chromiumArgs } from '../../bench/chromium'
 import { settled as settledPage } from '../../bench/page-load'
 import { startTestCcscope, type TestCcscope } from './ccscope'
 import { generateFleet, sendFleet } from './fleet'
@@ -13,7 +14,8 @@ export const ARTIFACTS = path.resolve(path.dirname(new URL(import.meta.url).path
 
 export async function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`)
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] })
+  // The bench's arguments: without the window UI a new window would build (bench/chromium.ts), which only costs CPU here.
+  return chromium.launch({ executablePath: CHROMIUM, args: await chromiumArgs() })
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
