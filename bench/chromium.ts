@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs'
 import { chromium, type Browser, type BrowserContext } from 'playwright-core'
+import { processes } from './proc'
 
 const BASE_ARGS = ['--no-sandbox', '--disable-dev-shm-usage']
 
@@ -23,22 +24,10 @@ export function chromiumPath(): string {
   return path
 }
 
-/** The arguments of a browser this process launched (its child with a debugging pipe), from /proc; none elsewhere. */
+/** The arguments of a browser this process launched (its child with a debugging pipe); none where /proc is not. */
 function launchedBrowserArgs(): string[] {
-  if (!fs.existsSync('/proc/self/stat')) return []
-  for (const pid of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue
-    try {
-      // After the command name: state, then the parent's pid.
-      const parent = Number((fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ')[1])
-      if (parent !== process.pid) continue
-      const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
-      if (args.includes('--remote-debugging-pipe')) return args
-    } catch {
-      // The process ended while being read.
-    }
-  }
-  return []
+  const browser = processes().find((p) => Number(p.stat[1]) === process.pid && p.args.includes('--remote-debugging-pipe'))
+  return browser?.args ?? []
 }
 
 let args: Promise<string[]> | undefined

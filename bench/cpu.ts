@@ -5,7 +5,7 @@
  * says whether a page is slow for its own work or for waiting, and which side's work to cut.
  */
 import { execFileSync } from 'node:child_process'
-import fs from 'node:fs'
+import { processes } from './proc'
 
 export interface CpuTimes {
   ccscope: number
@@ -21,22 +21,10 @@ const TICKS_PER_SECOND = (() => {
   }
 })()
 
-/** User and system CPU of every live Chromium process, in clock ticks, by process id (Linux /proc; none elsewhere). */
+/** User and system CPU of every live Chromium process, in clock ticks, by process id. */
 function chromiumTicks(): Map<number, number> {
   const ticks = new Map<number, number>()
-  if (!fs.existsSync('/proc/self/stat')) return ticks
-  for (const pid of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue
-    try {
-      const executable = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? ''
-      if (!/chrom(e|ium)/.test(executable)) continue
-      // Fields after the command name: state is the 3rd field of the whole line, utime the 14th, stime the 15th.
-      const fields = (fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ')
-      ticks.set(Number(pid), Number(fields[11]) + Number(fields[12]))
-    } catch {
-      // The process ended while being read.
-    }
-  }
+  for (const p of processes()) if (/chrom(e|ium)/.test(p.args[0] ?? '')) ticks.set(p.pid, Number(p.stat[11]) + Number(p.stat[12]))
   return ticks
 }
 

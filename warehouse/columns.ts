@@ -180,6 +180,9 @@ export async function insertCompact<R>(client: Warehouse, { into, columns, rows,
   await client.insert({ table: into, columns: [...columns], values: rows.map(values), format: 'JSONCompactEachRow', clickhouse_settings: settings })
 }
 
+/** An insert into a Distributed table returns once the shards hold its rows (ignored by other tables): see INSERT_SETTINGS. */
+export const FOREGROUND = { distributed_foreground_insert: 1 } as const
+
 /**
  * The settings of every raw-table insert: it returns once the part is written (no server-side async buffer
  * to lose). The raw tables are partitioned by day and a batch holds every sender's records, up to the
@@ -196,7 +199,7 @@ const INSERT_SETTINGS = {
   async_insert: 0,
   date_time_input_format: 'basic',
   max_partitions_per_insert_block: '0',
-  distributed_foreground_insert: 1,
+  ...FOREGROUND,
   parallel_view_processing: 1,
 } as const
 

@@ -1,4 +1,5 @@
 import { selectRows, type Warehouse } from '../../warehouse/client'
+import { FOREGROUND } from '../../warehouse/columns'
 import type { EventRow, MetricPointRow } from '../../warehouse/rows'
 import { utcDay } from './journal'
 
@@ -226,9 +227,6 @@ export async function copyNotedCandidatesAgain(client: Warehouse, days: readonly
   await copyNotedCandidates(client, rows)
   return params.sessions.length + params.userDays.length
 }
-
-/** On a cluster, stored on the shard before the batch is acknowledged (as warehouse/columns.ts's raw inserts). */
-const FOREGROUND = { distributed_foreground_insert: 1 } as const
 
 /** usage_metric_candidates_15m's key: a copy sums its rows by it. */
 const CANDIDATE_KEY =

@@ -1,21 +1,17 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
-import { chromiumArgs } from '../../bench/chromium'
+import type { Browser, Locator, Page } from 'playwright-core'
+import { launchChromium } from '../../bench/chromium'
 import { settled as settledPage } from '../../bench/page-load'
 import { startTestCcscope, type TestCcscope } from './ccscope'
 import { generateFleet, sendFleet } from './fleet'
 
-/** Debian's Chromium (`apt-get install -y chromium`; .ci/run installs it). Override with CHROMIUM_PATH. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-
 /** Screenshots of every page land here (kept as test artifacts; gitignored). */
 export const ARTIFACTS = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'test-results', 'screenshots')
 
-export async function launchBrowser(): Promise<Browser> {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`)
-  // The bench's arguments: without the window UI a new window would build (bench/chromium.ts), which only costs CPU here.
-  return chromium.launch({ executablePath: CHROMIUM, args: await chromiumArgs() })
+/** Debian's Chromium (`apt-get install -y chromium`; .ci/run installs it; CHROMIUM_PATH overrides), as the bench launches it (bench/chromium.ts). */
+export function launchBrowser(): Promise<Browser> {
+  return launchChromium()
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
