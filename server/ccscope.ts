@@ -18,6 +18,7 @@ import { createApi } from '../dashboard/api/server'
 import type { MetaLoading } from '../schemas/meta'
 import { createDatabase, openReadSessions, openWarehouse, serverClient, type Warehouse } from '../warehouse/client'
 import { ReadPool, type Reader } from '../warehouse/pool'
+import { openDirectoryNow, type DirectoryNow } from '../warehouse/directory-now'
 import { migrate } from '../warehouse/migrate'
 import { applyRetention } from '../warehouse/retention'
 import type { Config } from './config'
@@ -36,6 +37,8 @@ export interface Ccscope {
   log: Logger
   /** Polls Anthropic's usage report; null unless CCSCOPE_ANTHROPIC_ADMIN_KEY is configured. */
   billingPoller: BillingPoller | null
+  /** Makes a directory load just stored the one the reads join (another API on the same warehouse needs it too). */
+  reloadDirectory(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -59,6 +62,11 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
   const client = ch.mode === 'embedded' ? await openWarehouse(ch) : serverClient(ch, config.warehouseRequestTimeoutMs)
   // A cluster's migrations and retention name its local tables ON CLUSTER (warehouse/ddl.ts).
   const cluster = ch.mode === 'server' && ch.cluster ? { cluster: ch.cluster } : null
+  // The directory's newest load as the reads join it (warehouse/directory-now.ts), made once the schema is.
+  let directoryNow: DirectoryNow | undefined
+  const reloadDirectory = async () => {
+    await directoryNow?.reload()
+  }
   const prepare = async () => {
     if (ch.mode === 'server') await createDatabase(ch, config.warehouseRequestTimeoutMs)
     const report = await migrate(client, undefined, cluster)
@@ -66,6 +74,7 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
       { applied: report.applied, alreadyApplied: report.alreadyApplied },
       report.applied.length > 0 ? `applied ${report.applied.length} migration(s)` : 'schema up to date',
     )
+    directoryNow = await openDirectoryNow(client, ch, log)
     if (report.changed.length > 0) log.warn({ changed: report.changed }, 'applied migrations have changed on disk since; they are not re-run')
     const retention = await applyRetention(client, config.retention, cluster)
     if (retention.changed.length > 0) log.info({ tables: retention.changed, ...config.retention }, `retention set: ${retention.summary}`)
@@ -178,6 +187,7 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
   const api = await createApi({
     client,
     reader,
+    reloadDirectory,
     ...(notifier ? { notifier } : {}),
     email: config.alerts.smtp !== undefined,
     ...(options.now ? { now: options.now } : {}),
@@ -246,6 +256,7 @@ export async function startCcscope(config: Config, log: Logger = createLogger(co
     metrics,
     log,
     billingPoller,
+    reloadDirectory,
     stop() {
       stopping ??= (async () => {
         stopped.abort()

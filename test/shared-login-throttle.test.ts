@@ -24,6 +24,7 @@ beforeAll(async () => {
   cc = await startTestCcscope({ CCSCOPE_USERS_FILE: usersFile })
   b = createApi({
     client: cc.client,
+    reloadDirectory: cc.reloadDirectory,
     metrics: new SelfMetrics(),
     log: createLogger('error'),
     auth: { usersFile, proxy: undefined, sessionTtlMs: 3600_000, openMode: 'off' },

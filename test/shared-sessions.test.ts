@@ -33,6 +33,7 @@ afterAll(async () => {
 async function instanceB(): Promise<{ url: string; service: HttpService }> {
   const service = createApi({
     client: cc.client,
+    reloadDirectory: cc.reloadDirectory,
     metrics: new SelfMetrics(),
     log: createLogger('error'),
     auth: { usersFile, proxy: undefined, sessionTtlMs: 3600_000, openMode: 'off' },

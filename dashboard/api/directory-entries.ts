@@ -9,7 +9,12 @@ import { type ApiRouter, badRequest, invalidBody } from './router'
 /** One person's directory entry, added, edited or removed (admins): PUT and DELETE /api/v1/directory/entries/{user}. */
 export function registerDirectoryEntryRoutes(
   router: ApiRouter,
-  { client, json, pseudonymize }: { client: Warehouse; json: RequestHandler; pseudonymize?: (user: string) => string },
+  {
+    client,
+    reloadDirectory,
+    json,
+    pseudonymize,
+  }: { client: Warehouse; reloadDirectory: () => Promise<void>; json: RequestHandler; pseudonymize?: (user: string) => string },
 ): void {
   const spec = {
     tags: ['directory'],
@@ -26,7 +31,7 @@ export function registerDirectoryEntryRoutes(
       if (!body.success) return invalidBody(response, body.error)
       // An existing entry's key is used as stored; a new person's email is pseudonymised like the telemetry's.
       const keyOf = (known: boolean) => (known || !pseudonymize ? path.data.user : pseudonymize(path.data.user))
-      return saveDirectoryEntry(client, body.data, keyOf)
+      return saveDirectoryEntry(client, body.data, keyOf, reloadDirectory)
     },
     {
       spec: {
@@ -45,7 +50,7 @@ export function registerDirectoryEntryRoutes(
       const path = directoryEntryPathSchema.safeParse(request.params)
       if (!path.success) return badRequest(response, path.error)
       try {
-        return await removeDirectoryEntry(client, path.data.user)
+        return await removeDirectoryEntry(client, path.data.user, reloadDirectory)
       } catch (error) {
         if (!(error instanceof NotFound)) throw error
         const body: ApiError = { error: 'not_found', message: error.message }

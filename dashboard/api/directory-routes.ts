@@ -15,7 +15,7 @@ const DIRECTORY_BODY_LIMIT = 64 * 1024 * 1024
 export function registerDirectoryRoutes(
   get: QueryGet,
   router: ApiRouter,
-  { client, pseudonymize }: { client: Warehouse; pseudonymize?: ((user: string) => string) | undefined },
+  { client, reloadDirectory, pseudonymize }: { client: Warehouse; reloadDirectory: () => Promise<void>; pseudonymize?: ((user: string) => string) | undefined },
 ): void {
   get(
     { path: '/api/v1/directory', summary: 'The loaded directory', tags: ['directory'], response: { schema: directoryResponseSchema, description: 'Entries' } },
@@ -72,7 +72,7 @@ export function registerDirectoryRoutes(
           seen.set(e.user, original)
         }
       }
-      return loadDirectory(client, entries)
+      return loadDirectory(client, entries, reloadDirectory)
     },
     {
       spec: directorySpec,

@@ -34,6 +34,8 @@ export interface ApiOptions {
   client: Warehouse
   /** Where the analytics queries run (a pool of engine sessions in embedded mode); default the client. */
   reader?: Reader
+  /** Makes a directory load just stored the one the reads join (warehouse/directory-now.ts). */
+  reloadDirectory: () => Promise<void>
   /** The clock answers are cut by (complete buckets only, schemas/periods.ts); tests set it. */
   now?: () => Date
   metrics: SelfMetrics
@@ -70,6 +72,7 @@ const BODY_LIMIT = 1024 * 1024
 export function createApi({
   client,
   reader = client,
+  reloadDirectory,
   now = () => new Date(),
   metrics,
   log: parentLog,
@@ -181,8 +184,8 @@ export function createApi({
     ({ scope }) => queryMeta(reader, VERSION, otlp ?? { httpPort: 4318, grpcPort: 4317, authRequired: false }, scope, loading?.() ?? null),
   )
 
-  registerDirectoryRoutes(get, router, { client, pseudonymize })
-  registerDirectoryEntryRoutes(router, { client, json: express.json({ limit: BODY_LIMIT }), ...(pseudonymize ? { pseudonymize } : {}) })
+  registerDirectoryRoutes(get, router, { client, reloadDirectory, pseudonymize })
+  registerDirectoryEntryRoutes(router, { client, reloadDirectory, json: express.json({ limit: BODY_LIMIT }), ...(pseudonymize ? { pseudonymize } : {}) })
   registerAuthRoutes(router, auth, express.json({ limit: BODY_LIMIT }), new SharedAttempts(client))
   registerBudgetRoutes(router, { client, reader, now, ...(notifier ? { notifier } : {}), json: express.json({ limit: BODY_LIMIT }) })
   registerReportRoutes(router, { client, reader, now, ...(notifier ? { notifier } : {}), json: express.json({ limit: BODY_LIMIT }), badRequest, email })

@@ -1,4 +1,5 @@
 import type { ResolvedRange } from '../../schemas/analytics'
+import { DIRECTORY_NOW } from '../../warehouse/directory-now'
 import { dateTimeParam } from './queries/range'
 import { TIER_MS, TIERS, type Tier, type TierPlan } from './tiers'
 
@@ -121,16 +122,13 @@ export const FAMILIES: Record<FamilyName, Family> = {
 const BASE_COLUMNS = ['bucket', 'user_key', 'team_id', 'department', 'cost_center']
 
 /**
- * The newest directory load. Where it names a team, department or cost center, that wins over the
- * telemetry; empty fields fall back to it (warehouse/RULES.md, "Directory").
+ * The newest directory load, joined as `d` (warehouse/directory-now.ts). Where it names a team, department or cost
+ * center, that wins over the telemetry; empty fields fall back to it (warehouse/RULES.md, "Directory").
  */
-export const DIRECTORY_NOW = `(
-  SELECT user_key AS d_user, display_name AS d_name, team_id AS d_team, department AS d_dept, cost_center AS d_cc, seat AS d_seat
-  FROM directory WHERE load_id = (SELECT max(load_id) FROM directory)
-)`
+export { DIRECTORY_NOW }
 
 /** How many people the directory's current load names: 0 when no directory is loaded (a scalar subquery). */
-export const DIRECTORY_ENTRIES = `(SELECT count() FROM directory WHERE load_id = (SELECT max(load_id) FROM directory) AND user_key != '')`
+export const DIRECTORY_ENTRIES = `(SELECT count() FROM ${DIRECTORY_NOW} WHERE d_user != '')`
 
 /**
  * The columns every source exposes once the directory (joined as `d`) is applied to the rows of table

@@ -19,8 +19,15 @@ export function directoryCsvToObjects(csv: string): Record<string, string>[] {
 
 export class DirectoryCsvError extends Error {}
 
-/** Replaces the directory with `entries` as one new load; older loads are deleted once it is stored. */
-export async function loadDirectory(client: Warehouse, entries: DirectoryEntry[]): Promise<{ loaded: number; seats: number; loadedAt: string }> {
+/**
+ * Replaces the directory with `entries` as one new load; older loads are deleted once it is stored, and `reload`
+ * makes it the load every read joins (warehouse/directory-now.ts) before the answer says it is loaded.
+ */
+export async function loadDirectory(
+  client: Warehouse,
+  entries: DirectoryEntry[],
+  reload: () => Promise<void>,
+): Promise<{ loaded: number; seats: number; loadedAt: string }> {
   const [last] = await selectRows<{ id: string }>(client, 'SELECT max(load_id) AS id FROM directory')
   const loadId = Math.max(Date.now(), Number(last?.id ?? 0) + 1)
   if (entries.length > 0) {
@@ -42,6 +49,7 @@ export async function loadDirectory(client: Warehouse, entries: DirectoryEntry[]
     // An empty load clears the directory: a marker row no user key can match.
     await client.insert({ table: 'directory', format: 'JSONEachRow', values: [{ load_id: loadId, user_key: '', seat: false }] })
   }
+  await reload()
   await client.command({ query: 'DELETE FROM directory WHERE load_id < {id:UInt64}', query_params: { id: loadId } })
   return { loaded: entries.length, seats: entries.filter((e) => e.seat).length, loadedAt: new Date(loadId).toISOString() }
 }
@@ -77,6 +85,7 @@ export async function saveDirectoryEntry(
   client: Warehouse,
   fields: Omit<DirectoryEntry, 'user'>,
   keyOf: (known: boolean) => string,
+  reload: () => Promise<void>,
 ): Promise<{ entries: number; loadedAt: string }> {
   const { entries } = await readDirectory(client)
   // The key as the path names it when an entry has it; else the key a new person gets (pseudonymised, maybe).
@@ -84,17 +93,18 @@ export async function saveDirectoryEntry(
   const user = entries.some((e) => e.user === named) ? named : keyOf(false)
   const entry = { ...fields, user }
   const next = entries.some((e) => e.user === user) ? entries.map((e) => (e.user === user ? entry : e)) : [...entries, entry]
-  const done = await loadDirectory(client, next)
+  const done = await loadDirectory(client, next, reload)
   return { entries: done.loaded, loadedAt: done.loadedAt }
 }
 
 /** Removes one person's entry (NotFound when the directory has none). */
-export async function removeDirectoryEntry(client: Warehouse, user: string): Promise<{ entries: number; loadedAt: string }> {
+export async function removeDirectoryEntry(client: Warehouse, user: string, reload: () => Promise<void>): Promise<{ entries: number; loadedAt: string }> {
   const { entries } = await readDirectory(client)
   if (!entries.some((e) => e.user === user)) throw new NotFound(`no directory entry for ${user}`)
   const done = await loadDirectory(
     client,
     entries.filter((e) => e.user !== user),
+    reload,
   )
   return { entries: done.loaded, loadedAt: done.loadedAt }
 }
