@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openReadSessions, openWarehouse, selectRows, type Warehouse, type WarehouseConfig } from '../warehouse/client'
-import { DIRECTORY_NOW, directoryNowDdl, openDirectoryNow } from '../warehouse/directory-now'
+import { DIRECTORY_NOW, directoryNowStatements, openDirectoryNow } from '../warehouse/directory-now'
 import { migrate } from '../warehouse/migrate'
 
 /**
@@ -86,13 +86,26 @@ describe('the directory as the reads join it', () => {
     expect((await teams()).map((r) => r.team)).toEqual(['telemetry', 'data', 'telemetry'])
   })
 
-  it("names a server's credentials and cluster as quoted literals, and none on the embedded engine", () => {
-    const embedded = directoryNowDdl(ch)
-    expect(embedded).not.toMatch(/USER|PASSWORD|ON CLUSTER/)
-    const server = directoryNowDdl({ mode: 'server', url: 'http://ch:8123', user: 'ccscope', password: "p'a\\ss", database: 'analytics', cluster: 'main-1' })
-    expect(server).toContain("CREATE OR REPLACE DICTIONARY analytics.directory_now ON CLUSTER 'main-1'")
-    expect(server).toContain("USER 'ccscope' PASSWORD 'p\\'a\\\\ss'")
-    expect(server).toContain('FROM analytics.directory WHERE load_id = (SELECT max(load_id) FROM analytics.directory)')
-    expect(server).toMatch(/LIFETIME\(MIN \d+ MAX \d+\)/)
+  it("names a server's credentials and cluster as quoted literals, none on the embedded engine, and every statement parses", async () => {
+    const embedded = directoryNowStatements(ch)
+    expect(Object.values(embedded).join('\n')).not.toMatch(/USER|PASSWORD|ON CLUSTER/)
+    const server = directoryNowStatements({
+      mode: 'server',
+      url: 'http://ch:8123',
+      user: 'ccscope',
+      password: "p'a\\ss",
+      database: 'analytics',
+      cluster: 'main-1',
+    })
+    expect(server.dictionary).toContain("CREATE OR REPLACE DICTIONARY analytics.directory_now ON CLUSTER 'main-1'")
+    expect(server.dictionary).toContain("USER 'ccscope' PASSWORD 'p\\'a\\\\ss'")
+    expect(server.dictionary).toContain('FROM analytics.directory WHERE load_id = (SELECT max(load_id) FROM analytics.directory)')
+    expect(server.dictionary).toMatch(/LIFETIME\(MIN \d+ MAX \d+\)/)
+    expect(server.reload).toBe("SYSTEM RELOAD DICTIONARY ON CLUSTER 'main-1' analytics.directory_now")
+    // The engine's own parser takes every statement (formatQuery needs no cluster), and refuses a broken one.
+    const parses = async (statement: string) => (await selectRows<{ f: string }>(client, 'SELECT formatQuery({q:String}) AS f', { q: statement }))[0]?.f
+    for (const statement of [...Object.values(server), ...Object.values(embedded)])
+      await expect(parses(statement), statement).resolves.toMatch(/^(CREATE|SYSTEM|DROP)/)
+    await expect(parses(server.dictionary.replace('PRIMARY KEY', 'PRIMARY'))).rejects.toThrow(/Syntax error/)
   })
 })

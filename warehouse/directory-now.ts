@@ -1,6 +1,5 @@
 import type { Logger } from '../runtime/logger'
 import type { Warehouse, WarehouseConfig } from './client'
-import type { ClusterTarget } from './ddl'
 
 /**
  * The directory's newest load, as every attributed read joins it (warehouse/RULES.md, "Directory"): a ClickHouse
@@ -38,25 +37,27 @@ const literal = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, 
 const LIFETIME = 'LIFETIME(MIN 5 MAX 10)'
 
 /**
- * The dictionary's DDL. `database` and `cluster` are configuration, checked as identifiers by server/config.ts;
- * the user and password are quoted as literals (ClickHouse shows them as [HIDDEN] in system tables and logs).
+ * The statements that make, reload and drop `directory_now`. `database` and `cluster` are configuration, checked as
+ * identifiers by server/config.ts; the user and password are quoted as literals (ClickHouse shows them as [HIDDEN] in
+ * system tables and logs).
  */
-export function directoryNowDdl(ch: WarehouseConfig): string {
-  const database = ch.database
-  const cluster = ch.mode === 'server' && ch.cluster ? ` ON CLUSTER ${literal(ch.cluster)}` : ''
+export function directoryNowStatements(ch: WarehouseConfig): { dictionary: string; view: string; reload: string; dropView: string; dropDictionary: string } {
+  const name = `${ch.database}.${DIRECTORY_NOW}`
+  const on = ch.mode === 'server' && ch.cluster ? ` ON CLUSTER ${literal(ch.cluster)}` : ''
   const credentials = ch.mode === 'server' ? ` USER ${literal(ch.user)} PASSWORD ${literal(ch.password)}` : ''
-  return `CREATE OR REPLACE DICTIONARY ${database}.${DIRECTORY_NOW}${cluster}
+  return {
+    dictionary: `CREATE OR REPLACE DICTIONARY ${name}${on}
 (d_user String, d_name String, d_team String, d_dept String, d_cc String, d_seat Bool)
 PRIMARY KEY d_user
-SOURCE(CLICKHOUSE(QUERY ${literal(newestLoad(database))}${credentials} INVALIDATE_QUERY ${literal(`SELECT max(load_id) FROM ${database}.directory`)}))
+SOURCE(CLICKHOUSE(QUERY ${literal(newestLoad(ch.database))}${credentials} INVALIDATE_QUERY ${literal(`SELECT max(load_id) FROM ${ch.database}.directory`)}))
 ${LIFETIME}
-LAYOUT(COMPLEX_KEY_HASHED())`
-}
-
-/** The fallback: the same rows as a view (expanded into every query that reads it, as the subquery was). */
-export function directoryNowViewDdl(ch: WarehouseConfig): string {
-  const cluster = ch.mode === 'server' && ch.cluster ? ` ON CLUSTER ${literal(ch.cluster)}` : ''
-  return `CREATE OR REPLACE VIEW ${ch.database}.${DIRECTORY_NOW}${cluster} AS ${newestLoad(ch.database)}`
+LAYOUT(COMPLEX_KEY_HASHED())`,
+    // The fallback: the same rows as a view (expanded into every query that reads it, as the subquery was).
+    view: `CREATE OR REPLACE VIEW ${name}${on} AS ${newestLoad(ch.database)}`,
+    reload: `SYSTEM RELOAD DICTIONARY${on} ${name}`,
+    dropView: `DROP VIEW ${name}${on}`,
+    dropDictionary: `DROP DICTIONARY ${name}${on}`,
+  }
 }
 
 export interface DirectoryNow {
@@ -70,18 +71,17 @@ export interface DirectoryNow {
  * dictionary that cannot read its source fails here, at start-up, rather than in every attributed read.
  */
 export async function openDirectoryNow(client: Warehouse, ch: WarehouseConfig, log?: Logger): Promise<DirectoryNow> {
-  const cluster: ClusterTarget | null = ch.mode === 'server' && ch.cluster ? { cluster: ch.cluster } : null
-  const on = cluster ? ` ON CLUSTER ${literal(cluster.cluster)}` : ''
+  const statements = directoryNowStatements(ch)
   const dictionary: DirectoryNow = {
     kind: 'dictionary',
     reload: async () => {
-      await client.command({ query: `SYSTEM RELOAD DICTIONARY${on} ${ch.database}.${DIRECTORY_NOW}` })
+      await client.command({ query: statements.reload })
     },
   }
   try {
     // A view left by an earlier start that fell back is replaced by the dictionary (and the other way round).
     await dropOther(client, ch, 'view')
-    await client.command({ query: directoryNowDdl(ch) })
+    await client.command({ query: statements.dictionary })
     await dictionary.reload()
     return dictionary
   } catch (error) {
@@ -90,13 +90,12 @@ export async function openDirectoryNow(client: Warehouse, ch: WarehouseConfig, l
       `the directory is joined through a view, not a dictionary (slower reads): creating or loading the dictionary ${DIRECTORY_NOW} failed: ${(error as Error).message}`,
     )
     await dropOther(client, ch, 'dictionary')
-    await client.command({ query: directoryNowViewDdl(ch) })
+    await client.command({ query: statements.view })
     return { kind: 'view', reload: async () => {} }
   }
 }
 
 async function dropOther(client: Warehouse, ch: WarehouseConfig, kind: 'view' | 'dictionary'): Promise<void> {
-  const on = ch.mode === 'server' && ch.cluster ? ` ON CLUSTER ${literal(ch.cluster)}` : ''
   const rows = await (
     await client.query({
       query: 'SELECT engine FROM system.tables WHERE database = {db:String} AND name = {name:String}',
@@ -105,6 +104,7 @@ async function dropOther(client: Warehouse, ch: WarehouseConfig, kind: 'view' | 
     })
   ).json<{ engine: string }>()
   const engine = rows[0]?.engine
-  if (kind === 'view' && engine === 'View') await client.command({ query: `DROP VIEW ${ch.database}.${DIRECTORY_NOW}${on}` })
-  if (kind === 'dictionary' && engine === 'Dictionary') await client.command({ query: `DROP DICTIONARY ${ch.database}.${DIRECTORY_NOW}${on}` })
+  const { dropView, dropDictionary } = directoryNowStatements(ch)
+  if (kind === 'view' && engine === 'View') await client.command({ query: dropView })
+  if (kind === 'dictionary' && engine === 'Dictionary') await client.command({ query: dropDictionary })
 }
