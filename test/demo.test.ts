@@ -343,9 +343,12 @@ describe('the demo history', () => {
       const dataDir = tempDir()
       const config = loadConfig({ ...TEST_ENV, CCSCOPE_DATA_DIR: dataDir, CCSCOPE_PSEUDONYMIZE_KEY: key })
       const cc = await startCcscope(config, createLogger('silent'))
-      // A history that ended 30 hours ago, so that the live part has a day to catch up at once.
-      const end = new Date(Math.floor((Date.now() - 30 * 3_600_000) / QUARTER_HOUR) * QUARTER_HOUR)
-      const demo = startDemo(cc, config, createLogger('silent'), { users: 12, days: 3, end, liveCatchUpMs: 31 * 3_600_000 })
+      // A history that ended 78 hours ago, so that the live part has three days and more to catch up at once: a
+      // weekday among them whatever day the test runs. The fleet is quiet at weekends: with 30 hours to catch up,
+      // the test failed on a Sunday at 11:00 UTC (Saturday 05:00 on: not one live session), and passed at 08:00,
+      // when the window still held Friday evening in the fleet's American time zones.
+      const end = new Date(Math.floor((Date.now() - 78 * 3_600_000) / QUARTER_HOUR) * QUARTER_HOUR)
+      const demo = startDemo(cc, config, createLogger('silent'), { users: 12, days: 3, end, liveCatchUpMs: 79 * 3_600_000 })
       running.push({ cc, config, api: `http://127.0.0.1:${cc.ports.api}`, stop: () => demo.stop().then(() => cc.stop()) })
       await demo.history
       await expect.poll(() => demo.live()?.stats.ticks ?? 0, { timeout: 60_000, interval: 100 }).toBeGreaterThan(0)

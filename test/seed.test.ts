@@ -29,7 +29,7 @@ afterAll(async () => {
 async function empty(client: Warehouse): Promise<void> {
   const tables = await selectRows<{ name: string }>(
     client,
-    "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine NOT LIKE '%View' AND name != 'schema_migrations'",
+    "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine NOT LIKE '%View' AND engine != 'Dictionary' AND name != 'schema_migrations'",
   )
   // Names read from the engine's own catalog, never from a request.
   for (const { name } of tables) await client.command({ query: `TRUNCATE TABLE ${name}` })
