@@ -4,13 +4,17 @@
  * repeated runs, after a warm-up, then one more request with each warehouse query timed (which tables it
  * reads, how long it took): where an endpoint's time goes. Prints a table and writes the figures as JSON.
  *
- *   tsx bench/api-latency.ts --events 1000000 [--runs 20] [--data-dir DIR (kept, reused when seeded)] [--out FILE] [--noted N]
+ *   tsx bench/api-latency.ts --events 1000000 [--runs 20] [--data-dir DIR (kept, reused when seeded)] [--out FILE] [--noted N] [--directory]
  *
  * `--noted N` notes N of the seed's metric-only sessions as covered by events for the run (usage_candidate_coverage and
  * the copies of their candidates, usage_noted_candidates_15m: the sessions whose metrics arrived before their first
  * api_request event, which every cost read subtracts;
  * warehouse/RULES.md "Cost and tokens") and removes those notes afterwards. The seed notes none, so without it the
  * cost reads' subtraction reads nothing, as it would not in a fleet after an exporter outage (docs/benchmarks.md).
+ *
+ * `--directory` loads a directory that names everyone the seed has (through PUT /api/v1/directory, as an admin would: a
+ * display name, a team of its own for one person in three, a seat), so that attribution joins a full directory, as in
+ * an organization that loaded one; the seed loads none. The directory is removed when the run ends.
  */
 import { startLocalCcscope } from './local'
 import fs from 'node:fs'
@@ -34,6 +38,8 @@ const { values } = parseArgs({
     only: { type: 'string' },
     // Sessions to note as covered for the run (see above).
     noted: { type: 'string', default: '0' },
+    // Load a directory of everyone for the run (see above).
+    directory: { type: 'boolean', default: false },
   },
 })
 const events = Number(values.events)
@@ -73,6 +79,7 @@ try {
     )
   }
   await noteSessions(Number(values.noted))
+  if (values.directory) await loadEveryone()
   const [sizes] = await selectRows<Record<string, string>>(
     cc.client,
     `SELECT (SELECT count() FROM events) AS events, (SELECT count() FROM metric_points) AS points,
@@ -238,6 +245,7 @@ try {
     results,
     pageBursts: { readSessions: config.readSessions, bursts },
     storage: storageFigures,
+    directoryLoaded: values.directory,
   }
   process.stdout.write(`\n${JSON.stringify(report.data)}\n`)
   if (values.out) {
@@ -247,6 +255,7 @@ try {
   }
 } finally {
   await unnoteSessions()
+  if (values.directory) await removeDirectory()
   await cc.stop()
   if (!keep) fs.rmSync(dataDir, { recursive: true, force: true })
 }
@@ -280,4 +289,26 @@ async function unnoteSessions(): Promise<void> {
       query_params: { ids: notedForRun },
     })
   notedForRun = []
+}
+
+/** A directory naming everyone the seed has, loaded as an admin loads one (--directory). */
+async function loadEveryone(): Promise<void> {
+  const people = await selectRows<{ u: string }>(cc.client, "SELECT DISTINCT user_key AS u FROM user_activity_1d WHERE user_key != '' ORDER BY u")
+  const csv = [
+    'user,display_name,team,department,cost_center,manager,seat',
+    ...people.map((p, i) => `${p.u},Person ${i + 1},${i % 3 === 0 ? `team-${i % 7}` : ''},,,,true`),
+  ]
+  const res = await fetch(`http://127.0.0.1:${cc.ports.api}/api/v1/directory`, {
+    method: 'PUT',
+    headers: { 'content-type': 'text/csv', 'x-requested-with': 'bench' },
+    body: `${csv.join('\n')}\n`,
+  })
+  if (res.status !== 200) throw new Error(`loading the directory: ${res.status} ${await res.text()}`)
+  process.stdout.write(`loaded a directory of ${people.length} people for this run (removed when it ends)\n`)
+}
+
+/** Leaves the data directory as the seed made it: no directory load at all. */
+async function removeDirectory(): Promise<void> {
+  await cc.client.command({ query: 'TRUNCATE TABLE directory' })
+  await cc.reloadDirectory()
 }
