@@ -1,6 +1,6 @@
 /**
  * What the local tools share (bench:api, bench:pages, npm run screenshots): ccscope on a data directory,
- * ports chosen by the system, warnings only, the API open to this machine; and Debian's Chromium.
+ * ports chosen by the system, warnings only, the API open to this machine (Chromium: bench/chromium.ts).
  */
 import { startCcscope, type Ccscope } from '../server/ccscope'
 import { loadConfig, type Config } from '../server/config'
@@ -55,5 +55,3 @@ async function settled(client: Warehouse): Promise<void> {
   }
   if (Date.now() - began > 1_000) console.error(`engine settled after ${Math.round((Date.now() - began) / 1000)} s`)
 }
-
-export { launchChromium, launchChromiumProfile } from './chromium'

@@ -18,7 +18,8 @@
  * The data directory is seeded (bench/seed.ts, ending now, so the default range shows it) when it holds
  * fewer than --events events; reuse bench:api's directory to save the seeding.
  */
-import { launchChromium, launchChromiumProfile, releaseEngine, startLocalCcscope } from './local'
+import { launchChromium, launchChromiumProfile } from './chromium'
+import { releaseEngine, startLocalCcscope } from './local'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'

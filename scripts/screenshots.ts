@@ -8,7 +8,8 @@
  * The user and session pages show the user with the most API requests, and one of their sessions.
  * Needs Chromium at /usr/bin/chromium (or CHROMIUM_PATH); it does not download one.
  */
-import { launchChromium, startLocalCcscope } from '../bench/local'
+import { launchChromium } from '../bench/chromium'
+import { startLocalCcscope } from '../bench/local'
 import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { AttributionResponse } from '../schemas/attribution'
 import path from 'node:path'
-import { ARTIFACTS, launchBrowser, settled, shownText } from './helpers/browser'
+import { launchChromium } from '../bench/chromium'
+import { ARTIFACTS, settled, shownText } from './helpers/browser'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { apiRequest, attrs, costMetrics, events, postJson, type EventSpec } from './helpers/otlp-factory'
 
@@ -85,7 +86,7 @@ it('groups by workflow run (Claude Code workflows and CI runs) and by entrypoint
 })
 
 it('shows on the Cost page with the split of what is and is not attributed, at 1440 and 390 px', async () => {
-  const browser = await launchBrowser()
+  const browser = await launchChromium()
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
     page.on('pageerror', (error) => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { WasteResponse } from '../schemas/waste'
 import path from 'node:path'
-import { ARTIFACTS, launchBrowser, screenshot, settled, shownText } from './helpers/browser'
+import { launchChromium } from '../bench/chromium'
+import { ARTIFACTS, screenshot, settled, shownText } from './helpers/browser'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { loadMigrations, migrate } from '../warehouse/migrate'
 import { apiRequest, events, metrics, postJson, type EventSpec } from './helpers/otlp-factory'
@@ -169,7 +170,7 @@ it('weighs a costly session over all of its rows in the range, however they spli
 })
 
 it('shows on the Policy page, priced, with links to the sessions, at 1440 and 390 px', async () => {
-  const browser = await launchBrowser()
+  const browser = await launchChromium()
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
     page.on('pageerror', (error) => {

@@ -73,7 +73,9 @@ interface TableDef {
 /** What the renderer knows of the tables created by earlier statements (for `CREATE TABLE b AS a`). */
 export type Schema = Map<string, TableDef>
 
-const q = (name: string) => `'${name.replace(/'/g, "\\'")}'`
+/** A string literal for ClickHouse DDL: backslashes and quotes escaped. */
+export const sqlString = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
+const q = sqlString
 
 function replicated(table: string, def: TableDef, everywhere: boolean): string {
   const path = everywhere ? `/clickhouse/tables/all/{database}/${table}` : `/clickhouse/tables/{shard}/{database}/${table}`

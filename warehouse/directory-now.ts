@@ -1,5 +1,6 @@
 import type { Logger } from '../runtime/logger'
-import type { Warehouse, WarehouseConfig } from './client'
+import { selectRows, type Warehouse, type WarehouseConfig } from './client'
+import { sqlString } from './ddl'
 
 /**
  * The directory's newest load, as every attributed read joins it (warehouse/RULES.md, "Directory"): a ClickHouse
@@ -26,9 +27,6 @@ function newestLoad(database: string): string {
 FROM ${database}.directory WHERE load_id = (SELECT max(load_id) FROM ${database}.directory)`
 }
 
-/** A string literal for ClickHouse DDL. */
-const literal = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
-
 /**
  * After this long a server's dictionary asks whether a newer load exists (`max(load_id)`, a cheap read) and reloads
  * only if one does: other ccscope instances' loads reach this one's reads within it. A load made through this
@@ -43,13 +41,13 @@ const LIFETIME = 'LIFETIME(MIN 5 MAX 10)'
  */
 export function directoryNowStatements(ch: WarehouseConfig): { dictionary: string; view: string; reload: string; dropView: string; dropDictionary: string } {
   const name = `${ch.database}.${DIRECTORY_NOW}`
-  const on = ch.mode === 'server' && ch.cluster ? ` ON CLUSTER ${literal(ch.cluster)}` : ''
-  const credentials = ch.mode === 'server' ? ` USER ${literal(ch.user)} PASSWORD ${literal(ch.password)}` : ''
+  const on = ch.mode === 'server' && ch.cluster ? ` ON CLUSTER ${sqlString(ch.cluster)}` : ''
+  const credentials = ch.mode === 'server' ? ` USER ${sqlString(ch.user)} PASSWORD ${sqlString(ch.password)}` : ''
   return {
     dictionary: `CREATE OR REPLACE DICTIONARY ${name}${on}
 (d_user String, d_name String, d_team String, d_dept String, d_cc String, d_seat Bool)
 PRIMARY KEY d_user
-SOURCE(CLICKHOUSE(QUERY ${literal(newestLoad(ch.database))}${credentials} INVALIDATE_QUERY ${literal(`SELECT max(load_id) FROM ${ch.database}.directory`)}))
+SOURCE(CLICKHOUSE(QUERY ${sqlString(newestLoad(ch.database))}${credentials} INVALIDATE_QUERY ${sqlString(`SELECT max(load_id) FROM ${ch.database}.directory`)}))
 ${LIFETIME}
 LAYOUT(COMPLEX_KEY_HASHED())`,
     // The fallback: the same rows as a view (expanded into every query that reads it, as the subquery was).
@@ -80,7 +78,7 @@ export async function openDirectoryNow(client: Warehouse, ch: WarehouseConfig, l
   }
   try {
     // A view left by an earlier start that fell back is replaced by the dictionary (and the other way round).
-    await dropOther(client, ch, 'view')
+    await dropOther(client, ch, statements, 'view')
     await client.command({ query: statements.dictionary })
     await dictionary.reload()
     return dictionary
@@ -89,22 +87,23 @@ export async function openDirectoryNow(client: Warehouse, ch: WarehouseConfig, l
       { err: error },
       `the directory is joined through a view, not a dictionary (slower reads): creating or loading the dictionary ${DIRECTORY_NOW} failed: ${(error as Error).message}`,
     )
-    await dropOther(client, ch, 'dictionary')
+    await dropOther(client, ch, statements, 'dictionary')
     await client.command({ query: statements.view })
     return { kind: 'view', reload: async () => {} }
   }
 }
 
-async function dropOther(client: Warehouse, ch: WarehouseConfig, kind: 'view' | 'dictionary'): Promise<void> {
-  const rows = await (
-    await client.query({
-      query: 'SELECT engine FROM system.tables WHERE database = {db:String} AND name = {name:String}',
-      query_params: { db: ch.database, name: DIRECTORY_NOW },
-      format: 'JSONEachRow',
-    })
-  ).json<{ engine: string }>()
-  const engine = rows[0]?.engine
-  const { dropView, dropDictionary } = directoryNowStatements(ch)
-  if (kind === 'view' && engine === 'View') await client.command({ query: dropView })
-  if (kind === 'dictionary' && engine === 'Dictionary') await client.command({ query: dropDictionary })
+/** Drops `directory_now` when it is of the other kind than the one about to be made. */
+async function dropOther(
+  client: Warehouse,
+  ch: WarehouseConfig,
+  statements: ReturnType<typeof directoryNowStatements>,
+  kind: 'view' | 'dictionary',
+): Promise<void> {
+  const [found] = await selectRows<{ engine: string }>(client, 'SELECT engine FROM system.tables WHERE database = {db:String} AND name = {name:String}', {
+    db: ch.database,
+    name: DIRECTORY_NOW,
+  })
+  if (kind === 'view' && found?.engine === 'View') await client.command({ query: statements.dropView })
+  if (kind === 'dictionary' && found?.engine === 'Dictionary') await client.command({ query: statements.dropDictionary })
 }

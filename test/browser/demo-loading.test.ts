@@ -5,7 +5,8 @@ import { startCcscope, type Ccscope } from '../../server/ccscope'
 import { loadConfig, type Config } from '../../server/config'
 import { createLogger } from '../../runtime/logger'
 import { startDemo } from '../../simulator/demo'
-import { launchBrowser, screenshot, shownText } from '../helpers/browser'
+import { launchChromium } from '../../bench/chromium'
+import { screenshot, shownText } from '../helpers/browser'
 import { tempDir, TEST_ENV } from '../helpers/ccscope'
 import { selectRows } from '../../warehouse/client'
 
@@ -24,7 +25,7 @@ let progress: (() => MetaLoading) | undefined
 beforeAll(async () => {
   config = loadConfig({ ...TEST_ENV, CCSCOPE_DATA_DIR: tempDir() })
   cc = await startCcscope(config, createLogger('silent'), { loading: () => progress?.() ?? null })
-  browser = await launchBrowser()
+  browser = await launchChromium()
 })
 afterAll(async () => {
   await browser?.close()

@@ -1,6 +1,7 @@
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { launchBrowser, screenshot, shownText } from '../helpers/browser'
+import { launchChromium } from '../../bench/chromium'
+import { screenshot, shownText } from '../helpers/browser'
 import { startTestCcscope, type TestCcscope } from '../helpers/ccscope'
 
 /** A fresh install with no data: the dashboard says how to send telemetry here, with this server's port. */
@@ -9,7 +10,7 @@ let browser: Browser
 
 beforeAll(async () => {
   cc = await startTestCcscope({ CCSCOPE_INGEST_TOKENS: 'secret-token' })
-  browser = await launchBrowser()
+  browser = await launchChromium()
 })
 afterAll(async () => {
   await browser?.close()

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SummaryResponse } from '../../schemas/analytics'
 import type { SessionResponse } from '../../schemas/users'
 import { formatUsd } from '../../dashboard/ui/format'
-import { launchBrowser, screenshot, settled, shownText } from '../helpers/browser'
+import { launchChromium } from '../../bench/chromium'
+import { screenshot, settled, shownText } from '../helpers/browser'
 import { startTestCcscope, type TestCcscope } from '../helpers/ccscope'
 import { FIXTURE_FOLDERS, loadFixture, replay } from '../helpers/fixtures'
 import { selectRows } from '../../warehouse/client'
@@ -22,7 +23,7 @@ const RANGE = 'from=2026-11-01&to=2026-11-30'
 beforeAll(async () => {
   cc = await startTestCcscope({ CCSCOPE_INGEST_TOKENS: 'fixture-token' })
   for (const folder of FIXTURE_FOLDERS) await replay(cc.otlpUrl, loadFixture(folder))
-  browser = await launchBrowser()
+  browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1366, height: 900 } })
   page.on('pageerror', (error) => errors.push(error.message))
   page.on('console', (message) => {

@@ -7,7 +7,8 @@ import { pageRequestUrls } from '../../dashboard/ui/plans'
 import { ROWS_SHOWN } from '../../dashboard/ui/components/DataTable'
 import { seedWarehouse } from '../../bench/seed'
 import { selectRows } from '../../warehouse/client'
-import { launchBrowser, screenshot, settled, shownText } from '../helpers/browser'
+import { launchChromium } from '../../bench/chromium'
+import { screenshot, settled, shownText } from '../helpers/browser'
 import { startTestCcscope, type TestCcscope } from '../helpers/ccscope'
 import { defined } from '../helpers/defined'
 
@@ -24,7 +25,7 @@ beforeAll(async () => {
   cc = await startTestCcscope()
   // A simulated user-day holds about 130 events: 200 000 events over a week are some 300 users.
   await seedWarehouse(cc.client, { events: 200_000, users: 300, days: 7, end: new Date() })
-  browser = await launchBrowser()
+  browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1366, height: 900 } })
   page.on('pageerror', (error) => errors.push(error.message))
   page.on('console', (message) => {

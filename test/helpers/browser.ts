@@ -9,11 +9,6 @@ import { generateFleet, sendFleet } from './fleet'
 /** Screenshots of every page land here (kept as test artifacts; gitignored). */
 export const ARTIFACTS = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'test-results', 'screenshots')
 
-/** Debian's Chromium (`apt-get install -y chromium`; .ci/run installs it; CHROMIUM_PATH overrides), as the bench launches it (bench/chromium.ts). */
-export function launchBrowser(): Promise<Browser> {
-  return launchChromium()
-}
-
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(ARTIFACTS, { recursive: true })
   const file = path.join(ARTIFACTS, `${name}.png`)
@@ -49,7 +44,7 @@ export async function startDashboard(
   const start = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - 20))
   const cc = await startTestCcscope(env)
   await sendFleet(cc.otlpUrl, generateFleet({ seed, users: 12, days: 20, start }))
-  const browser = await launchBrowser()
+  const browser = await launchChromium()
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, acceptDownloads: true })
   page.on('pageerror', (error) => {
     throw error
