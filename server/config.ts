@@ -96,8 +96,8 @@ const envSchema = z
     // Rows buffered or being written, all tables together; past it requests get 429 + Retry-After.
     CCSCOPE_BUFFER_MAX_ROWS: positiveInt.default(200_000),
     // Bytes all export requests in flight may hold together (bodies received, decompressed, decoded, and their
-    // rows until committed, estimated); past it requests get 429 / UNAVAILABLE + Retry-After. 64 MiB keeps ccscope
-    // on the embedded engine under ~512 MB RSS.
+    // rows until committed, estimated); past it requests get 429 / UNAVAILABLE + Retry-After. With 64 MiB, ccscope
+    // on the embedded engine peaks at ~1.2 GB RSS under a 10× flood (2.8 GB without a budget; docs/benchmarks.md).
     CCSCOPE_MAX_INFLIGHT_BYTES: positiveInt.default(64 * 1024 * 1024),
     // Longest a ClickHouse server may stay silent on a query or insert before it counts as unavailable (503).
     CLICKHOUSE_REQUEST_TIMEOUT_MS: positiveInt.default(10_000),
