@@ -143,7 +143,7 @@ const DESCRIPTIONS: Record<string, string> = {
   activeUsers: 'Distinct users with any event or metric point.',
   activeUserDays: 'Distinct (user, day in tz) pairs with activity.',
   sessions: 'Distinct session ids.',
-  promptsPerUser: 'prompts ÷ activeUsers.',
+  promptsPerUser: 'prompts ÷ the active users who send events (coverage.usersWithEvents): prompts come from events only.',
   editAcceptRate: 'Edit/Write/NotebookEdit accepts ÷ (accepts + rejects); null without decisions.',
   policyDenials: 'tool_decision reject with source=config (a settings rule, e.g. a managed deny rule).',
   hookRejects: 'tool_decision reject with source=hook.',

@@ -80,7 +80,9 @@ export const seatsExportQuerySchema = seatsExportParamsSchema.transform((value, 
 
 /** A per-user activity figure: null for the finance role, which reads per-user cost, not activity. */
 const activity = <T extends z.ZodNumber>(schema: T) =>
-  schema.nullable().meta({ description: 'null for the finance role (per-user cost, not activity), or when the user does not send its source (reports)' })
+  schema
+    .nullable()
+    .meta({ description: 'null for the finance role (per-user cost, not activity), or when the user (or session) does not send its source (events)' })
 
 /** Activity measures a finance caller may not sort the leaderboard by. */
 export const ACTIVITY_SORTS: ReadonlySet<string> = new Set(['sessions', 'prompts', 'linesAdded', 'commits', 'pullRequests'])
@@ -173,7 +175,11 @@ export const sessionSummarySchema = z.object({
   start: z.string(),
   end: z.string(),
   prompts: activity(z.number().int()),
-  apiRequests: z.number().int(),
+  apiRequests: z
+    .number()
+    .int()
+    .nullable()
+    .meta({ description: 'api_request events; null when the session sent no events (metrics only): not reported, not 0' }),
   costUsd: z.number().meta({ description: 'api_request events; for a session without them, its cost.usage metric points.' }),
   toolDecisions: activity(z.number().int()),
   policyDenials: activity(z.number().int()),

@@ -343,10 +343,24 @@ describe('adoption', () => {
     const users = await get<UsersResponse>(`/api/v1/users?${RANGE}&team=data&limit=100`)
     expect(users.rows.length).toBeGreaterThan(0)
     for (const u of users.rows) expect([u.reports, u.prompts]).toEqual([{ events: false, metrics: true }, null])
+    // Their sessions too: cost from the metric, the event figures not reported (null), not 0.
+    const metricsOnly = defined(users.rows[0]).user
+    const theirs = await get<UserSessionsResponse>(`/api/v1/users/${encodeURIComponent(metricsOnly)}/sessions?${RANGE}`)
+    expect(theirs.sessions.length).toBeGreaterThan(0)
+    expect(theirs.sessions.some((x) => x.costUsd > 0)).toBe(true)
+    for (const x of theirs.sessions) expect([x.prompts, x.apiRequests, x.toolDecisions, x.policyDenials], x.sessionId).toEqual([null, null, null, null])
+    const webUser = defined((await get<UsersResponse>(`/api/v1/users?${RANGE}&team=web&limit=1`)).rows[0]).user
+    const webSessions = await get<UserSessionsResponse>(`/api/v1/users/${encodeURIComponent(webUser)}/sessions?${RANGE}`)
+    expect(webSessions.sessions.some((x) => (x.prompts ?? 0) > 0 && x.apiRequests !== null)).toBe(true)
     // The whole fleet: the figures cover the teams that send them.
     const all = await get<SummaryResponse>(`/api/v1/summary?${RANGE}`)
     expect(all.coverage.usersWithEvents).toBeLessThan(all.coverage.users)
     expect(all.prompts).toBeGreaterThan(0)
+    // Prompts per user divides by the people who send prompts (events), not by everyone active: the metrics-only
+    // team's people would otherwise lower it, as if they wrote no prompts.
+    const adoption = await dataset('adoption', '')
+    expect(adoption.coverage.usersWithEvents).toBeLessThan(adoption.coverage.users)
+    expect(adoption.totals.promptsPerUser).toBeCloseTo(defined(adoption.totals.prompts) / adoption.coverage.usersWithEvents, 9)
   })
 
   it('gives active time to the millisecond, without the float noise of its sum, in JSON and CSV', async () => {

@@ -103,14 +103,14 @@ describe('weeks', () => {
 })
 
 describe('multiSeries', () => {
-  it('keeps one key per measure and fills missing periods with 0', () => {
+  it('keeps one key per measure, fills missing periods with 0 and leaves a measure not reported as a gap (null), never 0', () => {
     const rows = [
       adoptionRow({ period: '2026-03-09', sessions: 4, prompts: 20 }),
       adoptionRow({ period: '2026-03-02', sessions: 1, prompts: null }),
       adoptionRow({ period: '2026-02-23', sessions: 9, prompts: 9 }), // outside the periods: left out
     ]
     expect(multiSeries(rows, ['sessions', 'prompts'], ['2026-03-02', '2026-03-09', '2026-03-16'])).toEqual([
-      { period: '2026-03-02', sessions: 1, prompts: 0 },
+      { period: '2026-03-02', sessions: 1, prompts: null },
       { period: '2026-03-09', sessions: 4, prompts: 20 },
       { period: '2026-03-16', sessions: 0, prompts: 0 },
     ])

@@ -10,6 +10,7 @@ import {
   formatPeriod,
   formatUsd,
   formatUsdTick,
+  tooltipValue,
   MIN_RATE_DENOMINATOR,
   rateView,
   usdFormatFor,
@@ -254,6 +255,22 @@ describe('chart data', () => {
       { period: '2026-11-02', value: 0 },
       { period: '2026-11-03', value: 2 },
     ])
+  })
+
+  it('draws a day whose row does not report the measure as a gap (null), not as 0', () => {
+    // A team whose event senders were all quiet that day: its metrics report cost, its denials are unknown.
+    const days = daysOf('2026-11-14', '2026-11-17')
+    const rows = [
+      { period: '2026-11-14', policyDenials: 3 },
+      { period: '2026-11-15', policyDenials: null },
+    ]
+    expect(singleSeries(rows, 'policyDenials', days)).toEqual([
+      { period: '2026-11-14', value: 3 },
+      { period: '2026-11-15', value: null },
+      { period: '2026-11-16', value: 0 },
+    ])
+    expect(tooltipValue(null, formatCount)).toBe('not reported')
+    expect(tooltipValue(0, formatCount)).toBe('0')
   })
 
   it('stacks groups largest first and folds the rest into Other', () => {

@@ -148,7 +148,8 @@ export const DATASET_SQL: { [D in DatasetName]: DatasetSql<D> } = {
           activeUserDays: ACTIVE_USER_DAYS,
           sessions: 'sum(n_new_sessions)',
           prompts: 'sum(n_prompts)',
-          promptsPerUser: 'if(m_activeUsers = 0, NULL, m_prompts / m_activeUsers)',
+          // Prompts come from events: per person who sends events, not per person active (a metrics-only user is not one who writes none).
+          promptsPerUser: `if(${COVERAGE_MEASURES.c_events} = 0, NULL, m_prompts / ${COVERAGE_MEASURES.c_events})`,
           activeTimeUserSeconds: activeSeconds('s_user'),
           activeTimeCliSeconds: activeSeconds('s_cli'),
           linesAdded: 'sum(n_added)',

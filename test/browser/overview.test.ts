@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SummaryResponse } from '../../schemas/analytics'
+import type { UsersResponse } from '../../schemas/users'
 import { addDays, dateRange, DEFAULT_FILTERS, todayIn } from '../../dashboard/ui/filters'
 import { change, formatCount, formatPercent, formatUsd } from '../../dashboard/ui/format'
 import { screenshot, settled, startDashboard, shownText } from '../helpers/browser'
@@ -164,6 +165,21 @@ describe('overview', () => {
     expect(await team.count()).toBe(1)
     expect(await shownText(team.locator('td[data-col="prompts"]'))).toBe('—')
     expect(await team.locator('td[data-col="prompts"] [data-not-reported]').count()).toBe(1)
+
+    // One person of that team: prompts are not drawn as a series of zeros, and their sessions' event figures are "—".
+    const range = dateRange(DEFAULT_FILTERS)
+    const person = defined((await api<UsersResponse>(`/api/v1/users?from=${range.from}&to=${range.to}&tz=UTC&team=data&limit=1`)).rows[0]).user
+    await page.goto(`${cc.apiUrl}/users/${encodeURIComponent(person)}`)
+    await settled(page)
+    const trend = page.locator('[data-panel="user-activity-trend"]')
+    expect(await trend.locator('[data-not-reported="prompts"]').count()).toBe(1)
+    expect(await shownText(trend.locator('.recharts-legend-wrapper'))).not.toContain('Prompts')
+    const session = page.locator('table[data-table="user-sessions"] tbody tr').first()
+    for (const col of ['prompts', 'apiRequests', 'toolDecisions', 'policyDenials']) {
+      expect(await shownText(session.locator(`td[data-col="${col}"]`)), col).toBe('—')
+      expect(await session.locator(`td[data-col="${col}"] [data-not-reported]`).count(), col).toBe(1)
+    }
+    expect(await shownText(session.locator('td[data-col="costUsd"]'))).toMatch(/^\$/)
   })
 
   it('holds in a narrow window and can be used from the keyboard', async () => {

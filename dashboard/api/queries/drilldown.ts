@@ -15,11 +15,17 @@ import { rangeParams } from './range'
  * ones active in the range, most recently active first, with the figures of their days in the range.
  */
 
-/** `view` cost (finance): a session's cost and requests, not its prompts, decisions or denials (datasets.ts, UserView). */
+/**
+ * `view` cost (finance): a session's cost and requests, not its prompts, decisions or denials (datasets.ts, UserView).
+ * `with_events`: the session's rows count some prompt, API request or tool decision, the events every Claude Code
+ * session that exports events sends; a session without any sent only metrics (or nothing counted), so its event
+ * figures are not reported (null), never 0 (docs/numbers.md, "Not reported is not zero").
+ */
 const SESSION_ROWS = (where: string, view: UserView = 'full') => `
 SELECT session_id, any(user_key) AS user, anyLast(team_id) AS team, min(started) AS started, max(ended) AS ended,
   ${view === 'full' ? 'sum(prompts)' : 'NULL'} AS prompts, sum(requests) AS requests, sum(event_cost) AS ev_cost, sum(metric_cost) AS m_cost,
-  ${view === 'full' ? 'sum(decisions)' : 'NULL'} AS decisions, ${view === 'full' ? 'sum(denials)' : 'NULL'} AS denials
+  ${view === 'full' ? 'sum(decisions)' : 'NULL'} AS decisions, ${view === 'full' ? 'sum(denials)' : 'NULL'} AS denials,
+  sum(sessions.prompts + sessions.requests + sessions.decisions) > 0 AS with_events
 FROM sessions WHERE ${where}
 GROUP BY session_id`
 
@@ -35,22 +41,24 @@ const sessionRow = z.object({
   m_cost: ch.number,
   decisions: ch.count.nullable(),
   denials: ch.count.nullable(),
+  with_events: ch.boolean,
 })
 type SessionRow = z.output<typeof sessionRow>
 
 const subagentRow = z.object({ points: ch.count, subagent: ch.number, total: ch.number })
 
 function sessionSummary(r: SessionRow) {
+  const events = <T>(value: T) => (r.with_events ? value : null)
   return {
     sessionId: r.session_id,
     user: r.user,
     start: r.started,
     end: r.ended,
-    prompts: r.prompts,
-    apiRequests: r.requests,
+    prompts: events(r.prompts),
+    apiRequests: events(r.requests),
     costUsd: roundUsd(r.requests > 0 ? (r.ev_cost ?? 0) : (r.m_cost ?? 0)),
-    toolDecisions: r.decisions,
-    policyDenials: r.denials,
+    toolDecisions: events(r.decisions),
+    policyDenials: events(r.denials),
   }
 }
 

@@ -1,6 +1,6 @@
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import { memo } from 'react'
-import { formatChartPeriod, formatPeriod } from '../format'
+import { formatChartPeriod, formatCount, formatPeriod, tooltipValue } from '../format'
 import { partialLine } from './charts'
 import { sameProps } from '../prepare/same'
 import type { SeriesPoint } from '../prepare/series'
@@ -50,7 +50,7 @@ function MultiChartDrawing({
       <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
       <XAxis dataKey="period" tickFormatter={formatPeriod} interval={periodLabelInterval(data.length)} {...axisProps} />
       <YAxis tickFormatter={(v: number) => tickFormat(v)} width={70} ticks={ticks} domain={[0, ticks.at(-1) ?? 'auto']} interval={0} {...axisProps} />
-      <Tooltip labelFormatter={(l) => formatChartPeriod(String(l), partial)} formatter={(v) => format(Number(v))} />
+      <Tooltip labelFormatter={(l) => formatChartPeriod(String(l), partial)} formatter={(v) => tooltipValue(v, format)} />
       <Legend wrapperStyle={{ fontSize: 12 }} itemSorter={null} />
       {partial.map((p) => (
         <ReferenceLine key={p} x={p} {...partialLine} />
@@ -91,3 +91,40 @@ function MultiChartDrawing({
 
 /** Two or three measures over the same periods, side by side (bars) or as lines, with a legend; drawn again only when its data changes. */
 export const MultiChart = memo(MultiChartDrawing, sameProps)
+
+/**
+ * Sessions and prompts per period. Prompts come from events only: where nobody in the answer sends events
+ * (`promptsReported` false: the totals' prompts are null) they are not drawn, and a note says why, rather than a
+ * series of zeros (docs/numbers.md, "Not reported is not zero").
+ */
+export function SessionsAndPromptsChart({
+  data,
+  promptsReported,
+  label,
+  partial,
+  kind,
+}: {
+  data: SeriesPoint[]
+  promptsReported: boolean
+  label: string
+  partial: readonly string[]
+  kind: 'line' | 'bar'
+}) {
+  return (
+    <>
+      <MultiChart
+        label={label}
+        partial={partial}
+        data={data}
+        series={[{ key: 'sessions', label: 'Sessions' }, ...(promptsReported ? [{ key: 'prompts', label: 'Prompts' }] : [])]}
+        format={formatCount}
+        kind={kind}
+      />
+      {promptsReported ? null : (
+        <p className="muted" data-not-reported="prompts" style={{ margin: '8px 0 0', fontSize: '0.85rem' }}>
+          Prompts not reported: no one here sends events (OTEL_LOGS_EXPORTER).
+        </p>
+      )}
+    </>
+  )
+}

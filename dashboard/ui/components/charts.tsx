@@ -1,7 +1,7 @@
 import { Link } from 'react-router'
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import { memo } from 'react'
-import { formatChartPeriod, formatPeriod } from '../format'
+import { formatChartPeriod, formatPeriod, tooltipValue } from '../format'
 import { sameProps } from '../prepare/same'
 import { PALETTE, periodLabelInterval, seriesColors, type BarItem, type SeriesPoint } from '../prepare/series'
 
@@ -50,7 +50,7 @@ function TrendChartDrawing({
             <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
             <XAxis dataKey="period" tickFormatter={formatPeriod} interval={periodLabelInterval(data.length)} {...axisProps} />
             <YAxis tickFormatter={(v: number) => tickFormat(v)} width={70} interval={0} {...axisProps} />
-            <Tooltip labelFormatter={(l) => formatChartPeriod(String(l), partial)} formatter={(v) => format(Number(v))} />
+            <Tooltip labelFormatter={(l) => formatChartPeriod(String(l), partial)} formatter={(v) => tooltipValue(v, format)} />
             <Bar dataKey="value" name={label} fill={PALETTE[0]} isAnimationActive={false} />
             {partial.map((p) => (
               <ReferenceLine key={p} x={p} {...partialLine} />
@@ -61,7 +61,7 @@ function TrendChartDrawing({
             <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
             <XAxis dataKey="period" tickFormatter={formatPeriod} interval={periodLabelInterval(data.length)} {...axisProps} />
             <YAxis tickFormatter={(v: number) => tickFormat(v)} width={70} interval={0} {...axisProps} />
-            <Tooltip labelFormatter={(l) => formatChartPeriod(String(l), partial)} formatter={(v) => format(Number(v))} />
+            <Tooltip labelFormatter={(l) => formatChartPeriod(String(l), partial)} formatter={(v) => tooltipValue(v, format)} />
             <Line type="linear" dataKey="value" name={label} stroke={PALETTE[0]} strokeWidth={2} dot={false} isAnimationActive={false} />
             {partial.map((p) => (
               <ReferenceLine key={p} x={p} {...partialLine} />
@@ -101,7 +101,7 @@ function StackedChartDrawing({
           {/* Largest first in the tooltip, as in the legend's ranking; the stack draws them bottom up. */}
           <Tooltip
             labelFormatter={(l) => formatChartPeriod(String(l), partial)}
-            formatter={(v) => format(Number(v))}
+            formatter={(v) => tooltipValue(v, format)}
             itemSorter={(item) => -Number(item.value ?? 0)}
           />
           <Legend wrapperStyle={{ fontSize: 12 }} itemSorter={null} />

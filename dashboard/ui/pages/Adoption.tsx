@@ -1,7 +1,7 @@
 import { Link } from 'react-router'
 import type { UsersResponse } from '../../../schemas/users'
 import { useApi, useMeta } from '../api'
-import { MultiChart } from '../components/AdoptionCharts'
+import { MultiChart, SessionsAndPromptsChart } from '../components/AdoptionCharts'
 import { SeatMeter, SeatsByTeam, Tile } from '../components/AdoptionTiles'
 import { Card } from '../components/Card'
 import { TrendChart } from '../components/charts'
@@ -144,25 +144,13 @@ export function AdoptionPage() {
               d.rows.length === 0 ? (
                 <Empty>No sessions in this range.</Empty>
               ) : (
-                <>
-                  <MultiChart
-                    label={`Sessions and prompts per ${per}`}
-                    partial={partialPeriods(d.rows, periods, d.partial)}
-                    data={multiSeries(d.rows, ['sessions', 'prompts'], periods)}
-                    series={[
-                      { key: 'sessions', label: 'Sessions' },
-                      // Prompts come from events: not drawn as zeros where nobody sends them.
-                      ...(d.totals.prompts === null ? [] : [{ key: 'prompts', label: 'Prompts' }]),
-                    ]}
-                    format={formatCount}
-                    kind={kind}
-                  />
-                  {d.totals.prompts === null ? (
-                    <p className="muted" data-not-reported="prompts" style={{ margin: '8px 0 0', fontSize: '0.85rem' }}>
-                      Prompts not reported: none of these users sends events (OTEL_LOGS_EXPORTER).
-                    </p>
-                  ) : null}
-                </>
+                <SessionsAndPromptsChart
+                  label={`Sessions and prompts per ${per}`}
+                  partial={partialPeriods(d.rows, periods, d.partial)}
+                  data={multiSeries(d.rows, ['sessions', 'prompts'], periods)}
+                  promptsReported={d.totals.prompts !== null}
+                  kind={kind}
+                />
               )
             }
           </Loadable>

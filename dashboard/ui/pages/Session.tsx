@@ -6,6 +6,7 @@ import { Empty, ErrorBox, Skeleton } from '../components/States'
 import { TimelineTable } from '../components/TimelineTable'
 import { TraceWaterfalls } from '../components/TraceWaterfall'
 import { formatCount, formatDuration, formatInstant, formatUsd } from '../format'
+import { Figure } from '../components/Figure'
 import { useFilters } from '../hooks'
 import { sessionPlan } from '../plans'
 import { NOT_REPORTED } from '../prepare/series'
@@ -86,10 +87,10 @@ export function SessionPage() {
                   {formatDuration(durationSeconds(session.start, session.end))}
                 </Fact>
                 <Fact id="prompts" label="Prompts">
-                  {formatCount(session.prompts)}
+                  <Figure value={session.prompts} format={formatCount} />
                 </Fact>
                 <Fact id="api-requests" label="API requests">
-                  {formatCount(session.apiRequests)}
+                  <Figure value={session.apiRequests} format={formatCount} />
                 </Fact>
                 <Fact id="cost" label="Cost">
                   {formatUsd(session.costUsd)}
@@ -106,13 +107,13 @@ export function SessionPage() {
                   )}
                 </Fact>
                 <Fact id="tool-decisions" label="Tool decisions">
-                  {formatCount(session.toolDecisions)}
+                  <Figure value={session.toolDecisions} format={formatCount} />
                 </Fact>
                 <Fact id="policy-denials" label="Policy denials">
                   {(session.policyDenials ?? 0) > 0 ? (
                     <span className="tag bad">{formatCount(session.policyDenials)}</span>
                   ) : (
-                    formatCount(session.policyDenials)
+                    <Figure value={session.policyDenials} format={formatCount} />
                   )}
                 </Fact>
               </div>

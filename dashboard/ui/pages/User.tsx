@@ -1,13 +1,15 @@
 import { Link, useParams } from 'react-router'
 import type { UserSessionsResponse } from '../../../schemas/users'
 import { useApi } from '../api'
-import { MultiChart } from '../components/AdoptionCharts'
+import { SessionsAndPromptsChart } from '../components/AdoptionCharts'
 import { Card } from '../components/Card'
 import { TrendChart } from '../components/charts'
 import { DataTable, type Column } from '../components/DataTable'
 import { Stat } from '../components/Stat'
 import { Empty, Loadable, Skeleton } from '../components/States'
-import { formatCount, formatDuration, formatInstant, formatPercent, formatUsd, formatUsdTick } from '../format'
+import { formatCount, formatDuration, formatInstant, formatUsd, formatUsdTick } from '../format'
+import { Figure } from '../components/Figure'
+import { Rate } from '../components/Rate'
 import { useFilters } from '../hooks'
 import { userPlan } from '../plans'
 import { multiSeries } from '../prepare/adoption'
@@ -28,7 +30,12 @@ const toolColumns: Column<ToolRow>[] = [
     align: 'right',
     render: (r) => (r.policyDenials > 0 ? <span className="tag bad">{formatCount(r.policyDenials)}</span> : formatCount(r.policyDenials)),
   },
-  { key: 'policyDenialRate', header: 'Denial rate', align: 'right', render: (r) => formatPercent(r.policyDenialRate) },
+  {
+    key: 'policyDenialRate',
+    header: 'Denial rate',
+    align: 'right',
+    render: (r) => <Rate numerator={r.policyDenials} denominator={r.decisions} of="decisions denied" />,
+  },
   { key: 'failures', header: 'Failed runs', align: 'right', render: (r) => formatCount(r.failures) },
 ]
 
@@ -50,15 +57,16 @@ export function UserPage() {
   const sessionColumns: Column<SessionRow>[] = [
     { key: 'start', header: 'Started', render: (s) => <Link to={sessionHref(s.sessionId, filters)}>{formatInstant(s.start, filters.tz)}</Link> },
     { key: 'duration', header: 'Length', align: 'right', render: (s) => formatDuration(durationSeconds(s.start, s.end)) },
-    { key: 'prompts', header: 'Prompts', align: 'right', render: (s) => formatCount(s.prompts) },
-    { key: 'apiRequests', header: 'API requests', align: 'right', render: (s) => formatCount(s.apiRequests) },
+    { key: 'prompts', header: 'Prompts', align: 'right', render: (s) => <Figure value={s.prompts} format={formatCount} /> },
+    { key: 'apiRequests', header: 'API requests', align: 'right', render: (s) => <Figure value={s.apiRequests} format={formatCount} /> },
     { key: 'costUsd', header: 'Cost', align: 'right', render: (s) => formatUsd(s.costUsd) },
-    { key: 'toolDecisions', header: 'Decisions', align: 'right', render: (s) => formatCount(s.toolDecisions) },
+    { key: 'toolDecisions', header: 'Decisions', align: 'right', render: (s) => <Figure value={s.toolDecisions} format={formatCount} /> },
     {
       key: 'policyDenials',
       header: 'Policy denials',
       align: 'right',
-      render: (s) => ((s.policyDenials ?? 0) > 0 ? <span className="tag bad">{formatCount(s.policyDenials)}</span> : formatCount(s.policyDenials)),
+      render: (s) =>
+        (s.policyDenials ?? 0) > 0 ? <span className="tag bad">{formatCount(s.policyDenials)}</span> : <Figure value={s.policyDenials} format={formatCount} />,
     },
   ]
 
@@ -131,15 +139,11 @@ export function UserPage() {
               d.rows.length === 0 ? (
                 <Empty>No activity in this range.</Empty>
               ) : (
-                <MultiChart
+                <SessionsAndPromptsChart
                   label="Sessions and prompts per day"
                   partial={partialPeriods(d.rows, days, d.partial)}
                   data={multiSeries(d.rows, ['sessions', 'prompts'], days)}
-                  series={[
-                    { key: 'sessions', label: 'Sessions' },
-                    { key: 'prompts', label: 'Prompts' },
-                  ]}
-                  format={formatCount}
+                  promptsReported={d.totals.prompts !== null}
                   kind="bar"
                 />
               )

@@ -3,7 +3,7 @@ import type { SeatTeam, UserRow, UsersResponse } from '../../../schemas/users'
 import { addDays } from '../filters'
 import { formatCount, formatDecimal, formatDuration, formatPercent } from '../format'
 import { compareStat, type HeadlineStat } from './overview'
-import { daysOf, groupLabel, type PeriodRow, type SeriesPoint } from './series'
+import { daysOf, groupLabel, pointValue, type PeriodRow, type SeriesPoint } from './series'
 
 /**
  * Adoption page data: periods of a range (days or Monday weeks), multi-measure series, the range's
@@ -34,18 +34,15 @@ export function periodsOf(step: Step, from: string, to: string): string[] {
 }
 
 /**
- * Several measures per period, one key per measure, periods without a row filled with 0 (in the
- * order of `periods`; rows outside it are left out).
+ * Several measures per period, one key per measure (in the order of `periods`; rows outside it are left out):
+ * pointValue's rule, so a measure its row does not report is a gap, and a period without a row is 0.
  */
 export function multiSeries(rows: PeriodRow[], measures: readonly string[], periods: string[]): SeriesPoint[] {
   const byPeriod = new Map(rows.filter((r) => r.period).map((r) => [r.period as string, r]))
   return periods.map((period) => {
     const row = byPeriod.get(period)
     const point: SeriesPoint = { period }
-    for (const m of measures) {
-      const v = row?.[m]
-      point[m] = typeof v === 'number' ? v : 0
-    }
+    for (const m of measures) point[m] = pointValue(row, m)
     return point
   })
 }
@@ -60,7 +57,7 @@ export function adoptionStats(current: AdoptionTotals, previous: AdoptionTotals 
     stat('activeUsers', 'Active users', formatCount, 'Distinct people with any Claude Code activity in the range'),
     stat('sessions', 'Sessions', formatCount, 'Distinct Claude Code sessions'),
     stat('prompts', 'Prompts', formatCount, 'Prompts typed into Claude Code'),
-    stat('promptsPerUser', 'Prompts per user', formatDecimal, 'Prompts ÷ active users'),
+    stat('promptsPerUser', 'Prompts per user', formatDecimal, 'Prompts ÷ active users who send events (prompts come from events only)'),
     stat('activeTimeUserSeconds', 'Active time (user)', formatDuration, 'Time people spent interacting with Claude Code'),
     stat('activeTimeCliSeconds', 'Active time (CLI)', formatDuration, 'Time Claude Code spent working (tools, model calls)'),
     stat('linesAdded', 'Lines added', formatCount, `Lines of code added by Claude Code; ${formatCount(current.linesRemoved)} removed`),

@@ -11,7 +11,8 @@ export interface PeriodRow {
 
 export interface SeriesPoint {
   period: string
-  [key: string]: number | string
+  /** null: the period's row says the measure was not reported (no source sent it): a gap, never 0. */
+  [key: string]: number | string | null
 }
 
 /** The label used for a group that the telemetry did not report (empty string). */
@@ -22,16 +23,20 @@ export function groupLabel(group: string | undefined): string {
 }
 
 /**
- * One value per period, in period order; periods of the range without a row are filled with 0 so a
- * line does not skip quiet days.
+ * A period's value of a measure: its number; null where its row says the measure was not reported (null: no
+ * source in that period sent it, drawn as a gap and named in the tooltip, never as 0); 0 for a period without a
+ * row (nothing happened), so a line does not skip quiet days.
  */
+export function pointValue(row: PeriodRow | undefined, measure: string): number | null {
+  const v = row?.[measure]
+  return typeof v === 'number' ? v : row !== undefined && v === null ? null : 0
+}
+
+/** One value per period, in period order (pointValue: gaps where not reported, 0 where nothing happened). */
 export function singleSeries(rows: PeriodRow[], measure: string, periods?: string[]): SeriesPoint[] {
-  const byPeriod = new Map(rows.filter((r) => r.period).map((r) => [r.period as string, r[measure]]))
+  const byPeriod = new Map(rows.filter((r) => r.period).map((r) => [r.period as string, r]))
   const all = periods ?? [...byPeriod.keys()].sort()
-  return all.map((period) => {
-    const v = byPeriod.get(period)
-    return { period, value: typeof v === 'number' ? v : 0 }
-  })
+  return all.map((period) => ({ period, value: pointValue(byPeriod.get(period), measure) }))
 }
 
 /**
