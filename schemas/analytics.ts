@@ -79,13 +79,17 @@ export function zoneOffsetMs(instant: Date, timeZone: string): number {
   return wall - Math.floor(instant.getTime() / 1000) * 1000
 }
 
+/** The instant at which a zone's clocks show `wall` (a wall-clock time written as UTC milliseconds). */
+export function zonedInstant(wall: number, timeZone: string): Date {
+  let guess = wall - zoneOffsetMs(new Date(wall), timeZone)
+  // A second pass settles times where the offset changes between the guess and the wall time (DST).
+  guess = wall - zoneOffsetMs(new Date(guess), timeZone)
+  return new Date(guess)
+}
+
 /** The instant of local midnight starting `date` (YYYY-MM-DD) in a zone. */
 export function zonedMidnight(date: string, timeZone: string): Date {
-  const utcMidnight = Date.parse(`${date}T00:00:00Z`)
-  let guess = utcMidnight - zoneOffsetMs(new Date(utcMidnight), timeZone)
-  // A second pass settles ranges where the offset changes between the guess and midnight (DST).
-  guess = utcMidnight - zoneOffsetMs(new Date(guess), timeZone)
-  return new Date(guess)
+  return zonedInstant(Date.parse(`${date}T00:00:00Z`), timeZone)
 }
 
 function toInstant(text: string, timeZone: string): Date {

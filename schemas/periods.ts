@@ -1,4 +1,4 @@
-import { BUCKET_MS, zonedMidnight, zoneOffsetMs, type ResolvedRange } from './analytics'
+import { BUCKET_MS, zonedInstant, zonedMidnight, zoneOffsetMs, type ResolvedRange } from './analytics'
 
 /**
  * The one rule for what a range shows and what it is compared with (docs/numbers.md, "Comparisons"). Client-safe.
@@ -36,7 +36,9 @@ export function isPartial(asked: ResolvedRange, answered: ResolvedRange): boolea
 
 /**
  * The previous period's span to compare `answered` with: one nominal length (`asked`) earlier, as long
- * as `answered`. Null when nothing of the range has happened yet.
+ * as `answered`. Null when nothing of the range has happened yet. Ranges of whole local days (and months) are
+ * shifted by calendar days in their zone, so a comparison across a daylight-saving change runs from local
+ * midnight to local midnight, and one not over yet is cut at the same wall-clock time.
  */
 export function previousRange(asked: ResolvedRange, answered: ResolvedRange): ResolvedRange | null {
   const elapsed = answered.to.getTime() - answered.from.getTime()
@@ -47,20 +49,58 @@ export function previousRange(asked: ResolvedRange, answered: ResolvedRange): Re
     // Whole calendar months: as many months earlier, whole when the range is over, else cut at the same elapsed span.
     const months = (end.year - start.year) * 12 + (end.month - start.month)
     const from = monthStart(start.year, start.month - months, asked.timeZone)
-    const over = answered.to.getTime() === asked.to.getTime()
-    const to = over ? asked.from.getTime() : Math.min(from.getTime() + elapsed, asked.from.getTime())
-    return { from, to: new Date(to), timeZone: asked.timeZone }
+    return { from, to: new Date(cutAt(asked, answered, from, (wall) => shiftMonths(wall, -months))), timeZone: asked.timeZone }
+  }
+  if (start.midnight && end.midnight) {
+    // Whole local days: as many calendar days earlier (a day of 23 or 25 hours is still a day).
+    const days = Math.round((wallOf(asked.to, asked.timeZone) - wallOf(asked.from, asked.timeZone)) / DAY_MS)
+    const from = daysBefore(asked.from, days, asked.timeZone)
+    return { from, to: new Date(cutAt(asked, answered, from, (wall) => wall - days * DAY_MS)), timeZone: asked.timeZone }
   }
   const length = asked.to.getTime() - asked.from.getTime()
   const from = asked.from.getTime() - length
   return { from: new Date(from), to: new Date(from + elapsed), timeZone: asked.timeZone }
 }
 
-/** The local year and month (0-based) of an instant in a zone, and whether it is the local midnight starting the 1st. */
-function monthOf(instant: Date, timeZone: string): { year: number; month: number; first: boolean } {
-  const wall = new Date(instant.getTime() + zoneOffsetMs(instant, timeZone))
-  const first = wall.getUTCDate() === 1 && wall.getUTCHours() === 0 && wall.getUTCMinutes() === 0 && wall.getUTCSeconds() === 0
-  return { year: wall.getUTCFullYear(), month: wall.getUTCMonth(), first }
+const DAY_MS = 86_400_000
+
+/** An instant's wall-clock time in a zone, written as UTC milliseconds. */
+function wallOf(instant: Date, timeZone: string): number {
+  return instant.getTime() + zoneOffsetMs(instant, timeZone)
+}
+
+/** The instant `days` calendar days before `instant` in a zone: the same wall-clock time (a day of 23 or 25 hours is a day). */
+export function daysBefore(instant: Date, days: number, timeZone: string): Date {
+  return zonedInstant(wallOf(instant, timeZone) - days * DAY_MS, timeZone)
+}
+
+/**
+ * A wall-clock time `months` calendar months later (earlier when negative), same day and time; a day the month
+ * does not have rolls into the next (30 March back one month is 2 March: cut at the range's start, all of February).
+ */
+function shiftMonths(wall: number, months: number): number {
+  const d = new Date(wall)
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds())
+}
+
+/**
+ * The end of the previous span that starts at `from`: the start of the range when the range is over (the whole
+ * period before), else the same wall-clock time as the answer's end, shifted by `back`, never past the range's start.
+ */
+function cutAt(asked: ResolvedRange, answered: ResolvedRange, from: Date, back: (wall: number) => number): number {
+  if (answered.to.getTime() === asked.to.getTime()) return asked.from.getTime()
+  const to = zonedInstant(back(wallOf(answered.to, asked.timeZone)), asked.timeZone).getTime()
+  return Math.max(from.getTime(), Math.min(to, asked.from.getTime()))
+}
+
+/**
+ * The local year and month (0-based) of an instant in a zone; whether it is a local midnight, and the one
+ * starting the 1st.
+ */
+function monthOf(instant: Date, timeZone: string): { year: number; month: number; first: boolean; midnight: boolean } {
+  const wall = new Date(wallOf(instant, timeZone))
+  const midnight = wall.getUTCHours() === 0 && wall.getUTCMinutes() === 0 && wall.getUTCSeconds() === 0
+  return { year: wall.getUTCFullYear(), month: wall.getUTCMonth(), first: midnight && wall.getUTCDate() === 1, midnight }
 }
 
 /** Local midnight starting the 1st of a month (0-based, may be out of 0–11: it rolls over years). */

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { checkRange, commonFilterFields, pickFilters, rangeFields, rangeResponseSchema, resolveRange, timeZoneSchema } from './analytics'
+import { daysBefore } from './periods'
 
 /** Admin views beyond the tools dataset: week-over-week movers, hooks, escalations, managed settings. */
 
@@ -21,9 +22,10 @@ export const moversParamsSchema = z.strictObject({
 
 /** The week before `to` (as asked); the API answers it up to the last complete bucket and compares it with the same span a week earlier (schemas/periods.ts). */
 export const moversQuerySchema = moversParamsSchema.transform((value, ctx) => {
-  const end = resolveRange(undefined, value.to, value.tz ?? 'UTC').to
-  const week = 7 * 86_400_000
-  const current = checkRange({ from: new Date(end.getTime() - week).toISOString(), to: end.toISOString(), tz: value.tz }, ctx)
+  const timeZone = value.tz ?? 'UTC'
+  const end = resolveRange(undefined, value.to, timeZone).to
+  // Seven calendar days in the zone: from local midnight to local midnight across a daylight-saving change.
+  const current = checkRange({ from: daysBefore(end, 7, timeZone).toISOString(), to: end.toISOString(), tz: value.tz }, ctx)
   return { current, by: value.by, minDenials: value.minDenials, filters: pickFilters(value) }
 })
 export type MoversQuery = z.output<typeof moversQuerySchema>

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { resolveRange } from '../schemas/analytics'
 import { answeredRange, previousRange } from '../schemas/periods'
+import { moversQuerySchema } from '../schemas/policy'
 
 /**
  * The comparison rule of schemas/periods.ts on its own: a range that is not over yet is compared with the
@@ -58,5 +59,47 @@ describe('calendar months', () => {
   it('leaves other ranges that start on the 1st to the nominal rule (a week is compared with the week before)', () => {
     const week = resolveRange('2026-11-01', '2026-11-08', 'UTC')
     expect(span(previousRange(week, answeredRange(week, NOW)))).toEqual(['2026-10-25T00:00:00.000Z', '2026-11-01T00:00:00.000Z'])
+  })
+})
+
+describe('whole local days across a daylight-saving change', () => {
+  const span = (r: { from: Date; to: Date } | null) => [r?.from.toISOString(), r?.to.toISOString()]
+
+  it('a past week in Los Angeles is compared with the 7 calendar days before it, local midnight to local midnight', () => {
+    // 2 November 2026 is the Monday after summer time ended (1 November, 02:00 → 01:00): the week before is 1 h longer.
+    const week = resolveRange('2026-11-02', '2026-11-09', 'America/Los_Angeles')
+    expect(span(previousRange(week, answeredRange(week, NOW)))).toEqual(['2026-10-26T07:00:00.000Z', '2026-11-02T08:00:00.000Z'])
+    const before = resolveRange('2026-10-27', '2026-11-03', 'America/Los_Angeles')
+    expect(span(previousRange(before, answeredRange(before, NOW)))).toEqual(['2026-10-20T07:00:00.000Z', '2026-10-27T07:00:00.000Z'])
+    const berlin = resolveRange('2026-10-22', '2026-10-29', 'Europe/Berlin')
+    expect(span(previousRange(berlin, answeredRange(berlin, NOW)))).toEqual(['2026-10-14T22:00:00.000Z', '2026-10-21T22:00:00.000Z'])
+  })
+
+  it('a day after the change is compared with the whole day before it (25 hours), not 24 hours back', () => {
+    const day = resolveRange('2026-11-02', '2026-11-03', 'America/Los_Angeles')
+    expect(span(previousRange(day, answeredRange(day, NOW)))).toEqual(['2026-11-01T07:00:00.000Z', '2026-11-02T08:00:00.000Z'])
+  })
+
+  it('a range not over yet is cut at the same wall-clock time of the period before', () => {
+    // Now: Thursday 5 November 2026, 05:30 in Los Angeles. The last 7 days (30 Oct – 5 Nov) against 23 – 29 October.
+    const now = new Date('2026-11-05T13:30:00Z')
+    const week = resolveRange('2026-10-30', '2026-11-06', 'America/Los_Angeles')
+    const answered = answeredRange(week, now)
+    expect(answered.to.toISOString()).toBe('2026-11-05T13:45:00.000Z')
+    expect(span(previousRange(week, answered))).toEqual(['2026-10-23T07:00:00.000Z', '2026-10-29T12:45:00.000Z'])
+    // This month in Los Angeles on 6 December 05:30 against 1 – 6 November 05:30 (not 04:30: November 1 was 25 hours).
+    const december = resolveRange('2026-12-01', '2027-01-01', 'America/Los_Angeles')
+    const inDecember = answeredRange(december, new Date('2026-12-06T13:15:00Z'))
+    expect(span(previousRange(december, inDecember))).toEqual(['2026-11-01T07:00:00.000Z', '2026-11-06T13:30:00.000Z'])
+  })
+})
+
+describe('week-over-week movers across a daylight-saving change', () => {
+  it('the week before a local midnight starts at the local midnight 7 days earlier', () => {
+    // 3 November 2026 in Los Angeles: the week before it began on 27 October, in summer time (07:00 UTC, not 08:00).
+    const q = moversQuerySchema.parse({ to: '2026-11-03', tz: 'America/Los_Angeles' })
+    expect([q.current.from.toISOString(), q.current.to.toISOString()]).toEqual(['2026-10-27T07:00:00.000Z', '2026-11-03T08:00:00.000Z'])
+    const previous = previousRange(q.current, answeredRange(q.current, NOW))
+    expect([previous?.from.toISOString(), previous?.to.toISOString()]).toEqual(['2026-10-20T07:00:00.000Z', '2026-10-27T07:00:00.000Z'])
   })
 })
