@@ -130,6 +130,11 @@ export function checkRange(value: { from?: string | undefined; to?: string | und
   return range
 }
 
+/** The most periods a series answers (every period of each group is answered: `limit` counts groups). */
+export const MAX_PERIODS = 100_000
+/** Each granularity's shortest period (a month is at least 28 days, a day at least 23 hours), for that bound. */
+const SHORTEST_PERIOD_MS = { hour: 3_600_000, day: 23 * 3_600_000, week: 7 * DAY_MS - 3_600_000, month: 28 * DAY_MS - 3_600_000 } as const
+
 export const granularitySchema = z
   .enum(['none', 'hour', 'day', 'week', 'month'])
   .meta({ description: 'Time series step in tz (weeks start on Monday); none = one row per group.' })
@@ -297,6 +302,16 @@ export function datasetQuerySchema<D extends DatasetName>(dataset: D) {
     if ((dimensions as readonly string[]).includes(sort) && sort !== value.groupBy)
       ctx.addIssue({ code: 'custom', path: ['sort'], message: 'can sort by a dimension only when grouped by it (groupBy)' })
     if (sort === 'period' && value.granularity === 'none') ctx.addIssue({ code: 'custom', path: ['sort'], message: 'period needs a granularity' })
+    if (value.granularity !== 'none') {
+      // Every period of a group is answered (limit counts groups), so the periods themselves are bounded.
+      const periods = Math.ceil((range.to.getTime() - range.from.getTime()) / SHORTEST_PERIOD_MS[value.granularity])
+      if (periods > MAX_PERIODS)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['granularity'],
+          message: `${value.granularity} gives up to ${periods.toLocaleString('en-US')} periods over this range, more than ${MAX_PERIODS.toLocaleString('en-US')}: choose a coarser granularity or a shorter range`,
+        })
+    }
     const byName = sort === 'period' || (dimensions as readonly string[]).includes(sort)
     if ((measures as readonly string[]).includes(sort) && !(wanted as string[]).includes(sort))
       ctx.addIssue({ code: 'custom', path: ['sort'], message: 'sort by a measure that is asked for (measures)' })

@@ -145,6 +145,16 @@ describe('cost', () => {
     expect(flat.truncated).toBe(true)
     expect(flat.totals.costUsd).toBe(summary.costUsd)
     expect((await get<DatasetResponse<'cost'>>(`/api/v1/cost?${RANGE}&groupBy=user&limit=1000`)).truncated).toBe(false)
+    // Without a group, `limit` (groups) does not cut the periods: every day of the range, adding up to the total.
+    const series = await get<DatasetResponse<'cost'>>(`/api/v1/cost?${RANGE}&granularity=day&limit=3`)
+    expect(series.rows.length).toBe(new Set(fleet.truth.requests.map((r) => localDay(r.time, 'UTC'))).size)
+    expect(series.rows.length).toBeGreaterThan(3)
+    expect(series.truncated).toBe(false)
+    expect(series.rows.reduce((sum, r) => sum + (r.costUsd ?? 0), 0)).toBeCloseTo(summary.costUsd, 6)
+    // A series too long to answer is refused with a reason, not cut.
+    const tooMany = await fetch(`${cc.apiUrl}/api/v1/cost?from=2000-01-01&to=2026-01-01&granularity=hour`)
+    expect(tooMany.status).toBe(400)
+    expect(await tooMany.text()).toMatch(/hour.*periods.*coarser granularity/)
   })
 
   it('answers an empty result with no rows and zero totals, grouped or not', async () => {

@@ -223,7 +223,9 @@ ORDER BY g_set DESC, ${order.join(', ')}`
     return { sql, params, row: rowSchema(shape, selected, { ranked: true }) as z.ZodType<DatasetRawRow> }
   }
   let limit = ''
-  if (shape.limit !== undefined && !topGroups) {
+  // `limit` counts groups: without a group, the rows are the periods of one series, all answered (bounded by
+  // MAX_PERIODS in the query's schema).
+  if (shape.limit !== undefined && !topGroups && groupBy) {
     params.limitRows = shape.limit
     limit = '\nLIMIT {limitRows:UInt32}'
   }
@@ -301,7 +303,7 @@ export async function selectRowsWithTotals(client: Reader, shape: SqlShape): Pro
   return {
     rows: data,
     totals: grouped ? (json.totals !== undefined ? parse(json.totals) : {}) : (data[0] ?? {}),
-    truncated: shape.limit !== undefined && before > shape.limit,
+    truncated: shape.limit !== undefined && shape.groupBy !== undefined && before > shape.limit,
   }
 }
 
