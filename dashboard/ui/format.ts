@@ -91,12 +91,12 @@ export function change(current: number | null | undefined, previous: number | nu
   return { text: `${ratio > 0 ? '+' : '−'}${percent}%`, direction: ratio > 0 ? 'up' : 'down' }
 }
 
-/** Why a cell shows "—" rather than a number (components/Figure.tsx). */
 /** A chart tooltip's value: formatted, or "not reported" for a gap (prepare/series pointValue's null). */
 export function tooltipValue(value: unknown, format: (value: number) => string): string {
   return value === null || value === undefined ? 'not reported' : format(Number(value))
 }
 
+/** Why a cell shows "—" rather than a number (components/Figure.tsx). */
 export const NOT_REPORTED_HINT = 'Not reported: this row sends none of the telemetry this figure comes from (for example metrics only, no events)'
 
 /** Below this many decisions (or runs, or calls) a rate is shown with its counts and de-emphasized. */

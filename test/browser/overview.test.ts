@@ -120,7 +120,8 @@ describe('overview', () => {
     // A range that ends tomorrow is not over whatever the time of day (a preset ending today is answered
     // whole in the day's last 15 minutes): partial, so the previous span is as long as the elapsed part.
     const today = todayIn('UTC')
-    const from = addDays(today, -13)
+    // Eight days: the span before them is inside the fleet's 20 days of data, so it is compared.
+    const from = addDays(today, -6)
     const last = addDays(today, 1)
     await page.goto(`${cc.apiUrl}/?from=${from}&to=${last}`)
     await settled(page)
@@ -132,6 +133,14 @@ describe('overview', () => {
     expect(await shownText(cost)).toContain(change(s.costUsd, previous.costUsd).text)
     expect(await shownText(cost)).toContain('vs same span before')
     expect(await page.locator('[data-stat="cost"] [data-compared]').getAttribute('title')).toMatch(/^Compared with .+ \(UTC\): the period is not over/)
+
+    // The default 30 days: the 30 before them begin before the fleet's first record, so nothing is compared
+    // (a month against the few days of it the data holds would read as a rise of many times).
+    await page.goto(`${cc.apiUrl}/`)
+    await settled(page)
+    expect(await shownText(page.locator('[data-stat="cost"] [data-compared]'))).toBe('no earlier data to compare')
+    expect(await page.locator('[data-stat="cost"] [data-compared]').getAttribute('title')).toMatch(/^Not compared: ccscope's data begins after/)
+    expect(await shownText(page.locator('[data-stat="cost"] .stat-change'))).not.toMatch(/[×%]|new/)
   })
 
   it('shows what a metrics-only team does not send as not reported, never 0', async () => {

@@ -26,7 +26,7 @@ import {
   type Step,
   type TeamRow,
 } from '../prepare/adoption'
-import { comparisonNote } from '../prepare/overview'
+import { comparedWith, comparisonNote } from '../prepare/overview'
 import { usersHref } from '../prepare/users'
 import { singleSeries, partialPeriods } from '../prepare/series'
 
@@ -110,8 +110,8 @@ export function AdoptionPage() {
         ) : totals.isError ? (
           <Loadable query={totals}>{() => null}</Loadable>
         ) : (
-          adoptionStats(totals.data.totals, totals.data.previous?.totals, totals.data.coverage).map((s) => (
-            <Stat key={s.id} stat={s} comparison={comparisonNote(totals.data.previous?.range ?? null, totals.data.partial)} />
+          adoptionStats(totals.data.totals, comparedWith(totals.data.previous, meta.data?.data.first)?.totals, totals.data.coverage).map((s) => (
+            <Stat key={s.id} stat={s} comparison={comparisonNote(totals.data.previous?.range ?? null, totals.data.partial, meta.data?.data.first)} />
           ))
         )}
       </div>

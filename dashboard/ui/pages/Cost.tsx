@@ -30,7 +30,7 @@ import {
   type BreakdownBy,
   type CostRow,
 } from '../prepare/cost'
-import { comparisonNote } from '../prepare/overview'
+import { comparedWith, comparisonNote } from '../prepare/overview'
 import { singleSeries, partialPeriods } from '../prepare/series'
 
 /** Finance's view: where the money goes over time, by whom and on what, and a CSV that equals the table. */
@@ -82,8 +82,8 @@ export function CostPage() {
         ) : totals.isError ? (
           <Loadable query={totals}>{() => null}</Loadable>
         ) : (
-          costTiles(totals.data.totals, totals.data.previous?.totals, totals.data.coverage).map((s) => (
-            <Stat key={s.id} stat={s} comparison={comparisonNote(totals.data.previous?.range ?? null, totals.data.partial)} />
+          costTiles(totals.data.totals, comparedWith(totals.data.previous, meta.data?.data.first)?.totals, totals.data.coverage).map((s) => (
+            <Stat key={s.id} stat={s} comparison={comparisonNote(totals.data.previous?.range ?? null, totals.data.partial, meta.data?.data.first)} />
           ))
         )}
       </section>

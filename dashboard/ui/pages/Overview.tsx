@@ -6,7 +6,7 @@ import { Loadable, NoDataYet, NotReported, Skeleton } from '../components/States
 import { formatCount, formatUsd, formatUsdTick } from '../format'
 import { useFilters } from '../hooks'
 import { overviewPlan } from '../plans'
-import { comparisonNote, headlineStats } from '../prepare/overview'
+import { comparedWith, comparisonNote, headlineStats } from '../prepare/overview'
 import { barItems, daysOf, singleSeries, partialPeriods } from '../prepare/series'
 
 /** Monday-morning view: headline figures against the previous period, and the trends behind them. */
@@ -32,8 +32,8 @@ export function OverviewPage() {
         ) : summary.isError ? (
           <Loadable query={summary}>{() => null}</Loadable>
         ) : (
-          headlineStats(summary.data, summary.data.previous).map((s) => (
-            <Stat key={s.id} stat={s} comparison={comparisonNote(summary.data.previous?.range ?? null, summary.data.partial)} />
+          headlineStats(summary.data, comparedWith(summary.data.previous, meta.data?.data.first)).map((s) => (
+            <Stat key={s.id} stat={s} comparison={comparisonNote(summary.data.previous?.range ?? null, summary.data.partial, meta.data?.data.first)} />
           ))
         )}
       </div>

@@ -1,6 +1,6 @@
 import { Link, useParams } from 'react-router'
 import type { UserSessionsResponse } from '../../../schemas/users'
-import { useApi } from '../api'
+import { useApi, useMeta } from '../api'
 import { SessionsAndPromptsChart } from '../components/AdoptionCharts'
 import { Card } from '../components/Card'
 import { TrendChart } from '../components/charts'
@@ -14,7 +14,7 @@ import { useFilters } from '../hooks'
 import { userPlan } from '../plans'
 import { multiSeries } from '../prepare/adoption'
 import { daysOf, NOT_REPORTED, singleSeries, partialPeriods } from '../prepare/series'
-import { comparisonNote } from '../prepare/overview'
+import { comparedWith, comparisonNote } from '../prepare/overview'
 import { durationSeconds, sessionHref, toolRows, userStats, usersHref, type ToolRow } from '../prepare/users'
 
 type SessionRow = UserSessionsResponse['sessions'][number]
@@ -47,6 +47,7 @@ export function UserPage() {
   const plan = userPlan(user, filters, range)
   const profile = useApi(plan.profile)
   const summary = useApi(plan.summary)
+  const meta = useMeta()
   const cost = useApi(plan.cost)
   const activity = useApi(plan.activity)
   const tools = useApi(plan.tools)
@@ -108,8 +109,8 @@ export function UserPage() {
         ) : summary.isError ? (
           <Loadable query={summary}>{() => null}</Loadable>
         ) : (
-          userStats(summary.data, summary.data.previous).map((s) => (
-            <Stat key={s.id} stat={s} comparison={comparisonNote(summary.data.previous?.range ?? null, summary.data.partial)} />
+          userStats(summary.data, comparedWith(summary.data.previous, meta.data?.data.first)).map((s) => (
+            <Stat key={s.id} stat={s} comparison={comparisonNote(summary.data.previous?.range ?? null, summary.data.partial, meta.data?.data.first)} />
           ))
         )}
       </div>

@@ -53,13 +53,41 @@ export interface Comparison {
 }
 
 /**
- * The comparison the API answered (compare=previous, schemas/periods.ts): the same elapsed span of the
- * period before. Undefined while the answer is loading; null when the range has not begun.
+ * Whether ccscope's data (its first record: /api/v1/meta `data.first`) reaches back to the start of the previous
+ * span. When it begins inside that span, the span holds part of a period (the hours since telemetry arrived), and a
+ * change against it ("▲ 211×") would set a period against a fragment: not like with like (docs/numbers.md).
  */
-export function comparisonNote(previous: { from: string; to: string; timeZone: string } | null | undefined, partial: boolean): Comparison {
+export function previousCovered(previous: { from: string } | null | undefined, dataFirst: string | null | undefined): boolean {
+  if (!previous || !dataFirst) return true
+  return Date.parse(dataFirst) <= Date.parse(previous.from)
+}
+
+/** The previous answer a page's changes are measured against: none where the data does not cover it (previousCovered). */
+export function comparedWith<P extends { range: { from: string } }>(
+  previous: P | null | undefined,
+  dataFirst: string | null | undefined,
+): P | null | undefined {
+  return previous && !previousCovered(previous.range, dataFirst) ? null : previous
+}
+
+/**
+ * The comparison the API answered (compare=previous, schemas/periods.ts): the same elapsed span of the
+ * period before. Undefined while the answer is loading; null when the range has not begun. With `dataFirst`,
+ * a span that begins before ccscope's data is named as not compared.
+ */
+export function comparisonNote(
+  previous: { from: string; to: string; timeZone: string } | null | undefined,
+  partial: boolean,
+  dataFirst?: string | null,
+): Comparison {
   if (previous === undefined) return { text: 'vs previous period', title: '' }
   if (previous === null) return { text: 'nothing to compare yet', title: 'The range has not begun' }
   const span = `${formatInstant(previous.from, previous.timeZone)} – ${formatInstant(previous.to, previous.timeZone)} (${previous.timeZone})`
+  if (!previousCovered(previous, dataFirst))
+    return {
+      text: 'no earlier data to compare',
+      title: `Not compared: ccscope's data begins after the start of the period before (${span}), which holds only part of a period`,
+    }
   return partial
     ? { text: 'vs same span before', title: `Compared with ${span}: the period is not over, so it is compared with the same elapsed time of the one before` }
     : { text: 'vs previous period', title: `Compared with ${span}` }
