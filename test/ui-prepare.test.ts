@@ -370,7 +370,7 @@ describe('a comparison with a period the data does not reach back to', () => {
     expect(previousCovered(previous, first)).toBe(false)
     expect(comparedWith({ range: previous, costUsd: 3 }, first)).toBeNull()
     const note = comparisonNote(previous, true, first)
-    expect(note.text).toBe('no earlier data to compare')
+    expect(note.text).toBe('no earlier data')
     expect(note.title).toMatch(/^Not compared: ccscope's data begins after the start of the period before/)
   })
   it('is made when the data begins at or before the period before', () => {

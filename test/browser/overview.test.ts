@@ -138,7 +138,7 @@ describe('overview', () => {
     // (a month against the few days of it the data holds would read as a rise of many times).
     await page.goto(`${cc.apiUrl}/`)
     await settled(page)
-    expect(await shownText(page.locator('[data-stat="cost"] [data-compared]'))).toBe('no earlier data to compare')
+    expect(await shownText(page.locator('[data-stat="cost"] [data-compared]'))).toBe('no earlier data')
     expect(await page.locator('[data-stat="cost"] [data-compared]').getAttribute('title')).toMatch(/^Not compared: ccscope's data begins after/)
     expect(await shownText(page.locator('[data-stat="cost"] .stat-change'))).not.toMatch(/[×%]|new/)
   })

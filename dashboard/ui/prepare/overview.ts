@@ -85,7 +85,7 @@ export function comparisonNote(
   const span = `${formatInstant(previous.from, previous.timeZone)} – ${formatInstant(previous.to, previous.timeZone)} (${previous.timeZone})`
   if (!previousCovered(previous, dataFirst))
     return {
-      text: 'no earlier data to compare',
+      text: 'no earlier data',
       title: `Not compared: ccscope's data begins after the start of the period before (${span}), which holds only part of a period`,
     }
   return partial
