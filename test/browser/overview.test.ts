@@ -1,9 +1,9 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { SummaryResponse } from '../../schemas/analytics'
+import type { DatasetResponse, SummaryResponse } from '../../schemas/analytics'
 import type { UsersResponse } from '../../schemas/users'
 import { addDays, dateRange, DEFAULT_FILTERS, todayIn } from '../../dashboard/ui/filters'
-import { change, formatCount, formatPercent, formatUsd } from '../../dashboard/ui/format'
+import { change, formatCount, formatPercent, formatUsd, MIN_RATE_DENOMINATOR } from '../../dashboard/ui/format'
 import { screenshot, settled, startDashboard, shownText } from '../helpers/browser'
 import type { TestCcscope } from '../helpers/ccscope'
 import { defined } from '../helpers/defined'
@@ -189,6 +189,29 @@ describe('overview', () => {
       expect(await session.locator(`td[data-col="${col}"] [data-not-reported]`).count(), col).toBe(1)
     }
     expect(await shownText(session.locator('td[data-col="costUsd"]'))).toMatch(/^\$/)
+  })
+
+  it("shows a person's per-tool denial rate with its counts, greyed below the threshold", async () => {
+    // The first person with a tool decided fewer than MIN_RATE_DENOMINATOR times: a rate on so few is greyed and counted.
+    const range = dateRange(DEFAULT_FILTERS)
+    const q = `from=${range.from}&to=${range.to}&tz=UTC`
+    const people = (await api<UsersResponse>(`/api/v1/users?${q}&limit=100`)).rows.map((r) => r.user)
+    let found: { user: string; tool: string; decisions: number; denials: number } | undefined
+    for (const user of people) {
+      const tools = await api<DatasetResponse<'tools'>>(`/api/v1/tools?${q}&groupBy=tool&user=${encodeURIComponent(user)}`)
+      const few = tools.rows.find((r) => (r.decisions ?? 0) > 0 && (r.decisions ?? 0) < MIN_RATE_DENOMINATOR)
+      if (few) {
+        found = { user, tool: few.group ?? '', decisions: few.decisions ?? 0, denials: few.policyDenials ?? 0 }
+        break
+      }
+    }
+    const pick = defined(found)
+    await page.goto(`${cc.apiUrl}/users/${encodeURIComponent(pick.user)}`)
+    await settled(page)
+    const row = page.locator('table[data-table="user-tools"] tbody tr', { has: page.locator('td[data-col="tool"]', { hasText: new RegExp(`^${pick.tool}$`) }) })
+    const cell = row.locator('td[data-col="policyDenialRate"]')
+    expect(await cell.locator('[data-low-n]').count()).toBe(1)
+    expect(await shownText(cell)).toContain(`(${pick.denials} of ${pick.decisions})`)
   })
 
   it('holds in a narrow window and can be used from the keyboard', async () => {
