@@ -26,7 +26,7 @@ import {
   type Step,
   type TeamRow,
 } from '../prepare/adoption'
-import { comparedWith, comparisonNote } from '../prepare/overview'
+import { comparison } from '../prepare/overview'
 import { usersHref } from '../prepare/users'
 import { singleSeries, partialPeriods } from '../prepare/series'
 
@@ -81,6 +81,7 @@ export function AdoptionPage() {
   // The totals with the same elapsed span before them (compare=previous): a day in progress is compared with the same hours.
   const plan = adoptionPlan(filters, range, search)
   const totals = useApi(plan.totals)
+  const compared = comparison(totals.data, meta.data?.data.first)
   const trend = useApi(plan.trend)
   const byTeam = useApi(plan.byTeam)
   // The leaders, the gone-quiet list, seats and the never active: one answer (plans.ts).
@@ -110,9 +111,7 @@ export function AdoptionPage() {
         ) : totals.isError ? (
           <Loadable query={totals}>{() => null}</Loadable>
         ) : (
-          adoptionStats(totals.data.totals, comparedWith(totals.data.previous, meta.data?.data.first)?.totals, totals.data.coverage).map((s) => (
-            <Stat key={s.id} stat={s} comparison={comparisonNote(totals.data.previous?.range ?? null, totals.data.partial, meta.data?.data.first)} />
-          ))
+          adoptionStats(totals.data.totals, compared.previous?.totals, totals.data.coverage).map((s) => <Stat key={s.id} stat={s} comparison={compared.note} />)
         )}
       </div>
 

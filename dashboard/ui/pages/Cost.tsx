@@ -30,7 +30,7 @@ import {
   type BreakdownBy,
   type CostRow,
 } from '../prepare/cost'
-import { comparedWith, comparisonNote } from '../prepare/overview'
+import { comparison } from '../prepare/overview'
 import { singleSeries, partialPeriods } from '../prepare/series'
 
 /** Finance's view: where the money goes over time, by whom and on what, and a CSV that equals the table. */
@@ -50,6 +50,7 @@ export function CostPage() {
   // Every panel's request starts at once (on the first load, before the app has even loaded: early.ts).
   const plan = costPlan(filters, range, search)
   const totals = useApi(plan.totals)
+  const compared = comparison(totals.data, meta.data?.data.first)
   const stacked = useApi(plan.stacked)
   const perPeriod = useApi(plan.perPeriod)
   const table = useApi(plan.table)
@@ -82,9 +83,7 @@ export function CostPage() {
         ) : totals.isError ? (
           <Loadable query={totals}>{() => null}</Loadable>
         ) : (
-          costTiles(totals.data.totals, comparedWith(totals.data.previous, meta.data?.data.first)?.totals, totals.data.coverage).map((s) => (
-            <Stat key={s.id} stat={s} comparison={comparisonNote(totals.data.previous?.range ?? null, totals.data.partial, meta.data?.data.first)} />
-          ))
+          costTiles(totals.data.totals, compared.previous?.totals, totals.data.coverage).map((s) => <Stat key={s.id} stat={s} comparison={compared.note} />)
         )}
       </section>
       <div className="grid">

@@ -6,7 +6,7 @@ import { Loadable, NoDataYet, NotReported, Skeleton } from '../components/States
 import { formatCount, formatUsd, formatUsdTick } from '../format'
 import { useFilters } from '../hooks'
 import { overviewPlan } from '../plans'
-import { comparedWith, comparisonNote, headlineStats } from '../prepare/overview'
+import { comparison, headlineStats } from '../prepare/overview'
 import { barItems, daysOf, singleSeries, partialPeriods } from '../prepare/series'
 
 /** Monday-morning view: headline figures against the previous period, and the trends behind them. */
@@ -16,6 +16,7 @@ export function OverviewPage() {
   // Every panel's request starts at once (on the first load, before the app has even loaded: early.ts).
   const plan = overviewPlan(filters, range)
   const summary = useApi(plan.summary)
+  const compared = comparison(summary.data, meta.data?.data.first)
   const cost = useApi(plan.cost)
   const active = useApi(plan.active)
   const denials = useApi(plan.denials)
@@ -32,9 +33,7 @@ export function OverviewPage() {
         ) : summary.isError ? (
           <Loadable query={summary}>{() => null}</Loadable>
         ) : (
-          headlineStats(summary.data, comparedWith(summary.data.previous, meta.data?.data.first)).map((s) => (
-            <Stat key={s.id} stat={s} comparison={comparisonNote(summary.data.previous?.range ?? null, summary.data.partial, meta.data?.data.first)} />
-          ))
+          headlineStats(summary.data, compared.previous).map((s) => <Stat key={s.id} stat={s} comparison={compared.note} />)
         )}
       </div>
       <div className="grid">

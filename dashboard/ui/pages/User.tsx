@@ -14,7 +14,7 @@ import { useFilters } from '../hooks'
 import { userPlan } from '../plans'
 import { multiSeries } from '../prepare/adoption'
 import { daysOf, NOT_REPORTED, singleSeries, partialPeriods } from '../prepare/series'
-import { comparedWith, comparisonNote } from '../prepare/overview'
+import { comparison } from '../prepare/overview'
 import { durationSeconds, sessionHref, toolRows, userStats, usersHref, type ToolRow } from '../prepare/users'
 
 type SessionRow = UserSessionsResponse['sessions'][number]
@@ -48,6 +48,7 @@ export function UserPage() {
   const profile = useApi(plan.profile)
   const summary = useApi(plan.summary)
   const meta = useMeta()
+  const compared = comparison(summary.data, meta.data?.data.first)
   const cost = useApi(plan.cost)
   const activity = useApi(plan.activity)
   const tools = useApi(plan.tools)
@@ -109,9 +110,7 @@ export function UserPage() {
         ) : summary.isError ? (
           <Loadable query={summary}>{() => null}</Loadable>
         ) : (
-          userStats(summary.data, comparedWith(summary.data.previous, meta.data?.data.first)).map((s) => (
-            <Stat key={s.id} stat={s} comparison={comparisonNote(summary.data.previous?.range ?? null, summary.data.partial, meta.data?.data.first)} />
-          ))
+          userStats(summary.data, compared.previous).map((s) => <Stat key={s.id} stat={s} comparison={compared.note} />)
         )}
       </div>
 

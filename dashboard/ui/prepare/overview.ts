@@ -93,6 +93,18 @@ export function comparisonNote(
     : { text: 'vs previous period', title: `Compared with ${span}` }
 }
 
+/**
+ * What a page's tiles compare with, once for all of them: the previous answer where ccscope's data covers it
+ * (comparedWith), and the note every tile shows (comparisonNote). Undefined `answer`: still loading.
+ */
+export function comparison<P extends { range: { from: string; to: string; timeZone: string } }>(
+  answer: { previous?: P | null | undefined; partial: boolean } | undefined,
+  dataFirst: string | null | undefined,
+): { previous: P | null | undefined; note: Comparison } {
+  if (!answer) return { previous: undefined, note: comparisonNote(undefined, false) }
+  return { previous: comparedWith(answer.previous, dataFirst), note: comparisonNote(answer.previous?.range ?? null, answer.partial, dataFirst) }
+}
+
 /** Every headline figure the summary answers, by id: pages pick the ones they show. */
 export const SUMMARY_STATS = {
   'active-users': {
