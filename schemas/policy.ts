@@ -34,18 +34,23 @@ export const moversResponseSchema = z.object({
   current: rangeResponseSchema.meta({ description: 'The week before to, answered up to the last complete 15-minute bucket.' }),
   previous: rangeResponseSchema.meta({ description: 'The same span one week earlier.' }),
   partial: z.boolean().meta({ description: 'The week is not over: both spans stop at the same point of their weeks.' }),
+  previousCovered: z.boolean().meta({
+    description:
+      "Whether ccscope's data (its first record, dataFirst) reaches back to the start of the previous span. When not, the previous figures and the changes are null, no row is a spike, and rows are ordered by this week's denials.",
+  }),
+  dataFirst: z.string().nullable().meta({ description: "ccscope's first record in the caller's scope (GET /api/v1/meta data.first); null before any data." }),
   by: z.enum(MOVER_DIMENSIONS),
   rows: z.array(
     z.object({
       group: z.string(),
       policyDenials: z.number().int(),
-      previousPolicyDenials: z.number().int(),
-      change: z.number().int(),
+      previousPolicyDenials: z.number().int().nullable().meta({ description: 'Null when the data does not cover the previous span (previousCovered).' }),
+      change: z.number().int().nullable().meta({ description: 'policyDenials − previousPolicyDenials; null when the previous span is not covered.' }),
       decisions: z.number().int(),
-      previousDecisions: z.number().int(),
+      previousDecisions: z.number().int().nullable(),
       policyDenialRate: z.number().nullable().meta({ description: 'policyDenials ÷ decisions (null without decisions): weigh it by decisions.' }),
       previousPolicyDenialRate: z.number().nullable(),
-      spike: z.boolean().meta({ description: 'policyDenials ≥ minDenials and ≥ 2 × previousPolicyDenials.' }),
+      spike: z.boolean().meta({ description: 'policyDenials ≥ minDenials and ≥ 2 × previousPolicyDenials (never when the previous span is not covered).' }),
     }),
   ),
 })

@@ -32,8 +32,8 @@ const moverSchema = z.object({
   group: z.string(),
   label: z.string().optional(),
   costUsd: z.number(),
-  previousCostUsd: z.number(),
-  changeUsd: z.number(),
+  previousCostUsd: z.number().nullable().meta({ description: 'Null when the data does not cover the week before (previousCovered).' }),
+  changeUsd: z.number().nullable(),
 })
 
 export const digestSchema = z.object({
@@ -41,8 +41,15 @@ export const digestSchema = z.object({
   previous: z.object({ firstDay: z.string(), lastDay: z.string() }),
   summary: summaryFiguresSchema.meta({ description: 'GET /api/v1/summary for the week.' }),
   previousSummary: summaryFiguresSchema.meta({ description: 'GET /api/v1/summary for the week before.' }),
+  previousCovered: z.boolean().meta({
+    description:
+      "Whether ccscope's data (its first record, dataFirst) reaches back to the start of the week before. When not, that week holds part of a week: nothing is compared with it (the teams' previous cost and change are null, and there are no movers).",
+  }),
+  dataFirst: z.string().nullable().meta({ description: "ccscope's first record in the caller's scope (GET /api/v1/meta data.first); null before any data." }),
   teams: z.array(moverSchema).meta({ description: 'Cost by team, largest first (top 10), with the week before.' }),
-  movers: z.array(moverSchema).meta({ description: 'Users whose cost changed most against the week before (top 5 by absolute change).' }),
+  movers: z
+    .array(moverSchema)
+    .meta({ description: 'Users whose cost changed most against the week before (top 5 by absolute change); none when the week before is not covered.' }),
   blockedCommands: z
     .array(z.object({ command: z.string(), policyDenials: z.number().int() }))
     .nullable()

@@ -545,10 +545,11 @@ describe('tools and policy', () => {
         (d) => d.tool === tool && d.decision === 'reject' && d.source === 'config' && d.time.getTime() >= from && d.time.getTime() < to,
       ).length
     expect(res.rows.length).toBeGreaterThan(0)
+    expect(res.previousCovered).toBe(true)
     for (const row of res.rows) {
       expect(row.policyDenials, row.group).toBe(count(row.group, end - week, end))
       expect(row.previousPolicyDenials, row.group).toBe(count(row.group, end - 2 * week, end - week))
-      expect(row.spike).toBe(row.policyDenials >= 1 && row.policyDenials >= 2 * row.previousPolicyDenials)
+      expect(row.spike).toBe(row.policyDenials >= 1 && row.policyDenials >= 2 * (row.previousPolicyDenials ?? Number.NaN))
     }
   })
 })

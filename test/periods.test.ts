@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DatasetResponse, SummaryResponse } from '../schemas/analytics'
 import type { MoversResponse } from '../schemas/policy'
+import type { Digest } from '../schemas/reports'
 import { startTestCcscope, type TestCcscope } from './helpers/ccscope'
 import { apiRequest, events, postJson, type EventSpec } from './helpers/otlp-factory'
 
@@ -105,6 +106,46 @@ describe('like with like, around now', () => {
     const byTool = Object.fromEntries(m.rows.map((r) => [r.group, r]))
     expect(byTool.Bash).toMatchObject({ policyDenials: 6 * 24 + 15, previousPolicyDenials: 6 * 24 + 15, change: 0 })
     expect(byTool.Write).toMatchObject({ policyDenials: 13, previousPolicyDenials: 10, change: 3, decisions: 13, previousDecisions: 10 })
+  })
+
+  it('movers compare nothing with a week the data does not reach back to (no spike from nothing)', async () => {
+    // The data begins on 5 November 00:05: the week before 6–12 November (30 Oct – 5 Nov) holds one day of it.
+    const m = await get<MoversResponse>('/api/v1/policy/movers?to=2026-11-13&by=tool&minDenials=1')
+    expect(m.previous).toEqual({ from: '2026-10-30T00:00:00.000Z', to: '2026-11-06T00:00:00.000Z', timeZone: 'UTC' })
+    expect(m.previousCovered).toBe(false)
+    expect(m.dataFirst).toBe('2026-11-05T00:05:00.000Z')
+    expect(m.rows).toEqual([
+      {
+        group: 'Bash',
+        policyDenials: 7 * 24,
+        previousPolicyDenials: null,
+        change: null,
+        decisions: 7 * 24,
+        previousDecisions: null,
+        policyDenialRate: 1,
+        previousPolicyDenialRate: null,
+        spike: false,
+      },
+    ])
+    // A week later the week before (6–12 November) begins after the data does: compared.
+    const next = await get<MoversResponse>('/api/v1/policy/movers?to=2026-11-20&by=tool&minDenials=1')
+    expect(next.previousCovered).toBe(true)
+    expect(next.rows.find((r) => r.group === 'Bash')).toMatchObject({ policyDenials: 7 * 24, previousPolicyDenials: 7 * 24, change: 0 })
+  })
+
+  it('the weekly digest compares nothing with a week the data does not reach back to', async () => {
+    // The week of 9 November against 2–8 November, which the data (from 5 November) covers only in part.
+    const first = await get<Digest>('/api/v1/reports/weekly-digest?week=2026-11-09')
+    expect(first.previousCovered).toBe(false)
+    expect(first.dataFirst).toBe('2026-11-05T00:05:00.000Z')
+    expect(first.summary.costUsd).toBe(7 * 24)
+    expect(first.teams.map((t) => [t.previousCostUsd, t.changeUsd])).toEqual(first.teams.map(() => [null, null]))
+    expect(first.movers).toEqual([])
+    // The week after is compared with a whole week of data: the same cost every hour, so no change.
+    const second = await get<Digest>('/api/v1/reports/weekly-digest?week=2026-11-16')
+    expect(second.previousCovered).toBe(true)
+    expect(second.previousSummary.costUsd).toBe(7 * 24)
+    expect(second.teams.map((t) => t.changeUsd)).toEqual(second.teams.map(() => 0))
   })
 
   it('a past week is compared with the whole week before it', async () => {

@@ -86,6 +86,8 @@ describe('the weekly digest', () => {
       previous: { firstDay: '2026-11-02', lastDay: '2026-11-08' },
       summary: { ...emptyFigures(), costUsd: 10, prompts: null, policyDenials: null },
       previousSummary: { ...emptyFigures(), costUsd: 0, prompts: null, policyDenials: null },
+      previousCovered: true,
+      dataFirst: '2026-10-01T00:00:00.000Z',
       teams: [{ group: '<script>|x', costUsd: 10, previousCostUsd: 0, changeUsd: 10 }],
       movers: [],
       blockedCommands: null,
@@ -100,6 +102,28 @@ describe('the weekly digest', () => {
     expect(html).toContain('&lt;script&gt;|x')
     expect(changeText(95, 100)).toBe('−5.0 %')
     expect(changeText(100, 100)).toBe('0 %')
+  })
+
+  it('compares nothing with a week the data does not reach back to, and says why', () => {
+    // The organization's first week: its data began on Wednesday of the week before, so that week holds 4 days.
+    const digest: Digest = {
+      period: { firstDay: '2026-11-09', lastDay: '2026-11-15', timeZone: 'America/New_York' },
+      previous: { firstDay: '2026-11-02', lastDay: '2026-11-08' },
+      summary: { ...emptyFigures(), costUsd: 700, users: 10 },
+      previousSummary: { ...emptyFigures(), costUsd: 20, users: 2 },
+      previousCovered: false,
+      dataFirst: '2026-11-04T14:05:00.000Z',
+      teams: [{ group: 'web', costUsd: 700, previousCostUsd: null, changeUsd: null }],
+      movers: [],
+    }
+    const markdown = digestMarkdown(digest)
+    expect(markdown).toContain("Not compared with Nov 2, 2026 to Nov 8, 2026: ccscope's data begins Nov 4, 2026, 9:05 AM, after that week's start.")
+    expect(markdown).toContain('| Spend | $700.00 | — |')
+    expect(markdown).toContain('| Active users | 10 | — |')
+    expect(markdown).toContain('| web | $700.00 | — | — |')
+    expect(markdown).toContain('No earlier week to compare with.')
+    expect(markdown).not.toContain('new')
+    expect(digestHtml(digest)).toContain('Not compared with Nov 2, 2026 to Nov 8, 2026')
   })
 })
 

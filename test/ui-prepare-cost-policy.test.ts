@@ -30,6 +30,7 @@ import {
   moverLabel,
   moverRows,
   moversParams,
+  moversSubtitle,
   signedCount,
   sourceLabel,
   sourceRows,
@@ -326,6 +327,8 @@ describe('policy: movers', () => {
       current: RANGE_OUT,
       previous: RANGE_OUT,
       partial: false,
+      previousCovered: true,
+      dataFirst: '2026-09-01T00:00:00.000Z',
       by: 'command',
       rows: [
         {
@@ -368,6 +371,33 @@ describe('policy: movers', () => {
       ['(not a Bash command)', 3, 3, '0', 'flat', false],
       ['rm', 0, 12_345, '−12.3K', 'down', false],
     ])
+  })
+
+  it('shows no last week, no change and no spike where the data does not reach back to last week', () => {
+    const response: MoversResponse = {
+      current: { from: '2026-11-20T00:00:00.000Z', to: '2026-11-27T00:00:00.000Z', timeZone: 'UTC' },
+      previous: { from: '2026-11-13T00:00:00.000Z', to: '2026-11-20T00:00:00.000Z', timeZone: 'UTC' },
+      partial: false,
+      previousCovered: false,
+      dataFirst: '2026-11-18T09:30:00.000Z',
+      by: 'tool',
+      rows: [
+        {
+          group: 'Bash',
+          policyDenials: 40,
+          previousPolicyDenials: null,
+          change: null,
+          decisions: 100,
+          previousDecisions: null,
+          policyDenialRate: 0.4,
+          previousPolicyDenialRate: null,
+          spike: false,
+        },
+      ],
+    }
+    expect(moverRows(response).map((r) => [r.thisWeek, r.lastWeek, r.changeText, r.direction, r.spike])).toEqual([[40, null, '—', 'flat', false]])
+    expect(moversSubtitle(response, 'UTC')).toBe("Policy denials Nov 20 – Nov 26; no earlier week to compare with: ccscope's data begins Nov 18")
+    expect(moversSubtitle({ ...response, previousCovered: true }, 'UTC')).toBe('Policy denials Nov 20 – Nov 26 against Nov 13 – Nov 19')
   })
 
   it('names the empty group per dimension', () => {

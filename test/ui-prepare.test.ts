@@ -15,7 +15,8 @@ import {
   rateView,
   usdFormatFor,
 } from '../dashboard/ui/format'
-import { comparedWith, comparisonNote, headlineStats, previousCovered } from '../dashboard/ui/prepare/overview'
+import { comparedWith, comparisonNote, headlineStats } from '../dashboard/ui/prepare/overview'
+import { previousCovered } from '../schemas/periods'
 import {
   barItems,
   daysOf,
@@ -367,17 +368,17 @@ describe('a comparison with a period the data does not reach back to', () => {
   it('is not made: the change is unknown and the note says why', () => {
     // ccscope's first record came on 6 November 10:09, inside the 30 days before: a month against a few hours.
     const first = '2026-11-06T10:09:00.000Z'
-    expect(previousCovered(previous, first)).toBe(false)
+    expect(previousCovered(previous.from, first)).toBe(false)
     expect(comparedWith({ range: previous, costUsd: 3 }, first)).toBeNull()
     const note = comparisonNote(previous, true, first)
     expect(note.text).toBe('no earlier data')
     expect(note.title).toMatch(/^Not compared: ccscope's data begins after the start of the period before/)
   })
   it('is made when the data begins at or before the period before', () => {
-    expect(previousCovered(previous, '2026-10-08T13:15:00.000Z')).toBe(true)
+    expect(previousCovered(previous.from, '2026-10-08T13:15:00.000Z')).toBe(true)
     expect(comparedWith({ range: previous, costUsd: 3 }, '2026-09-01T00:00:00.000Z')).toEqual({ range: previous, costUsd: 3 })
     expect(comparisonNote(previous, true, '2026-09-01T00:00:00.000Z').text).toBe('vs same span before')
     // Unknown (meta not loaded, or no data at all): the API's comparison stands.
-    expect(previousCovered(previous, null)).toBe(true)
+    expect(previousCovered(previous.from, null)).toBe(true)
   })
 })

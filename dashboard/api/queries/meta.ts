@@ -4,18 +4,8 @@ import type { Reader } from '../../../warehouse/pool'
 import { ch, run } from '../../../warehouse/query'
 import { scopeRawSql, type Scope } from '../datasets'
 
-/**
- * Version, listeners, whether any data has arrived yet (the daily activity rollup: small, all time,
- * first and last record times to the second), and a history loading in this process if any. A
- * manager's figures count only their teams, like every other answer they get.
- */
-export async function queryMeta(
-  client: Reader,
-  version: string,
-  otlp: MetaResponse['otlp'],
-  scope: Scope = null,
-  loading: MetaLoading | null = null,
-): Promise<MetaResponse> {
+/** Records and the first and last record's times in the caller's scope (the daily activity rollup: small, all time, to the second). */
+async function dataSpan(client: Reader, scope: Scope) {
   const params: Record<string, unknown> = {}
   const inScope = scopeRawSql(scope, params)
   const [row] = await run(client, {
@@ -24,11 +14,30 @@ export async function queryMeta(
     params,
     row: z.object({ records: ch.count, first: ch.dateTime, last: ch.dateTime }),
   })
-  const events = row?.records ?? 0
-  return {
-    version,
-    otlp: { ...otlp },
-    data: { events, first: events > 0 && row ? row.first : null, last: events > 0 && row ? row.last : null },
-    loading,
-  }
+  const records = row?.records ?? 0
+  return { records, first: records > 0 && row ? row.first : null, last: records > 0 && row ? row.last : null }
+}
+
+/**
+ * ccscope's first record in the caller's scope (null before any data): what a comparison needs to know whether
+ * the data covers the span it compares with (schemas/periods.ts, previousCovered). The same figure as /meta's
+ * `data.first`, so the API's answers and the pages' tiles draw the line at the same instant.
+ */
+export async function firstRecord(client: Reader, scope: Scope): Promise<string | null> {
+  return (await dataSpan(client, scope)).first
+}
+
+/**
+ * Version, listeners, whether any data has arrived yet (dataSpan), and a history loading in this process if
+ * any. A manager's figures count only their teams, like every other answer they get.
+ */
+export async function queryMeta(
+  client: Reader,
+  version: string,
+  otlp: MetaResponse['otlp'],
+  scope: Scope = null,
+  loading: MetaLoading | null = null,
+): Promise<MetaResponse> {
+  const { records, first, last } = await dataSpan(client, scope)
+  return { version, otlp: { ...otlp }, data: { events: records, first, last }, loading }
 }

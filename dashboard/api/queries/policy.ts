@@ -1,5 +1,5 @@
 import type { CommonFilters, ResolvedRange } from '../../../schemas/analytics'
-import { answeredRange, isPartial, previousRange } from '../../../schemas/periods'
+import { answeredRange, isPartial, previousCovered, previousRange } from '../../../schemas/periods'
 import type { MoversQuery, MoversResponse, PolicyQuery, PolicyResponse } from '../../../schemas/policy'
 import { z } from 'zod'
 import type { Reader } from '../../../warehouse/pool'
@@ -11,6 +11,7 @@ import type { QueryContext } from './dataset'
 import { buildRowsSql, selectRowsWithTotals, sourceFor, type DatasetRawRow } from './dataset-sql'
 import { rangeParams } from './range'
 import { directoryNeeded, filterSql } from './filters'
+import { firstRecord } from './meta'
 
 const rangeOut = (r: ResolvedRange) => ({ from: r.from.toISOString(), to: r.to.toISOString(), timeZone: r.timeZone })
 
@@ -32,42 +33,48 @@ async function denialsBy(client: Reader, range: ResolvedRange, by: string, filte
 /**
  * Policy denials in the week before `to` against the same span a week earlier, per tool (or command, MCP
  * server, team, user); spikes flagged. A week not over yet is compared up to the same point of the week
- * before (schemas/periods.ts): a Thursday afternoon is not set against a whole week.
+ * before (schemas/periods.ts): a Thursday afternoon is not set against a whole week. A week before ccscope's
+ * data began is not compared with at all (previousCovered): in an organization's first week every blocked
+ * tool would otherwise be a "spike" from nothing.
  */
 export async function queryMovers(ctx: QueryContext, q: MoversQuery): Promise<MoversResponse> {
   const current = answeredRange(q.current, ctx.now)
   const previous = previousRange(q.current, current) ?? { ...current }
-  const [now, before] = await Promise.all([
+  const [now, before, dataFirst] = await Promise.all([
     denialsBy(ctx.client, current, q.by, q.filters, ctx.scope),
     denialsBy(ctx.client, previous, q.by, q.filters, ctx.scope),
+    firstRecord(ctx.client, ctx.scope),
   ])
-  const groups = new Set([...now.keys(), ...before.keys()])
+  const covered = previousCovered(previous.from, dataFirst)
+  const groups = new Set([...now.keys(), ...(covered ? before.keys() : [])])
   const count = (v: unknown) => Number(v ?? 0)
   const rate = (v: unknown) => (v === null || v === undefined ? null : Number(v))
   const rows = [...groups].map((group) => {
     const c = now.get(group)
     const p = before.get(group)
     const policyDenials = count(c?.m_policyDenials)
-    const previousPolicyDenials = count(p?.m_policyDenials)
+    const previousPolicyDenials = covered ? count(p?.m_policyDenials) : null
     return {
       group,
       policyDenials,
       previousPolicyDenials,
-      change: policyDenials - previousPolicyDenials,
+      change: previousPolicyDenials === null ? null : policyDenials - previousPolicyDenials,
       decisions: count(c?.m_decisions),
-      previousDecisions: count(p?.m_decisions),
+      previousDecisions: covered ? count(p?.m_decisions) : null,
       policyDenialRate: rate(c?.m_policyDenialRate),
-      previousPolicyDenialRate: rate(p?.m_policyDenialRate),
-      spike: policyDenials >= q.minDenials && policyDenials >= 2 * previousPolicyDenials,
+      previousPolicyDenialRate: covered ? rate(p?.m_policyDenialRate) : null,
+      spike: previousPolicyDenials !== null && policyDenials >= q.minDenials && policyDenials >= 2 * previousPolicyDenials,
     }
   })
-  rows.sort((a, b) => b.change - a.change || b.policyDenials - a.policyDenials || a.group.localeCompare(b.group))
+  rows.sort((a, b) => (b.change ?? 0) - (a.change ?? 0) || b.policyDenials - a.policyDenials || a.group.localeCompare(b.group))
   return {
     current: rangeOut(current),
     previous: rangeOut(previous),
     partial: isPartial(q.current, current),
+    previousCovered: covered,
+    dataFirst,
     by: q.by,
-    rows: rows.filter((r) => r.policyDenials + r.previousPolicyDenials > 0),
+    rows: rows.filter((r) => r.policyDenials + (r.previousPolicyDenials ?? 0) > 0),
   }
 }
 

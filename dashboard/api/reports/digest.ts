@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { datasetQuerySchema, resolveRange } from '../../../schemas/analytics'
-import { answeredRange } from '../../../schemas/periods'
+import { answeredRange, previousCovered } from '../../../schemas/periods'
 import type { Digest } from '../../../schemas/reports'
 import { addDays } from '../../../schemas/days'
 import { ch, run } from '../../../warehouse/query'
@@ -12,6 +12,7 @@ import { attributedRows, rangeBounds } from '../sources'
 import { cacheSavingParams } from '../prices'
 import { planTiers } from '../tiers'
 import { localDate } from '../queries/export'
+import { firstRecord } from '../queries/meta'
 import { activityTotals, SUMMARY_COST_MEASURES, summaryFigures } from '../queries/summary'
 
 /**
@@ -113,12 +114,15 @@ export async function buildDigest(ctx: QueryContext, week: { firstDay: string; l
   // The summary of each week (the Overview's figures): its activity row, and its cost row from costByWeek.
   const answered = answeredRange(range, ctx.now)
   const answeredBefore = answeredRange(before, ctx.now)
-  const [activity, previousActivity, [lastWeek, thisWeek], blocked] = await Promise.all([
+  const [activity, previousActivity, [lastWeek, thisWeek], blocked, dataFirst] = await Promise.all([
     activityTotals(ctx, answered, {}, ctx.scope),
     activityTotals(ctx, answeredBefore, {}, ctx.scope),
     costByWeek(ctx, [previous, week], end, timeZone),
     withPolicy ? runDatasetQuery(ctx, blockedQuery) : undefined,
+    firstRecord(ctx.client, ctx.scope),
   ])
+  // Not before the data (schemas/periods.ts): an organization's first week is not compared with the hours before it.
+  const covered = previousCovered(before.from, dataFirst)
   // The ten largest teams of the week (the Cost page's cost by team, limit 10), against every team of the week before.
   const teams = thisWeek?.teams.slice(0, 10) ?? []
   const previousTeams = lastWeek?.teams ?? []
@@ -126,20 +130,28 @@ export async function buildDigest(ctx: QueryContext, week: { firstDay: string; l
   const previousUsers = lastWeek?.users ?? []
   const withPrevious = (rows: typeof teams, before: typeof teams) => {
     const was = new Map(before.map((r) => [r.group, r.costUsd]))
-    return rows.map((r) => ({ ...r, previousCostUsd: was.get(r.group) ?? 0, changeUsd: roundUsd(r.costUsd - (was.get(r.group) ?? 0)) }))
+    return rows.map((r) =>
+      covered
+        ? { ...r, previousCostUsd: was.get(r.group) ?? 0, changeUsd: roundUsd(r.costUsd - (was.get(r.group) ?? 0)) }
+        : { ...r, previousCostUsd: null, changeUsd: null },
+    )
   }
   // Movers: users of either week, by how much their cost changed (a user gone this week is a mover too).
   const now = new Map(users.map((u) => [u.group, u]))
   const everyone = [...users, ...previousUsers.filter((u) => !now.has(u.group)).map((u) => ({ ...u, costUsd: 0 }))]
-  const movers = withPrevious(everyone, previousUsers)
-    .filter((m) => m.changeUsd !== 0)
-    .sort((a, b) => Math.abs(b.changeUsd) - Math.abs(a.changeUsd) || a.group.localeCompare(b.group))
-    .slice(0, 5)
+  const movers = covered
+    ? withPrevious(everyone, previousUsers)
+        .flatMap((m) => (m.changeUsd === null || m.changeUsd === 0 ? [] : [{ ...m, changeUsd: m.changeUsd }]))
+        .sort((a, b) => Math.abs(b.changeUsd) - Math.abs(a.changeUsd) || a.group.localeCompare(b.group))
+        .slice(0, 5)
+    : []
   return {
     period: { ...week, timeZone },
     previous,
     summary: summaryFigures(answered, activity, thisWeek?.totals ?? {}),
     previousSummary: summaryFigures(answeredBefore, previousActivity, lastWeek?.totals ?? {}),
+    previousCovered: covered,
+    dataFirst,
     teams: withPrevious(teams, previousTeams),
     movers,
     ...(blocked

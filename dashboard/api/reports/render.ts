@@ -12,6 +12,9 @@ const dayFormat = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numer
 export const usd = (n: number) => usdFormat.format(n)
 const count = (n: number | null) => (n === null ? 'not reported' : countFormat.format(n))
 const day = (d: string) => dayFormat.format(new Date(`${d}T00:00:00Z`))
+/** An instant in the digest's zone: "Nov 5, 2026, 12:05 AM". */
+const instant = (iso: string, timeZone: string) =>
+  new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit', timeZone }).format(new Date(iso))
 
 /** "+12.3 %", "−4.0 %", "new", or "—" when either side is not reported or there is nothing to compare. */
 export function changeText(current: number | null, previous: number | null): string {
@@ -32,23 +35,34 @@ interface Table {
   empty: string
 }
 
-function sections(d: Digest): { title: string; headline: [string, string, string][]; tables: Table[] } {
+/** The line under the title: what the week is compared with, or why it is not (the data begins after the week before starts). */
+function comparedLine(d: Digest): string {
+  const span = `${day(d.previous.firstDay)} to ${day(d.previous.lastDay)}`
+  if (d.previousCovered) return `Compared with ${span}.`
+  const since = d.dataFirst ? `: ccscope's data begins ${instant(d.dataFirst, d.period.timeZone)}, after that week's start` : ''
+  return `Not compared with ${span}${since}. A week is compared only with a whole week of data before it.`
+}
+
+function sections(d: Digest): { title: string; compared: string; headline: [string, string, string][]; tables: Table[] } {
   const s = d.summary
   const p = d.previousSummary
+  const vs = (current: number | null, previous: number | null) => (d.previousCovered ? changeText(current, previous) : '—')
+  const money = (value: number | null, format: (n: number) => string) => (value === null ? '—' : format(value))
   return {
     title: `ccscope weekly digest: ${day(d.period.firstDay)} to ${day(d.period.lastDay)} (${d.period.timeZone})`,
+    compared: comparedLine(d),
     headline: [
-      ['Spend', usd(s.costUsd), changeText(s.costUsd, p.costUsd)],
-      ['Active users', count(s.users), changeText(s.users, p.users)],
-      ['Sessions', count(s.sessions), changeText(s.sessions, p.sessions)],
-      ['Prompts', count(s.prompts), changeText(s.prompts, p.prompts)],
-      ['Policy denials', count(s.policyDenials), changeText(s.policyDenials, p.policyDenials)],
+      ['Spend', usd(s.costUsd), vs(s.costUsd, p.costUsd)],
+      ['Active users', count(s.users), vs(s.users, p.users)],
+      ['Sessions', count(s.sessions), vs(s.sessions, p.sessions)],
+      ['Prompts', count(s.prompts), vs(s.prompts, p.prompts)],
+      ['Policy denials', count(s.policyDenials), vs(s.policyDenials, p.policyDenials)],
     ],
     tables: [
       {
         title: 'Cost by team',
         header: ['Team', 'This week', 'Week before', 'Change'],
-        rows: d.teams.map((t) => [t.group || '(not reported)', usd(t.costUsd), usd(t.previousCostUsd), signedUsd(t.changeUsd)]),
+        rows: d.teams.map((t) => [t.group || '(not reported)', usd(t.costUsd), money(t.previousCostUsd, usd), money(t.changeUsd, signedUsd)]),
         empty: 'No cost this week.',
       },
       {
@@ -57,10 +71,10 @@ function sections(d: Digest): { title: string; headline: [string, string, string
         rows: d.movers.map((m) => [
           m.label ? `${m.label} (${m.group})` : m.group || '(not reported)',
           usd(m.costUsd),
-          usd(m.previousCostUsd),
-          signedUsd(m.changeUsd),
+          money(m.previousCostUsd, usd),
+          money(m.changeUsd, signedUsd),
         ]),
-        empty: 'Nobody’s cost changed.',
+        empty: d.previousCovered ? 'Nobody’s cost changed.' : 'No earlier week to compare with.',
       },
       ...(d.blockedCommands === undefined
         ? []
@@ -80,8 +94,8 @@ function sections(d: Digest): { title: string; headline: [string, string, string
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ')
 
 export function digestMarkdown(d: Digest): string {
-  const { title, headline, tables } = sections(d)
-  const lines = [`# ${cell(title)}`, '', `Compared with ${day(d.previous.firstDay)} to ${day(d.previous.lastDay)}.`, '']
+  const { title, compared, headline, tables } = sections(d)
+  const lines = [`# ${cell(title)}`, '', cell(compared), '']
   lines.push('| | This week | vs week before |', '|---|---:|---:|', ...headline.map(([k, v, c]) => `| ${k} | ${v} | ${c} |`), '')
   for (const t of tables) {
     lines.push(`## ${t.title}`, '')
@@ -100,7 +114,7 @@ export function digestMarkdown(d: Digest): string {
 const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
 
 export function digestHtml(d: Digest): string {
-  const { title, headline, tables } = sections(d)
+  const { title, compared, headline, tables } = sections(d)
   const td = (text: string, right: boolean) =>
     `<td style="padding:4px 8px;border-bottom:1px solid #e5e7eb${right ? ';text-align:right' : ''}">${escapeHtml(text)}</td>`
   const th = (text: string, right: boolean) =>
@@ -112,7 +126,7 @@ export function digestHtml(d: Digest): string {
   const parts = [
     `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body style="font-family:system-ui,sans-serif;color:#111827">`,
     `<h1 style="font-size:20px">${escapeHtml(title)}</h1>`,
-    `<p>Compared with ${escapeHtml(day(d.previous.firstDay))} to ${escapeHtml(day(d.previous.lastDay))}.</p>`,
+    `<p>${escapeHtml(compared)}</p>`,
     table(['', 'This week', 'vs week before'], headline),
   ]
   for (const t of tables) {

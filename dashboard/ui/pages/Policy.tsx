@@ -27,7 +27,7 @@ import {
   moverRows,
   sourceRows,
   toolRows,
-  weekSpan,
+  moversSubtitle,
 } from '../prepare/policy'
 import { daysOf, singleSeries, partialPeriods } from '../prepare/series'
 
@@ -227,11 +227,7 @@ export function PolicyPage() {
         <Card
           id="movers"
           title="Week-over-week movers"
-          subtitle={
-            movers.data
-              ? `Policy denials ${weekSpan(movers.data.current, filters.tz)} against ${weekSpan(movers.data.previous, filters.tz)}`
-              : 'Policy denials, the last 7 days of the range against the 7 before'
-          }
+          subtitle={movers.data ? moversSubtitle(movers.data, filters.tz) : 'Policy denials, the last 7 days of the range against the 7 before'}
           actions={<Segmented label="Movers by" options={MOVER_OPTIONS} value={moversBy} onChange={setMoversBy} />}
           wide
         >
@@ -264,7 +260,19 @@ export function PolicyPage() {
                     ),
                   },
                   { key: 'thisWeek', header: 'This week', align: 'right', render: (r) => formatCount(r.thisWeek) },
-                  { key: 'lastWeek', header: 'Last week', align: 'right', render: (r) => formatCount(r.lastWeek) },
+                  {
+                    key: 'lastWeek',
+                    header: 'Last week',
+                    align: 'right',
+                    render: (r) =>
+                      r.lastWeek === null ? (
+                        <span className="not-reported" title="No earlier data: ccscope's data begins after the start of last week" data-no-earlier="">
+                          —
+                        </span>
+                      ) : (
+                        formatCount(r.lastWeek)
+                      ),
+                  },
                   {
                     key: 'change',
                     header: 'Change',

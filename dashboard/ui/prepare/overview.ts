@@ -1,4 +1,5 @@
 import type { Coverage, SummaryFigures } from '../../../schemas/analytics'
+import { previousCovered } from '../../../schemas/periods'
 import { change, formatCount, formatInstant, formatPercent, formatUsd, type Change } from '../format'
 
 export interface HeadlineStat {
@@ -57,9 +58,8 @@ export interface Comparison {
  * span. When it begins inside that span, the span holds part of a period (the hours since telemetry arrived), and a
  * change against it ("▲ 211×") would set a period against a fragment: not like with like (docs/numbers.md).
  */
-export function previousCovered(previous: { from: string } | null | undefined, dataFirst: string | null | undefined): boolean {
-  if (!previous || !dataFirst) return true
-  return Date.parse(dataFirst) <= Date.parse(previous.from)
+function covered(previous: { from: string } | null | undefined, dataFirst: string | null | undefined): boolean {
+  return !previous || previousCovered(previous.from, dataFirst)
 }
 
 /** The previous answer a page's changes are measured against: none where the data does not cover it (previousCovered). */
@@ -67,7 +67,7 @@ export function comparedWith<P extends { range: { from: string } }>(
   previous: P | null | undefined,
   dataFirst: string | null | undefined,
 ): P | null | undefined {
-  return previous && !previousCovered(previous.range, dataFirst) ? null : previous
+  return previous && !covered(previous.range, dataFirst) ? null : previous
 }
 
 /**
@@ -83,7 +83,7 @@ export function comparisonNote(
   if (previous === undefined) return { text: 'vs previous period', title: '' }
   if (previous === null) return { text: 'nothing to compare yet', title: 'The range has not begun' }
   const span = `${formatInstant(previous.from, previous.timeZone)} – ${formatInstant(previous.to, previous.timeZone)} (${previous.timeZone})`
-  if (!previousCovered(previous, dataFirst))
+  if (!covered(previous, dataFirst))
     return {
       text: 'no earlier data',
       title: `Not compared: ccscope's data begins after the start of the period before (${span}), which holds only part of a period`,

@@ -140,8 +140,9 @@ export interface MoverRow {
   group: string
   label: string
   thisWeek: number
-  lastWeek: number
-  change: number
+  /** Null where ccscope's data does not reach back to last week's start (the API's previousCovered). */
+  lastWeek: number | null
+  change: number | null
   /** +5, −3, 0: formatted through formatCount. */
   changeText: string
   direction: 'up' | 'down' | 'flat'
@@ -164,12 +165,20 @@ export function moverRows(response: MoversResponse): MoverRow[] {
     thisWeek: r.policyDenials,
     lastWeek: r.previousPolicyDenials,
     change: r.change,
-    changeText: signedCount(r.change),
-    direction: r.change > 0 ? 'up' : r.change < 0 ? 'down' : 'flat',
+    changeText: r.change === null ? '—' : signedCount(r.change),
+    direction: r.change === null || r.change === 0 ? 'flat' : r.change > 0 ? 'up' : 'down',
     rate: r.policyDenialRate,
     decisions: r.decisions,
     spike: r.spike,
   }))
+}
+
+/** What the movers compare: "Policy denials Nov 22 – Nov 28 against Nov 15 – Nov 21", or why they cannot. */
+export function moversSubtitle(response: MoversResponse, timeZone: string): string {
+  const current = `Policy denials ${weekSpan(response.current, timeZone)}`
+  if (response.previousCovered) return `${current} against ${weekSpan(response.previous, timeZone)}`
+  const since = response.dataFirst ? `: ccscope's data begins ${formatPeriod(todayIn(timeZone, new Date(response.dataFirst)))}` : ''
+  return `${current}; no earlier week to compare with${since}`
 }
 
 /** A response range [from, to) as the local days it covers: "Nov 22 – Nov 28". */
