@@ -239,7 +239,7 @@ export function PolicyPage() {
                 rows={moverRows(d)}
                 rowKey={(r) => r.group}
                 rowClass={(r) => (r.spike ? 'highlight' : undefined)}
-                empty="No policy denials in these two weeks."
+                empty={d.previousCovered ? 'No policy denials in these two weeks.' : 'No policy denials this week.'}
                 columns={[
                   {
                     key: 'group',
