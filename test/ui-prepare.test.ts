@@ -16,7 +16,7 @@ import {
   usdFormatFor,
 } from '../dashboard/ui/format'
 import { comparedWith, comparisonNote, headlineStats } from '../dashboard/ui/prepare/overview'
-import { previousCovered } from '../schemas/periods'
+import { previousCovered } from '../schemas/data-start'
 import {
   barItems,
   daysOf,

@@ -20,7 +20,7 @@ async function dataSpan(client: Reader, scope: Scope) {
 
 /**
  * ccscope's first record in the caller's scope (null before any data): what a comparison needs to know whether
- * the data covers the span it compares with (schemas/periods.ts, previousCovered). The same figure as /meta's
+ * the data covers the span it compares with (schemas/data-start.ts, previousCovered). The same figure as /meta's
  * `data.first`, so the API's answers and the pages' tiles draw the line at the same instant.
  */
 export async function firstRecord(client: Reader, scope: Scope): Promise<string | null> {

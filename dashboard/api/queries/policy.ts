@@ -1,5 +1,6 @@
 import type { CommonFilters, ResolvedRange } from '../../../schemas/analytics'
-import { answeredRange, isPartial, previousCovered, previousRange } from '../../../schemas/periods'
+import { previousCovered } from '../../../schemas/data-start'
+import { answeredRange, isPartial, previousRange } from '../../../schemas/periods'
 import type { MoversQuery, MoversResponse, PolicyQuery, PolicyResponse } from '../../../schemas/policy'
 import { z } from 'zod'
 import type { Reader } from '../../../warehouse/pool'

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { datasetQuerySchema, resolveRange } from '../../../schemas/analytics'
-import { answeredRange, previousCovered } from '../../../schemas/periods'
+import { previousCovered } from '../../../schemas/data-start'
+import { answeredRange } from '../../../schemas/periods'
 import type { Digest } from '../../../schemas/reports'
 import { addDays } from '../../../schemas/days'
 import { ch, run } from '../../../warehouse/query'
@@ -121,7 +122,7 @@ export async function buildDigest(ctx: QueryContext, week: { firstDay: string; l
     withPolicy ? runDatasetQuery(ctx, blockedQuery) : undefined,
     firstRecord(ctx.client, ctx.scope),
   ])
-  // Not before the data (schemas/periods.ts): an organization's first week is not compared with the hours before it.
+  // Not before the data (schemas/data-start.ts): an organization's first week is not compared with the hours before it.
   const covered = previousCovered(before.from, dataFirst)
   // The ten largest teams of the week (the Cost page's cost by team, limit 10), against every team of the week before.
   const teams = thisWeek?.teams.slice(0, 10) ?? []

@@ -1,5 +1,5 @@
 import type { Coverage, SummaryFigures } from '../../../schemas/analytics'
-import { previousCovered } from '../../../schemas/periods'
+import { previousCovered } from '../../../schemas/data-start'
 import { change, formatCount, formatInstant, formatPercent, formatUsd, type Change } from '../format'
 
 export interface HeadlineStat {
