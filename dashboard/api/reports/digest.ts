@@ -131,18 +131,14 @@ export async function buildDigest(ctx: QueryContext, week: { firstDay: string; l
   const previousUsers = lastWeek?.users ?? []
   const withPrevious = (rows: typeof teams, before: typeof teams) => {
     const was = new Map(before.map((r) => [r.group, r.costUsd]))
-    return rows.map((r) =>
-      covered
-        ? { ...r, previousCostUsd: was.get(r.group) ?? 0, changeUsd: roundUsd(r.costUsd - (was.get(r.group) ?? 0)) }
-        : { ...r, previousCostUsd: null, changeUsd: null },
-    )
+    return rows.map((r) => ({ ...r, previousCostUsd: was.get(r.group) ?? 0, changeUsd: roundUsd(r.costUsd - (was.get(r.group) ?? 0)) }))
   }
   // Movers: users of either week, by how much their cost changed (a user gone this week is a mover too).
   const now = new Map(users.map((u) => [u.group, u]))
   const everyone = [...users, ...previousUsers.filter((u) => !now.has(u.group)).map((u) => ({ ...u, costUsd: 0 }))]
   const movers = covered
     ? withPrevious(everyone, previousUsers)
-        .flatMap((m) => (m.changeUsd === null || m.changeUsd === 0 ? [] : [{ ...m, changeUsd: m.changeUsd }]))
+        .filter((m) => m.changeUsd !== 0)
         .sort((a, b) => Math.abs(b.changeUsd) - Math.abs(a.changeUsd) || a.group.localeCompare(b.group))
         .slice(0, 5)
     : []
@@ -153,7 +149,7 @@ export async function buildDigest(ctx: QueryContext, week: { firstDay: string; l
     previousSummary: summaryFigures(answeredBefore, previousActivity, lastWeek?.totals ?? {}),
     previousCovered: covered,
     dataFirst,
-    teams: withPrevious(teams, previousTeams),
+    teams: covered ? withPrevious(teams, previousTeams) : teams.map((t) => ({ ...t, previousCostUsd: null, changeUsd: null })),
     movers,
     ...(blocked
       ? {

@@ -11,6 +11,7 @@ import { DataTable } from '../components/DataTable'
 import { BarList, TrendChart } from '../components/charts'
 import { Segmented } from '../components/Segmented'
 import { Rate } from '../components/Rate'
+import { Figure } from '../components/Figure'
 import { Empty, Loadable, NoDataYet, NotReported } from '../components/States'
 import { datasetParams, filtersToSearch } from '../filters'
 import { formatCount, formatPercent } from '../format'
@@ -264,14 +265,9 @@ export function PolicyPage() {
                     key: 'lastWeek',
                     header: 'Last week',
                     align: 'right',
-                    render: (r) =>
-                      r.lastWeek === null ? (
-                        <span className="not-reported" title="No earlier data: ccscope's data begins after the start of last week" data-no-earlier="">
-                          —
-                        </span>
-                      ) : (
-                        formatCount(r.lastWeek)
-                      ),
+                    render: (r) => (
+                      <Figure value={r.lastWeek} format={formatCount} hint="No earlier data: ccscope's data begins after the start of last week" />
+                    ),
                   },
                   {
                     key: 'change',
