@@ -337,6 +337,22 @@ export const rangeResponseSchema = z.object({
   timeZone: z.string(),
 })
 
+/**
+ * With compare=previous, whether ccscope's data reaches back to the previous span's start (schemas/data-start.ts,
+ * "not before the data"): when not, `previous` is null, as a span before the data holds only part of a period.
+ */
+const comparedFields = {
+  previousCovered: z.boolean().optional().meta({
+    description:
+      "With compare=previous: whether ccscope's data (its first record, dataFirst) reaches back to the previous span's start. When not, previous is null: a span before the data began holds only part of a period.",
+  }),
+  dataFirst: z
+    .string()
+    .nullable()
+    .optional()
+    .meta({ description: "With compare=previous: ccscope's first record in the caller's scope (GET /api/v1/meta data.first); null before any data." }),
+}
+
 export function datasetResponseSchema<D extends DatasetName>(dataset: D) {
   const { measures, derived } = DATASETS[dataset]
   const measureShape = Object.fromEntries(
@@ -375,7 +391,11 @@ export function datasetResponseSchema<D extends DatasetName>(dataset: D) {
       .object({ range: rangeResponseSchema, totals: z.object(measureShape), coverage: coverageSchema })
       .nullable()
       .optional()
-      .meta({ description: 'With compare=previous: the same elapsed span of the period before (null before the range has begun).' }),
+      .meta({
+        description:
+          'With compare=previous: the same elapsed span of the period before (null before the range has begun, or where the data does not reach back to it: previousCovered).',
+      }),
+    ...comparedFields,
   })
 }
 export type DatasetResponse<D extends DatasetName> = z.infer<ReturnType<typeof datasetResponseSchema<D>>>
@@ -451,9 +471,10 @@ export const summaryFiguresSchema = z.object({
 export type SummaryFigures = z.infer<typeof summaryFiguresSchema>
 export const summaryResponseSchema = summaryFiguresSchema.extend({
   partial: z.boolean().meta({ description: 'The range reaches past the last complete 15-minute bucket: it is answered up to range.to.' }),
-  previous: summaryFiguresSchema
-    .nullable()
-    .optional()
-    .meta({ description: 'With compare=previous: the same elapsed span of the period before (null before the range has begun).' }),
+  previous: summaryFiguresSchema.nullable().optional().meta({
+    description:
+      'With compare=previous: the same elapsed span of the period before (null before the range has begun, or where the data does not reach back to it: previousCovered).',
+  }),
+  ...comparedFields,
 })
 export type SummaryResponse = z.infer<typeof summaryResponseSchema>

@@ -59,6 +59,22 @@ describe('like with like, around now', () => {
     expect(s.previous?.sessions).toBe(s.sessions)
     expect(s.previous?.costUsd).toBe(s.costUsd)
     expect(s.previous?.apiRequests).toBe(s.apiRequests)
+    expect(s.previousCovered).toBe(true)
+  })
+
+  it('a summary compares nothing with a span the data does not reach back to (previous null, not zeros)', async () => {
+    // 6–12 November against 30 October – 5 November: the data begins on 5 November 00:05, inside it.
+    const s = await get<SummaryResponse>('/api/v1/summary?from=2026-11-06&to=2026-11-13&compare=previous&user=steady@x')
+    expect(s.sessions).toBe(7 * 24)
+    expect(s.previousCovered).toBe(false)
+    expect(s.dataFirst).toBe('2026-11-05T00:05:00.000Z')
+    expect(s.previous).toBeNull()
+    // A week later the span before is 6–12 November, after the data's start: compared, and equal (the same every hour).
+    const next = await get<SummaryResponse>('/api/v1/summary?from=2026-11-13&to=2026-11-20&compare=previous&user=steady@x')
+    expect(next.previousCovered).toBe(true)
+    expect(next.previous?.range.from).toBe('2026-11-06T00:00:00.000Z')
+    expect(next.previous?.sessions).toBe(7 * 24)
+    expect(next.sessions).toBe(7 * 24)
   })
 
   it('the same in Kolkata, whose days start at 18:30 UTC', async () => {
@@ -85,6 +101,24 @@ describe('like with like, around now', () => {
     ])
     // Only what was asked for is answered.
     expect(Object.keys(d.totals)).toEqual(['costUsd'])
+  })
+
+  it('a dataset compares nothing with a span before the data, by the zone’s own midnight (UTC not, New York yes)', async () => {
+    // 12–18 November in UTC: the span before starts on 5 November 00:00 UTC, five minutes before the data.
+    const utc = await get<DatasetResponse<'cost'>>('/api/v1/cost?from=2026-11-12&to=2026-11-19&compare=previous&measures=costUsd')
+    expect(utc.previousCovered).toBe(false)
+    expect(utc.dataFirst).toBe('2026-11-05T00:05:00.000Z')
+    expect(utc.previous).toBeNull()
+    // The same dates in New York: the span before starts on 5 November 00:00 there (05:00 UTC), after the data's start.
+    const ny = await get<DatasetResponse<'cost'>>('/api/v1/cost?from=2026-11-12&to=2026-11-19&tz=America/New_York&compare=previous&measures=costUsd')
+    expect(ny.previousCovered).toBe(true)
+    expect(ny.previous?.range.from).toBe('2026-11-05T05:00:00.000Z')
+    expect(ny.previous?.totals.costUsd).toBe(7 * 24)
+    expect(ny.totals.costUsd).toBe(7 * 24)
+    // Without compare, nothing of the kind is answered.
+    const plain = await get<DatasetResponse<'cost'>>('/api/v1/cost?from=2026-11-12&to=2026-11-19&measures=costUsd')
+    expect(plain).not.toHaveProperty('previousCovered')
+    expect(plain).not.toHaveProperty('previous')
   })
 
   it('weeks in New York: the first whole, the current one incomplete and cut at now', async () => {

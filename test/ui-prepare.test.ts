@@ -15,7 +15,7 @@ import {
   rateView,
   usdFormatFor,
 } from '../dashboard/ui/format'
-import { comparedWith, comparisonNote, headlineStats } from '../dashboard/ui/prepare/overview'
+import { comparedWith, comparison, comparisonNote, headlineStats } from '../dashboard/ui/prepare/overview'
 import { previousCovered } from '../schemas/data-start'
 import {
   barItems,
@@ -380,5 +380,19 @@ describe('a comparison with a period the data does not reach back to', () => {
     expect(comparisonNote(previous, true, '2026-09-01T00:00:00.000Z').text).toBe('vs same span before')
     // Unknown (meta not loaded, or no data at all): the API's comparison stands.
     expect(previousCovered(previous.from, null)).toBe(true)
+  })
+  it("follows the API's judgment where it gives one (compare=previous answers previousCovered)", () => {
+    const answer = { partial: true, range: { timeZone: 'America/New_York' }, previous: null, previousCovered: false, dataFirst: '2026-11-06T15:09:00.000Z' }
+    // Even with /meta not loaded yet: the API said the span before is not covered.
+    const c = comparison(answer, undefined)
+    expect(c.previous).toBeNull()
+    expect(c.note.text).toBe('no earlier data')
+    expect(c.note.title).toBe(
+      "Not compared: ccscope's data begins after the start of the period before (its first record: Nov 6, 10:09 America/New_York), which would hold only part of a period",
+    )
+    // Covered: the previous answer stands and the note names its span.
+    const covered = comparison({ partial: false, range: { timeZone: 'UTC' }, previous: { range: previous }, previousCovered: true }, undefined)
+    expect(covered.previous).toEqual({ range: previous })
+    expect(covered.note.text).toBe('vs previous period')
   })
 })

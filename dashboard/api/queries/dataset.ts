@@ -17,6 +17,7 @@ import { DATASET_SQL, type Scope } from '../datasets'
 import { nextPeriod } from '../tiers'
 import type { Reader } from '../../../warehouse/pool'
 import { formatPeriodStart } from './range'
+import { comparedWith } from './meta'
 import { plainTotals, selectRowsWithTotals, sourceFor, type DatasetRawRow, type SqlShape } from './dataset-sql'
 import { companion, companionKey, coverageOf, NO_COVERAGE, type Companion } from './companion'
 
@@ -277,6 +278,9 @@ export interface DatasetAnswer {
   coverage: Coverage
   truncated: boolean
   previous?: Awaited<ReturnType<typeof totalsOver>> | null
+  /** With compare: whether the data reaches back to the previous span (meta.ts comparedWith); previous is null when not. */
+  previousCovered?: boolean
+  dataFirst?: string | null
 }
 
 /**
@@ -288,13 +292,17 @@ export async function runDatasetQuery<D extends DatasetName>(ctx: QueryContext, 
   const q = query as AnyQuery
   const prepared = prepareDatasetQuery(ctx, q, false)
   const previous = q.compare ? previousRange(q.range, prepared.answered) : null
-  const [result, side, before] = await Promise.all([
+  const [result, side, before, compared] = await Promise.all([
     selectRowsWithTotals(ctx.client, prepared.shape),
     companionOf(ctx, q, prepared),
     previous ? totalsOver(ctx, q, previous, prepared.base, prepared.derived) : undefined,
+    q.compare ? comparedWith(ctx.client, ctx.scope, previous?.from ?? null) : undefined,
   ])
   const coverage = totalsCoverageOf(q, result.totals, side)
-  return { ...figuresOf(q, prepared, result, side, coverage), coverage, ...(q.compare ? { previous: before ?? null } : {}) }
+  const answer = { ...figuresOf(q, prepared, result, side, coverage), coverage }
+  if (!compared) return answer
+  // A previous span before the data began is not compared with (schemas/data-start.ts): no previous totals.
+  return { ...answer, previous: compared.previousCovered ? (before ?? null) : null, ...compared }
 }
 
 /** The answer's figures: its range, rows and totals, with the coverage they were counted under. */

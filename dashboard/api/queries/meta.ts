@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { MetaLoading, MetaResponse } from '../../../schemas/meta'
 import type { Reader } from '../../../warehouse/pool'
 import { ch, run } from '../../../warehouse/query'
+import { previousCovered } from '../../../schemas/data-start'
 import { scopeRawSql, type Scope } from '../datasets'
 
 /** Records and the first and last record's times in the caller's scope (the daily activity rollup: small, all time, to the second). */
@@ -23,8 +24,17 @@ async function dataSpan(client: Reader, scope: Scope) {
  * the data covers the span it compares with (schemas/data-start.ts, previousCovered). The same figure as /meta's
  * `data.first`, so the API's answers and the pages' tiles draw the line at the same instant.
  */
-export async function firstRecord(client: Reader, scope: Scope): Promise<string | null> {
+async function firstRecord(client: Reader, scope: Scope): Promise<string | null> {
   return (await dataSpan(client, scope)).first
+}
+
+/**
+ * What an answer with compare=previous says of the span it compares with: whether ccscope's data reaches back to its
+ * start (previousCovered) and the data start it was judged by. No previous span (the range has not begun): covered.
+ */
+export async function comparedWith(client: Reader, scope: Scope, previousFrom: Date | null): Promise<{ previousCovered: boolean; dataFirst: string | null }> {
+  const dataFirst = await firstRecord(client, scope)
+  return { previousCovered: previousFrom === null || previousCovered(previousFrom, dataFirst), dataFirst }
 }
 
 /**

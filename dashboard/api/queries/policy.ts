@@ -1,5 +1,4 @@
 import type { CommonFilters, ResolvedRange } from '../../../schemas/analytics'
-import { previousCovered } from '../../../schemas/data-start'
 import { answeredRange, isPartial, previousRange } from '../../../schemas/periods'
 import type { MoversQuery, MoversResponse, PolicyQuery, PolicyResponse } from '../../../schemas/policy'
 import { z } from 'zod'
@@ -12,7 +11,7 @@ import type { QueryContext } from './dataset'
 import { buildRowsSql, selectRowsWithTotals, sourceFor, type DatasetRawRow } from './dataset-sql'
 import { rangeParams } from './range'
 import { directoryNeeded, filterSql } from './filters'
-import { firstRecord } from './meta'
+import { comparedWith } from './meta'
 
 const rangeOut = (r: ResolvedRange) => ({ from: r.from.toISOString(), to: r.to.toISOString(), timeZone: r.timeZone })
 
@@ -41,12 +40,11 @@ async function denialsBy(client: Reader, range: ResolvedRange, by: string, filte
 export async function queryMovers(ctx: QueryContext, q: MoversQuery): Promise<MoversResponse> {
   const current = answeredRange(q.current, ctx.now)
   const previous = previousRange(q.current, current) ?? { ...current }
-  const [now, before, dataFirst] = await Promise.all([
+  const [now, before, { previousCovered: covered, dataFirst }] = await Promise.all([
     denialsBy(ctx.client, current, q.by, q.filters, ctx.scope),
     denialsBy(ctx.client, previous, q.by, q.filters, ctx.scope),
-    firstRecord(ctx.client, ctx.scope),
+    comparedWith(ctx.client, ctx.scope, previous.from),
   ])
-  const covered = previousCovered(previous.from, dataFirst)
   const groups = new Set([...now.keys(), ...(covered ? before.keys() : [])])
   const count = (v: unknown) => Number(v ?? 0)
   const rate = (v: unknown) => (v === null || v === undefined ? null : Number(v))

@@ -3,6 +3,7 @@ import { answeredRange, isPartial, previousRange } from '../../../schemas/period
 import { DATASET_SQL, type Scope } from '../datasets'
 import { roundUsd } from '../../../schemas/money'
 import { coverageOf } from './companion'
+import { comparedWith } from './meta'
 import { measuresOf, type QueryContext } from './dataset'
 import { plainTotals, sourceFor, type DatasetRawRow, type Source, type SqlShape } from './dataset-sql'
 
@@ -83,9 +84,13 @@ export function summaryFigures(range: ResolvedRange, activityRow: DatasetRawRow,
 export async function querySummary(ctx: QueryContext, { range, filters, compare }: SummaryQuery): Promise<SummaryResponse> {
   const answered = answeredRange(range, ctx.now)
   const before = compare ? previousRange(range, answered) : null
-  const [current, previous] = await Promise.all([
+  // The data start is read beside the figures: a previous span before it is not compared with (previous null).
+  const [current, previous, compared] = await Promise.all([
     figures(ctx, answered, filters, ctx.scope),
     before ? figures(ctx, before, filters, ctx.scope) : Promise.resolve(null),
+    compare ? comparedWith(ctx.client, ctx.scope, before?.from ?? null) : Promise.resolve(null),
   ])
-  return { ...current, partial: isPartial(range, answered), ...(compare ? { previous } : {}) }
+  const partial = isPartial(range, answered)
+  if (!compared) return { ...current, partial }
+  return { ...current, partial, previous: compared.previousCovered ? previous : null, ...compared }
 }

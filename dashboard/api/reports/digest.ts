@@ -1,6 +1,5 @@
 import { z } from 'zod'
 import { datasetQuerySchema, resolveRange } from '../../../schemas/analytics'
-import { previousCovered } from '../../../schemas/data-start'
 import { answeredRange } from '../../../schemas/periods'
 import type { Digest } from '../../../schemas/reports'
 import { addDays } from '../../../schemas/days'
@@ -13,7 +12,7 @@ import { attributedRows, rangeBounds } from '../sources'
 import { cacheSavingParams } from '../prices'
 import { planTiers } from '../tiers'
 import { localDate } from '../queries/export'
-import { firstRecord } from '../queries/meta'
+import { comparedWith } from '../queries/meta'
 import { activityTotals, SUMMARY_COST_MEASURES, summaryFigures } from '../queries/summary'
 
 /**
@@ -115,15 +114,14 @@ export async function buildDigest(ctx: QueryContext, week: { firstDay: string; l
   // The summary of each week (the Overview's figures): its activity row, and its cost row from costByWeek.
   const answered = answeredRange(range, ctx.now)
   const answeredBefore = answeredRange(before, ctx.now)
-  const [activity, previousActivity, [lastWeek, thisWeek], blocked, dataFirst] = await Promise.all([
+  // Not before the data (schemas/data-start.ts): an organization's first week is not compared with the hours before it.
+  const [activity, previousActivity, [lastWeek, thisWeek], blocked, { previousCovered: covered, dataFirst }] = await Promise.all([
     activityTotals(ctx, answered, {}, ctx.scope),
     activityTotals(ctx, answeredBefore, {}, ctx.scope),
     costByWeek(ctx, [previous, week], end, timeZone),
     withPolicy ? runDatasetQuery(ctx, blockedQuery) : undefined,
-    firstRecord(ctx.client, ctx.scope),
+    comparedWith(ctx.client, ctx.scope, before.from),
   ])
-  // Not before the data (schemas/data-start.ts): an organization's first week is not compared with the hours before it.
-  const covered = previousCovered(before.from, dataFirst)
   // The ten largest teams of the week (the Cost page's cost by team, limit 10), against every team of the week before.
   const teams = thisWeek?.teams.slice(0, 10) ?? []
   const previousTeams = lastWeek?.teams ?? []

@@ -93,15 +93,26 @@ export function comparisonNote(
     : { text: 'vs previous period', title: `Compared with ${span}` }
 }
 
+/** The note for a previous span the API did not compare with (previousCovered false), by the data start it judged by. */
+function notCoveredNote(dataFirst: string | null, timeZone: string): Comparison {
+  const since = dataFirst ? ` (its first record: ${formatInstant(dataFirst, timeZone)} ${timeZone})` : ''
+  return {
+    text: 'no earlier data',
+    title: `Not compared: ccscope's data begins after the start of the period before${since}, which would hold only part of a period`,
+  }
+}
+
 /**
  * What a page's tiles compare with, once for all of them: the previous answer where ccscope's data covers it
  * (comparedWith), and the note every tile shows (comparisonNote). Undefined `answer`: still loading.
  */
 export function comparison<P extends { range: { from: string; to: string; timeZone: string } }>(
-  answer: { previous?: P | null | undefined; partial: boolean } | undefined,
+  answer: { previous?: P | null | undefined; partial: boolean; previousCovered?: boolean; dataFirst?: string | null; range: { timeZone: string } } | undefined,
   dataFirst: string | null | undefined,
 ): { previous: P | null | undefined; note: Comparison } {
   if (!answer) return { previous: undefined, note: comparisonNote(undefined, false) }
+  // The API judged it (compare=previous answers previousCovered): no previous figures, and the note says why.
+  if (answer.previousCovered === false) return { previous: null, note: notCoveredNote(answer.dataFirst ?? dataFirst ?? null, answer.range.timeZone) }
   return { previous: comparedWith(answer.previous, dataFirst), note: comparisonNote(answer.previous?.range ?? null, answer.partial, dataFirst) }
 }
 
