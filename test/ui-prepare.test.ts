@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { SummaryResponse } from '../schemas/analytics'
-import { dateRange, datasetParams, DEFAULT_FILTERS, filtersToSearch, parseFilters, toQueryString, type Filters } from '../dashboard/ui/filters'
+import { dateRange, datasetParams, dayIn, DEFAULT_FILTERS, filtersToSearch, parseFilters, toQueryString, type Filters } from '../dashboard/ui/filters'
 import {
   change,
   formatChartPeriod,
@@ -19,6 +19,8 @@ import { comparedWith, comparison, comparisonNote, headlineStats } from '../dash
 import { previousCovered } from '../schemas/data-start'
 import {
   barItems,
+  blankBefore,
+  dataStartIn,
   daysOf,
   durationUnit,
   MAX_PERIOD_LABELS,
@@ -394,5 +396,41 @@ describe('a comparison with a period the data does not reach back to', () => {
     const covered = comparison({ partial: false, range: { timeZone: 'UTC' }, previous: { range: previous }, previousCovered: true }, undefined)
     expect(covered.previous).toEqual({ range: previous })
     expect(covered.note.text).toBe('vs previous period')
+  })
+})
+
+describe('a chart over days before ccscope had any data', () => {
+  const days = ['2026-11-29', '2026-11-30', '2026-12-01', '2026-12-02', '2026-12-03']
+  it('draws the days before the first record as gaps, not zeros, and marks where the data begins', () => {
+    // The first record, 2 December 03:00 UTC, is 1 December 22:00 in New York: there the data begins a day earlier.
+    expect(dayIn('2026-12-02T03:00:00.000Z', 'UTC')).toBe('2026-12-02')
+    expect(dayIn('2026-12-02T03:00:00.000Z', 'America/New_York')).toBe('2026-12-01')
+    const utc = dataStartIn(days, dayIn('2026-12-02T03:00:00.000Z', 'UTC'), 'day')
+    expect(utc).toEqual({ before: ['2026-11-29', '2026-11-30', '2026-12-01'], start: '2026-12-02' })
+    expect(dataStartIn(days, dayIn('2026-12-02T03:00:00.000Z', 'America/New_York'), 'day').start).toBe('2026-12-01')
+    // A period without a row is a quiet day (0); before the data it is not reported (null).
+    const series = blankBefore(singleSeries([{ period: '2026-12-02', costUsd: 4 }], 'costUsd', days), utc)
+    expect(series.map((p) => p.value)).toEqual([null, null, null, 4, 0])
+    const stacked = blankBefore(
+      [
+        { period: '2026-12-01', a: 0, b: 0 },
+        { period: '2026-12-02', a: 1, b: 2 },
+      ],
+      utc,
+    )
+    expect(stacked).toEqual([
+      { period: '2026-12-01', a: null, b: null },
+      { period: '2026-12-02', a: 1, b: 2 },
+    ])
+  })
+  it('cuts whole weeks only, and nothing when the data begins with the chart or is unknown', () => {
+    const weeks = ['2026-11-16', '2026-11-23', '2026-11-30']
+    // The week of 16 November ends before 24 November; the week of the 23rd holds the first record.
+    expect(dataStartIn(weeks, '2026-11-24', 'week')).toEqual({ before: ['2026-11-16'], start: '2026-11-23' })
+    expect(dataStartIn(weeks, '2026-11-23', 'week')).toEqual({ before: ['2026-11-16'], start: '2026-11-23' })
+    expect(dataStartIn(weeks, '2026-11-16', 'week')).toEqual({ before: [], start: undefined })
+    expect(dataStartIn(days, null, 'day')).toEqual({ before: [], start: undefined })
+    const data = singleSeries([], 'costUsd', days)
+    expect(blankBefore(data, { before: [], start: undefined })).toBe(data)
   })
 })

@@ -67,6 +67,11 @@ export function todayIn(tz: string, now = new Date()): string {
   return f.format(now)
 }
 
+/** The local date (YYYY-MM-DD) of an instant in a zone; null for none (no data yet). */
+export function dayIn(iso: string | null | undefined, tz: string): string | null {
+  return iso ? todayIn(tz, new Date(iso)) : null
+}
+
 export { addDays, daysBetween }
 
 export interface DateRange {

@@ -141,6 +141,9 @@ describe('overview', () => {
     expect(await shownText(page.locator('[data-stat="cost"] [data-compared]'))).toBe('no earlier data')
     expect(await page.locator('[data-stat="cost"] [data-compared]').getAttribute('title')).toMatch(/^Not compared: ccscope's data begins after/)
     expect(await shownText(page.locator('[data-stat="cost"] .stat-change'))).not.toMatch(/[×%]|new/)
+    // The charts leave the days before the first record blank (not a row of zeros) and mark where the data begins.
+    for (const panel of ['cost-trend', 'active-trend', 'denials-trend'])
+      expect(await page.locator(`[data-panel="${panel}"] svg text`).filter({ hasText: 'data begins' }).count(), panel).toBe(1)
   })
 
   it('shows what a metrics-only team does not send as not reported, never 0', async () => {

@@ -1,7 +1,7 @@
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import { memo } from 'react'
 import { formatChartPeriod, formatCount, formatPeriod, tooltipValue } from '../format'
-import { partialLine } from './charts'
+import { dataStartLine, partialLine } from './charts'
 import { sameProps } from '../prepare/same'
 import type { SeriesPoint } from '../prepare/series'
 import { durationUnit, niceTicks, PALETTE, periodLabelInterval, seriesMax } from '../prepare/series'
@@ -25,6 +25,7 @@ function MultiChartDrawing({
   label,
   kind = 'line',
   partial = NONE,
+  dataStart,
   durations = false,
 }: {
   data: SeriesPoint[]
@@ -37,6 +38,8 @@ function MultiChartDrawing({
   kind?: 'line' | 'bar'
   /** Periods not over or cut by the range (prepare/series partialPeriods): marked, and so named in the tooltip. */
   partial?: readonly string[]
+  /** The first period of ccscope's data when the chart begins before it (prepare/series dataStartIn): marked. */
+  dataStart?: string | undefined
   /** The values are seconds: the axis steps in whole minutes or hours. */
   durations?: boolean
 }) {
@@ -55,6 +58,7 @@ function MultiChartDrawing({
       {partial.map((p) => (
         <ReferenceLine key={p} x={p} {...partialLine} />
       ))}
+      {dataStart ? <ReferenceLine x={dataStart} {...dataStartLine} /> : null}
     </>
   )
   return (
@@ -102,12 +106,14 @@ export function SessionsAndPromptsChart({
   promptsReported,
   label,
   partial,
+  dataStart,
   kind,
 }: {
   data: SeriesPoint[]
   promptsReported: boolean
   label: string
   partial: readonly string[]
+  dataStart?: string | undefined
   kind: 'line' | 'bar'
 }) {
   return (
@@ -115,6 +121,7 @@ export function SessionsAndPromptsChart({
       <MultiChart
         label={label}
         partial={partial}
+        dataStart={dataStart}
         data={data}
         series={[{ key: 'sessions', label: 'Sessions' }, ...(promptsReported ? [{ key: 'prompts', label: 'Prompts' }] : [])]}
         format={formatCount}

@@ -21,6 +21,13 @@ export const partialLine = {
   label: { value: 'partial', position: 'insideTopRight' as const, fontSize: 11, fill: '#4b5563' },
 }
 
+/** The mark where ccscope's data begins (prepare/series dataStartIn): the periods before it are blank, not 0. Its label sits low in the blank side, clear of the "partial" label (top). */
+export const dataStartLine = {
+  stroke: '#6b7280',
+  strokeDasharray: '2 3',
+  label: { value: 'data begins', position: 'insideBottomRight' as const, fontSize: 11, fill: '#4b5563' },
+}
+
 const NONE: readonly string[] = []
 
 function TrendChartDrawing({
@@ -31,6 +38,7 @@ function TrendChartDrawing({
   label,
   kind = 'line',
   partial = NONE,
+  dataStart,
 }: {
   data: SeriesPoint[]
   format: Formatter
@@ -41,6 +49,8 @@ function TrendChartDrawing({
   kind?: 'line' | 'bar'
   /** Periods not over or cut by the range (prepare/series partialPeriods): marked, and so named in the tooltip. */
   partial?: readonly string[]
+  /** The first period of ccscope's data when the chart begins before it (prepare/series dataStartIn): marked. */
+  dataStart?: string | undefined
 }) {
   return (
     <figure className="chart" aria-label={label} data-chart={label}>
@@ -55,6 +65,7 @@ function TrendChartDrawing({
             {partial.map((p) => (
               <ReferenceLine key={p} x={p} {...partialLine} />
             ))}
+            {dataStart ? <ReferenceLine x={dataStart} {...dataStartLine} /> : null}
           </BarChart>
         ) : (
           <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
@@ -66,6 +77,7 @@ function TrendChartDrawing({
             {partial.map((p) => (
               <ReferenceLine key={p} x={p} {...partialLine} />
             ))}
+            {dataStart ? <ReferenceLine x={dataStart} {...dataStartLine} /> : null}
           </LineChart>
         )}
       </ResponsiveContainer>
@@ -81,6 +93,7 @@ function StackedChartDrawing({
   height = 280,
   label,
   partial = NONE,
+  dataStart,
 }: {
   data: SeriesPoint[]
   keys: string[]
@@ -89,6 +102,7 @@ function StackedChartDrawing({
   height?: number
   label: string
   partial?: readonly string[]
+  dataStart?: string | undefined
 }) {
   const colors = seriesColors(keys)
   return (
@@ -111,6 +125,7 @@ function StackedChartDrawing({
           {partial.map((p) => (
             <ReferenceLine key={p} x={p} {...partialLine} />
           ))}
+          {dataStart ? <ReferenceLine x={dataStart} {...dataStartLine} /> : null}
         </AreaChart>
       </ResponsiveContainer>
     </figure>

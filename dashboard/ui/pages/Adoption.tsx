@@ -28,7 +28,8 @@ import {
 } from '../prepare/adoption'
 import { comparison } from '../prepare/overview'
 import { usersHref } from '../prepare/users'
-import { singleSeries, partialPeriods } from '../prepare/series'
+import { dayIn } from '../filters'
+import { blankBefore, dataStartIn, singleSeries, partialPeriods } from '../prepare/series'
 
 const STEPS = [
   { value: 'day', label: 'Day' },
@@ -87,6 +88,8 @@ export function AdoptionPage() {
   // The leaders, the gone-quiet list, seats and the never active: one answer (plans.ts).
   const people = useApi(plan.people)
   const periods = periodsOf(step, range.from, range.drawnTo)
+  // Periods before ccscope's first record are blank, not 0: nobody was reporting yet.
+  const start = dataStartIn(periods, dayIn(meta.data?.data.first, filters.tz), step)
   const per = step === 'week' ? 'week' : 'day'
   const partial = step === 'week' ? '; the first and last weeks may be partial' : ''
   // A few weeks read better as bars than as a line through two or three points.
@@ -129,7 +132,8 @@ export function AdoptionPage() {
                 <TrendChart
                   label={step === 'week' ? 'Weekly active users' : 'Daily active users'}
                   partial={partialPeriods(d.rows, periods, d.partial)}
-                  data={singleSeries(d.rows, 'activeUsers', periods)}
+                  data={blankBefore(singleSeries(d.rows, 'activeUsers', periods), start)}
+                  dataStart={start.start}
                   format={formatCount}
                   kind={kind}
                 />
@@ -146,7 +150,8 @@ export function AdoptionPage() {
                 <SessionsAndPromptsChart
                   label={`Sessions and prompts per ${per}`}
                   partial={partialPeriods(d.rows, periods, d.partial)}
-                  data={multiSeries(d.rows, ['sessions', 'prompts'], periods)}
+                  data={blankBefore(multiSeries(d.rows, ['sessions', 'prompts'], periods), start)}
+                  dataStart={start.start}
                   promptsReported={d.totals.prompts !== null}
                   kind={kind}
                 />
@@ -165,7 +170,8 @@ export function AdoptionPage() {
                 <MultiChart
                   label={`Active time per ${per}`}
                   partial={partialPeriods(d.rows, periods, d.partial)}
-                  data={multiSeries(d.rows, ['activeTimeUserSeconds', 'activeTimeCliSeconds'], periods)}
+                  data={blankBefore(multiSeries(d.rows, ['activeTimeUserSeconds', 'activeTimeCliSeconds'], periods), start)}
+                  dataStart={start.start}
                   series={[
                     { key: 'activeTimeUserSeconds', label: 'User' },
                     { key: 'activeTimeCliSeconds', label: 'CLI' },
@@ -191,7 +197,8 @@ export function AdoptionPage() {
                   kind="bar"
                   label={`Lines of code per ${per}`}
                   partial={partialPeriods(d.rows, periods, d.partial)}
-                  data={multiSeries(d.rows, ['linesAdded', 'linesRemoved'], periods)}
+                  data={blankBefore(multiSeries(d.rows, ['linesAdded', 'linesRemoved'], periods), start)}
+                  dataStart={start.start}
                   series={[
                     { key: 'linesAdded', label: 'Added' },
                     { key: 'linesRemoved', label: 'Removed' },

@@ -8,7 +8,7 @@ import { BarList, StackedChart, TrendChart } from '../components/charts'
 import { Segmented } from '../components/Segmented'
 import { Stat } from '../components/Stat'
 import { Empty, Loadable, NoDataYet, Skeleton } from '../components/States'
-import { filtersToSearch } from '../filters'
+import { dayIn, filtersToSearch } from '../filters'
 import { formatCount, formatPercent, formatUsd, formatUsdTick } from '../format'
 import { useFilters, useViewParam } from '../hooks'
 import { costPlan } from '../plans'
@@ -31,7 +31,7 @@ import {
   type CostRow,
 } from '../prepare/cost'
 import { comparison } from '../prepare/overview'
-import { singleSeries, partialPeriods } from '../prepare/series'
+import { blankBefore, dataStartIn, singleSeries, partialPeriods } from '../prepare/series'
 
 /** Finance's view: where the money goes over time, by whom and on what, and a CSV that equals the table. */
 export function CostPage() {
@@ -46,6 +46,8 @@ export function CostPage() {
   const attribution = me.data ? canAccess(me.data.role, 'GET /api/v1/attribution') : false
   const granularity = costGranularity(range.days)
   const periods = periodsOf(range.from, range.drawnTo, granularity)
+  // Periods before ccscope's first record are blank, not 0: nobody was reporting yet.
+  const start = dataStartIn(periods, dayIn(meta.data?.data.first, filters.tz), granularity)
   const tableParams = breakdownParams(filters, range, by, sort)
   // Every panel's request starts at once (on the first load, before the app has even loaded: early.ts).
   const plan = costPlan(filters, range, search)
@@ -66,7 +68,8 @@ export function CostPage() {
       <StackedChart
         label={`Cost per ${step} by ${stack}`}
         partial={partialPeriods(periodRows ?? rows, periods, inProgress)}
-        data={series.data}
+        data={blankBefore(series.data, start)}
+        dataStart={start.start}
         keys={series.keys}
         format={formatUsd}
         tickFormat={formatUsdTick}
@@ -136,7 +139,8 @@ export function CostPage() {
                   <TrendChart
                     label={`Cache savings per ${step}`}
                     partial={partialPeriods(d.rows, periods, d.partial)}
-                    data={singleSeries(d.rows, 'cacheSavingsUsd', periods)}
+                    data={blankBefore(singleSeries(d.rows, 'cacheSavingsUsd', periods), start)}
+                    dataStart={start.start}
                     format={formatUsd}
                     tickFormat={formatUsdTick}
                     kind="bar"

@@ -7,7 +7,8 @@ import { formatCount, formatUsd, formatUsdTick } from '../format'
 import { useFilters } from '../hooks'
 import { overviewPlan } from '../plans'
 import { comparison, headlineStats } from '../prepare/overview'
-import { barItems, daysOf, singleSeries, partialPeriods } from '../prepare/series'
+import { barItems, blankBefore, dataStartIn, daysOf, singleSeries, partialPeriods } from '../prepare/series'
+import { dayIn } from '../filters'
 
 /** Monday-morning view: headline figures against the previous period, and the trends behind them. */
 export function OverviewPage() {
@@ -22,6 +23,8 @@ export function OverviewPage() {
   const denials = useApi(plan.denials)
   const byTeam = useApi(plan.byTeam)
   const days = daysOf(range.from, range.drawnTo)
+  // Days before ccscope's first record are blank, not 0: nobody was reporting yet.
+  const start = dataStartIn(days, dayIn(meta.data?.data.first, filters.tz), 'day')
 
   if (meta.data && meta.data.data.events === 0) return <NoDataYet />
   return (
@@ -43,7 +46,8 @@ export function OverviewPage() {
               <TrendChart
                 label="Cost per day"
                 partial={partialPeriods(d.rows, days, d.partial)}
-                data={singleSeries(d.rows, 'costUsd', days)}
+                data={blankBefore(singleSeries(d.rows, 'costUsd', days), start)}
+                dataStart={start.start}
                 format={formatUsd}
                 tickFormat={formatUsdTick}
                 kind="bar"
@@ -57,7 +61,8 @@ export function OverviewPage() {
               <TrendChart
                 label="Daily active users"
                 partial={partialPeriods(d.rows, days, d.partial)}
-                data={singleSeries(d.rows, 'activeUsers', days)}
+                data={blankBefore(singleSeries(d.rows, 'activeUsers', days), start)}
+                dataStart={start.start}
                 format={formatCount}
               />
             )}
@@ -72,7 +77,8 @@ export function OverviewPage() {
                 <TrendChart
                   label="Policy denials per day"
                   partial={partialPeriods(d.rows, days, d.partial)}
-                  data={singleSeries(d.rows, 'policyDenials', days)}
+                  data={blankBefore(singleSeries(d.rows, 'policyDenials', days), start)}
+                  dataStart={start.start}
                   format={formatCount}
                   kind="bar"
                 />

@@ -13,7 +13,7 @@ import { Segmented } from '../components/Segmented'
 import { Rate } from '../components/Rate'
 import { Figure } from '../components/Figure'
 import { Empty, Loadable, NoDataYet, NotReported } from '../components/States'
-import { datasetParams, filtersToSearch } from '../filters'
+import { datasetParams, dayIn, filtersToSearch } from '../filters'
 import { formatCount, formatPercent } from '../format'
 import { useFilters, useViewParam } from '../hooks'
 import { blockedDrill, policyPlan, versionFloorOf } from '../plans'
@@ -30,7 +30,7 @@ import {
   toolRows,
   moversSubtitle,
 } from '../prepare/policy'
-import { daysOf, singleSeries, partialPeriods } from '../prepare/series'
+import { blankBefore, dataStartIn, daysOf, singleSeries, partialPeriods } from '../prepare/series'
 
 const ESCALATIONS_SHOWN = 10
 const SUBHEADING = { fontSize: '0.9rem', margin: '0 0 6px' } as const
@@ -71,6 +71,8 @@ export function PolicyPage() {
     return `/policy${text ? `?${text}` : ''}`
   }
   const days = daysOf(range.from, range.drawnTo)
+  // Days before ccscope's first record are blank, not 0: nobody was reporting yet.
+  const start = dataStartIn(days, dayIn(meta.data?.data.first, filters.tz), 'day')
   const search = filtersToSearch(filters).toString()
   const carry = search ? `?${search}` : ''
   const moversLabel = MOVER_OPTIONS.find((o) => o.value === moversBy)?.label ?? moversBy
@@ -99,7 +101,8 @@ export function PolicyPage() {
                       <TrendChart
                         label="Policy-denial rate per day"
                         partial={partialPeriods(d.rows, days, d.partial)}
-                        data={singleSeries(d.rows, 'policyDenialRate', days)}
+                        data={blankBefore(singleSeries(d.rows, 'policyDenialRate', days), start)}
+                        dataStart={start.start}
                         format={formatPercent}
                       />
                     </div>
@@ -108,7 +111,8 @@ export function PolicyPage() {
                       <TrendChart
                         label="Policy denials per day"
                         partial={partialPeriods(d.rows, days, d.partial)}
-                        data={singleSeries(d.rows, 'policyDenials', days)}
+                        data={blankBefore(singleSeries(d.rows, 'policyDenials', days), start)}
+                        dataStart={start.start}
                         format={formatCount}
                         kind="bar"
                       />

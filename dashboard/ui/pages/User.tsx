@@ -13,7 +13,8 @@ import { Rate } from '../components/Rate'
 import { useFilters } from '../hooks'
 import { userPlan } from '../plans'
 import { multiSeries } from '../prepare/adoption'
-import { daysOf, NOT_REPORTED, singleSeries, partialPeriods } from '../prepare/series'
+import { dayIn } from '../filters'
+import { blankBefore, dataStartIn, daysOf, NOT_REPORTED, singleSeries, partialPeriods } from '../prepare/series'
 import { comparison } from '../prepare/overview'
 import { durationSeconds, sessionHref, toolRows, userStats, usersHref, type ToolRow } from '../prepare/users'
 
@@ -54,6 +55,8 @@ export function UserPage() {
   const tools = useApi(plan.tools)
   const sessions = useApi(plan.sessions)
   const days = daysOf(range.from, range.drawnTo)
+  // Days before ccscope's first record are blank, not 0: nobody was reporting yet.
+  const start = dataStartIn(days, dayIn(meta.data?.data.first, filters.tz), 'day')
   const row = profile.data?.rows.find((r) => r.user === user)
 
   const sessionColumns: Column<SessionRow>[] = [
@@ -124,7 +127,8 @@ export function UserPage() {
                 <TrendChart
                   label="Cost per day"
                   partial={partialPeriods(d.rows, days, d.partial)}
-                  data={singleSeries(d.rows, 'costUsd', days)}
+                  data={blankBefore(singleSeries(d.rows, 'costUsd', days), start)}
+                  dataStart={start.start}
                   format={formatUsd}
                   tickFormat={formatUsdTick}
                   kind="bar"

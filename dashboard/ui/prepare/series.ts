@@ -3,6 +3,8 @@
  * draw what these return.
  */
 
+import { addDays } from '../../../schemas/days'
+
 export interface PeriodRow {
   period?: string | undefined
   group?: string | undefined
@@ -37,6 +39,34 @@ export function singleSeries(rows: PeriodRow[], measure: string, periods?: strin
   const byPeriod = new Map(rows.filter((r) => r.period).map((r) => [r.period as string, r]))
   const all = periods ?? [...byPeriod.keys()].sort()
   return all.map((period) => ({ period, value: pointValue(byPeriod.get(period), measure) }))
+}
+
+/** Where a chart's data begins: the periods that end before ccscope's first record, and the first one that does not. */
+export interface DataStart {
+  before: readonly string[]
+  /** The first period holding data, when some before it are blank (the chart marks it "data begins"). */
+  start: string | undefined
+}
+
+/**
+ * The periods (days, or weeks from Monday) that end before ccscope's first record: nobody was reporting to ccscope
+ * then, so they are drawn as gaps ("not reported" in the tooltip), never as quiet days at 0 (docs/numbers.md, "Not
+ * before the data"). `firstDay` is the first record's local date in the chart's zone (/meta data.first); none: no cut.
+ */
+export function dataStartIn(periods: readonly string[], firstDay: string | null | undefined, step: 'day' | 'week'): DataStart {
+  if (!firstDay) return { before: [], start: undefined }
+  const length = step === 'week' ? 7 : 1
+  const before = periods.filter((p) => addDays(p, length) <= firstDay)
+  return { before, start: before.length > 0 ? periods.find((p) => addDays(p, length) > firstDay) : undefined }
+}
+
+/** The points of a series with every value of the periods before the data (dataStartIn) blank: null, a gap. */
+export function blankBefore(data: SeriesPoint[], start: DataStart): SeriesPoint[] {
+  if (start.before.length === 0) return data
+  const blank = new Set(start.before)
+  return data.map((point) =>
+    blank.has(point.period) ? (Object.fromEntries(Object.keys(point).map((k) => [k, k === 'period' ? point.period : null])) as SeriesPoint) : point,
+  )
 }
 
 /**
