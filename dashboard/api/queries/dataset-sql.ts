@@ -156,7 +156,13 @@ function selectedMeasures(source: Source, names: readonly string[]): string[] {
  * row per group over the whole range and the totals (`g_set` 0, 2 and 3) from one read of the source; or a
  * first query ranks the groups (`top_groups`) and the second keeps their rows (`HAVING`).
  */
-export function buildRowsSql(shape: SqlShape, options: { totals?: boolean } = {}): Query<z.ZodType<DatasetRawRow>> {
+/**
+ * `totals`: true (default) answers them as the engine's WITH TOTALS block (selectRowsWithTotals); false leaves them
+ * out (a streamed read: JSONEachRow drops the block); 'row' answers them as one more row, `g_set` 1 (grouping sets (g)
+ * and (), one read of the source), for a read that is a part of runAll, which sees rows only. 'row' is for a shape
+ * grouped by a dimension, without periods or a limit.
+ */
+export function buildRowsSql(shape: SqlShape, options: { totals?: boolean | 'row' } = {}): Query<z.ZodType<DatasetRawRow>> {
   const { granularity, groupBy } = shape
   const params = baseParams(shape)
   const source = fromSql(shape, params)
@@ -221,6 +227,18 @@ GROUP BY GROUPING SETS ((p_ts, p_label, g), (g), ())`
 WHERE g_set = 3 OR (g_set = 0 AND g_rank BETWEEN 1 AND {limitGroups:UInt32})
 ORDER BY g_set DESC, ${order.join(', ')}`
     return { sql, params, row: rowSchema(shape, selected, { ranked: true }) as z.ZodType<DatasetRawRow> }
+  }
+  if (options.totals === 'row') {
+    if (granularity !== 'none' || !groupBy || shape.limit !== undefined || topGroups)
+      throw new Error("buildRowsSql: totals 'row' needs groups without periods or a limit")
+    const sql = `SELECT
+  ${select.join(',\n  ')},
+  grouping(g) AS g_set
+FROM ${source} AS s
+WHERE ${where}
+GROUP BY GROUPING SETS ((g), ())
+ORDER BY g_set, ${order.join(', ')}`
+    return { sql, params, row: rowSchema(shape, selected).extend({ g_set: ch.count }) as z.ZodType<DatasetRawRow> }
   }
   let limit = ''
   // `limit` counts groups: without a group, the rows are the periods of one series, all answered (bounded by

@@ -7,7 +7,7 @@ import { attributedRows } from '../sources'
 import { planTiers } from '../tiers'
 import { coverageOf } from './companion'
 import type { QueryContext } from './dataset'
-import { buildRowsSql, buildTotalsSql, sourceFor } from './dataset-sql'
+import { buildRowsSql, sourceFor } from './dataset-sql'
 import { rangeParams } from './range'
 import { dailyRowsOf, rowsOf, type DailyKind } from './reliability-rows'
 import { directoryNeeded, filterSql } from './filters'
@@ -90,9 +90,9 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
   const teamShape = { ...common, source: sourceFor('adoption', 'team', filters), groupBy: 'team', measures: ['activeUsers'], coverage: true }
   // Every read in one engine query (runAll): none needs another's answer (when nobody sends events, the answer is nulls
   // and the reads after the first two are not used).
-  const [teamRows, [teamTotals], requests, apiCounts, subagents, skills, plugins, pluginSessions, mcp, internal] = await runAll(ctx.client, [
-    buildRowsSql(teamShape, { totals: false }),
-    buildTotalsSql(teamShape),
+  const [teamSets, requests, apiCounts, subagents, skills, plugins, pluginSessions, mcp, internal] = await runAll(ctx.client, [
+    // The teams and their total in one read (grouping sets (team) and (): the total is g_set 1).
+    buildRowsSql(teamShape, { totals: 'row' }),
     // The Cost page's requests (usage_by_model: api_request events) by model, by team and in total, in one read. The metric
     // candidates add no request (nor any group with one), so they are not read; a group without requests is a group with 0.
     sql(
@@ -193,7 +193,8 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
     ),
   ])
 
-  const coverage: Coverage = coverageOf(teamTotals) ?? { users: 0, usersWithEvents: 0, usersWithMetrics: 0 }
+  const teamRows = teamSets.filter((t) => t.g_set === 0)
+  const coverage: Coverage = coverageOf(teamSets.find((t) => t.g_set === 1)) ?? { users: 0, usersWithEvents: 0, usersWithMetrics: 0 }
   const reported = coverage.users === 0 || coverage.usersWithEvents > 0
   const base = { range: { from: range.from.toISOString(), to: range.to.toISOString(), timeZone: range.timeZone }, coverage }
   if (!reported) return { ...base, api: null, subagents: null, skills: null, plugins: null, mcp: null, compaction: null, internalErrors: null }
