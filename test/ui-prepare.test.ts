@@ -434,3 +434,16 @@ describe('a chart over days before ccscope had any data', () => {
     expect(blankBefore(data, { before: [], start: undefined })).toBe(data)
   })
 })
+
+describe('a rate per day', () => {
+  it('has no value on a day without its denominator (no decisions is not a denial rate of 0 %)', () => {
+    const days = ['2026-12-01', '2026-12-02', '2026-12-03']
+    const rows = [
+      { period: '2026-12-01', policyDenialRate: 0.25 },
+      { period: '2026-12-03', policyDenialRate: 0 },
+    ]
+    expect(singleSeries(rows, 'policyDenialRate', days, null).map((p) => p.value)).toEqual([0.25, null, 0])
+    // A count's quiet day is 0, as before.
+    expect(singleSeries([{ period: '2026-12-01', policyDenials: 2 }], 'policyDenials', days).map((p) => p.value)).toEqual([2, 0, 0])
+  })
+})

@@ -101,7 +101,7 @@ export function PolicyPage() {
                       <TrendChart
                         label="Policy-denial rate per day"
                         partial={partialPeriods(d.rows, days, d.partial)}
-                        data={blankBefore(singleSeries(d.rows, 'policyDenialRate', days), start)}
+                        data={blankBefore(singleSeries(d.rows, 'policyDenialRate', days, null), start)}
                         dataStart={start.start}
                         format={formatPercent}
                       />

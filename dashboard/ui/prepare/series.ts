@@ -29,16 +29,20 @@ export function groupLabel(group: string | undefined): string {
  * source in that period sent it, drawn as a gap and named in the tooltip, never as 0); 0 for a period without a
  * row (nothing happened), so a line does not skip quiet days.
  */
-export function pointValue(row: PeriodRow | undefined, measure: string): number | null {
+export function pointValue(row: PeriodRow | undefined, measure: string, quiet: 0 | null = 0): number | null {
   const v = row?.[measure]
-  return typeof v === 'number' ? v : row !== undefined && v === null ? null : 0
+  return typeof v === 'number' ? v : row !== undefined && v === null ? null : quiet
 }
 
-/** One value per period, in period order (pointValue: gaps where not reported, 0 where nothing happened). */
-export function singleSeries(rows: PeriodRow[], measure: string, periods?: string[]): SeriesPoint[] {
+/**
+ * One value per period, in period order (pointValue: gaps where not reported, `quiet` where nothing happened: 0 for
+ * a count or a sum, null for a rate, which a period without its denominator does not have: no decisions is not a
+ * denial rate of 0 %).
+ */
+export function singleSeries(rows: PeriodRow[], measure: string, periods?: string[], quiet: 0 | null = 0): SeriesPoint[] {
   const byPeriod = new Map(rows.filter((r) => r.period).map((r) => [r.period as string, r]))
   const all = periods ?? [...byPeriod.keys()].sort()
-  return all.map((period) => ({ period, value: pointValue(byPeriod.get(period), measure) }))
+  return all.map((period) => ({ period, value: pointValue(byPeriod.get(period), measure, quiet) }))
 }
 
 /** Where a chart's data begins: the periods that end before ccscope's first record, and the first one that does not. */
