@@ -70,6 +70,19 @@ describe('dataset SQL', () => {
     }
   })
 
+  it('joins the directory for totals only where a filter or a scope needs it, not for a grouping they do not have', () => {
+    // The CSV export by user: its rows need the directory (display names, teams), its total line does not.
+    const byUser = datasetShape({ ...parse('cost', { groupBy: 'user', granularity: 'day' }), measures: ['costUsd'] })
+    expect(buildRowsSql(byUser).sql).toContain('directory_now')
+    expect(buildTotalsSql(byUser).sql).not.toContain('directory_now')
+    // A team filter is the directory's team: joined.
+    const filtered = datasetShape({ ...parse('cost', { groupBy: 'user', team: ['web'] }), measures: ['costUsd'] })
+    expect(buildTotalsSql(filtered).sql).toContain('directory_now')
+    // A manager's scope (their teams) is the directory's too.
+    const scoped = datasetShape({ ...parse('cost', { groupBy: 'user' }), measures: ['costUsd'] }, { teams: ['web'] })
+    expect(buildTotalsSql(scoped).sql).toContain('directory_now')
+  })
+
   it('computes the totals block only for a read that receives it (not the CSV stream)', () => {
     const q = parse('cost', { groupBy: 'user', granularity: 'none' })
     const shape = datasetShape({ ...q, measures: ['costUsd'] })
