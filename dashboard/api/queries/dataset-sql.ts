@@ -266,7 +266,8 @@ ${withTotals ? "SETTINGS totals_mode = 'before_having'" : ''}`
 export function buildTotalsSql(shape: SqlShape): Query<z.ZodType<DatasetRawRow>> {
   const params = baseParams(shape)
   // No periods and no group: the directory is joined only where a filter or a manager's scope needs it, not for the
-  // display names or teams of a grouping the totals do not have (the CSV export by user per day's total line at 10 M events: 48 → 28–38 ms; at 100 M 39–40 → 29–35).
+  // display names or teams of a grouping the totals do not have (the CSV export by user per day's total line: at
+  // 10 M events 48 → 28–38 ms, at 100 M 39–40 → 29–35).
   const flat = { ...shape, granularity: 'none' as const, groupBy: undefined }
   const source = fromSql(flat, params)
   const where = whereSql(shape, params)

@@ -5,7 +5,7 @@ import { isPlaceholder, type ApiFigures, type ReliabilityQuery, type Reliability
 import { ch, runAll, type Query } from '../../../warehouse/query'
 import { attributedRows } from '../sources'
 import { planTiers } from '../tiers'
-import { coverageOf } from './companion'
+import { coverageOf, NO_COVERAGE } from './companion'
 import type { QueryContext } from './dataset'
 import { buildRowsSql, sourceFor } from './dataset-sql'
 import { rangeParams } from './range'
@@ -194,7 +194,7 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
   ])
 
   const teamRows = teamSets.filter((t) => t.g_set === 0)
-  const coverage: Coverage = coverageOf(teamSets.find((t) => t.g_set === 1)) ?? { users: 0, usersWithEvents: 0, usersWithMetrics: 0 }
+  const coverage: Coverage = coverageOf(teamSets.find((t) => t.g_set === 1)) ?? NO_COVERAGE
   const reported = coverage.users === 0 || coverage.usersWithEvents > 0
   const base = { range: { from: range.from.toISOString(), to: range.to.toISOString(), timeZone: range.timeZone }, coverage }
   if (!reported) return { ...base, api: null, subagents: null, skills: null, plugins: null, mcp: null, compaction: null, internalErrors: null }
@@ -238,7 +238,7 @@ export async function queryReliability(ctx: QueryContext, q: ReliabilityQuery): 
       byTeam: teamRows
         .map((t) => {
           const team = String(t.g)
-          const c = coverageOf(t) ?? { users: 0, usersWithEvents: 0, usersWithMetrics: 0 }
+          const c = coverageOf(t) ?? NO_COVERAGE
           return {
             team,
             users: c.users,

@@ -2,7 +2,7 @@ import type { Coverage, ResolvedRange, SummaryFigures, SummaryQuery, SummaryResp
 import { answeredRange, isPartial, previousRange } from '../../../schemas/periods'
 import { DATASET_SQL, type Scope } from '../datasets'
 import { roundUsd } from '../../../schemas/money'
-import { coverageOf } from './companion'
+import { coverageOf, NO_COVERAGE } from './companion'
 import { comparedWith } from './meta'
 import { measuresOf, type QueryContext } from './dataset'
 import { plainTotals, sourceFor, type DatasetRawRow, type Source, type SqlShape } from './dataset-sql'
@@ -48,7 +48,7 @@ async function figures(ctx: QueryContext, range: ResolvedRange, filters: Summary
 export function summaryFigures(range: ResolvedRange, activityRow: DatasetRawRow, costRow: DatasetRawRow): SummaryFigures {
   const a = measuresOf(activityRow, [...ACTIVITY_MEASURES, ...TOOL_MEASURES])
   const c = measuresOf(costRow, COST_MEASURES)
-  const coverage: Coverage = coverageOf(activityRow) ?? { users: 0, usersWithEvents: 0, usersWithMetrics: 0 }
+  const coverage: Coverage = coverageOf(activityRow) ?? NO_COVERAGE
   const anyone = coverage.users > 0
   const events = !anyone || coverage.usersWithEvents > 0
   const metrics = !anyone || coverage.usersWithMetrics > 0

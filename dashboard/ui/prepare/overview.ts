@@ -83,23 +83,23 @@ export function comparisonNote(
   if (previous === undefined) return { text: 'vs previous period', title: '' }
   if (previous === null) return { text: 'nothing to compare yet', title: 'The range has not begun' }
   const span = `${formatInstant(previous.from, previous.timeZone)} – ${formatInstant(previous.to, previous.timeZone)} (${previous.timeZone})`
-  if (!covered(previous, dataFirst))
-    return {
-      text: 'no earlier data',
-      title: `Not compared: ccscope's data begins after the start of the period before (${span}), which holds only part of a period`,
-    }
+  if (!covered(previous, dataFirst)) return notCompared(span)
   return partial
     ? { text: 'vs same span before', title: `Compared with ${span}: the period is not over, so it is compared with the same elapsed time of the one before` }
     : { text: 'vs previous period', title: `Compared with ${span}` }
 }
 
-/** The note for a previous span the API did not compare with (previousCovered false), by the data start it judged by. */
-function notCoveredNote(dataFirst: string | null, timeZone: string): Comparison {
-  const since = dataFirst ? ` (its first record: ${formatInstant(dataFirst, timeZone)} ${timeZone})` : ''
+/** The note for a previous span not compared with, `detail` naming it or the data start it was judged by. */
+function notCompared(detail: string | null): Comparison {
   return {
     text: 'no earlier data',
-    title: `Not compared: ccscope's data begins after the start of the period before${since}, which would hold only part of a period`,
+    title: `Not compared: ccscope's data begins after the start of the period before${detail ? ` (${detail})` : ''}, which would hold only part of a period`,
   }
+}
+
+/** The note for a span the API did not compare with (previousCovered false), by the first record it judged by. */
+function notCovered(dataFirst: string | null, timeZone: string): Comparison {
+  return notCompared(dataFirst ? `its first record: ${formatInstant(dataFirst, timeZone)} ${timeZone}` : null)
 }
 
 /**
@@ -112,7 +112,7 @@ export function comparison<P extends { range: { from: string; to: string; timeZo
 ): { previous: P | null | undefined; note: Comparison } {
   if (!answer) return { previous: undefined, note: comparisonNote(undefined, false) }
   // The API judged it (compare=previous answers previousCovered): no previous figures, and the note says why.
-  if (answer.previousCovered === false) return { previous: null, note: notCoveredNote(answer.dataFirst ?? dataFirst ?? null, answer.range.timeZone) }
+  if (answer.previousCovered === false) return { previous: null, note: notCovered(answer.dataFirst ?? dataFirst ?? null, answer.range.timeZone) }
   return { previous: comparedWith(answer.previous, dataFirst), note: comparisonNote(answer.previous?.range ?? null, answer.partial, dataFirst) }
 }
 
