@@ -11,7 +11,7 @@ import { DataTable } from '../components/DataTable'
 import { BarList, TrendChart } from '../components/charts'
 import { Segmented } from '../components/Segmented'
 import { Rate } from '../components/Rate'
-import { Figure } from '../components/Figure'
+import { MoversTable } from '../components/MoversTable'
 import { Empty, Loadable, NoDataYet, NotReported } from '../components/States'
 import { datasetParams, dayIn, filtersToSearch } from '../filters'
 import { formatCount, formatPercent } from '../format'
@@ -25,7 +25,6 @@ import {
   escalationRows,
   hookRows,
   modeRows,
-  moverRows,
   sourceRows,
   toolRows,
   moversSubtitle,
@@ -236,64 +235,7 @@ export function PolicyPage() {
           actions={<Segmented label="Movers by" options={MOVER_OPTIONS} value={moversBy} onChange={setMoversBy} />}
           wide
         >
-          <Loadable query={movers}>
-            {(d) => (
-              <DataTable
-                id="movers"
-                caption={`Policy denials by ${moversLabel.toLowerCase()}, this week against last week; spikes marked`}
-                rows={moverRows(d)}
-                rowKey={(r) => r.group}
-                rowClass={(r) => (r.spike ? 'highlight' : undefined)}
-                empty={d.previousCovered ? 'No policy denials in these two weeks.' : 'No policy denials this week.'}
-                columns={[
-                  {
-                    key: 'group',
-                    header: moversLabel,
-                    render: (r) => (
-                      <span data-group={r.group}>
-                        {r.group === '' ? (
-                          <span className="muted">{r.label}</span>
-                        ) : moversBy === 'user' ? (
-                          <UserLink user={r.group} search={carry} label={r.label} />
-                        ) : moversBy === 'command' || moversBy === 'mcpServer' ? (
-                          <Link to={drillHref(moversBy === 'command' ? 'blocked' : 'blockedMcp', r.group)}>{r.label}</Link>
-                        ) : (
-                          r.label
-                        )}{' '}
-                        {r.spike ? <span className="tag bad">spike</span> : null}
-                      </span>
-                    ),
-                  },
-                  { key: 'thisWeek', header: 'This week', align: 'right', render: (r) => formatCount(r.thisWeek) },
-                  {
-                    key: 'lastWeek',
-                    header: 'Last week',
-                    align: 'right',
-                    render: (r) => (
-                      <Figure value={r.lastWeek} format={formatCount} hint="No earlier data: ccscope's data begins after the start of last week" />
-                    ),
-                  },
-                  {
-                    key: 'change',
-                    header: 'Change',
-                    align: 'right',
-                    render: (r) => (
-                      <span style={r.direction === 'flat' ? undefined : { color: r.direction === 'up' ? 'var(--bad)' : 'var(--good)' }}>
-                        <span aria-hidden="true">{r.direction === 'up' ? '▲ ' : r.direction === 'down' ? '▼ ' : ''}</span>
-                        {r.changeText}
-                      </span>
-                    ),
-                  },
-                  {
-                    key: 'rate',
-                    header: 'Denial rate this week',
-                    align: 'right',
-                    render: (r) => <Rate numerator={r.thisWeek} denominator={r.decisions} of="decisions denied" />,
-                  },
-                ]}
-              />
-            )}
-          </Loadable>
+          <Loadable query={movers}>{(d) => <MoversTable d={d} by={moversBy} label={moversLabel} carry={carry} drillHref={drillHref} />}</Loadable>
         </Card>
 
         <Card id="hooks" title="Hook blocks" subtitle="Hook runs (hook_execution_complete) and the tool uses they blocked">
