@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { userRowsWithTotals } from '../dashboard/api/queries/companion'
+import { companionShape, userRowsWithTotals } from '../dashboard/api/queries/companion'
 import { datasetShape } from '../dashboard/api/queries/dataset'
 import { buildRowsSql, buildTotalsSql } from '../dashboard/api/queries/dataset-sql'
 import { commandOf } from '../dashboard/api/queries/drilldown'
@@ -81,6 +81,21 @@ describe('dataset SQL', () => {
     // A manager's scope (their teams) is the directory's too.
     const scoped = datasetShape({ ...parse('cost', { groupBy: 'user' }), measures: ['costUsd'] }, { teams: ['web'] })
     expect(buildTotalsSql(scoped).sql).toContain('directory_now')
+  })
+
+  it('reads a companion by person without the directory: it is keyed by the person, not their display name', () => {
+    const q = parse('cost', { groupBy: 'user', granularity: 'day' })
+    const byUser = buildRowsSql(companionShape(null, q, q.range, 'user', true), { totals: false })
+    expect(byUser.sql).not.toContain('directory_now')
+    expect(byUser.sql).not.toContain('AS label')
+    // The answer's own rows keep their display names.
+    expect(buildRowsSql(datasetShape({ ...q, measures: ['costUsd'] }), { totals: false }).sql).toContain('directory_now')
+    // A team is the directory's: a companion by team, or filtered by one, or for a manager's teams, joins it.
+    const qTeam = parse('cost', { groupBy: 'team', granularity: 'day' })
+    expect(buildRowsSql(companionShape(null, qTeam, qTeam.range, 'team', true)).sql).toContain('directory_now')
+    const qFiltered = parse('cost', { groupBy: 'user', team: ['web'] })
+    expect(buildRowsSql(companionShape(null, qFiltered, qFiltered.range, 'user', true)).sql).toContain('directory_now')
+    expect(buildRowsSql(companionShape({ teams: ['web'] }, q, q.range, 'user', true)).sql).toContain('directory_now')
   })
 
   it('computes the totals block only for a read that receives it (not the CSV stream)', () => {

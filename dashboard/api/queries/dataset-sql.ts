@@ -47,6 +47,8 @@ export interface SqlShape {
   topGroups?: 'grouping-sets' | 'two-pass'
   /** A manager's teams: a mandatory condition besides the filters (datasets.ts, Scope). */
   scope?: Scope
+  /** false: grouped by user, the rows carry no display name (`label`), so the directory is not joined for one. */
+  labels?: boolean
 }
 
 /** The source a dataset query reads: the first variant with every dimension it groups or filters by. */
@@ -91,7 +93,7 @@ const ATTRIBUTED: ReadonlySet<string> = new Set(['team', 'department', 'costCent
 /** Whether a shape reads anything the directory decides: an attributed dimension, a display name, a scope. */
 function needsDirectory(shape: SqlShape): boolean {
   if (shape.scope) return true
-  if (shape.groupBy !== undefined && ATTRIBUTED.has(shape.groupBy)) return true
+  if (shape.groupBy !== undefined && ATTRIBUTED.has(shape.groupBy) && !(shape.groupBy === 'user' && shape.labels === false)) return true
   return Object.entries(shape.filters).some(([name, values]) => (values?.length ?? 0) > 0 && name !== 'user' && ATTRIBUTED.has(name))
 }
 
@@ -115,7 +117,7 @@ function rowSchema(shape: SqlShape, measures: readonly string[], extra: { ranked
     shapeOf.p_label = ch.string
   }
   if (shape.groupBy) shapeOf.g = ch.string
-  if (shape.groupBy === 'user') shapeOf.label = ch.string.optional()
+  if (shape.groupBy === 'user' && shape.labels !== false) shapeOf.label = ch.string.optional()
   if (extra.ranked) {
     shapeOf.g_set = ch.count
     shapeOf.g_rank = ch.count
@@ -182,7 +184,7 @@ export function buildRowsSql(shape: SqlShape, options: { totals?: boolean | 'row
   if (groupBy) {
     const g = dimensionSql(shape.source, groupBy)
     select.push(`${g} AS g`)
-    if (groupBy === 'user') select.push('any(display_name) AS label')
+    if (groupBy === 'user' && shape.labels !== false) select.push('any(display_name) AS label')
     groupKeys.push('g')
     if (granularity !== 'none' && shape.limit !== undefined) {
       // Ranked by the sort measure in its order; when sorting by period or group, by the first measure, largest first.
