@@ -257,6 +257,33 @@ describe('cost', () => {
       expect(Number(total[0]?.cache_read_tokens)).toBe(summary.tokens.cacheRead)
     }
   })
+
+  it('ends an export of a range without data with the total line of the JSON answer', async () => {
+    // The total line is the rows' read's last row (grouping sets) for cost and tools, a read apart for adoption:
+    // over no data both give the JSON answer's totals, "not reported" left empty, never a made-up 0.
+    const empty = 'from=2026-06-01T00:00:00Z&to=2026-06-08T00:00:00Z'
+    for (const [name, query] of [
+      ['cost', 'groupBy=user&granularity=day'],
+      ['tools', 'groupBy=tool&granularity=week'],
+      ['adoption', 'groupBy=team&granularity=day'],
+    ] as const) {
+      const json = await get<DatasetResponse<typeof name>>(`/api/v1/${name}?${empty}&limit=10000&${query}`)
+      const records = parse(await (await fetch(`${cc.apiUrl}/api/v1/${name}/export.csv?${empty}&${query}`)).text(), { columns: true }) as Record<
+        string,
+        string
+      >[]
+      expect(
+        records.filter((r) => r.row_type === 'data'),
+        name,
+      ).toHaveLength(json.rows.length)
+      const total = records.at(-1)
+      expect(total?.row_type, name).toBe('total')
+      for (const [measure, value] of Object.entries(json.totals)) {
+        const cell = total?.[measure.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)]
+        expect(cell, `${name} ${measure}`).toBe(value === null ? '' : /Usd$/.test(measure) ? value.toFixed(2) : String(value))
+      }
+    }
+  })
 })
 
 describe('adoption', () => {

@@ -160,9 +160,9 @@ function selectedMeasures(source: Source, names: readonly string[]): string[] {
  */
 /**
  * `totals`: true (default) answers them as the engine's WITH TOTALS block (selectRowsWithTotals); false leaves them
- * out (a streamed read: JSONEachRow drops the block); 'row' answers them as one more row, `g_set` 1 (grouping sets (g)
- * and (), one read of the source), for a read that is a part of runAll, which sees rows only. 'row' is for a shape
- * grouped by a dimension, without periods or a limit.
+ * out (a streamed read: JSONEachRow drops the block); 'row' answers them as one more row, the last, `g_set` 1 (grouping
+ * sets (periods, group) and (), one read of the source), for a read that sees rows only: a part of runAll, or a
+ * stream (the CSV export's total line). 'row' is for a shape with periods or a group, without a limit.
  */
 export function buildRowsSql(shape: SqlShape, options: { totals?: boolean | 'row' } = {}): Query<z.ZodType<DatasetRawRow>> {
   const { granularity, groupBy } = shape
@@ -231,14 +231,13 @@ ORDER BY g_set DESC, ${order.join(', ')}`
     return { sql, params, row: rowSchema(shape, selected, { ranked: true }) as z.ZodType<DatasetRawRow> }
   }
   if (options.totals === 'row') {
-    if (granularity !== 'none' || !groupBy || shape.limit !== undefined || topGroups)
-      throw new Error("buildRowsSql: totals 'row' needs groups without periods or a limit")
+    if (groupKeys.length === 0 || shape.limit !== undefined || topGroups) throw new Error("buildRowsSql: totals 'row' needs periods or groups, without a limit")
     const sql = `SELECT
   ${select.join(',\n  ')},
-  grouping(g) AS g_set
+  grouping(${groupKeys[0]}) AS g_set
 FROM ${source} AS s
 WHERE ${where}
-GROUP BY GROUPING SETS ((g), ())
+GROUP BY GROUPING SETS ((${groupKeys.join(', ')}), ())
 ORDER BY g_set, ${order.join(', ')}`
     return { sql, params, row: rowSchema(shape, selected).extend({ g_set: ch.count }) as z.ZodType<DatasetRawRow> }
   }

@@ -3,7 +3,7 @@ import { zoneOffsetMs, type DatasetName, type DatasetQuery } from '../../../sche
 import { stream } from '../../../warehouse/query'
 import { answerTotals, companionOf, prepareDatasetQuery, rowValues, totalsCoverageOf, type QueryContext } from './dataset'
 import { CsvLines, type CsvCell } from './csv-lines'
-import { buildRowsSql, plainTotals } from './dataset-sql'
+import { buildRowsSql, plainTotals, type DatasetRawRow } from './dataset-sql'
 
 /**
  * CSV export of a dataset query, every group (no limit), streamed. Stable snake_case columns; ISO dates;
@@ -105,16 +105,19 @@ export async function exportCsv(ctx: QueryContext, query: DatasetQuery<DatasetNa
   const prepared = prepareDatasetQuery(ctx, query, true)
   // The rows and the companion (coverage, active user-days) run at once. Rows are parsed as they come while the
   // companion is awaited (up to PREFETCH_ROWS of them), written once it is in. The totals, needed for the last line
-  // only, start once the companion is in: they run beside the rows being written instead of slowing the companion
-  // that the writing waits for (adoption, without a companion, needs them first for its coverage).
-  const rows = stream(ctx.client, buildRowsSql(prepared.shape, { totals: false }))
+  // only, are the rows' read's last row (grouping sets: one read of the source instead of a second query after the
+  // companion; at 10 M events the export by user per day 86 -> 78 ms p50, 119 -> 90 p90). Adoption, without a
+  // companion, needs them first for its coverage, and a read without periods or a group is its totals: both read
+  // them apart.
   const companion = companionOf(ctx, query, prepared)
-  const totalsRow = companion ? companion.then(() => plainTotals(ctx.client, prepared.shape)) : plainTotals(ctx.client, prepared.shape)
-  totalsRow.catch(() => undefined)
+  const totalsLast = companion !== undefined && (query.granularity !== 'none' || query.groupBy !== undefined)
+  const rows = stream(ctx.client, buildRowsSql(prepared.shape, { totals: totalsLast ? 'row' : false }))
+  const totalsApart = totalsLast ? undefined : plainTotals(ctx.client, prepared.shape)
+  totalsApart?.catch(() => undefined)
   // The coverage of the whole range: the companion's, or for adoption (no companion) the totals row's, awaited first.
   const ready = (async () => {
     const side = await companion
-    return { side, coverage: totalsCoverageOf(query, query.dataset === 'adoption' ? await totalsRow : {}, side) }
+    return { side, coverage: totalsCoverageOf(query, query.dataset === 'adoption' && totalsApart ? await totalsApart : {}, side) }
   })()
   const iterator = rows[Symbol.asyncIterator]()
   const [{ side, coverage }, early] = await Promise.all([ready, readWhile(iterator, ready, PREFETCH_ROWS)]).catch((error: unknown) => {
@@ -148,7 +151,12 @@ export async function exportCsv(ctx: QueryContext, query: DatasetQuery<DatasetNa
   }
   void (async () => {
     try {
+      let totalsRow: DatasetRawRow = {}
       for await (const raw of thenRest(early, iterator)) {
+        if (totalsLast && raw.g_set === 1) {
+          totalsRow = raw
+          continue
+        }
         // The JSON endpoint's own per-row answer (rowValues), without building its object.
         const { values, period } = rowValues(query, prepared, raw, side, coverage)
         const labels = {
@@ -160,7 +168,7 @@ export async function exportCsv(ctx: QueryContext, query: DatasetQuery<DatasetNa
         batch += csv.line(line('data', labels, values))
         if (++batched >= CSV_BATCH) await flush()
       }
-      const totals = answerTotals(query, prepared, await totalsRow, side, coverage)
+      const totals = answerTotals(query, prepared, totalsApart ? await totalsApart : totalsRow, side, coverage)
       batch += csv.line(
         line(
           'total',
