@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PRICES_PER_MTOK } from '../dashboard/api/prices'
+import { snake } from '../dashboard/api/queries/export'
 import type { DatasetName, DatasetResponse, SummaryResponse } from '../schemas/analytics'
 import type { MoversResponse, PolicyResponse } from '../schemas/policy'
 import type { SessionResponse, UserSessionsResponse, UsersResponse } from '../schemas/users'
@@ -279,7 +280,7 @@ describe('cost', () => {
       const total = records.at(-1)
       expect(total?.row_type, name).toBe('total')
       for (const [measure, value] of Object.entries(json.totals)) {
-        const cell = total?.[measure.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)]
+        const cell = total?.[snake(measure)]
         expect(cell, `${name} ${measure}`).toBe(value === null ? '' : /Usd$/.test(measure) ? value.toFixed(2) : String(value))
       }
     }

@@ -90,10 +90,14 @@ function whereSql(shape: SqlShape, params: Record<string, unknown>): string {
 /** Dimensions whose values come from the directory (or a display name from it). */
 const ATTRIBUTED: ReadonlySet<string> = new Set(['team', 'department', 'costCenter', 'user'])
 
+/** Whether a shape's rows carry a person's display name (`label`): grouped by person, unless it asks for none. */
+const readsLabels = (shape: SqlShape) => shape.groupBy === 'user' && shape.labels !== false
+
 /** Whether a shape reads anything the directory decides: an attributed dimension, a display name, a scope. */
 function needsDirectory(shape: SqlShape): boolean {
   if (shape.scope) return true
-  if (shape.groupBy !== undefined && ATTRIBUTED.has(shape.groupBy) && !(shape.groupBy === 'user' && shape.labels === false)) return true
+  // A person is the telemetry's own key: grouped by one, the directory is read for the display name only.
+  if (shape.groupBy === 'user' ? readsLabels(shape) : shape.groupBy !== undefined && ATTRIBUTED.has(shape.groupBy)) return true
   return Object.entries(shape.filters).some(([name, values]) => (values?.length ?? 0) > 0 && name !== 'user' && ATTRIBUTED.has(name))
 }
 
@@ -117,7 +121,7 @@ function rowSchema(shape: SqlShape, measures: readonly string[], extra: { ranked
     shapeOf.p_label = ch.string
   }
   if (shape.groupBy) shapeOf.g = ch.string
-  if (shape.groupBy === 'user' && shape.labels !== false) shapeOf.label = ch.string.optional()
+  if (readsLabels(shape)) shapeOf.label = ch.string.optional()
   if (extra.ranked) {
     shapeOf.g_set = ch.count
     shapeOf.g_rank = ch.count
@@ -184,7 +188,7 @@ export function buildRowsSql(shape: SqlShape, options: { totals?: boolean | 'row
   if (groupBy) {
     const g = dimensionSql(shape.source, groupBy)
     select.push(`${g} AS g`)
-    if (groupBy === 'user' && shape.labels !== false) select.push('any(display_name) AS label')
+    if (readsLabels(shape)) select.push('any(display_name) AS label')
     groupKeys.push('g')
     if (granularity !== 'none' && shape.limit !== undefined) {
       // Ranked by the sort measure in its order; when sorting by period or group, by the first measure, largest first.

@@ -54,7 +54,8 @@ async function* thenRest<T>(early: { rows: T[]; done: boolean }, iterator: Async
   for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value
 }
 
-const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+/** A CSV column's name from a measure's or dimension's: costUsd → cost_usd. */
+export const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 
 type Formatter = (value: number | null | undefined) => string | number
 
